@@ -1,0 +1,26 @@
+// Output helpers shared by the subcommands: the common JSON fields, certified values, exit codes.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "lyapcert/lyap/lyap1d.hpp"
+
+namespace lyapcert::cli {
+
+// Exit statuses of the output contract (docs/cli.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitNotConverged = 3;
+
+nlohmann::ordered_json common_fields(const std::string& command);
+// {"lower", "upper", "sign"} of a certified value, plus the printed DecimalEnclosure.
+nlohmann::ordered_json certified_json(const lyap::CertifiedValue& v, int digits,
+                                      lyap::DecimalEnclosure* printed = nullptr);
+// Law text for the "law" field: canonical, shortened beyond 64 KiB (flagged by "law_truncated").
+void put_law(nlohmann::ordered_json& j, const std::string& canonical_law);
+// Reads --law: the text itself, or the contents of a file for "@path".
+std::string read_law_argument(const std::string& arg);
+
+}  // namespace lyapcert::cli

@@ -1,0 +1,24 @@
+#include "lyapcert/exact/ball.hpp"
+
+#include <flint/flint.h>
+
+namespace lyapcert::exact {
+
+Ball Ball::from_rational(const Rational& x, slong prec) {
+  Ball b;
+  fmpq_t q;
+  fmpq_init(q);
+  set_fmpq(q, x);
+  arb_set_fmpq(b.v_, q, prec);  // rounds with a rigorous radius (Arb's contract)
+  fmpq_clear(q);
+  return b;
+}
+
+std::string Ball::debug_str(slong digits) const {
+  char* s = arb_get_str(v_, digits, 0);
+  std::string out(s);
+  flint_free(s);
+  return out;
+}
+
+}  // namespace lyapcert::exact

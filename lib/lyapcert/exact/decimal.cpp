@@ -1,0 +1,94 @@
+#include "lyapcert/exact/decimal.hpp"
+
+#include <fmt/format.h>
+#include <flint/fmpz.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace lyapcert::exact {
+namespace {
+
+// RAII fmpz temporaries.
+struct Z {
+  fmpz_t v;
+  Z() { fmpz_init(v); }
+  ~Z() { fmpz_clear(v); }
+  Z(const Z&) = delete;
+  Z& operator=(const Z&) = delete;
+};
+
+std::string digits_to_decimal(const fmpz_t q, long k) {
+  // value = q * 10^k, q an integer; print as d.ddd e(k + len - 1).
+  if (fmpz_is_zero(q)) return "0";
+  char* raw = fmpz_get_str(nullptr, 10, q);
+  std::string s(raw);
+  flint_free(raw);
+  std::string sign;
+  if (s[0] == '-') {
+    sign = "-";
+    s.erase(0, 1);
+  }
+  // Drop trailing zeros into the exponent.
+  while (s.size() > 1 && s.back() == '0') {
+    s.pop_back();
+    ++k;
+  }
+  const long exp10 = k + static_cast<long>(s.size()) - 1;
+  std::string mant = s.substr(0, 1);
+  if (s.size() > 1) mant += "." + s.substr(1);
+  if (exp10 == 0) return sign + mant;
+  return fmt::format("{}{}e{}", sign, mant, exp10);
+}
+
+}  // namespace
+
+std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
+  if (sig < 1) throw std::invalid_argument("arf_to_decimal: sig < 1");
+  if (arf_is_zero(x)) return "0";
+  if (!arf_is_finite(x)) {
+    if (arf_is_neg_inf(x)) return "-inf";
+    if (arf_is_pos_inf(x)) return "inf";
+    throw std::invalid_argument("arf_to_decimal: NaN");
+  }
+  Z m, e;
+  arf_get_fmpz_2exp(m.v, e.v, x);  // x = m * 2^e exactly
+  // Decimal exponent estimate: |x| in [2^(b+e-1), 2^(b+e)), b = bits(m).
+  const double log2x = static_cast<double>(fmpz_bits(m.v)) + fmpz_get_d(e.v);
+  const long d10 = static_cast<long>(std::floor(log2x * 0.30102999566398120));
+  const long k = d10 - sig + 1;  // last kept digit has weight 10^k (sig or sig+1 digits kept)
+  // q = round_dir(m * 2^e / 10^k), computed exactly as num / den.
+  Z num, den, p, q;
+  fmpz_set(num.v, m.v);
+  fmpz_one(den.v);
+  if (fmpz_sgn(e.v) >= 0) {
+    fmpz_mul_2exp(num.v, num.v, fmpz_get_ui(e.v));
+  } else {
+    Z ne;
+    fmpz_neg(ne.v, e.v);
+    fmpz_mul_2exp(den.v, den.v, fmpz_get_ui(ne.v));
+  }
+  if (k >= 0) {
+    fmpz_ui_pow_ui(p.v, 10, static_cast<ulong>(k));
+    fmpz_mul(den.v, den.v, p.v);
+  } else {
+    fmpz_ui_pow_ui(p.v, 10, static_cast<ulong>(-k));
+    fmpz_mul(num.v, num.v, p.v);
+  }
+  // Proof: DEC-1 -- floor for down, ceil for up; den > 0 so the direction is preserved.
+  if (dir == Round::down) {
+    fmpz_fdiv_q(q.v, num.v, den.v);
+  } else {
+    fmpz_cdiv_q(q.v, num.v, den.v);
+  }
+  return digits_to_decimal(q.v, k);
+}
+
+Rational decimal_value(const std::string& text) { return parse_rational(text); }
+
+void ball_endpoints(arf_t lower, arf_t upper, const arb_t x, slong prec) {
+  arb_get_lbound_arf(lower, x, prec);  // rounded down (Arb's contract)
+  arb_get_ubound_arf(upper, x, prec);  // rounded up
+}
+
+}  // namespace lyapcert::exact

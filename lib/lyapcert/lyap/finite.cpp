@@ -1,0 +1,245 @@
+#include "lyapcert/lyap/finite.hpp"
+
+#include <flint/fmpq.h>
+
+#include <unordered_map>
+
+namespace lyapcert::lyap {
+namespace {
+
+struct Arb {
+  arb_t v;
+  Arb() { arb_init(v); }
+  ~Arb() { arb_clear(v); }
+  Arb(const Arb&) = delete;
+  Arb& operator=(const Arb&) = delete;
+};
+struct Z {
+  fmpz_t v;
+  Z() { fmpz_init(v); }
+  ~Z() { fmpz_clear(v); }
+  Z(const Z&) = delete;
+  Z& operator=(const Z&) = delete;
+};
+struct Q {
+  fmpq_t v;
+  Q() { fmpq_init(v); }
+  ~Q() { fmpq_clear(v); }
+  Q(const Q&) = delete;
+  Q& operator=(const Q&) = delete;
+};
+
+bool has_zero_multiplier(const Multipliers& r) {
+  for (const auto& n : r.num) {
+    if (n.is_zero()) return true;
+  }
+  return false;
+}
+
+// Groups atoms by equal weight numerator; returns group index per atom and the group weights,
+// or nothing when there are too many distinct weights for grouping to pay off.
+struct Groups {
+  std::vector<std::uint32_t> of_atom;
+  std::vector<const exact::Fmpz*> weight;
+};
+std::optional<Groups> group_by_weight(const FiniteLaw& law) {
+  const auto& w = law.weight_num();
+  const std::size_t n = w.size();
+  const std::size_t max_groups = std::max<std::size_t>(64, n / 16);
+  Groups g;
+  g.of_atom.resize(n);
+  std::unordered_map<slong, std::uint32_t> small;  // inline fmpz values only
+  for (std::size_t j = 0; j < n; ++j) {
+    const fmpz v = *w[j].get();
+    if (COEFF_IS_MPZ(v)) return std::nullopt;  // huge weights: per-atom path
+    auto [it, inserted] = small.try_emplace(static_cast<slong>(v), static_cast<std::uint32_t>(g.weight.size()));
+    if (inserted) {
+      g.weight.push_back(&w[j]);
+      if (g.weight.size() > max_groups) return std::nullopt;
+    }
+    g.of_atom[j] = it->second;
+  }
+  return g;
+}
+
+}  // namespace
+
+Multipliers multipliers(const FiniteLaw& law, const Rational& lr) {
+  // lr = a/b; r_j = 1 - lr c_j/d_j = (b d_j - a c_j) / (b d_j), reduced by nothing (exact either way).
+  Z a, b;
+  exact::set_fmpz(a.v, numerator(lr));
+  exact::set_fmpz(b.v, denominator(lr));
+  Multipliers r;
+  const std::size_t n = law.size();
+  r.num.resize(n);
+  r.den.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    fmpz_mul(r.den[j].get(), b.v, law.value_den()[j].get());
+    fmpz_mul(r.num[j].get(), a.v, law.value_num()[j].get());
+    fmpz_sub(r.num[j].get(), r.den[j].get(), r.num[j].get());
+    if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
+  }
+  return r;
+}
+
+FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong prec) {
+  FiniteEval out;
+  // Proof: LYAP1D-FIN-2 -- an atom with r_j = 0 and p_j > 0 makes the exponent -inf exactly.
+  if (has_zero_multiplier(r)) {
+    out.minus_infinity = true;
+    return out;
+  }
+  const std::size_t n = law.size();
+  // Guard bits for the n roundings of a product (relative error about n 2^-prec).
+  const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(n)) + 8;
+  Arb acc, t, u;
+  arb_zero(acc.v);
+  if (auto groups = group_by_weight(law)) {
+    // Proof: LYAP1D-FIN-1 -- Lambda = sum_g (a_g / D) log( prod_{j in g} |N_j| / prod_{j in g} M_j ),
+    // every product an Arb ball (rigorous), one log per group.
+    const std::size_t k = groups->weight.size();
+    std::vector<Arb> pn(k), pd(k);
+    std::vector<std::size_t> count(k, 0);
+    for (std::size_t g = 0; g < k; ++g) {
+      arb_one(pn[g].v);
+      arb_one(pd[g].v);
+    }
+    Z absn;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t g = groups->of_atom[j];
+      fmpz_abs(absn.v, r.num[j].get());
+      arb_mul_fmpz(pn[g].v, pn[g].v, absn.v, wp);
+      if (!r.common_den) arb_mul_fmpz(pd[g].v, pd[g].v, r.den[j].get(), wp);
+      ++count[g];
+    }
+    for (std::size_t g = 0; g < k; ++g) {
+      if (r.common_den) {
+        arb_set_round_fmpz(t.v, r.den[0].get(), wp);
+        arb_pow_ui(pd[g].v, t.v, count[g], wp);
+      }
+      arb_div(t.v, pn[g].v, pd[g].v, wp);
+      arb_log(t.v, t.v, wp);
+      arb_mul_fmpz(t.v, t.v, groups->weight[g]->get(), wp);
+      arb_add(acc.v, acc.v, t.v, wp);
+    }
+  } else {
+    // Per-atom logs: sum_j a_j log|N_j / M_j|.
+    for (std::size_t j = 0; j < n; ++j) {
+      arb_set_round_fmpz(t.v, r.num[j].get(), wp);
+      arb_abs(t.v, t.v);
+      arb_set_round_fmpz(u.v, r.den[j].get(), wp);
+      arb_div(t.v, t.v, u.v, wp);
+      arb_log(t.v, t.v, wp);
+      arb_mul_fmpz(t.v, t.v, law.weight_num()[j].get(), wp);
+      arb_add(acc.v, acc.v, t.v, wp);
+    }
+  }
+  arb_div_fmpz(acc.v, acc.v, law.weight_den().get(), prec);
+  arb_swap(out.value.get(), acc.v);
+  return out;
+}
+
+exact::Tri finite_exponent_is_zero(const FiniteLaw& law, const Multipliers& r) {
+  // Proof: LYAP1D-ZERO-1 -- Lambda = 0 iff prod_j |N_j / M_j|^(a_j) = 1 (a_j = weight numerators).
+  if (has_zero_multiplier(r)) return exact::Tri::no;
+  return exact::product_of_powers_is_one(r.num, r.den, law.weight_num());
+}
+
+FiniteEval finite_moment_exponent(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec) {
+  FiniteEval out;
+  const std::size_t n = law.size();
+  const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(n)) + 16;
+  Arb acc, t, u, pb;
+  Q pq;
+  exact::set_fmpq(pq.v, p);
+  arb_set_fmpq(pb.v, pq.v, wp);
+  const bool integer_p = denominator(p) == 1 && p <= 1024;  // small integer powers exactly by repeated squaring
+  const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
+  bool all_zero = true;
+  for (std::size_t j = 0; j < n; ++j) {
+    if (r.num[j].is_zero()) continue;  // contributes 0^p = 0 (p > 0)
+    all_zero = false;
+    // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui exactly-rounded for integer p,
+    // exp(p log) otherwise), weighted sum, one log at the end.
+    arb_set_round_fmpz(t.v, r.num[j].get(), wp);
+    arb_abs(t.v, t.v);
+    arb_set_round_fmpz(u.v, r.den[j].get(), wp);
+    arb_div(t.v, t.v, u.v, wp);
+    if (integer_p) {
+      arb_pow_ui(t.v, t.v, pi, wp);
+    } else {
+      arb_pow(t.v, t.v, pb.v, wp);
+    }
+    arb_mul_fmpz(t.v, t.v, law.weight_num()[j].get(), wp);
+    arb_add(acc.v, acc.v, t.v, wp);
+  }
+  if (all_zero) {
+    out.minus_infinity = true;  // E|r|^p = 0 exactly
+    return out;
+  }
+  arb_div_fmpz(acc.v, acc.v, law.weight_den().get(), wp);
+  arb_log(acc.v, acc.v, prec);
+  arb_swap(out.value.get(), acc.v);
+  return out;
+}
+
+exact::Tri finite_moment_is_zero(const FiniteLaw& law, const Multipliers& r, const Rational& p) {
+  // Proof: LYAP1D-MOM-ZERO-1 -- with p = u/v in lowest terms, E|r|^p = 1 forces every |r_j|^(1/v)
+  // (p_j > 0) to be rational (linear independence of real radicals, Mordell 1953); then the sum is
+  // an exact rational.
+  Z u, v, rn, rd, pw;
+  exact::set_fmpz(u.v, numerator(p));
+  exact::set_fmpz(v.v, denominator(p));
+  if (!fmpz_fits_si(u.v) || !fmpz_fits_si(v.v)) return exact::Tri::unknown;
+  const slong us = fmpz_get_si(u.v), vs = fmpz_get_si(v.v);
+  if (us > 4096) return exact::Tri::unknown;  // exact powers would be too large to form
+  Q acc, term;
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    if (r.num[j].is_zero()) continue;
+    fmpz_abs(rn.v, r.num[j].get());
+    fmpz_set(rd.v, r.den[j].get());
+    // Reduce first: the radical test needs lowest terms.
+    Z g;
+    fmpz_gcd(g.v, rn.v, rd.v);
+    fmpz_divexact(rn.v, rn.v, g.v);
+    fmpz_divexact(rd.v, rd.v, g.v);
+    if (vs > 1) {
+      if (!fmpz_root(rn.v, rn.v, vs)) return exact::Tri::no;
+      if (!fmpz_root(rd.v, rd.v, vs)) return exact::Tri::no;
+    }
+    fmpz_pow_ui(rn.v, rn.v, static_cast<ulong>(us));
+    fmpz_pow_ui(rd.v, rd.v, static_cast<ulong>(us));
+    fmpq_set_fmpz_frac(term.v, rn.v, rd.v);
+    fmpq_mul_fmpz(term.v, term.v, law.weight_num()[j].get());
+    fmpq_add(acc.v, acc.v, term.v);
+  }
+  fmpq_div_fmpz(acc.v, acc.v, law.weight_den().get());
+  return fmpq_is_one(acc.v) ? exact::Tri::yes : exact::Tri::no;
+}
+
+bool finite_l2_stable(const FiniteLaw& law, const Multipliers& r) {
+  // Proof: LYAP1D-L2-1 -- exact rational sum of p_j r_j^2 compared with 1.
+  Q acc, term;
+  Z sq;
+  if (r.common_den) {
+    Z s;
+    for (std::size_t j = 0; j < law.size(); ++j) {
+      fmpz_mul(sq.v, r.num[j].get(), r.num[j].get());
+      fmpz_addmul(s.v, sq.v, law.weight_num()[j].get());
+    }
+    Z rhs;
+    fmpz_mul(rhs.v, r.den[0].get(), r.den[0].get());
+    fmpz_mul(rhs.v, rhs.v, law.weight_den().get());
+    return fmpz_cmp(s.v, rhs.v) < 0;
+  }
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    fmpq_set_fmpz_frac(term.v, r.num[j].get(), r.den[j].get());
+    fmpq_mul(term.v, term.v, term.v);
+    fmpq_mul_fmpz(term.v, term.v, law.weight_num()[j].get());
+    fmpq_add(acc.v, acc.v, term.v);
+  }
+  fmpq_div_fmpz(acc.v, acc.v, law.weight_den().get());
+  return fmpq_cmp_ui(acc.v, 1) < 0;
+}
+
+}  // namespace lyapcert::lyap

@@ -1,0 +1,130 @@
+#include "lyapcert/lyap/lyap1d.hpp"
+
+#include <fmt/format.h>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyap/finite.hpp"
+
+namespace lyapcert::lyap {
+namespace {
+
+struct Evaluation {
+  bool minus_infinity = false;
+  exact::Ball ball;
+};
+
+// Proof: LOOP-1 -- the generic refinement loop. `eval(prec)` returns an enclosure at working
+// precision prec; `is_zero()` decides exact zero (called at most once, only when an enclosure
+// contains 0). Precision doubles, so the loop ends after at most log2(max_bits / start) + 1 rounds.
+CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong)>& eval,
+                       const std::function<exact::Tri()>& is_zero) {
+  CertifiedResult res;
+  res.digits_requested = acc.digits;
+  slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
+  bool zero_tested = false;
+  exact::Tri zero = exact::Tri::unknown;
+  while (true) {
+    Evaluation e = eval(prec);
+    res.bits_used = prec;
+    if (e.minus_infinity) {
+      res.value.minus_infinity = true;
+      res.value.sign = Sign::negative;
+      res.converged = true;
+      return res;
+    }
+    const bool width_ok = internal_width_ok(e.ball, acc.digits);
+    const bool has_zero = e.ball.contains_zero();
+    if (has_zero && !zero_tested) {
+      zero_tested = true;
+      zero = is_zero();
+      if (zero == exact::Tri::yes) {
+        arb_zero(res.value.ball.get());
+        res.value.exact = true;
+        res.value.sign = Sign::zero;
+        res.converged = true;
+        res.message = "the value is exactly 0 (decided in exact integer arithmetic)";
+        return res;
+      }
+    }
+    if (!has_zero) {
+      res.value.sign = arb_is_positive(e.ball.get()) ? Sign::positive : Sign::negative;
+    }
+    res.value.ball = std::move(e.ball);
+    if (width_ok && !has_zero) {
+      res.converged = true;
+      return res;
+    }
+    if (prec >= acc.max_bits) {
+      res.converged = width_ok;
+      if (has_zero) {
+        res.value.sign = Sign::undetermined;
+        res.message = fmt::format(
+            "sign undetermined: the enclosure still contains 0 at the working-precision cap of {} bits{}; "
+            "raise --max-bits",
+            acc.max_bits,
+            zero == exact::Tri::no ? " (the value is proved nonzero)"
+                                   : (zero == exact::Tri::unknown ? " (the exact zero test ran out of budget)" : ""));
+      } else {
+        res.message = fmt::format("requested digits not reached at the working-precision cap of {} bits", acc.max_bits);
+      }
+      return res;
+    }
+    prec = std::min<slong>(acc.max_bits, 2 * prec);
+  }
+}
+
+void check_lr(const exact::Rational& lr) {
+  if (lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));
+}
+
+}  // namespace
+
+void check_accuracy(const Accuracy& acc) {
+  if (acc.digits < 1 || acc.digits > 10000) {
+    throw InputError(fmt::format("--digits must be in [1, 10000], got {}", acc.digits));
+  }
+  if (acc.max_bits < 64 || acc.max_bits > (1L << 26)) {
+    throw InputError(fmt::format("--max-bits must be in [64, 2^26], got {}", acc.max_bits));
+  }
+}
+
+CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Rational& lr, const Accuracy& acc) {
+  check_accuracy(acc);
+  check_lr(lr);
+  const FiniteLaw& f = law.finite();
+  const Multipliers r = multipliers(f, lr);
+  CertifiedResult res = refine(
+      acc,
+      [&](slong prec) {
+        FiniteEval e = finite_exponent(f, r, prec);
+        return Evaluation{e.minus_infinity, std::move(e.value)};
+      },
+      [&] { return finite_exponent_is_zero(f, r); });
+  res.method = "finite-exact-products";
+  if (res.value.minus_infinity) {
+    res.message = "an atom sits exactly at h = 1/lr: the multiplier vanishes with positive probability";
+  }
+  return res;
+}
+
+CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Rational& lr, const exact::Rational& p,
+                               const Accuracy& acc) {
+  check_accuracy(acc);
+  check_lr(lr);
+  if (p <= 0) throw InputError(fmt::format("moment order p must be > 0, got {}", exact::to_text(p)));
+  const FiniteLaw& f = law.finite();
+  const Multipliers r = multipliers(f, lr);
+  CertifiedResult res = refine(
+      acc,
+      [&](slong prec) {
+        FiniteEval e = finite_moment_exponent(f, r, p, prec);
+        return Evaluation{e.minus_infinity, std::move(e.value)};
+      },
+      [&] { return finite_moment_is_zero(f, r, p); });
+  res.method = "finite-exact-moments";
+  if (p == 2) res.l2_stable = finite_l2_stable(f, r);
+  if (res.value.minus_infinity) res.message = "every atom sits at h = 1/lr: E|1 - lr h|^p = 0";
+  return res;
+}
+
+}  // namespace lyapcert::lyap
