@@ -5,6 +5,7 @@
 #include <flint/fmpz.h>
 
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace lyapcert::exact {
@@ -12,8 +13,21 @@ namespace lyapcert::exact {
 class Fmpz {
  public:
   Fmpz() noexcept { fmpz_init(v_); }
-  explicit Fmpz(slong x) noexcept { fmpz_init_set_si(v_, x); }
-  explicit Fmpz(const fmpz_t x) { fmpz_init_set(v_, x); }
+  template <typename I>
+    requires std::is_integral_v<I>
+  explicit Fmpz(I x) noexcept {
+    if constexpr (std::is_signed_v<I>) {
+      fmpz_init_set_si(v_, static_cast<slong>(x));
+    } else {
+      fmpz_init_set_ui(v_, static_cast<ulong>(x));
+    }
+  }
+  // Copy of a raw FLINT integer.
+  static Fmpz copy_of(const fmpz_t x) {
+    Fmpz r;
+    fmpz_set(r.v_, x);
+    return r;
+  }
   Fmpz(const Fmpz& o) { fmpz_init_set(v_, o.v_); }
   Fmpz(Fmpz&& o) noexcept { *v_ = *o.v_; fmpz_init(o.v_); }
   Fmpz& operator=(const Fmpz& o) { fmpz_set(v_, o.v_); return *this; }

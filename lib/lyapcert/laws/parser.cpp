@@ -76,8 +76,13 @@ class Parser {
     }
   }
 
+  // `depth` counts the brackets and parentheses enclosing the value; opening one more must keep it
+  // within max_depth (so "[[1]]" has depth 2, and 32 nested brackets around a number are allowed).
+  void open_bracket(std::size_t depth) {
+    if (depth + 1 > lim_.max_depth) fail(fmt::format("nesting deeper than {}", lim_.max_depth));
+  }
+
   Value value(std::size_t depth) {
-    if (depth >= lim_.max_depth) fail(fmt::format("nesting deeper than {}", lim_.max_depth));
     Value v = primary(depth);
     if (peek(':')) {
       ++pos_;
@@ -99,6 +104,7 @@ class Parser {
     if (pos_ >= s_.size()) fail("expected a value but the text ended");
     const char c = s_[pos_];
     if (c == '[') {
+      open_bracket(depth);
       ++pos_;
       List list;
       if (!peek(']')) {
@@ -118,6 +124,7 @@ class Parser {
     if (ident_start(c)) {
       std::string name = ident();
       if (peek('(')) {
+        open_bracket(depth);
         ++pos_;
         Call call;
         call.name = std::move(name);

@@ -104,14 +104,36 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
       arb_one(pn[g].v);
       arb_one(pd[g].v);
     }
-    Z absn;
+    // Small |N_j| are first multiplied exactly in 128-bit words (one Arb rounding per word instead
+    // of per atom); the word is flushed into the group's ball before it could overflow.
+    using u128 = unsigned __int128;
+    std::vector<u128> word(k, 1);
+    Z absn, wz;
+    const auto flush = [&](std::size_t g) {
+      if (word[g] == 1) return;
+      fmpz_set_uiui(wz.v, static_cast<ulong>(word[g] >> 64), static_cast<ulong>(word[g]));
+      arb_mul_fmpz(pn[g].v, pn[g].v, wz.v, wp);
+      word[g] = 1;
+    };
     for (std::size_t j = 0; j < n; ++j) {
       const std::uint32_t g = groups->of_atom[j];
-      fmpz_abs(absn.v, r.num[j].get());
-      arb_mul_fmpz(pn[g].v, pn[g].v, absn.v, wp);
+      const fmpz v = *r.num[j].get();
+      if (!COEFF_IS_MPZ(v)) {
+        const u128 a = static_cast<u128>(v < 0 ? -static_cast<__int128>(v) : static_cast<__int128>(v));
+        u128 prod;
+        if (__builtin_mul_overflow(word[g], a, &prod)) {
+          flush(g);
+          prod = a;
+        }
+        word[g] = prod;
+      } else {
+        fmpz_abs(absn.v, r.num[j].get());
+        arb_mul_fmpz(pn[g].v, pn[g].v, absn.v, wp);
+      }
       if (!r.common_den) arb_mul_fmpz(pd[g].v, pd[g].v, r.den[j].get(), wp);
       ++count[g];
     }
+    for (std::size_t g = 0; g < k; ++g) flush(g);
     for (std::size_t g = 0; g < k; ++g) {
       if (r.common_den) {
         arb_set_round_fmpz(t.v, r.den[0].get(), wp);

@@ -1,0 +1,1 @@
+lyapcert_bench(lyap_bench lyap_bench.cpp)
