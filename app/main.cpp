@@ -2,192 +2,24 @@
 // Exit statuses: 0 ok (honest "undetermined" included), 1 internal error, 2 bad input or usage,
 // 3 certified result printed but requested digits/completeness not reached, 130 interrupted.
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
-#include <csignal>
-#include <cstdio>
 #include <iostream>
 
+#include "commands.hpp"
 #include "lyapcert/exact/error.hpp"
-#include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/version.hpp"
 #include "output.hpp"
 
-namespace {
-
-using namespace lyapcert;
-using nlohmann::ordered_json;
-
-struct CommonOptions {
-  std::string law;
-  std::string lr;
-  std::string p;
-  int digits = 16;
-  long max_bits = 65536;
-  std::uint64_t max_atoms = 10'000'000;
-  bool json = false;
-};
-
-void add_accuracy_options(CLI::App* cmd, CommonOptions& o) {
-  cmd->add_option("--digits", o.digits, "requested digits: width <= 10^-N * max(1, min|x|) (1..10000)")
-      ->default_val(16);
-  cmd->add_option("--max-bits", o.max_bits, "cap on the working precision in bits")->default_val(65536);
-  cmd->add_option("--max-atoms", o.max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
-  cmd->add_flag("--json", o.json, "print JSON (schema in docs/schema/)");
-}
-
-laws::CurvatureLaw load_law(const CommonOptions& o, std::string& canonical_text) {
-  const std::string text = cli::read_law_argument(o.law);
-  laws::ParseLimits limits;
-  laws::Value expr = laws::parse(text, limits);
-  canonical_text = laws::canonical(expr);
-  laws::BuildOptions bo;
-  bo.max_atoms = o.max_atoms;
-  return laws::build_curvature_law(expr, bo);
-}
-
-void print_text_result(const std::string& what, const lyap::CertifiedResult& r, const lyap::DecimalEnclosure& d) {
-  if (r.value.minus_infinity) {
-    fmt::print("{} = -inf (exactly)\n", what);
-  } else if (r.value.exact) {
-    fmt::print("{} = {} (exactly)\n", what, d.lower);
-  } else {
-    fmt::print("{} in [{}, {}]\n", what, d.lower, d.upper);
-  }
-  fmt::print("  sign: {}\n", lyap::to_string(r.value.sign));
-  fmt::print("  digits: {} requested, {} achieved; converged: {}\n", r.digits_requested,
-             d.digits_achieved ? std::to_string(*d.digits_achieved) : std::string("-"), r.converged ? "yes" : "no");
-  fmt::print("  method: {} ({} bits)\n", r.method, r.bits_used);
-  if (r.l2_stable) fmt::print("  L2-stable (E(1 - lr h)^2 < 1): {}\n", *r.l2_stable ? "yes" : "no");
-  if (!r.message.empty()) fmt::print("  note: {}\n", r.message);
-}
-
-int emit(const std::string& command, const CommonOptions& o, const std::string& law_text,
-         const lyap::CertifiedResult& r) {
-  lyap::DecimalEnclosure d;
-  ordered_json enc = cli::certified_json(r.value, r.digits_requested, &d);
-  const bool converged = r.converged && d.meets_request;
-  if (o.json) {
-    ordered_json j = cli::common_fields(command);
-    cli::put_law(j, law_text);
-    j["lr"] = o.lr;
-    if (command == "moment") j["p"] = o.p;
-    j["enclosure"] = enc;
-    j["sign"] = lyap::to_string(r.value.sign);
-    j["digits"] = r.digits_requested;
-    j["digits_achieved"] = d.digits_achieved ? ordered_json(*d.digits_achieved) : ordered_json(nullptr);
-    j["converged"] = converged;
-    j["method"] = r.method;
-    j["message"] = r.message;
-    j["bits"] = r.bits_used;
-    if (r.l2_stable) j["l2_stable"] = *r.l2_stable;
-    std::cout << j.dump(2) << "\n";
-  } else {
-    const std::string what = command == "moment" ? fmt::format("g({})", o.p) : std::string("Lambda");
-    fmt::print("law: {}\nlr: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text, o.lr);
-    print_text_result(what, r, d);
-  }
-  return converged ? cli::kExitOk : cli::kExitNotConverged;
-}
-
-int run_lyap1d(const CommonOptions& o) {
-  std::string law_text;
-  const laws::CurvatureLaw law = load_law(o, law_text);
-  const exact::Rational lr = exact::parse_rational(o.lr);
-  const lyap::CertifiedResult r = lyap::certify_lyap1d(law, lr, lyap::Accuracy{o.digits, o.max_bits});
-  return emit("lyap1d", o, law_text, r);
-}
-
-int run_moment(const CommonOptions& o) {
-  std::string law_text;
-  const laws::CurvatureLaw law = load_law(o, law_text);
-  const exact::Rational lr = exact::parse_rational(o.lr);
-  const exact::Rational p = exact::parse_rational(o.p);
-  const lyap::CertifiedResult r = lyap::certify_moment(law, lr, p, lyap::Accuracy{o.digits, o.max_bits});
-  return emit("moment", o, law_text, r);
-}
-
-// The README's main job on built-in defaults: certified exponents for a few laws.
-int run_demo(bool json) {
-  struct Case {
-    const char* title;
-    const char* law;
-    const char* lr;
-    const char* p;  // nullptr: the exponent itself
-  };
-  const Case cases[] = {
-      {"Exact zero without a unit factor (MATH.md 2)", "atoms(-1, 1/2)", "1", nullptr},
-      {"Two atoms, unequal weights: -(log 2)/3", "atoms(-1:1/3, 1/2:2/3)", "1", nullptr},
-      {"Atom exactly at 1/lr: the saddle is hit in finite time", "atoms(2, -1)", "0.5", nullptr},
-      {"Finite dataset, batch size 1 (ten per-sample curvatures)",
-       "atoms(2.1, 1.3, -0.4, 0.9, 1.7, -1.2, 0.5, 2.6, 0.2, -0.7)", "0.9", nullptr},
-      {"Same dataset, the L2 (second moment) exponent g(2) and the L2 verdict",
-       "atoms(2.1, 1.3, -0.4, 0.9, 1.7, -1.2, 0.5, 2.6, 0.2, -0.7)", "0.9", "2"},
-  };
-  ordered_json all = ordered_json::array();
-  for (const Case& c : cases) {
-    CommonOptions o;
-    o.law = c.law;
-    o.lr = c.lr;
-    o.digits = 30;
-    std::string law_text;
-    const laws::CurvatureLaw law = load_law(o, law_text);
-    const exact::Rational lr = exact::parse_rational(o.lr);
-    lyap::CertifiedResult r;
-    if (c.p) {
-      r = lyap::certify_moment(law, lr, exact::parse_rational(c.p), lyap::Accuracy{o.digits, o.max_bits});
-    } else {
-      r = lyap::certify_lyap1d(law, lr, lyap::Accuracy{o.digits, o.max_bits});
-    }
-    lyap::DecimalEnclosure d;
-    ordered_json enc = cli::certified_json(r.value, o.digits, &d);
-    if (json) {
-      ordered_json j;
-      j["title"] = c.title;
-      j["law"] = law_text;
-      j["lr"] = c.lr;
-      if (c.p) j["p"] = c.p;
-      j["enclosure"] = enc;
-      j["sign"] = lyap::to_string(r.value.sign);
-      if (r.l2_stable) j["l2_stable"] = *r.l2_stable;
-      all.push_back(j);
-    } else {
-      fmt::print("== {}\nlaw: {}   lr: {}\n", c.title, law_text, c.lr);
-      print_text_result(c.p ? fmt::format("g({})", c.p) : std::string("Lambda"), r, d);
-      fmt::print("\n");
-    }
-  }
-  if (json) {
-    ordered_json j = cli::common_fields("demo");
-    j["results"] = all;
-    std::cout << j.dump(2) << "\n";
-  }
-  return cli::kExitOk;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  using namespace lyapcert;
   CLI::App app{"lyapcert: certified Lyapunov exponents of SGD near saddle points"};
   app.require_subcommand(1);
   app.set_version_flag("--version", lyapcert::kVersion);
-  CommonOptions o;
-
-  auto* lyap1d = app.add_subcommand("lyap1d", "certified Lambda(lr) = E log|1 - lr h| for a curvature law");
-  lyap1d->add_option("--law", o.law, "curvature law (docs/law-language.md), or @FILE")->required();
-  lyap1d->add_option("--lr", o.lr, "learning rate > 0 (exact decimal or p/q)")->required();
-  add_accuracy_options(lyap1d, o);
-
-  auto* moment = app.add_subcommand("moment", "certified moment exponent g(p) = log E|1 - lr h|^p");
-  moment->add_option("--law", o.law, "curvature law, or @FILE")->required();
-  moment->add_option("--lr", o.lr, "learning rate > 0")->required();
-  moment->add_option("--p", o.p, "moment order p > 0 (exact)")->required();
-  add_accuracy_options(moment, o);
-
-  bool demo_json = false;
-  auto* demo = app.add_subcommand("demo", "certified exponents for a few built-in laws (the README's main job)");
-  demo->add_flag("--json", demo_json, "print JSON");
+  cli::Registry commands;
+  cli::register_lyap1d_commands(app, commands);
+#ifdef LYAPCERT_HAVE_STATS_COMMANDS
+  cli::register_stats_commands(app, commands);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -203,9 +35,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*lyap1d) return run_lyap1d(o);
-    if (*moment) return run_moment(o);
-    if (*demo) return run_demo(demo_json);
+    for (const cli::Command& c : commands) {
+      if (c.sub->parsed()) return c.run();
+    }
   } catch (const lyapcert::InputError& e) {
     std::cerr << "lyapcert: error: " << e.what() << "\n";
     return cli::kExitBadInput;

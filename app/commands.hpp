@@ -1,0 +1,23 @@
+// Command registry of the CLI: each family of subcommands lives in its own app/cmd_*.cpp and adds
+// itself to the CLI11 app with a runner. Runners throw lyapcert::InputError for bad input (exit 2)
+// and return the exit status otherwise (docs/cli.md).
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+namespace lyapcert::cli {
+
+struct Command {
+  CLI::App* sub;
+  std::function<int()> run;
+};
+using Registry = std::vector<Command>;
+
+// app/cmd_lyap1d.cpp: lyap1d, moment, demo.
+void register_lyap1d_commands(CLI::App& app, Registry& reg);
+// app/cmd_stats.cpp: estimate, sign (Monte Carlo; issue 5).
+void register_stats_commands(CLI::App& app, Registry& reg);
+
+}  // namespace lyapcert::cli
