@@ -51,7 +51,8 @@ struct ParseLimits {
 // problem and its position.
 Value parse(std::string_view text, const ParseLimits& limits = {});
 
-// Canonical text: no whitespace, numbers as exact "p" or "p/q", keys kept.
+// Canonical text: numbers as exact reduced "p" or "p/q", items separated by ", " and no other
+// whitespace, keys kept (docs/law-language.md). parse(canonical(v)) has the same canonical text.
 std::string canonical(const Value& v);
 
 }  // namespace lyapcert::laws

@@ -3,7 +3,10 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <memory>
+#include <utility>
 #include <variant>
+#include <vector>
 
 #include "lyapcert/laws/ast.hpp"
 #include "lyapcert/laws/finite_law.hpp"
@@ -14,14 +17,36 @@ struct BuildOptions {
   std::uint64_t max_atoms = 10'000'000;  // refuse finite laws with more atoms (--max-atoms)
 };
 
+class CurvatureLaw;
+using LawPtr = std::shared_ptr<const CurvatureLaw>;
+
+// h ~ N(mu, sigma^2), sigma > 0 (sigma = 0 is built as the atom mu).
+struct NormalLaw { Rational mu, sigma; };
+// h ~ U[a, b], a < b.
+struct UniformLaw { Rational a, b; };
+// h = z^2, z ~ N(mu, sigma^2), sigma > 0.
+struct SqNormalLaw { Rational mu, sigma; };
+// h_B = (1/S) sum_j x_j y_j, x_j ~ N(0,1), y_j = k x_j + sigma eps_j; sigma >= 0.
+struct XyLaw { Rational k, sigma; std::uint64_t batch = 1; };
+// h = x y, (x, y) bivariate normal with means mx, my, deviations sx, sy > 0, correlation |rho| < 1.
+struct BivariateLaw { Rational mx, my, sx, sy, rho; };
+// h = scale * h' + shift, h' ~ inner (only for continuous inner laws: finite ones are mapped exactly).
+struct AffineLaw { Rational scale, shift; LawPtr inner; };
+// Mixture sum_i w_i L_i, w_i > 0 exact, sum 1 (only when some component is continuous).
+struct MixtureLaw { std::vector<std::pair<LawPtr, Rational>> parts; };
+
 class CurvatureLaw {
  public:
-  using Node = std::variant<FiniteLaw>;
+  using Node = std::variant<FiniteLaw, NormalLaw, UniformLaw, SqNormalLaw, XyLaw, BivariateLaw, AffineLaw, MixtureLaw>;
   explicit CurvatureLaw(Node node) : node_(std::move(node)) {}
 
   const Node& node() const { return node_; }
   bool is_finite() const { return std::holds_alternative<FiniteLaw>(node_); }
   const FiniteLaw& finite() const { return std::get<FiniteLaw>(node_); }
+
+  // Exact moments E[h] and E[h^2] (every law here has them in closed form).
+  Rational mean() const;
+  Rational second_moment() const;
 
  private:
   Node node_;

@@ -37,6 +37,15 @@ FiniteLaw::FiniteLaw(std::vector<Fmpz> value_num, std::vector<Fmpz> value_den, s
   if (!(total == weight_den)) {
     throw InputError(fmt::format("probabilities sum to {}/{}, not 1", total.str(), weight_den.str()));
   }
+  weight_den_ = std::move(weight_den);
+  bool any_zero = false;
+  for (const Fmpz& w : weight_num) any_zero = any_zero || w.is_zero();
+  if (!any_zero) {  // the common case: keep the caller's vectors, no copy
+    value_num_ = std::move(value_num);
+    value_den_ = std::move(value_den);
+    weight_num_ = std::move(weight_num);
+    return;
+  }
   value_num_.reserve(n);
   value_den_.reserve(n);
   weight_num_.reserve(n);
@@ -46,7 +55,6 @@ FiniteLaw::FiniteLaw(std::vector<Fmpz> value_num, std::vector<Fmpz> value_den, s
     value_den_.push_back(std::move(value_den[j]));
     weight_num_.push_back(std::move(weight_num[j]));
   }
-  weight_den_ = std::move(weight_den);
 }
 
 FiniteLaw FiniteLaw::from_rationals(std::span<const Rational> values, std::span<const Rational> probs) {

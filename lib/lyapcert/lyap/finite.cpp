@@ -167,22 +167,19 @@ exact::Tri finite_exponent_is_zero(const FiniteLaw& law, const Multipliers& r) {
   return exact::product_of_powers_is_one(r.num, r.den, law.weight_num());
 }
 
-FiniteEval finite_moment_exponent(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec) {
-  FiniteEval out;
+exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec) {
   const std::size_t n = law.size();
   const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(n)) + 16;
   Arb acc, t, u, pb;
   Q pq;
   exact::set_fmpq(pq.v, p);
   arb_set_fmpq(pb.v, pq.v, wp);
-  const bool integer_p = denominator(p) == 1 && p <= 1024;  // small integer powers exactly by repeated squaring
+  const bool integer_p = denominator(p) == 1 && p <= 1024;  // small integer powers by repeated squaring
   const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
-  bool all_zero = true;
   for (std::size_t j = 0; j < n; ++j) {
     if (r.num[j].is_zero()) continue;  // contributes 0^p = 0 (p > 0)
-    all_zero = false;
-    // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui exactly-rounded for integer p,
-    // exp(p log) otherwise), weighted sum, one log at the end.
+    // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui for small integer p, exp(p log)
+    // otherwise), weighted sum.
     arb_set_round_fmpz(t.v, r.num[j].get(), wp);
     arb_abs(t.v, t.v);
     arb_set_round_fmpz(u.v, r.den[j].get(), wp);
@@ -195,13 +192,21 @@ FiniteEval finite_moment_exponent(const FiniteLaw& law, const Multipliers& r, co
     arb_mul_fmpz(t.v, t.v, law.weight_num()[j].get(), wp);
     arb_add(acc.v, acc.v, t.v, wp);
   }
+  exact::Ball out;
+  arb_div_fmpz(out.get(), acc.v, law.weight_den().get(), prec);
+  return out;
+}
+
+FiniteEval finite_moment_exponent(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec) {
+  FiniteEval out;
+  bool all_zero = true;
+  for (const auto& x : r.num) all_zero = all_zero && x.is_zero();
   if (all_zero) {
     out.minus_infinity = true;  // E|r|^p = 0 exactly
     return out;
   }
-  arb_div_fmpz(acc.v, acc.v, law.weight_den().get(), wp);
-  arb_log(acc.v, acc.v, prec);
-  arb_swap(out.value.get(), acc.v);
+  exact::Ball m = finite_abs_moment(law, r, p, prec + 8);
+  arb_log(out.value.get(), m.get(), prec);
   return out;
 }
 

@@ -35,6 +35,9 @@ exact::Tri finite_exponent_is_zero(const FiniteLaw& law, const Multipliers& r);
 // Guarantee: contains g(p). Proof: LYAP1D-MOM-1.
 FiniteEval finite_moment_exponent(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec);
 
+// Enclosure of E|r|^p itself (0 exactly when every r_j = 0). Proof: LYAP1D-MOM-1.
+exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const Rational& p, slong prec);
+
 // Exact decision of g(p) == 0, i.e. E|r|^p == 1, for rational p = u/v. Proof: LYAP1D-MOM-ZERO-1.
 exact::Tri finite_moment_is_zero(const FiniteLaw& law, const Multipliers& r, const Rational& p);
 

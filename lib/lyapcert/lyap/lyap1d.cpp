@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
 
 namespace lyapcert::lyap {
@@ -91,16 +92,29 @@ void check_accuracy(const Accuracy& acc) {
 CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Rational& lr, const Accuracy& acc) {
   check_accuracy(acc);
   check_lr(lr);
-  const FiniteLaw& f = law.finite();
-  const Multipliers r = multipliers(f, lr);
-  CertifiedResult res = refine(
-      acc,
-      [&](slong prec) {
-        FiniteEval e = finite_exponent(f, r, prec);
-        return Evaluation{e.minus_infinity, std::move(e.value)};
-      },
-      [&] { return finite_exponent_is_zero(f, r); });
-  res.method = "finite-exact-products";
+  CertifiedResult res;
+  if (law.is_finite()) {
+    const FiniteLaw& f = law.finite();
+    const Multipliers r = multipliers(f, lr);
+    res = refine(
+        acc,
+        [&](slong prec) {
+          FiniteEval e = finite_exponent(f, r, prec);
+          return Evaluation{e.minus_infinity, std::move(e.value)};
+        },
+        [&] { return finite_exponent_is_zero(f, r); });
+    res.method = "finite-exact-products";
+  } else {
+    // Continuous (or mixed) laws: no exact zero test; the sign comes from the enclosure alone.
+    res = refine(
+        acc,
+        [&](slong prec) {
+          FiniteEval e = log_abs_mean(law, Rational(1), Rational(-lr), prec);
+          return Evaluation{e.minus_infinity, std::move(e.value)};
+        },
+        [] { return exact::Tri::unknown; });
+    res.method = "closed-form";
+  }
   if (res.value.minus_infinity) {
     res.message = "an atom sits exactly at h = 1/lr: the multiplier vanishes with positive probability";
   }
@@ -112,17 +126,41 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
   check_accuracy(acc);
   check_lr(lr);
   if (p <= 0) throw InputError(fmt::format("moment order p must be > 0, got {}", exact::to_text(p)));
-  const FiniteLaw& f = law.finite();
-  const Multipliers r = multipliers(f, lr);
-  CertifiedResult res = refine(
-      acc,
-      [&](slong prec) {
-        FiniteEval e = finite_moment_exponent(f, r, p, prec);
-        return Evaluation{e.minus_infinity, std::move(e.value)};
-      },
-      [&] { return finite_moment_is_zero(f, r, p); });
-  res.method = "finite-exact-moments";
-  if (p == 2) res.l2_stable = finite_l2_stable(f, r);
+  CertifiedResult res;
+  const Rational second = second_moment_affine(law, Rational(1), Rational(-lr));
+  if (law.is_finite()) {
+    const FiniteLaw& f = law.finite();
+    const Multipliers r = multipliers(f, lr);
+    res = refine(
+        acc,
+        [&](slong prec) {
+          FiniteEval e = finite_moment_exponent(f, r, p, prec);
+          return Evaluation{e.minus_infinity, std::move(e.value)};
+        },
+        [&] { return finite_moment_is_zero(f, r, p); });
+    res.method = "finite-exact-moments";
+  } else {
+    res = refine(
+        acc,
+        [&](slong prec) {
+          Evaluation e;
+          if (p == 2) {  // exact rational second moment
+            fmpq_t q;
+            fmpq_init(q);
+            exact::set_fmpq(q, second);
+            arb_set_fmpq(e.ball.get(), q, prec + 8);
+            fmpq_clear(q);
+          } else {
+            e.ball = abs_moment(law, Rational(1), Rational(-lr), p, prec + 8);
+          }
+          arb_log(e.ball.get(), e.ball.get(), prec);
+          return e;
+        },
+        [&] { return p == 2 ? (second == 1 ? exact::Tri::yes : exact::Tri::no) : exact::Tri::unknown; });
+    res.method = p == 2 ? "exact-second-moment" : "closed-form";
+  }
+  // Proof: LYAP1D-L2-1 -- E(1 - lr h)^2 < 1 decided on the exact second moment.
+  if (p == 2) res.l2_stable = second < 1;
   if (res.value.minus_infinity) res.message = "every atom sits at h = 1/lr: E|1 - lr h|^p = 0";
   return res;
 }

@@ -1,0 +1,1 @@
+lyapcert_bench(continuous_bench continuous_bench.cpp)

@@ -1,0 +1,1 @@
+lyapcert_bench(fast_bench fast_bench.cpp)

@@ -1,0 +1,1 @@
+lyapcert_bench(laws_bench laws_bench.cpp)

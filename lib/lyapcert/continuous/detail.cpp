@@ -1,0 +1,220 @@
+#include "lyapcert/continuous/detail.hpp"
+
+#include <arb_poly.h>
+
+#include <cmath>
+#include <limits>
+
+namespace lyapcert::continuous::detail {
+
+double mid_d(const arb_t x) {
+  double d = arf_get_d(arb_midref(x), ARF_RND_NEAR);
+  if (std::isnan(d)) return 0.0;
+  if (d > 1e300) return 1e300;
+  if (d < -1e300) return -1e300;
+  return d;
+}
+
+double abs_upper_d(const arb_t x) {
+  if (!arb_is_finite(x)) return std::numeric_limits<double>::infinity();
+  mag_t m;
+  mag_init(m);
+  arb_get_mag(m, x);
+  double d = mag_get_d(m);  // mag_get_d rounds up
+  mag_clear(m);
+  return d;
+}
+
+// Proof: CONT-UNIF-1 (|t log|t|| <= r log(1/r) on |t| <= r <= 1/e; <= max(1/e, r log r) otherwise).
+void xlogx_minus_x(arb_t res, const arb_t u, slong prec) {
+  if (!arb_is_finite(u)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_zero(u)) {
+    arb_zero(res);
+    return;
+  }
+  if (!arb_contains_zero(u)) {
+    ArbTmp t;
+    arb_abs(t, u);
+    arb_log(t, t, prec);
+    arb_mul(t, t, u, prec);
+    arb_sub(res, t, u, prec);
+    return;
+  }
+  // u contains 0: r = sup |u|, B = sup_{|t| <= r} |t log|t||.
+  mag_t rm;
+  mag_init(rm);
+  arb_get_mag(rm, u);
+  ArbTmp r, b, inv_e;
+  arf_set_mag(arb_midref(r), rm);
+  mag_zero(arb_radref(r));
+  mag_clear(rm);
+  arb_const_e(inv_e, prec);
+  arb_inv(inv_e, inv_e, prec);
+  if (arb_le(r, inv_e)) {
+    arb_log(b, r, prec);
+    arb_mul(b, b, r, prec);
+    arb_neg(b, b);  // r log(1/r) >= 0
+  } else {
+    ArbTmp one;
+    arb_one(one);
+    if (arb_gt(r, one)) {
+      arb_log(b, r, prec);
+      arb_mul(b, b, r, prec);
+    } else {
+      arb_zero(b);
+    }
+    arb_max(b, b, inv_e, prec);
+  }
+  mag_t bm;
+  mag_init(bm);
+  arb_get_mag(bm, b);
+  arb_neg_round(res, u, prec);
+  arb_add_error_mag(res, bm);
+  mag_clear(bm);
+}
+
+namespace {
+
+// res := int_0^d t^k log t dt = d^{k+1} (log d - 1/(k+1)) / (k+1) for d in [0, 1]; balls containing 0
+// are handled by the monotone bound |.| <= r^{k+1} (1 + |log r|) / (k+1) (r = sup d <= 1).
+void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
+  if (arb_is_zero(d)) {
+    arb_zero(res);
+    return;
+  }
+  if (arb_is_positive(d)) {
+    ArbTmp l, p;
+    arb_log(l, d, prec);
+    ArbTmp inv;
+    arb_set_ui(inv, static_cast<ulong>(k + 1));
+    arb_inv(inv, inv, prec);
+    arb_sub(l, l, inv, prec);
+    arb_pow_ui(p, d, static_cast<ulong>(k + 1), prec);
+    arb_mul(res, p, l, prec);
+    arb_mul(res, res, inv, prec);
+    return;
+  }
+  // d straddles 0 (d >= 0 is checked by the caller).
+  mag_t rm;
+  mag_init(rm);
+  arb_get_mag(rm, d);
+  ArbTmp r, l, p;
+  arf_set_mag(arb_midref(r), rm);
+  mag_clear(rm);
+  arb_log(l, r, prec);
+  arb_abs(l, l);
+  arb_add_ui(l, l, 1, prec);
+  arb_pow_ui(p, r, static_cast<ulong>(k + 1), prec);
+  arb_mul(p, p, l, prec);
+  arb_div_ui(p, p, static_cast<ulong>(k + 1), prec);
+  mag_t bm;
+  mag_init(bm);
+  arb_get_mag(bm, p);
+  arb_zero(res);
+  arb_add_error_mag(res, bm);
+  mag_clear(bm);
+}
+
+}  // namespace
+
+// Proof: CONT-QUAD-2 (Taylor expansion of the analytic factor, Cauchy bound on the circle R = 8 dmax).
+void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const arb_t d2,
+                const arb_t dmax, slong prec) {
+  ArbTmp eighth;
+  arb_set_ui(eighth, 1);
+  arb_mul_2exp_si(eighth, eighth, -3);
+  if (!arb_is_finite(c1) || !arb_is_finite(c2) || !arb_is_nonnegative(d1) ||
+      !arb_is_nonnegative(d2) || !arb_is_positive(dmax) || !arb_le(dmax, eighth) ||
+      !arb_le(d1, dmax) || !arb_le(d2, dmax)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 10;
+  // M = exp(|c1| R + |c2| R^2) >= max_{|t| = R} |exp(c1 t + c2 t^2)|.
+  ArbTmp R, M, t;
+  arb_mul_2exp_si(R, dmax, 3);
+  arb_abs(M, c1);
+  arb_mul(M, M, R, wp);
+  arb_abs(t, c2);
+  arb_mul(t, t, R, wp);
+  arb_mul(t, t, R, wp);
+  arb_add(M, M, t, wp);
+  mag_t mm;
+  mag_init(mm);
+  arb_get_mag(mm, M);
+  double log2_m = mag_get_d(mm) * 1.4426950408889634 + 1.0;  // log2 of an upper bound of M
+  mag_clear(mm);
+  if (!(log2_m < 1e6)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_exp(M, M, wp);
+  const slong K = (wp + 8 + static_cast<slong>(log2_m)) / 3 + 2;  // (1/8)^K * M * ... < 2^-wp
+  arb_poly_t h, g;
+  arb_poly_init(h);
+  arb_poly_init(g);
+  arb_poly_set_coeff_arb(h, 1, c1);
+  arb_poly_set_coeff_arb(h, 2, c2);
+  arb_poly_exp_series(g, h, K, wp);
+  ArbTmp sum, a, b;
+  arb_zero(sum);
+  for (slong k = 0; k < K; ++k) {
+    arb_poly_get_coeff_arb(t, g, k);
+    j_moment(a, d2, k, wp);
+    j_moment(b, d1, k, wp);
+    if (k % 2 == 0)
+      arb_add(a, a, b, wp);
+    else
+      arb_sub(a, a, b, wp);
+    arb_addmul(sum, t, a, wp);
+  }
+  arb_poly_clear(h);
+  arb_poly_clear(g);
+  // Truncation error: 2 dmax (1 + |log dmax|) M (1/8)^K / (1 - 1/8).
+  ArbTmp e;
+  arb_log(e, dmax, wp);
+  arb_abs(e, e);
+  arb_add_ui(e, e, 1, wp);
+  arb_mul(e, e, dmax, wp);
+  arb_mul_2exp_si(e, e, 1 - 3 * K);
+  arb_mul(e, e, M, wp);
+  arb_mul_ui(e, e, 8, wp);
+  arb_div_ui(e, e, 7, wp);
+  mag_t em;
+  mag_init(em);
+  arb_get_mag(em, e);
+  arb_add_error_mag(sum, em);
+  mag_clear(em);
+  arb_set_round(res, sum, prec);
+}
+
+// Proof: CONT-QUAD-1.
+void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec) {
+  ArbTmp one;
+  arb_one(one);
+  if (!arb_is_finite(c) || !arb_ge(Z, one)) {
+    mag_inf(res);
+    return;
+  }
+  ArbTmp phi, t, l;
+  arb_sqr(phi, Z, prec);
+  arb_mul_2exp_si(phi, phi, -1);
+  arb_neg(phi, phi);
+  arb_exp(phi, phi, prec);
+  arb_const_pi(t, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_rsqrt(t, t, prec);
+  arb_mul(phi, phi, t, prec);  // phi(Z)
+  arb_abs(l, c);
+  arb_log1p(l, l, prec);
+  arb_div(l, l, Z, prec);
+  arb_add_ui(l, l, 2, prec);
+  arb_mul(l, l, phi, prec);
+  arb_mul_2exp_si(l, l, 1);
+  arb_get_mag(res, l);
+}
+
+}  // namespace lyapcert::continuous::detail

@@ -1,0 +1,1067 @@
+#include "lyapcert/continuous/xy.hpp"
+
+#include <acb_calc.h>
+#include <acb_hypgeom.h>
+#include <arb_hypgeom.h>
+#include <arb_poly.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <cstdio>
+#include <cstdlib>
+
+#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/exact/error.hpp"
+
+namespace lyapcert::continuous {
+
+using detail::ArbTmp;
+using detail::HalfLineMixture;
+
+namespace {
+
+constexpr double kLn2 = 0.6931471805599453;
+
+// res := an enclosure of int_a^b f (real part of Arb's rigorous acb_calc_integrate; every integrand
+// below is real on the real segment, so the exact integral is real).
+void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
+  acb_t r, aa, bb;
+  acb_init(r);
+  acb_init(aa);
+  acb_init(bb);
+  acb_set_arb(aa, a);
+  acb_set_arb(bb, b);
+  mag_t tol;
+  mag_init(tol);
+  mag_set_ui_2exp_si(tol, 1, -prec);
+  acb_calc_integrate_opt_t opt;
+  acb_calc_integrate_opt_init(opt);
+  acb_calc_integrate(r, f, param, aa, bb, prec, tol, opt, prec);
+  arb_set(res, acb_realref(r));
+  mag_clear(tol);
+  acb_clear(r);
+  acb_clear(aa);
+  acb_clear(bb);
+}
+
+// res += [-|bound|, |bound|] (bound an upper bound; a non-finite bound makes res non-finite).
+void add_error_arb(arb_t res, const arb_t bound) {
+  if (!arb_is_finite(bound)) {
+    arb_indeterminate(res);
+    return;
+  }
+  mag_t m;
+  mag_init(m);
+  arb_get_mag(m, bound);
+  arb_add_error_mag(res, m);
+  mag_clear(m);
+}
+
+// Heuristic natural log of |x| as a double (for choosing cut points only).
+double ln_d(const arb_t x, slong prec) {
+  ArbTmp t;
+  arb_abs(t, x);
+  if (arb_is_zero(t)) return -1e300;
+  arb_log(t, t, prec);
+  return detail::mid_d(t);
+}
+
+// Exact dyadic 2^-j as a ball.
+void pow2(arb_t res, slong j) {
+  arb_one(res);
+  arb_mul_2exp_si(res, res, j);
+}
+
+// Exact double as a ball.
+void set_d(arb_t res, double d) { arb_set_d(res, d); }
+
+enum class Mode { kLogG, kLogM, kMoment, kLogQuad, kNearRoot, kPowPiece };
+
+struct MixParam {
+  const HalfLineMixture* g;
+  Mode mode;
+  arb_srcptr inv2s2;  // 1 / (2 s^2)
+  arb_srcptr cst;     // kLogG: -(gamma + log 2)/2; kNearRoot: log|c2|; kMoment: e^p 2^{p/2} Gamma((p+1)/2)/sqrt(pi)
+  arb_srcptr p;       // kMoment, kPowPiece
+  arb_srcptr u0;      // kNearRoot
+  int sign;           // kLogM, kLogQuad, kPowPiece: sign of m(u) on the piece
+};
+
+// out := K u^P exp(-(u - mu)^2 inv2s2) on a complex ball (entire in u).
+void weight(acb_t out, const acb_t u, const MixParam* q, slong prec) {
+  acb_t t;
+  acb_init(t);
+  acb_sub_arb(t, u, q->g->mu, prec);
+  acb_sqr(t, t, prec);
+  acb_mul_arb(t, t, q->inv2s2, prec);
+  acb_neg(t, t);
+  acb_exp(t, t, prec);
+  if (q->g->P > 0) {
+    acb_t w;
+    acb_init(w);
+    acb_pow_ui(w, u, static_cast<ulong>(q->g->P), prec);
+    acb_mul(t, t, w, prec);
+    acb_clear(w);
+  }
+  acb_mul_arb(out, t, q->g->K, prec);
+  acb_clear(t);
+}
+
+// m(u) = a + c1 u + c2 u^2 on a complex ball.
+void m_of_u(acb_t m, const acb_t u, const HalfLineMixture* g, slong prec) {
+  acb_t t;
+  acb_init(t);
+  acb_mul_arb(t, u, g->c2, prec);
+  acb_add_arb(t, t, g->c1, prec);
+  acb_mul(t, t, u, prec);
+  acb_add_arb(m, t, g->a, prec);
+  acb_clear(t);
+}
+
+// Real evaluation is used on (nearly) point real balls with positive real part; everything else
+// (complex ellipse boxes, wide direct-evaluation balls) gets an analytic enclosure.
+bool point_real(const acb_t u, slong prec) {
+  return arb_is_zero(acb_imagref(u)) && arb_is_positive(acb_realref(u)) &&
+         arb_rel_accuracy_bits(acb_realref(u)) > prec / 2;
+}
+
+// Proof: CONT-XY-1. out := an enclosure of log(e u) - (gamma + log 2)/2 + H(x) on the ball u
+// (Re u > 0 certified), via |H(x)| <= e^X (2 + 2 log(1 + |x|/2)), X = max(0, -Re x).
+void g_enclosure(acb_t out, const acb_t u, const MixParam* q, slong prec) {
+  const HalfLineMixture* g = q->g;
+  acb_t m, t, x;
+  acb_init(m);
+  acb_init(t);
+  acb_init(x);
+  m_of_u(m, u, g, prec);
+  acb_mul_arb(t, u, g->e, prec);
+  acb_div(x, m, t, prec);
+  acb_sqr(x, x, prec);
+  acb_mul_2exp_si(x, x, -1);
+  ArbTmp X, ax, bnd;
+  arb_neg(X, acb_realref(x));
+  {
+    arf_t up;
+    arf_init(up);
+    arb_get_ubound_arf(up, X, prec);  // max(0, -Re x) <= max(0, upper(-Re x))
+    if (arf_sgn(up) < 0) arf_zero(up);
+    arb_set_arf(X, up);
+    arf_clear(up);
+  }
+  acb_abs(ax, x, prec);
+  if (!arb_is_finite(X) || !arb_is_finite(ax) || arf_cmpabs_2exp_si(arb_midref(X.get()), 20) > 0) {
+    acb_indeterminate(out);
+  } else {
+    arb_mul_2exp_si(ax, ax, -1);
+    arb_log1p(ax, ax, prec);
+    arb_mul_2exp_si(ax, ax, 1);
+    arb_add_ui(ax, ax, 2, prec);
+    arb_exp(bnd, X, prec);
+    arb_mul(bnd, bnd, ax, prec);
+    acb_log(out, t, prec);
+    acb_add_arb(out, out, q->cst, prec);
+    mag_t mm;
+    mag_init(mm);
+    arb_get_mag(mm, bnd);
+    arb_add_error_mag(acb_realref(out), mm);
+    arb_add_error_mag(acb_imagref(out), mm);
+    mag_clear(mm);
+  }
+  acb_clear(m);
+  acb_clear(t);
+  acb_clear(x);
+}
+
+long g_dbg_real = 0, g_dbg_cplx = 0;
+int mix_integrand(acb_ptr out, const acb_t u, void* param, slong order, slong prec) {
+  auto* q = static_cast<MixParam*>(param);
+  if (point_real(u, prec)) ++g_dbg_real; else ++g_dbg_cplx;
+  const HalfLineMixture* g = q->g;
+  acb_t val, w;
+  acb_init(val);
+  acb_init(w);
+  switch (q->mode) {
+    case Mode::kLogG:
+    case Mode::kMoment:
+      if (point_real(u, prec)) {
+        ArbTmp m, v, r;
+        arb_mul(m, acb_realref(u), g->c2, prec);
+        arb_add(m, m, g->c1, prec);
+        arb_mul(m, m, acb_realref(u), prec);
+        arb_add(m, m, g->a, prec);
+        arb_mul(v, acb_realref(u), g->e, prec);
+        if (q->mode == Mode::kLogG)
+          gauss_log_abs_mean(r, m, v, prec);
+        else
+          gauss_abs_moment(r, m, v, q->p, prec);
+        acb_set_arb(val, r);
+      } else if (!arb_is_positive(acb_realref(u))) {
+        acb_indeterminate(val);
+      } else if (q->mode == Mode::kLogG) {
+        g_enclosure(val, u, q, prec);
+      } else {
+        // Proof: CONT-XY-9. e^p u^p 2^{p/2} Gamma((p+1)/2)/sqrt(pi) 1F1(-p/2; 1/2; -x): holomorphic on Re u > 0.
+        acb_t m, x, aa, bb, pp;
+        acb_init(m);
+        acb_init(x);
+        acb_init(aa);
+        acb_init(bb);
+        acb_init(pp);
+        m_of_u(m, u, g, prec);
+        acb_mul_arb(x, u, g->e, prec);
+        acb_div(x, m, x, prec);
+        acb_sqr(x, x, prec);
+        acb_mul_2exp_si(x, x, -1);
+        acb_neg(x, x);
+        acb_set_arb(aa, q->p);
+        acb_mul_2exp_si(aa, aa, -1);
+        acb_neg(aa, aa);
+        acb_set_d(bb, 0.5);
+        acb_hypgeom_1f1(val, aa, bb, x, 0, prec);
+        acb_set_arb(pp, q->p);
+        acb_pow_analytic(m, u, pp, order != 0, prec);
+        acb_mul(val, val, m, prec);
+        acb_mul_arb(val, val, q->cst, prec);
+        acb_clear(m);
+        acb_clear(x);
+        acb_clear(aa);
+        acb_clear(bb);
+        acb_clear(pp);
+      }
+      break;
+    case Mode::kLogM:
+    case Mode::kLogQuad:
+      m_of_u(val, u, g, prec);
+      if (q->sign < 0) acb_neg(val, val);
+      acb_log_analytic(val, val, order != 0, prec);
+      break;
+    case Mode::kPowPiece: {
+      m_of_u(val, u, g, prec);
+      if (q->sign < 0) acb_neg(val, val);
+      acb_t pp;
+      acb_init(pp);
+      acb_set_arb(pp, q->p);
+      acb_pow_analytic(val, val, pp, order != 0, prec);
+      acb_clear(pp);
+      break;
+    }
+    case Mode::kNearRoot:  // log|c2| + log(u + u0)
+      acb_add_arb(val, u, q->u0, prec);
+      acb_log_analytic(val, val, order != 0, prec);
+      acb_add_arb(val, val, q->cst, prec);
+      break;
+  }
+  weight(w, u, q, prec);
+  acb_mul(out, val, w, prec);
+  acb_clear(val);
+  acb_clear(w);
+  return 0;
+}
+
+// ---- double-precision planning helpers (heuristic; every bound is recomputed in ball arithmetic) ----
+struct Plan {
+  double logK, mu, s, P, ln_e;
+};
+
+// Mode of u^P exp(-(u - mu)^2/(2 s^2)) on u >= 0.
+double weight_mode(const Plan& pl) {
+  return 0.5 * (pl.mu + std::sqrt(pl.mu * pl.mu + 4.0 * pl.P * pl.s * pl.s));
+}
+
+// Proof: CONT-XY-3 (tail). res := an upper bound of
+// K int_T^inf (A u^P + B u^{P+1}) exp(-(u - mu)^2/(2 s^2)) du  <=  K e^{-(T-mu)^2/(2s^2)} (A T^P/k_P + B T^{P+1}/k_{P+1}),
+// k_j = (T - mu)/s^2 - j/T > 0 (else non-finite).
+void tail_poly_bound(arb_t res, const HalfLineMixture& g, const arb_t T, const arb_t A, const arb_t B,
+                     slong j0, slong prec) {
+  ArbTmp k0, k1, t, s2, ex, acc;
+  arb_sqr(s2, g.s, prec);
+  arb_sub(t, T, g.mu, prec);
+  arb_div(k0, t, s2, prec);
+  arb_set(k1, k0);
+  arb_set_si(ex, j0);
+  arb_div(ex, ex, T, prec);
+  arb_sub(k0, k0, ex, prec);
+  arb_set_si(ex, j0 + 1);
+  arb_div(ex, ex, T, prec);
+  arb_sub(k1, k1, ex, prec);
+  if (!arb_is_positive(k0) || !arb_is_positive(k1)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_pow_ui(acc, T, static_cast<ulong>(j0), prec);
+  arb_mul(acc, acc, A, prec);
+  arb_div(acc, acc, k0, prec);
+  arb_pow_ui(ex, T, static_cast<ulong>(j0 + 1), prec);
+  arb_mul(ex, ex, B, prec);
+  arb_div(ex, ex, k1, prec);
+  arb_add(acc, acc, ex, prec);
+  arb_sqr(ex, t, prec);
+  arb_div(ex, ex, s2, prec);
+  arb_mul_2exp_si(ex, ex, -1);
+  arb_neg(ex, ex);
+  arb_exp(ex, ex, prec);
+  arb_mul(acc, acc, ex, prec);
+  arb_mul(res, acc, g.K, prec);
+}
+
+// sup over u in [lo, hi] of exp(-(u - mu)^2/(2 s^2)) (upper bound).
+void gauss_sup(arb_t res, const HalfLineMixture& g, const arb_t lo, const arb_t hi, slong prec) {
+  ArbTmp d, t;
+  arb_sub(d, lo, g.mu, prec);  // lo - mu
+  arb_sub(t, g.mu, hi, prec);  // mu - hi
+  arb_max(d, d, t, prec);      // distance if positive
+  ArbTmp zero;
+  arb_max(d, d, zero, prec);
+  arf_t lb;
+  arf_init(lb);
+  arb_get_lbound_arf(lb, d, prec);
+  if (arf_sgn(lb) < 0) arf_zero(lb);
+  arb_set_arf(d, lb);
+  arf_clear(lb);
+  arb_sqr(d, d, prec);
+  arb_sqr(t, g.s, prec);
+  arb_div(d, d, t, prec);
+  arb_mul_2exp_si(d, d, -1);
+  arb_neg(d, d);
+  arb_exp(res, d, prec);
+}
+
+// |x| upper bound as an exact ball.
+void abs_ub(arb_t res, const arb_t x, slong prec) {
+  arf_t u;
+  arf_init(u);
+  arb_get_abs_ubound_arf(u, x, prec);
+  arb_set_arf(res, u);
+  arf_clear(u);
+}
+
+// Proof: CONT-XY-2. A0 = |log e| + 2.64 + 2 log(1 + X0), X0 = (|a| + |c1| L + |c2| L^2)^2 / (4 e^2):
+// |G(m(u), e u)| <= A0 + 5 |log u| on (0, L].
+void head_a0(arb_t A0, const HalfLineMixture& g, const arb_t L, slong prec) {
+  ArbTmp mh, t;
+  abs_ub(mh, g.a, prec);
+  abs_ub(t, g.c1, prec);
+  arb_addmul(mh, t, L, prec);
+  abs_ub(t, g.c2, prec);
+  arb_mul(t, t, L, prec);
+  arb_addmul(mh, t, L, prec);
+  arb_div(mh, mh, g.e, prec);
+  arb_sqr(mh, mh, prec);
+  arb_mul_2exp_si(mh, mh, -2);
+  arb_log1p(mh, mh, prec);
+  arb_mul_2exp_si(mh, mh, 1);
+  arb_log(t, g.e, prec);
+  arb_abs(t, t);
+  arb_add(A0, mh, t, prec);
+  set_d(t, 2.64);
+  arb_add(A0, A0, t, prec);
+}
+
+// Proof: CONT-XY-2 (head, L <= 1): K W L^{P+1} (A0 + 5 (|log L| + 1/(P+1))) / (P+1).
+void head_bound_small(arb_t res, const HalfLineMixture& g, const arb_t L, slong prec) {
+  ArbTmp A0, W, t, zero, lg;
+  head_a0(A0, g, L, prec);
+  gauss_sup(W, g, zero, L, prec);
+  arb_log(lg, L, prec);
+  arb_abs(lg, lg);
+  arb_set_si(t, g.P + 1);
+  arb_inv(t, t, prec);
+  arb_add(lg, lg, t, prec);
+  arb_mul_ui(lg, lg, 5, prec);
+  arb_add(lg, lg, A0, prec);
+  arb_mul(lg, lg, t, prec);
+  arb_pow_ui(t, L, static_cast<ulong>(g.P + 1), prec);
+  arb_mul(lg, lg, t, prec);
+  arb_mul(lg, lg, W, prec);
+  arb_mul(res, lg, g.K, prec);
+}
+
+// Proof: CONT-XY-2 (head, 1 < L <= mode of the weight):
+// K [W1 (A0 + 5/(P+1))/(P+1) + (A0 + 5 log L) (L - 1) L^P exp(-(L - mu)^2/(2 s^2))].
+void head_bound_large(arb_t res, const HalfLineMixture& g, const arb_t L, slong prec) {
+  ArbTmp A0, W1, t, one, zero, acc, lg;
+  arb_one(one);
+  head_a0(A0, g, L, prec);
+  gauss_sup(W1, g, zero, one, prec);
+  arb_set_si(t, g.P + 1);
+  arb_inv(t, t, prec);
+  arb_mul_ui(acc, t, 5, prec);
+  arb_add(acc, acc, A0, prec);
+  arb_mul(acc, acc, t, prec);
+  arb_mul(acc, acc, W1, prec);
+  arb_log(lg, L, prec);
+  arb_mul_ui(lg, lg, 5, prec);
+  arb_add(lg, lg, A0, prec);
+  arb_sub(t, L, one, prec);
+  arb_mul(lg, lg, t, prec);
+  arb_pow_ui(t, L, static_cast<ulong>(g.P), prec);
+  arb_mul(lg, lg, t, prec);
+  gauss_sup(t, g, L, L, prec);
+  arb_mul(lg, lg, t, prec);
+  arb_add(acc, acc, lg, prec);
+  arb_mul(res, acc, g.K, prec);
+}
+
+// Proof: CONT-XY-3. A1 = |log e| + 2.64 + 4 log(1 + (|a| + |c1| + |c2|)/(2e)): |G| <= A1 + 5 log u on u >= 1.
+void tail_a1(arb_t A1, const HalfLineMixture& g, slong prec) {
+  ArbTmp t, u;
+  abs_ub(t, g.a, prec);
+  abs_ub(u, g.c1, prec);
+  arb_add(t, t, u, prec);
+  abs_ub(u, g.c2, prec);
+  arb_add(t, t, u, prec);
+  arb_div(t, t, g.e, prec);
+  arb_mul_2exp_si(t, t, -1);
+  arb_log1p(t, t, prec);
+  arb_mul_ui(t, t, 4, prec);
+  arb_log(u, g.e, prec);
+  arb_abs(u, u);
+  arb_add(A1, t, u, prec);
+  set_d(u, 2.64);
+  arb_add(A1, A1, u, prec);
+}
+
+// Chooses an exact T >= max(1, mode + s) whose tail bound (A + B u)-weighted is below 2^-target.
+// Returns false if none found.
+bool choose_tail(arb_t T, arb_t bound, const HalfLineMixture& g, const arb_t A, const arb_t B,
+                 slong j0, slong target, slong prec) {
+  const double mu = detail::mid_d(g.mu), s = detail::mid_d(g.s);
+  Plan pl{ln_d(g.K, prec), mu, s, static_cast<double>(j0), 0};
+  double t = std::max(1.0, weight_mode(pl) + s);
+  for (int it = 0; it < 4000; ++it, t += 0.25 * s) {
+    const double k1 = (t - mu) / (s * s) - (j0 + 1) / t;
+    const double k0 = (t - mu) / (s * s) - j0 / t;
+    if (k0 <= 0 || k1 <= 0) continue;
+    const double lb = pl.logK - (t - mu) * (t - mu) / (2 * s * s) + (j0 + 1) * std::log(t) +
+                      std::log(detail::mid_d(A) / (t * k0) + detail::mid_d(B) / k1 + 1e-300);
+    if (lb < -(static_cast<double>(target) + 4) * kLn2) {
+      set_d(T, t);
+      tail_poly_bound(bound, g, T, A, B, j0, prec);
+      return arb_is_finite(bound);
+    }
+  }
+  return false;
+}
+
+// Chooses the head [0, L]: L <= 1 (2^-j) or 1 < L <= mode, bound below 2^-target.
+bool choose_head(arb_t L, arb_t bound, const HalfLineMixture& g, slong target, slong prec) {
+  const double mu = detail::mid_d(g.mu), s = detail::mid_d(g.s);
+  Plan pl{ln_d(g.K, prec), mu, s, static_cast<double>(g.P), 0};
+  const double mode = weight_mode(pl);
+  ArbTmp tb;
+  mag_t tol;
+  mag_init(tol);
+  mag_set_ui_2exp_si(tol, 1, -target);
+  bool ok = false;
+  if (mode - s > 1.0) {  // mass away from 0: search L in (1, mode]
+    for (double l = mode - s; l > 1.0; l -= 0.25 * s) {
+      set_d(L, l);
+      head_bound_large(tb, g, L, prec);
+      mag_t m;
+      mag_init(m);
+      arb_get_mag(m, tb);
+      const bool good = arb_is_finite(tb) && mag_cmp(m, tol) <= 0;
+      mag_clear(m);
+      if (good) {
+        arb_set(bound, tb);
+        ok = true;
+        break;
+      }
+    }
+  }
+  for (slong j = 1; !ok && j < 64 * (target + 64); j = j < 8 ? j + 1 : j + j / 8) {
+    pow2(L, -j);
+    head_bound_small(tb, g, L, prec);
+    mag_t m;
+    mag_init(m);
+    arb_get_mag(m, tb);
+    const bool good = arb_is_finite(tb) && mag_cmp(m, tol) <= 0;
+    mag_clear(m);
+    if (good) {
+      arb_set(bound, tb);
+      ok = true;
+    }
+  }
+  mag_clear(tol);
+  return ok;
+}
+
+// Proof: CONT-XY-4 (refined head). On [0, u1] with x(u) >= 1 certified, |G - log|m|| <= 1/x = 2 e^2 u^2/m^2,
+// so int_0^{u1} G w = int_0^{u1} log|m| w + E, |E| <= 2 e^2 K W u1^{P+3} / ((P+3) mmin^2).
+// Returns false when no u1 larger than L_crude qualifies.
+bool refined_head(arb_t u1, arb_t err, const HalfLineMixture& g, const arb_t L_crude, slong target,
+                  slong prec) {
+  if (!arb_is_nonzero(g.a)) return false;
+  ArbTmp mmin, t, zero, W, e2;
+  mag_t tol, m;
+  mag_init(tol);
+  mag_init(m);
+  mag_set_ui_2exp_si(tol, 1, -target);
+  bool ok = false;
+  for (slong j = 1; j < 4 * target + 8; ++j) {
+    pow2(u1, -j);
+    if (!arb_gt(u1, L_crude)) break;
+    arb_abs(mmin, g.a);
+    arb_get_lbound_arf(arb_midref(mmin.get()), mmin, prec);
+    mag_zero(arb_radref(mmin.get()));
+    abs_ub(t, g.c1, prec);
+    arb_submul(mmin, t, u1, prec);
+    abs_ub(t, g.c2, prec);
+    arb_mul(t, t, u1, prec);
+    arb_submul(mmin, t, u1, prec);
+    if (!arb_is_positive(mmin)) continue;
+    arb_sqr(mmin, mmin, prec);  // mmin^2
+    arb_mul(e2, g.e, u1, prec);
+    arb_sqr(e2, e2, prec);
+    arb_mul_2exp_si(e2, e2, 1);  // 2 e^2 u1^2
+    if (!arb_ge(mmin, e2)) continue;  // x >= 1 on [0, u1]
+    gauss_sup(W, g, zero, u1, prec);
+    arb_pow_ui(t, u1, static_cast<ulong>(g.P + 1), prec);
+    arb_mul(t, t, e2, prec);
+    arb_mul(t, t, W, prec);
+    arb_mul(t, t, g.K, prec);
+    arb_div(t, t, mmin, prec);
+    arb_div_ui(t, t, static_cast<ulong>(g.P + 3), prec);
+    arb_get_mag(m, t);
+    if (arb_is_finite(t) && mag_cmp(m, tol) <= 0) {
+      arb_set(err, t);
+      ok = true;
+      break;
+    }
+  }
+  mag_clear(tol);
+  mag_clear(m);
+  return ok;
+}
+
+bool mixture_valid(const HalfLineMixture& g) {
+  return arb_is_finite(g.a) && arb_is_finite(g.c1) && arb_is_finite(g.c2) && arb_is_finite(g.e) &&
+         arb_is_finite(g.K) && arb_is_finite(g.mu) && arb_is_finite(g.s) && arb_is_positive(g.e) &&
+         arb_is_positive(g.K) && arb_is_positive(g.s) && g.P >= 0;
+}
+
+// chi_S weight constant K = 2^{1 - S/2} / Gamma(S/2).
+void chi_norm(arb_t K, ulong S, slong prec) {
+  ArbTmp t;
+  arb_set_ui(t, S);
+  arb_mul_2exp_si(t, t, -1);
+  arb_gamma(t, t, prec);
+  arb_one(K);
+  arb_mul_2exp_si(K, K, 1);
+  arb_div(K, K, t, prec);
+  ArbTmp h;
+  arb_set_ui(h, S);
+  arb_mul_2exp_si(h, h, -1);
+  ArbTmp two;
+  arb_set_ui(two, 2);
+  arb_pow(h, two, h, prec);
+  arb_div(K, K, h, prec);
+}
+
+}  // namespace
+
+namespace detail {
+
+// Proof: CONT-XY-1 .. CONT-XY-4.
+void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
+  if (!mixture_valid(g)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 20;
+  ArbTmp cst, inv2s2, A, B, T, tailb, L, headb, total, piece, u1, err;
+  arb_const_euler(cst, wp);
+  arb_const_log2(A, wp);
+  arb_add(cst, cst, A, wp);
+  arb_mul_2exp_si(cst, cst, -1);
+  arb_neg(cst, cst);
+  arb_sqr(inv2s2, g.s, wp);
+  arb_mul_2exp_si(inv2s2, inv2s2, 1);
+  arb_inv(inv2s2, inv2s2, wp);
+  // tail: |G| <= A1 + 5 log u <= A1 + 5 u (u >= T >= 1)
+  tail_a1(A, g, wp);
+  arb_set_ui(B, 5);
+  if (!choose_tail(T, tailb, g, A, B, g.P, wp + 8, wp) || !choose_head(L, headb, g, wp + 8, wp) ||
+      !arb_lt(L, T)) {
+    arb_indeterminate(res);
+    return;
+  }
+  MixParam prm{&g, Mode::kLogG, inv2s2, cst, nullptr, nullptr, +1};
+  arb_zero(total);
+  ArbTmp one;
+  arb_one(one);
+  if (arb_le(L, one) && refined_head(u1, err, g, L, wp + 8, wp)) {
+    MixParam pm{&g, Mode::kLogM, inv2s2, cst, nullptr, nullptr, arb_is_positive(g.a) ? +1 : -1};
+    ArbTmp zero;
+    integrate(piece, mix_integrand, &pm, zero, u1, wp);
+    arb_add(total, total, piece, wp);
+    add_error_arb(total, err);
+    if (getenv("XYDBG")) { fprintf(stderr, "head log|m|: real=%ld cplx=%ld\n", g_dbg_real, g_dbg_cplx); g_dbg_real = g_dbg_cplx = 0; }
+    integrate(piece, mix_integrand, &prm, u1, one, wp);
+    arb_add(total, total, piece, wp);
+    if (getenv("XYDBG")) { fprintf(stderr, "[u1,1]: real=%ld cplx=%ld\n", g_dbg_real, g_dbg_cplx); g_dbg_real = g_dbg_cplx = 0; }
+    integrate(piece, mix_integrand, &prm, one, T, wp);
+    arb_add(total, total, piece, wp);
+  } else {
+    integrate(piece, mix_integrand, &prm, L, T, wp);
+    arb_add(total, total, piece, wp);
+    add_error_arb(total, headb);
+  }
+  add_error_arb(total, tailb);
+  if (getenv("XYDBG")) { char* sL = arb_get_str(L, 5, 0); char* sT = arb_get_str(T, 5, 0); fprintf(stderr, "L=%s T=%s real=%ld cplx=%ld refined=%d\n", sL, sT, g_dbg_real, g_dbg_cplx, (int)arb_is_finite(u1)); g_dbg_real = g_dbg_cplx = 0; }
+  arb_set_round(res, total, prec);
+}
+
+// Proof: CONT-XY-9.
+void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slong prec) {
+  if (!mixture_valid(g) || !arb_is_finite(p) || !arb_is_positive(p)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const double pu = detail::abs_upper_d(p);
+  if (!(pu < 64)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 20;
+  ArbTmp cst, inv2s2, ez, C, A, B, T, tailb, L, headb, total, t, one, zero;
+  arb_one(one);
+  arb_sqr(inv2s2, g.s, wp);
+  arb_mul_2exp_si(inv2s2, inv2s2, 1);
+  arb_inv(inv2s2, inv2s2, wp);
+  // E|z|^p = 2^{p/2} Gamma((p+1)/2)/sqrt(pi); cst = e^p E|z|^p
+  arb_add_ui(ez, p, 1, wp);
+  arb_mul_2exp_si(ez, ez, -1);
+  arb_gamma(ez, ez, wp);
+  arb_const_sqrt_pi(t, wp);
+  arb_div(ez, ez, t, wp);
+  arb_mul_2exp_si(t, p, -1);
+  arb_set_ui(C, 2);
+  arb_pow(t, C, t, wp);
+  arb_mul(ez, ez, t, wp);
+  arb_pow(cst, g.e, p, wp);
+  arb_mul(cst, cst, ez, wp);
+  // 2^{max(p-1,0)}
+  arb_sub_ui(t, p, 1, wp);
+  arb_max(t, t, zero, wp);
+  arb_set_ui(C, 2);
+  arb_pow(C, C, t, wp);
+  // Tail (u >= T >= 1): |m| <= Bm u^2, v = e u <= e u^2, integrand <= C (Bm^p + e^p E|z|^p) u^{2p}
+  // <= C (...) u^j with j = ceil(2p): A u^P... expressed as (A u^{P+j-1}... ) use j0 = P + j - 1, B = 0 term.
+  ArbTmp Bm, u;
+  abs_ub(Bm, g.a, wp);
+  abs_ub(u, g.c1, wp);
+  arb_add(Bm, Bm, u, wp);
+  abs_ub(u, g.c2, wp);
+  arb_add(Bm, Bm, u, wp);
+  arb_pow(Bm, Bm, p, wp);
+  arb_add(Bm, Bm, cst, wp);
+  arb_mul(Bm, Bm, C, wp);
+  const slong j = static_cast<slong>(std::ceil(2 * pu));
+  arb_zero(A);
+  if (!choose_tail(T, tailb, g, A, Bm, g.P + j - 1, wp + 8, wp)) {
+    arb_indeterminate(res);
+    return;
+  }
+  // Head [0, L], L = 2^-i <= 1: integrand <= C (Mh^p + (e L)^p E|z|^p) W K u^P.
+  const slong target = wp + 8;
+  mag_t tol, mm;
+  mag_init(tol);
+  mag_init(mm);
+  mag_set_ui_2exp_si(tol, 1, -target);
+  bool ok = false;
+  for (slong i = 1; i < 64 * (target + 64) && !ok; i = i < 8 ? i + 1 : i + i / 8) {
+    pow2(L, -i);
+    ArbTmp Mh, W;
+    abs_ub(Mh, g.a, wp);
+    abs_ub(u, g.c1, wp);
+    arb_addmul(Mh, u, L, wp);
+    abs_ub(u, g.c2, wp);
+    arb_mul(u, u, L, wp);
+    arb_addmul(Mh, u, L, wp);
+    arb_pow(Mh, Mh, p, wp);
+    arb_pow(u, L, p, wp);
+    arb_addmul(Mh, u, cst, wp);
+    arb_mul(Mh, Mh, C, wp);
+    gauss_sup(W, g, zero, L, wp);
+    arb_mul(Mh, Mh, W, wp);
+    arb_mul(Mh, Mh, g.K, wp);
+    arb_pow_ui(u, L, static_cast<ulong>(g.P + 1), wp);
+    arb_mul(Mh, Mh, u, wp);
+    arb_div_ui(Mh, Mh, static_cast<ulong>(g.P + 1), wp);
+    arb_get_mag(mm, Mh);
+    if (arb_is_finite(Mh) && mag_cmp(mm, tol) <= 0) {
+      arb_set(headb, Mh);
+      ok = true;
+    }
+  }
+  mag_clear(tol);
+  mag_clear(mm);
+  if (!ok) {
+    arb_indeterminate(res);
+    return;
+  }
+  MixParam prm{&g, Mode::kMoment, inv2s2, cst, p, nullptr, +1};
+  integrate(total, mix_integrand, &prm, L, T, wp);
+  add_error_arb(total, headb);
+  add_error_arb(total, tailb);
+  arb_set_round(res, total, prec);
+}
+
+}  // namespace detail
+
+namespace {
+
+// J_k(s) = int_0^s t^k log t dt = s^{k+1} (log s - 1/(k+1)) / (k+1), s > 0 certified.
+void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
+  ArbTmp l, p, inv;
+  arb_set_si(inv, k + 1);
+  arb_inv(inv, inv, prec);
+  arb_log(l, d, prec);
+  arb_sub(l, l, inv, prec);
+  arb_pow_ui(p, d, static_cast<ulong>(k + 1), prec);
+  arb_mul(res, p, l, prec);
+  arb_mul(res, res, inv, prec);
+}
+
+// Proof: CONT-XY-5 (CONT-QUAD-2 with a general analytic factor). res := int_{-d1}^{d2} log|t| g(t) dt,
+// g(t) = sum_k coef_k t^k analytic on |t| <= R = 8 dmax with |g| <= M there, 0 < d1, d2 <= dmax <= 1/8.
+void log_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t M, const arb_t d1,
+                     const arb_t d2, const arb_t dmax, slong prec) {
+  ArbTmp eighth;
+  arb_set_d(eighth, 0.125);
+  if (!arb_is_positive(d1) || !arb_is_positive(d2) || !arb_le(d1, dmax) || !arb_le(d2, dmax) ||
+      !arb_le(dmax, eighth) || !arb_is_finite(M)) {
+    arb_indeterminate(res);
+    return;
+  }
+  ArbTmp sum, t, a, b, e;
+  for (slong k = 0; k < nterms; ++k) {
+    arb_poly_get_coeff_arb(t, coef, k);
+    j_moment(a, d2, k, prec);
+    j_moment(b, d1, k, prec);
+    if (k % 2 == 0)
+      arb_add(a, a, b, prec);
+    else
+      arb_sub(a, a, b, prec);
+    arb_addmul(sum, t, a, prec);
+  }
+  // 2 dmax (1 + |log dmax|) M 8^{-nterms} (8/7)
+  arb_log(e, dmax, prec);
+  arb_abs(e, e);
+  arb_add_ui(e, e, 1, prec);
+  arb_mul(e, e, dmax, prec);
+  arb_mul(e, e, M, prec);
+  arb_mul_2exp_si(e, e, 1 - 3 * nterms);
+  arb_mul_ui(e, e, 8, prec);
+  arb_div_ui(e, e, 7, prec);
+  add_error_arb(sum, e);
+  arb_set(res, sum);
+}
+
+// sigma = 0: E log|a + c u^2| (kind 0) or E|a + c u^2|^p (kind 1), u ~ chi_S. Proof: CONT-XY-5, CONT-XY-6.
+void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int kind, slong prec) {
+  const slong wp = prec + 20;
+  if (arb_is_zero(c)) {  // h_B = 0 almost surely
+    ArbTmp t;
+    arb_abs(t, a);
+    if (kind == 0)
+      arb_log(res, t, prec);
+    else
+      arb_pow(res, t, p, prec);
+    return;
+  }
+  if (arb_contains_zero(c)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (kind == 0 && arb_is_zero(a)) {  // log|c| + E log q, E log chi^2_S = log 2 + psi(S/2)
+    ArbTmp t, u;
+    arb_set_ui(t, S);
+    arb_mul_2exp_si(t, t, -1);
+    arb_digamma(t, t, wp);
+    arb_const_log2(u, wp);
+    arb_add(t, t, u, wp);
+    arb_abs(u, c);
+    arb_log(u, u, wp);
+    arb_add(res, t, u, prec);
+    return;
+  }
+  ArbTmp ratio, K, zero, one, mu, s, inv2s2, total, piece, A, B, T, tailb, cst, u0, two_u0;
+  arb_div(ratio, a, c, wp);
+  const bool root = arb_is_negative(ratio);
+  if (!root && !arb_is_positive(ratio)) {
+    arb_indeterminate(res);
+    return;
+  }
+  chi_norm(K, S, wp);
+  arb_one(one);
+  arb_one(s);
+  HalfLineMixture g{a, zero, c, one, K, mu, s, static_cast<slong>(S) - 1};
+  arb_set_d(inv2s2, 0.5);
+  if (root) {
+    arb_neg(u0, ratio);
+    arb_sqrt(u0, u0, wp);
+  }
+  arb_mul_2exp_si(two_u0, u0, 1);
+  // Tail: kind 0: |log|a + c u^2|| <= Lc + 2 log u <= Lc + 2u on u >= max(1, 2 u0);
+  //       kind 1: |a + c u^2|^p <= (|a| + |c|)^p u^j, j = ceil(2p).
+  slong j0 = g.P;
+  if (kind == 0) {
+    ArbTmp l1, l2;
+    abs_ub(l1, a, wp);
+    abs_ub(l2, c, wp);
+    arb_add(l1, l1, l2, wp);
+    arb_log(l1, l1, wp);
+    arb_abs(l1, l1);
+    arb_abs(l2, c);
+    arb_mul_ui(l2, l2, 3, wp);
+    arb_mul_2exp_si(l2, l2, -2);
+    arb_log(l2, l2, wp);
+    arb_abs(l2, l2);
+    arb_max(A, l1, l2, wp);
+    arb_set_ui(B, 2);
+  } else {
+    const double pu = detail::abs_upper_d(p);
+    if (!(pu < 64)) {
+      arb_indeterminate(res);
+      return;
+    }
+    ArbTmp l1;
+    abs_ub(B, a, wp);
+    abs_ub(l1, c, wp);
+    arb_add(B, B, l1, wp);
+    arb_pow(B, B, p, wp);
+    arb_zero(A);
+    j0 = g.P + static_cast<slong>(std::ceil(2 * pu)) - 1;
+  }
+  if (!choose_tail(T, tailb, g, A, B, j0, wp + 8, wp)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (root && !arb_gt(T, two_u0)) {
+    abs_ub(T, two_u0, wp);
+    arb_add_ui(T, T, 1, wp);
+    arb_floor(T, T, wp);
+    tail_poly_bound(tailb, g, T, A, B, j0, wp);
+  }
+  const int sa = arb_is_positive(a) ? +1 : -1;
+  MixParam prm{&g, kind == 0 ? Mode::kLogQuad : Mode::kPowPiece, inv2s2, cst, p, u0, sa};
+  arb_zero(total);
+  if (!root) {
+    integrate(total, mix_integrand, &prm, zero, T, wp);
+  } else if (kind == 1) {
+    ArbTmp ud;
+    arb_set_arf(ud, arb_midref(u0.get()));
+    integrate(piece, mix_integrand, &prm, zero, ud, wp);
+    arb_add(total, total, piece, wp);
+    prm.sign = -sa;
+    integrate(piece, mix_integrand, &prm, ud, T, wp);
+    arb_add(total, total, piece, wp);
+    if (!arb_is_exact(u0)) {  // |a + c u^2|^p on the sliver between ud and u0 (both signs possible)
+      ArbTmp w;  // |integrand| <= |c| |u - u0| (u + u0) ... bounded crudely by its value range
+      arb_sub(w, u0, ud, wp);
+      mag_t m;
+      mag_init(m);
+      arb_get_mag(m, w);
+      // on the sliver |a + c u^2| <= |c| |u^2 - u0^2| <= |c| 2 (u0 + 1) |u - u0| is tiny; the piece
+      // integrals above already enclose both sign choices' analytic continuations only up to ud,
+      // so add 2 * sliver * sup integrand: sup <= (|c| 3 (u0 + 1) rad)^p * K (u0 + 1)^P.
+      ArbTmp sup, t;
+      arf_set_mag(arb_midref(sup.get()), m);
+      arb_mul_ui(sup, sup, 3, wp);
+      arb_add_ui(t, u0, 1, wp);
+      arb_mul(sup, sup, t, wp);
+      arb_abs(t, c);
+      arb_mul(sup, sup, t, wp);
+      arb_pow(sup, sup, p, wp);
+      arb_add_ui(t, u0, 1, wp);
+      arb_pow_ui(t, t, static_cast<ulong>(g.P), wp);
+      arb_mul(sup, sup, t, wp);
+      arb_mul(sup, sup, K, wp);
+      arf_set_mag(arb_midref(t.get()), m);
+      mag_zero(arb_radref(t.get()));
+      arb_mul(sup, sup, t, wp);
+      arb_mul_2exp_si(sup, sup, 1);
+      add_error_arb(total, sup);
+      mag_clear(m);
+    }
+  } else {
+    // log window of half-width delta around the exact midpoint ud of u0.
+    const double u0d = detail::mid_d(u0);
+    const double P1 = std::max<double>(1.0, static_cast<double>(g.P));
+    const double dcap = std::min({1.0 / 16, u0d / 32, 1.0 / (16 * (1 + u0d)), u0d / (16 * P1)});
+    if (!(dcap > 1e-300)) {
+      arb_indeterminate(res);
+      return;
+    }
+    int ex = 0;
+    std::frexp(dcap, &ex);
+    ArbTmp delta, ud, w1, w2, d1, d2, dmax, R, M, logc, t;
+    pow2(delta, ex - 1);
+    arb_set_arf(ud, arb_midref(u0.get()));
+    arb_sub(w1, ud, delta, wp);
+    arb_add(w2, ud, delta, wp);
+    integrate(piece, mix_integrand, &prm, zero, w1, wp);
+    arb_add(total, total, piece, wp);
+    prm.sign = -sa;
+    integrate(piece, mix_integrand, &prm, w2, T, wp);
+    arb_add(total, total, piece, wp);
+    arb_abs(logc, c);
+    arb_log(logc, logc, wp);
+    MixParam pn{&g, Mode::kNearRoot, inv2s2, logc, p, u0, +1};
+    integrate(piece, mix_integrand, &pn, w1, w2, wp);
+    arb_add(total, total, piece, wp);
+    // singular part: int_{w1}^{w2} log|u - u0| w(u) du, t = u - u0 in [-d1, d2]
+    arb_sub(d1, u0, w1, wp);
+    arb_sub(d2, w2, u0, wp);
+    arb_mul_2exp_si(dmax, delta, 1);
+    arb_mul_2exp_si(R, dmax, 3);
+    // w(u0 + t) = K e^{-u0^2/2} (u0 + t)^P exp(-u0 t - t^2/2); |.| <= K (u0 + R)^P e^{-u0^2/2 + u0 R + R^2/2}
+    arb_add(M, u0, R, wp);
+    arb_pow_ui(M, M, static_cast<ulong>(g.P), wp);
+    arb_sqr(t, u0, wp);
+    arb_mul_2exp_si(t, t, -1);
+    arb_neg(t, t);
+    ArbTmp t2;
+    arb_mul(t2, u0, R, wp);
+    arb_add(t, t, t2, wp);
+    arb_sqr(t2, R, wp);
+    arb_mul_2exp_si(t2, t2, -1);
+    arb_add(t, t, t2, wp);
+    arb_exp(t, t, wp);
+    arb_mul(M, M, t, wp);
+    arb_mul(M, M, K, wp);
+    const double log2M = ln_d(M, wp) / kLn2;
+    const slong nterms = (wp + 8 + static_cast<slong>(std::max(0.0, log2M + 64))) / 3 + 2;
+    arb_poly_t lin, pw, ex2, prod;
+    arb_poly_init(lin);
+    arb_poly_init(pw);
+    arb_poly_init(ex2);
+    arb_poly_init(prod);
+    arb_poly_set_coeff_arb(lin, 0, u0);
+    arb_poly_set_coeff_si(lin, 1, 1);
+    arb_poly_pow_ui_trunc_binexp(pw, lin, static_cast<ulong>(g.P), nterms, wp);
+    arb_poly_zero(lin);
+    arb_neg(t, u0);
+    arb_poly_set_coeff_arb(lin, 1, t);
+    arb_set_d(t, -0.5);
+    arb_poly_set_coeff_arb(lin, 2, t);
+    arb_poly_exp_series(ex2, lin, nterms, wp);
+    arb_poly_mullow(prod, pw, ex2, nterms, wp);
+    arb_sqr(t, u0, wp);
+    arb_mul_2exp_si(t, t, -1);
+    arb_neg(t, t);
+    arb_exp(t, t, wp);
+    arb_mul(t, t, K, wp);
+    arb_poly_scalar_mul(prod, prod, t, wp);
+    log_window_poly(piece, prod, nterms, M, d1, d2, dmax, wp);
+    arb_poly_clear(lin);
+    arb_poly_clear(pw);
+    arb_poly_clear(ex2);
+    arb_poly_clear(prod);
+    arb_add(total, total, piece, wp);
+  }
+  add_error_arb(total, tailb);
+  arb_set_round(res, total, prec);
+}
+
+// Common validation of xy inputs. Returns false (res set) when the answer is already decided.
+bool xy_prologue(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma, ulong S,
+                 const char* name) {
+  if (S == 0) throw InputError(std::string(name) + ": batch size S = 0");
+  if (arb_is_finite(sigma) && arb_is_negative(sigma))
+    throw InputError(std::string(name) + ": sigma < 0");
+  if (!arb_is_finite(a) || !arb_is_finite(b) || !arb_is_finite(k) || !arb_is_finite(sigma) ||
+      !arb_is_nonnegative(sigma) || (!arb_is_zero(b) && arb_contains_zero(b))) {
+    arb_indeterminate(res);
+    return false;
+  }
+  return true;
+}
+
+// Extra working bits so that the absolute tolerance 2^-prec keeps relative accuracy for small |b|.
+slong small_b_bits(const arb_t b, slong prec) {
+  const double bu = detail::abs_upper_d(b);
+  if (!(bu > 0) || bu >= 1) return 0;
+  return std::min<slong>(static_cast<slong>(-std::log2(bu)) + 1, prec);
+}
+
+}  // namespace
+
+// Proof: CONT-XY-1 .. CONT-XY-6.
+void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
+                     ulong S, slong prec) {
+  if (!xy_prologue(res, a, b, k, sigma, S, "xy_log_abs_mean")) return;
+  if (arb_is_zero(b)) {
+    ArbTmp t;
+    arb_abs(t, a);
+    arb_log(res, t, prec);
+    return;
+  }
+  const slong wp = prec + small_b_bits(b, prec) + 10;
+  ArbTmp c, e;
+  arb_mul(c, b, k, wp);
+  arb_div_ui(c, c, S, wp);
+  if (arb_is_zero(sigma)) {
+    sigma0(res, a, c, S, nullptr, 0, prec);
+    return;
+  }
+  if (!arb_is_positive(sigma)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_abs(e, b);
+  arb_mul(e, e, sigma, wp);
+  arb_div_ui(e, e, S, wp);
+  ArbTmp K, zero, mu, s;
+  chi_norm(K, S, wp);
+  arb_one(s);
+  HalfLineMixture g{a, zero, c, e, K, mu, s, static_cast<slong>(S) - 1};
+  ArbTmp r;
+  detail::mixture_log_abs_mean(r, g, wp);
+  arb_set_round(res, r, prec);
+}
+
+// Proof: CONT-XY-9 (sigma > 0), CONT-XY-6 (sigma = 0).
+void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
+                   ulong S, const arb_t p, slong prec) {
+  if (arb_is_finite(p) && arb_is_nonpositive(p)) throw InputError("xy_abs_moment: p <= 0");
+  if (!xy_prologue(res, a, b, k, sigma, S, "xy_abs_moment")) return;
+  if (!arb_is_finite(p) || !arb_is_positive(p)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_zero(b)) {
+    ArbTmp t;
+    arb_abs(t, a);
+    arb_pow(res, t, p, prec);
+    return;
+  }
+  const slong wp = prec + 10;
+  ArbTmp c, e;
+  arb_mul(c, b, k, wp);
+  arb_div_ui(c, c, S, wp);
+  if (arb_is_zero(sigma)) {
+    sigma0(res, a, c, S, p, 1, prec);
+    return;
+  }
+  if (!arb_is_positive(sigma)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_abs(e, b);
+  arb_mul(e, e, sigma, wp);
+  arb_div_ui(e, e, S, wp);
+  ArbTmp K, zero, mu, s;
+  chi_norm(K, S, wp);
+  arb_one(s);
+  HalfLineMixture g{a, zero, c, e, K, mu, s, static_cast<slong>(S) - 1};
+  ArbTmp r;
+  detail::mixture_abs_moment(r, g, p, wp);
+  arb_set_round(res, r, prec);
+}
+
+}  // namespace lyapcert::continuous

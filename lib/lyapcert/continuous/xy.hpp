@@ -1,0 +1,39 @@
+// lyapcert::continuous -- certified E log|a + b h_B| and E|a + b h_B|^p for the minibatch curvature
+// of the two-layer saddle model: h_B = (1/S) sum_j x_j y_j, x_j ~ N(0,1), y_j = k x_j + sigma eps_j
+// (MATH.md section 3). Lambda_{+-} = E log|1 - lr gamma +- lr h_B| is xy_log_abs_mean with
+// a = 1 - lr gamma, b = +-lr; the 1-D exponent E log|1 - lr h_B| has a = 1, b = -lr.
+//
+// Contract (as gaussian.hpp): the output ball contains the exact value for every point of the input
+// balls; "could not certify" is a non-finite ball; certainly invalid input (sigma < 0, S = 0, p <= 0)
+// throws lyapcert::InputError. Precision (bits) is last. Thread-safe, no global state.
+#pragma once
+#include <arb.h>
+
+namespace lyapcert::continuous {
+
+// E log|a + b h_B|. With t = sqrt(q), q = sum x_j^2 ~ chi^2_S, a + b h_B | t ~ N(a + b k t^2/S,
+// (|b| sigma t/S)^2), so the value is int_0^inf G(a + b k t^2/S, |b| sigma t/S) chi_S(t) dt
+// (G = gauss_log_abs_mean), integrated by Arb's rigorous Gauss-Legendre (acb_calc_integrate) with an
+// analytic bound of G on complex balls, analytic head and tail bounds. sigma = 0 exactly: the
+// scaled chi-square law, with the singular point t0 = sqrt(-a S/(b k)) handled by a log window.
+// b exactly 0 gives log|a|; a and b exactly 0... a = 0 with sigma = 0 uses log|bk/S| + log 2 + psi(S/2).
+// Proof: CONT-XY-1 .. CONT-XY-6. Typical cost at 30 digits: 1-30 ms (S <= 32).
+void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
+                     ulong S, slong prec);
+
+// Independent second path for sigma > 0: int log|a + b h| f_VG(h) dh against the variance-gamma
+// density of h_B (arb_hypgeom_bessel_k), split at h = 0 and h0 = -a/b, log singularity at h0 by a
+// symmetric window with a Cauchy-bound remainder, density singularity at 0 by an analytic bound,
+// tails by a Chernoff bound with the moment generating function. Slower (tens to hundreds of ms);
+// meant for cross-checks. Non-finite result when sigma = 0 or a = 0 (use xy_log_abs_mean).
+// Proof: CONT-XY-7, CONT-XY-8.
+void xy_log_abs_mean_vg(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
+                        ulong S, slong prec);
+
+// E|a + b h_B|^p, p > 0: int_0^inf M_p(a + b k t^2/S, |b| sigma t/S) chi_S(t) dt with
+// M_p = gauss_abs_moment (holomorphic extension via acb_hypgeom_1f1). sigma = 0: E|a + b k q/S|^p
+// by the same quadrature with |.|^p split at the kink. Proof: CONT-XY-9.
+void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
+                   ulong S, const arb_t p, slong prec);
+
+}  // namespace lyapcert::continuous

@@ -1,0 +1,5 @@
+// Umbrella header of the binary64 fast path (module lyapcert_fast).
+#pragma once
+#include "lyapcert/fast/interval.hpp"
+#include "lyapcert/fast/log.hpp"
+#include "lyapcert/fast/sum.hpp"

@@ -1,0 +1,227 @@
+#include "lyapcert/lyap/curvature_eval.hpp"
+
+#include <fmt/format.h>
+
+#include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/continuous/uniform.hpp"
+#include "lyapcert/exact/error.hpp"
+
+namespace lyapcert::lyap {
+namespace {
+
+using laws::CurvatureLaw;
+
+struct Arb {
+  arb_t v;
+  Arb() { arb_init(v); }
+  ~Arb() { arb_clear(v); }
+  Arb(const Arb&) = delete;
+  Arb& operator=(const Arb&) = delete;
+};
+
+void set_q(arb_t out, const Rational& x, slong prec) {
+  fmpq_t q;
+  fmpq_init(q);
+  exact::set_fmpq(q, x);
+  arb_set_fmpq(out, q, prec);
+  fmpq_clear(q);
+}
+
+Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
+
+// r_j = a + b h_j exactly, as N_j / M_j with M_j > 0.
+Multipliers affine_multipliers(const FiniteLaw& law, const Rational& a, const Rational& b) {
+  // a + b c/d = (a_n b_d d + b_n a_d c) / (a_d b_d d)
+  fmpz_t an, ad, bn, bd, t;
+  fmpz_init(an);
+  fmpz_init(ad);
+  fmpz_init(bn);
+  fmpz_init(bd);
+  fmpz_init(t);
+  exact::set_fmpz(an, numerator(a));
+  exact::set_fmpz(ad, denominator(a));
+  exact::set_fmpz(bn, numerator(b));
+  exact::set_fmpz(bd, denominator(b));
+  Multipliers r;
+  const std::size_t n = law.size();
+  r.num.resize(n);
+  r.den.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    fmpz_mul(t, an, bd);
+    fmpz_mul(r.num[j].get(), t, law.value_den()[j].get());
+    fmpz_mul(t, bn, ad);
+    fmpz_addmul(r.num[j].get(), t, law.value_num()[j].get());
+    fmpz_mul(t, ad, bd);
+    fmpz_mul(r.den[j].get(), t, law.value_den()[j].get());
+    if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
+  }
+  fmpz_clear(an);
+  fmpz_clear(ad);
+  fmpz_clear(bn);
+  fmpz_clear(bd);
+  fmpz_clear(t);
+  return r;
+}
+
+// E log|u| for u ~ U[lo, hi] (lo < hi), through the kernel's E log|1 - 1*h'| with h' = 1 - u.
+void uniform_log_abs(arb_t res, const Rational& lo, const Rational& hi, slong prec) {
+  Arb one, ha, hb;
+  arb_one(one.v);
+  set_q(ha.v, 1 - hi, prec);
+  set_q(hb.v, 1 - lo, prec);
+  continuous::uniform_log_abs_mean(res, one.v, ha.v, hb.v, prec);
+}
+
+}  // namespace
+
+FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b, slong prec) {
+  FiniteEval out;
+  std::visit(
+      [&](const auto& n) {
+        using T = std::decay_t<decltype(n)>;
+        const slong wp = prec + 16;
+        if constexpr (std::is_same_v<T, FiniteLaw>) {
+          out = finite_exponent(n, affine_multipliers(n, a, b), prec);
+        } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
+          // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1.
+          Arb m, v;
+          set_q(m.v, a + b * n.mu, wp);
+          set_q(v.v, abs_q(b) * n.sigma, wp);
+          if (b == 0) {  // degenerate: the constant a
+            if (a == 0) {
+              out.minus_infinity = true;
+              return;
+            }
+            set_q(m.v, abs_q(a), wp);
+            arb_log(out.value.get(), m.v, prec);
+            return;
+          }
+          continuous::gauss_log_abs_mean(out.value.get(), m.v, v.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
+          if (b == 0) {
+            if (a == 0) {
+              out.minus_infinity = true;
+              return;
+            }
+            Arb m;
+            set_q(m.v, abs_q(a), wp);
+            arb_log(out.value.get(), m.v, prec);
+            return;
+          }
+          Rational lo = a + b * n.a, hi = a + b * n.b;
+          if (b < 0) std::swap(lo, hi);
+          uniform_log_abs(out.value.get(), lo, hi, prec);
+        } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          // a + b z^2: a != 0 gives log|a| + E log|1 - (-b/a) z^2| (needs -b/a >= 0);
+          // a = 0 gives log|b| + 2 E log|z| = log|b| + 2 G(mu, sigma). Proof: LYAP1D-LAW-1.
+          Arb t, mu, s, lrb;
+          set_q(mu.v, n.mu, wp);
+          set_q(s.v, n.sigma, wp);
+          if (b == 0 && a == 0) {
+            out.minus_infinity = true;
+            return;
+          }
+          if (a == 0) {
+            continuous::gauss_log_abs_mean(t.v, mu.v, s.v, wp);
+            arb_mul_2exp_si(t.v, t.v, 1);
+            set_q(lrb.v, abs_q(b), wp);
+            arb_log(lrb.v, lrb.v, wp);
+            arb_add(out.value.get(), t.v, lrb.v, prec);
+            return;
+          }
+          const Rational lr = -b / a;
+          if (lr < 0) {
+            throw InputError(
+                "sqnormal under an affine map with a + b h of one sign for every h (E log(1 + c z^2), c > 0) has no "
+                "certified method yet");
+          }
+          set_q(lrb.v, lr, wp);
+          continuous::sqnormal_log_abs_mean(t.v, lrb.v, mu.v, s.v, wp);
+          Arb la;
+          set_q(la.v, abs_q(a), wp);
+          arb_log(la.v, la.v, wp);
+          arb_add(out.value.get(), t.v, la.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          // a + b (c h' + s) = (a + b s) + (b c) h'.
+          out = log_abs_mean(*n.inner, a + b * n.shift, b * n.scale, prec);
+        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
+          // Proof: LYAP1D-LAW-1 -- E over a mixture is the weighted sum; -inf if any part is -inf.
+          Arb acc, w;
+          arb_zero(acc.v);
+          for (const auto& [part, weight] : n.parts) {
+            FiniteEval e = log_abs_mean(*part, a, b, wp);
+            if (e.minus_infinity) {
+              out.minus_infinity = true;
+              return;
+            }
+            set_q(w.v, weight, wp);
+            arb_addmul(acc.v, e.value.get(), w.v, wp);
+          }
+          arb_set_round(out.value.get(), acc.v, prec);
+        } else {
+          throw InputError(fmt::format("this curvature law has no certified exponent yet (xy and bivariate are "
+                                       "being wired in)"));
+        }
+      },
+      law.node());
+  return out;
+}
+
+exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rational& b, const Rational& p, slong prec) {
+  exact::Ball out;
+  const slong wp = prec + 16;
+  Arb pb;
+  set_q(pb.v, p, wp);
+  std::visit(
+      [&](const auto& n) {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, FiniteLaw>) {
+          out = finite_abs_moment(n, affine_multipliers(n, a, b), p, prec);
+        } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
+          Arb m, v;
+          set_q(m.v, a + b * n.mu, wp);
+          set_q(v.v, abs_q(b) * n.sigma, wp);
+          continuous::gauss_abs_moment(out.get(), m.v, v.v, pb.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
+          if (b == 0) {
+            Arb m;
+            set_q(m.v, abs_q(a), wp);
+            arb_pow(out.get(), m.v, pb.v, prec);
+            return;
+          }
+          Rational lo = a + b * n.a, hi = a + b * n.b;
+          if (b < 0) std::swap(lo, hi);
+          Arb one, ha, hb;
+          arb_one(one.v);
+          set_q(ha.v, 1 - hi, wp);
+          set_q(hb.v, 1 - lo, wp);
+          continuous::uniform_abs_moment(out.get(), one.v, ha.v, hb.v, pb.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          out = abs_moment(*n.inner, a + b * n.shift, b * n.scale, p, prec);
+        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
+          Arb acc, w;
+          for (const auto& [part, weight] : n.parts) {
+            exact::Ball e = abs_moment(*part, a, b, p, wp);
+            set_q(w.v, weight, wp);
+            arb_addmul(acc.v, e.get(), w.v, wp);
+          }
+          arb_set_round(out.get(), acc.v, prec);
+        } else {
+          if (p == 2) {  // exact for every law
+            set_q(out.get(), second_moment_affine(law, a, b), prec);
+            return;
+          }
+          throw InputError(
+              "moments of order p != 2 of sqnormal, xy and bivariate laws have no certified method yet; p = 2 is exact");
+        }
+      },
+      law.node());
+  return out;
+}
+
+Rational second_moment_affine(const CurvatureLaw& law, const Rational& a, const Rational& b) {
+  // E(a + b h)^2 = a^2 + 2 a b E h + b^2 E h^2, exact.
+  return a * a + 2 * a * b * law.mean() + b * b * law.second_moment();
+}
+
+}  // namespace lyapcert::lyap

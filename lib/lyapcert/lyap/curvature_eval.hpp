@@ -1,0 +1,23 @@
+// Certified expectations E log|a + b h| and E|a + b h|^p for every curvature law, with exact a, b.
+// lyap1d uses a = 1, b = -lr; the two-layer model uses a = 1 - lr gamma, b = +-lr.
+#pragma once
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/lyap/finite.hpp"
+
+namespace lyapcert::lyap {
+
+// Enclosure of E log|a + b h| at working precision prec, or exactly -inf (a finite component puts
+// positive mass on h = -a/b). A non-finite ball means "could not certify at this precision".
+// Proof: LYAP1D-LAW-1 (affine and mixture reductions), with the kernels' own proofs.
+FiniteEval log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, slong prec);
+
+// Enclosure of E|a + b h|^p (p > 0), the moment itself (not its log). Throws InputError for
+// law/p combinations without a certified method yet (named in the message). Proof: LYAP1D-LAW-2.
+exact::Ball abs_moment(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, const Rational& p,
+                       slong prec);
+
+// Exact E(a + b h)^2 (every law has exact first and second moments).
+Rational second_moment_affine(const laws::CurvatureLaw& law, const Rational& a, const Rational& b);
+
+}  // namespace lyapcert::lyap
