@@ -35,9 +35,10 @@ std::string digits_to_decimal(const fmpz_t q, long k) {
     ++k;
   }
   const long exp10 = k + static_cast<long>(s.size()) - 1;
-  std::string mant = s.substr(0, 1);
-  if (s.size() > 1) mant += "." + s.substr(1);
-  if (exp10 == 0) return sign + mant;
+  const std::string_view digits(s);
+  const std::string mant = digits.size() > 1 ? fmt::format("{}.{}", digits.substr(0, 1), digits.substr(1))
+                                             : std::string(digits);
+  if (exp10 == 0) return fmt::format("{}{}", sign, mant);
   return fmt::format("{}{}e{}", sign, mant, exp10);
 }
 
