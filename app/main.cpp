@@ -15,10 +15,14 @@ int main(int argc, char** argv) {
   CLI::App app{"lyapcert: certified Lyapunov exponents of SGD near saddle points"};
   app.require_subcommand(1);
   app.set_version_flag("--version", lyapcert::kVersion);
+  cli::install_interrupt_handler();
   cli::Registry commands;
   cli::register_lyap1d_commands(app, commands);
 #ifdef LYAPCERT_HAVE_STATS_COMMANDS
   cli::register_stats_commands(app, commands);
+#endif
+#ifdef LYAPCERT_HAVE_BOUNDARY_COMMANDS
+  cli::register_boundary_commands(app, commands);
 #endif
 
   try {

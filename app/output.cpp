@@ -2,6 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -50,6 +56,69 @@ std::string read_law_argument(const std::string& arg) {
   std::string text(size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   return text;
+}
+
+namespace {
+
+// Registered temporary paths, fixed-size so the signal handler touches no allocator.
+constexpr std::size_t kMaxTemps = 64;
+std::array<std::array<char, 4096>, kMaxTemps> g_temps{};
+std::array<std::atomic<bool>, kMaxTemps> g_temp_used{};
+
+void on_interrupt(int) {
+  for (std::size_t i = 0; i < kMaxTemps; ++i) {
+    if (g_temp_used[i].load()) ::unlink(g_temps[i].data());  // async-signal-safe
+  }
+  static const char msg[] = "lyapcert: interrupted\n";
+  [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+  ::_exit(130);
+}
+
+std::size_t register_temp(const std::string& path) {
+  for (std::size_t i = 0; i < kMaxTemps; ++i) {
+    bool expected = false;
+    if (path.size() < 4095 && g_temp_used[i].compare_exchange_strong(expected, true)) {
+      std::snprintf(g_temps[i].data(), g_temps[i].size(), "%s", path.c_str());
+      return i;
+    }
+  }
+  return kMaxTemps;
+}
+
+void unregister_temp(std::size_t i) {
+  if (i < kMaxTemps) g_temp_used[i].store(false);
+}
+
+}  // namespace
+
+void install_interrupt_handler() {
+  std::signal(SIGINT, on_interrupt);
+  std::signal(SIGTERM, on_interrupt);
+}
+
+void write_file_atomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+  const std::size_t slot = register_temp(tmp);
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      unregister_temp(slot);
+      throw InputError(fmt::format("cannot write '{}'", path));
+    }
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    out.close();
+    if (!out) {
+      std::remove(tmp.c_str());
+      unregister_temp(slot);
+      throw InputError(fmt::format("cannot write '{}' (disk full?)", path));
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    unregister_temp(slot);
+    throw InputError(fmt::format("cannot rename the temporary file onto '{}'", path));
+  }
+  unregister_temp(slot);
 }
 
 }  // namespace lyapcert::cli

@@ -23,4 +23,10 @@ void put_law(nlohmann::ordered_json& j, const std::string& canonical_law);
 // Reads --law: the text itself, or the contents of a file for "@path".
 std::string read_law_argument(const std::string& arg);
 
+// Interruption (exit 130) and atomic file output. install_interrupt_handler() makes SIGINT/SIGTERM
+// remove every registered temporary file and exit with status 130. write_file_atomically() writes to
+// "<path>.tmp.<pid>" and renames only on success, so no half-written output is ever left behind.
+void install_interrupt_handler();
+void write_file_atomically(const std::string& path, const std::string& contents);
+
 }  // namespace lyapcert::cli

@@ -4,7 +4,9 @@
 #include <random>
 #include <vector>
 
+#include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/minibatch.hpp"
+#include "lyapcert/lyap/lyap1d.hpp"
 
 namespace {
 
@@ -40,5 +42,16 @@ BENCHMARK(BM_MinibatchLaw)
     ->Args({1000, 2, 1, 9})
     ->Args({30, 6, 1, 9})
     ->Unit(benchmark::kMillisecond);
+
+// The end-to-end target: law and 15-digit exponent (lr = 1/2) together.
+void BM_MinibatchLawAndExponent(benchmark::State& state) {
+  const auto data = generic_data(100, 9);
+  for (auto _ : state) {
+    lyapcert::laws::CurvatureLaw law(lyapcert::laws::minibatch_law(data, 4, true));
+    auto r = lyapcert::lyap::certify_lyap1d(law, Rational(1, 2), lyapcert::lyap::Accuracy{15, 65536});
+    benchmark::DoNotOptimize(r.converged);
+  }
+}
+BENCHMARK(BM_MinibatchLawAndExponent)->Unit(benchmark::kMillisecond);
 
 }  // namespace
