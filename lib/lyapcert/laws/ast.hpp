@@ -15,8 +15,7 @@ namespace lyapcert::laws {
 struct Value;
 
 struct Number {
-  exact::Rational value;
-  std::string text;  // as written, for messages
+  exact::Rational value;  // the position for messages is Value::offset
 };
 struct Boolean { bool value; };
 struct LrSymbol {};  // the identifier "lr" (templates only)

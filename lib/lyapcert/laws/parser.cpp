@@ -69,7 +69,7 @@ class Parser {
     std::string_view text = s_.substr(start, pos_ - start);
     if (text.empty()) fail("expected a number");
     try {
-      return Number{exact::parse_rational(text, lim_.number), std::string(text.substr(0, 64))};
+      return Number{exact::parse_rational(text, lim_.number)};
     } catch (const InputError& e) {
       pos_ = start;
       fail(e.what());
