@@ -19,5 +19,10 @@ using Registry = std::vector<Command>;
 void register_lyap1d_commands(CLI::App& app, Registry& reg);
 // app/cmd_stats.cpp: estimate, sign (Monte Carlo; issue 5).
 void register_stats_commands(CLI::App& app, Registry& reg);
+// app/cmd_boundary.cpp: boundary (sign changes of Lambda over a learning-rate range; issue 4).
+void register_boundary_commands(CLI::App& app, Registry& reg);
+
+// app/cmd_phase.cpp: phase (two-layer saddle model at one learning rate; issue 4).
+void register_phase_commands(CLI::App& app, Registry& reg);
 
 }  // namespace lyapcert::cli

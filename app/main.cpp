@@ -25,6 +25,10 @@ int main(int argc, char** argv) {
   cli::register_boundary_commands(app, commands);
 #endif
 
+#ifdef LYAPCERT_HAVE_PHASE_COMMANDS
+  cli::register_phase_commands(app, commands);
+#endif
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -209,7 +209,7 @@ CurvatureLaw build(const Value& expr, const BuildOptions& opt) {
     Args args(*call, {"k", "sigma", "batch"});
     const Rational k = args.number(0), sigma = nonnegative(args, 1, "sigma");
     const std::uint64_t batch = args.get(2) ? args.positive_integer(2, 1'000'000) : 1;
-    return CurvatureLaw(XyLaw{k, sigma, batch});
+    return CurvatureLaw(XyLaw{k, sigma * sigma, batch});
   }
   if (name == "bivariate") {
     Args args(*call, {"mx", "my", "sx", "sy", "rho"});
@@ -320,7 +320,7 @@ Rational CurvatureLaw::second_moment() const {
           return m2 * m2 + 6 * m2 * s2 + 3 * s2 * s2;
         } else if constexpr (std::is_same_v<T, XyLaw>) {
           // E h_B^2 = k^2 + Var(xy)/S with Var(xy) = 2k^2 + sigma^2 (MATH.md 3).
-          return n.k * n.k + (2 * n.k * n.k + n.sigma * n.sigma) / Rational(exact::Integer(n.batch));
+          return n.k * n.k + (2 * n.k * n.k + n.sigma2) / Rational(exact::Integer(n.batch));
         } else if constexpr (std::is_same_v<T, BivariateLaw>) {
           // x = mx + sx u, y = my + sy w, corr(u, w) = rho: E u^2 w^2 = 1 + 2 rho^2, odd mixed moments vanish.
           const Rational mx2 = n.mx * n.mx, my2 = n.my * n.my, sx2 = n.sx * n.sx, sy2 = n.sy * n.sy;

@@ -26,8 +26,9 @@ struct NormalLaw { Rational mu, sigma; };
 struct UniformLaw { Rational a, b; };
 // h = z^2, z ~ N(mu, sigma^2), sigma > 0.
 struct SqNormalLaw { Rational mu, sigma; };
-// h_B = (1/S) sum_j x_j y_j, x_j ~ N(0,1), y_j = k x_j + sigma eps_j; sigma >= 0.
-struct XyLaw { Rational k, sigma; std::uint64_t batch = 1; };
+// h_B = (1/S) sum_j x_j y_j, x_j ~ N(0,1), y_j = k x_j + sigma eps_j; sigma >= 0. The law depends on
+// sigma only through sigma^2, which is kept exact (an SNR input gives a rational sigma^2, not sigma).
+struct XyLaw { Rational k, sigma2; std::uint64_t batch = 1; };
 // h = x y, (x, y) bivariate normal with means mx, my, deviations sx, sy > 0, correlation |rho| < 1.
 struct BivariateLaw { Rational mx, my, sx, sy, rho; };
 // h = scale * h' + shift, h' ~ inner (only for continuous inner laws: finite ones are mapped exactly).

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "lyapcert/continuous/bivariate.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/continuous/uniform.hpp"
+#include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::lyap {
@@ -29,40 +31,6 @@ void set_q(arb_t out, const Rational& x, slong prec) {
 
 Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
-// r_j = a + b h_j exactly, as N_j / M_j with M_j > 0.
-Multipliers affine_multipliers(const FiniteLaw& law, const Rational& a, const Rational& b) {
-  // a + b c/d = (a_n b_d d + b_n a_d c) / (a_d b_d d)
-  fmpz_t an, ad, bn, bd, t;
-  fmpz_init(an);
-  fmpz_init(ad);
-  fmpz_init(bn);
-  fmpz_init(bd);
-  fmpz_init(t);
-  exact::set_fmpz(an, numerator(a));
-  exact::set_fmpz(ad, denominator(a));
-  exact::set_fmpz(bn, numerator(b));
-  exact::set_fmpz(bd, denominator(b));
-  Multipliers r;
-  const std::size_t n = law.size();
-  r.num.resize(n);
-  r.den.resize(n);
-  for (std::size_t j = 0; j < n; ++j) {
-    fmpz_mul(t, an, bd);
-    fmpz_mul(r.num[j].get(), t, law.value_den()[j].get());
-    fmpz_mul(t, bn, ad);
-    fmpz_addmul(r.num[j].get(), t, law.value_num()[j].get());
-    fmpz_mul(t, ad, bd);
-    fmpz_mul(r.den[j].get(), t, law.value_den()[j].get());
-    if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
-  }
-  fmpz_clear(an);
-  fmpz_clear(ad);
-  fmpz_clear(bn);
-  fmpz_clear(bd);
-  fmpz_clear(t);
-  return r;
-}
-
 // E log|u| for u ~ U[lo, hi] (lo < hi), through the kernel's E log|1 - 1*h'| with h' = 1 - u.
 void uniform_log_abs(arb_t res, const Rational& lo, const Rational& hi, slong prec) {
   Arb one, ha, hb;
@@ -81,7 +49,7 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
         using T = std::decay_t<decltype(n)>;
         const slong wp = prec + 16;
         if constexpr (std::is_same_v<T, FiniteLaw>) {
-          out = finite_exponent(n, affine_multipliers(n, a, b), prec);
+          out = finite_exponent(n, multipliers(n, a, b), prec);
         } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1.
           Arb m, v;
@@ -158,9 +126,26 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
             arb_addmul(acc.v, e.value.get(), w.v, wp);
           }
           arb_set_round(out.value.get(), acc.v, prec);
-        } else {
-          throw InputError(fmt::format("this curvature law has no certified exponent yet (xy and bivariate are "
-                                       "being wired in)"));
+        } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+          // Proof: CONT-XY-1 .. CONT-XY-6 (the kernel); sigma = sqrt(sigma^2) enters as a ball.
+          Arb ab, bb, k, sigma;
+          set_q(ab.v, a, wp);
+          set_q(bb.v, b, wp);
+          set_q(k.v, n.k, wp);
+          set_q(sigma.v, n.sigma2, wp);
+          arb_sqrt(sigma.v, sigma.v, wp);
+          continuous::xy_log_abs_mean(out.value.get(), ab.v, bb.v, k.v, sigma.v, n.batch, prec);
+        } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
+          // Proof: CONT-BIV-1, CONT-BIV-2 (the kernel).
+          Arb ab, bb, mx, my, sx, sy, rho;
+          set_q(ab.v, a, wp);
+          set_q(bb.v, b, wp);
+          set_q(mx.v, n.mx, wp);
+          set_q(my.v, n.my, wp);
+          set_q(sx.v, n.sx, wp);
+          set_q(sy.v, n.sy, wp);
+          set_q(rho.v, n.rho, wp);
+          continuous::bivariate_log_abs_mean(out.value.get(), ab.v, bb.v, mx.v, my.v, sx.v, sy.v, rho.v, prec);
         }
       },
       law.node());
@@ -176,7 +161,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
       [&](const auto& n) {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, FiniteLaw>) {
-          out = finite_abs_moment(n, affine_multipliers(n, a, b), p, prec);
+          out = finite_abs_moment(n, multipliers(n, a, b), p, prec);
         } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           Arb m, v;
           set_q(m.v, a + b * n.mu, wp);
@@ -206,17 +191,48 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
             arb_addmul(acc.v, e.get(), w.v, wp);
           }
           arb_set_round(out.get(), acc.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+          if (p == 2) {
+            set_q(out.get(), second_moment_affine(law, a, b), prec);
+            return;
+          }
+          Arb ab, bb, k, sigma;
+          set_q(ab.v, a, wp);
+          set_q(bb.v, b, wp);
+          set_q(k.v, n.k, wp);
+          set_q(sigma.v, n.sigma2, wp);
+          arb_sqrt(sigma.v, sigma.v, wp);
+          continuous::xy_abs_moment(out.get(), ab.v, bb.v, k.v, sigma.v, n.batch, pb.v, prec);
         } else {
           if (p == 2) {  // exact for every law
             set_q(out.get(), second_moment_affine(law, a, b), prec);
             return;
           }
           throw InputError(
-              "moments of order p != 2 of sqnormal, xy and bivariate laws have no certified method yet; p = 2 is exact");
+              "moments of order p != 2 of sqnormal and bivariate laws have no certified method yet; p = 2 is exact");
         }
       },
       law.node());
   return out;
+}
+
+std::string method_name(const CurvatureLaw& law) {
+  return std::visit(
+      [](const auto& n) -> std::string {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, FiniteLaw>) {
+          return "finite-exact-products";
+        } else if constexpr (std::is_same_v<T, laws::XyLaw> || std::is_same_v<T, laws::BivariateLaw>) {
+          return "certified-quadrature";
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          return method_name(*n.inner);
+        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
+          return "mixture";
+        } else {
+          return "closed-form";
+        }
+      },
+      law.node());
 }
 
 Rational second_moment_affine(const CurvatureLaw& law, const Rational& a, const Rational& b) {

@@ -1,6 +1,8 @@
 // Certified expectations E log|a + b h| and E|a + b h|^p for every curvature law, with exact a, b.
 // lyap1d uses a = 1, b = -lr; the two-layer model uses a = 1 - lr gamma, b = +-lr.
 #pragma once
+#include <string>
+
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/finite.hpp"
@@ -16,6 +18,10 @@ FiniteEval log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const 
 // law/p combinations without a certified method yet (named in the message). Proof: LYAP1D-LAW-2.
 exact::Ball abs_moment(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, const Rational& p,
                        slong prec);
+
+// The method name reported in outputs: finite-exact-products, closed-form, certified-quadrature,
+// or mixture.
+std::string method_name(const laws::CurvatureLaw& law);
 
 // Exact E(a + b h)^2 (every law has exact first and second moments).
 Rational second_moment_affine(const laws::CurvatureLaw& law, const Rational& a, const Rational& b);

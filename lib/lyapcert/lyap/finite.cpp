@@ -82,6 +82,40 @@ Multipliers multipliers(const FiniteLaw& law, const Rational& lr) {
   return r;
 }
 
+// r_j = a + b h_j exactly, as N_j / M_j with M_j > 0.
+Multipliers multipliers(const FiniteLaw& law, const Rational& a, const Rational& b) {
+  // a + b c/d = (a_n b_d d + b_n a_d c) / (a_d b_d d)
+  fmpz_t an, ad, bn, bd, t;
+  fmpz_init(an);
+  fmpz_init(ad);
+  fmpz_init(bn);
+  fmpz_init(bd);
+  fmpz_init(t);
+  exact::set_fmpz(an, numerator(a));
+  exact::set_fmpz(ad, denominator(a));
+  exact::set_fmpz(bn, numerator(b));
+  exact::set_fmpz(bd, denominator(b));
+  Multipliers r;
+  const std::size_t n = law.size();
+  r.num.resize(n);
+  r.den.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    fmpz_mul(t, an, bd);
+    fmpz_mul(r.num[j].get(), t, law.value_den()[j].get());
+    fmpz_mul(t, bn, ad);
+    fmpz_addmul(r.num[j].get(), t, law.value_num()[j].get());
+    fmpz_mul(t, ad, bd);
+    fmpz_mul(r.den[j].get(), t, law.value_den()[j].get());
+    if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
+  }
+  fmpz_clear(an);
+  fmpz_clear(ad);
+  fmpz_clear(bn);
+  fmpz_clear(bd);
+  fmpz_clear(t);
+  return r;
+}
+
 FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong prec) {
   FiniteEval out;
   // Proof: LYAP1D-FIN-2 -- an atom with r_j = 0 and p_j > 0 makes the exponent -inf exactly.

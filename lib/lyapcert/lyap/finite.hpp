@@ -18,6 +18,8 @@ struct Multipliers {
   bool common_den = true;  // all M_j equal
 };
 Multipliers multipliers(const FiniteLaw& law, const Rational& lr);
+// The general affine multipliers r_j = a + b h_j (exact).
+Multipliers multipliers(const FiniteLaw& law, const Rational& a, const Rational& b);
 
 struct FiniteEval {
   bool minus_infinity = false;  // decided exactly: some atom has r_j = 0

@@ -89,13 +89,13 @@ void check_accuracy(const Accuracy& acc) {
   }
 }
 
-CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Rational& lr, const Accuracy& acc) {
+CertifiedResult certify_log_abs_mean(const laws::CurvatureLaw& law, const exact::Rational& a,
+                                     const exact::Rational& b, const Accuracy& acc) {
   check_accuracy(acc);
-  check_lr(lr);
   CertifiedResult res;
   if (law.is_finite()) {
     const FiniteLaw& f = law.finite();
-    const Multipliers r = multipliers(f, lr);
+    const Multipliers r = multipliers(f, a, b);
     res = refine(
         acc,
         [&](slong prec) {
@@ -109,12 +109,22 @@ CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Ratio
     res = refine(
         acc,
         [&](slong prec) {
-          FiniteEval e = log_abs_mean(law, Rational(1), Rational(-lr), prec);
+          FiniteEval e = log_abs_mean(law, a, b, prec);
           return Evaluation{e.minus_infinity, std::move(e.value)};
         },
         [] { return exact::Tri::unknown; });
-    res.method = "closed-form";
+    res.method = method_name(law);
   }
+  if (res.value.minus_infinity) {
+    res.message = "an atom sits exactly where the multiplier vanishes: it is 0 with positive probability";
+  }
+  return res;
+}
+
+CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Rational& lr, const Accuracy& acc) {
+  check_accuracy(acc);
+  check_lr(lr);
+  CertifiedResult res = certify_log_abs_mean(law, Rational(1), Rational(-lr), acc);
   if (res.value.minus_infinity) {
     res.message = "an atom sits exactly at h = 1/lr: the multiplier vanishes with positive probability";
   }
@@ -157,7 +167,7 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
           return e;
         },
         [&] { return p == 2 ? (second == 1 ? exact::Tri::yes : exact::Tri::no) : exact::Tri::unknown; });
-    res.method = p == 2 ? "exact-second-moment" : "closed-form";
+    res.method = p == 2 ? "exact-second-moment" : method_name(law);
   }
   // Proof: LYAP1D-L2-1 -- E(1 - lr h)^2 < 1 decided on the exact second moment.
   if (p == 2) res.l2_stable = second < 1;

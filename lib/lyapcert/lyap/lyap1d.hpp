@@ -27,6 +27,11 @@ struct CertifiedResult {
 // InputError for lr <= 0, digits outside [1, 10000], max_bits < 64.
 CertifiedResult certify_lyap1d(const laws::CurvatureLaw& law, const exact::Rational& lr, const Accuracy& acc);
 
+// E log|a + b h| with exact a, b (b != 0), same contract as certify_lyap1d (which is a = 1, b = -lr).
+// The two-layer model's Lambda_{+-} = E log|1 - lr gamma +- lr h_B| use it. Proof: LOOP-1.
+CertifiedResult certify_log_abs_mean(const laws::CurvatureLaw& law, const exact::Rational& a,
+                                     const exact::Rational& b, const Accuracy& acc);
+
 // g(p) = log E|1 - lr h|^p for p > 0, same contract; for p == 2 also the exact L_2 verdict.
 CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Rational& lr, const exact::Rational& p,
                                const Accuracy& acc);

@@ -1,0 +1,105 @@
+#include "lyapcert/models/twolayer.hpp"
+
+#include <fmt/format.h>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/laws/minibatch.hpp"
+#include "lyapcert/lyap/curvature_eval.hpp"
+
+namespace lyapcert::models {
+
+void validate(const TwoLayerModel& m) {
+  if (m.k == 0) throw InputError("two-layer model: k must be nonzero (there is no signal to learn)");
+  if (m.sigma2 < 0) throw InputError("two-layer model: sigma^2 must be >= 0");
+  if (m.batch < 1) throw InputError("two-layer model: batch size must be >= 1");
+  if (!m.data.empty() && !m.replace && m.batch > m.data.size()) {
+    throw InputError(fmt::format("two-layer model: batch {} exceeds the {} data points (without replacement)", m.batch,
+                                 m.data.size()));
+  }
+}
+
+Rational sigma2_from_snr(const Rational& k, const Rational& snr) {
+  if (!(snr > 0 && snr < Rational(1, 2))) {
+    throw InputError(fmt::format("--snr must be in (0, 1/2) for the Gaussian data model, got {}", exact::to_text(snr)));
+  }
+  return k * k * (1 / snr - 2);
+}
+
+laws::CurvatureLaw minibatch_curvature(const TwoLayerModel& m, std::uint64_t max_atoms) {
+  validate(m);
+  if (m.data.empty()) return laws::CurvatureLaw(laws::XyLaw{m.k, m.sigma2, m.batch});
+  std::vector<Rational> h;
+  h.reserve(m.data.size());
+  for (const auto& [x, y] : m.data) h.push_back(x * y);
+  laws::MinibatchLimits lim;
+  lim.max_atoms = max_atoms;
+  return laws::CurvatureLaw(laws::minibatch_law(h, m.batch, m.replace, lim));
+}
+
+std::optional<Rational> per_sample_snr(const TwoLayerModel& m) {
+  Rational mean, second;
+  if (m.data.empty()) {
+    mean = m.k;
+    second = 3 * m.k * m.k + m.sigma2;  // E (xy)^2 = 3k^2 + sigma^2
+  } else {
+    for (const auto& [x, y] : m.data) {
+      mean += x * y;
+      second += x * y * x * y;
+    }
+    const Rational n(static_cast<long>(m.data.size()));
+    mean /= n;
+    second /= n;
+  }
+  const Rational var = second - mean * mean;
+  if (var == 0) return std::nullopt;
+  return mean * mean / var;
+}
+
+std::optional<Rational> batch_snr(const TwoLayerModel& m) {
+  auto r = per_sample_snr(m);
+  if (!r) return r;
+  const Rational s(static_cast<long>(m.batch));
+  if (m.data.empty() || m.replace) return *r * s;
+  const Rational n(static_cast<long>(m.data.size()));
+  if (n == s) return std::nullopt;  // the batch is the whole dataset: no noise
+  return *r * s * (n - 1) / (n - s);
+}
+
+std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable) {
+  using lyap::Sign;
+  auto sides = [](Sign s) {
+    std::vector<int> v;  // -1 negative, +1 positive
+    if (s == Sign::negative) v = {-1};
+    if (s == Sign::positive) v = {1};
+    if (s == Sign::zero || s == Sign::undetermined) v = {-1, 1};
+    return v;
+  };
+  std::vector<std::string> out;
+  for (int p : sides(plus)) {
+    for (int q : sides(minus)) {
+      std::string label;
+      if (p > 0 && q < 0) label = l2_wrong_stable ? "Ib" : "Ia";
+      if (p < 0 && q > 0) label = "II";
+      if (p < 0 && q < 0) label = "III";
+      if (p > 0 && q > 0) label = "IV";
+      out.push_back(label);
+    }
+  }
+  return out;
+}
+
+PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, const Rational& lr,
+                     const lyap::Accuracy& acc) {
+  if (lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));
+  PhaseResult r;
+  const Rational c = 1 - lr * m.gamma;
+  r.lambda_plus = lyap::certify_log_abs_mean(h_law, c, lr, acc);
+  r.lambda_minus = lyap::certify_log_abs_mean(h_law, c, -lr, acc);
+  // Proof: LYAP1D-L2-1 -- exact second moment E(c - lr h_B)^2 compared with 1.
+  r.l2_wrong_direction_stable = lyap::second_moment_affine(h_law, c, -lr) < 1;
+  r.candidates = phase_candidates(r.lambda_plus.value.sign, r.lambda_minus.value.sign, r.l2_wrong_direction_stable);
+  r.phase = r.candidates.size() == 1 ? r.candidates[0] : "undetermined";
+  return r;
+}
+
+}  // namespace lyapcert::models

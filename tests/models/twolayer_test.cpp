@@ -1,0 +1,139 @@
+// Two-layer saddle model: exponents against independent computations (the bivariate kernel for
+// batch 1, an MPFI referee sum for finite data, brute-force SNRs) and the phase-label logic.
+#include <gtest/gtest.h>
+#include <mpfi.h>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/models/twolayer.hpp"
+
+using lyapcert::exact::Rational;
+namespace models = lyapcert::models;
+namespace lyap = lyapcert::lyap;
+
+TEST(TwoLayer, BatchOneMatchesBivariateKernel) {
+  // xy(3, 4, batch=1): h = x y with y = 3x + 4 eps, i.e. bivariate(0, 0, 1, 5, 3/5) (sd of y is 5,
+  // correlation 3/5). Lambda_+- via the q-integral (xy) vs the x-integral (bivariate).
+  models::TwoLayerModel m;
+  m.k = 3;
+  m.sigma2 = 16;
+  const auto h = models::minibatch_curvature(m);
+  const auto biv = lyapcert::laws::parse_curvature_law("bivariate(0, 0, 1, 5, 3/5)");
+  for (const Rational lr : {Rational(1, 10), Rational(1, 3), Rational(2)}) {
+    const auto r = models::phase_at(m, h, lr, lyap::Accuracy{20, 4096});
+    const auto plus = lyap::certify_log_abs_mean(biv, Rational(1), lr, lyap::Accuracy{20, 4096});
+    const auto minus = lyap::certify_log_abs_mean(biv, Rational(1), -lr, lyap::Accuracy{20, 4096});
+    EXPECT_TRUE(arb_overlaps(r.lambda_plus.value.ball.get(), plus.value.ball.get())) << lr;
+    EXPECT_TRUE(arb_overlaps(r.lambda_minus.value.ball.get(), minus.value.ball.get())) << lr;
+  }
+}
+
+TEST(TwoLayer, FiniteDataAgainstMpfiReferee) {
+  // Batch 1 with replacement: h_B is uniform over the products x_j y_j. Referee: MPFI sum of
+  // (1/N) log|1 - lr gamma +- lr x_j y_j| from Boost rationals.
+  models::TwoLayerModel m;
+  m.gamma = Rational(1, 10);
+  m.data = {{Rational(1, 2), Rational(3, 4)}, {Rational(-1), Rational(2, 5)}, {Rational(3, 2), Rational(1)},
+            {Rational(1, 5), Rational(-7, 3)}, {Rational(2), Rational(9, 10)}};
+  const auto h = models::minibatch_curvature(m);
+  const Rational lr(7, 10);
+  const auto r = models::phase_at(m, h, lr, lyap::Accuracy{25, 4096});
+  for (int sgn : {1, -1}) {
+    mpfi_t acc, t;
+    mpfi_init2(acc, 400);
+    mpfi_init2(t, 400);
+    mpfi_set_ui(acc, 0);
+    for (const auto& [x, y] : m.data) {
+      Rational v = 1 - lr * m.gamma + sgn * lr * x * y;
+      if (v < 0) v = -v;
+      mpfi_set_q(t, v.backend().data());
+      mpfi_log(t, t);
+      mpfi_add(acc, acc, t);
+    }
+    mpfi_div_ui(acc, acc, static_cast<unsigned long>(m.data.size()));
+    mpfr_t lo, hi;
+    mpfr_init2(lo, 400);
+    mpfr_init2(hi, 400);
+    mpfi_get_left(lo, acc);
+    mpfi_get_right(hi, acc);
+    arb_t ref;
+    arb_init(ref);
+    arf_set_mpfr(arb_midref(ref), lo);
+    const auto& ball = sgn > 0 ? r.lambda_plus.value.ball : r.lambda_minus.value.ball;
+    EXPECT_TRUE(arb_contains(ball.get(), ref)) << sgn;
+    arf_set_mpfr(arb_midref(ref), hi);
+    EXPECT_TRUE(arb_contains(ball.get(), ref)) << sgn;
+    arb_clear(ref);
+    mpfr_clear(lo);
+    mpfr_clear(hi);
+    mpfi_clear(acc);
+    mpfi_clear(t);
+  }
+  // The exact L2 flag of the wrong direction: E(c - lr h)^2 < 1 by hand.
+  Rational e2 = 0;
+  for (const auto& [x, y] : m.data) {
+    const Rational v = 1 - lr * m.gamma - lr * x * y;
+    e2 += v * v;
+  }
+  e2 /= 5;
+  EXPECT_EQ(r.l2_wrong_direction_stable, e2 < 1);
+}
+
+TEST(TwoLayer, PhaseCandidates) {
+  using S = lyap::Sign;
+  using V = std::vector<std::string>;
+  EXPECT_EQ(models::phase_candidates(S::positive, S::negative, true), V({"Ib"}));
+  EXPECT_EQ(models::phase_candidates(S::positive, S::negative, false), V({"Ia"}));
+  EXPECT_EQ(models::phase_candidates(S::negative, S::positive, false), V({"II"}));
+  EXPECT_EQ(models::phase_candidates(S::negative, S::negative, false), V({"III"}));
+  EXPECT_EQ(models::phase_candidates(S::positive, S::positive, false), V({"IV"}));
+  EXPECT_EQ(models::phase_candidates(S::undetermined, S::negative, false), V({"III", "Ia"}));
+  EXPECT_EQ(models::phase_candidates(S::zero, S::positive, false), V({"II", "IV"}));
+  EXPECT_EQ(models::phase_candidates(S::undetermined, S::undetermined, true).size(), 4u);
+}
+
+TEST(TwoLayer, SnrConversions) {
+  // R = k^2 / (2k^2 + sigma^2): k = 1, sigma^2 = 48 gives 1/50.
+  EXPECT_EQ(models::sigma2_from_snr(Rational(1), Rational(1, 50)), Rational(48));
+  EXPECT_THROW(models::sigma2_from_snr(Rational(1), Rational(1, 2)), lyapcert::InputError);
+  EXPECT_THROW(models::sigma2_from_snr(Rational(1), Rational(0)), lyapcert::InputError);
+  models::TwoLayerModel m;
+  m.k = 2;
+  m.sigma2 = 1;
+  m.batch = 4;
+  EXPECT_EQ(*models::per_sample_snr(m), Rational(4, 9));  // 4 / (8 + 1)
+  EXPECT_EQ(*models::batch_snr(m), Rational(16, 9));
+  // Without replacement from N points: brute force over all subsets of size 2 of 4 points.
+  models::TwoLayerModel f;
+  f.replace = false;
+  f.batch = 2;
+  f.data = {{Rational(1), Rational(1)}, {Rational(1), Rational(2)}, {Rational(1), Rational(4)}, {Rational(1), Rational(-1)}};
+  std::vector<Rational> h = {1, 2, 4, -1};
+  Rational m1 = 0, m2 = 0;
+  int count = 0;
+  for (int i = 0; i < 4; ++i) {
+    for (int j = i + 1; j < 4; ++j) {
+      const Rational hb = (h[i] + h[j]) / 2;
+      m1 += hb;
+      m2 += hb * hb;
+      ++count;
+    }
+  }
+  m1 /= count;
+  m2 /= count;
+  EXPECT_EQ(*models::batch_snr(f), m1 * m1 / (m2 - m1 * m1));
+}
+
+TEST(TwoLayer, BadInput) {
+  models::TwoLayerModel m;
+  m.k = 0;
+  EXPECT_THROW(models::minibatch_curvature(m), lyapcert::InputError);
+  models::TwoLayerModel f;
+  f.replace = false;
+  f.batch = 3;
+  f.data = {{Rational(1), Rational(1)}, {Rational(1), Rational(2)}};
+  EXPECT_THROW(models::minibatch_curvature(f), lyapcert::InputError);
+  models::TwoLayerModel g;
+  const auto h = models::minibatch_curvature(g);
+  EXPECT_THROW(models::phase_at(g, h, Rational(0), lyap::Accuracy{}), lyapcert::InputError);
+}
