@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `lyapcert phase` (two-layer saddle model): JSON validated against
+docs/schema/phase.schema.json, the phase label re-derived from the printed certified signs, the
+exact L2 flag and batch SNR recomputed here with Fractions, the sampled-data file re-read as exact
+data, bad input mapped to exit status 2.
+usage: phase_test.py --cli PATH/TO/lyapcert --schemas DIR
+"""
+import argparse, json, os, subprocess, sys, tempfile, unittest
+from fractions import Fraction
+
+import jsonschema
+
+CLI = SCHEMAS = None
+
+
+def run(*args):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+def label(plus, minus, l2):
+    if plus == "positive" and minus == "negative":
+        return "Ib" if l2 else "Ia"
+    if plus == "negative" and minus == "positive":
+        return "II"
+    if plus == "negative" and minus == "negative":
+        return "III"
+    if plus == "positive" and minus == "positive":
+        return "IV"
+    return "undetermined"
+
+
+class PhaseCli(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SCHEMAS, "phase.schema.json")) as f:
+            cls.validator = jsonschema.Draft202012Validator(json.load(f))
+
+    def phase(self, *args):
+        rc, out, err = run("phase", "--json", *args)
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        errors = list(self.validator.iter_errors(doc))
+        self.assertFalse(errors, "; ".join(e.message for e in errors))
+        return doc
+
+    def test_gaussian_model_labels_and_l2(self):
+        # A grid over lr and SNR that visits Ia, Ib, III and IV.
+        seen = set()
+        for snr in ("0.3", "0.02"):
+            for lr in ("0.05", "0.2", "0.5", "2"):
+                d = self.phase("--lr", lr, "--snr", snr, "--digits", "8")
+                k, s2, S = Fraction(d["k"]), Fraction(d["sigma2"]), d["batch"]
+                lr_q = Fraction(lr)
+                # E(1 - lr h)^2 with E h = k, E h^2 = k^2 + (2k^2 + s2)/S (gamma = 0).
+                e2 = 1 - 2 * lr_q * k + lr_q ** 2 * (k * k + (2 * k * k + s2) / S)
+                self.assertEqual(d["l2_wrong_direction_stable"], e2 < 1)
+                self.assertEqual(d["phase"], label(d["lambda_plus"]["sign"], d["lambda_minus"]["sign"],
+                                                   d["l2_wrong_direction_stable"]))
+                self.assertEqual(Fraction(d["batch_snr"]), Fraction(snr))
+                for key in ("lambda_plus", "lambda_minus"):
+                    lo, hi = Fraction(d[key]["lower"]), Fraction(d[key]["upper"])
+                    self.assertLessEqual(lo, hi)
+                    if d[key]["sign"] == "negative":
+                        self.assertLess(hi, 0)
+                    if d[key]["sign"] == "positive":
+                        self.assertGreater(lo, 0)
+                seen.add(d["phase"])
+        self.assertTrue({"III", "IV"} <= seen, seen)
+
+    def test_sampled_data_is_exact_and_reused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "run")
+            d = self.phase("--lr", "0.3", "--data-sample", "50", "--seed", "7", "--out", prefix)
+            path = prefix + "-data.csv"
+            self.assertEqual(d["data_file"], path)
+            rows = open(path).read().split("\n")[1:]
+            rows = [r for r in rows if r]
+            self.assertEqual(len(rows), 50)
+            for r in rows:  # exact binary64 values written as fractions
+                x, y = (Fraction(v) for v in r.split(","))
+                self.assertEqual(Fraction(float(x)), x)
+                self.assertEqual(Fraction(float(y)), y)
+            # Reading the file back gives the same certified exponents.
+            e = self.phase("--lr", "0.3", "--data", path)
+            self.assertEqual(e["lambda_plus"], d["lambda_plus"])
+            self.assertEqual(e["lambda_minus"], d["lambda_minus"])
+            # Batch 1 with replacement: the law is uniform over x_j y_j; SNR = mean^2 / var.
+            h = [Fraction(a) * Fraction(b) for a, b in (r.split(",") for r in rows)]
+            m = sum(h) / len(h)
+            v = sum(x * x for x in h) / len(h) - m * m
+            self.assertEqual(Fraction(e["batch_snr"]), m * m / v)
+
+    def test_bad_input(self):
+        for args in (["--lr", "0"], ["--lr", "1", "--k", "0"], ["--lr", "1", "--snr", "0.5"],
+                     ["--lr", "1", "--sigma", "-1"], ["--lr", "1", "--sigma", "1", "--snr", "0.1"],
+                     ["--lr", "1", "--model", "nosuch"], ["--lr", "1", "--data", "/nonexistent.csv"],
+                     ["--lr", "1", "--batch", "0"]):
+            rc, out, err = run("phase", *args)
+            self.assertEqual(rc, 2, (args, out, err))
+            self.assertTrue(err.startswith("lyapcert:"), err)
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as f:
+            f.write("x,y\n1,2\n3,abc\n")
+        rc, _, err = run("phase", "--lr", "1", "--data", f.name)
+        os.unlink(f.name)
+        self.assertEqual(rc, 2)
+        self.assertIn(":3:", err)  # the line number of the bad row
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--schemas", required=True)
+    args, rest = ap.parse_known_args()
+    CLI, SCHEMAS = args.cli, args.schemas
+    unittest.main(argv=[sys.argv[0], *rest])
