@@ -100,3 +100,55 @@ void BM_UniformLogAbsMean50(benchmark::State& state) {
 BENCHMARK(BM_UniformLogAbsMean50)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
+
+// ---- xy minibatch law and bivariate products (issue 3) ----
+// E log|1 - lr h_B| style inputs: a = 1, b = -1/2, k = 7/10, sigma = 13/10 (sigma = 0 when range(1) = 0),
+// batch S = range(0), 30 digits.
+void BM_XyLogAbsMean30(benchmark::State& state) {
+  Arb a, b, k, s, r;
+  arb_one(a.v);
+  arb_set_d(b.v, -0.5);
+  arb_set_ui(k.v, 7);
+  arb_div_ui(k.v, k.v, 10, 200);
+  arb_set_ui(s.v, 13);
+  arb_div_ui(s.v, s.v, 10, 200);
+  if (state.range(1) == 0) arb_zero(s.v);
+  for (auto _ : state) {
+    lc::xy_log_abs_mean(r.v, a.v, b.v, k.v, s.v, static_cast<ulong>(state.range(0)), kPrec30);
+    benchmark::DoNotOptimize(r.v);
+  }
+}
+BENCHMARK(BM_XyLogAbsMean30)
+    ->Args({1, 1})->Args({2, 1})->Args({3, 1})->Args({32, 1})->Args({1024, 1})
+    ->Args({1, 0})->Args({32, 0})->Unit(benchmark::kMillisecond);
+
+void BM_XyAbsMoment2_30(benchmark::State& state) {
+  Arb a, b, k, s, p, r;
+  arb_one(a.v);
+  arb_set_d(b.v, -0.5);
+  arb_set_d(k.v, 0.75);
+  arb_set_d(s.v, 1.25);
+  arb_set_ui(p.v, 2);
+  for (auto _ : state) {
+    lc::xy_abs_moment(r.v, a.v, b.v, k.v, s.v, static_cast<ulong>(state.range(0)), p.v, kPrec30);
+    benchmark::DoNotOptimize(r.v);
+  }
+}
+BENCHMARK(BM_XyAbsMoment2_30)->Arg(1)->Arg(32)->Unit(benchmark::kMillisecond);
+
+// bivariate(a = 1, b = -1/2; mx = 1/2, my = -1/4, sx = 1, sy = 1, rho = -1/2), 30 digits.
+void BM_BivariateLogAbsMean30(benchmark::State& state) {
+  Arb a, b, mx, my, sx, sy, rho, r;
+  arb_one(a.v);
+  arb_set_d(b.v, -0.5);
+  arb_set_d(mx.v, 0.5);
+  arb_set_d(my.v, -0.25);
+  arb_one(sx.v);
+  arb_one(sy.v);
+  arb_set_d(rho.v, -0.5);
+  for (auto _ : state) {
+    lc::bivariate_log_abs_mean(r.v, a.v, b.v, mx.v, my.v, sx.v, sy.v, rho.v, kPrec30);
+    benchmark::DoNotOptimize(r.v);
+  }
+}
+BENCHMARK(BM_BivariateLogAbsMean30)->Unit(benchmark::kMillisecond);

@@ -8,8 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <cstdio>
-#include <cstdlib>
 
 #include "lyapcert/continuous/detail.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
@@ -77,7 +75,9 @@ void pow2(arb_t res, slong j) {
 // Exact double as a ball.
 void set_d(arb_t res, double d) { arb_set_d(res, d); }
 
-enum class Mode { kLogG, kLogM, kMoment, kLogQuad, kNearRoot, kPowPiece };
+void abs_ub(arb_t res, const arb_t x, slong prec);
+
+enum class Mode { kLogG, kMoment, kLogQuad, kNearRoot, kPowPiece };
 
 struct MixParam {
   const HalfLineMixture* g;
@@ -87,6 +87,8 @@ struct MixParam {
   arb_srcptr p;       // kMoment, kPowPiece
   arb_srcptr u0;      // kNearRoot
   int sign;           // kLogM, kLogQuad, kPowPiece: sign of m(u) on the piece
+  arb_srcptr Z = nullptr;  // kLogG: truncation of z in Phi (CONT-XY-4)
+  bool log2var = false;    // integrate in s with u = 2^s (du = ln 2 u ds)
 };
 
 // out := K u^P exp(-(u - mu)^2 inv2s2) on a complex ball (entire in u).
@@ -129,7 +131,10 @@ bool point_real(const acb_t u, slong prec) {
 
 // Proof: CONT-XY-1. out := an enclosure of log(e u) - (gamma + log 2)/2 + H(x) on the ball u
 // (Re u > 0 certified), via |H(x)| <= e^X (2 + 2 log(1 + |x|/2)), X = max(0, -Re x).
+bool g_enclosure_ratio(acb_t out, const acb_t u, const MixParam* q, slong prec);
+
 void g_enclosure(acb_t out, const acb_t u, const MixParam* q, slong prec) {
+  if (g_enclosure_ratio(out, u, q, prec)) return;
   const HalfLineMixture* g = q->g;
   acb_t m, t, x;
   acb_init(m);
@@ -174,10 +179,260 @@ void g_enclosure(acb_t out, const acb_t u, const MixParam* q, slong prec) {
   acb_clear(x);
 }
 
-long g_dbg_real = 0, g_dbg_cplx = 0;
-int mix_integrand(acb_ptr out, const acb_t u, void* param, slong order, slong prec) {
+// Proof: CONT-XY-4. Upper bound of |G(m, v) - Phi| with Phi = int_{|z| <= Z} log|m + v z| phi(z) dz:
+// |log v| 2 phi(Z)/Z + 2 phi(Z) (2 + log(1 + |m/v|)/Z)  (CONT-QUAD-1).
+void phi_gap(mag_t res, const arb_t m, const arb_t v, const arb_t Z, slong prec) {
+  ArbTmp c, t, l;
+  arb_div(c, m, v, prec);
+  detail::log_tail_bound(res, c, Z, prec);
+  arb_sqr(t, Z, prec);
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_exp(t, t, prec);
+  arb_const_pi(c, prec);
+  arb_mul_2exp_si(c, c, 1);
+  arb_rsqrt(c, c, prec);
+  arb_mul(t, t, c, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_div(t, t, Z, prec);
+  arb_log(l, v, prec);
+  arb_abs(l, l);
+  arb_mul(t, t, l, prec);
+  mag_t m2;
+  mag_init(m2);
+  arb_get_mag(m2, t);
+  mag_add(res, res, m2);
+  mag_clear(m2);
+}
+
+// Proof: CONT-XY-4. On a ball u with real centre uc, mc = m(uc) != 0: if |m(u) - mc| <= |mc|/4 and
+// |e u| Z <= |mc|/4 on the ball, then Phi is holomorphic there and |Phi| <= max(|log(|mc|/2)|,
+// |log(3|mc|/2)|) + pi/2; on real balls also |G| <= that + 1 (x >= 1 there). out := that disc.
+bool phi_disc(acb_t out, const acb_t u, const MixParam* q, slong prec) {
+  const HalfLineMixture* g = q->g;
+  acb_t uc, mu, t;
+  acb_init(uc);
+  acb_init(mu);
+  acb_init(t);
+  arb_set_arf(acb_realref(uc), arb_midref(acb_realref(u)));
+  m_of_u(t, uc, g, prec);
+  ArbTmp mc, a4, d, ez;
+  arb_abs(mc, acb_realref(t));
+  bool ok = arb_is_positive(mc);
+  if (ok) {
+    arb_mul_2exp_si(a4, mc, -2);
+    m_of_u(mu, u, g, prec);
+    acb_sub(mu, mu, t, prec);
+    acb_abs(d, mu, prec);
+    acb_mul_arb(t, u, g->e, prec);
+    acb_abs(ez, t, prec);
+    arb_mul(ez, ez, q->Z, prec);
+    ok = arb_le(d, a4) && arb_le(ez, a4);
+  }
+  if (ok) {
+    ArbTmp l1, l2, r;
+    arb_mul_2exp_si(l1, mc, -1);
+    arb_log(l1, l1, prec);
+    arb_abs(l1, l1);
+    arb_mul_ui(l2, mc, 3, prec);
+    arb_mul_2exp_si(l2, l2, -1);
+    arb_log(l2, l2, prec);
+    arb_abs(l2, l2);
+    arb_max(r, l1, l2, prec);
+    arb_const_pi(l1, prec);
+    arb_mul_2exp_si(l1, l1, -1);
+    arb_add(r, r, l1, prec);
+    arb_add_ui(r, r, 1, prec);
+    mag_t bm;
+    mag_init(bm);
+    arb_get_mag(bm, r);
+    acb_zero(out);
+    arb_add_error_mag(acb_realref(out), bm);
+    if (!arb_is_zero(acb_imagref(u))) arb_add_error_mag(acb_imagref(out), bm);
+    mag_clear(bm);
+  }
+  acb_clear(uc);
+  acb_clear(mu);
+  acb_clear(t);
+  return ok;
+}
+
+// Proof: CONT-XY-1 (ratio form). With uc the real centre of the ball, rho >= |u - uc|, r = rho/uc,
+// mc = m(uc), xc = mc^2/(2 e^2 uc^2): x(u) = xc (m(u)/mc)^2 (uc/u)^2. With e1 >= |m(u) - mc|/|mc|:
+// |arg(m/mc)| <= asin e1 <= pi e1/2, |arg(uc/u)| <= asin r <= pi r/2, so e1 + r <= 1/2 gives
+// |arg x| <= pi/2 (Re x >= 0), and |x| <= xc (1 + e1)^2/(1 - r)^2; then |H| <= 2 + 2 log(1 + |x|/2).
+bool g_enclosure_ratio(acb_t out, const acb_t u, const MixParam* q, slong prec) {
+  const HalfLineMixture* g = q->g;
+  acb_t uc, mc, dm;
+  acb_init(uc);
+  acb_init(mc);
+  acb_init(dm);
+  arb_set_arf(acb_realref(uc), arb_midref(acb_realref(u)));
+  m_of_u(mc, uc, g, prec);
+  ArbTmp rho, e1, eta, xc, t, amc;
+  mag_t r;
+  mag_init(r);
+  mag_hypot(r, arb_radref(acb_realref(u)), arb_radref(acb_imagref(u)));
+  {  // also the distance of the midpoint from the real centre (imaginary midpoint)
+    mag_t im;
+    mag_init(im);
+    arf_get_mag(im, arb_midref(acb_imagref(u)));
+    mag_add(r, r, im);
+    mag_clear(im);
+  }
+  arf_set_mag(arb_midref(rho.get()), r);
+  mag_clear(r);
+  bool ok = false;
+  arb_abs(amc, acb_realref(mc));
+  arb_sub(t, acb_realref(uc), rho, prec);
+  if (arb_is_positive(amc) && arb_is_positive(t)) {
+    m_of_u(dm, u, g, prec);
+    acb_sub(dm, dm, mc, prec);
+    acb_abs(e1, dm, prec);
+    arb_div(e1, e1, amc, prec);
+    // r = rho/uc; arg condition e1 + r <= 1/2 gives |arg x| <= pi/2; |x| <= xc (1 + e1)^2 / (1 - r)^2
+    ArbTmp rr, half;
+    arb_div(rr, rho, acb_realref(uc), prec);
+    arb_add(eta, e1, rr, prec);
+    arb_set_d(half, 0.5);
+    if (arb_le(eta, half)) {
+      arb_mul(xc, acb_realref(uc), g->e, prec);
+      arb_div(xc, amc, xc, prec);
+      arb_sqr(xc, xc, prec);
+      arb_mul_2exp_si(xc, xc, -1);
+      arb_add_ui(t, e1, 1, prec);
+      arb_sqr(t, t, prec);
+      arb_mul(xc, xc, t, prec);
+      arb_sub_ui(t, rr, 1, prec);
+      arb_sqr(t, t, prec);
+      arb_div(xc, xc, t, prec);
+      arb_mul_2exp_si(xc, xc, -1);
+      arb_log1p(xc, xc, prec);
+      arb_mul_2exp_si(xc, xc, 1);
+      arb_add_ui(xc, xc, 2, prec);
+      acb_mul_arb(dm, u, g->e, prec);
+      acb_log(out, dm, prec);
+      acb_add_arb(out, out, q->cst, prec);
+      mag_t mm;
+      mag_init(mm);
+      arb_get_mag(mm, xc);
+      arb_add_error_mag(acb_realref(out), mm);
+      arb_add_error_mag(acb_imagref(out), mm);
+      mag_clear(mm);
+      ok = arb_is_finite(xc);
+    }
+  }
+  acb_clear(uc);
+  acb_clear(mc);
+  acb_clear(dm);
+  return ok;
+}
+
+// Proof: CONT-XY-1 (strip form, u = 2^s). sc = real centre of the s ball, uc = 2^sc, mc = m(uc) != 0,
+// e1 >= |m(u) - mc|/|mc| < 1. Then arg x = 2 arg(m/mc) - 2 ln2 Im s, so Re x >= 0 when
+// pi e1 + 2 ln2 sup|Im s| <= pi/2 (asin e1 <= pi e1/2), and |x| <= xc (1 + e1)^2 4^{sup|Re s - sc|}.
+bool g_enclosure_s(acb_t out, const acb_t s, const acb_t u, const MixParam* q, slong prec) {
+  const HalfLineMixture* g = q->g;
+  acb_t uc, mc, dm;
+  acb_init(uc);
+  acb_init(mc);
+  acb_init(dm);
+  ArbTmp sc, l2, e1, th, t, amc, xc, bound;
+  arb_set_arf(sc, arb_midref(acb_realref(s)));
+  arb_const_log2(l2, prec);
+  arb_mul(t, sc, l2, prec);
+  arb_exp(acb_realref(uc), t, prec);
+  m_of_u(mc, uc, g, prec);
+  arb_abs(amc, acb_realref(mc));
+  bool ok = false;
+  if (arb_is_positive(amc)) {
+    m_of_u(dm, u, g, prec);
+    acb_sub(dm, dm, mc, prec);
+    acb_abs(e1, dm, prec);
+    arb_div(e1, e1, amc, prec);
+    // theta = pi e1 + 2 ln2 sup|Im s|
+    ArbTmp ims, pi;
+    arb_abs(ims, acb_imagref(s));
+    abs_ub(ims, ims, prec);
+    arb_mul(ims, ims, l2, prec);
+    arb_mul_2exp_si(ims, ims, 1);
+    arb_const_pi(pi, prec);
+    arb_mul(th, pi, e1, prec);
+    arb_add(th, th, ims, prec);
+    arb_mul_2exp_si(pi, pi, -1);
+    ArbTmp one;
+    arb_one(one);
+    if (arb_lt(e1, one) && arb_le(th, pi)) {
+      arb_mul(xc, acb_realref(uc), g->e, prec);
+      arb_div(xc, amc, xc, prec);
+      arb_sqr(xc, xc, prec);
+      arb_mul_2exp_si(xc, xc, -1);
+      arb_add_ui(t, e1, 1, prec);
+      arb_sqr(t, t, prec);
+      arb_mul(xc, xc, t, prec);
+      // 4^{rad}: rad of Re s around sc (midpoint) is its radius
+      arb_zero(t);
+      arf_set_mag(arb_midref(t.get()), arb_radref(acb_realref(s)));
+      arb_mul_2exp_si(t, t, 1);
+      arb_mul(t, t, l2, prec);
+      arb_exp(t, t, prec);
+      arb_mul(xc, xc, t, prec);
+      arb_mul_2exp_si(xc, xc, -1);
+      arb_log1p(bound, xc, prec);
+      arb_mul_2exp_si(bound, bound, 1);
+      arb_add_ui(bound, bound, 2, prec);
+      acb_mul_arb(dm, u, g->e, prec);
+      acb_log(out, dm, prec);
+      acb_add_arb(out, out, q->cst, prec);
+      mag_t mm;
+      mag_init(mm);
+      arb_get_mag(mm, bound);
+      arb_add_error_mag(acb_realref(out), mm);
+      arb_add_error_mag(acb_imagref(out), mm);
+      mag_clear(mm);
+      ok = arb_is_finite(bound) && arb_is_positive(acb_realref(u));
+    }
+  }
+  acb_clear(uc);
+  acb_clear(mc);
+  acb_clear(dm);
+  return ok;
+}
+
+int mix_integrand_u(acb_ptr out, const acb_t u, void* param, slong order, slong prec);
+
+// u = 2^s substitution (CONT-XY-4): the sector |arg u| < pi/4 becomes the strip |Im s| < 1.13.
+int mix_integrand(acb_ptr out, const acb_t x, void* param, slong order, slong prec) {
   auto* q = static_cast<MixParam*>(param);
-  if (point_real(u, prec)) ++g_dbg_real; else ++g_dbg_cplx;
+  if (!q->log2var) return mix_integrand_u(out, x, param, order, prec);
+  acb_t u, l2;
+  acb_init(u);
+  acb_init(l2);
+  arb_const_log2(acb_realref(l2), prec);
+  acb_mul(u, x, l2, prec);
+  acb_exp(u, u, prec);
+  acb_t v;
+  acb_init(v);
+  if (q->mode == Mode::kLogG && !point_real(u, prec) && !phi_disc(v, u, q, prec) &&
+      g_enclosure_s(v, x, u, q, prec)) {
+    acb_t w;
+    acb_init(w);
+    weight(w, u, q, prec);
+    acb_mul(out, v, w, prec);
+    acb_clear(w);
+  } else {
+    mix_integrand_u(out, u, param, order, prec);
+  }
+  acb_clear(v);
+  acb_mul(out, out, u, prec);
+  acb_mul(out, out, l2, prec);
+  acb_clear(u);
+  acb_clear(l2);
+  return 0;
+}
+
+int mix_integrand_u(acb_ptr out, const acb_t u, void* param, slong order, slong prec) {
+  auto* q = static_cast<MixParam*>(param);
   const HalfLineMixture* g = q->g;
   acb_t val, w;
   acb_init(val);
@@ -192,11 +447,18 @@ int mix_integrand(acb_ptr out, const acb_t u, void* param, slong order, slong pr
         arb_mul(m, m, acb_realref(u), prec);
         arb_add(m, m, g->a, prec);
         arb_mul(v, acb_realref(u), g->e, prec);
-        if (q->mode == Mode::kLogG)
+        if (q->mode == Mode::kLogG) {
           gauss_log_abs_mean(r, m, v, prec);
-        else
+          mag_t gap;
+          mag_init(gap);
+          phi_gap(gap, m, v, q->Z, prec);
+          arb_add_error_mag(r, gap);
+          mag_clear(gap);
+        } else
           gauss_abs_moment(r, m, v, q->p, prec);
         acb_set_arb(val, r);
+      } else if (q->mode == Mode::kLogG && phi_disc(val, u, q, prec)) {
+        // enclosure of Phi (and of G on real balls)
       } else if (!arb_is_positive(acb_realref(u))) {
         acb_indeterminate(val);
       } else if (q->mode == Mode::kLogG) {
@@ -231,7 +493,6 @@ int mix_integrand(acb_ptr out, const acb_t u, void* param, slong order, slong pr
         acb_clear(pp);
       }
       break;
-    case Mode::kLogM:
     case Mode::kLogQuad:
       m_of_u(val, u, g, prec);
       if (q->sign < 0) acb_neg(val, val);
@@ -488,52 +749,43 @@ bool choose_head(arb_t L, arb_t bound, const HalfLineMixture& g, slong target, s
   return ok;
 }
 
-// Proof: CONT-XY-4 (refined head). On [0, u1] with x(u) >= 1 certified, |G - log|m|| <= 1/x = 2 e^2 u^2/m^2,
-// so int_0^{u1} G w = int_0^{u1} log|m| w + E, |E| <= 2 e^2 K W u1^{P+3} / ((P+3) mmin^2).
-// Returns false when no u1 larger than L_crude qualifies.
-bool refined_head(arb_t u1, arb_t err, const HalfLineMixture& g, const arb_t L_crude, slong target,
-                  slong prec) {
-  if (!arb_is_nonzero(g.a)) return false;
-  ArbTmp mmin, t, zero, W, e2;
-  mag_t tol, m;
-  mag_init(tol);
-  mag_init(m);
-  mag_set_ui_2exp_si(tol, 1, -target);
-  bool ok = false;
-  for (slong j = 1; j < 4 * target + 8; ++j) {
-    pow2(u1, -j);
-    if (!arb_gt(u1, L_crude)) break;
-    arb_abs(mmin, g.a);
-    arb_get_lbound_arf(arb_midref(mmin.get()), mmin, prec);
-    mag_zero(arb_radref(mmin.get()));
-    abs_ub(t, g.c1, prec);
-    arb_submul(mmin, t, u1, prec);
-    abs_ub(t, g.c2, prec);
-    arb_mul(t, t, u1, prec);
-    arb_submul(mmin, t, u1, prec);
-    if (!arb_is_positive(mmin)) continue;
-    arb_sqr(mmin, mmin, prec);  // mmin^2
-    arb_mul(e2, g.e, u1, prec);
-    arb_sqr(e2, e2, prec);
-    arb_mul_2exp_si(e2, e2, 1);  // 2 e^2 u1^2
-    if (!arb_ge(mmin, e2)) continue;  // x >= 1 on [0, u1]
-    gauss_sup(W, g, zero, u1, prec);
-    arb_pow_ui(t, u1, static_cast<ulong>(g.P + 1), prec);
-    arb_mul(t, t, e2, prec);
-    arb_mul(t, t, W, prec);
-    arb_mul(t, t, g.K, prec);
-    arb_div(t, t, mmin, prec);
-    arb_div_ui(t, t, static_cast<ulong>(g.P + 3), prec);
-    arb_get_mag(m, t);
-    if (arb_is_finite(t) && mag_cmp(m, tol) <= 0) {
-      arb_set(err, t);
-      ok = true;
-      break;
-    }
-  }
-  mag_clear(tol);
-  mag_clear(m);
-  return ok;
+// Proof: CONT-XY-4. Upper bound of int_0^T |G - Phi| w du (int_0^inf w <= 1 assumed by the callers):
+// 2 phi(Z) [2 + (|log e| + log(1 + Mh/e))/Z + (2/Z)(K/(P+1)^2 + log+ T)], Mh = |a| + |c1| T + |c2| T^2.
+void phi_gap_total(arb_t res, const HalfLineMixture& g, const arb_t T, const arb_t Z, slong prec) {
+  ArbTmp mh, t, acc, phiZ;
+  abs_ub(mh, g.a, prec);
+  abs_ub(t, g.c1, prec);
+  arb_addmul(mh, t, T, prec);
+  abs_ub(t, g.c2, prec);
+  arb_mul(t, t, T, prec);
+  arb_addmul(mh, t, T, prec);
+  arb_div(mh, mh, g.e, prec);
+  arb_log1p(acc, mh, prec);
+  arb_log(t, g.e, prec);
+  arb_abs(t, t);
+  arb_add(acc, acc, t, prec);
+  arb_set_si(t, g.P + 1);
+  arb_sqr(t, t, prec);
+  arb_div(t, g.K, t, prec);
+  ArbTmp lt;
+  arb_log(lt, T, prec);
+  ArbTmp zero;
+  arb_max(lt, lt, zero, prec);
+  arb_add(t, t, lt, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_add(acc, acc, t, prec);
+  arb_div(acc, acc, Z, prec);
+  arb_add_ui(acc, acc, 2, prec);
+  arb_sqr(phiZ, Z, prec);
+  arb_mul_2exp_si(phiZ, phiZ, -1);
+  arb_neg(phiZ, phiZ);
+  arb_exp(phiZ, phiZ, prec);
+  arb_const_pi(t, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_rsqrt(t, t, prec);
+  arb_mul(phiZ, phiZ, t, prec);
+  arb_mul_2exp_si(phiZ, phiZ, 1);
+  arb_mul(res, acc, phiZ, prec);
 }
 
 bool mixture_valid(const HalfLineMixture& g) {
@@ -570,8 +822,8 @@ void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
     arb_indeterminate(res);
     return;
   }
-  const slong wp = prec + 20;
-  ArbTmp cst, inv2s2, A, B, T, tailb, L, headb, total, piece, u1, err;
+  const slong wp = prec + 8;
+  ArbTmp cst, inv2s2, A, B, T, tailb, L, headb, total;
   arb_const_euler(cst, wp);
   arb_const_log2(A, wp);
   arb_add(cst, cst, A, wp);
@@ -588,29 +840,54 @@ void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
     arb_indeterminate(res);
     return;
   }
-  MixParam prm{&g, Mode::kLogG, inv2s2, cst, nullptr, nullptr, +1};
-  arb_zero(total);
+  ArbTmp Z, gap;
+  arb_set_d(Z, std::ceil(std::sqrt(2.0 * static_cast<double>(wp + 16) * kLn2)) + 1.0);
+  MixParam prm{&g, Mode::kLogG, inv2s2, cst, nullptr, nullptr, +1, Z};
   ArbTmp one;
   arb_one(one);
-  if (arb_le(L, one) && refined_head(u1, err, g, L, wp + 8, wp)) {
-    MixParam pm{&g, Mode::kLogM, inv2s2, cst, nullptr, nullptr, arb_is_positive(g.a) ? +1 : -1};
-    ArbTmp zero;
-    integrate(piece, mix_integrand, &pm, zero, u1, wp);
-    arb_add(total, total, piece, wp);
-    add_error_arb(total, err);
-    if (getenv("XYDBG")) { fprintf(stderr, "head log|m|: real=%ld cplx=%ld\n", g_dbg_real, g_dbg_cplx); g_dbg_real = g_dbg_cplx = 0; }
-    integrate(piece, mix_integrand, &prm, u1, one, wp);
-    arb_add(total, total, piece, wp);
-    if (getenv("XYDBG")) { fprintf(stderr, "[u1,1]: real=%ld cplx=%ld\n", g_dbg_real, g_dbg_cplx); g_dbg_real = g_dbg_cplx = 0; }
+  if (arb_lt(L, one) && arb_lt(one, T)) {
+    // [L, u_phi] in u (Phi holomorphic through 0 when a != 0), [u_phi, 1] in s = log2 u, [1, T] in u.
+    const double ad = std::fabs(detail::mid_d(g.a)), c1d = std::fabs(detail::mid_d(g.c1));
+    const double c2d = std::fabs(detail::mid_d(g.c2)), ed = detail::mid_d(g.e);
+    const double zd = detail::mid_d(Z), Ld = detail::mid_d(L);
+    slong j = 0;
+    while (j < 4 * wp && (2 * ed * std::ldexp(1.0, -j) * zd > ad / 4 ||
+                          2 * c1d * std::ldexp(1.0, -j) + 4 * c2d * std::ldexp(1.0, -2 * j) > ad / 4))
+      ++j;
+    ArbTmp uphi, piece, sa, sb;
+    pow2(uphi, -j);
+    arb_zero(total);
+    if (j == 0) {
+      integrate(piece, mix_integrand, &prm, L, one, wp);
+      arb_add(total, total, piece, wp);
+    } else {
+      if (arb_gt(uphi, L)) {
+        integrate(piece, mix_integrand, &prm, L, uphi, wp);
+        arb_add(total, total, piece, wp);
+        arb_set_si(sa, -j);
+      } else {
+        // L = 2^-i exactly (choose_head); the s-range starts there
+        arb_set_si(sa, static_cast<slong>(std::floor(std::log2(Ld))));
+        pow2(uphi, static_cast<slong>(std::floor(std::log2(Ld))));
+        if (!arb_equal(uphi, L)) {
+          arb_indeterminate(res);
+          return;
+        }
+      }
+      prm.log2var = true;
+      integrate(piece, mix_integrand, &prm, sa, sb, wp);
+      arb_add(total, total, piece, wp);
+      prm.log2var = false;
+    }
     integrate(piece, mix_integrand, &prm, one, T, wp);
     arb_add(total, total, piece, wp);
   } else {
-    integrate(piece, mix_integrand, &prm, L, T, wp);
-    arb_add(total, total, piece, wp);
-    add_error_arb(total, headb);
+    integrate(total, mix_integrand, &prm, L, T, wp);
   }
+  add_error_arb(total, headb);
+  phi_gap_total(gap, g, T, Z, wp);
+  add_error_arb(total, gap);
   add_error_arb(total, tailb);
-  if (getenv("XYDBG")) { char* sL = arb_get_str(L, 5, 0); char* sT = arb_get_str(T, 5, 0); fprintf(stderr, "L=%s T=%s real=%ld cplx=%ld refined=%d\n", sL, sT, g_dbg_real, g_dbg_cplx, (int)arb_is_finite(u1)); g_dbg_real = g_dbg_cplx = 0; }
   arb_set_round(res, total, prec);
 }
 
@@ -861,14 +1138,14 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     integrate(piece, mix_integrand, &prm, ud, T, wp);
     arb_add(total, total, piece, wp);
     if (!arb_is_exact(u0)) {  // |a + c u^2|^p on the sliver between ud and u0 (both signs possible)
-      ArbTmp w;  // |integrand| <= |c| |u - u0| (u + u0) ... bounded crudely by its value range
+      // Proof: CONT-XY-6. Between ud and u0 (|ud - u0| <= r = |u0 - ud| upper bound) the pieces used the
+      // wrong sign branch; both the true and the computed integrand are bounded there by
+      // (|c| 3 (u0 + 1) r)^p K (u0 + 1)^P e^{-max(u0 - 1, 0)^2/2}, so add 2 r times that.
+      ArbTmp w;
       arb_sub(w, u0, ud, wp);
       mag_t m;
       mag_init(m);
       arb_get_mag(m, w);
-      // on the sliver |a + c u^2| <= |c| |u^2 - u0^2| <= |c| 2 (u0 + 1) |u - u0| is tiny; the piece
-      // integrals above already enclose both sign choices' analytic continuations only up to ud,
-      // so add 2 * sliver * sup integrand: sup <= (|c| 3 (u0 + 1) rad)^p * K (u0 + 1)^P.
       ArbTmp sup, t;
       arf_set_mag(arb_midref(sup.get()), m);
       arb_mul_ui(sup, sup, 3, wp);
@@ -881,6 +1158,17 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
       arb_pow_ui(t, t, static_cast<ulong>(g.P), wp);
       arb_mul(sup, sup, t, wp);
       arb_mul(sup, sup, K, wp);
+      {  // weight factor e^{-max(u0 - 1, 0)^2/2} (the sliver lies within rad(u0) << 1 of u0)
+        ArbTmp d;
+        arb_sub_ui(d, u0, 1, wp);
+        if (arb_is_positive(d)) {
+          arb_sqr(d, d, wp);
+          arb_mul_2exp_si(d, d, -1);
+          arb_neg(d, d);
+          arb_exp(d, d, wp);
+          arb_mul(sup, sup, d, wp);
+        }
+      }
       arf_set_mag(arb_midref(t.get()), m);
       mag_zero(arb_radref(t.get()));
       arb_mul(sup, sup, t, wp);
@@ -971,9 +1259,16 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
 // Common validation of xy inputs. Returns false (res set) when the answer is already decided.
 bool xy_prologue(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma, ulong S,
                  const char* name) {
-  if (S == 0) throw InputError(std::string(name) + ": batch size S = 0");
-  if (arb_is_finite(sigma) && arb_is_negative(sigma))
-    throw InputError(std::string(name) + ": sigma < 0");
+  if (S == 0) {
+    std::string msg(name);
+    msg.append(": batch size S = 0");
+    throw InputError(msg);
+  }
+  if (arb_is_finite(sigma) && arb_is_negative(sigma)) {
+    std::string msg(name);
+    msg.append(": sigma < 0");
+    throw InputError(msg);
+  }
   if (!arb_is_finite(a) || !arb_is_finite(b) || !arb_is_finite(k) || !arb_is_finite(sigma) ||
       !arb_is_nonnegative(sigma) || (!arb_is_zero(b) && arb_contains_zero(b))) {
     arb_indeterminate(res);
