@@ -1,0 +1,1 @@
+lyapcert_bench(stats_bench stats_bench.cpp)

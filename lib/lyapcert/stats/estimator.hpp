@@ -1,0 +1,96 @@
+// Monte Carlo Lyapunov exponents of random matrix products with honest confidence statements:
+// `estimate` (point estimate, confidence interval, spectrum, upper bounds) and `sign_test`
+// (a sequential sign decision that may answer "undetermined"). Every result carries the guarantee
+// it actually has; see docs/statistics.md and proofs/stats/statistics.md.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/stats/sampler.hpp"
+
+namespace lyapcert::stats {
+
+struct Interval {
+  double lower = 0, upper = 0, level = 0;
+};
+
+// Statistical, never certified: the guarantee label says what the level means.
+enum class Guarantee { nonasymptotic, asymptotic };
+const char* to_string(Guarantee g);
+
+struct EstimateOptions {
+  std::uint64_t steps = 100'000;           // per replicate, after burn-in; [16, 2^40]
+  std::uint64_t reps = 32;                  // independent replicates; [1, 2^32 - 1]
+  std::optional<std::uint64_t> burn_in;     // default: 0 for i.i.d. increments, else steps/10 (>= 100)
+  std::uint64_t seed = 0;
+  double level = 0.95;                      // in (0, 1)
+  bool spectrum = false;                    // all d exponents (QR / Benettin)
+  unsigned threads = 0;                     // 0: all hardware threads; results do not depend on it
+};
+
+struct UpperBound {
+  double value = 0;
+  double level = 0;
+  Guarantee guarantee = Guarantee::asymptotic;
+  std::uint64_t steps = 0;  // n in (1/n) E log ||S_n|| >= Lambda
+  std::string method;
+};
+
+struct Estimate {
+  bool finite = true;             // false: a -inf / NaN increment was seen (message says what it means)
+  double estimate = 0;            // top exponent
+  Interval ci;                    // for the top exponent
+  Guarantee guarantee = Guarantee::asymptotic;
+  std::string variance_method;    // "iid-increments", "batch-means", "between-replicates"
+  double std_error = 0;
+  bool iid_increments = false;
+  std::uint64_t steps_per_rep = 0, reps = 0, burn_in = 0, steps_total = 0;
+  std::uint64_t batch_size = 0;
+  std::vector<double> spectrum;   // with options.spectrum: all d exponents, decreasing index order
+  std::vector<Interval> spectrum_ci;
+  std::vector<UpperBound> upper_bounds;  // from i.i.d. replicates of (1/n) log ||S_n||
+  std::string assumption;         // what the asymptotic guarantee assumes
+  std::string message;
+};
+
+// Estimates the top Lyapunov exponent of the product of i.i.d. draws of `law`.
+// Guarantee: statistical, asymptotic (CLT) at options.level; the interval is from the plain
+// i.i.d. variance for laws with i.i.d. increments (Proof: STATS-IID-1), otherwise from batch means
+// of size about sqrt(steps) pooled over replicates. Upper bounds: E (1/n) log||S_n|| >= Lambda
+// (Proof: STATS-UCB-1), nonasymptotic when ||A|| is bounded. Deterministic in options.seed whatever
+// options.threads is. InputError for out-of-range options or a bad law.
+Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& options);
+
+enum class SignVerdict { negative, positive, undetermined };
+const char* to_string(SignVerdict v);
+
+struct SignOptions {
+  double level = 0.99;               // in (0, 1)
+  std::uint64_t budget = 10'000'000; // most simulated steps; [1024, 2^44]
+  std::uint64_t seed = 0;
+  unsigned threads = 0;
+};
+
+struct SignResult {
+  SignVerdict sign = SignVerdict::undetermined;
+  Guarantee guarantee = Guarantee::asymptotic;
+  double level = 0;
+  std::uint64_t steps_used = 0;
+  Interval interval;                 // final confidence-sequence interval for Lambda
+  double estimate = 0;
+  std::string method;                // "eb-clipped-iid", "asymptotic-cs-iid", "asymptotic-cs-replicates", ...
+  std::string assumption;            // for "asymptotic"
+  std::string message;
+  std::optional<TailBound> tail;     // the certified clipping used (nonasymptotic path)
+};
+
+// Sequential sign test: samples until a confidence sequence for Lambda excludes 0 or the budget
+// is spent. Guarantee: with guarantee nonasymptotic, P(wrong sign) <= 1 - level under this
+// stopping rule (Proof: STATS-SIGN-1); with asymptotic, the same under the CLT assumption stated in
+// `assumption`. "undetermined" is a normal answer. InputError for bad options or law.
+SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& options);
+
+}  // namespace lyapcert::stats

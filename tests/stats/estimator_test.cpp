@@ -1,0 +1,128 @@
+// estimate / sign: reproducibility across thread counts, the lyap1d identity, options checks.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyap/lyap1d.hpp"
+#include "lyapcert/stats/estimator.hpp"
+
+namespace laws = lyapcert::laws;
+namespace st = lyapcert::stats;
+
+namespace {
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+}  // namespace
+
+TEST(Estimate, SameBitsWhateverTheThreadCount) {
+  for (const char* text : {"sgd(1/2, normal(1, 2))", "ginibre(2, 1)", "matrices([[2, 1], [1, 1]], [[3, 1], [2, 1]])",
+                           "entries([[normal(0, 1), normal(0, 1)], [1, 0]])"}) {
+    const auto law = laws::parse_matrix_law(text);
+    st::EstimateOptions o;
+    o.steps = 5000;
+    o.reps = 6;
+    o.seed = 12345;
+    o.threads = 1;
+    const st::Estimate a = st::estimate(law, o);
+    o.threads = 2;
+    const st::Estimate b = st::estimate(law, o);
+    o.threads = 5;
+    const st::Estimate c = st::estimate(law, o);
+    EXPECT_TRUE(same_bits(a.estimate, b.estimate) && same_bits(a.estimate, c.estimate)) << text;
+    EXPECT_TRUE(same_bits(a.ci.upper, b.ci.upper) && same_bits(a.ci.upper, c.ci.upper)) << text;
+    o.seed = 12346;
+    EXPECT_FALSE(same_bits(a.estimate, st::estimate(law, o).estimate)) << text;
+  }
+}
+
+// lyap1d --law L --lr r and estimate --law "sgd(r, L)" describe the same exponent: the certified
+// enclosure must lie in a wide (level 1 - 1e-9, false-failure 1e-9) interval of the estimate.
+TEST(Estimate, AgreesWithCertifiedLyap1d) {
+  const char* law_text = "atoms(2.1, 1.3, -0.4, 0.9, 1.7, -1.2, 0.5, 2.6, 0.2, -0.7)";
+  const auto cert = lyapcert::lyap::certify_lyap1d(laws::parse_curvature_law(law_text),
+                                                   lyapcert::exact::parse_rational("0.9"), {16, 4096});
+  const double lambda = arf_get_d(arb_midref(cert.value.ball.get()), ARF_RND_NEAR);
+  st::EstimateOptions o;
+  o.steps = 200000;
+  o.reps = 4;
+  o.seed = 99;
+  o.level = 1 - 1e-9;
+  const st::Estimate e = st::estimate(laws::parse_matrix_law(std::string("sgd(0.9, ") + law_text + ")"), o);
+  EXPECT_LE(e.ci.lower, lambda);
+  EXPECT_GE(e.ci.upper, lambda);
+  for (const auto& u : e.upper_bounds) EXPECT_GE(u.value, lambda) << u.method;
+}
+
+TEST(Estimate, SpectrumOfGinibre) {
+  st::EstimateOptions o;
+  o.steps = 20000;
+  o.reps = 8;
+  o.spectrum = true;
+  o.level = 1 - 1e-9;
+  const st::Estimate e = st::estimate(laws::parse_matrix_law("ginibre(2, 1)"), o);
+  ASSERT_EQ(e.spectrum.size(), 2u);
+  const double g = 0.57721566490153286061, l2 = 0.69314718055994530942;
+  EXPECT_LE(e.spectrum_ci[0].lower, (l2 - g) / 2);
+  EXPECT_GE(e.spectrum_ci[0].upper, (l2 - g) / 2);
+  EXPECT_LE(e.spectrum_ci[1].lower, -(l2 + g) / 2);
+  EXPECT_GE(e.spectrum_ci[1].upper, -(l2 + g) / 2);
+}
+
+TEST(Estimate, BadOptions) {
+  const auto law = laws::parse_matrix_law("ginibre(2, 1)");
+  st::EstimateOptions o;
+  o.level = 1.0;
+  EXPECT_THROW(st::estimate(law, o), lyapcert::InputError);
+  o.level = 0.95;
+  o.steps = 3;
+  EXPECT_THROW(st::estimate(law, o), lyapcert::InputError);
+  o.steps = 100;
+  o.reps = 0;
+  EXPECT_THROW(st::estimate(law, o), lyapcert::InputError);
+  st::SignOptions so;
+  so.budget = 10;
+  EXPECT_THROW(st::sign_test(law, so), lyapcert::InputError);
+}
+
+TEST(Sign, ClearCases) {
+  st::SignOptions o;
+  o.budget = 1 << 22;
+  const st::SignResult n = st::sign_test(laws::parse_matrix_law("sgd(1/2, normal(1, 2))"), o);
+  EXPECT_EQ(n.sign, st::SignVerdict::negative);
+  EXPECT_EQ(n.guarantee, st::Guarantee::nonasymptotic);
+  const st::SignResult p = st::sign_test(laws::parse_matrix_law("ginibre(2, 1)"), o);
+  EXPECT_EQ(p.sign, st::SignVerdict::positive);
+  EXPECT_EQ(p.guarantee, st::Guarantee::asymptotic);
+  const st::SignResult m = st::sign_test(laws::parse_matrix_law("matrices([[1/2, 1], [0, 1/3]], [[1/3, 0], [1, 1/2]])"), o);
+  EXPECT_EQ(m.sign, st::SignVerdict::negative);  // either class may decide first
+  // An exact zero multiplier: the test says so and points to lyap1d.
+  const st::SignResult z = st::sign_test(laws::parse_matrix_law("sgd(1, atoms(1, 3))"), o);
+  EXPECT_EQ(z.sign, st::SignVerdict::undetermined);
+  EXPECT_NE(z.message.find("lyap1d"), std::string::npos);
+}
+
+// The samplers are separate code from the certified curvature builder: each continuous law's
+// estimate must cover the certified lyap1d value (interval at level 1 - 1e-9 per law, so the
+// false-failure probability of this test is < 1e-8).
+TEST(Estimate, SamplersAgreeWithCertifiedContinuousLaws) {
+  const char* cases[][2] = {{"normal(1, 2)", "1/2"},
+                            {"bivariate(1, 1, 1, 1, 1/2)", "1/4"},
+                            {"xy(1, 2, batch=3)", "1/2"},
+                            {"sqnormal(1/2, 1)", "1/3"},
+                            {"mix(uniform(-1, 2):1/3, atoms(1, 3):2/3)", "1/2"}};
+  for (const auto& c : cases) {
+    const auto cert = lyapcert::lyap::certify_lyap1d(laws::parse_curvature_law(c[0]),
+                                                     lyapcert::exact::parse_rational(c[1]), {8, 4096});
+    const double lambda = arf_get_d(arb_midref(cert.value.ball.get()), ARF_RND_NEAR);
+    st::EstimateOptions o;
+    o.steps = 100000;
+    o.reps = 4;
+    o.seed = 5;
+    o.level = 1 - 1e-9;
+    const st::Estimate e = st::estimate(laws::parse_matrix_law(std::string("sgd(") + c[1] + ", " + c[0] + ")"), o);
+    EXPECT_LE(e.ci.lower, lambda) << c[0];
+    EXPECT_GE(e.ci.upper, lambda) << c[0];
+  }
+}
