@@ -22,7 +22,12 @@ void register_stats_commands(CLI::App& app, Registry& reg);
 // app/cmd_boundary.cpp: boundary (sign changes of Lambda over a learning-rate range; issue 4).
 void register_boundary_commands(CLI::App& app, Registry& reg);
 
+// app/cmd_lyapnd.cpp: lyapnd (certified exponents of d x d matrix products; issue 7).
+void register_lyapnd_commands(CLI::App& app, Registry& reg);
+
 // app/cmd_phase.cpp: phase (two-layer saddle model at one learning rate; issue 4).
 void register_phase_commands(CLI::App& app, Registry& reg);
+// app/cmd_phase.cpp: phase-diagram (grid over lr x sigma / SNR / batch; issue 4).
+void register_phase_diagram_commands(CLI::App& app, Registry& reg);
 
 }  // namespace lyapcert::cli

@@ -25,8 +25,12 @@ int main(int argc, char** argv) {
   cli::register_boundary_commands(app, commands);
 #endif
 
+#ifdef LYAPCERT_HAVE_LYAPND_COMMANDS
+  cli::register_lyapnd_commands(app, commands);
+#endif
 #ifdef LYAPCERT_HAVE_PHASE_COMMANDS
   cli::register_phase_commands(app, commands);
+  cli::register_phase_diagram_commands(app, commands);
 #endif
 
   try {

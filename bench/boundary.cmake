@@ -1,0 +1,1 @@
+lyapcert_bench(boundary_bench boundary_bench.cpp)

@@ -1,0 +1,376 @@
+#include "lyapcert/boundary/model.hpp"
+
+#include <arb_hypgeom.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/continuous/uniform.hpp"
+#include "lyapcert/exact/error.hpp"
+
+namespace lyapcert::boundary {
+namespace {
+
+struct A {
+  arb_t v;
+  A() { arb_init(v); }
+  ~A() { arb_clear(v); }
+  A(const A&) = delete;
+  A& operator=(const A&) = delete;
+  operator arb_ptr() { return v; }
+  operator arb_srcptr() const { return v; }
+};
+
+Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
+
+// Guard bits against the cancellation of small-lr expansions (Lambda ~ -lr E h): log2(1/lr) when lr < 1.
+slong small_lr_guard(const arb_t X) {
+  if (!arb_is_finite(X) || !arb_is_positive(X)) return 0;
+  arf_t lo;
+  arf_init(lo);
+  arb_get_lbound_arf(lo, X, 32);
+  slong g = 0;
+  if (arf_cmp_si(lo, 1) < 0) {
+    const slong e = arf_abs_bound_lt_2exp_si(lo);  // lo < 2^e
+    g = std::min<slong>(-e + 1, 1L << 16);
+    if (g < 0) g = 0;
+  }
+  arf_clear(lo);
+  return g;
+}
+
+// G_m / m-factor and G_v of the Gaussian log-moment G(m, v) (Proof: BND-DER-2):
+//   dG/dm = (m / v^2) 1F1(1; 3/2; -x),   dG/dv = 1F1(1; 1/2; -x) / v,   x = m^2 / (2 v^2).
+void gauss_partials(arb_t gm, arb_t gv, const arb_t m, const arb_t v, slong prec) {
+  A x, one, b, f1, f2, t;
+  arb_div(x, m, v, prec);
+  arb_sqr(x, x, prec);
+  arb_mul_2exp_si(x, x, -1);
+  arb_neg(x, x);
+  arb_one(one);
+  arb_set_d(b, 1.5);
+  arb_hypgeom_1f1(f1, one, b, x, 0, prec);
+  arb_set_d(b, 0.5);
+  arb_hypgeom_1f1(f2, one, b, x, 0, prec);
+  arb_sqr(t, v, prec);
+  arb_div(gm, m, t, prec);
+  arb_mul(gm, gm, f1, prec);
+  arb_div(gv, f2, v, prec);
+}
+
+// True when continuous::gauss_log_abs_mean(m, v, kernel_prec) would take its series branch with a
+// working precision raised by 1.45 x_upper bits for a wide x ball (cost growing like x_upper^2):
+// the cell is then treated as "could not certify" and split instead. Mirrors the kernel's branch choice.
+bool gauss_series_too_costly(const arb_t m, const arb_t v, slong kernel_prec) {
+  A x, one;
+  arb_div(x, m, v, 64);
+  arb_sqr(x, x, 64);
+  arb_mul_2exp_si(x, x, -1);
+  const double thr = 0.7 * static_cast<double>(kernel_prec) + 24.0;
+  const double xm = arf_get_d(arb_midref(x.v), ARF_RND_NEAR);
+  arb_one(one);
+  if (xm > thr && arb_ge(x, one)) return false;  // asymptotic branch: cheap
+  mag_t r;
+  mag_init(r);
+  arb_get_mag(r, x);
+  const double xu = mag_get_d(r);
+  mag_clear(r);
+  return !(xu <= thr + 64.0);
+}
+
+void guarded_gauss(arb_t res, const arb_t m, const arb_t v, slong prec) {
+  if (!arb_is_finite(m) || !arb_is_finite(v) || gauss_series_too_costly(m, v, prec)) {
+    arb_indeterminate(res);
+    return;
+  }
+  continuous::gauss_log_abs_mean(res, m, v, prec);
+}
+
+// sqnormal_log_abs_mean calls gauss_log_abs_mean at prec + min(log2(1/l)/2, 8 prec) + 16 on
+// (1 -+ sqrt(l) mu, sqrt(l) s): same guard.
+void guarded_sqnormal(arb_t res, const arb_t l, const arb_t mu, const arb_t s, slong prec) {
+  if (!arb_is_finite(l) || !arb_is_positive(l)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const double lm = arf_get_d(arb_midref(l), ARF_RND_NEAR);
+  const slong extra = lm > 0 && lm < 1 ? static_cast<slong>(-std::log2(lm) / 2) : 0;
+  const slong wp = prec + std::min<slong>(extra, 8 * prec) + 16;
+  A t, m1, m2, v;
+  arb_sqrt(t, l, 64);
+  arb_mul(v, t, s, 64);
+  arb_mul(m1, t, mu, 64);
+  arb_neg(m2, m1);
+  arb_add_ui(m1, m1, 1, 64);
+  arb_add_ui(m2, m2, 1, 64);
+  if (gauss_series_too_costly(m1, v, wp) || gauss_series_too_costly(m2, v, wp)) {
+    arb_indeterminate(res);
+    return;
+  }
+  continuous::sqnormal_log_abs_mean(res, l, mu, s, prec);
+}
+
+}  // namespace
+
+void set_ball(arb_t out, const Rational& x, slong prec) {
+  fmpq_t q;
+  fmpq_init(q);
+  exact::set_fmpq(q, x);
+  arb_set_fmpq(out, q, prec);
+  fmpq_clear(q);
+}
+
+void set_interval(arb_t out, const Rational& lo, const Rational& hi, slong prec) {
+  A a, b;
+  set_ball(a, lo, prec);
+  set_ball(b, hi, prec);
+  arb_union(out, a, b, prec);
+}
+
+ExponentModel::ExponentModel(const laws::CurvatureLaw& law) {
+  add(law, Rational(1), Rational(0), Rational(-1));
+  // Merge equal multipliers (exact), drop c = 0 (log 1 = 0). Proof: BND-MODEL-1.
+  std::map<Rational, Rational> merged;
+  for (const Atom& a : atoms_) {
+    if (a.c != 0) merged[a.c] += a.weight;
+  }
+  atoms_.clear();
+  for (auto& [c, w] : merged) atoms_.push_back({c, w});
+  // Weight groups for grouped products.
+  std::map<Rational, std::size_t> gi;
+  for (std::size_t j = 0; j < atoms_.size(); ++j) {
+    auto [it, inserted] = gi.try_emplace(atoms_[j].weight, groups_.size());
+    if (inserted) groups_.emplace_back();
+    groups_[it->second].push_back(j);
+  }
+  if (groups_.size() > std::max<std::size_t>(64, atoms_.size() / 16)) {
+    groups_.clear();
+    for (std::size_t j = 0; j < atoms_.size(); ++j) groups_.push_back({j});
+  }
+  // Integer exponents P_j * D for the exact zero test.
+  exact::Integer d = 1;
+  for (const Atom& a : atoms_) d = boost::multiprecision::lcm(d, exact::Integer(denominator(a.weight)));
+  for (const Atom& a : atoms_) {
+    const Rational e = a.weight * Rational(d);
+    exps_.push_back(exact::to_fmpz(numerator(e)));
+  }
+}
+
+void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const Rational& a1, const Rational& b1) {
+  std::visit(
+      [&](const auto& n) {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, laws::FiniteLaw>) {
+          // 1 + lr (a1 + b1 h_j) = 1 - lr c_j with c_j = -(a1 + b1 h_j).
+          for (std::size_t j = 0; j < n.size(); ++j) atoms_.push_back({-(a1 + b1 * n.value(j)), w * n.prob(j)});
+        } else if constexpr (std::is_same_v<T, laws::NormalLaw> || std::is_same_v<T, laws::UniformLaw>) {
+          cont_.push_back({w, a1, b1, n});
+        } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          if (a1 != 0 || b1 >= 0) {
+            throw InputError(
+                "boundary: sqnormal under a shift or a negative scale is not supported yet (only c * sqnormal(mu, s) "
+                "with c > 0)");
+          }
+          cont_.push_back({w, a1, b1, n});
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          // a + b (scale h' + shift) = (a + b shift) + (b scale) h'.
+          add(*n.inner, w, a1 + b1 * n.shift, b1 * n.scale);
+        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
+          for (const auto& [part, weight] : n.parts) add(*part, w * weight, a1, b1);
+        } else {
+          throw InputError(
+              "boundary: the laws xy and bivariate are not supported yet (supported: finite laws, normal, uniform, "
+              "sqnormal, and affine maps and mixtures of these)");
+        }
+      },
+      law.node());
+}
+
+void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip) const {
+  if (!arb_is_finite(X) || !arb_is_positive(X)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(atoms_.size() + 1)) + 10;
+  A acc, prod, t, c, w;
+  arb_zero(acc);
+  // Proof: BND-MODEL-1 -- sum_g P_g log|prod_{j in g} (1 - X c_j)|, Arb balls throughout.
+  for (const auto& g : groups_) {
+    arb_one(prod);
+    bool any = false;
+    for (std::size_t j : g) {
+      if (j == skip) continue;
+      any = true;
+      set_ball(c, atoms_[j].c, wp);
+      arb_mul(t, X, c, wp);
+      arb_sub_ui(t, t, 1, wp);  // lr c - 1 (sign irrelevant under |.|)
+      arb_mul(prod, prod, t, wp);
+    }
+    if (!any) continue;
+    arb_abs(prod, prod);
+    arb_log(t, prod, wp);
+    set_ball(w, atoms_[g.front()].weight, wp);
+    arb_addmul(acc, t, w, wp);
+  }
+  const slong cp = wp + small_lr_guard(X);
+  A m, v, a, b, s, mu, part;
+  for (const ContinuousPart& p : cont_) {
+    std::visit(
+        [&](const auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, laws::NormalLaw>) {
+            // 1 + X (a1 + b1 h) ~ N(1 - X kappa, (X |b1| sigma)^2), kappa = -(a1 + b1 mu).
+            set_ball(t, -(p.a1 + p.b1 * n.mu), cp);
+            arb_mul(m, X, t, cp);
+            arb_sub_ui(m, m, 1, cp);
+            arb_neg(m, m);
+            set_ball(t, abs_q(p.b1) * n.sigma, cp);
+            arb_mul(v, X, t, cp);
+            guarded_gauss(part, m, v, cp);
+          } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
+            // c = -(a1 + b1 h) is uniform on [ca, cb].
+            Rational ca = -(p.a1 + p.b1 * n.a), cb = -(p.a1 + p.b1 * n.b);
+            if (cb < ca) std::swap(ca, cb);
+            set_ball(a, ca, cp);
+            set_ball(b, cb, cp);
+            continuous::uniform_log_abs_mean(part, X, a, b, cp);
+          } else {
+            // a1 = 0, b1 < 0: E log|1 - X |b1| z^2|.
+            set_ball(t, -p.b1, cp);
+            arb_mul(s, X, t, cp);
+            set_ball(mu, n.mu, cp);
+            set_ball(v, n.sigma, cp);
+            guarded_sqnormal(part, s, mu, v, cp);
+          }
+        },
+        p.law);
+    set_ball(w, p.weight, cp);
+    arb_addmul(acc, part, w, cp);
+  }
+  arb_set_round(res, acc, prec);
+}
+
+void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t skip) const {
+  if (!arb_is_finite(X) || !arb_is_positive(X)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(atoms_.size() + 1)) + 10;
+  A acc, t, u, c, w;
+  arb_zero(acc);
+  // Proof: BND-DER-1 -- Lambda' = -sum_j P_j c_j / (1 - lr c_j).
+  for (std::size_t j = 0; j < atoms_.size(); ++j) {
+    if (j == skip) continue;
+    set_ball(c, atoms_[j].c, wp);
+    arb_mul(t, X, c, wp);
+    arb_sub_ui(t, t, 1, wp);  // lr c - 1
+    arb_div(t, c, t, wp);     // c / (lr c - 1) = -c / (1 - lr c)
+    set_ball(w, atoms_[j].weight, wp);
+    arb_addmul(acc, t, w, wp);
+  }
+  const slong cp = wp + small_lr_guard(X) + 16;
+  A m, v, gm, gv, a, b, L, part, kap, sg;
+  for (const ContinuousPart& p : cont_) {
+    std::visit(
+        [&](const auto& n) {
+          using T = std::decay_t<decltype(n)>;
+          if constexpr (std::is_same_v<T, laws::NormalLaw>) {
+            // Proof: BND-DER-2 -- d/dlr G(1 - lr kappa, lr sigma') = -kappa G_m + sigma' G_v.
+            set_ball(kap, -(p.a1 + p.b1 * n.mu), cp);
+            arb_mul(m, X, kap, cp);
+            arb_sub_ui(m, m, 1, cp);
+            arb_neg(m, m);
+            set_ball(sg, abs_q(p.b1) * n.sigma, cp);
+            arb_mul(v, X, sg, cp);
+            gauss_partials(gm, gv, m, v, cp);
+            arb_mul(part, gv, sg, cp);
+            arb_submul(part, gm, kap, cp);
+          } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
+            // Proof: BND-DER-3 -- L' = (cb log|1 - lr cb| - ca log|1 - lr ca| - L (cb - ca)) / (lr (cb - ca)).
+            Rational ca = -(p.a1 + p.b1 * n.a), cb = -(p.a1 + p.b1 * n.b);
+            if (cb < ca) std::swap(ca, cb);
+            set_ball(a, ca, cp);
+            set_ball(b, cb, cp);
+            continuous::uniform_log_abs_mean(L, X, a, b, cp);
+            A la, lb, d;
+            arb_mul(lb, X, b, cp);
+            arb_sub_ui(lb, lb, 1, cp);
+            arb_abs(lb, lb);
+            arb_log(lb, lb, cp);
+            arb_mul(lb, lb, b, cp);
+            arb_mul(la, X, a, cp);
+            arb_sub_ui(la, la, 1, cp);
+            arb_abs(la, la);
+            arb_log(la, la, cp);
+            arb_mul(la, la, a, cp);
+            set_ball(d, cb - ca, cp);
+            arb_sub(part, lb, la, cp);
+            arb_submul(part, L, d, cp);
+            arb_mul(d, d, X, cp);
+            arb_div(part, part, d, cp);
+          } else {
+            // Proof: BND-DER-4 -- with l = X k (k = |b1|), t = sqrt(l), m1,2 = 1 -+ t mu, v = t s:
+            // dLambda/dl = (1/(2t)) [ mu (m2 F1(x2) - m1 F1(x1)) / v^2 + (F2(x1) + F2(x2)) / t ],
+            // i.e. (1/(2t)) [ mu (G_m(m2) - G_m(m1)) + s (G_v(m1) + G_v(m2)) ].
+            A k, tt, mu, s, m1, m2, gm2, gv2;
+            set_ball(k, -p.b1, cp);
+            arb_mul(tt, X, k, cp);
+            arb_sqrt(tt, tt, cp);
+            set_ball(mu, n.mu, cp);
+            set_ball(s, n.sigma, cp);
+            arb_mul(v, tt, s, cp);
+            arb_mul(m1, tt, mu, cp);
+            arb_neg(m2, m1);
+            arb_add_ui(m1, m1, 1, cp);  // 1 + t mu
+            arb_add_ui(m2, m2, 1, cp);  // 1 - t mu
+            gauss_partials(gm, gv, m2, v, cp);   // at 1 - t mu
+            gauss_partials(gm2, gv2, m1, v, cp); // at 1 + t mu
+            arb_sub(part, gm2, gm, cp);
+            arb_mul(part, part, mu, cp);
+            arb_add(gv, gv, gv2, cp);
+            arb_addmul(part, gv, s, cp);
+            arb_div(part, part, tt, cp);
+            arb_mul_2exp_si(part, part, -1);
+            arb_mul(part, part, k, cp);  // chain rule d l / d lr = k
+          }
+        },
+        p.law);
+    set_ball(w, p.weight, cp);
+    arb_addmul(acc, part, w, cp);
+  }
+  arb_set_round(res, acc, prec);
+}
+
+PointSign ExponentModel::sign_at(const Rational& lr, long max_bits) const {
+  for (const Atom& a : atoms_) {
+    if (lr * a.c == 1) return PointSign::minus_infinity;  // Proof: LYAP1D-FIN-2
+  }
+  bool zero_tested = false;
+  A x, val;
+  for (slong prec = 64;; prec *= 2) {
+    const slong p = std::min<slong>(prec, max_bits);
+    set_ball(x, lr, p + 32);
+    value(val, x, p);
+    if (arb_is_finite(val)) {
+      if (arb_is_positive(val)) return PointSign::positive;
+      if (arb_is_negative(val)) return PointSign::negative;
+      if (finite_only() && !zero_tested) {
+        zero_tested = true;
+        // Proof: LYAP1D-ZERO-1 -- Lambda = 0 iff prod_j |r_j|^(P_j D) = 1, r_j = 1 - lr c_j.
+        std::vector<exact::Fmpz> num, den;
+        for (const Atom& a : atoms_) {
+          const Rational r = 1 - lr * a.c;
+          num.push_back(exact::to_fmpz(numerator(r)));
+          den.push_back(exact::to_fmpz(denominator(r)));
+        }
+        if (exact::product_of_powers_is_one(num, den, exps_) == exact::Tri::yes) return PointSign::zero;
+      }
+    }
+    if (p >= max_bits) return PointSign::undetermined;
+  }
+}
+
+}  // namespace lyapcert::boundary
