@@ -1,0 +1,1 @@
+lyapcert_bench(lyapnd_bench lyapnd_bench.cpp)

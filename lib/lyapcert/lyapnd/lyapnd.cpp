@@ -1,0 +1,411 @@
+#include "lyapcert/lyapnd/lyapnd.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/lyapnd/closed_forms.hpp"
+#include "lyapcert/lyapnd/finite_family.hpp"
+
+namespace lyapcert::lyapnd {
+namespace {
+
+using exact::Ball;
+using exact::Rational;
+using Clock = std::chrono::steady_clock;
+
+struct Loop {
+  std::vector<Ball> balls;  // last finite evaluation (empty if none was finite)
+  long bits = 0;
+  bool reached = false;
+  bool timed_out = false;
+};
+
+// Proof: LOOP-1 (lib/lyapcert/lyap/lyap1d.cpp, copied without the exact zero test) plus a wall-clock
+// deadline checked between rounds: each round either returns or doubles prec up to acc.max_bits.
+// Stops when every ball is finite, excludes 0 and meets the width; otherwise keeps the last finite
+// evaluation, so only enclosures are ever returned.
+Loop refine_balls(const lyap::Accuracy& acc, Clock::time_point deadline,
+                  const std::function<std::vector<Ball>(slong)>& eval) {
+  Loop out;
+  slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
+  while (true) {
+    std::vector<Ball> b = eval(prec);
+    bool finite = true, ok = true;
+    for (const Ball& x : b) {
+      if (!x.is_finite()) finite = false;
+      if (!x.is_finite() || x.contains_zero() || !lyap::internal_width_ok(x, acc.digits)) ok = false;
+    }
+    if (finite) {
+      out.balls = std::move(b);
+      out.bits = prec;
+    }
+    if (ok) {
+      out.reached = true;
+      return out;
+    }
+    if (prec >= acc.max_bits) return out;
+    if (Clock::now() >= deadline) {
+      out.timed_out = true;
+      return out;
+    }
+    prec = std::min<slong>(acc.max_bits, 2 * prec);
+  }
+}
+
+lyap::CertifiedValue value_of(const Ball& b) {
+  lyap::CertifiedValue v;
+  v.ball = b;
+  if (!b.contains_zero()) v.sign = arb_is_positive(b.get()) ? lyap::Sign::positive : lyap::Sign::negative;
+  return v;
+}
+
+void finish_loop(Result& r, const Loop& l, const Options& opt, const std::string& method) {
+  r.top.method = method;
+  r.top.digits_requested = opt.acc.digits;
+  r.top.bits_used = l.bits;
+  r.timed_out = l.timed_out;
+  if (l.balls.empty()) {
+    // Never happens for the closed forms; for quadrature it means no round certified anything.
+    r.top.value.ball = Ball();
+    arb_zero_pm_inf(r.top.value.ball.get());
+    r.top.converged = false;
+    r.top.message = "no finite enclosure was obtained; raise --max-bits or --time-budget";
+    return;
+  }
+  r.top.value = value_of(l.balls[0]);
+  r.top.converged = l.reached;
+  if (!l.reached) {
+    const bool zero = l.balls[0].contains_zero();
+    r.top.message = l.timed_out ? fmt::format("time budget of {} s exhausted at {} bits: best certified enclosure "
+                                              "printed",
+                                              opt.time_budget_seconds, l.bits)
+                                : fmt::format("requested digits not reached at the working-precision cap of {} bits",
+                                              opt.acc.max_bits);
+    if (zero) r.top.message += "; the sign is undetermined (no exact zero test for this method)";
+  }
+}
+
+Result run_ginibre(const laws::MatrixLaw& law, const Options& opt, Clock::time_point deadline) {
+  const auto& g = std::get<laws::Ginibre>(law.node);
+  const int d = law.dim;
+  Loop l = refine_balls(opt.acc, deadline, [&](slong prec) {
+    std::vector<Ball> b(d);
+    for (int i = 1; i <= d; ++i) ginibre_exponent(b[i - 1].get(), d, i, g.sigma, prec);
+    return b;
+  });
+  Result r;
+  finish_loop(r, l, opt, "ginibre");
+  for (const Ball& b : l.balls) r.spectrum.push_back(value_of(b));
+  return r;
+}
+
+Result run_isotropic(const laws::MatrixLaw& law, const Options& opt, Clock::time_point deadline) {
+  const auto& iso = std::get<laws::Isotropic>(law.node);
+  const int d = law.dim;
+  Result r;
+  if (d == 2 || d == 4) {
+    Loop l = refine_balls(opt.acc, deadline, [&](slong prec) {
+      std::vector<Ball> b(1);
+      if (d == 2) {
+        isotropic2_closed_form(b[0].get(), iso.lr, prec);
+      } else {
+        isotropic_quadrature(b[0].get(), 4, iso.lr, prec);
+      }
+      return b;
+    });
+    finish_loop(r, l, opt, d == 2 ? "isotropic-closed-form" : "isotropic-quadrature");
+    return r;
+  }
+  // d = 1 or 3: only Jensen's upper bound Lambda = E log|A e_1| <= (1/2) log E|A e_1|^2
+  // = (1/2) log(1 - 2 lr + lr^2 (d + 2)). Proof: LYAPND-ISO-4.
+  const Rational m2 = 1 - 2 * iso.lr + iso.lr * iso.lr * (d + 2);
+  const slong prec = std::min<slong>(opt.acc.max_bits, static_cast<slong>(opt.acc.digits * 3.33) + 32);
+  Ball b = Ball::from_rational(m2, prec + 10);
+  arb_log(b.get(), b.get(), prec + 10);
+  arb_mul_2exp_si(b.get(), b.get(), -1);
+  r.top.value.ball = b;
+  r.top.value.sign = arb_is_negative(b.get()) ? lyap::Sign::negative : lyap::Sign::undetermined;
+  r.top.method = "isotropic-jensen-upper";
+  r.top.digits_requested = opt.acc.digits;
+  r.top.bits_used = prec;
+  r.upper_bound_only = true;
+  r.top.message = fmt::format(
+      "isotropic d = {} is not certified two-sided yet (d = 3 quadrature pending): only the upper bound "
+      "(1/2) log E|A e_1|^2 is given",
+      d);
+  return r;
+}
+
+// max of certified values (triangular reduction). Proof: LYAPND-COMM-1 (combination step).
+lyap::CertifiedResult combine_max(const std::vector<lyap::CertifiedResult>& parts, const lyap::Accuracy& acc) {
+  lyap::CertifiedResult r;
+  r.digits_requested = acc.digits;
+  std::vector<const lyap::CertifiedResult*> finite;
+  for (const auto& p : parts) {
+    r.bits_used = std::max(r.bits_used, p.bits_used);
+    if (!p.value.minus_infinity) finite.push_back(&p);
+  }
+  if (finite.empty()) {
+    r.value.minus_infinity = true;
+    r.value.sign = lyap::Sign::negative;
+    r.converged = true;
+    r.message = "every diagonal entry vanishes with positive probability: the product is eventually 0";
+    return r;
+  }
+  bool any_pos = false, all_neg = true, zero_exact = false, all_neg_or_zero = true;
+  r.value.ball = finite[0]->value.ball;
+  for (const auto* p : finite) {
+    arb_max(r.value.ball.get(), r.value.ball.get(), p->value.ball.get(), 4 * acc.max_bits);
+    if (p->value.sign == lyap::Sign::positive) any_pos = true;
+    if (p->value.sign != lyap::Sign::negative) all_neg = false;
+    if (p->value.sign == lyap::Sign::zero) zero_exact = true;
+    if (p->value.sign != lyap::Sign::negative && p->value.sign != lyap::Sign::zero) all_neg_or_zero = false;
+  }
+  if (any_pos) {
+    r.value.sign = lyap::Sign::positive;
+  } else if (all_neg) {
+    r.value.sign = lyap::Sign::negative;
+  } else if (zero_exact && all_neg_or_zero) {
+    r.value.sign = lyap::Sign::zero;
+    r.value.exact = true;
+    arb_zero(r.value.ball.get());
+  }
+  r.converged = r.value.sign != lyap::Sign::undetermined &&
+                (r.value.exact || lyap::internal_width_ok(r.value.ball, acc.digits));
+  if (!r.converged) {
+    for (const auto* p : finite)
+      if (!p->message.empty()) r.message = p->message;
+    if (r.message.empty()) r.message = "requested digits not reached";
+  }
+  return r;
+}
+
+laws::FiniteMatrices finite_family_of(const laws::MatrixLaw& law) {
+  if (const auto* f = std::get_if<laws::FiniteMatrices>(&law.node)) return *f;
+  if (const auto* s = std::get_if<laws::Sgd>(&law.node)) {
+    if (const auto* h = std::get_if<laws::FiniteMatrices>(&s->curv->node)) {
+      // A = I - lr H, exactly.
+      laws::FiniteMatrices out;
+      out.probs = h->probs;
+      const int d = law.dim;
+      for (const auto& m : h->matrices) {
+        std::vector<Rational> a(m.size());
+        for (int i = 0; i < d; ++i)
+          for (int j = 0; j < d; ++j) a[i * d + j] = (i == j ? Rational(1) : Rational(0)) - s->lr * m[i * d + j];
+        out.matrices.push_back(std::move(a));
+      }
+      return out;
+    }
+  }
+  throw InputError("not a finite family of matrices");
+}
+
+bool is_finite_family(const laws::MatrixLaw& law) {
+  if (std::holds_alternative<laws::FiniteMatrices>(law.node)) return true;
+  if (const auto* s = std::get_if<laws::Sgd>(&law.node))
+    return s->curv && std::holds_alternative<laws::FiniteMatrices>(s->curv->node) && s->curv->dim == law.dim;
+  return false;
+}
+
+Result run_rankone(const laws::FiniteMatrices& f, int d, const FamilyFacts& facts, const Options& opt) {
+  Result r;
+  if (facts.zero_atom) {
+    // Proof: LYAPND-RANK1-1 (the zero matrix with positive probability kills the product).
+    r.top.value.minus_infinity = true;
+    r.top.value.sign = lyap::Sign::negative;
+    r.top.converged = true;
+    r.top.digits_requested = opt.acc.digits;
+    r.top.message = "the zero matrix has positive probability: the product is eventually 0";
+  } else {
+    const laws::CurvatureLaw q(rankone_pair_law(f, d));
+    r.top = lyap::certify_log_abs_mean(q, Rational(0), Rational(1), opt.acc);
+    if (r.top.value.minus_infinity)
+      r.top.message = "v_j^T u_i = 0 for a pair of positive probability: the product is eventually 0";
+  }
+  r.top.method = "rankone";
+  return r;
+}
+
+Result run_commuting(const laws::FiniteMatrices& f, int d, const FamilyFacts& facts, const Options& opt) {
+  std::vector<lyap::CertifiedResult> parts;
+  for (int i = 0; i < d; ++i) {
+    const laws::CurvatureLaw diag(diagonal_law(f, d, i));
+    parts.push_back(lyap::certify_log_abs_mean(diag, Rational(0), Rational(1), opt.acc));
+  }
+  Result r;
+  r.top = combine_max(parts, opt.acc);
+  r.top.method = "commuting";
+  const std::string note = fmt::format("{} triangular family{}", facts.upper ? "upper" : "lower",
+                                       facts.commuting ? ", commuting" : " (not commuting; LYAPND-COMM-1 covers it)");
+  r.top.message = r.top.message.empty() ? note : r.top.message + "; " + note;
+  return r;
+}
+
+Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point start,
+                     Clock::time_point deadline) {
+  Result r;
+  r.top.method = "enumerate";
+  r.top.digits_requested = opt.acc.digits;
+  const slong prec = std::min<slong>(opt.acc.max_bits, std::max<slong>(128, opt.acc.digits * 3.33 + 32));
+  r.top.bits_used = prec;
+  std::size_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  std::optional<EnumerationLevel> best;
+  double last_seconds = 0;
+  bool budget_hit = false;
+  for (int n = 1; n <= opt.max_word_length; ++n) {
+    const auto t0 = Clock::now();
+    // Skip a level that cannot finish: its cost is about k times the previous one.
+    if (n > 1 && t0 + std::chrono::duration<double>(last_seconds * static_cast<double>(k)) > deadline) {
+      budget_hit = true;
+      break;
+    }
+    std::optional<EnumerationLevel> lev = enumeration_bound(f, d, n, prec, deadline);
+    if (!lev) {
+      budget_hit = true;
+      break;
+    }
+    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (lev->minus_infinity) {
+      r.top.value.minus_infinity = true;
+      r.top.value.sign = lyap::Sign::negative;
+      r.top.converged = true;
+      r.word_length = n;
+      r.top.message = fmt::format("a product of length {} with positive probability is exactly 0", n);
+      return r;
+    }
+    if (!best) {
+      best = std::move(lev);
+    } else {
+      arf_t u1, u2;
+      arf_init(u1);
+      arf_init(u2);
+      arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
+      arb_get_ubound_arf(u2, best->upper_bound.get(), prec);
+      if (arf_cmp(u1, u2) < 0) best = std::move(lev);
+      arf_clear(u1);
+      arf_clear(u2);
+    }
+    if (k == 1) break;  // a single matrix: every n gives the same kind of bound; n = 1..few suffice
+  }
+  (void)start;
+  r.timed_out = budget_hit;
+  r.upper_bound_only = true;
+  r.word_length = best ? best->n : 0;
+  if (!best) {
+    r.top.value.ball = Ball();
+    arb_zero_pm_inf(r.top.value.ball.get());
+    r.top.message = "the time budget ended before the first enumeration level";
+    return r;
+  }
+  r.top.value.ball = best->upper_bound;
+  r.top.value.sign = arb_is_negative(best->upper_bound.get()) ? lyap::Sign::negative : lyap::Sign::undetermined;
+  r.top.message = fmt::format(
+      "upper bound only: Lambda <= (1/n) E log ||A_n...A_1||_F with n = {} ({} products{}); no lower bound yet",
+      best->n, best->products, budget_hit ? ", longer words did not fit the time budget" : "");
+  return r;
+}
+
+}  // namespace
+
+const char* to_string(Method m) {
+  switch (m) {
+    case Method::automatic: return "auto";
+    case Method::ginibre: return "ginibre";
+    case Method::isotropic: return "isotropic";
+    case Method::commuting: return "commuting";
+    case Method::rankone: return "rankone";
+    case Method::enumerate: return "enumerate";
+  }
+  return "?";
+}
+
+Method parse_method(std::string_view name) {
+  for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
+                   Method::enumerate})
+    if (name == to_string(m)) return m;
+  throw InputError(fmt::format(
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone or enumerate)", name));
+}
+
+Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
+  lyap::check_accuracy(opt.acc);
+  if (!(opt.time_budget_seconds > 0) || opt.time_budget_seconds > 1e7)
+    throw InputError(fmt::format("--time-budget must be in (0, 1e7] seconds, got {}", opt.time_budget_seconds));
+  if (opt.max_word_length < 1 || opt.max_word_length > 64)
+    throw InputError(fmt::format("maximal word length must be in [1, 64], got {}", opt.max_word_length));
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(opt.time_budget_seconds));
+  const int d = law.dim;
+  const bool ginibre = std::holds_alternative<laws::Ginibre>(law.node);
+  const bool isotropic = std::holds_alternative<laws::Isotropic>(law.node);
+  const bool finite = is_finite_family(law);
+  Method m = opt.method;
+  std::optional<laws::FiniteMatrices> fam;
+  FamilyFacts facts;
+  if (finite) {
+    fam = finite_family_of(law);
+    facts = family_facts(*fam, d);
+  }
+  if (m == Method::automatic) {
+    if (ginibre) {
+      m = Method::ginibre;
+    } else if (isotropic) {
+      m = Method::isotropic;
+    } else if (finite) {
+      m = facts.all_rank_le_one ? Method::rankone
+          : (facts.upper || facts.lower) ? Method::commuting
+                                         : Method::enumerate;
+    } else {
+      throw InputError(
+          "no lyapnd method applies to this law yet (supported: ginibre(d, s), isotropic(d, lr), matrices(...), "
+          "sgd(lr, matrices(...)))");
+    }
+  }
+  auto need_finite = [&](const char* name) {
+    if (!finite) throw InputError(fmt::format("--method {} needs a finite family matrices(...)", name));
+  };
+  Result r;
+  switch (m) {
+    case Method::ginibre:
+      if (!ginibre) throw InputError("--method ginibre needs the law ginibre(d, sigma)");
+      r = run_ginibre(law, opt, deadline);
+      break;
+    case Method::isotropic:
+      if (!isotropic) throw InputError("--method isotropic needs the law isotropic(d, lr)");
+      r = run_isotropic(law, opt, deadline);
+      break;
+    case Method::rankone:
+      need_finite("rankone");
+      if (!facts.all_rank_le_one) throw InputError("--method rankone: some matrix has rank >= 2");
+      r = run_rankone(*fam, d, facts, opt);
+      break;
+    case Method::commuting:
+      need_finite("commuting");
+      if (!facts.upper && !facts.lower)
+        throw InputError(facts.commuting ? "--method commuting: the family commutes but is not triangular in the "
+                                           "given basis: not supported yet"
+                                         : "--method commuting: the family is neither commuting nor triangular");
+      r = run_commuting(*fam, d, facts, opt);
+      break;
+    case Method::enumerate:
+      need_finite("enumerate");
+      r = run_enumerate(*fam, d, opt, start, deadline);
+      break;
+    case Method::automatic:
+      break;
+  }
+  if (opt.method == Method::automatic && m == Method::enumerate && facts.commuting) {
+    r.top.message += "; the family commutes but is not triangular in the given basis (not supported yet)";
+  }
+  return r;
+}
+
+}  // namespace lyapcert::lyapnd

@@ -1,0 +1,48 @@
+// lyapcert::lyapnd -- certified top Lyapunov exponents of i.i.d. products of d x d matrices
+// (1 <= d <= 4), the library side of `lyapcert lyapnd` (issue 7). Methods (MATH.md section 4):
+//   ginibre    Newman's closed form for Gaussian matrices, whole spectrum     Proof: LYAPND-GIN-1
+//   isotropic  I - lr a a^T: d = 2 closed form, d = 4 certified quadrature     Proof: LYAPND-ISO-1..3
+//   commuting  finite families triangular in the given basis (1-D reduction)  Proof: LYAPND-COMM-1
+//   rankone    finite families of rank-one matrices (Altschuler-Parrilo)      Proof: LYAPND-RANK1-1
+//   enumerate  any finite family: upper bound (1/n) E log ||A_n...A_1||_F      Proof: LYAPND-ENUM-1
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyap/lyap1d.hpp"
+
+namespace lyapcert::lyapnd {
+
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate };
+const char* to_string(Method m);
+// "auto", "ginibre", ...; InputError for an unknown name.
+Method parse_method(std::string_view name);
+
+struct Options {
+  lyap::Accuracy acc;
+  Method method = Method::automatic;
+  double time_budget_seconds = 60;  // wall clock; checked between precision rounds / enumeration levels
+  int max_word_length = 40;         // enumerate: longest word length tried
+};
+
+struct Result {
+  // The top exponent. Two-sided (upper_bound_only == false): top.value encloses Lambda.
+  // One-sided (upper_bound_only == true): Lambda lies in [-inf, u] with u the upper endpoint of
+  // top.value.ball; top.value.sign is negative when u < 0, else undetermined; converged is false.
+  lyap::CertifiedResult top;
+  bool upper_bound_only = false;
+  std::vector<lyap::CertifiedValue> spectrum;  // ginibre: lambda_1 >= ... >= lambda_d (each an enclosure)
+  int word_length = 0;                         // enumerate: n of the reported bound
+  bool timed_out = false;                      // the time budget ended the refinement
+};
+
+// Certified top exponent of the law. Guarantee: every enclosure contains the true value; -inf and
+// exact 0 only when decided exactly; when digits are not reached within acc.max_bits or the time
+// budget, the best enclosure is returned with converged = false and a message (never an exception).
+// InputError: the chosen method does not apply to the law (the message says why), or no method
+// applies (method auto), or bad accuracy / time budget.
+Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt);
+
+}  // namespace lyapcert::lyapnd
