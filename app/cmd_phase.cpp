@@ -202,3 +202,286 @@ void register_phase_commands(CLI::App& app, Registry& reg) {
 }
 
 }  // namespace lyapcert::cli
+
+// ---------------------------------------------------------------------------------------------
+// phase-diagram
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <map>
+#include <cstdlib>
+
+#include "lyapcert/models/phase_diagram.hpp"
+#include "lyapcert/version.hpp"
+
+namespace lyapcert::cli {
+namespace {
+
+struct DiagramOptions {
+  std::string model = "twolayer";
+  std::string k = "1", sigma, gamma = "0";
+  std::uint64_t batch = 1;
+  std::string lr_range = "1/100:10";
+  std::string sigma_range, snr_range, batch_range;
+  std::string grid = "40x20";
+  int digits = 10;
+  int jobs = 2;
+  bool cells = false;
+  std::string out;
+};
+
+std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
+  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
+  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
+  return {lo, hi};
+}
+
+std::string dec(const Rational& x) { return exact::to_text(x); }
+
+std::string phase_color(const std::string& p) {
+  if (p == "Ia") return "0x2b83ba";
+  if (p == "Ib") return "0xabdda4";
+  if (p == "II") return "0xd7191c";
+  if (p == "III") return "0xfdae61";
+  if (p == "IV") return "0x7b3294";
+  return "0xbbbbbb";
+}
+
+void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y) {
+  // Data blocks for gnuplot, one temporary file, removed afterwards. Every block starts with a NaN
+  // point so that empty blocks keep their index.
+  const std::string dat = o.out + ".plot.tmp";
+  std::string text;
+  const auto block_end = [&] { text += "\n\n"; };
+  const char* phases[] = {"Ia", "Ib", "II", "III", "IV", "undetermined"};
+  for (const char* ph : phases) {
+    text += fmt::format("# {}\nNaN NaN\n", ph);
+    for (const auto& p : r.points) {
+      if (p.done && p.result.phase == ph) text += fmt::format("{} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>());
+    }
+    block_end();
+  }
+  // Root curves: the k-th root of each row forms branch k; a branch is drawn through the rows it
+  // exists in (two blocks: Lambda_+ then Lambda_-; branches separated by single blank lines).
+  for (const auto* roots : {&r.plus_roots, &r.minus_roots}) {
+    text += "NaN NaN\n";
+    std::map<std::string, std::vector<double>> by_row;  // y -> root midpoints, in lr order
+    std::vector<std::pair<double, std::string>> rows;
+    for (const auto& b : *roots) {
+      const std::string key = exact::to_text(b.y);
+      if (!by_row.count(key)) rows.emplace_back(b.y.convert_to<double>(), key);
+      by_row[key].push_back(((b.lower + b.upper) / 2).convert_to<double>());
+    }
+    std::sort(rows.begin(), rows.end());
+    std::size_t branches = 0;
+    for (const auto& [y, key] : rows) branches = std::max(branches, by_row[key].size());
+    for (std::size_t k = 0; k < branches; ++k) {
+      for (const auto& [y, key] : rows) {
+        if (by_row[key].size() > k) text += fmt::format("{} {}\n", by_row[key][k], y);
+      }
+      text += "\n";
+    }
+    block_end();
+  }
+  text += "NaN NaN\n";
+  for (const auto& [y, lr] : r.l2_boundary) text += fmt::format("{} {}\n", lr.convert_to<double>(), y.convert_to<double>());
+  block_end();
+  text += "NaN NaN\n";
+  for (const auto& p : r.points) {
+    if (p.done && p.cell == "mixed") text += fmt::format("{} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>());
+  }
+  block_end();
+  write_file_atomically(dat, text);
+  std::string script = fmt::format(
+      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
+      "set output '{}'\n"
+      "set logscale x\n{}"
+      "set xlabel 'learning rate'\nset ylabel '{}'\n"
+      "set title 'two-layer saddle: k = {}, gamma = {}{} (certified labels at grid points)'\n"
+      "set key outside right\nset grid\nset xrange [{}:{}]\nset yrange [{}:{}]\n",
+      o.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, o.k, o.gamma,
+      o.batch_range.empty() ? fmt::format(", batch = {}", o.batch) : std::string(),
+      r.lrs.front().convert_to<double>() / 1.15, r.lrs.back().convert_to<double>() * 1.15,
+      r.ys.front().convert_to<double>() / (log_y ? 1.15 : 1.0) - (log_y ? 0.0 : 0.5),
+      r.ys.back().convert_to<double>() * (log_y ? 1.15 : 1.0) + (log_y ? 0.0 : 0.5));
+  std::string plot = "plot ";
+  for (int i = 0; i < 6; ++i) {
+    plot += fmt::format("'{}' index {} using 1:2 with points pt 5 ps 1.6 lc rgb '#{}' title '{}', ", dat, i,
+                        phase_color(phases[i]).substr(2), std::string(phases[i]) == "undetermined" ? "undetermined" : phases[i]);
+  }
+  plot += fmt::format("'{}' index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb 'black' title 'Λ_+ = 0', ", dat);
+  plot += fmt::format("'{}' index 7 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 0.6 lc rgb 'black' title 'Λ_- = 0', ", dat);
+  plot += fmt::format("'{}' index 8 using 1:2 with lines lw 2 dt 3 lc rgb '#444444' title 'L2 boundary (wrong dir.)', ", dat);
+  plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified'\n", dat);
+  script += plot;
+  const std::string gp = o.out + ".gp.tmp";
+  write_file_atomically(gp, script);
+  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.out).c_str());
+  std::remove(gp.c_str());
+  std::remove(dat.c_str());
+  if (rc != 0) {
+    std::remove((o.out + ".png.tmp").c_str());
+    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.out));
+  }
+  std::remove((o.out + ".gnuplot.log").c_str());
+  if (std::rename((o.out + ".png.tmp").c_str(), (o.out + ".png").c_str()) != 0) {
+    throw std::runtime_error("cannot rename the PNG into place");
+  }
+}
+
+std::atomic<bool> g_cancel{false};
+
+int run_diagram(const DiagramOptions& o) {
+  if (o.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.model));
+  if (o.out.empty()) throw InputError("--out PREFIX is required");
+  const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
+  if (given > 1) throw InputError("give only one of --sigma-range, --snr-range, --batch-range");
+  const std::string snr_range = given == 0 ? std::string("1/100:2/5") : o.snr_range;  // built-in default axis
+  models::DiagramSpec spec;
+  spec.base.k = exact::parse_rational(o.k);
+  spec.base.gamma = exact::parse_rational(o.gamma);
+  spec.base.batch = o.batch;
+  if (!o.sigma.empty()) {
+    const Rational s = exact::parse_rational(o.sigma);
+    if (s < 0) throw InputError("--sigma must be >= 0");
+    spec.base.sigma2 = s * s;
+  }
+  std::tie(spec.lr_min, spec.lr_max) = parse_range(o.lr_range, "--lr-range");
+  const auto x = o.grid.find('x');
+  if (x == std::string::npos) throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
+  try {
+    spec.n_lr = std::stoi(o.grid.substr(0, x));
+    spec.n_y = std::stoi(o.grid.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
+  }
+  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
+    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
+  }
+  std::string y_name;
+  bool log_y = true;
+  if (!o.sigma_range.empty()) {
+    spec.y_axis = models::YAxis::sigma;
+    std::tie(spec.y_min, spec.y_max) = parse_range(o.sigma_range, "--sigma-range");
+    y_name = "sigma";
+  } else if (!snr_range.empty()) {
+    spec.y_axis = models::YAxis::snr;
+    std::tie(spec.y_min, spec.y_max) = parse_range(snr_range, "--snr-range");
+    if (spec.y_max >= Rational(1, 2)) throw InputError("--snr-range must lie in (0, 1/2)");
+    y_name = "per-sample SNR";
+  } else {
+    spec.y_axis = models::YAxis::batch;
+    std::tie(spec.y_min, spec.y_max) = parse_range(o.batch_range, "--batch-range");
+    y_name = "batch size";
+  }
+  spec.acc = lyap::Accuracy{o.digits, 4096};
+  spec.jobs = o.jobs;
+  spec.certify_cells = o.cells;
+  spec.cancel = &g_cancel;
+  // SIGINT stops the sweep; the points done so far are written (complete: false).
+  std::signal(SIGINT, [](int) { g_cancel.store(true); });
+  const bool tty = ::isatty(2);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto result = models::phase_diagram(spec, [&](std::size_t done, std::size_t total) {
+    if (!tty) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print(stderr, "\r{}/{} grid points ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s left   ", done, total,
+               100.0 * done / total, secs, secs / done * (total - done));
+  });
+  if (tty) fmt::print(stderr, "\n");
+  install_interrupt_handler();
+
+  // CSV
+  std::string csv = fmt::format("lr,{},lambda_plus_lower,lambda_plus_upper,lambda_plus_sign,lambda_minus_lower,"
+                                "lambda_minus_upper,lambda_minus_sign,l2_wrong_direction_stable,phase,cell\n",
+                                spec.y_axis == models::YAxis::sigma ? "sigma" : spec.y_axis == models::YAxis::snr ? "snr" : "batch");
+  ordered_json points = ordered_json::array();
+  std::size_t certified_cells = 0, done = 0;
+  for (const auto& p : result.points) {
+    if (!p.done) continue;
+    ++done;
+    certified_cells += p.cell != "mixed" && p.cell != "unchecked";
+    const auto dp = lyap::to_decimal(p.result.lambda_plus.value, o.digits);
+    const auto dm = lyap::to_decimal(p.result.lambda_minus.value, o.digits);
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", dec(p.lr), dec(p.y), dp.lower, dp.upper,
+                       lyap::to_string(p.result.lambda_plus.value.sign), dm.lower, dm.upper,
+                       lyap::to_string(p.result.lambda_minus.value.sign),
+                       p.result.l2_wrong_direction_stable ? "true" : "false", p.result.phase, p.cell);
+    ordered_json jp;
+    jp["lr"] = dec(p.lr);
+    jp["y"] = dec(p.y);
+    jp["lambda_plus"] = certified_json(p.result.lambda_plus.value, o.digits);
+    jp["lambda_minus"] = certified_json(p.result.lambda_minus.value, o.digits);
+    jp["l2_wrong_direction_stable"] = p.result.l2_wrong_direction_stable;
+    jp["phase"] = p.result.phase;
+    jp["phase_candidates"] = p.result.candidates;
+    jp["cell"] = p.cell;
+    points.push_back(jp);
+  }
+  auto roots_json = [](const std::vector<models::RootBracket>& v) {
+    ordered_json a = ordered_json::array();
+    for (const auto& b : v) {
+      a.push_back({{"y", dec(b.y)}, {"lower", dec(b.lower)}, {"upper", dec(b.upper)}, {"direction", b.direction}});
+    }
+    return a;
+  };
+  ordered_json j = common_fields("phase-diagram");
+  j["model"] = "twolayer";
+  j["k"] = o.k;
+  j["gamma"] = o.gamma;
+  j["batch"] = o.batch;
+  j["y_axis"] = spec.y_axis == models::YAxis::sigma ? "sigma" : spec.y_axis == models::YAxis::snr ? "snr" : "batch";
+  j["lr_grid"] = ordered_json::array();
+  for (const auto& v : result.lrs) j["lr_grid"].push_back(dec(v));
+  j["y_grid"] = ordered_json::array();
+  for (const auto& v : result.ys) j["y_grid"].push_back(dec(v));
+  j["digits"] = o.digits;
+  j["complete"] = result.complete;
+  j["points"] = points;
+  j["certified_cells"] = certified_cells;
+  j["boundaries"] = {{"lambda_plus", roots_json(result.plus_roots)},
+                     {"lambda_minus", roots_json(result.minus_roots)},
+                     {"l2_wrong_direction", ordered_json::array()}};
+  for (const auto& [y, lr] : result.l2_boundary) j["boundaries"]["l2_wrong_direction"].push_back({{"y", dec(y)}, {"lr", dec(lr)}});
+  j["boundary_note"] =
+      "Lambda roots are brackets [lower, upper] between learning rates with certified opposite signs (at least one "
+      "root inside; uniqueness not claimed); the L2 boundary is exact.";
+  j["commit"] = kGitCommit;
+  write_file_atomically(o.out + ".csv", csv);
+  write_file_atomically(o.out + ".json", j.dump(1) + "\n");
+  write_png(o, result, y_name, spec.y_axis != models::YAxis::batch);
+  fmt::print("phase diagram: {} of {} grid points{}, {}\nwrote {}.csv, {}.json, {}.png\n", done, result.points.size(),
+             result.complete ? "" : " (interrupted: partial)",
+             o.cells ? fmt::format("{} cells certified", certified_cells) : std::string("cells not checked (--cells)"),
+             o.out, o.out, o.out);
+  return result.complete ? kExitOk : kExitNotConverged;
+}
+
+}  // namespace
+
+void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<DiagramOptions>();
+  auto* cmd = app.add_subcommand("phase-diagram", "certified phase diagram of the two-layer saddle (CSV, JSON, PNG)");
+  cmd->add_option("--model", o->model, "model: twolayer")->default_val("twolayer");
+  cmd->add_option("--k", o->k, "signal k != 0")->default_val("1");
+  cmd->add_option("--sigma", o->sigma, "noise sigma (for --batch-range; default 1)");
+  cmd->add_option("--gamma", o->gamma, "weight decay")->default_val("0");
+  cmd->add_option("--batch", o->batch, "batch size (for --sigma-range / --snr-range)")->default_val(1)->check(CLI::Range(1, 1000000));
+  cmd->add_option("--lr-range", o->lr_range, "learning rates A:B, log-spaced")->default_val("1/100:10");
+  cmd->add_option("--sigma-range", o->sigma_range, "second axis: sigma C:D (log-spaced)");
+  cmd->add_option("--snr-range", o->snr_range, "second axis: per-sample SNR C:D in (0, 1/2), log-spaced (default 1/100:2/5)");
+  cmd->add_option("--batch-range", o->batch_range, "second axis: batch sizes C:D (powers of 2)");
+  cmd->add_option("--grid", o->grid, "NLRxNY grid points")->default_val("40x20");
+  cmd->add_option("--digits", o->digits, "digits of each certified exponent")->default_val(10)->check(CLI::Range(1, 100));
+  cmd->add_option("--jobs", o->jobs, "threads")->default_val(2)->check(CLI::Range(1, 256));
+  cmd->add_option("--out", o->out, "output prefix: PREFIX.csv, PREFIX.json, PREFIX.png")->default_val("lyapcert-phase");
+  cmd->add_flag("--cells", o->cells, "also certify each grid cell by interval evaluation (slow)");
+  reg.push_back({cmd, [o] { return run_diagram(*o); }});
+}
+
+}  // namespace lyapcert::cli

@@ -155,7 +155,9 @@ void gauss_log_abs_mean(arb_t res, const arb_t m, const arb_t v, slong prec) {
     return;
   }
   const double x_upper = detail::abs_upper_d(x);
-  if (!(x_upper < 1e7)) {  // only reachable with wide balls; the series would be hopeless
+  // Only reachable with wide x balls (a point input with x beyond the threshold takes the branch
+  // above): the series would need prec + 1.45 x_upper bits, so give up ("not certified") instead.
+  if (!(x_upper < 2 * x_threshold + 64)) {
     arb_indeterminate(res);
     return;
   }

@@ -1,0 +1,259 @@
+#include "lyapcert/models/phase_diagram.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyap/curvature_eval.hpp"
+
+namespace lyapcert::models {
+namespace {
+
+struct Arb {
+  arb_t v;
+  Arb() { arb_init(v); }
+  ~Arb() { arb_clear(v); }
+  Arb(const Arb&) = delete;
+  Arb& operator=(const Arb&) = delete;
+};
+
+void set_q(arb_t out, const Rational& x, slong prec) {
+  fmpq_t q;
+  fmpq_init(q);
+  exact::set_fmpq(q, x);
+  arb_set_fmpq(out, q, prec);
+  fmpq_clear(q);
+}
+
+// Ball containing [lo, hi] (lo <= hi exact).
+void set_range(arb_t out, const Rational& lo, const Rational& hi, slong prec) {
+  Arb b;
+  set_q(out, lo, prec);
+  set_q(b.v, hi, prec);
+  arb_union(out, out, b.v, prec);
+}
+
+Rational round6(double x) { return exact::parse_rational(fmt::format("{:.6g}", x)); }
+
+// Geometric midpoint rounded to 6 significant digits (a cell edge; exactness of the value is all
+// that matters, not its position).
+Rational geo_mid(const Rational& a, const Rational& b) {
+  return round6(std::sqrt(a.convert_to<double>() * b.convert_to<double>()));
+}
+
+// Cell edges around grid value k of a sorted grid: the geometric midpoints to the neighbours; the
+// cells of the two end points stop at the end point (the diagram never claims beyond its range).
+std::pair<Rational, Rational> cell_of(const std::vector<Rational>& g, std::size_t k) {
+  if (g.size() == 1) return {g[0], g[0]};
+  Rational lo = k > 0 ? geo_mid(g[k - 1], g[k]) : g[0];
+  Rational hi = k + 1 < g.size() ? geo_mid(g[k], g[k + 1]) : g[k];
+  if (lo > g[k]) lo = g[k];
+  if (hi < g[k]) hi = g[k];
+  return {lo, hi};
+}
+
+lyap::Sign ball_sign(const arb_t x) {
+  if (!arb_is_finite(x)) return lyap::Sign::undetermined;
+  if (arb_is_positive(x)) return lyap::Sign::positive;
+  if (arb_is_negative(x)) return lyap::Sign::negative;
+  return lyap::Sign::undetermined;
+}
+
+// Proof: MODEL-CELL-1 -- the kernels' balls contain the exponent for every (lr, sigma) in the input
+// balls, so a ball excluding 0 certifies the sign on the whole rectangle; the L2 polynomial likewise.
+std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rational>& lr_cell,
+                         const TwoLayerModel& lo_model, const TwoLayerModel& hi_model) {
+  const slong prec = 64;
+  Arb lr, sigma, k, a, b, res, gamma, t, m2;
+  set_range(lr.v, lr_cell.first, lr_cell.second, prec);
+  const Rational s2lo = std::min(lo_model.sigma2, hi_model.sigma2), s2hi = std::max(lo_model.sigma2, hi_model.sigma2);
+  set_range(sigma.v, s2lo, s2hi, prec);
+  arb_sqrt(sigma.v, sigma.v, prec);
+  set_q(k.v, spec.base.k, prec);
+  set_q(gamma.v, spec.base.gamma, prec);
+  // a = 1 - lr gamma
+  arb_mul(a.v, lr.v, gamma.v, prec);
+  arb_sub_si(a.v, a.v, 1, prec);
+  arb_neg(a.v, a.v);
+  const ulong S = lo_model.batch;
+  lyap::Sign plus, minus;
+  try {
+    continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
+    plus = ball_sign(res.v);
+    arb_neg(b.v, lr.v);
+    continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
+    minus = ball_sign(res.v);
+  } catch (const InputError&) {
+    return "mixed";
+  }
+  if (plus == lyap::Sign::undetermined || minus == lyap::Sign::undetermined) return "mixed";
+  // L2 of the wrong direction: E(a - lr h)^2 - 1 = a^2 - 2 a lr k + lr^2 (k^2 + (2k^2 + sigma^2)/S) - 1.
+  arb_sqr(m2.v, k.v, prec);
+  arb_mul_2exp_si(m2.v, m2.v, 1);
+  arb_sqr(t.v, sigma.v, prec);
+  arb_add(m2.v, m2.v, t.v, prec);
+  arb_div_ui(m2.v, m2.v, S, prec);
+  arb_sqr(t.v, k.v, prec);
+  arb_add(m2.v, m2.v, t.v, prec);  // E h^2
+  arb_sqr(t.v, lr.v, prec);
+  arb_mul(m2.v, m2.v, t.v, prec);  // lr^2 E h^2
+  arb_mul(t.v, a.v, lr.v, prec);
+  arb_mul(t.v, t.v, k.v, prec);
+  arb_mul_2exp_si(t.v, t.v, 1);
+  arb_sub(m2.v, m2.v, t.v, prec);
+  arb_sqr(t.v, a.v, prec);
+  arb_add(m2.v, m2.v, t.v, prec);
+  arb_sub_si(m2.v, m2.v, 1, prec);
+  const lyap::Sign l2 = ball_sign(m2.v);
+  if (l2 == lyap::Sign::undetermined) return "mixed";
+  const auto c = phase_candidates(plus, minus, l2 == lyap::Sign::negative);
+  return c.size() == 1 ? c[0] : "mixed";
+}
+
+}  // namespace
+
+std::vector<Rational> log_grid(const Rational& lo, const Rational& hi, int n) {
+  if (!(lo > 0 && lo < hi)) throw InputError("a log-spaced range needs 0 < low < high");
+  if (n < 1 || n > 100000) throw InputError(fmt::format("grid size {} outside [1, 100000]", n));
+  if (n == 1) return {lo};
+  std::vector<Rational> g;
+  const double a = std::log(lo.convert_to<double>()), b = std::log(hi.convert_to<double>());
+  for (int i = 0; i < n; ++i) {
+    if (i == 0) {
+      g.push_back(lo);
+    } else if (i == n - 1) {
+      g.push_back(hi);
+    } else {
+      Rational v = round6(std::exp(a + (b - a) * i / (n - 1)));
+      if (v <= g.back()) throw InputError("grid too fine for 6-digit grid values");
+      g.push_back(v);
+    }
+  }
+  return g;
+}
+
+std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi) {
+  if (!(lo >= 1 && lo <= hi)) throw InputError("--batch-range needs 1 <= C <= D");
+  std::vector<Rational> g;
+  Rational v = 1;
+  while (v < lo) v *= 2;
+  for (; v <= hi; v *= 2) g.push_back(v);
+  if (g.empty()) throw InputError("--batch-range contains no power of 2");
+  return g;
+}
+
+TwoLayerModel model_at(const DiagramSpec& spec, const Rational& y) {
+  TwoLayerModel m = spec.base;
+  switch (spec.y_axis) {
+    case YAxis::sigma:
+      if (y < 0) throw InputError("sigma must be >= 0");
+      m.sigma2 = y * y;
+      break;
+    case YAxis::snr:
+      m.sigma2 = sigma2_from_snr(m.k, y);
+      break;
+    case YAxis::batch:
+      m.batch = numerator(y).convert_to<std::uint64_t>();
+      break;
+  }
+  return m;
+}
+
+DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(std::size_t, std::size_t)>& progress) {
+  if (!spec.base.data.empty()) throw InputError("phase-diagram supports the Gaussian data model only (no --data yet)");
+  validate(spec.base);
+  DiagramResult out;
+  out.lrs = log_grid(spec.lr_min, spec.lr_max, spec.n_lr);
+  out.ys = spec.y_axis == YAxis::batch ? power2_grid(spec.y_min, spec.y_max) : log_grid(spec.y_min, spec.y_max, spec.n_y);
+  const std::size_t nl = out.lrs.size(), ny = out.ys.size(), total = nl * ny;
+  out.points.resize(total);
+  std::vector<TwoLayerModel> models;
+  std::vector<laws::CurvatureLaw> laws_y;
+  std::vector<std::pair<TwoLayerModel, TwoLayerModel>> cell_models;
+  for (std::size_t j = 0; j < ny; ++j) {
+    models.push_back(model_at(spec, out.ys[j]));
+    laws_y.push_back(minibatch_curvature(models.back()));
+    if (spec.y_axis == YAxis::batch) {
+      cell_models.emplace_back(models.back(), models.back());
+    } else {
+      const auto yc = cell_of(out.ys, j);
+      cell_models.emplace_back(model_at(spec, yc.first), model_at(spec, yc.second));
+    }
+  }
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex mu;
+  auto worker = [&] {
+    while (true) {
+      if (spec.cancel && spec.cancel->load()) return;
+      const std::size_t idx = next.fetch_add(1);
+      if (idx >= total) return;
+      const std::size_t j = idx / nl, i = idx % nl;
+      GridPoint& p = out.points[idx];
+      p.lr = out.lrs[i];
+      p.y = out.ys[j];
+      p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
+      if (spec.certify_cells) {
+        p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second);
+      }
+      p.done = true;
+      const std::size_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(mu);
+        progress(d, total);
+      }
+    }
+  };
+  const int jobs = std::max(1, spec.jobs);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < jobs; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  out.complete = done.load() == total;
+
+  // Boundary brackets along lr at each y, refined by bisection on exact 8-digit midpoints.
+  for (std::size_t j = 0; j < ny; ++j) {
+    for (int dir = 0; dir < 2; ++dir) {
+      auto& roots = dir == 0 ? out.plus_roots : out.minus_roots;
+      for (std::size_t i = 0; i + 1 < nl; ++i) {
+        const GridPoint& p = out.points[j * nl + i];
+        const GridPoint& q = out.points[j * nl + i + 1];
+        if (!p.done || !q.done) continue;
+        const lyap::Sign sp = dir == 0 ? p.result.lambda_plus.value.sign : p.result.lambda_minus.value.sign;
+        const lyap::Sign sq = dir == 0 ? q.result.lambda_plus.value.sign : q.result.lambda_minus.value.sign;
+        const bool np = sp == lyap::Sign::negative, pp = sp == lyap::Sign::positive;
+        const bool nq = sq == lyap::Sign::negative, pq = sq == lyap::Sign::positive;
+        if (!((np && pq) || (pp && nq))) continue;
+        Rational lo = p.lr, hi = q.lr;
+        for (int it = 0; it < 10; ++it) {
+          const Rational mid =
+              exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));
+          if (!(mid > lo && mid < hi)) break;
+          const Rational a = 1 - mid * models[j].gamma;
+          const auto r = lyap::certify_log_abs_mean(laws_y[j], a, dir == 0 ? mid : Rational(-mid), lyap::Accuracy{6, 512});
+          if (r.value.sign == lyap::Sign::undetermined || r.value.sign == lyap::Sign::zero) break;
+          if ((r.value.sign == lyap::Sign::negative) == np) {
+            lo = mid;
+          } else {
+            hi = mid;
+          }
+        }
+        roots.push_back(RootBracket{out.ys[j], lo, hi, np ? "neg-to-pos" : "pos-to-neg"});
+      }
+    }
+    // Proof: MODEL-L2-1 -- E(c - lr h)^2 = 1 with c = 1 - lr gamma has the nonzero root below.
+    const TwoLayerModel& m = models[j];
+    const Rational m2 = laws_y[j].second_moment();
+    const Rational den = m.gamma * m.gamma + 2 * m.gamma * m.k + m2;
+    if (den != 0) {
+      const Rational lr = 2 * (m.gamma + m.k) / den;
+      if (lr > 0) out.l2_boundary.emplace_back(out.ys[j], lr);
+    }
+  }
+  return out;
+}
+
+}  // namespace lyapcert::models

@@ -1,0 +1,68 @@
+// Phase diagram of the two-layer saddle model (Gaussian data) over learning rate x (sigma | SNR |
+// batch size): certified labels at grid points, certified cells, and the boundary curves.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lyapcert/models/twolayer.hpp"
+
+namespace lyapcert::models {
+
+enum class YAxis { sigma, snr, batch };
+
+struct DiagramSpec {
+  TwoLayerModel base;  // k, gamma, batch (or sigma2) held fixed; data must be empty (Gaussian model)
+  Rational lr_min, lr_max;
+  int n_lr = 40;
+  YAxis y_axis = YAxis::snr;
+  Rational y_min, y_max;
+  int n_y = 20;  // ignored for the batch axis (powers of 2 in [y_min, y_max])
+  lyap::Accuracy acc{10, 4096};
+  int jobs = 2;
+  // Interval evaluation over each cell (slow: a wide-ball quadrature per cell and exponent);
+  // when off every cell is reported as "unchecked".
+  bool certify_cells = false;
+  const std::atomic<bool>* cancel = nullptr;  // set to stop early (partial results are kept)
+};
+
+struct GridPoint {
+  Rational lr, y;
+  PhaseResult result;
+  // The label certified on the whole cell (the rectangle around the point between the geometric
+  // midpoints to its neighbours), "mixed" when interval evaluation could not prove one phase, or
+  // "unchecked" when cells were not evaluated.
+  std::string cell = "unchecked";
+  bool done = false;
+};
+
+// A root of an exponent along lr at fixed y, bracketed by two points with certified opposite signs
+// (intermediate value theorem; the exponent is continuous in lr for the Gaussian model). Uniqueness
+// inside the bracket is not claimed.
+struct RootBracket {
+  Rational y, lower, upper;
+  std::string direction;  // "neg-to-pos" | "pos-to-neg"
+};
+
+struct DiagramResult {
+  std::vector<Rational> lrs, ys;
+  std::vector<GridPoint> points;  // row-major: points[j * lrs.size() + i]
+  std::vector<RootBracket> plus_roots, minus_roots;
+  // The exact L2 boundary lr = 2 (gamma + k) / (gamma^2 + 2 gamma k + E h^2) for each y (when > 0).
+  std::vector<std::pair<Rational, Rational>> l2_boundary;
+  bool complete = false;  // every grid point evaluated (not cancelled)
+};
+
+// Exact grid values: log-spaced (rounded to 6 significant digits, endpoints exact) or powers of 2.
+std::vector<Rational> log_grid(const Rational& lo, const Rational& hi, int n);
+std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi);
+
+// The model at one value of the y axis.
+TwoLayerModel model_at(const DiagramSpec& spec, const Rational& y);
+
+// Computes the diagram with spec.jobs threads. progress(done, total) is called after each point
+// (from worker threads, serialised). Deterministic: results do not depend on the thread count.
+DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(std::size_t, std::size_t)>& progress);
+
+}  // namespace lyapcert::models
