@@ -1,7 +1,9 @@
 // estimate / sign: reproducibility across thread counts, the lyap1d identity, options checks.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <utility>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
@@ -68,6 +70,25 @@ TEST(Estimate, SpectrumOfGinibre) {
   EXPECT_GE(e.spectrum_ci[0].upper, (l2 - g) / 2);
   EXPECT_LE(e.spectrum_ci[1].lower, -(l2 + g) / 2);
   EXPECT_GE(e.spectrum_ci[1].upper, -(l2 + g) / 2);
+}
+
+// Products that leave [2^-64, 2^64] within a few steps take the (rare) rescaling branch of the
+// engine: deterministic laws with known exponents log(10^30), log(10^-30) and log 2. Exact.
+TEST(Estimate, RescalingOfFastGrowingProducts) {
+  const std::pair<const char*, double> cases[] = {
+      {"matrices([[1000000000000000000000000000000, 0], [0, 1]])", 30 * std::log(10.0)},
+      {"matrices([[1/1000000000000000000000000000000, 0], [0, 1/1000000000000000000000000000000]])", -30 * std::log(10.0)},
+      {"matrices([[2, 1], [0, 1/2]])", std::log(2.0)}};
+  for (const auto& [text, lambda] : cases) {
+    st::EstimateOptions o;
+    o.steps = 5000;
+    o.reps = 2;
+    const st::Estimate e = st::estimate(laws::parse_matrix_law(text), o);
+    ASSERT_TRUE(e.finite) << text;
+    EXPECT_NEAR(e.estimate, lambda, 1e-3 + 1e-12 * std::fabs(lambda)) << text;  // start-up transient only
+    ASSERT_FALSE(e.upper_bounds.empty()) << text;
+    EXPECT_NEAR(e.upper_bounds[0].value, lambda, 1e-3 + 1e-12 * std::fabs(lambda)) << text;
+  }
 }
 
 TEST(Estimate, BadOptions) {

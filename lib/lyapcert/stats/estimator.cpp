@@ -156,7 +156,11 @@ class Engine {
   }
 
   // Vec: v <- A v. Otherwise P <- A P (column 0 gives the increments). Rescaling by exact powers
-  // of two keeps |v| near 1 without a division on the dependency chain.
+  // of two keeps |v| in [2^-64, 2^64] without a division; it happens only when |v| leaves that
+  // range (a rarely taken branch), so the dependency chain is the product alone. Scaling by 2^j
+  // commutes with every rounding, so n2[k] / prev[k] has the same bits as with a rescaling after
+  // every step (unless an entry of v or A v is subnormal).
+  static constexpr double kRescaleLow = 0x1p-128, kRescaleHigh = 0x1p128;  // bounds for |v|^2
   template <int D, bool Vec>
   void run(Chain& c, Workspace& w) const {
     constexpr int C = Vec ? 1 : D;
@@ -169,8 +173,8 @@ class Engine {
       double np[D * C];
       for (int i = 0; i < D; ++i) {
         for (int j = 0; j < C; ++j) {
-          double s = 0;
-          for (int l = 0; l < D; ++l) s += a[i * D + l] * p[l * C + j];
+          double s = a[i * D] * p[j];  // no "0 +" on the dependency chain
+          for (int l = 1; l < D; ++l) s += a[i * D + l] * p[l * C + j];
           np[i * C + j] = s;
         }
       }
@@ -178,11 +182,15 @@ class Engine {
       for (int i = 0; i < D; ++i) n2 += np[i * C] * np[i * C];
       w.n2[k] = n2;
       w.prev[k] = q2;
-      const int j = std::isnormal(n2) ? half_exponent(n2) : 0;
-      const double sc = pow2(-j);
-      for (int i = 0; i < D * C; ++i) p[i] = np[i] * sc;
-      q2 = n2 * sc * sc;
-      shift += j;
+      for (int i = 0; i < D * C; ++i) p[i] = np[i];
+      q2 = n2;
+      if (!(n2 >= kRescaleLow && n2 <= kRescaleHigh)) [[unlikely]] {  // also 0, inf, NaN
+        const int j = std::isnormal(n2) ? half_exponent(n2) : 0;
+        const double sc = pow2(-j);
+        for (int i = 0; i < D * C; ++i) p[i] *= sc;
+        q2 = n2 * sc * sc;
+        shift += j;
+      }
     }
     for (int i = 0; i < D * C; ++i) c.p[static_cast<std::size_t>(i)] = p[i];
     c.q2 = q2;
@@ -273,14 +281,29 @@ struct Layout {
   std::uint64_t total() const { return burn + steps; }
 };
 
+// sum_k f(y[k]) for k < m in a fixed order (8 interleaved partial sums added pairwise), so that
+// the loop vectorises and the result depends on the data only.
+template <class F>
+double sum8(const double* y, std::size_t m, F f) {
+  double p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t k = 0;
+  for (; k + 8 <= m; k += 8) {
+    for (std::size_t l = 0; l < 8; ++l) p[l] += f(y[k + l]);
+  }
+  for (std::size_t l = 0; k < m; ++k, ++l) p[l] += f(y[k]);
+  return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+}
+double sum8(const double* y, std::size_t m) {
+  return sum8(y, m, [](double v) { return v; });
+}
+
 // Adds the increments of steps [start, start + kChunk) of one replicate: whole-segment sums
 // (two-pass mean and squared deviations, merged by Chan's formula) so the loops vectorise.
 void accumulate(const double* x, std::uint64_t start, const Layout& L, BlockAcc& acc) {
   const std::uint64_t end = std::min<std::uint64_t>(start + kChunk, L.total());
   if (end <= start) return;
   const std::size_t n = static_cast<std::size_t>(end - start);
-  double s = 0;
-  for (std::size_t k = 0; k < n; ++k) s += x[k];
+  const double s = sum8(x, n);
   if (!std::isfinite(s)) {
     for (std::size_t k = 0; k < n; ++k) {
       if (std::isnan(x[k])) ++acc.nan;
@@ -295,11 +318,9 @@ void accumulate(const double* x, std::uint64_t start, const Layout& L, BlockAcc&
   if (p0 >= end) return;
   const double* y = x + (p0 - start);
   const std::size_t m = static_cast<std::size_t>(end - p0);
-  double sm = 0;
-  for (std::size_t k = 0; k < m; ++k) sm += y[k];
+  const double sm = p0 == start ? s : sum8(y, m);
   const double mean = sm / static_cast<double>(m);
-  double m2 = 0;
-  for (std::size_t k = 0; k < m; ++k) m2 += (y[k] - mean) * (y[k] - mean);
+  const double m2 = sum8(y, m, [mean](double v) { return (v - mean) * (v - mean); });
   Welford w;
   w.n = static_cast<double>(m);
   w.mean = mean;
@@ -310,8 +331,7 @@ void accumulate(const double* x, std::uint64_t start, const Layout& L, BlockAcc&
     const std::uint64_t b = (g - L.burn) / L.batch;
     const std::uint64_t stop = std::min(end, L.burn + (b + 1) * L.batch);
     if (b < L.nbatch) {
-      double bs = 0;
-      for (std::uint64_t k = g; k < stop; ++k) bs += x[k - start];
+      const double bs = sum8(x + (g - start), static_cast<std::size_t>(stop - g));
       if (acc.batches.empty() || acc.batches.back().first != b) acc.batches.emplace_back(b, 0.0);
       acc.batches.back().second += bs;
     }

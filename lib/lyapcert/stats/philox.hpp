@@ -3,7 +3,8 @@
 // definition. Every random number lyapcert draws is philox4x32(counter, key) with
 // key = the user's 64-bit seed and counter = (index, block, replica, slot): streams are indexed by
 // replica and block, never by thread, so results do not depend on the thread count.
-// Guarantee: bit-exact with the reference (known-answer test in tests/stats/philox_test.cpp).
+// Guarantee: bit-exact with the reference (known-answer test in tests/stats/philox_test.cpp); the
+// vectorised copies in kernels_simd.inc are tested against this one.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -14,11 +15,15 @@ struct Philox4x32 {
   std::uint32_t c0, c1, c2, c3;
 };
 
+// Round multipliers and Weyl key increments of Philox4x32 (also used by the SIMD kernels).
+inline constexpr std::uint64_t kPhiloxM0 = 0xD2511F53u, kPhiloxM1 = 0xCD9E8D57u;
+inline constexpr std::uint32_t kPhiloxW0 = 0x9E3779B9u, kPhiloxW1 = 0xBB67AE85u;
+
 // Ten rounds of Philox4x32 on counter (c0..c3) with key (k0, k1).
 inline Philox4x32 philox4x32(std::uint32_t c0, std::uint32_t c1, std::uint32_t c2, std::uint32_t c3,
                              std::uint32_t k0, std::uint32_t k1) {
-  constexpr std::uint64_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;
-  constexpr std::uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;
+  constexpr std::uint64_t kM0 = kPhiloxM0, kM1 = kPhiloxM1;
+  constexpr std::uint32_t kW0 = kPhiloxW0, kW1 = kPhiloxW1;
 #pragma GCC unroll 10
   for (int r = 0; r < 10; ++r) {
     const std::uint64_t p0 = kM0 * c0;

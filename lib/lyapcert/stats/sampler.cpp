@@ -653,6 +653,20 @@ std::size_t MatrixSampler::scratch_size(std::size_t n) const {
   return n;
 }
 
+namespace {
+// out[s] = a0 I + a1 a a^T for the vectors a = x[s*D .. s*D + D), s < n.
+template <std::size_t D>
+void outer_fill(double a0, double a1, const double* x, double* out, std::size_t n) {
+  for (std::size_t s = 0; s < n; ++s) {
+    const double* a = x + s * D;
+    double* o = out + s * D * D;
+    for (std::size_t i = 0; i < D; ++i) {
+      for (std::size_t j = 0; j < D; ++j) o[i * D + j] = a1 * a[i] * a[j] + (i == j ? a0 : 0.0);
+    }
+  }
+}
+}  // namespace
+
 void MatrixSampler::fill(std::uint64_t seed, std::uint32_t block, std::uint32_t replica, double* out, std::size_t n,
                          double* scratch) const {
   const std::size_t d = static_cast<std::size_t>(d_), dd = d * d;
@@ -673,7 +687,9 @@ void MatrixSampler::fill(std::uint64_t seed, std::uint32_t block, std::uint32_t 
     case Kind::ginibre: {
       kernels::fill_normal(StreamKey{seed, block, replica, slot_}, out, n * dd);
       const double a1 = a1_, a0 = a0_;
-      for (std::size_t i = 0; i < n * dd; ++i) out[i] *= a1;
+      if (a1 != 1) {
+        for (std::size_t i = 0; i < n * dd; ++i) out[i] *= a1;
+      }
       if (a0 != 0) {
         for (std::size_t s = 0; s < n; ++s) {
           for (std::size_t i = 0; i < d; ++i) out[s * dd + i * d + i] += a0;
@@ -683,12 +699,10 @@ void MatrixSampler::fill(std::uint64_t seed, std::uint32_t block, std::uint32_t 
     }
     case Kind::outer: {
       kernels::fill_normal(StreamKey{seed, block, replica, slot_}, scratch, n * d);
-      for (std::size_t s = 0; s < n; ++s) {
-        const double* a = scratch + s * d;
-        double* o = out + s * dd;
-        for (std::size_t i = 0; i < d; ++i) {
-          for (std::size_t j = 0; j < d; ++j) o[i * d + j] = a1_ * a[i] * a[j] + (i == j ? a0_ : 0.0);
-        }
+      switch (d) {  // d known at compile time so that the loop vectorises
+        case 2: outer_fill<2>(a0_, a1_, scratch, out, n); break;
+        case 3: outer_fill<3>(a0_, a1_, scratch, out, n); break;
+        default: outer_fill<4>(a0_, a1_, scratch, out, n); break;
       }
       return;
     }
