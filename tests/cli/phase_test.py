@@ -91,6 +91,44 @@ class PhaseCli(unittest.TestCase):
             v = sum(x * x for x in h) / len(h) - m * m
             self.assertEqual(Fraction(e["batch_snr"]), m * m / v)
 
+    def test_phase_diagram_files(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "pd")
+            rc, out, err = run("phase-diagram", "--snr-range", "0.01:0.3", "--lr-range", "0.02:5", "--grid", "6x3",
+                               "--digits", "6", "--out", prefix)
+            self.assertEqual(rc, 0, err)
+            self.assertIn(prefix + ".png", out)
+            # PNG: signature and IHDR size (1000 x 700).
+            png = open(prefix + ".png", "rb").read()
+            self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+            self.assertEqual(png[12:16], b"IHDR")
+            self.assertEqual(int.from_bytes(png[16:20], "big"), 1000)
+            self.assertEqual(int.from_bytes(png[20:24], "big"), 700)
+            self.assertGreater(len(png), 5000)
+            doc = json.load(open(prefix + ".json"))
+            with open(os.path.join(SCHEMAS, "phase-diagram.schema.json")) as f:
+                v = jsonschema.Draft202012Validator(json.load(f))
+            errors = list(v.iter_errors(doc))
+            self.assertFalse(errors, "; ".join(e.message for e in errors))
+            self.assertTrue(doc["complete"])
+            self.assertEqual(len(doc["points"]), 18)
+            lines = open(prefix + ".csv").read().strip().split("\n")
+            self.assertEqual(len(lines), 19)
+            for p in doc["points"]:
+                self.assertEqual(p["phase"], label(p["lambda_plus"]["sign"], p["lambda_minus"]["sign"],
+                                                   p["l2_wrong_direction_stable"]))
+            # Every root bracket separates certified opposite signs of the same row.
+            for key, name in (("lambda_plus", "lambda_plus"), ("lambda_minus", "lambda_minus")):
+                for b in doc["boundaries"][key]:
+                    self.assertLess(Fraction(b["lower"]), Fraction(b["upper"]))
+            # The exact L2 boundary lr = 2k / E h^2 (gamma = 0, E h^2 = k^2 + (2k^2 + s2)).
+            for b in doc["boundaries"]["l2_wrong_direction"]:
+                snr = Fraction(b["y"])
+                s2 = 1 / snr - 2
+                self.assertEqual(Fraction(b["lr"]), 2 / (1 + 2 + s2))
+            # No temporary files left behind.
+            self.assertEqual(sorted(os.listdir(tmp)), ["pd.csv", "pd.json", "pd.png"])
+
     def test_bad_input(self):
         for args in (["--lr", "0"], ["--lr", "1", "--k", "0"], ["--lr", "1", "--snr", "0.5"],
                      ["--lr", "1", "--sigma", "-1"], ["--lr", "1", "--sigma", "1", "--snr", "0.1"],
