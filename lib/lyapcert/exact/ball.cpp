@@ -4,13 +4,17 @@
 
 namespace lyapcert::exact {
 
-Ball Ball::from_rational(const Rational& x, slong prec) {
-  Ball b;
+void set_ball(arb_t out, const Rational& x, slong prec) {
   fmpq_t q;
   fmpq_init(q);
   set_fmpq(q, x);
-  arb_set_fmpq(b.v_, q, prec);  // rounds with a rigorous radius (Arb's contract)
+  arb_set_fmpq(out, q, prec);  // rounds with a rigorous radius (Arb's contract)
   fmpq_clear(q);
+}
+
+Ball Ball::from_rational(const Rational& x, slong prec) {
+  Ball b;
+  set_ball(b.v_, x, prec);
   return b;
 }
 

@@ -36,4 +36,16 @@ class Ball {
   arb_t v_;
 };
 
+// A scoped arb_t temporary for implementation code (arb functions take `t.v`).
+struct ArbTemp {
+  arb_t v;
+  ArbTemp() noexcept { arb_init(v); }
+  ~ArbTemp() { arb_clear(v); }
+  ArbTemp(const ArbTemp&) = delete;
+  ArbTemp& operator=(const ArbTemp&) = delete;
+};
+
+// out = the ball around the exact rational x at prec bits (Arb's rounding contract).
+void set_ball(arb_t out, const Rational& x, slong prec);
+
 }  // namespace lyapcert::exact

@@ -13,21 +13,9 @@ namespace {
 
 using laws::CurvatureLaw;
 
-struct Arb {
-  arb_t v;
-  Arb() { arb_init(v); }
-  ~Arb() { arb_clear(v); }
-  Arb(const Arb&) = delete;
-  Arb& operator=(const Arb&) = delete;
-};
+using Arb = exact::ArbTemp;
 
-void set_q(arb_t out, const Rational& x, slong prec) {
-  fmpq_t q;
-  fmpq_init(q);
-  exact::set_fmpq(q, x);
-  arb_set_fmpq(out, q, prec);
-  fmpq_clear(q);
-}
+void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
 
 Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 

@@ -7,13 +7,8 @@
 namespace lyapcert::lyap {
 namespace {
 
-struct Arb {
-  arb_t v;
-  Arb() { arb_init(v); }
-  ~Arb() { arb_clear(v); }
-  Arb(const Arb&) = delete;
-  Arb& operator=(const Arb&) = delete;
-};
+using Arb = exact::ArbTemp;
+
 struct Z {
   fmpz_t v;
   Z() { fmpz_init(v); }
