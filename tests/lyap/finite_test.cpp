@@ -269,3 +269,34 @@ TEST(FiniteExponent, UndeterminedIsHonestAtTheCap) {
   auto full = lyap::certify_lyap1d(cl, lr, lyap::Accuracy{5, 65536});
   EXPECT_EQ(full.value.sign, lyap::Sign::positive);
 }
+
+// Laws with many distinct weights take the per-atom branch, which at working precisions <= 80 bits
+// is the binary64 fast path (Proof: LYAP1D-FIN-3). The MPFI referee must lie inside its enclosure,
+// and the certified loop must still reach the requested digits.
+RC_GTEST_PROP(FiniteExponent, FastPathContainsMpfiReferee, ()) {
+  const std::size_t n = *rc::gen::inRange<std::size_t>(80, 220);
+  std::vector<Rational> h, p;
+  long total = 0;
+  std::vector<long> w;
+  for (std::size_t j = 0; j < n; ++j) {
+    h.push_back(*small_rational());
+    w.push_back(static_cast<long>(j) + 1 + *rc::gen::inRange<long>(0, 3) * 1000);  // distinct weights
+    total += w.back();
+  }
+  for (long x : w) p.emplace_back(x, total);
+  const Rational lr = *rc::gen::map(rc::gen::inRange<long>(1, 400), [](long k) { return Rational(k, 100); });
+  RandomLaw law{h, p};
+  RC_PRE(!has_atom_at(law, lr));
+  const FiniteLaw f = FiniteLaw::from_rationals(h, p);
+  const lyap::FiniteEval e = lyap::finite_exponent(f, lyap::multipliers(f, lr), 64);
+  Mpfi ref(500);
+  referee_exponent(ref.v, h, p, lr, 500);
+  RC_ASSERT(e.value.is_finite());
+  RC_ASSERT(inside(ref.v, e.value));
+  // Binary64 accuracy: the enclosure is narrower than 1e-11 relative to sum |p_j log|r_j||.
+  RC_ASSERT(mag_cmp_2exp_si(arb_radref(e.value.get()), -30) < 0);
+  const int digits = *rc::gen::inRange(4, 13);
+  const auto res = lyap::certify_lyap1d(lyapcert::laws::CurvatureLaw(f), lr, lyap::Accuracy{digits, 4096});
+  RC_ASSERT(inside(ref.v, res.value.ball));
+  RC_ASSERT(res.converged);
+}

@@ -1,5 +1,11 @@
 #include "lyapcert/lyap/finite.hpp"
 
+#include <cmath>
+
+#include "lyapcert/fast/interval.hpp"
+#include "lyapcert/fast/log.hpp"
+#include "lyapcert/fast/sum.hpp"
+
 #include <flint/fmpq.h>
 #include <sys/mman.h>
 
@@ -40,6 +46,18 @@ void reserve_huge(std::vector<exact::Fmpz>& v, std::size_t n) {
     if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);  // advice only
   }
 #endif
+}
+
+// Working precisions up to this use the binary64 fast path in the per-atom branch.
+constexpr slong kFastPathBits = 80;
+
+// Tightest binary64 interval around an exact integer (Proof: FAST-RND-4).
+fast::Interval enclose_integer(const fmpz_t x) {
+  fmpq_t q;
+  *fmpq_numref(q) = *x;  // shallow view: x with denominator 1 (not cleared below)
+  fmpz_init_set_ui(fmpq_denref(q), 1);
+  const fast::Interval out = fast::enclose(q);
+  return out;
 }
 
 bool has_zero_multiplier(const Multipliers& r) {
@@ -223,6 +241,30 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
       arb_mul_fmpz(t.v, t.v, groups->weight[g]->get(), wp);
       arb_add(acc.v, acc.v, t.v, wp);
     }
+  } else if (prec <= kFastPathBits) {
+    // Per-atom binary64 fast path (low digit counts): sum_j (a_j / D) log|N_j / M_j| in outward
+    // interval arithmetic with the proved log bound and a compensated sum. Proof: FAST-RND-2,
+    // FAST-RND-4, FAST-LOG-6, FAST-SUM-1 (proofs/fast); LYAP1D-FIN-3 for the assembly.
+    const fast::Interval inv_d = fast::Interval(1.0) / enclose_integer(law.weight_den().get());
+    fast::IntervalSum sum;
+    for (std::size_t j = 0; j < n; ++j) {
+      const fast::Interval ratio = abs(enclose_integer(r.num[j].get())) / enclose_integer(r.den[j].get());
+      sum.add(fast::log(ratio) * (enclose_integer(law.weight_num()[j].get()) * inv_d));
+    }
+    const fast::Interval total = sum.result();
+    if (std::isfinite(total.lower()) && std::isfinite(total.upper())) {
+      arf_t lo, hi;
+      arf_init(lo);
+      arf_init(hi);
+      arf_set_d(lo, total.lower());
+      arf_set_d(hi, total.upper());
+      arb_set_interval_arf(out.value.get(), lo, hi, prec);
+      arf_clear(lo);
+      arf_clear(hi);
+    } else {
+      arb_indeterminate(out.value.get());  // overflow or underflow in binary64: not certified here
+    }
+    return out;
   } else {
     // Per-atom logs: sum_j a_j log|N_j / M_j|.
     for (std::size_t j = 0; j < n; ++j) {
