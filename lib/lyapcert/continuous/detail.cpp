@@ -7,6 +7,27 @@
 
 namespace lyapcert::continuous::detail {
 
+void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
+  acb_t r, aa, bb;
+  acb_init(r);
+  acb_init(aa);
+  acb_init(bb);
+  acb_set_arb(aa, a);
+  acb_set_arb(bb, b);
+  mag_t tol;
+  mag_init(tol);
+  mag_set_ui_2exp_si(tol, 1, -prec);
+  acb_calc_integrate_opt_t opt;
+  acb_calc_integrate_opt_init(opt);
+  acb_calc_integrate(r, f, param, aa, bb, prec, tol, opt, prec);
+  arb_set(res, acb_realref(r));
+  mag_clear(tol);
+  acb_clear(r);
+  acb_clear(aa);
+  acb_clear(bb);
+}
+
+
 double mid_d(const arb_t x) {
   double d = arf_get_d(arb_midref(x), ARF_RND_NEAR);
   if (std::isnan(d)) return 0.0;

@@ -1,6 +1,7 @@
 // Internal helpers of lyapcert::continuous (not part of the public API; include only from this module's
 // .cpp files and its tests).
 #pragma once
+#include <acb_calc.h>
 #include <arb.h>
 
 namespace lyapcert::continuous::detail {
@@ -22,6 +23,10 @@ class ArbTmp {
 };
 
 // Heuristic doubles used only to choose algorithms and working precisions (never for enclosures).
+// res := an enclosure of int_a^b f, the real part of Arb's rigorous acb_calc_integrate (for
+// integrands that are real on the real segment, so the exact integral is real).
+void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec);
+
 double mid_d(const arb_t x);        // midpoint rounded to nearest (+-1e300 when out of range)
 double abs_upper_d(const arb_t x);  // an upper bound of |x| (+inf when not finite)
 

@@ -15,28 +15,6 @@ using detail::ArbTmp;
 
 namespace {
 
-// res := an enclosure of int_a^b f (real part of Arb's rigorous acb_calc_integrate; the integrands
-// below are real on the real segment, so the exact integral is real).
-void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
-  acb_t r, aa, bb;
-  acb_init(r);
-  acb_init(aa);
-  acb_init(bb);
-  acb_set_arb(aa, a);
-  acb_set_arb(bb, b);
-  mag_t tol;
-  mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -prec);
-  acb_calc_integrate_opt_t opt;
-  acb_calc_integrate_opt_init(opt);
-  acb_calc_integrate(r, f, param, aa, bb, prec, tol, opt, prec);
-  arb_set(res, acb_realref(r));
-  mag_clear(tol);
-  acb_clear(r);
-  acb_clear(aa);
-  acb_clear(bb);
-}
-
 // Largest power of two <= x (x > 0 finite), as an exact ball.
 void pow2_below(arb_t res, double x) {
   int e = 0;
@@ -252,10 +230,10 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
     ArbTmp md;
     arb_neg(md, delta);
     prm.side = -1;
-    integrate(piece, gauss_log_integrand, &prm, L, md, wp);
+    detail::integrate(piece, gauss_log_integrand, &prm, L, md, wp);
     arb_add(total, total, piece, wp);
     prm.side = +1;
-    integrate(piece, gauss_log_integrand, &prm, delta, U, wp);
+    detail::integrate(piece, gauss_log_integrand, &prm, delta, U, wp);
     arb_add(total, total, piece, wp);
     // window: e^{-mu^2/2} int_{-delta}^{delta} log|w| exp(mu w - w^2/2) dw
     ArbTmp c2;
@@ -270,7 +248,7 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
     arb_add(total, total, piece, wp);
   } else {
     prm.side = lo >= 0 ? +1 : -1;
-    integrate(piece, gauss_log_integrand, &prm, L, U, wp);
+    detail::integrate(piece, gauss_log_integrand, &prm, L, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
@@ -324,14 +302,14 @@ void gauss_abs_moment_quad(arb_t res, const arb_t m, const arb_t v, const arb_t 
   arb_zero(total);
   if (lo < 0 && hi > 0) {
     prm.side = -1;
-    integrate(piece, gauss_pow_integrand, &prm, L, zero, wp);
+    detail::integrate(piece, gauss_pow_integrand, &prm, L, zero, wp);
     arb_add(total, total, piece, wp);
     prm.side = +1;
-    integrate(piece, gauss_pow_integrand, &prm, zero, U, wp);
+    detail::integrate(piece, gauss_pow_integrand, &prm, zero, U, wp);
     arb_add(total, total, piece, wp);
   } else {
     prm.side = lo >= 0 ? +1 : -1;
-    integrate(piece, gauss_pow_integrand, &prm, L, U, wp);
+    detail::integrate(piece, gauss_pow_integrand, &prm, L, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
@@ -427,12 +405,12 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     arb_sub(nxt, prd, delta, wp);  // exact
     const double mid_piece = 0.5 * (detail::mid_d(cur) + detail::mid_d(nxt));
     prm.kind = std::fabs(mid_piece) < rdd ? SqKind::kInside : SqKind::kOutside;
-    integrate(piece, sq_integrand, &prm, cur, nxt, wp);
+    detail::integrate(piece, sq_integrand, &prm, cur, nxt, wp);
     arb_add(total, total, piece, wp);
     // analytic part of the window
     arb_add(cur, prd, delta, wp);
     prm.kind = sgn > 0 ? SqKind::kNearPlus : SqKind::kNearMinus;
-    integrate(piece, sq_integrand, &prm, nxt, cur, wp);
+    detail::integrate(piece, sq_integrand, &prm, nxt, cur, wp);
     arb_add(total, total, piece, wp);
     // singular part: t = a - (sgn r); density exp(c0 + c1 t + c2 t^2)
     //   c0 = -(sgn r - mu)^2/(2 s^2), c1 = -(sgn r - mu)/s^2.
@@ -459,7 +437,7 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
   {
     const double mid_piece = 0.5 * (detail::mid_d(cur) + hi);
     prm.kind = std::fabs(mid_piece) < rdd ? SqKind::kInside : SqKind::kOutside;
-    integrate(piece, sq_integrand, &prm, cur, U, wp);
+    detail::integrate(piece, sq_integrand, &prm, cur, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
@@ -523,7 +501,7 @@ void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const a
   if (hdd + dd <= ad || hdd - dd >= bd) {  // singular point outside [a, b] with margin delta
     prm.sign = hdd >= bd ? +1 : -1;
     if (arb_is_positive(lr) == false) prm.sign = -prm.sign;
-    integrate(total, unif_integrand, &prm, a, b, wp);
+    detail::integrate(total, unif_integrand, &prm, a, b, wp);
   } else {
     // window [ws, we] around h0, clipped to [a, b]
     const bool clip_lo = hdd - dd <= ad, clip_hi = hdd + dd >= bd;
@@ -538,12 +516,12 @@ void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const a
     const int left_sign = arb_is_positive(lr) ? +1 : -1;  // sign of 1 - lr h for h < h0
     if (!clip_lo) {
       prm.sign = left_sign;
-      integrate(piece, unif_integrand, &prm, a, ws, wp);
+      detail::integrate(piece, unif_integrand, &prm, a, ws, wp);
       arb_add(total, total, piece, wp);
     }
     if (!clip_hi) {
       prm.sign = -left_sign;
-      integrate(piece, unif_integrand, &prm, we, b, wp);
+      detail::integrate(piece, unif_integrand, &prm, we, b, wp);
       arb_add(total, total, piece, wp);
     }
     // window: int_{ws}^{we} (log|lr| + log|h - h0|) dh

@@ -22,28 +22,6 @@ namespace {
 
 constexpr double kLn2 = 0.6931471805599453;
 
-// res := an enclosure of int_a^b f (real part of Arb's rigorous acb_calc_integrate; every integrand
-// below is real on the real segment, so the exact integral is real).
-void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
-  acb_t r, aa, bb;
-  acb_init(r);
-  acb_init(aa);
-  acb_init(bb);
-  acb_set_arb(aa, a);
-  acb_set_arb(bb, b);
-  mag_t tol;
-  mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -prec);
-  acb_calc_integrate_opt_t opt;
-  acb_calc_integrate_opt_init(opt);
-  acb_calc_integrate(r, f, param, aa, bb, prec, tol, opt, prec);
-  arb_set(res, acb_realref(r));
-  mag_clear(tol);
-  acb_clear(r);
-  acb_clear(aa);
-  acb_clear(bb);
-}
-
 // res += [-|bound|, |bound|] (bound an upper bound; a non-finite bound makes res non-finite).
 void add_error_arb(arb_t res, const arb_t bound) {
   if (!arb_is_finite(bound)) {
@@ -858,11 +836,11 @@ void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
     pow2(uphi, -j);
     arb_zero(total);
     if (j == 0) {
-      integrate(piece, mix_integrand, &prm, L, one, wp);
+      detail::integrate(piece, mix_integrand, &prm, L, one, wp);
       arb_add(total, total, piece, wp);
     } else {
       if (arb_gt(uphi, L)) {
-        integrate(piece, mix_integrand, &prm, L, uphi, wp);
+        detail::integrate(piece, mix_integrand, &prm, L, uphi, wp);
         arb_add(total, total, piece, wp);
         arb_set_si(sa, -j);
       } else {
@@ -875,14 +853,14 @@ void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
         }
       }
       prm.log2var = true;
-      integrate(piece, mix_integrand, &prm, sa, sb, wp);
+      detail::integrate(piece, mix_integrand, &prm, sa, sb, wp);
       arb_add(total, total, piece, wp);
       prm.log2var = false;
     }
-    integrate(piece, mix_integrand, &prm, one, T, wp);
+    detail::integrate(piece, mix_integrand, &prm, one, T, wp);
     arb_add(total, total, piece, wp);
   } else {
-    integrate(total, mix_integrand, &prm, L, T, wp);
+    detail::integrate(total, mix_integrand, &prm, L, T, wp);
   }
   add_error_arb(total, headb);
   phi_gap_total(gap, g, T, Z, wp);
@@ -981,7 +959,7 @@ void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slon
     return;
   }
   MixParam prm{&g, Mode::kMoment, inv2s2, cst, p, nullptr, +1};
-  integrate(total, mix_integrand, &prm, L, T, wp);
+  detail::integrate(total, mix_integrand, &prm, L, T, wp);
   add_error_arb(total, headb);
   add_error_arb(total, tailb);
   arb_set_round(res, total, prec);
@@ -1128,14 +1106,14 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
   MixParam prm{&g, kind == 0 ? Mode::kLogQuad : Mode::kPowPiece, inv2s2, cst, p, u0, sa};
   arb_zero(total);
   if (!root) {
-    integrate(total, mix_integrand, &prm, zero, T, wp);
+    detail::integrate(total, mix_integrand, &prm, zero, T, wp);
   } else if (kind == 1) {
     ArbTmp ud;
     arb_set_arf(ud, arb_midref(u0.get()));
-    integrate(piece, mix_integrand, &prm, zero, ud, wp);
+    detail::integrate(piece, mix_integrand, &prm, zero, ud, wp);
     arb_add(total, total, piece, wp);
     prm.sign = -sa;
-    integrate(piece, mix_integrand, &prm, ud, T, wp);
+    detail::integrate(piece, mix_integrand, &prm, ud, T, wp);
     arb_add(total, total, piece, wp);
     if (!arb_is_exact(u0)) {  // |a + c u^2|^p on the sliver between ud and u0 (both signs possible)
       // Proof: CONT-XY-6. Between ud and u0 (|ud - u0| <= r = |u0 - ud| upper bound) the pieces used the
@@ -1192,15 +1170,15 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     arb_set_arf(ud, arb_midref(u0.get()));
     arb_sub(w1, ud, delta, wp);
     arb_add(w2, ud, delta, wp);
-    integrate(piece, mix_integrand, &prm, zero, w1, wp);
+    detail::integrate(piece, mix_integrand, &prm, zero, w1, wp);
     arb_add(total, total, piece, wp);
     prm.sign = -sa;
-    integrate(piece, mix_integrand, &prm, w2, T, wp);
+    detail::integrate(piece, mix_integrand, &prm, w2, T, wp);
     arb_add(total, total, piece, wp);
     arb_abs(logc, c);
     arb_log(logc, logc, wp);
     MixParam pn{&g, Mode::kNearRoot, inv2s2, logc, p, u0, +1};
-    integrate(piece, mix_integrand, &pn, w1, w2, wp);
+    detail::integrate(piece, mix_integrand, &pn, w1, w2, wp);
     arb_add(total, total, piece, wp);
     // singular part: int_{w1}^{w2} log|u - u0| w(u) du, t = u - u0 in [-d1, d2]
     arb_sub(d1, u0, w1, wp);
