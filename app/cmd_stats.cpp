@@ -39,7 +39,10 @@ ordered_json interval_json(const stats::Interval& i) {
 }
 std::string fmt_num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : (x > 0 ? "+inf" : "-inf"); }
 
+// The sign the interval supports; an interval that is not finite (a -inf or NaN increment was
+// sampled) supports none: floating point proves nothing about -inf (use lyap1d / lyapnd).
 const char* ci_sign(const stats::Interval& ci) {
+  if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return "undetermined";
   if (ci.upper < 0) return "negative";
   if (ci.lower > 0) return "positive";
   return "undetermined";
