@@ -130,3 +130,27 @@ TEST(CurvatureLaws, BadParameters) {
   EXPECT_THROW(parse_curvature_law("normal(0, 1, 2)"), InputError);
   EXPECT_THROW(parse_curvature_law("normal(mu=0, s=1)"), InputError);
 }
+
+TEST(CurvatureLaws, RefinementIsConsistentAndMonotone) {
+  // Enclosures at increasing digits must all contain the truth, so they overlap pairwise, and the
+  // widths must shrink with the requested digits (issue 3: monotone refinement).
+  const char* laws[] = {"normal(1, 2)", "uniform(-1, 3)", "sqnormal(1/2, 1)", "xy(1, 1, batch=2)",
+                        "bivariate(1/2, 0, 1, 1, 1/3)", "mix(normal(0, 1):1/2, uniform(0, 2):1/2)"};
+  for (const char* l : laws) {
+    const auto law = parse_curvature_law(l);
+    std::vector<lyapcert::exact::Ball> balls;
+    for (int digits : {8, 16, 30}) {
+      auto r = lyap::certify_lyap1d(law, Rational(2, 3), lyap::Accuracy{digits, 4096});
+      ASSERT_TRUE(r.converged) << l << " at " << digits;
+      balls.push_back(r.value.ball);
+    }
+    for (std::size_t i = 0; i < balls.size(); ++i) {
+      for (std::size_t j = i + 1; j < balls.size(); ++j) {
+        EXPECT_TRUE(arb_overlaps(balls[i].get(), balls[j].get())) << l;
+      }
+      if (i + 1 < balls.size()) {
+        EXPECT_LT(mag_cmp(arb_radref(balls[i + 1].get()), arb_radref(balls[i].get())), 0) << l;
+      }
+    }
+  }
+}
