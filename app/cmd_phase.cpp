@@ -317,7 +317,12 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   plot += fmt::format("'{}' index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb 'black' title 'Λ_+ = 0', ", dat);
   plot += fmt::format("'{}' index 7 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 0.6 lc rgb 'black' title 'Λ_- = 0', ", dat);
   plot += fmt::format("'{}' index 8 using 1:2 with lines lw 2 dt 3 lc rgb '#444444' title 'L2 boundary (wrong dir.)', ", dat);
-  plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified'\n", dat);
+  if (o.cells) {
+    plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified', ",
+                        dat);
+  }
+  plot.resize(plot.size() - 2);  // drop the trailing ", "
+  plot += "\n";
   script += plot;
   const std::string gp = o.out + ".gp.tmp";
   write_file_atomically(gp, script);
