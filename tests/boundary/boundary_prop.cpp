@@ -11,6 +11,7 @@
 
 #include "boundary/referee.hpp"
 #include "lyapcert/boundary.hpp"
+#include "lyapcert/exact/decimal.hpp"
 
 namespace bnd = lyapcert::boundary;
 using lyapcert::boundary::test::FiniteSpec;
@@ -20,27 +21,13 @@ using lyapcert::exact::Rational;
 
 namespace {
 
-Rational arf_rational(const arf_t x) {
-  fmpz_t m, e;
-  fmpz_init(m);
-  fmpz_init(e);
-  arf_get_fmpz_2exp(m, e, x);
-  Rational r(lyapcert::exact::to_integer(m));
-  const slong ei = fmpz_get_si(e);
-  if (ei >= 0) r *= Rational(Integer(1) << ei);
-  else r /= Rational(Integer(1) << -ei);
-  fmpz_clear(m);
-  fmpz_clear(e);
-  return r;
-}
-
 std::pair<Rational, Rational> endpoints(const lyapcert::exact::Ball& b) {
   arf_t lo, hi;
   arf_init(lo);
   arf_init(hi);
   arb_get_lbound_arf(lo, b.get(), 1 << 14);
   arb_get_ubound_arf(hi, b.get(), 1 << 14);
-  std::pair<Rational, Rational> r{arf_rational(lo), arf_rational(hi)};
+  std::pair<Rational, Rational> r{lyapcert::exact::to_rational(lo), lyapcert::exact::to_rational(hi)};
   arf_clear(lo);
   arf_clear(hi);
   return r;

@@ -19,20 +19,6 @@ using lyapcert::exact::Rational;
 
 namespace {
 
-Rational arf_rational(const arf_t x) {
-  fmpz_t m, e;
-  fmpz_init(m);
-  fmpz_init(e);
-  arf_get_fmpz_2exp(m, e, x);
-  Rational r(lyapcert::exact::to_integer(m));
-  const slong ei = fmpz_get_si(e);
-  if (ei >= 0) r *= Rational(Integer(1) << ei);
-  else r /= Rational(Integer(1) << -ei);
-  fmpz_clear(m);
-  fmpz_clear(e);
-  return r;
-}
-
 FiniteSpec thousand_atoms() {
   FiniteSpec f;
   for (int j = 1; j <= 1000; ++j) {
@@ -100,7 +86,7 @@ TEST(Sliver, ThousandAtomsOffsetsAgainstMpfiAndAsymptotics) {
       arf_init(hi);
       arb_get_lbound_arf(lo, b.get(), 1 << 14);
       arb_get_ubound_arf(hi, b.get(), 1 << 14);
-      const Rational ulo = arf_rational(lo), uhi = arf_rational(hi);
+      const Rational ulo = lyapcert::exact::to_rational(lo), uhi = lyapcert::exact::to_rational(hi);
       arf_clear(lo);
       arf_clear(hi);
       if (side) {
@@ -173,7 +159,7 @@ TEST(Sliver, ReportedByTheFullSearchWithExactSingularPoints) {
     arf_init(hi);
     arb_get_lbound_arf(lo, b->get(), 4096);
     arb_get_ubound_arf(hi, b->get(), 4096);
-    const Rational ulo = arf_rational(lo), uhi = arf_rational(hi);
+    const Rational ulo = lyapcert::exact::to_rational(lo), uhi = lyapcert::exact::to_rational(hi);
     arf_clear(lo);
     arf_clear(hi);
     const int s1 = referee_sign(f, 1 + ulo, 512), s2 = referee_sign(f, 1 + uhi, 512);

@@ -63,3 +63,14 @@ TEST(Decimal, KnownStrings) {
   EXPECT_EQ(lyapcert::exact::arf_to_decimal(x, 4, lyapcert::exact::Round::up), "3.334e-1");
   arf_clear(x);
 }
+
+RC_GTEST_PROP(Decimal, ArfToRationalIsExact, ()) {
+  const long m = *rc::gen::inRange<long>(-(1L << 52), 1L << 52);
+  const long e = *rc::gen::inRange<long>(-300, 300);
+  arf_t x;
+  arf_init(x);
+  arf_set_si(x, m);
+  arf_mul_2exp_si(x, x, e);
+  RC_ASSERT(lyapcert::exact::to_rational(x) == dyadic(m, e));
+  arf_clear(x);
+}

@@ -87,6 +87,22 @@ std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
 
 Rational decimal_value(const std::string& text) { return parse_rational(text); }
 
+Rational to_rational(const arf_t x) {
+  if (!arf_is_finite(x)) throw std::invalid_argument("to_rational: not a finite number");
+  Z m, e;
+  arf_get_fmpz_2exp(m.v, e.v, x);  // x = m 2^e exactly
+  Rational r(to_integer(m.v));
+  const slong ei = fmpz_get_si(e.v);
+  Integer p = 1;
+  p <<= static_cast<unsigned long>(ei >= 0 ? ei : -ei);
+  if (ei >= 0) {
+    r *= Rational(p);
+  } else {
+    r /= Rational(p);
+  }
+  return r;
+}
+
 void ball_endpoints(arf_t lower, arf_t upper, const arb_t x, slong prec) {
   arb_get_lbound_arf(lower, x, prec);  // rounded down (Arb's contract)
   arb_get_ubound_arf(upper, x, prec);  // rounded up

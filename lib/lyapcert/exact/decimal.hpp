@@ -17,6 +17,9 @@ enum class Round { down, up };
 // Guarantee: the returned decimal d satisfies d <= x (down) or d >= x (up). Proof: DEC-1.
 std::string arf_to_decimal(const arf_t x, int sig, Round dir);
 
+// Exact value of a finite binary number m 2^e as a rational.
+Rational to_rational(const arf_t x);
+
 // Exact value of a decimal produced above (parse_rational of the same text).
 Rational decimal_value(const std::string& text);
 
