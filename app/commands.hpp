@@ -21,7 +21,6 @@ void register_lyap1d_commands(CLI::App& app, Registry& reg);
 void register_stats_commands(CLI::App& app, Registry& reg);
 // app/cmd_boundary.cpp: boundary (sign changes of Lambda over a learning-rate range; issue 4).
 void register_boundary_commands(CLI::App& app, Registry& reg);
-
 // app/cmd_lyapnd.cpp: lyapnd (certified exponents of d x d matrix products; issue 7).
 void register_lyapnd_commands(CLI::App& app, Registry& reg);
 
@@ -29,5 +28,12 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg);
 void register_phase_commands(CLI::App& app, Registry& reg);
 // app/cmd_phase.cpp: phase-diagram (grid over lr x sigma / SNR / batch; issue 4).
 void register_phase_diagram_commands(CLI::App& app, Registry& reg);
+
+// app/cmd_sim.cpp: simulate, check (simulated SGD against the phase prediction; issue 6).
+void register_sim_commands(CLI::App& app, Registry& reg);
+// app/cmd_table.cpp: table, recheck (certified tables with provenance; issue 8).
+void register_table_commands(CLI::App& app, Registry& reg);
+// app/cmd_verify.cpp: verify (lyapcert as an oracle for other implementations; issue 8).
+void register_verify_commands(CLI::App& app, Registry& reg);
 
 }  // namespace lyapcert::cli

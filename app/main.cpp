@@ -24,13 +24,21 @@ int main(int argc, char** argv) {
 #ifdef LYAPCERT_HAVE_BOUNDARY_COMMANDS
   cli::register_boundary_commands(app, commands);
 #endif
-
 #ifdef LYAPCERT_HAVE_LYAPND_COMMANDS
   cli::register_lyapnd_commands(app, commands);
 #endif
 #ifdef LYAPCERT_HAVE_PHASE_COMMANDS
   cli::register_phase_commands(app, commands);
   cli::register_phase_diagram_commands(app, commands);
+#endif
+#ifdef LYAPCERT_HAVE_SIM_COMMANDS
+  cli::register_sim_commands(app, commands);
+#endif
+#ifdef LYAPCERT_HAVE_TABLE_COMMANDS
+  cli::register_table_commands(app, commands);
+#endif
+#ifdef LYAPCERT_HAVE_VERIFY_COMMANDS
+  cli::register_verify_commands(app, commands);
 #endif
 
   try {
