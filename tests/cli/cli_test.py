@@ -10,6 +10,7 @@ usage: cli_test.py --cli PATH/TO/lyapcert --schemas PATH/TO/docs/schema [unittes
 """
 import argparse
 import json
+import math
 import os
 import signal
 import subprocess
@@ -208,6 +209,25 @@ class CliTest(unittest.TestCase):
         # p = 1 at a point where the law has all its mass at h = 1/lr: E|1 - lr h| = 0, g = -inf.
         doc = self.run_json("moment", "--law", "atoms(2)", "--lr", "1/2", "--p", "1")
         self.assertEqual(doc["enclosure"]["lower"], "-inf")
+
+    def test_moment_sqnormal_and_bivariate(self):
+        # p = 4 through the general-p kernels (CONT-SQN-3, CONT-BIV-3); the truth is the exact rational
+        # E(1 - lr h)^4 from Gaussian raw moments (E z^n = (n-1)!! for even n).
+        def gauss_raw(mu, s, n):  # E (mu + s z)^n
+            dfact = lambda k: 1 if k <= 0 else k * dfact(k - 2)
+            return sum(Fraction(math.comb(n, j)) * mu ** (n - j) * s ** j * dfact(j - 1)
+                       for j in range(0, n + 1, 2))
+        lr, mu, s = Fraction(1, 3), Fraction(1, 2), Fraction(2)
+        # (1 - lr a^2)^4 = sum_k C(4,k) (-lr)^k a^(2k)
+        exact = sum(math.comb(4, k) * (-lr) ** k * gauss_raw(mu, s, 2 * k) for k in range(5))
+        doc = self.run_json("moment", "--law", "sqnormal(1/2, 2)", "--lr", "1/3", "--p", "4", "--digits", "25")
+        self.assertEqual(doc["method"], "certified-quadrature")
+        self.assert_encloses(doc, lambda: iv.log(iv.mpf(exact.numerator) / exact.denominator), 25)
+        # Independent standard normals x, y: E(1 - lr x y)^4 = 1 + 6 lr^2 + lr^4 E x^4 E y^4 = 1 + 6 lr^2 + 9 lr^4.
+        lr = Fraction(1, 2)
+        exact = 1 + 6 * lr ** 2 + 9 * lr ** 4
+        doc = self.run_json("moment", "--law", "bivariate(0, 0, 1, 1, 0)", "--lr", "1/2", "--p", "4", "--digits", "12")
+        self.assert_encloses(doc, lambda: iv.log(iv.mpf(exact.numerator) / exact.denominator), 12)
 
     def test_law_from_file(self):
         path = os.path.join(self.tmp.name, "law.txt")

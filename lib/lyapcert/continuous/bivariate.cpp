@@ -5,39 +5,45 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace lyapcert::continuous {
 
 using detail::ArbTmp;
 
-// Proof: CONT-BIV-1 (conditioning on x), CONT-BIV-2 (the two half-lines, head at x = 0).
-void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my,
-                            const arb_t sx, const arb_t sy, const arb_t rho, slong prec) {
+namespace {
+
+// Checks the parameters and, when the value is not trivial, builds the two half-line mixtures of
+// CONT-BIV-2 (x > 0 and x < 0) and returns their sum through combine(pos, neg, wp). Returns false
+// after setting res itself (indeterminate, or the degenerate b = 0 value via at_b_zero).
+template <class Combine, class AtBZero>
+bool with_half_lines(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my, const arb_t sx,
+                     const arb_t sy, const arb_t rho, slong prec, const char* who, Combine combine,
+                     AtBZero at_b_zero) {
   if (!arb_is_finite(a) || !arb_is_finite(b) || !arb_is_finite(mx) || !arb_is_finite(my) ||
       !arb_is_finite(sx) || !arb_is_finite(sy) || !arb_is_finite(rho)) {
     arb_indeterminate(res);
-    return;
+    return false;
   }
   if (arb_is_nonpositive(sx) || arb_is_nonpositive(sy))
-    throw InputError("bivariate_log_abs_mean: standard deviation <= 0");
+    throw InputError(std::string(who) + ": standard deviation <= 0");
   ArbTmp one, r2;
   arb_one(one);
   arb_sqr(r2, rho, prec + 10);
-  if (arb_ge(r2, one)) throw InputError("bivariate_log_abs_mean: |rho| >= 1");
+  if (arb_ge(r2, one)) throw InputError(std::string(who) + ": |rho| >= 1");
   if (arb_is_zero(b)) {
-    arb_abs(r2, a);
-    arb_log(res, r2, prec);
-    return;
+    at_b_zero(res);
+    return false;
   }
   if (!arb_is_positive(sx) || !arb_is_positive(sy) || !arb_lt(r2, one) || arb_contains_zero(b)) {
     arb_indeterminate(res);
-    return;
+    return false;
   }
   const double bu = detail::abs_upper_d(b);
   const slong extra = bu < 1 ? std::min<slong>(static_cast<slong>(-std::log2(bu)) + 1, prec) : 0;
   const slong wp = prec + extra + 10;
   // mu(x) = g0 + g1 x, g1 = rho sy / sx, g0 = my - g1 mx; s = sy sqrt(1 - rho^2).
-  ArbTmp g0, g1, s, e, c1, c2, K, total, piece, mneg, c1neg;
+  ArbTmp g0, g1, s, e, c1, c2, K, mneg, c1neg;
   arb_mul(g1, rho, sy, wp);
   arb_div(g1, g1, sx, wp);
   arb_mul(g0, g1, mx, wp);
@@ -58,11 +64,55 @@ void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t
   arb_mul(K, K, sx, wp);
   arb_inv(K, K, wp);
   // x > 0: u = x;  x < 0: u = -x, m = a - c1 u + c2 u^2, weight centred at -mx.
-  detail::HalfLineMixture pos{a, c1, c2, e, K, mx, sx, 0};
-  detail::HalfLineMixture neg{a, c1neg, c2, e, K, mneg, sx, 0};
-  detail::mixture_log_abs_mean(total, pos, wp);
-  detail::mixture_log_abs_mean(piece, neg, wp);
-  arb_add(res, total, piece, prec);
+  const detail::HalfLineMixture pos{a, c1, c2, e, K, mx, sx, 0};
+  const detail::HalfLineMixture neg{a, c1neg, c2, e, K, mneg, sx, 0};
+  combine(pos, neg, wp);
+  return true;
+}
+
+}  // namespace
+
+// Proof: CONT-BIV-1 (conditioning on x), CONT-BIV-2 (the two half-lines, head at x = 0).
+void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my,
+                            const arb_t sx, const arb_t sy, const arb_t rho, slong prec) {
+  with_half_lines(
+      res, a, b, mx, my, sx, sy, rho, prec, "bivariate_log_abs_mean",
+      [&](const detail::HalfLineMixture& pos, const detail::HalfLineMixture& neg, slong wp) {
+        ArbTmp total, piece;
+        detail::mixture_log_abs_mean(total, pos, wp);
+        detail::mixture_log_abs_mean(piece, neg, wp);
+        arb_add(res, total, piece, prec);
+      },
+      [&](arb_t r) {
+        arb_abs(r, a);
+        arb_log(r, r, prec);
+      });
+}
+
+// Proof: CONT-BIV-1 (conditioning on x), CONT-BIV-3 (moments: CONT-XY-9 on the two half-lines).
+void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my, const arb_t sx,
+                          const arb_t sy, const arb_t rho, const arb_t p, slong prec) {
+  if (!arb_is_finite(p)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_nonpositive(p)) throw InputError("bivariate_abs_moment: p <= 0");
+  if (!arb_is_positive(p)) {
+    arb_indeterminate(res);
+    return;
+  }
+  with_half_lines(
+      res, a, b, mx, my, sx, sy, rho, prec, "bivariate_abs_moment",
+      [&](const detail::HalfLineMixture& pos, const detail::HalfLineMixture& neg, slong wp) {
+        ArbTmp total, piece;
+        detail::mixture_abs_moment(total, pos, p, wp);
+        detail::mixture_abs_moment(piece, neg, p, wp);
+        arb_add(res, total, piece, prec);
+      },
+      [&](arb_t r) {
+        arb_abs(r, a);
+        arb_pow(r, r, p, prec);
+      });
 }
 
 }  // namespace lyapcert::continuous

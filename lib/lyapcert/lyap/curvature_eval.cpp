@@ -191,29 +191,70 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           set_q(sigma.v, n.sigma2, wp);
           arb_sqrt(sigma.v, sigma.v, wp);
           continuous::xy_abs_moment(out.get(), ab.v, bb.v, k.v, sigma.v, n.batch, pb.v, prec);
-        } else {
-          if (p == 2) {  // exact for every law
+        } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          if (p == 2) {
             set_q(out.get(), second_moment_affine(law, a, b), prec);
             return;
           }
-          throw InputError(
-              "moments of order p != 2 of sqnormal and bivariate laws have no certified method yet; p = 2 is exact");
+          // |a + b z^2|^p: b = 0 or sigma = 0 is a constant; a = 0 gives |b|^p E|z|^{2p}; otherwise
+          // |a|^p E|1 - lr z^2|^p with lr = -b/a (either sign). Proof: LYAP1D-LAW-1, CONT-SQN-2 .. 4.
+          Arb mu, s, t;
+          set_q(mu.v, n.mu, wp);
+          set_q(s.v, n.sigma, wp);
+          if (b == 0 || n.sigma == 0) {
+            set_q(t.v, abs_q(a + b * n.mu * n.mu), wp);
+            arb_pow(out.get(), t.v, pb.v, prec);
+            return;
+          }
+          if (a == 0) {
+            Arb p2;
+            arb_mul_2exp_si(p2.v, pb.v, 1);
+            continuous::gauss_abs_moment(t.v, mu.v, s.v, p2.v, wp);
+            Arb bp;
+            set_q(bp.v, abs_q(b), wp);
+            arb_pow(bp.v, bp.v, pb.v, wp);
+            arb_mul(out.get(), t.v, bp.v, prec);
+            return;
+          }
+          Arb lrb, ap;
+          set_q(lrb.v, -b / a, wp);
+          continuous::sqnormal_abs_moment(t.v, lrb.v, mu.v, s.v, pb.v, wp);
+          set_q(ap.v, abs_q(a), wp);
+          arb_pow(ap.v, ap.v, pb.v, wp);
+          arb_mul(out.get(), t.v, ap.v, prec);
+        } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
+          if (p == 2) {
+            set_q(out.get(), second_moment_affine(law, a, b), prec);
+            return;
+          }
+          // Proof: CONT-BIV-1, CONT-BIV-3 (the kernel).
+          Arb ab, bb, mx, my, sx, sy, rho;
+          set_q(ab.v, a, wp);
+          set_q(bb.v, b, wp);
+          set_q(mx.v, n.mx, wp);
+          set_q(my.v, n.my, wp);
+          set_q(sx.v, n.sx, wp);
+          set_q(sy.v, n.sy, wp);
+          set_q(rho.v, n.rho, wp);
+          continuous::bivariate_abs_moment(out.get(), ab.v, bb.v, mx.v, my.v, sx.v, sy.v, rho.v, pb.v, prec);
         }
       },
       law.node());
   return out;
 }
 
-std::string method_name(const CurvatureLaw& law) {
+std::string method_name(const CurvatureLaw& law, Quantity q) {
   return std::visit(
-      [](const auto& n) -> std::string {
+      [q](const auto& n) -> std::string {
         using T = std::decay_t<decltype(n)>;
         if constexpr (std::is_same_v<T, FiniteLaw>) {
           return "finite-exact-products";
         } else if constexpr (std::is_same_v<T, laws::XyLaw> || std::is_same_v<T, laws::BivariateLaw>) {
           return "certified-quadrature";
+        } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          return q == Quantity::kMoment ? "certified-quadrature" : "closed-form";
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
-          return method_name(*n.inner);
+          return method_name(*n.inner, q);
         } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
           return "mixture";
         } else {

@@ -14,14 +14,15 @@ namespace lyapcert::lyap {
 // Proof: LYAP1D-LAW-1 (affine and mixture reductions), with the kernels' own proofs.
 FiniteEval log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, slong prec);
 
-// Enclosure of E|a + b h|^p (p > 0), the moment itself (not its log). Throws InputError for
-// law/p combinations without a certified method yet (named in the message). Proof: LYAP1D-LAW-2.
+// Enclosure of E|a + b h|^p (p > 0), the moment itself (not its log), for every curvature law (sqnormal
+// and bivariate through CONT-SQN-2..4 and CONT-BIV-3). Proof: LYAP1D-LAW-2.
 exact::Ball abs_moment(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, const Rational& p,
                        slong prec);
 
 // The method name reported in outputs: finite-exact-products, closed-form, certified-quadrature,
 // or mixture.
-std::string method_name(const laws::CurvatureLaw& law);
+enum class Quantity { kLogMean, kMoment };
+std::string method_name(const laws::CurvatureLaw& law, Quantity q = Quantity::kLogMean);
 
 // Exact E(a + b h)^2 (every law has exact first and second moments).
 Rational second_moment_affine(const laws::CurvatureLaw& law, const Rational& a, const Rational& b);

@@ -167,7 +167,7 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
           return e;
         },
         [&] { return p == 2 ? (second == 1 ? exact::Tri::yes : exact::Tri::no) : exact::Tri::unknown; });
-    res.method = p == 2 ? "exact-second-moment" : method_name(law);
+    res.method = p == 2 ? "exact-second-moment" : method_name(law, Quantity::kMoment);
   }
   // Proof: LYAP1D-L2-1 -- E(1 - lr h)^2 < 1 decided on the exact second moment.
   if (p == 2) res.l2_stable = second < 1;

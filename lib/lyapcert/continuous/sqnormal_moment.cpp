@@ -1,0 +1,306 @@
+// E|1 - lr a^2|^p for a ~ N(mu, s^2): two certified paths (proofs/continuous/gaussian.md, CONT-SQN-2 .. 4).
+#include <arb_hypgeom.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/exact/error.hpp"
+
+namespace lyapcert::continuous {
+
+using detail::ArbTmp;
+
+namespace {
+
+constexpr slong kMaxPoissonTerms = 20000;
+
+// lr of either sign when allow_negative_lr (E|1 - lr a^2|^p = E(1 + |lr| a^2)^p for lr < 0), else lr > 0.
+bool check_inputs(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, const char* who,
+                  bool allow_negative_lr) {
+  if (!arb_is_finite(lr) || !arb_is_finite(mu) || !arb_is_finite(s) || !arb_is_finite(p)) {
+    arb_indeterminate(res);
+    return false;
+  }
+  if ((!allow_negative_lr && arb_is_negative(lr)) || arb_is_negative(s))
+    throw InputError(std::string(who) + ": lr < 0 or s < 0");
+  if (arb_is_nonpositive(p)) throw InputError(std::string(who) + ": p <= 0");
+  if (arb_contains_zero(lr) || !arb_is_positive(s) || !arb_is_positive(p)) {
+    arb_indeterminate(res);
+    return false;
+  }
+  return true;
+}
+
+// |1 - t^2|^p times exp(-(t - m)^2 / (2 v^2)) on one piece where 1 - t^2 has the sign `sign`.
+struct PowParam {
+  const arb_struct* m;
+  const arb_struct* v2;
+  const arb_struct* p;
+  slong p_int;  // >= 0 for integer p
+  int sign;     // +1: 1 - t^2 > 0 on the piece, -1: < 0, 0: the integrand is (1 + t^2)^p (lr < 0)
+};
+
+int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec) {
+  auto* q = static_cast<PowParam*>(param);
+  acb_t u, g, pp;
+  acb_init(u);
+  acb_init(g);
+  acb_init(pp);
+  acb_sqr(u, t, prec);
+  if (q->sign == 0) {
+    acb_add_ui(u, u, 1, prec);  // 1 + t^2
+  } else {
+    acb_sub_ui(u, u, 1, prec);  // t^2 - 1
+    if (q->sign > 0) acb_neg(u, u);
+  }
+  if (q->p_int >= 0) {
+    acb_pow_ui(u, u, static_cast<ulong>(q->p_int), prec);
+  } else if (order == 0 && acb_contains_zero(u)) {
+    // A box touching the kink (only used for the direct enclosure of a tiny segment): |u^p| <= sup|u|^p.
+    // acb_pow cannot do this when p is an inexact ball (0^p is then not finite in Arb).
+    arb_t m;
+    arb_init(m);
+    acb_abs(m, u, prec);
+    arb_get_ubound_arf(arb_midref(m), m, prec);
+    mag_zero(arb_radref(m));
+    arb_pow(m, m, q->p, prec);  // m^p over the p ball, m > 0 exact (or 0: then 0)
+    acb_zero(u);
+    arb_get_mag(arb_radref(acb_realref(u)), m);
+    arb_get_mag(arb_radref(acb_imagref(u)), m);
+    arb_clear(m);
+  } else {
+    acb_set_arb(pp, q->p);
+    acb_pow_analytic(u, u, pp, order != 0, prec);
+  }
+  acb_sub_arb(g, t, q->m, prec);
+  acb_sqr(g, g, prec);
+  acb_div_arb(g, g, q->v2, prec);
+  acb_mul_2exp_si(g, g, -1);
+  acb_neg(g, g);
+  acb_exp(g, g, prec);
+  acb_mul(out, u, g, prec);
+  acb_clear(u);
+  acb_clear(g);
+  acb_clear(pp);
+  return 0;
+}
+
+}  // namespace
+
+// Proof: CONT-SQN-3 (quadrature in t = sqrt(lr) a, kinks at t = +-1 exactly; tail bound).
+void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, slong prec) {
+  if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment_quad", true)) return;
+  const slong wp = prec + 20;
+  const bool plus = arb_is_negative(lr);  // E(1 + |lr| a^2)^p: no kinks
+  ArbTmp m, v, v2, L, U, total, piece, t, cur, nxt;
+  arb_abs(t, lr);
+  arb_sqrt(t, t, wp);
+  arb_mul(m, t, mu, wp);  // t = sqrt(lr) a ~ N(m, v^2)
+  arb_mul(v, t, s, wp);
+  arb_sqr(v2, v, wp);
+  const double md = detail::mid_d(m), vd = detail::mid_d(v);
+  const double pu = detail::abs_upper_d(p), mu_up = detail::abs_upper_d(m), v_up = detail::abs_upper_d(v);
+  if (!(mu_up < 1e15) || !(v_up < 1e15) || !(vd > 1e-300) || !(pu < 1e4)) {
+    arb_indeterminate(res);
+    return;
+  }
+  slong p_int = -1;
+  if (arb_is_int(p)) p_int = static_cast<slong>(std::llround(detail::mid_d(p)));
+  // Z: 2 C^p Z^{2p} phi(Z) / (Z - 2p/Z) below 2^-(wp + 10) relative to the scale of the value (>= 2^-e).
+  const double log2C = std::log2(1.0 + (mu_up + v_up) * (mu_up + v_up));
+  double Z = std::sqrt(2.0 * pu) + 2.0;
+  for (int it = 0; it < 200; ++it) {
+    const double lhs = -Z * Z / 2 * 1.4426950408889634 + pu * (log2C + 2 * std::log2(Z)) + 1;
+    if (lhs < -static_cast<double>(wp + 10 + pu * log2C)) break;
+    Z += 0.5;
+  }
+  const double lo = md - Z * vd, hi = md + Z * vd;
+  arb_set_d(L, lo);
+  arb_set_d(U, hi);
+  PowParam prm{m, v2, p, p_int, +1};
+  arb_zero(total);
+  arb_set(cur, L);
+  // Walk from L to U, cutting at the kinks t = -1 and t = 1 (exact) that lie strictly inside.
+  for (const double kink : {-1.0, 1.0, 1e308}) {
+    if (kink < 1e308 && (plus || !(lo < kink && kink < hi))) continue;
+    if (kink < 1e308)
+      arb_set_d(nxt, kink);
+    else
+      arb_set(nxt, U);
+    const double mid_piece = 0.5 * (detail::mid_d(cur) + detail::mid_d(nxt));
+    prm.sign = plus ? 0 : std::fabs(mid_piece) < 1 ? +1 : -1;
+    detail::integrate(piece, pow_integrand, &prm, cur, nxt, wp);
+    arb_add(total, total, piece, wp);
+    arb_set(cur, nxt);
+  }
+  // normalise: 1 / (v sqrt(2 pi))
+  arb_const_pi(t, wp);
+  arb_mul_2exp_si(t, t, 1);
+  arb_sqrt(t, t, wp);
+  arb_mul(t, t, v, wp);
+  arb_div(total, total, t, wp);
+  // Tails |z| > Ze (t = m + v z): |1 -+ t^2|^p <= (C z^2)^p, C = 1 + (|m| + v)^2 (|z| >= 1), and
+  // int_{|z| > Ze} |z|^q phi <= 2 Ze^q phi(Ze) / (Ze - q/Ze), q = 2p (CONT-QUAD-3). Proof: CONT-SQN-3.
+  ArbTmp z1, z2, C, b, c, q;
+  arb_sub(z1, U, m, wp);
+  arb_sub(z2, m, L, wp);
+  arb_min(z1, z1, z2, wp);
+  arb_div(z1, z1, v, wp);
+  {
+    arf_t l;
+    arf_init(l);
+    arb_get_lbound_arf(l, z1, wp);
+    arb_set_arf(z1, l);
+    arf_clear(l);
+  }
+  arb_mul_2exp_si(q, p, 1);
+  arb_sqr(c, z1, wp);
+  arb_one(b);
+  if (!arb_gt(c, q) || !arb_ge(z1, b)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_abs(C, m);
+  arb_add(C, C, v, wp);
+  arb_sqr(C, C, wp);
+  arb_add_ui(C, C, 1, wp);
+  arb_pow(C, C, p, wp);
+  arb_sqr(b, z1, wp);  // 2 phi(Ze) Ze^q / (Ze - q/Ze)
+  arb_mul_2exp_si(b, b, -1);
+  arb_neg(b, b);
+  arb_exp(b, b, wp);
+  arb_const_pi(c, wp);
+  arb_mul_2exp_si(c, c, 1);
+  arb_rsqrt(c, c, wp);
+  arb_mul(b, b, c, wp);
+  arb_mul_2exp_si(b, b, 1);
+  arb_pow(c, z1, q, wp);
+  arb_mul(b, b, c, wp);
+  arb_div(c, q, z1, wp);
+  arb_sub(c, z1, c, wp);
+  arb_div(b, b, c, wp);
+  arb_mul(b, b, C, wp);
+  mag_t tb;
+  mag_init(tb);
+  arb_get_mag(tb, b);
+  arb_add_error_mag(total, tb);
+  mag_clear(tb);
+  arb_set_round(res, total, prec);
+}
+
+// Proof: CONT-SQN-2 (central chi-square closed form), CONT-SQN-4 (Poisson mixture and its tail).
+void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p,
+                                slong prec) {
+  if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment_series", false)) return;
+  const slong wp = prec + 30;
+  // a^2 = s^2 Q, Q ~ noncentral chi^2_1(lambda), lambda = mu^2/s^2 = 2 ell; Q = chi^2_{1+2J}, J ~ Poisson(ell).
+  // y = 1/(2 c), c = lr s^2.
+  ArbTmp ell, y, w, term, sum, k, b, f1, u, tmp, tmp2, gp1, emy, B, c2;
+  arb_div(ell, mu, s, wp);
+  arb_sqr(ell, ell, wp);
+  arb_mul_2exp_si(ell, ell, -1);
+  const double ell_up = detail::abs_upper_d(ell);
+  if (!(ell_up < 4000)) {  // too many terms: the quadrature path applies
+    arb_indeterminate(res);
+    return;
+  }
+  arb_sqr(y, s, wp);
+  arb_mul(y, y, lr, wp);
+  arb_mul_2exp_si(c2, y, 1);  // 2c
+  arb_mul_2exp_si(y, y, 1);
+  arb_inv(y, y, wp);
+  arb_neg(w, ell);
+  arb_exp(w, w, wp);  // w_0 = e^{-ell}
+  arb_add_ui(gp1, p, 1, wp);
+  arb_gamma(gp1, gp1, wp);  // Gamma(p + 1)
+  arb_neg(emy, y);
+  arb_exp(emy, emy, wp);
+  arb_zero(sum);
+  const double pu = detail::abs_upper_d(p);
+  bool done = false;
+  for (slong j = 0; j < kMaxPoissonTerms; ++j) {
+    // k = j + 1/2; M_j = y^k / Gamma(k) [B(k, p+1) 1F1(k; k+p+1; -y) + e^{-y} Gamma(p+1) U(p+1, p+k+1, y)]
+    arb_set_si(k, 2 * j + 1);
+    arb_mul_2exp_si(k, k, -1);
+    arb_add(b, k, p, wp);
+    arb_add_ui(b, b, 1, wp);  // k + p + 1
+    arb_neg(tmp, y);
+    arb_hypgeom_1f1(f1, k, b, tmp, 0, wp);
+    arb_add_ui(tmp, p, 1, wp);
+    arb_hypgeom_u(u, tmp, b, y, wp);
+    arb_mul(u, u, emy, wp);
+    arb_mul(u, u, gp1, wp);
+    // B(k, p + 1) = Gamma(k) Gamma(p+1) / Gamma(k + p + 1): combine with 1/Gamma(k)
+    arb_gamma(tmp, b, wp);
+    arb_div(B, gp1, tmp, wp);  // B(k, p+1) / Gamma(k)
+    arb_mul(f1, f1, B, wp);
+    arb_gamma(tmp, k, wp);
+    arb_div(u, u, tmp, wp);
+    arb_add(term, f1, u, wp);
+    arb_pow(tmp, y, k, wp);
+    arb_mul(term, term, tmp, wp);
+    arb_addmul(sum, term, w, wp);
+    // next weight
+    arb_mul(w, w, ell, wp);
+    arb_div_ui(w, w, static_cast<ulong>(j + 1), wp);
+    // Tail after this j (terms j' >= j + 1): bound B_j' = 2^{max(p-1,0)} (1 + (2c (k_j' + p))^p) (CONT-SQN-4),
+    // ratio <= rho = ell/(j + 2) (1 + 1/(j + 3/2))^p.
+    if (static_cast<double>(j) < 2.0 * ell_up + pu + 2) continue;
+    ArbTmp kk, bj, rho;
+    arb_set_si(kk, 2 * (j + 1) + 1);
+    arb_mul_2exp_si(kk, kk, -1);
+    arb_add(kk, kk, p, wp);
+    arb_mul(kk, kk, c2, wp);
+    arb_pow(kk, kk, p, wp);
+    arb_add_ui(bj, kk, 1, wp);
+    if (pu > 1) {
+      arb_sub_ui(kk, p, 1, wp);
+      arb_set_ui(tmp2, 2);
+      arb_pow(tmp2, tmp2, kk, wp);
+      arb_mul(bj, bj, tmp2, wp);
+    }
+    arb_mul(bj, bj, w, wp);  // w_{j+1} B_{j+1}
+    arb_set_si(tmp2, 2 * j + 3);
+    arb_mul_2exp_si(tmp2, tmp2, -1);
+    arb_inv(tmp2, tmp2, wp);
+    arb_add_ui(tmp2, tmp2, 1, wp);
+    arb_pow(tmp2, tmp2, p, wp);
+    arb_div_ui(rho, ell, static_cast<ulong>(j + 2), wp);
+    arb_mul(rho, rho, tmp2, wp);
+    arb_set_d(tmp2, 0.75);
+    if (!arb_lt(rho, tmp2)) continue;
+    arb_sub_ui(tmp2, rho, 1, wp);
+    arb_neg(tmp2, tmp2);
+    arb_div(bj, bj, tmp2, wp);  // tail bound
+    mag_t tb, target;
+    mag_init(tb);
+    mag_init(target);
+    arb_get_mag(tb, bj);
+    arb_get_mag_lower(target, sum);
+    mag_mul_2exp_si(target, target, -wp);
+    const bool small = mag_cmp(tb, target) <= 0;
+    if (small) {
+      arb_add_error_mag(sum, tb);
+      done = true;
+    }
+    mag_clear(tb);
+    mag_clear(target);
+    if (done) break;
+  }
+  if (!done) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_set_round(res, sum, prec);
+}
+
+void sqnormal_abs_moment(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, slong prec) {
+  if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment", true)) return;
+  sqnormal_abs_moment_quad(res, lr, mu, s, p, prec);
+  if (!arb_is_finite(res) && arb_is_positive(lr)) sqnormal_abs_moment_series(res, lr, mu, s, p, prec);
+}
+
+}  // namespace lyapcert::continuous
