@@ -13,6 +13,13 @@
 #include "commands.hpp"
 #include "output.hpp"
 
+namespace lyapcert::cli {
+// app/cmd_lyapnd.cpp: `moment --law MATRIXLAW --p 2` (no --lr), the second-moment exponent of a
+// matrix law (issue 7).
+int run_matrix_moment(const std::string& law, const std::string& p, int digits, long max_bits, bool json);
+
+}  // namespace lyapcert::cli
+
 namespace {
 
 using namespace lyapcert;
@@ -99,6 +106,19 @@ int run_lyap1d(const CommonOptions& o) {
 }
 
 int run_moment(const CommonOptions& o) {
+  if (o.lr.empty()) {
+    // No --lr: the law is a matrix law (a curvature law h is the 1 x 1 multiplier h); only p = 2.
+    return cli::run_matrix_moment(o.law, o.p, o.digits, o.max_bits, o.json);
+  }
+  {
+    const laws::Value expr = laws::parse(cli::read_law_argument(o.law), laws::ParseLimits{});
+    const auto* call = std::get_if<laws::Call>(&expr.node);
+    if (call && (call->name == "matrices" || call->name == "entries" || call->name == "ginibre" ||
+                 call->name == "isotropic" || call->name == "sgd"))
+      throw InputError(
+          "--lr is for curvature laws; with a matrix law give the learning rate inside the law "
+          "(sgd(lr, matrices(...)), isotropic(d, lr)) and omit --lr");
+  }
   std::string law_text;
   const laws::CurvatureLaw law = load_law(o, law_text);
   const exact::Rational lr = exact::parse_rational(o.lr);
@@ -178,9 +198,12 @@ void register_lyap1d_commands(CLI::App& app, Registry& reg) {
   add_accuracy_options(lyap1d, *o);
   reg.push_back({lyap1d, [o] { return run_lyap1d(*o); }});
 
-  auto* moment = app.add_subcommand("moment", "certified moment exponent g(p) = log E|1 - lr h|^p");
-  moment->add_option("--law", o->law, "curvature law, or @FILE")->required();
-  moment->add_option("--lr", o->lr, "learning rate > 0")->required();
+  auto* moment = app.add_subcommand(
+      "moment", "certified moment exponent g(p) = log E|1 - lr h|^p; without --lr, g(2) = log rho(E[A (x) A]) of a "
+                "matrix law");
+  moment->add_option("--law", o->law, "curvature law (with --lr) or matrix law (without --lr), or @FILE")
+      ->required();
+  moment->add_option("--lr", o->lr, "learning rate > 0 (curvature laws; omit for a matrix law)");
   moment->add_option("--p", o->p, "moment order p > 0 (exact)")->required();
   add_accuracy_options(moment, *o);
   reg.push_back({moment, [o] { return run_moment(*o); }});

@@ -9,6 +9,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/lyapnd/second_moment.hpp"
 #include "output.hpp"
 
 namespace {
@@ -98,17 +99,83 @@ int run_lyapnd(const NdOptions& o) {
 
 namespace lyapcert::cli {
 
+// `moment --law MATRIXLAW --p 2` (dispatched from app/cmd_lyap1d.cpp when --lr is absent).
+int run_matrix_moment(const std::string& law_arg, const std::string& p_text, int digits, long max_bits, bool json) {
+  const exact::Rational p = exact::parse_rational(p_text);
+  if (p != 2)
+    throw InputError(fmt::format("moment of a matrix law: only --p 2 is supported (got {}); for a curvature "
+                                 "law give --lr",
+                                 p_text));
+  const laws::Value expr = laws::parse(read_law_argument(law_arg), laws::ParseLimits{});
+  const std::string law_text = laws::canonical(expr);
+  const laws::MatrixLaw law = laws::build_matrix_law(expr);
+  const lyapnd::SecondMomentResult r = lyapnd::certify_second_moment(law, lyap::Accuracy{digits, max_bits});
+
+  lyap::DecimalEnclosure d, dl, dr;
+  ordered_json enc = certified_json(r.g2.value, r.g2.digits_requested, &d);
+  const bool converged = r.g2.converged && d.meets_request;
+  lyap::CertifiedValue rho;
+  rho.ball = r.rho;
+  if (r.verdict == lyapnd::L2Verdict::boundary || arb_is_zero(r.rho.get())) {
+    rho.exact = true;
+    rho.sign = arb_is_zero(r.rho.get()) ? lyap::Sign::zero : lyap::Sign::positive;
+  } else {
+    rho.sign = lyap::Sign::positive;
+  }
+  ordered_json rho_json = certified_json(rho, r.g2.digits_requested, &dr);
+  ordered_json lam = certified_json(r.lambda_upper, r.g2.digits_requested, &dl);
+  const bool stable = r.verdict == lyapnd::L2Verdict::stable;
+  if (json) {
+    ordered_json j = common_fields("moment");
+    put_law(j, law_text);
+    j["p"] = p_text;
+    j["dim"] = law.dim;
+    j["l2_stable"] = stable;
+    j["l2_verdict"] = lyapnd::to_string(r.verdict);
+    j["enclosure"] = enc;
+    j["sign"] = lyap::to_string(r.g2.value.sign);
+    j["digits"] = r.g2.digits_requested;
+    j["digits_achieved"] = d.digits_achieved ? ordered_json(*d.digits_achieved) : ordered_json(nullptr);
+    j["converged"] = converged;
+    j["method"] = r.g2.method;
+    j["message"] = r.g2.message;
+    j["bits"] = std::max<long>(1, r.g2.bits_used);
+    j["rho"] = rho_json;
+    j["lambda_upper_bound"] = lam;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    fmt::print("law: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text);
+    if (r.g2.value.minus_infinity) {
+      fmt::print("g(2) = -inf (exactly)\n");
+    } else if (r.g2.value.exact) {
+      fmt::print("g(2) = {} (exactly)\n", d.lower);
+    } else {
+      fmt::print("g(2) in [{}, {}]\n", d.lower, d.upper);
+    }
+    fmt::print("  rho(E[A (x) A]) in [{}, {}]\n", dr.lower, dr.upper);
+    fmt::print("  L2 verdict (exact): {} (rho {} 1)\n", lyapnd::to_string(r.verdict),
+               stable ? "<" : r.verdict == lyapnd::L2Verdict::boundary ? "=" : ">");
+    fmt::print("  Lambda <= g(2)/2 <= {}\n", dl.upper);
+    fmt::print("  sign: {}\n", lyap::to_string(r.g2.value.sign));
+    fmt::print("  digits: {} requested, {} achieved; converged: {}\n", r.g2.digits_requested,
+               d.digits_achieved ? std::to_string(*d.digits_achieved) : std::string("-"), converged ? "yes" : "no");
+    fmt::print("  method: {} ({} bits, d = {})\n", r.g2.method, r.g2.bits_used, law.dim);
+    if (!r.g2.message.empty()) fmt::print("  note: {}\n", r.g2.message);
+  }
+  return converged ? kExitOk : kExitNotConverged;
+}
+
 void register_lyapnd_commands(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<NdOptions>();
   auto* cmd = app.add_subcommand("lyapnd", "certified top Lyapunov exponent of a d x d matrix law (d <= 4)");
   cmd->add_option("--law", o->law, "matrix law (docs/lyapnd.md), or @FILE")->required();
   cmd->add_option("--digits", o->digits, "requested digits: width <= 10^-N * max(1, min|x|) (1..10000)")
       ->default_val(16);
-  cmd->add_option("--method", o->method, "auto, ginibre, isotropic, commuting, rankone or enumerate")
+  cmd->add_option("--method", o->method, "auto, ginibre, isotropic, commuting, rankone, enumerate or cycle")
       ->default_val("auto");
   cmd->add_option("--time-budget", o->time_budget, "wall-clock budget in seconds")->default_val(60);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
-  cmd->add_option("--max-length", o->max_length, "enumerate: longest word length (1..64)")->default_val(40);
+  cmd->add_option("--max-length", o->max_length, "enumerate, cycle: longest word length (1..64)")->default_val(40);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/lyapnd.schema.json)");
   reg.push_back({cmd, [o] { return run_lyapnd(*o); }});
 }

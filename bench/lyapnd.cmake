@@ -1,1 +1,2 @@
 lyapcert_bench(lyapnd_bench lyapnd_bench.cpp)
+lyapcert_bench(lyapnd_cycle_bench lyapnd_cycle_bench.cpp)

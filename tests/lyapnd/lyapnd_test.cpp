@@ -179,10 +179,15 @@ TEST(Isotropic, CliPathConvergesAt30Digits) {
   const nd::Result r4 = run("isotropic(4, 2.5)", 20);
   EXPECT_TRUE(r4.top.converged) << r4.top.message;
   EXPECT_EQ(r4.top.value.sign, lyapcert::lyap::Sign::positive);
-  // d = 3: only the Jensen upper bound (1/2) log(1 - 2 lr + 5 lr^2), which must lie above MC-ish truth.
+  // d = 3: certified quadrature (proofs/lyapnd/isotropic3.md; values tested in isotropic3_test.cpp).
   const nd::Result r3 = run("isotropic(3, 1)", 10);
-  EXPECT_TRUE(r3.upper_bound_only);
-  EXPECT_FALSE(r3.top.converged);
+  EXPECT_FALSE(r3.upper_bound_only);
+  EXPECT_TRUE(r3.top.converged);
+  EXPECT_EQ(r3.top.method, "isotropic-quadrature");
+  // d = 1: only the Jensen upper bound (1/2) log(1 - 2 lr + 3 lr^2).
+  const nd::Result r1 = run("isotropic(1, 1)", 10);
+  EXPECT_TRUE(r1.upper_bound_only);
+  EXPECT_FALSE(r1.top.converged);
 }
 
 // Triangular family: Lambda = max(E log|a11|, E log|a22|) = max(0, log(3/2)/2).
@@ -209,8 +214,16 @@ TEST(Commuting, ExactZeroAndMinusInfinity) {
   EXPECT_TRUE(z.top.value.exact);
   const nd::Result m = run("matrices([[0, 1], [0, 0]]: 1/2, [[0, 0], [0, 1]]: 1/2)", 10, nd::Method::commuting);
   EXPECT_TRUE(m.top.value.minus_infinity);
-  // Commuting but not triangular: not supported yet by --method commuting.
-  EXPECT_THROW(run("matrices([[0, 1], [1, 0]]: 1/2, [[2, 0], [0, 2]]: 1/2)", 10, nd::Method::commuting),
+  // Commuting but not triangular: the polynomial certificate (LYAPND-COMM-2) applies; eigenvalues
+  // (1, 2) and (-1, 2) paired, Lambda = (log 2)/2 (more in commuting_test.cpp).
+  const nd::Result c = run("matrices([[0, 1], [1, 0]]: 1/2, [[2, 0], [0, 2]]: 1/2)", 20, nd::Method::commuting);
+  ASSERT_TRUE(c.top.converged) << c.top.message;
+  Ball half_log2;
+  arb_const_log2(half_log2.get(), 200);
+  arb_mul_2exp_si(half_log2.get(), half_log2.get(), -1);
+  EXPECT_TRUE(overlaps(c.top.value.ball, half_log2)) << c.top.value.ball.debug_str();
+  // Neither commuting nor triangular: refused.
+  EXPECT_THROW(run("matrices([[1, 1], [0, 1]]: 1/2, [[1, 0], [1, 1]]: 1/2)", 10, nd::Method::commuting),
                lyapcert::InputError);
 }
 
@@ -248,7 +261,8 @@ TEST(RankOne, OrthogonalPairGivesMinusInfinityBothWays) {
 
 // Pollicott's example (MATH.md section 6): the bound is above Lambda and within 0.05 of it.
 TEST(Enumerate, PollicottUpperBound) {
-  const nd::Result r = run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, nd::Method::automatic, 1.5);
+  // (auto picks the cycle expansion for this positive family: tests/lyapnd/cycle_test.cpp)
+  const nd::Result r = run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, nd::Method::enumerate, 1.5);
   EXPECT_EQ(r.top.method, "enumerate");
   EXPECT_TRUE(r.upper_bound_only);
   EXPECT_FALSE(r.top.converged);

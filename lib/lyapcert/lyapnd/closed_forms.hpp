@@ -17,9 +17,13 @@ void ginibre_exponent(arb_t res, int d, int i, const exact::Rational& sigma, slo
 // Proof: LYAPND-ISO-1, LYAPND-ISO-2.
 void isotropic2_closed_form(arb_t res, const exact::Rational& lr, slong prec);
 
-// Lambda = (1/2) E_s[I_d(|1 - lr s|)], s ~ chi^2_d, for d = 2 or 4, by rigorous quadrature
-// (Arb's acb_calc_integrate on the two analytic pieces s < 1/lr, s > 1/lr, analytic tail bound).
-// Proof: LYAPND-ISO-1, LYAPND-ISO-3. d = 3 is not implemented (returns an indeterminate ball).
+// Lambda = (1/2) E_s[I_d(|1 - lr s|)], s ~ chi^2_d, for d = 2, 3 or 4, by rigorous quadrature
+// (Arb's acb_calc_integrate on the two analytic pieces s < 1/lr, s > 1/lr, analytic tail bound; for
+// d = 3 an analytically bounded excision |lr s - 1| < eps around the r^2 log r point).
+// Proof: LYAPND-ISO-1, LYAPND-ISO-3 (d = 2, 4), LYAPND-ISO3-1..3 (d = 3). Other d: indeterminate ball.
 void isotropic_quadrature(arb_t res, int d, const exact::Rational& lr, slong prec);
+
+// d = 3 alone (what isotropic_quadrature(res, 3, ...) calls). Proof: LYAPND-ISO3-1..3.
+void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec);
 
 }  // namespace lyapcert::lyapnd

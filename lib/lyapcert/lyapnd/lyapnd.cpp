@@ -9,6 +9,8 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyapnd/closed_forms.hpp"
+#include "lyapcert/lyapnd/commuting.hpp"
+#include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 
 namespace lyapcert::lyapnd {
@@ -108,20 +110,20 @@ Result run_isotropic(const laws::MatrixLaw& law, const Options& opt, Clock::time
   const auto& iso = std::get<laws::Isotropic>(law.node);
   const int d = law.dim;
   Result r;
-  if (d == 2 || d == 4) {
+  if (d >= 2) {
     Loop l = refine_balls(opt.acc, deadline, [&](slong prec) {
       std::vector<Ball> b(1);
       if (d == 2) {
-        isotropic2_closed_form(b[0].get(), iso.lr, prec);
+        isotropic2_closed_form(b[0].get(), iso.lr, prec);  // Proof: LYAPND-ISO-2
       } else {
-        isotropic_quadrature(b[0].get(), 4, iso.lr, prec);
+        isotropic_quadrature(b[0].get(), d, iso.lr, prec);  // Proof: LYAPND-ISO-3 (d = 4), LYAPND-ISO3-1..3 (d = 3)
       }
       return b;
     });
     finish_loop(r, l, opt, d == 2 ? "isotropic-closed-form" : "isotropic-quadrature");
     return r;
   }
-  // d = 1 or 3: only Jensen's upper bound Lambda = E log|A e_1| <= (1/2) log E|A e_1|^2
+  // d = 1: only Jensen's upper bound Lambda = E log|A e_1| <= (1/2) log E|A e_1|^2
   // = (1/2) log(1 - 2 lr + lr^2 (d + 2)). Proof: LYAPND-ISO-4.
   const Rational m2 = 1 - 2 * iso.lr + iso.lr * iso.lr * (d + 2);
   const slong prec = std::min<slong>(opt.acc.max_bits, static_cast<slong>(opt.acc.digits * 3.33) + 32);
@@ -135,53 +137,9 @@ Result run_isotropic(const laws::MatrixLaw& law, const Options& opt, Clock::time
   r.top.bits_used = prec;
   r.upper_bound_only = true;
   r.top.message = fmt::format(
-      "isotropic d = {} is not certified two-sided yet (d = 3 quadrature pending): only the upper bound "
+      "isotropic d = {} is not certified two-sided (use lyap1d with sqnormal(0, 1)): only the upper bound "
       "(1/2) log E|A e_1|^2 is given",
       d);
-  return r;
-}
-
-// max of certified values (triangular reduction). Proof: LYAPND-COMM-1 (combination step).
-lyap::CertifiedResult combine_max(const std::vector<lyap::CertifiedResult>& parts, const lyap::Accuracy& acc) {
-  lyap::CertifiedResult r;
-  r.digits_requested = acc.digits;
-  std::vector<const lyap::CertifiedResult*> finite;
-  for (const auto& p : parts) {
-    r.bits_used = std::max(r.bits_used, p.bits_used);
-    if (!p.value.minus_infinity) finite.push_back(&p);
-  }
-  if (finite.empty()) {
-    r.value.minus_infinity = true;
-    r.value.sign = lyap::Sign::negative;
-    r.converged = true;
-    r.message = "every diagonal entry vanishes with positive probability: the product is eventually 0";
-    return r;
-  }
-  bool any_pos = false, all_neg = true, zero_exact = false, all_neg_or_zero = true;
-  r.value.ball = finite[0]->value.ball;
-  for (const auto* p : finite) {
-    arb_max(r.value.ball.get(), r.value.ball.get(), p->value.ball.get(), 4 * acc.max_bits);
-    if (p->value.sign == lyap::Sign::positive) any_pos = true;
-    if (p->value.sign != lyap::Sign::negative) all_neg = false;
-    if (p->value.sign == lyap::Sign::zero) zero_exact = true;
-    if (p->value.sign != lyap::Sign::negative && p->value.sign != lyap::Sign::zero) all_neg_or_zero = false;
-  }
-  if (any_pos) {
-    r.value.sign = lyap::Sign::positive;
-  } else if (all_neg) {
-    r.value.sign = lyap::Sign::negative;
-  } else if (zero_exact && all_neg_or_zero) {
-    r.value.sign = lyap::Sign::zero;
-    r.value.exact = true;
-    arb_zero(r.value.ball.get());
-  }
-  r.converged = r.value.sign != lyap::Sign::undetermined &&
-                (r.value.exact || lyap::internal_width_ok(r.value.ball, acc.digits));
-  if (!r.converged) {
-    for (const auto* p : finite)
-      if (!p->message.empty()) r.message = p->message;
-    if (r.message.empty()) r.message = "requested digits not reached";
-  }
   return r;
 }
 
@@ -242,6 +200,23 @@ Result run_commuting(const laws::FiniteMatrices& f, int d, const FamilyFacts& fa
   r.top.method = "commuting";
   const std::string note = fmt::format("{} triangular family{}", facts.upper ? "upper" : "lower",
                                        facts.commuting ? ", commuting" : " (not commuting; LYAPND-COMM-1 covers it)");
+  r.top.message = r.top.message.empty() ? note : r.top.message + "; " + note;
+  return r;
+}
+
+// Commuting family, not triangular in the given basis: common triangularisation through a nonderogatory
+// B with A_j = q_j(B) (exact certificate). Proof: LYAPND-COMM-2, LYAPND-COMM-3.
+Result run_commuting_polynomial(const PolynomialCertificate& cert, const Options& opt) {
+  Result r;
+  r.top = certify_commuting_polynomial(cert, opt.acc);
+  r.top.method = "commuting";
+  std::string combo;
+  for (std::size_t j = 0; j < cert.combination.size(); ++j)
+    combo += (j ? ", " : "") + exact::to_text(cert.combination[j]);
+  const std::string note = fmt::format(
+      "commuting family (checked exactly), not triangular in the given basis: every atom is an exact "
+      "polynomial in B = sum_j c_j A_j, c = ({}), so lambda_i(A_j) = q_j(mu_i)",
+      combo);
   r.top.message = r.top.message.empty() ? note : r.top.message + "; " + note;
   return r;
 }
@@ -322,16 +297,17 @@ const char* to_string(Method m) {
     case Method::commuting: return "commuting";
     case Method::rankone: return "rankone";
     case Method::enumerate: return "enumerate";
+    case Method::cycle: return "cycle";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate})
+                   Method::enumerate, Method::cycle})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone or enumerate)", name));
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate or cycle)", name));
 }
 
 Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
@@ -350,9 +326,12 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   Method m = opt.method;
   std::optional<laws::FiniteMatrices> fam;
   FamilyFacts facts;
+  std::optional<PolynomialCertificate> poly;  // commuting, non-triangular families only
   if (finite) {
     fam = finite_family_of(law);
     facts = family_facts(*fam, d);
+    if (facts.commuting && !facts.upper && !facts.lower && !facts.all_rank_le_one)
+      poly = polynomial_certificate(*fam, d);  // Proof: LYAPND-COMM-2
   }
   if (m == Method::automatic) {
     if (ginibre) {
@@ -361,7 +340,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = Method::isotropic;
     } else if (finite) {
       m = facts.all_rank_le_one ? Method::rankone
-          : (facts.upper || facts.lower) ? Method::commuting
+          : (facts.upper || facts.lower || poly) ? Method::commuting
+          : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
                                          : Method::enumerate;
     } else {
       throw InputError(
@@ -389,21 +369,31 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       break;
     case Method::commuting:
       need_finite("commuting");
-      if (!facts.upper && !facts.lower)
-        throw InputError(facts.commuting ? "--method commuting: the family commutes but is not triangular in the "
-                                           "given basis: not supported yet"
-                                         : "--method commuting: the family is neither commuting nor triangular");
-      r = run_commuting(*fam, d, facts, opt);
+      if (facts.upper || facts.lower) {
+        r = run_commuting(*fam, d, facts, opt);
+      } else if (poly) {
+        r = run_commuting_polynomial(*poly, opt);
+      } else {
+        throw InputError(facts.commuting
+                             ? "--method commuting: the family commutes but no combination sum_j c_j A_j with "
+                               "c_j = t^j (t <= 64) is nonderogatory with every atom a polynomial in it (e.g. "
+                               "repeated common eigenvalues, or rank-one atoms: try --method rankone): not supported"
+                             : "--method commuting: the family is neither commuting nor triangular");
+      }
       break;
     case Method::enumerate:
       need_finite("enumerate");
       r = run_enumerate(*fam, d, opt, start, deadline);
       break;
+    case Method::cycle:
+      need_finite("cycle");
+      r = run_cycle(*fam, d, opt, deadline);
+      break;
     case Method::automatic:
       break;
   }
   if (opt.method == Method::automatic && m == Method::enumerate && facts.commuting) {
-    r.top.message += "; the family commutes but is not triangular in the given basis (not supported yet)";
+    r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";
   }
   return r;
 }

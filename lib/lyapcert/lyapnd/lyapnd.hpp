@@ -1,10 +1,15 @@
 // lyapcert::lyapnd -- certified top Lyapunov exponents of i.i.d. products of d x d matrices
 // (1 <= d <= 4), the library side of `lyapcert lyapnd` (issue 7). Methods (MATH.md section 4):
 //   ginibre    Newman's closed form for Gaussian matrices, whole spectrum     Proof: LYAPND-GIN-1
-//   isotropic  I - lr a a^T: d = 2 closed form, d = 4 certified quadrature     Proof: LYAPND-ISO-1..3
+//   isotropic  I - lr a a^T: d = 2 closed form, d = 3, 4 certified quadrature  Proof: LYAPND-ISO-1..3,
+//                                                                             LYAPND-ISO3-1..3
 //   commuting  finite families triangular in the given basis (1-D reduction)  Proof: LYAPND-COMM-1
+//              or commuting in any basis with A_j = q_j(B) (commuting.hpp)     Proof: LYAPND-COMM-2, -3
 //   rankone    finite families of rank-one matrices (Altschuler-Parrilo)      Proof: LYAPND-RANK1-1
 //   enumerate  any finite family: upper bound (1/n) E log ||A_n...A_1||_F      Proof: LYAPND-ENUM-1
+//   cycle      2x2 families mapping a disc strictly into itself (positive):   Proof: LYAPND-CYCLE-1..6
+//              cycle expansion with a proved truncation bound (cycle.hpp)
+// The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
 #pragma once
 #include <string>
 #include <string_view>
@@ -15,7 +20,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);
