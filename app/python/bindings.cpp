@@ -1,0 +1,560 @@
+// The compiled part of the Python module `lyapcert` (pybind11). Parsing of Python inputs and building of
+// result dicts only; every number comes from the library, with the same contracts as the CLI
+// (docs/cli.md): enclosures are {"lower", "upper", "sign"} with outward-rounded exact decimal strings.
+// lyapcert::InputError becomes lyapcert.InputError (a ValueError) with the CLI's message; long
+// computations release the GIL. docs/python.md.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lyapcert/boundary/roots.hpp"
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/laws/ast.hpp"
+#include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/laws/minibatch.hpp"
+#include "lyapcert/lyap/lyap1d.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/models/twolayer.hpp"
+#include "lyapcert/stats/estimator.hpp"
+#include "lyapcert/version.hpp"
+
+namespace py = pybind11;
+using namespace lyapcert;
+using exact::Rational;
+
+namespace {
+
+// A curvature law with the text it came from (canonical) for the "law" field.
+struct PyCurvatureLaw {
+  std::shared_ptr<const laws::CurvatureLaw> law;
+  std::string text;
+};
+
+// --- exact conversion of Python numbers -----------------------------------------------------------------
+
+// int, float (its exact binary value), str (the law language's number syntax, exact), fractions.Fraction
+// (or anything with integer numerator/denominator), numpy scalars. NaN / inf are refused.
+Rational to_rational(const py::handle& obj, const char* what) {
+  if (py::isinstance<py::str>(obj)) return exact::parse_rational(obj.cast<std::string>());
+  if (py::isinstance<py::bool_>(obj)) throw InputError(fmt::format("{}: expected a number, got a bool", what));
+  if (py::isinstance<py::int_>(obj)) return exact::parse_rational(py::str(obj).cast<std::string>());
+  if (py::isinstance<py::float_>(obj)) {
+    const double d = obj.cast<double>();
+    if (!std::isfinite(d)) throw InputError(fmt::format("{}: {} is not a finite number", what, d));
+    return Rational(d);
+  }
+  if (py::hasattr(obj, "numerator") && py::hasattr(obj, "denominator")) {
+    const std::string n = py::str(obj.attr("numerator")).cast<std::string>();
+    const std::string d = py::str(obj.attr("denominator")).cast<std::string>();
+    return exact::parse_rational(n + "/" + d);
+  }
+  if (py::hasattr(obj, "__index__")) return exact::parse_rational(py::str(obj.attr("__index__")()).cast<std::string>());
+  if (py::hasattr(obj, "__float__")) return to_rational(py::float_(obj.attr("__float__")()), what);
+  throw InputError(fmt::format("{}: expected a number (int, float, str or Fraction), got {}", what,
+                               py::str(py::type::of(obj)).cast<std::string>()));
+}
+
+// A 1-D sequence of numbers: numpy float / integer arrays take a fast path (each float64 exactly).
+std::vector<Rational> to_rationals(const py::handle& obj, const char* what) {
+  std::vector<Rational> out;
+  if (py::isinstance<py::array>(obj)) {
+    py::array a = py::reinterpret_borrow<py::array>(obj);
+    if (a.ndim() != 1) throw InputError(fmt::format("{}: expected a 1-D array, got {} dimensions", what, a.ndim()));
+    const char kind = a.dtype().kind();
+    if (kind == 'f') {
+      auto d = py::array_t<double, py::array::forcecast>::ensure(a);
+      auto r = d.unchecked<1>();
+      out.reserve(static_cast<std::size_t>(r.shape(0)));
+      for (py::ssize_t i = 0; i < r.shape(0); ++i) {
+        if (!std::isfinite(r(i))) throw InputError(fmt::format("{}[{}]: {} is not a finite number", what, i, r(i)));
+        out.emplace_back(r(i));
+      }
+      return out;
+    }
+    if (kind == 'i' || kind == 'u') {
+      auto d = py::array_t<long long, py::array::forcecast>::ensure(a);
+      auto r = d.unchecked<1>();
+      for (py::ssize_t i = 0; i < r.shape(0); ++i) out.emplace_back(r(i));
+      return out;
+    }
+  }
+  if (py::isinstance<py::str>(obj)) throw InputError(fmt::format("{}: expected a sequence of numbers, got a str", what));
+  std::size_t i = 0;
+  for (const py::handle item : py::iter(obj)) {
+    out.push_back(to_rational(item, fmt::format("{}[{}]", what, i).c_str()));
+    ++i;
+  }
+  return out;
+}
+
+// Text form of an input number for the echo fields ("lr", "p"): exact text of the value.
+std::string echo(const py::handle& obj, const Rational& v) {
+  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
+  return exact::to_text(v);
+}
+
+PyCurvatureLaw curvature_from(const py::handle& obj, std::uint64_t max_atoms) {
+  if (py::isinstance<PyCurvatureLaw>(obj)) return obj.cast<PyCurvatureLaw>();
+  if (!py::isinstance<py::str>(obj)) {
+    throw InputError("law: expected a law text (str) or a lyapcert.CurvatureLaw (lyapcert.atoms, lyapcert.minibatch)");
+  }
+  const std::string text = obj.cast<std::string>();
+  laws::BuildOptions bo;
+  bo.max_atoms = max_atoms;
+  const laws::Value expr = laws::parse(text);
+  PyCurvatureLaw l;
+  l.text = laws::canonical(expr);
+  l.law = std::make_shared<const laws::CurvatureLaw>(laws::build_curvature_law(expr, bo));
+  return l;
+}
+
+std::string short_text(const std::string& s) {
+  constexpr std::size_t kMax = 64 * 1024;
+  return s.size() <= kMax ? s : s.substr(0, kMax) + "...";
+}
+
+py::dict certified(const lyap::CertifiedValue& v, int digits, lyap::DecimalEnclosure* out = nullptr) {
+  const lyap::DecimalEnclosure d = lyap::to_decimal(v, digits);
+  if (out) *out = d;
+  py::dict j;
+  j["lower"] = d.lower;
+  j["upper"] = d.upper;
+  j["sign"] = lyap::to_string(v.sign);
+  return j;
+}
+
+py::dict result_dict(const char* command, const lyap::CertifiedResult& r) {
+  lyap::DecimalEnclosure d;
+  py::dict j;
+  j["command"] = command;
+  j["enclosure"] = certified(r.value, r.digits_requested, &d);
+  j["sign"] = lyap::to_string(r.value.sign);
+  j["digits"] = r.digits_requested;
+  j["digits_achieved"] = d.digits_achieved ? py::object(py::int_(*d.digits_achieved)) : py::object(py::none());
+  j["converged"] = r.converged && d.meets_request;
+  j["method"] = r.method;
+  j["message"] = r.message;
+  j["bits"] = r.bits_used;
+  if (r.l2_stable) j["l2_stable"] = *r.l2_stable;
+  return j;
+}
+
+py::dict py_lyap1d(const py::object& law, const py::object& lr, int digits, long max_bits, std::uint64_t max_atoms) {
+  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+  const Rational x = to_rational(lr, "lr");
+  lyap::CertifiedResult r;
+  {
+    py::gil_scoped_release release;
+    r = lyap::certify_lyap1d(*l.law, x, lyap::Accuracy{digits, max_bits});
+  }
+  py::dict j = result_dict("lyap1d", r);
+  j["law"] = short_text(l.text);
+  j["lr"] = echo(lr, x);
+  return j;
+}
+
+py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, int digits, long max_bits,
+                   std::uint64_t max_atoms) {
+  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+  const Rational x = to_rational(lr, "lr");
+  const Rational q = to_rational(p, "p");
+  lyap::CertifiedResult r;
+  {
+    py::gil_scoped_release release;
+    r = lyap::certify_moment(*l.law, x, q, lyap::Accuracy{digits, max_bits});
+  }
+  py::dict j = result_dict("moment", r);
+  j["law"] = short_text(l.text);
+  j["lr"] = echo(lr, x);
+  j["p"] = echo(p, q);
+  return j;
+}
+
+py::dict py_lyapnd(const std::string& text, const std::string& method, int digits, long max_bits, double time_budget,
+                   int max_length) {
+  const laws::Value expr = laws::parse(text);
+  const std::string law_text = laws::canonical(expr);
+  const laws::MatrixLaw law = laws::build_matrix_law(expr);
+  lyapnd::Options opt;
+  opt.acc = lyap::Accuracy{digits, max_bits};
+  opt.method = lyapnd::parse_method(method);
+  opt.time_budget_seconds = time_budget;
+  opt.max_word_length = max_length;
+  lyapnd::Result r;
+  {
+    py::gil_scoped_release release;
+    r = lyapnd::certify_lyapnd(law, opt);
+  }
+  lyap::DecimalEnclosure d;
+  py::dict enc = certified(r.top.value, r.top.digits_requested, &d);
+  bool converged = r.top.converged && d.meets_request;
+  py::object achieved = d.digits_achieved ? py::object(py::int_(*d.digits_achieved)) : py::object(py::none());
+  if (r.upper_bound_only) {
+    enc["lower"] = "-inf";
+    converged = false;
+    achieved = py::none();
+  }
+  py::dict j;
+  j["command"] = "lyapnd";
+  j["law"] = short_text(law_text);
+  j["dim"] = law.dim;
+  j["enclosure"] = enc;
+  j["sign"] = lyap::to_string(r.top.value.sign);
+  j["digits"] = r.top.digits_requested;
+  j["digits_achieved"] = achieved;
+  j["converged"] = converged;
+  j["method"] = r.top.method;
+  j["message"] = r.top.message;
+  j["bits"] = std::max<long>(1, r.top.bits_used);
+  j["upper_bound_only"] = r.upper_bound_only;
+  if (!r.spectrum.empty()) {
+    py::list s;
+    for (const auto& v : r.spectrum) s.append(certified(v, r.top.digits_requested));
+    j["spectrum"] = s;
+  }
+  if (r.word_length > 0) j["word_length"] = r.word_length;
+  return j;
+}
+
+py::dict interval_dict(const boundary::DecimalInterval& d) {
+  py::dict j;
+  j["lower"] = d.lower;
+  j["upper"] = d.upper;
+  return j;
+}
+
+py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max, int digits,
+                       std::size_t max_roots, long max_bits, std::uint64_t max_atoms) {
+  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+  boundary::BoundaryOptions opt;
+  if (!lr_min.is_none()) opt.lr_min = to_rational(lr_min, "lr_min");
+  if (!lr_max.is_none()) opt.lr_max = to_rational(lr_max, "lr_max");
+  opt.digits = digits;
+  opt.max_roots = max_roots;
+  opt.max_bits = max_bits;
+  boundary::BoundaryResult r;
+  {
+    py::gil_scoped_release release;
+    r = boundary::find_boundaries(*l.law, opt);
+  }
+  const int sig = digits + 5;
+  py::list roots;
+  for (const auto& root : r.roots) {
+    py::dict j = interval_dict(
+        boundary::to_decimal(root.lower, root.upper, sig, boundary::requested_width(digits, root.lower)));
+    j["direction"] = boundary::to_string(root.direction);
+    roots.append(j);
+  }
+  py::list sing;
+  for (const auto& s : r.singular_points) sing.append(exact::to_text(s));
+  py::list slivers;
+  for (const auto& s : r.slivers) {
+    py::dict j;
+    j["singular_point"] = exact::to_text(s.singular_point);
+    j["left_offset"] = s.left_offset ? py::object(interval_dict(boundary::to_decimal(*s.left_offset, sig))) : py::object(py::none());
+    j["right_offset"] = s.right_offset ? py::object(interval_dict(boundary::to_decimal(*s.right_offset, sig))) : py::object(py::none());
+    slivers.append(j);
+  }
+  py::list unresolved;
+  for (const auto& c : r.unresolved) {
+    unresolved.append(interval_dict(boundary::to_decimal(c.lower, c.upper, sig, c.upper - c.lower + 1)));
+  }
+  py::dict j;
+  j["command"] = "boundary";
+  j["law"] = short_text(l.text);
+  j["lr_min"] = exact::to_text(r.lr_min);
+  j["lr_max"] = exact::to_text(r.lr_max);
+  j["default_range"] = r.default_range;
+  j["digits"] = digits;
+  j["roots"] = roots;
+  j["singular_points"] = sing;
+  j["slivers"] = slivers;
+  j["complete"] = r.complete;
+  j["truncated"] = r.truncated;
+  j["unresolved"] = unresolved;
+  j["widths_met"] = r.widths_met;
+  j["cells"] = r.cells;
+  j["bits"] = r.bits;
+  j["message"] = r.message;
+  return j;
+}
+
+// data: None, an (N, 2) array / sequence of (x, y) pairs, or a pair (x_array, y_array).
+std::vector<std::pair<Rational, Rational>> dataset(const py::object& data) {
+  std::vector<std::pair<Rational, Rational>> out;
+  if (data.is_none()) return out;
+  if (py::isinstance<py::array>(data)) {
+    py::array a = py::reinterpret_borrow<py::array>(data);
+    if (a.ndim() != 2 || a.shape(1) != 2) throw InputError("data: expected an (N, 2) array of (x, y) pairs");
+    if (a.dtype().kind() == 'f') {
+      auto d = py::array_t<double, py::array::forcecast>::ensure(a);
+      auto r = d.unchecked<2>();
+      for (py::ssize_t i = 0; i < r.shape(0); ++i) {
+        if (!std::isfinite(r(i, 0)) || !std::isfinite(r(i, 1))) throw InputError(fmt::format("data[{}]: not finite", i));
+        out.emplace_back(Rational(r(i, 0)), Rational(r(i, 1)));
+      }
+      return out;
+    }
+  }
+  if (py::isinstance<py::tuple>(data) && py::len(data) == 2 && !py::isinstance<py::str>(data[py::int_(0)]) &&
+      py::hasattr(data[py::int_(0)], "__len__") && py::len(data[py::int_(0)]) != 2) {
+    const auto xs = to_rationals(data[py::int_(0)], "data x");
+    const auto ys = to_rationals(data[py::int_(1)], "data y");
+    if (xs.size() != ys.size()) throw InputError(fmt::format("data: {} x values but {} y values", xs.size(), ys.size()));
+    for (std::size_t i = 0; i < xs.size(); ++i) out.emplace_back(xs[i], ys[i]);
+    return out;
+  }
+  std::size_t i = 0;
+  for (const py::handle row : py::iter(data)) {
+    const auto xy = to_rationals(row, fmt::format("data[{}]", i).c_str());
+    if (xy.size() != 2) throw InputError(fmt::format("data[{}]: expected a pair (x, y)", i));
+    out.emplace_back(xy[0], xy[1]);
+    ++i;
+  }
+  if (out.empty()) throw InputError("data: empty dataset");
+  return out;
+}
+
+py::dict py_phase(const py::object& lr, const py::object& k, const py::object& sigma, const py::object& snr,
+                  const py::object& gamma, std::uint64_t batch, bool replace, const py::object& data, int digits,
+                  long max_bits, std::uint64_t max_atoms) {
+  models::TwoLayerModel m;
+  m.k = to_rational(k, "k");
+  if (m.k == 0) throw InputError("--k must be nonzero");
+  if (!sigma.is_none() && !snr.is_none()) throw InputError("give --sigma or --snr, not both");
+  if (!snr.is_none()) {
+    m.sigma2 = models::sigma2_from_snr(m.k, to_rational(snr, "snr"));
+  } else if (!sigma.is_none()) {
+    const Rational s = to_rational(sigma, "sigma");
+    if (s < 0) throw InputError(fmt::format("--sigma must be >= 0, got {}", exact::to_text(s)));
+    m.sigma2 = s * s;
+  }
+  m.gamma = to_rational(gamma, "gamma");
+  if (batch < 1 || batch > 1000000) throw InputError("batch must be in [1, 10^6]");
+  m.batch = batch;
+  m.replace = replace;
+  m.data = dataset(data);
+  const Rational x = to_rational(lr, "lr");
+  models::PhaseResult r;
+  std::optional<Rational> snr_batch;
+  {
+    py::gil_scoped_release release;
+    const laws::CurvatureLaw h = models::minibatch_curvature(m, max_atoms);
+    r = models::phase_at(m, h, x, lyap::Accuracy{digits, max_bits});
+    snr_batch = models::batch_snr(m);
+  }
+  py::dict j;
+  j["command"] = "phase";
+  j["model"] = "twolayer";
+  j["k"] = exact::to_text(m.k);
+  j["sigma2"] = exact::to_text(m.sigma2);
+  j["gamma"] = exact::to_text(m.gamma);
+  j["batch"] = m.batch;
+  j["replace"] = m.replace;
+  j["data"] = m.data.empty() ? py::object(py::str("gaussian")) : py::object(py::int_(m.data.size()));
+  j["lr"] = echo(lr, x);
+  j["batch_snr"] = snr_batch ? py::object(py::str(exact::to_text(*snr_batch))) : py::object(py::none());
+  j["lambda_plus"] = certified(r.lambda_plus.value, digits);
+  j["lambda_minus"] = certified(r.lambda_minus.value, digits);
+  j["l2_wrong_direction_stable"] = r.l2_wrong_direction_stable;
+  j["phase"] = r.phase;
+  j["phase_candidates"] = r.candidates;
+  j["digits"] = digits;
+  j["converged"] = r.lambda_plus.converged && r.lambda_minus.converged;
+  j["method"] = r.lambda_plus.method;
+  std::string msg = r.lambda_plus.message;
+  if (!r.lambda_minus.message.empty()) msg += (msg.empty() ? "" : "; ") + r.lambda_minus.message;
+  j["message"] = msg;
+  return j;
+}
+
+py::object num(double x) { return std::isfinite(x) ? py::object(py::float_(x)) : py::object(py::none()); }
+py::dict interval_json(const stats::Interval& i) {
+  py::dict j;
+  j["lower"] = num(i.lower);
+  j["upper"] = num(i.upper);
+  j["level"] = i.level;
+  return j;
+}
+const char* ci_sign(const stats::Interval& ci) {
+  if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return "undetermined";
+  if (ci.upper < 0) return "negative";
+  if (ci.lower > 0) return "positive";
+  return "undetermined";
+}
+
+py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64_t reps, const py::object& burn_in,
+                     std::uint64_t seed, double level, bool spectrum, unsigned threads) {
+  std::string text;
+  if (py::isinstance<PyCurvatureLaw>(law_obj)) {
+    text = law_obj.cast<PyCurvatureLaw>().text;
+  } else if (py::isinstance<py::str>(law_obj)) {
+    text = law_obj.cast<std::string>();
+  } else {
+    throw InputError("law: expected a matrix or curvature law text (str)");
+  }
+  const laws::Value expr = laws::parse(text);
+  const std::string law_text = laws::canonical(expr);
+  const laws::MatrixLaw law = laws::build_matrix_law(expr);
+  stats::EstimateOptions eo;
+  eo.steps = steps;
+  eo.reps = reps;
+  if (!burn_in.is_none()) eo.burn_in = burn_in.cast<std::uint64_t>();
+  eo.seed = seed;
+  eo.level = level;
+  eo.spectrum = spectrum;
+  eo.threads = threads;
+  stats::Estimate e;
+  {
+    py::gil_scoped_release release;
+    e = stats::estimate(law, eo);
+  }
+  py::dict j;
+  j["command"] = "estimate";
+  j["law"] = short_text(law_text);
+  j["estimate"] = num(e.estimate);
+  j["ci"] = interval_json(e.ci);
+  j["guarantee"] = stats::to_string(e.guarantee);
+  j["sign"] = ci_sign(e.ci);
+  j["steps_per_rep"] = e.steps_per_rep;
+  j["reps"] = e.reps;
+  j["steps_total"] = e.steps_total;
+  j["burn_in"] = e.burn_in;
+  j["seed"] = std::to_string(seed);
+  if (spectrum) {
+    py::list s, sc;
+    for (std::size_t i = 0; i < e.spectrum.size(); ++i) {
+      s.append(num(e.spectrum[i]));
+      sc.append(interval_json(e.spectrum_ci[i]));
+    }
+    j["spectrum"] = s;
+    j["spectrum_ci"] = sc;
+  }
+  j["variance_method"] = e.variance_method;
+  j["std_error"] = num(e.std_error);
+  j["iid_increments"] = e.iid_increments;
+  j["batch_size"] = e.batch_size;
+  py::list ub;
+  for (const auto& u : e.upper_bounds) {
+    py::dict d;
+    d["value"] = num(u.value);
+    d["level"] = u.level;
+    d["guarantee"] = stats::to_string(u.guarantee);
+    d["steps"] = u.steps;
+    d["method"] = u.method;
+    ub.append(d);
+  }
+  j["upper_bounds"] = ub;
+  j["assumption"] = e.assumption;
+  j["message"] = e.message;
+  return j;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_lyapcert, m) {
+  m.doc() = "lyapcert: certified Lyapunov exponents of SGD near saddle points (compiled core; see docs/python.md)";
+  m.attr("__version__") = std::string(lyapcert::kVersion);
+  // lyapcert::InputError -> lyapcert.InputError(ValueError) carrying e.what(), the CLI's message.
+  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+
+  py::class_<PyCurvatureLaw>(m, "CurvatureLaw",
+                             "A curvature law (the law of h), built from text or from arrays; exact.")
+      .def(py::init([](const std::string& text) { return curvature_from(py::str(text), 10'000'000); }),
+           py::arg("text"))
+      .def_property_readonly("text", [](const PyCurvatureLaw& l) { return l.text; },
+                             "canonical law text (docs/law-language.md)")
+      .def_property_readonly("is_finite", [](const PyCurvatureLaw& l) { return l.law->is_finite(); })
+      .def_property_readonly("size", [](const PyCurvatureLaw& l) -> py::object {
+        return l.law->is_finite() ? py::object(py::int_(l.law->finite().size())) : py::object(py::none());
+      })
+      .def("mean", [](const PyCurvatureLaw& l) { return exact::to_text(l.law->mean()); }, "E[h], exact text")
+      .def("second_moment", [](const PyCurvatureLaw& l) { return exact::to_text(l.law->second_moment()); },
+           "E[h^2], exact text")
+      .def("__repr__", [](const PyCurvatureLaw& l) {
+        return fmt::format("lyapcert.CurvatureLaw('{}')", l.text.size() > 80 ? l.text.substr(0, 77) + "..." : l.text);
+      });
+
+  m.def(
+      "atoms",
+      [](const py::object& values, const py::object& weights) {
+        const std::vector<Rational> v = to_rationals(values, "values");
+        if (v.empty()) throw InputError("atoms(...): empty law");
+        std::vector<Rational> p;
+        if (weights.is_none()) {
+          p.assign(v.size(), Rational(1, static_cast<long>(v.size())));
+        } else {
+          p = to_rationals(weights, "weights");
+          if (p.size() != v.size()) {
+            throw InputError(fmt::format("atoms(...): {} values but {} weights", v.size(), p.size()));
+          }
+          Rational total = 0;
+          for (std::size_t i = 0; i < p.size(); ++i) {
+            if (p[i] < 0) throw InputError(fmt::format("atoms(...): negative weight {} for atom {}", exact::to_text(p[i]), i));
+            total += p[i];
+          }
+          if (total == 0) throw InputError("atoms(...): the weights sum to 0");
+          for (auto& w : p) w /= total;
+        }
+        PyCurvatureLaw l;
+        l.law = std::make_shared<const laws::CurvatureLaw>(laws::FiniteLaw::from_rationals(v, p));
+        std::string text = "atoms(";
+        for (std::size_t i = 0; i < v.size() && text.size() < 70000; ++i) {
+          text += fmt::format("{}{}:{}", i ? ", " : "", exact::to_text(v[i]), exact::to_text(p[i]));
+        }
+        l.text = text.size() >= 70000 ? text + ", ...)" : text + ")";  // a label only beyond 70000 bytes
+        return l;
+      },
+      py::arg("values"), py::arg("weights") = py::none(),
+      "Finite law h = values[j] with probability weights[j] / sum(weights) (equal when None). Floats are taken "
+      "exactly (their binary value); pass str or Fraction for exact decimals.");
+  m.def(
+      "minibatch",
+      [](const py::object& data, std::uint64_t batch, bool replace, std::uint64_t max_atoms) {
+        const std::vector<Rational> d = to_rationals(data, "data");
+        laws::MinibatchLimits lim;
+        lim.max_atoms = max_atoms;
+        PyCurvatureLaw l;
+        {
+          py::gil_scoped_release release;
+          l.law = std::make_shared<const laws::CurvatureLaw>(laws::minibatch_law(d, batch, replace, lim));
+        }
+        std::string text = "minibatch(data=[";
+        for (std::size_t i = 0; i < d.size() && text.size() < 70000; ++i) {
+          text += fmt::format("{}{}", i ? ", " : "", exact::to_text(d[i]));
+        }
+        if (text.size() >= 70000) text += ", ...";  // a label only beyond 70000 bytes
+        l.text = fmt::format("{}], batch={}, replace={})", text, batch, replace ? "true" : "false");
+        return l;
+      },
+      py::arg("data"), py::arg("batch") = 1, py::arg("replace") = true, py::arg("max_atoms") = 10'000'000,
+      "Law of the mean of a minibatch of `batch` draws from the data values (exact).");
+
+  m.def("lyap1d", &py_lyap1d, py::arg("law"), py::arg("lr"), py::arg("digits") = 16, py::arg("max_bits") = 65536,
+        py::arg("max_atoms") = 10'000'000, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");
+  m.def("moment", &py_moment, py::arg("law"), py::arg("lr"), py::arg("p"), py::arg("digits") = 16,
+        py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
+        "Certified g(p) = log E|1 - lr h|^p (dict as `lyapcert moment --json`).");
+  m.def("lyapnd", &py_lyapnd, py::arg("law"), py::arg("method") = "auto", py::arg("digits") = 16,
+        py::arg("max_bits") = 65536, py::arg("time_budget") = 60.0, py::arg("max_length") = 40,
+        "Certified top exponent of a d x d matrix law (dict as `lyapcert lyapnd --json`).");
+  m.def("boundaries", &py_boundaries, py::arg("law"), py::arg("lr_min") = py::none(), py::arg("lr_max") = py::none(),
+        py::arg("digits") = 16, py::arg("max_roots") = 10000, py::arg("max_bits") = 16384,
+        py::arg("max_atoms") = 10'000'000, "Certified sign changes of Lambda(lr) (dict as `lyapcert boundary --json`).");
+  m.def("phase", &py_phase, py::arg("lr"), py::arg("k") = 1, py::arg("sigma") = py::none(), py::arg("snr") = py::none(),
+        py::arg("gamma") = 0, py::arg("batch") = 1, py::arg("replace") = true, py::arg("data") = py::none(),
+        py::arg("digits") = 16, py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
+        "Certified phase of the two-layer saddle model (dict as `lyapcert phase --json`).");
+  m.def("estimate", &py_estimate, py::arg("law"), py::arg("steps") = 100000, py::arg("reps") = 32,
+        py::arg("burn_in") = py::none(), py::arg("seed") = 0, py::arg("level") = 0.95, py::arg("spectrum") = false,
+        py::arg("threads") = 0, "Monte Carlo estimate with a confidence interval (dict as `lyapcert estimate --json`).");
+}

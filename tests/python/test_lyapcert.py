@@ -1,0 +1,177 @@
+"""Tests of the Python module `lyapcert` against the CLI (the same library behind two front ends, so the
+outputs must agree field by field) on seeded random inputs, plus its own conveniences (Fraction / float
+endpoints, numpy inputs) and the error mapping (lyapcert.InputError with the CLI's message).
+
+Run by ctest (python_module) with PYTHONPATH set to the build's module directory and LYAPCERT_CLI to the
+binary. Every random test prints its seed (pytest shows it on failure) and is deterministic.
+"""
+import json
+import math
+import os
+import random
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import lyapcert
+
+CLI = os.environ.get("LYAPCERT_CLI", "lyapcert")
+SEED = 20261128
+
+
+def cli_json(*args):
+    p = subprocess.run([CLI, *args, "--json"], capture_output=True, text=True, timeout=120)
+    assert p.returncode in (0, 3), p.stderr
+    return json.loads(p.stdout)
+
+
+def cli_error(*args):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, (p.stdout, p.stderr)
+    prefix = "lyapcert: error: "
+    assert p.stderr.startswith(prefix), p.stderr
+    return p.stderr[len(prefix):].rstrip("\n")
+
+
+def random_atoms(rng, n):
+    values = [Fraction(rng.randint(-40, 40), rng.randint(1, 12)) for _ in range(n)]
+    weights = [rng.randint(1, 9) for _ in range(n)]
+    total = sum(weights)
+    probs = [Fraction(w, total) for w in weights]
+    text = "atoms(" + ", ".join(f"{v}:{p}" for v, p in zip(values, probs)) + ")"
+    return values, weights, text
+
+
+def same_fields(py, cli, keys):
+    plain = py.to_json()
+    for k in keys:
+        assert plain[k] == cli[k], (k, plain[k], cli[k])
+
+
+def test_lyap1d_and_moment_match_cli_on_random_laws():
+    rng = random.Random(SEED)
+    print("seed", SEED)
+    for _ in range(6):
+        values, weights, text = random_atoms(rng, rng.randint(1, 6))
+        lr = f"{rng.randint(1, 30)}/{rng.randint(1, 20)}"
+        digits = rng.choice([5, 16, 30])
+        c = cli_json("lyap1d", "--law", text, "--lr", lr, "--digits", str(digits))
+        p = lyapcert.lyap1d(text, lr, digits=digits)
+        same_fields(p, c, ["law", "lr", "enclosure", "sign", "digits", "digits_achieved", "converged", "method",
+                           "message", "bits"])
+        # The same law from arrays (exact weights normalised exactly) gives the same enclosure.
+        q = lyapcert.lyap1d(lyapcert.atoms(values, np.array(weights)), Fraction(lr), digits=digits)
+        assert q.enclosure == p.enclosure
+        pw = rng.choice(["1/2", "2", "3"])
+        c = cli_json("moment", "--law", text, "--lr", lr, "--p", pw, "--digits", str(digits))
+        p = lyapcert.moment(text, lr, pw, digits=digits)
+        same_fields(p, c, ["law", "lr", "p", "enclosure", "sign", "converged", "method", "bits"])
+        assert p.get("l2_stable") == c.get("l2_stable")
+
+
+def test_continuous_laws_match_cli():
+    for law, lr in [("normal(1, 1)", "1"), ("uniform(-1, 3)", "0.7"), ("sqnormal(0, 1)", "2")]:
+        c = cli_json("lyap1d", "--law", law, "--lr", lr)
+        p = lyapcert.lyap1d(law, lr)
+        same_fields(p, c, ["law", "enclosure", "sign", "converged", "method"])
+
+
+def test_lyapnd_boundaries_phase_estimate_match_cli():
+    rng = random.Random(SEED + 1)
+    print("seed", SEED + 1)
+    for law in ["ginibre(2, 1)", "isotropic(2, 3/10)",
+                "matrices([[2, 1], [0, 1/4]]: 1/3, [[1, -1], [0, 1/2]]: 2/3)"]:
+        same_fields(lyapcert.lyapnd(law), cli_json("lyapnd", "--law", law),
+                    ["law", "dim", "enclosure", "sign", "converged", "method", "upper_bound_only"])
+    for _ in range(3):
+        _, _, text = random_atoms(rng, rng.randint(2, 5))
+        c = cli_json("boundary", "--law", text, "--lr-min", "1/16", "--lr-max", "16", "--digits", "12")
+        p = lyapcert.boundaries(text, "1/16", "16", digits=12)
+        same_fields(p, c, ["lr_min", "lr_max", "roots", "singular_points", "slivers", "complete", "unresolved"])
+    for lr, extra in [("1/10", {}), ("2", {"sigma": "1/2", "batch": 4}), ("0.5", {"snr": "1/5", "gamma": "1/10"})]:
+        args = ["phase", "--lr", lr]
+        for k, v in extra.items():
+            args += [f"--{k}", str(v)]
+        c = cli_json(*args, "--digits", "10")
+        p = lyapcert.phase(lr, digits=10, **extra)
+        same_fields(p, c, ["k", "sigma2", "gamma", "batch", "lambda_plus", "lambda_minus", "phase",
+                           "phase_candidates", "l2_wrong_direction_stable", "batch_snr"])
+    c = cli_json("estimate", "--law", "ginibre(2, 1)", "--steps", "2000", "--reps", "4", "--seed", "7",
+                 "--threads", "1")
+    p = lyapcert.estimate("ginibre(2, 1)", steps=2000, reps=4, seed=7, threads=1)
+    same_fields(p, c, ["estimate", "ci", "std_error", "steps_total", "guarantee", "sign"])
+
+
+def test_phase_with_numpy_dataset_matches_cli(tmp_path):
+    rng = np.random.default_rng(SEED)
+    x = rng.standard_normal(12)
+    y = 0.8 * x + 0.5 * rng.standard_normal(12)
+    path = tmp_path / "xy.csv"
+    # The module takes each float64 as its exact binary value; the CLI reads text exactly, so the file holds
+    # the exact fractions (repr's shortest decimal would be a different rational).
+    path.write_text("x,y\n" + "".join(f"{Fraction(a)},{Fraction(b)}\n" for a, b in zip(x, y)))
+    c = cli_json("phase", "--lr", "0.4", "--data", str(path), "--batch", "2", "--digits", "12")
+    for data in (np.column_stack([x, y]), (x, y), list(zip(x.tolist(), y.tolist()))):
+        p = lyapcert.phase("0.4", data=data, batch=2, digits=12)
+        same_fields(p, c, ["data", "lambda_plus", "lambda_minus", "phase", "batch_snr"])
+
+
+def test_enclosure_conveniences():
+    r = lyapcert.lyap1d("atoms(-1:1/3, 1/2:2/3)", 1, digits=30)
+    lo, hi = r.enclosure
+    assert isinstance(lo, str) and r.enclosure.sign == "negative" and r.sign == "negative"
+    flo, fhi = r.enclosure.fractions()
+    assert flo == Fraction(lo) and fhi == Fraction(hi) and flo < fhi
+    truth = -math.log(2) / 3  # a binary64 value within 1e-16 of the truth, not necessarily inside
+    a, b = r.enclosure.floats()
+    assert a <= b and Fraction(a) <= flo and Fraction(b) >= fhi  # outward
+    assert abs(a - truth) < 1e-15 and abs(b - truth) < 1e-15
+    assert r.enclosure.midpoint() in r.enclosure
+    z = lyapcert.lyap1d("atoms(2, -1)", "1/2")
+    assert z.enclosure.pair() == ("-inf", "-inf") and z.enclosure.fractions() == (-math.inf, -math.inf)
+    assert z.digits_achieved is None
+    e = lyapcert.lyap1d("atoms(-1, 1/2)", 1)
+    assert e.enclosure.fractions() == (0, 0) and e.sign == "zero"
+    # floats are exact binary values; str is the exact decimal
+    assert lyapcert.lyap1d("atoms(1)", 0.1).lr == "3602879701896397/36028797018963968"
+    assert lyapcert.lyap1d("atoms(1)", "0.1").lr == "0.1"
+    law = lyapcert.minibatch(np.array([1.0, 2.0, 4.0]), batch=2, replace=False)
+    assert law.text == "minibatch(data=[1, 2, 4], batch=2, replace=false)" and law.size == 3
+    assert law.mean() == "7/3"
+    assert lyapcert.lyap1d(law, "1/4").enclosure == lyapcert.lyap1d(law.text, "1/4").enclosure
+    nd = lyapcert.lyapnd("ginibre(2, 1)")
+    assert len(nd.spectrum) == 2 and isinstance(nd.spectrum[0], lyapcert.Enclosure)
+
+
+@pytest.mark.parametrize("py_call, cli_args", [
+    (lambda: lyapcert.lyap1d("atoms(1..2)", 1), ["lyap1d", "--law", "atoms(1..2)", "--lr", "1"]),
+    (lambda: lyapcert.lyap1d("atoms(1:1/2, 2:1/3)", 1), ["lyap1d", "--law", "atoms(1:1/2, 2:1/3)", "--lr", "1"]),
+    (lambda: lyapcert.lyap1d("atoms(1)", 0), ["lyap1d", "--law", "atoms(1)", "--lr", "0"]),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=0), ["lyap1d", "--law", "atoms(1)", "--lr", "1", "--digits", "0"]),
+    (lambda: lyapcert.moment("atoms(1)", 1, "-1"), ["moment", "--law", "atoms(1)", "--lr", "1", "--p", "-1"]),
+    (lambda: lyapcert.lyapnd("matrices([[1, 2]])"), ["lyapnd", "--law", "matrices([[1, 2]])"]),
+    (lambda: lyapcert.boundaries("atoms(1)", "2", "1"), ["boundary", "--law", "atoms(1)", "--lr-min", "2",
+                                                         "--lr-max", "1"]),
+    (lambda: lyapcert.phase("1", snr="0.7"), ["phase", "--lr", "1", "--snr", "0.7"]),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", level=2), ["estimate", "--law", "ginibre(2, 1)", "--level", "2"]),
+])
+def test_errors_have_the_cli_messages(py_call, cli_args):
+    with pytest.raises(lyapcert.InputError) as info:
+        py_call()
+    assert str(info.value) == cli_error(*cli_args)
+    assert isinstance(info.value, ValueError)
+
+
+def test_python_only_input_errors():
+    with pytest.raises(lyapcert.InputError, match="not a finite number"):
+        lyapcert.lyap1d("atoms(1)", float("nan"))
+    with pytest.raises(lyapcert.InputError, match="3 values but 2 weights"):
+        lyapcert.atoms([1, 2, 3], [1, 1])
+    with pytest.raises(lyapcert.InputError, match="negative weight"):
+        lyapcert.atoms([1, 2], [1, -1])
+    with pytest.raises(lyapcert.InputError, match=r"values\[1\]: inf is not a finite number"):
+        lyapcert.atoms(np.array([1.0, np.inf]))
+    with pytest.raises(lyapcert.InputError, match="expected an \\(N, 2\\) array"):
+        lyapcert.phase(1, data=np.zeros((3, 3)))
