@@ -1,0 +1,1 @@
+lyapcert_bench(sim_bench sim_bench.cpp)
