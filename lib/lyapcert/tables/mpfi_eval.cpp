@@ -1,0 +1,130 @@
+#include "lyapcert/tables/mpfi_eval.hpp"
+
+#include <mpfi.h>
+
+#include <cmath>
+
+#include "lyapcert/tables/exact_text.hpp"
+
+namespace lyapcert::tables {
+namespace {
+
+using exact::Rational;
+
+struct Mpfi {
+  mpfi_t v;
+  explicit Mpfi(long prec) { mpfi_init2(v, static_cast<mpfr_prec_t>(prec)); }
+  ~Mpfi() { mpfi_clear(v); }
+  Mpfi(const Mpfi&) = delete;
+  Mpfi& operator=(const Mpfi&) = delete;
+};
+
+void set_q(mpfi_t out, const Rational& q) { mpfi_set_q(out, const_cast<mpq_ptr>(q.backend().data())); }
+
+MpfiEnclosure finish(const mpfi_t x) {
+  MpfiEnclosure e;
+  mpfr_t lo, hi;
+  mpfr_init2(lo, mpfi_get_prec(x));
+  mpfr_init2(hi, mpfi_get_prec(x));
+  mpfi_get_left(lo, x);   // exact: the endpoints themselves
+  mpfi_get_right(hi, x);
+  if (!mpfr_number_p(lo) || !mpfr_number_p(hi)) {
+    mpfr_clear(lo);
+    mpfr_clear(hi);
+    throw std::runtime_error("MPFI produced a non-finite enclosure");
+  }
+  e.lower_exact = binary_text(lo);
+  e.upper_exact = binary_text(hi);
+  mpfr_clear(lo);
+  mpfr_clear(hi);
+  e.lower = parse_exact(e.lower_exact);
+  e.upper = parse_exact(e.upper_exact);
+  return e;
+}
+
+long working_prec(long prec, std::size_t n) {
+  long bits = 0;
+  while ((std::size_t{1} << bits) < n + 1 && bits < 62) ++bits;
+  return prec + 2 * bits + 16;
+}
+
+}  // namespace
+
+MpfiEnclosure mpfi_log_abs_mean(const laws::FiniteLaw& law, const Rational& a, const Rational& b, long prec) {
+  const long wp = working_prec(prec, law.size());
+  Mpfi sum(wp), term(wp);
+  mpfi_set_ui(sum.v, 0);
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    const Rational r = a + b * law.value(j);
+    if (r == 0) {  // exact: the multiplier vanishes with probability p_j > 0
+      MpfiEnclosure e;
+      e.minus_infinity = true;
+      return e;
+    }
+    set_q(term.v, abs(r));
+    mpfi_log(term.v, term.v);
+    const Rational pj = law.prob(j);
+    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
+    mpfi_add(sum.v, sum.v, term.v);
+  }
+  return finish(sum.v);
+}
+
+MpfiEnclosure mpfi_moment(const laws::FiniteLaw& law, const Rational& lr, const Rational& p, long prec) {
+  const long wp = working_prec(prec, law.size());
+  Mpfi sum(wp), term(wp), pp(wp);
+  mpfi_set_ui(sum.v, 0);
+  set_q(pp.v, p);
+  const bool integer_p = denominator(p) == 1 && p <= 64;
+  bool all_zero = true;
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    const Rational r = abs(1 - lr * law.value(j));
+    if (r == 0) continue;  // 0^p = 0 for p > 0
+    all_zero = false;
+    if (integer_p) {
+      Rational power(1);
+      for (long k = 0; k < numerator(p).convert_to<long>(); ++k) power *= r;
+      set_q(term.v, power);
+    } else {
+      set_q(term.v, r);
+      mpfi_log(term.v, term.v);
+      mpfi_mul(term.v, term.v, pp.v);
+      mpfi_exp(term.v, term.v);
+    }
+    const Rational pj = law.prob(j);
+    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
+    mpfi_add(sum.v, sum.v, term.v);
+  }
+  if (all_zero) {
+    MpfiEnclosure e;
+    e.minus_infinity = true;
+    return e;
+  }
+  mpfi_log(sum.v, sum.v);
+  return finish(sum.v);
+}
+
+MpfiEnclosure mpfi_uniform_exponent(const Rational& lo, const Rational& hi, const Rational& lr, long prec) {
+  const long wp = prec + 32;
+  Mpfi f1(wp), f2(wp), t(wp), den(wp);
+  auto F = [&](mpfi_t out, const Rational& u) {  // u log|u| - u, exact u; F(0) = 0
+    if (u == 0) {
+      mpfi_set_ui(out, 0);
+      return;
+    }
+    set_q(out, abs(u));
+    mpfi_log(out, out);
+    mpfi_mul_q(out, out, const_cast<mpq_ptr>(u.backend().data()));
+    mpfi_sub_q(out, out, const_cast<mpq_ptr>(u.backend().data()));
+  };
+  F(f1.v, 1 - lr * lo);
+  F(f2.v, 1 - lr * hi);
+  mpfi_sub(t.v, f1.v, f2.v);
+  const Rational d = lr * (hi - lo);
+  mpfi_div_q(t.v, t.v, const_cast<mpq_ptr>(d.backend().data()));
+  return finish(t.v);
+}
+
+std::string mpfi_version() { return mpfi_get_version(); }
+
+}  // namespace lyapcert::tables

@@ -1,0 +1,294 @@
+#include "lyapcert/tables/recheck.hpp"
+
+#include <fmt/format.h>
+#include <flint/flint.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/tables/exact_text.hpp"
+#include "lyapcert/tables/mpfi_eval.hpp"
+#include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/spec.hpp"
+#include "lyapcert/version.hpp"
+
+namespace lyapcert::tables {
+namespace {
+
+using exact::Rational;
+
+// An endpoint: -inf or an exact rational.
+struct End {
+  bool minus_inf = false;
+  Rational v;
+};
+End end_of(const Json& x) {
+  const std::string t = x.get<std::string>();
+  if (t == "-inf") return End{true, 0};
+  return End{false, parse_exact(t)};
+}
+bool le(const End& a, const End& b) {  // a <= b
+  if (a.minus_inf) return true;
+  if (b.minus_inf) return false;
+  return a.v <= b.v;
+}
+
+struct Checks {
+  Json list = Json::array();
+  bool ok = true;
+  void add(const std::string& name, bool pass, const std::string& detail) {
+    list.push_back(Json{{"check", name}, {"ok", pass}, {"detail", detail}});
+    ok = ok && pass;
+  }
+};
+
+// printed-decimals for one entry; returns "" when fine, else the problem.
+std::string check_decimals(const Json& e) {
+  const std::string g = e.at("guarantee").get<std::string>();
+  if (g == "statistical" && e.at("lower_exact").is_null()) return "";
+  const End lo = end_of(e.at("lower_exact")), hi = end_of(e.at("upper_exact"));
+  if (!le(lo, hi)) return "lower_exact > upper_exact";
+  for (const auto& [dk, xk, dir] : {std::tuple{"lower", "lower_exact", exact::Round::down},
+                                    std::tuple{"upper", "upper_exact", exact::Round::up}}) {
+    const std::string d = e.at(dk).get<std::string>();
+    const End x = end_of(e.at(xk));
+    if (x.minus_inf || d == "-inf") {
+      if (!(x.minus_inf && d == "-inf")) return fmt::format("'{}' is {} but '{}' is {}", dk, d, xk, e.at(xk).get<std::string>());
+      continue;
+    }
+    if (!faithful_outward(d, x.v, dir)) {
+      return fmt::format("'{}' = {} is not the outward rounding of '{}' = {} (altered digits?)", dk, d, xk,
+                         e.at(xk).get<std::string>());
+    }
+  }
+  if (g == "statistical") {
+    if (e.contains("estimate_exact") && !e["estimate_exact"].is_null()) {
+      const Rational est = parse_exact(e["estimate_exact"].get<std::string>());
+      if (std::strtod(e.at("estimate").get<std::string>().c_str(), nullptr) != est.convert_to<double>()) {
+        return "'estimate' does not match 'estimate_exact'";
+      }
+    }
+    return "";
+  }
+  const std::string s = e.at("sign").get<std::string>();
+  const bool neg = hi.minus_inf || (!hi.minus_inf && hi.v < 0);
+  const bool pos = !lo.minus_inf && lo.v > 0;
+  const bool zero = !lo.minus_inf && !hi.minus_inf && lo.v == 0 && hi.v == 0;
+  if ((s == "negative" && !neg) || (s == "positive" && !pos) || (s == "zero" && !zero)) {
+    return fmt::format("sign '{}' is not supported by the exact endpoints", s);
+  }
+  if (g == "exact" && !(lo.minus_inf == hi.minus_inf && (lo.minus_inf || lo.v == hi.v))) {
+    return "an exact entry with different endpoints";
+  }
+  return "";
+}
+
+bool intersects(const Json& a, const Json& b) {
+  const End alo = end_of(a.at("lower_exact")), ahi = end_of(a.at("upper_exact"));
+  const End blo = end_of(b.at("lower_exact")), bhi = end_of(b.at("upper_exact"));
+  // max(alo, blo) <= min(ahi, bhi)
+  const End& lo = le(alo, blo) ? blo : alo;
+  const End& hi = le(ahi, bhi) ? ahi : bhi;
+  return le(lo, hi);
+}
+
+std::string interval_text(const Json& e) {
+  return fmt::format("[{}, {}]", e.at("lower").is_null() ? "null" : e.at("lower").get<std::string>(),
+                     e.at("upper").is_null() ? "null" : e.at("upper").get<std::string>());
+}
+
+}  // namespace
+
+Json recheck_row(const Json& row, const RecheckOptions& opt) {
+  Json out;
+  Checks c;
+  out["index"] = row.value("index", Json(nullptr));
+  out["id"] = row.value("id", Json(nullptr));
+  out["quantity"] = row.value("quantity", Json(nullptr));
+  try {
+    const Json& entries = row.at("entries");
+    const Json& inputs = row.at("inputs");
+    const int digits = inputs.contains("digits") ? std::stoi(inputs["digits"].get<std::string>()) : 16;
+    // 1. Printed decimals and shown digits against the exact endpoints.
+    std::string dec_problem, shown_problem;
+    for (const Json& e : entries) {
+      const std::string p = check_decimals(e);
+      if (!p.empty() && dec_problem.empty()) dec_problem = fmt::format("{}: {}", e.at("name").get<std::string>(), p);
+      const Json s = shown_fields(e, digits);
+      for (const auto& [k, v] : s.items()) {
+        if (e.value(k, Json(nullptr)) != v && shown_problem.empty()) {
+          shown_problem = fmt::format("{}: '{}' is \"{}\", the certified digits are \"{}\"",
+                                      e.at("name").get<std::string>(), k, e.value(k, Json("")).dump(), v.dump());
+        }
+      }
+    }
+    c.add("printed-decimals", dec_problem.empty(),
+          dec_problem.empty() ? "decimals are faithful outward roundings of the exact endpoints" : dec_problem);
+    c.add("shown-digits", shown_problem.empty(),
+          shown_problem.empty() ? "shown digits are the digits shared by both exact endpoints" : shown_problem);
+
+    // 2. Recompute.
+    RowSpec rs;
+    rs.index = row.at("index").get<std::size_t>();
+    rs.id = row.at("id").get<std::string>();
+    rs.spec = inputs;
+    rs.spec["quantity"] = row.at("quantity");
+    validate_row(rs.spec);
+    rs.key = row.value("key", std::string());
+    const std::string q = row.at("quantity").get<std::string>();
+    ComputeOptions co;
+    co.backend = opt.backend;
+    co.digits_offset = opt.digits ? *opt.digits - digits : 10;
+    const Json fresh = compute_row(rs, co);
+    out["backend"] = fresh["backend"];
+    out["method"] = fresh["method"];
+    out["bits"] = Json{{"table", row.value("bits", Json(nullptr))}, {"recheck", fresh["bits"]}};
+    const Json& fe = fresh["entries"];
+    if (q == "estimate") {
+      bool same = fe.size() == entries.size();
+      std::string detail = "re-run from seed " + (entries.empty() ? std::string("?") : entries[0].value("seed", std::string("?")));
+      for (std::size_t i = 0; same && i < fe.size(); ++i) {
+        for (const char* k : {"estimate_exact", "lower_exact", "upper_exact"}) {
+          if (fe[i][k] != entries[i].value(k, Json(nullptr))) {
+            same = false;
+            detail += fmt::format(": {} is {} in the table, {} when re-run", k, entries[i].value(k, Json(nullptr)).dump(),
+                                  fe[i][k].dump());
+            break;
+          }
+        }
+      }
+      if (same) detail += ": the same binary64 estimate and interval";
+      c.add("reproducible", same, detail);
+    } else {
+      std::string problem;
+      if (fe.size() != entries.size()) {
+        problem = fmt::format("{} entries in the table, {} recomputed", entries.size(), fe.size());
+      }
+      for (std::size_t i = 0; problem.empty() && i < fe.size(); ++i) {
+        if (fe[i]["name"] != entries[i]["name"]) {
+          problem = fmt::format("entry {} is '{}' in the table, '{}' recomputed", i, entries[i]["name"].get<std::string>(),
+                                fe[i]["name"].get<std::string>());
+        } else if (!intersects(fe[i], entries[i])) {
+          problem = fmt::format("{}: table {} and recomputed {} are disjoint", fe[i]["name"].get<std::string>(),
+                                interval_text(entries[i]), interval_text(fe[i]));
+        }
+      }
+      if (problem.empty() && q == "phase") {
+        const std::string a = row.value("phase", std::string()), b = fresh.value("phase", std::string());
+        bool compatible = a == b || a == "undetermined" || b == "undetermined";
+        if (!compatible) {
+          for (const auto& x : fresh["phase_candidates"]) compatible = compatible || x == a;
+        }
+        if (!compatible) problem = fmt::format("phase '{}' in the table, '{}' recomputed", a, b);
+      }
+      if (problem.empty() && q == "boundary" && fresh["singular_points"] != row.value("singular_points", Json())) {
+        problem = "the singular points differ";
+      }
+      std::string how = fmt::format("{} at {} bits (table: {} bits)", fresh["backend"].get<std::string>(),
+                                    fresh["bits"].dump(), row.value("bits", Json(nullptr)).dump());
+      if (fresh["backend"] == row.value("backend", Json()) && fresh["bits"] == row.value("bits", Json())) {
+        how += "; note: the same backend and working precision as the table (the method's precision does not "
+               "depend on the requested digits), so this is a repetition, not an independent check";
+      }
+      c.add("recompute", problem.empty(),
+            problem.empty() ? fmt::format("recomputed with {}: every enclosure intersects the table's", how)
+                            : fmt::format("recomputed with {}: {}", how, problem));
+    }
+    // 3. Boundary rows of finite laws: an independent MPFI proof that Lambda changes sign across each root
+    //    enclosure of the table (Lambda is continuous on an interval free of singular points 1/h_j: IVT).
+    if (q == "boundary" && opt.backend == Backend::other) {
+      const RowInputs in = load_inputs(rs.spec);
+      if (in.curvature->is_finite()) {
+        const laws::FiniteLaw& f = in.curvature->finite();
+        const long prec = 64 + static_cast<long>(3.33 * (digits + 10));
+        std::string problem;
+        std::size_t checked = 0, undecided = 0;
+        for (const Json& e : entries) {
+          if (!e.contains("direction")) continue;  // sliver offsets: not checked here
+          const Rational lo = parse_exact(e.at("lower_exact").get<std::string>());
+          const Rational hi = parse_exact(e.at("upper_exact").get<std::string>());
+          if (lo == hi) continue;  // an exact root: decided exactly by the table's method
+          for (std::size_t j = 0; j < f.size() && problem.empty(); ++j) {
+            const Rational h = f.value(j);
+            if (h > 0 && lo <= 1 / h && 1 / h <= hi) {
+              problem = fmt::format("{}: the singular point {} lies in the enclosure", e["name"].get<std::string>(),
+                                    exact::to_text(1 / h));
+            }
+          }
+          if (!problem.empty()) break;
+          const MpfiEnclosure a = mpfi_log_abs_mean(f, Rational(1), Rational(-lo), prec);
+          const MpfiEnclosure b = mpfi_log_abs_mean(f, Rational(1), Rational(-hi), prec);
+          const bool up = e.at("direction") == "neg-to-pos";
+          auto neg = [](const MpfiEnclosure& m) { return m.minus_infinity || m.upper < 0; };
+          auto pos = [](const MpfiEnclosure& m) { return !m.minus_infinity && m.lower > 0; };
+          if (up ? (neg(a) && pos(b)) : (pos(a) && neg(b))) {
+            ++checked;
+            continue;
+          }
+          // A sign MPFI cannot decide at an endpoint (Lambda within its enclosure of 0) is not a contradiction.
+          const bool contradiction = up ? (pos(a) || neg(b)) : (neg(a) || pos(b));
+          if (contradiction) {
+            problem = fmt::format("{}: MPFI contradicts a {} sign change of Lambda across [{}, {}]",
+                                  e["name"].get<std::string>(), e["direction"].get<std::string>(),
+                                  e["lower"].get<std::string>(), e["upper"].get<std::string>());
+            break;
+          }
+          ++undecided;
+        }
+        c.add("mpfi-sign-change", problem.empty(),
+              problem.empty() ? fmt::format("MPFI at {} bits: Lambda changes sign across {} root enclosure(s) of the "
+                                            "table (intermediate value theorem){}", prec, checked,
+                                            undecided ? fmt::format("; {} enclosure(s) with an endpoint sign MPFI "
+                                                                    "could not decide", undecided)
+                                                      : std::string())
+                              : problem);
+      }
+    }
+  } catch (const std::exception& e) {
+    c.add("well-formed", false, e.what());
+  }
+  out["status"] = c.ok ? "pass" : "fail";
+  out["checks"] = c.list;
+  return out;
+}
+
+Json recheck_table(const Json& doc, const RecheckOptions& opt) {
+  if (!doc.is_object() || doc.value("command", std::string()) != "table" || !doc.contains("rows") ||
+      !doc["rows"].is_array()) {
+    throw InputError("not a lyapcert table (expected the JSON output of 'lyapcert table', with \"command\": \"table\")");
+  }
+  const Json& rows = doc["rows"];
+  std::vector<Json> results(rows.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < rows.size(); i = next++) results[i] = recheck_row(rows[i], opt);
+    flint_cleanup();
+  };
+  std::vector<std::thread> threads;
+  const unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs, static_cast<unsigned>(std::max<std::size_t>(1, rows.size()))));
+  for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  Json r;
+  r["schema"] = 1;
+  r["lyapcert_version"] = kVersion;
+  r["command"] = "recheck";
+  r["table_spec_sha256"] = doc.contains("provenance") ? doc["provenance"].value("spec_sha256", Json(nullptr)) : Json(nullptr);
+  r["backend"] = opt.backend == Backend::other ? "other" : "arb";
+  std::size_t passed = 0;
+  Json arr = Json::array();
+  for (auto& x : results) {
+    passed += x["status"] == "pass";
+    arr.push_back(std::move(x));
+  }
+  r["rows"] = arr;
+  r["passed"] = passed;
+  r["failed"] = rows.size() - passed;
+  r["ok"] = passed == rows.size();
+  return r;
+}
+
+}  // namespace lyapcert::tables
