@@ -129,6 +129,37 @@ class PhaseCli(unittest.TestCase):
             # No temporary files left behind.
             self.assertEqual(sorted(os.listdir(tmp)), ["pd.csv", "pd.json", "pd.png"])
 
+    def test_cells_and_negative_k(self):
+        # MODEL-CELL-1: a cell label other than "mixed" is certified on the whole cell, so it must equal the
+        # label of the grid point inside it; deep in phase IV the cells certify. MODEL-ORIENT-1: k = -1 gives
+        # the same labels and exponents as k = 1 (the correct direction follows sign E[h_B]).
+        docs = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for k in ("1", "-1"):
+                prefix = os.path.join(tmp, "pd" + k)
+                rc, out, err = run("phase-diagram", "--k", k, "--snr-range", "0.2:0.22", "--lr-range", "3:3.3",
+                                   "--grid", "2x2", "--digits", "6", "--cells", "--out", prefix)
+                self.assertEqual(rc, 0, err)
+                docs[k] = json.load(open(prefix + ".json"))
+        certified = 0
+        for doc in docs.values():
+            for p in doc["points"]:
+                if p["cell"] != "mixed":
+                    certified += 1
+                    self.assertEqual(p["cell"], p["phase"])
+        self.assertGreater(certified, 0)
+        for a, b in zip(docs["1"]["points"], docs["-1"]["points"]):
+            self.assertEqual(a["phase"], b["phase"])
+            self.assertEqual(a["lambda_plus"]["lower"], b["lambda_plus"]["lower"])
+        rc, out, err = run("phase", "--k", "-1", "--lr", "0.1", "--json")
+        self.assertEqual(rc, 0, err)
+        neg = json.loads(out)
+        rc, out, err = run("phase", "--k", "1", "--lr", "0.1", "--json")
+        pos = json.loads(out)
+        self.assertEqual(neg["phase"], "Ib")
+        self.assertEqual(neg["phase"], pos["phase"])
+        self.assertEqual(neg["lambda_plus"], pos["lambda_plus"])
+
     def test_bad_input(self):
         for args in (["--lr", "0"], ["--lr", "1", "--k", "0"], ["--lr", "1", "--snr", "0.5"],
                      ["--lr", "1", "--sigma", "-1"], ["--lr", "1", "--sigma", "1", "--snr", "0.1"],

@@ -137,3 +137,37 @@ TEST(TwoLayer, BadInput) {
   const auto h = models::minibatch_curvature(g);
   EXPECT_THROW(models::phase_at(g, h, Rational(0), lyap::Accuracy{}), lyapcert::InputError);
 }
+
+TEST(TwoLayer, NegativeKMirrorsPositiveK) {
+  // MODEL-ORIENT-1: the correct direction follows sign E[h_B]; xy(-k) is the law of -xy(k), so the
+  // exponents, labels and L2 flag of k = -3 are those of k = 3 (independently: the bivariate kernel
+  // of the mirrored pair (x, -y) for batch 1).
+  models::TwoLayerModel pos, neg;
+  pos.k = 3;
+  neg.k = -3;
+  pos.sigma2 = neg.sigma2 = 16;
+  const auto hp = models::minibatch_curvature(pos), hn = models::minibatch_curvature(neg);
+  const auto biv_neg = lyapcert::laws::parse_curvature_law("bivariate(0, 0, 1, 5, -3/5)");
+  const lyap::Accuracy acc{20, 4096};
+  for (const Rational lr : {Rational(1, 10), Rational(1, 3), Rational(2)}) {
+    const auto rp = models::phase_at(pos, hp, lr, acc), rn = models::phase_at(neg, hn, lr, acc);
+    EXPECT_TRUE(arb_overlaps(rp.lambda_plus.value.ball.get(), rn.lambda_plus.value.ball.get())) << lr;
+    EXPECT_TRUE(arb_overlaps(rp.lambda_minus.value.ball.get(), rn.lambda_minus.value.ball.get())) << lr;
+    EXPECT_EQ(rp.phase, rn.phase) << lr;
+    EXPECT_EQ(rp.l2_wrong_direction_stable, rn.l2_wrong_direction_stable) << lr;
+    // For E[h] < 0 the correct direction is u = -w: multiplier 1 - lr h.
+    const auto correct = lyap::certify_log_abs_mean(biv_neg, Rational(1), -lr, acc);
+    EXPECT_TRUE(arb_overlaps(rn.lambda_plus.value.ball.get(), correct.value.ball.get())) << lr;
+  }
+  // Finite data mirrored y -> -y.
+  models::TwoLayerModel fp, fn;
+  fp.data = {{Rational(1), Rational(2)}, {Rational(-1, 2), Rational(1)}, {Rational(2), Rational(3, 2)}};
+  for (const auto& [x, y] : fp.data) fn.data.emplace_back(x, -y);
+  fp.batch = fn.batch = 2;
+  const auto lp = models::minibatch_curvature(fp), ln = models::minibatch_curvature(fn);
+  for (const Rational lr : {Rational(1, 4), Rational(3, 2)}) {
+    const auto rp = models::phase_at(fp, lp, lr, acc), rn = models::phase_at(fn, ln, lr, acc);
+    EXPECT_TRUE(arb_overlaps(rp.lambda_plus.value.ball.get(), rn.lambda_plus.value.ball.get())) << lr;
+    EXPECT_EQ(rp.phase, rn.phase) << lr;
+  }
+}

@@ -61,7 +61,9 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
   const Rational s2lo = std::min(lo_model.sigma2, hi_model.sigma2), s2hi = std::max(lo_model.sigma2, hi_model.sigma2);
   set_range(sigma.v, s2lo, s2hi, prec);
   arb_sqrt(sigma.v, sigma.v, prec);
-  set_q(k.v, spec.base.k, prec);
+  // xy(k) with k < 0 is the law of -xy(|k|): with the correct direction oriented by sign E[h_B] = sign k
+  // (phase_at), the cell's exponents are those of |k|.
+  set_q(k.v, spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k, prec);
   set_q(gamma.v, spec.base.gamma, prec);
   // a = 1 - lr gamma
   arb_mul(a.v, lr.v, gamma.v, prec);
@@ -235,9 +237,12 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
     // Proof: MODEL-L2-1 -- E(c - lr h)^2 = 1 with c = 1 - lr gamma has the nonzero root below.
     const TwoLayerModel& m = models[j];
     const Rational m2 = laws_y[j].second_moment();
-    const Rational den = m.gamma * m.gamma + 2 * m.gamma * m.k + m2;
+    // E(c - s lr h)^2 with s = sign E[h] (phase_at): s E[h] = |E[h]|.
+    const Rational mean = laws_y[j].mean();
+    const Rational abs_mean = mean < 0 ? Rational(-mean) : mean;
+    const Rational den = m.gamma * m.gamma + 2 * m.gamma * abs_mean + m2;
     if (den != 0) {
-      const Rational lr = 2 * (m.gamma + m.k) / den;
+      const Rational lr = 2 * (m.gamma + abs_mean) / den;
       if (lr > 0) out.l2_boundary.emplace_back(out.ys[j], lr);
     }
   }

@@ -93,10 +93,14 @@ PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, co
   if (lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));
   PhaseResult r;
   const Rational c = 1 - lr * m.gamma;
-  r.lambda_plus = lyap::certify_log_abs_mean(h_law, c, lr, acc);
-  r.lambda_minus = lyap::certify_log_abs_mean(h_law, c, -lr, acc);
-  // Proof: LYAP1D-L2-1 -- exact second moment E(c - lr h_B)^2 compared with 1.
-  r.l2_wrong_direction_stable = lyap::second_moment_affine(h_law, c, -lr) < 1;
+  // The correct direction learns the sign of E[h_B] (u = w when E[h_B] >= 0, u = -w otherwise): with
+  // s = sign E[h_B], Lambda_+ = E log|c + s lr h_B| and Lambda_- = E log|c - s lr h_B| (MATH.md section 3,
+  // written there for E[h_B] > 0). E[h_B] = 0 has no correct sign; u = w is then called "+".
+  const Rational slr = h_law.mean() < 0 ? Rational(-lr) : lr;
+  r.lambda_plus = lyap::certify_log_abs_mean(h_law, c, slr, acc);
+  r.lambda_minus = lyap::certify_log_abs_mean(h_law, c, -slr, acc);
+  // Proof: MODEL-ORIENT-1, LYAP1D-L2-1 -- exact second moment E(c - s lr h_B)^2 compared with 1.
+  r.l2_wrong_direction_stable = lyap::second_moment_affine(h_law, c, -slr) < 1;
   r.candidates = phase_candidates(r.lambda_plus.value.sign, r.lambda_minus.value.sign, r.l2_wrong_direction_stable);
   r.phase = r.candidates.size() == 1 ? r.candidates[0] : "undetermined";
   return r;
