@@ -7,6 +7,8 @@
 #include "lyapcert/continuous/uniform.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/fast/gaussian.hpp"
+#include "lyapcert/fast/log.hpp"
 
 namespace lyapcert::lyap {
 namespace {
@@ -27,6 +29,20 @@ void uniform_log_abs(arb_t res, const Rational& lo, const Rational& hi, slong pr
   set_q(hb.v, 1 - lo, prec);
   continuous::uniform_log_abs_mean(res, one.v, ha.v, hb.v, prec);
 }
+
+// The exact inputs of a bivariate kernel call (a + b x y) rounded to balls of wp bits.
+struct BivariateBalls {
+  Arb a, b, mx, my, sx, sy, rho;
+  BivariateBalls(const laws::BivariateLaw& n, const Rational& aq, const Rational& bq, slong wp) {
+    set_q(a.v, aq, wp);
+    set_q(b.v, bq, wp);
+    set_q(mx.v, n.mx, wp);
+    set_q(my.v, n.my, wp);
+    set_q(sx.v, n.sx, wp);
+    set_q(sy.v, n.sy, wp);
+    set_q(rho.v, n.rho, wp);
+  }
+};
 
 }  // namespace
 
@@ -125,19 +141,43 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
           continuous::xy_log_abs_mean(out.value.get(), ab.v, bb.v, k.v, sigma.v, n.batch, prec);
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
           // Proof: CONT-BIV-1, CONT-BIV-2 (the kernel).
-          Arb ab, bb, mx, my, sx, sy, rho;
-          set_q(ab.v, a, wp);
-          set_q(bb.v, b, wp);
-          set_q(mx.v, n.mx, wp);
-          set_q(my.v, n.my, wp);
-          set_q(sx.v, n.sx, wp);
-          set_q(sy.v, n.sy, wp);
-          set_q(rho.v, n.rho, wp);
-          continuous::bivariate_log_abs_mean(out.value.get(), ab.v, bb.v, mx.v, my.v, sx.v, sy.v, rho.v, prec);
+          const BivariateBalls z(n, a, b, wp);
+          continuous::bivariate_log_abs_mean(out.value.get(), z.a.v, z.b.v, z.mx.v, z.my.v, z.sx.v, z.sy.v, z.rho.v,
+                                             prec);
         }
       },
       law.node());
   return out;
+}
+
+// Tightest binary64 interval around an exact rational. Proof: FAST-RND-4.
+fast::Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
+
+std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b) {
+  return std::visit(
+      [&](const auto& n) -> std::optional<fast::Interval> {
+        using T = std::decay_t<decltype(n)>;
+        if (b == 0) return std::nullopt;
+        if constexpr (std::is_same_v<T, laws::NormalLaw>) {
+          // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1, FAST-GAUSS-2 .. 5.
+          return fast::gauss_log_abs_mean(enclose_q(a + b * n.mu), enclose_q(abs_q(b) * n.sigma));
+        } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
+          // a + b h is uniform on [c - w, c + w], c = a + b (A + B)/2, w = |b| (B - A)/2. Proof: FAST-GAUSS-6, 7.
+          return fast::uniform_log_abs_mean(enclose_q(a + b * (n.a + n.b) / 2), enclose_q(abs_q(b) * (n.b - n.a) / 2));
+        } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          // a + b z^2 = a (1 - lr z^2), lr = -b/a > 0: log|a| + E log|1 - lr z^2|. Proof: LYAP1D-LAW-1, FAST-GAUSS-8.
+          if (a == 0) return std::nullopt;
+          const Rational lr = -b / a;
+          if (lr <= 0) return std::nullopt;
+          return fast::log_abs(enclose_q(a)) +
+                 fast::sqnormal_log_abs_mean(enclose_q(lr), enclose_q(n.mu), enclose_q(n.sigma));
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          return fast_log_abs_mean(*n.inner, a + b * n.shift, b * n.scale);
+        } else {
+          return std::nullopt;
+        }
+      },
+      law.node());
 }
 
 exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rational& b, const Rational& p, slong prec) {
@@ -228,15 +268,8 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
             return;
           }
           // Proof: CONT-BIV-1, CONT-BIV-3 (the kernel).
-          Arb ab, bb, mx, my, sx, sy, rho;
-          set_q(ab.v, a, wp);
-          set_q(bb.v, b, wp);
-          set_q(mx.v, n.mx, wp);
-          set_q(my.v, n.my, wp);
-          set_q(sx.v, n.sx, wp);
-          set_q(sy.v, n.sy, wp);
-          set_q(rho.v, n.rho, wp);
-          continuous::bivariate_abs_moment(out.get(), ab.v, bb.v, mx.v, my.v, sx.v, sy.v, rho.v, pb.v, prec);
+          const BivariateBalls z(n, a, b, wp);
+          continuous::bivariate_abs_moment(out.get(), z.a.v, z.b.v, z.mx.v, z.my.v, z.sx.v, z.sy.v, z.rho.v, pb.v, prec);
         }
       },
       law.node());
