@@ -3,3 +3,4 @@
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/fast/sum.hpp"
+#include "lyapcert/fast/gaussian.hpp"

@@ -1,9 +1,11 @@
 // Certified expectations E log|a + b h| and E|a + b h|^p for every curvature law, with exact a, b.
 // lyap1d uses a = 1, b = -lr; the two-layer model uses a = 1 - lr gamma, b = +-lr.
 #pragma once
+#include <optional>
 #include <string>
 
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/fast/interval.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/finite.hpp"
 
@@ -13,6 +15,12 @@ namespace lyapcert::lyap {
 // positive mass on h = -a/b). A non-finite ball means "could not certify at this precision".
 // Proof: LYAP1D-LAW-1 (affine and mixture reductions), with the kernels' own proofs.
 FiniteEval log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, slong prec);
+
+// Binary64 enclosure of E log|a + b h| (outward-rounded fast::Interval, microseconds) for normal, uniform and
+// sqnormal laws and their affine images; nothing for other laws or cases (the caller uses the Arb path).
+// The interval contains the exact value (it may be wide in cancellation regimes; infinite when binary64
+// cannot certify). Proof: LYAP1D-LAW-1 with FAST-GAUSS-1 .. FAST-GAUSS-8 (proofs/fast/gaussian.md).
+std::optional<fast::Interval> fast_log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b);
 
 // Enclosure of E|a + b h|^p (p > 0), the moment itself (not its log), for every curvature law (sqnormal
 // and bivariate through CONT-SQN-2..4 and CONT-BIV-3). Proof: LYAP1D-LAW-2.

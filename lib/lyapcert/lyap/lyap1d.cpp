@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <optional>
+
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
@@ -74,6 +77,38 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
   }
 }
 
+// Binary64 digits are tried up to this request; beyond it the fast interval cannot meet the width.
+constexpr int kFastPathMaxDigits = 14;
+
+// Proof: LYAP1D-FAST-1 (proofs/fast/gaussian.md) -- the binary64 enclosure of FAST-GAUSS-1 .. 8 is
+// returned only when it is finite, excludes 0 (so its sign is the sign of the value, as the Arb loop
+// would certify it) and meets the requested width; otherwise nothing, and the Arb loop runs.
+std::optional<CertifiedResult> fast_path(const laws::CurvatureLaw& law, const exact::Rational& a,
+                                         const exact::Rational& b, const Accuracy& acc) {
+  if (acc.digits > kFastPathMaxDigits) return std::nullopt;
+  const std::optional<fast::Interval> iv = fast_log_abs_mean(law, a, b);
+  if (!iv || boost::numeric::empty(*iv) || !std::isfinite(iv->lower()) || !std::isfinite(iv->upper())) {
+    return std::nullopt;
+  }
+  if (!(iv->lower() > 0.0 || iv->upper() < 0.0)) return std::nullopt;  // sign not decided
+  CertifiedResult res;
+  res.digits_requested = acc.digits;
+  arf_t lo, hi;
+  arf_init(lo);
+  arf_init(hi);
+  arf_set_d(lo, iv->lower());
+  arf_set_d(hi, iv->upper());
+  arb_set_interval_arf(res.value.ball.get(), lo, hi, 64);  // exact: 64 bits hold a binary64 hull
+  arf_clear(lo);
+  arf_clear(hi);
+  if (!internal_width_ok(res.value.ball, acc.digits)) return std::nullopt;
+  res.value.sign = iv->lower() > 0.0 ? Sign::positive : Sign::negative;
+  res.converged = true;
+  res.bits_used = 53;
+  res.method = "closed-form-binary64";
+  return res;
+}
+
 void check_lr(const exact::Rational& lr) {
   if (lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));
 }
@@ -104,6 +139,8 @@ CertifiedResult certify_log_abs_mean(const laws::CurvatureLaw& law, const exact:
         },
         [&] { return finite_exponent_is_zero(f, r); });
     res.method = "finite-exact-products";
+  } else if (std::optional<CertifiedResult> quick = fast_path(law, a, b, acc)) {
+    res = std::move(*quick);
   } else {
     // Continuous (or mixed) laws: no exact zero test; the sign comes from the enclosure alone.
     res = refine(
