@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "commands.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/models/diagonal.hpp"
 #include "lyapcert/models/twolayer.hpp"
+#include "model_flags.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli {
@@ -18,110 +18,114 @@ namespace {
 using exact::Rational;
 using nlohmann::ordered_json;
 
+namespace mf = model_flags;
+
 struct PhaseOptions {
-  std::string model = "twolayer";
-  std::string k = "1", sigma, snr, gamma = "0", lr;
-  std::uint64_t batch = 1;
-  bool replace = true;
-  std::string data_file;
-  std::uint64_t data_sample = 0;
-  std::uint64_t seed = 1;
-  std::string out = "lyapcert";
+  mf::ModelFlags model;
+  std::string lr;
   int digits = 16;
   long max_bits = 65536;
   std::uint64_t max_atoms = 10'000'000;
   bool json = false;
 };
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  const auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+const char* survival_text(lyap::Sign s) {
+  switch (s) {
+    case lyap::Sign::positive: return "yes";
+    case lyap::Sign::negative:
+    case lyap::Sign::zero: return "no";
+    default: return "undetermined";
+  }
 }
 
-// CSV with columns x,y (optional header line "x,y"), exact decimals or fractions.
-std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("cannot read data file '{}'", path));
-  std::vector<std::pair<Rational, Rational>> out;
-  std::string line;
-  std::size_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    const auto comma = line.find(',');
-    if (comma == std::string::npos || line.find(',', comma + 1) != std::string::npos) {
-      throw InputError(fmt::format("{}:{}: expected two columns x,y", path, lineno));
+// phase --model diagonal: one certified pair per coordinate and the surviving fraction.
+int run_diagonal(const PhaseOptions& o) {
+  const models::DiagonalModel m = mf::diagonal_model(o.model);
+  const Rational lr = exact::parse_rational(o.lr);
+  const models::DiagonalResult r = models::diagonal_phase(m, lr, lyap::Accuracy{o.digits, o.max_bits});
+  const std::size_t d = m.beta.size();
+  std::vector<std::size_t> undetermined;  // 1-based, as printed
+  for (std::size_t i : r.undetermined) undetermined.push_back(i + 1);
+  if (o.json) {
+    ordered_json j = common_fields("phase");
+    j["model"] = "diagonal";
+    j["beta"] = ordered_json::array();
+    for (const auto& b : m.beta) j["beta"].push_back(exact::to_text(b));
+    j["sigma2"] = exact::to_text(m.sigma2);
+    j["gamma"] = exact::to_text(m.gamma);
+    j["batch"] = m.batch;
+    j["data"] = "gaussian";
+    j["lr"] = o.lr;
+    ordered_json coords = ordered_json::array();
+    std::string msg;
+    for (std::size_t i = 0; i < d; ++i) {
+      const auto& c = r.coordinates[i];
+      ordered_json jc;
+      jc["coordinate"] = i + 1;
+      jc["k"] = exact::to_text(c.k);
+      jc["sigma2"] = exact::to_text(c.sigma2);
+      jc["lambda_plus"] = certified_json(c.result.lambda_plus.value, o.digits);
+      jc["lambda_minus"] = certified_json(c.result.lambda_minus.value, o.digits);
+      jc["l2_wrong_direction_stable"] = c.result.l2_wrong_direction_stable;
+      jc["phase"] = c.result.phase;
+      jc["phase_candidates"] = c.result.candidates;
+      jc["survives"] = survival_text(c.survival);
+      coords.push_back(jc);
+      for (const auto* e : {&c.result.lambda_plus, &c.result.lambda_minus}) {
+        if (!e->message.empty()) msg += fmt::format("{}coordinate {}: {}", msg.empty() ? "" : "; ", i + 1, e->message);
+      }
     }
-    const std::string a = trim(line.substr(0, comma)), b = trim(line.substr(comma + 1));
-    if (out.empty() && a == "x" && b == "y") continue;  // header
-    try {
-      out.emplace_back(exact::parse_rational(a), exact::parse_rational(b));
-    } catch (const InputError& e) {
-      throw InputError(fmt::format("{}:{}: {}", path, lineno, e.what()));
+    j["coordinates"] = coords;
+    j["surviving"] = r.surviving;
+    j["undetermined_coordinates"] = undetermined;
+    j["surviving_fraction"] =
+        r.surviving_fraction ? ordered_json(exact::to_text(*r.surviving_fraction)) : ordered_json(nullptr);
+    j["surviving_fraction_bounds"] = {{"lower", exact::to_text(r.fraction_lower)},
+                                      {"upper", exact::to_text(r.fraction_upper)}};
+    j["digits"] = o.digits;
+    j["converged"] = r.converged;
+    j["method"] = r.coordinates.front().result.lambda_plus.method;
+    j["message"] = msg;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::vector<std::string> beta;
+    for (const auto& b : m.beta) beta.push_back(exact::to_text(b));
+    fmt::print("diagonal saddle: beta = ({}), sigma^2 = {}, gamma = {}, batch = {}, data = Gaussian model\n",
+               fmt::join(beta, ", "), exact::to_text(m.sigma2), exact::to_text(m.gamma), m.batch);
+    fmt::print("lr = {}\n", o.lr);
+    for (std::size_t i = 0; i < d; ++i) {
+      const auto& c = r.coordinates[i];
+      const auto dp = lyap::to_decimal(c.result.lambda_plus.value, o.digits);
+      const auto dm = lyap::to_decimal(c.result.lambda_minus.value, o.digits);
+      fmt::print("coordinate {}: xy(k = {}, sigma^2 = {})\n", i + 1, exact::to_text(c.k), exact::to_text(c.sigma2));
+      fmt::print("  Lambda_+ in [{}, {}]   sign: {}\n", dp.lower, dp.upper,
+                 lyap::to_string(c.result.lambda_plus.value.sign));
+      fmt::print("  Lambda_- in [{}, {}]   sign: {}\n", dm.lower, dm.upper,
+                 lyap::to_string(c.result.lambda_minus.value.sign));
+      fmt::print("  wrong direction L2-stable: {}; phase: {}{}; survives: {}\n",
+                 c.result.l2_wrong_direction_stable ? "yes" : "no", c.result.phase,
+                 c.result.candidates.size() > 1 ? fmt::format(" (candidates: {})", fmt::join(c.result.candidates, ", "))
+                                                : std::string(),
+                 survival_text(c.survival));
+    }
+    if (r.surviving_fraction) {
+      fmt::print("surviving fraction: {}/{} = {}\n", r.surviving, d, exact::to_text(*r.surviving_fraction));
+    } else {
+      fmt::print("surviving fraction: in [{}, {}]; undetermined coordinates: {}\n", exact::to_text(r.fraction_lower),
+                 exact::to_text(r.fraction_upper), fmt::join(undetermined, ", "));
     }
   }
-  if (out.empty()) throw InputError(fmt::format("data file '{}' has no data rows (empty dataset)", path));
-  return out;
-}
-
-// N pairs from the Gaussian model in binary64 (splitmix64 + Box-Muller, fixed by the seed); those
-// doubles are the exact data.
-std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
-                                                     const Rational& sigma2) {
-  std::uint64_t state = seed;
-  auto next = [&] {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  };
-  auto uniform01 = [&] { return (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53; };  // in (0, 1)
-  auto normal = [&] {
-    const double u = uniform01(), v = uniform01();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-  };
-  const double kd = k.convert_to<double>(), sd = std::sqrt(sigma2.convert_to<double>());
-  std::vector<std::pair<Rational, Rational>> out;
-  out.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const double x = normal();
-    const double y = kd * x + sd * normal();
-    out.emplace_back(Rational(x), Rational(y));  // exact binary64 values
-  }
-  return out;
+  return r.converged ? kExitOk : kExitNotConverged;
 }
 
 int run_phase(const PhaseOptions& o) {
-  if (o.model != "twolayer") {
-    throw InputError(fmt::format("unknown model '{}' (phase supports: twolayer)", o.model));
+  if (o.model.model == "diagonal") return run_diagonal(o);
+  if (o.model.model != "twolayer") {
+    throw InputError(fmt::format("unknown model '{}' (phase supports: twolayer, diagonal)", o.model.model));
   }
-  models::TwoLayerModel m;
-  m.k = exact::parse_rational(o.k);
-  if (m.k == 0) throw InputError("--k must be nonzero");
-  if (!o.sigma.empty() && !o.snr.empty()) throw InputError("give --sigma or --snr, not both");
-  if (!o.snr.empty()) {
-    m.sigma2 = models::sigma2_from_snr(m.k, exact::parse_rational(o.snr));
-  } else if (!o.sigma.empty()) {
-    const Rational s = exact::parse_rational(o.sigma);
-    if (s < 0) throw InputError(fmt::format("--sigma must be >= 0, got {}", o.sigma));
-    m.sigma2 = s * s;
-  }
-  m.gamma = exact::parse_rational(o.gamma);
-  m.batch = o.batch;
-  m.replace = o.replace;
+  if (!o.model.beta.empty()) throw InputError("--beta is for the diagonal model only (--model diagonal)");
   std::string data_written;
-  if (!o.data_file.empty() && o.data_sample > 0) throw InputError("give --data or --data-sample, not both");
-  if (!o.data_file.empty()) m.data = read_xy_csv(o.data_file);
-  if (o.data_sample > 0) {
-    if (o.data_sample > 100'000'000) throw InputError("--data-sample must be at most 10^8");
-    m.data = sample_xy(o.data_sample, o.seed, m.k, m.sigma2);
-    std::string csv = "x,y\n";
-    for (const auto& [x, y] : m.data) csv += exact::to_text(x) + "," + exact::to_text(y) + "\n";
-    data_written = o.out + "-data.csv";
-    write_file_atomically(data_written, csv);
-  }
+  const models::TwoLayerModel m = mf::twolayer_model(o.model, data_written);
   const Rational lr = exact::parse_rational(o.lr);
   const laws::CurvatureLaw h = models::minibatch_curvature(m, o.max_atoms);
   const models::PhaseResult r = models::phase_at(m, h, lr, lyap::Accuracy{o.digits, o.max_bits});
@@ -182,18 +186,8 @@ int run_phase(const PhaseOptions& o) {
 void register_phase_commands(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<PhaseOptions>();
   auto* cmd = app.add_subcommand("phase", "certified phase of the two-layer saddle model at one learning rate");
-  cmd->add_option("--model", o->model, "model: twolayer")->default_val("twolayer");
+  mf::add(cmd, o->model, mf::FlagSet::phase);
   cmd->add_option("--lr", o->lr, "learning rate > 0 (exact)")->required();
-  cmd->add_option("--k", o->k, "signal: y = k x + sigma eps, k != 0")->default_val("1");
-  cmd->add_option("--sigma", o->sigma, "noise standard deviation >= 0 (default 1)");
-  cmd->add_option("--snr", o->snr, "per-sample SNR k^2/(2k^2 + sigma^2) in (0, 1/2), instead of --sigma");
-  cmd->add_option("--gamma", o->gamma, "weight decay")->default_val("0");
-  cmd->add_option("--batch", o->batch, "batch size S >= 1")->default_val(1)->check(CLI::Range(1, 1000000));
-  cmd->add_option("--replace", o->replace, "minibatches with replacement (true|false)")->default_val(true);
-  cmd->add_option("--data", o->data_file, "CSV file with columns x,y (exact decimals): finite data");
-  cmd->add_option("--data-sample", o->data_sample, "draw N pairs from the Gaussian model (binary64; exact data)");
-  cmd->add_option("--seed", o->seed, "seed of --data-sample")->default_val(1);
-  cmd->add_option("--out", o->out, "prefix of written files (PREFIX-data.csv)")->default_val("lyapcert");
   cmd->add_option("--digits", o->digits, "requested digits (1..10000)")->default_val(16);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
@@ -220,17 +214,16 @@ void register_phase_commands(CLI::App& app, Registry& reg) {
 namespace lyapcert::cli {
 namespace {
 
+namespace mf = model_flags;
+
 struct DiagramOptions {
-  std::string model = "twolayer";
-  std::string k = "1", sigma, gamma = "0";
-  std::uint64_t batch = 1;
+  mf::ModelFlags m;  // --model --k --sigma --gamma --batch --replace --data --data-sample --seed --out
   std::string lr_range = "1/100:10";
   std::string sigma_range, snr_range, batch_range;
   std::string grid = "40x20";
   int digits = 10;
   int jobs = 2;
   bool cells = false;
-  std::string out;
 };
 
 std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
@@ -252,10 +245,11 @@ std::string phase_color(const std::string& p) {
   return "0xbbbbbb";
 }
 
-void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y) {
+void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y,
+               std::size_t n_data) {
   // Data blocks for gnuplot, one temporary file, removed afterwards. Every block starts with a NaN
   // point so that empty blocks keep their index.
-  const std::string dat = o.out + ".plot.tmp";
+  const std::string dat = o.m.out + ".plot.tmp";
   std::string text;
   const auto block_end = [&] { text += "\n\n"; };
   const char* phases[] = {"Ia", "Ib", "II", "III", "IV", "undetermined"};
@@ -302,10 +296,11 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
       "set output '{}'\n"
       "set logscale x\n{}"
       "set xlabel 'learning rate'\nset ylabel '{}'\n"
-      "set title 'two-layer saddle: k = {}, gamma = {}{} (certified labels at grid points)'\n"
+      "set title 'two-layer saddle: {}, gamma = {}{} (certified labels at grid points)'\n"
       "set key outside right\nset grid\nset xrange [{}:{}]\nset yrange [{}:{}]\n",
-      o.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, o.k, o.gamma,
-      o.batch_range.empty() ? fmt::format(", batch = {}", o.batch) : std::string(),
+      o.m.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label,
+      n_data > 0 ? fmt::format("{} data points", n_data) : fmt::format("k = {}", o.m.k), o.m.gamma,
+      o.batch_range.empty() && n_data == 0 ? fmt::format(", batch = {}", o.m.batch) : std::string(),
       r.lrs.front().convert_to<double>() / 1.15, r.lrs.back().convert_to<double>() * 1.15,
       r.ys.front().convert_to<double>() / (log_y ? 1.15 : 1.0) - (log_y ? 0.0 : 0.5),
       r.ys.back().convert_to<double>() * (log_y ? 1.15 : 1.0) + (log_y ? 0.0 : 0.5));
@@ -324,17 +319,17 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   plot.resize(plot.size() - 2);  // drop the trailing ", "
   plot += "\n";
   script += plot;
-  const std::string gp = o.out + ".gp.tmp";
+  const std::string gp = o.m.out + ".gp.tmp";
   write_file_atomically(gp, script);
-  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.out).c_str());
+  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.m.out).c_str());
   std::remove(gp.c_str());
   std::remove(dat.c_str());
   if (rc != 0) {
-    std::remove((o.out + ".png.tmp").c_str());
-    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.out));
+    std::remove((o.m.out + ".png.tmp").c_str());
+    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.m.out));
   }
-  std::remove((o.out + ".gnuplot.log").c_str());
-  if (std::rename((o.out + ".png.tmp").c_str(), (o.out + ".png").c_str()) != 0) {
+  std::remove((o.m.out + ".gnuplot.log").c_str());
+  if (std::rename((o.m.out + ".png.tmp").c_str(), (o.m.out + ".png").c_str()) != 0) {
     throw std::runtime_error("cannot rename the PNG into place");
   }
 }
@@ -342,20 +337,26 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
 std::atomic<bool> g_cancel{false};
 
 int run_diagram(const DiagramOptions& o) {
-  if (o.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.model));
-  if (o.out.empty()) throw InputError("--out PREFIX is required");
+  if (o.m.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.m.model));
+  if (o.m.out.empty()) throw InputError("--out PREFIX is required");
   const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
   if (given > 1) throw InputError("give only one of --sigma-range, --snr-range, --batch-range");
-  const std::string snr_range = given == 0 ? std::string("1/100:2/5") : o.snr_range;  // built-in default axis
-  models::DiagramSpec spec;
-  spec.base.k = exact::parse_rational(o.k);
-  spec.base.gamma = exact::parse_rational(o.gamma);
-  spec.base.batch = o.batch;
-  if (!o.sigma.empty()) {
-    const Rational s = exact::parse_rational(o.sigma);
-    if (s < 0) throw InputError("--sigma must be >= 0");
-    spec.base.sigma2 = s * s;
+  const bool finite_data = !o.m.data_file.empty() || o.m.data_sample > 0;
+  if (finite_data && (!o.sigma_range.empty() || !o.snr_range.empty())) {
+    throw InputError(
+        "phase-diagram with --data / --data-sample: the data fix the noise, so --sigma-range and --snr-range do "
+        "not apply; the second axis is the batch size (--batch-range C:D, default 1:4)");
   }
+  if (!o.m.data_file.empty() && (!o.m.sigma.empty() || o.m.k_given)) {
+    throw InputError("--k and --sigma describe the Gaussian model (for --data-sample); they do not apply to --data FILE");
+  }
+  if (finite_data && o.cells) throw InputError("--cells certifies cells of the Gaussian data model only (not with --data)");
+  // Built-in default axes: SNR for the Gaussian model, batch sizes 1..4 for finite data.
+  const std::string snr_range = given == 0 && !finite_data ? std::string("1/100:2/5") : o.snr_range;
+  const std::string batch_range = finite_data && o.batch_range.empty() ? std::string("1:4") : o.batch_range;
+  models::DiagramSpec spec;
+  std::string data_written;
+  spec.base = mf::twolayer_model(o.m, data_written);
   std::tie(spec.lr_min, spec.lr_max) = parse_range(o.lr_range, "--lr-range");
   const auto x = o.grid.find('x');
   if (x == std::string::npos) throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
@@ -381,7 +382,7 @@ int run_diagram(const DiagramOptions& o) {
     y_name = "per-sample SNR";
   } else {
     spec.y_axis = models::YAxis::batch;
-    std::tie(spec.y_min, spec.y_max) = parse_range(o.batch_range, "--batch-range");
+    std::tie(spec.y_min, spec.y_max) = parse_range(batch_range, "--batch-range");
     y_name = "batch size";
   }
   spec.acc = lyap::Accuracy{o.digits, 4096};
@@ -437,14 +438,19 @@ int run_diagram(const DiagramOptions& o) {
   };
   ordered_json j = common_fields("phase-diagram");
   j["model"] = "twolayer";
-  j["k"] = o.k;
-  j["gamma"] = o.gamma;
-  j["batch"] = o.batch;
+  j["k"] = o.m.k;
+  j["gamma"] = o.m.gamma;
+  j["batch"] = o.m.batch;
   j["y_axis"] = spec.y_axis == models::YAxis::sigma ? "sigma" : spec.y_axis == models::YAxis::snr ? "snr" : "batch";
   j["lr_grid"] = ordered_json::array();
   for (const auto& v : result.lrs) j["lr_grid"].push_back(dec(v));
   j["y_grid"] = ordered_json::array();
   for (const auto& v : result.ys) j["y_grid"].push_back(dec(v));
+  if (finite_data) {
+    j["data"] = spec.base.data.size();
+    if (!data_written.empty()) j["data_file"] = data_written;
+    j["replace"] = spec.base.replace;
+  }
   j["digits"] = o.digits;
   j["complete"] = result.complete;
   j["points"] = points;
@@ -453,17 +459,28 @@ int run_diagram(const DiagramOptions& o) {
                      {"lambda_minus", roots_json(result.minus_roots)},
                      {"l2_wrong_direction", ordered_json::array()}};
   for (const auto& [y, lr] : result.l2_boundary) j["boundaries"]["l2_wrong_direction"].push_back({{"y", dec(y)}, {"lr", dec(lr)}});
+  if (finite_data) {
+    auto spikes_json = [](const std::vector<models::Spike>& v) {
+      ordered_json a = ordered_json::array();
+      for (const auto& sp : v) a.push_back({{"y", dec(sp.y)}, {"lr", dec(sp.lr)}});
+      return a;
+    };
+    j["spikes"] = {{"lambda_plus", spikes_json(result.plus_spikes)},
+                   {"lambda_minus", spikes_json(result.minus_spikes)},
+                   {"truncated", result.spikes_truncated}};
+  }
   j["boundary_note"] =
       "Lambda roots are brackets [lower, upper] between learning rates with certified opposite signs (at least one "
       "root inside; uniqueness not claimed); the L2 boundary is exact.";
   j["commit"] = kGitCommit;
-  write_file_atomically(o.out + ".csv", csv);
-  write_file_atomically(o.out + ".json", j.dump(1) + "\n");
-  write_png(o, result, y_name, spec.y_axis != models::YAxis::batch);
+  write_file_atomically(o.m.out + ".csv", csv);
+  write_file_atomically(o.m.out + ".json", j.dump(1) + "\n");
+  write_png(o, result, y_name, spec.y_axis != models::YAxis::batch, spec.base.data.size());
+  if (!data_written.empty()) fmt::print("sampled data written to {}\n", data_written);
   fmt::print("phase diagram: {} of {} grid points{}, {}\nwrote {}.csv, {}.json, {}.png\n", done, result.points.size(),
              result.complete ? "" : " (interrupted: partial)",
              o.cells ? fmt::format("{} cells certified", certified_cells) : std::string("cells not checked (--cells)"),
-             o.out, o.out, o.out);
+             o.m.out, o.m.out, o.m.out);
   return result.complete ? kExitOk : kExitNotConverged;
 }
 
@@ -472,11 +489,7 @@ int run_diagram(const DiagramOptions& o) {
 void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<DiagramOptions>();
   auto* cmd = app.add_subcommand("phase-diagram", "certified phase diagram of the two-layer saddle (CSV, JSON, PNG)");
-  cmd->add_option("--model", o->model, "model: twolayer")->default_val("twolayer");
-  cmd->add_option("--k", o->k, "signal k != 0")->default_val("1");
-  cmd->add_option("--sigma", o->sigma, "noise sigma (for --batch-range; default 1)");
-  cmd->add_option("--gamma", o->gamma, "weight decay")->default_val("0");
-  cmd->add_option("--batch", o->batch, "batch size (for --sigma-range / --snr-range)")->default_val(1)->check(CLI::Range(1, 1000000));
+  mf::add(cmd, o->m, mf::FlagSet::diagram);
   cmd->add_option("--lr-range", o->lr_range, "learning rates A:B, log-spaced")->default_val("1/100:10");
   cmd->add_option("--sigma-range", o->sigma_range, "second axis: sigma C:D (log-spaced)");
   cmd->add_option("--snr-range", o->snr_range, "second axis: per-sample SNR C:D in (0, 1/2), log-spaced (default 1/100:2/5)");
@@ -484,7 +497,6 @@ void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--grid", o->grid, "NLRxNY grid points")->default_val("40x20");
   cmd->add_option("--digits", o->digits, "digits of each certified exponent")->default_val(10)->check(CLI::Range(1, 100));
   cmd->add_option("--jobs", o->jobs, "threads")->default_val(2)->check(CLI::Range(1, 256));
-  cmd->add_option("--out", o->out, "output prefix: PREFIX.csv, PREFIX.json, PREFIX.png")->default_val("lyapcert-phase");
   cmd->add_flag("--cells", o->cells, "also certify each grid cell by interval evaluation (slow)");
   reg.push_back({cmd, [o] { return run_diagram(*o); }});
 }

@@ -416,7 +416,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
   {
     auto f = std::make_shared<SimFlags>();
     auto* cmd = app.add_subcommand("simulate", "simulated SGD on a saddle model from a small start (Monte Carlo)");
-    mf::add(cmd, f->model, true);
+    mf::add(cmd, f->model, mf::FlagSet::simulate);
     cmd->add_option("--lr", f->lr, "learning rate > 0")->required();
     cmd->add_option("--steps", f->steps, "steps per run")->default_val(1000);
     cmd->add_option("--runs", f->runs, "independent runs")->default_val(100);
@@ -438,7 +438,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
   {
     auto f = std::make_shared<CheckFlags>();
     auto* cmd = app.add_subcommand("check", "certified phase prediction next to simulated SGD, with a binomial test");
-    mf::add(cmd, f->model, true);
+    mf::add(cmd, f->model, mf::FlagSet::simulate);
     cmd->add_option("--lr", f->lr, "learning rate > 0 (exact)")->required();
     cmd->add_option("--seed", f->seed, "seed of the SGD runs (Philox)")->default_val(1);
     cmd->add_option("--runs", f->runs, "runs (default 200)")->default_val(200);

@@ -1,21 +1,19 @@
-// Model flags shared by the model commands (phase's --k --sigma/--snr --gamma --batch --replace
-// --data --data-sample, plus the simulator's --model --width --beta --dim --out-dim): one parser,
-// one meaning. Header-only so that any app/cmd_*.cpp can use it without a build change.
-// Parsing only: the numbers are exact rationals handed to lib/.
+// Model flags shared by the model commands (phase, phase-diagram, simulate, check): one parser of
+// --model --k --sigma/--snr --gamma --batch --replace --data --data-sample --seed/--data-seed --out
+// --beta (plus the simulator's --width --dim --out-dim), one reader of x,y CSV files and one sampler
+// of the Gaussian data model, all in app/model_flags.cpp. Parsing only: the numbers are exact
+// rationals handed to lib/.
 #pragma once
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
-#include <cmath>
-#include <fstream>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/rational.hpp"
+#include "lyapcert/models/diagonal.hpp"
 #include "lyapcert/models/twolayer.hpp"
-#include "output.hpp"
 
 namespace lyapcert::cli::model_flags {
 
@@ -24,6 +22,7 @@ using exact::Rational;
 struct ModelFlags {
   std::string model = "twolayer";
   std::string k = "1", sigma, snr, gamma = "0";
+  bool k_given = false;  // --k appeared on the command line (the diagonal model rejects it)
   std::uint64_t batch = 1;
   bool replace = true;
   std::string data_file;
@@ -35,131 +34,40 @@ struct ModelFlags {
   std::size_t dim = 1, out_dim = 1;
 };
 
-inline std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t\r");
-  const auto e = s.find_last_not_of(" \t\r");
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
+// Which command the flags are added to: the flag set and the help texts differ, the meaning does not.
+//   phase:    --model twolayer|diagonal, --beta, the two-layer data flags, --seed for --data-sample
+//   diagram:  --model twolayer, the two-layer data flags without --snr (the second axis replaces it),
+//             --seed, --out defaulting to lyapcert-phase
+//   simulate: --model twolayer|diagonal|vector|tanh, --beta --width --dim --out-dim, --data-seed
+enum class FlagSet { phase, diagram, simulate };
 
-// CSV with columns x,y (optional header line "x,y"), exact decimals or fractions (as phase --data).
-inline std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("cannot read data file '{}'", path));
-  std::vector<std::pair<Rational, Rational>> out;
-  std::string line;
-  std::size_t lineno = 0;
-  while (std::getline(in, line)) {
-    ++lineno;
-    line = trim(line);
-    if (line.empty() || line[0] == '#') continue;
-    const auto comma = line.find(',');
-    if (comma == std::string::npos || line.find(',', comma + 1) != std::string::npos) {
-      throw InputError(fmt::format("{}:{}: expected two columns x,y", path, lineno));
-    }
-    const std::string a = trim(line.substr(0, comma)), b = trim(line.substr(comma + 1));
-    if (out.empty() && a == "x" && b == "y") continue;  // header
-    try {
-      out.emplace_back(exact::parse_rational(a), exact::parse_rational(b));
-    } catch (const InputError& e) {
-      throw InputError(fmt::format("{}:{}: {}", path, lineno, e.what()));
-    }
-  }
-  if (out.empty()) throw InputError(fmt::format("data file '{}' has no data rows (empty dataset)", path));
-  return out;
-}
+void add(CLI::App* cmd, ModelFlags& f, FlagSet which);
 
-// N pairs from the Gaussian model in binary64 (splitmix64 + Box-Muller, fixed by the seed; the same
-// algorithm and stream as `phase --data-sample N --seed S`); those doubles are the exact data.
-inline std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
-                                                            const Rational& sigma2) {
-  std::uint64_t state = seed;
-  auto next = [&] {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  };
-  auto uniform01 = [&] { return (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53; };
-  auto normal = [&] {
-    const double u = uniform01(), v = uniform01();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-  };
-  const double kd = k.convert_to<double>(), sd = std::sqrt(sigma2.convert_to<double>());
-  std::vector<std::pair<Rational, Rational>> out;
-  out.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const double x = normal();
-    const double y = kd * x + sd * normal();
-    out.emplace_back(Rational(x), Rational(y));
-  }
-  return out;
-}
+// Leading and trailing blanks (space, tab, CR) removed.
+std::string trim(const std::string& s);
 
-// Adds the two-layer data flags (as `phase`) and, when `sim_flags`, the simulator's model flags.
-inline void add(CLI::App* cmd, ModelFlags& f, bool sim_flags) {
-  cmd->add_option("--model", f.model, sim_flags ? "model: twolayer | diagonal | vector | tanh" : "model: twolayer")
-      ->default_val("twolayer");
-  cmd->add_option("--k", f.k, "signal: y = k x + sigma eps, k != 0 (vector: y = k P x + sigma eps)")->default_val("1");
-  cmd->add_option("--sigma", f.sigma, "noise standard deviation >= 0 (default 1)");
-  cmd->add_option("--snr", f.snr, "per-sample SNR k^2/(2k^2 + sigma^2) in (0, 1/2), instead of --sigma");
-  cmd->add_option("--gamma", f.gamma, "weight decay")->default_val("0");
-  cmd->add_option("--batch", f.batch, "batch size S >= 1")->default_val(1)->check(CLI::Range(1, 1000000));
-  cmd->add_option("--replace", f.replace, "minibatches with replacement (true|false)")->default_val(true);
-  cmd->add_option("--data", f.data_file, "CSV file with columns x,y (exact decimals): finite data");
-  cmd->add_option("--data-sample", f.data_sample, "draw N pairs from the Gaussian model (binary64; exact data)");
-  cmd->add_option("--out", f.out, "prefix of written files (PREFIX-data.csv)")->default_val("lyapcert");
-  if (sim_flags) {
-    cmd->add_option("--data-seed", f.data_seed, "seed of --data-sample (phase's --seed)")->default_val(1);
-    cmd->add_option("--width", f.width, "hidden width m (twolayer, tanh, vector)")->default_val(1);
-    cmd->add_option("--beta", f.beta, "diagonal: comma-separated nonzero coefficients, y = sum beta_i x_i + sigma eps");
-    cmd->add_option("--dim", f.dim, "vector: input dimension d")->default_val(1);
-    cmd->add_option("--out-dim", f.out_dim, "vector: output dimension q")->default_val(1);
-  }
-}
+// CSV with columns x,y (optional header line "x,y", '#' comments), exact decimals or fractions.
+// InputError naming the file and line of a bad row, or for an empty dataset.
+std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path);
 
-// The two-layer data model of the flags; writes PREFIX-data.csv for --data-sample and returns its
-// path in `data_written`.
-inline models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_written) {
-  models::TwoLayerModel m;
-  m.k = exact::parse_rational(f.k);
-  if (m.k == 0) throw InputError("--k must be nonzero");
-  if (!f.sigma.empty() && !f.snr.empty()) throw InputError("give --sigma or --snr, not both");
-  if (!f.snr.empty()) {
-    m.sigma2 = models::sigma2_from_snr(m.k, exact::parse_rational(f.snr));
-  } else if (!f.sigma.empty()) {
-    const Rational s = exact::parse_rational(f.sigma);
-    if (s < 0) throw InputError(fmt::format("--sigma must be >= 0, got {}", f.sigma));
-    m.sigma2 = s * s;
-  }
-  m.gamma = exact::parse_rational(f.gamma);
-  m.batch = f.batch;
-  m.replace = f.replace;
-  if (!f.data_file.empty() && f.data_sample > 0) throw InputError("give --data or --data-sample, not both");
-  if (!f.data_file.empty()) m.data = read_xy_csv(f.data_file);
-  if (f.data_sample > 0) {
-    if (f.data_sample > 100'000'000) throw InputError("--data-sample must be at most 10^8");
-    m.data = sample_xy(f.data_sample, f.data_seed, m.k, m.sigma2);
-    std::string csv = "x,y\n";
-    for (const auto& [x, y] : m.data) csv += exact::to_text(x) + "," + exact::to_text(y) + "\n";
-    data_written = f.out + "-data.csv";
-    write_file_atomically(data_written, csv);
-  }
-  return m;
-}
+// N pairs from the Gaussian model x ~ N(0,1), y = k x + sigma eps in binary64 (splitmix64 +
+// Box-Muller, fixed by the seed); those doubles, converted exactly, are the data.
+std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
+                                                     const Rational& sigma2);
 
-// Comma-separated exact rationals.
-inline std::vector<Rational> parse_list(const std::string& text, const char* flag) {
-  std::vector<Rational> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    const std::string item = trim(text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (item.empty()) throw InputError(fmt::format("{}: empty entry in '{}'", flag, text));
-    out.push_back(exact::parse_rational(item));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
+// Writes the data as exact fractions to PREFIX-data.csv (atomically) and returns the path.
+std::string write_xy_csv(const std::string& prefix, const std::vector<std::pair<Rational, Rational>>& data);
+
+// The two-layer data model of the flags (k, sigma^2 from --sigma or --snr, gamma, batch, replace,
+// data from --data or --data-sample). Writes PREFIX-data.csv for --data-sample and returns its path
+// in `data_written`. InputError for bad values.
+models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_written);
+
+// The diagonal model of the flags (--beta, --sigma, --gamma, --batch); InputError for --k, --snr,
+// --data, --data-sample, --replace false, or an invalid model (models::validate).
+models::DiagonalModel diagonal_model(const ModelFlags& f);
+
+// Comma-separated exact rationals; InputError for an empty entry.
+std::vector<Rational> parse_list(const std::string& text, const char* flag);
 
 }  // namespace lyapcert::cli::model_flags

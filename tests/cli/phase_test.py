@@ -176,6 +176,184 @@ class PhaseCli(unittest.TestCase):
         self.assertIn(":3:", err)  # the line number of the bad row
 
 
+class DiagonalCli(unittest.TestCase):
+    """phase --model diagonal: per-coordinate certified pairs (MODEL-DIAG-1) and the surviving fraction."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SCHEMAS, "phase.schema.json")) as f:
+            cls.validator = jsonschema.Draft202012Validator(json.load(f))
+
+    def check_schema(self, doc):
+        errors = list(self.validator.iter_errors(doc))
+        self.assertFalse(errors, "; ".join(e.message for e in errors))
+
+    def test_diagonal_model(self):
+        # beta = (3, 4), sigma = 0: coordinate 1 is xy(3, 4), coordinate 2 is xy(4, 3) (sigma_i^2 =
+        # |beta|^2 - beta_i^2 + sigma^2 computed here), so each must equal `phase --k beta_i --sigma sigma_i`.
+        for lr in ("0.05", "0.6"):
+            rc, out, err = run("phase", "--json", "--model", "diagonal", "--beta", "3,4", "--sigma", "0", "--lr", lr,
+                               "--digits", "8")
+            self.assertIn(rc, (0, 3), err)
+            d = json.loads(out)
+            self.check_schema(d)
+            beta = [Fraction(b) for b in d["beta"]]
+            self.assertEqual(beta, [3, 4])
+            surviving, undetermined = 0, []
+            for i, c in enumerate(d["coordinates"]):
+                self.assertEqual(c["coordinate"], i + 1)
+                s2 = sum(b * b for b in beta) - beta[i] ** 2
+                self.assertEqual(Fraction(c["sigma2"]), s2)
+                sigma = {16: "4", 9: "3"}[s2]
+                rc, out, err = run("phase", "--json", "--k", str(beta[i]), "--sigma", sigma, "--lr", lr, "--digits", "8")
+                self.assertIn(rc, (0, 3), err)
+                e = json.loads(out)
+                self.assertEqual(c["lambda_plus"], e["lambda_plus"])
+                self.assertEqual(c["lambda_minus"], e["lambda_minus"])
+                self.assertEqual(c["l2_wrong_direction_stable"], e["l2_wrong_direction_stable"])
+                self.assertEqual(c["phase"], e["phase"])
+                signs = (c["lambda_plus"]["sign"], c["lambda_minus"]["sign"])
+                if "positive" in signs:
+                    self.assertEqual(c["survives"], "yes")
+                    surviving += 1
+                elif all(x in ("negative", "zero") for x in signs):
+                    self.assertEqual(c["survives"], "no")
+                else:
+                    self.assertEqual(c["survives"], "undetermined")
+                    undetermined.append(i + 1)
+            self.assertEqual(d["surviving"], surviving)
+            self.assertEqual(d["undetermined_coordinates"], undetermined)
+            if not undetermined:
+                self.assertEqual(Fraction(d["surviving_fraction"]), Fraction(surviving, 2))
+            self.assertEqual(Fraction(d["surviving_fraction_bounds"]["lower"]), Fraction(surviving, 2))
+            self.assertEqual(Fraction(d["surviving_fraction_bounds"]["upper"]),
+                             Fraction(surviving + len(undetermined), 2))
+        # Text output names the fraction.
+        rc, out, err = run("phase", "--model", "diagonal", "--beta", "2,0", "--sigma", "0.1", "--lr", "0.01",
+                           "--digits", "6")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("surviving fraction: 1/2 = 1/2", out)
+        self.assertIn("coordinate 2: xy(k = 0, sigma^2 = 401/100)", out)
+
+    def test_diagonal_bad_input(self):
+        for args in (["--beta", ""], ["--beta", "0,0"], ["--beta", "1,,2"], ["--beta", "1", "--sigma", "-1"],
+                     ["--beta", "1", "--k", "2"], ["--beta", "1", "--snr", "0.1"],
+                     ["--beta", "1", "--data", "/nonexistent.csv"], ["--beta", "1", "--replace", "false"], []):
+            full = ["phase", "--model", "diagonal", "--lr", "1", *args]
+            rc, out, err = run(*full)
+            self.assertEqual(rc, 2, (full, out, err))
+            self.assertTrue(err.startswith("lyapcert:"), err)
+        rc, out, err = run("phase", "--model", "diagonal", "--beta", "1", "--lr", "0")
+        self.assertEqual(rc, 2, err)
+        rc, out, err = run("phase", "--lr", "1", "--beta", "1,2")  # --beta without --model diagonal
+        self.assertEqual(rc, 2, err)
+        self.assertIn("diagonal", err)
+
+
+def minibatch_atoms(h, S):
+    """Atoms of the mean of S draws with replacement from the uniform law on h (exact Fractions)."""
+    atoms = {Fraction(0)}
+    for _ in range(S):
+        atoms = {a + b for a in atoms for b in h}
+    return {a / S for a in atoms}
+
+
+def spikes(h, S, gamma, lo, hi):
+    """MODEL-SPIKE-1 in Python fractions: lr = 1/(gamma - s h_j) (Lambda_+), 1/(gamma + s h_j) (Lambda_-)."""
+    s = -1 if sum(h) < 0 else 1
+    plus, minus = set(), set()
+    for a in minibatch_atoms(h, S):
+        for sign, out in ((-1, plus), (1, minus)):
+            den = gamma + sign * s * a
+            if den > 0 and lo <= 1 / den <= hi:
+                out.add(1 / den)
+    return sorted(plus), sorted(minus)
+
+
+class FiniteDataDiagramCli(unittest.TestCase):
+    """phase-diagram --data / --data-sample: lr x batch, labels equal `phase` (phase_at) at every point,
+    spikes equal the exact rationals of MODEL-SPIKE-1."""
+
+    @classmethod
+    def setUpClass(cls):
+        with open(os.path.join(SCHEMAS, "phase-diagram.schema.json")) as f:
+            cls.validator = jsonschema.Draft202012Validator(json.load(f))
+
+    def diagram(self, tmp, name, *args):
+        prefix = os.path.join(tmp, name)
+        rc, out, err = run("phase-diagram", "--out", prefix, *args)
+        self.assertEqual(rc, 0, err)
+        doc = json.load(open(prefix + ".json"))
+        errors = list(self.validator.iter_errors(doc))
+        self.assertFalse(errors, "; ".join(e.message for e in errors))
+        return prefix, doc
+
+    def test_data_file_labels_and_spikes(self):
+        data = [("1", "1/2"), ("-0.5", "1"), ("2", "1.5"), ("1/3", "-1")]
+        h = [Fraction(x) * Fraction(y) for x, y in data]
+        gamma, lo, hi = Fraction(1, 10), Fraction(1, 10), Fraction(10)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "d.csv")
+            with open(path, "w") as f:
+                f.write("x,y\n" + "".join(f"{x},{y}\n" for x, y in data))
+            prefix, doc = self.diagram(tmp, "fd", "--data", path, "--gamma", "0.1", "--lr-range", "1/10:10",
+                                       "--batch-range", "1:2", "--grid", "5x1", "--digits", "6")
+            self.assertEqual(doc["y_axis"], "batch")
+            self.assertEqual(doc["data"], 4)
+            self.assertEqual(doc["y_grid"], ["1", "2"])
+            self.assertEqual(len(doc["points"]), 10)
+            for p in doc["points"]:
+                rc, out, err = run("phase", "--json", "--data", path, "--gamma", "0.1", "--batch", p["y"], "--lr",
+                                   p["lr"], "--digits", "6")
+                self.assertIn(rc, (0, 3), err)
+                e = json.loads(out)
+                self.assertEqual(p["phase"], e["phase"], p)
+                self.assertEqual(p["lambda_plus"]["sign"], e["lambda_plus"]["sign"], p)
+                self.assertEqual(p["lambda_minus"]["sign"], e["lambda_minus"]["sign"], p)
+                self.assertEqual(p["l2_wrong_direction_stable"], e["l2_wrong_direction_stable"], p)
+            for S in (1, 2):
+                plus, minus = spikes(h, S, gamma, lo, hi)
+                got_p = [Fraction(x["lr"]) for x in doc["spikes"]["lambda_plus"] if x["y"] == str(S)]
+                got_m = [Fraction(x["lr"]) for x in doc["spikes"]["lambda_minus"] if x["y"] == str(S)]
+                self.assertEqual(got_p, plus, S)
+                self.assertEqual(got_m, minus, S)
+                self.assertTrue(plus and minus, S)  # the example has spikes of both kinds in range
+            self.assertFalse(doc["spikes"]["truncated"])
+            # At a spike the exponent is exactly -inf: `phase` agrees.
+            sp = doc["spikes"]["lambda_plus"][0]
+            rc, out, err = run("phase", "--json", "--data", path, "--gamma", "0.1", "--batch", sp["y"], "--lr",
+                               sp["lr"], "--digits", "6")
+            self.assertEqual(json.loads(out)["lambda_plus"]["lower"], "-inf")
+
+    def test_data_sample_and_rejections(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix, doc = self.diagram(tmp, "ds", "--data-sample", "20", "--seed", "3", "--batch-range", "1:2",
+                                       "--lr-range", "1/10:4", "--grid", "3x1", "--digits", "5")
+            self.assertEqual(doc["data_file"], prefix + "-data.csv")
+            rows = [r for r in open(prefix + "-data.csv").read().split("\n")[1:] if r]
+            self.assertEqual(len(rows), 20)
+            h = [Fraction(a) * Fraction(b) for a, b in (r.split(",") for r in rows)]
+            plus, minus = spikes(h, 1, Fraction(0), Fraction(1, 10), Fraction(4))
+            self.assertEqual([Fraction(x["lr"]) for x in doc["spikes"]["lambda_plus"] if x["y"] == "1"], plus)
+            self.assertEqual([Fraction(x["lr"]) for x in doc["spikes"]["lambda_minus"] if x["y"] == "1"], minus)
+            # The same seed gives the same data as `phase --data-sample`.
+            rc, out, err = run("phase", "--json", "--lr", "1", "--data-sample", "20", "--seed", "3", "--out",
+                               os.path.join(tmp, "ph"))
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(open(os.path.join(tmp, "ph-data.csv")).read(), open(prefix + "-data.csv").read())
+            for args in (["--data", prefix + "-data.csv", "--snr-range", "0.1:0.2"],
+                         ["--data", prefix + "-data.csv", "--sigma-range", "1:2"],
+                         ["--data-sample", "10", "--snr-range", "0.1:0.2"],
+                         ["--data", prefix + "-data.csv", "--cells"],
+                         ["--data", prefix + "-data.csv", "--sigma", "2"]):
+                rc, out, err = run("phase-diagram", "--out", os.path.join(tmp, "bad"), "--grid", "2x1", *args)
+                self.assertEqual(rc, 2, (args, out, err))
+                self.assertTrue(err.startswith("lyapcert:"), err)
+            rc, out, err = run("phase-diagram", "--out", os.path.join(tmp, "bad"), "--data", prefix + "-data.csv",
+                               "--snr-range", "0.1:0.2")
+            self.assertIn("batch", err)
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 #include <thread>
@@ -154,7 +155,15 @@ TwoLayerModel model_at(const DiagramSpec& spec, const Rational& y) {
 }
 
 DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(std::size_t, std::size_t)>& progress) {
-  if (!spec.base.data.empty()) throw InputError("phase-diagram supports the Gaussian data model only (no --data yet)");
+  const bool finite_data = !spec.base.data.empty();
+  if (finite_data && spec.y_axis != YAxis::batch) {
+    throw InputError(
+        "with finite data (--data / --data-sample) the data fix the noise: the sigma and SNR axes do not apply "
+        "(the second axis is the batch size, --batch-range C:D)");
+  }
+  if (finite_data && spec.certify_cells) {
+    throw InputError("--cells certifies cells of the Gaussian data model only (not with finite data)");
+  }
   validate(spec.base);
   DiagramResult out;
   out.lrs = log_grid(spec.lr_min, spec.lr_max, spec.n_lr);
@@ -166,12 +175,43 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
   std::vector<std::pair<TwoLayerModel, TwoLayerModel>> cell_models;
   for (std::size_t j = 0; j < ny; ++j) {
     models.push_back(model_at(spec, out.ys[j]));
-    laws_y.push_back(minibatch_curvature(models.back()));
+    laws_y.push_back(minibatch_curvature(models.back(), spec.max_atoms));
     if (spec.y_axis == YAxis::batch) {
       cell_models.emplace_back(models.back(), models.back());
     } else {
       const auto yc = cell_of(out.ys, j);
       cell_models.emplace_back(model_at(spec, yc.first), model_at(spec, yc.second));
+    }
+  }
+  if (finite_data) {
+    // Proof: MODEL-SPIKE-1 -- with s = sign E[h_B] the multipliers are c + s lr h_j (Lambda_+) and
+    // c - s lr h_j (Lambda_-), c = 1 - lr gamma; c + s lr h_j = 0 iff lr (gamma - s h_j) = 1.
+    for (std::size_t j = 0; j < ny; ++j) {
+      const auto& fin = laws_y[j].finite();
+      const bool neg = laws_y[j].mean() < 0;
+      std::vector<Rational> plus, minus;
+      for (std::size_t a = 0; a < fin.size(); ++a) {
+        const Rational sh = neg ? Rational(-fin.value(a)) : fin.value(a);
+        for (int dir = 0; dir < 2; ++dir) {
+          const Rational den = dir == 0 ? Rational(models[j].gamma - sh) : Rational(models[j].gamma + sh);
+          if (den <= 0) continue;
+          const Rational lr = 1 / den;
+          if (lr >= spec.lr_min && lr <= spec.lr_max) (dir == 0 ? plus : minus).push_back(lr);
+        }
+      }
+      for (int dir = 0; dir < 2; ++dir) {
+        auto& v = dir == 0 ? plus : minus;
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        auto& outv = dir == 0 ? out.plus_spikes : out.minus_spikes;
+        for (const auto& lr : v) {
+          if (outv.size() >= spec.max_spikes) {
+            out.spikes_truncated = true;
+            break;
+          }
+          outv.push_back(Spike{out.ys[j], lr});
+        }
+      }
     }
   }
   std::atomic<std::size_t> next{0}, done{0};
@@ -212,6 +252,8 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
         const GridPoint& p = out.points[j * nl + i];
         const GridPoint& q = out.points[j * nl + i + 1];
         if (!p.done || !q.done) continue;
+        // Lambda is continuous in lr with values in [-inf, inf) also across a finite-data spike (log|.| tends
+        // to -inf there), so opposite certified signs still bracket a root.
         const lyap::Sign sp = dir == 0 ? p.result.lambda_plus.value.sign : p.result.lambda_minus.value.sign;
         const lyap::Sign sq = dir == 0 ? q.result.lambda_plus.value.sign : q.result.lambda_minus.value.sign;
         const bool np = sp == lyap::Sign::negative, pp = sp == lyap::Sign::positive;
@@ -223,7 +265,9 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
               exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));
           if (!(mid > lo && mid < hi)) break;
           const Rational a = 1 - mid * models[j].gamma;
-          const auto r = lyap::certify_log_abs_mean(laws_y[j], a, dir == 0 ? mid : Rational(-mid), lyap::Accuracy{6, 512});
+          // Oriented as in phase_at (MODEL-ORIENT-1): b = +-s mid with s = sign E[h_B].
+          const Rational smid = laws_y[j].mean() < 0 ? Rational(-mid) : mid;
+          const auto r = lyap::certify_log_abs_mean(laws_y[j], a, dir == 0 ? smid : Rational(-smid), lyap::Accuracy{6, 512});
           if (r.value.sign == lyap::Sign::undetermined || r.value.sign == lyap::Sign::zero) break;
           if ((r.value.sign == lyap::Sign::negative) == np) {
             lo = mid;

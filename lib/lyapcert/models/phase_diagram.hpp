@@ -1,5 +1,6 @@
-// Phase diagram of the two-layer saddle model (Gaussian data) over learning rate x (sigma | SNR |
-// batch size): certified labels at grid points, certified cells, and the boundary curves.
+// Phase diagram of the two-layer saddle model over learning rate x (sigma | SNR | batch size) for
+// Gaussian data, or learning rate x batch size for finite data: certified labels at grid points,
+// certified cells (Gaussian model), the boundary curves and, for finite data, the exact spikes.
 #pragma once
 #include <atomic>
 #include <functional>
@@ -13,7 +14,9 @@ namespace lyapcert::models {
 enum class YAxis { sigma, snr, batch };
 
 struct DiagramSpec {
-  TwoLayerModel base;  // k, gamma, batch (or sigma2) held fixed; data must be empty (Gaussian model)
+  // k, gamma, batch (or sigma2) held fixed. Finite data (base.data non-empty) only with the batch axis:
+  // the data fix the noise, so the sigma and SNR axes do not apply.
+  TwoLayerModel base;
   Rational lr_min, lr_max;
   int n_lr = 40;
   YAxis y_axis = YAxis::snr;
@@ -25,6 +28,8 @@ struct DiagramSpec {
   // when off every cell is reported as "unchecked".
   bool certify_cells = false;
   const std::atomic<bool>* cancel = nullptr;  // set to stop early (partial results are kept)
+  std::uint64_t max_atoms = 10'000'000;        // finite data: cap on the atoms of each minibatch law
+  std::size_t max_spikes = 100'000;            // finite data: cap on the listed spikes per exponent
 };
 
 struct GridPoint {
@@ -45,6 +50,11 @@ struct RootBracket {
   std::string direction;  // "neg-to-pos" | "pos-to-neg"
 };
 
+// Finite data: a learning rate where one exponent is -infinity (a multiplier vanishes on an atom).
+struct Spike {
+  Rational y, lr;  // exact
+};
+
 struct DiagramResult {
   std::vector<Rational> lrs, ys;
   std::vector<GridPoint> points;  // row-major: points[j * lrs.size() + i]
@@ -52,6 +62,12 @@ struct DiagramResult {
   // The exact L2 boundary lr = 2 (gamma + k) / (gamma^2 + 2 gamma k + E h^2) for each y (when > 0).
   std::vector<std::pair<Rational, Rational>> l2_boundary;
   bool complete = false;  // every grid point evaluated (not cancelled)
+  // Finite data only (Proof: MODEL-SPIKE-1): for each batch size y, the learning rates in
+  // [lr_min, lr_max] where Lambda_+ (lr = 1/(gamma - s h_j)) or Lambda_- (lr = 1/(gamma + s h_j)) is
+  // -infinity, h_j the atoms of the minibatch law and s = sign E[h_B] (MODEL-ORIENT-1); exact, sorted by
+  // (y, lr), distinct. spikes_truncated when more than max_spikes were found for one exponent.
+  std::vector<Spike> plus_spikes, minus_spikes;
+  bool spikes_truncated = false;
 };
 
 // Exact grid values: log-spaced (rounded to 6 significant digits, endpoints exact) or powers of 2.
