@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
+#include "lyapcert/boundary/law_template.hpp"
 #include "lyapcert/boundary/roots.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
@@ -18,6 +20,7 @@ using nlohmann::ordered_json;
 
 struct BoundaryCliOptions {
   std::string law;
+  std::string law_template;
   std::string lr_min, lr_max;
   int digits = 16;
   std::size_t max_roots = 10000;
@@ -34,13 +37,22 @@ ordered_json interval_json(const boundary::DecimalInterval& d) {
 }
 
 int run_boundary(const BoundaryCliOptions& o) {
-  const std::string text = cli::read_law_argument(o.law);
+  if (o.law.empty() == o.law_template.empty())
+    throw InputError("boundary: give exactly one of --law (curvature law) and --law-template (matrix law in lr)");
+  const bool templ = !o.law_template.empty();
+  const std::string text = cli::read_law_argument(templ ? o.law_template : o.law);
   laws::ParseLimits limits;
   laws::Value expr = laws::parse(text, limits);
   const std::string law_text = laws::canonical(expr);
-  laws::BuildOptions bo;
-  bo.max_atoms = o.max_atoms;
-  const laws::CurvatureLaw law = laws::build_curvature_law(expr, bo);
+  std::optional<laws::CurvatureLaw> law;
+  std::optional<boundary::LawTemplate> law_template;
+  if (templ) {
+    law_template = boundary::parse_law_template(expr);  // evaluated on lr-balls, no text substitution
+  } else {
+    laws::BuildOptions bo;
+    bo.max_atoms = o.max_atoms;
+    law = laws::build_curvature_law(expr, bo);
+  }
 
   boundary::BoundaryOptions opt;
   if (!o.lr_min.empty()) opt.lr_min = exact::parse_rational(o.lr_min);
@@ -48,7 +60,8 @@ int run_boundary(const BoundaryCliOptions& o) {
   opt.digits = o.digits;
   opt.max_roots = o.max_roots;
   opt.max_bits = o.max_bits;
-  const boundary::BoundaryResult r = boundary::find_boundaries(law, opt);
+  const boundary::BoundaryResult r =
+      templ ? boundary::find_template_boundaries(*law_template, opt) : boundary::find_boundaries(*law, opt);
 
   const int sig = o.digits + 5;
   ordered_json roots = ordered_json::array();
@@ -77,6 +90,7 @@ int run_boundary(const BoundaryCliOptions& o) {
   if (o.json) {
     ordered_json j = cli::common_fields("boundary");
     cli::put_law(j, law_text);
+    if (templ) j["law_template"] = true;
     j["lr_min"] = exact::to_text(r.lr_min);
     j["lr_max"] = exact::to_text(r.lr_max);
     j["default_range"] = r.default_range;
@@ -95,7 +109,9 @@ int run_boundary(const BoundaryCliOptions& o) {
   } else {
     fmt::print("law: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text);
     fmt::print("range: [{}, {}]{}\n", exact::to_text(r.lr_min), exact::to_text(r.lr_max),
-               r.default_range ? " (default: [1e-3, 1e3] / sqrt(E h^2), outward to powers of 2)" : "");
+               !r.default_range ? ""
+               : templ          ? " (default: [1e-3, 1e3] / sqrt(E |a|^4), outward to powers of 2)"
+                                : " (default: [1e-3, 1e3] / sqrt(E h^2), outward to powers of 2)");
     fmt::print("roots ({}):\n", r.roots.size());
     for (const auto& j : roots) {
       fmt::print("  [{}, {}]  {}\n", j["lower"].get<std::string>(), j["upper"].get<std::string>(),
@@ -132,7 +148,9 @@ namespace lyapcert::cli {
 void register_boundary_commands(CLI::App& app, Registry& reg) {
   auto o = std::make_shared<BoundaryCliOptions>();
   auto* cmd = app.add_subcommand("boundary", "certified learning rates where Lambda(lr) changes sign");
-  cmd->add_option("--law", o->law, "curvature law (docs/law-language.md), or @FILE")->required();
+  cmd->add_option("--law", o->law, "curvature law (docs/law-language.md), or @FILE");
+  cmd->add_option("--law-template", o->law_template,
+                  "matrix law with the identifier lr, evaluated on lr-intervals: isotropic(2, lr) (docs/boundary.md)");
   cmd->add_option("--lr-min", o->lr_min, "range start A > 0 (exact; default [1e-3, 1e3] / sqrt(E h^2))");
   cmd->add_option("--lr-max", o->lr_max, "range end B > A (exact)");
   cmd->add_option("--digits", o->digits, "root width <= 10^-N * max(1, lr); offsets to relative 10^-N (1..10000)")

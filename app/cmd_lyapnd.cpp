@@ -23,6 +23,7 @@ struct NdOptions {
   int digits = 16;
   long max_bits = 65536;
   double time_budget = 60;
+  double max_memory = 4096;
   int max_length = 40;
   bool json = false;
 };
@@ -37,11 +38,23 @@ int run_lyapnd(const NdOptions& o) {
   opt.method = lyapnd::parse_method(o.method);
   opt.time_budget_seconds = o.time_budget;
   opt.max_word_length = o.max_length;
+  opt.max_memory_mib = o.max_memory;
   const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
 
   lyap::DecimalEnclosure d;
-  ordered_json enc = cli::certified_json(r.top.value, r.top.digits_requested, &d);
-  bool converged = r.top.converged && d.meets_request;
+  ordered_json enc;
+  const bool whole_line = !r.top.value.minus_infinity && !r.top.value.exact && !r.top.value.ball.is_finite();
+  if (whole_line) {
+    // No finite enclosure was reached (e.g. --max-memory below the first level): [-inf, inf], honestly.
+    d.lower = "-inf";
+    d.upper = "inf";
+    enc["lower"] = d.lower;
+    enc["upper"] = d.upper;
+    enc["sign"] = lyap::to_string(lyap::Sign::undetermined);
+  } else {
+    enc = cli::certified_json(r.top.value, r.top.digits_requested, &d);
+  }
+  bool converged = r.top.converged && d.meets_request && !whole_line;
   int achieved = d.digits_achieved ? *d.digits_achieved : -1;  // -1: none
   if (r.upper_bound_only) {  // Lambda in [-inf, upper]: only the upper endpoint is certified
     enc["lower"] = "-inf";
@@ -71,6 +84,9 @@ int run_lyapnd(const NdOptions& o) {
     j["upper_bound_only"] = r.upper_bound_only;
     if (!r.spectrum.empty()) j["spectrum"] = spectrum;
     if (r.word_length > 0) j["word_length"] = r.word_length;
+    j["max_memory_mib"] = o.max_memory;
+    j["memory_limited"] = r.memory_limited;
+    if (r.memory_estimate_bytes > 0) j["memory_estimate_bytes"] = r.memory_estimate_bytes;
     std::cout << j.dump(2) << "\n";
   } else {
     fmt::print("law: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text);
@@ -175,6 +191,9 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
       ->default_val("auto");
   cmd->add_option("--time-budget", o->time_budget, "wall-clock budget in seconds")->default_val(60);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
+  cmd->add_option("--max-memory", o->max_memory,
+                  "enumerate, cycle: working-memory budget in MiB (estimated before each level; fractions allowed)")
+      ->default_val(4096);
   cmd->add_option("--max-length", o->max_length, "enumerate, cycle: longest word length (1..64)")->default_val(40);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/lyapnd.schema.json)");
   reg.push_back({cmd, [o] { return run_lyapnd(*o); }});

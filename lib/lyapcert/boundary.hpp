@@ -2,4 +2,5 @@
 // (`lyapcert boundary`), with singular points and slivers of finite laws reported exactly.
 #pragma once
 #include "lyapcert/boundary/model.hpp"
+#include "lyapcert/boundary/law_template.hpp"
 #include "lyapcert/boundary/roots.hpp"

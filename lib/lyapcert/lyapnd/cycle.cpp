@@ -11,6 +11,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/fmpz.hpp"
 #include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/lyapnd/memory.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -734,8 +735,33 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
     if (!r.top.converged) r.top.message += "; not resolved at the precision cap (the sign may be exactly 0)";
     return r;
   }
-  const CycleBounds bounds = cycle_bounds(*cert, nmax, 64);
   slong prec = std::min<slong>(opt.acc.max_bits, static_cast<slong>(std::ceil(digits * 3.3219281)) + 48);
+  // Proof: LYAPND-MEM-1: the bound tables and every pass are sized against --max-memory before they
+  // are allocated; the longest word length whose pass fits at the starting precision caps the tables.
+  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
+  int nmem = nmax;
+  while (nmem >= 1 && cycle_memory_bytes(f, nmem, prec, nmem) > budget_bytes) --nmem;
+  const int ntab = std::max(nmem, 1);
+  auto mem_fits = [&](int m, slong p) { return cycle_memory_bytes(f, m, p, ntab) <= budget_bytes; };
+  bool memory_hit = nmem < nmax;
+  std::uint64_t best_bytes = 0, pass_bytes = 0;
+  const auto memory_note = [&](int m) {
+    return fmt::format("the memory budget of {} MiB (--max-memory) would be exceeded by words of length {} "
+                       "(estimated {} bytes, LYAPND-MEM-1)",
+                       opt.max_memory_mib, m, cycle_memory_bytes(f, m, prec, std::max(ntab, m)));
+  };
+  if (nmem < 1) {
+    Result r;
+    r.top.method = "cycle";
+    r.top.digits_requested = digits;
+    r.top.value.ball = Ball();
+    arb_zero_pm_inf(r.top.value.ball.get());
+    r.top.converged = false;
+    r.memory_limited = true;
+    r.top.message = memory_note(1) + ": no pass of the cycle expansion was run";
+    return r;
+  }
+  const CycleBounds bounds = cycle_bounds(*cert, ntab, 64);
 
   Result r;
   r.top.method = "cycle";
@@ -754,6 +780,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
         if (!reached || n < best_n || width_of(b) < width_of(*best)) {
           best = b;
           best_n = n;
+          best_bytes = pass_bytes;
         }
         reached = true;
         return;
@@ -761,21 +788,30 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
       if (!reached && (!best || width_of(b) < width_of(*best))) {
         best = b;
         best_n = n;
+        best_bytes = pass_bytes;
       }
     }
   };
-  auto fits = [&](int n) {
+  int refused_n = nmem < nmax ? nmem + 1 : 0;  // the last word length --max-memory refused
+  auto fits = [&](int n, slong p) {
+    if (n > nmem || !mem_fits(n, p)) return false;
     const double est = necklace_count(k, n) * sec_per_necklace * 1.5;
     return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(est)) <
            deadline;
   };
   // Pilot pass (a few thousand necklaces): rough Z and Lambda for planning, and the speed.
   int n0 = 1;
-  while (n0 < nmax && necklace_count(k, n0 + 1) <= 3000) ++n0;
+  while (n0 < nmem && necklace_count(k, n0 + 1) <= 3000) ++n0;
+  while (n0 > 1 && !mem_fits(n0, prec)) --n0;
   int n = n0;
   double zest = 0, lamest = 0;
   while (true) {
     const auto t0 = Clock::now();
+    if (!mem_fits(n, prec)) {  // only the first pass can get here (later ones are checked above)
+      memory_hit = true;
+      refused_n = n;
+      break;
+    }
     std::optional<CycleLevels> lev = cycle_levels(*cert, bounds, n, prec, deadline);
     ++passes;
     if (!lev) {
@@ -785,6 +821,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
     total_necklaces += lev->necklaces;
     const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
     if (lev->necklaces > 200) sec_per_necklace = std::max(secs / static_cast<double>(lev->necklaces), 2e-7);
+    pass_bytes = cycle_memory_bytes(f, n, prec, ntab);
     take(*lev);
     if (reached) break;
     // Planning from this pass (Z and T converge fast, so Z_n, T_n/Z_n predict the width at any m):
@@ -798,7 +835,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
     int want = n;
     if (zest > 0) {
       want = nmax + 1;
-      for (int m = 1; m <= nmax; ++m) {
+      for (int m = 1; m <= ntab; ++m) {  // the bound tables stop at ntab (LYAPND-MEM-1)
         const double tz = arf_get_d(arb_midref(bounds.tail_z[m].get()), ARF_RND_UP);
         const double tt = arf_get_d(arb_midref(bounds.tail_t[m].get()), ARF_RND_UP);
         if (tz < zest / 2 && 2 * (tt + ratio * tz) / (zest - tz) + round_w <= target) {
@@ -810,13 +847,25 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
     // Next pass: more bits when rounding dominates, longer words when truncation does.
     slong next_prec = prec;
     if (round_w > target / 4 && prec < opt.acc.max_bits) next_prec = std::min<slong>(opt.acc.max_bits, 2 * prec);
+    if (next_prec != prec && !mem_fits(n, next_prec)) {
+      next_prec = prec;  // more bits do not fit --max-memory (LYAPND-MEM-1)
+      refused_n = n;
+    }
     int next_n = std::min(std::max(want, n), nmax);
     if (next_n == n && next_prec == prec) {
       if (n >= nmax) break;  // word-length cap
       next_n = n + 1;        // the planning estimate was optimistic
     }
-    while (next_n > n && !fits(next_n)) --next_n;  // the longest words that fit the budget
-    if ((next_n == n && next_prec == prec) || !fits(next_n) || Clock::now() > deadline) {
+    // Cut back first for memory, then for time.
+    const int wanted_n = next_n;
+    while (next_n > n && !(next_n <= nmem && mem_fits(next_n, next_prec))) --next_n;
+    if (next_n < wanted_n) refused_n = next_n + 1;  // the shortest word length refused
+    if (next_n == n && next_prec == prec) {
+      memory_hit = true;  // every pass the plan wanted exceeds --max-memory
+      break;
+    }
+    while (next_n > n && !fits(next_n, next_prec)) --next_n;  // the longest words that fit the time budget
+    if ((next_n == n && next_prec == prec) || !fits(next_n, next_prec) || Clock::now() > deadline) {
       timed_out = true;  // no further pass fits the time budget
       break;
     }
@@ -825,6 +874,8 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
   }
   r.top.bits_used = prec;
   r.timed_out = timed_out && !reached;
+  r.memory_limited = memory_hit && !reached && !r.timed_out;
+  r.memory_estimate_bytes = best_bytes;
   r.word_length = best_n;
   const std::string where =
       fmt::format("disc D({:.6g}, {:.6g}), a = {:.3g}, theta = {:.4g}; {} necklaces in {} pass{}",
@@ -843,7 +894,8 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
     r.top.message = fmt::format("cycle expansion, words of length <= {} (truncation bound LYAPND-CYCLE-5; {})",
                                 best_n, where);
   } else {
-    std::string why = r.timed_out ? fmt::format("time budget of {} s exhausted", opt.time_budget_seconds)
+    std::string why = r.timed_out       ? fmt::format("time budget of {} s exhausted", opt.time_budget_seconds)
+                      : r.memory_limited ? memory_note(std::max(refused_n, 1))
                       : n >= nmax ? fmt::format("the word-length cap --max-length {} was reached", nmax)
                                   : fmt::format("the working-precision cap of {} bits was reached", opt.acc.max_bits);
     r.top.message = fmt::format("{}: best certified enclosure from words of length <= {} printed ({})", why, best_n,

@@ -12,6 +12,7 @@
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
+#include "lyapcert/lyapnd/memory.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -233,8 +234,19 @@ Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, C
     if (p > 0) ++k;
   std::optional<EnumerationLevel> best;
   double last_seconds = 0;
-  bool budget_hit = false;
+  bool budget_hit = false, memory_hit = false;
+  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
+  std::uint64_t best_bytes = 0, refused_bytes = 0;
+  int refused_n = 0;
   for (int n = 1; n <= opt.max_word_length; ++n) {
+    // Proof: LYAPND-MEM-1: the level's working memory is bounded before anything is allocated.
+    const std::uint64_t bytes = enumeration_memory_bytes(f, d, n, prec);
+    if (bytes > budget_bytes) {
+      memory_hit = true;
+      refused_n = n;
+      refused_bytes = bytes;
+      break;
+    }
     const auto t0 = Clock::now();
     // Skip a level that cannot finish: its cost is about k times the previous one.
     if (n > 1 && t0 + std::chrono::duration<double>(last_seconds * static_cast<double>(k)) > deadline) {
@@ -257,13 +269,17 @@ Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, C
     }
     if (!best) {
       best = std::move(lev);
+      best_bytes = bytes;
     } else {
       arf_t u1, u2;
       arf_init(u1);
       arf_init(u2);
       arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
       arb_get_ubound_arf(u2, best->upper_bound.get(), prec);
-      if (arf_cmp(u1, u2) < 0) best = std::move(lev);
+      if (arf_cmp(u1, u2) < 0) {
+        best = std::move(lev);
+        best_bytes = bytes;
+      }
       arf_clear(u1);
       arf_clear(u2);
     }
@@ -271,19 +287,30 @@ Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, C
   }
   (void)start;
   r.timed_out = budget_hit;
+  r.memory_limited = memory_hit;
   r.upper_bound_only = true;
   r.word_length = best ? best->n : 0;
+  r.memory_estimate_bytes = best_bytes;
+  const std::string memory_note =
+      memory_hit ? fmt::format("the memory budget of {} MiB (--max-memory) would be exceeded by word length {} "
+                               "(estimated {} bytes, LYAPND-MEM-1)",
+                               opt.max_memory_mib, refused_n, refused_bytes)
+                 : std::string();
   if (!best) {
     r.top.value.ball = Ball();
     arb_zero_pm_inf(r.top.value.ball.get());
-    r.top.message = "the time budget ended before the first enumeration level";
+    r.top.message = memory_hit ? memory_note + ": no enumeration level was run"
+                               : "the time budget ended before the first enumeration level";
     return r;
   }
   r.top.value.ball = best->upper_bound;
   r.top.value.sign = arb_is_negative(best->upper_bound.get()) ? lyap::Sign::negative : lyap::Sign::undetermined;
   r.top.message = fmt::format(
       "upper bound only: Lambda <= (1/n) E log ||A_n...A_1||_F with n = {} ({} products{}); no lower bound yet",
-      best->n, best->products, budget_hit ? ", longer words did not fit the time budget" : "");
+      best->n, best->products,
+      memory_hit   ? "; longer words stopped: " + memory_note
+      : budget_hit ? ", longer words did not fit the time budget"
+                   : "");
   return r;
 }
 
@@ -314,6 +341,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   lyap::check_accuracy(opt.acc);
   if (!(opt.time_budget_seconds > 0) || opt.time_budget_seconds > 1e7)
     throw InputError(fmt::format("--time-budget must be in (0, 1e7] seconds, got {}", opt.time_budget_seconds));
+  if (!(opt.max_memory_mib > 0) || opt.max_memory_mib > 1e9)
+    throw InputError(fmt::format("--max-memory must be in (0, 1e9] MiB, got {}", opt.max_memory_mib));
   if (opt.max_word_length < 1 || opt.max_word_length > 64)
     throw InputError(fmt::format("maximal word length must be in [1, 64], got {}", opt.max_word_length));
   const auto start = Clock::now();

@@ -11,6 +11,7 @@
 //              cycle expansion with a proved truncation bound (cycle.hpp)
 // The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
 #pragma once
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,10 @@ struct Options {
   Method method = Method::automatic;
   double time_budget_seconds = 60;  // wall clock; checked between precision rounds / enumeration levels
   int max_word_length = 40;         // enumerate: longest word length tried
+  // enumerate, cycle: cap on the estimated working memory of one enumeration level / expansion pass
+  // (MiB). Checked before the level is started (memory.hpp); the closed forms and quadratures are
+  // bounded by acc.max_bits instead. Proof: LYAPND-MEM-1.
+  double max_memory_mib = 4096;
 };
 
 struct Result {
@@ -41,6 +46,8 @@ struct Result {
   std::vector<lyap::CertifiedValue> spectrum;  // ginibre: lambda_1 >= ... >= lambda_d (each an enclosure)
   int word_length = 0;                         // enumerate: n of the reported bound
   bool timed_out = false;                      // the time budget ended the refinement
+  bool memory_limited = false;                 // --max-memory stopped the refinement (LYAPND-MEM-1)
+  std::uint64_t memory_estimate_bytes = 0;     // enumerate, cycle: estimate for the reported level/pass
 };
 
 // Certified top exponent of the law. Guarantee: every enclosure contains the true value; -inf and
