@@ -370,7 +370,6 @@ int run_diagram(const DiagramOptions& o) {
     throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
   }
   std::string y_name;
-  bool log_y = true;
   if (!o.sigma_range.empty()) {
     spec.y_axis = models::YAxis::sigma;
     std::tie(spec.y_min, spec.y_max) = parse_range(o.sigma_range, "--sigma-range");

@@ -41,7 +41,7 @@ TEST(Quadrature, GaussianGridOverX) {
 
 TEST(Quadrature, GaussianMomentsIntegerAndFractional) {
   const slong prec = 110;
-  for (const char* p : {"1", "2", "3", "7", "3/2"}) {
+  for (const char* p : {"1", "2", "3", "7", "3/2", "7/3", "1/3"}) {  // 7/3, 1/3: inexact p balls
     for (const char* m : {"0", "7/10", "-5", "10000"}) {
       A pp(p), mm(m), v("3/4"), c, q;
       lc::gauss_abs_moment(c, mm, v, pp, prec);
