@@ -229,6 +229,19 @@ class CliTest(unittest.TestCase):
         doc = self.run_json("moment", "--law", "bivariate(0, 0, 1, 1, 0)", "--lr", "1/2", "--p", "4", "--digits", "12")
         self.assert_encloses(doc, lambda: iv.log(iv.mpf(exact.numerator) / exact.denominator), 12)
 
+    def test_sqnormal_of_one_sign(self):
+        # scale(-1, sqnormal(0, 1)) at lr = 1: E log(1 + z^2), z ~ N(0,1) (CONT-QUAD-7). Independent form (Frullani
+        # with E e^{-t z^2} = (1 + 2t)^{-1/2}): int_0^inf e^{-t} (1 - (1 + 2t)^{-1/2}) / t dt, by mpmath at 50 digits
+        # (not rigorous: 1e-40 slack).
+        doc = self.run_json("lyap1d", "--law", "scale(-1, sqnormal(0, 1))", "--lr", "1", "--digits", "25")
+        mpmath.mp.dps = 50
+        ref = mpmath.quad(lambda t: mpmath.exp(-t) * (1 - (1 + 2 * t) ** mpmath.mpf(-0.5)) / t, [0, 1, mpmath.inf])
+        lo, hi = Fraction(doc["enclosure"]["lower"]), Fraction(doc["enclosure"]["upper"])
+        r = Fraction(mpmath.nstr(ref, 45))
+        self.assertLessEqual(lo, r + Fraction(1, 10 ** 40))
+        self.assertGreaterEqual(hi, r - Fraction(1, 10 ** 40))
+        self.assertLessEqual(hi - lo, Fraction(1, 10 ** 25) * max(1, lo))
+
     def test_law_from_file(self):
         path = os.path.join(self.tmp.name, "law.txt")
         with open(path, "w") as f:

@@ -168,6 +168,27 @@ int sq_integrand(acb_ptr out, const acb_t a, void* param, slong order, slong pre
   return 0;
 }
 
+// ---- log(1 + t^2) against exp(-(t - m)^2 / (2 v^2)) (no real singularity) ----
+struct Log1pParam {
+  const arb_struct* m;
+  const arb_struct* v2;
+};
+
+int log1p_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec) {
+  auto* q = static_cast<Log1pParam*>(param);
+  acb_t l, g;
+  acb_init(l);
+  acb_init(g);
+  acb_sqr(l, t, prec);
+  acb_add_ui(l, l, 1, prec);
+  acb_log_analytic(l, l, order != 0, prec);
+  gauss_factor(g, t, q->m, q->v2, prec);
+  acb_mul(out, l, g, prec);
+  acb_clear(l);
+  acb_clear(g);
+  return 0;
+}
+
 // ---- uniform: log|1 - lr h| ----
 struct UnifParam {
   const arb_struct* lr;
@@ -486,6 +507,70 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
   arb_add_error_mag(total, acc);
   mag_clear(tb);
   mag_clear(acc);
+  arb_set_round(res, total, prec);
+}
+
+// Proof: CONT-QUAD-7.
+void sqnormal_log1p_quad(arb_t res, const arb_t c, const arb_t mu, const arb_t s, slong prec) {
+  if (!arb_is_finite(c) || !arb_is_finite(mu) || !arb_is_finite(s)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_negative(c) || arb_is_negative(s)) throw InputError("sqnormal_log1p_quad: c < 0 or s < 0");
+  if (!arb_is_positive(c) || !arb_is_positive(s)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 20;
+  ArbTmp m, v, v2, L, U, total, t, logC, b, z1, z2;
+  arb_sqrt(t, c, wp);
+  arb_mul(m, t, mu, wp);  // t = sqrt(c) a ~ N(m, v^2)
+  arb_mul(v, t, s, wp);
+  arb_sqr(v2, v, wp);
+  const double md = detail::mid_d(m), vd = detail::mid_d(v);
+  if (!(detail::abs_upper_d(m) < 1e15) || !(detail::abs_upper_d(v) < 1e15) || !(vd > 1e-300)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const double Z = tail_z(wp) + std::log2(2.0 + std::fabs(md) + vd);
+  arb_set_d(L, md - Z * vd);
+  arb_set_d(U, md + Z * vd);
+  Log1pParam prm{m, v2};
+  detail::integrate(total, log1p_integrand, &prm, L, U, wp);
+  inv_sqrt_2pi(t, wp);
+  arb_mul(total, total, t, wp);
+  arb_div(total, total, v, wp);
+  // Tails |z| > Ze (t = m + v z, Ze >= 1): log(1 + t^2) <= log C + 2|z|, C = 1 + (|m| + v)^2, so the tails are at
+  // most 2 phi(Ze) (log C / Ze + 2).
+  arb_sub(z1, U, m, wp);
+  arb_sub(z2, m, L, wp);
+  arb_min(z1, z1, z2, wp);
+  arb_div(z1, z1, v, wp);
+  lower_exact(z1, z1, wp);
+  arb_one(t);
+  if (!arb_ge(z1, t)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_abs(logC, m);
+  arb_add(logC, logC, v, wp);
+  arb_sqr(logC, logC, wp);
+  arb_log1p(logC, logC, wp);
+  two_phi_over_z(b, z1, wp);  // 2 phi(Ze) / Ze
+  arb_mul(b, b, logC, wp);
+  arb_sqr(t, z1, wp);  // + 4 phi(Ze)
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_exp(t, t, wp);
+  inv_sqrt_2pi(z2, wp);
+  arb_mul(t, t, z2, wp);
+  arb_mul_2exp_si(t, t, 2);
+  arb_add(b, b, t, wp);
+  mag_t tb;
+  mag_init(tb);
+  arb_get_mag(tb, b);
+  arb_add_error_mag(total, tb);
+  mag_clear(tb);
   arb_set_round(res, total, prec);
 }
 

@@ -20,6 +20,10 @@ void gauss_abs_moment_quad(arb_t res, const arb_t m, const arb_t v, const arb_t 
 // Proof: CONT-QUAD-1, CONT-QUAD-2, CONT-QUAD-5.
 void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, slong prec);
 
+// E log(1 + c a^2), a ~ N(mu, s^2), c > 0, s > 0 (the sqnormal exponent when 1 - lr h keeps one sign,
+// lr = -c < 0): a holomorphic integrand (branch points at a = +-i/sqrt(c)), no split. Proof: CONT-QUAD-7.
+void sqnormal_log1p_quad(arb_t res, const arb_t c, const arb_t mu, const arb_t s, slong prec);
+
 // (1/(b-a)) int_a^b log|1 - lr h| dh split at h = 1/lr; lr != 0, b > a. Proof: CONT-QUAD-6.
 void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const arb_t b, slong prec);
 

@@ -4,6 +4,7 @@
 
 #include "lyapcert/continuous/bivariate.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/continuous/quadrature.hpp"
 #include "lyapcert/continuous/uniform.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -84,7 +85,7 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
           if (b < 0) std::swap(lo, hi);
           uniform_log_abs(out.value.get(), lo, hi, prec);
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
-          // a + b z^2: a != 0 gives log|a| + E log|1 - (-b/a) z^2| (needs -b/a >= 0);
+          // a + b z^2: a != 0 gives log|a| + E log|1 - (-b/a) z^2| (-b/a of either sign);
           // a = 0 gives log|b| + 2 E log|z| = log|b| + 2 G(mu, sigma). Proof: LYAP1D-LAW-1.
           Arb t, mu, s, lrb;
           set_q(mu.v, n.mu, wp);
@@ -102,13 +103,23 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
             return;
           }
           const Rational lr = -b / a;
-          if (lr < 0) {
-            throw InputError(
-                "sqnormal under an affine map with a + b h of one sign for every h (E log(1 + c z^2), c > 0) has no "
-                "certified method yet");
+          if (n.sigma == 0) {  // the atom mu^2
+            set_q(t.v, abs_q(a + b * n.mu * n.mu), wp);
+            if (a + b * n.mu * n.mu == 0) {
+              out.minus_infinity = true;
+              return;
+            }
+            arb_log(out.value.get(), t.v, prec);
+            return;
           }
-          set_q(lrb.v, lr, wp);
-          continuous::sqnormal_log_abs_mean(t.v, lrb.v, mu.v, s.v, wp);
+          if (lr < 0) {
+            // a + b h keeps the sign of a: log|a| + E log(1 + c z^2), c = -lr > 0. Proof: CONT-QUAD-7.
+            set_q(lrb.v, -lr, wp);
+            continuous::sqnormal_log1p_quad(t.v, lrb.v, mu.v, s.v, wp);
+          } else {
+            set_q(lrb.v, lr, wp);
+            continuous::sqnormal_log_abs_mean(t.v, lrb.v, mu.v, s.v, wp);
+          }
           Arb la;
           set_q(la.v, abs_q(a), wp);
           arb_log(la.v, la.v, wp);
