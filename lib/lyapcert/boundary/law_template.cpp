@@ -7,20 +7,13 @@
 #include <cmath>
 
 #include "lyapcert/boundary/model.hpp"
+#include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::boundary {
 namespace {
 
-struct A {
-  arb_t v;
-  A() { arb_init(v); }
-  ~A() { arb_clear(v); }
-  A(const A&) = delete;
-  A& operator=(const A&) = delete;
-  operator arb_ptr() { return v; }
-  operator arb_srcptr() const { return v; }
-};
+using A = exact::ArbTemp;
 
 using exact::Integer;
 

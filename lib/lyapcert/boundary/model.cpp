@@ -115,13 +115,6 @@ void guarded_sqnormal(arb_t res, const arb_t l, const arb_t mu, const arb_t s, s
 
 }  // namespace
 
-void set_ball(arb_t out, const Rational& x, slong prec) {
-  fmpq_t q;
-  fmpq_init(q);
-  exact::set_fmpq(q, x);
-  arb_set_fmpq(out, q, prec);
-  fmpq_clear(q);
-}
 
 void set_interval(arb_t out, const Rational& lo, const Rational& hi, slong prec) {
   A a, b;

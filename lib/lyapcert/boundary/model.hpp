@@ -12,6 +12,8 @@
 #pragma once
 #include <arb.h>
 
+#include "lyapcert/exact/ball.hpp"
+
 #include <cstddef>
 #include <variant>
 #include <vector>
@@ -76,7 +78,7 @@ class ExponentModel {
 };
 
 // Exact rational -> ball rounded to prec bits (exact when dyadic and short).
-void set_ball(arb_t out, const Rational& x, slong prec);
+using exact::set_ball;
 // The ball [lo, hi] (outward rounded to prec bits).
 void set_interval(arb_t out, const Rational& lo, const Rational& hi, slong prec);
 

@@ -43,6 +43,8 @@ struct ArbTemp {
   ~ArbTemp() { arb_clear(v); }
   ArbTemp(const ArbTemp&) = delete;
   ArbTemp& operator=(const ArbTemp&) = delete;
+  operator arb_ptr() noexcept { return v; }  // pass straight to Arb functions
+  operator arb_srcptr() const noexcept { return v; }
 };
 
 // out = the ball around the exact rational x at prec bits (Arb's rounding contract).
