@@ -46,6 +46,10 @@ struct CheckFlags {
   int digits = 4;
   long max_bits = 4096;
   int threads = 2;
+  std::uint64_t predict_steps = 20'000, predict_reps = 32;
+  double predict_level = 1 - 1e-6;
+  double alpha = 1e-6;
+  bool linearised = false;
   bool json = false;
 };
 
@@ -310,6 +314,18 @@ int run_check(const CheckFlags& f) {
   if (f.steps > 0) o.steps = f.steps;
   o.seed = f.seed;
   o.threads = f.threads;
+  o.alpha = f.alpha;
+  o.linearised = f.linearised;
+  if (!(o.alpha > 0 && o.alpha < 1)) throw InputError("--alpha must be in (0, 1)");
+  o.statistical.seed = f.seed;
+  o.statistical.threads = f.threads;
+  o.statistical.steps = f.predict_steps;
+  o.statistical.reps = f.predict_reps;
+  o.statistical.level = f.predict_level;
+  if (b.model.kind != sim::ModelKind::vector &&
+      (f.predict_steps != 20'000 || f.predict_reps != 32 || f.predict_level != 1 - 1e-6)) {
+    throw InputError("--predict-steps, --predict-reps and --predict-level are for the vector model only");
+  }
   if (!(o.delta > 0 && o.delta < 1)) throw InputError("--delta must be in (0, 1)");
   if (o.runs < 1 || o.runs > 10'000'000) throw InputError("--runs must be in [1, 10^7]");
   if (!(o.escape_above > 0) || !(o.collapse_below > 0 && o.collapse_below < 1)) {
@@ -327,7 +343,24 @@ int run_check(const CheckFlags& f) {
     j["lr"] = f.lr;
     ordered_json pred;
     pred["phase"] = p.phase;
-    if (p.units.size() == 1) {
+    pred["guarantee"] = p.statistical ? "statistical" : "certified";
+    if (p.statistical) {
+      const sim::StatisticalExponent& e = *p.statistical;
+      auto num = [](double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); };
+      pred["lambda_top"] = ordered_json{{"estimate", num(e.estimate)},
+                                        {"lower", num(e.lower)},
+                                        {"upper", num(e.upper)},
+                                        {"std_error", num(e.std_error)},
+                                        {"sign", lyap::to_string(e.sign)}};
+      pred["level"] = e.level;
+      pred["seed"] = e.seed;
+      pred["steps"] = e.steps;
+      pred["burn_in"] = e.burn_in;
+      pred["replicates"] = e.reps;
+      pred["variance"] = num(e.variance);
+      pred["method"] = e.method;
+      pred["assumption"] = e.assumption;
+    } else if (p.units.size() == 1) {
       pred["lambda_plus"] = direction_json(p.units[0].plus, f.digits);
       pred["lambda_minus"] = direction_json(p.units[0].minus, f.digits);
     } else {
@@ -339,16 +372,18 @@ int run_check(const CheckFlags& f) {
       pred["lambda_plus"] = lp;
       pred["lambda_minus"] = lm;
     }
-    std::vector<std::string> phases;
-    std::vector<bool> plus_correct, l2;
-    for (const auto& u : p.units) {
-      phases.push_back(u.phase);
-      plus_correct.push_back(u.plus_is_correct);
-      l2.push_back(u.l2_wrong_direction_stable);
+    if (!p.statistical) {
+      std::vector<std::string> phases;
+      std::vector<bool> plus_correct, l2;
+      for (const auto& u : p.units) {
+        phases.push_back(u.phase);
+        plus_correct.push_back(u.plus_is_correct);
+        l2.push_back(u.l2_wrong_direction_stable);
+      }
+      pred["unit_phases"] = phases;
+      pred["plus_is_correct"] = plus_correct;
+      pred["l2_wrong_direction_stable"] = l2;
     }
-    pred["unit_phases"] = phases;
-    pred["plus_is_correct"] = plus_correct;
-    pred["l2_wrong_direction_stable"] = l2;
     pred["outcome"] = !p.determined ? "undetermined" : (p.predicts_collapse ? "collapse" : "escape");
     j["predicted"] = pred;
     ordered_json plan;
@@ -360,6 +395,7 @@ int run_check(const CheckFlags& f) {
     plan["alpha"] = o.alpha;
     plan["rigorous_failure_bound"] = r.plan.rigorous_bound;
     plan["time_bound_rigorous"] = r.plan.time_bound_rigorous;
+    plan["sizing"] = r.plan.sizing;
     plan["why"] = r.plan.why;
     j["plan"] = plan;
     ordered_json simj = summary_json(r.simulation.summary);
@@ -372,9 +408,18 @@ int run_check(const CheckFlags& f) {
     j["agree"] = r.agree;
     j["verdict"] = verdict_text;
     j["seed"] = f.seed;
+    j["linearised"] = f.linearised;
     std::cout << j.dump(2) << "\n";
   } else {
-    fmt::print("{}\nlr = {}\n", model_text(b), f.lr);
+    fmt::print("{}\nlr = {}{}\n", model_text(b), f.lr, f.linearised ? "   (simulating the linearisation)" : "");
+    if (p.statistical) {
+      const sim::StatisticalExponent& e = *p.statistical;
+      fmt::print("predicted (statistical, not certified): phase {}   top exponent of the linearisation {:.6g} "
+                 "[{:.6g}, {:.6g}] {}\n",
+                 p.phase, e.estimate, e.lower, e.upper, lyap::to_string(e.sign));
+      fmt::print("  Monte Carlo: {} replicates x {} steps (burn-in {}), seed {}, Student-t level {:.10g}\n", e.reps,
+                 e.steps, e.burn_in, e.seed, e.level);
+    }
     for (std::size_t i = 0; i < p.units.size(); ++i) {
       const auto& u = p.units[i];
       auto show = [&](const sim::DirectionPrediction& d) {
@@ -390,10 +435,16 @@ int run_check(const CheckFlags& f) {
     if (!r.plan.feasible) {
       fmt::print("no check: {}\n", r.plan.why);
     } else {
-      fmt::print("plan: {} runs x {} steps from |theta_0| = {:.4g}; per-run failure bound (linearisation) {:.3g}{}, "
-                 "target delta = {:g}\n",
-                 r.plan.runs, r.plan.steps, r.plan.init_scale, r.plan.rigorous_bound,
-                 r.plan.time_bound_rigorous ? "" : " + escape-time part (heuristic)", f.delta);
+      if (p.statistical) {
+        fmt::print("plan: {} runs x {} steps from |theta_0| = {:.4g}; sizing heuristic (diffusion approximation), "
+                   "target delta = {:g}\n",
+                   r.plan.runs, r.plan.steps, r.plan.init_scale, f.delta);
+      } else {
+        fmt::print("plan: {} runs x {} steps from |theta_0| = {:.4g}; per-run failure bound (linearisation) {:.3g}{}, "
+                   "target delta = {:g}\n",
+                   r.plan.runs, r.plan.steps, r.plan.init_scale, r.plan.rigorous_bound,
+                   r.plan.time_bound_rigorous ? "" : " + escape-time part (heuristic)", f.delta);
+      }
       const auto& s = r.simulation.summary;
       fmt::print("simulated: {} collapsed, {} escaped, {} diverged, {} undecided; sign at escape {} correct / {} "
                  "incorrect\n",
@@ -451,6 +502,16 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
     cmd->add_option("--digits", f->digits, "digits of the certified exponents")->default_val(4);
     cmd->add_option("--max-bits", f->max_bits, "cap on the working precision in bits")->default_val(4096);
     cmd->add_option("--threads", f->threads, "worker threads (results do not depend on it)")->default_val(2);
+    cmd->add_option("--alpha", f->alpha, "false-rejection probability of the binomial test")->default_val(1e-6);
+    cmd->add_flag("--linearised", f->linearised, "simulate the linearisation at the saddle instead");
+    cmd->add_option("--predict-steps", f->predict_steps,
+                    "vector model: steps per replicate of the statistical prediction")
+        ->default_val(20'000);
+    cmd->add_option("--predict-reps", f->predict_reps, "vector model: replicates of the statistical prediction")
+        ->default_val(32);
+    cmd->add_option("--predict-level", f->predict_level,
+                    "vector model: level of the prediction's interval and sign decision")
+        ->default_val(1 - 1e-6);
     cmd->add_flag("--json", f->json, "print JSON");
     reg.push_back({cmd, [f] { return run_check(*f); }});
   }

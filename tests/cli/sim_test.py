@@ -103,6 +103,34 @@ class SimCli(unittest.TestCase):
         # beta_2 < 0: the u = -w direction is the correct one for coordinate 2.
         self.assertEqual(dg["predicted"]["plus_is_correct"], [True, False])
 
+    def test_check_vector_statistical(self):
+        # The vector model's prediction is statistical (proofs/sim/vector.md, SIM-VEC-MC-1).
+        d = self.doc("check", "--model", "vector", "--dim", "2", "--out-dim", "2", "--width", "2", "--lr", "0.1",
+                     "--runs", "30", "--seed", "4", "--predict-steps", "4000")
+        p = d["predicted"]
+        self.assertEqual(p["guarantee"], "statistical")
+        self.assertEqual((p["seed"], p["steps"], p["level"]), (4, 4000, 1 - 1e-6))
+        t = p["lambda_top"]
+        self.assertLess(t["lower"], t["estimate"])
+        self.assertLess(t["estimate"], t["upper"])
+        self.assertEqual(t["sign"], "positive" if t["lower"] > 0 else "negative" if t["upper"] < 0 else "undetermined")
+        self.assertEqual(p["outcome"], "escape")
+        self.assertEqual(p["phase"], "unstable")
+        self.assertEqual(d["plan"]["sizing"], "heuristic")
+        self.assertEqual(d["simulated"]["failures"], 30 - d["simulated"]["reached_escape"])
+        self.assertEqual(d["verdict"], "agree" if d["agree"] else "disagree")
+        # The certified models say "certified".
+        c = self.doc("check", "--lr", "0.1", "--runs", "10")
+        self.assertEqual(c["predicted"]["guarantee"], "certified")
+        # Too few replicates: the interval contains 0, no verdict (exit 3).
+        u = self.doc("check", "--model", "vector", "--lr", "0.1", "--runs", "10", "--predict-reps", "2",
+                     "--predict-steps", "16", rc_want=3)
+        self.assertEqual(u["predicted"]["outcome"], "undetermined")
+        self.assertEqual(u["verdict"], "undetermined")
+        rc, out, err = run("check", "--model", "vector", "--lr", "0.1", "--runs", "10", "--predict-steps", "2000")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("statistical, not certified", out)
+
     def test_check_undetermined_exit_3(self):
         # Far too small a step budget for phase III: no verdict, exit status 3.
         d = self.doc("check", "--lr", "0.05", "--snr", "0.02", "--runs", "10", "--max-steps", "10", rc_want=3)
@@ -141,7 +169,8 @@ class SimCli(unittest.TestCase):
                           ("simulate", ["--lr", "0.1", "--model", "vector", "--data", "/nonexistent.csv"]),
                           ("simulate", ["--lr", "0.1", "--data", "/nonexistent.csv"]),
                           ("simulate", ["--lr", "abc"]),
-                          ("check", ["--lr", "0.1", "--model", "vector"]),
+                          ("check", ["--lr", "0.1", "--model", "vector", "--predict-reps", "1"]),
+                          ("check", ["--lr", "0.1", "--predict-steps", "100"]),
                           ("check", ["--lr", "0.1", "--delta", "2"]),
                           ("check", ["--lr", "0.1", "--k", "0"])):
             rc, out, err = run(cmd, *args)

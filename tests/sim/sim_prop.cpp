@@ -4,10 +4,11 @@
 // False-failure probability: each `check` rejects with probability <= alpha = 1e-6 when every run fails with
 // probability <= delta = 1e-3 (SIM-BINOM-1); that per-run bound is proved for the linearised dynamics by
 // SIM-LUNDBERG-1 / SIM-CHERNOFF-1 (collapse) and is heuristic for the escape time and for the nonlinear model
-// (proofs/sim/check.md). Each check runs at level 1e-8 and at most 100 checks and intervals run in total, so
-// the file's false-failure probability is <= 1e-6. Power: with kRuns = 100 runs a check rejects at >= 6
+// (proofs/sim/check.md). Each check runs at level 1e-6/120 and at most 120 checks and intervals run in total
+// (the vector property's statistical prediction counts as one more interval per case), so the file's
+// false-failure probability is <= 1e-6. Power: with kRuns = 100 runs a check rejects at >= 6
 // failures, i.e. it detects a per-run failure rate >= 12.6% with probability 0.99 (asserted in the first
-// property). Growth-rate property: asymptotic Student-t interval, two-sided level 1 - 1e-8.
+// property). Growth-rate property: asymptotic Student-t interval, two-sided level 1 - kAlpha.
 //
 // Replay: every failing case logs the `lyapcert check ...` command line and the RapidCheck seed; run the
 // property again with RC_PARAMS="seed=<seed>". Case counts are small by default (about 3 minutes in total on
@@ -18,6 +19,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <iomanip>
 #include <sstream>
 
 #include "lyapcert/lyap/lyap1d.hpp"
@@ -34,7 +36,7 @@ namespace {
 constexpr double kMargin = 0.01;
 // At most kMaxChecks statistical checks run in this file (cases of all properties, RC_PARAMS not set), each at
 // level kAlpha, so the whole file fails falsely with probability <= kMaxChecks * kAlpha = 1e-6 (union bound).
-constexpr int kMaxChecks = 100;
+constexpr int kMaxChecks = 120;  // 30 + 45 + 5 + 20 cases, and 6 vector cases x 2
 constexpr double kAlpha = 1e-6 / kMaxChecks;
 // Runs per check: the test rejects at >= 6 failures (P(Bin(100, 1e-3) >= 6) = 1.1e-9 <= kAlpha) and detects a
 // per-run failure rate >= 12.6% with probability 0.99.
@@ -56,7 +58,11 @@ void check_prop(F&& f, int max_success) {
   std::ostringstream ss;
   rc::detail::printResultMessage(result, ss);
   if (!result.template is<rc::detail::SuccessResult>()) {
-    FAIL() << ss.str();
+    // Everything needed to replay: the shrunk case's `lyapcert check` command is in the log above; the whole
+    // property replays with the same RapidCheck seed.
+    FAIL() << ss.str() << "\nreplay the property: RC_PARAMS=\"seed=" << params.seed << " max_success="
+           << params.maxSuccess << "\" sim_prop --gtest_filter=" << meta.id.substr(0, meta.id.find('/')) << "."
+           << info->name();
   } else {
     std::cout << ss.str() << "\n";
   }
@@ -74,18 +80,37 @@ bool margin_ok(const sim::Prediction& p) {
   return true;
 }
 
-std::string replay(const sim::SimModel& m, const Rational& lr, std::uint64_t seed, bool linearised) {
+// --k and the noise as exact CLI flags: SNR = k^2 / (2 k^2 + sigma^2) is rational; sigma^2 = 0 is --sigma 0.
+std::string noise_flags(const sim::SimModel& m) {
   std::ostringstream s;
-  s << "lyapcert check --model " << sim::to_string(m.kind) << " --k " << to_text(m.base.k) << " --gamma "
-    << to_text(m.base.gamma) << " --batch " << m.base.batch << " --width " << m.width << " --lr " << to_text(lr)
-    << " --seed " << seed;
-  if (m.base.data.empty()) {
-    s << "   (sigma^2 = " << to_text(m.base.sigma2) << ")";
+  s << " --k " << to_text(m.base.k);
+  if (m.base.sigma2 == 0) {
+    s << " --sigma 0";
   } else {
-    s << " --replace " << (m.base.replace ? "true" : "false") << " --data FILE with x,y =";
-    for (const auto& [x, y] : m.base.data) s << " " << to_text(x) << "," << to_text(y);
+    s << " --snr " << to_text(m.base.k * m.base.k / (2 * m.base.k * m.base.k + m.base.sigma2));
   }
-  if (linearised) s << "   [linearised dynamics: sim::CheckOptions::linearised = true]";
+  return s.str();
+}
+
+// A shell command that replays one case with the CLI (same seed, runs, step limit and alpha, hence the
+// same runs and the same verdict).
+std::string replay(const sim::SimModel& m, const Rational& lr, std::uint64_t seed, bool linearised,
+                   std::uint64_t max_steps) {
+  std::ostringstream s;
+  if (!m.base.data.empty()) {
+    s << "printf 'x,y\\n";
+    for (const auto& [x, y] : m.base.data) s << to_text(x) << "," << to_text(y) << "\\n";
+    s << "' > replay.csv && ";
+  }
+  s << "lyapcert check --model " << sim::to_string(m.kind) << " --gamma " << to_text(m.base.gamma) << " --batch "
+    << m.base.batch << " --width " << m.width << " --lr " << to_text(lr) << " --seed " << seed << " --runs "
+    << kRuns << std::setprecision(17) << " --alpha " << kAlpha << " --max-steps " << max_steps;
+  if (m.base.data.empty()) {
+    s << noise_flags(m);
+  } else {
+    s << " --replace " << (m.base.replace ? "true" : "false") << " --data replay.csv";
+  }
+  if (linearised) s << " --linearised";
   return s.str();
 }
 
@@ -139,7 +164,7 @@ TEST(SimProperty, NonlinearTwoLayerFollowsThePhase) {
         o.max_steps = 50'000;
         const sim::Plan plan = sim::plan_check(p, o);
         RC_PRE(plan.feasible);
-        RC_LOG() << "replay: " << replay(m, lr, seed, false) << "\n";
+        RC_LOG() << "replay: " << replay(m, lr, seed, false, o.max_steps) << "\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
         RC_TAG(r.prediction.phase);
@@ -181,7 +206,7 @@ TEST(SimProperty, OneDimensionalCriterionIsExactAtRandomLaws) {
         o.max_steps = 50'000;
         o.linearised = true;
         RC_PRE(sim::plan_check(p, o).feasible);
-        RC_LOG() << "replay: " << replay(m, lr, seed, true) << "\n";
+        RC_LOG() << "replay: " << replay(m, lr, seed, true, o.max_steps) << "\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
         RC_TAG(r.prediction.phase);
@@ -217,7 +242,7 @@ TEST(SimProperty, L2UnstableYetCollapses) {
         o.alpha = kAlpha;
         o.max_steps = 400'000;
         RC_PRE(sim::plan_check(p, o).feasible);
-        RC_LOG() << "replay: " << replay(m, lr, seed, false) << "\n";
+        RC_LOG() << "replay: " << replay(m, lr, seed, false, o.max_steps) << "\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
         const auto& f = r.simulation.summary.collapsed_fraction;
@@ -264,10 +289,62 @@ TEST(SimProperty, LinearisedGrowthRateMatchesCertifiedExponent) {
         const double sd = std::sqrt(std::max(0.0, (s2 - n * mean * mean) / (n - 1)));
         const double t = lyapcert::stats::student_quantile(1 - kAlpha / 2, n - 1);
         const double half = t * sd / std::sqrt(n) + 1e-12;
-        RC_LOG() << "replay: " << replay(m, lr, seed, true) << "; simulated " << mean << " +- " << half
+        RC_LOG() << "replay: lyapcert simulate --linearised --init plus --steps 4000 --runs 64 --collapse-below 0 "
+                    "--escape-above 1e300 --per-run --batch "
+                 << m.base.batch << " --gamma " << to_text(m.base.gamma) << " --width " << m.width << " --lr "
+                 << to_text(lr) << " --seed " << seed << noise_flags(m) << "; simulated " << mean << " +- " << half
                  << ", certified [" << plus.lambda_lower << ", " << plus.lambda_upper << "]\n";
         RC_ASSERT(mean - half <= plus.lambda_upper);
         RC_ASSERT(mean + half >= plus.lambda_lower);
       },
       20);
+}
+
+// The vector model f(x) = U W x (statistical prediction, proofs/sim/vector.md): at random d, q, m, noise, batch,
+// weight decay and lr where the Monte Carlo interval of the top exponent is at least kMargin from 0, nonlinear
+// SGD collapses when it is negative and escapes when it is positive. Each case: one interval at level 1 - kAlpha
+// and one binomial test at kAlpha (both counted in kMaxChecks); the sizing is heuristic (SIM-VEC-SIZE-1).
+TEST(SimProperty, NonlinearVectorFollowsStatisticalPrediction) {
+  check_prop(
+      [] {
+        sim::SimModel m;
+        m.kind = sim::ModelKind::vector;
+        m.dim = uniform<std::size_t>(1, 4);
+        m.out_dim = uniform<std::size_t>(1, 4);
+        m.width = uniform<std::size_t>(1, 3);
+        m.base.k = 1;
+        const bool low_snr = *rc::gen::arbitrary<bool>();
+        m.base.sigma2 = low_snr ? *pick({Rational(24), Rational(48)})
+                                : *pick({Rational(0), Rational(1, 4), Rational(1), Rational(4)});
+        m.base.batch = *rc::gen::element<std::uint64_t>(1, 2, 4);
+        // Weight decay up to 2: in d + q >= 3 the minibatch noise alone makes the top exponent positive at small
+        // lr, and weight decay is what brings phase III (collapse) back (docs/simulation.md).
+        m.base.gamma = *pick({Rational(0), Rational(1, 20), Rational(1), Rational(2)});
+        const Rational lr(low_snr ? uniform<long>(2, 10) : uniform<long>(2, 40), 100);
+        const auto seed = uniform<std::uint64_t>(1, 1000000);
+        sim::CheckOptions o;
+        o.seed = seed;
+        o.runs = kRuns;
+        o.alpha = kAlpha;
+        o.max_steps = 100'000;
+        o.statistical.seed = seed;
+        o.statistical.level = 1 - kAlpha;
+        o.statistical.steps = 10'000;
+        const sim::Prediction p = sim::predict(m, lr, kAcc, true, o.statistical);
+        const auto& e = *p.statistical;
+        RC_PRE(e.lower >= kMargin || e.upper <= -kMargin);
+        RC_PRE(sim::plan_check(p, o).feasible);
+        RC_LOG() << "replay: lyapcert check --model vector --dim " << m.dim << " --out-dim " << m.out_dim
+                 << " --width " << m.width << " --gamma " << to_text(m.base.gamma) << " --batch " << m.base.batch
+                 << " --lr " << to_text(lr) << " --seed " << seed << " --runs " << kRuns << std::setprecision(17)
+                 << " --alpha " << kAlpha << " --max-steps " << o.max_steps
+                 << " --predict-steps 10000 --predict-level " << 1 - kAlpha
+                 << noise_flags(m) << "\n";
+        RC_LOG() << "statistical top exponent " << e.estimate << " [" << e.lower << ", " << e.upper << "]\n";
+        const auto r = sim::check(m, lr, p, o);
+        log_result(r);
+        RC_TAG(r.prediction.phase);
+        RC_ASSERT(r.agree);
+      },
+      6);
 }

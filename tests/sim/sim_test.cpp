@@ -206,9 +206,17 @@ TEST(Simulate, BadInput) {
   d.kind = sim::ModelKind::diagonal;
   d.beta = {Rational(1), Rational(0)};
   EXPECT_THROW(sim::simulate(d, sim::SimOptions{}), lyapcert::InputError);
+  // The statistical predictor is for the vector model only, with sane options.
+  EXPECT_THROW(sim::estimate_vector_exponent(twolayer(1, 1), 0.1, {}), lyapcert::InputError);
   sim::SimModel v;
   v.kind = sim::ModelKind::vector;
-  EXPECT_THROW(sim::predict(v, Rational(1, 10), {4, 1024}), lyapcert::InputError);
+  sim::StatisticalOptions so;
+  so.reps = 1;
+  EXPECT_THROW(sim::estimate_vector_exponent(v, 0.1, so), lyapcert::InputError);
+  so = {};
+  so.level = 1;
+  EXPECT_THROW(sim::estimate_vector_exponent(v, 0.1, so), lyapcert::InputError);
+  EXPECT_THROW(sim::estimate_vector_exponent(v, -0.1, {}), lyapcert::InputError);
   EXPECT_THROW(sim::parse_model_kind("relu"), lyapcert::InputError);
 }
 

@@ -132,16 +132,25 @@ bool certain(const DirectionPrediction& d) {
 
 }  // namespace
 
-Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments) {
+Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments,
+                   const StatisticalOptions& stat) {
   validate(m);
   if (lr <= 0) throw InputError(fmt::format("--lr must be > 0, got {}", exact::to_text(lr)));
   Prediction p;
   p.kind = m.kind;
   switch (m.kind) {
-    case ModelKind::vector:
-      throw InputError(
-          "no certified prediction for the vector model (its linearisation is a non-commuting product); "
-          "use 'simulate'");
+    case ModelKind::vector: {
+      // No certified method covers this non-commuting continuous law: statistical prediction
+      // (Proof: SIM-VEC-LIN-1, SIM-VEC-MC-1).
+      p.statistical = estimate_vector_exponent(m, lr.convert_to<double>(), stat);
+      p.multiplicity = m.width;
+      p.components = m.width * (m.out_dim + m.dim);
+      const lyap::Sign s = p.statistical->sign;
+      p.determined = s == lyap::Sign::negative || s == lyap::Sign::positive;
+      p.predicts_collapse = s == lyap::Sign::negative;
+      p.phase = !p.determined ? "undetermined" : (p.predicts_collapse ? "III" : "unstable");
+      return p;
+    }
     case ModelKind::twolayer:
     case ModelKind::tanh:
       p.units.push_back(unit(m.base, lr, acc, with_moments));
@@ -177,13 +186,72 @@ Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& 
   return p;
 }
 
+namespace {
+
+// T with T mu - a >= z sqrt(v T) (a normal approximation of a walk with drift mu > 0, variance v per step,
+// z standard deviations past the level a), at least 4 a / mu (issue 6).
+double diffusion_steps(double mu, double v, double a) {
+  const double z = 5;
+  const double root = (z * std::sqrt(v) + std::sqrt(z * z * v + 4 * mu * a)) / (2 * mu);
+  return std::max(4 * a / mu, root * root);
+}
+
+// Proof: SIM-VEC-SIZE-1 (heuristic: Brownian approximation of log|Z_t| with the estimated drift and variance).
+Plan plan_statistical(const Prediction& p, const CheckOptions& o) {
+  Plan plan;
+  plan.runs = o.runs;
+  plan.sizing = "heuristic";
+  const StatisticalExponent& e = *p.statistical;
+  const double X = o.escape_above, C = o.collapse_below;
+  const double n = static_cast<double>(p.components) / static_cast<double>(p.multiplicity);  // q + d
+  const double v = std::max(e.variance_upper, 1e-300);
+  double log_e, steps;
+  if (p.predicts_collapse) {
+    const double mu = -e.upper;  // the end of the interval closest to 0
+    // Brownian motion with drift -mu climbs a with probability exp(-2 mu a / v): rho^(2 mu / v) = delta / 2.
+    const double log_rho = std::min(std::log(o.delta / 2) * v / (2 * mu), std::log(1e-2));
+    log_e = o.init_scale ? std::log(*o.init_scale) : log_rho + std::log(X) - 0.5 * std::log(n);
+    steps = std::max(diffusion_steps(mu, v, std::log(1 / C)), 4 * (std::log(X) - log_e) / mu);
+  } else {
+    const double mu = e.lower;
+    log_e = o.init_scale ? std::log(*o.init_scale) : std::log(1e-3 * X);
+    steps = diffusion_steps(mu, v, std::log(X) - log_e);
+  }
+  if (log_e < std::log(1e-250)) {
+    plan.why = fmt::format("the start E = exp({:.4g}) needed for delta = {} underflows (the exponent is too close to "
+                           "0 for its variance)", log_e, o.delta);
+    return plan;
+  }
+  plan.init_scale = std::exp(log_e);
+  if (!(plan.init_scale < X)) {
+    plan.why = "the start must be below the escape level";
+    return plan;
+  }
+  if (o.steps) steps = static_cast<double>(*o.steps);
+  steps = std::ceil(steps);
+  if (!(steps <= static_cast<double>(o.max_steps))) {
+    plan.why = fmt::format("the sizing needs {:.4g} steps per run, above the limit {} (the exponent is close to 0)",
+                           steps, o.max_steps);
+    plan.steps = static_cast<std::uint64_t>(std::min(steps, 1e18));
+    return plan;
+  }
+  plan.steps = static_cast<std::uint64_t>(steps);
+  plan.feasible = true;
+  return plan;
+}
+
+}  // namespace
+
 Plan plan_check(const Prediction& p, const CheckOptions& o) {
   Plan plan;
   plan.runs = o.runs;
   if (!p.determined) {
-    plan.why = "the prediction is undetermined (a certified exponent's sign is not decided)";
+    plan.why = p.statistical ? "the prediction is undetermined (the interval of the top exponent contains 0)"
+                             : "the prediction is undetermined (a certified exponent's sign is not decided)";
     return plan;
   }
+  if (p.statistical) return plan_statistical(p, o);
+  plan.sizing = p.predicts_collapse ? "proved" : "partly heuristic";
   const double X = o.escape_above, C = o.collapse_below;
   const double kappa = std::sqrt(static_cast<double>(p.components));
   const double M = static_cast<double>(p.multiplicity);
@@ -272,6 +340,7 @@ Plan plan_check(const Prediction& p, const CheckOptions& o) {
     }
   } else if (p.predicts_collapse) {
     plan.time_bound_rigorous = false;
+    plan.sizing = "partly heuristic";  // --steps overrides the Chernoff time
   }
   plan.rigorous_bound = bound;
   if (!(steps <= static_cast<double>(o.max_steps))) {
@@ -342,7 +411,7 @@ double detectable_failure_rate(std::uint64_t n, std::uint64_t k_crit, double pow
 
 CheckResult check(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, const CheckOptions& o) {
   if (!(o.delta > 0 && o.delta < 1)) throw InputError("delta must be in (0, 1)");
-  return check(m, lr, predict(m, lr, acc), o);
+  return check(m, lr, predict(m, lr, acc, true, o.statistical), o);
 }
 
 CheckResult check(const SimModel& m, const Rational& lr, const Prediction& prediction, const CheckOptions& o) {

@@ -46,8 +46,44 @@ struct UnitPrediction {
   std::vector<std::string> candidates;
 };
 
+// Options of the statistical prediction (vector model; Proof: SIM-VEC-MC-1).
+struct StatisticalOptions {
+  std::uint64_t steps = 20'000;   // per replicate, after the burn-in; [16, 10^9]
+  std::uint64_t burn_in = 1'000;  // [0, 10^9]
+  std::uint64_t reps = 32;        // independent replicates; [2, 10^6]
+  double level = 1 - 1e-6;        // two-sided level of the interval and of the sign decision; (0, 1)
+  std::uint64_t seed = 1;         // Philox key; stream word 3 = 2 (never used by the simulator)
+  int threads = 2;                // results do not depend on it
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// A Monte Carlo estimate of the top Lyapunov exponent of the linearisation (statistical, never certified).
+struct StatisticalExponent {
+  double estimate = 0, lower = 0, upper = 0;  // Student-t interval over replicates at `level`
+  double level = 0;
+  double std_error = 0;                       // s / sqrt(reps)
+  // Asymptotic variance per step of log|Z_t| (N s^2) and its upper 0.99 confidence bound (normal theory);
+  // used by the heuristic sizing SIM-VEC-SIZE-1.
+  double variance = 0, variance_upper = 0;
+  lyap::Sign sign = lyap::Sign::undetermined;  // negative / positive when the interval excludes 0
+  bool finite = true;                          // false: a step mapped the direction to 0 (probability 0)
+  bool complete = true;                        // false: cancelled (no estimate, sign undetermined)
+  std::uint64_t steps = 0, burn_in = 0, reps = 0, seed = 0;
+  std::string method = "independent replicates, Student t";
+  std::string assumption;
+};
+
+// Top Lyapunov exponent of the linearisation of the vector model at U = W = 0: the product of the i.i.d.
+// matrices [[c I_q, lr M], [lr M^T, c I_d]], c = 1 - lr gamma, M = (1/S) sum_j y_j x_j^T (Proof:
+// SIM-VEC-LIN-1), by independent replicates (Proof: SIM-VEC-MC-1). Guarantee: statistical (asymptotic, under
+// the CLT assumption stated in `assumption`). InputError for another model or bad options.
+StatisticalExponent estimate_vector_exponent(const SimModel& m, double lr, const StatisticalOptions& o);
+
 struct Prediction {
   ModelKind kind = ModelKind::twolayer;
+  // Vector model: the statistical top exponent (units is then empty, multiplicity = width); the
+  // prediction is "collapse" when its interval is below 0, "escape" when above, else undetermined.
+  std::optional<StatisticalExponent> statistical;
   std::vector<UnitPrediction> units;  // twolayer/tanh: one, shared by the `multiplicity` units
   std::size_t multiplicity = 1;       // twolayer/tanh: width; diagonal: 1
   std::size_t components = 2;         // 2 x number of units: |theta| >= X puts one above X / sqrt(components)
@@ -57,11 +93,13 @@ struct Prediction {
 };
 
 // Certified prediction at exact learning rate lr > 0 (acc: accuracy of the exponents; g(p) uses at
-// most acc.max_bits too). InputError for the vector model (no certified prediction: non-commuting
-// product) and invalid models. Guarantee: the enclosures and signs are certified (LOOP-1).
+// most acc.max_bits too). InputError for invalid models. Guarantee: the enclosures and signs are certified
+// (LOOP-1) -- except for the vector model (non-commuting product), whose prediction is the statistical
+// estimate_vector_exponent(m, lr, stat) (Proof: SIM-VEC-MC-1; phase "III" or "unstable").
 // with_moments = false skips the moment orders (lundberg_p, moment_bounds): enough for the label, not
 // for plan_check.
-Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments = true);
+Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments = true,
+                   const StatisticalOptions& stat = {});
 
 struct CheckOptions {
   double delta = 1e-3;        // target per-run failure probability
@@ -75,6 +113,7 @@ struct CheckOptions {
   std::uint64_t seed = 1;
   int threads = 2;
   bool linearised = false;  // simulate the linearisation instead (the theory's own dynamics)
+  StatisticalOptions statistical;  // vector model: the prediction's Monte Carlo (seed set by the caller)
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(std::uint64_t, std::uint64_t)> progress;
 };
@@ -87,11 +126,15 @@ struct Plan {
   // (T = 4 log(X/E) / Lambda, heuristic), see proofs/sim/check.md.
   double rigorous_bound = 0;
   bool time_bound_rigorous = false;   // the steps are covered by SIM-CHERNOFF-1
+  // "proved" (collapse: SIM-LUNDBERG-1 + SIM-CHERNOFF-1), "partly heuristic" (escape: SIM-SIZE-1's time
+  // part), "heuristic" (vector model: diffusion approximation, SIM-VEC-SIZE-1).
+  std::string sizing;
   bool feasible = false;
   std::string why;                    // when not feasible
 };
 
-// Sizing of init scale, steps and runs (Proof: SIM-LUNDBERG-1, SIM-CHERNOFF-1, SIM-SIZE-1).
+// Sizing of init scale, steps and runs (Proof: SIM-LUNDBERG-1, SIM-CHERNOFF-1, SIM-SIZE-1; vector model:
+// SIM-VEC-SIZE-1).
 Plan plan_check(const Prediction& p, const CheckOptions& o);
 
 // Whether one run agrees with the prediction: collapse predicted -> collapsed; escape predicted ->
