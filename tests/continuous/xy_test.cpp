@@ -208,3 +208,55 @@ TEST(XyReference, MpmathValues) {
   }
   EXPECT_GE(n, 10);
 }
+
+// Limits (continuity, not identities). Small lr: E log|1 - lr h| = -lr E h - lr^2 E h^2/2 - lr^3 E h^3/3 + O(lr^4),
+// E h = k, E h^2 = k^2 + (2 k^2 + sigma^2)/S, so the remainder r(lr) after two terms scales like lr^3: r(lr)/lr^3
+// must agree at lr and lr/2 to within a few percent (the O(lr^4) term), and be nonzero.
+TEST(XyLogAbsMean, SmallLrExpansion) {
+  const ulong S = 3;
+  A k("3/4"), sigma("1/2"), one("1"), m2, t;
+  // m2 = k^2 + (2 k^2 + sigma^2)/S
+  arb_sqr(m2, k, 200);
+  arb_mul_2exp_si(t, m2, 1);
+  arb_addmul(t, sigma, sigma, 200);
+  arb_div_ui(t, t, S, 200);
+  arb_add(m2, m2, t, 200);
+  double ratio[2];
+  const char* lrs[2] = {"1/1000", "1/2000"};
+  for (int i = 0; i < 2; ++i) {
+    A lr(lrs[i]), b, val, r;
+    arb_neg(b, lr);
+    lc::xy_log_abs_mean(val, one, b, k, sigma, S, kPrec);
+    ASSERT_LT(val.rad(), 1e-28);
+    // r = val + lr k + lr^2 m2/2
+    arb_mul(r, lr, k, 200);
+    arb_add(r, r, val, 200);
+    arb_sqr(t, lr, 200);
+    arb_mul(t, t, m2, 200);
+    arb_mul_2exp_si(t, t, -1);
+    arb_add(r, r, t, 200);
+    arb_pow_ui(t, lr, 3, 200);
+    arb_div(r, r, t, 200);
+    ratio[i] = arf_get_d(arb_midref(r.v), ARF_RND_NEAR);
+  }
+  EXPECT_LT(ratio[0], 0.0);  // -E h^3/3 < 0 here (k > 0)
+  EXPECT_NEAR(ratio[0] / ratio[1], 1.0, 0.02) << ratio[0] << " " << ratio[1];
+}
+
+// sigma -> 0: xy(k, sigma) approaches the interpolation law xy(k, 0) (the scaled chi-square, CONT-XY-6, a
+// different code path); the gap shrinks with sigma.
+TEST(XyLogAbsMean, SigmaToZeroApproachesInterpolationLaw) {
+  const ulong S = 4;
+  A a("1"), b("-1/2"), k("1"), zero("0"), limit;
+  lc::xy_log_abs_mean(limit, a, b, k, zero, S, kPrec);
+  double gap[2];
+  const char* sig[2] = {"1/100", "1/1000"};
+  for (int i = 0; i < 2; ++i) {
+    A sigma(sig[i]), val, d;
+    lc::xy_log_abs_mean(val, a, b, k, sigma, S, kPrec);
+    arb_sub(d, val, limit, 200);
+    gap[i] = std::abs(arf_get_d(arb_midref(d.v), ARF_RND_NEAR));
+  }
+  EXPECT_LT(gap[0], 1e-2);
+  EXPECT_LT(gap[1], gap[0] / 3) << gap[0] << " " << gap[1];
+}

@@ -114,6 +114,23 @@ TEST(CurvatureLaws, NormalTendsToAtom) {
   arb_clear(d);
 }
 
+TEST(CurvatureLaws, MethodNamesSayHowTheValueWasComputed) {
+  // sqnormal with 1 - lr h of one sign (a negative scale, or a shift beyond 1/lr) is integrated (CONT-QUAD-7):
+  // "certified-quadrature"; with the singular point inside the support it is the two-Gaussian closed form.
+  const lyap::Accuracy acc{30, 4096};
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("sqnormal(1, 1)"), Rational(1, 2), acc).method, "closed-form");
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("scale(-2, sqnormal(1, 1))"), Rational(1, 2), acc).method,
+            "certified-quadrature");
+  // shift(4, .) at lr = 1/2: a + b h' with a = 1 - 2 = -1, b = -1/2 keeps its sign
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("shift(4, sqnormal(1, 1))"), Rational(1, 2), acc).method,
+            "certified-quadrature");
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("shift(-4, sqnormal(1, 1))"), Rational(1, 2), acc).method,
+            "closed-form");
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("normal(1, 1)"), Rational(1, 2), acc).method, "closed-form");
+  EXPECT_EQ(lyap::certify_lyap1d(parse_curvature_law("xy(1, 1)"), Rational(1, 2), acc).method,
+            "certified-quadrature");
+}
+
 TEST(CurvatureLaws, BadParameters) {
   using lyapcert::InputError;
   EXPECT_THROW(parse_curvature_law("normal(0, -1)"), InputError);

@@ -463,6 +463,41 @@ int mix_integrand_u(acb_ptr out, const acb_t u, void* param, slong order, slong 
         acb_set_arb(pp, q->p);
         acb_pow_analytic(m, u, pp, order != 0, prec);
         acb_mul(val, val, m, prec);
+        if (!acb_is_real(u)) {
+          // Proof: CONT-XY-10. Complex box: with w = -x, Kummer's 1F1(-p/2; 1/2; -w) = e^{-w} 1F1((1+p)/2; 1/2; w)
+          // and positive coefficients give |u^p 1F1(...)| <= |u|^p e^{-Re w} 1F1((1+p)/2; 1/2; |w|) -- the same
+          // size as on the real axis when Im w is small, where Arb's box evaluation of 1F1 is far wider.
+          const slong bp = 64;
+          ArbTmp wre, wabs, f, al, be, up, bnd;
+          arb_neg(wre, acb_realref(x));
+          arb_get_lbound_arf(arb_midref(wre.get()), wre, bp);
+          mag_zero(arb_radref(wre.get()));
+          acb_abs(wabs, x, bp);
+          arb_get_ubound_arf(arb_midref(wabs.get()), wabs, bp);
+          mag_zero(arb_radref(wabs.get()));
+          arb_add_ui(al, q->p, 1, bp);
+          arb_mul_2exp_si(al, al, -1);
+          arb_set_d(be, 0.5);
+          arb_hypgeom_1f1(f, al, be, wabs, 0, bp);
+          arb_neg(wre, wre);
+          arb_exp(wre, wre, bp);
+          arb_mul(f, f, wre, bp);
+          acb_abs(up, u, bp);
+          arb_pow(up, up, q->p, bp);
+          arb_mul(bnd, f, up, bp);
+          mag_t mb, ma;
+          mag_init(mb);
+          mag_init(ma);
+          arb_get_mag(mb, bnd);
+          acb_get_mag(ma, val);
+          if (arb_is_finite(bnd) && !(mag_cmp(ma, mb) <= 0)) {  // keep the smaller enclosure
+            acb_zero(val);
+            arb_add_error_mag(acb_realref(val), mb);
+            arb_add_error_mag(acb_imagref(val), mb);
+          }
+          mag_clear(mb);
+          mag_clear(ma);
+        }
         acb_mul_arb(val, val, q->cst, prec);
         acb_clear(m);
         acb_clear(x);

@@ -308,6 +308,23 @@ std::string method_name(const CurvatureLaw& law, Quantity q) {
       law.node());
 }
 
+std::string method_name(const CurvatureLaw& law, Quantity q, const Rational& a, const Rational& b) {
+  return std::visit(
+      [&](const auto& n) -> std::string {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
+          // Mirrors log_abs_mean: a != 0, sigma != 0 and -b/a < 0 go through sqnormal_log1p_quad (CONT-QUAD-7).
+          if (q == Quantity::kLogMean && a != 0 && b != 0 && n.sigma != 0 && -b / a < 0) return "certified-quadrature";
+          return method_name(law, q);
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          return method_name(*n.inner, q, a + b * n.shift, b * n.scale);
+        } else {
+          return method_name(law, q);
+        }
+      },
+      law.node());
+}
+
 Rational second_moment_affine(const CurvatureLaw& law, const Rational& a, const Rational& b) {
   // E(a + b h)^2 = a^2 + 2 a b E h + b^2 E h^2, exact.
   return a * a + 2 * a * b * law.mean() + b * b * law.second_moment();

@@ -31,6 +31,9 @@ exact::Ball abs_moment(const laws::CurvatureLaw& law, const Rational& a, const R
 // or mixture.
 enum class Quantity { kLogMean, kMoment };
 std::string method_name(const laws::CurvatureLaw& law, Quantity q = Quantity::kLogMean);
+// The same for the quantity of a + b h: sqnormal whose a + b h keeps one sign (-b/a < 0, sigma > 0) is
+// integrated (CONT-QUAD-7), so its log-mean method is certified-quadrature, not closed-form.
+std::string method_name(const laws::CurvatureLaw& law, Quantity q, const Rational& a, const Rational& b);
 
 // Exact E(a + b h)^2 (every law has exact first and second moments).
 Rational second_moment_affine(const laws::CurvatureLaw& law, const Rational& a, const Rational& b);

@@ -150,7 +150,7 @@ CertifiedResult certify_log_abs_mean(const laws::CurvatureLaw& law, const exact:
           return Evaluation{e.minus_infinity, std::move(e.value)};
         },
         [] { return exact::Tri::unknown; });
-    res.method = method_name(law);
+    res.method = method_name(law, Quantity::kLogMean, a, b);
   }
   if (res.value.minus_infinity) {
     res.message = "an atom sits exactly where the multiplier vanishes: it is 0 with positive probability";
