@@ -123,6 +123,7 @@ struct RecheckCliOptions {
   std::string file, backend = "other";
   int digits = 0;
   unsigned jobs = 0;
+  double time_budget = 20;
   bool json = false;
 };
 
@@ -147,19 +148,25 @@ int run_recheck(const RecheckCliOptions& o) {
     ro.digits = o.digits;
   }
   ro.jobs = o.jobs ? o.jobs : default_jobs();
+  if (!(o.time_budget > 0) || o.time_budget > 1e6) {
+    throw InputError(fmt::format("--time-budget must be in (0, 10^6] seconds, got {}", o.time_budget));
+  }
+  ro.time_budget_seconds = o.time_budget;
   const Json report = tables::recheck_table(doc, ro);
   if (o.json) {
     std::cout << report.dump(2) << "\n";
   } else {
     for (const Json& r : report["rows"]) {
-      fmt::print("row {} ({}, {}): {}{}\n", r["index"].dump(), r["id"].is_string() ? r["id"].get<std::string>() : "?",
+      fmt::print("row {} ({}, {}): {}{}{}\n", r["index"].dump(), r["id"].is_string() ? r["id"].get<std::string>() : "?",
                  r["quantity"].is_string() ? r["quantity"].get<std::string>() : "?", r["status"].get<std::string>(),
-                 r.contains("backend") ? fmt::format(" [{}]", r["backend"].get<std::string>()) : std::string());
+                 r.contains("backend") ? fmt::format(" [{}]", r["backend"].get<std::string>()) : std::string(),
+                 r.contains("independent") && !r["independent"].get<bool>() ? " (not independent)" : "");
       for (const Json& c : r["checks"]) {
         if (!c["ok"].get<bool>() || r["status"] == "fail") {
           fmt::print("  {} {}: {}\n", c["ok"].get<bool>() ? "ok  " : "FAIL", c["check"].get<std::string>(),
                      c["detail"].get<std::string>());
-        } else if (c["check"] == "recompute" || c["check"] == "reproducible" || c["check"] == "mpfi-sign-change") {
+        } else if (c["check"] == "recompute" || c["check"] == "reproducible" || c["check"] == "mpfi-sign-change" ||
+                   c["check"] == "independent-sign-change") {
           fmt::print("  ok   {}: {}\n", c["check"].get<std::string>(), c["detail"].get<std::string>());
         }
       }
@@ -189,8 +196,13 @@ void register_table_commands(CLI::App& app, Registry& reg) {
   auto* rc = app.add_subcommand("recheck", "independently re-verify a certified table (JSON from 'lyapcert table')");
   rc->add_option("file", r->file, "the table, PREFIX.json")->required();
   rc->add_option("--digits", r->digits, "digits of the recomputation (default: each row's digits + 10)");
-  rc->add_option("--backend", r->backend, "other (MPFI where implemented, else Arb at the new precision) or arb")
+  rc->add_option("--backend", r->backend,
+                 "other (an independent path: MPFI or the library's second algorithm; where none exists, the table's "
+                 "algorithm at the new precision, and the report says so) or arb")
       ->default_val("other");
+  rc->add_option("--time-budget", r->time_budget,
+                 "seconds for one independently recomputed value (default 20); a slower path is cut off and the row "
+                 "reported as not rechecked independently");
   rc->add_option("--jobs", r->jobs, "worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   rc->add_flag("--json", r->json, "print the report as JSON (docs/schema/recheck.schema.json)");
   reg.push_back({rc, [r] { return run_recheck(*r); }});

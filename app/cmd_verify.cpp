@@ -1,16 +1,25 @@
 // verify subcommand: lyapcert as an oracle for other implementations (issue 8). Parsing and printing only;
 // reading the CSV and classifying rows is lyapcert::oracle (lib/lyapcert/oracle/).
 #include <CLI/CLI.hpp>
+#include <flint/flint.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 #include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/oracle.hpp"
+#include "model_flags.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli {
@@ -29,6 +38,7 @@ struct VerifyCliOptions {
   long max_bits = 65536;
   double time_budget = 60;
   std::uint64_t max_atoms = 10'000'000;
+  unsigned jobs = 1;
   bool json = false;
 };
 
@@ -109,6 +119,7 @@ int run_verify(const VerifyCliOptions& o) {
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
   opt.time_budget = o.time_budget;
   opt.max_atoms = o.max_atoms;
+  opt.sample_data = model_flags::sample_xy;  // phase rows' data_sample/seed: the sampler of phase --data-sample
   if (!(o.time_budget > 0)) throw InputError("--time-budget must be > 0");
 
   const oracle::CsvTable table = oracle::read_csv_file(o.against);
@@ -134,9 +145,55 @@ int run_verify(const VerifyCliOptions& o) {
     if (!plan.ignored_columns.empty()) fmt::print("ignored columns: {}\n", fmt::join(plan.ignored_columns, ", "));
     std::fflush(stdout);
   }
+  // --jobs N: rows are checked on N threads, each with its own Verifier (its own per-law cache: a law's
+  // boundary search or lyapnd result may be computed once per thread); results are printed in row order and
+  // do not depend on N.
+  const std::size_t n_rows = plan.rows.size();
+  const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, o.jobs), std::max<std::size_t>(n_rows, 1)));
+  std::vector<std::optional<oracle::RowResult>> results(n_rows);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::vector<std::thread> threads;
+  if (jobs > 1) {
+    for (unsigned j = 0; j < jobs; ++j) {
+      threads.emplace_back([&] {
+        try {
+          oracle::Verifier v(plan, opt);
+          for (std::size_t i = next++; i < n_rows; i = next++) {
+            oracle::RowResult r = v.check(i);
+            std::lock_guard<std::mutex> lock(mu);
+            results[i] = std::move(r);
+            cv.notify_all();
+          }
+        } catch (...) {
+          std::lock_guard<std::mutex> lock(mu);
+          if (!failure) failure = std::current_exception();
+          next = n_rows;
+          cv.notify_all();
+        }
+        flint_cleanup();
+      });
+    }
+  }
+  struct Joiner {
+    std::vector<std::thread>& t;
+    ~Joiner() {
+      for (auto& x : t) x.join();
+    }
+  } joiner{threads};
   for (std::size_t i = 0; i < plan.rows.size(); ++i) {
     const oracle::Row& row = plan.rows[i];
-    const oracle::RowResult r = verifier.check(i);
+    oracle::RowResult r;
+    if (jobs > 1) {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return results[i].has_value() || failure; });
+      if (!results[i]) std::rethrow_exception(failure);
+      r = std::move(*results[i]);
+    } else {
+      r = verifier.check(i);
+    }
     ++sum.rows;
     if (r.verdict == Verdict::consistent) ++sum.consistent;
     if (r.verdict == Verdict::inconsistent) ++sum.inconsistent;
@@ -207,6 +264,8 @@ void register_verify_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--time-budget", o->time_budget, "lyapnd: seconds per distinct law")->default_val(60);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
+  cmd->add_option("--jobs", o->jobs, "rows checked in parallel on N threads (default 1; output does not depend on N)")
+      ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/verify.schema.json)");
   reg.push_back({cmd, [o] { return run_verify(*o); }});
 }

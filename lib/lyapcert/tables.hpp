@@ -7,4 +7,5 @@
 #include "lyapcert/tables/recheck.hpp"
 #include "lyapcert/tables/render.hpp"
 #include "lyapcert/tables/runner.hpp"
+#include "lyapcert/tables/second_path.hpp"
 #include "lyapcert/tables/spec.hpp"

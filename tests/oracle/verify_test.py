@@ -187,6 +187,9 @@ class VerifyTest(unittest.TestCase):
                          json.dumps([(r["claimed_phase"], r["certified_phase"]) for r in doc["rows"]]))
         for r, lr in zip(doc["rows"], lrs):
             self.assertEqual(r["certified_phase"], truth[lr])
+        # --jobs 3: the same verdicts in the same row order
+        doc3 = self.verify_json(path, "--jobs", "3", expect=4)
+        self.assertEqual([(r["line"], r["verdict"]) for r in doc3["rows"]], [(r["line"], r["verdict"]) for r in doc["rows"]])
         # "I" covers Ia and Ib; roman numerals are case-insensitive.
         i_rows = [lr for lr in lrs if truth[lr] in ("Ia", "Ib")]
         if i_rows:
@@ -201,6 +204,82 @@ class VerifyTest(unittest.TestCase):
         doc = self.verify_json(path, expect=4)
         self.assertEqual([r["verdict"] for r in doc["rows"]], ["consistent", "inconsistent"])
         self.assertEqual(doc["rows"][1]["certified_phase"], "Ib")
+
+    def test_phase_data_sample_and_seed_columns(self):
+        # data_sample/seed reproduce `lyapcert phase --data-sample N --seed S`: the sampler (splitmix64 and
+        # Box-Muller in binary64, app/model_flags.cpp) is re-implemented here, the exponents of the sampled finite
+        # law are summed here in binary64 (batch 1), and rows are kept only where both are at least 0.01 from 0.
+        def sample(n, seed, k=1.0, s=1.0):
+            m64, state = 2 ** 64, seed
+            def nxt():
+                nonlocal state
+                state = (state + 0x9E3779B97F4A7C15) % m64
+                z = state
+                z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % m64
+                z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % m64
+                return z ^ (z >> 31)
+            def normal():
+                u = ((nxt() >> 11) + 0.5) * 2.0 ** -53
+                v = ((nxt() >> 11) + 0.5) * 2.0 ** -53
+                return math.sqrt(-2.0 * math.log(u)) * math.cos(2.0 * math.pi * v)
+            out = []
+            for _ in range(n):
+                x = normal()
+                out.append((x, k * x + s * normal()))
+            return out
+
+        def label(data, lr):
+            h = [x * y for x, y in data]
+            lp = sum(math.log(abs(1 + lr * v)) for v in h) / len(h)
+            lm = sum(math.log(abs(1 - lr * v)) for v in h) / len(h)
+            if min(abs(lp), abs(lm)) < 0.01:
+                return None
+            l2 = sum((1 - lr * v) ** 2 for v in h) / len(h) < 1
+            if lp > 0 > lm:
+                return "Ib" if l2 else "Ia"
+            return {(False, True): "II", (False, False): "III", (True, True): "IV"}[(lp > 0, lm > 0)]
+
+        # The replica draws the same data as the CLI (exact binary64 values in PREFIX-data.csv).
+        code, out, err = run("phase", "--lr", "1/2", "--data-sample", "5", "--seed", "3", "--out",
+                             os.path.join(self.tmp.name, "smp"), "--json")
+        self.assertEqual(code, 0, err)
+        from fractions import Fraction
+        with open(os.path.join(self.tmp.name, "smp-data.csv")) as f:
+            cli = [tuple(Fraction(t) for t in line.strip().split(",")) for line in f if line[0] not in "x#"]
+        self.assertEqual(cli, [(Fraction(x), Fraction(y)) for x, y in sample(5, 3)])
+
+        n, lrs = 6, ["1/4", "1/2", "1", "2", "3"]
+        labels = {(seed, lr): label(sample(n, seed), float(Fraction(lr))) for seed in range(1, 7) for lr in lrs}
+        good, bad = [], []
+        for (seed, lr), lab in labels.items():
+            if lab is None:
+                continue
+            good.append(f"{lr},{n},{seed},{lab}")
+            # the label of the same lr under another seed, when it differs: the seed must matter
+            for other in range(1, 7):
+                o = labels.get((other, lr))
+                if o and o != lab and not (o in ("Ia", "Ib") and lab in ("Ia", "Ib")) and len(bad) < 6:
+                    bad.append(f"{lr},{n},{seed},{o}")
+                    break
+        self.assertGreaterEqual(len(good), 10)
+        self.assertGreaterEqual(len(bad), 3)
+        path = self.write("sample.csv", "lr,data_sample,seed,phase\n" + "\n".join(good + bad) + "\n")
+        doc = self.verify_json(path, expect=4)
+        self.assertEqual([r["verdict"] for r in doc["rows"]], ["consistent"] * len(good) + ["inconsistent"] * len(bad),
+                         json.dumps([(r["line"], r["claimed_phase"], r["certified_phase"]) for r in doc["rows"]]))
+        # seed defaults to 1, as for phase --seed
+        lab1 = next(labels[(1, lr)] for lr in lrs if labels[(1, lr)])
+        lr1 = next(lr for lr in lrs if labels[(1, lr)])
+        path = self.write("sample1.csv", f"lr,data_sample,phase\n{lr1},{n},{lab1}\n")
+        self.verify_json(path, expect=0)
+        # malformed: data and data_sample together, a bad count, a bad seed (exit 2 naming line and column)
+        self.write("d.csv", "x,y\n1,2\n")
+        for text, msg in [("lr,data,data_sample,phase\n1,d.csv,5,II\n", "column 'data_sample': give data or data_sample"),
+                          ("lr,data_sample,phase\n1,0,II\n", "column 'data_sample': must be an integer"),
+                          ("lr,data_sample,seed,phase\n1,5,-1,II\n", "column 'seed': must be an integer")]:
+            code, out, err = run("verify", "--against", self.write("badsample.csv", text))
+            self.assertEqual(code, 2, err)
+            self.assertIn("badsample.csv:2: " + msg, err)
 
     # ---- lyapnd and boundary ---------------------------------------------------------------------------
     def test_lyapnd_rows(self):

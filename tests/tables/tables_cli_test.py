@@ -147,6 +147,14 @@ def test_recheck(cli, schemas, table, doc, tmp):
     backends = {r["id"]: r.get("backend") for r in rep["rows"]}
     check(backends["two-atoms"] == "mpfi" and backends["uniform"] == "mpfi" and backends["phase-data"] == "mpfi",
           f"MPFI backend not used where implemented: {backends}")
+    # Every certified row is rechecked by an independent path, named in the report (docs/tables.md).
+    methods = {r["id"]: r.get("method") for r in rep["rows"]}
+    check(all(r.get("independent") for r in rep["rows"] if r["quantity"] != "estimate"),
+          f"a certified row was not rechecked independently: {[(r['id'], r.get('independent')) for r in rep['rows']]}")
+    check(methods["gauss[s=1]"] == "gauss-quadrature" and methods["ginibre2"] == "mpfi-ginibre-elementary-psi",
+          f"unexpected recheck methods: {methods}")
+    rc, so, se = run(cli, ["recheck", table, "--time-budget", "0"])
+    check(rc == 2 and "--time-budget" in se, f"--time-budget 0: exit {rc} {se}")
     # One unit in the last digit of one printed endpoint: recheck must fail (exit 4) and name the row.
     for rid, field, delta in (("two-atoms", "upper", 1), ("data10[lr=0.9]", "lower", -1), ("gauss[s=2]", "lower", 1),
                               ("mc-ginibre2", "upper", 1)):

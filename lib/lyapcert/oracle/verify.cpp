@@ -43,7 +43,17 @@ namespace {
 
 using exact::Round;
 
-const std::vector<std::string> kModelColumns = {"model", "k", "sigma", "snr", "gamma", "batch", "replace", "data"};
+const std::vector<std::string> kModelColumns = {"model", "k",    "sigma", "snr",         "gamma",
+                                                "batch", "replace", "data", "data_sample", "seed"};
+
+// A non-negative integer cell (data_sample, seed), exact: InputError naming the range otherwise.
+std::uint64_t integer_cell(const std::string& text, std::uint64_t lo, std::uint64_t hi) {
+  const Rational v = exact::parse_rational(text);
+  if (denominator(v) != 1 || v < Rational(lo) || v > Rational(hi)) {
+    throw InputError(fmt::format("must be an integer in [{}, {}], got '{}'", lo, hi, text));
+  }
+  return numerator(v).convert_to<std::uint64_t>();
+}
 
 std::string lower_case(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -392,12 +402,30 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
           if (!data_cache.count(data_path)) data_cache[data_path] = read_xy(data_path);
           m.data = data_cache[data_path];
         }
+        column = "data_sample";
+        std::string sample_key;
+        if (!opt_cell("data_sample").empty()) {
+          if (!data_path.empty()) throw InputError("give data or data_sample, not both");
+          const std::uint64_t n = integer_cell(opt_cell("data_sample"), 1, 100'000'000);
+          column = "seed";
+          const std::uint64_t seed = opt_cell("seed").empty() ? 1 : integer_cell(opt_cell("seed"), 0, UINT64_MAX);
+          column = "data_sample";
+          if (!options.sample_data) throw InputError("data_sample needs the CLI's Gaussian-model sampler");
+          sample_key = fmt::format("{}@{}", n, seed);
+          const std::string cache_key = fmt::format("sample:{}|{}|{}", sample_key, exact::to_text(m.k),
+                                                    exact::to_text(m.sigma2));
+          if (!data_cache.count(cache_key)) data_cache[cache_key] = options.sample_data(n, seed, m.k, m.sigma2);
+          m.data = data_cache[cache_key];
+        } else if (!opt_cell("seed").empty()) {
+          column = "seed";
+          (void)integer_cell(opt_cell("seed"), 0, UINT64_MAX);  // validated; used only with data_sample (as phase --seed)
+        }
         column = "model";
         models::validate(m);
         column = "phase";
         p.claimed = canonical_phase(cell("phase"));
-        const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", exact::to_text(m.k), exact::to_text(m.sigma2),
-                                            exact::to_text(m.gamma), m.batch, m.replace, data_path);
+        const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", exact::to_text(m.k), exact::to_text(m.sigma2),
+                                            exact::to_text(m.gamma), m.batch, m.replace, data_path, sample_key);
         auto it = model_groups.find(key);
         if (it == model_groups.end()) {
           column = "model";

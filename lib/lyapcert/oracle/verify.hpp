@@ -5,6 +5,7 @@
 // (Proof: ORACLE-CLASS-1 in proofs/oracle/verify.md; docs/oracle.md has the column reference).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -35,9 +36,16 @@ struct VerifyOptions {
   lyap::Accuracy acc;                // digits and precision cap of each certification
   double time_budget = 60;           // lyapnd: seconds per distinct law
   std::uint64_t max_atoms = 10'000'000;
+  // phase rows with a data_sample column: N pairs drawn from the Gaussian model with the row's seed (the same
+  // sampler as `lyapcert phase --data-sample N --seed S`, which lives in the CLI: app/model_flags.cpp). Empty:
+  // such rows are a malformed file.
+  std::function<std::vector<std::pair<Rational, Rational>>(std::uint64_t n, std::uint64_t seed, const Rational& k,
+                                                           const Rational& sigma2)>
+      sample_data;
 };
 
-// The two-layer model of a phase row (columns model, k, sigma | snr, gamma, batch, replace, data).
+// The two-layer model of a phase row (columns model, k, sigma | snr, gamma, batch, replace, data | data_sample,
+// seed: the flags of `lyapcert phase`).
 struct PhaseInputs {
   models::TwoLayerModel model;
   std::string claimed;  // canonical label: Ia, Ib, I, II, III, IV

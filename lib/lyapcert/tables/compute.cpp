@@ -13,6 +13,7 @@
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/second_path.hpp"
 
 namespace lyapcert::tables {
 namespace {
@@ -108,6 +109,26 @@ Json mpfi_entry(const std::string& name, const MpfiEnclosure& m, int digits) {
   return e;
 }
 
+// Entry of a second-path value (recheck --backend other).
+Json second_entry(const std::string& name, const SecondValue& v, int digits) {
+  lyap::CertifiedValue c;
+  c.minus_infinity = v.minus_infinity;
+  c.ball = v.value;
+  if (v.minus_infinity) {
+    c.sign = lyap::Sign::negative;
+  } else if (arb_is_negative(v.value.get())) {
+    c.sign = lyap::Sign::negative;
+  } else if (arb_is_positive(v.value.get()) && !v.upper_bound_only) {
+    c.sign = lyap::Sign::positive;
+  }
+  return certified_entry(name, c, digits, v.upper_bound_only);
+}
+
+std::string second_backend(const SecondValue& v) {
+  if (!v.mpfi) return "arb";
+  return v.method.find("mpfi") == 0 && v.method.find('+') == std::string::npos ? "mpfi" : "mpfi+arb";
+}
+
 // Entry of a rational interval (boundary roots).
 Json rational_entry(const std::string& name, const Rational& lo, const Rational& hi, int digits) {
   Json e;
@@ -171,6 +192,63 @@ void add_shown(Json& entry, int max_sig) {
 }
 
 std::set<std::string> common_proofs() { return {"LOOP-1", "DEC-1", "TABLE-DIGITS-1"}; }
+
+SecondOptions second_options(const lyap::Accuracy& acc, const ComputeOptions& opt) {
+  SecondOptions so;
+  so.digits = acc.digits;
+  so.max_bits = std::min<long>(acc.max_bits, 16384);
+  so.time_budget_seconds = opt.second_path_budget_seconds;
+  return so;
+}
+
+Json finish_row(Json& r, const std::string& method, const std::string& backend, const std::set<std::string>& proofs,
+                long bits, bool converged, const std::string& message, const Json& entries) {
+  r["method"] = method;
+  r["backend"] = backend;
+  r["proofs"] = sorted(proofs);
+  r["bits"] = bits;
+  r["converged"] = converged;
+  r["message"] = message;
+  r["entries"] = entries;
+  return r;
+}
+
+// Phase row by the second path: true when both Lambda_+ and Lambda_- were recomputed independently (else
+// r["independent"] = false with the reason, and the caller falls back to models::phase_at).
+bool phase_second(Json& r, Json& entries, const laws::CurvatureLaw& h, const Rational& a, const Rational& lr,
+                  const lyap::Accuracy& acc, const ComputeOptions& opt, std::set<std::string>& proofs,
+                  std::string& method, std::string& backend, long& bits) {
+  const SecondOptions so = second_options(acc, opt);
+  const SecondValue plus = second_log_abs_mean(h, a, lr, so);
+  SecondValue minus;
+  if (plus.available) minus = second_log_abs_mean(h, a, -lr, so);
+  if (!plus.available || !minus.available) {
+    r["independent"] = false;
+    r["independence_note"] = plus.available ? minus.reason : plus.reason;
+    return false;
+  }
+  r["independent"] = true;
+  r["independence_note"] = "";
+  entries.push_back(second_entry("Lambda_+", plus, acc.digits));
+  entries.push_back(second_entry("Lambda_-", minus, acc.digits));
+  auto sign_of = [](const Json& e) {
+    const std::string s = e["sign"].get<std::string>();
+    return s == "negative" ? lyap::Sign::negative : (s == "positive" ? lyap::Sign::positive : lyap::Sign::undetermined);
+  };
+  // E(a - lr h)^2 < 1 from the independent moment formulas (exact). Proof: TABLE-SECOND-3.
+  const auto [m1, m2] = independent_moments(h);
+  const bool l2 = a * a - 2 * a * lr * m1 + lr * lr * m2 < 1;
+  const auto cands = models::phase_candidates(sign_of(entries[0]), sign_of(entries[1]), l2);
+  r["l2_wrong_direction_stable"] = l2;
+  r["phase"] = cands.size() == 1 ? cands[0] : std::string("undetermined");
+  r["phase_candidates"] = cands;
+  method = plus.method == minus.method ? plus.method : plus.method + "," + minus.method;
+  backend = second_backend(plus);
+  bits = std::max(plus.bits, minus.bits);
+  proofs = {"TABLE-SECOND-1", "TABLE-SECOND-2", "TABLE-SECOND-3", "DEC-1", "TABLE-DIGITS-1", "LYAP1D-L2-1"};
+  if (plus.mpfi) proofs.insert("TABLE-MPFI-1");
+  return true;
+}
 
 }  // namespace
 
@@ -264,8 +342,27 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       backend = "mpfi";
       bits = mpfi_prec;
       proofs = {"TABLE-MPFI-1", "DEC-1", "TABLE-DIGITS-1"};
+      r["independent"] = true;
+      r["independence_note"] = "";
       entries.push_back(mpfi_entry(name, m, acc.digits));
     } else {
+      if (other) {
+        // The library's independent second path for this law (TABLE-SECOND-1 .. 3).
+        const SecondOptions so = second_options(acc, opt);
+        const SecondValue v = moment ? second_moment_exponent(law, in.lr, in.p, so)
+                                     : second_log_abs_mean(law, Rational(1), Rational(-in.lr), so);
+        if (v.available) {
+          proofs = {"TABLE-SECOND-1", moment ? "TABLE-SECOND-3" : "TABLE-SECOND-2", "DEC-1", "TABLE-DIGITS-1"};
+          if (v.mpfi) proofs.insert("TABLE-MPFI-1");
+          r["independent"] = true;
+          r["independence_note"] = v.reason;
+          entries.push_back(second_entry(name, v, acc.digits));
+          for (Json& e : entries) add_shown(e, shown_sig);
+          return finish_row(r, v.method, second_backend(v), proofs, v.bits, true, "", entries);
+        }
+        r["independent"] = false;
+        r["independence_note"] = v.reason;
+      }
       const lyap::CertifiedResult c =
           moment ? lyap::certify_moment(law, in.lr, in.p, acc) : lyap::certify_lyap1d(law, in.lr, acc);
       law_proofs(law, moment, proofs);
@@ -279,6 +376,27 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       if (c.l2_stable) r["l2_stable"] = *c.l2_stable;
     }
   } else if (in.quantity == "lyapnd") {
+    if (other && opt.table_method) {
+      // An independent method for the table's (TABLE-SECOND-4): possibly one-sided (upper bound).
+      const std::vector<SecondValue> vs = second_lyapnd(in.matrix, *opt.table_method, second_options(acc, opt));
+      if (!vs.empty() && vs[0].available) {
+        r["independent"] = true;
+        r["independence_note"] = vs[0].reason;
+        bool mpfi = false;
+        for (std::size_t i = 0; i < vs.size(); ++i) {
+          if (!vs[i].available) continue;
+          entries.push_back(second_entry(i == 0 ? std::string("Lambda") : fmt::format("lambda_{}", i), vs[i],
+                                         acc.digits));
+          mpfi = mpfi || vs[i].mpfi;
+        }
+        proofs = {"TABLE-SECOND-1", "TABLE-SECOND-4", "DEC-1", "TABLE-DIGITS-1"};
+        if (mpfi) proofs.insert("TABLE-MPFI-1");
+        for (Json& e : entries) add_shown(e, shown_sig);
+        return finish_row(r, vs[0].method, second_backend(vs[0]), proofs, vs[0].bits, true, "", entries);
+      }
+      r["independent"] = false;
+      r["independence_note"] = vs.empty() ? std::string("no independent path") : vs[0].reason;
+    }
     lyapnd::Options lo = in.lyapnd;
     lo.acc = acc;  // the requested digits, with the recheck offset
     const lyapnd::Result res = lyapnd::certify_lyapnd(in.matrix, lo);
@@ -357,6 +475,8 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       backend = "mpfi";
       method = "mpfi-atom-log-sum";
       bits = mpfi_prec;
+      r["independent"] = true;
+      r["independence_note"] = "";
       proofs = {"TABLE-MPFI-1", "DEC-1", "TABLE-DIGITS-1", "LYAP1D-L2-1"};
       entries.push_back(mpfi_entry("Lambda_+", plus, acc.digits));
       entries.push_back(mpfi_entry("Lambda_-", minus, acc.digits));
@@ -371,6 +491,8 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       r["l2_wrong_direction_stable"] = l2;
       r["phase"] = cands.size() == 1 ? cands[0] : std::string("undetermined");
       r["phase_candidates"] = cands;
+    } else if (other && phase_second(r, entries, h, a, in.lr, acc, opt, proofs, method, backend, bits)) {
+      // Lambda_+- by the second path of the model's curvature law (TABLE-SECOND-2), L2 flag exact.
     } else {
       const models::PhaseResult p = models::phase_at(m, h, in.lr, acc);
       law_proofs(h, false, proofs);
@@ -403,14 +525,7 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
     throw InputError(fmt::format("unknown quantity '{}'", in.quantity));
   }
   for (Json& e : entries) add_shown(e, shown_sig);
-  r["method"] = method;
-  r["backend"] = backend;
-  r["proofs"] = sorted(proofs);
-  r["bits"] = bits;
-  r["converged"] = converged;
-  r["message"] = message;
-  r["entries"] = entries;
-  return r;
+  return finish_row(r, method, backend, proofs, bits, converged, message, entries);
 }
 
 }  // namespace lyapcert::tables

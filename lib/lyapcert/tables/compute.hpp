@@ -3,6 +3,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 
 #include "lyapcert/tables/spec.hpp"
@@ -11,15 +12,19 @@ namespace lyapcert::tables {
 
 enum class Backend {
   arb,    // the library's certified algorithms (Arb balls), the default of `table`
-  other,  // MPFI (independent interval arithmetic over exact rational inputs) where implemented: finite-law
-          // exponents and moments, uniform-law exponents, phase rows with finite data; other rows fall back to
-          // the library (Arb) and say so in "backend"
+  other,  // an independent second computation (recheck): MPFI over exact rational inputs for finite-law
+          // exponents and moments, uniform-law exponents and phase rows with finite data; the library's second
+          // certified path for the other laws and for lyapnd rows (second_path.hpp, TABLE-SECOND-1 .. 4); where
+          // none exists the row is recomputed with the library's algorithm and says so ("independent": false,
+          // "independence_note": the reason)
 };
 
 struct ComputeOptions {
   int digits_offset = 0;   // added to each row's requested digits (recheck: a different working precision)
   Backend backend = Backend::arb;
   unsigned stats_threads = 1;  // threads of one statistical row (results do not depend on it)
+  double second_path_budget_seconds = 20;  // backend other: wall clock for one second-path value
+  std::optional<std::string> table_method;  // backend other, lyapnd rows: the method the table used
 };
 
 // Computes one row. Guarantee of every entry with guarantee "exact" / "enclosure": the exact endpoints

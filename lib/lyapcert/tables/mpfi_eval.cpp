@@ -125,6 +125,88 @@ MpfiEnclosure mpfi_uniform_exponent(const Rational& lo, const Rational& hi, cons
   return finish(t.v);
 }
 
+MpfiEnclosure mpfi_abs_moment(const laws::FiniteLaw& law, const Rational& a, const Rational& b, const Rational& p,
+                              long prec) {
+  const long wp = working_prec(prec, law.size());
+  Mpfi sum(wp), term(wp), pp(wp);
+  mpfi_set_ui(sum.v, 0);
+  set_q(pp.v, p);
+  const bool integer_p = denominator(p) == 1 && p <= 64;
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    const Rational r = abs(a + b * law.value(j));
+    if (r == 0) continue;  // 0^p = 0 for p > 0
+    if (integer_p) {
+      Rational power(1);
+      for (long k = 0; k < numerator(p).convert_to<long>(); ++k) power *= r;
+      set_q(term.v, power);
+    } else {
+      set_q(term.v, r);
+      mpfi_log(term.v, term.v);
+      mpfi_mul(term.v, term.v, pp.v);
+      mpfi_exp(term.v, term.v);
+    }
+    const Rational pj = law.prob(j);
+    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
+    mpfi_add(sum.v, sum.v, term.v);
+  }
+  return finish(sum.v);
+}
+
+MpfiEnclosure mpfi_uniform_abs_moment(const Rational& lo, const Rational& hi, const Rational& p, long prec) {
+  const long wp = prec + 32;
+  Mpfi k1(wp), k2(wp), pp(wp);
+  set_q(pp.v, p + 1);
+  auto K = [&](mpfi_t out, const Rational& u) {  // sign(u) |u|^{p+1} / (p + 1); K(0) = 0
+    if (u == 0) {
+      mpfi_set_ui(out, 0);
+      return;
+    }
+    set_q(out, abs(u));
+    mpfi_log(out, out);
+    mpfi_mul(out, out, pp.v);
+    mpfi_exp(out, out);
+    mpfi_div(out, out, pp.v);
+    if (u < 0) mpfi_neg(out, out);
+  };
+  K(k1.v, hi);
+  K(k2.v, lo);
+  mpfi_sub(k1.v, k1.v, k2.v);
+  const Rational w = hi - lo;
+  mpfi_div_q(k1.v, k1.v, const_cast<mpq_ptr>(w.backend().data()));
+  return finish(k1.v);
+}
+
+MpfiEnclosure mpfi_ginibre_exponent(int d, int i, const Rational& sigma, long prec) {
+  const int k = d - i + 1;  // psi(k / 2), k = 1 .. 4
+  if (d < 1 || d > 4 || i < 1 || i > d) throw std::invalid_argument("mpfi_ginibre_exponent: 1 <= i <= d <= 4");
+  const long wp = prec + 32;
+  Mpfi psi(wp), t(wp), res(wp);
+  mpfi_const_euler(psi.v);
+  mpfi_neg(psi.v, psi.v);  // psi(1) = -gamma
+  if (k % 2 == 1) {        // psi(1/2) = -gamma - 2 log 2
+    mpfi_const_log2(t.v);
+    mpfi_mul_ui(t.v, t.v, 2);
+    mpfi_sub(psi.v, psi.v, t.v);
+    if (k == 3) mpfi_add_ui(psi.v, psi.v, 2);  // psi(3/2) = psi(1/2) + 1/(1/2)
+  } else if (k == 4) {
+    mpfi_add_ui(psi.v, psi.v, 1);  // psi(2) = psi(1) + 1
+  }
+  const Rational two_s2 = 2 * sigma * sigma;
+  set_q(res.v, two_s2);
+  mpfi_log(res.v, res.v);
+  mpfi_add(res.v, res.v, psi.v);
+  mpfi_div_ui(res.v, res.v, 2);
+  return finish(res.v);
+}
+
+MpfiEnclosure mpfi_half_log(const Rational& q, long prec) {
+  Mpfi t(prec + 16);
+  set_q(t.v, q);
+  mpfi_log(t.v, t.v);
+  mpfi_div_ui(t.v, t.v, 2);
+  return finish(t.v);
+}
+
 std::string mpfi_version() { return mpfi_get_version(); }
 
 }  // namespace lyapcert::tables

@@ -30,6 +30,26 @@ MpfiEnclosure mpfi_moment(const laws::FiniteLaw& law, const exact::Rational& lr,
 MpfiEnclosure mpfi_uniform_exponent(const exact::Rational& lo, const exact::Rational& hi, const exact::Rational& lr,
                                     long prec);
 
+// E|a + b h|^p itself (p > 0, not its log) for a finite law: sum_j p_j |a + b h_j|^p, each |r_j|^p the exact
+// rational power for integer p <= 64, else exp(p log|r_j|); exactly 0 when every r_j = 0. Guarantee: contains the
+// true value. Proof: TABLE-MPFI-1.
+MpfiEnclosure mpfi_abs_moment(const laws::FiniteLaw& law, const exact::Rational& a, const exact::Rational& b,
+                              const exact::Rational& p, long prec);
+
+// E|u|^p for u ~ U[lo, hi] (lo < hi, p > 0): (K(hi) - K(lo)) / (hi - lo), K(u) = sign(u) |u|^{p+1} / (p + 1).
+// Guarantee: contains the true value. Proof: TABLE-SECOND-3.
+MpfiEnclosure mpfi_uniform_abs_moment(const exact::Rational& lo, const exact::Rational& hi, const exact::Rational& p,
+                                      long prec);
+
+// The i-th Lyapunov exponent of d x d Ginibre matrices with N(0, sigma^2) entries, 1 <= i <= d <= 4:
+// (1/2)[log(2 sigma^2) + psi((d - i + 1)/2)] with the elementary values psi(1/2) = -gamma - 2 log 2,
+// psi(1) = -gamma, psi(3/2) = psi(1/2) + 2, psi(2) = psi(1) + 1 (MPFR's Euler constant and log 2), not
+// Arb's digamma. Guarantee: contains the true value. Proof: TABLE-SECOND-4.
+MpfiEnclosure mpfi_ginibre_exponent(int d, int i, const exact::Rational& sigma, long prec);
+
+// (1/2) log q for an exact rational q > 0 (Jensen bounds). Guarantee: contains the true value.
+MpfiEnclosure mpfi_half_log(const exact::Rational& q, long prec);
+
 // MPFI's own version string (provenance).
 std::string mpfi_version();
 

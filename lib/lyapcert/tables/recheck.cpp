@@ -7,12 +7,15 @@
 #include <cstdlib>
 #include <exception>
 #include <thread>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/second_path.hpp"
 #include "lyapcert/tables/spec.hpp"
 #include "lyapcert/version.hpp"
 
@@ -87,6 +90,22 @@ std::string check_decimals(const Json& e) {
   return "";
 }
 
+// The atom values h_j of the finite components of a curvature law (through affine maps and mixtures), exact.
+void atom_values(const laws::CurvatureLaw& law, const Rational& scale, const Rational& shift, std::vector<Rational>& out) {
+  std::visit(
+      [&](const auto& n) {
+        using T = std::decay_t<decltype(n)>;
+        if constexpr (std::is_same_v<T, laws::FiniteLaw>) {
+          for (std::size_t j = 0; j < n.size(); ++j) out.push_back(scale * n.value(j) + shift);
+        } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
+          atom_values(*n.inner, scale * n.scale, scale * n.shift + shift, out);
+        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
+          for (const auto& [part, w] : n.parts) atom_values(*part, scale, shift, out);
+        }
+      },
+      law.node());
+}
+
 bool intersects(const Json& a, const Json& b) {
   const End alo = end_of(a.at("lower_exact")), ahi = end_of(a.at("upper_exact"));
   const End blo = end_of(b.at("lower_exact")), bhi = end_of(b.at("upper_exact"));
@@ -143,9 +162,16 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
     ComputeOptions co;
     co.backend = opt.backend;
     co.digits_offset = opt.digits ? *opt.digits - digits : 10;
+    co.second_path_budget_seconds = opt.time_budget_seconds;
+    if (q == "lyapnd") co.table_method = row.value("method", std::string());
     const Json fresh = compute_row(rs, co);
     out["backend"] = fresh["backend"];
     out["method"] = fresh["method"];
+    const bool independent = fresh.value("independent", false);
+    std::string note = fresh.value("independence_note", std::string());
+    constexpr std::string_view kNot = "not rechecked independently: ";
+    if (note.rfind(kNot, 0) == 0) note = note.substr(kNot.size());
+    if (opt.backend == Backend::other && q != "estimate") out["independent"] = independent;
     out["bits"] = Json{{"table", row.value("bits", Json(nullptr))}, {"recheck", fresh["bits"]}};
     const Json& fe = fresh["entries"];
     if (q == "estimate") {
@@ -188,10 +214,24 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
       if (problem.empty() && q == "boundary" && fresh["singular_points"] != row.value("singular_points", Json())) {
         problem = "the singular points differ";
       }
-      std::string how = fmt::format("{} at {} bits (table: {} bits)", fresh["backend"].get<std::string>(),
-                                    fresh["bits"].dump(), row.value("bits", Json(nullptr)).dump());
-      if (fresh["backend"] == row.value("backend", Json()) && fresh["bits"] == row.value("bits", Json())) {
-        how += "; note: the same backend and working precision as the table (the method's precision does not "
+      std::string how = fmt::format("{} ({}) at {} bits (table: {} at {} bits)", fresh["backend"].get<std::string>(),
+                                    fresh["method"].get<std::string>(), fresh["bits"].dump(),
+                                    row.value("method", std::string("?")), row.value("bits", Json(nullptr)).dump());
+      if (opt.backend == Backend::other && q != "boundary") {
+        how = (independent ? "an independent path, " : "the table's algorithm again (not rechecked independently: " +
+                                                            note + "), ") + how;
+        if (independent && !note.empty()) how += "; " + note;
+        bool one_sided = false;
+        for (const Json& e : fe) one_sided = one_sided || e.value("guarantee", std::string()) == "upper-bound";
+        if (one_sided && entries.size() && entries[0].value("guarantee", std::string()) != "upper-bound") {
+          how += "; one-sided: only checks that the new upper bound is >= the table's lower end";
+        }
+      } else if (q == "boundary" && opt.backend == Backend::other) {
+        how += " (the boundary search itself has no second implementation: see the sign-change check)";
+      }
+      if (fresh["backend"] == row.value("backend", Json()) && fresh["bits"] == row.value("bits", Json()) &&
+          fresh["method"] == row.value("method", Json())) {
+        how += "; note: the same method and working precision as the table (the method's precision does not "
                "depend on the requested digits), so this is a repetition, not an independent check";
       }
       c.add("recompute", problem.empty(),
@@ -239,6 +279,7 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
           }
           ++undecided;
         }
+        out["independent"] = true;  // the sign check is the independent part of a boundary recheck
         c.add("mpfi-sign-change", problem.empty(),
               problem.empty() ? fmt::format("MPFI at {} bits: Lambda changes sign across {} root enclosure(s) of the "
                                             "table (intermediate value theorem){}", prec, checked,
@@ -246,6 +287,61 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
                                                                     "could not decide", undecided)
                                                       : std::string())
                               : problem);
+      } else {
+        // Other laws: the second path's signs of Lambda at the exact ends of each root enclosure, with no
+        // singular point 1/h_j of an atom inside (Lambda is continuous there: IVT). Proof: TABLE-SECOND-5.
+        SecondOptions so;
+        so.digits = std::max(digits, 16);
+        so.max_bits = 4096;
+        so.time_budget_seconds = opt.time_budget_seconds;
+        std::vector<Rational> atoms;
+        atom_values(*in.curvature, Rational(1), Rational(0), atoms);
+        std::string problem, method, reason;
+        std::size_t checked = 0, undecided = 0;
+        for (const Json& e : entries) {
+          if (!e.contains("direction")) continue;
+          const Rational lo = parse_exact(e.at("lower_exact").get<std::string>());
+          const Rational hi = parse_exact(e.at("upper_exact").get<std::string>());
+          if (lo == hi) continue;
+          for (const Rational& h : atoms) {
+            if (h > 0 && lo <= 1 / h && 1 / h <= hi) {
+              problem = fmt::format("{}: the singular point {} lies in the enclosure", e["name"].get<std::string>(),
+                                    exact::to_text(1 / h));
+              break;
+            }
+          }
+          if (!problem.empty()) break;
+          std::string why;
+          const int a = second_sign_at(*in.curvature, lo, so, method, why);
+          const int b = a == 0 && why.rfind("no independent path", 0) == 0 ? 0 : second_sign_at(*in.curvature, hi, so, method, why);
+          if (!why.empty() && reason.empty()) reason = why;
+          if (why.rfind("no independent path", 0) == 0) break;
+          const bool up = e.at("direction") == "neg-to-pos";
+          if (up ? (a < 0 && b > 0) : (a > 0 && b < 0)) {
+            ++checked;
+            continue;
+          }
+          if (up ? (a > 0 || b < 0) : (a < 0 || b > 0)) {
+            problem = fmt::format("{}: the second path ({}) contradicts a {} sign change of Lambda across [{}, {}]",
+                                  e["name"].get<std::string>(), method, e["direction"].get<std::string>(),
+                                  e["lower"].get<std::string>(), e["upper"].get<std::string>());
+            break;
+          }
+          ++undecided;
+        }
+        out["independent"] = !(problem.empty() && reason.rfind("no independent path", 0) == 0);
+        if (problem.empty() && reason.rfind("no independent path", 0) == 0) {
+          c.add("independent-sign-change", true, "not rechecked independently: " + reason);
+        } else {
+          c.add("independent-sign-change", problem.empty(),
+                problem.empty()
+                    ? fmt::format("second path {}: Lambda changes sign across {} root enclosure(s) of the table "
+                                  "(intermediate value theorem){}",
+                                  method.empty() ? std::string("(none needed)") : method, checked,
+                                  undecided ? fmt::format("; {} enclosure(s) not decided ({})", undecided, reason)
+                                            : std::string())
+                    : problem);
+        }
       }
     }
   } catch (const std::exception& e) {
