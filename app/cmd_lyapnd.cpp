@@ -187,12 +187,12 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--law", o->law, "matrix law (docs/lyapnd.md), or @FILE")->required();
   cmd->add_option("--digits", o->digits, "requested digits: width <= 10^-N * max(1, min|x|) (1..10000)")
       ->default_val(16);
-  cmd->add_option("--method", o->method, "auto, ginibre, isotropic, commuting, rankone, enumerate or cycle")
+  cmd->add_option("--method", o->method, "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle or poisson")
       ->default_val("auto");
   cmd->add_option("--time-budget", o->time_budget, "wall-clock budget in seconds")->default_val(60);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--max-memory", o->max_memory,
-                  "enumerate, cycle: working-memory budget in MiB (estimated before each level; fractions allowed)")
+                  "enumerate, cycle, poisson: working-memory budget in MiB (estimated before each level; fractions allowed)")
       ->default_val(4096);
   cmd->add_option("--max-length", o->max_length, "enumerate, cycle: longest word length (1..64)")->default_val(40);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/lyapnd.schema.json)");

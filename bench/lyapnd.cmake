@@ -1,2 +1,3 @@
 lyapcert_bench(lyapnd_bench lyapnd_bench.cpp)
 lyapcert_bench(lyapnd_cycle_bench lyapnd_cycle_bench.cpp)
+lyapcert_bench(lyapnd_poisson_bench lyapnd_poisson_bench.cpp)

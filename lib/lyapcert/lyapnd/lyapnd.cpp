@@ -13,6 +13,7 @@
 #include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/poisson.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -325,16 +326,17 @@ const char* to_string(Method m) {
     case Method::rankone: return "rankone";
     case Method::enumerate: return "enumerate";
     case Method::cycle: return "cycle";
+    case Method::poisson: return "poisson";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate, Method::cycle})
+                   Method::enumerate, Method::cycle, Method::poisson})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate or cycle)", name));
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle or poisson)", name));
 }
 
 Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
@@ -355,10 +357,12 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   Method m = opt.method;
   std::optional<laws::FiniteMatrices> fam;
   FamilyFacts facts;
+  int singular = -1;  // first atom of positive probability with det = 0 (exact), -1 if none
   std::optional<PolynomialCertificate> poly;  // commuting, non-triangular families only
   if (finite) {
     fam = finite_family_of(law);
     facts = family_facts(*fam, d);
+    singular = first_singular_atom(*fam, d);
     if (facts.commuting && !facts.upper && !facts.lower && !facts.all_rank_le_one)
       poly = polynomial_certificate(*fam, d);  // Proof: LYAPND-COMM-2
   }
@@ -371,7 +375,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
-                                         : Method::enumerate;
+          : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
+                                            : Method::enumerate;
     } else {
       throw InputError(
           "no lyapnd method applies to this law yet (supported: ginibre(d, s), isotropic(d, lr), matrices(...), "
@@ -418,8 +423,20 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       need_finite("cycle");
       r = run_cycle(*fam, d, opt, deadline);
       break;
+    case Method::poisson:
+      need_finite("poisson");
+      r = run_poisson(*fam, d, opt, deadline);
+      break;
     case Method::automatic:
       break;
+  }
+  if (opt.method == Method::automatic && m == Method::enumerate && singular >= 0) {
+    r.top.message += fmt::format(
+        "; matrix #{} is singular (det = 0, exact): the two-sided Poisson certificate needs invertible matrices, "
+        "only the enumeration upper bound applies",
+        singular + 1);
+  } else if (opt.method == Method::automatic && m == Method::enumerate && d > 2) {
+    r.top.message += "; two-sided bounds for general families (Poisson certificate) are implemented for d = 2 only";
   }
   if (opt.method == Method::automatic && m == Method::enumerate && facts.commuting) {
     r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";

@@ -413,6 +413,7 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
         {"commuting", {"LYAPND-COMM-1", "LYAPND-COMM-2", "LYAPND-COMM-3"}},
         {"rankone", {"LYAPND-RANK1-1"}},
         {"enumerate", {"LYAPND-ENUM-1"}},
+        {"poisson", {"LYAPND-POIS-1", "LYAPND-POIS-4"}},
         {"cycle", {"LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
                    "LYAPND-CYCLE-6"}}};
     for (const auto& [m, ids] : kIds) {

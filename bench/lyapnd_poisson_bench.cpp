@@ -1,0 +1,69 @@
+// Poisson-certificate benchmarks (issue 7, Speed): seeded sign-indefinite invertible 2x2 families (entries
+// N(0, 1) rounded to multiples of 1/1000, 2..4 atoms, equal probabilities), --digits 16 with a 10 s
+// budget: the counters record the certified width reached (the issue asks for the width in 10 s), the grid
+// size N of the last level and the wall time. Figures go to docs/performance.md, never into tests.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <random>
+#include <regex>
+#include <string>
+
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
+
+namespace {
+
+using namespace lyapcert;
+
+std::string gaussian_family(std::uint64_t seed, int atoms) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01;
+  std::string s = "matrices(";
+  for (int i = 0; i < atoms; ++i) {
+    long e[4];
+    while (true) {
+      for (long& x : e) x = std::lround(n01(rng) * 1000);
+      if (e[0] * e[3] - e[1] * e[2] != 0) break;  // invertible (exact integer test)
+    }
+    auto q = [](long x) { return std::to_string(x) + "/1000"; };
+    s += "[[" + q(e[0]) + ", " + q(e[1]) + "], [" + q(e[2]) + ", " + q(e[3]) + "]]: 1/" + std::to_string(atoms) +
+         (i + 1 < atoms ? ", " : ")");
+  }
+  return s;
+}
+
+void certify(benchmark::State& state, const std::string& law_text, double budget) {
+  const laws::MatrixLaw law = laws::parse_matrix_law(law_text);
+  lyapnd::Options o;
+  o.acc.digits = 16;
+  o.method = lyapnd::Method::poisson;
+  o.time_budget_seconds = budget;
+  lyapnd::Result r;
+  for (auto _ : state) {
+    r = lyapnd::certify_lyapnd(law, o);
+    benchmark::DoNotOptimize(r);
+  }
+  const double w = 2 * mag_get_d(arb_radref(r.top.value.ball.get()));
+  state.counters["width"] = w;
+  state.counters["log10_width"] = std::log10(w);
+  state.counters["lambda_mid"] = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
+  std::smatch m;
+  if (std::regex_search(r.top.message, m, std::regex("N = ([0-9]+)"))) state.counters["N"] = std::stod(m[1]);
+  state.SetLabel(law_text.size() > 60 ? law_text.substr(0, 60) + "..." : law_text);
+}
+
+void BM_Poisson_Gaussian_10s(benchmark::State& s) {
+  certify(s, gaussian_family(static_cast<std::uint64_t>(s.range(1)), static_cast<int>(s.range(0))), 10);
+}
+void BM_Poisson_Pollicott_10s(benchmark::State& s) {
+  certify(s, "matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10);
+}
+
+BENCHMARK(BM_Poisson_Gaussian_10s)
+    ->ArgsProduct({{2, 3, 4}, {1, 2, 3}})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
+BENCHMARK(BM_Poisson_Pollicott_10s)->Unit(benchmark::kSecond)->Iterations(1);
+
+}  // namespace

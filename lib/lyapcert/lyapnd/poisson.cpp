@@ -1,0 +1,693 @@
+#include "lyapcert/lyapnd/poisson.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/lyapnd/memory.hpp"
+
+namespace lyapcert::lyapnd {
+namespace {
+
+using exact::ArbTemp;
+using exact::Ball;
+using exact::Rational;
+using Clock = std::chrono::steady_clock;
+
+double to_d(const Rational& x, slong prec = 64) {
+  Ball b = Ball::from_rational(x, prec);
+  return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
+}
+
+struct AtomD {
+  double a, b, c, d, p;
+};
+
+std::vector<AtomD> atoms_d(const laws::FiniteMatrices& f) {
+  std::vector<AtomD> out;
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    if (!(f.probs[i] > 0)) continue;
+    const auto& m = f.matrices[i];
+    out.push_back({to_d(m[0]), to_d(m[1]), to_d(m[2]), to_d(m[3]), to_d(f.probs[i])});
+  }
+  return out;
+}
+
+void require_invertible_2x2(const laws::FiniteMatrices& f, int d, const char* who) {
+  if (d != 2)
+    throw InputError(fmt::format("{}: the Poisson certificate is implemented for 2 x 2 matrices only (got d = {}); "
+                                 "for d = 3, 4 only --method enumerate (upper bound) applies to general families",
+                                 who, d));
+  const int s = first_singular_atom(f, d);
+  if (s >= 0)
+    throw InputError(fmt::format("{}: matrix #{} is singular (det = 0, exact test): the Poisson certificate needs "
+                                 "invertible matrices (LYAPND-POIS-1); only the enumeration upper bound applies "
+                                 "(--method enumerate)",
+                                 who, s + 1));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rigorous evaluation of h = phi + P g - g and of a derivative enclosure (LYAPND-POIS-4).
+
+struct AtomB {
+  Ball a, b, c, d, p, det, q0, q1, q2;  // q(t) = |A v(t)|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t
+};
+
+class Evaluator {
+ public:
+  Evaluator(const laws::FiniteMatrices& f, const std::vector<double>& g, slong prec) : g_(g), prec_(prec) {
+    n_ = static_cast<std::int64_t>(g.size());
+    for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+      if (!(f.probs[i] > 0)) continue;
+      const auto& m = f.matrices[i];
+      AtomB at;
+      at.a = Ball::from_rational(m[0], prec);
+      at.b = Ball::from_rational(m[1], prec);
+      at.c = Ball::from_rational(m[2], prec);
+      at.d = Ball::from_rational(m[3], prec);
+      at.p = Ball::from_rational(f.probs[i], prec);
+      at.det = Ball::from_rational(m[0] * m[3] - m[1] * m[2], prec);
+      // A^T A = [[al, be], [be, ga]]: al = a^2 + c^2, be = ab + cd, ga = b^2 + d^2 (exact rationals).
+      const Rational al = m[0] * m[0] + m[2] * m[2], be = m[0] * m[1] + m[2] * m[3], ga = m[1] * m[1] + m[3] * m[3];
+      at.q0 = Ball::from_rational((al + ga) / 2, prec);
+      at.q1 = Ball::from_rational((al - ga) / 2, prec);
+      at.q2 = Ball::from_rational(be, prec);
+      atoms_.push_back(std::move(at));
+    }
+    // Global range of g and of its slopes (used when an argument ball covers many cells).
+    gmin_ = *std::min_element(g.begin(), g.end());
+    gmax_ = *std::max_element(g.begin(), g.end());
+    arb_indeterminate(sall_.get());
+    ArbTemp s;
+    for (std::int64_t j = 0; j < n_; ++j) {
+      slope(s, j);
+      if (j == 0)
+        arb_set(sall_.get(), s);
+      else
+        arb_union(sall_.get(), sall_.get(), s, prec_);
+    }
+    arb_const_pi(pi_.get(), prec_);
+  }
+
+  // Slope of g on cell j (index mod N): N (g_{j+1} - g_j), enclosed.
+  void slope(arb_t out, std::int64_t j) const {
+    const std::int64_t j0 = ((j % n_) + n_) % n_, j1 = (j0 + 1) % n_;
+    ArbTemp t;
+    arb_set_d(out, g_[j1]);
+    arb_set_d(t, g_[j0]);
+    arb_sub(out, out, t, prec_);
+    arb_mul_si(out, out, static_cast<slong>(n_), prec_);
+  }
+
+  // g at the exact double x (periodic extension), enclosed.
+  void g_point(arb_t out, double x) const {
+    const double xn = x * static_cast<double>(n_);  // exact: N is a power of two
+    const double fl = std::floor(xn);
+    const std::int64_t j = static_cast<std::int64_t>(fl);
+    const std::int64_t j0 = ((j % n_) + n_) % n_, j1 = (j0 + 1) % n_;
+    ArbTemp t, u;
+    arb_set_d(t, g_[j1]);
+    arb_set_d(u, g_[j0]);
+    arb_sub(t, t, u, prec_);
+    arb_set_d(u, xn - fl);  // exact
+    arb_mul(t, t, u, prec_);
+    arb_set_d(u, g_[j0]);
+    arb_add(out, t, u, prec_);
+  }
+
+  // Range of g over the real ball X (periodic, period 1) and the hull of the slopes of the cells it meets.
+  void g_range(arb_t val, arb_t slp, const arb_t x) const {
+    arf_t lo, hi;
+    arf_init(lo);
+    arf_init(hi);
+    arb_get_lbound_arf(lo, x, prec_);
+    arb_get_ubound_arf(hi, x, prec_);
+    const double dl = arf_get_d(lo, ARF_RND_FLOOR), dh = arf_get_d(hi, ARF_RND_CEIL);
+    arf_clear(lo);
+    arf_clear(hi);
+    if (!std::isfinite(dl) || !std::isfinite(dh) || dh - dl >= 0.5) {
+      whole(val, slp);
+      return;
+    }
+    const double nd = static_cast<double>(n_);
+    const std::int64_t jl = static_cast<std::int64_t>(std::floor(dl * nd));
+    const std::int64_t jh = static_cast<std::int64_t>(std::floor(dh * nd));
+    if (jl == jh) {
+      // One linear piece: g(x) = g_j + (N x - jl) (g_{j+1} - g_j).
+      const std::int64_t j0 = ((jl % n_) + n_) % n_, j1 = (j0 + 1) % n_;
+      ArbTemp t, u;
+      arb_set_d(t, g_[j1]);
+      arb_set_d(u, g_[j0]);
+      arb_sub(t, t, u, prec_);
+      arb_mul_si(u, x, static_cast<slong>(n_), prec_);
+      arb_sub_si(u, u, static_cast<slong>(jl), prec_);
+      arb_mul(val, t, u, prec_);
+      arb_set_d(u, g_[j0]);
+      arb_add(val, val, u, prec_);
+      arb_mul_si(slp, t, static_cast<slong>(n_), prec_);
+      return;
+    }
+    if (jh - jl > 64) {
+      whole(val, slp);
+      return;
+    }
+    // A piecewise-linear function attains its extremes over [dl, dh] at dl, dh or interior nodes.
+    ArbTemp t;
+    g_point(val, dl);
+    g_point(t, dh);
+    arb_union(val, val, t, prec_);
+    for (std::int64_t m = jl + 1; m <= jh; ++m) {
+      arb_set_d(t, g_[((m % n_) + n_) % n_]);
+      arb_union(val, val, t, prec_);
+    }
+    slope(slp, jl);
+    for (std::int64_t m = jl + 1; m <= jh; ++m) {
+      slope(t, m);
+      arb_union(slp, slp, t, prec_);
+    }
+  }
+
+  void whole(arb_t val, arb_t slp) const {
+    arf_t lo, hi;
+    arf_init(lo);
+    arf_init(hi);
+    arf_set_d(lo, gmin_);
+    arf_set_d(hi, gmax_);
+    arb_set_interval_arf(val, lo, hi, prec_);
+    arf_clear(lo);
+    arf_clear(hi);
+    arb_set(slp, sall_.get());
+  }
+
+  // h(T) and, if dh != nullptr, an enclosure of h' over T (h is Lipschitz; the set of its one-sided
+  // derivatives on T lies in dh). false when a denominator ball contains 0 (T too wide).
+  bool eval(arb_t h, arb_t dh, const arb_t t) const {
+    ArbTemp s1, c1, s2, c2, t2, q, lq, w1, w2, psi, gv, gs, tmp, dphi, dsum;
+    arb_sin_cos_pi(s1, c1, t, prec_);
+    arb_mul_2exp_si(t2, t, 1);
+    arb_sin_cos_pi(s2, c2, t2, prec_);
+    arb_zero(h);
+    arb_zero(dphi);
+    arb_zero(dsum);
+    for (const AtomB& at : atoms_) {
+      // q = |A v|^2 > 0; phi += p/2 log q; phi' += p pi (q2 cos 2 pi t - q1 sin 2 pi t) / q.
+      arb_mul(q, at.q1.get(), c2, prec_);
+      arb_addmul(q, at.q2.get(), s2, prec_);
+      arb_add(q, q, at.q0.get(), prec_);
+      if (!arb_is_positive(q)) return false;
+      arb_log(lq, q, prec_);
+      arb_mul(lq, lq, at.p.get(), prec_);
+      arb_mul_2exp_si(lq, lq, -1);
+      arb_add(h, h, lq, prec_);
+      if (dh) {
+        arb_mul(tmp, at.q2.get(), c2, prec_);
+        arb_submul(tmp, at.q1.get(), s2, prec_);
+        arb_div(tmp, tmp, q, prec_);
+        arb_addmul(dphi, tmp, at.p.get(), prec_);
+      }
+      // w = A v; its angle / pi, a representative modulo 1 (LYAPND-POIS-4 (b)).
+      arb_mul(w1, at.a.get(), c1, prec_);
+      arb_addmul(w1, at.b.get(), s1, prec_);
+      arb_mul(w2, at.c.get(), c1, prec_);
+      arb_addmul(w2, at.d.get(), s1, prec_);
+      const bool first = arf_cmpabs(arb_midref(w1.v), arb_midref(w2.v)) >= 0;
+      if (first) {
+        if (arf_sgn(arb_midref(w1.v)) < 0) {
+          arb_neg(w1, w1);
+          arb_neg(w2, w2);
+        }
+        if (!arb_is_positive(w1)) return false;
+        arb_div(tmp, w2, w1, prec_);
+        arb_atan(psi, tmp, prec_);
+        arb_div(psi, psi, pi_.get(), prec_);
+      } else {
+        if (arf_sgn(arb_midref(w2.v)) < 0) {
+          arb_neg(w1, w1);
+          arb_neg(w2, w2);
+        }
+        if (!arb_is_positive(w2)) return false;
+        arb_div(tmp, w1, w2, prec_);
+        arb_atan(psi, tmp, prec_);
+        arb_div(psi, psi, pi_.get(), prec_);
+        arb_neg(psi, psi);
+        arb_set_d(tmp, 0.5);
+        arb_add(psi, psi, tmp, prec_);
+      }
+      g_range(gv, gs, psi);
+      arb_addmul(h, gv, at.p.get(), prec_);
+      if (dh) {
+        // d/dt (A . t) = det A / |A v|^2 (same in theta and t units).
+        arb_div(tmp, at.det.get(), q, prec_);
+        arb_mul(tmp, tmp, gs, prec_);
+        arb_addmul(dsum, tmp, at.p.get(), prec_);
+      }
+    }
+    g_range(gv, gs, t);
+    arb_sub(h, h, gv, prec_);
+    if (dh) {
+      arb_mul(dh, dphi, pi_.get(), prec_);
+      arb_add(dh, dh, dsum, prec_);
+      arb_sub(dh, dh, gs, prec_);
+    }
+    return arb_is_finite(h);
+  }
+
+  slong prec() const { return prec_; }
+
+ private:
+  const std::vector<double>& g_;
+  std::int64_t n_ = 0;
+  slong prec_;
+  std::vector<AtomB> atoms_;
+  double gmin_ = 0, gmax_ = 0;
+  Ball sall_, pi_;
+};
+
+struct Cell {
+  double a = 0, b = 0;
+  Ball range;                      // encloses h([a, b])
+  double point_lo = -std::numeric_limits<double>::infinity();  // an enclosure of h at a point of the cell
+  double point_hi = std::numeric_limits<double>::infinity();   // (outward-rounded doubles)
+  bool ok = false;
+};
+
+double lo_d(const arb_t x) {
+  arf_t t;
+  arf_init(t);
+  arb_get_lbound_arf(t, x, 64);
+  const double r = arf_get_d(t, ARF_RND_FLOOR);
+  arf_clear(t);
+  return r;
+}
+double hi_d(const arb_t x) {
+  arf_t t;
+  arf_init(t);
+  arb_get_ubound_arf(t, x, 64);
+  const double r = arf_get_d(t, ARF_RND_CEIL);
+  arf_clear(t);
+  return r;
+}
+
+void point_ball(arb_t out, double x) { arb_set_d(out, x); }
+
+// Proof: LYAPND-POIS-4 (c). Range enclosure of h on [a, b]: monotone case -> hull of the endpoint values;
+// otherwise the mean-value form h(m) + h'([a, b]) [a - m, b - m], intersected with the direct evaluation.
+void evaluate_cell(const Evaluator& ev, Cell& c) {
+  const slong prec = ev.prec();
+  ArbTemp box, hb, dhb, hm, t, ha, hz, off;
+  arf_t lo, hi;
+  arf_init(lo);
+  arf_init(hi);
+  arf_set_d(lo, c.a);
+  arf_set_d(hi, c.b);
+  arb_set_interval_arf(box, lo, hi, prec);
+  c.ok = false;
+  double m = c.a + (c.b - c.a) / 2;
+  if (!(m >= c.a && m <= c.b)) m = c.a;
+  point_ball(t, m);
+  if (!ev.eval(hm, nullptr, t)) {
+    arf_clear(lo);
+    arf_clear(hi);
+    return;
+  }
+  c.point_lo = lo_d(hm);
+  c.point_hi = hi_d(hm);
+  if (!ev.eval(hb, dhb, box)) {
+    arf_clear(lo);
+    arf_clear(hi);
+    return;
+  }
+  if (arb_is_positive(dhb) || arb_is_negative(dhb)) {
+    point_ball(t, c.a);
+    const bool oka = ev.eval(ha, nullptr, t);
+    point_ball(t, c.b);
+    const bool okb = ev.eval(hz, nullptr, t);
+    if (oka && okb) {
+      arb_union(c.range.get(), ha, hz, prec);
+      c.ok = true;
+    }
+  }
+  if (!c.ok) {
+    // h(x) - h(m) = int_m^x h' lies in h'([a, b]) (x - m) (h is Lipschitz, piecewise C^1).
+    // Offsets a - m, b - m exactly in arf (no binary64 rounding).
+    arf_t mm;
+    arf_init(mm);
+    arf_set_d(mm, m);
+    arf_set_d(lo, c.a);
+    arf_sub(lo, lo, mm, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_set_d(hi, c.b);
+    arf_sub(hi, hi, mm, ARF_PREC_EXACT, ARF_RND_DOWN);
+    arf_clear(mm);
+    arb_set_interval_arf(off, lo, hi, prec);
+    arb_mul(off, off, dhb, prec);
+    arb_add(c.range.get(), hm, off, prec);
+    if (arb_overlaps(c.range.get(), hb)) arb_intersection(c.range.get(), c.range.get(), hb, prec);
+    c.ok = arb_is_finite(c.range.get());
+  }
+  arf_clear(lo);
+  arf_clear(hi);
+}
+
+}  // namespace
+
+int first_singular_atom(const laws::FiniteMatrices& f, int d) {
+  if (d != 2) {
+    // General d <= 4: exact determinant by cofactor expansion.
+    for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+      if (!(f.probs[i] > 0)) continue;
+      std::vector<Rational> m = f.matrices[i];
+      // Gaussian elimination in exact rationals.
+      bool singular = false;
+      for (int col = 0; col < d && !singular; ++col) {
+        int piv = -1;
+        for (int r = col; r < d; ++r)
+          if (m[r * d + col] != 0) {
+            piv = r;
+            break;
+          }
+        if (piv < 0) {
+          singular = true;
+          break;
+        }
+        if (piv != col)
+          for (int c = 0; c < d; ++c) std::swap(m[piv * d + c], m[col * d + c]);
+        for (int r = col + 1; r < d; ++r) {
+          const Rational q = m[r * d + col] / m[col * d + col];
+          for (int c = col; c < d; ++c) m[r * d + c] -= q * m[col * d + c];
+        }
+      }
+      if (singular) return static_cast<int>(i);
+    }
+    return -1;
+  }
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    if (!(f.probs[i] > 0)) continue;
+    const auto& m = f.matrices[i];
+    if (m[0] * m[3] - m[1] * m[2] == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<double> poisson_grid_solution(const laws::FiniteMatrices& f, int nodes, int max_iterations,
+                                          Clock::time_point deadline, int* iterations) {
+  require_invertible_2x2(f, 2, "poisson_grid_solution");
+  if (nodes < 4 || (nodes & (nodes - 1)) != 0) throw InputError("poisson_grid_solution: N must be a power of two >= 4");
+  const std::vector<AtomD> at = atoms_d(f);
+  const std::size_t k = at.size();
+  const std::size_t n = static_cast<std::size_t>(nodes);
+  // Transition of the discretised transfer operator (LYAPND-POIS-3): the image of node j under atom i
+  // falls in cell idx with fraction fr; (P_N x)_j = sum_i p_i ((1 - fr) x_idx + fr x_{idx+1}).
+  std::vector<std::uint32_t> idx(k * n);
+  std::vector<double> fr(k * n), phi(n, 0.0);
+  const double nd = static_cast<double>(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double th = M_PI * static_cast<double>(j) / nd, c = std::cos(th), s = std::sin(th);
+    for (std::size_t i = 0; i < k; ++i) {
+      const double w1 = at[i].a * c + at[i].b * s, w2 = at[i].c * c + at[i].d * s;
+      phi[j] += at[i].p * 0.5 * std::log(w1 * w1 + w2 * w2);
+      double ang = std::atan2(w2, w1) / M_PI;
+      ang -= std::floor(ang);
+      double x = ang * nd;
+      double cell = std::floor(x);
+      double fx = x - cell;
+      std::size_t ci = static_cast<std::size_t>(cell);
+      if (ci >= n) {
+        ci = 0;
+        fx = 0;
+      }
+      idx[i * n + j] = static_cast<std::uint32_t>(ci);
+      fr[i * n + j] = fx;
+    }
+  }
+  auto apply = [&](const std::vector<double>& x, std::vector<double>& y) {
+    for (std::size_t j = 0; j < n; ++j) {
+      double acc = 0;
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::size_t c0 = idx[i * n + j], c1 = (c0 + 1) & (n - 1);
+        const double w = fr[i * n + j];
+        acc += at[i].p * ((1 - w) * x[c0] + w * x[c1]);
+      }
+      y[j] = acc;
+    }
+  };
+  // g = sum_{j < J} (P_N^j phi - m_j): then phi + P_N g - g = P_N^J phi on the grid (m_j constants).
+  std::vector<double> g(n, 0.0), x = phi, y(n);
+  int it = 0;
+  for (; it < max_iterations; ++it) {
+    const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+    const double lo = *mn, hi = *mx, mid = lo + (hi - lo) / 2;
+    if (hi - lo <= 1e-15 * std::max(1.0, std::fabs(mid))) break;
+    for (std::size_t j = 0; j < n; ++j) g[j] += x[j] - mid;
+    apply(x, y);
+    std::swap(x, y);
+    if ((it & 15) == 15 && Clock::now() >= deadline) break;
+  }
+  if (iterations) *iterations = it;
+  // Normalise (any constant may be added to g).
+  const double g0 = g[0];
+  for (double& v : g) v -= g0;
+  return g;
+}
+
+std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
+                                                    slong prec, Clock::time_point deadline) {
+  require_invertible_2x2(f, 2, "certify_poisson_bounds");
+  const std::size_t n = g.size();
+  if (n < 4 || (n & (n - 1)) != 0) throw InputError("certify_poisson_bounds: N must be a power of two >= 4");
+  for (double v : g)
+    if (!std::isfinite(v)) throw InputError("certify_poisson_bounds: g must be finite");
+  const Evaluator ev(f, g, prec);
+  const std::vector<AtomD> at = atoms_d(f);
+  // Partition of [0, 1] at the nodes j/N and (binary64 approximations of) their preimages under each
+  // atom: on each cell every g-term is (nearly always) a single linear piece (LYAPND-POIS-4 (a)).
+  std::vector<double> br;
+  br.reserve((at.size() + 1) * n + 2);
+  const double nd = static_cast<double>(n);
+  for (std::size_t j = 0; j <= n; ++j) br.push_back(static_cast<double>(j) / nd);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double th = M_PI * static_cast<double>(j) / nd, c = std::cos(th), s = std::sin(th);
+    for (const AtomD& m : at) {
+      // A^{-1} v is parallel to adj(A) v = (d c - b s, -c c + a s).
+      const double u1 = m.d * c - m.b * s, u2 = -m.c * c + m.a * s;
+      double ang = std::atan2(u2, u1) / M_PI;
+      ang -= std::floor(ang);
+      if (ang > 0 && ang < 1) br.push_back(ang);
+    }
+  }
+  std::sort(br.begin(), br.end());
+  br.erase(std::unique(br.begin(), br.end()), br.end());
+  std::vector<Cell> cells;
+  cells.reserve(br.size());
+  for (std::size_t i = 0; i + 1 < br.size(); ++i) {
+    Cell c;
+    c.a = br[i];
+    c.b = br[i + 1];
+    cells.push_back(std::move(c));
+  }
+  std::vector<double>().swap(br);
+  std::size_t done = 0;
+  for (Cell& c : cells) {
+    evaluate_cell(ev, c);
+    if ((++done & 255) == 0 && Clock::now() >= deadline) return std::nullopt;
+  }
+  // Refinement (LYAPND-POIS-4 (d)): bisect the cells whose enclosure reaches beyond the best point
+  // values by more than a fraction of the current spread, and the cells that failed.
+  const std::size_t cap = 4 * cells.size() + 64;
+  for (int round = 0; round < 12; ++round) {
+    double s_lo = -std::numeric_limits<double>::infinity(), i_hi = std::numeric_limits<double>::infinity();
+    for (const Cell& c : cells)
+      if (std::isfinite(c.point_lo) && std::isfinite(c.point_hi)) {
+        s_lo = std::max(s_lo, c.point_lo);
+        i_hi = std::min(i_hi, c.point_hi);
+      }
+    const double spread = std::max(0.0, s_lo - i_hi);
+    const double tau = 0.05 * spread + 1e-15 * std::max(1.0, std::fabs(s_lo));
+    std::vector<Cell> next;
+    next.reserve(std::min(cap + 2, 2 * cells.size()));  // never reallocates (LYAPND-POIS-5)
+    std::size_t flagged = 0;
+    for (Cell& c : cells) {
+      const bool bad = !c.ok || hi_d(c.range.get()) > s_lo + tau || lo_d(c.range.get()) < i_hi - tau;
+      const double m = c.a + (c.b - c.a) / 2;
+      if (bad && m > c.a && m < c.b && cells.size() + flagged < cap) {
+        ++flagged;
+        Cell l, r;
+        l.a = c.a;
+        l.b = m;
+        r.a = m;
+        r.b = c.b;
+        evaluate_cell(ev, l);
+        evaluate_cell(ev, r);
+        next.push_back(std::move(l));
+        next.push_back(std::move(r));
+        if ((++done & 255) == 0 && Clock::now() >= deadline) return std::nullopt;
+      } else {
+        next.push_back(std::move(c));
+      }
+    }
+    cells.swap(next);
+    if (flagged == 0) break;
+  }
+  // Proof: LYAPND-POIS-1, LYAPND-POIS-4 (a). [L, U] = [min of the lower endpoints, max of the upper
+  // endpoints] over the partition of [0, 1]: L <= inf h <= Lambda <= sup h <= U.
+  PoissonBounds out;
+  out.cells = cells.size();
+  arf_t lo, hi, t;
+  arf_init(lo);
+  arf_init(hi);
+  arf_init(t);
+  arf_pos_inf(lo);
+  arf_neg_inf(hi);
+  bool all_ok = true;
+  for (const Cell& c : cells) {
+    if (!c.ok) {
+      all_ok = false;
+      break;
+    }
+    arb_get_lbound_arf(t, c.range.get(), prec);
+    if (arf_cmp(t, lo) < 0) arf_set(lo, t);
+    arb_get_ubound_arf(t, c.range.get(), prec);
+    if (arf_cmp(t, hi) > 0) arf_set(hi, t);
+  }
+  if (all_ok)
+    arb_set_interval_arf(out.enclosure.get(), lo, hi, prec);
+  else
+    arb_zero_pm_inf(out.enclosure.get());
+  arf_clear(lo);
+  arf_clear(hi);
+  arf_clear(t);
+  return out;
+}
+
+std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec) {
+  std::uint64_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  const std::uint64_t n = static_cast<std::uint64_t>(nodes);
+  // Proof: LYAPND-POIS-5. Grid vectors (g, phi, x, y: 8 bytes each), transitions (12 bytes per atom
+  // and node), breakpoints (8 bytes, (k + 1) N + 1), cells (<= 4 (k + 1) N + 64 after refinement, two
+  // generations alive during a round, sizeof(Cell) <= 112 with the arb limbs inline at <= 128 bits, plus
+  // the heap limbs of the cell's ball above 128 bits: 8 bytes per limb, with allocator slack 16).
+  const std::uint64_t cells = 4 * (k + 1) * n + 64;
+  const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
+  return n * (32 + 12 * k) + ((k + 1) * n + 2) * 8 + 2 * cells * (112 + limbs) + (1u << 20);
+}
+
+Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
+  require_invertible_2x2(f, d, "--method poisson");
+  const int digits = opt.acc.digits;
+  const slong prec =
+      std::min<slong>(opt.acc.max_bits, std::max<slong>(64, static_cast<slong>(std::ceil(digits * 3.33)) + 20));
+  std::size_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
+  constexpr int kMaxNodes = 1 << 21;
+  Result r;
+  r.top.method = "poisson";
+  r.top.digits_requested = digits;
+  r.top.bits_used = prec;
+  std::optional<Ball> best;
+  std::vector<double> widths;
+  int best_n = 0, iters = 0;
+  std::uint64_t best_cells = 0, best_bytes = 0;
+  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
+  double last_seconds = 0;
+  int n = 256;
+  while (true) {
+    const std::uint64_t bytes = poisson_memory_bytes(f, n, prec);
+    if (bytes > budget_bytes) {
+      memory_hit = true;
+      break;
+    }
+    const auto t0 = Clock::now();
+    if (best && t0 + std::chrono::duration<double>(2.3 * last_seconds) > deadline) {
+      timed_out = true;
+      break;
+    }
+    // Iteration cap: about 4e8 multiply-adds per level.
+    const int max_it = static_cast<int>(std::clamp<double>(4e8 / (2.0 * static_cast<double>(k) * n), 50, 20000));
+    int it = 0;
+    const std::vector<double> g = poisson_grid_solution(f, n, max_it, deadline, &it);
+    const std::optional<PoissonBounds> b = certify_poisson_bounds(f, g, prec, deadline);
+    if (!b) {
+      timed_out = true;
+      break;
+    }
+    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (!best) {
+      best = b->enclosure;
+    } else if (arb_is_finite(b->enclosure.get())) {
+      Ball x;
+      // Proof: LYAPND-POIS-4 (e). Both contain Lambda, so they overlap; the intersection contains Lambda too.
+      if (arb_intersection(x.get(), best->get(), b->enclosure.get(), prec)) best = std::move(x);
+    }
+    best_n = n;
+    best_cells = b->cells;
+    best_bytes = bytes;
+    iters = it;
+    const double w = 2 * mag_get_d(arb_radref(best->get()));
+    widths.push_back(w);
+    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
+      reached = true;
+      break;
+    }
+    // Several stationary measures with different integrals of phi (reducible families) keep the width
+    // bounded below (LYAPND-POIS-2): stop when three doublings in a row gained less than 3 percent.
+    const std::size_t s = widths.size();
+    if (n >= 4096 && s >= 4 && widths[s - 1] > 0.97 * widths[s - 2] && widths[s - 2] > 0.97 * widths[s - 3] &&
+        widths[s - 3] > 0.97 * widths[s - 4]) {
+      stagnated = true;
+      break;
+    }
+    if (Clock::now() >= deadline) {
+      timed_out = true;
+      break;
+    }
+    if (n >= kMaxNodes) {
+      capped = true;
+      break;
+    }
+    n *= 2;
+  }
+  r.timed_out = timed_out;
+  r.memory_limited = memory_hit;
+  r.memory_estimate_bytes = best_bytes;
+  if (!best) {
+    arb_zero_pm_inf(r.top.value.ball.get());
+    r.top.converged = false;
+    r.top.message = memory_hit ? fmt::format("the memory budget of {} MiB (--max-memory) is below the first "
+                                             "level's estimate (LYAPND-POIS-5): nothing was certified",
+                                             opt.max_memory_mib)
+                               : "the time budget ended before the first level was certified";
+    return r;
+  }
+  r.top.value.ball = *best;
+  if (best->is_finite() && !best->contains_zero())
+    r.top.value.sign = arb_is_positive(best->get()) ? lyap::Sign::positive : lyap::Sign::negative;
+  r.top.converged = reached;
+  std::string note = fmt::format(
+      "Poisson certificate (LYAPND-POIS-1): piecewise-linear g on N = {} nodes ({} transfer-operator steps), "
+      "inf/sup of phi + Pg - g certified over {} boxes",
+      best_n, iters, best_cells);
+  if (!reached) {
+    note += timed_out    ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
+                                       opt.time_budget_seconds)
+            : memory_hit ? fmt::format("; the memory budget of {} MiB (--max-memory) would be exceeded by N = {} "
+                                       "(LYAPND-POIS-5): best certified enclosure printed",
+                                       opt.max_memory_mib, n)
+            : stagnated  ? "; the enclosure stopped shrinking as N grew (several stationary measures, e.g. a "
+                           "reducible family, keep inf h < sup h: LYAPND-POIS-2): best certified enclosure printed"
+            : capped     ? fmt::format("; grid cap N = {} reached: best certified enclosure printed", kMaxNodes)
+                         : "; requested digits not reached";
+    if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
+  }
+  r.top.message = note;
+  return r;
+}
+
+}  // namespace lyapcert::lyapnd

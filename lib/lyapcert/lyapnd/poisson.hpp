@@ -1,0 +1,58 @@
+// lyapcert::lyapnd Poisson-equation certificate (issue 7, item 2): two-sided bounds for the top exponent
+// of a finite family of INVERTIBLE 2 x 2 matrices. Derivation: proofs/lyapnd/poisson.md (LYAPND-POIS-1..5).
+//
+// On the projective line, parametrised by t = theta/pi in [0, 1) with v(t) = (cos pi t, sin pi t),
+// phi(t) = E log|A v(t)| and (P g)(t) = E g(A . t). For ANY bounded g, with h = phi + P g - g,
+//     inf_t h(t) <= Lambda <= sup_t h(t)                                        (LYAPND-POIS-1)
+// g is a continuous piecewise-linear function on the grid t_j = j / N (N a power of two) with binary64
+// node values (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and
+// sup of h are certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb
+// balls, monotonicity and mean-value forms (LYAPND-POIS-4). d = 3, 4 are not implemented.
+#pragma once
+#include <arb.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
+
+namespace lyapcert::lyapnd {
+
+// Index (among all atoms, 0-based) of the first atom of positive probability with det = 0 (exact
+// rational test), or -1 when every such atom is invertible.
+int first_singular_atom(const laws::FiniteMatrices& f, int d);
+
+// The binary64 node values g_0..g_{N-1} of the piecewise-linear approximate solution of the
+// Poisson equation g - P_N g = phi - c on the grid j/N (N >= 4 a power of two), from at most
+// max_iterations steps of the discretised transfer operator (stops earlier when P_N^J phi is flat to
+// about 1e-15, or at the deadline). Heuristic: any output is admissible in certify_poisson_bounds.
+// Requires d = 2 and every atom of positive probability invertible.
+std::vector<double> poisson_grid_solution(const laws::FiniteMatrices& f, int nodes, int max_iterations,
+                                          std::chrono::steady_clock::time_point deadline, int* iterations = nullptr);
+
+// Certified [inf h, sup h] for h = phi + P g - g with g the periodic piecewise-linear function with node
+// values g (size N, a power of two >= 4) at j/N: a ball whose lower endpoint is <= inf h and upper
+// endpoint >= sup h, hence containing Lambda (LYAPND-POIS-1). Any finite g is allowed (the bound is
+// valid for every g). nullopt when the deadline passed. Requires d = 2, every atom of positive probability
+// invertible (InputError otherwise). Guarantee: rigorous (Arb at prec bits). Proof: LYAPND-POIS-1, -4.
+struct PoissonBounds {
+  exact::Ball enclosure;    // [L, U]
+  std::uint64_t cells = 0;  // boxes evaluated in the final partition
+};
+std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
+                                                    slong prec, std::chrono::steady_clock::time_point deadline);
+
+// Working-memory estimate (bytes) of one level with N nodes at working precision prec (LYAPND-POIS-5).
+std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec);
+
+// The `--method poisson` driver: doubles N from 256 until the width meets acc.digits, the time budget,
+// --max-memory, or the grid cap 2^21; returns the intersection of the certified enclosures of all levels.
+// InputError when d != 2 or some atom of positive probability is singular.
+Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt,
+                   std::chrono::steady_clock::time_point deadline);
+
+}  // namespace lyapcert::lyapnd

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""End-to-end check of `lyapcert lyapnd --method poisson` (proofs/lyapnd/poisson.md, LYAPND-POIS-1..5):
+a rotation by an irrational angle times 2 converges to log 2 (independent: Python's math.log with a
+tolerance far above binary64 error), a sign-indefinite family under `auto` picks poisson and returns a
+non-converged finite enclosure with exit 3 in a 1 s budget, a singular atom is refused with exit 2, d = 3
+is refused with exit 2; every --json output validates against docs/schema/lyapnd.schema.json.
+usage: cli_poisson_test.py --cli PATH/TO/lyapcert --schemas DIR
+"""
+import argparse, json, math, os, subprocess, sys, unittest
+from fractions import Fraction
+
+import jsonschema
+
+CLI = SCHEMAS = None
+
+
+def run(*args):
+    p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr
+
+
+class Poisson(unittest.TestCase):
+    def check(self, law, *args, expect):
+        rc, out, err = run("lyapnd", "--json", "--law", law, *args)
+        self.assertEqual(rc, expect, err + out)
+        doc = json.loads(out)
+        with open(os.path.join(SCHEMAS, "lyapnd.schema.json")) as f:
+            v = jsonschema.Draft202012Validator(json.load(f))
+        errors = list(v.iter_errors(doc))
+        self.assertFalse(errors, "; ".join(e.message for e in errors))
+        return doc
+
+    def test_rotation_times_two(self):
+        d = self.check("matrices([[6/5, -8/5], [8/5, 6/5]])", "--method", "poisson", "--digits", "12", expect=0)
+        self.assertEqual(d["method"], "poisson")
+        self.assertTrue(d["converged"])
+        lo, up = Fraction(d["enclosure"]["lower"]), Fraction(d["enclosure"]["upper"])
+        self.assertLess(abs(float(lo) - math.log(2)), 1e-12)
+        self.assertLess(abs(float(up) - math.log(2)), 1e-12)
+
+    def test_auto_sign_indefinite(self):
+        d = self.check("matrices([[1, 2], [-1, 1/2]]: 1/2, [[0, 1], [-1, -1/3]]: 1/2)", "--time-budget", "1",
+                       expect=3)
+        self.assertEqual(d["method"], "poisson")
+        self.assertFalse(d["converged"])
+        self.assertLess(Fraction(d["enclosure"]["lower"]), Fraction(d["enclosure"]["upper"]))
+        self.assertIn("Poisson", d["message"])
+
+    def test_refusals(self):
+        rc, out, err = run("lyapnd", "--law", "matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 0]]: 1/2)",
+                           "--method", "poisson")
+        self.assertEqual(rc, 2)
+        self.assertIn("singular", err + out)
+        rc, out, err = run("lyapnd", "--law", "matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]])", "--method", "poisson")
+        self.assertEqual(rc, 2)
+        self.assertIn("2 x 2", err + out)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cli", required=True)
+    ap.add_argument("--schemas", required=True)
+    a, rest = ap.parse_known_args()
+    CLI, SCHEMAS = a.cli, a.schemas
+    unittest.main(argv=[sys.argv[0]] + rest)
