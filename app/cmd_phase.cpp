@@ -290,6 +290,12 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
     if (p.done && p.cell == "mixed") text += fmt::format("{} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>());
   }
   block_end();
+  // Finite data: the exact spikes (Lambda = -inf at lr = 1/(gamma -+ s h_j), MODEL-SPIKE-1), blocks 10 and 11.
+  for (const auto* spikes : {&r.plus_spikes, &r.minus_spikes}) {
+    text += "NaN NaN\n";
+    for (const auto& sp : *spikes) text += fmt::format("{} {}\n", sp.lr.convert_to<double>(), sp.y.convert_to<double>());
+    block_end();
+  }
   write_file_atomically(dat, text);
   std::string script = fmt::format(
       "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
@@ -314,6 +320,14 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   plot += fmt::format("'{}' index 8 using 1:2 with lines lw 2 dt 3 lc rgb '#444444' title 'L2 boundary (wrong dir.)', ", dat);
   if (o.cells) {
     plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified', ",
+                        dat);
+  }
+  if (!r.plus_spikes.empty()) {
+    plot += fmt::format("'{}' index 10 using 1:2 with points pt 2 ps 1.2 lc rgb '#e66101' title 'spike of Λ_+ (= -∞)', ",
+                        dat);
+  }
+  if (!r.minus_spikes.empty()) {
+    plot += fmt::format("'{}' index 11 using 1:2 with points pt 3 ps 1.2 lc rgb '#5e3c99' title 'spike of Λ_- (= -∞)', ",
                         dat);
   }
   plot.resize(plot.size() - 2);  // drop the trailing ", "
@@ -431,7 +445,8 @@ int run_diagram(const DiagramOptions& o) {
   auto roots_json = [](const std::vector<models::RootBracket>& v) {
     ordered_json a = ordered_json::array();
     for (const auto& b : v) {
-      a.push_back({{"y", dec(b.y)}, {"lower", dec(b.lower)}, {"upper", dec(b.upper)}, {"direction", b.direction}});
+      a.push_back({{"y", dec(b.y)}, {"lower", dec(b.lower)}, {"upper", dec(b.upper)}, {"direction", b.direction},
+                   {"unique", b.unique}});
     }
     return a;
   };
@@ -469,8 +484,9 @@ int run_diagram(const DiagramOptions& o) {
                    {"truncated", result.spikes_truncated}};
   }
   j["boundary_note"] =
-      "Lambda roots are brackets [lower, upper] between learning rates with certified opposite signs (at least one "
-      "root inside; uniqueness not claimed); the L2 boundary is exact.";
+      "Lambda roots are brackets [lower, upper] with certified opposite endpoint signs (at least one root inside); "
+      "\"unique\": true when Lambda is also certified strictly monotone on the bracket (exactly one root, refined to "
+      "the requested digits); the L2 boundary is exact.";
   j["commit"] = kGitCommit;
   write_file_atomically(o.m.out + ".csv", csv);
   write_file_atomically(o.m.out + ".json", j.dump(1) + "\n");

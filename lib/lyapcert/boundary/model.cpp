@@ -9,6 +9,7 @@
 
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/continuous/uniform.hpp"
+#include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::boundary {
@@ -113,6 +114,45 @@ void guarded_sqnormal(arb_t res, const arb_t l, const arb_t mu, const arb_t s, s
   continuous::sqnormal_log_abs_mean(res, l, mu, s, prec);
 }
 
+// sigma = sqrt(sigma2) as a ball (exactly 0 when sigma2 = 0).
+void xy_sigma(arb_t s, const laws::XyLaw& n, slong prec) {
+  if (n.sigma2 == 0) {
+    arb_zero(s);
+    return;
+  }
+  set_ball(s, n.sigma2, prec);
+  arb_sqrt(s, s, prec);
+}
+
+// a = 1 + X a1, b = X b1, k, sigma for the xy kernel.
+void xy_ball_args(arb_t a, arb_t b, arb_t k, arb_t sigma, const Rational& a1, const Rational& b1,
+                  const laws::XyLaw& n, const arb_t X, slong prec) {
+  A t;
+  set_ball(t, a1, prec);
+  arb_mul(a, X, t, prec);
+  arb_add_ui(a, a, 1, prec);
+  set_ball(t, b1, prec);
+  arb_mul(b, X, t, prec);
+  set_ball(k, n.k, prec);
+  xy_sigma(sigma, n, prec);
+}
+
+// Cost guard (BND-MODEL-1): the xy quadrature on an lr ball wider than a factor 9/8 is slow and rarely
+// decisive; such cells are reported "could not certify" and split (geometric split points).
+bool xy_too_wide(const arb_t X) {
+  arf_t l, h;
+  arf_init(l);
+  arf_init(h);
+  arb_get_lbound_arf(l, X, 64);
+  arb_get_ubound_arf(h, X, 64);
+  arf_mul_ui(h, h, 8, 64, ARF_RND_UP);
+  arf_mul_ui(l, l, 9, 64, ARF_RND_DOWN);
+  const bool wide = arf_cmp(h, l) > 0;
+  arf_clear(l);
+  arf_clear(h);
+  return wide;
+}
+
 }  // namespace
 
 
@@ -168,6 +208,8 @@ void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const 
                 "with c > 0)");
           }
           cont_.push_back({w, a1, b1, n});
+        } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+          cont_.push_back({w, a1, b1, n});
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
           // a + b (scale h' + shift) = (a + b shift) + (b scale) h'.
           add(*n.inner, w, a1 + b1 * n.shift, b1 * n.scale);
@@ -175,8 +217,8 @@ void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const 
           for (const auto& [part, weight] : n.parts) add(*part, w * weight, a1, b1);
         } else {
           throw InputError(
-              "boundary: the laws xy and bivariate are not supported yet (supported: finite laws, normal, uniform, "
-              "sqnormal, and affine maps and mixtures of these)");
+              "boundary: the law bivariate is not supported yet (supported: finite laws, normal, uniform, "
+              "sqnormal, xy, and affine maps and mixtures of these)");
         }
       },
       law.node());
@@ -230,6 +272,14 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
             set_ball(a, ca, cp);
             set_ball(b, cb, cp);
             continuous::uniform_log_abs_mean(part, X, a, b, cp);
+          } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+            // Proof: BND-XY-1 -- E log|(1 + X a1) + (X b1) h|, h ~ xy(k, sigma, S): the xy kernel on balls.
+            xy_ball_args(a, b, mu, v, p.a1, p.b1, n, X, cp);
+            if (xy_too_wide(X)) {
+              arb_indeterminate(part);
+            } else {
+              continuous::xy_log_abs_mean(part, a, b, mu, v, n.batch, cp);
+            }
           } else {
             // a1 = 0, b1 < 0: E log|1 - X |b1| z^2|.
             set_ball(t, -p.b1, cp);
@@ -304,6 +354,14 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             arb_submul(part, L, d, cp);
             arb_mul(d, d, X, cp);
             arb_div(part, part, d, cp);
+          } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+            // Proof: BND-XY-1, CONT-XYD-1 .. 4 -- d/dlr E log|1 + lr (a1 + b1 h)| = (1 - E_t G_m)/lr.
+            A a1b, b1b, kb, sb;
+            set_ball(a1b, p.a1, cp);
+            set_ball(b1b, p.b1, cp);
+            set_ball(kb, n.k, cp);
+            xy_sigma(sb, n, cp);
+            continuous::xy_log_abs_mean_dlr(part, X, a1b, b1b, kb, sb, n.batch, cp);
           } else {
             // Proof: BND-DER-4 -- with l = X k (k = |b1|), t = sqrt(l), m1,2 = 1 -+ t mu, v = t s:
             // dLambda/dl = (1/(2t)) [ mu (m2 F1(x2) - m1 F1(x1)) / v^2 + (F2(x1) + F2(x2)) / t ],

@@ -6,9 +6,9 @@
 // Every curvature law is reduced to
 //   Lambda(lr) = sum_j P_j log|1 - lr c_j|  +  sum_i w_i E log|1 + lr (a1_i + b1_i h_i)|,
 // atoms (c_j, P_j) with exact rationals (equal c merged, c = 0 dropped), and continuous leaves h_i of
-// kind normal, uniform or sqnormal with exact affine coefficients. Supported: finite, normal, uniform,
-// sqnormal (only as sqnormal or positively scaled sqnormal without shift), affine maps and mixtures
-// of those; xy, bivariate and shifted sqnormal throw InputError ("not supported yet").
+// kind normal, uniform, sqnormal or xy with exact affine coefficients. Supported: finite, normal, uniform,
+// sqnormal (only as sqnormal or positively scaled sqnormal without shift), xy (derivative: CONT-XYD-*),
+// affine maps and mixtures of those; bivariate and shifted sqnormal throw InputError ("not supported yet").
 #pragma once
 #include <arb.h>
 
@@ -36,7 +36,7 @@ struct Atom {
 // A continuous leaf: E log|1 + lr (a1 + b1 h)| with weight w, h ~ law (b1 != 0).
 struct ContinuousPart {
   Rational weight, a1, b1;
-  std::variant<laws::NormalLaw, laws::UniformLaw, laws::SqNormalLaw> law;
+  std::variant<laws::NormalLaw, laws::UniformLaw, laws::SqNormalLaw, laws::XyLaw> law;
 };
 
 // Three-valued sign of Lambda at one exact learning rate (plus -inf).

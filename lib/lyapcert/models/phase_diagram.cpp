@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 
@@ -103,6 +104,107 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
   if (l2 == lyap::Sign::undetermined) return "mixed";
   const auto c = phase_candidates(plus, minus, l2 == lyap::Sign::negative);
   return c.size() == 1 ? c[0] : "mixed";
+}
+
+// Lambda_{+-}(lr) = E log|1 + lr a1 + lr b1 h|, h ~ xy(|k|, sigma, S), a1 = -gamma, b1 = +-1 (MODEL-ORIENT-1).
+struct XyExponent {
+  Arb a1, b1, k, sigma;
+  ulong S = 1;
+  XyExponent(const TwoLayerModel& m, bool plus, slong prec) {
+    set_q(a1.v, -m.gamma, prec);
+    arb_set_si(b1.v, plus ? 1 : -1);
+    set_q(k.v, m.k < 0 ? Rational(-m.k) : m.k, prec);
+    if (m.sigma2 == 0) {
+      arb_zero(sigma.v);
+    } else {
+      set_q(sigma.v, m.sigma2, prec);
+      arb_sqrt(sigma.v, sigma.v, prec);
+    }
+    S = m.batch;
+  }
+  void value(arb_t res, const arb_t lr, slong prec) const {
+    Arb a, b;
+    arb_mul(a.v, lr, a1.v, prec + 20);
+    arb_add_ui(a.v, a.v, 1, prec + 20);
+    arb_mul(b.v, lr, b1.v, prec + 20);
+    continuous::xy_log_abs_mean(res, a.v, b.v, k.v, sigma.v, S, prec);
+  }
+  void derivative(arb_t res, const arb_t lr, slong prec) const {
+    continuous::xy_log_abs_mean_dlr(res, lr, a1.v, b1.v, k.v, sigma.v, S, prec);
+  }
+};
+
+// Proof: MODEL-ROOT-1 -- [lo, hi] has certified opposite endpoint signs; if Lambda'([lo, hi]) excludes 0 the
+// exponent is strictly monotone there, so the root is unique; bisection on certified signs and interval Newton
+// (mean value theorem) keep it inside [lo, hi]. Returns false (bracket unchanged) when the derivative does not
+// exclude 0.
+bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool neg_to_pos, int digits) {
+  Arb X, d, mb, fm, n;
+  // Bisect (certified signs at exact points keep a root inside) until the derivative enclosure over the
+  // bracket excludes 0; wide brackets give wide derivative balls. lo/hi change only when the root is certified
+  // unique in the end; otherwise the caller's bracket is kept.
+  Rational l0 = lo, h0 = hi;
+  bool mono = false;
+  for (int it = 0; it < 16 && !mono; ++it) {
+    set_range(X.v, l0, h0, 96);
+    f.derivative(d.v, X.v, 64);
+    if (arb_is_finite(d.v) && !arb_contains_zero(d.v)) {
+      if (arb_is_positive(d.v) != neg_to_pos) return false;
+      mono = true;
+      break;
+    }
+    const Rational m = exact::parse_rational(fmt::format("{:.12g}", ((l0 + h0) / 2).convert_to<double>()));
+    if (!(m > l0 && m < h0)) return false;
+    set_q(mb.v, m, 128);
+    f.value(fm.v, mb.v, 96);
+    if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) return false;
+    if (arb_is_positive(fm.v) == neg_to_pos) {
+      h0 = m;
+    } else {
+      l0 = m;
+    }
+  }
+  if (!mono) return false;
+  lo = l0;
+  hi = h0;
+  Rational tol = lo < 1 ? Rational(1) : lo;
+  for (int i = 0; i < digits; ++i) tol /= 10;
+  slong prec = static_cast<slong>(3.33 * digits) + 40;
+  arf_t nl, nu;
+  arf_init(nl);
+  arf_init(nu);
+  for (int it = 0; it < 200 && hi - lo > tol; ++it) {
+    const Rational w0 = hi - lo;
+    const Rational c = exact::parse_rational(fmt::format("{:.17g}", ((lo + hi) / 2).convert_to<double>()));
+    const Rational m = (c > lo && c < hi) ? c : (lo + hi) / 2;
+    set_q(mb.v, m, prec + 32);
+    f.value(fm.v, mb.v, prec);
+    if (arb_is_finite(fm.v) && !arb_contains_zero(fm.v)) {
+      if (arb_is_positive(fm.v) == neg_to_pos) {
+        hi = m;
+      } else {
+        lo = m;
+      }
+      set_range(X.v, lo, hi, prec + 32);
+      f.derivative(d.v, X.v, 64);
+      if (arb_is_finite(d.v) && !arb_contains_zero(d.v)) {
+        arb_div(n.v, fm.v, d.v, prec);
+        arb_sub(n.v, mb.v, n.v, prec);
+        arb_get_lbound_arf(nl, n.v, prec);
+        arb_get_ubound_arf(nu, n.v, prec);
+        const Rational l2 = exact::to_rational(nl), u2 = exact::to_rational(nu);
+        if (l2 > lo) lo = l2;
+        if (u2 < hi) hi = u2;
+      }
+    }
+    if (2 * (hi - lo) > w0) {
+      if (prec > 4096) break;
+      prec *= 2;
+    }
+  }
+  arf_clear(nl);
+  arf_clear(nu);
+  return true;
 }
 
 }  // namespace
@@ -260,6 +362,13 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
         const bool nq = sq == lyap::Sign::negative, pq = sq == lyap::Sign::positive;
         if (!((np && pq) || (pp && nq))) continue;
         Rational lo = p.lr, hi = q.lr;
+        if (!finite_data) {
+          const XyExponent f(models[j], dir == 0, 128);
+          if (refine_unique_root(f, lo, hi, np, spec.acc.digits)) {
+            roots.push_back(RootBracket{out.ys[j], lo, hi, np ? "neg-to-pos" : "pos-to-neg", true});
+            continue;
+          }
+        }
         for (int it = 0; it < 10; ++it) {
           const Rational mid =
               exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));

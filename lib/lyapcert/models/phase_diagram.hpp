@@ -43,11 +43,15 @@ struct GridPoint {
 };
 
 // A root of an exponent along lr at fixed y, bracketed by two points with certified opposite signs
-// (intermediate value theorem; the exponent is continuous in lr for the Gaussian model). Uniqueness
-// inside the bracket is not claimed.
+// (intermediate value theorem; the exponent is continuous in lr for the Gaussian model). For the
+// Gaussian model the bracket is then certified to hold exactly one root when a derivative enclosure over
+// it excludes 0 (unique = true; Proof: MODEL-ROOT-1) and refined by bisection + interval Newton to width
+// 10^-digits * max(1, lr); otherwise (finite data, or the derivative not certified) uniqueness is not
+// claimed.
 struct RootBracket {
   Rational y, lower, upper;
   std::string direction;  // "neg-to-pos" | "pos-to-neg"
+  bool unique = false;
 };
 
 // Finite data: a learning rate where one exponent is -infinity (a multiplier vanishes on an atom).
