@@ -29,6 +29,12 @@ void register_phase_commands(CLI::App& app, Registry& reg);
 // app/cmd_phase.cpp: phase-diagram (grid over lr x sigma / SNR / batch; issue 4).
 void register_phase_diagram_commands(CLI::App& app, Registry& reg);
 
+// app/cmd_critical.cpp: critical-snr (certified critical SNR of collapse; issue 4 claims).
+void register_critical_commands(CLI::App& app, Registry& reg);
+// app/cmd_phase_diagonal.cpp: adds --beta to phase-diagram and runs it for --model diagonal (call
+// after register_phase_diagram_commands; the twolayer model still goes to cmd_phase.cpp).
+void register_phase_diagonal_commands(CLI::App& app, Registry& reg);
+
 // app/cmd_sim.cpp: simulate, check (simulated SGD against the phase prediction; issue 6).
 void register_sim_commands(CLI::App& app, Registry& reg);
 // app/cmd_table.cpp: table, recheck (certified tables with provenance; issue 8).

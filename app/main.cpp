@@ -31,6 +31,10 @@ int main(int argc, char** argv) {
   cli::register_phase_commands(app, commands);
   cli::register_phase_diagram_commands(app, commands);
 #endif
+#ifdef LYAPCERT_HAVE_CRITICAL_COMMANDS
+  cli::register_critical_commands(app, commands);
+  cli::register_phase_diagonal_commands(app, commands);
+#endif
 #ifdef LYAPCERT_HAVE_SIM_COMMANDS
   cli::register_sim_commands(app, commands);
 #endif

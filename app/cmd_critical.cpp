@@ -1,0 +1,176 @@
+// critical-snr subcommand: a certified interval for the critical SNR below which the two-layer saddle
+// collapses (phase III) at some learning rate (issue 4, docs/claims.md; proofs/models/critical.md).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <iostream>
+
+#include "commands.hpp"
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/models/critical.hpp"
+#include "output.hpp"
+
+namespace lyapcert::cli {
+namespace {
+
+using exact::Rational;
+using nlohmann::ordered_json;
+
+struct CriticalOptions {
+  std::string k = "1", gamma = "0", snr_min = "1/100000", snr_max = "49/100";
+  std::uint64_t batch = 1;
+  int digits = 2;
+  int jobs = 2;
+  std::size_t max_evaluations = 4000;
+  bool json = false;
+};
+
+std::atomic<bool> g_crit_cancel{false};
+
+std::string q(const Rational& x) { return exact::to_text(x); }
+double d(const Rational& x) { return x.convert_to<double>(); }
+
+// A 6-significant-digit decimal <= x (for printing certified lower bounds; exact input for lyapcert).
+std::string down6(const Rational& x) {
+  const double v = d(x);
+  if (v == 0) return x >= 0 ? "0" : q(x);
+  const double ulp = std::pow(10.0, std::floor(std::log10(std::abs(v))) - 5);
+  std::string text = fmt::format("{:.6g}", v);
+  for (int i = 1; exact::parse_rational(text) > x; ++i) text = fmt::format("{:.6g}", v - i * ulp);
+  return text;
+}
+
+int run_critical(const CriticalOptions& o) {
+  models::CriticalSpec spec;
+  spec.k = exact::parse_rational(o.k);
+  spec.gamma = exact::parse_rational(o.gamma);
+  spec.batch = o.batch;
+  spec.digits = o.digits;
+  spec.snr_min = exact::parse_rational(o.snr_min);
+  spec.snr_max = exact::parse_rational(o.snr_max);
+  spec.options.jobs = o.jobs;
+  spec.options.max_evaluations = o.max_evaluations;
+  spec.options.cancel = &g_crit_cancel;
+  std::signal(SIGINT, [](int) { g_crit_cancel.store(true); });
+  const bool tty = ::isatty(2);
+  const auto r = models::critical_snr(spec, [&](const std::string& s) {
+    if (tty && !o.json) fmt::print(stderr, "{}\n", s);
+  });
+  install_interrupt_handler();
+  const Rational S(static_cast<long>(o.batch));
+  const auto& w = r.witness;
+  const auto& c = r.certificate;
+  if (o.json) {
+    ordered_json j = common_fields("critical-snr");
+    j["model"] = "twolayer";
+    j["k"] = q(spec.k);
+    j["gamma"] = q(spec.gamma);
+    j["batch"] = o.batch;
+    j["digits"] = o.digits;
+    j["snr"] = {{"lower", q(r.snr_lo)}, {"upper", q(r.snr_hi)}};
+    j["batch_snr"] = {{"lower", q(r.snr_lo * S)}, {"upper", q(r.snr_hi * S)}};
+    // sigma^2 = k^2 (1/R - 2) decreases in R.
+    const auto s2 = [&](const Rational& R) { return R > 0 ? spec.k * spec.k * (1 / R - 2) : Rational(0); };
+    j["sigma2"] = {{"lower", q(s2(r.snr_hi))}, {"upper", q(s2(r.snr_lo))}};
+    j["sigma_over_k_approx"] = {{"lower", std::sqrt(d(s2(r.snr_hi)) / d(spec.k * spec.k))},
+                                {"upper", std::sqrt(d(s2(r.snr_lo)) / d(spec.k * spec.k))}};
+    ordered_json jw;
+    jw["found"] = w.found;
+    jw["snr"] = q(w.snr);
+    jw["sigma2"] = q(w.sigma2);
+    jw["lr"] = q(w.lr);
+    if (w.found || w.result.lambda_plus.value.ball.is_finite()) {
+      jw["lambda_plus"] = certified_json(w.result.lambda_plus.value, 3);
+      jw["lambda_minus"] = certified_json(w.result.lambda_minus.value, 3);
+      jw["phase"] = w.result.phase;
+    }
+    j["witness"] = jw;
+    ordered_json jc;
+    jc["certified"] = c.certified;
+    jc["snr"] = q(c.snr);
+    jc["sigma2"] = q(c.sigma2);
+    if (c.lr_a > 0) {
+      jc["lr_range"] = {{"lower", q(c.lr_a)}, {"upper", q(c.lr_b)}};
+      jc["small_lr_bound"] = {{"proof", "MODEL-CRIT-2"},
+                              {"lr_max", q(c.lr_a)},
+                              {"delta", q(c.delta)},
+                              {"lambda_plus_lower", down6(c.small_bound_lower)}};
+      if (c.lr_b > 0) {
+        jc["large_lr_bound"] = {
+            {"proof", "MODEL-CRIT-3"}, {"lr_min", q(c.lr_b)}, {"lambda_plus_lower", down6(c.large_bound_lower)}};
+      }
+    }
+    ordered_json cells = ordered_json::array();
+    for (const auto& cell : c.cells) {
+      cells.push_back({{"lower", q(cell.lower)}, {"upper", q(cell.upper)}, {"lambda_plus_lower", down6(cell.lambda_plus_lower)}});
+    }
+    jc["cells"] = cells;
+    jc["evaluations"] = c.evaluations;
+    jc["message"] = c.message;
+    j["no_collapse"] = jc;
+    ordered_json steps = ordered_json::array();
+    for (const auto& st : r.steps) {
+      steps.push_back({{"snr", q(st.snr)}, {"approx_min_lambda_plus", st.approx_min}, {"label", st.label}});
+    }
+    j["bisection"] = steps;
+    j["complete"] = r.complete;
+    j["message"] = r.message;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    fmt::print("critical SNR of the two-layer saddle: k = {}, gamma = 0, batch = {}, Gaussian data model\n", q(spec.k),
+               o.batch);
+    fmt::print("critical per-sample SNR in [{}, {}]  (~[{:.6g}, {:.6g}]; batch SNR ~[{:.6g}, {:.6g}])\n", q(r.snr_lo),
+               q(r.snr_hi), d(r.snr_lo), d(r.snr_hi), d(r.snr_lo * S), d(r.snr_hi * S));
+    if (r.snr_lo > 0 && r.snr_hi > 0) {
+      fmt::print("critical sigma/|k| in ~[{:.6g}, {:.6g}]\n", std::sqrt(1 / d(r.snr_hi) - 2), std::sqrt(1 / d(r.snr_lo) - 2));
+    }
+    if (w.found) {
+      const auto dp = lyap::to_decimal(w.result.lambda_plus.value, 3);
+      const auto dm = lyap::to_decimal(w.result.lambda_minus.value, 3);
+      fmt::print("collapse witness at SNR {} (sigma^2 = {}): lr = {}\n", q(w.snr), q(w.sigma2), q(w.lr));
+      fmt::print("  Lambda_+ in [{}, {}]   Lambda_- in [{}, {}]   phase: {}\n", dp.lower, dp.upper, dm.lower, dm.upper,
+                 w.result.phase);
+    } else {
+      fmt::print("no certified collapse witness\n");
+    }
+    if (c.certified) {
+      double mn = HUGE_VAL;
+      for (const auto& cell : c.cells) mn = std::min(mn, d(cell.lambda_plus_lower));
+      fmt::print("no collapse at SNR {} (sigma^2 = {}): Lambda_+ > 0 for every lr > 0\n", q(c.snr), q(c.sigma2));
+      fmt::print("  lr <= {}: MODEL-CRIT-2 bound (delta = {}) >= {} at lr = {}\n", q(c.lr_a), q(c.delta),
+                 down6(c.small_bound_lower), q(c.lr_a));
+      fmt::print("  lr >= {}: MODEL-CRIT-3 bound >= {} at lr = {}\n", q(c.lr_b), down6(c.large_bound_lower), q(c.lr_b));
+      fmt::print("  [{}, {}]: {} cells certified ({} evaluations), min lower bound of Lambda_+ {:.4g}\n", q(c.lr_a),
+                 q(c.lr_b), c.cells.size(), c.evaluations, mn);
+    } else {
+      fmt::print("no-collapse certificate at SNR {}: not certified ({})\n", q(r.snr_hi), c.message);
+    }
+    fmt::print("complete: {}{}\n", r.complete ? "yes" : "no", r.message.empty() ? "" : " (" + r.message + ")");
+  }
+  return r.complete ? kExitOk : kExitNotConverged;
+}
+
+}  // namespace
+
+void register_critical_commands(CLI::App& app, Registry& reg) {
+  auto o = std::make_shared<CriticalOptions>();
+  auto* cmd = app.add_subcommand(
+      "critical-snr", "certified interval for the critical SNR of collapse (phase III) of the two-layer saddle");
+  cmd->add_option("--k", o->k, "signal k != 0 (the critical SNR does not depend on it)")->default_val("1");
+  cmd->add_option("--batch", o->batch, "batch size S >= 1")->default_val(1)->check(CLI::Range(1, 1000000));
+  cmd->add_option("--gamma", o->gamma, "weight decay (only 0 is supported)")->default_val("0");
+  cmd->add_option("--digits", o->digits, "relative width 10^-N of the SNR interval (0..6; 0: no bisection)")->default_val(2);
+  cmd->add_option("--snr-min", o->snr_min, "lowest SNR the search tries")->default_val("1/100000");
+  cmd->add_option("--snr-max", o->snr_max, "top of the search range (< 1/2; must not collapse)")->default_val("49/100");
+  cmd->add_option("--jobs", o->jobs, "threads")->default_val(2)->check(CLI::Range(1, 256));
+  cmd->add_option("--max-evaluations", o->max_evaluations, "cap on cell evaluations of the certificate")
+      ->default_val(4000);
+  cmd->add_flag("--json", o->json, "print JSON");
+  reg.push_back({cmd, [o] { return run_critical(*o); }});
+}
+
+}  // namespace lyapcert::cli

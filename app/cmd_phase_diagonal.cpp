@@ -1,0 +1,256 @@
+// phase-diagram --model diagonal: the predicted surviving fraction of the diagonal ("lasso-like")
+// model over learning rate x (sigma | batch size), CSV + JSON + PNG (issue 4; docs/models.md).
+// The phase-diagram subcommand itself is registered by cmd_phase.cpp; this file adds --beta to it and
+// wraps its runner so that --model diagonal is handled here and everything else goes to the original.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+
+#include "commands.hpp"
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/models/diagonal_diagram.hpp"
+#include "lyapcert/version.hpp"
+#include "model_flags.hpp"
+#include "output.hpp"
+
+namespace lyapcert::cli {
+namespace {
+
+using exact::Rational;
+using nlohmann::ordered_json;
+
+std::atomic<bool> g_diag_cancel{false};
+
+// The value of an option of the wrapped subcommand: what was given, else its default text.
+std::string opt_text(CLI::App* cmd, const std::string& name) {
+  CLI::Option* o = cmd->get_option(name);
+  return o->count() > 0 ? o->as<std::string>() : o->get_default_str();
+}
+bool given(CLI::App* cmd, const std::string& name) { return cmd->get_option(name)->count() > 0; }
+
+std::pair<Rational, Rational> range_of(const std::string& text, const char* flag) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
+  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
+  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
+  return {lo, hi};
+}
+
+const char* survival_word(lyap::Sign s) {
+  switch (s) {
+    case lyap::Sign::positive: return "yes";
+    case lyap::Sign::negative:
+    case lyap::Sign::zero: return "no";
+    default: return "undetermined";
+  }
+}
+
+void write_diagonal_png(const std::string& out, const models::DiagonalDiagramResult& r, const std::string& y_label,
+                        bool log_y, const std::string& title) {
+  const std::string dat = out + ".plot.tmp";
+  std::string text = "# lr y fraction_lower fraction_upper\nNaN NaN NaN NaN\n";
+  for (const auto& p : r.points) {
+    if (!p.done) continue;
+    text += fmt::format("{} {} {} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>(),
+                        p.result.fraction_lower.convert_to<double>(), p.result.fraction_upper.convert_to<double>());
+  }
+  write_file_atomically(dat, text);
+  const double y0 = r.ys.front().convert_to<double>(), y1 = r.ys.back().convert_to<double>();
+  std::string script = fmt::format(
+      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
+      "set output '{}'\n"
+      "set logscale x\n{}"
+      "set xlabel 'learning rate'\nset ylabel '{}'\n"
+      "set cblabel 'predicted surviving fraction'\nset cbrange [0:1]\n"
+      "set palette defined (0 '#fdae61', 0.5 '#ffffbf', 1 '#2b83ba')\n"
+      "set title '{}'\n"
+      "set key outside bottom center horizontal\nset grid\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
+      "plot '{}' using 1:2:3 with points pt 5 ps 1.8 palette title 'surviving fraction (certified lower end)', "
+      "'{}' using 1:($4 > $3 ? $2 : NaN) with points pt 2 ps 1.2 lc rgb 'black' title 'some coordinate undetermined'\n",
+      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, title, r.lrs.front().convert_to<double>() / 1.15,
+      r.lrs.back().convert_to<double>() * 1.15, log_y ? y0 / 1.15 : y0 - 0.5, log_y ? y1 * 1.15 : y1 + 0.5, dat, dat);
+  const std::string gp = out + ".gp.tmp";
+  write_file_atomically(gp, script);
+  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, out).c_str());
+  std::remove(gp.c_str());
+  std::remove(dat.c_str());
+  if (rc != 0) {
+    std::remove((out + ".png.tmp").c_str());
+    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", out));
+  }
+  std::remove((out + ".gnuplot.log").c_str());
+  if (std::rename((out + ".png.tmp").c_str(), (out + ".png").c_str()) != 0) {
+    throw std::runtime_error("cannot rename the PNG into place");
+  }
+}
+
+int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
+  // Flags of the two-layer diagram that do not describe the diagonal model.
+  for (const char* f : {"--k", "--data", "--data-sample", "--snr-range", "--cells"}) {
+    if (given(cmd, f)) throw InputError(fmt::format("{} does not apply to phase-diagram --model diagonal", f));
+  }
+  if (opt_text(cmd, "--replace") == "false" || opt_text(cmd, "--replace") == "0") {
+    throw InputError("--replace false does not apply to the diagonal model (i.i.d. Gaussian minibatches)");
+  }
+  if (given(cmd, "--sigma-range") && given(cmd, "--batch-range")) {
+    throw InputError("give only one of --sigma-range, --batch-range");
+  }
+  if (beta_text.empty()) throw InputError("phase-diagram --model diagonal needs --beta b1,...,bd");
+  models::DiagonalDiagramSpec spec;
+  spec.base.beta = model_flags::parse_list(beta_text, "--beta");
+  spec.base.gamma = exact::parse_rational(opt_text(cmd, "--gamma"));
+  const std::string sigma = opt_text(cmd, "--sigma");
+  const Rational sigma_v = exact::parse_rational(sigma.empty() ? std::string("1") : sigma);
+  if (sigma_v < 0) throw InputError("--sigma must be >= 0");
+  spec.base.sigma2 = sigma_v * sigma_v;
+  spec.base.batch = std::stoull(opt_text(cmd, "--batch"));
+  std::tie(spec.lr_min, spec.lr_max) = range_of(opt_text(cmd, "--lr-range"), "--lr-range");
+  const std::string grid = opt_text(cmd, "--grid");
+  const auto x = grid.find('x');
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("grid");
+    spec.n_lr = std::stoi(grid.substr(0, x));
+    spec.n_y = std::stoi(grid.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", grid));
+  }
+  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
+    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
+  }
+  std::string y_name, y_key;
+  if (given(cmd, "--batch-range")) {
+    spec.y_axis = models::YAxis::batch;
+    std::tie(spec.y_min, spec.y_max) = range_of(opt_text(cmd, "--batch-range"), "--batch-range");
+    y_name = "batch size";
+    y_key = "batch";
+    if (given(cmd, "--batch")) throw InputError("--batch and --batch-range exclude each other");
+  } else {
+    spec.y_axis = models::YAxis::sigma;
+    std::tie(spec.y_min, spec.y_max) =
+        range_of(given(cmd, "--sigma-range") ? opt_text(cmd, "--sigma-range") : std::string("1/10:10"), "--sigma-range");
+    y_name = "noise sigma";
+    y_key = "sigma";
+    if (given(cmd, "--sigma")) throw InputError("--sigma and --sigma-range exclude each other");
+  }
+  const int digits = std::stoi(opt_text(cmd, "--digits"));
+  spec.acc = lyap::Accuracy{digits, 4096};
+  spec.jobs = std::stoi(opt_text(cmd, "--jobs"));
+  const std::string out = opt_text(cmd, "--out");
+  if (out.empty()) throw InputError("--out PREFIX is required");
+  spec.cancel = &g_diag_cancel;
+  std::signal(SIGINT, [](int) { g_diag_cancel.store(true); });
+  const bool tty = ::isatty(2);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto r = models::diagonal_diagram(spec, [&](std::size_t done, std::size_t total) {
+    if (!tty) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    fmt::print(stderr, "\r{}/{} grid points ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s left   ", done, total,
+               100.0 * done / total, secs, secs / done * (total - done));
+  });
+  if (tty) fmt::print(stderr, "\n");
+  install_interrupt_handler();
+
+  const std::size_t d = spec.base.beta.size();
+  std::string csv = fmt::format(
+      "lr,{},surviving,undetermined,d,fraction_lower,fraction_upper,surviving_fraction,undetermined_coordinates,"
+      "phases,survives\n",
+      y_key);
+  ordered_json points = ordered_json::array();
+  std::size_t done = 0;
+  for (const auto& p : r.points) {
+    if (!p.done) continue;
+    ++done;
+    std::vector<std::size_t> und;
+    for (std::size_t i : p.result.undetermined) und.push_back(i + 1);
+    std::vector<std::string> phases, survives;
+    ordered_json coords = ordered_json::array();
+    for (std::size_t i = 0; i < d; ++i) {
+      const auto& c = p.result.coordinates[i];
+      phases.push_back(c.result.phase);
+      survives.push_back(survival_word(c.survival));
+      coords.push_back({{"coordinate", i + 1},
+                        {"lambda_plus", certified_json(c.result.lambda_plus.value, digits)},
+                        {"lambda_minus", certified_json(c.result.lambda_minus.value, digits)},
+                        {"phase", c.result.phase},
+                        {"survives", survival_word(c.survival)}});
+    }
+    const std::string frac = p.result.surviving_fraction ? exact::to_text(*p.result.surviving_fraction) : "";
+    csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", exact::to_text(p.lr), exact::to_text(p.y),
+                       p.result.surviving, und.size(), d, exact::to_text(p.result.fraction_lower),
+                       exact::to_text(p.result.fraction_upper), frac, fmt::join(und, ";"), fmt::join(phases, ";"),
+                       fmt::join(survives, ";"));
+    ordered_json jp;
+    jp["lr"] = exact::to_text(p.lr);
+    jp["y"] = exact::to_text(p.y);
+    jp["surviving"] = p.result.surviving;
+    jp["surviving_fraction"] = p.result.surviving_fraction ? ordered_json(frac) : ordered_json(nullptr);
+    jp["surviving_fraction_bounds"] = {{"lower", exact::to_text(p.result.fraction_lower)},
+                                       {"upper", exact::to_text(p.result.fraction_upper)}};
+    jp["undetermined_coordinates"] = und;
+    jp["converged"] = p.result.converged;
+    jp["coordinates"] = coords;
+    points.push_back(jp);
+  }
+  ordered_json j = common_fields("phase-diagram");
+  j["model"] = "diagonal";
+  j["beta"] = ordered_json::array();
+  for (const auto& b : spec.base.beta) j["beta"].push_back(exact::to_text(b));
+  j["gamma"] = exact::to_text(spec.base.gamma);
+  if (spec.y_axis == models::YAxis::batch) {
+    j["sigma2"] = exact::to_text(spec.base.sigma2);
+  } else {
+    j["batch"] = spec.base.batch;
+  }
+  j["y_axis"] = y_key;
+  j["lr_grid"] = ordered_json::array();
+  for (const auto& v : r.lrs) j["lr_grid"].push_back(exact::to_text(v));
+  j["y_grid"] = ordered_json::array();
+  for (const auto& v : r.ys) j["y_grid"].push_back(exact::to_text(v));
+  j["digits"] = digits;
+  j["complete"] = r.complete;
+  j["points"] = points;
+  j["commit"] = kGitCommit;
+  write_file_atomically(out + ".csv", csv);
+  write_file_atomically(out + ".json", j.dump(1) + "\n");
+  std::vector<std::string> beta;
+  for (const auto& b : spec.base.beta) beta.push_back(exact::to_text(b));
+  const std::string title =
+      fmt::format("diagonal model: beta = ({}), gamma = {}{}", fmt::join(beta, ", "), exact::to_text(spec.base.gamma),
+                  spec.y_axis == models::YAxis::batch ? fmt::format(", sigma^2 = {}", exact::to_text(spec.base.sigma2))
+                                                      : fmt::format(", batch = {}", spec.base.batch));
+  write_diagonal_png(out, r, y_name, spec.y_axis != models::YAxis::batch, title);
+  fmt::print("diagonal phase diagram: {} of {} grid points{}\nwrote {}.csv, {}.json, {}.png\n", done, r.points.size(),
+             r.complete ? "" : " (interrupted: partial)", out, out, out);
+  return r.complete ? kExitOk : kExitNotConverged;
+}
+
+}  // namespace
+
+void register_phase_diagonal_commands(CLI::App& app, Registry& reg) {
+  CLI::App* cmd = nullptr;
+  try {
+    cmd = app.get_subcommand("phase-diagram");
+  } catch (const CLI::OptionNotFound&) {
+    return;
+  }
+  auto beta = std::make_shared<std::string>();
+  cmd->add_option("--beta", *beta,
+                  "diagonal model (--model diagonal): comma-separated coefficients, y = sum beta_i x_i + sigma eps");
+  for (auto& c : reg) {
+    if (c.sub != cmd) continue;
+    auto original = c.run;
+    c.run = [cmd, beta, original] {
+      if (opt_text(cmd, "--model") == "diagonal") return run_diagonal_diagram(cmd, *beta);
+      if (!beta->empty()) throw InputError("--beta is for the diagonal model only (--model diagonal)");
+      return original();
+    };
+  }
+}
+
+}  // namespace lyapcert::cli

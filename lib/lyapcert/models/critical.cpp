@@ -1,0 +1,479 @@
+#include "lyapcert/models/critical.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/exact/decimal.hpp"
+#include "lyapcert/exact/error.hpp"
+
+namespace lyapcert::models {
+namespace {
+
+using Arb = exact::ArbTemp;
+
+void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
+
+// x rounded to `sig` significant decimal digits, as an exact rational.
+Rational round_sig(double x, int sig) { return exact::parse_rational(fmt::format("{:.{}g}", x, sig)); }
+
+struct ArfPair {
+  arf_t lo, hi;
+  ArfPair() {
+    arf_init(lo);
+    arf_init(hi);
+  }
+  ~ArfPair() {
+    arf_clear(lo);
+    arf_clear(hi);
+  }
+  ArfPair(const ArfPair&) = delete;
+  ArfPair& operator=(const ArfPair&) = delete;
+};
+
+// Exact lower endpoint of a finite ball (rounded down).
+Rational lower_of(const arb_t x) {
+  ArfPair e;
+  exact::ball_endpoints(e.lo, e.hi, x, 64);
+  return exact::to_rational(e.lo);
+}
+
+void check_gaussian_gamma0(const TwoLayerModel& m) {
+  validate(m);
+  if (!m.data.empty()) throw InputError("critical SNR: the Gaussian data model only (no --data)");
+  if (m.gamma != 0) throw InputError("critical SNR: weight decay gamma must be 0 (MODEL-CRIT-1..3 assume gamma = 0)");
+  if (m.sigma2 <= 0) throw InputError("critical SNR: sigma^2 must be > 0 (SNR < 1/2)");
+}
+
+Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
+
+// Lambda_+ = E log|1 + lr |k| g| on an lr ball [lo, hi] (lo == hi: a point): the xy kernel with
+// a = 1, b = lr, k = |k| (MODEL-ORIENT-1: the correct direction of k < 0 is that of |k|).
+void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, const Rational& hi, slong prec) {
+  Arb lr, b2, a, k, sigma;
+  set_q(lr.v, lo, prec);
+  if (hi != lo) {
+    set_q(b2.v, hi, prec);
+    arb_union(lr.v, lr.v, b2.v, prec);
+  }
+  arb_one(a.v);
+  set_q(k.v, abs_q(m.k), prec);
+  set_q(sigma.v, m.sigma2, prec);
+  arb_sqrt(sigma.v, sigma.v, prec);
+  try {
+    continuous::xy_log_abs_mean(res, a.v, lr.v, k.v, sigma.v, m.batch, prec);
+  } catch (const InputError&) {
+    arb_indeterminate(res);
+  }
+}
+
+double approx_lambda_plus(const TwoLayerModel& m, const Rational& lr) {
+  Arb r;
+  lambda_plus_ball(r.v, m, lr, lr, 64);
+  if (!arb_is_finite(r.v)) return std::nan("");
+  return arf_get_d(arb_midref(r.v), ARF_RND_NEAR);
+}
+
+}  // namespace
+
+// Proof: MODEL-CRIT-2.
+void crit_small_lr_bound(arb_t out, const arb_t u, const arb_t rho2, ulong S, const arb_t delta, slong prec) {
+  Arb m2, t, one_m_d, id, kd, e;
+  // m2 = 1 + (2 + rho2) / S
+  arb_add_ui(m2.v, rho2, 2, prec);
+  arb_div_ui(m2.v, m2.v, S, prec);
+  arb_add_ui(m2.v, m2.v, 1, prec);
+  arb_sub_ui(one_m_d.v, delta, 1, prec);
+  arb_neg(one_m_d.v, one_m_d.v);  // 1 - delta
+  // I_delta = 1 + (1 - delta)(1 - log(1 - delta))
+  arb_log(t.v, one_m_d.v, prec);
+  arb_sub_ui(t.v, t.v, 1, prec);
+  arb_neg(t.v, t.v);
+  arb_mul(id.v, t.v, one_m_d.v, prec);
+  arb_add_ui(id.v, id.v, 1, prec);
+  // K_delta = I_delta e^{-1/2} / (delta sqrt(2 pi))
+  arb_set_si(e.v, -1);
+  arb_mul_2exp_si(e.v, e.v, -1);
+  arb_exp(e.v, e.v, prec);
+  arb_mul(kd.v, id.v, e.v, prec);
+  arb_const_pi(t.v, prec);
+  arb_mul_2exp_si(t.v, t.v, 1);
+  arb_sqrt(t.v, t.v, prec);
+  arb_mul(t.v, t.v, delta, prec);
+  arb_div(kd.v, kd.v, t.v, prec);
+  // tail = K_delta exp(-delta S / (u rho2))
+  arb_mul(t.v, u, rho2, prec);
+  arb_mul_ui(e.v, delta, S, prec);
+  arb_div(e.v, e.v, t.v, prec);
+  arb_neg(e.v, e.v);
+  arb_exp(e.v, e.v, prec);
+  arb_mul(kd.v, kd.v, e.v, prec);
+  // main = u - u^2 m2 / (2 (1 - delta))
+  arb_sqr(t.v, u, prec);
+  arb_mul(t.v, t.v, m2.v, prec);
+  arb_div(t.v, t.v, one_m_d.v, prec);
+  arb_mul_2exp_si(t.v, t.v, -1);
+  arb_sub(out, u, t.v, prec);
+  arb_sub(out, out, kd.v, prec);
+}
+
+// Proof: MODEL-CRIT-3.
+void crit_large_lr_bound(arb_t out, const arb_t u, const arb_t rho2, ulong S, slong prec) {
+  Arb t, s;
+  arb_log(out, u, prec);
+  arb_log(t.v, rho2, prec);
+  arb_mul_2exp_si(t.v, t.v, -1);
+  arb_add(out, out, t.v, prec);
+  arb_set_ui(s.v, S);
+  arb_log(t.v, s.v, prec);
+  arb_sub(out, out, t.v, prec);
+  arb_mul_2exp_si(s.v, s.v, -1);
+  arb_digamma(t.v, s.v, prec);
+  arb_const_euler(s.v, prec);
+  arb_sub(t.v, t.v, s.v, prec);
+  arb_mul_2exp_si(t.v, t.v, -1);
+  arb_add(out, out, t.v, prec);
+}
+
+NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOptions& opt) {
+  check_gaussian_gamma0(m);
+  NoCollapseCertificate c;
+  c.sigma2 = m.sigma2;
+  c.snr = m.k * m.k / (2 * m.k * m.k + m.sigma2);
+  const slong prec = 128;
+  const Rational k = abs_q(m.k);
+  const Rational rho2 = m.sigma2 / (k * k);
+  const ulong S = m.batch;
+  Arb rho2b, u, d, r;
+  set_q(rho2b.v, rho2, prec);
+
+  // Small learning rates: the largest u = 10^(-8 + i/40) (3 digits) with the MODEL-CRIT-2 bound
+  // certified positive and u <= delta S / rho2 (monotonicity condition), over delta = j/20.
+  Rational best_u = 0;
+  for (int j = 1; j <= 19; ++j) {
+    const Rational delta(j, 20);
+    set_q(d.v, delta, prec);
+    const Rational cap = delta * static_cast<long>(S) / rho2;
+    for (int i = 0; i <= 480; ++i) {
+      const Rational cand = round_sig(std::pow(10.0, -8.0 + i / 40.0), 3);
+      if (cand <= best_u) continue;
+      if (cand > cap) break;
+      set_q(u.v, cand, prec);
+      crit_small_lr_bound(r.v, u.v, rho2b.v, S, d.v, prec);
+      if (!arb_is_positive(r.v)) break;  // the bound / u decreases in u below the cap
+      best_u = cand;
+      c.delta = delta;
+      c.small_bound_lower = lower_of(r.v);
+    }
+  }
+  if (best_u == 0) {
+    c.message = "the small-lr bound MODEL-CRIT-2 is not positive at any tried lr";
+    return c;
+  }
+  c.lr_a = best_u / k;
+
+  // Large learning rates: u_b slightly above exp(-B0), increased until the bound is certified > 0.
+  {
+    Arb b0, one;
+    arb_one(one.v);
+    crit_large_lr_bound(b0.v, one.v, rho2b.v, S, prec);  // = B0 (log 1 = 0)
+    double ub = std::exp(-arf_get_d(arb_midref(b0.v), ARF_RND_NEAR)) * 1.001;
+    bool ok = false;
+    for (int it = 0; it < 50 && !ok; ++it, ub *= 1.01) {
+      const Rational cand = round_sig(ub, 4);
+      set_q(u.v, cand, prec);
+      crit_large_lr_bound(r.v, u.v, rho2b.v, S, prec);
+      if (arb_is_positive(r.v)) {
+        ok = true;
+        c.lr_b = cand / k;
+        c.large_bound_lower = lower_of(r.v);
+      }
+    }
+    if (!ok) {
+      c.message = "the large-lr bound MODEL-CRIT-3 could not be certified positive";
+      return c;
+    }
+  }
+  if (c.lr_b <= c.lr_a) {
+    c.certified = true;  // the two analytic bounds already cover (0, inf)
+    return c;
+  }
+
+  // Cells covering [lr_a, lr_b]: start log-spaced, halve geometrically what is not certified.
+  struct Todo {
+    Rational lo, hi;
+    int depth;
+  };
+  std::deque<Todo> todo;
+  {
+    const int n0 = 24;
+    const double la = std::log(c.lr_a.convert_to<double>()), lb = std::log(c.lr_b.convert_to<double>());
+    Rational prev = c.lr_a;
+    for (int i = 1; i <= n0; ++i) {
+      Rational next = i == n0 ? c.lr_b : round_sig(std::exp(la + (lb - la) * i / n0), 6);
+      if (next <= prev || next >= c.lr_b) next = i == n0 ? c.lr_b : prev;
+      if (next > prev) {
+        todo.push_back({prev, next, 0});
+        prev = next;
+      }
+    }
+    if (prev < c.lr_b) todo.push_back({prev, c.lr_b, 0});
+  }
+  std::vector<CritCell> done;
+  while (!todo.empty()) {
+    if (opt.cancel && opt.cancel->load()) {
+      c.message = "interrupted";
+      return c;
+    }
+    // One batch in parallel (deterministic: results are placed by index).
+    const std::size_t n = std::min<std::size_t>(todo.size(), 64);
+    if (c.evaluations + n > opt.max_evaluations) {
+      c.message = fmt::format("cell budget of {} evaluations spent ({} cells certified, {} left)", opt.max_evaluations,
+                              done.size(), todo.size());
+      return c;
+    }
+    std::vector<Todo> batch(todo.begin(), todo.begin() + static_cast<long>(n));
+    todo.erase(todo.begin(), todo.begin() + static_cast<long>(n));
+    std::vector<int> status(n, 0);  // 1 positive, -1 negative, 0 undetermined
+    std::vector<Rational> lows(n);
+    std::vector<double> mids(n, 0), rads(n, 0);
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+        Arb res;
+        lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
+        if (!arb_is_finite(res.v)) continue;
+        mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
+        rads[i] = mag_get_d(arb_radref(res.v));
+        if (arb_is_positive(res.v)) {
+          status[i] = 1;
+          lows[i] = lower_of(res.v);
+        } else if (arb_is_negative(res.v)) {
+          status[i] = -1;
+        }
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < std::max(1, opt.jobs); ++t) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+    c.evaluations += n;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (status[i] == 1) {
+        done.push_back({batch[i].lo, batch[i].hi, lows[i]});
+      } else if (status[i] == -1) {
+        c.message = fmt::format("Lambda_+ is certified negative on [{}, {}]: collapse exists at this SNR",
+                                exact::to_text(batch[i].lo), exact::to_text(batch[i].hi));
+        return c;
+      } else {
+        if (batch[i].depth >= opt.max_depth) {
+          c.message = fmt::format("cell [{}, {}] not certified after {} subdivisions", exact::to_text(batch[i].lo),
+                                  exact::to_text(batch[i].hi), opt.max_depth);
+          return c;
+        }
+        // The enclosure width shrinks about linearly with the cell width: split into enough geometric
+        // pieces that radius / pieces falls below the midpoint value (a heuristic; every piece is still
+        // certified on its own). Halve when the midpoint is not positive or the ball was not finite.
+        int pieces = 2;
+        if (rads[i] > 0 && mids[i] > 0) pieces = static_cast<int>(std::clamp(std::ceil(1.5 * rads[i] / mids[i]), 2.0, 64.0));
+        const double l0 = std::log(batch[i].lo.convert_to<double>()), l1 = std::log(batch[i].hi.convert_to<double>());
+        Rational prev = batch[i].lo;
+        for (int p = 1; p <= pieces; ++p) {
+          Rational next_edge = p == pieces ? batch[i].hi : round_sig(std::exp(l0 + (l1 - l0) * p / pieces), 12);
+          if (p < pieces && !(next_edge > prev && next_edge < batch[i].hi)) continue;
+          todo.push_back({prev, next_edge, batch[i].depth + 1});
+          prev = next_edge;
+        }
+        if (prev != batch[i].hi) {
+          const Rational mid = (batch[i].lo + batch[i].hi) / 2;
+          todo.push_back({batch[i].lo, mid, batch[i].depth + 1});
+          todo.push_back({mid, batch[i].hi, batch[i].depth + 1});
+        }
+      }
+    }
+  }
+  std::sort(done.begin(), done.end(), [](const CritCell& x, const CritCell& y) { return x.lower < y.lower; });
+  // The cells tile [lr_a, lr_b] by construction; checked here anyway.
+  for (std::size_t i = 0; i < done.size(); ++i) {
+    const Rational& expect = i == 0 ? c.lr_a : done[i - 1].upper;
+    if (done[i].lower != expect) throw std::logic_error("critical SNR: cells do not tile the range");
+  }
+  if (done.empty() || done.back().upper != c.lr_b) throw std::logic_error("critical SNR: cells do not reach lr_b");
+  c.cells = std::move(done);
+  c.certified = true;
+  return c;
+}
+
+std::pair<Rational, double> approx_min_lambda_plus(const TwoLayerModel& m) {
+  check_gaussian_gamma0(m);
+  const double k = std::abs(m.k.convert_to<double>());
+  const double m2 = 1 + (2 + m.sigma2.convert_to<double>() / (k * k)) / static_cast<double>(m.batch);
+  // Lambda_+ = E log|1 + u g| with E g^2 = m2: its negative window lies around u ~ 1/sqrt(m2).
+  const double u0 = 0.02 / std::sqrt(m2), u1 = 20 / std::sqrt(m2);
+  const int n = 25;
+  double best = HUGE_VAL, best_t = 0;
+  const auto f = [&](double t) {
+    const double v = approx_lambda_plus(m, round_sig(std::exp(t) / k, 8));
+    return std::isnan(v) ? HUGE_VAL : v;
+  };
+  const double l0 = std::log(u0), l1 = std::log(u1), h = (l1 - l0) / (n - 1);
+  for (int i = 0; i < n; ++i) {
+    const double v = f(l0 + h * i);
+    if (v < best) {
+      best = v;
+      best_t = l0 + h * i;
+    }
+  }
+  // Golden-section refinement on [best_t - h, best_t + h].
+  double a = best_t - h, b = best_t + h;
+  const double g = (std::sqrt(5.0) - 1) / 2;
+  double x1 = b - g * (b - a), x2 = a + g * (b - a), f1 = f(x1), f2 = f(x2);
+  for (int it = 0; it < 12; ++it) {
+    if (f1 < f2) {
+      b = x2;
+      x2 = x1;
+      f2 = f1;
+      x1 = b - g * (b - a);
+      f1 = f(x1);
+    } else {
+      a = x1;
+      x1 = x2;
+      f1 = f2;
+      x2 = a + g * (b - a);
+      f2 = f(x2);
+    }
+  }
+  const double t = f1 < f2 ? x1 : x2;
+  const double v = std::min(f1, f2);
+  if (v < best) {
+    best = v;
+    best_t = t;
+  }
+  return {round_sig(std::exp(best_t) / k, 4), best};
+}
+
+CollapseWitness find_collapse_witness(const TwoLayerModel& m, int digits) {
+  check_gaussian_gamma0(m);
+  CollapseWitness w;
+  w.sigma2 = m.sigma2;
+  w.snr = m.k * m.k / (2 * m.k * m.k + m.sigma2);
+  const auto [lr, v] = approx_min_lambda_plus(m);
+  w.lr = lr;
+  const laws::CurvatureLaw law = minibatch_curvature(m);
+  w.result = phase_at(m, law, lr, lyap::Accuracy{digits, 4096});
+  w.found = w.result.phase == "III";
+  (void)v;
+  return w;
+}
+
+CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(const std::string&)>& progress) {
+  if (spec.k == 0) throw InputError("critical SNR: k must be nonzero");
+  if (spec.gamma != 0) throw InputError("critical SNR: only gamma = 0 is supported (MODEL-CRIT-1..3)");
+  if (spec.batch < 1) throw InputError("critical SNR: batch size must be >= 1");
+  if (spec.digits < 0 || spec.digits > 6) throw InputError("critical SNR: --digits must be in [0, 6]");
+  if (!(spec.snr_min > 0 && spec.snr_min < spec.snr_max && spec.snr_max < Rational(1, 2))) {
+    throw InputError("critical SNR: the search range needs 0 < snr_min < snr_max < 1/2");
+  }
+  const auto say = [&](const std::string& s) {
+    if (progress) progress(s);
+  };
+  const auto model = [&](const Rational& snr) {
+    TwoLayerModel m;
+    m.k = spec.k;
+    m.batch = spec.batch;
+    m.gamma = 0;
+    m.sigma2 = sigma2_from_snr(spec.k, snr);
+    return m;
+  };
+  CriticalResult out;
+  // Labels a SNR: "collapse" only with a certified witness; else "no-collapse?" (heuristic).
+  const auto label = [&](const Rational& snr, CollapseWitness* wit) {
+    const TwoLayerModel m = model(snr);
+    const auto [lr, v] = approx_min_lambda_plus(m);
+    BisectionStep st{snr, v, "no-collapse?"};
+    if (v < 0) {
+      CollapseWitness w = find_collapse_witness(m, 3);
+      if (w.found) {
+        st.label = "collapse";
+        if (wit) *wit = w;
+      }
+    }
+    out.steps.push_back(st);
+    say(fmt::format("SNR {} (~{:.6g}): min Lambda_+ ~ {:.4g}: {}", exact::to_text(snr), snr.convert_to<double>(), v,
+                    st.label));
+    return st.label == "collapse";
+  };
+  const auto cancelled = [&] { return spec.options.cancel && spec.options.cancel->load(); };
+
+  // Bracket: the upper end of the range must not collapse; walk down by factors of 4 to a witness.
+  Rational hi = spec.snr_max, lo;
+  CollapseWitness wit;
+  if (label(hi, &wit)) {
+    out.message = fmt::format("collapse is certified at the top of the search range (SNR {})", exact::to_text(hi));
+    out.snr_lo = hi;
+    out.witness = wit;
+    return out;
+  }
+  Rational cand = round_sig(hi.convert_to<double>() / 4, 3);
+  while (true) {
+    if (cancelled()) {
+      out.message = "interrupted";
+      return out;
+    }
+    if (cand < spec.snr_min) {
+      out.message = fmt::format("no certified collapse found down to SNR {}", exact::to_text(spec.snr_min));
+      return out;
+    }
+    if (label(cand, &wit)) {
+      lo = cand;
+      break;
+    }
+    hi = cand;
+    cand = round_sig(cand.convert_to<double>() / 4, 3);
+  }
+  out.witness = wit;
+  const Rational tol = Rational(1, 1) / static_cast<long>(std::pow(10, spec.digits));
+  while (hi - lo > tol * hi) {
+    if (cancelled()) {
+      out.message = "interrupted";
+      out.snr_lo = lo;
+      out.snr_hi = hi;
+      return out;
+    }
+    Rational mid = round_sig(std::sqrt(lo.convert_to<double>() * hi.convert_to<double>()), spec.digits + 3);
+    if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
+    if (label(mid, &wit)) {
+      lo = mid;
+      out.witness = wit;
+    } else {
+      hi = mid;
+    }
+  }
+  // Certificate at hi; when it fails, move hi up by the tolerance (a few times).
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    say(fmt::format("certifying Lambda_+ > 0 for all lr at SNR {} (~{:.6g})", exact::to_text(hi),
+                    hi.convert_to<double>()));
+    out.certificate = certify_no_collapse(model(hi), spec.options);
+    if (out.certificate.certified) break;
+    say("  not certified: " + out.certificate.message);
+    if (cancelled()) break;
+    const Rational up = round_sig(hi.convert_to<double>() * (1 + 2 * tol.convert_to<double>()), spec.digits + 3);
+    if (up >= Rational(1, 2) || up <= hi) break;
+    hi = up;
+  }
+  out.snr_lo = lo;
+  out.snr_hi = hi;
+  out.complete = out.witness.found && out.certificate.certified;
+  if (!out.certificate.certified && out.message.empty()) {
+    out.message = "no-collapse certificate failed: " + out.certificate.message;
+  }
+  return out;
+}
+
+}  // namespace lyapcert::models
