@@ -8,6 +8,8 @@
 #include <map>
 
 #include "lyapcert/continuous/gaussian.hpp"
+#include "lyapcert/continuous/quadrature.hpp"
+#include "lyapcert/continuous/sqnormal_shift.hpp"
 #include "lyapcert/continuous/uniform.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -153,6 +155,236 @@ bool xy_too_wide(const arb_t X) {
   return wide;
 }
 
+
+// d < 0 below this magnitude: the one-sign quadrature at c = 1/|d| is replaced by the bound of BND-SQS-2.
+constexpr double kSqsSmallD = 1.0 / 1048576.0;
+
+// F(d) = E log|a^2 - d|, a ~ N(mu, s^2), s > 0, for every d in the ball D (any sign). Proof: BND-SQS-2.
+void sqs_f(arb_t res, const arb_t D, const arb_t mu, const arb_t s, slong prec) {
+  if (!arb_is_finite(D)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arf_t lo, hi;
+  arf_init(lo);
+  arf_init(hi);
+  arb_get_lbound_arf(lo, D, prec);
+  arb_get_ubound_arf(hi, D, prec);
+  A out, t, u, g;
+  bool have = false;
+  auto join = [&](const arb_t piece) {
+    if (!have) {
+      arb_set(out, piece);
+      have = true;
+    } else {
+      arb_union(out, out, piece, prec);
+    }
+  };
+  // Part d >= 0: G(mu - sqrt d, s) + G(mu + sqrt d, s) with sqrt d in [sqrt(max(lo, 0)), sqrt(hi)].
+  if (arf_sgn(hi) >= 0) {
+    A dl, dh, m1, m2;
+    if (arf_sgn(lo) > 0) {
+      arb_set_arf(dl, lo);
+    } else {
+      arb_zero(dl);
+    }
+    arb_set_arf(dh, hi);
+    arb_sqrt(dl, dl, prec);
+    arb_sqrt(dh, dh, prec);
+    arb_union(t, dl, dh, prec);  // contains sqrt d for every d in [max(lo,0), hi]
+    arb_sub(m1, mu, t, prec);
+    arb_add(m2, mu, t, prec);
+    guarded_gauss(g, m1, s, prec);
+    guarded_gauss(u, m2, s, prec);
+    arb_add(g, g, u, prec);
+    join(g);
+  }
+  // Part d < 0.
+  if (arf_sgn(lo) < 0) {
+    A e;
+    arb_set_arf(e, lo);
+    arb_neg(e, e);  // E = -lo >= |d|
+    const bool far = arf_sgn(hi) < 0 && -arf_get_d(hi, ARF_RND_NEAR) >= kSqsSmallD;
+    if (far) {
+      // log|d| + E log(1 + a^2/|d|) on the ball |d| = -D (CONT-QUAD-7), restricted to d < 0.
+      A ad, ci, lg;
+      arb_set_arf(ad, lo);
+      arb_neg(ad, ad);
+      arb_set_arf(t, hi);
+      arb_neg(t, t);
+      arb_union(ad, ad, t, prec);  // |d| in [-hi, -lo]
+      arb_inv(ci, ad, prec);
+      continuous::sqnormal_log1p_quad(g, ci, mu, s, prec);
+      arb_log(lg, ad, prec);
+      arb_add(g, g, lg, prec);
+    } else {
+      // 2 G(mu, s) + [0, sqrt(2 pi E) / s].
+      guarded_gauss(g, mu, s, prec);
+      arb_mul_2exp_si(g, g, 1);
+      arb_const_pi(t, prec);
+      arb_mul_2exp_si(t, t, 1);
+      arb_mul(t, t, e, prec);
+      arb_sqrt(t, t, prec);
+      arb_div(t, t, s, prec);
+      arb_add(u, g, t, prec);
+      arb_union(g, g, u, prec);
+    }
+    join(g);
+  }
+  arf_clear(lo);
+  arf_clear(hi);
+  if (!have) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_set(res, out);
+}
+
+// alpha = 1 + X a1, beta = X b1 (Proof: BND-SQS-1).
+void sqs_alpha_beta(arb_t al, arb_t be, const arb_t X, const Rational& a1, const Rational& b1, slong prec) {
+  A t;
+  set_ball(t, a1, prec);
+  arb_mul(al, X, t, prec);
+  arb_add_ui(al, al, 1, prec);
+  set_ball(t, b1, prec);
+  arb_mul(be, X, t, prec);
+}
+
+// E log|alpha + beta a^2| for every lr in X. Proof: BND-SQS-1, BND-SQS-2.
+void sqs_value(arb_t res, const arb_t X, const Rational& a1, const Rational& b1, const laws::SqNormalLaw& n,
+               slong prec) {
+  A al, be, c, mu, s, t, part;
+  sqs_alpha_beta(al, be, X, a1, b1, prec);
+  set_ball(mu, n.mu, prec);
+  set_ball(s, n.sigma, prec);
+  if (arb_contains_zero(al)) {
+    // log|beta| + F(-alpha/beta).
+    arb_div(c, al, be, prec);
+    arb_neg(c, c);
+    sqs_f(part, c, mu, s, prec);
+    arb_abs(t, be);
+    arb_log(t, t, prec);
+    arb_add(res, part, t, prec);
+    return;
+  }
+  arb_div(c, be, al, prec);  // c = beta / alpha, sign = sign(b1) sign(alpha)
+  const bool one_sign = (b1 > 0) == arb_is_positive(al);
+  if (one_sign) {
+    // log|alpha| + E log(1 + c a^2), c > 0 (CONT-QUAD-7); near lr0 (c large) through F(-1/c).
+    if (xy_too_wide(X)) {
+      arb_indeterminate(res);
+      return;
+    }
+    mag_t cm;
+    mag_init(cm);
+    arb_get_mag(cm, c);
+    const bool huge = !(mag_cmp_2exp_si(cm, 20) < 0);
+    mag_clear(cm);
+    if (huge) {
+      arb_div(c, al, be, prec);
+      arb_neg(c, c);
+      sqs_f(part, c, mu, s, prec);
+      arb_abs(t, be);
+      arb_log(t, t, prec);
+      arb_add(res, part, t, prec);
+      return;
+    }
+    continuous::sqnormal_log1p_quad(part, c, mu, s, prec);
+  } else {
+    arb_neg(c, c);
+    guarded_sqnormal(part, c, mu, s, prec);
+  }
+  arb_abs(t, al);
+  arb_log(t, t, prec);
+  arb_add(res, part, t, prec);
+}
+
+// dS/dl for S(l) = E log|1 - l a^2| (BND-DER-4): with t = sqrt(l), m1,2 = 1 -+ t mu, v = t s,
+// (1/(2t)) [ mu (G_m(1 + t mu, v) - G_m(1 - t mu, v)) + s (G_v(1 - t mu, v) + G_v(1 + t mu, v)) ].
+void sqn_dl(arb_t res, const arb_t l, const arb_t mu, const arb_t s, slong prec) {
+  A tt, v, m1, m2, gm, gv, gm2, gv2;
+  arb_sqrt(tt, l, prec);
+  arb_mul(v, tt, s, prec);
+  arb_mul(m1, tt, mu, prec);
+  arb_neg(m2, m1);
+  arb_add_ui(m1, m1, 1, prec);
+  arb_add_ui(m2, m2, 1, prec);
+  gauss_partials(gm, gv, m2, v, prec);
+  gauss_partials(gm2, gv2, m1, v, prec);
+  arb_sub(res, gm2, gm, prec);
+  arb_mul(res, res, mu, prec);
+  arb_add(gv, gv, gv2, prec);
+  arb_addmul(res, gv, s, prec);
+  arb_div(res, res, tt, prec);
+  arb_mul_2exp_si(res, res, -1);
+}
+
+// d/dlr E log|alpha + beta a^2| for every lr in X; non-finite when alpha may vanish on X. Proof: BND-SQS-3.
+void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational& b1, const laws::SqNormalLaw& n,
+                    slong prec) {
+  A al, be, c, mu, s, t, u;
+  sqs_alpha_beta(al, be, X, a1, b1, prec);
+  if (arb_contains_zero(al)) {
+    arb_indeterminate(res);
+    return;
+  }
+  set_ball(mu, n.mu, prec);
+  set_ball(s, n.sigma, prec);
+  arb_div(c, be, al, prec);
+  const bool one_sign = (b1 > 0) == arb_is_positive(al);
+  if (one_sign) {
+    // (1 - K(c) / alpha) / lr, directly on X and as a centred form around the midpoint m of X:
+    // Lambda'(X) in Lambda'(m) + [-B, 0] (X - m), B = E h'^2 / min_X alpha^2 (BND-SQS-3); intersected.
+    auto direct = [&](arb_t out, const arb_t x) {
+      A al2, be2, c2, k;
+      sqs_alpha_beta(al2, be2, x, a1, b1, prec);
+      arb_div(c2, be2, al2, prec);
+      continuous::sqnormal_inv1p_mean(k, c2, mu, s, prec);
+      arb_div(k, k, al2, prec);
+      arb_sub_ui(k, k, 1, prec);
+      arb_neg(k, k);
+      arb_div(out, k, x, prec);
+    };
+    direct(res, X);
+    A m, dm, bb, amin;
+    arb_set_arf(m, arb_midref(X));
+    direct(dm, m);
+    // E h'^2, h' = a1 + b1 z^2: a1^2 + 2 a1 b1 E z^2 + b1^2 E z^4 (exact).
+    const Rational ez2 = n.mu * n.mu + n.sigma * n.sigma;
+    const Rational ez4 = n.mu * n.mu * n.mu * n.mu + 6 * n.mu * n.mu * n.sigma * n.sigma +
+                         3 * n.sigma * n.sigma * n.sigma * n.sigma;
+    set_ball(bb, a1 * a1 + 2 * a1 * b1 * ez2 + b1 * b1 * ez4, prec);
+    arb_abs(amin, al);
+    arb_get_lbound_arf(arb_midref(amin.v), amin, prec);
+    mag_zero(arb_radref(amin.v));
+    arb_sqr(amin, amin, prec);
+    arb_div(bb, bb, amin, prec);  // B
+    mag_t r;
+    mag_init(r);
+    arb_get_mag(r, bb);
+    mag_mul(r, r, arb_radref(X));
+    arb_add_error_mag(dm, r);
+    mag_clear(r);
+    if (arb_is_finite(dm)) {
+      if (!arb_is_finite(res)) {
+        arb_set(res, dm);
+      } else if (!arb_intersection(res, res, dm, prec)) {
+        arb_indeterminate(res);  // cannot happen for correct enclosures
+      }
+    }
+  } else {
+    // a1 / alpha - (b1 / alpha^2) S'(l), l = -c.
+    arb_neg(c, c);
+    sqn_dl(u, c, mu, s, prec);
+    set_ball(t, b1, prec);
+    arb_mul(u, u, t, prec);
+    arb_div(u, u, al, prec);
+    arb_div(u, u, al, prec);
+    set_ball(t, a1, prec);
+    arb_div(t, t, al, prec);
+    arb_sub(res, t, u, prec);
+  }
+}
 }  // namespace
 
 
@@ -202,11 +434,7 @@ void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const 
         } else if constexpr (std::is_same_v<T, laws::NormalLaw> || std::is_same_v<T, laws::UniformLaw>) {
           cont_.push_back({w, a1, b1, n});
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
-          if (a1 != 0 || b1 >= 0) {
-            throw InputError(
-                "boundary: sqnormal under a shift or a negative scale is not supported yet (only c * sqnormal(mu, s) "
-                "with c > 0)");
-          }
+          // Any shift and scale (BND-SQS-1 .. 3); sigma = 0 never reaches here (the parser makes it an atom).
           cont_.push_back({w, a1, b1, n});
         } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
           cont_.push_back({w, a1, b1, n});
@@ -218,7 +446,7 @@ void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const 
         } else {
           throw InputError(
               "boundary: the law bivariate is not supported yet (supported: finite laws, normal, uniform, "
-              "sqnormal, xy, and affine maps and mixtures of these)");
+              "sqnormal (any shift and scale), xy, and affine maps and mixtures of these)");
         }
       },
       law.node());
@@ -280,6 +508,9 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
             } else {
               continuous::xy_log_abs_mean(part, a, b, mu, v, n.batch, cp);
             }
+          } else if (p.a1 != 0 || p.b1 > 0) {
+            // Proof: BND-SQS-1, BND-SQS-2 -- sqnormal under a shift or a negative scale.
+            sqs_value(part, X, p.a1, p.b1, n, cp);
           } else {
             // a1 = 0, b1 < 0: E log|1 - X |b1| z^2|.
             set_ball(t, -p.b1, cp);
@@ -362,6 +593,9 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             set_ball(kb, n.k, cp);
             xy_sigma(sb, n, cp);
             continuous::xy_log_abs_mean_dlr(part, X, a1b, b1b, kb, sb, n.batch, cp);
+          } else if (p.a1 != 0 || p.b1 > 0) {
+            // Proof: BND-SQS-3 -- sqnormal under a shift or a negative scale.
+            sqs_derivative(part, X, p.a1, p.b1, n, cp);
           } else {
             // Proof: BND-DER-4 -- with l = X k (k = |b1|), t = sqrt(l), m1,2 = 1 -+ t mu, v = t s:
             // dLambda/dl = (1/(2t)) [ mu (m2 F1(x2) - m1 F1(x1)) / v^2 + (F2(x1) + F2(x2)) / t ],

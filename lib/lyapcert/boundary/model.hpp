@@ -1,14 +1,14 @@
 // lyapcert::boundary::ExponentModel -- Lambda(lr) = E log|1 - lr h| as a function of lr, in the form
 // the boundary search needs: enclosures of Lambda and of Lambda' over whole lr-intervals (balls), and
-// the list of singular atoms. Proof: BND-MODEL-1 (decomposition), BND-DER-1 .. BND-DER-4 (derivatives)
-// in proofs/boundary/derivatives.md.
+// the list of singular atoms. Proof: BND-MODEL-1 (decomposition), BND-DER-1 .. BND-DER-4 (derivatives),
+// BND-SQS-1 .. 3 (sqnormal under a shift or a negative scale) in proofs/boundary/derivatives.md.
 //
 // Every curvature law is reduced to
 //   Lambda(lr) = sum_j P_j log|1 - lr c_j|  +  sum_i w_i E log|1 + lr (a1_i + b1_i h_i)|,
 // atoms (c_j, P_j) with exact rationals (equal c merged, c = 0 dropped), and continuous leaves h_i of
 // kind normal, uniform, sqnormal or xy with exact affine coefficients. Supported: finite, normal, uniform,
-// sqnormal (only as sqnormal or positively scaled sqnormal without shift), xy (derivative: CONT-XYD-*),
-// affine maps and mixtures of those; bivariate and shifted sqnormal throw InputError ("not supported yet").
+// sqnormal (any shift and scale, BND-SQS-*), xy (derivative: CONT-XYD-*), affine maps and mixtures of
+// those; bivariate throws InputError ("not supported yet").
 #pragma once
 #include <arb.h>
 
