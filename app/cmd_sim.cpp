@@ -85,14 +85,19 @@ Built build_model(const mf::ModelFlags& f) {
   return b;
 }
 
+// The diagonal model's beta as exact texts.
+std::vector<std::string> beta_text(const sim::SimModel& m) {
+  std::vector<std::string> beta;
+  for (const auto& x : m.beta) beta.push_back(exact::to_text(x));
+  return beta;
+}
+
 ordered_json model_json(const Built& b) {
   const auto& m = b.model;
   ordered_json j;
   j["name"] = sim::to_string(m.kind);
   if (m.kind == sim::ModelKind::diagonal) {
-    std::vector<std::string> beta;
-    for (const auto& x : m.beta) beta.push_back(exact::to_text(x));
-    j["beta"] = beta;
+    j["beta"] = beta_text(m);
   } else {
     j["k"] = exact::to_text(m.base.k);
   }
@@ -115,12 +120,9 @@ std::string model_text(const Built& b) {
   std::string data = m.base.data.empty() ? "Gaussian model" : fmt::format("{} points", m.base.data.size());
   std::string head;
   switch (m.kind) {
-    case sim::ModelKind::diagonal: {
-      std::vector<std::string> beta;
-      for (const auto& x : m.beta) beta.push_back(exact::to_text(x));
-      head = fmt::format("diagonal model: beta = ({})", fmt::join(beta, ", "));
+    case sim::ModelKind::diagonal:
+      head = fmt::format("diagonal model: beta = ({})", fmt::join(beta_text(m), ", "));
       break;
-    }
     case sim::ModelKind::vector:
       head = fmt::format("vector model: d = {}, q = {}, width = {}, k = {}", m.dim, m.out_dim, m.width,
                          exact::to_text(m.base.k));
@@ -133,8 +135,8 @@ std::string model_text(const Built& b) {
 }
 
 ordered_json interval_json(const sim::Interval& i) {
-  auto num = [](double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); };
-  return ordered_json{{"estimate", num(i.estimate)}, {"lower", num(i.lower)}, {"upper", num(i.upper)}};
+  return ordered_json{
+      {"estimate", finite_or_null(i.estimate)}, {"lower", finite_or_null(i.lower)}, {"upper", finite_or_null(i.upper)}};
 }
 
 ordered_json summary_json(const sim::SimSummary& s) {
@@ -160,18 +162,17 @@ ordered_json summary_json(const sim::SimSummary& s) {
 }
 
 ordered_json run_json(const sim::RunResult& r) {
-  auto num = [](double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); };
   ordered_json j;
   j["run"] = r.run_index;
   j["outcome"] = sim::to_string(r.outcome);
   j["reached_escape"] = r.reached_escape;
   j["exit_step"] = r.exit_step;
   j["growth_rate"] =
-      r.exit_step > 0 ? num(r.log_ratio_at_exit / static_cast<double>(r.exit_step)) : ordered_json(nullptr);
+      r.exit_step > 0 ? finite_or_null(r.log_ratio_at_exit / static_cast<double>(r.exit_step)) : ordered_json(nullptr);
   j["steps_run"] = r.steps_run;
-  j["final_distance"] = num(r.final_distance);
-  j["product_at_escape"] = r.reached_escape ? num(r.product_at_escape) : ordered_json(nullptr);
-  j["final_product"] = num(r.final_product);
+  j["final_distance"] = finite_or_null(r.final_distance);
+  j["product_at_escape"] = r.reached_escape ? finite_or_null(r.product_at_escape) : ordered_json(nullptr);
+  j["final_product"] = finite_or_null(r.final_product);
   j["learned_rank"] = r.learned_rank;
   std::vector<std::size_t> surv;
   for (std::size_t i = 0; i < r.surviving.size(); ++i) {
@@ -346,18 +347,17 @@ int run_check(const CheckFlags& f) {
     pred["guarantee"] = p.statistical ? "statistical" : "certified";
     if (p.statistical) {
       const sim::StatisticalExponent& e = *p.statistical;
-      auto num = [](double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); };
-      pred["lambda_top"] = ordered_json{{"estimate", num(e.estimate)},
-                                        {"lower", num(e.lower)},
-                                        {"upper", num(e.upper)},
-                                        {"std_error", num(e.std_error)},
+      pred["lambda_top"] = ordered_json{{"estimate", finite_or_null(e.estimate)},
+                                        {"lower", finite_or_null(e.lower)},
+                                        {"upper", finite_or_null(e.upper)},
+                                        {"std_error", finite_or_null(e.std_error)},
                                         {"sign", lyap::to_string(e.sign)}};
       pred["level"] = e.level;
       pred["seed"] = e.seed;
       pred["steps"] = e.steps;
       pred["burn_in"] = e.burn_in;
       pred["replicates"] = e.reps;
-      pred["variance"] = num(e.variance);
+      pred["variance"] = finite_or_null(e.variance);
       pred["method"] = e.method;
       pred["assumption"] = e.assumption;
     } else if (p.units.size() == 1) {

@@ -15,6 +15,7 @@
 namespace {
 
 using namespace lyapcert;
+using cli::finite_or_null;
 using nlohmann::ordered_json;
 
 struct StatsOptions {
@@ -33,9 +34,8 @@ laws::MatrixLaw load(const StatsOptions& o, std::string& canonical_text) {
   return laws::build_matrix_law(expr);
 }
 
-ordered_json num(double x) { return std::isfinite(x) ? ordered_json(x) : ordered_json(nullptr); }
 ordered_json interval_json(const stats::Interval& i) {
-  return ordered_json{{"lower", num(i.lower)}, {"upper", num(i.upper)}, {"level", i.level}};
+  return ordered_json{{"lower", finite_or_null(i.lower)}, {"upper", finite_or_null(i.upper)}, {"level", i.level}};
 }
 std::string fmt_num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : (x > 0 ? "+inf" : "-inf"); }
 
@@ -63,7 +63,7 @@ int run_estimate(const StatsOptions& o) {
   if (o.json) {
     ordered_json j = cli::common_fields("estimate");
     cli::put_law(j, law_text);
-    j["estimate"] = num(e.estimate);
+    j["estimate"] = finite_or_null(e.estimate);
     j["ci"] = interval_json(e.ci);
     j["guarantee"] = stats::to_string(e.guarantee);
     j["sign"] = ci_sign(e.ci);
@@ -75,20 +75,23 @@ int run_estimate(const StatsOptions& o) {
     if (o.spectrum) {
       ordered_json s = ordered_json::array(), sc = ordered_json::array();
       for (std::size_t i = 0; i < e.spectrum.size(); ++i) {
-        s.push_back(num(e.spectrum[i]));
+        s.push_back(finite_or_null(e.spectrum[i]));
         sc.push_back(interval_json(e.spectrum_ci[i]));
       }
       j["spectrum"] = s;
       j["spectrum_ci"] = sc;
     }
     j["variance_method"] = e.variance_method;
-    j["std_error"] = num(e.std_error);
+    j["std_error"] = finite_or_null(e.std_error);
     j["iid_increments"] = e.iid_increments;
     j["batch_size"] = e.batch_size;
     ordered_json ub = ordered_json::array();
     for (const auto& u : e.upper_bounds) {
-      ub.push_back({{"value", num(u.value)}, {"level", u.level}, {"guarantee", stats::to_string(u.guarantee)},
-                    {"steps", u.steps}, {"method", u.method}});
+      ub.push_back({{"value", finite_or_null(u.value)},
+                    {"level", u.level},
+                    {"guarantee", stats::to_string(u.guarantee)},
+                    {"steps", u.steps},
+                    {"method", u.method}});
     }
     j["upper_bounds"] = ub;
     j["assumption"] = e.assumption;
@@ -139,7 +142,7 @@ int run_sign(const StatsOptions& o) {
     j["steps_used"] = r.steps_used;
     j["budget"] = o.budget;
     j["interval"] = interval_json(r.interval);
-    j["estimate"] = num(r.estimate);
+    j["estimate"] = finite_or_null(r.estimate);
     j["seed"] = std::to_string(o.seed);
     j["method"] = r.method;
     j["assumption"] = r.assumption;

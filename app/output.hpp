@@ -2,6 +2,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <string>
 
 #include "lyapcert/lyap/lyap1d.hpp"
@@ -15,6 +16,10 @@ inline constexpr int kExitBadInput = 2;
 inline constexpr int kExitNotConverged = 3;
 
 nlohmann::ordered_json common_fields(const std::string& command);
+// x as a JSON number, or null when x is not finite (JSON has no inf or NaN).
+inline nlohmann::ordered_json finite_or_null(double x) {
+  return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
+}
 // {"lower", "upper", "sign"} of a certified value, plus the printed DecimalEnclosure.
 nlohmann::ordered_json certified_json(const lyap::CertifiedValue& v, int digits,
                                       lyap::DecimalEnclosure* printed = nullptr);

@@ -8,6 +8,11 @@
 namespace lyapcert::continuous::detail {
 
 void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
+  integrate_tol(res, f, param, a, b, prec, prec);
+}
+
+void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
+                   slong prec) {
   acb_t r, aa, bb;
   acb_init(r);
   acb_init(aa);
@@ -16,10 +21,10 @@ void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const a
   acb_set_arb(bb, b);
   mag_t tol;
   mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -prec);
+  mag_set_ui_2exp_si(tol, 1, -tol_bits);
   acb_calc_integrate_opt_t opt;
   acb_calc_integrate_opt_init(opt);
-  acb_calc_integrate(r, f, param, aa, bb, prec, tol, opt, prec);
+  acb_calc_integrate(r, f, param, aa, bb, tol_bits, tol, opt, prec);
   arb_set(res, acb_realref(r));
   mag_clear(tol);
   acb_clear(r);
@@ -27,6 +32,33 @@ void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const a
   acb_clear(bb);
 }
 
+void add_error_arb(arb_t res, const arb_t bound) {
+  if (!arb_is_finite(bound)) {
+    arb_indeterminate(res);
+    return;
+  }
+  mag_t m;
+  mag_init(m);
+  arb_get_mag(m, bound);
+  arb_add_error_mag(res, m);
+  mag_clear(m);
+}
+
+void abs_lb(arb_t res, const arb_t x, slong prec) {
+  arf_t l;
+  arf_init(l);
+  arb_get_abs_lbound_arf(l, x, prec);
+  arb_set_arf(res, l);
+  arf_clear(l);
+}
+
+void abs_ub(arb_t res, const arb_t x, slong prec) {
+  arf_t u;
+  arf_init(u);
+  arb_get_abs_ubound_arf(u, x, prec);
+  arb_set_arf(res, u);
+  arf_clear(u);
+}
 
 double mid_d(const arb_t x) {
   double d = arf_get_d(arb_midref(x), ARF_RND_NEAR);
@@ -44,6 +76,42 @@ double abs_upper_d(const arb_t x) {
   double d = mag_get_d(m);  // mag_get_d rounds up
   mag_clear(m);
   return d;
+}
+
+void normal_pdf(arb_t res, const arb_t z, slong prec) {
+  ArbTmp t;
+  arb_sqr(res, z, prec);
+  arb_mul_2exp_si(res, res, -1);
+  arb_neg(res, res);
+  arb_exp(res, res, prec);
+  arb_const_pi(t, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_rsqrt(t, t, prec);
+  arb_mul(res, res, t, prec);
+}
+
+// Proof: CONT-QUAD-3 (|z^p| <= sup|z|^p on a box touching 0).
+void pow_real_exponent(acb_t z, const arb_t p, slong p_int, slong order, slong prec) {
+  if (p_int >= 0) {
+    acb_pow_ui(z, z, static_cast<ulong>(p_int), prec);
+  } else if (order == 0 && acb_contains_zero(z)) {
+    arb_t m;
+    arb_init(m);
+    acb_abs(m, z, prec);
+    arb_get_ubound_arf(arb_midref(m), m, prec);
+    mag_zero(arb_radref(m));
+    arb_pow(m, m, p, prec);  // m^p over the p ball, m > 0 exact (or 0: then 0)
+    acb_zero(z);
+    arb_get_mag(arb_radref(acb_realref(z)), m);
+    arb_get_mag(arb_radref(acb_imagref(z)), m);
+    arb_clear(m);
+  } else {
+    acb_t pp;
+    acb_init(pp);
+    acb_set_arb(pp, p);
+    acb_pow_analytic(z, z, pp, order != 0, prec);
+    acb_clear(pp);
+  }
 }
 
 // Proof: CONT-UNIF-1 (|t log|t|| <= r log(1/r) on |t| <= r <= 1/e; <= max(1/e, r log r) otherwise).
@@ -220,15 +288,8 @@ void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec) {
     mag_inf(res);
     return;
   }
-  ArbTmp phi, t, l;
-  arb_sqr(phi, Z, prec);
-  arb_mul_2exp_si(phi, phi, -1);
-  arb_neg(phi, phi);
-  arb_exp(phi, phi, prec);
-  arb_const_pi(t, prec);
-  arb_mul_2exp_si(t, t, 1);
-  arb_rsqrt(t, t, prec);
-  arb_mul(phi, phi, t, prec);  // phi(Z)
+  ArbTmp phi, l;
+  normal_pdf(phi, Z, prec);
   arb_abs(l, c);
   arb_log1p(l, l, prec);
   arb_div(l, l, Z, prec);

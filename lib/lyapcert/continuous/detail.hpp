@@ -27,8 +27,29 @@ class ArbTmp {
 // integrands that are real on the real segment, so the exact integral is real).
 void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec);
 
+// The same with absolute tolerance 2^-tol_bits (integrate uses tol_bits = prec). The enclosure is rigorous
+// whatever the tolerance; the tolerance only decides when subdivision stops.
+void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
+                   slong prec);
+
+// res += [-|bound|, |bound|] (bound an upper bound; a non-finite bound makes res non-finite).
+void add_error_arb(arb_t res, const arb_t bound);
+
+// Lower (abs_lb; 0 when x contains 0) and upper (abs_ub) bounds of |x| as exact balls.
+void abs_lb(arb_t res, const arb_t x, slong prec);
+void abs_ub(arb_t res, const arb_t x, slong prec);
+
 double mid_d(const arb_t x);        // midpoint rounded to nearest (+-1e300 when out of range)
 double abs_upper_d(const arb_t x);  // an upper bound of |x| (+inf when not finite)
+
+// res := phi(z) = exp(-z^2/2) / sqrt(2 pi), the standard normal density.
+void normal_pdf(arb_t res, const arb_t z, slong prec);
+
+// z := z^p for the real exponent ball p on a box, inside an acb_calc_integrate integrand (order as there):
+// acb_pow_ui when p_int >= 0 (p is that integer), else the analytic branch (acb_pow_analytic), except on a
+// box containing 0 at order 0 (direct enclosure of a tiny segment), where |z^p| <= sup|z|^p since Arb's 0^p
+// is not finite for an inexact p ball (CONT-QUAD-3).
+void pow_real_exponent(acb_t z, const arb_t p, slong p_int, slong order, slong prec);
 
 // res := an enclosure of u log|u| - u for every u in the ball u, with the value 0 at u = 0
 // (continuous extension). Proof: CONT-UNIF-1.

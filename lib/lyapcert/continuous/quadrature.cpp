@@ -84,38 +84,18 @@ struct GaussPowParam {
 
 int gauss_pow_integrand(acb_ptr out, const acb_t w, void* param, slong order, slong prec) {
   auto* q = static_cast<GaussPowParam*>(param);
-  acb_t l, g, pp;
+  acb_t l, g;
   acb_init(l);
   acb_init(g);
-  acb_init(pp);
   if (q->side > 0)
     acb_set(l, w);
   else
     acb_neg(l, w);
-  if (q->p_int >= 0) {
-    acb_pow_ui(l, l, static_cast<ulong>(q->p_int), prec);
-  } else if (order == 0 && acb_contains_zero(l)) {
-    // A box touching the kink (direct enclosure of a tiny segment only): |l^p| <= sup|l|^p, since Arb's
-    // 0^p is not finite for an inexact p ball (CONT-QUAD-3).
-    arb_t m;
-    arb_init(m);
-    acb_abs(m, l, prec);
-    arb_get_ubound_arf(arb_midref(m), m, prec);
-    mag_zero(arb_radref(m));
-    arb_pow(m, m, q->p, prec);
-    acb_zero(l);
-    arb_get_mag(arb_radref(acb_realref(l)), m);
-    arb_get_mag(arb_radref(acb_imagref(l)), m);
-    arb_clear(m);
-  } else {
-    acb_set_arb(pp, q->p);
-    acb_pow_analytic(l, l, pp, order != 0, prec);
-  }
+  detail::pow_real_exponent(l, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
   gauss_factor(g, w, q->mu, q->one, prec);
   acb_mul(out, l, g, prec);
   acb_clear(l);
   acb_clear(g);
-  acb_clear(pp);
   return 0;
 }
 

@@ -45,10 +45,9 @@ struct PowParam {
 
 int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec) {
   auto* q = static_cast<PowParam*>(param);
-  acb_t u, g, pp;
+  acb_t u, g;
   acb_init(u);
   acb_init(g);
-  acb_init(pp);
   acb_sqr(u, t, prec);
   if (q->sign == 0) {
     acb_add_ui(u, u, 1, prec);  // 1 + t^2
@@ -56,25 +55,7 @@ int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong pr
     acb_sub_ui(u, u, 1, prec);  // t^2 - 1
     if (q->sign > 0) acb_neg(u, u);
   }
-  if (q->p_int >= 0) {
-    acb_pow_ui(u, u, static_cast<ulong>(q->p_int), prec);
-  } else if (order == 0 && acb_contains_zero(u)) {
-    // A box touching the kink (only used for the direct enclosure of a tiny segment): |u^p| <= sup|u|^p.
-    // acb_pow cannot do this when p is an inexact ball (0^p is then not finite in Arb).
-    arb_t m;
-    arb_init(m);
-    acb_abs(m, u, prec);
-    arb_get_ubound_arf(arb_midref(m), m, prec);
-    mag_zero(arb_radref(m));
-    arb_pow(m, m, q->p, prec);  // m^p over the p ball, m > 0 exact (or 0: then 0)
-    acb_zero(u);
-    arb_get_mag(arb_radref(acb_realref(u)), m);
-    arb_get_mag(arb_radref(acb_imagref(u)), m);
-    arb_clear(m);
-  } else {
-    acb_set_arb(pp, q->p);
-    acb_pow_analytic(u, u, pp, order != 0, prec);
-  }
+  detail::pow_real_exponent(u, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
   acb_sub_arb(g, t, q->m, prec);
   acb_sqr(g, g, prec);
   acb_div_arb(g, g, q->v2, prec);
@@ -84,7 +65,6 @@ int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong pr
   acb_mul(out, u, g, prec);
   acb_clear(u);
   acb_clear(g);
-  acb_clear(pp);
   return 0;
 }
 
@@ -168,14 +148,7 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
   arb_sqr(C, C, wp);
   arb_add_ui(C, C, 1, wp);
   arb_pow(C, C, p, wp);
-  arb_sqr(b, z1, wp);  // 2 phi(Ze) Ze^q / (Ze - q/Ze)
-  arb_mul_2exp_si(b, b, -1);
-  arb_neg(b, b);
-  arb_exp(b, b, wp);
-  arb_const_pi(c, wp);
-  arb_mul_2exp_si(c, c, 1);
-  arb_rsqrt(c, c, wp);
-  arb_mul(b, b, c, wp);
+  detail::normal_pdf(b, z1, wp);  // 2 phi(Ze) Ze^q / (Ze - q/Ze)
   arb_mul_2exp_si(b, b, 1);
   arb_pow(c, z1, q, wp);
   arb_mul(b, b, c, wp);

@@ -16,24 +16,13 @@
 namespace lyapcert::continuous {
 
 using detail::ArbTmp;
+using detail::abs_ub;
+using detail::add_error_arb;
 using detail::HalfLineMixture;
 
 namespace {
 
 constexpr double kLn2 = 0.6931471805599453;
-
-// res += [-|bound|, |bound|] (bound an upper bound; a non-finite bound makes res non-finite).
-void add_error_arb(arb_t res, const arb_t bound) {
-  if (!arb_is_finite(bound)) {
-    arb_indeterminate(res);
-    return;
-  }
-  mag_t m;
-  mag_init(m);
-  arb_get_mag(m, bound);
-  arb_add_error_mag(res, m);
-  mag_clear(m);
-}
 
 // Heuristic natural log of |x| as a double (for choosing cut points only).
 double ln_d(const arb_t x, slong prec) {
@@ -52,8 +41,6 @@ void pow2(arb_t res, slong j) {
 
 // Exact double as a ball.
 void set_d(arb_t res, double d) { arb_set_d(res, d); }
-
-void abs_ub(arb_t res, const arb_t x, slong prec);
 
 enum class Mode { kLogG, kMoment, kLogQuad, kNearRoot, kPowPiece };
 
@@ -163,14 +150,7 @@ void phi_gap(mag_t res, const arb_t m, const arb_t v, const arb_t Z, slong prec)
   ArbTmp c, t, l;
   arb_div(c, m, v, prec);
   detail::log_tail_bound(res, c, Z, prec);
-  arb_sqr(t, Z, prec);
-  arb_mul_2exp_si(t, t, -1);
-  arb_neg(t, t);
-  arb_exp(t, t, prec);
-  arb_const_pi(c, prec);
-  arb_mul_2exp_si(c, c, 1);
-  arb_rsqrt(c, c, prec);
-  arb_mul(t, t, c, prec);
+  detail::normal_pdf(t, Z, prec);
   arb_mul_2exp_si(t, t, 1);
   arb_div(t, t, Z, prec);
   arb_log(l, v, prec);
@@ -602,15 +582,6 @@ void gauss_sup(arb_t res, const HalfLineMixture& g, const arb_t lo, const arb_t 
   arb_exp(res, d, prec);
 }
 
-// |x| upper bound as an exact ball.
-void abs_ub(arb_t res, const arb_t x, slong prec) {
-  arf_t u;
-  arf_init(u);
-  arb_get_abs_ubound_arf(u, x, prec);
-  arb_set_arf(res, u);
-  arf_clear(u);
-}
-
 // Proof: CONT-XY-2. A0 = |log e| + 2.64 + 2 log(1 + X0), X0 = (|a| + |c1| L + |c2| L^2)^2 / (4 e^2):
 // |G(m(u), e u)| <= A0 + 5 |log u| on (0, L].
 void head_a0(arb_t A0, const HalfLineMixture& g, const arb_t L, slong prec) {
@@ -789,14 +760,7 @@ void phi_gap_total(arb_t res, const HalfLineMixture& g, const arb_t T, const arb
   arb_add(acc, acc, t, prec);
   arb_div(acc, acc, Z, prec);
   arb_add_ui(acc, acc, 2, prec);
-  arb_sqr(phiZ, Z, prec);
-  arb_mul_2exp_si(phiZ, phiZ, -1);
-  arb_neg(phiZ, phiZ);
-  arb_exp(phiZ, phiZ, prec);
-  arb_const_pi(t, prec);
-  arb_mul_2exp_si(t, t, 1);
-  arb_rsqrt(t, t, prec);
-  arb_mul(phiZ, phiZ, t, prec);
+  detail::normal_pdf(phiZ, Z, prec);
   arb_mul_2exp_si(phiZ, phiZ, 1);
   arb_mul(res, acc, phiZ, prec);
 }

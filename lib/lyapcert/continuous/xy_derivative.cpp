@@ -14,39 +14,11 @@
 
 namespace lyapcert::continuous {
 
+using detail::abs_lb;
+using detail::abs_ub;
 using detail::ArbTmp;
 
 namespace {
-
-// res += [-|bound|, |bound|]; a non-finite bound makes res non-finite.
-void add_err(arb_t res, const arb_t bound) {
-  if (!arb_is_finite(bound)) {
-    arb_indeterminate(res);
-    return;
-  }
-  mag_t m;
-  mag_init(m);
-  arb_get_mag(m, bound);
-  arb_add_error_mag(res, m);
-  mag_clear(m);
-}
-
-// Lower bound of |x| as an exact ball (0 when x contains 0).
-void abs_lb(arb_t res, const arb_t x, slong prec) {
-  arf_t l;
-  arf_init(l);
-  arb_get_abs_lbound_arf(l, x, prec);
-  arb_set_arf(res, l);
-  arf_clear(l);
-}
-
-void abs_ubd(arb_t res, const arb_t x, slong prec) {
-  arf_t u;
-  arf_init(u);
-  arb_get_abs_ubound_arf(u, x, prec);
-  arb_set_arf(res, u);
-  arf_clear(u);
-}
 
 // m(t) = A + C t^2, v(t) = e t, u(t) = u0 + u2 t^2; weight K t^{S-1} e^{-t^2/2}.
 // Integrand F = cv * G_v(m, v) v + u * G_m(m, v)   (sigma > 0), or u / m (sigma0).
@@ -57,29 +29,6 @@ struct DParam {
   bool sigma0 = false;    // e = 0: integrand u/m (Proof: CONT-XYD-4)
   slong tol_bits = 0;     // absolute quadrature tolerance 2^-tol_bits (wide parameter balls: a few bits)
 };
-
-// res := int_a^b f (real part) by acb_calc_integrate with absolute tolerance 2^-tol_bits (the enclosure is
-// rigorous whatever the tolerance; the tolerance only decides when subdivision stops).
-void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
-                   slong prec) {
-  acb_t r, aa, bb;
-  acb_init(r);
-  acb_init(aa);
-  acb_init(bb);
-  acb_set_arb(aa, a);
-  acb_set_arb(bb, b);
-  mag_t tol;
-  mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -tol_bits);
-  acb_calc_integrate_opt_t opt;
-  acb_calc_integrate_opt_init(opt);
-  acb_calc_integrate(r, f, param, aa, bb, tol_bits, tol, opt, prec);
-  arb_set(res, acb_realref(r));
-  mag_clear(tol);
-  acb_clear(r);
-  acb_clear(aa);
-  acb_clear(bb);
-}
 
 // Bits of relative accuracy of the parameter balls (wide cells need only a coarse quadrature).
 slong param_bits(const arb_t x, slong prec) {
@@ -266,7 +215,7 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
     arb_add(mlo, a, c, prec);
   } else {
     ArbTmp a, c, d1, d2;
-    abs_ubd(a, q.A, prec);
+    abs_ub(a, q.A, prec);
     abs_lb(c, q.C, prec);
     // |m| >= |C| lo^2 - |A| when positive, or |A| - |C| hi^2 when positive
     arb_sqr(t, lo, prec);
@@ -276,7 +225,7 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
     if (!hi_inf) {
       ArbTmp al, cu;
       abs_lb(al, q.A, prec);
-      abs_ubd(cu, q.C, prec);
+      abs_ub(cu, q.C, prec);
       arb_sqr(t, hi, prec);
       arb_mul(cu, cu, t, prec);
       arb_sub(d2, al, cu, prec);
@@ -315,14 +264,14 @@ void end_bound(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool 
     arb_add_ui(s, s, 1, prec);
     arb_hypgeom_gamma_lower(p1, s, z, 1, prec);
   }
-  abs_ubd(acc, q.u0, prec);
+  abs_ub(acc, q.u0, prec);
   arb_mul(acc, acc, p0, prec);
-  abs_ubd(t, q.u2, prec);
+  abs_ub(t, q.u2, prec);
   arb_mul_ui(t, t, q.S, prec);
   arb_mul(t, t, p1, prec);
   arb_add(acc, acc, t, prec);
   arb_mul(acc, acc, sup, prec);
-  abs_ubd(t, q.cv, prec);
+  abs_ub(t, q.cv, prec);
   arb_addmul(acc, t, p0, prec);
   arb_set(res, acc);
 }
@@ -376,18 +325,26 @@ void f_integral(arb_t res, DParam& q, slong prec) {
     while (arb_lt(lo, one)) {
       arb_mul_2exp_si(hi, lo, 2);
       if (arb_gt(hi, one)) arb_set(hi, one);
-      integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
+      detail::integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
       arb_add(total, total, piece, wp);
       arb_set(lo, hi);
     }
-    integrate_tol(piece, dintegrand, &q, one, T, q.tol_bits, wp);
+    detail::integrate_tol(piece, dintegrand, &q, one, T, q.tol_bits, wp);
     arb_add(total, total, piece, wp);
   } else {
-    integrate_tol(total, dintegrand, &q, L, T, q.tol_bits, wp);
+    detail::integrate_tol(total, dintegrand, &q, L, T, q.tol_bits, wp);
   }
-  add_err(total, headb);
-  add_err(total, tailb);
+  detail::add_error_arb(total, headb);
+  detail::add_error_arb(total, tailb);
   arb_set_round(res, total, prec);
+}
+
+// e := |b1| lr sigma / S (v(t) = e t).
+void noise_scale(arb_t e, const arb_t lr, const arb_t b1, const arb_t sigma, ulong S, slong wp) {
+  arb_abs(e, b1);
+  arb_mul(e, e, lr, wp);
+  arb_mul(e, e, sigma, wp);
+  arb_div_ui(e, e, S, wp);
 }
 
 // Shared prologue; returns false (res set) when decided.
@@ -419,10 +376,7 @@ void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t 
   arb_mul(u2, b1, k, wp);
   arb_div_ui(u2, u2, S, wp);  // u = a1 + (b1 k/S) t^2 = dm/dlr
   arb_mul(C, lr, u2, wp);
-  arb_abs(e, b1);
-  arb_mul(e, e, lr, wp);
-  arb_mul(e, e, sigma, wp);
-  arb_div_ui(e, e, S, wp);
+  noise_scale(e, lr, b1, sigma, S, wp);
   arb_inv(cv, lr, wp);
   chi_const(K, S, wp);
   DParam q{A, C, e, K, S, cv, a1, u2};
@@ -459,10 +413,7 @@ void xy_log_abs_mean_dsigma(arb_t res, const arb_t lr, const arb_t a1, const arb
   arb_mul(C, lr, b1, wp);
   arb_mul(C, C, k, wp);
   arb_div_ui(C, C, S, wp);
-  arb_abs(e, b1);
-  arb_mul(e, e, lr, wp);
-  arb_mul(e, e, sigma, wp);
-  arb_div_ui(e, e, S, wp);
+  noise_scale(e, lr, b1, sigma, S, wp);
   arb_inv(cv, sigma, wp);
   chi_const(K, S, wp);
   DParam q{A, C, e, K, S, cv, zero, zero};

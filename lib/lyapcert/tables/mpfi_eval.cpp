@@ -48,6 +48,36 @@ long working_prec(long prec, std::size_t n) {
   return prec + 2 * bits + 16;
 }
 
+// sum := sum_j P(j) |a + b x_j|^p over the atoms x_j (p > 0; exact powers for integer p <= 64, else
+// exp(p log r) in MPFI). Returns false when every |a + b x_j| is 0.
+bool abs_power_sum(Mpfi& sum, const laws::FiniteLaw& law, const Rational& a, const Rational& b, const Rational& p,
+                   long wp) {
+  Mpfi term(wp), pp(wp);
+  mpfi_set_ui(sum.v, 0);
+  set_q(pp.v, p);
+  const bool integer_p = denominator(p) == 1 && p <= 64;
+  bool all_zero = true;
+  for (std::size_t j = 0; j < law.size(); ++j) {
+    const Rational r = abs(a + b * law.value(j));
+    if (r == 0) continue;  // 0^p = 0 for p > 0
+    all_zero = false;
+    if (integer_p) {
+      Rational power(1);
+      for (long k = 0; k < numerator(p).convert_to<long>(); ++k) power *= r;
+      set_q(term.v, power);
+    } else {
+      set_q(term.v, r);
+      mpfi_log(term.v, term.v);
+      mpfi_mul(term.v, term.v, pp.v);
+      mpfi_exp(term.v, term.v);
+    }
+    const Rational pj = law.prob(j);
+    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
+    mpfi_add(sum.v, sum.v, term.v);
+  }
+  return !all_zero;
+}
+
 }  // namespace
 
 MpfiEnclosure mpfi_log_abs_mean(const laws::FiniteLaw& law, const Rational& a, const Rational& b, long prec) {
@@ -72,30 +102,8 @@ MpfiEnclosure mpfi_log_abs_mean(const laws::FiniteLaw& law, const Rational& a, c
 
 MpfiEnclosure mpfi_moment(const laws::FiniteLaw& law, const Rational& lr, const Rational& p, long prec) {
   const long wp = working_prec(prec, law.size());
-  Mpfi sum(wp), term(wp), pp(wp);
-  mpfi_set_ui(sum.v, 0);
-  set_q(pp.v, p);
-  const bool integer_p = denominator(p) == 1 && p <= 64;
-  bool all_zero = true;
-  for (std::size_t j = 0; j < law.size(); ++j) {
-    const Rational r = abs(1 - lr * law.value(j));
-    if (r == 0) continue;  // 0^p = 0 for p > 0
-    all_zero = false;
-    if (integer_p) {
-      Rational power(1);
-      for (long k = 0; k < numerator(p).convert_to<long>(); ++k) power *= r;
-      set_q(term.v, power);
-    } else {
-      set_q(term.v, r);
-      mpfi_log(term.v, term.v);
-      mpfi_mul(term.v, term.v, pp.v);
-      mpfi_exp(term.v, term.v);
-    }
-    const Rational pj = law.prob(j);
-    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
-    mpfi_add(sum.v, sum.v, term.v);
-  }
-  if (all_zero) {
+  Mpfi sum(wp);
+  if (!abs_power_sum(sum, law, Rational(1), Rational(-lr), p, wp)) {  // |1 - lr x_j|^p
     MpfiEnclosure e;
     e.minus_infinity = true;
     return e;
@@ -128,27 +136,8 @@ MpfiEnclosure mpfi_uniform_exponent(const Rational& lo, const Rational& hi, cons
 MpfiEnclosure mpfi_abs_moment(const laws::FiniteLaw& law, const Rational& a, const Rational& b, const Rational& p,
                               long prec) {
   const long wp = working_prec(prec, law.size());
-  Mpfi sum(wp), term(wp), pp(wp);
-  mpfi_set_ui(sum.v, 0);
-  set_q(pp.v, p);
-  const bool integer_p = denominator(p) == 1 && p <= 64;
-  for (std::size_t j = 0; j < law.size(); ++j) {
-    const Rational r = abs(a + b * law.value(j));
-    if (r == 0) continue;  // 0^p = 0 for p > 0
-    if (integer_p) {
-      Rational power(1);
-      for (long k = 0; k < numerator(p).convert_to<long>(); ++k) power *= r;
-      set_q(term.v, power);
-    } else {
-      set_q(term.v, r);
-      mpfi_log(term.v, term.v);
-      mpfi_mul(term.v, term.v, pp.v);
-      mpfi_exp(term.v, term.v);
-    }
-    const Rational pj = law.prob(j);
-    mpfi_mul_q(term.v, term.v, const_cast<mpq_ptr>(pj.backend().data()));
-    mpfi_add(sum.v, sum.v, term.v);
-  }
+  Mpfi sum(wp);
+  abs_power_sum(sum, law, a, b, p, wp);  // 0 when every atom gives 0
   return finish(sum.v);
 }
 

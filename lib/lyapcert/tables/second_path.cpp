@@ -158,6 +158,46 @@ Eval constant_log(const Rational& c, slong prec) {
   return e;
 }
 
+// |c|^p for a constant c (a + b h with b = 0 or a point law), pb = p as a ball.
+Eval constant_moment(const Rational& c, const arb_t pb, slong prec) {
+  Eval e;
+  Arb m;
+  exact::set_ball(m, abs_q(c), prec + 16);
+  arb_pow(e.v.get(), m, pb, prec);
+  e.methods.insert("constant");
+  return e;
+}
+
+// The arguments (a, b, my, mx, sy, sx, rho) with which bivariate_log_abs_mean / bivariate_abs_moment condition
+// on y instead of x (the roles of x and y exchanged). Proof: CONT-BIV-1, -2.
+struct ConditionOnY {
+  Arb a, b, my, mx, sy, sx, rho;
+};
+
+void condition_on_y(ConditionOnY& c, const laws::BivariateLaw& n, const Rational& a, const Rational& b, slong wp) {
+  exact::set_ball(c.a, a, wp);
+  exact::set_ball(c.b, b, wp);
+  exact::set_ball(c.mx, n.mx, wp);
+  exact::set_ball(c.my, n.my, wp);
+  exact::set_ball(c.sx, n.sx, wp);
+  exact::set_ball(c.sy, n.sy, wp);
+  exact::set_ball(c.rho, n.rho, wp);
+}
+
+// xy with batch 1: h = x y with y ~ N(0, k^2 + sigma^2), x ~ N(0, 1), rho = k / sqrt(k^2 + sigma^2).
+void condition_on_y(ConditionOnY& c, const laws::XyLaw& n, const Rational& a, const Rational& b, slong wp) {
+  Arb k;
+  exact::set_ball(k, n.k, wp);
+  arb_zero(c.my);
+  arb_zero(c.mx);
+  arb_one(c.sx);
+  exact::set_ball(c.sy, n.k * n.k + n.sigma2, wp);
+  arb_sqrt(c.sy, c.sy, wp);
+  arb_div(c.rho, k, c.sy, wp);
+  exact::set_ball(c.a, a, wp);
+  exact::set_ball(c.b, b, wp);
+}
+
 // E log|a + b z^2|, z ~ N(mu, s^2), s > 0: the sqnormal kernel's second path (TABLE-SECOND-2).
 Eval sqnormal_log(const Rational& mu, const Rational& s, const Rational& a, const Rational& b, slong prec) {
   const slong wp = prec + 16;
@@ -228,23 +268,16 @@ Eval eval_log(const laws::CurvatureLaw& law, const Rational& a, const Rational& 
             return none(fmt::format(
                 "xy with sigma = 0 and batch {} (a scaled chi-square law): the library has one path only", n.batch));
           }
-          Arb k, sigma, ab, bb;
+          Arb k, sigma, ab;
           exact::set_ball(k, n.k, wp);
           exact::set_ball(sigma, n.sigma2, wp);
           arb_sqrt(sigma, sigma, wp);
           if (n.batch == 1) {
-            // h = x y with (x, y) bivariate normal, conditioned on y instead of x (CONT-BIV-1, -2):
-            // y ~ N(0, k^2 + sigma^2), x ~ N(0, 1), rho = k / sqrt(k^2 + sigma^2).
+            // h = x y with (x, y) bivariate normal, conditioned on y instead of x (CONT-BIV-1, -2).
             Eval e;
-            Arb zero, one, sy, rho;
-            arb_zero(zero);
-            arb_one(one);
-            exact::set_ball(sy, n.k * n.k + n.sigma2, wp);
-            arb_sqrt(sy, sy, wp);
-            arb_div(rho, k, sy, wp);
-            exact::set_ball(ab, a, wp);
-            exact::set_ball(bb, b, wp);
-            continuous::bivariate_log_abs_mean(e.v.get(), ab, bb, zero, zero, sy, one, rho, prec);
+            ConditionOnY c;
+            condition_on_y(c, n, a, b, wp);
+            continuous::bivariate_log_abs_mean(e.v.get(), c.a, c.b, c.my, c.mx, c.sy, c.sx, c.rho, prec);
             e.methods.insert("bivariate-conditioning-on-y");
             return e;
           }
@@ -271,15 +304,9 @@ Eval eval_log(const laws::CurvatureLaw& law, const Rational& a, const Rational& 
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
           // Conditioning on y instead of x: exchange (mx, sx) and (my, sy). Proof: CONT-BIV-1, -2.
           Eval e;
-          Arb ab, bb, mx, my, sx, sy, rho;
-          exact::set_ball(ab, a, wp);
-          exact::set_ball(bb, b, wp);
-          exact::set_ball(mx, n.mx, wp);
-          exact::set_ball(my, n.my, wp);
-          exact::set_ball(sx, n.sx, wp);
-          exact::set_ball(sy, n.sy, wp);
-          exact::set_ball(rho, n.rho, wp);
-          continuous::bivariate_log_abs_mean(e.v.get(), ab, bb, my, mx, sy, sx, rho, prec);
+          ConditionOnY c;
+          condition_on_y(c, n, a, b, wp);
+          continuous::bivariate_log_abs_mean(e.v.get(), c.a, c.b, c.my, c.mx, c.sy, c.sx, c.rho, prec);
           e.methods.insert("bivariate-conditioning-on-y");
           return e;
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
@@ -317,12 +344,7 @@ Eval sqnormal_moment(const Rational& mu, const Rational& s, const Rational& a, c
   exact::set_ball(m, mu, wp);
   exact::set_ball(sb, s, wp);
   exact::set_ball(pb, p, wp);
-  if (b == 0 || s == 0) {
-    e.methods.insert("constant");
-    exact::set_ball(t, abs_q(a + b * mu * mu), wp);
-    arb_pow(e.v.get(), t, pb, prec);
-    return e;
-  }
+  if (b == 0 || s == 0) return constant_moment(a + b * mu * mu, pb, prec);
   if (a == 0) {
     // |b|^p E|z|^{2p}: the Gaussian quadrature instead of the 1F1 closed form. Proof: CONT-QUAD-3.
     Arb p2;
@@ -387,27 +409,13 @@ Eval eval_moment(const laws::CurvatureLaw& law, const Rational& a, const Rationa
         } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
           Rational lo = a + b * n.a, hi = a + b * n.b;
           if (b < 0) std::swap(lo, hi);
-          if (lo == hi) {
-            Eval e;
-            Arb m;
-            exact::set_ball(m, abs_q(lo), wp);
-            arb_pow(e.v.get(), m, pb, prec);
-            e.methods.insert("constant");
-            return e;
-          }
+          if (lo == hi) return constant_moment(lo, pb, prec);
           return from_mpfi(mpfi_uniform_abs_moment(lo, hi, p, prec + 8), "mpfi-uniform-moment-closed-form", wp);
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
           return sqnormal_moment(n.mu, n.sigma, a, b, p, prec);
         } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
           if (b == 0 || n.sigma2 == 0) {
-            if (b == 0) {
-              Eval e;
-              Arb m;
-              exact::set_ball(m, abs_q(a), wp);
-              arb_pow(e.v.get(), m, pb, prec);
-              e.methods.insert("constant");
-              return e;
-            }
+            if (b == 0) return constant_moment(a, pb, prec);
             if (n.batch == 1) return sqnormal_moment(Rational(0), Rational(1), a, b * n.k, p, prec);
             return none(fmt::format("xy moment with sigma = 0 and batch {}: the library has one path only", n.batch));
           }
@@ -418,29 +426,16 @@ Eval eval_moment(const laws::CurvatureLaw& law, const Rational& a, const Rationa
                 n.batch));
           }
           Eval e;
-          Arb k, zero, one, sy, rho, ab, bb;
-          exact::set_ball(k, n.k, wp);
-          arb_zero(zero);
-          arb_one(one);
-          exact::set_ball(sy, n.k * n.k + n.sigma2, wp);
-          arb_sqrt(sy, sy, wp);
-          arb_div(rho, k, sy, wp);
-          exact::set_ball(ab, a, wp);
-          exact::set_ball(bb, b, wp);
-          continuous::bivariate_abs_moment(e.v.get(), ab, bb, zero, zero, sy, one, rho, pb, prec);  // CONT-BIV-3
+          ConditionOnY c;
+          condition_on_y(c, n, a, b, wp);
+          continuous::bivariate_abs_moment(e.v.get(), c.a, c.b, c.my, c.mx, c.sy, c.sx, c.rho, pb, prec);  // CONT-BIV-3
           e.methods.insert("bivariate-conditioning-on-y");
           return e;
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
           Eval e;
-          Arb ab, bb, mx, my, sx, sy, rho;
-          exact::set_ball(ab, a, wp);
-          exact::set_ball(bb, b, wp);
-          exact::set_ball(mx, n.mx, wp);
-          exact::set_ball(my, n.my, wp);
-          exact::set_ball(sx, n.sx, wp);
-          exact::set_ball(sy, n.sy, wp);
-          exact::set_ball(rho, n.rho, wp);
-          continuous::bivariate_abs_moment(e.v.get(), ab, bb, my, mx, sy, sx, rho, pb, prec);  // CONT-BIV-3
+          ConditionOnY c;
+          condition_on_y(c, n, a, b, wp);
+          continuous::bivariate_abs_moment(e.v.get(), c.a, c.b, c.my, c.mx, c.sy, c.sx, c.rho, pb, prec);  // CONT-BIV-3
           e.methods.insert("bivariate-conditioning-on-y");
           return e;
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
