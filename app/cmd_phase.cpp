@@ -404,15 +404,9 @@ int run_diagram(const DiagramOptions& o) {
   spec.cancel = &g_cancel;
   // SIGINT stops the sweep; the points done so far are written (complete: false).
   std::signal(SIGINT, [](int) { g_cancel.store(true); });
-  const bool tty = ::isatty(2);
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto result = models::phase_diagram(spec, [&](std::size_t done, std::size_t total) {
-    if (!tty) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print(stderr, "\r{}/{} grid points ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s left   ", done, total,
-               100.0 * done / total, secs, secs / done * (total - done));
-  });
-  if (tty) fmt::print(stderr, "\n");
+  const ProgressLine progress("grid points");
+  const auto result = models::phase_diagram(spec, progress);
+  progress.finish();
   install_interrupt_handler();
 
   // CSV

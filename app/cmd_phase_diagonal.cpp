@@ -145,15 +145,9 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
   if (out.empty()) throw InputError("--out PREFIX is required");
   spec.cancel = &g_diag_cancel;
   std::signal(SIGINT, [](int) { g_diag_cancel.store(true); });
-  const bool tty = ::isatty(2);
-  const auto t0 = std::chrono::steady_clock::now();
-  const auto r = models::diagonal_diagram(spec, [&](std::size_t done, std::size_t total) {
-    if (!tty) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    fmt::print(stderr, "\r{}/{} grid points ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s left   ", done, total,
-               100.0 * done / total, secs, secs / done * (total - done));
-  });
-  if (tty) fmt::print(stderr, "\n");
+  const ProgressLine progress("grid points");
+  const auto r = models::diagonal_diagram(spec, progress);
+  progress.finish();
   install_interrupt_handler();
 
   const std::size_t d = spec.base.beta.size();

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/version.hpp"
@@ -90,6 +91,21 @@ void unregister_temp(std::size_t i) {
 }
 
 }  // namespace
+
+ProgressLine::ProgressLine(std::string what)
+    : what_(std::move(what)), tty_(::isatty(2) != 0), t0_(std::chrono::steady_clock::now()) {}
+
+void ProgressLine::operator()(std::size_t done, std::size_t total) const {
+  if (!tty_ || total == 0) return;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  const double eta = done == 0 ? 0.0 : secs / static_cast<double>(done) * static_cast<double>(total - done);
+  fmt::print(stderr, "\r{}/{} {} ({:.0f}%), {:.0f} s elapsed, ~{:.0f} s left   ", done, total, what_,
+             100.0 * static_cast<double>(done) / static_cast<double>(total), secs, eta);
+}
+
+void ProgressLine::finish() const {
+  if (tty_) fmt::print(stderr, "\n");
+}
 
 void install_interrupt_handler() {
   std::signal(SIGINT, on_interrupt);

@@ -2,7 +2,9 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <string>
 
 #include "lyapcert/lyap/lyap1d.hpp"
@@ -32,6 +34,20 @@ std::string read_law_argument(const std::string& arg);
 // remove every registered temporary file and exit with status 130. write_file_atomically() writes to
 // "<path>.tmp.<pid>" and renames only on success, so no half-written output is ever left behind.
 void install_interrupt_handler();
+
+// Progress of a sweep on stderr, "\r<done>/<total> <what> (<pct>%), <t> s elapsed, ~<eta> s left", only when
+// stderr is a terminal. Call with (done, total) from the sweep's callback; finish() ends the line.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string what);
+  void operator()(std::size_t done, std::size_t total) const;
+  void finish() const;
+
+ private:
+  std::string what_;
+  bool tty_;
+  std::chrono::steady_clock::time_point t0_;
+};
 void write_file_atomically(const std::string& path, const std::string& contents);
 
 }  // namespace lyapcert::cli
