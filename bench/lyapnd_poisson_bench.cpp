@@ -1,16 +1,21 @@
 // Poisson-certificate benchmarks (issue 7, Speed): seeded sign-indefinite invertible 2x2 families (entries
 // N(0, 1) rounded to multiples of 1/1000, 2..4 atoms, equal probabilities), --digits 16 with a 10 s
 // budget: the counters record the certified width reached (the issue asks for the width in 10 s), the grid
-// size N of the last level and the wall time. Figures go to docs/performance.md, never into tests.
+// size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
+// thousandths, k atoms), counter m = chart grid of the last level. Figures go to docs/performance.md, never
+// into tests.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <random>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/exact/rational.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/lyapnd/poisson.hpp"
 
 namespace {
 
@@ -33,6 +38,35 @@ std::string gaussian_family(std::uint64_t seed, int atoms) {
   return s;
 }
 
+// d x d version (d = 3, 4) with an exact invertibility test in the library (first_singular_atom): a singular
+// draw is redrawn.
+std::string gaussian_family_nd(std::uint64_t seed, int d, int atoms) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01;
+  std::string s = "matrices(";
+  for (int i = 0; i < atoms; ++i) {
+    while (true) {
+      std::vector<long> e(static_cast<std::size_t>(d * d));
+      for (long& x : e) x = std::lround(n01(rng) * 1000);
+      laws::FiniteMatrices one;
+      std::vector<exact::Rational> m;
+      for (long x : e) m.emplace_back(x);
+      one.matrices = {m};
+      one.probs = {exact::Rational(1)};
+      if (lyapnd::first_singular_atom(one, d) >= 0) continue;
+      std::string a = "[";
+      for (int r = 0; r < d; ++r) {
+        a += r ? ", [" : "[";
+        for (int c = 0; c < d; ++c) a += (c ? ", " : "") + std::to_string(e[r * d + c]) + "/1000";
+        a += "]";
+      }
+      s += a + "]: 1/" + std::to_string(atoms) + (i + 1 < atoms ? ", " : ")");
+      break;
+    }
+  }
+  return s;
+}
+
 void certify(benchmark::State& state, const std::string& law_text, double budget) {
   const laws::MatrixLaw law = laws::parse_matrix_law(law_text);
   lyapnd::Options o;
@@ -50,6 +84,7 @@ void certify(benchmark::State& state, const std::string& law_text, double budget
   state.counters["lambda_mid"] = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
   std::smatch m;
   if (std::regex_search(r.top.message, m, std::regex("N = ([0-9]+)"))) state.counters["N"] = std::stod(m[1]);
+  if (std::regex_search(r.top.message, m, std::regex("charts x ([0-9]+)\\^"))) state.counters["m"] = std::stod(m[1]);
   state.SetLabel(law_text.size() > 60 ? law_text.substr(0, 60) + "..." : law_text);
 }
 
@@ -62,6 +97,17 @@ void BM_Poisson_Pollicott_10s(benchmark::State& s) {
 
 BENCHMARK(BM_Poisson_Gaussian_10s)
     ->ArgsProduct({{2, 3, 4}, {1, 2, 3}})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
+// d = 3, 4 (LYAPND-POIS-6..10): args (d, k, seed).
+void BM_PoissonNd_Gaussian_10s(benchmark::State& s) {
+  certify(s,
+          gaussian_family_nd(static_cast<std::uint64_t>(s.range(2)), static_cast<int>(s.range(0)),
+                             static_cast<int>(s.range(1))),
+          10);
+}
+BENCHMARK(BM_PoissonNd_Gaussian_10s)
+    ->ArgsProduct({{3, 4}, {2, 3}, {1, 2}})
     ->Unit(benchmark::kSecond)
     ->Iterations(1);
 BENCHMARK(BM_Poisson_Pollicott_10s)->Unit(benchmark::kSecond)->Iterations(1);

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""End-to-end check of `lyapcert lyapnd --method poisson` (proofs/lyapnd/poisson.md, LYAPND-POIS-1..5):
+"""End-to-end check of `lyapcert lyapnd --method poisson` (proofs/lyapnd/poisson.md, LYAPND-POIS-1..10):
 a rotation by an irrational angle times 2 converges to log 2 (independent: Python's math.log with a
 tolerance far above binary64 error), a sign-indefinite family under `auto` picks poisson and returns a
-non-converged finite enclosure with exit 3 in a 1 s budget, a singular atom is refused with exit 2, d = 3
-is refused with exit 2; every --json output validates against docs/schema/lyapnd.schema.json.
+non-converged finite enclosure with exit 3 in a 1 s budget, a singular atom is refused with exit 2 (d = 2
+and d = 3), a d = 3 family returns a non-converged enclosure of the closed-form value with exit 3; every
+--json output validates against docs/schema/lyapnd.schema.json.
 usage: cli_poisson_test.py --cli PATH/TO/lyapcert --schemas DIR
 """
 import argparse, json, math, os, subprocess, sys, unittest
@@ -51,9 +52,25 @@ class Poisson(unittest.TestCase):
                            "--method", "poisson")
         self.assertEqual(rc, 2)
         self.assertIn("singular", err + out)
-        rc, out, err = run("lyapnd", "--law", "matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]])", "--method", "poisson")
+        rc, out, err = run("lyapnd", "--law", "matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]]: 1/2, "
+                           "[[1, 2, 3], [2, 4, 6], [0, 0, 1]]: 1/2)", "--method", "poisson")
         self.assertEqual(rc, 2)
-        self.assertIn("2 x 2", err + out)
+        self.assertIn("matrix #2 is singular", err + out)
+
+    def test_d3_not_converged(self):
+        # Scalar multiples 2 R1, 3 R2 of two non-commuting rational rotations: Lambda = (log 2 + log 3)/2
+        # (independent: Python's math.log); 12 digits are out of reach for the d = 3 certificate in 1 s.
+        law = ("matrices([[2/3, 4/3, 4/3], [4/3, 2/3, -4/3], [-4/3, 4/3, -2/3]]: 1/2, "
+               "[[3, 0, 0], [0, 9/5, -12/5], [0, 12/5, 9/5]]: 1/2)")
+        d = self.check(law, "--method", "poisson", "--digits", "12", "--time-budget", "1", expect=3)
+        self.assertEqual(d["method"], "poisson")
+        self.assertFalse(d["converged"])
+        lo, up = Fraction(d["enclosure"]["lower"]), Fraction(d["enclosure"]["upper"])
+        lam = (math.log(2) + math.log(3)) / 2
+        self.assertLessEqual(float(lo), lam + 1e-12)
+        self.assertGreaterEqual(float(up), lam - 1e-12)
+        self.assertLess(float(up - lo), 0.1)
+        self.assertIn("Poisson", d["message"])
 
 
 if __name__ == "__main__":

@@ -160,9 +160,13 @@ TEST(PoissonPositive, PollicottAgainstCycleExpansionAndReference) {
   EXPECT_LT(width(p.top.value.ball), 1.0) << p.top.message;
 }
 
-TEST(PoissonInput, SingularAndHigherDimensionRefused) {
+TEST(PoissonInput, SingularRefusedAndTwoByTwoEntryPointsRefuseHigherDimension) {
   EXPECT_THROW(run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 0]]: 1/2)", 6, 1), lyapcert::InputError);
-  EXPECT_THROW(run("matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]])", 6, 1), lyapcert::InputError);
+  // d = 3, 4 are handled by poisson_nd (tests in poisson_nd_test.cpp); the 2 x 2 entry points refuse them.
+  EXPECT_THROW(nd::poisson_grid_solution(std::get<laws::FiniteMatrices>(
+                                             laws::parse_matrix_law("matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]])").node),
+                                         16, 10, Clock::now() + std::chrono::seconds(5)),
+               lyapcert::InputError);
   // auto on a family with a singular atom: enumeration upper bound with a note.
   const nd::Result r = run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 1]]: 1/2)", 6, 1, nd::Method::automatic);
   EXPECT_EQ(r.top.method, "enumerate");

@@ -376,6 +376,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
+          : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
+              ? Method::poisson  // invertible 3x3, 4x4 non-commuting family: LYAPND-POIS-6..8
                                             : Method::enumerate;
     } else {
       throw InputError(
@@ -435,8 +437,6 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
         "; matrix #{} is singular (det = 0, exact): the two-sided Poisson certificate needs invertible matrices, "
         "only the enumeration upper bound applies",
         singular + 1);
-  } else if (opt.method == Method::automatic && m == Method::enumerate && d > 2) {
-    r.top.message += "; two-sided bounds for general families (Poisson certificate) are implemented for d = 2 only";
   }
   if (opt.method == Method::automatic && m == Method::enumerate && facts.commuting) {
     r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";

@@ -9,8 +9,8 @@
 //   enumerate  any finite family: upper bound (1/n) E log ||A_n...A_1||_F      Proof: LYAPND-ENUM-1
 //   cycle      2x2 families mapping a disc strictly into itself (positive):   Proof: LYAPND-CYCLE-1..6
 //              cycle expansion with a proved truncation bound (cycle.hpp)
-//   poisson    2x2 families of invertible matrices: inf/sup of phi + Pg - g   Proof: LYAPND-POIS-1..5
-//              over the projective line (poisson.hpp)
+//   poisson    families of invertible matrices, d = 2, 3, 4: inf/sup of       Proof: LYAPND-POIS-1..10
+//              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
 // The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
 #pragma once
 #include <cstdint>

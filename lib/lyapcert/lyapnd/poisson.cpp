@@ -10,6 +10,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/poisson_nd.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -40,8 +41,8 @@ std::vector<AtomD> atoms_d(const laws::FiniteMatrices& f) {
 
 void require_invertible_2x2(const laws::FiniteMatrices& f, int d, const char* who) {
   if (d != 2)
-    throw InputError(fmt::format("{}: the Poisson certificate is implemented for 2 x 2 matrices only (got d = {}); "
-                                 "for d = 3, 4 only --method enumerate (upper bound) applies to general families",
+    throw InputError(fmt::format("{}: this routine handles 2 x 2 matrices only (got d = {}); d = 3, 4: "
+                                 "poisson_nd.hpp (--method poisson covers d = 2, 3, 4)",
                                  who, d));
   const int s = first_singular_atom(f, d);
   if (s >= 0)
@@ -578,6 +579,9 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
 }
 
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
+  if (d == 3 || d == 4) return run_poisson_nd(f, d, opt, deadline);  // Proof: LYAPND-POIS-6..10
+  if (d != 2)
+    throw InputError(fmt::format("--method poisson: the Poisson certificate needs d = 2, 3 or 4 (got d = {})", d));
   require_invertible_2x2(f, d, "--method poisson");
   const int digits = opt.acc.digits;
   const slong prec =

@@ -7,7 +7,7 @@
 // g is a continuous piecewise-linear function on the grid t_j = j / N (N a power of two) with binary64
 // node values (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and
 // sup of h are certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb
-// balls, monotonicity and mean-value forms (LYAPND-POIS-4). d = 3, 4 are not implemented.
+// balls, monotonicity and mean-value forms (LYAPND-POIS-4). d = 3, 4: poisson_nd.hpp (LYAPND-POIS-6..10).
 #pragma once
 #include <arb.h>
 
@@ -51,7 +51,8 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
 
 // The `--method poisson` driver: doubles N from 256 until the width meets acc.digits, the time budget,
 // --max-memory, or the grid cap 2^21; returns the intersection of the certified enclosures of all levels.
-// InputError when d != 2 or some atom of positive probability is singular.
+// d = 3, 4 are delegated to run_poisson_nd (poisson_nd.hpp). InputError when d is not 2, 3 or 4 or some atom
+// of positive probability is singular.
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt,
                    std::chrono::steady_clock::time_point deadline);
 

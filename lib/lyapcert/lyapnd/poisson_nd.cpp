@@ -1,0 +1,594 @@
+#include "lyapcert/lyapnd/poisson_nd.hpp"
+
+#include <arb.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/exact/error.hpp"
+#include "lyapcert/fast/interval.hpp"
+#include "lyapcert/fast/log.hpp"
+#include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/poisson.hpp"
+
+namespace lyapcert::lyapnd {
+namespace {
+
+using exact::Ball;
+using exact::Rational;
+using fast::Interval;
+using Clock = std::chrono::steady_clock;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr int kMaxGrid = 4096;
+// Margin on the cell-index computation (LYAPND-POIS-7 (c)): the binary64 error of (u + 1) m / 2 is below
+// 2^-40 for m <= 4096, far below this.
+constexpr double kIndexMargin = 1e-6;
+
+void require_nd(const laws::FiniteMatrices& f, int d, int m, const char* who) {
+  if (d != 3 && d != 4) throw InputError(fmt::format("{}: d must be 3 or 4 (got {})", who, d));
+  if (m < 2 || m > kMaxGrid || (m & (m - 1)) != 0)
+    throw InputError(fmt::format("{}: the grid m must be a power of two in [2, {}] (got {})", who, kMaxGrid, m));
+  const int s = first_singular_atom(f, d);
+  if (s >= 0)
+    throw InputError(fmt::format("{}: matrix #{} is singular (det = 0, exact test): the Poisson certificate needs "
+                                 "invertible matrices (LYAPND-POIS-1); only the enumeration upper bound applies "
+                                 "(--method enumerate)",
+                                 who, s + 1));
+}
+
+double to_d(const Rational& x) {
+  Ball b = Ball::from_rational(x, 64);
+  return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
+}
+
+Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
+
+std::uint64_t ipow(std::uint64_t b, int e) {
+  std::uint64_t r = 1;
+  for (int i = 0; i < e; ++i) r *= b;
+  return r;
+}
+
+// The cell of the point [w] (w != 0) under the definition of g (LYAPND-POIS-6): chart = first index of
+// max |w_j|, k_a = min(m - 1, floor((w_j / w_c + 1) m / 2)). Binary64 (used by the heuristic only).
+std::size_t point_cell(const double* w, int d, int m, std::size_t stride) {
+  int c = 0;
+  for (int j = 1; j < d; ++j)
+    if (std::fabs(w[j]) > std::fabs(w[c])) c = j;
+  std::size_t idx = static_cast<std::size_t>(c) * stride, mul = 1;
+  for (int j = 0; j < d; ++j) {
+    if (j == c) continue;
+    const double u = w[j] / w[c];
+    double k = std::floor((u + 1) * 0.5 * m);
+    k = std::clamp(k, 0.0, static_cast<double>(m - 1));
+    idx += static_cast<std::size_t>(k) * mul;
+    mul *= static_cast<std::size_t>(m);
+  }
+  return idx;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Interval evaluation of h on a chart box (LYAPND-POIS-7).
+
+struct AtomI {
+  std::array<Interval, 16> a;
+  Interval p;
+};
+
+class NdEvaluator {
+ public:
+  NdEvaluator(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g)
+      : d_(d), m_(m), g_(g), stride_(ipow(static_cast<std::uint64_t>(m), d - 1)) {
+    for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+      if (!(f.probs[i] > 0)) continue;
+      AtomI at;
+      for (int r = 0; r < d * d; ++r) at.a[r] = enclose_q(f.matrices[i][r]);
+      at.p = enclose_q(f.probs[i]);
+      atoms_.push_back(at);
+    }
+    cmin_.assign(d, kInf);
+    cmax_.assign(d, -kInf);
+    for (int c = 0; c < d; ++c)
+      for (std::size_t r = 0; r < stride_; ++r) {
+        cmin_[c] = std::min(cmin_[c], g_[c * stride_ + r]);
+        cmax_[c] = std::max(cmax_[c], g_[c * stride_ + r]);
+      }
+  }
+
+  // [lo, hi] containing g([w]) for every nonzero real vector w in the interval vector w (LYAPND-POIS-7 (c)).
+  bool g_hull(const Interval* w, double& lo, double& hi) const {
+    lo = kInf;
+    hi = -kInf;
+    std::array<double, 4> mig{}, mag{};
+    for (int j = 0; j < d_; ++j) {
+      const double a = std::fabs(w[j].lower()), b = std::fabs(w[j].upper());
+      mag[j] = std::max(a, b);
+      mig[j] = (w[j].lower() <= 0 && w[j].upper() >= 0) ? 0.0 : std::min(a, b);
+    }
+    bool any = false;
+    for (int c = 0; c < d_; ++c) {
+      // Chart c can be the defining chart only if |w_c| >= |w_j| is possible for every j.
+      bool cand = true;
+      for (int j = 0; j < d_ && cand; ++j)
+        if (j != c && mag[c] < mig[j]) cand = false;
+      if (!cand) continue;
+      const bool zc = w[c].lower() <= 0 && w[c].upper() >= 0;
+      std::array<std::int64_t, 3> kl{}, kh{};
+      int a = 0;
+      std::uint64_t count = 1;
+      for (int j = 0; j < d_ && cand; ++j) {
+        if (j == c) continue;
+        double ql = -1, qh = 1;
+        if (!zc) {
+          const Interval q = w[j] / w[c];
+          ql = std::max(-1.0, q.lower());
+          qh = std::min(1.0, q.upper());
+          if (!(ql <= qh)) {
+            cand = false;  // |w_j / w_c| > 1 on the whole box: not in chart c
+            break;
+          }
+        }
+        // Proof: LYAPND-POIS-7 (c). floor((u + 1) m / 2) for u in [ql, qh] lies in [kl, kh].
+        const double half_m = 0.5 * m_;
+        const double xl = (ql + 1) * half_m - kIndexMargin, xh = (qh + 1) * half_m + kIndexMargin;
+        kl[a] = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xl)), 0, m_ - 1);
+        kh[a] = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xh)), 0, m_ - 1);
+        count *= static_cast<std::uint64_t>(kh[a] - kl[a] + 1);
+        ++a;
+      }
+      if (!cand) continue;
+      any = true;
+      if (count > 4096) {
+        lo = std::min(lo, cmin_[c]);
+        hi = std::max(hi, cmax_[c]);
+        continue;
+      }
+      const std::size_t base = static_cast<std::size_t>(c) * stride_;
+      const std::size_t m = static_cast<std::size_t>(m_);
+      if (d_ == 3) {
+        for (std::int64_t k1 = kl[1]; k1 <= kh[1]; ++k1)
+          for (std::int64_t k0 = kl[0]; k0 <= kh[0]; ++k0) {
+            const double v = g_[base + static_cast<std::size_t>(k0) + m * static_cast<std::size_t>(k1)];
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
+          }
+      } else {
+        for (std::int64_t k2 = kl[2]; k2 <= kh[2]; ++k2)
+          for (std::int64_t k1 = kl[1]; k1 <= kh[1]; ++k1)
+            for (std::int64_t k0 = kl[0]; k0 <= kh[0]; ++k0) {
+              const double v = g_[base + static_cast<std::size_t>(k0) + m * static_cast<std::size_t>(k1) +
+                                   m * m * static_cast<std::size_t>(k2)];
+              lo = std::min(lo, v);
+              hi = std::max(hi, v);
+            }
+      }
+    }
+    return any;
+  }
+
+  // Enclosure [lo, hi] of h over the box { [e_c + u] : u_a in [ulo_a, uhi_a] } of chart c; false (and the
+  // whole line) when |A v|^2 / |v|^2 is not certified positive on the box. Proof: LYAPND-POIS-7.
+  bool eval(int c, const double* ulo, const double* uhi, double& lo, double& hi) const {
+    std::array<Interval, 4> v, w;
+    Interval nv2(1.0);
+    int a = 0;
+    for (int j = 0; j < d_; ++j) {
+      if (j == c) {
+        v[j] = Interval(1.0);
+      } else {
+        v[j] = Interval(ulo[a], uhi[a]);
+        nv2 += boost::numeric::square(v[j]);
+        ++a;
+      }
+    }
+    // Midpoint of the box (any point of it will do) for the mean-value form of phi (LYAPND-POIS-7 (e)).
+    bool wide = false;
+    std::array<Interval, 4> vm, off;
+    Interval nvm2(1.0);
+    a = 0;
+    for (int j = 0; j < d_; ++j) {
+      if (j == c) {
+        vm[j] = Interval(1.0);
+        off[j] = Interval(0.0);
+      } else {
+        double mid = ulo[a] + (uhi[a] - ulo[a]) / 2;
+        if (!(mid >= ulo[a] && mid <= uhi[a])) mid = ulo[a];
+        if (uhi[a] > ulo[a]) wide = true;
+        vm[j] = Interval(mid);
+        off[j] = v[j] - vm[j];
+        nvm2 += boost::numeric::square(vm[j]);
+        ++a;
+      }
+    }
+    Interval h(0.0);
+    double gl = 0, gh = 0;
+    for (const AtomI& at : atoms_) {
+      Interval nw2(0.0);
+      for (int r = 0; r < d_; ++r) {
+        Interval s = at.a[r * d_] * v[0];
+        for (int k = 1; k < d_; ++k) s += at.a[r * d_ + k] * v[k];
+        w[r] = s;
+        nw2 += boost::numeric::square(s);
+      }
+      const Interval ratio = nw2 / nv2;
+      if (!(ratio.lower() > 0) || !std::isfinite(ratio.upper())) {
+        lo = -kInf;
+        hi = kInf;
+        return false;
+      }
+      Interval phi = fast::log(ratio) * Interval(0.5);
+      if (wide) {
+        // Proof: LYAPND-POIS-7 (e). phi(u) in phi(mid) + sum_j [(A^T A v)_j / |A v|^2 - v_j / |v|^2](box) (u_j - mid_j).
+        Interval nwm2(0.0);
+        for (int r = 0; r < d_; ++r) {
+          Interval s = at.a[r * d_] * vm[0];
+          for (int k = 1; k < d_; ++k) s += at.a[r * d_ + k] * vm[k];
+          nwm2 += boost::numeric::square(s);
+        }
+        const Interval rm = nwm2 / nvm2;
+        if (rm.lower() > 0 && std::isfinite(rm.upper())) {
+          Interval mv = fast::log(rm) * Interval(0.5);
+          for (int j = 0; j < d_; ++j) {
+            if (j == c) continue;
+            Interval atw = at.a[j] * w[0];
+            for (int r = 1; r < d_; ++r) atw += at.a[r * d_ + j] * w[r];
+            mv += (atw / nw2 - v[j] / nv2) * off[j];
+          }
+          if (std::isfinite(mv.lower()) && std::isfinite(mv.upper()) && mv.lower() <= phi.upper() &&
+              phi.lower() <= mv.upper())
+            phi = boost::numeric::intersect(phi, mv);
+        }
+      }
+      if (!g_hull(w.data(), gl, gh)) {
+        lo = -kInf;
+        hi = kInf;
+        return false;
+      }
+      h += at.p * (phi + Interval(gl, gh));
+    }
+    if (!g_hull(v.data(), gl, gh)) {
+      lo = -kInf;
+      hi = kInf;
+      return false;
+    }
+    h -= Interval(gl, gh);
+    lo = h.lower();
+    hi = h.upper();
+    return std::isfinite(lo) && std::isfinite(hi);
+  }
+
+  int dim() const { return d_; }
+  int grid() const { return m_; }
+
+ private:
+  int d_, m_;
+  const std::vector<double>& g_;
+  std::size_t stride_;
+  std::vector<AtomI> atoms_;
+  std::vector<double> cmin_, cmax_;
+};
+
+struct Box {
+  std::array<double, 3> lo{}, hi{};
+  double key = 0;  // upper end of the enclosure (sup search) or minus its lower end (inf search)
+  int chart = 0;
+  bool operator<(const Box& o) const { return key < o.key; }
+};
+
+// One branch-and-bound search (LYAPND-POIS-8). upper = true: returns U >= sup h; false: returns L <= inf h
+// (as -key). The live boxes always cover P^{d-1} (the d root charts, then bisections), so the maximum key
+// over the heap and the retired boxes bounds the extremum, at any stopping time.
+double search(const NdEvaluator& ev, bool upper, std::uint64_t max_boxes, Clock::time_point deadline,
+              std::uint64_t& evaluated, bool& interrupted) {
+  const int d = ev.dim(), na = d - 1;
+  const double min_width = 2.0 / ev.grid() / 16;
+  std::vector<Box> heap;
+  heap.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(max_boxes, 1u << 16)) + 2);
+  // best: the best certified value of the extremum seen at points (a lower bound of sup h, resp. of -inf h);
+  // other: the opposite extreme at points; both only steer the stopping rule.
+  double best = -kInf, other = kInf;
+  auto key_of = [&](double lo, double hi) { return upper ? hi : -lo; };
+  auto point = [&](const Box& b) {
+    std::array<double, 3> mid{};
+    for (int a = 0; a < na; ++a) mid[a] = b.lo[a] + (b.hi[a] - b.lo[a]) / 2;
+    double lo, hi;
+    ++evaluated;
+    if (!ev.eval(b.chart, mid.data(), mid.data(), lo, hi)) return;
+    // A point value in [lo, hi]: sup h >= lo, inf h <= hi.
+    best = std::max(best, upper ? lo : -hi);
+    other = std::min(other, upper ? hi : -lo);
+  };
+  auto push = [&](Box b) {
+    double lo, hi;
+    ++evaluated;
+    ev.eval(b.chart, b.lo.data(), b.hi.data(), lo, hi);
+    b.key = key_of(lo, hi);
+    point(b);
+    heap.push_back(b);
+    std::push_heap(heap.begin(), heap.end());
+  };
+  for (int c = 0; c < d; ++c) {
+    Box b;
+    b.chart = c;
+    for (int a = 0; a < na; ++a) {
+      b.lo[a] = -1;
+      b.hi[a] = 1;
+    }
+    push(b);
+  }
+  double retired = -kInf;
+  std::uint64_t it = 0;
+  while (!heap.empty()) {
+    const Box& top = heap.front();
+    const double spread = std::max(0.0, best - other);
+    const double tol = 0.05 * spread + 1e-13 * std::max(1.0, std::fabs(best));
+    if (top.key - best <= tol) break;
+    if (heap.size() + 2 > max_boxes || ((++it & 63) == 0 && Clock::now() >= deadline)) {
+      interrupted = true;
+      break;
+    }
+    std::pop_heap(heap.begin(), heap.end());
+    const Box b = heap.back();
+    heap.pop_back();
+    int ax = 0;
+    for (int a = 1; a < na; ++a)
+      if (b.hi[a] - b.lo[a] > b.hi[ax] - b.lo[ax]) ax = a;
+    const double mid = b.lo[ax] + (b.hi[ax] - b.lo[ax]) / 2;
+    // Boxes whose evaluation failed (key +inf) are split down to width 1e-9 before being retired.
+    const double floor_width = std::isfinite(b.key) ? min_width : 1e-9;
+    if (b.hi[ax] - b.lo[ax] < floor_width || !(mid > b.lo[ax] && mid < b.hi[ax])) {
+      retired = std::max(retired, b.key);  // too small to split: its bound stays in the result
+      continue;
+    }
+    Box l = b, r = b;
+    l.hi[ax] = mid;
+    r.lo[ax] = mid;
+    push(l);
+    push(r);
+  }
+  double result = retired;
+  for (const Box& b : heap) result = std::max(result, b.key);
+  return upper ? result : -result;
+}
+
+}  // namespace
+
+std::vector<double> poisson_chart_solution(const laws::FiniteMatrices& f, int d, int m, int max_iterations,
+                                           Clock::time_point deadline, int* iterations) {
+  require_nd(f, d, m, "poisson_chart_solution");
+  struct AtomD {
+    std::array<double, 16> a;
+    double p;
+  };
+  std::vector<AtomD> at;
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    if (!(f.probs[i] > 0)) continue;
+    AtomD x{};
+    for (int r = 0; r < d * d; ++r) x.a[r] = to_d(f.matrices[i][r]);
+    x.p = to_d(f.probs[i]);
+    at.push_back(x);
+  }
+  const std::size_t k = at.size(), stride = ipow(static_cast<std::uint64_t>(m), d - 1);
+  const std::size_t n = static_cast<std::size_t>(d) * stride;
+  // Discretised transfer operator on the cell centres (LYAPND-POIS-9): (P_N x)_q = sum_i p_i x_{cell(M_i v_q)}.
+  std::vector<std::uint32_t> idx(k * n);
+  std::vector<double> phi(n, 0.0);
+  for (std::size_t q = 0; q < n; ++q) {
+    const int c = static_cast<int>(q / stride);
+    std::size_t r = q % stride;
+    std::array<double, 4> v{}, w{};
+    double nv2 = 0;
+    for (int j = 0; j < d; ++j) {
+      if (j == c) {
+        v[j] = 1;
+      } else {
+        v[j] = -1 + (2.0 * static_cast<double>(r % m) + 1) / m;
+        r /= m;
+      }
+      nv2 += v[j] * v[j];
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      double nw2 = 0;
+      for (int rr = 0; rr < d; ++rr) {
+        double s = 0;
+        for (int cc = 0; cc < d; ++cc) s += at[i].a[rr * d + cc] * v[cc];
+        w[rr] = s;
+        nw2 += s * s;
+      }
+      phi[q] += at[i].p * 0.5 * std::log(nw2 / nv2);
+      idx[i * n + q] = static_cast<std::uint32_t>(point_cell(w.data(), d, m, stride));
+    }
+  }
+  std::vector<double> g(n, 0.0), x = phi, y(n), spreads;
+  int it = 0;
+  for (; it < max_iterations; ++it) {
+    const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+    const double lo = *mn, hi = *mx, mid = lo + (hi - lo) / 2;
+    if (hi - lo <= 1e-13 * std::max(1.0, std::fabs(mid))) break;
+    // Stop when P_N^k phi no longer flattens (several invariant classes of the discrete chain, e.g. a reducible
+    // family): further terms would only make g grow linearly (LYAPND-POIS-9).
+    spreads.push_back(hi - lo);
+    if (spreads.size() > 20 && spreads.back() > 0.95 * spreads[spreads.size() - 21]) break;
+    for (std::size_t q = 0; q < n; ++q) g[q] += x[q] - mid;
+    for (std::size_t q = 0; q < n; ++q) {
+      double acc = 0;
+      for (std::size_t i = 0; i < k; ++i) acc += at[i].p * x[idx[i * n + q]];
+      y[q] = acc;
+    }
+    std::swap(x, y);
+    if ((it & 7) == 7 && Clock::now() >= deadline) break;
+  }
+  if (iterations) *iterations = it;
+  const double g0 = g[0];
+  for (double& v : g) v -= g0;
+  return g;
+}
+
+PoissonNdBounds certify_poisson_bounds_nd(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
+                                          std::uint64_t max_boxes, Clock::time_point deadline) {
+  require_nd(f, d, m, "certify_poisson_bounds_nd");
+  if (g.size() != static_cast<std::size_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1))
+    throw InputError("certify_poisson_bounds_nd: g must have d m^(d-1) values");
+  for (double v : g)
+    if (!std::isfinite(v)) throw InputError("certify_poisson_bounds_nd: g must be finite");
+  const NdEvaluator ev(f, d, m, g);
+  PoissonNdBounds out;
+  max_boxes = std::max<std::uint64_t>(max_boxes, 16);
+  // Proof: LYAPND-POIS-6, LYAPND-POIS-8. lower <= inf h <= Lambda <= sup h <= upper.
+  out.upper = search(ev, true, max_boxes, deadline, out.boxes, out.interrupted);
+  out.lower = search(ev, false, max_boxes, deadline, out.boxes, out.interrupted);
+  return out;
+}
+
+std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes) {
+  std::uint64_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  const std::uint64_t n = static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
+  // Proof: LYAPND-POIS-10. Grid vectors g, phi, x, y (8 bytes each per cell), transitions (4 bytes per atom
+  // and cell), the heap of live boxes (sizeof(Box) = 64 bytes, vector growth at most doubles the capacity:
+  // 128 bytes per box of the cap), the evaluator (per-atom intervals, per-chart extremes) in the 1 MiB.
+  static_assert(sizeof(Box) <= 64);
+  return n * (32 + 4 * k) + 2 * 64 * max_boxes + (1u << 20) + 2 * 1024 * k;
+}
+
+Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
+  require_nd(f, d, 4, "--method poisson");
+  const int digits = opt.acc.digits;
+  std::size_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
+  const int max_m = d == 3 ? 1024 : 128;
+  Result r;
+  r.top.method = "poisson";
+  r.top.digits_requested = digits;
+  r.top.bits_used = 53;
+  std::optional<Ball> best;
+  std::vector<double> widths;
+  int best_m = 0, iters = 0;
+  std::uint64_t best_boxes = 0, best_bytes = 0;
+  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
+  bool skipped = false;
+  double last_seconds = 0;
+  // Level m = 2 uses g = 0, i.e. [inf phi, sup phi] (LYAPND-POIS-9): a baseline that the heuristic g of the
+  // finer levels can only improve on after the intersection (it matters for reducible families).
+  int m = 2;
+  while (true) {
+    const std::uint64_t cells = static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
+    const std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
+    const std::uint64_t bytes = poisson_nd_memory_bytes(f, d, m, max_boxes);
+    if (bytes > budget_bytes) {
+      memory_hit = true;
+      break;
+    }
+    const auto t0 = Clock::now();
+    // The next level has 2^{d-1} times the cells: skip it when not even a third of its predicted time is left
+    // (a level cut by the deadline still certifies valid, if wider, bounds: LYAPND-POIS-8 (a)).
+    if (best && t0 + std::chrono::duration<double>(0.4 * (1 << (d - 1)) * last_seconds) > deadline) {
+      timed_out = true;
+      skipped = true;
+      break;
+    }
+    const int max_it = static_cast<int>(
+        std::clamp<double>(3e8 / (static_cast<double>(k) * static_cast<double>(cells)), 50, 5000));
+    int it = 0;
+    const std::vector<double> g =
+        m == 2 ? std::vector<double>(static_cast<std::size_t>(cells), 0.0)
+               : poisson_chart_solution(f, d, m, max_it, t0 + (deadline - t0) * 6 / 10, &it);
+    const PoissonNdBounds b = certify_poisson_bounds_nd(f, d, m, g, max_boxes, deadline);
+    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    Ball enc;
+    if (std::isfinite(b.lower) && std::isfinite(b.upper) && b.lower <= b.upper) {
+      arf_t lo, hi;
+      arf_init(lo);
+      arf_init(hi);
+      arf_set_d(lo, b.lower);  // exact: binary64 endpoints
+      arf_set_d(hi, b.upper);
+      arb_set_interval_arf(enc.get(), lo, hi, 128);
+      arf_clear(lo);
+      arf_clear(hi);
+    } else {
+      arb_zero_pm_inf(enc.get());
+    }
+    if (!best) {
+      best = enc;
+    } else if (arb_is_finite(enc.get())) {
+      Ball x;
+      // Proof: LYAPND-POIS-8 (d). Each level's ball contains Lambda, so does their intersection.
+      if (arb_intersection(x.get(), best->get(), enc.get(), 128)) best = std::move(x);
+    }
+    best_m = m;
+    best_boxes = b.boxes;
+    best_bytes = bytes;
+    iters = it;
+    widths.push_back(2 * mag_get_d(arb_radref(best->get())));
+    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
+      reached = true;
+      break;
+    }
+    const std::size_t s = widths.size();
+    if (s >= 4 && widths[s - 1] > 0.97 * widths[s - 2] && widths[s - 2] > 0.97 * widths[s - 3] &&
+        widths[s - 3] > 0.97 * widths[s - 4]) {
+      stagnated = true;  // LYAPND-POIS-2: e.g. several stationary measures
+      break;
+    }
+    // A search cut by the box cap continues with a finer grid; one cut by the deadline ends the run.
+    if (Clock::now() >= deadline) {
+      timed_out = true;
+      break;
+    }
+    if (m >= max_m) {
+      capped = true;
+      break;
+    }
+    m *= 2;
+  }
+  r.timed_out = timed_out;
+  r.memory_limited = memory_hit;
+  r.memory_estimate_bytes = best_bytes;
+  if (!best) {
+    arb_zero_pm_inf(r.top.value.ball.get());
+    r.top.converged = false;
+    r.top.message = fmt::format("the memory budget of {} MiB (--max-memory) is below the first level's estimate "
+                                "(LYAPND-POIS-10): nothing was certified",
+                                opt.max_memory_mib);
+    return r;
+  }
+  r.top.value.ball = *best;
+  if (best->is_finite() && !best->contains_zero())
+    r.top.value.sign = arb_is_positive(best->get()) ? lyap::Sign::positive : lyap::Sign::negative;
+  r.top.converged = reached;
+  std::string note = fmt::format(
+      "Poisson certificate (LYAPND-POIS-6..8): piecewise-constant g on {} charts x {}^{} cells ({} "
+      "transfer-operator steps), inf/sup of phi + Pg - g certified by interval branch-and-bound over {} boxes "
+      "(binary64 outward rounding: widths below about 1e-13 are out of reach)",
+      d, best_m, d - 1, iters, best_boxes);
+  if (!reached) {
+    note += skipped ? fmt::format("; the next grid (m = {}) would not fit in the time budget of {} s: best "
+                                  "certified enclosure printed",
+                                  2 * best_m, opt.time_budget_seconds)
+            : timed_out  ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
+                                       opt.time_budget_seconds)
+            : memory_hit ? fmt::format("; the memory budget of {} MiB (--max-memory) would be exceeded by the next "
+                                       "grid (LYAPND-POIS-10): best certified enclosure printed",
+                                       opt.max_memory_mib)
+            : stagnated  ? "; the enclosure stopped shrinking as the grid grew (e.g. several stationary measures of a "
+                           "reducible family keep inf h < sup h: LYAPND-POIS-2): best certified enclosure printed"
+            : capped     ? fmt::format("; grid cap m = {} reached: best certified enclosure printed", max_m)
+                         : "; requested digits not reached";
+    if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
+  }
+  r.top.message = note;
+  return r;
+}
+
+}  // namespace lyapcert::lyapnd

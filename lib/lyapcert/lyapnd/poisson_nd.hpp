@@ -1,0 +1,52 @@
+// lyapcert::lyapnd Poisson-equation certificate for d = 3, 4 (issue 7, item 2): two-sided bounds for the
+// top exponent of a finite family of INVERTIBLE d x d matrices. Derivation: proofs/lyapnd/poisson.md
+// (LYAPND-POIS-6..10; LYAPND-POIS-1..5 are the d = 2 case in poisson.hpp).
+//
+// Projective space P^{d-1} is covered by the d closed affine charts C_c = { [v] : |v_c| = max_j |v_j| },
+// v = e_c + sum_{j != c} u_j e_j with u in [-1, 1]^{d-1}. g is piecewise constant on a regular grid of m^{d-1}
+// cells per chart (LYAPND-POIS-6); inf and sup of h = phi + P g - g are certified by interval
+// branch-and-bound over boxes of the charts in outward-rounded binary64 (fast::Interval, LYAPND-POIS-7, -8).
+// The binary64 evaluation limits the width to about 1e-13; widths are in practice set by the grid.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
+
+namespace lyapcert::lyapnd {
+
+// Values g of the piecewise-constant approximate Poisson solution on the chart grid (size d m^{d-1}; cell
+// index c m^{d-1} + sum_a k_a m^a, axis a the a-th coordinate j != c in increasing order, k_a in [0, m)),
+// from at most max_iterations steps of the discretised transfer operator on the cell centres (stops
+// earlier when P_N^J phi is flat to about 1e-13, or at the deadline). Heuristic: any output is admissible
+// in certify_poisson_bounds_nd (LYAPND-POIS-9). Requires d = 3 or 4, m a power of two in [2, 4096], every
+// atom of positive probability invertible (InputError otherwise).
+std::vector<double> poisson_chart_solution(const laws::FiniteMatrices& f, int d, int m, int max_iterations,
+                                           std::chrono::steady_clock::time_point deadline, int* iterations = nullptr);
+
+// Certified lower <= inf h and upper >= sup h for h = phi + P g - g, g the piecewise-constant chart-grid
+// function with values g (layout as above, any finite values). Branch-and-bound with at most max_boxes live
+// boxes per search; stops when the bound is within a few percent of the spread of point values, at the cap,
+// or at the deadline: the bounds are valid whenever it stops (anytime). Guarantee: rigorous (outward-rounded
+// binary64). Proof: LYAPND-POIS-6, -7, -8. InputError as for poisson_chart_solution, or a non-finite g.
+struct PoissonNdBounds {
+  double lower = 0, upper = 0;  // lower <= inf h <= Lambda <= sup h <= upper (may be -inf / +inf)
+  std::uint64_t boxes = 0;      // boxes evaluated (both searches)
+  bool interrupted = false;     // the deadline or the box cap stopped a search early
+};
+PoissonNdBounds certify_poisson_bounds_nd(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
+                                          std::uint64_t max_boxes, std::chrono::steady_clock::time_point deadline);
+
+// Working-memory estimate (bytes) of one level with grid m and box cap max_boxes (LYAPND-POIS-10).
+std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);
+
+// The `--method poisson` driver for d = 3, 4: level m = 2 with g = 0, then m = 4, 8, ... until the width meets
+// acc.digits, the time budget (a level starts when a third of its predicted time is left), --max-memory, the
+// stagnation rule or the grid cap (m = 1024 for d = 3, 128 for d = 4); returns the intersection of the certified
+// enclosures of all levels (LYAPND-POIS-8 (d)). InputError when d is not 3 or 4 or an atom is singular (named).
+Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt,
+                      std::chrono::steady_clock::time_point deadline);
+
+}  // namespace lyapcert::lyapnd
