@@ -4,3 +4,4 @@
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/fast/sum.hpp"
 #include "lyapcert/fast/gaussian.hpp"
+#include "lyapcert/fast/xy.hpp"
