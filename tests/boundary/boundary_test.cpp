@@ -147,8 +147,6 @@ TEST(Boundary, InputValidation) {
   EXPECT_THROW(bnd::find_boundaries(law, o), lyapcert::InputError);
   o.digits = 10001;
   EXPECT_THROW(bnd::find_boundaries(law, o), lyapcert::InputError);
-  o.digits = 10;
-  EXPECT_THROW(bnd::find_boundaries(parse_curvature_law("bivariate(0, 0, 1, 1, 1/2)"), o), lyapcert::InputError);
 }
 
 TEST(Boundary, DefaultRangeIsOutwardPowersOfTwo) {

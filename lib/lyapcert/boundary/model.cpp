@@ -7,6 +7,7 @@
 #include <cmath>
 #include <map>
 
+#include "lyapcert/continuous/bivariate.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/continuous/quadrature.hpp"
 #include "lyapcert/continuous/sqnormal_shift.hpp"
@@ -436,17 +437,14 @@ void ExponentModel::add(const laws::CurvatureLaw& law, const Rational& w, const 
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
           // Any shift and scale (BND-SQS-1 .. 3); sigma = 0 never reaches here (the parser makes it an atom).
           cont_.push_back({w, a1, b1, n});
-        } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+        } else if constexpr (std::is_same_v<T, laws::XyLaw> || std::is_same_v<T, laws::BivariateLaw>) {
           cont_.push_back({w, a1, b1, n});
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
           // a + b (scale h' + shift) = (a + b shift) + (b scale) h'.
           add(*n.inner, w, a1 + b1 * n.shift, b1 * n.scale);
-        } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
-          for (const auto& [part, weight] : n.parts) add(*part, w * weight, a1, b1);
         } else {
-          throw InputError(
-              "boundary: the law bivariate is not supported yet (supported: finite laws, normal, uniform, "
-              "sqnormal (any shift and scale), xy, and affine maps and mixtures of these)");
+          static_assert(std::is_same_v<T, laws::MixtureLaw>, "every curvature law kind is handled");
+          for (const auto& [part, weight] : n.parts) add(*part, w * weight, a1, b1);
         }
       },
       law.node());
@@ -500,6 +498,25 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
             set_ball(a, ca, cp);
             set_ball(b, cb, cp);
             continuous::uniform_log_abs_mean(part, X, a, b, cp);
+          } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
+            // Proof: BND-BIV-1 -- E log|(1 + X a1) + (X b1) x y| by the bivariate kernel on the balls
+            // a = 1 + X a1, b = X b1 (CONT-BIV-1, CONT-BIV-2: valid for every point of the input balls).
+            if (xy_too_wide(X)) {
+              arb_indeterminate(part);
+            } else {
+              A bx, by, sx, sy, rho;
+              set_ball(t, p.a1, cp);
+              arb_mul(a, X, t, cp);
+              arb_add_ui(a, a, 1, cp);
+              set_ball(t, p.b1, cp);
+              arb_mul(b, X, t, cp);
+              set_ball(bx, n.mx, cp);
+              set_ball(by, n.my, cp);
+              set_ball(sx, n.sx, cp);
+              set_ball(sy, n.sy, cp);
+              set_ball(rho, n.rho, cp);
+              continuous::bivariate_log_abs_mean(part, a, b, bx, by, sx, sy, rho, cp);
+            }
           } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
             // Proof: BND-XY-1 -- E log|(1 + X a1) + (X b1) h|, h ~ xy(k, sigma, S): the xy kernel on balls.
             xy_ball_args(a, b, mu, v, p.a1, p.b1, n, X, cp);
@@ -585,8 +602,19 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             arb_submul(part, L, d, cp);
             arb_mul(d, d, X, cp);
             arb_div(part, part, d, cp);
+          } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
+            // Proof: BND-BIV-1, CONT-BIVD-1, CONT-BIVD-2 -- (1 - PV E[1/(1 + lr (a1 + b1 x y))])/lr.
+            A a1b, b1b, bx, by, sx, sy, rho;
+            set_ball(a1b, p.a1, cp);
+            set_ball(b1b, p.b1, cp);
+            set_ball(bx, n.mx, cp);
+            set_ball(by, n.my, cp);
+            set_ball(sx, n.sx, cp);
+            set_ball(sy, n.sy, cp);
+            set_ball(rho, n.rho, cp);
+            continuous::bivariate_log_abs_mean_dlr(part, X, a1b, b1b, bx, by, sx, sy, rho, cp);
           } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
-            // Proof: BND-XY-1, CONT-XYD-1 .. 4 -- d/dlr E log|1 + lr (a1 + b1 h)| = (1 - E_t G_m)/lr.
+            // Proof: BND-XY-1, CONT-XYD-1 .. 5 -- d/dlr E log|1 + lr (a1 + b1 h)| = (1 - E_t G_m)/lr.
             A a1b, b1b, kb, sb;
             set_ball(a1b, p.a1, cp);
             set_ball(b1b, p.b1, cp);

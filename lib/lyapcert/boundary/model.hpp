@@ -6,9 +6,10 @@
 // Every curvature law is reduced to
 //   Lambda(lr) = sum_j P_j log|1 - lr c_j|  +  sum_i w_i E log|1 + lr (a1_i + b1_i h_i)|,
 // atoms (c_j, P_j) with exact rationals (equal c merged, c = 0 dropped), and continuous leaves h_i of
-// kind normal, uniform, sqnormal or xy with exact affine coefficients. Supported: finite, normal, uniform,
-// sqnormal (any shift and scale, BND-SQS-*), xy (derivative: CONT-XYD-*), affine maps and mixtures of
-// those; bivariate throws InputError ("not supported yet").
+// kind normal, uniform, sqnormal, xy or bivariate with exact affine coefficients. Every curvature law is
+// supported: finite, normal, uniform, sqnormal (any shift and scale, BND-SQS-*), xy (derivative: CONT-XYD-*,
+// sigma = 0 with a principal value: CONT-XYD-5), bivariate (BND-BIV-1, derivative CONT-BIVD-*), and affine
+// maps and mixtures of those.
 #pragma once
 #include <arb.h>
 
@@ -36,7 +37,7 @@ struct Atom {
 // A continuous leaf: E log|1 + lr (a1 + b1 h)| with weight w, h ~ law (b1 != 0).
 struct ContinuousPart {
   Rational weight, a1, b1;
-  std::variant<laws::NormalLaw, laws::UniformLaw, laws::SqNormalLaw, laws::XyLaw> law;
+  std::variant<laws::NormalLaw, laws::UniformLaw, laws::SqNormalLaw, laws::XyLaw, laws::BivariateLaw> law;
 };
 
 // Three-valued sign of Lambda at one exact learning rate (plus -inf).
@@ -44,7 +45,7 @@ enum class PointSign { negative, zero, positive, minus_infinity, undetermined };
 
 class ExponentModel {
  public:
-  // Reduces the law (exact). Throws InputError naming the law kind that is not supported yet.
+  // Reduces the law (exact). Every law kind is supported (no throw for a valid law).
   explicit ExponentModel(const laws::CurvatureLaw& law);
 
   const std::vector<Atom>& atoms() const { return atoms_; }  // sorted by c, c != 0, weights > 0

@@ -53,9 +53,10 @@ namespace lyapcert::continuous {
 // d/dlr E log|1 + lr (a1 + b1 h_B)| for every lr in the ball lr (lr > 0), h_B ~ xy(k, sigma, batch=S):
 // (1 - I)/lr with I = int_0^inf G_m(m(t), v(t)) chi_S(t) dt, m = 1 + lr a1 + lr b1 k t^2/S,
 // v = lr |b1| sigma t/S, G_m(m, v) = (m/v^2) 1F1(1; 3/2; -m^2/(2v^2)) = E[1/(m + v Z)] (principal value).
-// sigma = 0 exactly: supported only when 1 + lr a1 + lr b1 k q/S keeps one sign (no principal value);
-// otherwise, and when a bound fails, a non-finite ball. Working precision is capped at 272 bits (the
-// derivative is used for monotonicity and Newton steps). Proof: CONT-XYD-1 .. CONT-XYD-4
+// sigma = 0 exactly: when 1 + lr a1 + lr b1 k q/S keeps one sign, the plain integral (CONT-XYD-4); when it
+// changes sign, the principal value (1 - PV E[1/m])/lr (CONT-XYD-5: pole subtracted by a Taylor window);
+// when the sign is undecided on the ball, or a bound fails, a non-finite ball. Working precision is capped at
+// 272 bits (the derivative is used for monotonicity and Newton steps). Proof: CONT-XYD-1 .. CONT-XYD-5
 // (proofs/continuous/xy_derivative.md). Test: tests/continuous/xy_derivative_test.cpp.
 void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t k,
                          const arb_t sigma, ulong S, slong prec);

@@ -1,5 +1,7 @@
-// Derivative enclosures of the xy exponent in the learning rate (and in sigma) over balls.
-// Proof: CONT-XYD-1 .. CONT-XYD-4 (proofs/continuous/xy_derivative.md).
+// Derivative enclosures of the xy exponent in the learning rate (and in sigma) over balls, and of the bivariate
+// exponent in the learning rate (the same quadrature with a Gaussian weight on two half-lines).
+// Proof: CONT-XYD-1 .. CONT-XYD-5 (proofs/continuous/xy_derivative.md), CONT-BIVD-1, CONT-BIVD-2
+// (proofs/continuous/bivariate_derivative.md).
 #include <acb_calc.h>
 #include <acb_hypgeom.h>
 #include <arb_hypgeom.h>
@@ -8,6 +10,7 @@
 #include <cmath>
 #include <string>
 
+#include "lyapcert/continuous/bivariate.hpp"
 #include "lyapcert/continuous/detail.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -28,6 +31,11 @@ struct DParam {
   arb_srcptr cv, u0, u2;  // cv = 1/lr (d/dlr) or 1/sigma (d/dsigma, u = 0)
   bool sigma0 = false;    // e = 0: integrand u/m (Proof: CONT-XYD-4)
   slong tol_bits = 0;     // absolute quadrature tolerance 2^-tol_bits (wide parameter balls: a few bits)
+  // Bivariate half-line (Proof: CONT-BIVD-2): m = A + C1 t + C t^2, u = u0 + u1 t + u2 t^2 and the Gaussian
+  // weight K exp(-(t - wmu)^2 / (2 ws^2)) instead of the chi weight (gauss = true; S is then unused).
+  arb_srcptr C1 = nullptr, u1 = nullptr;
+  bool gauss = false;
+  arb_srcptr wmu = nullptr, ws = nullptr;
 };
 
 // Bits of relative accuracy of the parameter balls (wide cells need only a coarse quadrature).
@@ -135,6 +143,12 @@ int dintegrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec)
   acb_add_arb(m, m, q->A, prec);  // m = A + C t^2
   acb_mul_arb(u, w, q->u2, prec);
   acb_add_arb(u, u, q->u0, prec);  // u = u0 + u2 t^2
+  if (q->C1 != nullptr) {          // + C1 t, + u1 t (bivariate half-line)
+    acb_mul_arb(a, t, q->C1, prec);
+    acb_add(m, m, a, prec);
+    acb_mul_arb(a, t, q->u1, prec);
+    acb_add(u, u, a, prec);
+  }
   if (q->sigma0) {
     acb_div(f, u, m, prec);
   } else {
@@ -153,16 +167,26 @@ int dintegrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec)
       acb_add(f, f, a, prec);
     }
   }
-  // weight K t^{S-1} e^{-t^2/2}
-  acb_mul_2exp_si(w, w, -1);
-  acb_neg(w, w);
-  acb_exp(w, w, prec);
-  if (q->S > 1) {
-    acb_pow_ui(b, t, q->S - 1, prec);
-    acb_mul(w, w, b, prec);
+  if (q->gauss) {  // weight K exp(-(t - wmu)^2 / (2 ws^2))
+    acb_sub_arb(w, t, q->wmu, prec);
+    acb_div_arb(w, w, q->ws, prec);
+    acb_sqr(w, w, prec);
+    acb_mul_2exp_si(w, w, -1);
+    acb_neg(w, w);
+    acb_exp(w, w, prec);
+    acb_mul_arb(w, w, q->K, prec);
+    acb_mul(out, f, w, prec);
+  } else {  // weight K t^{S-1} e^{-t^2/2}
+    acb_mul_2exp_si(w, w, -1);
+    acb_neg(w, w);
+    acb_exp(w, w, prec);
+    if (q->S > 1) {
+      acb_pow_ui(b, t, q->S - 1, prec);
+      acb_mul(w, w, b, prec);
+    }
+    acb_mul_arb(w, w, q->K, prec);
+    acb_mul(out, f, w, prec);
   }
-  acb_mul_arb(w, w, q->K, prec);
-  acb_mul(out, f, w, prec);
   acb_clear(m);
   acb_clear(v);
   acb_clear(y);
@@ -203,38 +227,56 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
     arb_sqrt_ui(b1, 2, prec);
     arb_div(b1, b1, t, prec);
   }
-  // inf |A + C t^2| on [lo, hi]
-  const bool same = (arb_is_nonnegative(q.A) && arb_is_nonnegative(q.C)) ||
-                    (arb_is_nonpositive(q.A) && arb_is_nonpositive(q.C));
-  if (same) {  // |m| >= |A| + |C| lo^2
-    ArbTmp a, c;
-    abs_lb(a, q.A, prec);
-    abs_lb(c, q.C, prec);
-    arb_sqr(t, lo, prec);
-    arb_mul(c, c, t, prec);
-    arb_add(mlo, a, c, prec);
-  } else {
-    ArbTmp a, c, d1, d2;
-    abs_ub(a, q.A, prec);
-    abs_lb(c, q.C, prec);
-    // |m| >= |C| lo^2 - |A| when positive, or |A| - |C| hi^2 when positive
-    arb_sqr(t, lo, prec);
-    arb_mul(d1, c, t, prec);
-    arb_sub(d1, d1, a, prec);
-    arb_zero(d2);
+  if (q.C1 != nullptr) {
+    // Proof: CONT-BIVD-2 -- m = A + C1 t + C t^2: inf |m| on a finite [lo, hi] from the ball m([lo, hi]);
+    // on a tail only the bound sqrt2 / (e lo).
     if (!hi_inf) {
-      ArbTmp al, cu;
-      abs_lb(al, q.A, prec);
-      abs_ub(cu, q.C, prec);
-      arb_sqr(t, hi, prec);
-      arb_mul(cu, cu, t, prec);
-      arb_sub(d2, al, cu, prec);
+      ArbTmp tb, mb;
+      arb_union(tb, lo, hi, prec);
+      arb_sqr(mb, tb, prec);
+      arb_mul(mb, mb, q.C, prec);
+      arb_addmul(mb, tb, q.C1, prec);
+      arb_add(mb, mb, q.A, prec);
+      abs_lb(mlo, mb, prec);
+      if (arb_is_positive(mlo)) {
+        arb_set_ui(b2, num);
+        arb_div(b2, b2, mlo, prec);
+      }
     }
-    arb_max(mlo, d1, d2, prec);
-  }
-  if (arb_is_positive(mlo)) {
-    arb_set_ui(b2, num);
-    arb_div(b2, b2, mlo, prec);
+  } else {
+    // inf |A + C t^2| on [lo, hi]
+    const bool same = (arb_is_nonnegative(q.A) && arb_is_nonnegative(q.C)) ||
+                      (arb_is_nonpositive(q.A) && arb_is_nonpositive(q.C));
+    if (same) {  // |m| >= |A| + |C| lo^2
+      ArbTmp a, c;
+      abs_lb(a, q.A, prec);
+      abs_lb(c, q.C, prec);
+      arb_sqr(t, lo, prec);
+      arb_mul(c, c, t, prec);
+      arb_add(mlo, a, c, prec);
+    } else {
+      ArbTmp a, c, d1, d2;
+      abs_ub(a, q.A, prec);
+      abs_lb(c, q.C, prec);
+      // |m| >= |C| lo^2 - |A| when positive, or |A| - |C| hi^2 when positive
+      arb_sqr(t, lo, prec);
+      arb_mul(d1, c, t, prec);
+      arb_sub(d1, d1, a, prec);
+      arb_zero(d2);
+      if (!hi_inf) {
+        ArbTmp al, cu;
+        abs_lb(al, q.A, prec);
+        abs_ub(cu, q.C, prec);
+        arb_sqr(t, hi, prec);
+        arb_mul(cu, cu, t, prec);
+        arb_sub(d2, al, cu, prec);
+      }
+      arb_max(mlo, d1, d2, prec);
+    }
+    if (arb_is_positive(mlo)) {
+      arb_set_ui(b2, num);
+      arb_div(b2, b2, mlo, prec);
+    }
   }
   if (arb_is_finite(b1) && arb_is_finite(b2)) {
     arb_min(res, b1, b2, prec);
@@ -245,31 +287,78 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
   }
 }
 
-// Proof: CONT-XYD-3. Upper bound of int over [0, L] (head) or [T, inf) (tail) of |F| w:
-// |cv| Pr0 + sup|G_m| (|u0| Pr0 + |u2| S Pr1), Pr0 = P(t in range), Pr1 = P(chi^2_{S+2} in range^2)
-// (E[t^2; range] = S Pr1), with |G_v v| <= 1 and sup|G_m| from sup_gm (1/|m| for sigma0, cv = 0 there).
-void end_bound(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool tail, slong prec) {
-  ArbTmp sup, p0, p1, s, z, t, acc;
-  sup_gm(sup, q, lo, hi, tail, prec);
-  arb_set_ui(s, q.S);
-  arb_mul_2exp_si(s, s, -1);
-  arb_sqr(z, tail ? lo : hi, prec);
-  arb_mul_2exp_si(z, z, -1);
-  if (tail) {
-    arb_hypgeom_gamma_upper(p0, s, z, 1, prec);
-    arb_add_ui(s, s, 1, prec);
-    arb_hypgeom_gamma_upper(p1, s, z, 1, prec);
-  } else {
-    arb_hypgeom_gamma_lower(p0, s, z, 1, prec);
-    arb_add_ui(s, s, 1, prec);
-    arb_hypgeom_gamma_lower(p1, s, z, 1, prec);
+// Weight moments over the head [0, L] (lo = 0, hi = L) or the tail [T, inf) (lo = T):
+// m0 = int w, m2 = int t^2 w (upper bounds). Chi weight: m0 = P, m2 = S P' (CONT-XYD-3);
+// Gaussian weight K exp(-(t - mu)^2/(2 s^2)): head m0 <= K L, m2 <= K L^3/3 (w <= K); tail with
+// z = (T - mu)/s, Q = erfc(z/sqrt2)/2, phi = e^{-z^2/2}/sqrt(2 pi): m0 = c Q, m2 = c ((mu^2 + s^2) Q +
+// s phi (mu + T)), c = K s sqrt(2 pi) (Proof: CONT-BIVD-2).
+void weight_moments(arb_t m0, arb_t m2, const DParam& q, const arb_t lo, const arb_t hi, bool tail, slong prec) {
+  if (!q.gauss) {
+    ArbTmp s, z;
+    arb_set_ui(s, q.S);
+    arb_mul_2exp_si(s, s, -1);
+    arb_sqr(z, tail ? lo : hi, prec);
+    arb_mul_2exp_si(z, z, -1);
+    if (tail) {
+      arb_hypgeom_gamma_upper(m0, s, z, 1, prec);
+      arb_add_ui(s, s, 1, prec);
+      arb_hypgeom_gamma_upper(m2, s, z, 1, prec);
+    } else {
+      arb_hypgeom_gamma_lower(m0, s, z, 1, prec);
+      arb_add_ui(s, s, 1, prec);
+      arb_hypgeom_gamma_lower(m2, s, z, 1, prec);
+    }
+    arb_mul_ui(m2, m2, q.S, prec);
+    return;
   }
+  if (!tail) {
+    arb_mul(m0, q.K, hi, prec);
+    arb_sqr(m2, hi, prec);
+    arb_mul(m2, m2, m0, prec);
+    arb_div_ui(m2, m2, 3, prec);
+    return;
+  }
+  ArbTmp z, Q, phi, c, t, r2;
+  arb_sub(z, lo, q.wmu, prec);
+  arb_div(z, z, q.ws, prec);
+  arb_sqrt_ui(r2, 2, prec);
+  arb_div(Q, z, r2, prec);
+  arb_hypgeom_erfc(Q, Q, prec);
+  arb_mul_2exp_si(Q, Q, -1);
+  detail::normal_pdf(phi, z, prec);
+  arb_const_pi(c, prec);
+  arb_mul_2exp_si(c, c, 1);
+  arb_sqrt(c, c, prec);
+  arb_mul(c, c, q.ws, prec);
+  arb_mul(c, c, q.K, prec);
+  arb_mul(m0, c, Q, prec);
+  arb_sqr(t, q.wmu, prec);
+  arb_addmul(t, q.ws, q.ws, prec);
+  arb_mul(m2, t, Q, prec);
+  arb_add(t, q.wmu, lo, prec);
+  arb_mul(t, t, phi, prec);
+  arb_addmul(m2, t, q.ws, prec);
+  arb_mul(m2, m2, c, prec);
+}
+
+// Proof: CONT-XYD-3. Upper bound of int over [0, L] (head) or [T, inf) (tail) of |F| w:
+// |cv| m0 + sup|G_m| (|u0| m0 + |u1| (m0 + m2)/2 + |u2| m2) (weight_moments; t <= (1 + t^2)/2), with
+// |G_v v| <= 1 and sup|G_m| from sup_gm (1/|m| for sigma0, cv = 0 there).
+void end_bound(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool tail, slong prec) {
+  ArbTmp sup, p0, p2, t, acc;
+  sup_gm(sup, q, lo, hi, tail, prec);
+  weight_moments(p0, p2, q, lo, hi, tail, prec);
   abs_ub(acc, q.u0, prec);
   arb_mul(acc, acc, p0, prec);
   abs_ub(t, q.u2, prec);
-  arb_mul_ui(t, t, q.S, prec);
-  arb_mul(t, t, p1, prec);
-  arb_add(acc, acc, t, prec);
+  arb_addmul(acc, t, p2, prec);
+  if (q.u1 != nullptr) {
+    ArbTmp h;
+    arb_add(h, p0, p2, prec);
+    arb_mul_2exp_si(h, h, -1);
+    abs_ub(t, q.u1, prec);
+    arb_addmul(acc, t, h, prec);
+  }
   arb_mul(acc, acc, sup, prec);
   abs_ub(t, q.cv, prec);
   arb_addmul(acc, t, p0, prec);
@@ -286,9 +375,10 @@ bool small_enough(const arb_t b, const mag_t tol) {
   return ok;
 }
 
-// Proof: CONT-XYD-3. res := int_0^inf F(t) K t^{S-1} e^{-t^2/2} dt as head bound + Gauss-Legendre on [L, T]
-// (geometric pieces below 1) + tail bound.
-void f_integral(arb_t res, DParam& q, slong prec) {
+// Proof: CONT-XYD-3. res := int_0^inf F(t) w(t) dt as head bound + Gauss-Legendre on [L, T]
+// (geometric pieces below 1) + tail bound. With a window [w1, w2] (exact, L < w1 < w2 < T required, else a
+// non-finite result) the window is left out: the caller adds it (Proof: CONT-XYD-5).
+void f_integral(arb_t res, DParam& q, slong prec, arb_srcptr w1 = nullptr, arb_srcptr w2 = nullptr) {
   const slong wp = prec + 10;
   mag_t tol;
   mag_init(tol);
@@ -313,11 +403,29 @@ void f_integral(arb_t res, DParam& q, slong prec) {
     ok = small_enough(tailb, tol);
   }
   mag_clear(tol);
-  if (!ok || !arb_lt(L, T)) {
+  const bool window = w1 != nullptr && w2 != nullptr;
+  if (!ok || !arb_lt(L, T) || (window && !(arb_lt(L, w1) && arb_lt(w1, w2) && arb_lt(w2, T)))) {
     arb_indeterminate(res);
     return;
   }
-  ArbTmp total, piece, one;
+  ArbTmp total, piece;
+  // int over [lo, hi] minus the window (all endpoints exact, so the comparisons are decided).
+  auto add_piece = [&](const arb_t lo, const arb_t hi) {
+    if (!window || arb_le(hi, w1) || arb_ge(lo, w2)) {
+      detail::integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
+      arb_add(total, total, piece, wp);
+      return;
+    }
+    if (arb_lt(lo, w1)) {
+      detail::integrate_tol(piece, dintegrand, &q, lo, w1, q.tol_bits, wp);
+      arb_add(total, total, piece, wp);
+    }
+    if (arb_gt(hi, w2)) {
+      detail::integrate_tol(piece, dintegrand, &q, w2, hi, q.tol_bits, wp);
+      arb_add(total, total, piece, wp);
+    }
+  };
+  ArbTmp one;
   arb_one(one);
   if (arb_lt(L, one) && arb_lt(one, T)) {
     ArbTmp lo, hi;
@@ -325,18 +433,147 @@ void f_integral(arb_t res, DParam& q, slong prec) {
     while (arb_lt(lo, one)) {
       arb_mul_2exp_si(hi, lo, 2);
       if (arb_gt(hi, one)) arb_set(hi, one);
-      detail::integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
-      arb_add(total, total, piece, wp);
+      add_piece(lo, hi);
       arb_set(lo, hi);
     }
-    detail::integrate_tol(piece, dintegrand, &q, one, T, q.tol_bits, wp);
-    arb_add(total, total, piece, wp);
+    add_piece(one, T);
   } else {
-    detail::integrate_tol(total, dintegrand, &q, L, T, q.tol_bits, wp);
+    add_piece(L, T);
   }
   detail::add_error_arb(total, headb);
   detail::add_error_arb(total, tailb);
   arb_set_round(res, total, prec);
+}
+
+// Proof: CONT-XYD-5. sigma = 0 with a sign change of m = A + C t^2 at t0 = sqrt(-A/C) > 0:
+// res := PV int_0^inf w(t)/m(t) dt (w the chi_S density) = head + tail bounds + quadrature off the window
+// [td - delta, td + delta] (td = mid t0, exact) + the window PV int_{-d1}^{d2} g(t0 + s)/s ds,
+// g(t) = w(t)/(C (t + t0)), by the Taylor series of g at t0 (Cauchy bound M on |s| <= R = 16 delta).
+void pv_sigma0(arb_t res, DParam& q, slong prec) {
+  const slong wp = prec + 10;
+  ArbTmp t0, t;
+  arb_div(t0, q.A, q.C, wp);
+  arb_neg(t0, t0);
+  if (!arb_is_positive(t0)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_sqrt(t0, t0, wp);
+  const double t0d = detail::mid_d(t0);
+  const double P1 = std::max<double>(1.0, static_cast<double>(q.S) - 1.0);
+  const double dcap = std::min({1.0 / 16, t0d / 32, 1.0 / (16 * (1 + t0d)), t0d / (16 * P1)});
+  if (!(dcap > 1e-300) || !std::isfinite(t0d)) {
+    arb_indeterminate(res);
+    return;
+  }
+  int ex = 0;
+  std::frexp(dcap, &ex);
+  ArbTmp delta, td, w1, w2, d1, d2, dmax, R, M, rest, win;
+  arb_one(delta);
+  arb_mul_2exp_si(delta, delta, ex - 1);  // delta <= dcap, a power of 2
+  arb_set_arf(td, arb_midref(t0.get()));
+  arb_sub(w1, td, delta, wp);
+  arb_add(w2, td, delta, wp);
+  arb_sub(d1, t0, w1, wp);
+  arb_sub(d2, w2, t0, wp);
+  arb_mul_2exp_si(dmax, delta, 1);
+  arb_mul_2exp_si(R, dmax, 3);
+  if (!arb_is_positive(d1) || !arb_is_positive(d2) || !arb_le(d1, dmax) || !arb_le(d2, dmax)) {
+    arb_indeterminate(res);  // t0 too uncertain for the window (a wide lr cell): split
+    return;
+  }
+  f_integral(rest, q, prec, w1, w2);
+  if (!arb_is_finite(rest)) {
+    arb_indeterminate(res);
+    return;
+  }
+  // M >= sup_{|s| <= R} |g(t0 + s)| = K (t0 + R)^{S-1} e^{-t0^2/2 + t0 R + R^2/2} / (|C| (2 t0 - R)).
+  ArbTmp t2, den;
+  arb_add(M, t0, R, wp);
+  arb_pow_ui(M, M, q.S - 1, wp);
+  arb_sqr(t, t0, wp);
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_addmul(t, t0, R, wp);
+  arb_sqr(t2, R, wp);
+  arb_mul_2exp_si(t2, t2, -1);
+  arb_add(t, t, t2, wp);
+  arb_exp(t, t, wp);
+  arb_mul(M, M, t, wp);
+  arb_mul(M, M, q.K, wp);
+  arb_mul_2exp_si(den, t0, 1);
+  arb_sub(den, den, R, wp);
+  arb_abs(t, q.C);
+  arb_mul(den, den, t, wp);
+  if (!arb_is_positive(den)) {
+    arb_indeterminate(res);
+    return;
+  }
+  arb_div(M, M, den, wp);
+  const double log2M = std::log2(std::max(detail::abs_upper_d(M), 1e-300));
+  if (!std::isfinite(log2M)) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong nterms = (wp + 8 + static_cast<slong>(std::max(0.0, log2M + 64))) / 3 + 2;
+  // Taylor coefficients of g(t0 + s) = K e^{-t0^2/2} (t0 + s)^{S-1} exp(-t0 s - s^2/2) / (C (2 t0 + s)).
+  arb_poly_t lin, pw, ex2, prod, inv;
+  arb_poly_init(lin);
+  arb_poly_init(pw);
+  arb_poly_init(ex2);
+  arb_poly_init(prod);
+  arb_poly_init(inv);
+  arb_poly_set_coeff_arb(lin, 0, t0);
+  arb_poly_set_coeff_si(lin, 1, 1);
+  arb_poly_pow_ui_trunc_binexp(pw, lin, q.S - 1, nterms, wp);
+  arb_poly_zero(lin);
+  arb_neg(t, t0);
+  arb_poly_set_coeff_arb(lin, 1, t);
+  arb_set_d(t, -0.5);
+  arb_poly_set_coeff_arb(lin, 2, t);
+  arb_poly_exp_series(ex2, lin, nterms, wp);
+  arb_poly_mullow(prod, pw, ex2, nterms, wp);
+  arb_poly_zero(lin);
+  arb_mul_2exp_si(t, t0, 1);
+  arb_mul(t, t, q.C, wp);
+  arb_poly_set_coeff_arb(lin, 0, t);
+  arb_poly_set_coeff_arb(lin, 1, q.C);
+  arb_poly_inv_series(inv, lin, nterms, wp);
+  arb_poly_mullow(prod, prod, inv, nterms, wp);
+  arb_sqr(t, t0, wp);
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_exp(t, t, wp);
+  arb_mul(t, t, q.K, wp);
+  arb_poly_scalar_mul(prod, prod, t, wp);
+  // PV int_{-d1}^{d2} s^{k-1} ds: log(d2/d1) (k = 0), (d2^k - (-d1)^k)/k (k >= 1).
+  ArbTmp c, pa, pb;
+  arb_div(pa, d2, d1, wp);
+  arb_log(pa, pa, wp);
+  arb_poly_get_coeff_arb(c, prod, 0);
+  arb_mul(win, c, pa, wp);
+  for (slong k = 1; k < nterms; ++k) {
+    arb_pow_ui(pa, d2, static_cast<ulong>(k), wp);
+    arb_pow_ui(pb, d1, static_cast<ulong>(k), wp);
+    if (k % 2 == 0)
+      arb_sub(pa, pa, pb, wp);
+    else
+      arb_add(pa, pa, pb, wp);
+    arb_div_si(pa, pa, k, wp);
+    arb_poly_get_coeff_arb(c, prod, k);
+    arb_addmul(win, c, pa, wp);
+  }
+  arb_poly_clear(lin);
+  arb_poly_clear(pw);
+  arb_poly_clear(ex2);
+  arb_poly_clear(prod);
+  arb_poly_clear(inv);
+  // Truncation: sum_{k >= n} (M/R^k)(d1^k + d2^k)/k <= 2 M 8^{-n} (8/7) (dmax/R = 1/8).
+  arb_mul_2exp_si(t, M, 1 - 3 * nterms);
+  arb_mul_ui(t, t, 8, wp);
+  arb_div_ui(t, t, 7, wp);
+  detail::add_error_arb(win, t);
+  arb_add(res, rest, win, prec);
 }
 
 // e := |b1| lr sigma / S (v(t) = e t).
@@ -384,10 +621,22 @@ void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t 
   if (arb_is_zero(sigma)) {
     q.sigma0 = true;
     q.cv = zero;
-    // Proof: CONT-XYD-4: only when A + C t^2 keeps one strict sign (no principal value).
+    // Proof: CONT-XYD-4 when A + C t^2 keeps one strict sign; CONT-XYD-5 (principal value) when it changes
+    // sign: Lambda' = (1 - PV int w/m)/lr.
     const bool same = (arb_is_positive(A) && arb_is_nonnegative(C)) || (arb_is_negative(A) && arb_is_nonpositive(C));
     if (!same) {
-      arb_indeterminate(res);
+      const bool change = (arb_is_positive(A) && arb_is_negative(C)) || (arb_is_negative(A) && arb_is_positive(C));
+      if (!change) {
+        arb_indeterminate(res);
+        return;
+      }
+      ArbTmp one, J;
+      arb_one(one);
+      q.u0 = one;
+      q.u2 = zero;
+      pv_sigma0(J, q, wp);
+      arb_sub(J, one, J, wp);
+      arb_div(res, J, lr, prec);
       return;
     }
   } else if (!arb_is_positive(e)) {
@@ -420,6 +669,84 @@ void xy_log_abs_mean_dsigma(arb_t res, const arb_t lr, const arb_t a1, const arb
   q.tol_bits = std::min(param_bits(lr, wp), param_bits(sigma, wp));
   f_integral(res, q, wp);
   arb_set_round(res, res, prec);
+}
+
+// Proof: CONT-BIVD-1, CONT-BIVD-2 (and CONT-XYD-2, CONT-XYD-3 for the shared integrand and bounds).
+void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t mx,
+                                const arb_t my, const arb_t sx, const arb_t sy, const arb_t rho, slong prec) {
+  const char* name = "bivariate_log_abs_mean_dlr";
+  if (!arb_is_finite(lr) || !arb_is_finite(a1) || !arb_is_finite(b1) || !arb_is_finite(mx) ||
+      !arb_is_finite(my) || !arb_is_finite(sx) || !arb_is_finite(sy) || !arb_is_finite(rho)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_nonpositive(sx) || arb_is_nonpositive(sy)) throw InputError(std::string(name) + ": standard deviation <= 0");
+  const slong wp = std::min<slong>(prec, 256) + 16;
+  ArbTmp one, r2;
+  arb_one(one);
+  arb_sqr(r2, rho, wp);
+  if (arb_ge(r2, one)) throw InputError(std::string(name) + ": |rho| >= 1");
+  if (!arb_is_positive(lr) || !arb_is_positive(sx) || !arb_is_positive(sy) || !arb_lt(r2, one)) {
+    arb_indeterminate(res);
+    return;
+  }
+  ArbTmp A;
+  arb_mul(A, lr, a1, wp);
+  arb_add_ui(A, A, 1, wp);
+  if (arb_is_zero(b1)) {  // d/dlr log|1 + lr a1| = a1 / (1 + lr a1)
+    arb_div(res, a1, A, prec);
+    return;
+  }
+  if (arb_contains_zero(b1)) {
+    arb_indeterminate(res);
+    return;
+  }
+  // Conditioning on x (CONT-BIV-1): y | x ~ N(g0 + g1 x, s^2), g1 = rho sy/sx, g0 = my - g1 mx,
+  // s = sy sqrt(1 - rho^2). On the half-line x = +-t: m = A +- C1 t + C2 t^2, v = e t, u = dm/dlr.
+  ArbTmp g0, g1, s, e, C1, C2, u1, u2, C1n, u1n, mxn, K, cv;
+  arb_mul(g1, rho, sy, wp);
+  arb_div(g1, g1, sx, wp);
+  arb_mul(g0, g1, mx, wp);
+  arb_sub(g0, my, g0, wp);
+  arb_sub(s, one, r2, wp);
+  arb_sqrt(s, s, wp);
+  arb_mul(s, s, sy, wp);
+  arb_abs(e, b1);
+  arb_mul(e, e, lr, wp);
+  arb_mul(e, e, s, wp);
+  arb_mul(u1, b1, g0, wp);
+  arb_mul(u2, b1, g1, wp);
+  arb_mul(C1, lr, u1, wp);
+  arb_mul(C2, lr, u2, wp);
+  arb_neg(C1n, C1);
+  arb_neg(u1n, u1);
+  arb_neg(mxn, mx);
+  arb_inv(cv, lr, wp);
+  arb_const_pi(K, wp);  // K = 1/(sx sqrt(2 pi))
+  arb_mul_2exp_si(K, K, 1);
+  arb_sqrt(K, K, wp);
+  arb_mul(K, K, sx, wp);
+  arb_inv(K, K, wp);
+  const slong tol = std::min(param_bits(lr, wp), param_bits(sx, wp));
+  DParam pos{A, C2, e, K, 1, cv, a1, u2};
+  pos.tol_bits = tol;
+  pos.C1 = C1;
+  pos.u1 = u1;
+  pos.gauss = true;
+  pos.wmu = mx;
+  pos.ws = sx;
+  DParam neg = pos;
+  neg.C1 = C1n;
+  neg.u1 = u1n;
+  neg.wmu = mxn;
+  ArbTmp ip, in;
+  f_integral(ip, pos, wp);
+  if (!arb_is_finite(ip)) {
+    arb_indeterminate(res);
+    return;
+  }
+  f_integral(in, neg, wp);
+  arb_add(res, ip, in, prec);
 }
 
 }  // namespace lyapcert::continuous
