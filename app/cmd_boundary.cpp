@@ -47,7 +47,7 @@ int run_boundary(const BoundaryCliOptions& o) {
   std::optional<laws::CurvatureLaw> law;
   std::optional<boundary::LawTemplate> law_template;
   if (templ) {
-    law_template = boundary::parse_law_template(expr);  // evaluated on lr-balls, no text substitution
+    law_template = boundary::parse_law_template(expr, o.max_atoms);  // evaluated on lr-balls, no text substitution
   } else {
     laws::BuildOptions bo;
     bo.max_atoms = o.max_atoms;
@@ -110,7 +110,7 @@ int run_boundary(const BoundaryCliOptions& o) {
     fmt::print("law: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text);
     fmt::print("range: [{}, {}]{}\n", exact::to_text(r.lr_min), exact::to_text(r.lr_max),
                !r.default_range ? ""
-               : templ          ? " (default: [1e-3, 1e3] / sqrt(E |a|^4), outward to powers of 2)"
+               : templ          ? " (default range of the template, docs/boundary.md, outward to powers of 2)"
                                 : " (default: [1e-3, 1e3] / sqrt(E h^2), outward to powers of 2)");
     fmt::print("roots ({}):\n", r.roots.size());
     for (const auto& j : roots) {
@@ -150,7 +150,8 @@ void register_boundary_commands(CLI::App& app, Registry& reg) {
   auto* cmd = app.add_subcommand("boundary", "certified learning rates where Lambda(lr) changes sign");
   cmd->add_option("--law", o->law, "curvature law (docs/law-language.md), or @FILE");
   cmd->add_option("--law-template", o->law_template,
-                  "matrix law with the identifier lr, evaluated on lr-intervals: isotropic(2, lr) (docs/boundary.md)");
+                  "matrix law with the identifier lr, evaluated on lr-intervals: isotropic(d, lr) (d = 2..4), "
+                  "ginibre(d, lr), sgd(lr, H) (docs/boundary.md)");
   cmd->add_option("--lr-min", o->lr_min, "range start A > 0 (exact; default [1e-3, 1e3] / sqrt(E h^2))");
   cmd->add_option("--lr-max", o->lr_max, "range end B > A (exact)");
   cmd->add_option("--digits", o->digits, "root width <= 10^-N * max(1, lr); offsets to relative 10^-N (1..10000)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""End-to-end check of `lyapcert boundary --law-template` (BND-TEMPLATE-1..4): the root of isotropic(2, lr)
-against tests/data/isotropic2_boundary_ref.txt (two mpmath methods), JSON valid against
+"""End-to-end check of `lyapcert boundary --law-template` (BND-TEMPLATE-1..9): the root of isotropic(2, lr)
+against tests/data/isotropic2_boundary_ref.txt (two mpmath methods), isotropic(3, lr), sgd(lr, h) and a commuting
+family against tests/data/template_ref.txt (mpmath, other formulations), sgd(lr, h) against `--law h`, JSON valid against
 docs/schema/boundary.schema.json, exit 0 when complete, exit 3 with complete = false when the cell cap binds,
 refusal (exit 2) of templates without a certified lr-ball evaluation.
 usage: cli_template_test.py --cli PATH/TO/lyapcert --schemas DIR --data DIR
@@ -59,11 +60,68 @@ class Template(unittest.TestCase):
         self.assertLessEqual(ref, Fraction(r["upper"]))
 
     def test_refusals(self):
-        for t in ("isotropic(3, lr)", "isotropic(4, lr)", "isotropic(2, 1/2)", "ginibre(2, 1)"):
+        for t in ("isotropic(2, 1/2)", "ginibre(2, 1)", "isotropic(5, lr)"):
             rc, _, err = run("boundary", "--law-template", t)
             self.assertEqual(rc, 2, t + ": " + err)
         rc, _, err = run("boundary", "--law-template", "isotropic(2, lr)", "--law", "normal(1, 1)")
         self.assertEqual(rc, 2, err)
+        # lr elsewhere than the first argument of sgd, unsupported inner laws: exit 2, the law named
+        for t, words in (("sgd(1/2, lr)", "first argument"),
+                         ("sgd(lr, ginibre(2, 1))", "sgd(lr, ginibre"),
+                         ("sgd(lr, matrices([[1, 1], [0, 1]], [[1, 0], [1, 1]]))", "do not commute"),
+                         ("sgd(lr, matrices([[1, 1], [1, 0]]))", "irrational")):
+            rc, out, err = run("boundary", "--law-template", t)
+            self.assertEqual(rc, 2, t + ": " + err)
+            self.assertIn(words, err, t)
+            self.assertEqual(out, "", t)  # nothing half-written
+
+    def ref(self, key):
+        with open(os.path.join(DATA, "template_ref.txt")) as f:
+            return [l.split() for l in f if l.startswith(key + " ")]
+
+    def test_isotropic3_root(self):
+        d = self.check("--law-template", "isotropic(3, lr)", "--lr-min", "1/4", "--lr-max", "2", "--digits", "10",
+                       expect=0)
+        self.assertEqual(len(d["roots"]), 1)
+        ref = Fraction(self.ref("isotropic3_root")[0][1])
+        r = d["roots"][0]
+        self.assertLessEqual(Fraction(r["lower"]) - Fraction(1, 10 ** 14), ref)
+        self.assertLessEqual(ref, Fraction(r["upper"]) + Fraction(1, 10 ** 14))
+
+    def test_sgd_scalar_equals_law(self):
+        # sgd(lr, h) is the 1-D search of --law h (same roots, singular points, slivers), and holds the mpmath roots.
+        args = ("--lr-min", "1/1000", "--lr-max", "4", "--digits", "18")
+        a = self.check("--law-template", "sgd(lr, atoms(1/2: 1/3, 3: 2/3))", *args, expect=0)
+        b = self.check("--law", "atoms(1/2: 1/3, 3: 2/3)", *args, expect=0)
+        for k in ("roots", "singular_points", "slivers", "complete", "unresolved"):
+            self.assertEqual(a[k], b[k], k)
+        self.assertEqual(a["singular_points"], ["1/3", "2"])
+        pts = [(Fraction(r["lower"]), Fraction(r["upper"])) for r in a["roots"]]
+        for s in a["slivers"]:
+            for side in ("left_offset", "right_offset"):
+                if s[side]:
+                    sp = Fraction(s["singular_point"])
+                    pts.append((sp + Fraction(s[side]["lower"]), sp + Fraction(s[side]["upper"])))
+        refs = [Fraction(x[1]) for x in self.ref("sgd_scalar_root")]
+        self.assertEqual(len(pts), len(refs))
+        eps = Fraction(1, 10 ** 19)
+        for x in refs:
+            self.assertTrue(any(lo - eps <= x <= hi + eps for lo, hi in pts), str(x))
+
+    def test_commuting_family(self):
+        d = self.check("--law-template", "sgd(lr, matrices([[2, 1], [1, 2]]: 1/4, [[0, 1], [1, 0]]: 3/4))",
+                       "--lr-min", "1/1000", "--lr-max", "4", "--digits", "12", expect=0)
+        refs = [Fraction(x[1]) for x in self.ref("sgd_commuting_root")]
+        self.assertEqual(len(d["roots"]), len(refs))
+        eps = Fraction(1, 10 ** 14)
+        for r, x in zip(d["roots"], refs):
+            self.assertLessEqual(Fraction(r["lower"]) - eps, x)
+            self.assertLessEqual(x, Fraction(r["upper"]) + eps)
+
+    def test_ginibre(self):
+        d = self.check("--law-template", "ginibre(2, lr)", "--digits", "15", expect=0)
+        self.assertTrue(d["default_range"])
+        self.assertEqual(len(d["roots"]), 1)
 
 
 if __name__ == "__main__":

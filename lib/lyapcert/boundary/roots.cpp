@@ -94,13 +94,7 @@ class Searcher {
     return n;
   }
 
-  void unresolved(const Rational& lo, const Rational& hi) {
-    if (!res_.unresolved.empty() && res_.unresolved.back().upper >= lo) {
-      res_.unresolved.back().upper = max_q(res_.unresolved.back().upper, hi);
-      return;
-    }
-    res_.unresolved.push_back({lo, hi});
-  }
+  void unresolved(const Rational& lo, const Rational& hi) { add_unresolved_cell(res_.unresolved, lo, hi); }
 
   void add_root(RootEnclosure r) {
     if (!res_.roots.empty() && res_.roots.back().lower == r.lower && res_.roots.back().upper == r.upper) return;
@@ -200,27 +194,13 @@ class Searcher {
       if (excludes_zero(d)) {
         const bool inc = arb_is_positive(d);
         const Direction dir = inc ? Direction::neg_to_pos : Direction::pos_to_neg;
-        const PointSign sa = sign(lo), sb = sign(hi);
-        // Normalise to "increasing": flip the signs of a decreasing function.
-        const auto flip = [inc](PointSign s) {
-          if (inc) return s;
-          if (s == PointSign::positive) return PointSign::negative;
-          if (s == PointSign::negative) return PointSign::positive;
-          return s;
-        };
-        const PointSign fa = flip(sa), fb = flip(sb);
-        if (fa == PointSign::positive || fb == PointSign::negative) continue;  // one sign on the cell
-        if (fa == PointSign::negative && fb == PointSign::positive) {
-          add_root(refine(lo, hi, dir));
-          continue;
+        switch (classify_monotone_cell(inc, sign(lo), sign(hi))) {
+          case MonotoneVerdict::no_zero: break;  // one sign on the cell
+          case MonotoneVerdict::sign_change: add_root(refine(lo, hi, dir)); break;
+          case MonotoneVerdict::zero_at_lower: add_root({lo, lo, dir, true}); break;  // exact zero, monotone
+          case MonotoneVerdict::zero_at_upper: add_root({hi, hi, dir, true}); break;
+          case MonotoneVerdict::undetermined: unresolved(lo, hi); break;  // honest unresolved cell
         }
-        if (fa == PointSign::zero || fb == PointSign::zero) {
-          const Rational& z = fa == PointSign::zero ? lo : hi;
-          add_root({z, z, dir, true});  // exact zero, strictly monotone around it
-          continue;
-        }
-        // An endpoint sign is undetermined at max_bits: honest unresolved cell.
-        unresolved(lo, hi);
         continue;
       }
       if (hi - lo <= width_target(opt_.digits, lo) / 4 || prec >= opt_.max_bits) {
@@ -241,6 +221,30 @@ class Searcher {
 };
 
 }  // namespace
+
+MonotoneVerdict classify_monotone_cell(bool increasing, PointSign at_lower, PointSign at_upper) {
+  // Proof: BND-ROOT-1 -- normalise to "increasing" by flipping the signs of a decreasing function.
+  const auto flip = [increasing](PointSign s) {
+    if (increasing) return s;
+    if (s == PointSign::positive) return PointSign::negative;
+    if (s == PointSign::negative) return PointSign::positive;
+    return s;
+  };
+  const PointSign fa = flip(at_lower), fb = flip(at_upper);
+  if (fa == PointSign::positive || fb == PointSign::negative) return MonotoneVerdict::no_zero;
+  if (fa == PointSign::negative && fb == PointSign::positive) return MonotoneVerdict::sign_change;
+  if (fa == PointSign::zero) return MonotoneVerdict::zero_at_lower;
+  if (fb == PointSign::zero) return MonotoneVerdict::zero_at_upper;
+  return MonotoneVerdict::undetermined;  // an endpoint sign undetermined at max_bits (or -inf)
+}
+
+void add_unresolved_cell(std::vector<Cell>& cells, const Rational& lo, const Rational& hi) {
+  if (!cells.empty() && cells.back().upper >= lo) {
+    cells.back().upper = max_q(cells.back().upper, hi);
+    return;
+  }
+  cells.push_back({lo, hi});
+}
 
 Rational requested_width(int digits, const Rational& x) {
   Integer p = 1;

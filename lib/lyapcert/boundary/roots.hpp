@@ -74,7 +74,7 @@ struct BoundaryResult {
 std::pair<Rational, Rational> default_range(const laws::CurvatureLaw& law);
 
 // The boundary search. InputError for A <= 0, A >= B, digits outside [1, 10000], max_bits < 64, and for laws
-// that are not supported yet (ExponentModel). Proof: BND-COVER-1.
+// that are not supported (ExponentModel). Proof: BND-COVER-1.
 BoundaryResult find_boundaries(const laws::CurvatureLaw& law, const BoundaryOptions& options);
 
 // Sliver analysis of atom `atom` of the model (c > 0, s = 1/c) inside [lo_limit, hi_limit] (which must not
@@ -88,6 +88,17 @@ struct SliverAnalysis {
 };
 SliverAnalysis analyse_sliver(const ExponentModel& model, std::size_t atom, const Rational& lo_limit,
                               const Rational& hi_limit, int digits, long max_bits);
+
+// The shared cell step of the boundary searches (find_boundaries, find_template_boundaries): on a cell
+// [lo, hi] where Lambda is certified strictly monotone (increasing or not), the certified endpoint signs
+// decide: no zero, one sign change inside (unique), an exact zero at an endpoint, or undetermined (an
+// endpoint sign unknown or -inf). Proof: BND-ROOT-1, BND-TEMPLATE-4 (b).
+enum class MonotoneVerdict { no_zero, sign_change, zero_at_lower, zero_at_upper, undetermined };
+MonotoneVerdict classify_monotone_cell(bool increasing, PointSign at_lower, PointSign at_upper);
+
+// Appends [lo, hi] to an ascending list of unresolved cells, merging it into the last one when they touch or
+// overlap.
+void add_unresolved_cell(std::vector<Cell>& cells, const Rational& lo, const Rational& hi);
 
 // 10^-digits * max(1, x), exact: the width a root enclosure near x must meet.
 Rational requested_width(int digits, const Rational& x);

@@ -17,8 +17,17 @@ using exact::Ball;
 struct IsoParams {
   int d;
   int piece;  // 0: t in [0, 1] (r = 1 - t), 1: t >= 1 (r = t - 1)
-  arb_srcptr s0;  // 1 / lr
+  arb_srcptr s0;  // 1 / lr (a ball: every point of it, BND-TEMPLATE-5)
+  bool real_bounds = false;  // d = 3 ball calls: order-0 bounds on real boxes (BND-TEMPLATE-5 (d))
+  bool deriv = false;  // multiply by (d - s)/2, s = s0 t: the s0-derivative kernel (BND-TEMPLATE-6)
 };
+
+// (d - s)/2 with s = s0 t: d/ds0 [f_d(s0 t) s0] = f_d(s0 t) (d - s0 t)/2. Proof: BND-TEMPLATE-6.
+void deriv_factor(acb_t res, acb_t s_times, int d, slong prec) {
+  acb_neg(res, s_times);
+  acb_add_si(res, res, d, prec);
+  acb_mul_2exp_si(res, res, -1);
+}
 
 // Integrand in t = lr s (s = s0 t): (1/2) I_d(|1 - t|) f_d(s0 t) s0, analytic on each piece.
 // Proof: LYAPND-ISO-3 (holomorphy: log and 1/(1 + r) have their singularities at 1 + r = 0 only,
@@ -58,6 +67,12 @@ int iso_integrand(acb_ptr res, const acb_t t, void* param, slong order, slong pr
     acb_mul_2exp_si(dens, dens, -2);
   }
   acb_mul_arb(dens, dens, p->s0, prec);
+  if (p->deriv) {
+    acb_set_arb(s, p->s0);
+    acb_mul(s, s, t, prec);
+    deriv_factor(u, s, p->d, prec);
+    acb_mul(dens, dens, u, prec);
+  }
   acb_mul(res, res, dens, prec);
   acb_clear(onepr); acb_clear(u); acb_clear(dens); acb_clear(s);
   return 0;
@@ -71,7 +86,7 @@ int iso_integrand(acb_ptr res, const acb_t t, void* param, slong order, slong pr
 //   (C) Re(r^2 - 1) > 0:  log r - 1 + arctan(x)/x, x = sqrt(r^2 - 1) (Re x > 0).
 // Any other box gives a non-finite result (acb_calc_integrate then bisects), as does a box on which
 // log r or sqrt is not holomorphic (acb_log_analytic / acb_sqrt_analytic with the analytic flag).
-void iso3_half_i3(acb_t res, const acb_t r, int analytic, slong prec) {
+void iso3_half_i3(acb_t res, const acb_t r, int analytic, slong prec, bool real_bounds = false) {
   acb_t r2, w, x, t, u;
   acb_init(r2); acb_init(w); acb_init(x); acb_init(t); acb_init(u);
   mag_t m;
@@ -122,6 +137,29 @@ void iso3_half_i3(acb_t res, const acb_t r, int analytic, slong prec) {
       acb_sqrt_analytic(x, w, analytic, prec);
       acb_atan(u, x, prec);
       acb_div(u, u, x, prec);
+    } else if (real_bounds && !analytic && arb_is_zero(acb_imagref(r)) && arb_is_nonnegative(acb_realref(r))) {
+      // Order-0 enclosure on a real box spanning the regions (ball calls only): the bounds of LYAPND-ISO3-1,
+      // H in [log 2 - 1, 0] for r <= 1 and in [0, log r] for r >= 1, so H(box) is in
+      // [log 2 - 1, max(0, log r_max)]. Proof: BND-TEMPLATE-5 (d).
+      arb_t lo, hi;
+      arb_init(lo);
+      arb_init(hi);
+      arb_const_log2(lo, prec);
+      arb_sub_ui(lo, lo, 1, prec);
+      arf_t ub;
+      arf_init(ub);
+      arb_get_ubound_arf(ub, acb_realref(r), prec);
+      arb_set_arf(hi, ub);
+      arf_clear(ub);
+      arb_log(hi, hi, prec);
+      if (arb_is_negative(hi)) arb_zero(hi);
+      arb_union(acb_realref(res), lo, hi, prec);
+      arb_zero(acb_imagref(res));
+      arb_clear(lo);
+      arb_clear(hi);
+      mag_clear(m);
+      acb_clear(r2); acb_clear(w); acb_clear(x); acb_clear(t); acb_clear(u);
+      return;
     } else {
       acb_indeterminate(u);
     }
@@ -148,7 +186,7 @@ int iso3_integrand(acb_ptr res, const acb_t r, void* param, slong order, slong p
   } else {
     acb_add_ui(t, r, 1, prec);
   }
-  iso3_half_i3(res, r, analytic, prec);
+  iso3_half_i3(res, r, analytic, prec, p->real_bounds);
   acb_set_arb(s, p->s0);
   acb_mul(s, s, t, prec);
   acb_mul_2exp_si(dens, s, -1);
@@ -164,6 +202,12 @@ int iso3_integrand(acb_ptr res, const acb_t r, void* param, slong order, slong p
   acb_mul_arb(dens, dens, c, prec);
   arb_clear(c);
   acb_mul_arb(dens, dens, p->s0, prec);
+  if (p->deriv) {
+    acb_set_arb(s, p->s0);
+    acb_mul(s, s, t, prec);
+    deriv_factor(t, s, 3, prec);
+    acb_mul(dens, dens, t, prec);
+  }
   acb_mul(res, res, dens, prec);
   acb_clear(t); acb_clear(s); acb_clear(dens);
   return 0;
@@ -221,15 +265,21 @@ void isotropic2_closed_form(arb_t res, const exact::Rational& lr, slong prec) {
   arb_clear(one); arb_clear(e1); arb_clear(ei1); arb_clear(ei2); arb_clear(c2); arb_clear(t);
 }
 
-void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec) {
-  // Proof: LYAPND-ISO3-1..3.
+namespace {
+
+// d = 3 core: s0 (= 1/lr) and lrb (= lr) are balls; the result holds for every lr in them (the same
+// point lr in both). deriv: J = E_s[(1/2) I_3(|1 - lr s|) (3 - s)/2] instead of Lambda (the caller
+// multiplies by -s0). tol: absolute quadrature tolerance (2^-wp for exact rates).
+// Proof: LYAPND-ISO3-1..3; balls BND-TEMPLATE-5; derivative kernel and bounds BND-TEMPLATE-6.
+void iso3_core(arb_t res, arb_srcptr s0b, arb_srcptr lrb, bool deriv, const mag_t tol_in, slong prec,
+               bool real_bounds = false) {
   const slong wp = prec + 20;
-  Ball s0 = Ball::from_rational(1 / lr, wp);
-  const double s0d = std::max(1e-300, arf_get_d(arb_midref(s0.get()), ARF_RND_UP) * (1 + 1e-6));
+  const double s0d = std::max(1e-300, arf_get_d(arb_midref(s0b), ARF_RND_UP) * (1 + 1e-6));
   // Tail point as in LYAPND-ISO-3; excision half-width eps = 2^-e with eps s0 / 4 <= 2^-(wp + 2).
   const double need = 2.0 * (static_cast<double>(prec) * 0.6931471805599453 + 30.0 + 2.0 * std::log(1 + 1 / s0d));
   const double ttd = std::min(1e15, std::max(2.0, std::ceil(need / s0d) + 2.0));
-  const slong e = wp + std::max<slong>(0, static_cast<slong>(std::ceil(std::log2(s0d)))) + 2;
+  slong e = wp + std::max<slong>(0, static_cast<slong>(std::ceil(std::log2(s0d)))) + 2;
+  if (deriv) e += static_cast<slong>(std::ceil(std::log2(3 + 2 * s0d))) + 1;  // any e keeps the bound valid
   arb_t eps;
   arb_init(eps);
   arb_one(eps);
@@ -238,10 +288,10 @@ void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec) {
   acb_init(a); acb_init(b); acb_init(piece);
   mag_t tol;
   mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -wp);
+  mag_set(tol, tol_in);
   acb_calc_integrate_opt_t opt;
   acb_calc_integrate_opt_init(opt);
-  IsoParams p{3, 0, s0.get()};
+  IsoParams p{3, 0, s0b, real_bounds, deriv};
   arb_zero(res);
   // piece 0: t = 1 - r in [0, 1 - eps], i.e. r in [eps, 1]
   acb_set_arb(a, eps);
@@ -256,20 +306,50 @@ void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec) {
   arb_add(res, res, acb_realref(piece), wp);
   // Excised |t - 1| < eps (r < eps <= 1/2): |(1/2) I_3(r)| <= 1 - log 2 < 1/2 and f_3 <= f_3(1) < 1/4,
   // so the integral over it is at most 2 eps (1/2)(1/4) s0 = eps s0 / 4. Proof: LYAPND-ISO3-3.
+  // deriv: times |3 - s|/2 <= (3 + 2 s0)/2 (s = s0 t <= 2 s0): eps s0 (3 + 2 s0)/8. Proof: BND-TEMPLATE-6.
   arb_t bound;
   arb_init(bound);
-  arb_mul(bound, eps, s0.get(), wp);
+  arb_mul(bound, eps, s0b, wp);
   arb_mul_2exp_si(bound, bound, -2);
+  if (deriv) {
+    arb_t k;
+    arb_init(k);
+    arb_mul_2exp_si(k, s0b, 1);
+    arb_add_ui(k, k, 3, wp);
+    arb_mul(bound, bound, k, wp);
+    arb_mul_2exp_si(bound, bound, -1);
+    arb_clear(k);
+  }
   // Tail s >= T = s0 tt: 0 <= (1/2) I_3(r) <= log r <= log(lr s) <= lr s / 2, so the tail is at most
-  // (lr/2) M_1. Proof: LYAPND-ISO3-3.
+  // (lr/2) M_1. Proof: LYAPND-ISO3-3. deriv: T >= 3 gives |3 - s|/2 <= s/2: (lr/4) M_2 (BND-TEMPLATE-6).
   arb_t T, m1, tail;
   arb_init(T); arb_init(m1); arb_init(tail);
   arb_set_d(T, ttd);
-  arb_mul(T, T, s0.get(), wp);
-  chi2_tail_moment(m1, 3, 1, T, wp);
-  Ball lrb = Ball::from_rational(lr, wp);
-  arb_mul(tail, m1, lrb.get(), wp);
-  arb_mul_2exp_si(tail, tail, -1);
+  arb_mul(T, T, s0b, wp);
+  if (!arb_is_exact(T)) {
+    // Ball calls: M_k(T) = int_T^inf s^k f_d decreases in T, so M_k at the lower endpoint of the ball bounds
+    // it for every point (BND-TEMPLATE-5 (b)); Arb's upper incomplete gamma on a wide ball may be non-finite.
+    arf_t tl;
+    arf_init(tl);
+    arb_get_lbound_arf(tl, T, wp);
+    arb_set_arf(T, tl);
+    arf_clear(tl);
+  }
+  if (deriv) {
+    arb_t three;
+    arb_init(three);
+    arb_set_ui(three, 3);
+    const bool big = arb_ge(T, three);
+    arb_clear(three);
+    chi2_tail_moment(m1, 3, 2, T, wp);
+    arb_mul(tail, m1, lrb, wp);
+    arb_mul_2exp_si(tail, tail, -2);
+    if (!big) arb_indeterminate(tail);
+  } else {
+    chi2_tail_moment(m1, 3, 1, T, wp);
+    arb_mul(tail, m1, lrb, wp);
+    arb_mul_2exp_si(tail, tail, -1);
+  }
   arb_add(bound, bound, tail, wp);
   if (!arb_is_finite(bound)) {
     arb_indeterminate(res);
@@ -286,29 +366,21 @@ void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec) {
   mag_clear(tol);
 }
 
-void isotropic_quadrature(arb_t res, int d, const exact::Rational& lr, slong prec) {
-  if (d == 3) {
-    isotropic3_quadrature(res, lr, prec);
-    return;
-  }
-  if (d != 2 && d != 4) {
-    arb_indeterminate(res);
-    return;
-  }
+// d = 2, 4 core, same conventions as iso3_core. Proof: LYAPND-ISO-3; BND-TEMPLATE-5, BND-TEMPLATE-6.
+void iso24_core(arb_t res, int d, arb_srcptr s0b, arb_srcptr lrb, bool deriv, const mag_t tol_in, slong prec) {
   const slong wp = prec + 20;
-  Ball s0 = Ball::from_rational(1 / lr, wp);
   // Tail point s = s0 * tt with tt >= 2 (so lr s >= 2) and s/2 >= prec log 2 + 30.
-  const double s0d = std::max(1e-300, arf_get_d(arb_midref(s0.get()), ARF_RND_DOWN) * (1 - 1e-6));
+  const double s0d = std::max(1e-300, arf_get_d(arb_midref(s0b), ARF_RND_DOWN) * (1 - 1e-6));
   const double need = 2.0 * (static_cast<double>(prec) * 0.6931471805599453 + 30.0 + 2.0 * std::log(1 + 1 / s0d));
   const double ttd = std::min(1e15, std::max(2.0, std::ceil(need / s0d) + 2.0));
   acb_t a, b, piece;
   acb_init(a); acb_init(b); acb_init(piece);
   mag_t tol;
   mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -wp);
+  mag_set(tol, tol_in);
   acb_calc_integrate_opt_t opt;
   acb_calc_integrate_opt_init(opt);
-  IsoParams p{d, 0, s0.get()};
+  IsoParams p{d, 0, s0b, false, deriv};
   arb_zero(res);
   // piece 0: t in [0, 1]
   acb_zero(a);
@@ -323,23 +395,140 @@ void isotropic_quadrature(arb_t res, int d, const exact::Rational& lr, slong pre
   arb_add(res, res, acb_realref(piece), wp);
   // Tail s >= T = s0 tt: 0 <= log((1+r)/2) <= lr s / 2 and -1 <= (1-r)/(1+r) <= 0 since lr s >= 2,
   // so |(1/2) I_d| <= lr s / 2 (+ 1/2 for d = 4). Proof: LYAPND-ISO-3.
+  // deriv: T >= d gives |d - s|/2 <= s/2: (lr/4) M_2 (+ (1/4) M_1 for d = 4). Proof: BND-TEMPLATE-6.
   arb_t T, m0, m1, tail;
   arb_init(T); arb_init(m0); arb_init(m1); arb_init(tail);
   arb_set_d(T, ttd);
-  arb_mul(T, T, s0.get(), wp);
-  chi2_tail_moment(m1, d, 1, T, wp);
-  Ball lrb = Ball::from_rational(lr, wp);
-  arb_mul(tail, m1, lrb.get(), wp);
-  arb_mul_2exp_si(tail, tail, -1);
+  arb_mul(T, T, s0b, wp);
+  if (!arb_is_exact(T)) {
+    // Ball calls: M_k(T) = int_T^inf s^k f_d decreases in T, so M_k at the lower endpoint of the ball bounds
+    // it for every point (BND-TEMPLATE-5 (b)); Arb's upper incomplete gamma on a wide ball may be non-finite.
+    arf_t tl;
+    arf_init(tl);
+    arb_get_lbound_arf(tl, T, wp);
+    arb_set_arf(T, tl);
+    arf_clear(tl);
+  }
+  const int k = deriv ? 1 : 0;
+  chi2_tail_moment(m1, d, 1 + k, T, wp);
+  arb_mul(tail, m1, lrb, wp);
+  arb_mul_2exp_si(tail, tail, -1 - k);
   if (d == 4) {
-    chi2_tail_moment(m0, d, 0, T, wp);
-    arb_mul_2exp_si(m0, m0, -1);
+    chi2_tail_moment(m0, d, k, T, wp);
+    arb_mul_2exp_si(m0, m0, -1 - k);
     arb_add(tail, tail, m0, wp);
+  }
+  if (deriv) {
+    arb_set_si(m0, d);
+    if (!arb_ge(T, m0)) arb_indeterminate(tail);
   }
   arb_add_error(res, tail);
   arb_set_round(res, res, prec);
   arb_clear(T); arb_clear(m0); arb_clear(m1); arb_clear(tail);
   acb_clear(a); acb_clear(b); acb_clear(piece);
+  mag_clear(tol);
+}
+
+// Quadrature tolerance for a ball of learning rates: 2^-wp, or 1/16 of the relative radius of X when
+// that is larger (the enclosure cannot be narrower than the spread of Lambda over X anyway; any
+// tolerance is valid, acb_calc_integrate always returns an enclosure).
+void ball_tolerance(mag_t tol, const arb_t X, slong wp) {
+  mag_set_ui_2exp_si(tol, 1, -wp);
+  mag_t r, m;
+  mag_init(r);
+  mag_init(m);
+  arb_get_mag_lower(m, X);
+  mag_set(r, arb_radref(X));
+  if (!mag_is_zero(m)) {
+    mag_div(r, r, m);
+    mag_mul_2exp_si(r, r, -4);
+    if (mag_cmp(r, tol) > 0) mag_set(tol, r);
+  }
+  mag_clear(r);
+  mag_clear(m);
+}
+
+}  // namespace
+
+void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec) {
+  // Proof: LYAPND-ISO3-1..3.
+  const slong wp = prec + 20;
+  Ball s0 = Ball::from_rational(1 / lr, wp);
+  Ball lrb = Ball::from_rational(lr, wp);
+  mag_t tol;
+  mag_init(tol);
+  mag_set_ui_2exp_si(tol, 1, -wp);
+  iso3_core(res, s0.get(), lrb.get(), false, tol, prec);
+  mag_clear(tol);
+}
+
+void isotropic_quadrature(arb_t res, int d, const exact::Rational& lr, slong prec) {
+  if (d == 3) {
+    isotropic3_quadrature(res, lr, prec);
+    return;
+  }
+  if (d != 2 && d != 4) {
+    arb_indeterminate(res);
+    return;
+  }
+  const slong wp = prec + 20;
+  Ball s0 = Ball::from_rational(1 / lr, wp);
+  Ball lrb = Ball::from_rational(lr, wp);
+  mag_t tol;
+  mag_init(tol);
+  mag_set_ui_2exp_si(tol, 1, -wp);
+  iso24_core(res, d, s0.get(), lrb.get(), false, tol, prec);
+  mag_clear(tol);
+}
+
+namespace {
+// s0 = 1/X and the tolerance for a ball X > 0; false when X is not certainly positive and finite.
+bool ball_setup(arb_t s0, mag_t tol, const arb_t X, slong wp) {
+  if (!arb_is_finite(X) || !arb_is_positive(X)) return false;
+  arb_inv(s0, X, wp);
+  ball_tolerance(tol, X, wp);
+  return arb_is_finite(s0);
+}
+}  // namespace
+
+void isotropic_quadrature_ball(arb_t res, int d, const arb_t X, slong prec) {
+  // Proof: BND-TEMPLATE-5 (LYAPND-ISO-3, LYAPND-ISO3-1..3 on balls).
+  const slong wp = prec + 20;
+  arb_t s0;
+  arb_init(s0);
+  mag_t tol;
+  mag_init(tol);
+  if ((d < 2 || d > 4) || !ball_setup(s0, tol, X, wp)) {
+    arb_indeterminate(res);
+  } else if (d == 3) {
+    iso3_core(res, s0, X, false, tol, prec, true);
+  } else {
+    iso24_core(res, d, s0, X, false, tol, prec);
+  }
+  arb_clear(s0);
+  mag_clear(tol);
+}
+
+void isotropic_quadrature_derivative_ball(arb_t res, int d, const arb_t X, slong prec) {
+  // Proof: BND-TEMPLATE-6: Lambda'(lr) = -s0 J, J = E_s[(1/2) I_d(|1 - lr s|) (d - s)/2].
+  const slong wp = prec + 20;
+  arb_t s0;
+  arb_init(s0);
+  mag_t tol;
+  mag_init(tol);
+  if ((d < 2 || d > 4) || !ball_setup(s0, tol, X, wp)) {
+    arb_indeterminate(res);
+  } else {
+    if (d == 3) {
+      iso3_core(res, s0, X, true, tol, wp, true);
+    } else {
+      iso24_core(res, d, s0, X, true, tol, wp);
+    }
+    arb_mul(res, res, s0, wp);
+    arb_neg(res, res);
+    arb_set_round(res, res, prec);
+  }
+  arb_clear(s0);
   mag_clear(tol);
 }
 

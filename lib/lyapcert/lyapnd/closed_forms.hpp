@@ -26,4 +26,12 @@ void isotropic_quadrature(arb_t res, int d, const exact::Rational& lr, slong pre
 // d = 3 alone (what isotropic_quadrature(res, 3, ...) calls). Proof: LYAPND-ISO3-1..3.
 void isotropic3_quadrature(arb_t res, const exact::Rational& lr, slong prec);
 
+// Ball versions for `boundary --law-template isotropic(d, lr)`, d = 2, 3, 4: enclosures of Lambda(lr) and
+// Lambda'(lr) valid for EVERY lr in the ball X (X certainly > 0; otherwise indeterminate). Same quadrature as
+// isotropic_quadrature with lr-balls as parameters; the derivative is differentiated under the integral,
+// Lambda'(lr) = -(1/lr) E_s[(1/2) I_d(|1 - lr s|) (d - s)/2]. Wide balls give wide (valid) enclosures.
+// Proof: BND-TEMPLATE-5 (value), BND-TEMPLATE-6 (derivative) in proofs/boundary/template.md.
+void isotropic_quadrature_ball(arb_t res, int d, const arb_t X, slong prec);
+void isotropic_quadrature_derivative_ball(arb_t res, int d, const arb_t X, slong prec);
+
 }  // namespace lyapcert::lyapnd
