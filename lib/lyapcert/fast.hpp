@@ -5,3 +5,4 @@
 #include "lyapcert/fast/sum.hpp"
 #include "lyapcert/fast/gaussian.hpp"
 #include "lyapcert/fast/xy.hpp"
+#include "lyapcert/fast/xy_grad.hpp"

@@ -1,0 +1,40 @@
+// Box enclosures of the xy exponent Lambda(lr, sigma) = E log|1 - gamma lr + s lr h_B|, h_B ~ xy(k, sigma, batch=S)
+// (MATH.md section 3), by the mean-value (centered) form: the point value from xy_log_abs_mean at the box
+// midpoint plus the gradient, enclosed over the whole box by a first-order interval quadrature in
+// t = sqrt(chi^2_S), times the box radius. Proofs: proofs/fast/xy_grad.md (FAST-XYG-1 .. FAST-XYG-6).
+// Measured (docs/performance.md): lr [0.59, 0.61] x sigma [1.29, 1.31], S = 1, b = -lr: width 0.014 (direct box
+// xy_log_abs_mean 0.088) in ~10 ms CPU (5-11 ms for the boxes measured); about 1.3x the true range of Lambda on
+// 3 % cells at S = 1, wider for large S.
+#pragma once
+#include "lyapcert/fast/interval.hpp"
+
+namespace lyapcert::fast {
+
+// Enclosures of dLambda/dlr and dLambda/dsigma valid at EVERY point of the box (lr, sigma, gamma, k).
+struct XyGradient {
+  Interval d_lr, d_sigma;
+};
+
+// Gradient of Lambda(lr, sigma) = E log|1 - gamma lr + s lr h_B| (s = +1 or -1) over the whole box. Whole
+// intervals when it cannot certify (lr or sigma reaching 0, 1 - gamma lr containing 0, S = 0 or S > kXyMaxBatch,
+// s not +-1, k s reaching 0). Refines towards a relative width of about 10 % per component (cost, not validity);
+// at most 800 cells per pass. Needs round-to-nearest mode. Proof: FAST-XYG-1 .. FAST-XYG-5.
+XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const Interval& k, const Interval& sigma,
+                       unsigned S);
+
+namespace detail {
+// One quadrature pass of xy_gradient in the variable u = t (aligned = false; xy_gradient's default) or
+// u = t/sqrt|a/c| (aligned = true: the pole of 1/m at u = 1; xy_gradient's fallback). Exposed for tests.
+// Proof: FAST-XYG-1 .. FAST-XYG-5.
+XyGradient xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, const Interval& k, const Interval& sigma,
+                            unsigned S, bool aligned);
+}  // namespace detail
+
+// Enclosure of Lambda(lr, sigma) for every point of the box: Lambda at the box midpoint (xy_log_abs_mean at
+// point lr, sigma; gamma and k as given) + gradient(box) . (box - mid), intersected with the direct
+// xy_log_abs_mean box enclosure. tol is passed to xy_log_abs_mean. Whole when neither certifies.
+// Proof: FAST-XYG-6.
+Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
+                             const Interval& sigma, unsigned S, double tol = 1e-9);
+
+}  // namespace lyapcert::fast
