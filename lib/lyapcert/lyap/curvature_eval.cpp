@@ -10,6 +10,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/gaussian.hpp"
 #include "lyapcert/fast/log.hpp"
+#include "lyapcert/fast/xy.hpp"
 
 namespace lyapcert::lyap {
 namespace {
@@ -164,7 +165,8 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
 // Tightest binary64 interval around an exact rational. Proof: FAST-RND-4.
 fast::Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
 
-std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b) {
+std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b,
+                                                double tol) {
   return std::visit(
       [&](const auto& n) -> std::optional<fast::Interval> {
         using T = std::decay_t<decltype(n)>;
@@ -182,8 +184,14 @@ std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const R
           if (lr <= 0) return std::nullopt;
           return fast::log_abs(enclose_q(a)) +
                  fast::sqnormal_log_abs_mean(enclose_q(lr), enclose_q(n.mu), enclose_q(n.sigma));
+        } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
+          // Proof: FAST-XY-* (the kernel holds for every point of its interval arguments; sigma = sqrt(sigma2)
+          // is enclosed by the outward-rounded square root).
+          if (n.sigma2 == 0 || n.batch > fast::kXyMaxBatch) return std::nullopt;
+          return fast::xy_log_abs_mean(enclose_q(a), enclose_q(b), enclose_q(n.k), sqrt(enclose_q(n.sigma2)),
+                                       static_cast<unsigned>(n.batch), tol);
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
-          return fast_log_abs_mean(*n.inner, a + b * n.shift, b * n.scale);
+          return fast_log_abs_mean(*n.inner, a + b * n.shift, b * n.scale, tol);
         } else {
           return std::nullopt;
         }

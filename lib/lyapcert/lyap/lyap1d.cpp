@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -86,7 +87,9 @@ constexpr int kFastPathMaxDigits = 14;
 std::optional<CertifiedResult> fast_path(const laws::CurvatureLaw& law, const exact::Rational& a,
                                          const exact::Rational& b, const Accuracy& acc) {
   if (acc.digits > kFastPathMaxDigits) return std::nullopt;
-  const std::optional<fast::Interval> iv = fast_log_abs_mean(law, a, b);
+  // Target width a fifth of what internal_width_ok accepts (0.25 10^-digits max(1, |value|)).
+  const double tol = std::max(1e-13, 0.2 * std::pow(10.0, -acc.digits));
+  const std::optional<fast::Interval> iv = fast_log_abs_mean(law, a, b, tol);
   if (!iv || boost::numeric::empty(*iv) || !std::isfinite(iv->lower()) || !std::isfinite(iv->upper())) {
     return std::nullopt;
   }
@@ -105,7 +108,8 @@ std::optional<CertifiedResult> fast_path(const laws::CurvatureLaw& law, const ex
   res.value.sign = iv->lower() > 0.0 ? Sign::positive : Sign::negative;
   res.converged = true;
   res.bits_used = 53;
-  res.method = "closed-form-binary64";
+  // xy goes through the binary64 Taylor-model quadrature (FAST-XY-*), the other laws through closed forms.
+  res.method = method_name(law) == "certified-quadrature" ? "certified-quadrature-binary64" : "closed-form-binary64";
   return res;
 }
 
