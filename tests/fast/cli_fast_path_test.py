@@ -2,9 +2,9 @@
 """CLI test of the binary64 fast path (LYAP1D-FAST-1, proofs/fast/gaussian.md).
 
 `lyapcert lyap1d --digits 12 --json` on normal, uniform and sqnormal laws must report the method
-`closed-form-binary64`, and its printed enclosure (exact decimals, read as Fractions) must contain the
+`closed-form-binary64` (xy laws: `certified-quadrature-binary64`, FAST-XY-*), and its printed enclosure (exact decimals, read as Fractions) must contain the
 Arb enclosure printed by the same command at --digits 30 (an independent path: CONT-GAUSS-1/2, CONT-UNIF-1,
-CONT-SQN-1 at about 130 bits). Also checks that --digits 16 still runs the Arb path. Deterministic.
+CONT-SQN-1, CONT-XY-* at about 130 bits). Also checks that --digits 16 still runs the Arb path. Deterministic.
 Usage: cli_fast_path_test.py --cli PATH
 """
 import argparse
@@ -27,6 +27,11 @@ CASES = [
     ("sqnormal(1, 1/2)", "1/10"),
     ("sqnormal(1, 1/2)", "1/1000000"),
     ("sqnormal(-2, 3)", "1/5"),
+    # xy laws: the binary64 Taylor-model quadrature (FAST-XY-*), method certified-quadrature-binary64.
+    ("xy(1, 1)", "1/2"),
+    ("xy(1, 1/5)", "1/2"),            # higher SNR: sharper feature at the singular point
+    ("xy(-2, 3, batch=8)", "7/10"),
+    ("xy(1, 30)", "1/1000"),
 ]
 
 
@@ -48,7 +53,8 @@ def main():
         ref = run_json(args.cli, law, lr, 30)
         lo, hi = Fraction(fast["enclosure"]["lower"]), Fraction(fast["enclosure"]["upper"])
         rlo, rhi = Fraction(ref["enclosure"]["lower"]), Fraction(ref["enclosure"]["upper"])
-        ok = fast["method"] == "closed-form-binary64" and ref["method"] != "closed-form-binary64"
+        want = "certified-quadrature-binary64" if law.startswith("xy") else "closed-form-binary64"
+        ok = fast["method"] == want and not ref["method"].endswith("binary64")
         ok = ok and lo <= rlo and rhi <= hi and fast["sign"] == ref["sign"]
         print(f"{'ok  ' if ok else 'FAIL'} {law:22s} lr={lr:10s} {fast['method']:22s} "
               f"[{fast['enclosure']['lower']}, {fast['enclosure']['upper']}] vs {ref['method']} {ref['enclosure']['lower']}")
