@@ -223,7 +223,10 @@ struct DiagramOptions {
   std::string grid = "40x20";
   int digits = 10;
   int jobs = 2;
-  bool cells = false;
+  bool cells = false;     // --cells given explicitly (cells are certified by default for the Gaussian model)
+  bool no_cells = false;  // --no-cells
+  bool cells_arb = false; // --cells-arb: retry cells the binary64 kernel leaves undecided with Arb (slow)
+  bool cells_on = false;  // resolved: cells certified in this run
 };
 
 std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
@@ -318,7 +321,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   plot += fmt::format("'{}' index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb 'black' title 'Λ_+ = 0', ", dat);
   plot += fmt::format("'{}' index 7 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 0.6 lc rgb 'black' title 'Λ_- = 0', ", dat);
   plot += fmt::format("'{}' index 8 using 1:2 with lines lw 2 dt 3 lc rgb '#444444' title 'L2 boundary (wrong dir.)', ", dat);
-  if (o.cells) {
+  if (o.cells_on) {
     plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified', ",
                         dat);
   }
@@ -350,7 +353,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
 
 std::atomic<bool> g_cancel{false};
 
-int run_diagram(const DiagramOptions& o) {
+int run_diagram(DiagramOptions o) {
   if (o.m.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.m.model));
   if (o.m.out.empty()) throw InputError("--out PREFIX is required");
   const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
@@ -364,7 +367,11 @@ int run_diagram(const DiagramOptions& o) {
   if (!o.m.data_file.empty() && (!o.m.sigma.empty() || o.m.k_given)) {
     throw InputError("--k and --sigma describe the Gaussian model (for --data-sample); they do not apply to --data FILE");
   }
-  if (finite_data && o.cells) throw InputError("--cells certifies cells of the Gaussian data model only (not with --data)");
+  if (finite_data && (o.cells || o.cells_arb)) {
+    throw InputError("--cells certifies cells of the Gaussian data model only (not with --data)");
+  }
+  if (o.no_cells && (o.cells || o.cells_arb)) throw InputError("--no-cells contradicts --cells / --cells-arb");
+  o.cells_on = !finite_data && !o.no_cells;
   // Built-in default axes: SNR for the Gaussian model, batch sizes 1..4 for finite data.
   const std::string snr_range = given == 0 && !finite_data ? std::string("1/100:2/5") : o.snr_range;
   const std::string batch_range = finite_data && o.batch_range.empty() ? std::string("1:4") : o.batch_range;
@@ -400,7 +407,8 @@ int run_diagram(const DiagramOptions& o) {
   }
   spec.acc = lyap::Accuracy{o.digits, 4096};
   spec.jobs = o.jobs;
-  spec.certify_cells = o.cells;
+  spec.certify_cells = o.cells_on;
+  spec.fast_cells_only = !o.cells_arb;
   spec.cancel = &g_cancel;
   // SIGINT stops the sweep; the points done so far are written (complete: false).
   std::signal(SIGINT, [](int) { g_cancel.store(true); });
@@ -488,7 +496,8 @@ int run_diagram(const DiagramOptions& o) {
   if (!data_written.empty()) fmt::print("sampled data written to {}\n", data_written);
   fmt::print("phase diagram: {} of {} grid points{}, {}\nwrote {}.csv, {}.json, {}.png\n", done, result.points.size(),
              result.complete ? "" : " (interrupted: partial)",
-             o.cells ? fmt::format("{} cells certified", certified_cells) : std::string("cells not checked (--cells)"),
+             o.cells_on ? fmt::format("{} cells certified", certified_cells)
+                        : std::string(finite_data ? "cells not checked (finite data)" : "cells not checked (--no-cells)"),
              o.m.out, o.m.out, o.m.out);
   return result.complete ? kExitOk : kExitNotConverged;
 }
@@ -506,7 +515,10 @@ void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--grid", o->grid, "NLRxNY grid points")->default_val("40x20");
   cmd->add_option("--digits", o->digits, "digits of each certified exponent")->default_val(10)->check(CLI::Range(1, 100));
   cmd->add_option("--jobs", o->jobs, "threads")->default_val(2)->check(CLI::Range(1, 256));
-  cmd->add_flag("--cells", o->cells, "also certify each grid cell by interval evaluation (slow)");
+  cmd->add_flag("--cells", o->cells, "certify each grid cell by interval evaluation (the default for the Gaussian model)");
+  cmd->add_flag("--no-cells", o->no_cells, "do not certify the cells (they are reported as unchecked)");
+  cmd->add_flag("--cells-arb", o->cells_arb,
+                "retry cells the binary64 kernel leaves undecided with the Arb quadrature on wide balls (slow)");
   reg.push_back({cmd, [o] { return run_diagram(*o); }});
 }
 

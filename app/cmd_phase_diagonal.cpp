@@ -92,7 +92,7 @@ void write_diagonal_png(const std::string& out, const models::DiagonalDiagramRes
 
 int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
   // Flags of the two-layer diagram that do not describe the diagonal model.
-  for (const char* f : {"--k", "--data", "--data-sample", "--snr-range", "--cells"}) {
+  for (const char* f : {"--k", "--data", "--data-sample", "--snr-range", "--cells", "--cells-arb"}) {
     if (given(cmd, f)) throw InputError(fmt::format("{} does not apply to phase-diagram --model diagonal", f));
   }
   if (opt_text(cmd, "--replace") == "false" || opt_text(cmd, "--replace") == "0") {

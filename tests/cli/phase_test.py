@@ -148,6 +148,30 @@ class PhaseCli(unittest.TestCase):
                     certified += 1
                     self.assertEqual(p["cell"], p["phase"])
         self.assertGreater(certified, 0)
+        # Independent check of certified cells: the Arb path (`phase --digits 16`, beyond the binary64 kernel)
+        # at interior points of the cell (a factor r^0.3 from the grid point, r the grid ratio, stays inside the
+        # geometric-midpoint cell edges) must give the cell's label.
+        doc = docs["1"]
+        lrs = sorted({Fraction(p["lr"]) for p in doc["points"]})
+        ys = sorted({Fraction(p["y"]) for p in doc["points"]})
+        checked = 0
+        for p in doc["points"]:
+            if p["cell"] == "mixed" or checked >= 2:
+                continue
+            lr, y = Fraction(p["lr"]), Fraction(p["y"])
+            for f_lr, f_y in ((1.0, 1.0), (-1.0, 1.0)):
+                i, j = lrs.index(lr), ys.index(y)
+                nlr = lrs[i + 1] if i + 1 < len(lrs) else lrs[i - 1]
+                ny = ys[j + 1] if j + 1 < len(ys) else ys[j - 1]
+                lr_in = float(lr) * (float(nlr) / float(lr)) ** (0.3 * f_lr)
+                y_in = float(y) * (float(ny) / float(y)) ** (0.3 * f_y)
+                # Stay inside the range: toward the neighbour for f = 1; the other way only from an interior point.
+                if not (float(lrs[0]) <= lr_in <= float(lrs[-1]) and float(ys[0]) <= y_in <= float(ys[-1])):
+                    continue
+                got = self.phase("--k", "1", "--snr", f"{y_in:.9f}", "--lr", f"{lr_in:.9f}", "--digits", "16")
+                self.assertEqual(got["phase"], p["cell"], (p, lr_in, y_in))
+                checked += 1
+        self.assertGreater(checked, 0)
         for a, b in zip(docs["1"]["points"], docs["-1"]["points"]):
             self.assertEqual(a["phase"], b["phase"])
             self.assertEqual(a["lambda_plus"]["lower"], b["lambda_plus"]["lower"])

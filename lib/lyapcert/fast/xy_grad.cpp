@@ -382,10 +382,12 @@ XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const I
 
 // Proof: FAST-XYG-6.
 Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                             const Interval& sigma, unsigned S, double tol) {
+                             const Interval& sigma, unsigned S, double tol, const Interval* direct_known) {
   if (empty(lr) || empty(gamma) || empty(k) || empty(sigma) || (s != 1 && s != -1)) return Interval::whole();
   const Interval sI(static_cast<double>(s));
-  const Interval direct = fast::xy_log_abs_mean(Interval(1.0) - gamma * lr, sI * lr, k, sigma, S, tol);
+  const Interval direct = direct_known != nullptr
+                              ? *direct_known
+                              : fast::xy_log_abs_mean(Interval(1.0) - gamma * lr, sI * lr, k, sigma, S, tol);
   if (!finite(lr) || !finite(sigma)) return direct;
   const double lm = R::median(lr.lower(), lr.upper());
   const double sm = R::median(sigma.lower(), sigma.upper());

@@ -32,9 +32,11 @@ XyGradient xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, co
 
 // Enclosure of Lambda(lr, sigma) for every point of the box: Lambda at the box midpoint (xy_log_abs_mean at
 // point lr, sigma; gamma and k as given) + gradient(box) . (box - mid), intersected with the direct
-// xy_log_abs_mean box enclosure. tol is passed to xy_log_abs_mean. Whole when neither certifies.
-// Proof: FAST-XYG-6.
+// xy_log_abs_mean box enclosure. tol is passed to xy_log_abs_mean. Whole when neither certifies. A caller that has
+// already computed that direct enclosure (xy_log_abs_mean(1 - gamma lr, s lr, k, sigma, S)) may pass it as
+// direct_known to save its cost. Proof: FAST-XYG-6.
 Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                             const Interval& sigma, unsigned S, double tol = 1e-9);
+                             const Interval& sigma, unsigned S, double tol = 1e-9,
+                             const Interval* direct_known = nullptr);
 
 }  // namespace lyapcert::fast

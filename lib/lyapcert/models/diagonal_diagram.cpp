@@ -2,27 +2,17 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <mutex>
-#include <thread>
-
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/models/grid.hpp"
 
 namespace lyapcert::models {
 
 DiagonalModel diagonal_model_at(const DiagonalDiagramSpec& spec, const Rational& y) {
-  DiagonalModel m = spec.base;
-  switch (spec.y_axis) {
-    case YAxis::sigma:
-      if (y < 0) throw InputError("sigma must be >= 0");
-      m.sigma2 = y * y;
-      break;
-    case YAxis::batch:
-      m.batch = numerator(y).convert_to<std::uint64_t>();
-      break;
-    case YAxis::snr:
-      throw InputError("the diagonal model has no single SNR axis: use --sigma-range or --batch-range");
+  if (spec.y_axis == YAxis::snr) {
+    throw InputError("the diagonal model has no single SNR axis: use --sigma-range or --batch-range");
   }
+  DiagonalModel m = spec.base;
+  set_sigma_or_batch(spec.y_axis == YAxis::batch, y, m.sigma2, m.batch);
   return m;
 }
 
@@ -42,30 +32,17 @@ DiagonalDiagramResult diagonal_diagram(const DiagonalDiagramSpec& spec,
   }
   const std::size_t nl = out.lrs.size(), total = nl * out.ys.size();
   out.points.resize(total);
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex mu;
-  auto worker = [&] {
-    while (true) {
-      if (spec.cancel && spec.cancel->load()) return;
-      const std::size_t idx = next.fetch_add(1);
-      if (idx >= total) return;
-      DiagonalGridPoint& p = out.points[idx];
-      p.lr = out.lrs[idx % nl];
-      p.y = out.ys[idx / nl];
-      p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
-      p.done = true;
-      const std::size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        progress(d, total);
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::max(1, spec.jobs); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  out.complete = done.load() == total;
+  const std::size_t done = run_grid(
+      total, spec.jobs, spec.cancel,
+      [&](std::size_t idx) {
+        DiagonalGridPoint& p = out.points[idx];
+        p.lr = out.lrs[idx % nl];
+        p.y = out.ys[idx / nl];
+        p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
+        p.done = true;
+      },
+      progress);
+  out.complete = done == total;
   return out;
 }
 

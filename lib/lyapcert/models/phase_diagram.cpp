@@ -4,13 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
-#include <thread>
 
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/fast/xy.hpp"
+#include "lyapcert/fast/xy_grad.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
+#include "lyapcert/models/grid.hpp"
 
 namespace lyapcert::models {
 namespace {
@@ -46,6 +47,12 @@ std::pair<Rational, Rational> cell_of(const std::vector<Rational>& g, std::size_
   return {lo, hi};
 }
 
+fast::Interval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
+
+// Target width of the binary64 cell enclosures: signs only, so a coarse tolerance keeps a cell at about a
+// millisecond; a cell whose exponent is within ~1e-6 of 0 is mixed (or settled by the Arb fallback).
+constexpr double kCellTol = 1e-7;
+
 lyap::Sign ball_sign(const arb_t x) {
   if (!arb_is_finite(x)) return lyap::Sign::undetermined;
   if (arb_is_positive(x)) return lyap::Sign::positive;
@@ -54,7 +61,8 @@ lyap::Sign ball_sign(const arb_t x) {
 }
 
 // Proof: MODEL-CELL-1 -- the kernels' balls contain the exponent for every (lr, sigma) in the input
-// balls, so a ball excluding 0 certifies the sign on the whole rectangle; the L2 polynomial likewise.
+// balls (FAST-XY-*, FAST-XYG-6, CONT-XY-*), so a ball excluding 0 certifies the sign on the whole rectangle; the
+// L2 polynomial likewise.
 std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rational>& lr_cell,
                          const TwoLayerModel& lo_model, const TwoLayerModel& hi_model) {
   const slong prec = 64;
@@ -73,12 +81,39 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
   arb_neg(a.v, a.v);
   const ulong S = lo_model.batch;
   lyap::Sign plus, minus;
+  // The binary64 Taylor-model kernel (FAST-XY-*, every point of its interval arguments) first: about a
+  // millisecond per cell; the Arb quadrature on wide balls (seconds) only where the fast kernel cannot certify.
+  const auto fast_sign = [&](bool plus_dir) {
+    using fast::Interval;
+    const Interval flr = hull(enclose_fast(lr_cell.first), enclose_fast(lr_cell.second));
+    const Interval fa = Interval(1.0) - flr * enclose_fast(spec.base.gamma);
+    const Interval fk = enclose_fast(spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k);
+    const Interval fs = sqrt(hull(enclose_fast(s2lo), enclose_fast(s2hi)));
+    const auto sign_of = [](const Interval& v) {
+      if (v.lower() > 0.0) return lyap::Sign::positive;
+      if (v.upper() < 0.0) return lyap::Sign::negative;
+      return lyap::Sign::undetermined;
+    };
+    // The direct box evaluation (2-4 ms) decides most cells; the centered form (FAST-XYG-6: point value plus the
+    // gradient enclosed over the box, 5-10 ms, several times tighter) the rest where it can.
+    const Interval direct = fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
+    if (sign_of(direct) != lyap::Sign::undetermined) return sign_of(direct);
+    return sign_of(fast::xy_box_log_abs_mean(flr, enclose_fast(spec.base.gamma), plus_dir ? 1 : -1, fk, fs,
+                                             static_cast<unsigned>(S), kCellTol, &direct));
+  };
+  const bool fast_ok = s2lo > 0 && S <= fast::kXyMaxBatch;
+  plus = fast_ok ? fast_sign(true) : lyap::Sign::undetermined;
+  minus = fast_ok ? fast_sign(false) : lyap::Sign::undetermined;
   try {
-    continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
-    plus = ball_sign(res.v);
-    arb_neg(b.v, lr.v);
-    continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
-    minus = ball_sign(res.v);
+    if (plus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
+      continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
+      plus = ball_sign(res.v);
+    }
+    if (minus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
+      arb_neg(b.v, lr.v);
+      continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
+      minus = ball_sign(res.v);
+    }
   } catch (const InputError&) {
     return "mixed";
   }
@@ -109,11 +144,16 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
 // Lambda_{+-}(lr) = E log|1 + lr a1 + lr b1 h|, h ~ xy(|k|, sigma, S), a1 = -gamma, b1 = +-1 (MODEL-ORIENT-1).
 struct XyExponent {
   Arb a1, b1, k, sigma;
+  Rational qa1, qb1, qk, qsigma2;
   ulong S = 1;
   XyExponent(const TwoLayerModel& m, bool plus, slong prec) {
-    set_q(a1.v, -m.gamma, prec);
-    arb_set_si(b1.v, plus ? 1 : -1);
-    set_q(k.v, m.k < 0 ? Rational(-m.k) : m.k, prec);
+    qa1 = -m.gamma;
+    qb1 = plus ? 1 : -1;
+    qk = m.k < 0 ? Rational(-m.k) : m.k;
+    qsigma2 = m.sigma2;
+    set_q(a1.v, qa1, prec);
+    set_q(b1.v, qb1, prec);
+    set_q(k.v, qk, prec);
     if (m.sigma2 == 0) {
       arb_zero(sigma.v);
     } else {
@@ -129,20 +169,53 @@ struct XyExponent {
     arb_mul(b.v, lr, b1.v, prec + 20);
     continuous::xy_log_abs_mean(res, a.v, b.v, k.v, sigma.v, S, prec);
   }
+  // Binary64 enclosure at the exact point lr (FAST-XY-*), tol its target width; false when the kernel does
+  // not apply (sigma = 0, S > kXyMaxBatch) or could not certify.
+  bool fast_value(arb_t res, const Rational& lr, double tol) const {
+    if (qsigma2 == 0 || S > fast::kXyMaxBatch) return false;
+    const fast::Interval flr = enclose_fast(lr);
+    const fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0) + flr * enclose_fast(qa1), flr * enclose_fast(qb1),
+                                                   enclose_fast(qk), sqrt(enclose_fast(qsigma2)),
+                                                   static_cast<unsigned>(S), tol);
+    if (!std::isfinite(v.lower()) || !std::isfinite(v.upper())) return false;
+    arf_t lo, hi;
+    arf_init(lo);
+    arf_init(hi);
+    arf_set_d(lo, v.lower());
+    arf_set_d(hi, v.upper());
+    arb_set_interval_arf(res, lo, hi, 64);  // exact: 64 bits hold a binary64 hull
+    arf_clear(lo);
+    arf_clear(hi);
+    return true;
+  }
+  // The binary64 value when it applies and decides the sign, else the Arb quadrature at prec.
+  void value_at(arb_t res, const Rational& lr, slong prec, bool try_fast) const {
+    if (try_fast && fast_value(res, lr, 1e-13) && !arb_contains_zero(res)) return;
+    Arb mb;
+    set_q(mb.v, lr, prec + 32);
+    value(res, mb.v, prec);
+  }
   void derivative(arb_t res, const arb_t lr, slong prec) const {
     continuous::xy_log_abs_mean_dlr(res, lr, a1.v, b1.v, k.v, sigma.v, S, prec);
   }
 };
 
+// A decimal with `sig` significant digits strictly inside (lo, hi) near their midpoint, else the exact midpoint.
+Rational inner_point(const Rational& lo, const Rational& hi, int sig) {
+  const Rational c = exact::parse_rational(fmt::format("{:.{}g}", ((lo + hi) / 2).convert_to<double>(), sig));
+  return (c > lo && c < hi) ? c : Rational((lo + hi) / 2);
+}
+
 // Proof: MODEL-ROOT-1 -- [lo, hi] has certified opposite endpoint signs; if Lambda'([lo, hi]) excludes 0 the
 // exponent is strictly monotone there, so the root is unique; bisection on certified signs and interval Newton
-// (mean value theorem) keep it inside [lo, hi]. Returns false (bracket unchanged) when the derivative does not
-// exclude 0.
+// (mean value theorem with an enclosure D of Lambda' over the current bracket; an enclosure over a larger
+// bracket is also one over every sub-bracket) keep it inside [lo, hi]. Returns false (bracket unchanged) when
+// the derivative does not exclude 0.
 bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool neg_to_pos, int digits) {
-  Arb X, d, mb, fm, n;
+  Arb X, d, fm, n, mb;
   // Bisect (certified signs at exact points keep a root inside) until the derivative enclosure over the
   // bracket excludes 0; wide brackets give wide derivative balls. lo/hi change only when the root is certified
-  // unique in the end; otherwise the caller's bracket is kept.
+  // unique in the end; otherwise the caller's bracket is kept. Signs from the binary64 kernel where it decides.
   Rational l0 = lo, h0 = hi;
   bool mono = false;
   for (int it = 0; it < 16 && !mono; ++it) {
@@ -153,15 +226,17 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
       mono = true;
       break;
     }
-    const Rational m = exact::parse_rational(fmt::format("{:.12g}", ((l0 + h0) / 2).convert_to<double>()));
-    if (!(m > l0 && m < h0)) return false;
-    set_q(mb.v, m, 128);
-    f.value(fm.v, mb.v, 96);
-    if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) return false;
-    if (arb_is_positive(fm.v) == neg_to_pos) {
-      h0 = m;
-    } else {
-      l0 = m;
+    // Two bisection steps per derivative evaluation (the derivative costs ten or more values).
+    for (int half = 0; half < 2; ++half) {
+      const Rational m = inner_point(l0, h0, 12);
+      if (!(m > l0 && m < h0)) return false;
+      f.value_at(fm.v, m, 96, true);
+      if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) return false;
+      if (arb_is_positive(fm.v) == neg_to_pos) {
+        h0 = m;
+      } else {
+        l0 = m;
+      }
     }
   }
   if (!mono) return false;
@@ -170,36 +245,43 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
   Rational tol = lo < 1 ? Rational(1) : lo;
   for (int i = 0; i < digits; ++i) tol /= 10;
   slong prec = static_cast<slong>(3.33 * digits) + 40;
+  bool try_fast = true;  // binary64 values until a step fails to halve the bracket
   arf_t nl, nu;
   arf_init(nl);
   arf_init(nu);
   for (int it = 0; it < 200 && hi - lo > tol; ++it) {
     const Rational w0 = hi - lo;
-    const Rational c = exact::parse_rational(fmt::format("{:.17g}", ((lo + hi) / 2).convert_to<double>()));
-    const Rational m = (c > lo && c < hi) ? c : (lo + hi) / 2;
-    set_q(mb.v, m, prec + 32);
-    f.value(fm.v, mb.v, prec);
+    const Rational m = inner_point(lo, hi, 17);
+    f.value_at(fm.v, m, prec, try_fast);
     if (arb_is_finite(fm.v) && !arb_contains_zero(fm.v)) {
       if (arb_is_positive(fm.v) == neg_to_pos) {
         hi = m;
       } else {
         lo = m;
       }
-      set_range(X.v, lo, hi, prec + 32);
-      f.derivative(d.v, X.v, 64);
-      if (arb_is_finite(d.v) && !arb_contains_zero(d.v)) {
-        arb_div(n.v, fm.v, d.v, prec);
-        arb_sub(n.v, mb.v, n.v, prec);
-        arb_get_lbound_arf(nl, n.v, prec);
-        arb_get_ubound_arf(nu, n.v, prec);
-        const Rational l2 = exact::to_rational(nl), u2 = exact::to_rational(nu);
-        if (l2 > lo) lo = l2;
-        if (u2 < hi) hi = u2;
-      }
+      // d encloses Lambda' on the bracket where monotonicity was proved, hence on every sub-bracket.
+      set_q(mb.v, m, prec + 32);
+      arb_div(n.v, fm.v, d.v, prec);
+      arb_sub(n.v, mb.v, n.v, prec);
+      arb_get_lbound_arf(nl, n.v, prec);
+      arb_get_ubound_arf(nu, n.v, prec);
+      const Rational l2 = exact::to_rational(nl), u2 = exact::to_rational(nu);
+      if (l2 > lo) lo = l2;
+      if (u2 < hi) hi = u2;
     }
-    if (2 * (hi - lo) > w0) {
-      if (prec > 4096) break;
-      prec *= 2;
+    if (4 * (hi - lo) > w0) {
+      // Slow progress: a tighter derivative enclosure on the current bracket, then exact values.
+      set_range(X.v, lo, hi, prec + 32);
+      Arb d2;
+      f.derivative(d2.v, X.v, 64);
+      if (arb_is_finite(d2.v) && !arb_contains_zero(d2.v)) arb_set(d.v, d2.v);
+      if (2 * (hi - lo) > w0) {
+        if (!try_fast) {
+          if (prec > 4096) break;
+          prec *= 2;
+        }
+        try_fast = false;
+      }
     }
   }
   arf_clear(nl);
@@ -239,19 +321,21 @@ std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi) {
   return g;
 }
 
+void set_sigma_or_batch(bool batch_axis, const Rational& y, Rational& sigma2, std::uint64_t& batch) {
+  if (batch_axis) {
+    batch = numerator(y).convert_to<std::uint64_t>();
+    return;
+  }
+  if (y < 0) throw InputError("sigma must be >= 0");
+  sigma2 = y * y;
+}
+
 TwoLayerModel model_at(const DiagramSpec& spec, const Rational& y) {
   TwoLayerModel m = spec.base;
-  switch (spec.y_axis) {
-    case YAxis::sigma:
-      if (y < 0) throw InputError("sigma must be >= 0");
-      m.sigma2 = y * y;
-      break;
-    case YAxis::snr:
-      m.sigma2 = sigma2_from_snr(m.k, y);
-      break;
-    case YAxis::batch:
-      m.batch = numerator(y).convert_to<std::uint64_t>();
-      break;
+  if (spec.y_axis == YAxis::snr) {
+    m.sigma2 = sigma2_from_snr(m.k, y);
+  } else {
+    set_sigma_or_batch(spec.y_axis == YAxis::batch, y, m.sigma2, m.batch);
   }
   return m;
 }
@@ -316,40 +400,34 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
       }
     }
   }
-  std::atomic<std::size_t> next{0}, done{0};
-  std::mutex mu;
-  auto worker = [&] {
-    while (true) {
-      if (spec.cancel && spec.cancel->load()) return;
-      const std::size_t idx = next.fetch_add(1);
-      if (idx >= total) return;
-      const std::size_t j = idx / nl, i = idx % nl;
-      GridPoint& p = out.points[idx];
-      p.lr = out.lrs[i];
-      p.y = out.ys[j];
-      p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
-      if (spec.certify_cells) {
-        p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second);
-      }
-      p.done = true;
-      const std::size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(mu);
-        progress(d, total);
-      }
-    }
-  };
-  const int jobs = std::max(1, spec.jobs);
-  std::vector<std::thread> pool;
-  for (int t = 1; t < jobs; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  out.complete = done.load() == total;
+  const std::size_t done = run_grid(
+      total, spec.jobs, spec.cancel,
+      [&](std::size_t idx) {
+        const std::size_t j = idx / nl, i = idx % nl;
+        GridPoint& p = out.points[idx];
+        p.lr = out.lrs[i];
+        p.y = out.ys[j];
+        p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
+        if (spec.certify_cells) {
+          p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second);
+        }
+        p.done = true;
+      },
+      progress);
+  out.complete = done == total;
 
-  // Boundary brackets along lr at each y, refined by bisection on exact 8-digit midpoints.
+  // Boundary brackets along lr at each y: neighbouring grid points with certified opposite signs (collected in
+  // row order), then refined in parallel (each bracket on its own: the result does not depend on the threads).
+  struct BracketTask {
+    std::size_t j;
+    int dir;
+    Rational lo, hi;
+    bool neg_to_pos;
+    RootBracket result;
+  };
+  std::vector<BracketTask> tasks;
   for (std::size_t j = 0; j < ny; ++j) {
     for (int dir = 0; dir < 2; ++dir) {
-      auto& roots = dir == 0 ? out.plus_roots : out.minus_roots;
       for (std::size_t i = 0; i + 1 < nl; ++i) {
         const GridPoint& p = out.points[j * nl + i];
         const GridPoint& q = out.points[j * nl + i + 1];
@@ -361,32 +439,45 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
         const bool np = sp == lyap::Sign::negative, pp = sp == lyap::Sign::positive;
         const bool nq = sq == lyap::Sign::negative, pq = sq == lyap::Sign::positive;
         if (!((np && pq) || (pp && nq))) continue;
-        Rational lo = p.lr, hi = q.lr;
-        if (!finite_data) {
-          const XyExponent f(models[j], dir == 0, 128);
-          if (refine_unique_root(f, lo, hi, np, spec.acc.digits)) {
-            roots.push_back(RootBracket{out.ys[j], lo, hi, np ? "neg-to-pos" : "pos-to-neg", true});
-            continue;
-          }
-        }
-        for (int it = 0; it < 10; ++it) {
-          const Rational mid =
-              exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));
-          if (!(mid > lo && mid < hi)) break;
-          const Rational a = 1 - mid * models[j].gamma;
-          // Oriented as in phase_at (MODEL-ORIENT-1): b = +-s mid with s = sign E[h_B].
-          const Rational smid = laws_y[j].mean() < 0 ? Rational(-mid) : mid;
-          const auto r = lyap::certify_log_abs_mean(laws_y[j], a, dir == 0 ? smid : Rational(-smid), lyap::Accuracy{6, 512});
-          if (r.value.sign == lyap::Sign::undetermined || r.value.sign == lyap::Sign::zero) break;
-          if ((r.value.sign == lyap::Sign::negative) == np) {
-            lo = mid;
-          } else {
-            hi = mid;
-          }
-        }
-        roots.push_back(RootBracket{out.ys[j], lo, hi, np ? "neg-to-pos" : "pos-to-neg"});
+        tasks.push_back(BracketTask{j, dir, p.lr, q.lr, np, {}});
       }
     }
+  }
+  const auto refine = [&](std::size_t t) {
+    BracketTask& task = tasks[t];
+    const std::size_t j = task.j;
+    const bool np = task.neg_to_pos;
+    Rational lo = task.lo, hi = task.hi;
+    const char* direction = np ? "neg-to-pos" : "pos-to-neg";
+    if (!finite_data) {
+      const XyExponent f(models[j], task.dir == 0, 128);
+      if (refine_unique_root(f, lo, hi, np, spec.acc.digits)) {
+        task.result = RootBracket{out.ys[j], lo, hi, direction, true};
+        return;
+      }
+    }
+    // Not proved unique: bisection on exact 8-digit midpoints with certified signs.
+    for (int it = 0; it < 10; ++it) {
+      const Rational mid =
+          exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));
+      if (!(mid > lo && mid < hi)) break;
+      const Rational a = 1 - mid * models[j].gamma;
+      // Oriented as in phase_at (MODEL-ORIENT-1): b = +-s mid with s = sign E[h_B].
+      const Rational smid = laws_y[j].mean() < 0 ? Rational(-mid) : mid;
+      const auto r =
+          lyap::certify_log_abs_mean(laws_y[j], a, task.dir == 0 ? smid : Rational(-smid), lyap::Accuracy{6, 512});
+      if (r.value.sign == lyap::Sign::undetermined || r.value.sign == lyap::Sign::zero) break;
+      if ((r.value.sign == lyap::Sign::negative) == np) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    task.result = RootBracket{out.ys[j], lo, hi, direction};
+  };
+  run_grid(tasks.size(), spec.jobs, nullptr, refine, nullptr);
+  for (const BracketTask& t : tasks) (t.dir == 0 ? out.plus_roots : out.minus_roots).push_back(t.result);
+  for (std::size_t j = 0; j < ny; ++j) {
     // Proof: MODEL-L2-1 -- E(c - lr h)^2 = 1 with c = 1 - lr gamma has the nonzero root below.
     const TwoLayerModel& m = models[j];
     const Rational m2 = laws_y[j].second_moment();

@@ -24,9 +24,12 @@ struct DiagramSpec {
   int n_y = 20;  // ignored for the batch axis (powers of 2 in [y_min, y_max])
   lyap::Accuracy acc{10, 4096};
   int jobs = 2;
-  // Interval evaluation over each cell (slow: a wide-ball quadrature per cell and exponent);
-  // when off every cell is reported as "unchecked".
-  bool certify_cells = false;
+  // Interval evaluation over each cell (Gaussian model: the binary64 Taylor-model kernel, FAST-XY-*, about a
+  // millisecond per cell and exponent); when off every cell is reported as "unchecked".
+  bool certify_cells = true;
+  // Cells the binary64 kernel leaves undecided (or cannot evaluate: S > fast::kXyMaxBatch) are "mixed";
+  // false retries them with the Arb quadrature on wide balls (seconds per cell).
+  bool fast_cells_only = true;
   const std::atomic<bool>* cancel = nullptr;  // set to stop early (partial results are kept)
   std::uint64_t max_atoms = 10'000'000;        // finite data: cap on the atoms of each minibatch law
   std::size_t max_spikes = 100'000;            // finite data: cap on the listed spikes per exponent

@@ -1,0 +1,1 @@
+lyapcert_bench(models_bench models_bench.cpp)
