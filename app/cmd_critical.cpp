@@ -25,7 +25,7 @@ struct CriticalOptions {
   std::uint64_t batch = 1;
   int digits = 2;
   int jobs = 2;
-  std::size_t max_evaluations = 4000;
+  std::size_t max_evaluations = 20000;
   bool json = false;
 };
 
@@ -168,7 +168,7 @@ void register_critical_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--snr-max", o->snr_max, "top of the search range (< 1/2; must not collapse)")->default_val("49/100");
   cmd->add_option("--jobs", o->jobs, "threads")->default_val(2)->check(CLI::Range(1, 256));
   cmd->add_option("--max-evaluations", o->max_evaluations, "cap on cell evaluations of the certificate")
-      ->default_val(4000);
+      ->default_val(20000);
   cmd->add_flag("--json", o->json, "print JSON");
   reg.push_back({cmd, [o] { return run_critical(*o); }});
 }

@@ -12,6 +12,8 @@
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/fast/xy.hpp"
+#include "lyapcert/fast/xy_grad.hpp"
 
 namespace lyapcert::models {
 namespace {
@@ -61,6 +63,23 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
   if (hi != lo) {
     set_q(b2.v, hi, prec);
     arb_union(lr.v, lr.v, b2.v, prec);
+  }
+  // The binary64 Taylor-model kernel first (FAST-XY-*: valid for every point of its interval arguments, about a
+  // millisecond); the Arb quadrature only when it does not decide the sign.
+  if (m.sigma2 > 0 && m.batch <= fast::kXyMaxBatch) {
+    const auto enc = [](const Rational& x) { return fast::enclose(x.backend().data()); };
+    const fast::Interval flr = hull(enc(lo), enc(hi));
+    fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0), flr, enc(abs_q(m.k)), sqrt(enc(m.sigma2)),
+                                             static_cast<unsigned>(m.batch), lo == hi ? 1e-12 : 1e-8);
+    if (lo != hi && !(v.lower() > 0.0 || v.upper() < 0.0)) {
+      // The centered form over the lr-interval (FAST-XYG-6: point value plus the gradient over the cell).
+      v = fast::xy_box_log_abs_mean(flr, fast::Interval(0.0), 1, enc(abs_q(m.k)), sqrt(enc(m.sigma2)),
+                                    static_cast<unsigned>(m.batch), 1e-10);
+    }
+    if (std::isfinite(v.lower()) && std::isfinite(v.upper()) && (v.lower() > 0.0 || v.upper() < 0.0 || lo == hi)) {
+      exact::set_interval_d(res, v.lower(), v.upper(), 64);  // exact: 64 bits hold a binary64 hull
+      return;
+    }
   }
   arb_one(a.v);
   set_q(k.v, abs_q(m.k), prec);
@@ -392,87 +411,116 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
     return m;
   };
   CriticalResult out;
-  // Labels a SNR: "collapse" only with a certified witness; else "no-collapse?" (heuristic).
-  const auto label = [&](const Rational& snr, CollapseWitness* wit) {
+  const auto cancelled = [&] { return spec.options.cancel && spec.options.cancel->load(); };
+  // Labels a SNR, certified either way: "collapse" with a witness (phase III at some lr), "no-collapse" with a
+  // certificate (Lambda_+ > 0 for every lr, MODEL-CRIT-4 (a)); "undetermined" when neither was certified. The
+  // approximate minimum of Lambda_+ only decides which of the two is tried first.
+  const auto label = [&](const Rational& snr, CollapseWitness* wit, NoCollapseCertificate* cert) {
     const TwoLayerModel m = model(snr);
     const auto [lr, v] = approx_min_lambda_plus(m);
-    BisectionStep st{snr, v, "no-collapse?"};
-    if (v < 0) {
+    BisectionStep st{snr, v, "undetermined"};
+    const auto try_witness = [&] {
       CollapseWitness w = find_collapse_witness(m, 3);
       if (w.found) {
         st.label = "collapse";
         if (wit) *wit = w;
       }
+    };
+    const auto try_certificate = [&] {
+      NoCollapseCertificate c = certify_no_collapse(m, spec.options);
+      if (c.certified) st.label = "no-collapse";
+      if (cert && (c.certified || !cert->certified)) *cert = c;
+    };
+    if (v < 0) {
+      try_witness();
+    } else {
+      try_certificate();
+      if (st.label == "undetermined" && !cancelled()) try_witness();
     }
     out.steps.push_back(st);
     say(fmt::format("SNR {} (~{:.6g}): min Lambda_+ ~ {:.4g}: {}", exact::to_text(snr), snr.convert_to<double>(), v,
                     st.label));
-    return st.label == "collapse";
+    return st.label;
   };
-  const auto cancelled = [&] { return spec.options.cancel && spec.options.cancel->load(); };
+  const auto cancelled_msg = [&](const Rational& lo, const Rational& hi) {
+    out.message = "interrupted";
+    out.snr_lo = lo;
+    out.snr_hi = hi;
+  };
 
-  // Bracket: the upper end of the range must not collapse; walk down by factors of 4 to a witness.
+  // Bracket: the upper end of the range must be certified no-collapse; walk down by factors of 4 to a witness.
   Rational hi = spec.snr_max, lo;
   CollapseWitness wit;
-  if (label(hi, &wit)) {
+  NoCollapseCertificate cert;
+  const std::string top = label(hi, &wit, &cert);
+  if (top == "collapse") {
     out.message = fmt::format("collapse is certified at the top of the search range (SNR {})", exact::to_text(hi));
     out.snr_lo = hi;
     out.witness = wit;
     return out;
   }
+  if (top != "no-collapse") {
+    out.message = fmt::format("neither collapse nor its absence could be certified at the top of the search range "
+                              "(SNR {}): {}", exact::to_text(hi), cert.message);
+    out.snr_hi = hi;
+    out.certificate = cert;
+    return out;
+  }
+  out.certificate = cert;
   Rational cand = round_sig(hi.convert_to<double>() / 4, 3);
   while (true) {
     if (cancelled()) {
-      out.message = "interrupted";
+      cancelled_msg(lo, hi);
       return out;
     }
     if (cand < spec.snr_min) {
       out.message = fmt::format("no certified collapse found down to SNR {}", exact::to_text(spec.snr_min));
-      return out;
-    }
-    if (label(cand, &wit)) {
-      lo = cand;
-      break;
-    }
-    hi = cand;
-    cand = round_sig(cand.convert_to<double>() / 4, 3);
-  }
-  out.witness = wit;
-  const Rational tol = Rational(1, 1) / static_cast<long>(std::pow(10, spec.digits));
-  while (hi - lo > tol * hi) {
-    if (cancelled()) {
-      out.message = "interrupted";
-      out.snr_lo = lo;
       out.snr_hi = hi;
       return out;
     }
+    NoCollapseCertificate c2;
+    const std::string l = label(cand, &wit, &c2);
+    if (l == "collapse") {
+      lo = cand;
+      break;
+    }
+    if (l == "undetermined") {
+      out.message = fmt::format("SNR {} could be certified neither as collapse nor as no collapse: {}",
+                                exact::to_text(cand), c2.message);
+      out.snr_hi = hi;
+      return out;
+    }
+    hi = cand;
+    out.certificate = c2;
+    cand = round_sig(cand.convert_to<double>() / 4, 3);
+  }
+  out.witness = wit;
+  // Bisection in log SNR; every step is certified, so [lo, hi] always has a witness at lo and a certificate at hi.
+  const Rational tol = Rational(1, 1) / static_cast<long>(std::pow(10, spec.digits));
+  while (hi - lo > tol * hi) {
+    if (cancelled()) {
+      cancelled_msg(lo, hi);
+      break;
+    }
     Rational mid = round_sig(std::sqrt(lo.convert_to<double>() * hi.convert_to<double>()), spec.digits + 3);
     if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
-    if (label(mid, &wit)) {
+    NoCollapseCertificate c2;
+    const std::string l = label(mid, &wit, &c2);
+    if (l == "collapse") {
       lo = mid;
       out.witness = wit;
-    } else {
+    } else if (l == "no-collapse") {
       hi = mid;
+      out.certificate = c2;
+    } else {
+      out.message = fmt::format("the bisection stopped at SNR {}: certified neither way ({}); the interval is wider "
+                                "than requested", exact::to_text(mid), c2.message);
+      break;
     }
-  }
-  // Certificate at hi; when it fails, move hi up by the tolerance (a few times).
-  for (int attempt = 0; attempt < 4; ++attempt) {
-    say(fmt::format("certifying Lambda_+ > 0 for all lr at SNR {} (~{:.6g})", exact::to_text(hi),
-                    hi.convert_to<double>()));
-    out.certificate = certify_no_collapse(model(hi), spec.options);
-    if (out.certificate.certified) break;
-    say("  not certified: " + out.certificate.message);
-    if (cancelled()) break;
-    const Rational up = round_sig(hi.convert_to<double>() * (1 + 2 * tol.convert_to<double>()), spec.digits + 3);
-    if (up >= Rational(1, 2) || up <= hi) break;
-    hi = up;
   }
   out.snr_lo = lo;
   out.snr_hi = hi;
-  out.complete = out.witness.found && out.certificate.certified;
-  if (!out.certificate.certified && out.message.empty()) {
-    out.message = "no-collapse certificate failed: " + out.certificate.message;
-  }
+  out.complete = out.witness.found && out.certificate.certified && hi - lo <= tol * hi;
   return out;
 }
 

@@ -58,7 +58,7 @@ struct CollapseWitness {
 
 struct CritOptions {
   int jobs = 2;
-  std::size_t max_evaluations = 4000;  // cap on cell evaluations of one certificate
+  std::size_t max_evaluations = 20000;  // cap on cell evaluations of one certificate
   int max_depth = 24;                  // cap on geometric halvings of a cell
   const std::atomic<bool>* cancel = nullptr;
 };
