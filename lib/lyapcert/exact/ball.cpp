@@ -12,6 +12,17 @@ void set_ball(arb_t out, const Rational& x, slong prec) {
   fmpq_clear(q);
 }
 
+void set_interval_d(arb_t out, double lo, double hi, slong prec) {
+  arf_t a, b;
+  arf_init(a);
+  arf_init(b);
+  arf_set_d(a, lo);  // exact
+  arf_set_d(b, hi);
+  arb_set_interval_arf(out, a, b, prec);
+  arf_clear(a);
+  arf_clear(b);
+}
+
 Ball Ball::from_rational(const Rational& x, slong prec) {
   Ball b;
   set_ball(b.v_, x, prec);

@@ -50,4 +50,8 @@ struct ArbTemp {
 // out = the ball around the exact rational x at prec bits (Arb's rounding contract).
 void set_ball(arb_t out, const Rational& x, slong prec);
 
+// out = a ball containing [lo, hi] (finite doubles, lo <= hi) at precision prec (>= 64 keeps binary64 endpoints
+// exact; Arb's arb_set_interval_arf rounds outward otherwise).
+void set_interval_d(arb_t out, double lo, double hi, slong prec);
+
 }  // namespace lyapcert::exact

@@ -96,14 +96,7 @@ std::optional<CertifiedResult> fast_path(const laws::CurvatureLaw& law, const ex
   if (!(iv->lower() > 0.0 || iv->upper() < 0.0)) return std::nullopt;  // sign not decided
   CertifiedResult res;
   res.digits_requested = acc.digits;
-  arf_t lo, hi;
-  arf_init(lo);
-  arf_init(hi);
-  arf_set_d(lo, iv->lower());
-  arf_set_d(hi, iv->upper());
-  arb_set_interval_arf(res.value.ball.get(), lo, hi, 64);  // exact: 64 bits hold a binary64 hull
-  arf_clear(lo);
-  arf_clear(hi);
+  exact::set_interval_d(res.value.ball.get(), iv->lower(), iv->upper(), 64);  // exact: 64 bits hold a binary64 hull
   if (!internal_width_ok(res.value.ball, acc.digits)) return std::nullopt;
   res.value.sign = iv->lower() > 0.0 ? Sign::positive : Sign::negative;
   res.converged = true;

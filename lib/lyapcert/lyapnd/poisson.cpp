@@ -174,14 +174,7 @@ class Evaluator {
   }
 
   void whole(arb_t val, arb_t slp) const {
-    arf_t lo, hi;
-    arf_init(lo);
-    arf_init(hi);
-    arf_set_d(lo, gmin_);
-    arf_set_d(hi, gmax_);
-    arb_set_interval_arf(val, lo, hi, prec_);
-    arf_clear(lo);
-    arf_clear(hi);
+    exact::set_interval_d(val, gmin_, gmax_, prec_);
     arb_set(slp, sall_.get());
   }
 

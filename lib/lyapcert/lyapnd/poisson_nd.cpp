@@ -508,14 +508,7 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
     last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     Ball enc;
     if (std::isfinite(b.lower) && std::isfinite(b.upper) && b.lower <= b.upper) {
-      arf_t lo, hi;
-      arf_init(lo);
-      arf_init(hi);
-      arf_set_d(lo, b.lower);  // exact: binary64 endpoints
-      arf_set_d(hi, b.upper);
-      arb_set_interval_arf(enc.get(), lo, hi, 128);
-      arf_clear(lo);
-      arf_clear(hi);
+      exact::set_interval_d(enc.get(), b.lower, b.upper, 128);  // exact: binary64 endpoints
     } else {
       arb_zero_pm_inf(enc.get());
     }

@@ -178,14 +178,7 @@ struct XyExponent {
                                                    enclose_fast(qk), sqrt(enclose_fast(qsigma2)),
                                                    static_cast<unsigned>(S), tol);
     if (!std::isfinite(v.lower()) || !std::isfinite(v.upper())) return false;
-    arf_t lo, hi;
-    arf_init(lo);
-    arf_init(hi);
-    arf_set_d(lo, v.lower());
-    arf_set_d(hi, v.upper());
-    arb_set_interval_arf(res, lo, hi, 64);  // exact: 64 bits hold a binary64 hull
-    arf_clear(lo);
-    arf_clear(hi);
+    exact::set_interval_d(res, v.lower(), v.upper(), 64);  // exact: 64 bits hold a binary64 hull
     return true;
   }
   // The binary64 value when it applies and decides the sign, else the Arb quadrature at prec.
