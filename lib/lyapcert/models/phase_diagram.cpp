@@ -49,9 +49,9 @@ std::pair<Rational, Rational> cell_of(const std::vector<Rational>& g, std::size_
 
 fast::Interval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
 
-// Target width of the binary64 cell enclosures: signs only, so a coarse tolerance keeps a cell at about a
-// millisecond; a cell whose exponent is within ~1e-6 of 0 is mixed (or settled by the Arb fallback).
-constexpr double kCellTol = 1e-7;
+// Target width of the binary64 cell enclosures (cost only): signs only, and over a box the width is set by the
+// parameter spread anyway, so a coarse tolerance keeps a cell at about a millisecond.
+constexpr double kCellTol = 1e-5;
 
 lyap::Sign ball_sign(const arb_t x) {
   if (!arb_is_finite(x)) return lyap::Sign::undetermined;
@@ -101,23 +101,6 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
     return sign_of(fast::xy_box_log_abs_mean(flr, enclose_fast(spec.base.gamma), plus_dir ? 1 : -1, fk, fs,
                                              static_cast<unsigned>(S), kCellTol, &direct));
   };
-  const bool fast_ok = s2lo > 0 && S <= fast::kXyMaxBatch;
-  plus = fast_ok ? fast_sign(true) : lyap::Sign::undetermined;
-  minus = fast_ok ? fast_sign(false) : lyap::Sign::undetermined;
-  try {
-    if (plus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
-      continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
-      plus = ball_sign(res.v);
-    }
-    if (minus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
-      arb_neg(b.v, lr.v);
-      continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
-      minus = ball_sign(res.v);
-    }
-  } catch (const InputError&) {
-    return "mixed";
-  }
-  if (plus == lyap::Sign::undetermined || minus == lyap::Sign::undetermined) return "mixed";
   // L2 of the wrong direction: E(a - lr h)^2 - 1 = a^2 - 2 a lr k + lr^2 (k^2 + (2k^2 + sigma^2)/S) - 1.
   arb_sqr(m2.v, k.v, prec);
   arb_mul_2exp_si(m2.v, m2.v, 1);
@@ -137,6 +120,25 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
   arb_sub_si(m2.v, m2.v, 1, prec);
   const lyap::Sign l2 = ball_sign(m2.v);
   if (l2 == lyap::Sign::undetermined) return "mixed";
+  // A cell fails as soon as one of its three signs is undecided (the cheap L2 sign first).
+  const bool fast_ok = s2lo > 0 && S <= fast::kXyMaxBatch;
+  plus = fast_ok ? fast_sign(true) : lyap::Sign::undetermined;
+  try {
+    if (plus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
+      continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
+      plus = ball_sign(res.v);
+    }
+    if (plus == lyap::Sign::undetermined) return "mixed";
+    minus = fast_ok ? fast_sign(false) : lyap::Sign::undetermined;
+    if (minus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
+      arb_neg(b.v, lr.v);
+      continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
+      minus = ball_sign(res.v);
+    }
+  } catch (const InputError&) {
+    return "mixed";
+  }
+  if (plus == lyap::Sign::undetermined || minus == lyap::Sign::undetermined) return "mixed";
   const auto c = phase_candidates(plus, minus, l2 == lyap::Sign::negative);
   return c.size() == 1 ? c[0] : "mixed";
 }
