@@ -131,6 +131,29 @@ TEST(FastXyGrad, BoxEnclosureContainsArbValuesAtCornersAndInteriorPoints) {
       arb_lambda(ref.v, pt[0], b.gamma, b.s, b.k, pt[1], b.S);
       EXPECT_TRUE(contains_arb(box, ref.v)) << "at lr=" << pt[0] << " sigma=" << pt[1] << " Arb " << mid_d(ref.v);
     }
+    // FAST-XYG-6 with a known centre (as the phase diagram passes its grid point): the Arb value at an interior
+    // point off the midpoint, as a binary64 hull; the enclosure must still contain Arb at the corners.
+    const double c_lr = b.lr_lo + 0.3 * (b.lr_hi - b.lr_lo), c_s = b.s_lo + 0.7 * (b.s_hi - b.s_lo);
+    ArbBall cref;
+    arb_lambda(cref.v, c_lr, b.gamma, b.s, b.k, c_s, b.S);
+    arf_t lo, hi;
+    arf_init(lo);
+    arf_init(hi);
+    arb_get_lbound_arf(lo, cref.v, 64);
+    arb_get_ubound_arf(hi, cref.v, 64);
+    const XyCenter centre{Interval(c_lr), Interval(c_s), Interval(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL))};
+    arf_clear(lo);
+    arf_clear(hi);
+    const Interval boxc = xy_box_log_abs_mean(lr, Interval(b.gamma), b.s, Interval(b.k), sigma, b.S, 1e-9, nullptr, &centre);
+    ASSERT_TRUE(std::isfinite(boxc.lower()) && std::isfinite(boxc.upper()));
+    for (int c = 0; c < 4; ++c) {
+      ArbBall ref;
+      arb_lambda(ref.v, pts[c][0], b.gamma, b.s, b.k, pts[c][1], b.S);
+      EXPECT_TRUE(contains_arb(boxc, ref.v)) << "known centre, corner " << c << " Arb " << mid_d(ref.v);
+    }
+    if (b.max_width > 0.0) {
+      EXPECT_LE(width(boxc), 1.5 * b.max_width);
+    }
   }
 }
 

@@ -382,7 +382,8 @@ XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const I
 
 // Proof: FAST-XYG-6.
 Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                             const Interval& sigma, unsigned S, double tol, const Interval* direct_known) {
+                             const Interval& sigma, unsigned S, double tol, const Interval* direct_known,
+                             const XyCenter* center_known) {
   if (empty(lr) || empty(gamma) || empty(k) || empty(sigma) || (s != 1 && s != -1)) return Interval::whole();
   const Interval sI(static_cast<double>(s));
   const Interval direct = direct_known != nullptr
@@ -393,6 +394,12 @@ Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, c
   const double sm = R::median(sigma.lower(), sigma.upper());
   const XyGradient g = xy_gradient(lr, gamma, s, k, sigma, S);
   if (!finite(g.d_lr) || !finite(g.d_sigma)) return direct;
+  if (center_known != nullptr && subset(center_known->lr, lr) && subset(center_known->sigma, sigma) &&
+      finite(center_known->value)) {
+    // FAST-XYG-6 with a known centre.
+    const XyCenter& c = *center_known;
+    return meet(c.value + g.d_lr * (lr - c.lr) + g.d_sigma * (sigma - c.sigma), direct);
+  }
   const Interval center =
       fast::xy_log_abs_mean(Interval(1.0) - gamma * Interval(lm), sI * Interval(lm), k, Interval(sm), S, tol);
   if (!finite(center)) return direct;

@@ -35,8 +35,14 @@ XyGradient xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, co
 // xy_log_abs_mean box enclosure. tol is passed to xy_log_abs_mean. Whole when neither certifies. A caller that has
 // already computed that direct enclosure (xy_log_abs_mean(1 - gamma lr, s lr, k, sigma, S)) may pass it as
 // direct_known to save its cost. Proof: FAST-XYG-6.
+// A caller that knows an enclosure `value` of Lambda at some point of the box lying in the intervals
+// (lr, sigma) of center_known (contained in the box) may pass it: it replaces the midpoint evaluation. Ignored when
+// those intervals are not inside the box.
+struct XyCenter {
+  Interval lr, sigma, value;
+};
 Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
                              const Interval& sigma, unsigned S, double tol = 1e-9,
-                             const Interval* direct_known = nullptr);
+                             const Interval* direct_known = nullptr, const XyCenter* center_known = nullptr);
 
 }  // namespace lyapcert::fast

@@ -63,8 +63,25 @@ lyap::Sign ball_sign(const arb_t x) {
 // Proof: MODEL-CELL-1 -- the kernels' balls contain the exponent for every (lr, sigma) in the input
 // balls (FAST-XY-*, FAST-XYG-6, CONT-XY-*), so a ball excluding 0 certifies the sign on the whole rectangle; the
 // L2 polynomial likewise.
+// The binary64 hull of an Arb ball, rounded outward (whole line when the ball is not finite).
+fast::Interval interval_of(const arb_t x) {
+  if (!arb_is_finite(x)) return fast::Interval::whole();
+  arf_t lo, hi;
+  arf_init(lo);
+  arf_init(hi);
+  arb_get_lbound_arf(lo, x, 64);
+  arb_get_ubound_arf(hi, x, 64);
+  const fast::Interval out(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL));
+  arf_clear(lo);
+  arf_clear(hi);
+  return out;
+}
+
+// The cell around grid point `point` (model point_model); its certified exponents serve as the centre of the
+// centered form (FAST-XYG-6 with a known centre).
 std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rational>& lr_cell,
-                         const TwoLayerModel& lo_model, const TwoLayerModel& hi_model) {
+                         const TwoLayerModel& lo_model, const TwoLayerModel& hi_model, const GridPoint& point,
+                         const TwoLayerModel& point_model) {
   const slong prec = 64;
   Arb lr, sigma, k, a, b, res, gamma, t, m2;
   set_range(lr.v, lr_cell.first, lr_cell.second, prec);
@@ -98,8 +115,11 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
     // gradient enclosed over the box, 5-10 ms, several times tighter) the rest where it can.
     const Interval direct = fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
     if (sign_of(direct) != lyap::Sign::undetermined) return sign_of(direct);
+    const lyap::CertifiedValue& pv = plus_dir ? point.result.lambda_plus.value : point.result.lambda_minus.value;
+    const fast::XyCenter centre{enclose_fast(point.lr), sqrt(enclose_fast(point_model.sigma2)),
+                                pv.minus_infinity ? fast::Interval::whole() : interval_of(pv.ball.get())};
     return sign_of(fast::xy_box_log_abs_mean(flr, enclose_fast(spec.base.gamma), plus_dir ? 1 : -1, fk, fs,
-                                             static_cast<unsigned>(S), kCellTol, &direct));
+                                             static_cast<unsigned>(S), kCellTol, &direct, &centre));
   };
   // L2 of the wrong direction: E(a - lr h)^2 - 1 = a^2 - 2 a lr k + lr^2 (k^2 + (2k^2 + sigma^2)/S) - 1.
   arb_sqr(m2.v, k.v, prec);
@@ -404,7 +424,7 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
         p.y = out.ys[j];
         p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
         if (spec.certify_cells) {
-          p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second);
+          p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second, p, models[j]);
         }
         p.done = true;
       },
