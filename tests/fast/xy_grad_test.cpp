@@ -14,34 +14,16 @@
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/fast/xy.hpp"
 #include "lyapcert/fast/xy_grad.hpp"
+#include "arb_compare.hpp"
 
 namespace lyapcert::fast {
 namespace {
 
 constexpr slong kPrec = 64;
 
-struct ArbBall {
-  arb_t v;
-  ArbBall() { arb_init(v); }
-  explicit ArbBall(double d) {
-    arb_init(v);
-    arb_set_d(v, d);
-  }
-  ~ArbBall() { arb_clear(v); }
-  ArbBall(const ArbBall&) = delete;
-  ArbBall& operator=(const ArbBall&) = delete;
-};
-
-// fast contains the Arb midpoint and meets the Arb ball.
-bool contains_arb(const Interval& fast, const arb_t ref) {
-  if (!arb_is_finite(ref)) return false;
-  ArbBall lo(fast.lower()), hi(fast.upper());
-  const bool mid_in = arf_cmp(arb_midref(lo.v), arb_midref(ref)) <= 0 && arf_cmp(arb_midref(ref), arb_midref(hi.v)) <= 0;
-  const bool meets = !arb_lt(ref, lo.v) && !arb_gt(ref, hi.v);
-  return mid_in && meets;
-}
-
-double mid_d(const arb_t x) { return arf_get_d(arb_midref(x), ARF_RND_NEAR); }
+using arbref::ArbBall;
+using arbref::contains_arb;
+using arbref::mid_d;
 double width(const Interval& x) { return x.upper() - x.lower(); }
 
 // Lambda at the point (lr, sigma) with a = 1 - gamma lr, b = s lr computed exactly in Arb from the doubles.

@@ -16,34 +16,16 @@
 
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/fast/xy.hpp"
+#include "arb_compare.hpp"
 
 namespace lyapcert::fast {
 namespace {
 
 constexpr slong kPrec = 128;
 
-struct ArbBall {
-  arb_t v;
-  ArbBall() { arb_init(v); }
-  explicit ArbBall(double d) {
-    arb_init(v);
-    arb_set_d(v, d);
-  }
-  ~ArbBall() { arb_clear(v); }
-  ArbBall(const ArbBall&) = delete;
-  ArbBall& operator=(const ArbBall&) = delete;
-};
-
-// fast contains the Arb midpoint and meets the Arb ball.
-bool contains_arb(const Interval& fast, const arb_t ref) {
-  if (!arb_is_finite(ref)) return false;
-  ArbBall lo(fast.lower()), hi(fast.upper());
-  const bool mid_in = arf_cmp(arb_midref(lo.v), arb_midref(ref)) <= 0 && arf_cmp(arb_midref(ref), arb_midref(hi.v)) <= 0;
-  const bool meets = !arb_lt(ref, lo.v) && !arb_gt(ref, hi.v);
-  return mid_in && meets;
-}
-
-double mid_d(const arb_t x) { return arf_get_d(arb_midref(x), ARF_RND_NEAR); }
+using arbref::ArbBall;
+using arbref::contains_arb;
+using arbref::mid_d;
 
 // Arb reference of E log|a + b h_B| at the point (a, b, k, sigma) (exact doubles).
 void arb_xy(arb_t res, double a, double b, double k, double sigma, unsigned S) {
