@@ -154,29 +154,9 @@ std::vector<laws::FiniteLaw> commuting_branches(const laws::FiniteMatrices& f, i
         "--law-template {}: commuting family without a nonderogatory common polynomial basis (no exact pairing "
         "of the eigenvalues found): not supported",
         law));
-  fmpq_poly_t cpq;
-  fmpq_poly_init(cpq);
-  {
-    fmpq_t c;
-    fmpq_init(c);
-    for (std::size_t i = 0; i < cert->charpoly.size(); ++i) {
-      exact::set_fmpq(c, cert->charpoly[i]);
-      fmpq_poly_set_coeff_fmpq(cpq, static_cast<slong>(i), c);
-    }
-    fmpq_clear(c);
-  }
-  fmpz_poly_t P, dP, g, sqf;
-  fmpz_poly_init(P);
-  fmpz_poly_init(dP);
-  fmpz_poly_init(g);
-  fmpz_poly_init(sqf);
-  fmpq_poly_get_numerator(P, cpq);
-  fmpz_poly_derivative(dP, P);
-  fmpz_poly_gcd(g, P, dP);
-  fmpz_poly_div(sqf, P, g);
   fmpz_poly_factor_t fac;
   fmpz_poly_factor_init(fac);
-  fmpz_poly_factor(fac, sqf);
+  lyapnd::charpoly_factors(fac, *cert);
   bool irrational = false;
   std::vector<Rational> mus;
   for (slong fi = 0; fi < fac->num; ++fi) {
@@ -188,11 +168,6 @@ std::vector<laws::FiniteLaw> commuting_branches(const laws::FiniteMatrices& f, i
     mus.push_back(-Rational(exact::to_integer(factor->coeffs)) / Rational(exact::to_integer(factor->coeffs + 1)));
   }
   fmpz_poly_factor_clear(fac);
-  fmpz_poly_clear(P);
-  fmpz_poly_clear(dP);
-  fmpz_poly_clear(g);
-  fmpz_poly_clear(sqf);
-  fmpq_poly_clear(cpq);
   if (irrational)
     throw InputError(fmt::format(
         "--law-template {}: the commuting family has irrational eigenvalues; not supported (only rational "

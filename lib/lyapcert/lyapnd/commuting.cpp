@@ -231,9 +231,7 @@ std::optional<PolynomialCertificate> polynomial_certificate(const laws::FiniteMa
   return std::nullopt;
 }
 
-lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& cert, const lyap::Accuracy& acc) {
-  // Proof: LYAPND-COMM-3.
-  lyap::check_accuracy(acc);
+void charpoly_factors(fmpz_poly_factor_t fac, const PolynomialCertificate& cert) {
   fmpq_poly_t cpq;
   fmpq_poly_init(cpq);
   set_fmpq_poly(cpq, cert.charpoly);
@@ -246,9 +244,20 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
   fmpz_poly_derivative(dP, P);
   fmpz_poly_gcd(g, P, dP);
   fmpz_poly_div(sqf, P, g);
+  fmpz_poly_factor(fac, sqf);
+  fmpz_poly_clear(P);
+  fmpz_poly_clear(dP);
+  fmpz_poly_clear(g);
+  fmpz_poly_clear(sqf);
+  fmpq_poly_clear(cpq);
+}
+
+lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& cert, const lyap::Accuracy& acc) {
+  // Proof: LYAPND-COMM-3.
+  lyap::check_accuracy(acc);
   fmpz_poly_factor_t fac;
   fmpz_poly_factor_init(fac);
-  fmpz_poly_factor(fac, sqf);
+  charpoly_factors(fac, cert);
 
   std::vector<lyap::CertifiedResult> parts;
   fmpq_poly_t qj, gq, rem;
@@ -356,11 +365,6 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
   fmpq_poly_clear(gq);
   fmpq_poly_clear(rem);
   fmpz_poly_factor_clear(fac);
-  fmpz_poly_clear(P);
-  fmpz_poly_clear(dP);
-  fmpz_poly_clear(g);
-  fmpz_poly_clear(sqf);
-  fmpq_poly_clear(cpq);
   lyap::CertifiedResult r = combine_max(parts, acc);
   if (r.value.minus_infinity)
     r.message = "every common eigenvalue vanishes for some atom of positive probability: the product is eventually 0";

@@ -4,6 +4,7 @@
 // across the family: lambda_i(A_j) = q_j(mu_i), mu_i the eigenvalues of B. Then
 // Lambda = max_i sum_j p_j log|q_j(mu_i)|. Proof: LYAPND-COMM-2, -3 (proofs/lyapnd/commuting.md).
 #pragma once
+#include <flint/fmpz_poly_factor.h>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,10 @@ std::optional<PolynomialCertificate> polynomial_certificate(const laws::FiniteMa
 // evaluated with Arb (exact -inf when the factor divides q_j; sign from the enclosure otherwise).
 // Same contract as certify_lyapnd. Proof: LYAPND-COMM-3.
 lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& cert, const lyap::Accuracy& acc);
+
+// The distinct irreducible factors over Z of cert.charpoly (the factors of its squarefree part P / gcd(P, P')),
+// one per Galois orbit of eigenvalues. fac must be initialised (fmpz_poly_factor_init); it is overwritten. Exact.
+void charpoly_factors(fmpz_poly_factor_t fac, const PolynomialCertificate& cert);
 
 // max of certified values (the combination step of the triangular and commuting reductions): -inf parts
 // are dropped (all -inf gives -inf), the enclosure is arb_max of the parts, the sign is positive if a part
