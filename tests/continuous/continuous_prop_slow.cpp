@@ -1,5 +1,5 @@
 // Slow randomized sweep (ctest label "slow"): 2000 cases per law at 200 bits (60 digits), x up to 1e12.
-// The seed is printed; replay with LYAPCERT_SEED=<seed>. Certified comparisons: false-failure
+// The seed is fixed (support/seed.hpp) and printed; replay or explore with LYAPCERT_SEED=<seed>. Certified comparisons: false-failure
 // probability 0 (a failure is a bug).
 #include <gtest/gtest.h>
 
@@ -9,21 +9,14 @@
 
 #include "continuous/test_util.hpp"
 #include "lyapcert/continuous.hpp"
+#include "support/seed.hpp"
 
 namespace lc = lyapcert::continuous;
 using lc::test::A;
 
-namespace {
-std::uint64_t seed_from_env() {
-  const char* s = std::getenv("LYAPCERT_SEED");
-  return s ? std::strtoull(s, nullptr, 10) : std::random_device{}();
-}
-}  // namespace
 
 TEST(ContinuousSweepSlow, ClosedVsQuadrature200Bits) {
-  const std::uint64_t seed = seed_from_env();
-  std::printf("seed=%llu (replay: LYAPCERT_SEED=%llu)\n", static_cast<unsigned long long>(seed),
-              static_cast<unsigned long long>(seed));
+  const std::uint64_t seed = lyapcert::test::test_seed(20261207);
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const slong prec = 200;
