@@ -204,7 +204,7 @@ void register_lyap1d_commands(CLI::App& app, Registry& reg) {
   moment->add_option("--law", o->law, "curvature law (with --lr) or matrix law (without --lr), or @FILE")
       ->required();
   moment->add_option("--lr", o->lr, "learning rate > 0 (curvature laws; omit for a matrix law)");
-  moment->add_option("--p", o->p, "moment order p > 0 (exact)")->required();
+  moment->add_option("--p", o->p, "moment order p != 0 (exact); p < 0 for finite laws and normal laws (p > -1)")->required();
   add_accuracy_options(moment, *o);
   reg.push_back({moment, [o] { return run_moment(*o); }});
 

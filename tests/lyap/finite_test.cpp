@@ -226,6 +226,57 @@ RC_GTEST_PROP(FiniteMoment, IntegerMomentsContainExactReferee, ()) {
   RC_ASSERT(inside(ref.v, e.value));
 }
 
+// Negative integer orders -k against the exact rational sum of p_j |r_j|^-k (Boost rationals, MPFI log); an atom
+// at multiplier 0 makes the moment +inf, which certify_moment refuses with a message (LYAP1D-MOM-NEG-1).
+RC_GTEST_PROP(FiniteMoment, NegativeOrdersMatchExactRationalSums, ()) {
+  const RandomLaw law = *random_law();
+  const Rational lr = *rc::gen::map(rc::gen::inRange<long>(1, 400), [](long k) { return Rational(k, 100); });
+  const unsigned k = *rc::gen::inRange<unsigned>(1, 4);
+  bool zero_atom = false;
+  std::vector<Rational> inv_h;  // h' with 1 - lr h' = 1 / (1 - lr h): the reciprocal multipliers
+  for (const Rational& h : law.h) {
+    const Rational r = 1 - lr * h;
+    if (r == 0) {
+      zero_atom = true;
+      break;
+    }
+    inv_h.push_back((1 - 1 / r) / lr);
+  }
+  const FiniteLaw f = FiniteLaw::from_rationals(law.h, law.p);
+  const lyapcert::laws::CurvatureLaw cl(f);
+  if (zero_atom) {
+    RC_ASSERT_THROWS_AS(lyap::certify_moment(cl, lr, Rational(-static_cast<long>(k)), lyap::Accuracy{20, 4096}),
+                        lyapcert::InputError);
+    return;
+  }
+  const auto res = lyap::certify_moment(cl, lr, Rational(-static_cast<long>(k)), lyap::Accuracy{20, 4096});
+  RC_ASSERT(!res.value.minus_infinity);
+  Mpfi ref(700);
+  referee_moment(ref.v, inv_h, law.p, lr, k);  // E|1 - lr h'|^k = E|1 - lr h|^-k, summed exactly
+  RC_ASSERT(inside(ref.v, res.value.ball));
+}
+
+// A negative fractional order with an exact zero: |r| = 4 and 4/9 with weight 1/2 each give
+// E|r|^(-1/2) = (1/2)(1/2) + (1/2)(3/2) = 1, so g(-1/2) = 0 exactly (LYAP1D-MOM-ZERO-1 on the reciprocals).
+TEST(FiniteMoment, NegativeFractionalOrderExactZero) {
+  using lyapcert::laws::parse_curvature_law;
+  // lr = 1: r = 1 - h; r = 4 -> h = -3; r = -4/9 -> h = 13/9.
+  auto res = lyap::certify_moment(parse_curvature_law("atoms(-3, 13/9)"), Rational(1), Rational(-1, 2),
+                                  lyap::Accuracy{16, 4096});
+  EXPECT_EQ(res.value.sign, lyap::Sign::zero);
+  // r = 4 and 1/2: E|r|^(-1/2) = (1/2)(1/2 + sqrt 2) < 1 (irrational, decided).
+  auto res2 = lyap::certify_moment(parse_curvature_law("atoms(-3, 1/2)"), Rational(1), Rational(-1, 2),
+                                   lyap::Accuracy{16, 4096});
+  EXPECT_EQ(res2.value.sign, lyap::Sign::negative);
+  // Continuous laws other than normal are refused for p < 0, as is a normal law at p <= -1.
+  EXPECT_THROW(lyap::certify_moment(parse_curvature_law("uniform(0, 1)"), Rational(1, 2), Rational(-1, 2),
+                                    lyap::Accuracy{}),
+               lyapcert::InputError);
+  EXPECT_THROW(lyap::certify_moment(parse_curvature_law("normal(1, 1)"), Rational(1, 2), Rational(-1),
+                                    lyap::Accuracy{}),
+               lyapcert::InputError);
+}
+
 TEST(FiniteMoment, FractionalOrderExactZero) {
   // |r| = 1/4 and 9/4 with weight 1/2 each: E|r|^(1/2) = (1/2)(1/2) + (1/2)(3/2) = 1, so g(1/2) = 0.
   using lyapcert::laws::parse_curvature_law;

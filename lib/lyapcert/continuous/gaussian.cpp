@@ -178,9 +178,14 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
     arb_indeterminate(res);
     return;
   }
-  if (arb_is_nonpositive(p)) throw InputError("gauss_abs_moment: exponent p <= 0");
+  // p in (-1, 0) is allowed: the formula holds for every p > -1 (CONT-GAUSS-3); p = 0 and p <= -1 are refused.
+  ArbTmp pm1;
+  arb_add_ui(pm1, p, 1, prec + 24);
+  if (arb_is_zero(p) || arb_is_nonpositive(pm1)) {
+    throw InputError("gauss_abs_moment: exponent p must satisfy p > -1 and p != 0");
+  }
   if (arb_is_negative(v)) throw InputError("gauss_abs_moment: standard deviation v < 0");
-  if (!arb_is_positive(p)) {
+  if (!arb_is_positive(pm1) || arb_contains_zero(p)) {
     arb_indeterminate(res);
     return;
   }
@@ -188,6 +193,13 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
   if (arb_is_zero(v)) {
     ArbTmp t;
     arb_abs(t, m);
+    if (arb_is_negative(p)) {  // |m|^p, infinite at m = 0: only a ball away from 0 has an enclosure
+      if (arb_is_positive(t))
+        arb_pow(res, t, p, prec);
+      else
+        arb_indeterminate(res);
+      return;
+    }
     if (arb_is_zero(t))
       arb_zero(res);
     else if (arb_is_positive(t))

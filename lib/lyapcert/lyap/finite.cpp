@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/fast/sum.hpp"
@@ -295,10 +296,15 @@ exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const 
   Q pq;
   exact::set_fmpq(pq.v, p);
   arb_set_fmpq(pb.v, pq.v, wp);
-  const bool integer_p = denominator(p) == 1 && p <= 1024;  // small integer powers by repeated squaring
+  // Small positive integer powers by repeated squaring; every other order (fractional or negative) by exp(p log).
+  const bool integer_p = denominator(p) == 1 && p > 0 && p <= 1024;
   const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
   for (std::size_t j = 0; j < n; ++j) {
-    if (r.num[j].is_zero()) continue;  // contributes 0^p = 0 (p > 0)
+    if (r.num[j].is_zero()) {
+      // 0^p = 0 for p > 0. For p < 0 the moment is +inf; callers refuse that case before (LYAP1D-MOM-NEG-1).
+      if (p < 0) throw InputError("finite_abs_moment: an atom at multiplier 0 makes a negative moment infinite");
+      continue;
+    }
     // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui for small integer p, exp(p log)
     // otherwise), weighted sum.
     arb_set_round_fmpz(t.v, r.num[j].get(), wp);
@@ -339,13 +345,19 @@ exact::Tri finite_moment_is_zero(const FiniteLaw& law, const Multipliers& r, con
   exact::set_fmpz(u.v, numerator(p));
   exact::set_fmpz(v.v, denominator(p));
   if (!fmpz_fits_si(u.v) || !fmpz_fits_si(v.v)) return exact::Tri::unknown;
-  const slong us = fmpz_get_si(u.v), vs = fmpz_get_si(v.v);
+  // p < 0: |r|^p = |1/r|^(-p) (no atom is 0 then; LYAP1D-MOM-NEG-1), so the same test runs on the reciprocals.
+  const bool negative = fmpz_sgn(u.v) < 0;
+  const slong us = negative ? -fmpz_get_si(u.v) : fmpz_get_si(u.v), vs = fmpz_get_si(v.v);
   if (us > 4096) return exact::Tri::unknown;  // exact powers would be too large to form
   Q acc, term;
   for (std::size_t j = 0; j < law.size(); ++j) {
-    if (r.num[j].is_zero()) continue;
+    if (r.num[j].is_zero()) {
+      if (negative) return exact::Tri::no;  // E|r|^p = +inf
+      continue;
+    }
     fmpz_abs(rn.v, r.num[j].get());
     fmpz_set(rd.v, r.den[j].get());
+    if (negative) fmpz_swap(rn.v, rd.v);
     // Reduce first: the radical test needs lowest terms.
     Z g;
     fmpz_gcd(g.v, rn.v, rd.v);

@@ -13,6 +13,32 @@
 namespace lyapcert::lyap {
 namespace {
 
+// Negative moment orders are certified where E|1 - lr h|^p has a proved formula: finite laws (an exact finite sum;
+// +inf when an atom sits at h = 1/lr, refused by the caller) and normal laws, also under affine maps, for
+// -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3 holds for every p > -1; E|m + v z|^p = +inf for p <= -1).
+// Proof: LYAP1D-MOM-NEG-1.
+void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p) {
+  const laws::CurvatureLaw* node = &law;
+  while (const auto* a = std::get_if<laws::AffineLaw>(&node->node())) node = a->inner.get();
+  if (node->is_finite()) return;
+  if (std::holds_alternative<laws::NormalLaw>(node->node())) {
+    if (p <= -1) {
+      throw InputError(fmt::format("E|1 - lr h|^p is +inf for a normal law when p <= -1, got p = {}",
+                                   exact::to_text(p)));
+    }
+    return;
+  }
+  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite and normal laws (and affine "
+                               "maps of them); this law is not one of them", exact::to_text(p)));
+}
+
+bool some_multiplier_is_zero(const Multipliers& r) {
+  for (const auto& n : r.num) {
+    if (n.is_zero()) return true;
+  }
+  return false;
+}
+
 struct Evaluation {
   bool minus_infinity = false;
   exact::Ball ball;
@@ -169,12 +195,18 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
                                const Accuracy& acc) {
   check_accuracy(acc);
   check_lr(lr);
-  if (p <= 0) throw InputError(fmt::format("moment order p must be > 0, got {}", exact::to_text(p)));
+  if (p == 0) throw InputError("moment order p must be nonzero (g(0) = 0 carries no information)");
+  if (p < 0) check_negative_moment_supported(law, p);
   CertifiedResult res;
   const Rational second = second_moment_affine(law, Rational(1), Rational(-lr));
   if (law.is_finite()) {
     const FiniteLaw& f = law.finite();
     const Multipliers r = multipliers(f, lr);
+    // Proof: LYAP1D-MOM-NEG-1 -- for p < 0 an atom at multiplier 0 makes E|1 - lr h|^p = +inf.
+    if (p < 0 && some_multiplier_is_zero(r)) {
+      throw InputError(fmt::format("E|1 - lr h|^p is +inf for p = {} < 0: an atom sits exactly at h = 1/lr",
+                                   exact::to_text(p)));
+    }
     res = refine(
         acc,
         [&](slong prec) {
