@@ -3,15 +3,16 @@
 //
 // False-failure probability: each `check` rejects with probability <= alpha = 1e-6 when every run fails with
 // probability <= delta = 1e-3 (SIM-BINOM-1); that per-run bound is proved for the linearised dynamics by
-// SIM-LUNDBERG-1 / SIM-CHERNOFF-1 (collapse) and is heuristic for the escape time and for the nonlinear model
-// (proofs/sim/check.md). Each check runs at level 1e-6/120 and at most 120 checks and intervals run in total
+// SIM-LUNDBERG-1 with SIM-CHERNOFF-1 (collapse) or SIM-ESCAPE-1 (escape, laws with certified negative moments:
+// finite data), and is heuristic for the escape time of Gaussian-data laws and for the nonlinear model
+// (proofs/sim/check.md). RapidCheck's seed is fixed in CI (tests/support/test_main.cpp). Each check runs at level 1e-6/120 and at most 120 checks and intervals run in total
 // (the vector property's statistical prediction counts as one more interval per case), so the file's
 // false-failure probability is <= 1e-6. Power: with kRuns = 100 runs a check rejects at >= 6
 // failures, i.e. it detects a per-run failure rate >= 12.6% with probability 0.99 (asserted in the first
 // property). Growth-rate property: asymptotic Student-t interval, two-sided level 1 - kAlpha.
 //
 // Replay: every failing case logs the `lyapcert check ...` command line and the RapidCheck seed; run the
-// property again with RC_PARAMS="seed=<seed>". Case counts are small by default (about 3 minutes in total on
+// property again with RC_PARAMS="seed=<seed>"; LYAPCERT_RANDOM_SEEDS=1 explores fresh seeds. Case counts are small by default (about 3 minutes in total on
 // 2 cores); RC_PARAMS="max_success=N" overrides them.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>

@@ -236,3 +236,34 @@ TEST(Check, LargeStartDisagrees) {
   EXPECT_FALSE(r.agree);
   EXPECT_LT(r.p_value, 1e-6);
 }
+
+// Regression (SIM-LIN-ROT-1, SIM-ESCAPE-1): the shrunk case of a random property failure. Lambda(u = w) =
+// +0.0275 (certified), Lambda(u = -w) = -0.116. In (u, w) coordinates 6 of 100 linearised runs lost the growing
+// u = w component to rounding (u = -w exactly after a deep dip) and ended "undecided" with growth rate -0.117; kept
+// in the rotated basis every run escapes. The escape time is now proved (finite data have negative moments).
+TEST(Check, EscapeTimeProvedForFiniteData) {
+  sim::SimModel m;
+  m.base.data = {{Rational(-1), Rational(-7, 4)}, {Rational(3, 2), Rational(-2)}, {Rational(1, 4), Rational(1, 4)},
+                 {Rational(1), Rational(7, 4)},   {Rational(0), Rational(-2)}};
+  m.base.k = 1;
+  m.base.batch = 2;
+  m.base.replace = false;
+  sim::CheckOptions o;
+  o.seed = 92;
+  o.runs = 100;
+  o.alpha = 1e-6 / 120;
+  o.max_steps = 50'000;
+  o.linearised = true;
+  const auto r = sim::check(m, Rational(23, 16), {4, 2048}, o);
+  ASSERT_TRUE(r.prediction.determined);
+  EXPECT_FALSE(r.prediction.predicts_collapse);
+  ASSERT_FALSE(r.prediction.units.empty());
+  EXPECT_FALSE(r.prediction.units[0].plus.escape_bounds.empty());
+  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
+  EXPECT_TRUE(r.plan.time_bound_rigorous);
+  EXPECT_EQ(r.plan.sizing, "proved");
+  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
+  EXPECT_EQ(r.simulation.summary.undecided, 0u);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_TRUE(r.agree);
+}

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <numbers>
 #include <optional>
 
 #include "lyapcert/exact/error.hpp"
@@ -51,6 +52,31 @@ DirectionPrediction direction(const laws::CurvatureLaw& h, const Rational& gamma
     const lyap::Accuracy macc{2, std::min<long>(acc.max_bits, 512)};
     const auto g1 = lyap::certify_moment(direction_law(h, gamma, s), lr, Rational(1), macc);
     d.g1_upper = g1.value.minus_infinity ? d.lambda_upper : bounds(g1.value).second;
+    // Proof: SIM-ESCAPE-1 -- g(-p) is convex in p with g(0) = 0 and slope -Lambda < 0 at 0+, so it is negative
+    // for small p > 0 when the negative moments are finite. Walk p = 2^-1, 2^-2, ... (at most 2^-20) and keep
+    // every order whose certified upper bound is negative; stop once |G| has fallen below a quarter of the best
+    // (past the minimum of g(-p), |g(-p)| shrinks about linearly in p). Laws without certified negative moments
+    // (e.g. xy) keep none, and their escape time stays heuristic (SIM-SIZE-1).
+    const laws::CurvatureLaw hd = direction_law(h, gamma, s);
+    double best = 0;
+    for (int e = 1; e <= 20; ++e) {
+      const Rational p(1, 1L << e);
+      lyap::CertifiedResult g;
+      try {
+        g = lyap::certify_moment(hd, lr, -p, macc);
+      } catch (const InputError&) {
+        break;  // not certified for this law, or infinite (an atom at multiplier 0)
+      }
+      if (g.value.sign != lyap::Sign::negative || g.value.minus_infinity) {
+        if (best < 0) break;
+        continue;
+      }
+      const double gu = bounds(g.value).second;
+      if (!(gu < 0)) continue;
+      d.escape_bounds.emplace_back(p.convert_to<double>(), gu);
+      best = std::min(best, gu);
+      if (gu > best / 4) break;
+    }
   }
   if (d.lambda.value.sign != lyap::Sign::negative) return d;
   // Proof: SIM-LUNDBERG-1 -- g convex, g(0) = 0, g'(0+) = Lambda < 0: g < 0 on (0, p*). Walk up a
@@ -276,7 +302,14 @@ Plan plan_check(const Prediction& p, const CheckOptions& o) {
       }
     }
   }
-  const double delta_l = p.predicts_collapse ? o.delta / 2 : o.delta;
+  // Escape predicted with certified negative moments of some positive direction: the escape time is proved too
+  // (SIM-ESCAPE-1), and the failure budget is split delta/2 (Lundberg) + delta/4 (start too close to the
+  // positive direction's zero set) + delta/4 (not escaped by T).
+  bool escape_proved = false;
+  if (!p.predicts_collapse) {
+    for (const DirectionPrediction* d : poss) escape_proved = escape_proved || !d->escape_bounds.empty();
+  }
+  const double delta_l = p.predicts_collapse || escape_proved ? o.delta / 2 : o.delta;
   // Proof: SIM-SIZE-1 -- E = rho X / kappa with n_neg rho^p_min <= delta_l.
   double log_rho;
   if (n_neg > 0) {
@@ -312,6 +345,21 @@ Plan plan_check(const Prediction& p, const CheckOptions& o) {
     }
     steps = std::max(t_chern, 4 * log_gap / -lambda_neg_closest);
     plan.time_bound_rigorous = true;
+  } else if (escape_proved) {
+    // Proof: SIM-ESCAPE-1 -- with theta_0 uniform on the sphere of radius E in R^K, a fixed component c of a
+    // positive direction has P(|c_0| < r E) <= c_K r (c_2 = 1, c_K = sqrt(2 (K - 1) / pi) for K >= 3); given
+    // |c_0| >= r E, |theta_T| >= |c_T| >= r E e^{S_T}, and P(S_T < log(X / (r E))) <= exp(p log(X / (r E)) + T G).
+    // r makes the first term delta/4; T the second.
+    const double K = static_cast<double>(p.components);
+    const double c_K = K <= 2 ? 1.0 : std::sqrt(2 * (K - 1) / std::numbers::pi);
+    const double r = o.delta / 4 / c_K;
+    const double a = log_gap - std::log(r);  // log(X / (r E))
+    steps = kInf;
+    for (const DirectionPrediction* d : poss) {
+      for (const auto& [pp, gg] : d->escape_bounds) steps = std::min(steps, (pp * a + std::log(4 / o.delta)) / -gg);
+    }
+    plan.time_bound_rigorous = true;
+    plan.sizing = "proved";
   } else {
     // Proof: SIM-SIZE-1 (heuristic) -- a walk with drift mu = Lambda (certified lower bound) and variance
     // scale v = 2 (g(1) - Lambda) passes log(X / E) by T when T mu - log(X/E) >= 5 sqrt(v T), and T is at
@@ -338,9 +386,20 @@ Plan plan_check(const Prediction& p, const CheckOptions& o) {
       for (const auto& [pp, gg] : d->moment_bounds) best = std::min(best, steps * gg + pp * std::log(kappa / C));
       bound += M * std::exp(best);
     }
-  } else if (p.predicts_collapse) {
+  } else if (escape_proved && !o.steps) {
+    // Proof: SIM-ESCAPE-1 -- the two escape terms at the chosen T (each <= delta/4 by construction).
+    const double K = static_cast<double>(p.components);
+    const double c_K = K <= 2 ? 1.0 : std::sqrt(2 * (K - 1) / std::numbers::pi);
+    const double r = o.delta / 4 / c_K;
+    const double a = log_gap - std::log(r);
+    double best = kInf;
+    for (const DirectionPrediction* d : poss) {
+      for (const auto& [pp, gg] : d->escape_bounds) best = std::min(best, pp * a + steps * gg);
+    }
+    bound += c_K * r + std::exp(best);
+  } else if (p.predicts_collapse || escape_proved) {
     plan.time_bound_rigorous = false;
-    plan.sizing = "partly heuristic";  // --steps overrides the Chernoff time
+    plan.sizing = "partly heuristic";  // --steps overrides the proved time
   }
   plan.rigorous_bound = bound;
   if (!(steps <= static_cast<double>(o.max_steps))) {

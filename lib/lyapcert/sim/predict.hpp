@@ -35,6 +35,11 @@ struct DirectionPrediction {
   // escape-time sizing uses v = 2 (g(1) - Lambda) as a variance scale (heuristic, SIM-SIZE-1).
   double g1_upper = 0;
   double chernoff_p = 0, chernoff_g = 0;
+  // Positive directions: tried orders p > 0 with the certified upper bound G of g(-p) = log E|multiplier|^-p
+  // when G < 0 (negative moments, LYAP1D-MOM-NEG-1; empty when the law has none, e.g. xy laws). Then
+  // P(S_T < a) <= exp(p a + T G) bounds the chance that the component has not grown by e^a at step T
+  // (Proof: SIM-ESCAPE-1).
+  std::vector<std::pair<double, double>> escape_bounds;
 };
 
 struct UnitPrediction {
@@ -121,13 +126,15 @@ struct CheckOptions {
 struct Plan {
   double init_scale = 0;
   std::uint64_t steps = 0, runs = 0;
-  // Per-run failure bound for the linearised dynamics proved by SIM-LUNDBERG-1 (+ SIM-CHERNOFF-1
-  // when collapse is predicted). Escape predictions also assume the escape happens within `steps`
-  // (T = 4 log(X/E) / Lambda, heuristic), see proofs/sim/check.md.
+  // Per-run failure bound for the linearised dynamics proved by SIM-LUNDBERG-1 (+ SIM-CHERNOFF-1 when
+  // collapse is predicted, + SIM-ESCAPE-1 when escape is predicted and a positive direction has certified
+  // negative moments). Otherwise escape predictions assume the escape happens within `steps` (heuristic
+  // SIM-SIZE-1), see proofs/sim/check.md.
   double rigorous_bound = 0;
-  bool time_bound_rigorous = false;   // the steps are covered by SIM-CHERNOFF-1
-  // "proved" (collapse: SIM-LUNDBERG-1 + SIM-CHERNOFF-1), "partly heuristic" (escape: SIM-SIZE-1's time
-  // part), "heuristic" (vector model: diffusion approximation, SIM-VEC-SIZE-1).
+  bool time_bound_rigorous = false;   // the steps are covered by SIM-CHERNOFF-1 or SIM-ESCAPE-1
+  // "proved" (collapse: SIM-LUNDBERG-1 + SIM-CHERNOFF-1; escape: SIM-LUNDBERG-1 + SIM-ESCAPE-1), "partly
+  // heuristic" (escape without negative moments: SIM-SIZE-1's time part), "heuristic" (vector model: diffusion
+  // approximation, SIM-VEC-SIZE-1).
   std::string sizing;
   bool feasible = false;
   std::string why;                    // when not feasible

@@ -332,10 +332,24 @@ class Runner {
       }
       const double f = o_.init_scale / std::sqrt(n2);
       for (double& v : theta_) v *= f;
+      if (rotated_) {  // the same start point, in the rotated basis (p, m) = ((u + w), (u - w)) / sqrt 2
+        const std::size_t U = p_.units;
+        const double s = 1 / std::sqrt(2.0);
+        for (std::size_t j = 0; j < U; ++j) {
+          const double u = theta_[j], w = theta_[U + j];
+          theta_[j] = (u + w) * s;
+          theta_[U + j] = (u - w) * s;
+        }
+      }
     } else {
       const std::size_t U = p_.units;
       const double v = o_.init_scale / std::sqrt(static_cast<double>(P));
       for (std::size_t j = 0; j < U; ++j) {
+        if (rotated_) {  // exactly on one rotated axis: the other component is exactly 0
+          theta_[j] = o_.init == InitDirection::plus ? v * std::sqrt(2.0) : 0.0;
+          theta_[U + j] = o_.init == InitDirection::plus ? 0.0 : v * std::sqrt(2.0);
+          continue;
+        }
         theta_[j] = v;
         theta_[U + j] = o_.init == InitDirection::plus ? v : -v;
       }
@@ -401,23 +415,18 @@ class Runner {
   }
 
   void step() {
-    const double lr = o_.lr, gm = p_.gamma;
     switch (p_.kind) {
       case ModelKind::twolayer: {
         double a, b;
         batch_sums(a, b);
-        const std::size_t m = p_.m;
+        // The residual's slope g = (sum_i u_i w_i) a - b is shared by every unit (linearised: g = -b).
         double g = -b;
         if (!o_.linearised) {
           double c = 0;
-          for (std::size_t i = 0; i < m; ++i) c += theta_[i] * theta_[m + i];
+          for (std::size_t i = 0; i < p_.m; ++i) c += unit_product(i);
           g += c * a;
         }
-        for (std::size_t i = 0; i < m; ++i) {
-          const double u = theta_[i], w = theta_[m + i];
-          theta_[i] = u - lr * (g * w + gm * u);
-          theta_[m + i] = w - lr * (g * u + gm * w);
-        }
+        rotated_step(g);
         break;
       }
       case ModelKind::tanh: step_tanh(); break;
@@ -432,11 +441,7 @@ class Runner {
     if (o_.linearised) {  // the linearisation of tanh at 0 is the two-layer linear one
       double a, b;
       batch_sums(a, b);
-      for (std::size_t i = 0; i < m; ++i) {
-        const double u = theta_[i], w = theta_[m + i];
-        theta_[i] = u - lr * (-b * w + gm * u);
-        theta_[m + i] = w - lr * (-b * u + gm * w);
-      }
+      rotated_step(-b);
       return;
     }
     if (p_.finite) {
@@ -482,17 +487,44 @@ class Runner {
       y += p_.sigma * rng_.normal();
       double f = 0;
       if (!o_.linearised) {
-        for (std::size_t i = 0; i < d; ++i) f += theta_[i] * theta_[d + i] * x[i];
+        for (std::size_t i = 0; i < d; ++i) f += unit_product(i) * x[i];
       }
       const double r = f - y;
       for (std::size_t i = 0; i < d; ++i) grad_[i] += r * x[i];
     }
     const double inv = 1.0 / static_cast<double>(S);
     for (std::size_t i = 0; i < d; ++i) {
-      const double g = grad_[i] * inv, u = theta_[i], w = theta_[d + i];
+      const double g = grad_[i] * inv;
+      if (rotated_) {  // the rotated components are multiplied (SIM-LIN-ROT-1)
+        theta_[i] *= 1 - lr * gm - lr * g;
+        theta_[d + i] *= 1 - lr * gm + lr * g;
+        continue;
+      }
+      const double u = theta_[i], w = theta_[d + i];
       theta_[i] = u - lr * (g * w + gm * u);
       theta_[d + i] = w - lr * (g * u + gm * w);
     }
+  }
+
+  // Two-layer step u' = u - lr (g w + gamma u), w' = w - lr (g u + gamma w) in the rotated basis: every unit's
+  // p = (u + w)/sqrt 2 is multiplied by 1 - lr gamma - lr g and m = (u - w)/sqrt 2 by 1 - lr gamma + lr g.
+  // Proof: SIM-LIN-ROT-1 -- the same map; in (u, w) coordinates a component 1e-16 times smaller than the other
+  // is lost to rounding for good (u = -w exactly stays so), which made escape predictions fail at random.
+  void rotated_step(double g) {
+    const double lr = o_.lr, c = 1 - lr * p_.gamma;
+    const double fp = c - lr * g, fm = c + lr * g;
+    const std::size_t m = p_.units;
+    for (std::size_t i = 0; i < m; ++i) {
+      theta_[i] *= fp;
+      theta_[m + i] *= fm;
+    }
+  }
+
+  // u_j w_j (= (p^2 - m^2)/2 in the rotated basis, without the cancellation of forming u and w first).
+  double unit_product(std::size_t j) const {
+    const std::size_t U = p_.units;
+    if (!rotated_) return theta_[j] * theta_[U + j];
+    return (theta_[j] - theta_[U + j]) * (theta_[j] + theta_[U + j]) / 2;
   }
 
   void step_vector() {
@@ -544,7 +576,7 @@ class Runner {
     }
     const std::size_t U = p_.units;
     double c = 0;
-    for (std::size_t i = 0; i < U; ++i) c += theta_[i] * theta_[U + i];
+    for (std::size_t i = 0; i < U; ++i) c += unit_product(i);
     return c * f;
   }
 
@@ -560,10 +592,15 @@ class Runner {
     const double thr = std::exp(log_thr);
     const double f = std::exp(2 * scale);
     for (std::size_t j = 0; j < U; ++j) {
-      const double u = theta_[j], w = theta_[U + j];
-      res.active_plus[j] = std::abs(u + w) / std::sqrt(2.0) >= thr;
-      res.active_minus[j] = std::abs(u - w) / std::sqrt(2.0) >= thr;
-      res.unit_product_at_escape[j] = u * w * f;
+      if (rotated_) {
+        res.active_plus[j] = std::abs(theta_[j]) >= thr;
+        res.active_minus[j] = std::abs(theta_[U + j]) >= thr;
+      } else {
+        const double u = theta_[j], w = theta_[U + j];
+        res.active_plus[j] = std::abs(u + w) / std::sqrt(2.0) >= thr;
+        res.active_minus[j] = std::abs(u - w) / std::sqrt(2.0) >= thr;
+      }
+      res.unit_product_at_escape[j] = unit_product(j) * f;
     }
   }
 
@@ -587,7 +624,7 @@ class Runner {
     res.surviving.assign(U, 0);
     std::uint32_t surv = 0;
     for (std::size_t j = 0; j < U; ++j) {
-      res.surviving[j] = std::abs(theta_[j] * theta_[U + j] * f) > o_.rank_threshold;
+      res.surviving[j] = std::abs(unit_product(j) * f) > o_.rank_threshold;
       surv += res.surviving[j];
     }
     if (p_.kind == ModelKind::diagonal) {
@@ -604,6 +641,11 @@ class Runner {
   std::vector<std::uint32_t> perm_, idx_;
   std::vector<double> xs_, ys_, th_, grad_, xv_, yv_, wx_, utr_, rv_;
   bool escaped_ = false, diverged_ = false;
+  // The two-layer and diagonal models (and the linearised tanh model) keep theta_ in the rotated basis:
+  // theta_[j] = (u_j + w_j)/sqrt 2, theta_[U + j] = (u_j - w_j)/sqrt 2 (SIM-LIN-ROT-1): their SGD step is the
+  // same map written without cancellation. Norms are the same in both bases.
+  const bool rotated_ = p_.kind == ModelKind::twolayer || p_.kind == ModelKind::diagonal ||
+                        (p_.kind == ModelKind::tanh && o_.linearised);
 };
 
 void check_options(const SimOptions& o) {
