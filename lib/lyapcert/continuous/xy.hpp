@@ -57,7 +57,7 @@ namespace lyapcert::continuous {
 // changes sign, the principal value (1 - PV E[1/m])/lr (CONT-XYD-5: pole subtracted by a Taylor window);
 // when the sign is undecided on the ball, or a bound fails, a non-finite ball. Working precision is capped at
 // 272 bits (the derivative is used for monotonicity and Newton steps). Proof: CONT-XYD-1 .. CONT-XYD-5
-// (proofs/continuous/xy_derivative.md). Test: tests/continuous/xy_derivative_test.cpp.
+// (proofs/continuous/xy_derivative.md). Test: tests/boundary/xy_derivative_test.cpp.
 void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t k,
                          const arb_t sigma, ulong S, slong prec);
 
