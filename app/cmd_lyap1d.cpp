@@ -1,4 +1,4 @@
-// lyap1d, moment and demo subcommands: certified 1-D exponents (issue 2).
+// lyap1d, moment and demo subcommands: certified 1-D exponents E log|1 - lr h| and moments.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 
 namespace lyapcert::cli {
 // app/cmd_lyapnd.cpp: `moment --law MATRIXLAW --p 2` (no --lr), the second-moment exponent of a
-// matrix law (issue 7).
+// matrix law (lyapnd::second_moment).
 int run_matrix_moment(const std::string& law, const std::string& p, int digits, long max_bits, bool json);
 
 }  // namespace lyapcert::cli

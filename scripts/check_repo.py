@@ -15,7 +15,8 @@ Checks:
                    names (tests/lyap/finite_test.cpp, proofs/fast/xy.md) exists.
   3. claim-lines   every claim section in proofs/ names its code and its test(s) on a `Code: ... Test: ...`
                    line (or says why there is none: `Code: none`, `Test: none`).
-  4. issue-refs    no file in lib/ app/ tests/ bench/ says "issue N": a comment says what the code does and why.
+  4. issue-refs    no file in lib/ app/ tests/ bench/ docs/ proofs/ says "issue N": a comment says what the code
+                   does and why, a heading says what the section is about.
   5. outside-refs  no file cites the mathematics notes or any other file kept outside the repository.
 """
 import argparse
@@ -24,6 +25,7 @@ import re
 import sys
 
 SOURCE_DIRS = ("lib", "app", "tests", "bench")
+ISSUE_DIRS = SOURCE_DIRS + ("docs", "proofs", "README.md")
 SOURCE_EXT = (".cpp", ".hpp", ".inc", ".h", ".py", ".txt", ".cmake", ".in", ".sh")
 TEXT_EXT = SOURCE_EXT + (".md", ".json", ".csv", ".toml", ".cfg", ".yml", ".yaml", ".dict")
 SKIP_DIRS = {".git", "__pycache__", "corpus", "node_modules"}
@@ -237,8 +239,8 @@ def check_claim_lines(root, rep):
 
 
 def check_text(root, rep):
-    for top in SOURCE_DIRS:
-        for path in walk(root, top, SOURCE_EXT):
+    for top in ISSUE_DIRS:
+        for path in walk(root, top, SOURCE_EXT + (".md",)):
             for n, line in enumerate(read_lines(path), 1):
                 m = ISSUE_RE.search(line)
                 if m:

@@ -1,4 +1,4 @@
-// Measured coverage (issue 5): 2 * 10^4 independent small runs per law with a known exponent, and the
+// Measured coverage: 2 * 10^4 independent small runs per law with a known exponent, and the
 // sign test's error rate per guarantee class at laws with Lambda = 0 (or |Lambda| < 1e-7).
 //
 // Decision rule (every test here): with n = 2 * 10^4 runs and nominal error alpha, fail when the

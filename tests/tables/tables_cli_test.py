@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `lyapcert table` and `lyapcert recheck` (issue 8, docs/tables.md).
+"""End-to-end tests of `lyapcert table` and `lyapcert recheck` (docs/tables.md).
 
 Checks: every format written and parsed back (CSV/JSON exact endpoints equal, Markdown/LaTeX show the certified
 digits), JSON outputs valid against docs/schema/{table,recheck}.schema.json, certified digits against rigorous
