@@ -136,7 +136,7 @@ int run_demo(bool json) {
     const char* p;  // nullptr: the exponent itself
   };
   const Case cases[] = {
-      {"Exact zero without a unit factor (MATH.md 2)", "atoms(-1, 1/2)", "1", nullptr},
+      {"Exact zero without a unit factor (docs/math.md section 2)", "atoms(-1, 1/2)", "1", nullptr},
       {"Two atoms, unequal weights: -(log 2)/3", "atoms(-1:1/3, 1/2:2/3)", "1", nullptr},
       {"Atom exactly at 1/lr: the saddle is hit in finite time", "atoms(2, -1)", "0.5", nullptr},
       {"Finite dataset, batch size 1 (ten per-sample curvatures)",

@@ -111,7 +111,7 @@ def test_example_table(cli, schemas, examples, tmp):
             check(mcells[4].startswith(e["shown_md"]), f"Markdown value {mcells[4]!r} is not {e['shown_md']!r}")
             check(tcells[3].startswith(e["shown_tex"]), f"LaTeX value {tcells[3]!r} is not {e['shown_tex']!r}")
 
-    # Certified digits against rigorous mpmath interval enclosures of closed forms (MATH.md 2 and 6).
+    # Certified digits against rigorous mpmath interval enclosures of closed forms (docs/math.md sections 2 and 6).
     mpmath.iv.dps = 60
     refs = {
         "two-atoms": -mpmath.iv.log(2) / 3,

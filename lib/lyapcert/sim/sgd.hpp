@@ -1,4 +1,4 @@
-// lyapcert::sim -- SGD on the full nonlinear saddle models of MATH.md section 3, started near the
+// lyapcert::sim -- SGD on the full nonlinear saddle models of docs/math.md section 3, started near the
 // saddle, and (optionally) on their linearisation. Estimates only: every figure here is a Monte
 // Carlo outcome, never a certified value (STYLE.md principle 1).
 //
