@@ -1,5 +1,5 @@
-// Binary64 certified xy kernel fast::xy_log_abs_mean (what the phase diagram's speed rests on): CPU time per point input
-// and per cell input (lr and sigma intervals of relative width 3%), next to the Arb production path
+// Binary64 certified xy kernel fast::xy_log_abs_mean (the phase diagram's speed rests on it): CPU time per
+// point input and per cell input (lr and sigma intervals of relative width 3%), next to the Arb production path
 // continuous::xy_log_abs_mean at 64 bits. The label gives the width of the enclosure. Figures:
 // docs/performance.md (boundaries and phase diagrams).
 #include <arb.h>
