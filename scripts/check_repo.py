@@ -18,6 +18,10 @@ Checks:
   4. issue-refs    no file in lib/ app/ tests/ bench/ docs/ proofs/ says "issue N": a comment says what the code
                    does and why, a heading says what the section is about.
   5. outside-refs  no file cites the mathematics notes or any other file kept outside the repository.
+  6. module-deps   every `#include "lyapcert/<m>/..."` in lib/lyapcert/<n>/ has m == n or m among n's DEPS in
+                   lib/lyapcert/<n>/CMakeLists.txt (transitively); exact/error.hpp is header-only and free to use.
+  7. umbrella      every module has lib/lyapcert/<m>.hpp, which includes each of its public headers and opens with
+                   the module's `Contract: ` paragraph of docs/architecture.md, word for word.
 """
 import argparse
 import os
@@ -39,7 +43,7 @@ HEADING_RE = re.compile(r"^#{2,4}\s+((?:[A-Z][A-Z0-9]*)(?:-[A-Z][A-Z0-9]*)*-\d+[
 PROOF_RE = re.compile(r"\bProofs?:")
 ISSUE_RE = re.compile(r"\b[Ii]ssues?\s+#?\d+")
 # Built by concatenation so that this file does not match its own check.
-OUTSIDE_RE = re.compile("|".join([re.escape("MATH" + ".md"), re.escape("../" + "shared"),
+OUTSIDE_RE = re.compile("|".join([re.escape("MATH" + ".md"), re.escape("STYLE" + ".md"), re.escape("../" + "shared"),
                                   re.escape("/work/" + "shared")]))
 PATH_RE = re.compile(r"(?<![\w./{}-])((?:lib|app|tests|bench|docs|proofs|scripts|cmake)/[\w./{},*-]*[\w}*])")
 FILE_EXT_RE = re.compile(r"\.(?:cpp|hpp|inc|h|py|md|txt|cmake|json|sh)$")
@@ -257,6 +261,85 @@ def check_text(root, rep):
                             f"cites '{m.group(0)}', outside the repository: cite docs/math.md or proofs/ instead")
 
 
+# Header-only headers that any module may include without linking their module.
+HEADER_ONLY = {"lyapcert/exact/error.hpp"}
+
+
+def module_deps(root):
+    """module -> the lyapcert modules it may use (its DEPS in lib/lyapcert/<module>/CMakeLists.txt, closed)."""
+    direct = {}
+    base = os.path.join(root, "lib", "lyapcert")
+    if not os.path.isdir(base):
+        return {}
+    for m in sorted(os.listdir(base)):
+        cm = os.path.join(base, m, "CMakeLists.txt")
+        if os.path.isfile(cm):
+            text = "\n".join(read_lines(cm))
+            call = re.search(r"lyapcert_module\(\s*%s\b(.*?)\)" % re.escape(m), text, re.S)
+            deps = call.group(1).split("DEPS", 1)[1] if call and "DEPS" in call.group(1) else ""
+            direct[m] = set(re.findall(r"\blyapcert_(\w+)", deps))
+    closed = {}
+    for m in direct:
+        seen, todo = set(), list(direct[m])
+        while todo:
+            d = todo.pop()
+            if d not in seen:
+                seen.add(d)
+                todo.extend(direct.get(d, ()))
+        closed[m] = seen
+    return closed
+
+
+def check_modules(root, rep):
+    """module-deps: includes stay inside the module's declared dependencies. umbrella: every module has
+    lib/lyapcert/<m>.hpp, which includes each public header and opens with the contract of docs/architecture.md."""
+    deps = module_deps(root)
+    for m, allowed in deps.items():
+        for path in walk(root, os.path.join("lib", "lyapcert", m), (".cpp", ".hpp", ".inc")):
+            for n, line in enumerate(read_lines(path), 1):
+                inc = re.match(r'\s*#\s*include\s+"(lyapcert/(\w+)/[\w./]+)"', line)
+                if inc and inc.group(2) != m and inc.group(2) not in allowed and inc.group(1) not in HEADER_ONLY:
+                    rep.add(path, n, "module-deps",
+                            f"lyapcert::{m} includes {inc.group(1)}, but {inc.group(2)} is not among its DEPS "
+                            f"(lib/lyapcert/{m}/CMakeLists.txt)")
+    arch = os.path.join(root, "docs", "architecture.md")
+    doc = "\n".join(read_lines(arch)) if os.path.isfile(arch) else ""
+    for m in deps:
+        umbrella = os.path.join(root, "lib", "lyapcert", m + ".hpp")
+        if not os.path.isfile(umbrella):
+            rep.add(os.path.join(root, "lib", "lyapcert", m), 1, "umbrella", f"module {m} has no umbrella header {m}.hpp")
+            continue
+        lines = read_lines(umbrella)
+        text = "\n".join(lines)
+        for path in walk(root, os.path.join("lib", "lyapcert", m), (".hpp",)):
+            if not path.endswith(".hpp"):
+                continue
+            head = "".join(read_lines(path)[:3])
+            rel = "lyapcert/%s/%s" % (m, os.path.basename(path))
+            if "not part of the public API" not in head and f'"{rel}"' not in text:
+                rep.add(umbrella, 1, "umbrella", f"does not include the public header {rel} (or mark it internal: "
+                                                 f"'not part of the public API' in its first lines)")
+        section = re.search(r"^### %s -- .*?$(.*?)(?=^### |\Z)" % re.escape(m), doc, re.S | re.M)
+        want = re.search(r"^Contract: (.*?)(?:\n\n|\Z)", section.group(1), re.S | re.M) if section else None
+        if not want:
+            rep.add(arch, 1, "umbrella", f"has no section '### {m} -- ...' with a 'Contract: ' paragraph")
+            continue
+        got, start = [], None
+        for n, line in enumerate(lines, 1):
+            if not line.startswith("//"):
+                break
+            body = line[2:].strip()
+            if body.startswith("Contract: "):
+                start = n
+            if start is not None:
+                if not body:
+                    break
+                got.append(body)
+        if " ".join(" ".join(got).split()) != " ".join(("Contract: " + want.group(1)).split()):
+            rep.add(umbrella, start or 1, "umbrella",
+                    f"the opening 'Contract: ' paragraph differs from the one in docs/architecture.md ({m})")
+
+
 def run(root):
     """All problems of the tree at root, sorted, and the number of claims defined."""
     rep = Report(root)
@@ -266,6 +349,7 @@ def run(root):
     check_source_refs(root, rep)
     check_claim_lines(root, rep)
     check_text(root, rep)
+    check_modules(root, rep)
     return sorted(rep.problems), len(ids)
 
 
@@ -285,6 +369,16 @@ def self_test():
                                 "// FOO-ONE-7 is mentioned outside a Proof line\n"
                                 "// tested in tests/a/x_test.cpp and tests/b/x_test.cpp\n",
         "tests/a/x_test.cpp": "TEST(Suite, Name) {}\n",
+        "lib/lyapcert/a/CMakeLists.txt": "lyapcert_module(a\n  SOURCES x.cpp\n  DEPS lyapcert_c fmt::fmt)\n",
+        "lib/lyapcert/a/pub.hpp": "// A public header the umbrella forgot.\n#pragma once\n",
+        "lib/lyapcert/a/internal.hpp": "// Helpers (not part of the public API).\n#pragma once\n",
+        "lib/lyapcert/a.hpp": "// lyapcert/a.hpp -- umbrella.\n//\n// Contract: every value is\n// exact.\n#pragma once\n",
+        "lib/lyapcert/b/CMakeLists.txt": "lyapcert_module(b SOURCES y.cpp DEPS Arb::Arb)\n",
+        "lib/lyapcert/b/y.cpp": "#include \"lyapcert/exact/error.hpp\"\n#include \"lyapcert/a/pub.hpp\"\n",
+        "lib/lyapcert/b.hpp": "// lyapcert/b.hpp -- umbrella.\n// Contract: something else.\n#pragma once\n",
+        "lib/lyapcert/c/CMakeLists.txt": "lyapcert_module(c SOURCES z.cpp DEPS lyapcert_b)\n",
+        "docs/architecture.md": "# A\n\n### a -- thing\n\nContract: every value\nis exact.\n\n### b -- other\n\n"
+                                "Contract: what b does.\n\n### c -- third\n\nContract: c.\n",
         "tests/a/y_test.py": "def test_here():\n    pass\n",
     }
     expected = [
@@ -297,6 +391,10 @@ def self_test():
         ("proofs/a/x.md", 5, "proof-refs"),
         ("proofs/a/x.md", 5, "proof-refs"),
         ("proofs/a/x.md", 5, "proof-refs"),
+        ("lib/lyapcert/a.hpp", 1, "umbrella"),         # the public header a/pub.hpp is not included
+        ("lib/lyapcert/b.hpp", 2, "umbrella"),         # contract differs from docs/architecture.md
+        ("lib/lyapcert/b/y.cpp", 2, "module-deps"),    # b includes a, which is not among its DEPS
+        ("lib/lyapcert/c", 1, "umbrella"),             # c has no umbrella header
     ]
     with tempfile.TemporaryDirectory() as root:
         for rel, text in files.items():
