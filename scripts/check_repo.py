@@ -53,7 +53,7 @@ GTEST_RE = re.compile(r"`([A-Z][A-Za-z0-9]*)\.([A-Z][A-Za-z0-9_]*\*?|\*)`")
 GTEST_DEF_RE = re.compile(
     r"\b(?:TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P|RC_GTEST_PROP|RC_GTEST_FIXTURE_PROP)\s*\(\s*(\w+)\s*,\s*(\w+)")
 CODE_LINE_RE = re.compile(r"\bCode:")
-TEST_LINE_RE = re.compile(r"\bTests?:")
+TEST_LINE_RE = re.compile(r"\bTests?\b(?:\*\*)?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?(?:\*\*)?:")  # `Tests:`, `**Tests** (...):`
 
 
 class Report:
@@ -199,7 +199,15 @@ def check_proof_refs(root, rep):
     gtests, py_tests = test_names(root)
     suites = {s for s, _ in gtests}
     for path in walk(root, "proofs", (".md",)):
+        suite = None  # the last `Suite.Name` of the paragraph, for the shorthand `.OtherName`
         for n, line in enumerate(read_lines(path), 1):
+            if not line.strip():
+                suite = None
+            for m in re.finditer(r"`([A-Z][A-Za-z0-9]*)\.[A-Z*]|(?<![\w.])`\.([A-Z][A-Za-z0-9_]*)`", line):
+                if m.group(1):
+                    suite = m.group(1)
+                elif suite and (suite, m.group(2)) not in gtests:
+                    rep.add(path, n, "proof-refs", f"names the test {suite}.{m.group(2)}, which is not in tests/")
             for rel in missing_paths(root, line, only_files=False):
                 rep.add(path, n, "proof-refs", f"names {rel}, which does not exist")
             for m in INCLUDE_PATH_RE.finditer(line):
@@ -361,7 +369,8 @@ def self_test():
                          "## FOO-ONE-1: a claim\n"
                          "Code: `f` (lib/lyapcert/a/x.cpp). Test: `Suite.Name`, tests/a/x_test.cpp.\n"
                          "## FOO-ONE-2 (a claim without its lines)\n"
-                         "Checked by `Suite.Gone` in tests/a/gone_test.cpp and `test_here`, `test_gone`.\n",
+                         "Checked by `Suite.Gone` in tests/a/gone_test.cpp and `test_here`, `test_gone`,\n"
+                         "`Suite.Name`, `.Name`, `.Missing`.\n",
         "lib/lyapcert/a/x.cpp": "// Proof: FOO-ONE-1, -3.\n"
                                 "// Proof: FOO-ONE-1 .. FOO-ONE-2, FOO-*.\n"
                                 "// the bound of issue 4\n"
@@ -391,6 +400,7 @@ def self_test():
         ("proofs/a/x.md", 5, "proof-refs"),
         ("proofs/a/x.md", 5, "proof-refs"),
         ("proofs/a/x.md", 5, "proof-refs"),
+        ("proofs/a/x.md", 6, "proof-refs"),                # the shorthand `.Missing` of Suite
         ("lib/lyapcert/a.hpp", 1, "umbrella"),         # the public header a/pub.hpp is not included
         ("lib/lyapcert/b.hpp", 2, "umbrella"),         # contract differs from docs/architecture.md
         ("lib/lyapcert/b/y.cpp", 2, "module-deps"),    # b includes a, which is not among its DEPS
