@@ -116,6 +116,16 @@ def cited_ids(text):
     return out
 
 
+def check_duplicate_ids(root, ids, rep):
+    for path in walk(root, "proofs", (".md",)):
+        for n, line in enumerate(read_lines(path), 1):
+            m = HEADING_RE.match(line)
+            if m and ids.get(m.group(1)) != (path, n):
+                first = ids[m.group(1)]
+                rep.add(path, n, "proof-id", f"claim {m.group(1)} is already defined at "
+                                             f"{os.path.relpath(first[0], root)}:{first[1]}")
+
+
 def check_proof_ids(root, ids, rep):
     families = {i.rsplit("-", 1)[0] for i in ids}
     for top in SOURCE_DIRS:
@@ -352,6 +362,7 @@ def run(root):
     """All problems of the tree at root, sorted, and the number of claims defined."""
     rep = Report(root)
     ids = claim_ids(root)
+    check_duplicate_ids(root, ids, rep)
     check_proof_ids(root, ids, rep)
     check_proof_refs(root, rep)
     check_source_refs(root, rep)

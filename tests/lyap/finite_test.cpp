@@ -168,7 +168,7 @@ RC_GTEST_PROP(FiniteExponent, ConstructedZerosAreExactlyZero, ()) {
   RC_ASSERT(inside(ref.v, res2.value.ball));
 }
 
-TEST(FiniteExponent, IssueExamples) {
+TEST(FiniteExponent, ExactZeroAndLogTwoOverThreeExamples) {
   using lyapcert::laws::parse_curvature_law;
   // atoms(-1, 1/2) at lr = 1 is exactly zero (docs/math.md section 2).
   auto r0 = lyap::certify_lyap1d(parse_curvature_law("atoms(-1, 1/2)"), Rational(1), lyap::Accuracy{16, 65536});
