@@ -5,10 +5,11 @@ Run from anywhere: `python3 scripts/check_repo.py [--root DIR]`. Registered as t
 (label fast). Each problem is printed as `path:line: message`; the exit status is 1 if there is any.
 
 Checks:
-  1. proof-id      every claim ID cited after `Proof:` / `Proofs:` in lib/ app/ tests/ bench/ is defined in
-                   proofs/ (a heading `## ID: title` or `## ID (title)`); ranges `ID-1 .. ID-5`, `ID-1..5`,
-                   `ID-1, -2`, `ID-1/2` and `ID-*` are expanded. Other ID-shaped words in those files whose
-                   family (`FAST-XY`, `CONT-QUAD`, ...) is defined but whose number is not are flagged too.
+  1. proof-id      every claim ID cited after `Proof:` / `Proofs:` in lib/ app/ tests/ bench/ docs/ proofs/ is
+                   defined in proofs/ (a heading `## ID: title` or `## ID (title)`), and only once; ranges
+                   `ID-1 .. ID-5`, `ID-1..5`, `ID-1, -2`, `ID-1/2` and `ID-*` are expanded. Other ID-shaped words
+                   in those files whose family (`FAST-XY`, `CONT-QUAD`, ...) is defined but whose number is not
+                   are flagged too.
   2. proof-refs    every repository path (lib/..., tests/..., `lyapcert/x/y.hpp`), bare source or test file
                    name (`finite_test.cpp`) and GoogleTest name (`Suite.Name`, `Suite.*`) that a proofs/*.md
                    file names exists; source-refs: every file path that a comment in lib/ app/ tests/ bench/
@@ -128,8 +129,8 @@ def check_duplicate_ids(root, ids, rep):
 
 def check_proof_ids(root, ids, rep):
     families = {i.rsplit("-", 1)[0] for i in ids}
-    for top in SOURCE_DIRS:
-        for path in walk(root, top, SOURCE_EXT):
+    for top in SOURCE_DIRS + ("docs", "proofs", "README.md"):
+        for path in walk(root, top, SOURCE_EXT + (".md",)):
             for n, line in enumerate(read_lines(path), 1):
                 p = PROOF_RE.search(line)
                 seen = set()
@@ -141,11 +142,11 @@ def check_proof_ids(root, ids, rep):
                                 rep.add(path, n, "proof-id", f"Proof: {cid}-* names no claim family in proofs/")
                         elif cid not in ids:
                             rep.add(path, n, "proof-id", f"Proof: {cid} is not defined in proofs/")
-                for m in ID_RE.finditer(line):
-                    cid = f"{m.group(1)}-{int(m.group(2))}{m.group(3)}"
-                    if cid in seen or cid in ids:
+                for cid, star in cited_ids(line):
+                    if star or cid in seen or cid in ids:
                         continue
-                    if m.group(1) in families:
+                    seen.add(cid)
+                    if cid.rsplit("-", 1)[0] in families:
                         rep.add(path, n, "proof-id", f"{cid} looks like a claim ID but is not defined in proofs/")
 
 
