@@ -22,7 +22,8 @@ Checks:
   6. module-deps   every `#include "lyapcert/<m>/..."` in lib/lyapcert/<n>/ has m == n or m among n's DEPS in
                    lib/lyapcert/<n>/CMakeLists.txt (transitively); exact/error.hpp is header-only and free to use.
   7. umbrella      every module has lib/lyapcert/<m>.hpp, which includes each of its public headers and opens with
-                   the module's `Contract: ` paragraph of docs/architecture.md, word for word.
+                   the module's `Contract: ` paragraph of docs/architecture.md, word for word; the section's
+                   `May use:` line names exactly the module's lyapcert DEPS (asides in parentheses aside).
 """
 import argparse
 import os
@@ -54,7 +55,8 @@ GTEST_RE = re.compile(r"`([A-Z][A-Za-z0-9]*)\.([A-Z][A-Za-z0-9_]*\*?|\*)`")
 GTEST_DEF_RE = re.compile(
     r"\b(?:TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P|RC_GTEST_PROP|RC_GTEST_FIXTURE_PROP)\s*\(\s*(\w+)\s*,\s*(\w+)")
 CODE_LINE_RE = re.compile(r"\bCode:")
-TEST_LINE_RE = re.compile(r"\bTests?\b(?:\*\*)?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?(?:\*\*)?:")  # `Tests:`, `**Tests** (...):`
+# `Test:`, `Tests:`, `**Tests:**`, `**Tests** (...):`, `Tests (all of ...):`
+TEST_LINE_RE = re.compile(r"\bTests?\b(?:\*\*)?(?:\s*\([^()]*(?:\([^()]*\)[^()]*)*\))?(?:\*\*)?:")
 
 
 class Report:
@@ -284,8 +286,9 @@ def check_text(root, rep):
 HEADER_ONLY = {"lyapcert/exact/error.hpp"}
 
 
-def module_deps(root):
-    """module -> the lyapcert modules it may use (its DEPS in lib/lyapcert/<module>/CMakeLists.txt, closed)."""
+def module_deps(root, closed=True):
+    """module -> the lyapcert modules it may use (its DEPS in lib/lyapcert/<module>/CMakeLists.txt), closed under
+    the same relation unless closed is False."""
     direct = {}
     base = os.path.join(root, "lib", "lyapcert")
     if not os.path.isdir(base):
@@ -297,7 +300,9 @@ def module_deps(root):
             call = re.search(r"lyapcert_module\(\s*%s\b(.*?)\)" % re.escape(m), text, re.S)
             deps = call.group(1).split("DEPS", 1)[1] if call and "DEPS" in call.group(1) else ""
             direct[m] = set(re.findall(r"\blyapcert_(\w+)", deps))
-    closed = {}
+    if not closed:
+        return direct
+    closure = {}
     for m in direct:
         seen, todo = set(), list(direct[m])
         while todo:
@@ -305,8 +310,8 @@ def module_deps(root):
             if d not in seen:
                 seen.add(d)
                 todo.extend(direct.get(d, ()))
-        closed[m] = seen
-    return closed
+        closure[m] = seen
+    return closure
 
 
 def check_modules(root, rep):
@@ -323,10 +328,25 @@ def check_modules(root, rep):
                             f"(lib/lyapcert/{m}/CMakeLists.txt)")
     arch = os.path.join(root, "docs", "architecture.md")
     doc = "\n".join(read_lines(arch)) if os.path.isfile(arch) else ""
+    direct_deps = module_deps(root, closed=False)
     for m in deps:
+        section = re.search(r"^### %s -- .*?$(.*?)(?=^### |\Z)" % re.escape(m), doc, re.S | re.M)
+        want = re.search(r"^Contract: (.*?)(?:\n\n|\Z)", section.group(1), re.S | re.M) if section else None
+        if not want:
+            rep.add(arch, 1, "umbrella", f"has no section '### {m} -- ...' with a 'Contract: ' paragraph")
+        at = doc.count("\n", 0, section.start()) + 1 if section else 1  # the section's heading line
+        may = re.search(r"^May use: (.*?)(?:\n\n|\Z)", section.group(1), re.S | re.M) if section else None
+        named = set()
+        if may:
+            plain = re.sub(r"`[^`]*`|\([^()]*\)", "", may.group(1))  # code spans and asides do not count
+            named = {w for w in re.findall(r"[a-z]\w*", plain) if w in deps}
+        if named != direct_deps.get(m, set()):
+            rep.add(arch, at, "umbrella", f"section '{m}': 'May use:' names {sorted(named)}, but its DEPS are "
+                                         f"{sorted(direct_deps.get(m, set()))} (lib/lyapcert/{m}/CMakeLists.txt)")
         umbrella = os.path.join(root, "lib", "lyapcert", m + ".hpp")
         if not os.path.isfile(umbrella):
-            rep.add(os.path.join(root, "lib", "lyapcert", m), 1, "umbrella", f"module {m} has no umbrella header {m}.hpp")
+            rep.add(os.path.join(root, "lib", "lyapcert", m), 1, "umbrella",
+                    f"module {m} has no umbrella header {m}.hpp")
             continue
         lines = read_lines(umbrella)
         text = "\n".join(lines)
@@ -338,10 +358,7 @@ def check_modules(root, rep):
             if "not part of the public API" not in head and f'"{rel}"' not in text:
                 rep.add(umbrella, 1, "umbrella", f"does not include the public header {rel} (or mark it internal: "
                                                  f"'not part of the public API' in its first lines)")
-        section = re.search(r"^### %s -- .*?$(.*?)(?=^### |\Z)" % re.escape(m), doc, re.S | re.M)
-        want = re.search(r"^Contract: (.*?)(?:\n\n|\Z)", section.group(1), re.S | re.M) if section else None
         if not want:
-            rep.add(arch, 1, "umbrella", f"has no section '### {m} -- ...' with a 'Contract: ' paragraph")
             continue
         got, start = [], None
         for n, line in enumerate(lines, 1):
@@ -393,13 +410,15 @@ def self_test():
         "lib/lyapcert/a/CMakeLists.txt": "lyapcert_module(a\n  SOURCES x.cpp\n  DEPS lyapcert_c fmt::fmt)\n",
         "lib/lyapcert/a/pub.hpp": "// A public header the umbrella forgot.\n#pragma once\n",
         "lib/lyapcert/a/internal.hpp": "// Helpers (not part of the public API).\n#pragma once\n",
-        "lib/lyapcert/a.hpp": "// lyapcert/a.hpp -- umbrella.\n//\n// Contract: every value is\n// exact.\n#pragma once\n",
+        "lib/lyapcert/a.hpp": "// lyapcert/a.hpp -- umbrella.\n//\n// Contract: every value is\n// exact.\n"
+                              "#pragma once\n",
         "lib/lyapcert/b/CMakeLists.txt": "lyapcert_module(b SOURCES y.cpp DEPS Arb::Arb)\n",
         "lib/lyapcert/b/y.cpp": "#include \"lyapcert/exact/error.hpp\"\n#include \"lyapcert/a/pub.hpp\"\n",
         "lib/lyapcert/b.hpp": "// lyapcert/b.hpp -- umbrella.\n// Contract: something else.\n#pragma once\n",
         "lib/lyapcert/c/CMakeLists.txt": "lyapcert_module(c SOURCES z.cpp DEPS lyapcert_b)\n",
-        "docs/architecture.md": "# A\n\n### a -- thing\n\nContract: every value\nis exact.\n\n### b -- other\n\n"
-                                "Contract: what b does.\n\n### c -- third\n\nContract: c.\n",
+        "docs/architecture.md": "# A\n\n### a -- thing\n\nContract: every value\nis exact.\n\nMay use: c.\n\n"
+                                "### b -- other\n\nContract: what b does.\n\nMay use: Arb (not c).\n\n"
+                                "### c -- third\n\nContract: c.\n\nMay use: a, b.\n",
         "tests/a/y_test.py": "def test_here():\n    pass\n",
     }
     expected = [
@@ -417,6 +436,7 @@ def self_test():
         ("lib/lyapcert/b.hpp", 2, "umbrella"),         # contract differs from docs/architecture.md
         ("lib/lyapcert/b/y.cpp", 2, "module-deps"),    # b includes a, which is not among its DEPS
         ("lib/lyapcert/c", 1, "umbrella"),             # c has no umbrella header
+        ("docs/architecture.md", 16, "umbrella"),     # c 'may use' a, b but its DEPS are b only
     ]
     with tempfile.TemporaryDirectory() as root:
         for rel, text in files.items():
