@@ -5,11 +5,11 @@ Run from anywhere: `python3 scripts/check_repo.py [--root DIR]`. Registered as t
 (label fast). Each problem is printed as `path:line: message`; the exit status is 1 if there is any.
 
 Checks:
-  1. proof-id      every claim ID cited after `Proof:` / `Proofs:` in lib/ app/ tests/ bench/ docs/ proofs/ is
-                   defined in proofs/ (a heading `## ID: title` or `## ID (title)`), and only once; ranges
-                   `ID-1 .. ID-5`, `ID-1..5`, `ID-1, -2`, `ID-1/2` and `ID-*` are expanded. Other ID-shaped words
-                   in those files whose family (`FAST-XY`, `CONT-QUAD`, ...) is defined but whose number is not
-                   are flagged too.
+  1. proof-id      every claim ID cited after `Proof:` / `Proofs:` in lib/ app/ tests/ bench/ is defined in
+                   proofs/ (a heading `## ID: title` or `## ID (title)`), and only once; ranges `ID-1 .. ID-5`,
+                   `ID-1..5`, `ID-1, -2`, `ID-1/2` and `ID-*` are expanded. Other ID-shaped words in those files
+                   and in docs/ and proofs/ whose family (`FAST-XY`, `CONT-QUAD`, ...) is defined but whose number
+                   is not are flagged too.
   2. proof-refs    every repository path (lib/..., tests/..., `lyapcert/x/y.hpp`), bare source or test file
                    name (`finite_test.cpp`) and GoogleTest name (`Suite.Name`, `Suite.*`) that a proofs/*.md
                    file names exists; source-refs: every file path that a comment in lib/ app/ tests/ bench/
@@ -97,7 +97,7 @@ def claim_ids(root):
 
 
 def cited_ids(text):
-    """IDs named in the text after `Proof:`: (id, is_wildcard_prefix) pairs, ranges expanded."""
+    """Claim IDs named in the text: (id, is_wildcard_prefix) pairs, with ranges and `ID-1, -2` lists expanded."""
     out = []
     for m in STAR_RE.finditer(text):
         out.append((m.group(1), True))
@@ -130,20 +130,24 @@ def check_duplicate_ids(root, ids, rep):
 
 
 def check_proof_ids(root, ids, rep):
+    """In code, every ID after `Proof:` must exist (whatever its family); elsewhere, and in prose, an ID-shaped word
+    is flagged when its family exists but the number does not (docs may show `Proof: ID` as an example)."""
     families = {i.rsplit("-", 1)[0] for i in ids}
     for top in SOURCE_DIRS + ("docs", "proofs", "README.md"):
+        strict = top in SOURCE_DIRS
         for path in walk(root, top, SOURCE_EXT + (".md",)):
             for n, line in enumerate(read_lines(path), 1):
-                p = PROOF_RE.search(line)
+                p = PROOF_RE.search(line) if strict else None
                 seen = set()
-                if p:
-                    for cid, star in cited_ids(line[p.end():]):
-                        seen.add(cid)
-                        if star:
-                            if not any(i.startswith(cid + "-") for i in ids):
-                                rep.add(path, n, "proof-id", f"Proof: {cid}-* names no claim family in proofs/")
-                        elif cid not in ids:
-                            rep.add(path, n, "proof-id", f"Proof: {cid} is not defined in proofs/")
+                for cid, star in cited_ids(line[p.end():]) if p else ():
+                    if cid in seen:
+                        continue
+                    seen.add(cid)
+                    if star:
+                        if not any(i.startswith(cid + "-") for i in ids):
+                            rep.add(path, n, "proof-id", f"Proof: {cid}-* names no claim family in proofs/")
+                    elif cid not in ids:
+                        rep.add(path, n, "proof-id", f"Proof: {cid} is not defined in proofs/")
                 for cid, star in cited_ids(line):
                     if star or cid in seen or cid in ids:
                         continue
