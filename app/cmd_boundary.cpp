@@ -1,4 +1,4 @@
-// boundary subcommand: certified learning rates where Lambda(lr) changes sign (issue 4). Parsing and printing
+// boundary subcommand: certified learning rates where Lambda(lr) changes sign. Parsing and printing
 // only; the search is lyapcert::boundary::find_boundaries.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // critical-snr subcommand: a certified interval for the critical SNR below which the two-layer saddle
-// collapses (phase III) at some learning rate (issue 4, docs/claims.md; proofs/models/critical.md).
+// collapses (phase III) at some learning rate (docs/claims.md; proofs/models/critical.md).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// lyap1d, moment and demo subcommands: certified 1-D exponents (issue 2).
+// lyap1d, moment and demo subcommands: certified 1-D exponents E log|1 - lr h| and moments.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 
 namespace lyapcert::cli {
 // app/cmd_lyapnd.cpp: `moment --law MATRIXLAW --p 2` (no --lr), the second-moment exponent of a
-// matrix law (issue 7).
+// matrix law (lyapnd::second_moment).
 int run_matrix_moment(const std::string& law, const std::string& p, int digits, long max_bits, bool json);
 
 }  // namespace lyapcert::cli
@@ -136,7 +136,7 @@ int run_demo(bool json) {
     const char* p;  // nullptr: the exponent itself
   };
   const Case cases[] = {
-      {"Exact zero without a unit factor (MATH.md 2)", "atoms(-1, 1/2)", "1", nullptr},
+      {"Exact zero without a unit factor (docs/math.md section 2)", "atoms(-1, 1/2)", "1", nullptr},
       {"Two atoms, unequal weights: -(log 2)/3", "atoms(-1:1/3, 1/2:2/3)", "1", nullptr},
       {"Atom exactly at 1/lr: the saddle is hit in finite time", "atoms(2, -1)", "0.5", nullptr},
       {"Finite dataset, batch size 1 (ten per-sample curvatures)",

@@ -1,4 +1,4 @@
-// lyapnd subcommand: certified top Lyapunov exponents of d x d matrix products (issue 7).
+// lyapnd subcommand: certified top Lyapunov exponents of d x d matrix products.
 // Parsing and printing only; every number comes from lib/lyapcert/lyapnd.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-// phase subcommand: certified exponents and phase label of the two-layer saddle model (issue 4).
+// phase subcommand: certified exponents and phase label of the two-layer saddle model.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // phase-diagram --model diagonal: the predicted surviving fraction of the diagonal ("lasso-like")
-// model over learning rate x (sigma | batch size), CSV + JSON + PNG (issue 4; docs/models.md).
+// model over learning rate x (sigma | batch size), CSV + JSON + PNG (docs/models.md).
 // The phase-diagram subcommand itself is registered by cmd_phase.cpp; this file adds --beta to it and
 // wraps its runner so that --model diagonal is handled here and everything else goes to the original.
 #include <CLI/CLI.hpp>

@@ -1,5 +1,5 @@
 // simulate, check: simulated SGD on the nonlinear saddle models against the certified phase
-// prediction (issue 6; docs/simulation.md). Parsing and printing only; numerics in lib/lyapcert/sim.
+// prediction (docs/simulation.md). Parsing and printing only; numerics in lib/lyapcert/sim.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>

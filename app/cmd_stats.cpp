@@ -1,4 +1,4 @@
-// estimate and sign subcommands: Monte Carlo exponents with confidence statements (issue 5).
+// estimate and sign subcommands: Monte Carlo exponents with confidence statements (docs/statistics.md).
 // Parsing and printing only; the numbers come from lyapcert::stats.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

@@ -1,5 +1,5 @@
 // table and recheck subcommands: certified tables with provenance and their independent re-verification
-// (issue 8). Parsing, progress and file output only; every number comes from lyapcert::tables.
+// (docs/tables.md). Parsing, progress and file output only; every number comes from lyapcert::tables.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// verify subcommand: lyapcert as an oracle for other implementations (issue 8). Parsing and printing only;
+// verify subcommand: lyapcert as an oracle for other implementations (docs/oracle.md). Parsing and printing only;
 // reading the CSV and classifying rows is lyapcert::oracle (lib/lyapcert/oracle/).
 #include <CLI/CLI.hpp>
 #include <flint/flint.h>

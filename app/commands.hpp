@@ -17,29 +17,29 @@ using Registry = std::vector<Command>;
 
 // app/cmd_lyap1d.cpp: lyap1d, moment, demo.
 void register_lyap1d_commands(CLI::App& app, Registry& reg);
-// app/cmd_stats.cpp: estimate, sign (Monte Carlo; issue 5).
+// app/cmd_stats.cpp: estimate, sign (Monte Carlo with confidence statements).
 void register_stats_commands(CLI::App& app, Registry& reg);
-// app/cmd_boundary.cpp: boundary (sign changes of Lambda over a learning-rate range; issue 4).
+// app/cmd_boundary.cpp: boundary (sign changes of Lambda over a learning-rate range).
 void register_boundary_commands(CLI::App& app, Registry& reg);
-// app/cmd_lyapnd.cpp: lyapnd (certified exponents of d x d matrix products; issue 7).
+// app/cmd_lyapnd.cpp: lyapnd (certified exponents of d x d matrix products).
 void register_lyapnd_commands(CLI::App& app, Registry& reg);
 
-// app/cmd_phase.cpp: phase (two-layer saddle model at one learning rate; issue 4).
+// app/cmd_phase.cpp: phase (two-layer saddle model at one learning rate).
 void register_phase_commands(CLI::App& app, Registry& reg);
-// app/cmd_phase.cpp: phase-diagram (grid over lr x sigma / SNR / batch; issue 4).
+// app/cmd_phase.cpp: phase-diagram (grid over lr x sigma / SNR / batch).
 void register_phase_diagram_commands(CLI::App& app, Registry& reg);
 
-// app/cmd_critical.cpp: critical-snr (certified critical SNR of collapse; issue 4 claims).
+// app/cmd_critical.cpp: critical-snr (certified critical SNR of collapse; docs/claims.md).
 void register_critical_commands(CLI::App& app, Registry& reg);
 // app/cmd_phase_diagonal.cpp: adds --beta to phase-diagram and runs it for --model diagonal (call
 // after register_phase_diagram_commands; the twolayer model still goes to cmd_phase.cpp).
 void register_phase_diagonal_commands(CLI::App& app, Registry& reg);
 
-// app/cmd_sim.cpp: simulate, check (simulated SGD against the phase prediction; issue 6).
+// app/cmd_sim.cpp: simulate, check (simulated SGD against the phase prediction).
 void register_sim_commands(CLI::App& app, Registry& reg);
-// app/cmd_table.cpp: table, recheck (certified tables with provenance; issue 8).
+// app/cmd_table.cpp: table, recheck (certified tables with provenance).
 void register_table_commands(CLI::App& app, Registry& reg);
-// app/cmd_verify.cpp: verify (lyapcert as an oracle for other implementations; issue 8).
+// app/cmd_verify.cpp: verify (lyapcert as an oracle for other implementations).
 void register_verify_commands(CLI::App& app, Registry& reg);
 
 }  // namespace lyapcert::cli

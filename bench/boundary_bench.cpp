@@ -1,4 +1,4 @@
-// Boundary search (lyapcert::boundary::find_boundaries). Issue 4 target: sqnormal(0, 1) at 30 digits
+// Boundary search (lyapcert::boundary::find_boundaries). Target: sqnormal(0, 1) at 30 digits
 // over the default range in under 1 s. Figures are recorded in docs/boundary.md, never asserted.
 #include <benchmark/benchmark.h>
 

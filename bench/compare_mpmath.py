@@ -3,7 +3,7 @@
 
 mpmath (Debian python3-mpmath) is the non-rigorous peer a user would otherwise pick. It computes the same
 quantities correctly: the closed form with hyp2f2 for normal, two Gaussian closed forms for sqnormal, the
-antiderivative for uniform (MATH.md section 2). lyapcert's times come from running the Google Benchmark binary
+antiderivative for uniform (docs/math.md section 2). lyapcert's times come from running the Google Benchmark binary
 with JSON output; lyapcert's numbers are certified enclosures, mpmath's are plain values.
 The xy and bivariate laws (30 digits) are compared against continuous_bench (BM_XyLogAbsMean30,
 BM_BivariateLogAbsMean30) when --continuous-bench is given: mpmath integrates the Gaussian closed form over

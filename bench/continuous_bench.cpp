@@ -101,7 +101,7 @@ BENCHMARK(BM_UniformLogAbsMean50)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 
-// ---- xy minibatch law and bivariate products (issue 3) ----
+// ---- xy minibatch law and bivariate products ----
 // E log|1 - lr h_B| style inputs: a = 1, b = -1/2, k = 7/10, sigma = 13/10 (sigma = 0 when range(1) = 0),
 // batch S = range(0), 30 digits.
 void BM_XyLogAbsMean30(benchmark::State& state) {

@@ -1,4 +1,4 @@
-// Binary64 fast path of certify_lyap1d (issue 3, Speed: "12 digits in under 1 ms through the binary64 fast
+// Binary64 fast path of certify_lyap1d (target: "12 digits in under 1 ms through the binary64 fast
 // path for normal, uniform and sqnormal"): time per 12-digit certified exponent, end to end (law, exact
 // lr, dispatch, fast kernel, decimal-ready ball), next to the same call at 13..16 digits (Arb path) and to
 // the raw kernels. The label shows the method that ran. Figures: docs/performance.md.

@@ -1,7 +1,7 @@
-// Binary64 certified xy kernel fast::xy_log_abs_mean (issue 4, phase-diagram speed): CPU time per point input
-// and per cell input (lr and sigma intervals of relative width 3%), next to the Arb production path
+// Binary64 certified xy kernel fast::xy_log_abs_mean (the phase diagram's speed rests on it): CPU time per
+// point input and per cell input (lr and sigma intervals of relative width 3%), next to the Arb production path
 // continuous::xy_log_abs_mean at 64 bits. The label gives the width of the enclosure. Figures:
-// docs/performance.md (Issue 4 section).
+// docs/performance.md (boundaries and phase diagrams).
 #include <arb.h>
 #include <benchmark/benchmark.h>
 

@@ -1,5 +1,5 @@
 lyapcert_bench(lyap_bench lyap_bench.cpp)
-# lyapcert vs mpmath side by side (issue 3): `cmake --build build --target bench_vs_mpmath`.
+# lyapcert vs mpmath side by side: `cmake --build build --target bench_vs_mpmath`.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
   add_custom_target(bench_vs_mpmath

@@ -1,4 +1,4 @@
-// Certified 1-D exponents of finite laws (issue 2 targets; figures in docs/performance.md).
+// Certified 1-D exponents of finite laws (targets and figures in docs/performance.md).
 // Law construction is timed separately from the exponent. One thread.
 #include <benchmark/benchmark.h>
 
@@ -47,7 +47,7 @@ void BM_MillionAtomsExponent(benchmark::State& state) {
 }
 BENCHMARK(BM_MillionAtomsExponent)->Arg(15)->Arg(50)->Unit(benchmark::kMillisecond);
 
-// Continuous laws end to end (parse + precision loop + closed form), issue 3 targets. The
+// Continuous laws end to end (parse + precision loop + closed form) against the targets of docs/performance.md. The
 // parameter sets are those of bench/compare_mpmath.py, which times mpmath on the same inputs.
 struct ContinuousCase {
   const char* law;

@@ -1,4 +1,4 @@
-// lyapnd benchmarks (issue 7): isotropic(2, lr) at 30 digits (target < 1 s), the d = 4 quadrature,
+// lyapnd benchmarks: isotropic(2, lr) at 30 digits (target < 1 s), the d = 4 quadrature,
 // Ginibre spectra, and one enumeration level. Figures go to docs/lyapnd.md, never into tests.
 #include <benchmark/benchmark.h>
 

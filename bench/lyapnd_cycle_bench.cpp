@@ -1,4 +1,4 @@
-// Cycle-expansion benchmarks (issue 7, Speed): Pollicott's example at 40 certified digits (target
+// Cycle-expansion benchmarks: Pollicott's example at 40 certified digits (target
 // < 1 s) and at 100 digits; seeded random families of four positive 2x2 matrices (entries uniform in
 // [1, 9], p = 1/4) at 10 digits (target < 10 s). Counters: word length the bound needed, converged.
 // Figures go to docs/performance.md, never into tests.

@@ -1,6 +1,6 @@
-// Poisson-certificate benchmarks (issue 7, Speed): seeded sign-indefinite invertible 2x2 families (entries
+// Poisson-certificate benchmarks: seeded sign-indefinite invertible 2x2 families (entries
 // N(0, 1) rounded to multiples of 1/1000, 2..4 atoms, equal probabilities), --digits 16 with a 10 s
-// budget: the counters record the certified width reached (the issue asks for the width in 10 s), the grid
+// budget: the counters record the certified width reached (the target is the width reached in 10 s), the grid
 // size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
 // thousandths, k atoms), counter m = chart grid of the last level. Figures go to docs/performance.md, never
 // into tests.

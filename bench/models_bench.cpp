@@ -1,4 +1,4 @@
-// Phase diagram of the two-layer saddle (issue 4 target: the Gaussian model on a 200 x 100 grid at 10 digits,
+// Phase diagram of the two-layer saddle (target: the Gaussian model on a 200 x 100 grid at 10 digits,
 // cells certified, in under 2 minutes on 2 cores) and the critical SNR. Real (wall) time is the figure: the sweep
 // uses both threads. Recorded in docs/performance.md, never asserted.
 //   bench/models_bench --benchmark_filter=Diagram200x100   (about a minute per iteration)

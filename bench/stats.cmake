@@ -1,5 +1,5 @@
 lyapcert_bench(stats_bench stats_bench.cpp)
-# lyapcert vs numpy side by side (issue 5): `cmake --build build --target bench_vs_numpy`.
+# lyapcert vs numpy side by side: `cmake --build build --target bench_vs_numpy`.
 find_package(Python3 COMPONENTS Interpreter)
 if(Python3_FOUND)
   add_custom_target(bench_vs_numpy

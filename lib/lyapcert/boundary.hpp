@@ -1,5 +1,9 @@
-// Umbrella header of the lyapcert::boundary module: certified learning rates where Lambda(lr) changes sign
-// (`lyapcert boundary`), with singular points and slivers of finite laws reported exactly.
+// lyapcert/boundary.hpp -- umbrella header of lyapcert::boundary: where Lambda(lr) changes sign. It includes every
+// public header of the module; docs/architecture.md describes the module, what it may use, and this contract.
+//
+// Contract: every root enclosure contains exactly one zero of `Lambda`, at which the sign changes in the stated
+// direction; every sliver offset encloses the unique zero on its side of the singular point; `complete` is true
+// only when the whole range is covered by certified cells (BND-*).
 #pragma once
 #include "lyapcert/boundary/model.hpp"
 #include "lyapcert/boundary/law_template.hpp"

@@ -1,4 +1,10 @@
-// Umbrella header of the binary64 fast path (module lyapcert_fast).
+// lyapcert/fast.hpp -- umbrella header of lyapcert::fast: certified binary64. It includes every public header of
+// the module; docs/architecture.md describes the module, what it may use, and this contract.
+//
+// Contract: every result contains the exact result for every point of the input intervals (one IEEE rounding per
+// source operation, moved outward; the module is compiled with `-ffp-contract=off`); a kernel that cannot certify
+// returns the whole line or a wider interval, never a narrower one (FAST-RND-*, FAST-LOG-*, FAST-SUM-*,
+// FAST-GAUSS-*, FAST-XY-*, FAST-XYG-*).
 #pragma once
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"

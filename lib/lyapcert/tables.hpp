@@ -1,5 +1,9 @@
-// Umbrella header of lyapcert::tables: certified tables with provenance (`lyapcert table`) and their
-// independent re-verification (`lyapcert recheck`). docs/tables.md; proofs/tables/.
+// lyapcert/tables.hpp -- umbrella header of lyapcert::tables: certified tables with provenance. It includes every
+// public header of the module; docs/architecture.md describes the module, what it may use, and this contract.
+//
+// Contract: every digit a table shows is a digit of the true value (TABLE-DIGITS-1); every row carries its exact
+// endpoints and provenance; `recheck` passes a row only if its printed endpoints, digits and a recomputed enclosure
+// all agree, and says when no independent path exists (TABLE-RECHECK-1, TABLE-SECOND-*, TABLE-MPFI-1).
 #pragma once
 #include "lyapcert/tables/compute.hpp"
 #include "lyapcert/tables/exact_text.hpp"

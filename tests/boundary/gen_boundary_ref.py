@@ -7,7 +7,7 @@ For every law, all sign changes of Lambda in the stated range are located with m
   3. each root is CHECKED a second, independent way: Lambda at the root -+ 1e-25 max(1, root) is recomputed by
      mp.quad (tanh-sinh quadrature of log|1 - lr h| against the density, split at h = 1/lr and at the
      edges of the bulk) and must have opposite signs; roots failing the check are not written.
-Closed forms used in step 1-2 (MATH.md section 2):
+Closed forms used in step 1-2 (docs/math.md section 2):
   normal(mu, s):   G(1 - lr mu, lr s),  G(m, v) = log v - (gamma + log 2)/2 + x hyp2f2(1,1;3/2,2;-x), x = m^2/(2v^2)
   sqnormal(mu, s): G(1 - sqrt(lr) mu, sqrt(lr) s) + G(1 + sqrt(lr) mu, sqrt(lr) s)
   uniform(a, b):   (F(1 - lr a) - F(1 - lr b)) / (lr (b - a)),  F(u) = u log|u| - u

@@ -5,7 +5,7 @@ independent mpmath computations; writes tests/data/isotropic2_boundary_ref.txt.
  (1) the closed form Lambda = E1(c) - e^{-2c} (Ei(2c) - Ei(c)), c = 1/(2 lr), solved by mp.findroot
      (secant) at 60 digits;
  (2) the definition Lambda = (1/2) E_s[I_2(|1 - lr s|)] = int_0^inf log((1 + |1 - lr s|)/2) e^{-s/2}/2 ds
-     (MATH.md section 4) by tanh-sinh quadrature split at the kink s = 1/lr, solved by bisection at 40 digits.
+     (docs/math.md section 4) by tanh-sinh quadrature split at the kink s = 1/lr, solved by bisection at 40 digits.
 The two must agree to 35 digits; the file records (1) to 40 significant digits.
 
 With --more: reference values for `boundary --law-template` beyond isotropic(2, lr) (BND-TEMPLATE-5..9); writes

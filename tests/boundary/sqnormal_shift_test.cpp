@@ -1,4 +1,4 @@
-// sqnormal under a shift or a negative scale in `lyapcert boundary` (issue 4; BND-SQS-1 .. 3, CONT-SQS-1).
+// sqnormal under a shift or a negative scale in `lyapcert boundary` (BND-SQS-1 .. 3, CONT-SQS-1).
 #include <arb.h>
 #include <gtest/gtest.h>
 

@@ -109,7 +109,7 @@ TEST(LawTemplate, BallEnclosuresContainIndependentValues) {
   }
 }
 
-// Monte Carlo: Lambda = E log|A e_1| exactly (i.i.d. increments, MATH.md section 4), A e_1 =
+// Monte Carlo: Lambda = E log|A e_1| exactly (i.i.d. increments, docs/math.md section 4), A e_1 =
 // (1 - lr a1^2, -lr a1 a2). At lr = 0.7 and 1.2 |Lambda| > 0.08 while the standard error with 2e5
 // samples is < 0.004 (sd of log|A e_1| < 1.6 measured): > 20 sigma under the CLT, false-failure
 // probability < 1e-80 (seed fixed: 20241128).

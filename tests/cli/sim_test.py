@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `lyapcert simulate` and `lyapcert check` (issue 6): JSON validated against
+"""End-to-end tests of `lyapcert simulate` and `lyapcert check`: JSON validated against
 docs/schema/simulate.schema.json and check.schema.json, outcome counts that add up, the same output
 for 1 and 2 threads, a one-point dataset whose linearised growth rate is log(1 + lr) exactly, the
 certified prediction of `check` compared with `phase` (same exponents, same label), the binomial

@@ -17,7 +17,7 @@ namespace {
 
 // (1/2)[log(2 v^2) + sum_j e^{-x} x^j / j! psi(j + 1/2)] with the positive tail after J terms bounded by
 // sum_{j>=J} p_j log(j+1) <= sum_{j>=J} p_j j = x P(N >= J-1) <= x p_{J-1} / (1 - x/J)   (J > 2x):
-// an independent path (Poisson-digamma mixture, MATH.md section 2).
+// an independent path (Poisson-digamma mixture, docs/math.md section 2).
 void poisson_digamma(arb_t res, const arb_t m, const arb_t v, slong prec) {
   A x, p, s, t, u, h;
   arb_div(x, m, v, prec);
@@ -73,7 +73,7 @@ void expect_overlap_tight(const A& a, const A& b, double max_rad, const char* wh
 
 }  // namespace
 
-// MATH.md section 6: h ~ N(1, 1) at lr = 1: m = 1 - lr mu = 0, v = lr s = 1, Lambda = -(gamma + log 2)/2.
+// docs/math.md section 6: h ~ N(1, 1) at lr = 1: m = 1 - lr mu = 0, v = lr s = 1, Lambda = -(gamma + log 2)/2.
 // Independent value: (1/2)(log 2 + psi(1/2)) with Arb's digamma.
 TEST(GaussLogAbsMean, PublishedValueAtLrOne) {
   const slong prec = 200;

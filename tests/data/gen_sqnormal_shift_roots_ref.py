@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Reference zeros of Lambda(lr) = E log|1 - lr h| for sqnormal under a shift or a negative scale
-(h = a1' + b1' z^2, z ~ N(mu, s^2)), for tests/boundary/sqnormal_shift_test.cpp (issue 4, BND-SQS-*).
+(h = a1' + b1' z^2, z ~ N(mu, s^2)), for tests/boundary/sqnormal_shift_test.cpp (BND-SQS-*).
 
 Each zero is computed two independent ways and both are written; the test requires them to agree:
   (1) direct: mpmath.quad of log|alpha + beta z^2| phi(z) in z (tanh-sinh), split at the real zeros

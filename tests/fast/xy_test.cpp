@@ -1,4 +1,4 @@
-// Containment tests of the binary64 xy kernel fast::xy_log_abs_mean (FAST-XY-1 .. 9) against two independent
+// Containment tests of the binary64 xy kernel fast::xy_log_abs_mean (FAST-XY-1 .. 8) against two independent
 // Arb computations: continuous::xy_log_abs_mean (complex-analytic Gauss-Legendre over t with the 2F2 / Dawson
 // form of G, CONT-XY-*) and continuous::xy_log_abs_mean_vg (quadrature against the variance-gamma density of
 // h_B, CONT-VG-*). The H-coefficients are checked against Arb's 2F2 derivative series. Random tests print

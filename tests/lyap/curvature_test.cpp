@@ -150,7 +150,7 @@ TEST(CurvatureLaws, BadParameters) {
 
 TEST(CurvatureLaws, RefinementIsConsistentAndMonotone) {
   // Enclosures at increasing digits must all contain the truth, so they overlap pairwise, and the
-  // widths must shrink with the requested digits (issue 3: monotone refinement).
+  // widths must shrink with the requested digits (refinement is monotone: more digits never give a wider ball).
   const char* laws[] = {"normal(1, 2)", "uniform(-1, 3)", "sqnormal(1/2, 1)", "xy(1, 1, batch=2)",
                         "bivariate(1/2, 0, 1, 1, 1/3)", "mix(normal(0, 1):1/2, uniform(0, 2):1/2)"};
   for (const char* l : laws) {

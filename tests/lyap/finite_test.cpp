@@ -168,9 +168,9 @@ RC_GTEST_PROP(FiniteExponent, ConstructedZerosAreExactlyZero, ()) {
   RC_ASSERT(inside(ref.v, res2.value.ball));
 }
 
-TEST(FiniteExponent, IssueExamples) {
+TEST(FiniteExponent, ExactZeroAndLogTwoOverThreeExamples) {
   using lyapcert::laws::parse_curvature_law;
-  // atoms(-1, 1/2) at lr = 1 is exactly zero (MATH.md 2).
+  // atoms(-1, 1/2) at lr = 1 is exactly zero (docs/math.md section 2).
   auto r0 = lyap::certify_lyap1d(parse_curvature_law("atoms(-1, 1/2)"), Rational(1), lyap::Accuracy{16, 65536});
   EXPECT_EQ(r0.value.sign, lyap::Sign::zero);
   // atoms(-1:1/3, 1/2:2/3) at lr = 1 is -(log 2)/3.

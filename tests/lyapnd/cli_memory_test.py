@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """End-to-end check of `lyapcert lyapnd --max-memory` (LYAPND-MEM-1): with a tiny budget the output is a valid,
-non-converged enclosure containing Pollicott's published value (MATH.md section 6), exit status 3, JSON valid
+non-converged enclosure containing Pollicott's published value (docs/math.md section 6), exit status 3, JSON valid
 against docs/schema/lyapnd.schema.json; with the default budget the same run converges (exit 0).
 usage: cli_memory_test.py --cli PATH/TO/lyapcert --schemas DIR
 """

@@ -1,5 +1,5 @@
 // Tests of the cycle expansion (lib/lyapcert/lyapnd/cycle.hpp, proofs/lyapnd/cycle.md) against
-// independent values: Pollicott's published value (MATH.md section 6), closed forms (a single matrix:
+// independent values: Pollicott's published value (docs/math.md section 6), closed forms (a single matrix:
 // log of its Perron root; commuting families A_i = alpha_i I + beta_i B: E log(alpha + beta rho(B));
 // equal column sums: E log(column sum)), the enumeration upper bound (LYAPND-ENUM-1), seeded Monte
 // Carlo, and the bound checked against the computed coefficients.
@@ -29,7 +29,7 @@ using lyapcert::exact::Rational;
 namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
 
-// MATH.md section 6 (Pollicott 2010, Invent. Math. 181; also Jurga-Morris 2019), 45 significant
+// docs/math.md section 6 (Pollicott 2010, Invent. Math. 181; also Jurga-Morris 2019), 45 significant
 // digits, so the value lies within 1e-44 of this string. Reproduced independently (not by this code)
 // with an mpmath evaluation of the same determinant at 60 digits from words of length <= 12, whose
 // successive truncations agree to 45 digits from length 10 on (non-rigorous, provenance check only).

@@ -67,7 +67,7 @@ nd::Result run(const char* law, int digits, nd::Method m = nd::Method::automatic
   return nd::certify_lyapnd(lyapcert::laws::parse_matrix_law(law), o);
 }
 
-TEST(Ginibre, MatchesMathMdValueForD2) {
+TEST(Ginibre, MatchesPublishedValueForD2) {
   const nd::Result r = run("ginibre(2, 1)", 30);
   ASSERT_TRUE(r.top.converged);
   EXPECT_EQ(r.top.method, "ginibre");
@@ -82,7 +82,7 @@ TEST(Ginibre, MatchesMathMdValueForD2) {
   arb_neg(v2.get(), v2.get());  // -(gamma + log 2)/2
   EXPECT_TRUE(overlaps(r.top.value.ball, v1)) << r.top.value.ball.debug_str();
   EXPECT_TRUE(overlaps(r.spectrum[1].ball, v2));
-  EXPECT_TRUE(overlaps(r.top.value.ball, dec("0.0579657578292062244 +/- 1e-19", 200)));  // MATH.md section 6
+  EXPECT_TRUE(overlaps(r.top.value.ball, dec("0.0579657578292062244 +/- 1e-19", 200)));  // docs/math.md section 6
   EXPECT_EQ(r.top.value.sign, lyapcert::lyap::Sign::positive);
   EXPECT_EQ(r.spectrum[1].sign, lyapcert::lyap::Sign::negative);
 }
@@ -107,7 +107,7 @@ TEST(Ginibre, SpectrumMatchesDigammaClosedFormsUpToD4) {
 }
 
 // Reference values: mpmath 1.x, mp.dps = 30, quad of (1/2) I_d(|1 - lr s|) f_d(s) over [0, 1/lr, inf]
-// (I_2, I_4 of MATH.md section 4); the d = 2 values also agree with mpmath's e1/ei closed form.
+// (I_2, I_4 of docs/math.md section 4); the d = 2 values also agree with mpmath's e1/ei closed form.
 struct IsoRef {
   const char* lr;
   const char* d2;
@@ -136,7 +136,7 @@ TEST(Isotropic, ClosedFormMatchesQuadratureAndMpmath) {
   }
 }
 
-// Monte Carlo of log|A e_1|, A = I - lr a a^T, a ~ N(0, I_d) (MATH.md 4: Lambda = E log|A e_1|).
+// Monte Carlo of log|A e_1|, A = I - lr a a^T, a ~ N(0, I_d) (docs/math.md section 4: Lambda = E log|A e_1|).
 // N = 400000 samples, tolerance 6 standard errors + 1e-3: false-failure probability < 1e-8 per check
 // (CLT; log|A e_1| has all moments). Seed printed and fixed.
 TEST(Isotropic, MatchesSeededMonteCarlo) {
@@ -259,7 +259,7 @@ TEST(RankOne, OrthogonalPairGivesMinusInfinityBothWays) {
   EXPECT_EQ(e.word_length, 2);
 }
 
-// Pollicott's example (MATH.md section 6): the bound is above Lambda and within 0.05 of it.
+// Pollicott's example (docs/math.md section 6): the bound is above Lambda and within 0.05 of it.
 TEST(Enumerate, PollicottUpperBound) {
   // (auto picks the cycle expansion for this positive family: tests/lyapnd/cycle_test.cpp)
   const nd::Result r = run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, nd::Method::enumerate, 1.5);

@@ -1,6 +1,6 @@
 // lyapcert::lyapnd --max-memory (LYAPND-MEM-1): with a tiny working-memory budget the enumeration and
 // the cycle expansion stop early and return honest, non-converged enclosures that still contain
-// Pollicott's published value (MATH.md section 6); with the default budget nothing changes.
+// Pollicott's published value (docs/math.md section 6); with the default budget nothing changes.
 #include <gtest/gtest.h>
 
 #include "lyapcert/exact/error.hpp"

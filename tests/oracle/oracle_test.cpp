@@ -141,7 +141,7 @@ TEST(OracleBonferroni, MatchesNormalQuantiles) {
   EXPECT_THROW(bonferroni_sigmas(1, 1), InputError);
 }
 
-// Lambda(1) of atoms(-1:1/3, 1/2:2/3) is -(log 2)/3 (MATH.md section 2): the reference comes from std::log,
+// Lambda(1) of atoms(-1:1/3, 1/2:2/3) is -(log 2)/3 (docs/math.md section 2): the reference comes from std::log,
 // not from lyapcert; the crafted claims sit far (>= 1e-9) from the truth on either side.
 TEST(OracleVerify, Lyap1dCraftedRows) {
   const double truth = -std::log(2.0) / 3;

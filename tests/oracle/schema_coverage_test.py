@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Schema coverage (issue 8): every subcommand that offers --json has docs/schema/<command>.schema.json, the
+"""Schema coverage: every subcommand that offers --json has docs/schema/<command>.schema.json, the
 schema is valid draft 2020-12 with the common versioned fields, and one cheap invocation of each command
 validates against it. A new command with --json and no schema fails here; a new command without an entry in
 EXAMPLES only skips the output check (its own tests validate it) and says so.

@@ -60,7 +60,7 @@ class VerifyTest(unittest.TestCase):
     # ---- lyap1d -------------------------------------------------------------------------------------
     def test_lyap1d_crafted_rows(self):
         # Lambda(1) of atoms(-1:1/3, 1/2:2/3) = -(log 2)/3; atoms(-1, 1/2) at lr = 1 is exactly 0;
-        # h ~ N(1, 1) at lr = 1: -(gamma + log 2)/2 (MATH.md section 6).
+        # h ~ N(1, 1) at lr = 1: -(gamma + log 2)/2 (docs/math.md section 6).
         t = -math.log(2) / 3
         g = -(EULER_GAMMA + math.log(2)) / 2
         path = self.write("lyap1d.csv", "\n".join([
@@ -160,7 +160,7 @@ class VerifyTest(unittest.TestCase):
 
     # ---- phase -------------------------------------------------------------------------------------
     def test_phase_rows_with_finite_data(self):
-        # Finite data, batch 1, gamma 0: Lambda_+- = mean log|1 +- lr x y| (MATH.md section 3), computed
+        # Finite data, batch 1, gamma 0: Lambda_+- = mean log|1 +- lr x y| (docs/math.md section 3), computed
         # here in binary64; the learning rates are chosen with both exponents at least 0.01 from 0.
         data = [(1, 1), (1, 2), (2, 1), (1, -0.5), (0.5, 1)]
         h = [x * y for x, y in data]
@@ -283,7 +283,7 @@ class VerifyTest(unittest.TestCase):
 
     # ---- lyapnd and boundary ---------------------------------------------------------------------------
     def test_lyapnd_rows(self):
-        lam = (math.log(2) - EULER_GAMMA) / 2  # Gaussian 2x2, N(0,1) entries (Newman; MATH.md section 6)
+        lam = (math.log(2) - EULER_GAMMA) / 2  # Gaussian 2x2, N(0,1) entries (Newman; docs/math.md section 6)
         path = self.write("nd.csv", "law,value,stderr\n"
                                     f'"ginibre(2, 1)",{lam + 1e-4!r},1e-4\n'
                                     f'"ginibre(2, 1)",{lam + 1e-2!r},1e-4\n'

@@ -1,4 +1,4 @@
-// RapidCheck properties of the theory against simulated SGD (issue 6). Parameters are generated only where
+// RapidCheck properties of the theory against simulated SGD. Parameters are generated only where
 // every certified exponent is at least kMargin from 0 (filtered with the certified functions themselves).
 //
 // False-failure probability: each `check` rejects with probability <= alpha = 1e-6 when every run fails with

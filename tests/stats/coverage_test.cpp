@@ -1,4 +1,4 @@
-// Measured coverage (issue 5): 2 * 10^4 independent small runs per law with a known exponent, and the
+// Measured coverage: 2 * 10^4 independent small runs per law with a known exponent, and the
 // sign test's error rate per guarantee class at laws with Lambda = 0 (or |Lambda| < 1e-7).
 //
 // Decision rule (every test here): with n = 2 * 10^4 runs and nominal error alpha, fail when the
@@ -76,7 +76,7 @@ TEST(Coverage, OneDimensionalFiniteLawAgainstLyap1d) {
   check_coverage("sgd(0.9, atoms(2.1, 1.3, -0.4, 0.9, 1.7, -1.2, 0.5, 2.6, 0.2, -0.7))", lambda, 1000, 1, 3);
 }
 
-// Isotropic d = 2 (MATH.md 4): Lambda = E1(c) - e^{-2c} (Ei(2c) - Ei(c)), c = 1/(2 lr).
+// Isotropic d = 2 (docs/math.md section 4): Lambda = E1(c) - e^{-2c} (Ei(2c) - Ei(c)), c = 1/(2 lr).
 TEST(Coverage, IsotropicClosedForm) {
   const double c = 0.5;  // lr = 1
   const double lambda = boost::math::expint(1, c) - std::exp(-2 * c) * (boost::math::expint(2 * c) - boost::math::expint(c));
@@ -127,7 +127,7 @@ TEST(SignErrors, NonasymptoticGaussianNearZero) {
   check_sign_errors("normal(0, 1.8874)", lambda, 3 * 16384, st::Guarantee::nonasymptotic, 7);
 }
 // G(1, v) = E log|N(1, v^2)| = log v - (gamma + log 2)/2 + x 2F2(1, 1; 3/2, 2; -x), x = 1/(2 v^2)
-// (MATH.md 2), by its series sum_k k! (-x)^k / ((3/2)_k (k + 1)) (x <= 2 here: no cancellation issue).
+// (docs/math.md section 2), by its series sum_k k! (-x)^k / ((3/2)_k (k + 1)) (x <= 2 here: no cancellation issue).
 double gauss_log_abs_mean_m1(double v) {
   const double x = 1 / (2 * v * v);
   double term = 1, sum = 1;
@@ -139,7 +139,7 @@ double gauss_log_abs_mean_m1(double v) {
 }
 
 // Asymptotic class, i.i.d. increments without a certified tail (sqnormal): 1 - lr a^2,
-// a ~ N(0, 1), has Lambda = 2 G(1, sqrt(lr)) (MATH.md 2), zero for lr in (2, 3) (bisection).
+// a ~ N(0, 1), has Lambda = 2 G(1, sqrt(lr)) (docs/math.md section 2), zero for lr in (2, 3) (bisection).
 TEST(SignErrors, AsymptoticIidSqnormal) {
   double lo = 2.0, hi = 3.0;
   for (int i = 0; i < 200; ++i) {

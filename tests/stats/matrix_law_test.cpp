@@ -1,4 +1,4 @@
-// Matrix laws: building, structure flags and the errors of issue 5.
+// Matrix laws: building, structure flags, and the input errors a matrix law reports.
 #include <gtest/gtest.h>
 
 #include <string>

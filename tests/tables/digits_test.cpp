@@ -173,12 +173,13 @@ TEST(CertifiedDigits, AgainstIndependentMpfrEnclosures) {
     const char* lr;
     std::pair<Rational, Rational> ref;
   };
-  // -(log 2)/3 for atoms(-1:1/3, 1/2:2/3) at lr = 1 (MATH.md 2): lower uses log 2 rounded up, and vice versa.
+  // -(log 2)/3 for atoms(-1:1/3, 1/2:2/3) at lr = 1 (docs/math.md section 2): lower uses log 2 rounded up,
+  // and vice versa.
   auto minus_log2_over_3 = [](mpfr_t r, mpfr_rnd_t rnd) {
     mpfr_const_log2(r, rnd == MPFR_RNDD ? MPFR_RNDU : MPFR_RNDD);
     mpfr_div_si(r, r, -3, rnd);
   };
-  // -(gamma + log 2)/2 for normal(1, 1) at lr = 1 (MATH.md 6).
+  // -(gamma + log 2)/2 for normal(1, 1) at lr = 1 (docs/math.md section 6).
   auto gauss = [](mpfr_t r, mpfr_rnd_t rnd) {
     const mpfr_rnd_t inner = rnd == MPFR_RNDD ? MPFR_RNDU : MPFR_RNDD;
     mpfr_t g;

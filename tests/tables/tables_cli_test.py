@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""End-to-end tests of `lyapcert table` and `lyapcert recheck` (issue 8, docs/tables.md).
+"""End-to-end tests of `lyapcert table` and `lyapcert recheck` (docs/tables.md).
 
 Checks: every format written and parsed back (CSV/JSON exact endpoints equal, Markdown/LaTeX show the certified
 digits), JSON outputs valid against docs/schema/{table,recheck}.schema.json, certified digits against rigorous
@@ -111,7 +111,7 @@ def test_example_table(cli, schemas, examples, tmp):
             check(mcells[4].startswith(e["shown_md"]), f"Markdown value {mcells[4]!r} is not {e['shown_md']!r}")
             check(tcells[3].startswith(e["shown_tex"]), f"LaTeX value {tcells[3]!r} is not {e['shown_tex']!r}")
 
-    # Certified digits against rigorous mpmath interval enclosures of closed forms (MATH.md 2 and 6).
+    # Certified digits against rigorous mpmath interval enclosures of closed forms (docs/math.md sections 2 and 6).
     mpmath.iv.dps = 60
     refs = {
         "two-atoms": -mpmath.iv.log(2) / 3,

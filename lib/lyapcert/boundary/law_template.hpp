@@ -1,4 +1,4 @@
-// lyapcert::boundary law templates (`lyapcert boundary --law-template`, issue 7): a matrix law in
+// lyapcert::boundary law templates (`lyapcert boundary --law-template`): a matrix law in
 // which the identifier `lr` stands for the learning rate. The template is recognised on the parse
 // tree (never by substituting text) and its top exponent Lambda(lr) is evaluated over lr-balls.
 //

@@ -1,5 +1,5 @@
 // lyapcert::boundary -- certified sign-change points ("boundaries") of Lambda(lr) = E log|1 - lr h| over a
-// learning-rate range [A, B], 0 < A < B (issue 4, `lyapcert boundary`).
+// learning-rate range [A, B], 0 < A < B (`lyapcert boundary`).
 //
 // Guarantees (proofs/boundary/roots.md):
 //  * every RootEnclosure contains exactly one zero of Lambda, at which Lambda changes sign in the stated

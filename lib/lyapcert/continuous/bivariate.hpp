@@ -1,5 +1,5 @@
 // lyapcert::continuous -- certified E log|a + b x y| for a bivariate normal pair (x, y) with means
-// mx, my, standard deviations sx, sy > 0 and correlation |rho| < 1 (MATH.md section 2, last law but
+// mx, my, standard deviations sx, sy > 0 and correlation |rho| < 1 (docs/math.md section 2, last law but
 // one: the two-layer saddle curvature h = x y). Same contract as gaussian.hpp.
 #pragma once
 #include <arb.h>

@@ -12,7 +12,7 @@
 
 namespace lyapcert::continuous {
 
-// G(m, v) = E log|N(m, v^2)| for v > 0 (MATH.md section 2):
+// G(m, v) = E log|N(m, v^2)| for v > 0 (docs/math.md section 2):
 //   G = log v - (gamma + log 2)/2 + x 2F2(1,1; 3/2,2; -x),   x = m^2 / (2 v^2).
 // Series with raised working precision for x below about 0.7 prec + 24, otherwise
 // G = log|m| + f(sqrt x) with the integration-by-parts expansion of the Dawson integral

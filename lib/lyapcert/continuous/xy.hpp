@@ -1,6 +1,6 @@
 // lyapcert::continuous -- certified E log|a + b h_B| and E|a + b h_B|^p for the minibatch curvature
 // of the two-layer saddle model: h_B = (1/S) sum_j x_j y_j, x_j ~ N(0,1), y_j = k x_j + sigma eps_j
-// (MATH.md section 3). Lambda_{+-} = E log|1 - lr gamma +- lr h_B| is xy_log_abs_mean with
+// (docs/math.md section 3). Lambda_{+-} = E log|1 - lr gamma +- lr h_B| is xy_log_abs_mean with
 // a = 1 - lr gamma, b = +-lr; the 1-D exponent E log|1 - lr h_B| has a = 1, b = -lr.
 //
 // Contract (as gaussian.hpp): the output ball contains the exact value for every point of the input
@@ -24,7 +24,7 @@ void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, con
                      ulong S, slong prec);
 
 // E log|1 - lr h_B| for S >= 1, sigma > 0, lr != 0, by quadrature against the variance-gamma density of
-// h_B, f(h) = C e^{beta h} |h|^nu K_nu(alpha |h|) (MATH.md section 2; K = Arb's scaled Bessel K): the independent
+// h_B, f(h) = C e^{beta h} |h|^nu K_nu(alpha |h|) (docs/math.md section 2; K = Arb's scaled Bessel K): the independent
 // second path of xy_log_abs_mean (a different integrand, variable and singular structure). Split at
 // h = 0 (the kink, or for S = 1 the log singularity of K_0, integrated in s with h = +-delta0 e^{-s}) and around
 // h0 = 1/lr (the log singularity, in s with h = h0 -+ d e^{-s}); when h0 lies beyond the mass the far tail bound
@@ -57,7 +57,7 @@ namespace lyapcert::continuous {
 // changes sign, the principal value (1 - PV E[1/m])/lr (CONT-XYD-5: pole subtracted by a Taylor window);
 // when the sign is undecided on the ball, or a bound fails, a non-finite ball. Working precision is capped at
 // 272 bits (the derivative is used for monotonicity and Newton steps). Proof: CONT-XYD-1 .. CONT-XYD-5
-// (proofs/continuous/xy_derivative.md). Test: tests/continuous/xy_derivative_test.cpp.
+// (proofs/continuous/xy_derivative.md). Test: tests/boundary/xy_derivative_test.cpp.
 void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t k,
                          const arb_t sigma, ulong S, slong prec);
 

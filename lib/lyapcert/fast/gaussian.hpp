@@ -27,7 +27,7 @@ inline constexpr double kExpTailX = 1.75e-18;
 // DBL_MAX come back as [0, DBL_MIN] / [DBL_MAX, inf]. Proof: FAST-GAUSS-1.
 Interval exp(const Interval& x);
 
-// Enclosure of G(m, v) = E log|N(m, v^2)| (MATH.md section 2) for every m in `m`, v in `v`
+// Enclosure of G(m, v) = E log|N(m, v^2)| (docs/math.md section 2) for every m in `m`, v in `v`
 // (v >= 0; v = 0 gives log|m|). x = m^2/(2 v^2) <= 60: positive Poisson mixture
 // log v - (gamma + log 2)/2 + sum_j e^{-x} x^j/j! h_j with a geometric tail bound (FAST-GAUSS-2,
 // FAST-GAUSS-3); x >= 60: log|m| + f(sqrt x), the Dawson integration by parts of CONT-GAUSS-2 with

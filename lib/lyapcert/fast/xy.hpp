@@ -1,4 +1,4 @@
-// Certified binary64 kernel for the xy exponent E log|a + b h_B| (MATH.md section 3) with INTERVAL
+// Certified binary64 kernel for the xy exponent E log|a + b h_B| (docs/math.md section 3) with INTERVAL
 // parameters: a validated Taylor-model quadrature in t = sqrt(chi^2_S) in outward-rounded fast::Interval
 // arithmetic. Proofs: proofs/fast/xy.md (FAST-XY-1 .. FAST-XY-8).
 #pragma once
@@ -9,7 +9,7 @@ namespace lyapcert::fast {
 // Largest batch size S the kernel accepts (the weight K_S t^{S-1} e^{-t^2/2} is formed directly in binary64).
 inline constexpr unsigned kXyMaxBatch = 128;
 
-// Enclosure of E log|a + b h_B|, h_B ~ xy(k, sigma, batch = S) (MATH.md section 3), for EVERY point of the
+// Enclosure of E log|a + b h_B|, h_B ~ xy(k, sigma, batch = S) (docs/math.md section 3), for EVERY point of the
 // input intervals (sigma > 0). tol is the target absolute width (decides only the cost). Interval::whole()
 // when it cannot certify (a interval containing 0, sigma reaching 0, b containing 0 but not exactly 0,
 // S = 0 or S > kXyMaxBatch, budget of cells exceeded). b exactly 0 gives log|a|.

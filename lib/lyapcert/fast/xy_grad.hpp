@@ -1,5 +1,5 @@
 // Box enclosures of the xy exponent Lambda(lr, sigma) = E log|1 - gamma lr + s lr h_B|, h_B ~ xy(k, sigma, batch=S)
-// (MATH.md section 3), by the mean-value (centered) form: the point value from xy_log_abs_mean at the box
+// (docs/math.md section 3), by the mean-value (centered) form: the point value from xy_log_abs_mean at the box
 // midpoint plus the gradient, enclosed over the whole box by a first-order interval quadrature in
 // t = sqrt(chi^2_S), times the box radius. Proofs: proofs/fast/xy_grad.md (FAST-XYG-1 .. FAST-XYG-6).
 // Measured (docs/performance.md): lr [0.59, 0.61] x sigma [1.29, 1.31], S = 1, b = -lr: width 0.014 (direct box

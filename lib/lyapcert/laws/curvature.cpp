@@ -319,7 +319,7 @@ Rational CurvatureLaw::second_moment() const {
           const Rational m2 = n.mu * n.mu, s2 = n.sigma * n.sigma;
           return m2 * m2 + 6 * m2 * s2 + 3 * s2 * s2;
         } else if constexpr (std::is_same_v<T, XyLaw>) {
-          // E h_B^2 = k^2 + Var(xy)/S with Var(xy) = 2k^2 + sigma^2 (MATH.md 3).
+          // E h_B^2 = k^2 + Var(xy)/S with Var(xy) = 2k^2 + sigma^2 (docs/math.md section 3).
           return n.k * n.k + (2 * n.k * n.k + n.sigma2) / Rational(exact::Integer(n.batch));
         } else if constexpr (std::is_same_v<T, BivariateLaw>) {
           // x = mx + sx u, y = my + sy w, corr(u, w) = rho: E u^2 w^2 = 1 + 2 rho^2, odd mixed moments vanish.

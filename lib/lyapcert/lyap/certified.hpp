@@ -1,4 +1,4 @@
-// The certified-value contract shared by every certified command (issue 2's output contract):
+// The certified-value contract shared by every certified command:
 // an enclosure that provably contains the true value, its sign, and how far the requested
 // accuracy was reached. Printing is outward (Proof: DEC-1), so the printed interval is certified too.
 #pragma once

@@ -1,4 +1,4 @@
-// Certified exponents of finite curvature laws (issue 2). All inputs exact (lr, p rational).
+// Certified exponents of finite curvature laws. All inputs exact (lr, p rational).
 //   Lambda(lr) = sum_j p_j log|1 - lr h_j|,    g(p) = log sum_j p_j |1 - lr h_j|^p.
 #pragma once
 #include <optional>

@@ -1,5 +1,5 @@
 // lyapcert::lyapnd closed forms and certified quadratures for conjugation-invariant matrix laws
-// (MATH.md section 4): Gaussian (Ginibre) matrices and A = I - lr a a^T, a ~ N(0, I_d).
+// (docs/math.md section 4): Gaussian (Ginibre) matrices and A = I - lr a a^T, a ~ N(0, I_d).
 // Every function returns an Arb enclosure valid for every point of its input balls (non-finite
 // when it could not certify at this precision; the caller raises prec). Precision is the last argument.
 #pragma once

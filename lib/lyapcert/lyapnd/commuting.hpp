@@ -1,5 +1,5 @@
 // lyapcert::lyapnd commuting finite families that are not triangular in the given basis
-// (issue 7, item 1): an exact certificate that every atom is a polynomial in one nonderogatory
+// (`--method commuting`): an exact certificate that every atom is a polynomial in one nonderogatory
 // rational matrix B = sum_j c_j A_j, which gives a common triangularisation and pairs the eigenvalues
 // across the family: lambda_i(A_j) = q_j(mu_i), mu_i the eigenvalues of B. Then
 // Lambda = max_i sum_j p_j log|q_j(mu_i)|. Proof: LYAPND-COMM-2, -3 (proofs/lyapnd/commuting.md).

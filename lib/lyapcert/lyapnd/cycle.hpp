@@ -1,4 +1,4 @@
-// lyapcert::lyapnd cycle expansion (issue 7, item 3): the top exponent of a finite family of 2 x 2
+// lyapcert::lyapnd cycle expansion (`--method cycle`): the top exponent of a finite family of 2 x 2
 // matrices that map a common disc of the projective line strictly into itself (every family of
 // positive matrices does), from the eigenvalues of the products of length <= N, with a proved
 // truncation bound. Derivation and constants: proofs/lyapnd/cycle.md (LYAPND-CYCLE-1..6).

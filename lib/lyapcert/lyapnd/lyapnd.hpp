@@ -1,5 +1,5 @@
 // lyapcert::lyapnd -- certified top Lyapunov exponents of i.i.d. products of d x d matrices
-// (1 <= d <= 4), the library side of `lyapcert lyapnd` (issue 7). Methods (MATH.md section 4):
+// (1 <= d <= 4), the library side of `lyapcert lyapnd`. Methods (docs/math.md section 4):
 //   ginibre    Newman's closed form for Gaussian matrices, whole spectrum     Proof: LYAPND-GIN-1
 //   isotropic  I - lr a a^T: d = 2 closed form, d = 3, 4 certified quadrature  Proof: LYAPND-ISO-1..3,
 //                                                                             LYAPND-ISO3-1..3

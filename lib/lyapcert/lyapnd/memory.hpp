@@ -1,5 +1,5 @@
 // lyapcert::lyapnd working-memory estimates for the methods whose memory grows with the work
-// (`--max-memory`, issue 7): the enumeration upper bound (finite_family.hpp) and the cycle expansion
+// (`--max-memory`): the enumeration upper bound (finite_family.hpp) and the cycle expansion
 // (cycle.hpp). Both walk the words depth first, so one level / pass holds O(n) partial products,
 // not k^n: the estimate is a function of the word length n, the bit sizes of the exact integer
 // numerators (which grow linearly with n) and the working precision. Guarantee: an upper bound on

@@ -1,4 +1,4 @@
-// lyapcert::lyapnd Poisson-equation certificate (issue 7, item 2): two-sided bounds for the top exponent
+// lyapcert::lyapnd Poisson-equation certificate (`--method poisson`, d = 2): two-sided bounds for the top exponent
 // of a finite family of INVERTIBLE 2 x 2 matrices. Derivation: proofs/lyapnd/poisson.md (LYAPND-POIS-1..5).
 //
 // On the projective line, parametrised by t = theta/pi in [0, 1) with v(t) = (cos pi t, sin pi t),

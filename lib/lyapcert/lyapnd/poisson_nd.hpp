@@ -1,4 +1,4 @@
-// lyapcert::lyapnd Poisson-equation certificate for d = 3, 4 (issue 7, item 2): two-sided bounds for the
+// lyapcert::lyapnd Poisson-equation certificate for d = 3, 4 (`--method poisson`): two-sided bounds for the
 // top exponent of a finite family of INVERTIBLE d x d matrices. Derivation: proofs/lyapnd/poisson.md
 // (LYAPND-POIS-6..10; LYAPND-POIS-1..5 are the d = 2 case in poisson.hpp).
 //

@@ -1,4 +1,4 @@
-// lyapcert::lyapnd second-moment exponent of a matrix law (issue 7, item 4):
+// lyapcert::lyapnd second-moment exponent of a matrix law (`lyapcert moment --p 2`):
 //   g(2) = lim (1/n) log E||A_n ... A_1||_F^2 = log rho(E[A (x) A]),   Lambda <= g(2)/2,
 // with the L_2 verdict (rho < 1, rho = 1 or rho > 1) decided exactly. Every matrix law of the law
 // language has exact rational first and second entry moments (finite families, ginibre, isotropic,

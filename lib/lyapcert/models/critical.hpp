@@ -1,4 +1,4 @@
-// The critical SNR of the two-layer saddle (issue 4 claim 1): for the Gaussian data model with weight
+// The critical SNR of the two-layer saddle (first claim of docs/claims.md): for the Gaussian data model with weight
 // decay gamma = 0, collapse to the saddle (phase III, both exponents negative) happens at some learning
 // rate only below a critical per-sample SNR. This module certifies the two sides of the transition:
 //   * a collapse witness at SNR s_lo: a learning rate where Lambda_+ and Lambda_- are certified < 0;

@@ -1,5 +1,5 @@
-// The diagonal ("lasso-like") two-layer model f(x) = sum_i u_i w_i x_i at its saddle (MATH.md section 3,
-// issue 4): with x ~ N(0, I_d) and y = beta^T x + sigma eps, the linearisation decouples into one
+// The diagonal ("lasso-like") two-layer model f(x) = sum_i u_i w_i x_i at its saddle (docs/math.md section 3,
+// docs/models.md): with x ~ N(0, I_d) and y = beta^T x + sigma eps, the linearisation decouples into one
 // scalar two-layer pair per coordinate, and coordinate i has the minibatch curvature
 // h_{B,i} = (1/S) sum_{j in B} x_{j,i} y_j ~ xy(beta_i, sqrt(|beta|^2 - beta_i^2 + sigma^2), batch=S)
 // (Proof: MODEL-DIAG-1). Coordinate i survives (escapes the saddle) when max(Lambda_i^+, Lambda_i^-) > 0.

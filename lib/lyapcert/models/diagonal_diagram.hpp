@@ -1,4 +1,4 @@
-// Phase diagram of the diagonal ("lasso-like") model (issue 4): the predicted fraction of surviving
+// Phase diagram of the diagonal ("lasso-like") model: the predicted fraction of surviving
 // coordinates #{i : max(Lambda_i^+, Lambda_i^-) > 0} / d over learning rate x (sigma | batch size),
 // each grid point certified by diagonal_phase (Proof: MODEL-DIAG-1), undetermined coordinates listed.
 #pragma once

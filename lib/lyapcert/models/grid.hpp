@@ -1,3 +1,4 @@
+// Internal to lyapcert::models (not part of the public API; included by the module's .cpp files only).
 // Shared machinery of the phase-diagram sweeps (two-layer and diagonal models): the parallel loop over
 // grid points and the setting of the second axis. Deterministic: each point's result depends only on
 // its index, never on the thread that computed it.

@@ -94,7 +94,7 @@ PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, co
   PhaseResult r;
   const Rational c = 1 - lr * m.gamma;
   // The correct direction learns the sign of E[h_B] (u = w when E[h_B] >= 0, u = -w otherwise): with
-  // s = sign E[h_B], Lambda_+ = E log|c + s lr h_B| and Lambda_- = E log|c - s lr h_B| (MATH.md section 3,
+  // s = sign E[h_B], Lambda_+ = E log|c + s lr h_B| and Lambda_- = E log|c - s lr h_B| (docs/math.md section 3,
   // written there for E[h_B] > 0). E[h_B] = 0 has no correct sign; u = w is then called "+".
   const Rational slr = h_law.mean() < 0 ? Rational(-lr) : lr;
   r.lambda_plus = lyap::certify_log_abs_mean(h_law, c, slr, acc);

@@ -1,4 +1,4 @@
-// The scalar two-layer linear network at its Type-II saddle (MATH.md section 3): the two
+// The scalar two-layer linear network at its Type-II saddle (docs/math.md section 3): the two
 // escape directions u = +-w have exponents
 //   Lambda_+ = E log|1 - lr gamma + lr h_B|   (learns the sign of E h_B: the correct one)
 //   Lambda_- = E log|1 - lr gamma - lr h_B|   (learns the wrong sign)

@@ -1,4 +1,4 @@
-// lyapcert::oracle::verify -- lyapcert as an oracle for other implementations (`lyapcert verify`, issue 8).
+// lyapcert::oracle::verify -- lyapcert as an oracle for other implementations (`lyapcert verify`).
 // Another implementation's results arrive as a CSV table (csv.hpp); each row names its inputs (a law and a
 // learning rate, a matrix law, a two-layer model) and a claim about the quantity (claims.hpp). The row is
 // recomputed with a certified enclosure and classified consistent / inconsistent / undetermined

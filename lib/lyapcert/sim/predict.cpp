@@ -215,7 +215,8 @@ Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& 
 namespace {
 
 // T with T mu - a >= z sqrt(v T) (a normal approximation of a walk with drift mu > 0, variance v per step,
-// z standard deviations past the level a), at least 4 a / mu (issue 6).
+// z standard deviations past the level a), at least 4 a / mu: four times the drift's own
+// crossing time, so that a run is never sized to end right at the predicted time.
 double diffusion_steps(double mu, double v, double a) {
   const double z = 5;
   const double root = (z * std::sqrt(v) + std::sqrt(z * z * v + 4 * mu * a)) / (2 * mu);
@@ -363,7 +364,7 @@ Plan plan_check(const Prediction& p, const CheckOptions& o) {
   } else {
     // Proof: SIM-SIZE-1 (heuristic) -- a walk with drift mu = Lambda (certified lower bound) and variance
     // scale v = 2 (g(1) - Lambda) passes log(X / E) by T when T mu - log(X/E) >= 5 sqrt(v T), and T is at
-    // least 4 log(X/E) / mu (issue 6). The fastest positive direction decides.
+    // least 4 log(X/E) / mu (four times the drift's own crossing time). The fastest positive direction decides.
     steps = kInf;
     for (const DirectionPrediction* d : poss) {
       const double mu = d->lambda_lower;

@@ -1,5 +1,5 @@
 // The linear theory's prediction for simulated SGD near the saddle, the run sizing that makes a
-// per-run prediction testable, and the one-sided binomial test (issue 6; proofs/sim/check.md).
+// per-run prediction testable, and the one-sided binomial test (proofs/sim/check.md).
 //
 // Each unit's linearisation is the commuting 2x2 block gamma I - h_B [[0,1],[1,0]]: the rotated
 // components p = (u + w)/sqrt 2 and m = (u - w)/sqrt 2 are 1-D products with multipliers

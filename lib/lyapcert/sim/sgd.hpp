@@ -1,6 +1,6 @@
-// lyapcert::sim -- SGD on the full nonlinear saddle models of MATH.md section 3, started near the
+// lyapcert::sim -- SGD on the full nonlinear saddle models of docs/math.md section 3, started near the
 // saddle, and (optionally) on their linearisation. Estimates only: every figure here is a Monte
-// Carlo outcome, never a certified value (STYLE.md principle 1).
+// Carlo outcome, never a certified value (docs/architecture.md: the guarantee is in the type).
 //
 // Models (squared loss (1/2)|f(x) - y|^2 per sample, weight decay (gamma/2)|theta|^2):
 //   twolayer  f(x) = sum_i u_i w_i x                      x ~ N(0,1), y = k x + sigma eps, or finite data

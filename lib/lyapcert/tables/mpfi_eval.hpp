@@ -26,7 +26,7 @@ MpfiEnclosure mpfi_log_abs_mean(const laws::FiniteLaw& law, const exact::Rationa
 MpfiEnclosure mpfi_moment(const laws::FiniteLaw& law, const exact::Rational& lr, const exact::Rational& p, long prec);
 
 // Lambda(lr) for h ~ U[lo, hi]: (F(1 - lr lo) - F(1 - lr hi)) / (lr (hi - lo)), F(u) = u log|u| - u, F(0) = 0
-// (MATH.md section 2). Guarantee: contains the true value.
+// (docs/math.md section 2). Guarantee: contains the true value.
 MpfiEnclosure mpfi_uniform_exponent(const exact::Rational& lo, const exact::Rational& hi, const exact::Rational& lr,
                                     long prec);
 

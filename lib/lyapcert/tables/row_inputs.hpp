@@ -1,3 +1,4 @@
+// Internal to lyapcert::tables (not part of the public API; included by the module's .cpp files only).
 // The exact inputs of one normalised table row (spec.hpp), built once for validation and again for the
 // computation. Every number is parsed exactly (law-language number syntax).
 #pragma once
