@@ -40,7 +40,7 @@ class Reducible(unittest.TestCase):
         lo, up = Decimal(doc["enclosure"]["lower"]), Decimal(doc["enclosure"]["upper"])
         self.assertLessEqual(lo, value)
         self.assertLessEqual(value, up)
-        self.assertLess(up - lo, Decimal(width))
+        self.assertLessEqual(up - lo, Decimal(width))
 
     def test_families_to_30_digits(self):
         for law, value in ((FAM1, LOG2), (FAM2, LOG3_6)):
@@ -63,7 +63,8 @@ class Reducible(unittest.TestCase):
         self.assertEqual(d["method"], "poisson")
         self.assertFalse(d["upper_bound_only"])
         self.assert_encloses(d, LOG2, "2")
-        self.assertLessEqual(LOG2 / 2 - Decimal("1e-15"), Decimal(d["enclosure"]["lower"]))
+        # the lower end is E log|det A| / 2 = log(2)/2 up to the ball's 30-bit radius and outward printing
+        self.assertLessEqual(LOG2 / 2 - Decimal("1e-8"), Decimal(d["enclosure"]["lower"]))
         self.assertIn("elementary bounds", d["message"])
 
 

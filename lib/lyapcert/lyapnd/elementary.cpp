@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <stdexcept>
+#include <algorithm>
 #include <string>
 
 #include "lyapcert/lyapnd/finite_family.hpp"
@@ -125,6 +126,8 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     throw std::logic_error("intersect_elementary: the enclosure and the elementary bounds are disjoint");
   }
   if (lower_moved || upper_moved) {
+    const bool was_one_sided = r.upper_bound_only;
+    const lyap::Sign old_sign = v.sign;
     if (arf_is_neg_inf(lo)) {
       arb_set_arf(v.ball.get(), hi);  // still one-sided: [-inf, hi]
     } else {
@@ -139,6 +142,17 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     if (!r.top.converged && !r.upper_bound_only && v.sign != lyap::Sign::undetermined &&
         lyap::internal_width_ok(v.ball, acc.digits))
       r.top.converged = true;
+    // Notes of the method that the intersection made stale.
+    auto erase = [&](const std::string& what) {
+      const auto pos = r.top.message.find(what);
+      if (pos != std::string::npos) r.top.message.erase(pos, what.size());
+    };
+    if (old_sign == lyap::Sign::undetermined && v.sign != lyap::Sign::undetermined)
+      erase("; the sign is undetermined (no exact zero test for this method)");
+    if (was_one_sided && !r.upper_bound_only) {
+      erase("upper bound only: ");
+      erase("; no lower bound yet");
+    }
     std::string what;
     if (lower_moved) what = "lower endpoint E log|det A|/d (LYAPND-ELEM-1)";
     if (upper_moved)

@@ -11,7 +11,7 @@
 //              cycle expansion with a proved truncation bound (cycle.hpp)
 //   poisson    families of invertible matrices, d = 2, 3, 4: inf/sup of       Proof: LYAPND-POIS-1..10
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
-//   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..4
+//   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..5
 //              exact block-triangularisation, max of the blocks (reducible.hpp)
 // Every enclosure of a finite family is intersected with E log|det A|/d <= Lambda <= (1/n) E log||A_n..A_1||
 // (elementary.hpp, LYAPND-ELEM-1, -2, LYAPND-ENUM-1).
