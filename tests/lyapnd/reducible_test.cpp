@@ -329,6 +329,35 @@ TEST(Reducible, ThreeAndFourDimensionalWithPollicottBlock) {
   }
 }
 
+// A common eigenvector over Q(sqrt 2): C1 = [[0, 2], [1, 0]] (eigenvalues +-sqrt 2) and C2 = I + C1 share the
+// eigenvectors (sqrt 2, +-1); their span is a rational plane, found exactly, and the commuting 2 x 2 block pairs
+// the eigenvalues: Lambda = max((log sqrt 2 + log(1 + sqrt 2))/2, (log sqrt 2 + log(sqrt 2 - 1))/2, log(3/2)/2)
+// = (log(2)/2 + log(1 + sqrt 2))/2 (Arb's sqrt and log as the reference).
+TEST(Reducible, CommonEigenvectorOverQuadraticField) {
+  const std::vector<Rational> probs{Rational(1, 2), Rational(1, 2)};
+  // coupled to the third coordinate (different couplings: the 3 x 3 family does not commute)
+  const std::vector<Mat> m = {{0, 2, 1, 1, 0, 0, 0, 0, 3}, {1, 2, 0, 1, 1, 1, 0, 0, Rational(1, 2)}};
+  const Mat p = {2, 1, 0, -1, 1, 1, 1, 0, 3};
+  const laws::MatrixLaw law = family(conjugate(m, p, 3), probs, 3);
+  const nd::Reduction red = nd::reduce_family(std::get<laws::FiniteMatrices>(law.node), 3);
+  ASSERT_EQ(red.verdict, nd::Reducibility::reducible) << red.note;
+  ASSERT_EQ(red.blocks.size(), 2u);
+  const nd::Result r = run(law, 20);
+  EXPECT_EQ(r.top.method, "reducible");
+  ASSERT_TRUE(r.top.converged) << r.top.message;
+  EXPECT_NE(r.top.message.find("commuting"), std::string::npos) << r.top.message;
+  Ball s2, t, want;
+  arb_sqrt_ui(s2.get(), 2, 256);
+  arb_add_ui(t.get(), s2.get(), 1, 256);
+  arb_log(t.get(), t.get(), 256);
+  arb_const_log2(want.get(), 256);
+  arb_mul_2exp_si(want.get(), want.get(), -1);
+  arb_add(want.get(), want.get(), t.get(), 256);
+  arb_mul_2exp_si(want.get(), want.get(), -1);
+  EXPECT_TRUE(contains(r.top.value.ball, want)) << r.top.value.ball.debug_str(30) << " vs " << want.debug_str(30);
+  EXPECT_LT(width(r.top.value.ball), 1e-19);
+}
+
 // Exact decisions through 1-D blocks: a block with a zero diagonal entry is -inf, a block whose
 // values multiply to 1 is exactly 0, all-singular 1-D blocks give -inf.
 TEST(Reducible, ExactZeroAndMinusInfinityThroughBlocks) {

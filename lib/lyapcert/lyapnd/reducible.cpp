@@ -16,6 +16,7 @@
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/finite_law.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
+#include "lyapcert/lyapnd/finite_family.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -521,7 +522,9 @@ Result run_reducible(const Reduction& red, const Options& opt, Clock::time_point
     sub.dim = b.dim;
     sub.node = laws::FiniteMatrices{b.matrices, red.probs};
     std::optional<std::vector<Mat>> positive;
-    if (b.dim == 2) positive = positive_basis_2x2(b.matrices);  // Proof: LYAPND-RED-5
+    // A commuting block is left to the exact commuting method; otherwise look for a positive basis.
+    if (b.dim == 2 && !family_facts(std::get<laws::FiniteMatrices>(sub.node), 2).commuting)
+      positive = positive_basis_2x2(b.matrices);  // Proof: LYAPND-RED-5
     if (positive) sub.node = laws::FiniteMatrices{*positive, red.probs};
     Options o = opt;
     o.method = Method::automatic;
