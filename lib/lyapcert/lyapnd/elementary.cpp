@@ -158,7 +158,8 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     if (upper_moved)
       what += fmt::format("{}upper endpoint (1/n) E log ||A_n...A_1||_F, n = {} (LYAPND-ENUM-1)",
                           what.empty() ? "" : ", ", b.n);
-    r.top.message += (r.top.message.empty() ? "" : "; ") + std::string("intersected with the elementary bounds: ") + what;
+    r.top.message +=
+        (r.top.message.empty() ? "" : "; ") + std::string("intersected with the elementary bounds: ") + what;
   }
   arf_clear(lo);
   arf_clear(hi);

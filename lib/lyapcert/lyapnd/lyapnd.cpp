@@ -340,7 +340,8 @@ Method parse_method(std::string_view name) {
                    Method::enumerate, Method::cycle, Method::poisson, Method::reducible})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson or reducible)",
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson or "
+      "reducible)",
       name));
 }
 

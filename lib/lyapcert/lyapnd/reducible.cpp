@@ -501,7 +501,15 @@ Reduction reduce_family(const laws::FiniteMatrices& f, int d) {
   out.basis = p;
   std::string sizes;
   for (const DiagonalBlock& b : out.blocks) sizes += (sizes.empty() ? "" : " + ") + std::to_string(b.dim);
-  out.note = fmt::format("reducible over Q (exact): rational change of basis to diagonal blocks {} ({})", sizes, how);
+  std::string pt;
+  for (int i = 0; i < d; ++i) {
+    pt += i ? ", [" : "[";
+    for (int j = 0; j < d; ++j) pt += (j ? ", " : "") + exact::to_text(p[i * d + j]);
+    pt += "]";
+  }
+  out.note = fmt::format("reducible over Q (exact): P^-1 A P block upper triangular with diagonal blocks {}, P = [{}] "
+                         "({})",
+                         sizes, pt, how);
   return out;
 }
 
@@ -515,7 +523,11 @@ Result run_reducible(const Reduction& red, const Options& opt, Clock::time_point
     if (b.dim == 1) {
       parts.push_back(certify_1d_block(b, red.probs, opt.acc));
       upper_only.push_back(false);
-      notes += fmt::format("; block {} (1 x 1): finite 1-D law", i + 1);
+      std::string vals;
+      for (std::size_t j = 0; j < b.matrices.size() && j < 6; ++j)
+        vals += (j ? ", " : "") + exact::to_text(b.matrices[j][0]);
+      if (b.matrices.size() > 6) vals += ", ...";
+      notes += fmt::format("; block {} (1 x 1): finite 1-D law E log|a|, a = {}", i + 1, vals);
       continue;
     }
     laws::MatrixLaw sub;

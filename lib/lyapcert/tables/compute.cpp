@@ -414,7 +414,8 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
         {"rankone", {"LYAPND-RANK1-1"}},
         {"enumerate", {"LYAPND-ENUM-1"}},
         {"poisson", {"LYAPND-POIS-1", "LYAPND-POIS-4"}},
-        {"reducible", {"LYAPND-RED-1", "LYAPND-RED-2", "LYAPND-RED-3", "LYAPND-RED-4", "LYAPND-RED-5", "LYAPND-COMM-1"}},
+        {"reducible",
+         {"LYAPND-RED-1", "LYAPND-RED-2", "LYAPND-RED-3", "LYAPND-RED-4", "LYAPND-RED-5", "LYAPND-COMM-1"}},
         {"cycle", {"LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
                    "LYAPND-CYCLE-6"}}};
     for (const auto& [m, ids] : kIds) {
