@@ -329,6 +329,30 @@ TEST(Reducible, ThreeAndFourDimensionalWithPollicottBlock) {
   }
 }
 
+// d = 4 with two irreducible 2 x 2 blocks (Pollicott's, and Q1 = [[3, 1], [1, 2]], Q2 = [[2, 1], [2, 3]]) coupled and
+// conjugated by a rational P: Lambda = max(Pollicott, Lambda(Q)), Lambda(Q) certified independently by the cycle
+// expansion on Q in its own (positive) basis, i.e. without the reduction, the change of basis or LYAPND-RED-5.
+TEST(Reducible, FourDimensionalTwoIrreduciblePlanes) {
+  const std::vector<Rational> probs{Rational(1, 2), Rational(1, 2)};
+  const Mat p4 = {1, 0, 2, 1, 1, 1, 0, 0, 0, -1, 1, 2, 1, 0, 0, 1};
+  const std::vector<Mat> m = {{2, 1, 1, -1, 1, 1, 0, 2, 0, 0, 3, 1, 0, 0, 1, 2},
+                              {3, 1, 0, 1, 2, 1, 1, 1, 0, 0, 2, 1, 0, 0, 2, 3}};
+  const laws::MatrixLaw law = family(conjugate(m, p4, 4), probs, 4);
+  const nd::Reduction red = nd::reduce_family(std::get<laws::FiniteMatrices>(law.node), 4);
+  ASSERT_EQ(red.verdict, nd::Reducibility::reducible) << red.note;
+  ASSERT_EQ(red.blocks.size(), 2u) << red.note;
+  EXPECT_EQ(red.blocks[0].dim, 2);
+  EXPECT_EQ(red.blocks[0].verdict, nd::Reducibility::absolutely_irreducible);
+  const nd::Result r = run(law, 15);
+  EXPECT_EQ(r.top.method, "reducible");
+  ASSERT_TRUE(r.top.converged) << r.top.message;
+  const nd::Result q = run("matrices([[3, 1], [1, 2]]: 1/2, [[2, 1], [2, 3]]: 1/2)", 15, nd::Method::cycle);
+  ASSERT_TRUE(q.top.converged) << q.top.message;
+  ASSERT_TRUE(arb_gt(q.top.value.ball.get(), dec(kPollicott).get()));  // the Q block carries Lambda
+  EXPECT_TRUE(arb_overlaps(r.top.value.ball.get(), q.top.value.ball.get()))
+      << r.top.value.ball.debug_str(20) << " vs " << q.top.value.ball.debug_str(20);
+}
+
 // A common eigenvector over Q(sqrt 2): C1 = [[0, 2], [1, 0]] (eigenvalues +-sqrt 2) and C2 = I + C1 share the
 // eigenvectors (sqrt 2, +-1); their span is a rational plane, found exactly, and the commuting 2 x 2 block pairs
 // the eigenvalues: Lambda = max((log sqrt 2 + log(1 + sqrt 2))/2, (log sqrt 2 + log(sqrt 2 - 1))/2, log(3/2)/2)
