@@ -3,8 +3,8 @@
 #include <flint/fmpq_mat.h>
 #include <fmt/format.h>
 
-#include <stdexcept>
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 
 #include "lyapcert/lyapnd/finite_family.hpp"
