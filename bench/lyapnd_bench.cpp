@@ -30,11 +30,32 @@ void BM_Enumerate_Pollicott_1s(benchmark::State& s) {
   certify(s, "matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 16, lyapnd::Method::enumerate, 1);
 }
 
+// Reducible families (proofs/lyapnd/reducible.md): the exact search and block-triangularisation plus the
+// 1-D finite laws at 30 digits; the d = 4 case also runs the cycle expansion on a 2 x 2 Pollicott block.
+void BM_Reducible_LogTwo_30digits(benchmark::State& s) {
+  certify(s, "matrices([[-3, -2], [1, 0]]: 11/14, [[0, -1], [2, 3]]: 3/14)", 30, lyapnd::Method::automatic, 60);
+}
+void BM_Reducible_ThreeAtoms_30digits(benchmark::State& s) {
+  certify(s, "matrices([[2, -1], [-1, 2]]: 1/6, [[-1, 0], [-2, 1]]: 1/2, [[3, -2], [2, -1]]: 1/3)", 30,
+          lyapnd::Method::automatic, 60);
+}
+void BM_Reducible_D4_PollicottBlock_20digits(benchmark::State& s) {
+  // P M_j P^-1, M_j = [[Pollicott_j, C_j], [0, T_j]], T = [[1/2, 3], [0, 7]] / [[2, -1], [0, 1/7]],
+  // P = [[1, 0, 2, 1], [1, 1, 0, 0], [0, -1, 1, 2], [1, 0, 0, 1]] (tests/lyapnd/reducible_test.cpp)
+  certify(s,
+          "matrices([[-5, 13, 12, -6], [0, 3, 1, 0], [-29/4, 14, 15, -31/4], [-5/2, 7, 6, -5/2]]: 1/2, "
+          "[[24/7, -13/7, -20/7, 10/7], [1, 1, -1, 3], [6/7, -12/7, -5/7, -8/7], [3/7, 1/7, -6/7, 17/7]]: 1/2)",
+          20, lyapnd::Method::automatic, 60);
+}
+
 BENCHMARK(BM_Isotropic2_30digits)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Isotropic2_30digits_lr25)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Isotropic2_30digits_small_lr)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Isotropic4_30digits)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Ginibre4_30digits)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Enumerate_Pollicott_1s)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_Reducible_LogTwo_30digits)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Reducible_ThreeAtoms_30digits)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Reducible_D4_PollicottBlock_20digits)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -42,7 +42,11 @@ class MaxMemory(unittest.TestCase):
         d = self.check("--method", "enumerate", "--max-memory", "0.01", "--time-budget", "20", expect=3)
         self.assertFalse(d["converged"])
         self.assertTrue(d["memory_limited"])
-        self.assertTrue(d["upper_bound_only"])
+        # Both atoms have det 1: the elementary lower bound E log|det A| / 2 = 0 makes it two-sided
+        # (LYAPND-ELEM-1, -2); the upper end is still the enumeration bound.
+        self.assertFalse(d["upper_bound_only"])
+        self.assertLessEqual(Fraction(d["enclosure"]["lower"]), 0)
+        self.assertLess(Fraction(-1, 10**6), Fraction(d["enclosure"]["lower"]))
         self.assertLessEqual(POLLICOTT, Fraction(d["enclosure"]["upper"]))
 
     def test_default_budget_converges(self):

@@ -305,8 +305,8 @@ TEST(CommutingCertificate, PolynomialIdentityIsExactAndDerogatoryFamiliesAreRefu
   // refuses --method commuting and auto falls back to an honest bound.
   const char* derog = "matrices([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[1, 0, 1], [0, 1, 0], [0, 0, 2]])";
   EXPECT_FALSE(nd::polynomial_certificate(std::get<laws::FiniteMatrices>(laws::parse_matrix_law(derog).node), 3));
-  // Rotated so that it is not triangular: no certificate, --method commuting is refused, auto gives the
-  // enumeration upper bound (never a wrong two-sided value).
+  // Rotated so that it is not triangular: no certificate, --method commuting is refused; auto finds the common
+  // rational invariant subspaces (reducible, LYAPND-RED-1..4): Lambda = max(0, 0, log(2)/2) = log(2)/2.
   const Mat P3 = {1, 1, 0, 0, 1, 1, 1, 0, 1};
   const Mat D = {1, 0, 0, 0, 1, 0, 0, 0, 2}, I3 = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   const std::string rot = law_text({I3, mul(mul(P3, D, 3), inverse(P3, 3), 3)}, {Rational(1, 2), Rational(1, 2)}, 3);
@@ -317,9 +317,13 @@ TEST(CommutingCertificate, PolynomialIdentityIsExactAndDerogatoryFamiliesAreRefu
   o.time_budget_seconds = 2;
   o.max_word_length = 6;
   const nd::Result r = nd::certify_lyapnd(laws::parse_matrix_law(rot), o);
-  EXPECT_EQ(r.top.method, "enumerate");
-  EXPECT_TRUE(r.upper_bound_only);
-  EXPECT_FALSE(r.top.converged);
+  EXPECT_EQ(r.top.method, "reducible");
+  EXPECT_FALSE(r.upper_bound_only);
+  ASSERT_TRUE(r.top.converged) << r.top.message;
+  Ball half_log2;
+  arb_const_log2(half_log2.get(), 128);
+  arb_mul_2exp_si(half_log2.get(), half_log2.get(), -1);
+  EXPECT_TRUE(arb_contains(r.top.value.ball.get(), half_log2.get())) << r.top.value.ball.debug_str();
   // A non-commuting family is rejected by the certificate search.
   EXPECT_THROW(nd::polynomial_certificate(
                    std::get<laws::FiniteMatrices>(laws::parse_matrix_law("matrices([[1, 1], [0, 1]], [[1, 0], [1, 1]])").node),

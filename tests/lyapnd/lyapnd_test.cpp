@@ -203,8 +203,9 @@ TEST(Commuting, TriangularFamilyIsMaxOfDiagonalMeans) {
   EXPECT_TRUE(overlaps(r.top.value.ball, want)) << r.top.value.ball.debug_str();
   // The enumeration upper bound must lie above it (two methods agree in direction).
   const nd::Result e = run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/2, 0], [0, 3]]: 1/2)", 10, nd::Method::enumerate, 2);
-  EXPECT_TRUE(e.upper_bound_only);
-  EXPECT_FALSE(arb_lt(e.top.value.ball.get(), want.get()));
+  // Two-sided with the lower end E log|det A| / 2 = log(3/2)/4 (LYAPND-ELEM-1): it contains Lambda.
+  EXPECT_FALSE(e.upper_bound_only);
+  EXPECT_TRUE(arb_contains(e.top.value.ball.get(), want.get())) << e.top.value.ball.debug_str();
 }
 
 TEST(Commuting, ExactZeroAndMinusInfinity) {
@@ -264,19 +265,30 @@ TEST(Enumerate, PollicottUpperBound) {
   // (auto picks the cycle expansion for this positive family: tests/lyapnd/cycle_test.cpp)
   const nd::Result r = run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, nd::Method::enumerate, 1.5);
   EXPECT_EQ(r.top.method, "enumerate");
-  EXPECT_TRUE(r.upper_bound_only);
+  // Two-sided since both atoms have det 1: the lower end is E log|det A| / 2 = 0 (LYAPND-ELEM-1, -2).
+  EXPECT_FALSE(r.upper_bound_only);
   EXPECT_FALSE(r.top.converged);
   const Ball lam = dec("1.14331103510294924584325185365558829940254614 +/- 1e-44", 200);
-  EXPECT_TRUE(arb_ge(r.top.value.ball.get(), lam.get())) << r.top.value.ball.debug_str();
+  EXPECT_TRUE(arb_contains(r.top.value.ball.get(), lam.get())) << r.top.value.ball.debug_str();
+  Ball up;
+  arb_set_round(up.get(), r.top.value.ball.get(), 200);
+  arb_get_ubound_arf(arb_midref(up.get()), r.top.value.ball.get(), 200);
+  mag_zero(arb_radref(up.get()));
   Ball hi = dec("1.19331103510294924584325185365558829940254614", 200);
-  EXPECT_TRUE(arb_lt(r.top.value.ball.get(), hi.get())) << r.top.value.ball.debug_str() << " n=" << r.word_length;
+  EXPECT_TRUE(arb_lt(up.get(), hi.get())) << r.top.value.ball.debug_str() << " n=" << r.word_length;
   EXPECT_GE(r.word_length, 8);
 }
 
 // A 90-degree rotation: Lambda = 0; the Frobenius bound log(2)/(2n) stays above it.
 TEST(Enumerate, RotationBoundIsSubmultiplicative) {
   const nd::Result r = run("matrices([[0, -1], [1, 0]]: 1)", 10, nd::Method::enumerate);
-  EXPECT_TRUE(arb_is_positive(r.top.value.ball.get()));
+  // [E log|det A| / 2, U_n] = [0, log(2)/(2n)] (LYAPND-ELEM-1): contains 0, upper end positive.
+  EXPECT_TRUE(arb_contains_zero(r.top.value.ball.get()));
+  arf_t u;
+  arf_init(u);
+  arb_get_ubound_arf(u, r.top.value.ball.get(), 64);
+  EXPECT_GT(arf_sgn(u), 0);
+  arf_clear(u);
 }
 
 TEST(Enumerate, TimeBudgetIsHonoured) {

@@ -33,8 +33,10 @@ namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
 using Clock = std::chrono::steady_clock;
 
-nd::Result run(const std::string& law, int digits, double budget, nd::Method m = nd::Method::poisson) {
+nd::Result run(const std::string& law, int digits, double budget, nd::Method m = nd::Method::poisson,
+               bool elementary = true) {
   nd::Options o;
+  o.elementary_bounds = elementary;  // false: the Poisson certificate alone (LYAPND-ELEM-2 not applied)
   o.acc.digits = digits;
   o.method = m;
   o.time_budget_seconds = budget;
@@ -118,13 +120,18 @@ TEST(PoissonMonteCarlo, RotationMixedWithHyperbolicContainsMonteCarlo) {
 TEST(PoissonReducible, UpperTriangularContainsBothDiagonalExponents) {
   // Invariant line e1 with the smaller exponent E log|a| = log(2/3)/2; Lambda = E log|d| = log(3/2)/2.
   // delta_{e1} is stationary, so every certificate contains both values (LYAPND-POIS-2): honest, not converged.
-  const nd::Result r = run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2);
+  const nd::Result r =
+      run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2, nd::Method::poisson, false);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.top.converged);
   const Ball top = mean_log({{Rational(1, 2), Rational(3, 2)}});
   const Ball low = mean_log({{Rational(1, 2), Rational(2, 3)}});
   EXPECT_TRUE(contains(r.top.value.ball, top)) << r.top.value.ball.debug_str();
   EXPECT_TRUE(contains(r.top.value.ball, low)) << r.top.value.ball.debug_str();
+  // With the elementary bounds (default) the lower end rises to E log|det A| / 2 = 0 > low, top still inside.
+  const nd::Result cut = run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2);
+  EXPECT_TRUE(contains(cut.top.value.ball, top)) << cut.top.value.ball.debug_str();
+  EXPECT_FALSE(contains(cut.top.value.ball, low)) << cut.top.value.ball.debug_str();
   // The invariant line carries the top exponent: Lambda = E log|a| = log 6 / 2.
   const nd::Result r2 = run("matrices([[3, 1], [0, 1]]: 1/2, [[2, -1], [0, 1/2]]: 1/2)", 10, 2);
   ASSERT_TRUE(r2.top.value.ball.is_finite());
@@ -135,7 +142,8 @@ TEST(PoissonReducible, CommutingFamilyAgainstLyap1d) {
   // A = P diag(2, 1/3) P^-1, B = P diag(1/2, 5) P^-1, P = [[1, 1], [1, 2]]: the exponents along the two
   // common eigenlines are E log|2, 1/2| = 0 and E log|1/3, 5| = log(5/3)/2 (lyap1d on the eigenvalue law).
   // Both eigenlines carry stationary measures, so the enclosure contains both (LYAPND-POIS-2).
-  const nd::Result r = run("matrices([[11/3, -5/3], [10/3, -4/3]]: 1/2, [[-4, 9/2], [-9, 19/2]]: 1/2)", 10, 2);
+  const nd::Result r = run("matrices([[11/3, -5/3], [10/3, -4/3]]: 1/2, [[-4, 9/2], [-9, 19/2]]: 1/2)", 10, 2,
+                           nd::Method::poisson, false);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   const std::vector<Rational> vals{Rational(1, 3), Rational(5)}, probs{Rational(1, 2), Rational(1, 2)};
   const laws::CurvatureLaw second(laws::FiniteLaw::from_rationals(vals, probs));

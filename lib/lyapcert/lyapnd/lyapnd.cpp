@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -11,9 +12,11 @@
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
+#include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
+#include "lyapcert/lyapnd/reducible.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -327,16 +330,19 @@ const char* to_string(Method m) {
     case Method::enumerate: return "enumerate";
     case Method::cycle: return "cycle";
     case Method::poisson: return "poisson";
+    case Method::reducible: return "reducible";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate, Method::cycle, Method::poisson})
+                   Method::enumerate, Method::cycle, Method::poisson, Method::reducible})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle or poisson)", name));
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson or "
+      "reducible)",
+      name));
 }
 
 Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
@@ -366,6 +372,10 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     if (facts.commuting && !facts.upper && !facts.lower && !facts.all_rank_le_one)
       poly = polynomial_certificate(*fam, d);  // Proof: LYAPND-COMM-2
   }
+  std::optional<Reduction> red;  // exact common-invariant-subspace analysis, Proof: LYAPND-RED-3, -4
+  if (finite && d >= 2 && (m == Method::reducible || (m == Method::automatic && !facts.all_rank_le_one &&
+                                                       !facts.upper && !facts.lower && !poly)))
+    red = reduce_family(*fam, d);
   if (m == Method::automatic) {
     if (ginibre) {
       m = Method::ginibre;
@@ -374,6 +384,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     } else if (finite) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
+          : (red && red->verdict == Reducibility::reducible) ? Method::reducible  // LYAPND-RED-1, -2
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
@@ -429,6 +440,11 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       need_finite("poisson");
       r = run_poisson(*fam, d, opt, deadline);
       break;
+    case Method::reducible:
+      need_finite("reducible");
+      if (d < 2) throw InputError("--method reducible needs d >= 2");
+      r = run_reducible(*red, opt, deadline);
+      break;
     case Method::automatic:
       break;
   }
@@ -440,6 +456,13 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   }
   if (opt.method == Method::automatic && m == Method::enumerate && facts.commuting) {
     r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";
+  }
+  if (opt.method == Method::automatic && red && m != Method::reducible) r.top.message += "; not reduced: " + red->note;
+  if (finite && opt.elementary_bounds) {
+    // Proof: LYAPND-ELEM-2. Cheap (at most 1024 products per level at <= 256 bits), so it gets its own
+    // short deadline even when the method used up the budget.
+    const slong prec = std::min<slong>(opt.acc.max_bits, std::clamp<slong>(opt.acc.digits * 3.33 + 32, 128, 256));
+    intersect_elementary(r, elementary_bounds(*fam, d, prec, opt, Clock::now() + std::chrono::seconds(2)), opt.acc);
   }
   return r;
 }

@@ -11,6 +11,10 @@
 //              cycle expansion with a proved truncation bound (cycle.hpp)
 //   poisson    families of invertible matrices, d = 2, 3, 4: inf/sup of       Proof: LYAPND-POIS-1..10
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
+//   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..5
+//              exact block-triangularisation, max of the blocks (reducible.hpp)
+// Every enclosure of a finite family is intersected with E log|det A|/d <= Lambda <= (1/n) E log||A_n..A_1||
+// (elementary.hpp, LYAPND-ELEM-1, -2, LYAPND-ENUM-1).
 // The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
 #pragma once
 #include <cstdint>
@@ -23,7 +27,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);
@@ -37,6 +41,9 @@ struct Options {
   // (MiB). Checked before the level is started (memory.hpp); the closed forms and quadratures are
   // bounded by acc.max_bits instead. Proof: LYAPND-MEM-1.
   double max_memory_mib = 4096;
+  // finite families: intersect the enclosure with the elementary bounds (elementary.hpp); false only to
+  // inspect a method's own certificate (tests). Proof: LYAPND-ELEM-2.
+  bool elementary_bounds = true;
 };
 
 struct Result {

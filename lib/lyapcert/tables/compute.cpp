@@ -414,12 +414,16 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
         {"rankone", {"LYAPND-RANK1-1"}},
         {"enumerate", {"LYAPND-ENUM-1"}},
         {"poisson", {"LYAPND-POIS-1", "LYAPND-POIS-4"}},
+        {"reducible",
+         {"LYAPND-RED-1", "LYAPND-RED-2", "LYAPND-RED-3", "LYAPND-RED-4", "LYAPND-RED-5", "LYAPND-COMM-1"}},
         {"cycle", {"LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
                    "LYAPND-CYCLE-6"}}};
     for (const auto& [m, ids] : kIds) {
       if (method.rfind(m, 0) == 0) proofs.insert(ids.begin(), ids.end());
     }
-    if (method == "commuting") proofs.insert({"LYAP1D-FIN-1", "LYAP1D-ZERO-1"});
+    if (method == "commuting" || method == "reducible") proofs.insert({"LYAP1D-FIN-1", "LYAP1D-ZERO-1"});
+    if (message.find("elementary bounds") != std::string::npos)
+      proofs.insert({"LYAPND-ELEM-1", "LYAPND-ELEM-2", "LYAPND-ENUM-1"});
     entries.push_back(certified_entry("Lambda", res.top.value, acc.digits, res.upper_bound_only));
     for (std::size_t i = 0; i < res.spectrum.size(); ++i) {
       entries.push_back(certified_entry(fmt::format("lambda_{}", i + 1), res.spectrum[i], acc.digits, false));
