@@ -13,6 +13,7 @@
 #include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 
 namespace lyapcert::lyapnd {
@@ -327,16 +328,19 @@ const char* to_string(Method m) {
     case Method::enumerate: return "enumerate";
     case Method::cycle: return "cycle";
     case Method::poisson: return "poisson";
+    case Method::multicone: return "multicone";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate, Method::cycle, Method::poisson})
+                   Method::enumerate, Method::cycle, Method::poisson, Method::multicone})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle or poisson)", name));
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone or "
+      "poisson)",
+      name));
 }
 
 Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
@@ -375,6 +379,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
+          : multicone_applies_for_auto(*fam, d) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
               ? Method::poisson  // invertible 3x3, 4x4 non-commuting family: LYAPND-POIS-6..8
@@ -424,6 +429,10 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     case Method::cycle:
       need_finite("cycle");
       r = run_cycle(*fam, d, opt, deadline);
+      break;
+    case Method::multicone:
+      need_finite("multicone");
+      r = run_multicone(*fam, d, opt, deadline);
       break;
     case Method::poisson:
       need_finite("poisson");

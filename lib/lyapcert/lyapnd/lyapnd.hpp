@@ -9,6 +9,8 @@
 //   enumerate  any finite family: upper bound (1/n) E log ||A_n...A_1||_F      Proof: LYAPND-ENUM-1
 //   cycle      2x2 families mapping a disc strictly into itself (positive):   Proof: LYAPND-CYCLE-1..6
 //              cycle expansion with a proved truncation bound (cycle.hpp)
+//   multicone  2x2 families mapping a union of arcs strictly into itself        Proof: LYAPND-MCONE-0..4
+//              (dominated, any signs): cycle expansion on one disc per arc (multicone.hpp)
 //   poisson    families of invertible matrices, d = 2, 3, 4: inf/sup of       Proof: LYAPND-POIS-1..10
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
 // The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
@@ -23,7 +25,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, multicone };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);
