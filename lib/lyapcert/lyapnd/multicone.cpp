@@ -488,9 +488,10 @@ Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, C
   const int m = static_cast<int>(mc->arcs.size());
   std::string arcs;
   for (const auto& arc : mc->arcs) {
-    const double hi = angle_of(arc[0].convert_to<double>(), arc[1].convert_to<double>()) * 180 / kPi;
-    const double lo = angle_of(arc[2].convert_to<double>(), arc[3].convert_to<double>()) * 180 / kPi;
-    arcs += fmt::format("{}[{:.4g}, {:.4g}] deg", arcs.empty() ? "" : ", ", lo, hi);
+    const double hi = angle_of(arc[0].convert_to<double>(), arc[1].convert_to<double>());
+    const double lo = angle_of(arc[2].convert_to<double>(), arc[3].convert_to<double>());
+    arcs += fmt::format("{}[{:.4g}, {:.4g}] deg", arcs.empty() ? "" : ", ", lo * 180 / kPi,
+                        (lo + fwd(lo, hi)) * 180 / kPi);
   }
   const std::string note = fmt::format("; invariant multicone of {} arc{} {} (exact check LYAPND-MCONE-0)", m,
                                        m == 1 ? "" : "s", arcs);
