@@ -146,20 +146,33 @@ std::vector<std::vector<ArcD>> candidate_arcs(const Directions& dir) {
   std::sort(y.begin(), y.end());
   if (x.empty() || y.empty()) return {};
   const std::size_t nx = x.size();
-  // nearest repelling direction strictly after / before angle a (forward / backward distance)
+  // Nearest repelling direction strictly after / before angle a (forward / backward distance), by binary
+  // search in the sorted y (angles in [0, pi)).
+  auto norm = [](double a) {
+    a = std::fmod(a, kPi);
+    return a < 0 ? a + kPi : a;
+  };
   auto next_repel = [&](double a) {
-    double best = kPi;
-    for (double r : y) best = std::min(best, fwd(a, r) > 1e-15 ? fwd(a, r) : kPi);
-    return best;
+    a = norm(a);
+    auto it = std::upper_bound(y.begin(), y.end(), a + 1e-15);
+    const double r = it == y.end() ? y.front() + kPi : *it;
+    const double d = r - a;
+    return d > 1e-15 && d < kPi ? d : kPi;
   };
   auto prev_repel = [&](double a) {
-    double best = kPi;
-    for (double r : y) best = std::min(best, fwd(r, a) > 1e-15 ? fwd(r, a) : kPi);
-    return best;
+    a = norm(a);
+    auto it = std::lower_bound(y.begin(), y.end(), a - 1e-15);
+    const double r = it == y.begin() ? y.back() - kPi : *(it - 1);
+    const double d = a - r;
+    return d > 1e-15 && d < kPi ? d : kPi;
   };
-  for (double a : x)
-    for (double r : y)
-      if (std::min(fwd(a, r), fwd(r, a)) < 1e-12) return {};  // an attracting direction is also repelling
+  for (double a : x) {  // an attracting direction that is also (nearly) repelling: nothing to separate
+    const double a0 = norm(a);
+    auto it = std::lower_bound(y.begin(), y.end(), a0);
+    const double up = it == y.end() ? y.front() + kPi - a0 : *it - a0;
+    const double down = it == y.begin() ? a0 - (y.back() - kPi) : a0 - *(it - 1);
+    if (std::min(up, down) < 1e-12) return {};
+  }
   // Gap after x[i] (towards x[i+1], cyclically) separates groups iff a repelling direction lies in it.
   std::vector<char> sep(nx);
   bool any = false;
@@ -507,8 +520,14 @@ Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, C
       g.matrices.push_back({B[0], B[1], B[2], B[3]});
       g.probs.push_back(mc->probs[i]);
     }
-    if (auto cert = find_cycle_certificate(g, opt.acc.digits))
+    if (std::optional<CycleCertificate> cert = find_cycle_certificate(g, opt.acc.digits)) {
+      // The walk needs only traces and determinants of products, which conjugation does not change:
+      // multiply the atoms themselves (sign-normalised like the certificate), not their conjugates with
+      // 2^30-sized denominators. Proof: LYAPND-MCONE-0 (b)
+      for (std::size_t i = 0; i < cert->mats.size(); ++i)
+        for (std::size_t e = 0; e < 4; ++e) cert->mats[i][e] = cert->sign[i] * mc->mats[i][e];
       return run_cycle_certificate(*cert, opt, deadline, "multicone", note + ", conjugated by its chart");
+    }
   }
   const std::optional<CycleCertificate> cert = find_multicone_certificate(*mc, opt.acc.digits);
   if (!cert)  // cannot happen: the discs D(1/2, 1/2) pass when the multicone passed (LYAPND-MCONE-1 remark)
