@@ -7,6 +7,7 @@
 
 #include <arb.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -205,6 +206,100 @@ TEST(MulticoneTwoArcs, TransientThirdArcGivesTheSameValue) {
   // Every level encloses the value (nested consistency of the truncation bound).
   for (std::size_t n = 0; n < l2->lambda.size(); ++n)
     if (l2->lambda[n].is_finite()) EXPECT_TRUE(arb_overlaps(l2->lambda[n].get(), l2->lambda.back().get())) << n;
+}
+
+// Conjugating the two-arc family by a rational matrix and negating an atom moves the arcs (other charts,
+// other discs, other rounding) but not Lambda.
+TEST(MulticoneTwoArcs, ConjugatedAndNegatedFamilyGivesTheSameValue) {
+  // M = [[2, 1], [1, 3]], det 5: M A M^{-1} for A = diag(40, 1) and -(M B M^{-1}) for B = [[-12, 26], [-26, 53]],
+  // in exact fractions (Python's fractions module; the test also checks that the search finds two arcs).
+  const std::string conj = "matrices([[239/5, -78/5], [117/5, -34/5]]: 1/2, [[51, -52], [91, -92]]: 1/2)";
+  const auto mc = nd::find_multicone(family(conj));
+  ASSERT_TRUE(mc.has_value());
+  EXPECT_EQ(mc->arcs.size(), 2u);
+  const nd::Result a = run(kTwoArcs, 25, nd::Method::multicone);
+  const nd::Result b = run(conj, 25, nd::Method::automatic);
+  ASSERT_TRUE(a.top.converged && b.top.converged) << b.top.message;
+  EXPECT_EQ(b.top.method, "multicone");
+  EXPECT_TRUE(arb_overlaps(a.top.value.ball.get(), b.top.value.ball.get()))
+      << a.top.value.ball.debug_str(30) << " vs " << b.top.value.ball.debug_str(30);
+}
+
+// Seeded random families with alternating attracting / repelling directions (A_i = P diag(l1, l2) P^{-1} with
+// |l1| in [15, 60], |l2| in [1, 3], integer direction vectors): every certified enclosure must meet the
+// Poisson certificate and lie below the enumeration upper bound. std::mt19937_64(seed 7), the first 3
+// families with two or more arcs and theta <= 1/2.
+TEST(MulticoneProperty, RandomDominatedFamiliesAgreeWithPoissonAndEnumeration) {
+  std::mt19937_64 rng(7);
+  auto uniform = [&](int lo, int hi) {  // rejection sampling, portable
+    const std::uint64_t n = static_cast<std::uint64_t>(hi - lo + 1);
+    while (true) {
+      const std::uint64_t x = rng();
+      if (x < (~std::uint64_t{0} / n) * n) return lo + static_cast<int>(x % n);
+    }
+  };
+  auto dir = [](int deg) {
+    const double t = deg * 3.14159265358979323846 / 180;
+    return std::array<long, 2>{std::lround(6 * std::cos(t)), std::lround(6 * std::sin(t))};
+  };
+  auto atom = [&](std::array<long, 2> att, std::array<long, 2> rep) {
+    const Rational l1 = Rational((uniform(0, 1) ? 1 : -1) * uniform(15, 60));
+    const Rational l2 = Rational((uniform(0, 1) ? 1 : -1) * uniform(1, 3));
+    const Rational det = Rational(att[0] * rep[1] - att[1] * rep[0]);
+    // P = [att | rep], A = P diag(l1, l2) P^{-1}
+    const Rational p00(att[0]), p01(rep[0]), p10(att[1]), p11(rep[1]);
+    const Rational i00 = p11 / det, i01 = -p01 / det, i10 = -p10 / det, i11 = p00 / det;
+    return std::array<Rational, 4>{p00 * l1 * i00 + p01 * l2 * i10, p00 * l1 * i01 + p01 * l2 * i11,
+                                   p10 * l1 * i00 + p11 * l2 * i10, p10 * l1 * i01 + p11 * l2 * i11};
+  };
+  int tested = 0;
+  for (int trial = 0; trial < 200 && tested < 3; ++trial) {
+    std::array<int, 4> deg{};
+    for (int& x : deg) x = 9 * uniform(0, 19);
+    std::sort(deg.begin(), deg.end());
+    if (std::adjacent_find(deg.begin(), deg.end()) != deg.end()) continue;
+    const auto attA = dir(deg[0]), repB = dir(deg[1]), attB = dir(deg[2]), repA = dir(deg[3]);
+    const std::array<std::array<long, 2>, 4> v{attA, repB, attB, repA};
+    bool parallel = false;
+    for (int i = 0; i < 4; ++i)
+      for (int j = i + 1; j < 4; ++j) parallel = parallel || v[i][0] * v[j][1] == v[i][1] * v[j][0];
+    if (parallel) continue;
+    std::string law = "matrices(";
+    int idx = 0;
+    for (const auto& m : {atom(attA, repA), atom(attB, repB)}) {
+      law += std::string(idx++ ? ", " : "") + "[[" + lyapcert::exact::to_text(m[0]) + ", " +
+             lyapcert::exact::to_text(m[1]) + "], [" + lyapcert::exact::to_text(m[2]) + ", " +
+             lyapcert::exact::to_text(m[3]) + "]]: 1/2";
+    }
+    law += ")";
+    const auto mc = nd::find_multicone(family(law));
+    if (!mc || mc->arcs.size() < 2) continue;
+    // Keep families that contract well in one step (theta <= 1/2); with theta near 1 the expansion needs
+    // long words and may honestly return no finite enclosure within the budget.
+    const auto cert = nd::find_multicone_certificate(*mc, 15);
+    if (!cert || cert->theta_max > Rational(1, 2)) continue;
+    ++tested;
+    const nd::Result r = run(law, 15, nd::Method::multicone, 10);
+    ASSERT_TRUE(r.top.value.ball.is_finite()) << law << ": " << r.top.message;
+    const nd::Result p = run(law, 3, nd::Method::poisson, 1);
+    EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), r.top.value.ball.get()))
+        << law << ": " << p.top.value.ball.debug_str(10) << " vs " << r.top.value.ball.debug_str(20);
+    nd::Options o;
+    o.acc.digits = 3;
+    o.method = nd::Method::enumerate;
+    o.max_word_length = 8;
+    const nd::Result e = nd::certify_lyapnd(laws::parse_matrix_law(law), o);
+    arf_t up, lo;
+    arf_init(up);
+    arf_init(lo);
+    arb_get_ubound_arf(up, e.top.value.ball.get(), 64);
+    arb_get_lbound_arf(lo, r.top.value.ball.get(), 128);
+    EXPECT_LE(arf_cmp(lo, up), 0) << law;
+    arf_clear(up);
+    arf_clear(lo);
+    std::printf("%s: %s (%s)\n", law.c_str(), r.top.value.ball.debug_str(18).c_str(), r.top.converged ? "converged" : "not converged");
+  }
+  EXPECT_EQ(tested, 3);
 }
 
 TEST(MulticoneRefusal, EllipticAtomOrProductIsRefusedNotCertified) {

@@ -307,10 +307,13 @@ std::optional<Multicone> verify_multicone(const laws::FiniteMatrices& f, const s
   return mc;
 }
 
-std::optional<Multicone> find_multicone(const laws::FiniteMatrices& f, std::string* why) {
-  auto fail = [&](const std::string& s) -> std::optional<Multicone> {
+namespace {
+
+// Every candidate arc set of the search that passes verify_multicone (all = false: the first only).
+std::vector<Multicone> find_multicones(const laws::FiniteMatrices& f, std::string* why, bool all) {
+  auto fail = [&](const std::string& s) {
     if (why) *why = s;
-    return std::nullopt;
+    return std::vector<Multicone>{};
   };
   std::vector<MatD> at;
   std::vector<Mat> ex;
@@ -333,14 +336,28 @@ std::optional<Multicone> find_multicone(const laws::FiniteMatrices& f, std::stri
     return fail(fmt::format("the attracting directions of the products of length <= n could not be separated from "
                             "the repelling ones by at most {} arcs",
                             kMaxArcs));
+  std::vector<Multicone> out;
   for (const auto& arcs : cands) {
     std::vector<std::array<Rational, 4>> ex_arcs;
     for (const ArcD& a : arcs) ex_arcs.push_back(arc_of(a));
-    if (auto mc = verify_multicone(f, ex_arcs)) return mc;
+    if (auto mc = verify_multicone(f, ex_arcs)) {
+      out.push_back(std::move(*mc));
+      if (!all) break;
+    }
   }
-  return fail(fmt::format("no union of {} arc{} around the attracting directions of the products passed the exact "
-                          "check (LYAPND-MCONE-0)",
-                          cands.front().size(), cands.front().size() == 1 ? "" : "s"));
+  if (out.empty())
+    return fail(fmt::format("no union of {} arc{} around the attracting directions of the products passed the exact "
+                            "check (LYAPND-MCONE-0)",
+                            cands.front().size(), cands.front().size() == 1 ? "" : "s"));
+  return out;
+}
+
+}  // namespace
+
+std::optional<Multicone> find_multicone(const laws::FiniteMatrices& f, std::string* why) {
+  std::vector<Multicone> v = find_multicones(f, why, false);
+  if (v.empty()) return std::nullopt;
+  return std::move(v.front());
 }
 
 std::optional<CycleCertificate> verify_multicone_discs(const Multicone& mc, const std::vector<Rational>& centers,
@@ -448,6 +465,46 @@ std::optional<CycleCertificate> find_multicone_certificate(const Multicone& mc, 
   // Design length: the bound should reach about 10^-(digits + 3); N grows like sqrt(m digits).
   const int N = std::clamp(static_cast<int>(std::ceil(std::sqrt(2.0 * m * (digits + 3) / 0.8))), 4, 40);
   double best = multi_objective(pairs, m, c, r, a, N);
+  {
+    // Starting discs: iterate the hull map I_k <- hull{f_ij(I_j): sigma(i, j) = k} from the unit intervals
+    // (a real Moebius map without pole on I maps the disc with diameter I onto the disc with diameter
+    // f(I)), which shrinks towards the hull of the limit set, then widen by a factor 1 + w.
+    std::vector<double> lo(m, 0.0), hi(m, 1.0);
+    for (int it = 0; it < 40; ++it) {
+      std::vector<double> nlo(m, kInf), nhi(m, -kInf);
+      for (const PairD& pr : pairs) {
+        const MatD& B = pr.b;
+        auto f = [&](double x) { return (B[0] * x + B[1] * (1 - x)) / ((B[0] + B[2]) * x + (B[1] + B[3]) * (1 - x)); };
+        const double y0 = f(lo[pr.from]), y1 = f(hi[pr.from]);
+        nlo[pr.to] = std::min({nlo[pr.to], y0, y1});
+        nhi[pr.to] = std::max({nhi[pr.to], y0, y1});
+      }
+      bool inside = true;
+      for (int k = 0; k < m; ++k) {
+        if (!(nlo[k] <= nhi[k])) {  // no atom maps into arc k: keep its interval
+          nlo[k] = lo[k];
+          nhi[k] = hi[k];
+        }
+        inside = inside && nlo[k] >= lo[k] - 1e-12 && nhi[k] <= hi[k] + 1e-12 && std::isfinite(nlo[k] + nhi[k]);
+      }
+      if (!inside) break;
+      lo = nlo;
+      hi = nhi;
+    }
+    for (double w : {0.02, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6}) {
+      std::vector<double> cc(m), rr(m);
+      for (int k = 0; k < m; ++k) {
+        cc[k] = (lo[k] + hi[k]) / 2;
+        rr[k] = std::max((hi[k] - lo[k]) / 2 * (1 + w), 1e-3);
+      }
+      const double o = multi_objective(pairs, m, cc, rr, a, N);
+      if (o < best) {
+        best = o;
+        c = cc;
+        r = rr;
+      }
+    }
+  }
   if (std::isfinite(best)) {
     // Coordinate pattern search from the unit-interval discs.
     double dc = 0.1, dl = 0.3, da = 0.2;
@@ -494,45 +551,61 @@ std::optional<CycleCertificate> find_multicone_certificate(const Multicone& mc, 
 Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
   if (d != 2) throw InputError(fmt::format("--method multicone does not apply: it needs 2 x 2 matrices, got d = {}", d));
   std::string why;
-  const std::optional<Multicone> mc = find_multicone(f, &why);
-  if (!mc)
+  const std::vector<Multicone> cands = find_multicones(f, &why, true);
+  if (cands.empty())
     throw InputError("--method multicone does not apply: " + why +
                      "; use --method poisson (invertible matrices) or --method enumerate for an upper bound");
-  const int m = static_cast<int>(mc->arcs.size());
+  // Every candidate that passed the exact check is valid; take the one whose certificate contracts
+  // best (smallest theta^(1/m), the decay rate of LYAPND-MCONE-4). The searches cost milliseconds.
+  std::optional<CycleCertificate> best;
+  const Multicone* best_mc = nullptr;
+  double best_rate = 2;
+  for (const Multicone& mc : cands) {
+    const int m = static_cast<int>(mc.arcs.size());
+    std::optional<CycleCertificate> cert;
+    if (m == 1) {
+      // One arc with chart P: the atoms P^{-1} M_i P are entrywise of one strict sign, Lambda is unchanged
+      // by the conjugation, and the one-disc expansion applies (LYAPND-MCONE-0 (b), LYAPND-CYCLE-1).
+      const Mat P = chart(mc.arcs[0]);
+      const Mat Pinv = *inverse(P);
+      laws::FiniteMatrices g;
+      for (std::size_t i = 0; i < mc.probs.size(); ++i) {
+        const Mat M{mc.mats[i][0], mc.mats[i][1], mc.mats[i][2], mc.mats[i][3]};
+        const Mat B = mul(Pinv, mul(M, P));
+        g.matrices.push_back({B[0], B[1], B[2], B[3]});
+        g.probs.push_back(mc.probs[i]);
+      }
+      cert = find_cycle_certificate(g, opt.acc.digits);
+      if (cert) {
+        // The walk needs only traces and determinants of products, which conjugation does not change:
+        // multiply the atoms themselves (sign-normalised like the certificate), not their conjugates with
+        // 2^30-sized denominators. Proof: LYAPND-MCONE-0 (b)
+        for (std::size_t i = 0; i < cert->mats.size(); ++i)
+          for (std::size_t e = 0; e < 4; ++e) cert->mats[i][e] = cert->sign[i] * mc.mats[i][e];
+      }
+    }
+    if (!cert) cert = find_multicone_certificate(mc, opt.acc.digits);
+    if (!cert) continue;  // cannot happen: the discs D(1/2, 1/2) pass (LYAPND-MCONE-0 (d))
+    const double rate = std::pow(cert->theta_max.convert_to<double>(), 1.0 / std::max(cert->cones, 1));
+    if (!best || rate < best_rate) {
+      best = std::move(cert);
+      best_mc = &mc;
+      best_rate = rate;
+    }
+  }
+  if (!best)
+    throw InputError("--method multicone does not apply: no disc certificate (LYAPND-MCONE-1) for the multicone");
+  const int m = static_cast<int>(best_mc->arcs.size());
   std::string arcs;
-  for (const auto& arc : mc->arcs) {
+  for (const auto& arc : best_mc->arcs) {
     const double hi = angle_of(arc[0].convert_to<double>(), arc[1].convert_to<double>());
     const double lo = angle_of(arc[2].convert_to<double>(), arc[3].convert_to<double>());
     arcs += fmt::format("{}[{:.4g}, {:.4g}] deg", arcs.empty() ? "" : ", ", lo * 180 / kPi,
                         (lo + fwd(lo, hi)) * 180 / kPi);
   }
-  const std::string note = fmt::format("; invariant multicone of {} arc{} {} (exact check LYAPND-MCONE-0)", m,
-                                       m == 1 ? "" : "s", arcs);
-  if (m == 1) {
-    // One arc with chart P: the atoms P^{-1} M_i P are entrywise of one strict sign, Lambda is unchanged
-    // by the conjugation, and the one-disc expansion applies (LYAPND-MCONE-0 (b), LYAPND-CYCLE-1).
-    const Mat P = chart(mc->arcs[0]);
-    const Mat Pinv = *inverse(P);
-    laws::FiniteMatrices g;
-    for (std::size_t i = 0; i < mc->probs.size(); ++i) {
-      const Mat M{mc->mats[i][0], mc->mats[i][1], mc->mats[i][2], mc->mats[i][3]};
-      const Mat B = mul(Pinv, mul(M, P));
-      g.matrices.push_back({B[0], B[1], B[2], B[3]});
-      g.probs.push_back(mc->probs[i]);
-    }
-    if (std::optional<CycleCertificate> cert = find_cycle_certificate(g, opt.acc.digits)) {
-      // The walk needs only traces and determinants of products, which conjugation does not change:
-      // multiply the atoms themselves (sign-normalised like the certificate), not their conjugates with
-      // 2^30-sized denominators. Proof: LYAPND-MCONE-0 (b)
-      for (std::size_t i = 0; i < cert->mats.size(); ++i)
-        for (std::size_t e = 0; e < 4; ++e) cert->mats[i][e] = cert->sign[i] * mc->mats[i][e];
-      return run_cycle_certificate(*cert, opt, deadline, "multicone", note + ", conjugated by its chart");
-    }
-  }
-  const std::optional<CycleCertificate> cert = find_multicone_certificate(*mc, opt.acc.digits);
-  if (!cert)  // cannot happen: the discs D(1/2, 1/2) pass when the multicone passed (LYAPND-MCONE-1 remark)
-    throw InputError("--method multicone does not apply: no disc certificate (LYAPND-MCONE-1) for the multicone");
-  return run_cycle_certificate(*cert, opt, deadline, "multicone", note);
+  const std::string note = fmt::format("; invariant multicone of {} arc{} {} (exact check LYAPND-MCONE-0){}", m,
+                                       m == 1 ? "" : "s", arcs, best->cones == 1 ? ", conjugated by its chart" : "");
+  return run_cycle_certificate(*best, opt, deadline, "multicone", note);
 }
 
 bool multicone_applies_for_auto(const laws::FiniteMatrices& f, int d) {
