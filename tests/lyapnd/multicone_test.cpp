@@ -95,6 +95,24 @@ TEST(MulticonePollicott, PositiveFamilyAndNegatedAtomAgreeWithCycle) {
   }
 }
 
+// The one-arc family through the several-disc certificate (verify_multicone_discs with m = 1: chart
+// constants, kappa_i / kappa_ij ratios, sign-normalised atoms) instead of the conjugated one-disc search.
+TEST(MulticonePollicott, OneArcThroughTheDiscSystemCertificate) {
+  const auto mc = nd::find_multicone(family(kConjugated));
+  ASSERT_TRUE(mc.has_value());
+  ASSERT_EQ(mc->arcs.size(), 1u);
+  const auto cert = nd::find_multicone_certificate(*mc, 30);
+  ASSERT_TRUE(cert.has_value());
+  EXPECT_EQ(cert->cones, 1);
+  EXPECT_EQ(cert->sign[0] * cert->sign[1], -1);  // one atom is negated in its chart: the walk must see tr > 0
+  const auto lev = nd::cycle_levels(*cert, nd::cycle_bounds(*cert, 12, 64), 12, 200, Clock::time_point::max());
+  ASSERT_TRUE(lev.has_value());
+  ASSERT_TRUE(lev->lambda.back().is_finite());
+  EXPECT_TRUE(arb_overlaps(lev->lambda.back().get(), reference(kPollicott, "1e-44").get()))
+      << lev->lambda.back().debug_str(40);
+  EXPECT_LT(width(lev->lambda.back()), 1e-25);
+}
+
 TEST(MulticoneTwoArcs, SearchFindsTwoArcsAndTheyVerify) {
   const auto f = family(kTwoArcs);
   std::string why;

@@ -401,6 +401,10 @@ std::optional<CycleCertificate> verify_multicone_discs(const Multicone& mc, cons
       if (s0 < 0) {  // -B has the same projective action and the same |products|
         for (auto& x : B) x = -x;
         s0 = -s0;
+        if (m == 1) {  // one disc: the walk multiplies sign-normalised atoms (tr > 0, LYAPND-CYCLE-2 (a))
+          cert.sign[i] = -1;
+          for (auto& x : cert.mats[i]) x = -x;
+        }
       }
       const Rational beta = (B[0] + B[2]) - (B[1] + B[3]);
       const Rational rho = rabs(beta) * r / s0;
