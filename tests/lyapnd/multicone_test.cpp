@@ -344,6 +344,22 @@ TEST(MulticoneRefusal, EllipticAtomOrProductIsRefusedNotCertified) {
                lyapcert::InputError);
 }
 
+// Dominated (two arcs verified) but with a poor one-step contraction (theta = 0.85, eigenvalue ratios 0.05 and
+// 0.04): auto must keep the Poisson certificate instead of an expansion that cannot finish; the explicit
+// method still gives an honest (non-converged) answer.
+TEST(MulticoneAuto, WeakCertificateKeepsPoissonUnderAuto) {
+  const std::string weak = "matrices([[1486/37, 1100/37], [825/37, 771/37]]: 1/2, [[49/4, -57/4], [-171/4, 163/4]]: 1/2)";
+  const auto f = family(weak);
+  ASSERT_TRUE(nd::find_multicone(f).has_value());
+  EXPECT_FALSE(nd::multicone_applies_for_auto(f, 2, 10));
+  EXPECT_TRUE(nd::multicone_applies_for_auto(family(kTwoArcs), 2, 30));
+  EXPECT_TRUE(nd::multicone_applies_for_auto(family(kConjugated), 2, 30));
+  EXPECT_EQ(run(weak, 3, nd::Method::automatic, 1).top.method, "poisson");
+  const nd::Result r = run(weak, 10, nd::Method::multicone, 1);
+  EXPECT_FALSE(r.top.converged);
+  EXPECT_FALSE(r.top.message.empty());
+}
+
 TEST(MulticoneVerification, ExactCheckRejectsWrongArcSets) {
   const auto f = family(kTwoArcs);
   const auto mc = nd::find_multicone(f);

@@ -379,7 +379,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
-          : multicone_applies_for_auto(*fam, d) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
+          : multicone_applies_for_auto(*fam, d, opt.acc.digits) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
               ? Method::poisson  // invertible 3x3, 4x4 non-commuting family: LYAPND-POIS-6..8

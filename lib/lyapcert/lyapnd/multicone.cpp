@@ -552,18 +552,20 @@ std::optional<CycleCertificate> find_multicone_certificate(const Multicone& mc, 
                                 std::vector<Rational>(m, Rational(0)));
 }
 
-Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
-  if (d != 2) throw InputError(fmt::format("--method multicone does not apply: it needs 2 x 2 matrices, got d = {}", d));
-  std::string why;
-  const std::vector<Multicone> cands = find_multicones(f, &why, true);
-  if (cands.empty())
-    throw InputError("--method multicone does not apply: " + why +
-                     "; use --method poisson (invertible matrices) or --method enumerate for an upper bound");
-  // Every candidate that passed the exact check is valid; take the one whose certificate contracts
-  // best (smallest theta^(1/m), the decay rate of LYAPND-MCONE-4). The searches cost milliseconds.
-  std::optional<CycleCertificate> best;
+namespace {
+
+struct BestCertificate {
+  std::optional<CycleCertificate> cert;  // empty: no multicone (why says why)
+  std::string note, why;
+  double rate = 2;  // theta^(1/m) of cert
+};
+
+// Every candidate arc set that passed the exact check is valid; take the one whose certificate contracts
+// best (smallest theta^(1/m), the decay rate of LYAPND-MCONE-4). The searches cost milliseconds.
+BestCertificate best_certificate(const laws::FiniteMatrices& f, int digits) {
+  BestCertificate out;
+  const std::vector<Multicone> cands = find_multicones(f, &out.why, true);
   const Multicone* best_mc = nullptr;
-  double best_rate = 2;
   for (const Multicone& mc : cands) {
     const int m = static_cast<int>(mc.arcs.size());
     std::optional<CycleCertificate> cert;
@@ -579,7 +581,7 @@ Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, C
         g.matrices.push_back({B[0], B[1], B[2], B[3]});
         g.probs.push_back(mc.probs[i]);
       }
-      cert = find_cycle_certificate(g, opt.acc.digits);
+      cert = find_cycle_certificate(g, digits);
       if (cert) {
         // The walk needs only traces and determinants of products, which conjugation does not change:
         // multiply the atoms themselves (sign-normalised like the certificate), not their conjugates with
@@ -588,17 +590,19 @@ Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, C
           for (std::size_t e = 0; e < 4; ++e) cert->mats[i][e] = cert->sign[i] * mc.mats[i][e];
       }
     }
-    if (!cert) cert = find_multicone_certificate(mc, opt.acc.digits);
+    if (!cert) cert = find_multicone_certificate(mc, digits);
     if (!cert) continue;  // cannot happen: the discs D(1/2, 1/2) pass (LYAPND-MCONE-0 (d))
     const double rate = std::pow(cert->theta_max.convert_to<double>(), 1.0 / std::max(cert->cones, 1));
-    if (!best || rate < best_rate) {
-      best = std::move(cert);
+    if (!out.cert || rate < out.rate) {
+      out.cert = std::move(cert);
       best_mc = &mc;
-      best_rate = rate;
+      out.rate = rate;
     }
   }
-  if (!best)
-    throw InputError("--method multicone does not apply: no disc certificate (LYAPND-MCONE-1) for the multicone");
+  if (!out.cert) {
+    if (!cands.empty()) out.why = "no disc certificate (LYAPND-MCONE-1) for the multicone";
+    return out;
+  }
   const int m = static_cast<int>(best_mc->arcs.size());
   std::string arcs;
   for (const auto& arc : best_mc->arcs) {
@@ -607,13 +611,32 @@ Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, C
     arcs += fmt::format("{}[{:.4g}, {:.4g}] deg", arcs.empty() ? "" : ", ", lo * 180 / kPi,
                         (lo + fwd(lo, hi)) * 180 / kPi);
   }
-  const std::string note = fmt::format("; invariant multicone of {} arc{} {} (exact check LYAPND-MCONE-0){}", m,
-                                       m == 1 ? "" : "s", arcs, best->cones == 1 ? ", conjugated by its chart" : "");
-  return run_cycle_certificate(*best, opt, deadline, "multicone", note);
+  out.note = fmt::format("; invariant multicone of {} arc{} {} (exact check LYAPND-MCONE-0){}", m, m == 1 ? "" : "s",
+                         arcs, out.cert->cones == 1 ? ", conjugated by its chart" : "");
+  return out;
 }
 
-bool multicone_applies_for_auto(const laws::FiniteMatrices& f, int d) {
-  return d == 2 && find_multicone(f).has_value();
+}  // namespace
+
+Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
+  if (d != 2) throw InputError(fmt::format("--method multicone does not apply: it needs 2 x 2 matrices, got d = {}", d));
+  const BestCertificate b = best_certificate(f, opt.acc.digits);
+  if (!b.cert)
+    throw InputError("--method multicone does not apply: " + b.why +
+                     "; use --method poisson (invertible matrices) or --method enumerate for an upper bound");
+  return run_cycle_certificate(*b.cert, opt, deadline, "multicone", b.note);
+}
+
+bool multicone_applies_for_auto(const laws::FiniteMatrices& f, int d, int digits) {
+  if (d != 2 || !find_multicone(f)) return false;
+  // Predicted cost (heuristic, decides only which certified method runs): the coefficients decay like
+  // rate^(n^2/2) (LYAPND-MCONE-4), so about n = sqrt(2 (digits + 3) / log10(1/rate)) and k^n / n necklaces.
+  const BestCertificate b = best_certificate(f, digits);
+  // rate > 3/4: the constants of the bound (1 / prod (1 - rate^l), the crude tail) dominate any prediction.
+  if (!b.cert || !(b.rate <= 0.75)) return false;
+  const double n = std::sqrt(2.0 * (digits + 3) / std::log10(1 / b.rate));
+  const double k = static_cast<double>(b.cert->probs.size());
+  return n * std::log(k) - std::log(n) <= std::log(2e6);
 }
 
 }  // namespace lyapcert::lyapnd

@@ -62,8 +62,11 @@ std::optional<CycleCertificate> find_multicone_certificate(const Multicone& mc, 
 Result run_multicone(const laws::FiniteMatrices& f, int d, const Options& opt,
                      std::chrono::steady_clock::time_point deadline);
 
-// True when `auto` should use the multicone method: d = 2 and find_multicone succeeds (a few
-// milliseconds). Guarantee: when true, the multicone was verified exactly.
-bool multicone_applies_for_auto(const laws::FiniteMatrices& f, int d);
+// True when `auto` should use the multicone method: d = 2, a multicone is found and verified exactly,
+// and its best certificate has theta^(1/m) <= 3/4 and predicts at most about 2e6 necklaces for `digits`
+// (otherwise the Poisson
+// certificate is the better default: a family can be dominated with a one-step contraction theta near 1).
+// A few to a few tens of milliseconds. Heuristic choice of method; every method it selects is certified.
+bool multicone_applies_for_auto(const laws::FiniteMatrices& f, int d, int digits);
 
 }  // namespace lyapcert::lyapnd
