@@ -320,6 +320,37 @@ TEST(MulticoneProperty, RandomDominatedFamiliesAgreeWithPoissonAndEnumeration) {
   EXPECT_EQ(tested, 3);
 }
 
+// Three atoms with attracting directions 0, 60.3, 119.7 degrees and repelling directions 90, 150.3, 29.7
+// degrees (A_i = P diag(40, 1) P^{-1}, P = [attracting | repelling], exact fractions): every gap between the
+// attracting directions holds a repelling one, so three arcs are needed (m = 3).
+TEST(MulticoneThreeArcs, AgreesWithPoissonAndEnumeration) {
+  const std::string law =
+      "matrices([[40, 0], [0, 1]]: 1/3, [[53/5, 84/5], [84/5, 152/5]]: 1/3, [[53/5, -84/5], [-84/5, 152/5]]: 1/3)";
+  const auto mc = nd::find_multicone(family(law));
+  ASSERT_TRUE(mc.has_value());
+  EXPECT_EQ(mc->arcs.size(), 3u);
+  const nd::Result r = run(law, 6, nd::Method::automatic);
+  ASSERT_TRUE(r.top.converged) << r.top.message;
+  EXPECT_EQ(r.top.method, "multicone");
+  EXPECT_NE(r.top.message.find("3 arcs"), std::string::npos) << r.top.message;
+  const nd::Result p = run(law, 3, nd::Method::poisson, 1);
+  EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), r.top.value.ball.get()))
+      << p.top.value.ball.debug_str(10) << " vs " << r.top.value.ball.debug_str(10);
+  nd::Options o;
+  o.acc.digits = 3;
+  o.method = nd::Method::enumerate;
+  o.max_word_length = 7;
+  const nd::Result e = nd::certify_lyapnd(laws::parse_matrix_law(law), o);
+  arf_t up, lo;
+  arf_init(up);
+  arf_init(lo);
+  arb_get_ubound_arf(up, e.top.value.ball.get(), 64);
+  arb_get_lbound_arf(lo, r.top.value.ball.get(), 128);
+  EXPECT_LE(arf_cmp(lo, up), 0);
+  arf_clear(up);
+  arf_clear(lo);
+}
+
 TEST(MulticoneRefusal, EllipticAtomOrProductIsRefusedNotCertified) {
   // A rotation by 45 degrees times sqrt(2): complex eigenvalues, decided exactly at length 1.
   const std::string rot = "matrices([[1, -1], [1, 1]]: 1/2, [[2, 1], [1, 1]]: 1/2)";
