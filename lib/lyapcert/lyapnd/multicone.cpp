@@ -74,7 +74,8 @@ struct Directions {
 
 // Attracting and repelling eigendirections of every product of length <= n (n as large as about
 // 4000 products allow). A product whose eigenvalues have equal moduli, decided exactly, ends the search.
-Directions directions(const std::vector<MatD>& at, const std::vector<Mat>& exact_atoms) {
+Directions directions(const std::vector<MatD>& at, const std::vector<Mat>& exact_atoms,
+                      const std::vector<std::size_t>& labels) {
   Directions out;
   const std::size_t k = at.size();
   int n = 1;
@@ -107,7 +108,7 @@ Directions directions(const std::vector<MatD>& at, const std::vector<Mat>& exact
         const Rational etr = e[0] + e[3], edet = e[0] * e[3] - e[1] * e[2];
         if (etr * etr - 4 * edet <= 0 || etr == 0) {
           std::string w;
-          for (std::size_t j = word.size(); j-- > 0;) w += fmt::format("{}A{}", w.empty() ? "" : " ", word[j] + 1);
+          for (std::size_t j = word.size(); j-- > 0;) w += fmt::format("{}A{}", w.empty() ? "" : " ", labels[word[j]] + 1);
           out.failure = fmt::format(
               "the product {} has two eigenvalues of equal modulus (tr^2 - 4 det = {} and tr = {}, exact), so no "
               "union of arcs is mapped strictly into itself (LYAPND-MCONE-0 (c))",
@@ -317,7 +318,8 @@ std::vector<Multicone> find_multicones(const laws::FiniteMatrices& f, std::strin
   };
   std::vector<MatD> at;
   std::vector<Mat> ex;
-  for (std::size_t idx : positive_atoms(f)) {
+  const std::vector<std::size_t> labels = positive_atoms(f);  // A1, A2, ...: the matrices as given
+  for (std::size_t idx : labels) {
     const auto& m = f.matrices[idx];
     if (m.size() != 4) return fail("the matrices are not 2 x 2");
     ex.push_back({m[0], m[1], m[2], m[3]});
@@ -329,7 +331,7 @@ std::vector<Multicone> find_multicones(const laws::FiniteMatrices& f, std::strin
     at.push_back(d);
   }
   if (at.empty()) return fail("no matrix has positive probability");
-  const Directions dir = directions(at, ex);
+  const Directions dir = directions(at, ex, labels);
   if (!dir.failure.empty()) return fail(dir.failure);
   const auto cands = candidate_arcs(dir);
   if (cands.empty())
