@@ -196,6 +196,25 @@ TEST(MulticoneTwoArcs, AgreesWithPoissonEnumerationAndMonteCarlo) {
   EXPECT_LT(std::fabs(mc - mid(r.top.value.ball)), 6.5 * se + 1e-6);
 }
 
+// Blocks of two: the family of products A_j A_i with probability p_i p_j has exponent 2 Lambda and the same
+// multicone, but other atoms, other traces (words of length n are words of length 2n of the original
+// family), other discs and another bound.
+TEST(MulticoneTwoArcs, BlocksOfTwoGiveTwiceTheExponent) {
+  // A A, B A, A B, B B for A = diag(40, 1), B = [[-12, 26], [-26, 53]] (exact integer products).
+  const std::string blocked =
+      "matrices([[1600, 0], [0, 1]]: 1/4, [[-480, 26], [-1040, 53]]: 1/4, [[-480, 1040], [-26, 53]]: 1/4, "
+      "[[-532, 1066], [-1066, 2133]]: 1/4)";
+  const nd::Result a = run(kTwoArcs, 25, nd::Method::multicone);
+  const nd::Result b = run(blocked, 25, nd::Method::multicone);
+  ASSERT_TRUE(a.top.converged) << a.top.message;
+  ASSERT_TRUE(b.top.converged) << b.top.message;
+  EXPECT_NE(b.top.message.find("2 arcs"), std::string::npos) << b.top.message;
+  Ball twice;
+  arb_mul_2exp_si(twice.get(), a.top.value.ball.get(), 1);
+  EXPECT_TRUE(arb_overlaps(twice.get(), b.top.value.ball.get()))
+      << twice.debug_str(30) << " vs " << b.top.value.ball.debug_str(30);
+}
+
 // A third arc that no atom maps into (a transient state of the chain on the arcs): the traces are the
 // same, only the bound changes (m = 3), so the enclosure must meet the one from two arcs.
 TEST(MulticoneTwoArcs, TransientThirdArcGivesTheSameValue) {
