@@ -188,7 +188,7 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--digits", o->digits, "requested digits: width <= 10^-N * max(1, min|x|) (1..10000)")
       ->default_val(16);
   cmd->add_option("--method", o->method,
-                  "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson or reducible")
+                  "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, poisson or reducible")
       ->default_val("auto");
   cmd->add_option("--time-budget", o->time_budget, "wall-clock budget in seconds")->default_val(60);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);

@@ -14,6 +14,7 @@
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"

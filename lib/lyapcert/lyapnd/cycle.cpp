@@ -271,22 +271,33 @@ std::optional<CycleCertificate> find_cycle_certificate(const laws::FiniteMatrice
 
 namespace {
 
+// Per pair q = (atom i, disc j) (one pair per atom when cones == 1). The singular values are bounded
+// by sigma_n = S_{floor(n/m)}, m = cones (LYAPND-MCONE-3), and from index J = m Q on by
+// tail_lead * S_Q * tail_ratio^(n - J) with tail_ratio = theta^(1/m), tail_lead = theta^(-(m-1)/m)
+// (LYAPND-MCONE-4); for m = 1 these are theta and 1 (LYAPND-CYCLE-4).
 struct BoundConsts {
-  std::vector<Ball> base;   // p_i M_i / sqrt(1 - theta_i^2)
-  std::vector<Ball> theta;  // theta_i
-  std::vector<Ball> logw;   // L_i = -log(1 - rho_i) >= sup_D |log w_i|
+  std::vector<Ball> base;   // p_i M_q / sqrt(1 - theta_q^2)
+  std::vector<Ball> theta;  // theta_q
+  std::vector<Ball> logw;   // L_q >= sup_{D_j} |Log(s_ij / kappa_i)|
+  std::vector<int> source;  // the disc j of pair q
+  int cones = 1;
   Ball theta_max;
-  Ball p_inf;               // lower bound of prod_{l >= 1} (1 - theta^l)
-  bool weights_constant = false;  // every rho_i = 0: L_t does not depend on t
+  Ball tail_ratio, tail_lead;
+  Ball p_inf;               // lower bound of prod_{l >= 1} (1 - tail_ratio^l)
+  bool weights_constant = false;  // every rho_q = 0 and kappa_ij = kappa_i: L_t does not depend on t
   double lmax = 0;
 };
 
 BoundConsts consts_of(const CycleCertificate& cert, slong prec) {
   BoundConsts k;
   k.weights_constant = true;
-  for (std::size_t i = 0; i < cert.probs.size(); ++i) {
-    Ball p = Ball::from_rational(cert.probs[i], prec), m = Ball::from_rational(cert.m2[i], prec);
-    Ball th = Ball::from_rational(cert.theta[i], prec), rho = Ball::from_rational(cert.rho[i], prec);
+  k.cones = std::max(cert.cones, 1);
+  const std::size_t npairs = cert.probs.size() * static_cast<std::size_t>(k.cones);
+  for (std::size_t q = 0; q < npairs; ++q) {
+    const std::size_t i = q / static_cast<std::size_t>(k.cones);
+    k.source.push_back(static_cast<int>(q % static_cast<std::size_t>(k.cones)));
+    Ball p = Ball::from_rational(cert.probs[i], prec), m = Ball::from_rational(cert.m2[q], prec);
+    Ball th = Ball::from_rational(cert.theta[q], prec), rho = Ball::from_rational(cert.rho[q], prec);
     arb_sqrt(m.get(), m.get(), prec);
     Ball g;
     arb_sqr(g.get(), th.get(), prec);
@@ -303,24 +314,40 @@ BoundConsts consts_of(const CycleCertificate& cert, slong prec) {
     arb_neg(l.get(), l.get());
     arb_log(l.get(), l.get(), prec);
     arb_neg(l.get(), l.get());
-    if (cert.rho[i] != 0) k.weights_constant = false;
+    if (cert.rho[q] != 0) k.weights_constant = false;
+    if (!cert.kappa_ratio.empty() && cert.kappa_ratio[q] != 1) {
+      // |Log(s_ij / kappa_i)| <= |log(kappa_ij / kappa_i)| - log(1 - rho_ij). Proof: LYAPND-MCONE-1 (a)
+      Ball lr = Ball::from_rational(cert.kappa_ratio[q], prec);
+      arb_log(lr.get(), lr.get(), prec);
+      arb_abs(lr.get(), lr.get());
+      arb_add(l.get(), l.get(), lr.get(), prec);
+      k.weights_constant = false;
+    }
     k.lmax = std::max(k.lmax, arf_get_d(arb_midref(l.get()), ARF_RND_UP));
     k.logw.push_back(l);
   }
   k.theta_max = Ball::from_rational(cert.theta_max, prec);
-  // prod_{l >= 1} (1 - theta^l) >= prod_{l <= L} (1 - theta^l) * (1 - theta^(L+1)/(1 - theta))
+  k.tail_ratio = k.theta_max;
+  arb_one(k.tail_lead.get());
+  if (k.cones > 1) {  // Proof: LYAPND-MCONE-4
+    arb_root_ui(k.tail_ratio.get(), k.theta_max.get(), static_cast<ulong>(k.cones), prec);
+    arb_pow_ui(k.tail_lead.get(), k.tail_ratio.get(), static_cast<ulong>(k.cones - 1), prec);
+    arb_inv(k.tail_lead.get(), k.tail_lead.get(), prec);
+  }
+  // prod_{l >= 1} (1 - theta^l) >= prod_{l <= L} (1 - theta^l) * (1 - theta^(L+1)/(1 - theta)),
+  // theta = tail_ratio
   Ball prod, pw, t;
   arb_one(prod.get());
   arb_one(pw.get());
   for (int l = 1; l <= 100000; ++l) {
-    arb_mul(pw.get(), pw.get(), k.theta_max.get(), prec);
+    arb_mul(pw.get(), pw.get(), k.tail_ratio.get(), prec);
     arb_sub_ui(t.get(), pw.get(), 1, prec);
     arb_neg(t.get(), t.get());
     arb_mul(prod.get(), prod.get(), t.get(), prec);
     // remainder factor 1 - theta^(l+1)/(1 - theta)
     Ball rem, om;
-    arb_mul(rem.get(), pw.get(), k.theta_max.get(), prec);
-    arb_sub_ui(om.get(), k.theta_max.get(), 1, prec);
+    arb_mul(rem.get(), pw.get(), k.tail_ratio.get(), prec);
+    arb_sub_ui(om.get(), k.tail_ratio.get(), 1, prec);
     arb_neg(om.get(), om.get());
     arb_div(rem.get(), rem.get(), om.get(), prec);
     if (arb_lt(rem.get(), Ball::from_si(1).get()) && arf_cmpabs_2exp_si(arb_midref(rem.get()), -2) < 0) {
@@ -335,28 +362,47 @@ BoundConsts consts_of(const CycleCertificate& cert, slong prec) {
   return k;
 }
 
-// sigma_j(eps) = sum_i base_i exp(eps L_i) theta_i^j for j = 0..J-1. Bounds a_{j+1}(L_t), |t| <= eps.
-// Proof: LYAPND-CYCLE-3.
+// sigma_j(eps) for j = 0..J-1, bounds of a_{j+1}(L_t), |t| <= eps. One disc:
+// sigma_j = sum_i base_i exp(eps L_i) theta_i^j (Proof: LYAPND-CYCLE-3). m discs: sigma_j = S_{floor(j/m)},
+// S_Q = (sum_l A_l(Q)^2)^(1/2), A_l(Q) = sum over the pairs q from disc l of base_q exp(eps L_q) theta_q^Q
+// (Proof: LYAPND-MCONE-3).
 std::vector<Ball> sigmas(const BoundConsts& k, const Ball& eps, int J, slong prec) {
-  std::vector<Ball> s(J);
+  const int m = k.cones;
+  const int Q = (J + m - 1) / m;
+  std::vector<std::vector<Ball>> A(m, std::vector<Ball>(Q));
   for (std::size_t i = 0; i < k.base.size(); ++i) {
     Ball a;
     arb_mul(a.get(), eps.get(), k.logw[i].get(), prec);
     arb_exp(a.get(), a.get(), prec);
     arb_mul(a.get(), a.get(), k.base[i].get(), prec);
-    for (int j = 0; j < J; ++j) {
-      arb_add(s[j].get(), s[j].get(), a.get(), prec);
+    std::vector<Ball>& row = A[k.source[i]];
+    for (int j = 0; j < Q; ++j) {
+      arb_add(row[j].get(), row[j].get(), a.get(), prec);
       arb_mul(a.get(), a.get(), k.theta[i].get(), prec);
     }
   }
+  if (m == 1) {
+    A[0].resize(J);
+    return A[0];
+  }
+  std::vector<Ball> S(Q);
+  for (int q = 0; q < Q; ++q) {
+    for (int l = 0; l < m; ++l) arb_addmul(S[q].get(), A[l][q].get(), A[l][q].get(), prec);
+    arb_sqrtpos(S[q].get(), S[q].get(), prec);
+  }
+  std::vector<Ball> s(J);
+  for (int j = 0; j < J; ++j) s[j] = S[j / m];
   return s;
 }
 
 // Upper bound (ball whose upper endpoint bounds) of e_n(sigma_0, sigma_1, ...).
 // Proof: LYAPND-CYCLE-4 (head/tail split, Euler's identity for the tail).
+// Several discs: J is a multiple of m and the tail is bounded by tail_lead * sigma_J * tail_ratio^l
+// (Proof: LYAPND-MCONE-4).
 Ball e_bound(const BoundConsts& k, const Ball& eps, int n, slong prec) {
-  const int J = n + 6;
-  const std::vector<Ball> s = sigmas(k, eps, J + 1, prec);
+  const int J = (n + 6 + k.cones - 1) / k.cones * k.cones;
+  std::vector<Ball> s = sigmas(k, eps, J + 1, prec);
+  arb_mul(s[J].get(), s[J].get(), k.tail_lead.get(), prec);
   std::vector<Ball> e(n + 1);
   arb_one(e[0].get());
   for (int j = 0; j < J; ++j)
@@ -370,10 +416,10 @@ Ball e_bound(const BoundConsts& k, const Ball& eps, int n, slong prec) {
     if (m > 0) {
       // tail_m = tail_{m-1} * sigma_J * theta^(m-1) / (1 - theta^m)
       arb_mul(tail.get(), tail.get(), s[J].get(), prec);
-      if (m > 1) arb_mul(pw.get(), pw.get(), k.theta_max.get(), prec);  // theta^(m-1)
+      if (m > 1) arb_mul(pw.get(), pw.get(), k.tail_ratio.get(), prec);  // theta^(m-1)
       arb_mul(tail.get(), tail.get(), pw.get(), prec);
       Ball q;
-      arb_pow_ui(q.get(), k.theta_max.get(), static_cast<ulong>(m), prec);
+      arb_pow_ui(q.get(), k.tail_ratio.get(), static_cast<ulong>(m), prec);
       arb_sub_ui(q.get(), q.get(), 1, prec);
       arb_neg(q.get(), q.get());
       arb_div(tail.get(), tail.get(), q.get(), prec);
@@ -422,9 +468,10 @@ CycleBounds cycle_bounds(const CycleCertificate& cert, int max_length, slong pre
   arb_pos_inf(crude_rest.get());
   for (; n1 <= N + 200; ++n1) {
     const Ball es = eps_for(k, n1 + 1);
-    const std::vector<Ball> s0 = sigmas(k, es, 1, prec);
+    std::vector<Ball> s0 = sigmas(k, es, 1, prec);
+    arb_mul(s0[0].get(), s0[0].get(), k.tail_lead.get(), prec);  // Proof: LYAPND-MCONE-4 (m = 1: factor 1)
     Ball q;
-    arb_pow_ui(q.get(), k.theta_max.get(), static_cast<ulong>(n1 + 1), prec);
+    arb_pow_ui(q.get(), k.tail_ratio.get(), static_cast<ulong>(n1 + 1), prec);
     arb_mul(q.get(), q.get(), s0[0].get(), prec);
     arb_mul_2exp_si(q.get(), q.get(), 2);  // 4 sigma_0 theta^(n1+1) <= 1  <=>  q <= 1/2
     if (!arb_le(q.get(), Ball::from_si(1).get())) continue;
@@ -434,13 +481,19 @@ CycleBounds cycle_bounds(const CycleCertificate& cert, int max_length, slong pre
     Ball t;
     arb_pow_ui(t.get(), s0[0].get(), static_cast<ulong>(m), prec);
     Ball th;
-    arb_pow_ui(th.get(), k.theta_max.get(), static_cast<ulong>(m * (m - 1) / 2), prec);
+    arb_pow_ui(th.get(), k.tail_ratio.get(), static_cast<ulong>(m * (m - 1) / 2), prec);
     arb_mul(t.get(), t.get(), th.get(), prec);
     arb_mul_ui(t.get(), t.get(), static_cast<ulong>(m), prec);
     arb_div(t.get(), t.get(), k.p_inf.get(), prec);
     if (arf_cmp_si(arb_midref(es.get()), 1) < 0) arb_div(t.get(), t.get(), es.get(), prec);
     arb_mul_2exp_si(t.get(), t.get(), 1);
     crude_rest = t;
+    // Several discs: vartheta = theta^(1/m) is closer to 1 and the first admissible n1 can leave a
+    // large R; any larger n1 is admissible too (LYAPND-MCONE-4 (b)), so move on until R <= 2^-1000.
+    Ball tiny;
+    arb_one(tiny.get());
+    arb_mul_2exp_si(tiny.get(), tiny.get(), -1000);
+    if (k.cones > 1 && n1 < N + 200 && !arb_lt(t.get(), tiny.get())) continue;
     break;
   }
   const int nlast = std::min(n1, N + 200);
@@ -498,6 +551,9 @@ struct NecklaceWalk {
   std::vector<Fmpz> omega;                  // omega[t] = prod of weights
   std::vector<Ball> gsum;                   // gsum[t] = log 2 + sum gamma
   std::vector<Ball> tau, taud;              // integer-weighted trace sums per length
+  int cones = 1;                            // several discs: cone[t][j] = disc reached from j by a1..at
+  std::vector<int> target;                  // target[i * cones + j]
+  std::vector<std::vector<int>> cone;
   Clock::time_point deadline;
   std::uint64_t nodes = 0, necklaces = 0;
   bool timed_out = false, contradiction = false;
@@ -519,20 +575,31 @@ struct NecklaceWalk {
     fmpz_addmul(R[3].get(), P[3].get(), Q[3].get());
     fmpz_mul(omega[t].get(), omega[t - 1].get(), weights[j].get());
     arb_add(gsum[t].get(), gsum[t - 1].get(), gamma[j].get(), prec);
+    if (cones > 1)
+      for (int c = 0; c < cones; ++c) cone[t][c] = target[j * cones + cone[t - 1][c]];
   }
 
   // A necklace of length t whose primitive period is p: p distinct rotations, equal traces.
   // Proof: LYAPND-CYCLE-2 (a), (b) (Perron data, trace formula), LYAPND-CYCLE-6 (necklace grouping).
+  // Several discs: the word contributes once per disc j it maps into itself (cone[t][j] == j), with
+  // |lambda_1| = (|tr| + sqrt(disc)) / 2. Proof: LYAPND-MCONE-2 (a), (b).
   void necklace(int t, int p) {
     ++necklaces;
+    int fixed = 1;
+    if (cones > 1) {
+      fixed = 0;
+      for (int c = 0; c < cones; ++c) fixed += cone[t][c] == c;
+      if (fixed == 0) return;  // no diagonal block: the word adds nothing to the trace
+    }
     const auto& R = prod[t];
     fmpz_add(tr.get(), R[0].get(), R[3].get());
     fmpz_mul(det.get(), R[0].get(), R[3].get());
     fmpz_submul(det.get(), R[1].get(), R[2].get());
     fmpz_mul(disc.get(), tr.get(), tr.get());
     fmpz_submul_ui(disc.get(), det.get(), 4);
+    if (cones > 1) fmpz_abs(tr.get(), tr.get());  // the atoms are not sign-normalised per chart
     if (fmpz_sgn(tr.get()) <= 0 || fmpz_sgn(disc.get()) <= 0) {
-      contradiction = true;  // impossible under LYAPND-CYCLE-1 (proof, step 2)
+      contradiction = true;  // impossible under LYAPND-CYCLE-1 (proof, step 2) / LYAPND-MCONE-2 (a)
       return;
     }
     arb_sqrt_fmpz(sq.get(), disc.get(), prec);            // lambda_1 - lambda_2
@@ -541,7 +608,7 @@ struct NecklaceWalk {
     arb_mul_2exp_si(v.get(), v.get(), -1);                // 1 / (1 - lambda_2/lambda_1)
     arb_log(lg.get(), l2.get(), prec);
     arb_sub(lg.get(), lg.get(), gsum[t].get(), prec);     // log(lambda_1(M_w) / kappa_w)
-    fmpz_mul_ui(wt.get(), omega[t].get(), static_cast<ulong>(p));
+    fmpz_mul_ui(wt.get(), omega[t].get(), static_cast<ulong>(p * fixed));
     arb_mul_fmpz(u.get(), v.get(), wt.get(), prec);
     arb_add(tau[t].get(), tau[t].get(), u.get(), prec);
     arb_addmul(taud[t].get(), u.get(), lg.get(), prec);
@@ -607,6 +674,12 @@ std::optional<CycleLevels> cycle_levels(const CycleCertificate& cert, const Cycl
   arb_const_log2(w.gsum[0].get(), prec);
   w.tau.resize(N + 1);
   w.taud.resize(N + 1);
+  w.cones = std::max(cert.cones, 1);
+  if (w.cones > 1) {
+    w.target = cert.target;
+    w.cone.assign(N + 1, std::vector<int>(w.cones));
+    for (int c = 0; c < w.cones; ++c) w.cone[0][c] = c;
+  }
   w.gen(1, 1);
   if (w.timed_out) return std::nullopt;
   CycleLevels out;
@@ -692,20 +765,37 @@ double width_of(const Ball& b) {
 
 Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
   if (d != 2) throw InputError(fmt::format("--method cycle needs 2 x 2 matrices, got d = {}", d));
-  const int digits = opt.acc.digits;
-  const std::optional<CycleCertificate> cert = find_cycle_certificate(f, digits);
+  const std::optional<CycleCertificate> cert = find_cycle_certificate(f, opt.acc.digits);
   if (!cert)
     throw InputError(
         "--method cycle: hypothesis LYAPND-CYCLE-1 not established: no disc of the projective line was found "
         "that every matrix maps strictly into itself (it always exists when every matrix has all entries > 0, or "
         "all < 0); use --method enumerate for an upper bound");
+  return run_cycle_certificate(*cert, opt, deadline, "cycle", "");
+}
+
+Result run_cycle_certificate(const CycleCertificate& certificate, const Options& opt, Clock::time_point deadline,
+                             const std::string& method, const std::string& note) {
+  const CycleCertificate* cert = &certificate;
+  const int digits = opt.acc.digits;
+  const laws::FiniteMatrices f{cert->mats, cert->probs};  // the atoms the walk multiplies (memory estimate)
+  const int m_cones = std::max(cert->cones, 1);
+  // Cone bookkeeping of the walk for several discs: (N + 1) vectors of m ints (LYAPND-MEM-1 estimate).
+  auto cycle_memory_bytes = [m_cones](const laws::FiniteMatrices& fam, int n, slong p, int table) {
+    const std::uint64_t extra =
+        m_cones > 1 ? static_cast<std::uint64_t>(n + 1) * (32 + 4 * static_cast<std::uint64_t>(m_cones)) : 0;
+    return lyapnd::cycle_memory_bytes(fam, n, p, table) + extra;
+  };
   const int k = static_cast<int>(cert->probs.size());
   const int nmax = opt.max_word_length;
-  if (std::all_of(cert->rho.begin(), cert->rho.end(), [](const Rational& x) { return x == 0; })) {
+  const bool constant_weights =
+      std::all_of(cert->rho.begin(), cert->rho.end(), [](const Rational& x) { return x == 0; }) &&
+      std::all_of(cert->kappa_ratio.begin(), cert->kappa_ratio.end(), [](const Rational& x) { return x == 1; });
+  if (constant_weights) {
     // Every atom has equal column sums kappa_i: l(M_i v) = kappa_i l(v) on the invariant cone, so
     // Lambda = sum p_i log kappa_i exactly (T = 0 in LYAPND-CYCLE-2 (d); remark in LYAPND-CYCLE-4).
     Result r;
-    r.top.method = "cycle";
+    r.top.method = method;
     r.top.digits_requested = digits;
     r.word_length = 1;
     if (std::all_of(cert->kappa.begin(), cert->kappa.end(), [](const Rational& x) { return x == 1; })) {
@@ -714,7 +804,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
       arb_zero(r.top.value.ball.get());
       r.top.converged = true;
       r.top.bits_used = 1;
-      r.top.message = "every matrix has column sums 1 (up to sign): Lambda = 0 exactly";
+      r.top.message = "every matrix has column sums 1 (up to sign): Lambda = 0 exactly" + note;
       return r;
     }
     slong p = static_cast<slong>(std::ceil(digits * 3.3219281)) + 48;
@@ -731,7 +821,8 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
       if (r.top.converged || p >= opt.acc.max_bits) break;
       p = std::min<slong>(opt.acc.max_bits, 2 * p);
     }
-    r.top.message = "every matrix has equal column sums: Lambda = sum p_i log(column sum) (LYAPND-CYCLE-4 remark)";
+    r.top.message =
+        "every matrix has equal column sums: Lambda = sum p_i log(column sum) (LYAPND-CYCLE-4 remark)" + note;
     if (!r.top.converged) r.top.message += "; not resolved at the precision cap (the sign may be exactly 0)";
     return r;
   }
@@ -752,7 +843,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
   };
   if (nmem < 1) {
     Result r;
-    r.top.method = "cycle";
+    r.top.method = method;
     r.top.digits_requested = digits;
     r.top.value.ball = Ball();
     arb_zero_pm_inf(r.top.value.ball.get());
@@ -764,7 +855,7 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
   const CycleBounds bounds = cycle_bounds(*cert, ntab, 64);
 
   Result r;
-  r.top.method = "cycle";
+  r.top.method = method;
   r.top.digits_requested = digits;
   std::optional<Ball> best;
   int best_n = 0;
@@ -878,9 +969,12 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
   r.memory_estimate_bytes = best_bytes;
   r.word_length = best_n;
   const std::string where =
-      fmt::format("disc D({:.6g}, {:.6g}), a = {:.3g}, theta = {:.4g}; {} necklaces in {} pass{}",
-                  cert->center.convert_to<double>(), cert->radius.convert_to<double>(), cert->a.convert_to<double>(),
-                  cert->theta_max.convert_to<double>(), total_necklaces, passes, passes == 1 ? "" : "es");
+      (m_cones > 1 ? fmt::format("{} discs, one per arc chart", m_cones)
+                   : fmt::format("disc D({:.6g}, {:.6g}), a = {:.3g}", cert->center.convert_to<double>(),
+                                 cert->radius.convert_to<double>(), cert->a.convert_to<double>())) +
+      fmt::format(", theta = {:.4g}; {} necklaces in {} pass{}", cert->theta_max.convert_to<double>(),
+                  total_necklaces, passes, passes == 1 ? "" : "es") +
+      note;
   if (!best) {
     r.top.value.ball = Ball();
     arb_zero_pm_inf(r.top.value.ball.get());
@@ -891,8 +985,8 @@ Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt, Clock
   r.top.value = value_of(*best);
   r.top.converged = reached;
   if (reached) {
-    r.top.message = fmt::format("cycle expansion, words of length <= {} (truncation bound LYAPND-CYCLE-5; {})",
-                                best_n, where);
+    r.top.message = fmt::format("cycle expansion, words of length <= {} (truncation bound {}; {})", best_n,
+                                m_cones > 1 ? "LYAPND-MCONE-4" : "LYAPND-CYCLE-5", where);
   } else {
     std::string why = r.timed_out       ? fmt::format("time budget of {} s exhausted", opt.time_budget_seconds)
                       : r.memory_limited ? memory_note(std::max(refused_n, 1))

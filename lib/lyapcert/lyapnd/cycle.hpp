@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "lyapcert/exact/ball.hpp"
@@ -37,6 +38,15 @@ struct CycleCertificate {
   std::vector<exact::Rational> theta;               // sup_D |phi_a(F_i)| = theta_i < 1
   std::vector<exact::Rational> m2;                  // M_i^2, M_i = sup_D sqrt(1-a^2)/|1 - a F_i|
   exact::Rational theta_max;
+
+  // Several discs (multicone.hpp, LYAPND-MCONE-1..4; cones == 1 is LYAPND-CYCLE-1): disc j lives in
+  // the coordinate of its own chart and atom i maps disc j into disc target[i * cones + j]. Then rho,
+  // theta and m2 are indexed by the pair i * cones + j, kappa_ratio[pair] = kappa_ij / kappa_i
+  // (the weight of the pair is s_ij / kappa_i), mats are the atoms in any one chart (only their
+  // traces and determinants are used), sign is unused, and center/radius/a describe disc 0 only.
+  int cones = 1;
+  std::vector<int> target;                     // empty when cones == 1
+  std::vector<exact::Rational> kappa_ratio;    // empty when cones == 1 (all 1)
 };
 
 // Exact check of a proposed disc and basis parameter. Guarantee: exact; nullopt when a condition
@@ -79,6 +89,12 @@ std::optional<CycleLevels> cycle_levels(const CycleCertificate& cert, const Cycl
 // certified enclosure when digits are not reached). InputError when d != 2 or no certificate is found.
 Result run_cycle(const laws::FiniteMatrices& f, int d, const Options& opt,
                  std::chrono::steady_clock::time_point deadline);
+
+// The same driver from a verified certificate (one disc or several, LYAPND-CYCLE-6 / LYAPND-MCONE-4);
+// `method` names the result, `note` is appended to its message. Same contract as run_cycle.
+Result run_cycle_certificate(const CycleCertificate& cert, const Options& opt,
+                             std::chrono::steady_clock::time_point deadline, const std::string& method,
+                             const std::string& note);
 
 // True when `auto` should use the cycle expansion: d = 2 and every atom of positive probability has
 // all entries > 0 or all entries < 0 (then LYAPND-CYCLE-1 holds with the disc of diameter [0, 1]).

@@ -15,6 +15,7 @@
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
 
@@ -331,17 +332,18 @@ const char* to_string(Method m) {
     case Method::cycle: return "cycle";
     case Method::poisson: return "poisson";
     case Method::reducible: return "reducible";
+    case Method::multicone: return "multicone";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate, Method::cycle, Method::poisson, Method::reducible})
+                   Method::enumerate, Method::cycle, Method::poisson, Method::reducible, Method::multicone})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
-      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson or "
-      "reducible)",
+      "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, "
+      "poisson or reducible)",
       name));
 }
 
@@ -386,6 +388,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : (red && red->verdict == Reducibility::reducible) ? Method::reducible  // LYAPND-RED-1, -2
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
+          : multicone_applies_for_auto(*fam, d, opt.acc.digits) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
               ? Method::poisson  // invertible 3x3, 4x4 non-commuting family: LYAPND-POIS-6..8
@@ -435,6 +438,10 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     case Method::cycle:
       need_finite("cycle");
       r = run_cycle(*fam, d, opt, deadline);
+      break;
+    case Method::multicone:
+      need_finite("multicone");
+      r = run_multicone(*fam, d, opt, deadline);
       break;
     case Method::poisson:
       need_finite("poisson");

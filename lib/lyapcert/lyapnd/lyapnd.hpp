@@ -9,6 +9,8 @@
 //   enumerate  any finite family: upper bound (1/n) E log ||A_n...A_1||_F      Proof: LYAPND-ENUM-1
 //   cycle      2x2 families mapping a disc strictly into itself (positive):   Proof: LYAPND-CYCLE-1..6
 //              cycle expansion with a proved truncation bound (cycle.hpp)
+//   multicone  2x2 families mapping a union of arcs strictly into itself        Proof: LYAPND-MCONE-0..4
+//              (dominated, any signs): cycle expansion on one disc per arc (multicone.hpp)
 //   poisson    families of invertible matrices, d = 2, 3, 4: inf/sup of       Proof: LYAPND-POIS-1..10
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
 //   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..5
@@ -27,7 +29,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible, multicone };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);

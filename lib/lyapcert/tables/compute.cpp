@@ -417,7 +417,10 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
         {"reducible",
          {"LYAPND-RED-1", "LYAPND-RED-2", "LYAPND-RED-3", "LYAPND-RED-4", "LYAPND-RED-5", "LYAPND-COMM-1"}},
         {"cycle", {"LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
-                   "LYAPND-CYCLE-6"}}};
+                   "LYAPND-CYCLE-6"}},
+        {"multicone", {"LYAPND-MCONE-0", "LYAPND-MCONE-1", "LYAPND-MCONE-2", "LYAPND-MCONE-3", "LYAPND-MCONE-4",
+                       "LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
+                       "LYAPND-CYCLE-6"}}};
     for (const auto& [m, ids] : kIds) {
       if (method.rfind(m, 0) == 0) proofs.insert(ids.begin(), ids.end());
     }
