@@ -140,7 +140,8 @@ class Inputs(unittest.TestCase):
         self.assertIn(rc, (0, 3), err)
         self.assertNotIn(b"malformed", err)
         enc = json.loads(out)["enclosure"]
-        # 1 - h ~ N(0, 1): E|Z|^p = 2^(p/2) Gamma((p + 1)/2) / sqrt(pi) (MATH.md); mpmath at 60 digits.
+        # 1 - h ~ N(0, 1): E|Z|^p = 2^(p/2) Gamma((p + 1)/2) / sqrt(pi), the absolute moments of a standard
+        # normal; mpmath at 60 digits.
         mpmath.mp.dps = 60
         p = mpmath.mpf(10) ** 9999
         ref = p / 2 * mpmath.log(2) + mpmath.loggamma((p + 1) / 2) - mpmath.log(mpmath.pi) / 2
