@@ -241,6 +241,12 @@ class Inputs(unittest.TestCase):
         self.assertNotIn(b"\xff", err)
         self.assertNotIn(b"\x1b", err)
         self.assertIn(b"\\xff\\x1b[31m", err)
+        # raw bytes in an ignored column's name are echoed escaped: the JSON output stays valid (it was exit 1,
+        # "invalid UTF-8 byte")
+        odd = self.write("odd.csv", b"law,lr,value,n\xffote\n\"atoms(1/2)\",1,0,x\xfe\n")
+        rc, out, err, _ = run("verify", "--against", odd, "--json")
+        self.assertEqual(rc, 4, err)
+        self.assertIn("n\\xffote", json.loads(out)["ignored_columns"])
         bad = self.write("bad\x01name.csv", b"law,lr,value\n\"atoms(1\xff)\",1,0\n")
         err, _ = self.refused(["verify", "--against", bad], "law syntax error")
         self.assertNotIn(b"\xff", err)

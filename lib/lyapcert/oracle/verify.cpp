@@ -335,7 +335,8 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
   std::set<std::string> known(required.begin(), required.end());
   known.insert(optional.begin(), optional.end());
   for (const auto& c : table.header) {
-    if (known.count(c)) plan.used_columns.push_back(c); else plan.ignored_columns.push_back(c);
+    // Column names and cells are echoed in the output (JSON needs valid UTF-8): printable() escapes raw bytes.
+    if (known.count(c)) plan.used_columns.push_back(c); else plan.ignored_columns.push_back(printable(c));
   }
 
   std::vector<RawClaim> raw(table.rows.size());
@@ -347,7 +348,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
     const CsvRecord& rec = table.rows[i];
     Row row;
     row.line = rec.line;
-    for (const auto& c : plan.used_columns) row.inputs.emplace_back(c, rec.fields[cols.index.at(c)]);
+    for (const auto& c : plan.used_columns) row.inputs.emplace_back(c, printable(rec.fields[cols.index.at(c)]));
     std::string column;
     const auto cell = [&](const std::string& c) -> const std::string& { return rec.fields[cols.index.at(c)]; };
     try {

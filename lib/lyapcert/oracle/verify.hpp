@@ -57,7 +57,7 @@ struct PhaseInputs {
 // One data row, parsed and validated.
 struct Row {
   std::size_t line = 0;
-  std::vector<std::pair<std::string, std::string>> inputs;  // the recognised input columns as written
+  std::vector<std::pair<std::string, std::string>> inputs;  // the recognised input columns as written (printable())
   std::string law;                 // canonical law text (lyap1d, lyapnd, boundary)
   Rational lr;                     // lyap1d, phase
   std::size_t group = 0;           // boundary: index into Plan::boundary_groups; phase: the model group
