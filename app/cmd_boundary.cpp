@@ -42,6 +42,7 @@ int run_boundary(const BoundaryCliOptions& o) {
   const bool templ = !o.law_template.empty();
   const std::string text = cli::read_law_argument(templ ? o.law_template : o.law);
   laws::ParseLimits limits;
+  limits.max_atoms = o.max_atoms;  // counted while parsing
   laws::Value expr = laws::parse(text, limits);
   const std::string law_text = laws::canonical(expr);
   std::optional<laws::CurvatureLaw> law;

@@ -46,6 +46,7 @@ void add_accuracy_options(CLI::App* cmd, CommonOptions& o) {
 laws::CurvatureLaw load_law(const CommonOptions& o, std::string& canonical_text) {
   const std::string text = cli::read_law_argument(o.law);
   laws::ParseLimits limits;
+  limits.max_atoms = o.max_atoms;  // counted while parsing: an oversized atoms(...) is refused before it is stored
   laws::Value expr = laws::parse(text, limits);
   canonical_text = laws::canonical(expr);
   laws::BuildOptions bo;
@@ -111,7 +112,9 @@ int run_moment(const CommonOptions& o) {
     return cli::run_matrix_moment(o.law, o.p, o.digits, o.max_bits, o.json);
   }
   {
-    const laws::Value expr = laws::parse(cli::read_law_argument(o.law), laws::ParseLimits{});
+    laws::ParseLimits limits;
+    limits.max_atoms = o.max_atoms;
+    const laws::Value expr = laws::parse(cli::read_law_argument(o.law), limits);
     const auto* call = std::get_if<laws::Call>(&expr.node);
     if (call && (call->name == "matrices" || call->name == "entries" || call->name == "ginibre" ||
                  call->name == "isotropic" || call->name == "sgd"))

@@ -14,7 +14,9 @@
 
 #include "commands.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables.hpp"
+#include "lyapcert/tables/json_input.hpp"
 #include "output.hpp"
 
 namespace {
@@ -23,18 +25,6 @@ using namespace lyapcert;
 using tables::Json;
 
 constexpr int kExitRecheckFailed = 4;  // some row failed its recheck (like `verify`'s "inconsistent")
-
-std::string read_text_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read {} '{}'", what, path));
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > (256u << 20)) throw InputError(fmt::format("{} '{}' exceeds 256 MiB", what, path));
-  in.seekg(0);
-  std::string text(size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  return text;
-}
 
 unsigned default_jobs() { return std::max(1u, std::thread::hardware_concurrency()); }
 
@@ -59,7 +49,7 @@ int run_table(const TableOptions& o) {
     if (formats.empty()) throw InputError("--format lists no format (csv, json, tex, md)");
   }
   if (o.out.empty()) throw InputError("--out must not be empty");
-  const tables::TableSpec spec = tables::parse_spec(read_text_file(o.spec, "spec file"), o.spec);
+  const tables::TableSpec spec = tables::parse_spec(read_input_file(o.spec, "spec file", kMaxInputFileBytes), o.spec);
   for (const auto& f : formats) {
     std::error_code ec;
     if (std::filesystem::equivalent(o.spec, fmt::format("{}.{}", o.out, f), ec)) {
@@ -128,13 +118,7 @@ struct RecheckCliOptions {
 };
 
 int run_recheck(const RecheckCliOptions& o) {
-  const std::string text = read_text_file(o.file, "table file");
-  Json doc;
-  try {
-    doc = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("'{}' is not valid JSON: {}", o.file, e.what()));
-  }
+  const Json doc = tables::parse_json_input(read_input_file(o.file, "table file", kMaxTableFileBytes), o.file);
   tables::RecheckOptions ro;
   if (o.backend == "other") {
     ro.backend = tables::Backend::other;

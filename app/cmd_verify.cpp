@@ -38,6 +38,7 @@ struct VerifyCliOptions {
   long max_bits = 65536;
   double time_budget = 60;
   std::uint64_t max_atoms = 10'000'000;
+  bool allow_absolute_data = false;
   unsigned jobs = 1;
   bool json = false;
 };
@@ -119,6 +120,7 @@ int run_verify(const VerifyCliOptions& o) {
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
   opt.time_budget = o.time_budget;
   opt.max_atoms = o.max_atoms;
+  opt.allow_absolute_data = o.allow_absolute_data;
   opt.sample_data = model_flags::sample_xy;  // phase rows' data_sample/seed: the sampler of phase --data-sample
   if (!(o.time_budget > 0)) throw InputError("--time-budget must be > 0");
 
@@ -266,6 +268,8 @@ void register_verify_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_option("--jobs", o->jobs, "rows checked in parallel on N threads (default 1; output does not depend on N)")
       ->check(CLI::Range(1u, 1024u));
+  cmd->add_flag("--allow-absolute-data", o->allow_absolute_data,
+                "phase rows: also read 'data' files named by absolute paths or outside the CSV's folder");
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/verify.schema.json)");
   reg.push_back({cmd, [o] { return run_verify(*o); }});
 }

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"  // printable(): user text in messages
 #include "lyapcert/version.hpp"
 #include "output.hpp"
 
@@ -54,7 +55,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "lyapcert: usage error: " << e.what() << "\n(run 'lyapcert --help')\n";
+    std::cerr << "lyapcert: usage error: " << lyapcert::printable(e.what()) << "\n(run 'lyapcert --help')\n";
     return cli::kExitBadInput;
   }
 
@@ -63,13 +64,13 @@ int main(int argc, char** argv) {
       if (c.sub->parsed()) return c.run();
     }
   } catch (const lyapcert::InputError& e) {
-    std::cerr << "lyapcert: error: " << e.what() << "\n";
+    std::cerr << "lyapcert: error: " << lyapcert::printable(e.what()) << "\n";
     return cli::kExitBadInput;
   } catch (const std::bad_alloc&) {
     std::cerr << "lyapcert: internal error: out of memory\n";
     return cli::kExitInternal;
   } catch (const std::exception& e) {
-    std::cerr << "lyapcert: internal error: " << e.what() << "\n";
+    std::cerr << "lyapcert: internal error: " << lyapcert::printable(e.what()) << "\n";
     return cli::kExitInternal;
   }
   return cli::kExitInternal;

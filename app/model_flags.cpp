@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli::model_flags {
@@ -70,12 +70,15 @@ std::string trim(const std::string& s) {
 }
 
 std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("cannot read data file '{}'", path));
+  // At most 64 MiB, regular files and pipes only (lyapcert::read_input_file): /dev/zero is refused, not read.
+  const std::string text = read_input_file(path, "data file", kMaxInputFileBytes);
   std::vector<std::pair<Rational, Rational>> out;
   std::string line;
   std::size_t lineno = 0;
-  while (std::getline(in, line)) {
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    line = text.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    start = nl == std::string::npos ? text.size() : nl + 1;
     ++lineno;
     line = trim(line);
     if (line.empty() || line[0] == '#') continue;

@@ -45,20 +45,6 @@ void put_law(nlohmann::ordered_json& j, const std::string& canonical_law) {
   }
 }
 
-std::string read_law_argument(const std::string& arg) {
-  if (arg.empty() || arg[0] != '@') return arg;
-  const std::string path = arg.substr(1);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read law file '{}'", path));
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > (64u << 20)) throw InputError(fmt::format("law file '{}' exceeds 64 MiB", path));
-  in.seekg(0);
-  std::string text(size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  return text;
-}
-
 namespace {
 
 // Registered temporary paths, fixed-size so the signal handler touches no allocator.

@@ -27,7 +27,8 @@ nlohmann::ordered_json certified_json(const lyap::CertifiedValue& v, int digits,
                                       lyap::DecimalEnclosure* printed = nullptr);
 // Law text for the "law" field: canonical, shortened beyond 64 KiB (flagged by "law_truncated").
 void put_law(nlohmann::ordered_json& j, const std::string& canonical_law);
-// Reads --law: the text itself, or the contents of a file for "@path".
+// Reads --law: the text itself, or the contents of a file for "@path" (app/input_files.cpp: at most 64 MiB,
+// regular files and pipes only).
 std::string read_law_argument(const std::string& arg);
 
 // Interruption (exit 130) and atomic file output. install_interrupt_handler() makes SIGINT/SIGTERM

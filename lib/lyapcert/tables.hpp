@@ -7,6 +7,7 @@
 #pragma once
 #include "lyapcert/tables/compute.hpp"
 #include "lyapcert/tables/exact_text.hpp"
+#include "lyapcert/tables/json_input.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/recheck.hpp"
 #include "lyapcert/tables/render.hpp"

@@ -5,6 +5,7 @@
 #include <rapidcheck/gtest.h>
 
 #include "lyapcert/exact/decimal.hpp"
+#include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/rational.hpp"
 
 using lyapcert::exact::Rational;
@@ -72,5 +73,27 @@ RC_GTEST_PROP(Decimal, ArfToRationalIsExact, ()) {
   arf_set_si(x, m);
   arf_mul_2exp_si(x, x, e);
   RC_ASSERT(lyapcert::exact::to_rational(x) == dyadic(m, e));
+  arf_clear(x);
+}
+
+// Results may pass the +-9999 exponents of user input (Lambda at lr = 10^-9999 is about -8.3e-10000): a printed
+// decimal far out of that range is read back exactly, while the same text as user input is still refused.
+TEST(Decimal, PrintedBeyondInputExponentsReadsBack) {
+  using lyapcert::exact::Integer;
+  Integer p10 = 1;
+  for (int i = 0; i < 10016; ++i) p10 *= 10;
+  EXPECT_EQ(lyapcert::exact::decimal_value("-8.3333333333333334e-10000"), Rational(Integer(-83333333333333334), p10));
+  EXPECT_EQ(lyapcert::exact::decimal_value("1e120000") / lyapcert::exact::decimal_value("1e119999"), Rational(10));
+  EXPECT_THROW(lyapcert::exact::parse_rational("-8.3333333333333334e-10000"), lyapcert::InputError);
+  // A binary value around 2^-33220 ~ 10^-10000, printed and read back, still brackets it (DEC-1).
+  arf_t x;
+  arf_init(x);
+  arf_set_si_2exp_si(x, 3, -33220);
+  const Rational exact_x = lyapcert::exact::to_rational(x);
+  const std::string lo = lyapcert::exact::arf_to_decimal(x, 20, lyapcert::exact::Round::down);
+  const std::string hi = lyapcert::exact::arf_to_decimal(x, 20, lyapcert::exact::Round::up);
+  EXPECT_LE(lyapcert::exact::decimal_value(lo), exact_x) << lo;
+  EXPECT_GE(lyapcert::exact::decimal_value(hi), exact_x) << hi;
+  EXPECT_NE(lo.find("e-1000"), std::string::npos) << lo;
   arf_clear(x);
 }

@@ -311,6 +311,43 @@ TEST(LawLimits, TextSize) {
             std::string::npos);
 }
 
+TEST(LawLimits, AtomsAreCountedWhileParsing) {
+  // --max-atoms K refuses atoms(...) with more than K arguments at the (K+1)-th, before the rest of the text is
+  // parsed or stored: a 2-million-atom law with K = 1000 fails at the offset of its atoms(...) call.
+  laws::ParseLimits lim;
+  lim.max_atoms = 3;
+  EXPECT_NO_THROW(laws::parse("atoms(1, 2, 3)", lim));
+  EXPECT_NO_THROW(laws::parse("mix(atoms(1, 2, 3):1/2, atoms(4, 5, 6):1/2)", lim));  // per call, as the builder
+  EXPECT_NO_THROW(laws::parse("minibatch(data=[1, 2, 3, 4], batch=1)", lim));      // lists are not atoms
+  EXPECT_EQ(parse_error("atoms(1, 2, 3, 4)", lim), "atoms(...) at offset 0: more than 3 atoms exceed --max-atoms 3");
+  EXPECT_EQ(parse_error("shift(1, atoms(1:1/4, 2:1/4, 3:1/4, 4:1/4))", lim),
+            "atoms(...) at offset 9: more than 3 atoms exceed --max-atoms 3");
+  std::string big = "atoms(1";
+  for (int i = 0; i < 2'000'000; ++i) big += ", 1";
+  big += ")";
+  lim.max_atoms = 1000;
+  EXPECT_EQ(parse_error(big, lim), "atoms(...) at offset 0: more than 1000 atoms exceed --max-atoms 1000");
+  // The builder's check on what it builds stays (a law built without the parse limit).
+  laws::BuildOptions bo;
+  bo.max_atoms = 3;
+  try {
+    (void)laws::build_curvature_law(laws::parse("atoms(1, 2, 3, 4)"), bo);
+    ADD_FAILURE() << "4 atoms passed --max-atoms 3";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("4 atoms exceed --max-atoms 3"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LawLimits, MessagesQuoteUserTextPrintably) {
+  // NUL, control bytes and broken UTF-8 in a law reach the message escaped, never raw.
+  const std::string msg = parse_error(std::string("atoms(1, \0\x01\xff)", 13));
+  EXPECT_EQ(msg.find('\0'), std::string::npos);
+  EXPECT_EQ(msg.find('\x01'), std::string::npos);
+  EXPECT_EQ(msg.find('\xff'), std::string::npos);
+  EXPECT_NE(msg.find("unexpected character '\\x00'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("atoms(1, \\x00\\x01\\xff)"), std::string::npos) << msg;
+}
+
 TEST(LawLimits, DefaultTextLimitIs64MiB) {
   const std::size_t limit = std::size_t{64} << 20;
   std::string text = "atoms(1)";

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <utility>
 
 #include "lyapcert/exact/error.hpp"
@@ -105,6 +106,72 @@ TEST(Estimate, BadOptions) {
   st::SignOptions so;
   so.budget = 10;
   EXPECT_THROW(st::sign_test(law, so), lyapcert::InputError);
+}
+
+// --reps 2^32 - 1 used to allocate one result per replicate and run out of memory; more than 2^40 simulated
+// steps in all (whole blocks of 1024 steps per replicate) is now refused before anything is allocated.
+TEST(Estimate, WorkBeyond2To40StepsIsRefusedUpFront) {
+  const auto law = laws::parse_matrix_law("ginibre(2, 1)");
+  st::EstimateOptions o;
+  o.steps = 16;
+  o.reps = 4294967295ULL;
+  try {
+    (void)st::estimate(law, o);
+    ADD_FAILURE() << "2^32 - 1 replicates were accepted";
+  } catch (const lyapcert::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("more than the limit of 2^40"), std::string::npos) << e.what();
+  }
+  o.reps = std::uint64_t{1} << 30;  // exactly 2^40 steps in blocks: allowed (not run here)
+  EXPECT_NO_THROW(st::check_estimate_options(o, true));
+  o.reps += 1;
+  EXPECT_THROW(st::check_estimate_options(o, true), lyapcert::InputError);
+  o.reps = 1;
+  o.steps = std::uint64_t{1} << 40;  // one long replicate: allowed, but its default burn-in (Markov) is not
+  EXPECT_NO_THROW(st::check_estimate_options(o, true));
+  EXPECT_THROW(st::check_estimate_options(o, false), lyapcert::InputError);
+}
+
+// Replicates are folded in windows (65536 (replicate, block) items in the scalar mode, up to 4096 chains
+// otherwise); runs spanning several windows must give the same bits on any thread count and intervals that
+// contain the truth: the certified lyap1d value, and (log 2 - gamma)/2 for ginibre(2, 1) (Newman). Each
+// containment fails falsely with probability 1e-9 (level 1 - 1e-9); fixed seeds.
+TEST(Estimate, StreamedReplicatesAcrossWindows) {
+  const char* law_text = "atoms(2.1, 1.3, -0.4, 0.9, 1.7, -1.2, 0.5, 2.6, 0.2, -0.7)";
+  const auto cert = lyapcert::lyap::certify_lyap1d(laws::parse_curvature_law(law_text),
+                                                   lyapcert::exact::parse_rational("0.9"), {16, 4096});
+  const double lambda = arf_get_d(arb_midref(cert.value.ball.get()), ARF_RND_NEAR);
+  st::EstimateOptions o;
+  o.steps = 2048;  // 2 blocks per replicate: 40000 replicates are 80000 items, two windows
+  o.reps = 40000;
+  o.seed = 5;
+  o.level = 1 - 1e-9;
+  o.threads = 1;
+  const auto scalar = laws::parse_matrix_law(std::string("sgd(0.9, ") + law_text + ")");
+  const st::Estimate a = st::estimate(scalar, o);
+  o.threads = 2;
+  const st::Estimate b = st::estimate(scalar, o);
+  EXPECT_TRUE(same_bits(a.estimate, b.estimate) && same_bits(a.ci.lower, b.ci.lower));
+  ASSERT_EQ(a.upper_bounds.size(), b.upper_bounds.size());
+  for (std::size_t i = 0; i < a.upper_bounds.size(); ++i) {
+    EXPECT_TRUE(same_bits(a.upper_bounds[i].value, b.upper_bounds[i].value)) << a.upper_bounds[i].method;
+  }
+  EXPECT_LE(a.ci.lower, lambda);
+  EXPECT_GE(a.ci.upper, lambda);
+  for (const auto& u : a.upper_bounds) EXPECT_GE(u.value, lambda) << u.method;
+  EXPECT_EQ(a.reps, 40000u);
+
+  const double newman = (std::log(2.0) - 0.57721566490153286061) / 2;
+  o.steps = 16;
+  o.reps = 5000;  // chains: windows of 4096
+  o.threads = 1;
+  const auto ginibre = laws::parse_matrix_law("ginibre(2, 1)");
+  const st::Estimate c = st::estimate(ginibre, o);
+  o.threads = 2;
+  const st::Estimate d = st::estimate(ginibre, o);
+  EXPECT_TRUE(same_bits(c.estimate, d.estimate) && same_bits(c.ci.upper, d.ci.upper));
+  EXPECT_LE(c.ci.lower, newman);
+  EXPECT_GE(c.ci.upper, newman);
+  for (const auto& u : c.upper_bounds) EXPECT_GE(u.value, newman) << u.method;
 }
 
 TEST(Sign, ClearCases) {

@@ -85,7 +85,11 @@ std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
   return digits_to_decimal(q.v, k);
 }
 
-Rational decimal_value(const std::string& text) { return parse_rational(text); }
+Rational decimal_value(const std::string& text) {
+  // A printed result may lie beyond the +-9999 exponents of user input (Lambda(10^-9999) ~ 10^-10000, g(p) for
+  // p = 10^9999, inputs with 10^5 digits): read it back with the limits of what arf_to_decimal can print.
+  return parse_rational(text, kPrintedNumberLimits);
+}
 
 Rational to_rational(const arf_t x) {
   if (!arf_is_finite(x)) throw std::invalid_argument("to_rational: not a finite number");

@@ -20,7 +20,11 @@ std::string arf_to_decimal(const arf_t x, int sig, Round dir);
 // Exact value of a finite binary number m 2^e as a rational.
 Rational to_rational(const arf_t x);
 
-// Exact value of a decimal produced above (parse_rational of the same text).
+// Number syntax limits of printed results: user input stops at exponents +-9999 with 10^5 digits (so a result
+// reaches about 10^+-110000), and what arf_to_decimal prints is read back exactly up to exponents +-10^7.
+inline constexpr NumberLimits kPrintedNumberLimits{10'000'000, 10'000'000};
+
+// Exact value of a decimal produced above (parse_rational of the same text, with kPrintedNumberLimits).
 Rational decimal_value(const std::string& text);
 
 // Endpoints of a ball as exact arf numbers: lower rounded down, upper rounded up (at prec bits).

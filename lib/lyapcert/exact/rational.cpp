@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 
 namespace lyapcert::exact {
 namespace {
@@ -32,7 +33,7 @@ Integer pow10(unsigned long e) {
 }  // namespace
 
 Rational parse_rational(std::string_view text, const NumberLimits& limits) {
-  const std::string shown(text.substr(0, 40));
+  const std::string shown = printable(text.substr(0, 40));
   const auto fail = [&](const std::string& why) {
     throw InputError(fmt::format("malformed number '{}{}': {}", shown, text.size() > 40 ? "..." : "", why));
   };

@@ -2,6 +2,7 @@
 // of a call (atoms, minibatch, normal, ...) is given by the builders in curvature.hpp.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ struct ParseLimits {
   std::size_t max_text_bytes = 64u << 20;  // 64 MiB
   std::size_t max_depth = 32;
   exact::NumberLimits number;
+  // Most arguments of one atoms(...) call, counted while parsing (--max-atoms), so an oversized finite law is
+  // refused before its atoms are stored. The builders check the same bound again on what they build.
+  std::uint64_t max_atoms = UINT64_MAX;
 };
 
 // Parses one value (normally a law call) covering the whole text. Throws InputError naming the

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "lyapcert/laws/ast.hpp"
 
 namespace lyapcert::laws {
@@ -29,7 +30,8 @@ class Parser {
     for (char& c : excerpt) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
-    throw InputError(fmt::format("law syntax error at offset {}: {} (near \"{}\")", pos_, why, excerpt));
+    throw InputError(
+        fmt::format("law syntax error at offset {}: {} (near \"{}\")", pos_, printable(why), printable(excerpt)));
   }
 
   void skip_ws() {
@@ -128,8 +130,13 @@ class Parser {
         ++pos_;
         Call call;
         call.name = std::move(name);
+        const bool atoms = call.name == "atoms";
         if (!peek(')')) {
           while (true) {
+            if (atoms && call.args.size() >= lim_.max_atoms) {
+              throw InputError(fmt::format("atoms(...) at offset {}: more than {} atoms exceed --max-atoms {}",
+                                           v.offset, lim_.max_atoms, lim_.max_atoms));
+            }
             call.args.push_back(arg(depth + 1));
             if (peek(',')) {
               ++pos_;

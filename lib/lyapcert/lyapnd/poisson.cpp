@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -454,7 +455,7 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
   const std::size_t n = g.size();
   if (n < 4 || (n & (n - 1)) != 0) throw InputError("certify_poisson_bounds: N must be a power of two >= 4");
   for (double v : g)
-    if (!std::isfinite(v)) throw InputError("certify_poisson_bounds: g must be finite");
+    if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds: g must be finite");  // a caller's bug
   const Evaluator ev(f, g, prec);
   const std::vector<AtomD> at = atoms_d(f);
   // Partition of [0, 1] at the nodes j/N and (binary64 approximations of) their preimages under each
@@ -592,7 +593,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   std::vector<double> widths;
   int best_n = 0, iters = 0;
   std::uint64_t best_cells = 0, best_bytes = 0;
-  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
+  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false, overflow = false;
   double last_seconds = 0;
   int n = 256;
   while (true) {
@@ -609,7 +610,14 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     // Iteration cap: about 4e8 multiply-adds per level.
     const int max_it = static_cast<int>(std::clamp<double>(4e8 / (2.0 * static_cast<double>(k) * n), 50, 20000));
     int it = 0;
-    const std::vector<double> g = poisson_grid_solution(f, n, max_it, deadline, &it);
+    std::vector<double> g = poisson_grid_solution(f, n, max_it, deadline, &it);
+    if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) {
+      // The binary64 heuristic overflowed (entries or their logarithms beyond binary64): g = 0 is admissible
+      // too (LYAPND-POIS-1 holds for every g) and certifies [inf phi, sup phi] in exact-input Arb arithmetic.
+      // A finer grid would overflow the same way, so this level is the last.
+      std::fill(g.begin(), g.end(), 0.0);
+      overflow = true;
+    }
     const std::optional<PoissonBounds> b = certify_poisson_bounds(f, g, prec, deadline);
     if (!b) {
       timed_out = true;
@@ -633,6 +641,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       reached = true;
       break;
     }
+    if (overflow) break;
     // Several stationary measures with different integrals of phi (reducible families) keep the width
     // bounded below (LYAPND-POIS-2): stop when three doublings in a row gained less than 3 percent.
     const std::size_t s = widths.size();
@@ -672,7 +681,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       "inf/sup of phi + Pg - g certified over {} boxes",
       best_n, iters, best_cells);
   if (!reached) {
-    note += timed_out    ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
+    note += overflow     ? "; the binary64 grid solution overflowed (matrix entries beyond the binary64 range), so "
+                           "g = 0 was certified instead (the bounds inf phi, sup phi): best certified enclosure printed"
+            : timed_out  ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
                                        opt.time_budget_seconds)
             : memory_hit ? fmt::format("; the memory budget of {} MiB (--max-memory) would be exceeded by N = {} "
                                        "(LYAPND-POIS-5): best certified enclosure printed",

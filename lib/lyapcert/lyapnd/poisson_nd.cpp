@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -438,7 +439,7 @@ PoissonNdBounds certify_poisson_bounds_nd(const laws::FiniteMatrices& f, int d, 
   if (g.size() != static_cast<std::size_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1))
     throw InputError("certify_poisson_bounds_nd: g must have d m^(d-1) values");
   for (double v : g)
-    if (!std::isfinite(v)) throw InputError("certify_poisson_bounds_nd: g must be finite");
+    if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds_nd: g must be finite");  // a bug
   const NdEvaluator ev(f, d, m, g);
   PoissonNdBounds out;
   max_boxes = std::max<std::uint64_t>(max_boxes, 16);
@@ -477,7 +478,7 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
   int best_m = 0, iters = 0;
   std::uint64_t best_boxes = 0, best_bytes = 0;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
-  bool skipped = false;
+  bool skipped = false, overflow = false;
   double last_seconds = 0;
   // Level m = 2 uses g = 0, i.e. [inf phi, sup phi] (LYAPND-POIS-9): a baseline that the heuristic g of the
   // finer levels can only improve on after the intersection (it matters for reducible families).
@@ -504,6 +505,10 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
     const std::vector<double> g =
         m == 2 ? std::vector<double>(static_cast<std::size_t>(cells), 0.0)
                : poisson_chart_solution(f, d, m, max_it, t0 + (deadline - t0) * 6 / 10, &it);
+    if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) {
+      overflow = true;  // binary64 overflow (entries beyond its range): finer levels overflow too; m = 2 stands
+      break;
+    }
     const PoissonNdBounds b = certify_poisson_bounds_nd(f, d, m, g, max_boxes, deadline);
     last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     Ball enc;
@@ -566,7 +571,9 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
       "(binary64 outward rounding: widths below about 1e-13 are out of reach)",
       d, best_m, d - 1, iters, best_boxes);
   if (!reached) {
-    note += skipped ? fmt::format("; the next grid (m = {}) would not fit in the time budget of {} s: best "
+    note += overflow  ? "; the binary64 chart solution overflowed (matrix entries beyond the binary64 range): best "
+                        "certified enclosure printed"
+            : skipped ? fmt::format("; the next grid (m = {}) would not fit in the time budget of {} s: best "
                                   "certified enclosure printed",
                                   2 * best_m, opt.time_budget_seconds)
             : timed_out  ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",

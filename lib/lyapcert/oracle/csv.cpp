@@ -8,6 +8,7 @@
 #include <set>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 
 namespace lyapcert::oracle {
 namespace {
@@ -136,20 +137,8 @@ CsvTable parse_csv(std::string_view text, const std::string& name) {
   return table;
 }
 
-CsvTable read_csv_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read '{}'", path));
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size < 0) throw InputError(fmt::format("cannot read '{}'", path));
-  if (static_cast<std::size_t>(size) > kMaxCsvBytes) {
-    throw InputError(fmt::format("'{}' exceeds the limit of {} bytes", path, kMaxCsvBytes));
-  }
-  in.seekg(0);
-  std::string text(static_cast<std::size_t>(size), '\0');
-  in.read(text.data(), size);
-  if (!in) throw InputError(fmt::format("cannot read '{}'", path));
-  return parse_csv(text, path);
+CsvTable read_csv_file(const std::string& path, std::string_view what) {
+  return parse_csv(read_input_file(path, what, kMaxCsvBytes), path);
 }
 
 }  // namespace lyapcert::oracle

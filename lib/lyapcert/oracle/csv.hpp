@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lyapcert/exact/input.hpp"
+
 namespace lyapcert::oracle {
 
 struct CsvRecord {
@@ -25,14 +27,15 @@ struct CsvTable {
   std::vector<CsvRecord> rows;       // data records, each with exactly header.size() fields
 };
 
-inline constexpr std::size_t kMaxCsvBytes = std::size_t{256} << 20;
+inline constexpr std::size_t kMaxCsvBytes = kMaxTableFileBytes;  // 256 MiB
 
 // Parses CSV text. Guarantee: every row has as many fields as the header. Throws InputError
 // "NAME:LINE: WHAT" for an unterminated quote, a character after a closing quote, a record with the wrong
 // number of fields, an empty or duplicated column name, a missing header, or no data rows.
 CsvTable parse_csv(std::string_view text, const std::string& name);
 
-// Reads and parses a file (at most kMaxCsvBytes). InputError when it cannot be read or is malformed.
-CsvTable read_csv_file(const std::string& path);
+// Reads (read_input_file: regular files and pipes, at most kMaxCsvBytes) and parses a file. InputError when it
+// cannot be read or is malformed; `what` names the file in messages.
+CsvTable read_csv_file(const std::string& path, std::string_view what = "CSV file");
 
 }  // namespace lyapcert::oracle

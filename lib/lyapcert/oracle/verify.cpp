@@ -10,6 +10,7 @@
 
 #include "lyapcert/boundary/roots.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "lyapcert/laws/ast.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 
@@ -222,7 +223,7 @@ std::string canonical_phase(const std::string& text) {
 
 // x,y data of a phase row: lines "x,y" with exact numbers, an optional header "x,y", '#' comments.
 std::vector<std::pair<Rational, Rational>> read_xy(const std::string& path) {
-  const CsvTable t = read_csv_file(path);  // the first record is the header
+  const CsvTable t = read_csv_file(path, "data file");  // the first record is the header
   if (t.header.size() != 2 || t.header[0] != "x" || t.header[1] != "y") {
     throw InputError(fmt::format("data file '{}' needs the header x,y", path));
   }
@@ -235,6 +236,42 @@ std::vector<std::pair<Rational, Rational>> read_xy(const std::string& path) {
     }
   }
   return out;
+}
+
+// The file a phase row's `data` cell names: relative to the CSV's folder, and inside it, unless
+// allow_absolute says otherwise (a CSV from elsewhere must not make lyapcert read /etc/passwd or ../secret).
+std::string resolve_data_path(const std::string& cell, const std::string& base_dir, bool allow_absolute) {
+  namespace fs = std::filesystem;
+  const fs::path given(cell);
+  const fs::path base = base_dir.empty() ? fs::path(".") : fs::path(base_dir);
+  if (given.is_absolute()) {
+    if (!allow_absolute) {
+      throw InputError(fmt::format("data path '{}' is absolute: give a path relative to the CSV's folder, or "
+                                   "pass --allow-absolute-data",
+                                   printable(cell)));
+    }
+    return given.string();
+  }
+  const fs::path joined = base / given;
+  if (allow_absolute) return joined.string();
+  const fs::path rel = given.lexically_normal();
+  if (!rel.empty() && *rel.begin() == "..") {
+    throw InputError(fmt::format("data path '{}' leaves the CSV's folder: give a path inside it, or pass "
+                                 "--allow-absolute-data",
+                                 printable(cell)));
+  }
+  // The same through symbolic links: the resolved file must still lie under the resolved folder.
+  std::error_code ec1, ec2;
+  const fs::path real_base = fs::weakly_canonical(base, ec1), real = fs::weakly_canonical(joined, ec2);
+  if (!ec1 && !ec2) {
+    const fs::path inside = real.lexically_relative(real_base);
+    if (inside.empty() || *inside.begin() == "..") {
+      throw InputError(fmt::format("data path '{}' leads out of the CSV's folder (through a symbolic link): pass "
+                                   "--allow-absolute-data to read it",
+                                   printable(cell)));
+    }
+  }
+  return joined.string();
 }
 
 }  // namespace
@@ -298,7 +335,8 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
   std::set<std::string> known(required.begin(), required.end());
   known.insert(optional.begin(), optional.end());
   for (const auto& c : table.header) {
-    if (known.count(c)) plan.used_columns.push_back(c); else plan.ignored_columns.push_back(c);
+    // Column names and cells are echoed in the output (JSON needs valid UTF-8): printable() escapes raw bytes.
+    if (known.count(c)) plan.used_columns.push_back(c); else plan.ignored_columns.push_back(printable(c));
   }
 
   std::vector<RawClaim> raw(table.rows.size());
@@ -310,7 +348,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
     const CsvRecord& rec = table.rows[i];
     Row row;
     row.line = rec.line;
-    for (const auto& c : plan.used_columns) row.inputs.emplace_back(c, rec.fields[cols.index.at(c)]);
+    for (const auto& c : plan.used_columns) row.inputs.emplace_back(c, printable(rec.fields[cols.index.at(c)]));
     std::string column;
     const auto cell = [&](const std::string& c) -> const std::string& { return rec.fields[cols.index.at(c)]; };
     try {
@@ -318,7 +356,9 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
         column = "law";
         const std::string& text = cell("law");
         if (text.empty()) throw InputError("empty law");
-        const laws::Value expr = laws::parse(text);
+        laws::ParseLimits limits;
+        limits.max_atoms = options.max_atoms;  // counted while parsing
+        const laws::Value expr = laws::parse(text, limits);
         row.law = laws::canonical(expr);
         if (q == Quantity::lyapnd) {
           if (!plan.matrix_laws.count(row.law)) {
@@ -396,9 +436,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
         column = "data";
         std::string data_path = opt_cell("data");
         if (!data_path.empty()) {
-          std::filesystem::path dp(data_path);
-          if (dp.is_relative() && !base_dir.empty()) dp = std::filesystem::path(base_dir) / dp;
-          data_path = dp.string();
+          data_path = resolve_data_path(data_path, base_dir, options.allow_absolute_data);
           if (!data_cache.count(data_path)) data_cache[data_path] = read_xy(data_path);
           m.data = data_cache[data_path];
         }

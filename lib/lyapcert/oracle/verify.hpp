@@ -36,6 +36,9 @@ struct VerifyOptions {
   lyap::Accuracy acc;                // digits and precision cap of each certification
   double time_budget = 60;           // lyapnd: seconds per distinct law
   std::uint64_t max_atoms = 10'000'000;
+  // phase rows' `data` files: false (the default) reads only files inside the CSV's folder, named by relative
+  // paths; true (--allow-absolute-data) also absolute paths and paths that leave the folder.
+  bool allow_absolute_data = false;
   // phase rows with a data_sample column: N pairs drawn from the Gaussian model with the row's seed (the same
   // sampler as `lyapcert phase --data-sample N --seed S`, which lives in the CLI: app/model_flags.cpp). Empty:
   // such rows are a malformed file.
@@ -54,7 +57,7 @@ struct PhaseInputs {
 // One data row, parsed and validated.
 struct Row {
   std::size_t line = 0;
-  std::vector<std::pair<std::string, std::string>> inputs;  // the recognised input columns as written
+  std::vector<std::pair<std::string, std::string>> inputs;  // the recognised input columns as written (printable())
   std::string law;                 // canonical law text (lyap1d, lyapnd, boundary)
   Rational lr;                     // lyap1d, phase
   std::size_t group = 0;           // boundary: index into Plan::boundary_groups; phase: the model group
@@ -84,7 +87,8 @@ struct Plan {
 };
 
 // Reads the header and every row before anything is computed, so a malformed file fails fast.
-// `base_dir` resolves relative `data` paths of phase rows. Throws InputError "NAME:LINE: WHAT" naming the
+// `base_dir` (the CSV's folder) resolves the `data` paths of phase rows; absolute paths and paths that leave it
+// are refused unless options.allow_absolute_data. Throws InputError "NAME:LINE: WHAT" naming the
 // column for: a missing required column, columns that cannot be combined (stderr with lower/upper), a
 // quantity that cannot be inferred, a bad number, law or label, lr <= 0, a negative error bar,
 // lower > upper, a bad two-layer model.

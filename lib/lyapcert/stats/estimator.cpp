@@ -10,6 +10,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <thread>
 
 #include "lyapcert/exact/error.hpp"
@@ -32,6 +33,8 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kLn2 = 0.69314718055994530942;
 constexpr std::size_t kChunk = 1024;  // steps per random block; blocks are indexed (replica, chunk)
+// Most simulated steps of one estimate, whole blocks and burn-in included (--steps x --reps).
+constexpr std::uint64_t kMaxSimulatedSteps = std::uint64_t{1} << 40;
 
 const char* kMinusInfNote =
     "a -inf increment was sampled (a product step that is exactly 0 in binary64); floating point proves "
@@ -373,13 +376,35 @@ void check_level(double level) {
 
 // ---------------------------------------------------------------------------------------------
 
-Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
+namespace {
+
+std::uint64_t default_burn_in(const EstimateOptions& o, bool iid) {
+  return o.burn_in ? *o.burn_in : (iid ? 0 : std::max<std::uint64_t>(100, o.steps / 10));
+}
+
+}  // namespace
+
+void check_estimate_options(const EstimateOptions& o, bool iid) {
   check_level(o.level);
   if (o.steps < 16 || o.steps > (1ULL << 40)) throw InputError(fmt::format("--steps {} must be in [16, 2^40]", o.steps));
   if (o.reps < 1 || o.reps > 0xffffffffULL) throw InputError(fmt::format("--reps {} must be in [1, 2^32 - 1]", o.reps));
-  const bool iid = laws::increments_iid(law);
-  const std::uint64_t burn = o.burn_in ? *o.burn_in : (iid ? 0 : std::max<std::uint64_t>(100, o.steps / 10));
+  const std::uint64_t burn = default_burn_in(o, iid);
   if (burn > (1ULL << 40)) throw InputError(fmt::format("--burn-in {} must be at most 2^40", burn));
+  // Each replicate simulates whole blocks (burn-in included): refuse up front what would run for days rather
+  // than start it (docs/statistics.md). reps < 2^32 and blocks <= 2^31, so the product cannot overflow.
+  const std::uint64_t nblocks = (burn + o.steps + kChunk - 1) / kChunk;
+  if (o.reps * nblocks > (kMaxSimulatedSteps / kChunk)) {
+    throw InputError(fmt::format(
+        "--steps {} x --reps {} asks for {} simulated steps (each replicate runs whole blocks of {} steps, burn-in "
+        "included), more than the limit of 2^40 = {}: use fewer replicates or steps",
+        o.steps, o.reps, o.reps * nblocks * kChunk, kChunk, kMaxSimulatedSteps));
+  }
+}
+
+Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
+  const bool iid = laws::increments_iid(law);
+  check_estimate_options(o, iid);
+  const std::uint64_t burn = default_burn_in(o, iid);
   const MatrixSampler sampler = MatrixSampler::build(law);
   const Mode mode = choose_mode(sampler, iid, o.spectrum && law.dim > 1);
   const Engine eng(sampler, mode, o.seed);
@@ -390,47 +415,115 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
   L.steps = o.steps;
   L.batch = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::sqrt(static_cast<double>(o.steps))));
   L.nbatch = o.steps / L.batch;
-  const std::uint64_t nblocks = (L.total() + kChunk - 1) / kChunk;
+  const std::uint64_t nblocks = (L.total() + kChunk - 1) / kChunk;  // at most 2^40 / kChunk in all reps
   const std::size_t R = static_cast<std::size_t>(o.reps);
-  std::vector<RepResult> reps(R);
+  const bool product_norm = mode == Mode::matrix || mode == Mode::qr;
+  const std::uint64_t n_ub = product_norm ? nblocks * kChunk : L.total();
+  const double N = static_cast<double>(n_ub);
+  const double alpha = 1 - o.level;
+
+  // Replicates are folded in replicate order as they are produced, a window at a time, so memory does not grow
+  // with --reps and every sum is formed in the same order as over a stored array of all replicates.
+  BlockAcc all;
+  double batch_ss = 0;               // batch means: sum of squared deviations, pooled over replicates
+  std::uint64_t batch_dof = 0;
+  std::vector<Welford> spec_w(mode == Mode::qr ? d : 0);
+  Welford y_w;                       // Y_r = (1/N) log ||S_N|| over the replicates where it is finite
+  std::uint64_t y_n = 0;
+  const std::optional<double> norm_bound = sampler.norm_bound();
+  const double eb_hi = norm_bound ? std::log(*norm_bound) : 0.0, eb_lo = -(std::fabs(eb_hi) + 2.0);
+  std::optional<EmpiricalBernsteinCS> eb;
+  if (norm_bound) eb.emplace(eb_lo, eb_hi, 0.0, alpha);
+  const auto fold = [&](const RepResult& r) {
+    all.post.merge(r.acc.post);
+    all.minus_inf += r.acc.minus_inf;
+    all.nan += r.acc.nan;
+    if (!iid) {
+      // Batch means pooled over replicates (Jones et al. 2006), batch size ~ sqrt(steps).
+      std::vector<double> bm;
+      for (const auto& [k, v] : r.acc.batches) bm.push_back(v / static_cast<double>(L.batch));
+      if (bm.size() >= 2) {
+        double m = 0;
+        for (double v : bm) m += v;
+        m /= static_cast<double>(bm.size());
+        for (double v : bm) batch_ss += (v - m) * (v - m);
+        batch_dof += bm.size() - 1;
+      }
+    }
+    for (std::size_t i = 0; i < spec_w.size(); ++i) spec_w[i].add(r.spec_sum[i] / static_cast<double>(L.steps));
+    // i.i.d. increments: E log|S_N e_1| = N Lambda exactly; otherwise log ||S_N||_2.
+    const double v = product_norm ? r.log_norm / N : r.acc.sum_all / N;
+    if (std::isfinite(v)) {
+      ++y_n;
+      y_w.add(v);
+      if (eb) {
+        const auto p = eb->plan(1);
+        const double u = (std::clamp(v, eb_lo, eb_hi) - eb_lo) / (eb_hi - eb_lo);
+        eb->add(p, 1, u, (u - p.centre) * (u - p.centre));
+      }
+    }
+  };
 
   if (mode == Mode::scalar) {
-    // Stateless: every (replica, block) is an independent work item.
-    const std::size_t items = R * static_cast<std::size_t>(nblocks);
-    std::vector<BlockAcc> acc(items);
-    parallel_for(items, o.threads, [&](std::size_t it) {
-      thread_local std::vector<double> x(kChunk);
-      const std::size_t r = it / nblocks;
-      const std::uint64_t b = it % nblocks;
-      sampler.multiplier_1d().fill(o.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(r), x.data(), kChunk);
-      kernels::log_abs(x.data(), x.data(), kChunk);
-      accumulate(x.data(), b * kChunk, L, acc[it]);
-    });
-    for (std::size_t r = 0; r < R; ++r) {
-      for (std::uint64_t b = 0; b < nblocks; ++b) merge(reps[r].acc, acc[r * nblocks + b]);
-    }
-  } else {
-    parallel_for(R, o.threads, [&](std::size_t r) {
-      Workspace w(d, sampler);
-      std::vector<double> x(kChunk), xs(kChunk * d);
-      Chain c = eng.start(static_cast<std::uint32_t>(r));
-      RepResult& out = reps[r];
-      out.spec_sum.assign(d, 0.0);
-      for (std::uint64_t b = 0; b < nblocks; ++b) {
-        const std::uint64_t start = c.pos;
-        eng.advance(c, x.data(), xs.data(), w);
-        accumulate(x.data(), start, L, out.acc);
-        if (mode == Mode::qr) {
-          const std::uint64_t end = std::min<std::uint64_t>(start + kChunk, L.total());
-          for (std::uint64_t g = std::max(start, L.burn); g < end; ++g) {
-            for (std::size_t i = 0; i < d; ++i) out.spec_sum[i] += xs[(g - start) * d + i];
-          }
+    // Stateless: every (replica, block) is an independent work item; a window of items at a time, merged in
+    // item order into the current replicate.
+    constexpr std::uint64_t kWindow = std::uint64_t{1} << 16;
+    const std::uint64_t items = static_cast<std::uint64_t>(R) * nblocks;
+    std::vector<BlockAcc> acc;
+    RepResult cur;
+    for (std::uint64_t w0 = 0; w0 < items; w0 += kWindow) {
+      const std::size_t n = static_cast<std::size_t>(std::min(kWindow, items - w0));
+      acc.assign(n, BlockAcc{});
+      parallel_for(n, o.threads, [&](std::size_t k) {
+        thread_local std::vector<double> x(kChunk);
+        const std::uint64_t it = w0 + k;
+        const std::uint64_t r = it / nblocks, b = it % nblocks;
+        sampler.multiplier_1d().fill(o.seed, static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(r), x.data(),
+                                     kChunk);
+        kernels::log_abs(x.data(), x.data(), kChunk);
+        accumulate(x.data(), b * kChunk, L, acc[k]);
+      });
+      for (std::size_t k = 0; k < n; ++k) {
+        merge(cur.acc, acc[k]);
+        if ((w0 + k) % nblocks == nblocks - 1) {
+          fold(cur);
+          cur = RepResult{};
         }
       }
-      // The chain ran whole blocks: its product has nblocks * kChunk steps, which is the n of
-      // the upper bound (any n works, Proof: STATS-UCB-1).
-      if (mode == Mode::matrix || mode == Mode::qr) out.log_norm = eng.log_norm(c);
-    });
+    }
+  } else {
+    // One chain per replicate; a window of replicates at a time, its size keeping the stored batch sums (about
+    // sqrt(steps) per replicate) near 64 MiB.
+    const std::size_t window = static_cast<std::size_t>(
+        std::clamp<std::uint64_t>((std::uint64_t{1} << 22) / (L.nbatch + 1), 16, 4096));
+    std::vector<RepResult> reps;
+    for (std::size_t r0 = 0; r0 < R; r0 += window) {
+      const std::size_t n = std::min(window, R - r0);
+      reps.assign(n, RepResult{});
+      parallel_for(n, o.threads, [&](std::size_t k) {
+        const std::size_t r = r0 + k;
+        Workspace w(d, sampler);
+        std::vector<double> x(kChunk), xs(kChunk * d);
+        Chain c = eng.start(static_cast<std::uint32_t>(r));
+        RepResult& out = reps[k];
+        out.spec_sum.assign(d, 0.0);
+        for (std::uint64_t b = 0; b < nblocks; ++b) {
+          const std::uint64_t start = c.pos;
+          eng.advance(c, x.data(), xs.data(), w);
+          accumulate(x.data(), start, L, out.acc);
+          if (mode == Mode::qr) {
+            const std::uint64_t end = std::min<std::uint64_t>(start + kChunk, L.total());
+            for (std::uint64_t g = std::max(start, L.burn); g < end; ++g) {
+              for (std::size_t i = 0; i < d; ++i) out.spec_sum[i] += xs[(g - start) * d + i];
+            }
+          }
+        }
+        // The chain ran whole blocks: its product has nblocks * kChunk steps, which is the n of
+        // the upper bound (any n works, Proof: STATS-UCB-1).
+        if (mode == Mode::matrix || mode == Mode::qr) out.log_norm = eng.log_norm(c);
+      });
+      for (const RepResult& r : reps) fold(r);
+    }
   }
 
   Estimate e;
@@ -440,14 +533,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
   e.burn_in = burn;
   e.steps_total = L.total() * o.reps;
   e.batch_size = L.batch;
-  const double alpha = 1 - o.level;
 
-  BlockAcc all;
-  for (const auto& r : reps) {
-    all.post.merge(r.acc.post);
-    all.minus_inf += r.acc.minus_inf;
-    all.nan += r.acc.nan;
-  }
   if (all.nan > 0 || all.minus_inf > 0) {
     e.finite = false;
     e.estimate = all.nan > 0 ? std::numeric_limits<double>::quiet_NaN() : -kInf;
@@ -464,24 +550,11 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     e.ci = {e.estimate - z * e.std_error, e.estimate + z * e.std_error, o.level};
     e.assumption = "CLT for the i.i.d. increments log|A_k v_{k-1}| (finite variance)";
   } else {
-    // Batch means pooled over replicates (Jones et al. 2006), batch size ~ sqrt(steps).
-    double ss = 0;
-    std::uint64_t dof = 0;
-    for (const auto& r : reps) {
-      std::vector<double> bm;
-      for (const auto& [k, v] : r.acc.batches) bm.push_back(v / static_cast<double>(L.batch));
-      if (bm.size() < 2) continue;
-      double m = 0;
-      for (double v : bm) m += v;
-      m /= static_cast<double>(bm.size());
-      for (double v : bm) ss += (v - m) * (v - m);
-      dof += bm.size() - 1;
-    }
-    if (dof >= 1) {
-      const double sigma2 = static_cast<double>(L.batch) * ss / static_cast<double>(dof);
+    if (batch_dof >= 1) {
+      const double sigma2 = static_cast<double>(L.batch) * batch_ss / static_cast<double>(batch_dof);
       e.variance_method = "batch-means";
       e.std_error = std::sqrt(sigma2 / n_post);
-      const double t = student_quantile(1 - alpha / 2, static_cast<double>(dof));
+      const double t = student_quantile(1 - alpha / 2, static_cast<double>(batch_dof));
       e.ci = {e.estimate - t * e.std_error, e.estimate + t * e.std_error, o.level};
     } else {
       e.variance_method = "none";
@@ -497,8 +570,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
   if (mode == Mode::qr) {
     e.spectrum.assign(d, 0.0);
     for (std::size_t i = 0; i < d; ++i) {
-      Welford w;
-      for (const auto& r : reps) w.add(r.spec_sum[i] / static_cast<double>(L.steps));
+      const Welford& w = spec_w[i];
       e.spectrum[i] = w.mean;
       if (R >= 2) {
         const double t = student_quantile(1 - alpha / 2, static_cast<double>(R - 1));
@@ -513,36 +585,16 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     e.spectrum_ci = {e.ci};
   }
 
-  // Upper bounds from replicates Y_r = (1/N) log ||S_N|| (Proof: STATS-UCB-1).
-  std::vector<double> y;
-  const bool product_norm = mode == Mode::matrix || mode == Mode::qr;
-  const std::uint64_t n_ub = product_norm ? nblocks * kChunk : L.total();
-  const double N = static_cast<double>(n_ub);
-  for (const auto& r : reps) {
-    // i.i.d. increments: E log|S_N e_1| = N Lambda exactly; otherwise log ||S_N||_2.
-    const double v = product_norm ? r.log_norm / N : r.acc.sum_all / N;
-    if (std::isfinite(v)) y.push_back(v);
-  }
-  if (y.size() == R && R >= 2) {
-    Welford w;
-    for (double v : y) w.add(v);
+  // Upper bounds from replicates Y_r = (1/N) log ||S_N|| (Proof: STATS-UCB-1), when every Y_r is finite.
+  if (y_n == R && R >= 2) {
     const double t = student_quantile(o.level, static_cast<double>(R - 1));
-    e.upper_bounds.push_back({w.mean + t * std::sqrt(w.var() / static_cast<double>(R)), o.level,
+    e.upper_bounds.push_back({y_w.mean + t * std::sqrt(y_w.var() / static_cast<double>(R)), o.level,
                               Guarantee::asymptotic, n_ub, "student-t over replicates"});
   }
-  if (y.size() == R) {
-    if (auto B = sampler.norm_bound()) {
-      const double hi = std::log(*B);
-      const double lo = -(std::fabs(hi) + 2.0);
-      EmpiricalBernsteinCS cs(lo, hi, 0.0, alpha);
-      for (double v : y) {
-        const auto p = cs.plan(1);
-        const double u = (std::clamp(v, lo, hi) - lo) / (hi - lo);
-        cs.add(p, 1, u, (u - p.centre) * (u - p.centre));
-      }
-      e.upper_bounds.push_back({cs.upper(), o.level, Guarantee::nonasymptotic, n_ub,
-                                fmt::format("empirical Bernstein, values clipped below at {:.6g}, ||A|| <= {:.6g}", lo, *B)});
-    }
+  if (y_n == R && eb) {
+    e.upper_bounds.push_back({eb->upper(), o.level, Guarantee::nonasymptotic, n_ub,
+                              fmt::format("empirical Bernstein, values clipped below at {:.6g}, ||A|| <= {:.6g}", eb_lo,
+                                          *norm_bound)});
   }
   return e;
 }

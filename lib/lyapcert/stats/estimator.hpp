@@ -23,7 +23,9 @@ const char* to_string(Guarantee g);
 
 struct EstimateOptions {
   std::uint64_t steps = 100'000;           // per replicate, after burn-in; [16, 2^40]
-  std::uint64_t reps = 32;                  // independent replicates; [1, 2^32 - 1]
+  std::uint64_t reps = 32;                  // independent replicates; [1, 2^32 - 1], and at most 2^40
+                                            // simulated steps in all (each replicate: whole blocks of 1024
+                                            // steps, burn-in included); memory does not grow with reps
   std::optional<std::uint64_t> burn_in;     // default: 0 for i.i.d. increments, else steps/10 (>= 100)
   std::uint64_t seed = 0;
   double level = 0.95;                      // in (0, 1)
@@ -55,6 +57,11 @@ struct Estimate {
   std::string assumption;         // what the asymptotic guarantee assumes
   std::string message;
 };
+
+// Refuses (InputError naming the option) what estimate() would refuse before simulating: --steps, --reps,
+// --burn-in or --level out of range, or more than 2^40 simulated steps in all. `iid` is
+// laws::increments_iid(law), which sets the default burn-in.
+void check_estimate_options(const EstimateOptions& options, bool iid);
 
 // Estimates the top Lyapunov exponent of the product of i.i.d. draws of `law`.
 // Guarantee: statistical, asymptotic (CLT) at options.level; the interval is from the plain

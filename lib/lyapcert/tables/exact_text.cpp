@@ -253,7 +253,7 @@ std::string to_tex(const ShownDigits& s) {
 bool faithful_outward(const std::string& decimal, const Rational& exact_value, exact::Round dir) {
   Rational d;
   try {
-    d = exact::parse_rational(decimal);
+    d = exact::decimal_value(decimal);  // printed results may pass the +-9999 exponents of input
   } catch (const InputError&) {
     return false;
   }

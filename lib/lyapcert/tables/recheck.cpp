@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/row_inputs.hpp"
@@ -118,6 +119,76 @@ bool intersects(const Json& a, const Json& b) {
 std::string interval_text(const Json& e) {
   return fmt::format("[{}, {}]", e.at("lower").is_null() ? "null" : e.at("lower").get<std::string>(),
                      e.at("upper").is_null() ? "null" : e.at("upper").get<std::string>());
+}
+
+// The structure recheck_row relies on (docs/schema/table.schema.json): throws naming the first field that is
+// missing, of the wrong type or not a number in lyapcert's syntax, and validates the row's inputs as a spec row.
+void check_row_shape(const Json& row) {
+  const auto need = [](const Json& obj, const char* key, Json::value_t type, const char* type_name) -> const Json& {
+    if (!obj.contains(key)) throw InputError(fmt::format("key '{}' not found", key));
+    const Json& v = obj[key];
+    const bool ok = type == Json::value_t::number_unsigned ? v.is_number_unsigned() : v.type() == type;
+    if (!ok) throw InputError(fmt::format("'{}' must be {}, got {}", key, type_name, v.type_name()));
+    return v;
+  };
+  if (!row.is_object()) throw InputError(fmt::format("a row must be an object, got {}", row.type_name()));
+  need(row, "index", Json::value_t::number_unsigned, "a non-negative integer");
+  need(row, "id", Json::value_t::string, "a string");
+  const std::string q = need(row, "quantity", Json::value_t::string, "a string").get<std::string>();
+  const Json& inputs = need(row, "inputs", Json::value_t::object, "an object");
+  for (const auto& [k, v] : inputs.items()) {
+    if (!v.is_string() && !(k == "data" && v.is_array())) {
+      throw InputError(fmt::format("inputs.{} must be a string, got {}", k, v.type_name()));
+    }
+    if (k == "digits" && !v.get<std::string>().empty() &&
+        v.get<std::string>().find_first_not_of("0123456789") != std::string::npos) {
+      throw InputError(fmt::format("inputs.digits must be an integer, got '{}'", v.get<std::string>()));
+    }
+  }
+  for (const char* k : {"key", "method", "backend"}) {
+    if (row.contains(k) && !row[k].is_string()) throw InputError(fmt::format("'{}' must be a string", k));
+  }
+  Json spec = inputs;
+  spec["quantity"] = q;
+  validate_row(spec);  // the same checks as a spec row: known quantity, fields, numbers, law
+  const Json& entries = need(row, "entries", Json::value_t::array, "an array");
+  for (std::size_t j = 0; j < entries.size(); ++j) {
+    const Json& e = entries[j];
+    try {
+      if (!e.is_object()) throw InputError(fmt::format("must be an object, got {}", e.type_name()));
+      need(e, "name", Json::value_t::string, "a string");
+      const std::string g = need(e, "guarantee", Json::value_t::string, "a string").get<std::string>();
+      if (g != "exact" && g != "enclosure" && g != "upper-bound" && g != "statistical") {
+        throw InputError(fmt::format("unknown guarantee '{}'", g));
+      }
+      need(e, "sign", Json::value_t::string, "a string");
+      for (const char* k : {"lower", "upper", "lower_exact", "upper_exact"}) {
+        if (!e.contains(k)) throw InputError(fmt::format("key '{}' not found", k));
+        if (e[k].is_null()) {
+          if (g != "statistical") throw InputError(fmt::format("'{}' is null", k));
+          continue;
+        }
+        if (!e[k].is_string()) throw InputError(fmt::format("'{}' must be a string, got {}", k, e[k].type_name()));
+        const std::string t = e[k].get<std::string>();
+        if (t == "-inf") continue;
+        if (std::string_view(k).size() > 6) {  // *_exact: m*2^e, p/q or an integer
+          (void)parse_exact(t);
+        } else {
+          (void)exact::decimal_value(t);
+        }
+      }
+      for (const char* k : {"direction", "estimate", "estimate_exact", "shown", "shown_md", "shown_tex"}) {
+        if (e.contains(k) && !e[k].is_string() && !e[k].is_null()) {
+          throw InputError(fmt::format("'{}' must be a string", k));
+        }
+      }
+      if (e.contains("estimate_exact") && e["estimate_exact"].is_string()) {
+        (void)parse_exact(e["estimate_exact"].get<std::string>());
+      }
+    } catch (const std::exception& x) {
+      throw InputError(fmt::format("entries[{}]: {}", j, x.what()));
+    }
+  }
 }
 
 }  // namespace
@@ -353,11 +424,20 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
 }
 
 Json recheck_table(const Json& doc, const RecheckOptions& opt) {
-  if (!doc.is_object() || doc.value("command", std::string()) != "table" || !doc.contains("rows") ||
+  if (!doc.is_object() || !doc.contains("command") || doc["command"] != "table" || !doc.contains("rows") ||
       !doc["rows"].is_array()) {
     throw InputError("not a lyapcert table (expected the JSON output of 'lyapcert table', with \"command\": \"table\")");
   }
   const Json& rows = doc["rows"];
+  // A malformed document is bad input (exit 2), found before any row is recomputed; only a well-formed row whose
+  // numbers do not hold up fails its recheck (exit 4).
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    try {
+      check_row_shape(rows[i]);
+    } catch (const std::exception& e) {
+      throw InputError(fmt::format("not a well-formed lyapcert table: rows[{}]: {}", i, printable(e.what())));
+    }
+  }
   std::vector<Json> results(rows.size());
   std::atomic<std::size_t> next{0};
   auto worker = [&] {

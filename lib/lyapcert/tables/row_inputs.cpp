@@ -55,10 +55,12 @@ bool bool_field(const Json& s, const char* field, bool def) {
   throw InputError(fmt::format("field '{}' must be true or false, got '{}'", field, t));
 }
 
-laws::Value parse_law(const Json& s, std::string& canonical) {
+laws::Value parse_law(const Json& s, std::string& canonical, std::uint64_t max_atoms) {
   const std::string t = text(s, "law");
   try {
-    laws::Value v = laws::parse(t);
+    laws::ParseLimits limits;
+    limits.max_atoms = max_atoms;  // counted while parsing
+    laws::Value v = laws::parse(t, limits);
     canonical = laws::canonical(v);
     return v;
   } catch (const InputError& e) {
@@ -81,14 +83,14 @@ RowInputs load_inputs(const Json& s) {
   laws::BuildOptions bo;
   bo.max_atoms = max_atoms;
   if (in.quantity == "exponent" || in.quantity == "moment" || in.quantity == "boundary") {
-    const laws::Value v = parse_law(s, in.law_text);
+    const laws::Value v = parse_law(s, in.law_text, max_atoms);
     try {
       in.curvature.emplace(laws::build_curvature_law(v, bo));
     } catch (const InputError& e) {
       throw InputError(fmt::format("field 'law': {}", e.what()));
     }
   } else if (in.quantity == "lyapnd" || in.quantity == "estimate") {
-    const laws::Value v = parse_law(s, in.law_text);
+    const laws::Value v = parse_law(s, in.law_text, max_atoms);
     try {
       in.matrix = laws::build_matrix_law(v);
     } catch (const InputError& e) {
@@ -160,6 +162,7 @@ RowInputs load_inputs(const Json& s) {
     e.level = double_field(s, "level", 0.95);
     if (!(e.level > 0 && e.level < 1)) throw InputError("field 'level' must be in (0, 1)");
     e.threads = 1;
+    stats::check_estimate_options(e, laws::increments_iid(in.matrix));  // e.g. steps x reps beyond 2^40
   }
   return in;
 }

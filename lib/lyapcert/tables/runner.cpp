@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/tables/json_input.hpp"
 
 namespace lyapcert::tables {
 
@@ -26,8 +27,8 @@ std::vector<Json> read_journal(const std::string& path, const TableSpec& spec, b
   if (!std::getline(in, line)) return {};
   Json header;
   try {
-    header = Json::parse(line);
-  } catch (const nlohmann::json::exception&) {
+    header = parse_json_input(line, path);
+  } catch (const std::exception&) {
     if (other_spec) *other_spec = true;
     return {};
   }
@@ -40,8 +41,8 @@ std::vector<Json> read_journal(const std::string& path, const TableSpec& spec, b
   while (std::getline(in, line)) {
     Json r;
     try {
-      r = Json::parse(line);  // a truncated last line fails here and is skipped
-    } catch (const nlohmann::json::exception&) {
+      r = parse_json_input(line, path);  // a truncated (or tampered) line fails here and is skipped
+    } catch (const std::exception&) {
       continue;
     }
     if (!r.is_object() || !r.contains("index") || !r["index"].is_number_unsigned()) continue;

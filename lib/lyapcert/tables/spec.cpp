@@ -11,6 +11,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/tables/json_input.hpp"
 #include "lyapcert/tables/row_inputs.hpp"
 
 namespace lyapcert::tables {
@@ -152,11 +153,7 @@ std::vector<std::pair<Json, std::string>> expand(const Json& raw) {
 
 TableSpec parse_spec(const std::string& text, const std::string& source) {
   TableSpec t;
-  try {
-    t.original = Json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(fmt::format("{}: not valid JSON: {}", source, e.what()));
-  }
+  t.original = parse_json_input(text, source, kMaxInputFileBytes);
   if (!t.original.is_object()) throw InputError(fmt::format("{}: the spec must be a JSON object", source));
   for (const auto& [k, v] : t.original.items()) {
     if (k != "title" && k != "defaults" && k != "rows" && k != "notes") {
