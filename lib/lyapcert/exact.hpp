@@ -9,5 +9,6 @@
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/fmpz.hpp"
+#include "lyapcert/exact/input.hpp"
 #include "lyapcert/exact/product_one.hpp"
 #include "lyapcert/exact/rational.hpp"
