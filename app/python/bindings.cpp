@@ -9,7 +9,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <regex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +40,126 @@ struct PyCurvatureLaw {
   std::shared_ptr<const laws::CurvatureLaw> law;
   std::string text;
 };
+
+// --- errors ------------------------------------------------------------------------------------------------
+// lyapcert.InputError (bad input: names the Python argument) and lyapcert.BudgetExceeded (a user-set cap such
+// as max_atoms was exceeded), both under lyapcert.Error. Library messages name CLI flags (`--max-bits`); the
+// translator rewrites them to the Python argument names (`max_bits`), which the bindings use for their own
+// checks too.
+PyObject* g_error = nullptr;
+PyObject* g_input_error = nullptr;
+PyObject* g_budget_exceeded = nullptr;
+
+std::string python_names(const std::string& msg) {
+  static const std::regex flag(R"(--([a-z][a-z0-9]*(?:-[a-z0-9]+)*))");
+  std::string out;
+  auto it = std::sregex_iterator(msg.begin(), msg.end(), flag);
+  std::size_t last = 0;
+  for (; it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    out += msg.substr(last, static_cast<std::size_t>(m.position(0)) - last);
+    std::string name = m[1].str();
+    if (name == "law-template") name = "law";
+    std::replace(name.begin(), name.end(), '-', '_');
+    out += name;
+    last = static_cast<std::size_t>(m.position(0) + m.length(0));
+  }
+  return out + msg.substr(last);
+}
+
+// A user-set cap (max_atoms, max_steps) was too small for the input: the library reports it as an InputError
+// whose message names the cap.
+bool is_budget_message(const std::string& msg) {
+  return msg.find("max_atoms") != std::string::npos || msg.find("max-atoms") != std::string::npos ||
+         msg.find("max_steps") != std::string::npos;
+}
+
+// The bindings' own argument checks: always lyapcert.InputError (already in Python names).
+struct ArgumentError : InputError {
+  using InputError::InputError;
+};
+[[noreturn]] void input_error(const std::string& msg) { throw ArgumentError(msg); }
+
+// --- Python integers, floats and bools, range-checked (never a pybind11 TypeError for a user mistake) ----
+
+std::string type_name(const py::handle& obj) { return py::str(py::type::of(obj).attr("__name__")).cast<std::string>(); }
+
+bool is_integral(const py::handle& obj) {
+  if (py::isinstance<py::bool_>(obj)) return false;
+  if (py::isinstance<py::int_>(obj)) return true;
+  // numpy integers (not floats, not numpy.bool_) have __index__
+  return !py::isinstance<py::float_>(obj) && py::hasattr(obj, "__index__") &&
+         type_name(obj).find("bool") == std::string::npos;
+}
+
+// Text of a Python int for a message, shortened (Python refuses to print ints above 4300 digits).
+std::string int_text(const py::handle& v) {
+  const long long bits = static_cast<long long>(_PyLong_NumBits(v.ptr()));
+  if (bits < 0 || bits > 200) {
+    PyErr_Clear();
+    return fmt::format("an integer of about {} digits", static_cast<long long>(static_cast<double>(bits) * 0.30103) + 1);
+  }
+  return py::repr(v).cast<std::string>();
+}
+
+long long to_int(const py::handle& obj, const char* name, long long lo, long long hi) {
+  if (!is_integral(obj)) {
+    input_error(fmt::format("{}: expected an integer, got {}", name, type_name(obj)));
+  }
+  const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+  if (!v) throw py::error_already_set();
+  int overflow = 0;
+  const long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow != 0 || x < lo || x > hi) {
+    input_error(fmt::format("{} must be in [{}, {}], got {}", name, lo, hi, int_text(v)));
+  }
+  return x;
+}
+
+std::uint64_t to_uint64(const py::handle& obj, const char* name) {
+  if (!is_integral(obj)) input_error(fmt::format("{}: expected an integer, got {}", name, type_name(obj)));
+  const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+  if (!v) throw py::error_already_set();
+  const unsigned long long x = PyLong_AsUnsignedLongLong(v.ptr());
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    input_error(fmt::format("{} must be in [0, 2^64 - 1], got {}", name, int_text(v)));
+  }
+  return x;
+}
+
+double to_real(const py::handle& obj, const char* name) {
+  const bool integral = is_integral(obj);
+  if (py::isinstance<py::bool_>(obj) || py::isinstance<py::str>(obj) || (!integral && !py::hasattr(obj, "__float__"))) {
+    input_error(fmt::format("{}: expected a number, got {}", name, type_name(obj)));
+  }
+  const double x = PyFloat_AsDouble(obj.ptr());
+  if (x == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    input_error(fmt::format("{}: the value does not fit a binary64 number", name));
+  }
+  if (!std::isfinite(x)) input_error(fmt::format("{}: {} is not a finite number", name, x));
+  return x;
+}
+
+bool to_bool(const py::handle& obj, const char* name) {
+  if (py::isinstance<py::bool_>(obj) || type_name(obj) == "bool_") {  // bool or numpy.bool_
+    return PyObject_IsTrue(obj.ptr()) == 1;
+  }
+  input_error(fmt::format("{}: expected True or False, got {}", name, type_name(obj)));
+}
+
+std::string to_text_arg(const py::handle& obj, const char* name) {
+  if (!py::isinstance<py::str>(obj)) input_error(fmt::format("{}: expected a str, got {}", name, type_name(obj)));
+  return obj.cast<std::string>();
+}
+
+// The precision arguments shared by the certified functions (the library's ranges, Python names).
+int digits_arg(const py::handle& obj) { return static_cast<int>(to_int(obj, "digits", 1, 10000)); }
+long max_bits_arg(const py::handle& obj) { return static_cast<long>(to_int(obj, "max_bits", 64, 1L << 26)); }
+std::uint64_t max_atoms_arg(const py::handle& obj) {
+  return static_cast<std::uint64_t>(to_int(obj, "max_atoms", 1, 1LL << 62));
+}
 
 // --- exact conversion of Python numbers -----------------------------------------------------------------
 
@@ -148,8 +270,11 @@ py::dict result_dict(const char* command, const lyap::CertifiedResult& r) {
   return j;
 }
 
-py::dict py_lyap1d(const py::object& law, const py::object& lr, int digits, long max_bits, std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_lyap1d(const py::object& law, const py::object& lr, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   lyap::CertifiedResult r;
   {
@@ -162,9 +287,11 @@ py::dict py_lyap1d(const py::object& law, const py::object& lr, int digits, long
   return j;
 }
 
-py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, int digits, long max_bits,
-                   std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   const Rational q = to_rational(p, "p");
   lyap::CertifiedResult r;
@@ -179,8 +306,17 @@ py::dict py_moment(const py::object& law, const py::object& lr, const py::object
   return j;
 }
 
-py::dict py_lyapnd(const std::string& text, const std::string& method, int digits, long max_bits, double time_budget,
-                   int max_length) {
+py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& time_budget_obj, const py::object& max_length_obj) {
+  const std::string text = to_text_arg(law_obj, "law");
+  const std::string method = to_text_arg(method_obj, "method");
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const double time_budget = to_real(time_budget_obj, "time_budget");
+  if (!(time_budget > 0 && time_budget <= 1e7)) {
+    input_error(fmt::format("time_budget must be in (0, 1e7] seconds, got {}", time_budget));
+  }
+  const int max_length = static_cast<int>(to_int(max_length_obj, "max_length", 1, 64));
   const laws::Value expr = laws::parse(text);
   const std::string law_text = laws::canonical(expr);
   const laws::MatrixLaw law = laws::build_matrix_law(expr);
@@ -232,9 +368,13 @@ py::dict interval_dict(const boundary::DecimalInterval& d) {
   return j;
 }
 
-py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max, int digits,
-                       std::size_t max_roots, long max_bits, std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max,
+                       const py::object& digits_obj, const py::object& max_roots_obj, const py::object& max_bits_obj,
+                       const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const auto max_roots = static_cast<std::size_t>(to_int(max_roots_obj, "max_roots", 1, 1'000'000'000));
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   boundary::BoundaryOptions opt;
   if (!lr_min.is_none()) opt.lr_min = to_rational(lr_min, "lr_min");
   if (!lr_max.is_none()) opt.lr_max = to_rational(lr_max, "lr_max");
@@ -325,21 +465,26 @@ std::vector<std::pair<Rational, Rational>> dataset(const py::object& data) {
 }
 
 py::dict py_phase(const py::object& lr, const py::object& k, const py::object& sigma, const py::object& snr,
-                  const py::object& gamma, std::uint64_t batch, bool replace, const py::object& data, int digits,
-                  long max_bits, std::uint64_t max_atoms) {
+                  const py::object& gamma, const py::object& batch_obj, const py::object& replace_obj,
+                  const py::object& data, const py::object& digits_obj, const py::object& max_bits_obj,
+                  const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
+  const auto batch = static_cast<std::uint64_t>(to_int(batch_obj, "batch", 1, 1'000'000));
+  const bool replace = to_bool(replace_obj, "replace");
   models::TwoLayerModel m;
   m.k = to_rational(k, "k");
-  if (m.k == 0) throw InputError("--k must be nonzero");
-  if (!sigma.is_none() && !snr.is_none()) throw InputError("give --sigma or --snr, not both");
+  if (m.k == 0) input_error("k must be nonzero");
+  if (!sigma.is_none() && !snr.is_none()) input_error("give sigma or snr, not both");
   if (!snr.is_none()) {
     m.sigma2 = models::sigma2_from_snr(m.k, to_rational(snr, "snr"));
   } else if (!sigma.is_none()) {
     const Rational s = to_rational(sigma, "sigma");
-    if (s < 0) throw InputError(fmt::format("--sigma must be >= 0, got {}", exact::to_text(s)));
+    if (s < 0) input_error(fmt::format("sigma must be >= 0, got {}", exact::to_text(s)));
     m.sigma2 = s * s;
   }
   m.gamma = to_rational(gamma, "gamma");
-  if (batch < 1 || batch > 1000000) throw InputError("batch must be in [1, 10^6]");
   m.batch = batch;
   m.replace = replace;
   m.data = dataset(data);
@@ -392,8 +537,15 @@ const char* ci_sign(const stats::Interval& ci) {
   return "undetermined";
 }
 
-py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64_t reps, const py::object& burn_in,
-                     std::uint64_t seed, double level, bool spectrum, unsigned threads) {
+py::dict py_estimate(const py::object& law_obj, const py::object& steps_obj, const py::object& reps_obj,
+                     const py::object& burn_in, const py::object& seed_obj, const py::object& level_obj,
+                     const py::object& spectrum_obj, const py::object& threads_obj) {
+  const auto steps = static_cast<std::uint64_t>(to_int(steps_obj, "steps", 16, 1LL << 40));
+  const auto reps = static_cast<std::uint64_t>(to_int(reps_obj, "reps", 1, (1LL << 32) - 1));
+  const std::uint64_t seed = to_uint64(seed_obj, "seed");
+  const double level = to_real(level_obj, "level");
+  const bool spectrum = to_bool(spectrum_obj, "spectrum");
+  const auto threads = static_cast<unsigned>(to_int(threads_obj, "threads", 0, 1024));
   std::string text;
   if (py::isinstance<PyCurvatureLaw>(law_obj)) {
     text = law_obj.cast<PyCurvatureLaw>().text;
@@ -408,7 +560,7 @@ py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64
   stats::EstimateOptions eo;
   eo.steps = steps;
   eo.reps = reps;
-  if (!burn_in.is_none()) eo.burn_in = burn_in.cast<std::uint64_t>();
+  if (!burn_in.is_none()) eo.burn_in = static_cast<std::uint64_t>(to_int(burn_in, "burn_in", 0, 1LL << 40));
   eo.seed = seed;
   eo.level = level;
   eo.spectrum = spectrum;
@@ -464,12 +616,40 @@ py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64
 PYBIND11_MODULE(_lyapcert, m) {
   m.doc() = "lyapcert: certified Lyapunov exponents of SGD near saddle points (compiled core; see docs/python.md)";
   m.attr("__version__") = std::string(lyapcert::kVersion);
-  // lyapcert::InputError -> lyapcert.InputError(ValueError) carrying e.what(), the CLI's message.
-  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+  // lyapcert.Error <- InputError (also a ValueError), BudgetExceeded (also a RuntimeError). The library's
+  // InputError becomes one of them with its message in Python argument names (python_names).
+  g_error = PyErr_NewExceptionWithDoc("lyapcert.Error", "Base class of the errors lyapcert raises.", PyExc_Exception,
+                                      nullptr);
+  py::tuple input_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
+  g_input_error = PyErr_NewExceptionWithDoc("lyapcert.InputError",
+                                            "Bad input: the message names the Python argument and the problem.",
+                                            input_bases.ptr(), nullptr);
+  py::tuple budget_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_RuntimeError));
+  g_budget_exceeded = PyErr_NewExceptionWithDoc(
+      "lyapcert.BudgetExceeded",
+      "A computation would exceed a cap the caller set (max_atoms, max_steps); raise the cap or shrink the input.",
+      budget_bases.ptr(), nullptr);
+  if (!g_error || !g_input_error || !g_budget_exceeded) throw py::error_already_set();
+  m.add_object("Error", py::handle(g_error));
+  m.add_object("InputError", py::handle(g_input_error));
+  m.add_object("BudgetExceeded", py::handle(g_budget_exceeded));
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ArgumentError& e) {
+      PyErr_SetString(g_input_error, e.what());
+    } catch (const InputError& e) {
+      const std::string msg = python_names(e.what());
+      PyErr_SetString(is_budget_message(msg) ? g_budget_exceeded : g_input_error, msg.c_str());
+    }
+  });
 
   py::class_<PyCurvatureLaw>(m, "CurvatureLaw",
                              "A curvature law (the law of h), built from text or from arrays; exact.")
-      .def(py::init([](const std::string& text) { return curvature_from(py::str(text), 10'000'000); }),
+      .def(py::init([](const py::object& text) {
+             to_text_arg(text, "text");
+             return curvature_from(text, 10'000'000);
+           }),
            py::arg("text"))
       .def_property_readonly("text", [](const PyCurvatureLaw& l) { return l.text; },
                              "canonical law text (docs/law-language.md)")
@@ -519,7 +699,11 @@ PYBIND11_MODULE(_lyapcert, m) {
       "exactly (their binary value); pass str or Fraction for exact decimals.");
   m.def(
       "minibatch",
-      [](const py::object& data, std::uint64_t batch, bool replace, std::uint64_t max_atoms) {
+      [](const py::object& data, const py::object& batch_obj, const py::object& replace_obj,
+         const py::object& max_atoms_obj) {
+        const std::uint64_t batch = to_uint64(batch_obj, "batch");
+        const bool replace = to_bool(replace_obj, "replace");
+        const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
         const std::vector<Rational> d = to_rationals(data, "data");
         laws::MinibatchLimits lim;
         lim.max_atoms = max_atoms;

@@ -4,7 +4,12 @@ Every function returns a ``Result`` (a dict with the same fields as the CLI's ``
 docs/cli.md and docs/schema/) whose certified values are ``Enclosure`` objects: a pair of exact decimal
 strings ``lower``/``upper`` (rounded outward, so the true value lies between them), the ``sign``, and the
 conveniences ``fractions()`` (exact ``fractions.Fraction`` endpoints) and ``floats()`` (binary64 endpoints
-rounded outward). Bad input raises ``lyapcert.InputError`` (a ``ValueError``) with the CLI's message.
+rounded outward).
+
+Errors: bad input raises ``lyapcert.InputError`` (also a ``ValueError``) whose message names the Python
+argument (``digits must be in [1, 10000], got 0``); a cap the caller set (``max_atoms``) that the input would
+exceed raises ``lyapcert.BudgetExceeded`` (also a ``RuntimeError``); both derive from ``lyapcert.Error``.
+"Not certified" is never an exception: it is ``sign == "undetermined"`` or ``converged == False``.
 
 Numbers may be given as ``str`` (the law language's exact syntax: ``"0.1"`` is exactly 1/10), ``int``,
 ``fractions.Fraction`` or ``float`` (taken as its exact binary value). Finite laws and datasets accept numpy
@@ -15,7 +20,9 @@ from fractions import Fraction
 import math
 
 from ._lyapcert import (  # noqa: F401
+    BudgetExceeded,
     CurvatureLaw,
+    Error,
     InputError,
     __version__,
     atoms,
@@ -24,7 +31,7 @@ from ._lyapcert import (  # noqa: F401
 from . import _lyapcert as _core
 
 __all__ = [
-    "CurvatureLaw", "Enclosure", "InputError", "Result", "__version__", "atoms", "boundaries", "estimate",
+    "BudgetExceeded", "CurvatureLaw", "Enclosure", "Error", "InputError", "Result", "__version__", "atoms", "boundaries", "estimate",
     "lyap1d", "lyapnd", "minibatch", "moment", "phase",
 ]
 
