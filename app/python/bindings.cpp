@@ -959,7 +959,8 @@ PYBIND11_MODULE(_lyapcert, m) {
   });
 
   py::class_<PyCurvatureLaw>(m, "CurvatureLaw",
-                             "A curvature law (the law of h), built from text or from arrays; exact.")
+                             "A curvature law (the law of h), built from text or from arrays. Guarantee: exact "
+                             "(the law language reads numbers exactly).")
       .def(py::init([](const py::object& text) {
              to_text_arg(text, "text");
              return curvature_from(text, 10'000'000);
@@ -1009,8 +1010,8 @@ PYBIND11_MODULE(_lyapcert, m) {
         return l;
       },
       py::arg("values"), py::arg("weights") = py::none(),
-      "Finite law h = values[j] with probability weights[j] / sum(weights) (equal when None). Floats are taken "
-      "exactly (their binary value); pass str or Fraction for exact decimals.");
+      "Finite law h = values[j] with probability weights[j] / sum(weights) (equal when None). Guarantee: exact "
+      "(floats are taken as their binary value; pass str or Fraction for exact decimals). Raises InputError.");
   m.def(
       "minibatch",
       [](const py::object& data, const py::object& batch_obj, const py::object& replace_obj,
@@ -1035,7 +1036,8 @@ PYBIND11_MODULE(_lyapcert, m) {
         return l;
       },
       py::arg("data"), py::arg("batch") = 1, py::arg("replace") = true, py::arg("max_atoms") = 10'000'000,
-      "Law of the mean of a minibatch of `batch` draws from the data values (exact).");
+      "Law of the mean of a minibatch of `batch` draws from the data values. Guarantee: exact. Raises InputError, "
+      "BudgetExceeded (more than max_atoms atoms).");
 
   m.def("lyap1d", &py_lyap1d, py::arg("law"), py::arg("lr"), py::arg("digits") = 16, py::arg("max_bits") = 65536,
         py::arg("max_atoms") = 10'000'000, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");

@@ -40,7 +40,9 @@ def test_pip_install_into_venv_and_import_from_elsewhere(tmp_path):
     # E log|1 - h| = (1/3) log 2 + (2/3) log(1/2) = -(1/3) log 2 = -0.2310490601866484364...
     assert sign == "negative" and lower.startswith("-2.310490601866484364"), out
     listed = run([py, "-m", "pip", "show", "-f", "lyapcert"], env=env, cwd=str(outside))
-    assert "lyapcert/__init__.py" in listed and "_lyapcert" in listed, listed
+    for f in ("lyapcert/__init__.py", "lyapcert/__init__.pyi", "lyapcert/plot.py", "lyapcert/plot.pyi",
+              "lyapcert/py.typed", "lyapcert/_lyapcert"):
+        assert f in listed, (f, listed)
     run([py, "-m", "pip", "uninstall", "-y", "-q", "lyapcert"], env=env, cwd=str(outside))
     p = subprocess.run([py, "-c", "import lyapcert"], capture_output=True, text=True, cwd=str(outside), env=env)
     assert p.returncode != 0 and "No module named 'lyapcert'" in p.stderr

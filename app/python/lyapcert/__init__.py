@@ -150,8 +150,13 @@ class Result(dict):
 
 
 def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0):
-    """Certified Lambda(lr) = E log|1 - lr h|; ``law`` is law text or a CurvatureLaw (``atoms``,
-    ``minibatch``). Returns a Result with ``enclosure``, ``sign``, ``converged``, ``method``, ...
+    """Certified top Lyapunov exponent Lambda(lr) = E log|1 - lr h| of the 1-D product; ``law`` is law text or a
+    CurvatureLaw (``atoms``, ``minibatch``), ``lr`` a number (str / int / Fraction exact, float its binary value).
+
+    Guarantee: ``enclosure`` contains the exact value (outward-rounded decimals; ``-inf`` and ``0`` are decided
+    exactly for finite laws); ``sign`` is proved unless "undetermined"; ``converged`` says whether ``digits``
+    were reached within ``max_bits``. Returns a Result (the fields of ``lyapcert lyap1d --json``). Raises
+    InputError (bad law, lr, digits, ...), BudgetExceeded (more than ``max_atoms`` atoms).
 
     ``lr`` a 1-D array or list (e.g. ``np.geomspace(1e-2, 10, 200)``): returns a Lyap1dArray, each point
     computed as the scalar call would (same enclosure), on ``threads`` threads (0: all cores) with the GIL
@@ -162,19 +167,31 @@ def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0):
 
 
 def moment(law, lr, p, digits=16, max_bits=65536, max_atoms=10_000_000):
-    """Certified moment exponent g(p) = log E|1 - lr h|^p (p = 2 adds the exact ``l2_stable``)."""
+    """Certified moment exponent g(p) = log E|1 - lr h|^p for p > 0.
+
+    Guarantee: ``enclosure`` contains g(p) (zero decided exactly); for p = 2 ``l2_stable`` (E(1 - lr h)^2 < 1)
+    is exact. Same errors as lyap1d."""
     return Result(_core.moment(law, lr, p, digits, max_bits, max_atoms))
 
 
 def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_length=40):
-    """Certified top exponent of a d x d matrix law (text, docs/lyapnd.md). ``upper_bound_only`` results
-    have ``enclosure.lower == "-inf"``."""
+    """Certified top Lyapunov exponent of a product of i.i.d. d x d matrices (law text, docs/lyapnd.md).
+
+    Guarantee: ``enclosure`` contains the exponent, or, when ``upper_bound_only`` (the enumeration bound for
+    families no certificate covers), ``enclosure.upper`` is a proved upper bound and ``lower == "-inf"``;
+    ``spectrum`` (Ginibre laws) holds enclosures of every exponent. ``time_budget`` (seconds) stops the
+    search early with what is proved so far. Raises InputError."""
     return Result(_core.lyapnd(law, method, digits, max_bits, time_budget, max_length))
 
 
 def boundaries(law, lr_min=None, lr_max=None, digits=16, max_roots=10000, max_bits=16384, max_atoms=10_000_000):
-    """Certified learning rates where Lambda(lr) changes sign (``roots`` with ``lower``/``upper``/``direction``,
-    ``singular_points``, ``slivers``, ``complete``); the fields of ``lyapcert boundary --json``."""
+    """Certified learning rates in [lr_min, lr_max] where Lambda(lr) changes sign; the fields of
+    ``lyapcert boundary --json``.
+
+    Guarantee: each of ``roots`` (``lower``/``upper`` exact decimals, ``direction``, ``.enclosure``) holds
+    exactly one sign change of Lambda (certified-monotone cell); ``complete`` True means there are no others in
+    the range (``unresolved`` lists the cells that could not be decided otherwise); ``singular_points`` and
+    ``slivers`` are exact. Raises InputError, BudgetExceeded."""
     r = Result(_core.boundaries(law, lr_min, lr_max, digits, max_roots, max_bits, max_atoms))
     r["roots"] = [_Root(x) for x in r["roots"]]
     return r
@@ -197,12 +214,20 @@ class _Root(dict):
 def phase(lr, k=1, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=None, digits=16, max_bits=65536,
           max_atoms=10_000_000):
     """Certified phase of the two-layer saddle model at one learning rate; ``data`` is None (Gaussian data
-    model), an (N, 2) array of (x, y) pairs, or a pair of arrays (x, y)."""
+    model), an (N, 2) array of (x, y) pairs, or a pair of arrays (x, y).
+
+    Guarantee: ``lambda_plus`` / ``lambda_minus`` are enclosures, ``l2_wrong_direction_stable`` is exact, and
+    ``phase`` (Ia | Ib | II | III | IV) is proved, or "undetermined" with the labels still possible in
+    ``phase_candidates``. Raises InputError, BudgetExceeded (``max_atoms`` for finite data)."""
     return Result(_core.phase(lr, k, sigma, snr, gamma, batch, replace, data, digits, max_bits, max_atoms))
 
 
 def estimate(law, steps=100_000, reps=32, burn_in=None, seed=0, level=0.95, spectrum=False, threads=0):
-    """Monte Carlo estimate (statistical, not certified: ``ci`` with ``level`` and ``guarantee``)."""
+    """Monte Carlo estimate of the top exponent of a matrix law (or a curvature law as 1 x 1 matrices).
+
+    Guarantee: statistical, never certified: ``ci`` is a confidence interval at ``level`` whose kind is named
+    by ``guarantee`` (e.g. asymptotic under the stated ``assumption``); ``sign`` is that of the interval.
+    Deterministic for a given ``seed`` whatever ``threads``. Raises InputError."""
     return Result(_core.estimate(law, steps, reps, burn_in, seed, level, spectrum, threads))
 
 
