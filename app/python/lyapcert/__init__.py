@@ -162,6 +162,7 @@ def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0):
     computed as the scalar call would (same enclosure), on ``threads`` threads (0: all cores) with the GIL
     released."""
     if _is_many(lr):
+        _numpy()  # a clear ImportError before any array is made
         return Lyap1dArray(_core.lyap1d_many(law, lr, digits, max_bits, max_atoms, threads))
     return Result(_core.lyap1d(law, lr, digits, max_bits, max_atoms))
 
@@ -425,6 +426,7 @@ def phase_diagram(lr_range=("1/100", "10"), snr_range=None, sigma_range=None, gr
     whole cell (interval evaluation: ``cells="fast"`` binary64 kernel, ``"arb"`` also Arb on undecided cells,
     ``"off"`` none); boundary brackets hold a sign change (exactly one root when ``unique``). Runs on ``jobs``
     threads (0: all cores) with the GIL released; deterministic. Returns a PhaseDiagram."""
+    _numpy()
     if snr_range is None and sigma_range is None:
         snr_range = ("1/100", "2/5")
     return PhaseDiagram(_core.phase_diagram(lr_range, snr_range, sigma_range, grid, k, gamma, batch, digits, cells,
