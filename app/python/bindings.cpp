@@ -9,13 +9,21 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <exception>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lyapcert/boundary/roots.hpp"
+#include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/ast.hpp"
 #include "lyapcert/laws/curvature.hpp"
@@ -23,6 +31,7 @@
 #include "lyapcert/laws/minibatch.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/models/phase_diagram.hpp"
 #include "lyapcert/models/twolayer.hpp"
 #include "lyapcert/stats/estimator.hpp"
 #include "lyapcert/version.hpp"
@@ -38,6 +47,126 @@ struct PyCurvatureLaw {
   std::shared_ptr<const laws::CurvatureLaw> law;
   std::string text;
 };
+
+// --- errors ------------------------------------------------------------------------------------------------
+// lyapcert.InputError (bad input: names the Python argument) and lyapcert.BudgetExceeded (a user-set cap such
+// as max_atoms was exceeded), both under lyapcert.Error. Library messages name CLI flags (`--max-bits`); the
+// translator rewrites them to the Python argument names (`max_bits`), which the bindings use for their own
+// checks too.
+PyObject* g_error = nullptr;
+PyObject* g_input_error = nullptr;
+PyObject* g_budget_exceeded = nullptr;
+
+std::string python_names(const std::string& msg) {
+  static const std::regex flag(R"(--([a-z][a-z0-9]*(?:-[a-z0-9]+)*))");
+  std::string out;
+  auto it = std::sregex_iterator(msg.begin(), msg.end(), flag);
+  std::size_t last = 0;
+  for (; it != std::sregex_iterator(); ++it) {
+    const auto& m = *it;
+    out += msg.substr(last, static_cast<std::size_t>(m.position(0)) - last);
+    std::string name = m[1].str();
+    if (name == "law-template") name = "law";
+    std::replace(name.begin(), name.end(), '-', '_');
+    out += name;
+    last = static_cast<std::size_t>(m.position(0) + m.length(0));
+  }
+  return out + msg.substr(last);
+}
+
+// A user-set cap (max_atoms, max_steps) was too small for the input: the library reports it as an InputError
+// whose message names the cap.
+bool is_budget_message(const std::string& msg) {
+  return msg.find("max_atoms") != std::string::npos || msg.find("max-atoms") != std::string::npos ||
+         msg.find("max_steps") != std::string::npos;
+}
+
+// The bindings' own argument checks: always lyapcert.InputError (already in Python names).
+struct ArgumentError : InputError {
+  using InputError::InputError;
+};
+[[noreturn]] void input_error(const std::string& msg) { throw ArgumentError(msg); }
+
+// --- Python integers, floats and bools, range-checked (never a pybind11 TypeError for a user mistake) ----
+
+std::string type_name(const py::handle& obj) { return py::str(py::type::of(obj).attr("__name__")).cast<std::string>(); }
+
+bool is_integral(const py::handle& obj) {
+  if (py::isinstance<py::bool_>(obj)) return false;
+  if (py::isinstance<py::int_>(obj)) return true;
+  // numpy integers (not floats, not numpy.bool_) have __index__
+  return !py::isinstance<py::float_>(obj) && py::hasattr(obj, "__index__") &&
+         type_name(obj).find("bool") == std::string::npos;
+}
+
+// Text of a Python int for a message, shortened (Python refuses to print ints above 4300 digits).
+std::string int_text(const py::handle& v) {
+  const long long bits = static_cast<long long>(_PyLong_NumBits(v.ptr()));
+  if (bits < 0 || bits > 200) {
+    PyErr_Clear();
+    return fmt::format("an integer of about {} digits", static_cast<long long>(static_cast<double>(bits) * 0.30103) + 1);
+  }
+  return py::repr(v).cast<std::string>();
+}
+
+long long to_int(const py::handle& obj, const char* name, long long lo, long long hi) {
+  if (!is_integral(obj)) {
+    input_error(fmt::format("{}: expected an integer, got {}", name, type_name(obj)));
+  }
+  const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+  if (!v) throw py::error_already_set();
+  int overflow = 0;
+  const long long x = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+  if (overflow != 0 || x < lo || x > hi) {
+    input_error(fmt::format("{} must be in [{}, {}], got {}", name, lo, hi, int_text(v)));
+  }
+  return x;
+}
+
+std::uint64_t to_uint64(const py::handle& obj, const char* name) {
+  if (!is_integral(obj)) input_error(fmt::format("{}: expected an integer, got {}", name, type_name(obj)));
+  const py::int_ v = py::reinterpret_steal<py::int_>(PyNumber_Index(obj.ptr()));
+  if (!v) throw py::error_already_set();
+  const unsigned long long x = PyLong_AsUnsignedLongLong(v.ptr());
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    input_error(fmt::format("{} must be in [0, 2^64 - 1], got {}", name, int_text(v)));
+  }
+  return x;
+}
+
+double to_real(const py::handle& obj, const char* name) {
+  const bool integral = is_integral(obj);
+  if (py::isinstance<py::bool_>(obj) || py::isinstance<py::str>(obj) || (!integral && !py::hasattr(obj, "__float__"))) {
+    input_error(fmt::format("{}: expected a number, got {}", name, type_name(obj)));
+  }
+  const double x = PyFloat_AsDouble(obj.ptr());
+  if (x == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    input_error(fmt::format("{}: the value does not fit a binary64 number", name));
+  }
+  if (!std::isfinite(x)) input_error(fmt::format("{}: {} is not a finite number", name, x));
+  return x;
+}
+
+bool to_bool(const py::handle& obj, const char* name) {
+  if (py::isinstance<py::bool_>(obj) || type_name(obj) == "bool_") {  // bool or numpy.bool_
+    return PyObject_IsTrue(obj.ptr()) == 1;
+  }
+  input_error(fmt::format("{}: expected True or False, got {}", name, type_name(obj)));
+}
+
+std::string to_text_arg(const py::handle& obj, const char* name) {
+  if (!py::isinstance<py::str>(obj)) input_error(fmt::format("{}: expected a str, got {}", name, type_name(obj)));
+  return obj.cast<std::string>();
+}
+
+// The precision arguments shared by the certified functions (the library's ranges, Python names).
+int digits_arg(const py::handle& obj) { return static_cast<int>(to_int(obj, "digits", 1, 10000)); }
+long max_bits_arg(const py::handle& obj) { return static_cast<long>(to_int(obj, "max_bits", 64, 1L << 26)); }
+std::uint64_t max_atoms_arg(const py::handle& obj) {
+  return static_cast<std::uint64_t>(to_int(obj, "max_atoms", 1, 1LL << 62));
+}
 
 // --- exact conversion of Python numbers -----------------------------------------------------------------
 
@@ -148,8 +277,11 @@ py::dict result_dict(const char* command, const lyap::CertifiedResult& r) {
   return j;
 }
 
-py::dict py_lyap1d(const py::object& law, const py::object& lr, int digits, long max_bits, std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_lyap1d(const py::object& law, const py::object& lr, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   lyap::CertifiedResult r;
   {
@@ -162,9 +294,11 @@ py::dict py_lyap1d(const py::object& law, const py::object& lr, int digits, long
   return j;
 }
 
-py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, int digits, long max_bits,
-                   std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   const Rational q = to_rational(p, "p");
   lyap::CertifiedResult r;
@@ -179,8 +313,17 @@ py::dict py_moment(const py::object& law, const py::object& lr, const py::object
   return j;
 }
 
-py::dict py_lyapnd(const std::string& text, const std::string& method, int digits, long max_bits, double time_budget,
-                   int max_length) {
+py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, const py::object& digits_obj,
+                   const py::object& max_bits_obj, const py::object& time_budget_obj, const py::object& max_length_obj) {
+  const std::string text = to_text_arg(law_obj, "law");
+  const std::string method = to_text_arg(method_obj, "method");
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const double time_budget = to_real(time_budget_obj, "time_budget");
+  if (!(time_budget > 0 && time_budget <= 1e7)) {
+    input_error(fmt::format("time_budget must be in (0, 1e7] seconds, got {}", time_budget));
+  }
+  const int max_length = static_cast<int>(to_int(max_length_obj, "max_length", 1, 64));
   const laws::Value expr = laws::parse(text);
   const std::string law_text = laws::canonical(expr);
   const laws::MatrixLaw law = laws::build_matrix_law(expr);
@@ -232,9 +375,13 @@ py::dict interval_dict(const boundary::DecimalInterval& d) {
   return j;
 }
 
-py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max, int digits,
-                       std::size_t max_roots, long max_bits, std::uint64_t max_atoms) {
-  const PyCurvatureLaw l = curvature_from(law, max_atoms);
+py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max,
+                       const py::object& digits_obj, const py::object& max_roots_obj, const py::object& max_bits_obj,
+                       const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const auto max_roots = static_cast<std::size_t>(to_int(max_roots_obj, "max_roots", 1, 1'000'000'000));
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   boundary::BoundaryOptions opt;
   if (!lr_min.is_none()) opt.lr_min = to_rational(lr_min, "lr_min");
   if (!lr_max.is_none()) opt.lr_max = to_rational(lr_max, "lr_max");
@@ -325,21 +472,26 @@ std::vector<std::pair<Rational, Rational>> dataset(const py::object& data) {
 }
 
 py::dict py_phase(const py::object& lr, const py::object& k, const py::object& sigma, const py::object& snr,
-                  const py::object& gamma, std::uint64_t batch, bool replace, const py::object& data, int digits,
-                  long max_bits, std::uint64_t max_atoms) {
+                  const py::object& gamma, const py::object& batch_obj, const py::object& replace_obj,
+                  const py::object& data, const py::object& digits_obj, const py::object& max_bits_obj,
+                  const py::object& max_atoms_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
+  const auto batch = static_cast<std::uint64_t>(to_int(batch_obj, "batch", 1, 1'000'000));
+  const bool replace = to_bool(replace_obj, "replace");
   models::TwoLayerModel m;
   m.k = to_rational(k, "k");
-  if (m.k == 0) throw InputError("--k must be nonzero");
-  if (!sigma.is_none() && !snr.is_none()) throw InputError("give --sigma or --snr, not both");
+  if (m.k == 0) input_error("k must be nonzero");
+  if (!sigma.is_none() && !snr.is_none()) input_error("give sigma or snr, not both");
   if (!snr.is_none()) {
     m.sigma2 = models::sigma2_from_snr(m.k, to_rational(snr, "snr"));
   } else if (!sigma.is_none()) {
     const Rational s = to_rational(sigma, "sigma");
-    if (s < 0) throw InputError(fmt::format("--sigma must be >= 0, got {}", exact::to_text(s)));
+    if (s < 0) input_error(fmt::format("sigma must be >= 0, got {}", exact::to_text(s)));
     m.sigma2 = s * s;
   }
   m.gamma = to_rational(gamma, "gamma");
-  if (batch < 1 || batch > 1000000) throw InputError("batch must be in [1, 10^6]");
   m.batch = batch;
   m.replace = replace;
   m.data = dataset(data);
@@ -392,8 +544,15 @@ const char* ci_sign(const stats::Interval& ci) {
   return "undetermined";
 }
 
-py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64_t reps, const py::object& burn_in,
-                     std::uint64_t seed, double level, bool spectrum, unsigned threads) {
+py::dict py_estimate(const py::object& law_obj, const py::object& steps_obj, const py::object& reps_obj,
+                     const py::object& burn_in, const py::object& seed_obj, const py::object& level_obj,
+                     const py::object& spectrum_obj, const py::object& threads_obj) {
+  const auto steps = static_cast<std::uint64_t>(to_int(steps_obj, "steps", 16, 1LL << 40));
+  const auto reps = static_cast<std::uint64_t>(to_int(reps_obj, "reps", 1, (1LL << 32) - 1));
+  const std::uint64_t seed = to_uint64(seed_obj, "seed");
+  const double level = to_real(level_obj, "level");
+  const bool spectrum = to_bool(spectrum_obj, "spectrum");
+  const auto threads = static_cast<unsigned>(to_int(threads_obj, "threads", 0, 1024));
   std::string text;
   if (py::isinstance<PyCurvatureLaw>(law_obj)) {
     text = law_obj.cast<PyCurvatureLaw>().text;
@@ -408,7 +567,7 @@ py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64
   stats::EstimateOptions eo;
   eo.steps = steps;
   eo.reps = reps;
-  if (!burn_in.is_none()) eo.burn_in = burn_in.cast<std::uint64_t>();
+  if (!burn_in.is_none()) eo.burn_in = static_cast<std::uint64_t>(to_int(burn_in, "burn_in", 0, 1LL << 40));
   eo.seed = seed;
   eo.level = level;
   eo.spectrum = spectrum;
@@ -459,17 +618,353 @@ py::dict py_estimate(const py::object& law_obj, std::uint64_t steps, std::uint64
   return j;
 }
 
+// --- arrays: outward binary64 endpoints, a thread pool, the vectorised lyap1d and the phase diagram ----------
+
+// The binary64 number below (up = false) or above (up = true) the exact decimal endpoint `dec` ("-inf" gives
+// -inf): the float interval contains the decimal one, which contains the true value (DEC-1).
+double outward_double(const std::string& dec, bool up) {
+  if (dec == "-inf") return -std::numeric_limits<double>::infinity();
+  if (dec == "inf" || dec == "+inf") return std::numeric_limits<double>::infinity();
+  const Rational q = exact::parse_rational(dec);
+  fmpq_t f;
+  fmpq_init(f);
+  exact::set_fmpq(f, q);
+  exact::ArbTemp b;
+  arb_set_fmpq(b.v, f, 128);
+  fmpq_clear(f);
+  arf_t t;
+  arf_init(t);
+  if (up) {
+    arb_get_ubound_arf(t, b.v, 128);
+  } else {
+    arb_get_lbound_arf(t, b.v, 128);
+  }
+  const double d = arf_get_d(t, up ? ARF_RND_CEIL : ARF_RND_FLOOR);
+  arf_clear(t);
+  return d;
+}
+
+// Runs f(i) for i in [0, n) on `threads` threads (0: the hardware's count); the caller has released the GIL.
+// f must not throw (it stores its own exceptions).
+template <class F>
+void parallel_for(std::size_t n, unsigned threads, F&& f) {
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < n;) f(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+}
+
+struct EnclosureRow {
+  std::string lower, upper;
+  double lower_d = 0, upper_d = 0;
+  std::string sign;
+};
+
+EnclosureRow enclosure_row(const lyap::CertifiedValue& v, int digits, lyap::DecimalEnclosure* out = nullptr) {
+  const lyap::DecimalEnclosure d = lyap::to_decimal(v, digits);
+  if (out) *out = d;
+  return EnclosureRow{d.lower, d.upper, outward_double(d.lower, false), outward_double(d.upper, true),
+                      lyap::to_string(v.sign)};
+}
+
+py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const py::object& digits_obj,
+                        const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& threads_obj) {
+  const int digits = digits_arg(digits_obj);
+  const long max_bits = max_bits_arg(max_bits_obj);
+  const auto threads = static_cast<unsigned>(to_int(threads_obj, "threads", 0, 1024));
+  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
+  const std::vector<Rational> lrs = to_rationals(lrs_obj, "lr");
+  const std::size_t n = lrs.size();
+  struct Item {
+    EnclosureRow e;
+    lyap::CertifiedResult r;
+    lyap::DecimalEnclosure d;
+    std::exception_ptr error;
+  };
+  std::vector<Item> items(n);
+  {
+    py::gil_scoped_release release;
+    parallel_for(n, threads, [&](std::size_t i) {
+      try {
+        items[i].r = lyap::certify_lyap1d(*l.law, lrs[i], lyap::Accuracy{digits, max_bits});
+        items[i].e = enclosure_row(items[i].r.value, digits, &items[i].d);
+      } catch (...) {
+        items[i].error = std::current_exception();
+      }
+    });
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!items[i].error) continue;
+    try {
+      std::rethrow_exception(items[i].error);
+    } catch (const InputError& e) {
+      input_error(fmt::format("lr[{}] = {}: {}", i, exact::to_text(lrs[i]), e.what()));
+    }
+  }
+  py::array_t<double> lower(static_cast<py::ssize_t>(n)), upper(static_cast<py::ssize_t>(n)),
+      lr_d(static_cast<py::ssize_t>(n));
+  py::array_t<bool> converged(static_cast<py::ssize_t>(n));
+  py::array_t<long long> bits(static_cast<py::ssize_t>(n));
+  auto lo = lower.mutable_unchecked<1>();
+  auto hi = upper.mutable_unchecked<1>();
+  auto lrv = lr_d.mutable_unchecked<1>();
+  auto cv = converged.mutable_unchecked<1>();
+  auto bv = bits.mutable_unchecked<1>();
+  py::list lower_exact, upper_exact, sign, method, message, achieved, lr_exact;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto k = static_cast<py::ssize_t>(i);
+    const Item& it = items[i];
+    lo(k) = it.e.lower_d;
+    hi(k) = it.e.upper_d;
+    lrv(k) = lrs[i].convert_to<double>();
+    cv(k) = it.r.converged && it.d.meets_request;
+    bv(k) = it.r.bits_used;
+    lower_exact.append(it.e.lower);
+    upper_exact.append(it.e.upper);
+    sign.append(it.e.sign);
+    method.append(it.r.method);
+    message.append(it.r.message);
+    achieved.append(it.d.digits_achieved ? py::object(py::int_(*it.d.digits_achieved)) : py::object(py::none()));
+    lr_exact.append(exact::to_text(lrs[i]));
+  }
+  py::dict j;
+  j["law"] = short_text(l.text);
+  j["lr"] = lr_d;
+  j["lr_exact"] = lr_exact;
+  j["lower"] = lower;
+  j["upper"] = upper;
+  j["lower_exact"] = lower_exact;
+  j["upper_exact"] = upper_exact;
+  j["sign"] = sign;
+  j["converged"] = converged;
+  j["digits"] = digits;
+  j["digits_achieved"] = achieved;
+  j["method"] = method;
+  j["message"] = message;
+  j["bits"] = bits;
+  return j;
+}
+
+int phase_code(const std::string& label) {
+  // The documented enum lyapcert.Phase (docs/python.md): 0 undetermined, 1 Ia, 2 Ib, 3 II, 4 III, 5 IV.
+  static const char* kLabels[] = {"undetermined", "Ia", "Ib", "II", "III", "IV"};
+  for (int c = 1; c < 6; ++c) {
+    if (label == kLabels[c]) return c;
+  }
+  return 0;
+}
+
+std::pair<Rational, Rational> range_arg(const py::object& obj, const char* name) {
+  if (py::isinstance<py::str>(obj) || !py::hasattr(obj, "__len__") || py::len(obj) != 2) {
+    input_error(fmt::format("{}: expected a pair (low, high)", name));
+  }
+  const auto v = to_rationals(obj, name);
+  if (!(v[0] > 0 && v[0] < v[1])) {
+    input_error(fmt::format("{}: needs 0 < low < high, got ({}, {})", name, exact::to_text(v[0]), exact::to_text(v[1])));
+  }
+  return {v[0], v[1]};
+}
+
+py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_range, const py::object& sigma_range,
+                          const py::object& grid, const py::object& k, const py::object& gamma,
+                          const py::object& batch_obj, const py::object& digits_obj, const py::object& cells_obj,
+                          const py::object& jobs_obj) {
+  models::DiagramSpec spec;
+  spec.base.k = to_rational(k, "k");
+  if (spec.base.k == 0) input_error("k must be nonzero");
+  spec.base.gamma = to_rational(gamma, "gamma");
+  spec.base.batch = static_cast<std::uint64_t>(to_int(batch_obj, "batch", 1, 1'000'000));
+  std::tie(spec.lr_min, spec.lr_max) = range_arg(lr_range, "lr_range");
+  if (!sigma_range.is_none() && !snr_range.is_none()) input_error("give snr_range or sigma_range, not both");
+  if (!sigma_range.is_none()) {
+    spec.y_axis = models::YAxis::sigma;
+    std::tie(spec.y_min, spec.y_max) = range_arg(sigma_range, "sigma_range");
+  } else {
+    spec.y_axis = models::YAxis::snr;
+    std::tie(spec.y_min, spec.y_max) = range_arg(snr_range, "snr_range");
+    if (spec.y_max >= Rational(1, 2)) input_error("snr_range must lie in (0, 1/2)");
+  }
+  if (py::isinstance<py::str>(grid) || !py::hasattr(grid, "__len__") || py::len(grid) != 2) {
+    input_error("grid: expected a pair (n_lr, n_y)");
+  }
+  spec.n_lr = static_cast<int>(to_int(grid[py::int_(0)], "grid[0] (n_lr)", 2, 100000));
+  spec.n_y = static_cast<int>(to_int(grid[py::int_(1)], "grid[1] (n_y)", 1, 100000));
+  if (static_cast<long>(spec.n_lr) * spec.n_y > 1'000'000) input_error("grid: at most 10^6 points");
+  const int digits = static_cast<int>(to_int(digits_obj, "digits", 1, 100));
+  spec.acc = lyap::Accuracy{digits, 4096};
+  const std::string cells = to_text_arg(cells_obj, "cells");
+  if (cells != "fast" && cells != "arb" && cells != "off") {
+    input_error(fmt::format("cells must be 'fast', 'arb' or 'off', got '{}'", cells));
+  }
+  spec.certify_cells = cells != "off";
+  spec.fast_cells_only = cells != "arb";
+  spec.jobs = static_cast<int>(to_int(jobs_obj, "jobs", 0, 256));
+  if (spec.jobs == 0) spec.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  models::DiagramResult r;
+  struct Row {
+    EnclosureRow plus, minus;
+  };
+  std::vector<Row> rows;
+  {
+    py::gil_scoped_release release;
+    r = models::phase_diagram(spec, [](std::size_t, std::size_t) {});
+    rows.resize(r.points.size());
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+      if (!r.points[i].done) continue;
+      rows[i].plus = enclosure_row(r.points[i].result.lambda_plus.value, digits);
+      rows[i].minus = enclosure_row(r.points[i].result.lambda_minus.value, digits);
+    }
+  }
+  const auto nx = static_cast<py::ssize_t>(r.lrs.size());
+  const auto ny = static_cast<py::ssize_t>(r.ys.size());
+  auto axis = [](const std::vector<Rational>& v, py::list& exact_out) {
+    py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+    auto m = a.mutable_unchecked<1>();
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      m(static_cast<py::ssize_t>(i)) = v[i].convert_to<double>();
+      exact_out.append(exact::to_text(v[i]));
+    }
+    return a;
+  };
+  py::list lr_exact, y_exact;
+  py::dict j;
+  j["lr"] = axis(r.lrs, lr_exact);
+  j["y"] = axis(r.ys, y_exact);
+  j["lr_exact"] = lr_exact;
+  j["y_exact"] = y_exact;
+  j["y_axis"] = spec.y_axis == models::YAxis::sigma ? "sigma" : "snr";
+  const std::vector<py::ssize_t> shape{ny, nx};
+  py::array_t<double> pl(shape), pu(shape), ml(shape), mu(shape);
+  py::array_t<std::int8_t> phase(shape), cell_phase(shape);
+  py::array_t<bool> certified(shape), done(shape), l2(shape);
+  auto apl = pl.mutable_unchecked<2>();
+  auto apu = pu.mutable_unchecked<2>();
+  auto aml = ml.mutable_unchecked<2>();
+  auto amu = mu.mutable_unchecked<2>();
+  auto aph = phase.mutable_unchecked<2>();
+  auto acp = cell_phase.mutable_unchecked<2>();
+  auto ace = certified.mutable_unchecked<2>();
+  auto ado = done.mutable_unchecked<2>();
+  auto al2 = l2.mutable_unchecked<2>();
+  py::list ple, pue, mle, mue, psg, msg;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (py::ssize_t jy = 0; jy < ny; ++jy) {
+    py::list r_ple, r_pue, r_mle, r_mue, r_psg, r_msg;
+    for (py::ssize_t ix = 0; ix < nx; ++ix) {
+      const auto idx = static_cast<std::size_t>(jy * nx + ix);
+      const auto& p = r.points[idx];
+      const Row& row = rows[idx];
+      ado(jy, ix) = p.done;
+      apl(jy, ix) = p.done ? row.plus.lower_d : nan;
+      apu(jy, ix) = p.done ? row.plus.upper_d : nan;
+      aml(jy, ix) = p.done ? row.minus.lower_d : nan;
+      amu(jy, ix) = p.done ? row.minus.upper_d : nan;
+      aph(jy, ix) = static_cast<std::int8_t>(p.done ? phase_code(p.result.phase) : 0);
+      const bool cert = p.done && p.cell != "mixed" && p.cell != "unchecked";
+      ace(jy, ix) = cert;
+      acp(jy, ix) = static_cast<std::int8_t>(cert ? phase_code(p.cell) : 0);
+      al2(jy, ix) = p.done && p.result.l2_wrong_direction_stable;
+      r_ple.append(row.plus.lower);
+      r_pue.append(row.plus.upper);
+      r_mle.append(row.minus.lower);
+      r_mue.append(row.minus.upper);
+      r_psg.append(p.done ? row.plus.sign : std::string("undetermined"));
+      r_msg.append(p.done ? row.minus.sign : std::string("undetermined"));
+    }
+    ple.append(r_ple);
+    pue.append(r_pue);
+    mle.append(r_mle);
+    mue.append(r_mue);
+    psg.append(r_psg);
+    msg.append(r_msg);
+  }
+  j["lambda_plus_lower"] = pl;
+  j["lambda_plus_upper"] = pu;
+  j["lambda_minus_lower"] = ml;
+  j["lambda_minus_upper"] = mu;
+  j["lambda_plus_lower_exact"] = ple;
+  j["lambda_plus_upper_exact"] = pue;
+  j["lambda_minus_lower_exact"] = mle;
+  j["lambda_minus_upper_exact"] = mue;
+  j["lambda_plus_sign"] = psg;
+  j["lambda_minus_sign"] = msg;
+  j["phase"] = phase;
+  j["cell_phase"] = cell_phase;
+  j["cell_certified"] = certified;
+  j["done"] = done;
+  j["l2_wrong_direction_stable"] = l2;
+  auto roots = [](const std::vector<models::RootBracket>& v) {
+    py::list out;
+    for (const auto& b : v) {
+      py::dict d;
+      d["y"] = exact::to_text(b.y);
+      d["lower"] = exact::to_text(b.lower);
+      d["upper"] = exact::to_text(b.upper);
+      d["direction"] = b.direction;
+      d["unique"] = b.unique;
+      out.append(d);
+    }
+    return out;
+  };
+  j["lambda_plus_roots"] = roots(r.plus_roots);
+  j["lambda_minus_roots"] = roots(r.minus_roots);
+  py::list l2b;
+  for (const auto& [y, lr] : r.l2_boundary) l2b.append(py::make_tuple(exact::to_text(y), exact::to_text(lr)));
+  j["l2_boundary"] = l2b;
+  j["complete"] = r.complete;
+  j["digits"] = digits;
+  j["k"] = exact::to_text(spec.base.k);
+  j["gamma"] = exact::to_text(spec.base.gamma);
+  j["batch"] = spec.base.batch;
+  return j;
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_lyapcert, m) {
   m.doc() = "lyapcert: certified Lyapunov exponents of SGD near saddle points (compiled core; see docs/python.md)";
   m.attr("__version__") = std::string(lyapcert::kVersion);
-  // lyapcert::InputError -> lyapcert.InputError(ValueError) carrying e.what(), the CLI's message.
-  py::register_exception<InputError>(m, "InputError", PyExc_ValueError);
+  // lyapcert.Error <- InputError (also a ValueError), BudgetExceeded (also a RuntimeError). The library's
+  // InputError becomes one of them with its message in Python argument names (python_names).
+  g_error = PyErr_NewExceptionWithDoc("lyapcert.Error", "Base class of the errors lyapcert raises.", PyExc_Exception,
+                                      nullptr);
+  py::tuple input_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_ValueError));
+  g_input_error = PyErr_NewExceptionWithDoc("lyapcert.InputError",
+                                            "Bad input: the message names the Python argument and the problem.",
+                                            input_bases.ptr(), nullptr);
+  py::tuple budget_bases = py::make_tuple(py::handle(g_error), py::handle(PyExc_RuntimeError));
+  g_budget_exceeded = PyErr_NewExceptionWithDoc(
+      "lyapcert.BudgetExceeded",
+      "A computation would exceed a cap the caller set (max_atoms, max_steps); raise the cap or shrink the input.",
+      budget_bases.ptr(), nullptr);
+  if (!g_error || !g_input_error || !g_budget_exceeded) throw py::error_already_set();
+  m.add_object("Error", py::handle(g_error));
+  m.add_object("InputError", py::handle(g_input_error));
+  m.add_object("BudgetExceeded", py::handle(g_budget_exceeded));
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const ArgumentError& e) {
+      PyErr_SetString(g_input_error, e.what());
+    } catch (const InputError& e) {
+      const std::string msg = python_names(e.what());
+      PyErr_SetString(is_budget_message(msg) ? g_budget_exceeded : g_input_error, msg.c_str());
+    }
+  });
 
   py::class_<PyCurvatureLaw>(m, "CurvatureLaw",
-                             "A curvature law (the law of h), built from text or from arrays; exact.")
-      .def(py::init([](const std::string& text) { return curvature_from(py::str(text), 10'000'000); }),
+                             "A curvature law (the law of h), built from text or from arrays. Guarantee: exact "
+                             "(the law language reads numbers exactly).")
+      .def(py::init([](const py::object& text) {
+             to_text_arg(text, "text");
+             return curvature_from(text, 10'000'000);
+           }),
            py::arg("text"))
       .def_property_readonly("text", [](const PyCurvatureLaw& l) { return l.text; },
                              "canonical law text (docs/law-language.md)")
@@ -515,11 +1010,15 @@ PYBIND11_MODULE(_lyapcert, m) {
         return l;
       },
       py::arg("values"), py::arg("weights") = py::none(),
-      "Finite law h = values[j] with probability weights[j] / sum(weights) (equal when None). Floats are taken "
-      "exactly (their binary value); pass str or Fraction for exact decimals.");
+      "Finite law h = values[j] with probability weights[j] / sum(weights) (equal when None). Guarantee: exact "
+      "(floats are taken as their binary value; pass str or Fraction for exact decimals). Raises InputError.");
   m.def(
       "minibatch",
-      [](const py::object& data, std::uint64_t batch, bool replace, std::uint64_t max_atoms) {
+      [](const py::object& data, const py::object& batch_obj, const py::object& replace_obj,
+         const py::object& max_atoms_obj) {
+        const std::uint64_t batch = to_uint64(batch_obj, "batch");
+        const bool replace = to_bool(replace_obj, "replace");
+        const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
         const std::vector<Rational> d = to_rationals(data, "data");
         laws::MinibatchLimits lim;
         lim.max_atoms = max_atoms;
@@ -537,10 +1036,17 @@ PYBIND11_MODULE(_lyapcert, m) {
         return l;
       },
       py::arg("data"), py::arg("batch") = 1, py::arg("replace") = true, py::arg("max_atoms") = 10'000'000,
-      "Law of the mean of a minibatch of `batch` draws from the data values (exact).");
+      "Law of the mean of a minibatch of `batch` draws from the data values. Guarantee: exact. Raises InputError, "
+      "BudgetExceeded (more than max_atoms atoms).");
 
   m.def("lyap1d", &py_lyap1d, py::arg("law"), py::arg("lr"), py::arg("digits") = 16, py::arg("max_bits") = 65536,
         py::arg("max_atoms") = 10'000'000, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");
+  m.def("lyap1d_many", &py_lyap1d_many, py::arg("law"), py::arg("lr"), py::arg("digits") = 16,
+        py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000, py::arg("threads") = 0,
+        "Certified Lambda at each learning rate of a 1-D array, in parallel with the GIL released.");
+  m.def("phase_diagram", &py_phase_diagram, py::arg("lr_range"), py::arg("snr_range"), py::arg("sigma_range"),
+        py::arg("grid"), py::arg("k"), py::arg("gamma"), py::arg("batch"), py::arg("digits"), py::arg("cells"),
+        py::arg("jobs"), "Certified phase diagram of the two-layer saddle (dict of numpy arrays).");
   m.def("moment", &py_moment, py::arg("law"), py::arg("lr"), py::arg("p"), py::arg("digits") = 16,
         py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
         "Certified g(p) = log E|1 - lr h|^p (dict as `lyapcert moment --json`).");

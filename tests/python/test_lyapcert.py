@@ -1,6 +1,7 @@
 """Tests of the Python module `lyapcert` against the CLI (the same library behind two front ends, so the
 outputs must agree field by field) on seeded random inputs, plus its own conveniences (Fraction / float
-endpoints, numpy inputs) and the error mapping (lyapcert.InputError with the CLI's message).
+endpoints, numpy inputs) and the error mapping (lyapcert.InputError with the CLI's message in Python argument
+names, lyapcert.BudgetExceeded for caps, never a pybind11 TypeError for a user mistake).
 
 Run by ctest (python_module) with PYTHONPATH set to the build's module directory and LYAPCERT_CLI to the
 binary. Every random test prints its seed (pytest shows it on failure) and is deterministic.
@@ -9,6 +10,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 from fractions import Fraction
 
@@ -160,8 +162,74 @@ def test_enclosure_conveniences():
 def test_errors_have_the_cli_messages(py_call, cli_args):
     with pytest.raises(lyapcert.InputError) as info:
         py_call()
-    assert str(info.value) == cli_error(*cli_args)
-    assert isinstance(info.value, ValueError)
+    # The CLI's message with its flags written as the Python arguments (--lr-min -> lr_min).
+    expected = re.sub(r"--([a-z][a-z0-9-]*)", lambda m: m.group(1).replace("-", "_"), cli_error(*cli_args))
+    assert str(info.value) == expected
+    assert "--" not in str(info.value)
+    assert isinstance(info.value, ValueError) and isinstance(info.value, lyapcert.Error)
+
+
+BIG = 10**30
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=BIG), r"^digits must be in \[1, 10000\], got 10{30}$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=-1), r"^digits must be in \[1, 10000\], got -1$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=10**5000), r"^digits must be in .* about 5001 digits$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=2.5), r"^digits: expected an integer, got float$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits=True), r"^digits: expected an integer, got bool$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, digits="5"), r"^digits: expected an integer, got str$"),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, max_bits=10), r"^max_bits must be in \[64, "),
+    (lambda: lyapcert.lyap1d("atoms(1)", 1, max_atoms=-5), r"^max_atoms must be in \[1, "),
+    (lambda: lyapcert.moment("atoms(1)", 1, 2, digits=BIG), r"^digits must be"),
+    (lambda: lyapcert.lyapnd("ginibre(2, 1)", digits=BIG), r"^digits must be"),
+    (lambda: lyapcert.lyapnd("ginibre(2, 1)", max_length=BIG), r"^max_length must be in \[1, 64\]"),
+    (lambda: lyapcert.lyapnd("ginibre(2, 1)", time_budget=-1), r"^time_budget must be in \(0, 1e7\]"),
+    (lambda: lyapcert.lyapnd("ginibre(2, 1)", time_budget=float("inf")), r"^time_budget: inf is not a finite"),
+    (lambda: lyapcert.lyapnd(5), r"^law: expected a str, got int$"),
+    (lambda: lyapcert.lyapnd("ginibre(2, 1)", method=None), r"^method: expected a str, got NoneType$"),
+    (lambda: lyapcert.boundaries("atoms(1)", digits=BIG), r"^digits must be"),
+    (lambda: lyapcert.boundaries("atoms(1)", max_roots=0), r"^max_roots must be in \[1, "),
+    (lambda: lyapcert.boundaries("atoms(1)", "0", "1"), r"^lr_min must be > 0, got 0$"),
+    (lambda: lyapcert.phase(1, batch=BIG), r"^batch must be in \[1, 1000000\]"),
+    (lambda: lyapcert.phase(1, batch=0), r"^batch must be in \[1, 1000000\], got 0$"),
+    (lambda: lyapcert.phase(1, replace=1), r"^replace: expected True or False, got int$"),
+    (lambda: lyapcert.phase(1, k=0), r"^k must be nonzero$"),
+    (lambda: lyapcert.phase(1, sigma="-1"), r"^sigma must be >= 0"),
+    (lambda: lyapcert.phase(1, sigma=1, snr="1/5"), r"^give sigma or snr, not both$"),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", seed=-1), r"^seed must be in \[0, 2\^64 - 1\], got -1$"),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", seed=2**64), r"^seed must be in \[0, 2\^64 - 1\]"),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", steps=BIG), r"^steps must be in \[16, "),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", reps=0), r"^reps must be in \[1, "),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", burn_in=-1), r"^burn_in must be in \[0, "),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", threads=BIG), r"^threads must be in \[0, 1024\]"),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", level="high"), r"^level: expected a number, got str$"),
+    (lambda: lyapcert.estimate("ginibre(2, 1)", spectrum="yes"), r"^spectrum: expected True or False, got str$"),
+    (lambda: lyapcert.minibatch([1, 2], batch=-1), r"^batch must be in \[0, 2\^64 - 1\], got -1$"),
+    (lambda: lyapcert.CurvatureLaw(3), r"^text: expected a str, got int$"),
+])
+def test_out_of_range_and_mistyped_arguments_are_input_errors(call, message):
+    # Never a pybind11 TypeError ("incompatible function arguments") for a user mistake.
+    with pytest.raises(lyapcert.InputError, match=message) as info:
+        call()
+    assert "--" not in str(info.value) and isinstance(info.value, ValueError)
+
+
+def test_numpy_integers_and_bools_are_accepted():
+    a = lyapcert.lyap1d("atoms(-1:1/3, 1/2:2/3)", 1, digits=np.int64(12), max_bits=np.int32(4096))
+    b = lyapcert.lyap1d("atoms(-1:1/3, 1/2:2/3)", 1, digits=12, max_bits=4096)
+    assert a.enclosure == b.enclosure
+    law = lyapcert.minibatch(np.array([1.0, 2.0, 4.0]), batch=np.uint8(2), replace=np.bool_(False))
+    assert law.text == "minibatch(data=[1, 2, 4], batch=2, replace=false)"
+
+
+def test_budget_exceeded():
+    with pytest.raises(lyapcert.BudgetExceeded, match=r"^atoms\(...\): 3 atoms exceed max_atoms 2$") as info:
+        lyapcert.lyap1d("atoms(1, 2, 3)", 1, max_atoms=2)
+    assert isinstance(info.value, lyapcert.Error) and isinstance(info.value, RuntimeError)
+    assert not isinstance(info.value, lyapcert.InputError)
+    with pytest.raises(lyapcert.BudgetExceeded, match="more than max_atoms = 10$"):
+        lyapcert.minibatch(list(range(1000)), batch=50, max_atoms=10)
 
 
 def test_python_only_input_errors():

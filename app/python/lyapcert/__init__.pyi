@@ -1,0 +1,162 @@
+# Type stubs of the Python module `lyapcert` (docs/python.md). Every certified value is an enclosure: the exact
+# value lies between `lower` and `upper` (exact decimal strings, rounded outward; floats are rounded outward
+# again). "Not certified" is never an exception: sign == "undetermined" or converged == False.
+import enum
+from fractions import Fraction
+from typing import Any, Iterator, Literal, Optional, Sequence, Tuple, Union, overload
+
+import numpy as np
+import numpy.typing as npt
+
+__version__: str
+
+# A number taken exactly: str in the law language's syntax ("0.1" is 1/10), int, Fraction, or a float's binary value.
+Number = Union[str, int, float, Fraction, np.integer, np.floating]
+Law = Union[str, "CurvatureLaw"]
+SignText = Literal["negative", "zero", "positive", "undetermined"]
+
+class Error(Exception):
+    """Base class of the errors lyapcert raises."""
+
+class InputError(Error, ValueError):
+    """Bad input; the message names the Python argument and the problem."""
+
+class BudgetExceeded(Error, RuntimeError):
+    """The input would exceed a cap the caller set (max_atoms, max_steps)."""
+
+class CurvatureLaw:
+    """A curvature law (the law of h), exact."""
+    def __init__(self, text: str) -> None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def is_finite(self) -> bool: ...
+    @property
+    def size(self) -> Optional[int]: ...
+    def mean(self) -> str: ...
+    def second_moment(self) -> str: ...
+
+class Enclosure:
+    """The true value lies in [lower, upper] (exact decimal strings, "-inf" allowed)."""
+    lower: str
+    upper: str
+    sign: Optional[str]
+    def __init__(self, lower: str, upper: str, sign: Optional[str] = ...) -> None: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def pair(self) -> Tuple[str, str]: ...
+    def fractions(self) -> Tuple[Union[Fraction, float], Union[Fraction, float]]: ...
+    def floats(self) -> Tuple[float, float]: ...
+    def midpoint(self) -> Union[Fraction, float, None]: ...
+    def __contains__(self, x: Number) -> bool: ...
+    def to_dict(self) -> dict: ...
+
+class Result(dict):
+    """The CLI's --json fields; certified values are Enclosure; fields are also attributes."""
+    def __getattr__(self, name: str) -> Any: ...
+    def to_json(self) -> dict: ...
+
+def atoms(values: Union[Sequence[Number], npt.ArrayLike], weights: Union[Sequence[Number], npt.ArrayLike, None] = ...) -> CurvatureLaw: ...
+def minibatch(data: Union[Sequence[Number], npt.ArrayLike], batch: int = ..., replace: bool = ...,
+              max_atoms: int = ...) -> CurvatureLaw: ...
+
+@overload
+def lyap1d(law: Law, lr: Number, digits: int = ..., max_bits: int = ..., max_atoms: int = ...,
+           threads: int = ...) -> Result: ...
+@overload
+def lyap1d(law: Law, lr: Union[Sequence[Number], npt.NDArray[Any]], digits: int = ..., max_bits: int = ...,
+           max_atoms: int = ..., threads: int = ...) -> "Lyap1dArray": ...
+def moment(law: Law, lr: Number, p: Number, digits: int = ..., max_bits: int = ..., max_atoms: int = ...) -> Result: ...
+def lyapnd(law: str, method: str = ..., digits: int = ..., max_bits: int = ..., time_budget: float = ...,
+           max_length: int = ...) -> Result: ...
+def boundaries(law: Law, lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ..., digits: int = ...,
+               max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...) -> Result: ...
+def phase(lr: Number, k: Number = ..., sigma: Optional[Number] = ..., snr: Optional[Number] = ..., gamma: Number = ...,
+          batch: int = ..., replace: bool = ..., data: Any = ..., digits: int = ..., max_bits: int = ...,
+          max_atoms: int = ...) -> Result: ...
+def estimate(law: Law, steps: int = ..., reps: int = ..., burn_in: Optional[int] = ..., seed: int = ...,
+             level: float = ..., spectrum: bool = ..., threads: int = ...) -> Result: ...
+
+class Lyap1dArray:
+    """lower[i] <= Lambda(lr[i]) <= upper[i] (float64, outward) and the exact decimal endpoints."""
+    law: str
+    digits: int
+    lr: npt.NDArray[np.float64]
+    lr_exact: npt.NDArray[np.object_]
+    lower: npt.NDArray[np.float64]
+    upper: npt.NDArray[np.float64]
+    lower_exact: npt.NDArray[np.object_]
+    upper_exact: npt.NDArray[np.object_]
+    sign: npt.NDArray[np.str_]
+    converged: npt.NDArray[np.bool_]
+    digits_achieved: list
+    method: list
+    message: list
+    bits: npt.NDArray[np.int64]
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int) -> Enclosure: ...
+    def enclosures(self) -> list: ...
+
+class Phase(enum.IntEnum):
+    UNDETERMINED = 0
+    IA = 1
+    IB = 2
+    II = 3
+    III = 4
+    IV = 5
+    @property
+    def label(self) -> str: ...
+
+class BoundaryCurve:
+    """Brackets [lower, upper] at each y holding a certified sign change (exactly one root when unique)."""
+    name: str
+    y: npt.NDArray[np.float64]
+    lower: npt.NDArray[np.float64]
+    upper: npt.NDArray[np.float64]
+    y_exact: npt.NDArray[np.object_]
+    lower_exact: npt.NDArray[np.object_]
+    upper_exact: npt.NDArray[np.object_]
+    direction: npt.NDArray[np.str_]
+    unique: npt.NDArray[np.bool_]
+    def __len__(self) -> int: ...
+
+class PhaseDiagram:
+    """Arrays of shape (n_y, n_lr), [j, i] = the point (lr[i], y[j])."""
+    y_axis: Literal["snr", "sigma"]
+    lr: npt.NDArray[np.float64]
+    y: npt.NDArray[np.float64]
+    lr_exact: npt.NDArray[np.object_]
+    y_exact: npt.NDArray[np.object_]
+    lambda_plus_lower: npt.NDArray[np.float64]
+    lambda_plus_upper: npt.NDArray[np.float64]
+    lambda_minus_lower: npt.NDArray[np.float64]
+    lambda_minus_upper: npt.NDArray[np.float64]
+    lambda_plus_lower_exact: npt.NDArray[np.object_]
+    lambda_plus_upper_exact: npt.NDArray[np.object_]
+    lambda_minus_lower_exact: npt.NDArray[np.object_]
+    lambda_minus_upper_exact: npt.NDArray[np.object_]
+    lambda_plus_sign: npt.NDArray[np.str_]
+    lambda_minus_sign: npt.NDArray[np.str_]
+    phase: npt.NDArray[np.int8]
+    cell_phase: npt.NDArray[np.int8]
+    cell_certified: npt.NDArray[np.bool_]
+    done: npt.NDArray[np.bool_]
+    l2_wrong_direction_stable: npt.NDArray[np.bool_]
+    lambda_plus_roots: BoundaryCurve
+    lambda_minus_roots: BoundaryCurve
+    l2_boundary: dict
+    l2_boundary_exact: list
+    complete: bool
+    digits: int
+    k: str
+    gamma: str
+    batch: int
+    @property
+    def shape(self) -> Tuple[int, int]: ...
+    def phase_label(self, j: int, i: int) -> str: ...
+    def to_pandas(self) -> Any: ...
+    def __getattr__(self, name: str) -> npt.NDArray[np.float64]: ...  # `snr` or `sigma`: the y axis
+
+def phase_diagram(lr_range: Tuple[Number, Number] = ..., snr_range: Optional[Tuple[Number, Number]] = ...,
+                  sigma_range: Optional[Tuple[Number, Number]] = ..., grid: Tuple[int, int] = ..., k: Number = ...,
+                  gamma: Number = ..., batch: int = ..., digits: int = ...,
+                  cells: Literal["fast", "arb", "off"] = ..., jobs: int = ...) -> PhaseDiagram: ...

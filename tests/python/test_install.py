@@ -1,0 +1,48 @@
+"""`pip install --no-build-isolation .` from the source tree (pyproject.toml, app/python/pep517/lyapcert_build.py)
+into a fresh venv created with --system-site-packages, then `import lyapcert` from a directory outside the source
+tree. The build backend reuses the already-built CMake tree given by LYAPCERT_CMAKE_BUILD_DIR (only the target
+lyapcert_python is brought up to date), so the test costs a pip run and a wheel, not a build (ctest
+python_install, about 10 s). docs/python.md.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+SOURCE = os.environ.get("LYAPCERT_SOURCE_DIR")
+BUILD = os.environ.get("LYAPCERT_CMAKE_BUILD_DIR")
+
+pytestmark = pytest.mark.skipif(not SOURCE or not BUILD,
+                                reason="needs LYAPCERT_SOURCE_DIR and LYAPCERT_CMAKE_BUILD_DIR (run by ctest)")
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=600, **kw)
+    assert p.returncode == 0, (cmd, p.stdout[-4000:], p.stderr[-4000:])
+    return p.stdout
+
+
+def test_pip_install_into_venv_and_import_from_elsewhere(tmp_path):
+    venv = tmp_path / "venv"
+    run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)])
+    py = str(venv / "bin" / "python")
+    env = dict(os.environ, LYAPCERT_CMAKE_BUILD_DIR=BUILD, PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.pop("PYTHONPATH", None)
+    run([py, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "-q", SOURCE], env=env, cwd=str(tmp_path))
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    code = ("import lyapcert, sys; print(lyapcert.__file__); "
+            "r = lyapcert.lyap1d('atoms(-1:1/3, 1/2:2/3)', 1, digits=20); print(r.sign, r.enclosure.lower)")
+    out = run([py, "-c", code], env=env, cwd=str(outside)).split("\n")
+    assert out[0].startswith(str(venv)), out  # the installed copy, not the source or build tree
+    sign, lower = out[1].split()
+    # E log|1 - h| = (1/3) log 2 + (2/3) log(1/2) = -(1/3) log 2 = -0.2310490601866484364...
+    assert sign == "negative" and lower.startswith("-2.310490601866484364"), out
+    listed = run([py, "-m", "pip", "show", "-f", "lyapcert"], env=env, cwd=str(outside))
+    for f in ("lyapcert/__init__.py", "lyapcert/__init__.pyi", "lyapcert/plot.py", "lyapcert/plot.pyi",
+              "lyapcert/py.typed", "lyapcert/_lyapcert"):
+        assert f in listed, (f, listed)
+    run([py, "-m", "pip", "uninstall", "-y", "-q", "lyapcert"], env=env, cwd=str(outside))
+    p = subprocess.run([py, "-c", "import lyapcert"], capture_output=True, text=True, cwd=str(outside), env=env)
+    assert p.returncode != 0 and "No module named 'lyapcert'" in p.stderr
