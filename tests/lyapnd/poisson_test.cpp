@@ -309,6 +309,24 @@ TEST(PoissonMesh, ArbitraryMeshAndArbitraryGContainClosedForms) {
   ASSERT_TRUE(c.has_value());
   EXPECT_TRUE(contains(c->enclosure, mean_log({{Rational(1, 2), Rational(2)}, {Rational(1, 2), Rational(3)}})));
   EXPECT_LT(width(c->enclosure), 1e-12) << c->enclosure.debug_str();
+  // The binary64 spread estimate samples h at points, so it never exceeds the certified width (up to
+  // rounding), on refined meshes of a random-class family.
+  const auto& f3 = fam("matrices([[1, 3], [3, -1]]: 2/14, [[3, 2], [1, -2]]: 9/14, [[-3, -2], [-2, 2]]: 3/14)");
+  std::vector<double> xm = random_mesh(9, 256), prev_x, prev_g;
+  for (int level = 0; level < 4; ++level) {
+    const std::vector<double> gm = nd::poisson_mesh_solution(f3, xm, prev_x, prev_g, 300, far);
+    double mid = 0;
+    const double est = nd::estimate_poisson_spread(f3, xm, gm, &mid);
+    const auto cm = nd::certify_poisson_bounds_mesh(f3, xm, gm, 64, far);
+    ASSERT_TRUE(cm.has_value());
+    EXPECT_LE(est, width(cm->enclosure) * (1 + 1e-9) + 1e-12) << level;
+    Ball bm;
+    arb_set_d(bm.get(), mid);
+    EXPECT_TRUE(contains(cm->enclosure, bm)) << level;
+    prev_x = xm;
+    prev_g = gm;
+    xm = nd::refine_poisson_mesh(xm, gm, xm.size() / 2);
+  }
 }
 
 TEST(PoissonMesh, BadMeshesRefused) {

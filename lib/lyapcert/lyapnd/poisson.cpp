@@ -497,12 +497,15 @@ std::vector<double> poisson_mesh_solution(const laws::FiniteMatrices& f, const s
   // the plain iteration; if it has not converged after 256 steps (P_N may have eigenvalues of modulus ~1
   // other than 1, e.g. atoms of projective order 2), c = 1/2 (the lazy operator (I + P_N)/2, whose only
   // eigenvalue of modulus 1 is 1).
+  // Flat means: within a few roundings of the terms (|phi|, |g|) that make up y.
+  const auto [gmn, gmx] = std::minmax_element(g.begin(), g.end());
+  const double noise = 1e-15 * std::max(std::fabs(*gmn), std::fabs(*gmx));
   int it = 0;
   double c = 1;
   for (; it < max_iterations; ++it) {
     const auto [mn, mx] = std::minmax_element(y.begin(), y.end());
     const double lo = *mn, hi = *mx, mid = lo + (hi - lo) / 2;
-    if (hi - lo <= 1e-15 * std::max(1.0, std::fabs(mid))) break;
+    if (hi - lo <= 1e-15 * std::max(1.0, std::fabs(mid)) + noise) break;
     if (it == 256) c = 0.5;
     for (std::size_t j = 0; j < n; ++j) g[j] += c * (y[j] - mid);
     apply(y, z);
@@ -677,6 +680,55 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   return out;
 }
 
+double estimate_poisson_spread(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                               const std::vector<double>& g, double* mid) {
+  check_mesh(x, "estimate_poisson_spread");
+  if (g.size() != x.size()) throw InputError("estimate_poisson_spread: g and the mesh differ in size");
+  const std::vector<AtomD> at = atoms_d(f);
+  const std::size_t n = x.size();
+  const Mesh mesh(x);
+  auto gv = [&](double y) {
+    y -= std::floor(y);
+    if (!(y >= 0 && y < 1)) y = 0;
+    const std::int64_t m = mesh.locate(y);
+    const double x0 = mesh.node(m), x1 = mesh.node(m + 1);
+    const double g0 = g[static_cast<std::size_t>(mesh.wrap(m))], g1 = g[static_cast<std::size_t>(mesh.wrap(m + 1))];
+    return g0 + (y - x0) / (x1 - x0) * (g1 - g0);
+  };
+  auto h = [&](double t) {
+    const double c = std::cos(M_PI * t), s = std::sin(M_PI * t);
+    double acc = -gv(t);
+    for (const AtomD& m : at) {
+      const double w1 = m.a * c + m.b * s, w2 = m.c * c + m.d * s;
+      acc += m.p * (0.5 * std::log(w1 * w1 + w2 * w2) + gv(std::atan2(w2, w1) / M_PI));
+    }
+    return acc;
+  };
+  // Sample points: the nodes, their preimages under each atom (where h has kinks) and the midpoints between
+  // consecutive sample points (where the bumps of h between kinks are largest).
+  std::vector<double> pts(x);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double c = std::cos(M_PI * x[j]), s = std::sin(M_PI * x[j]);
+    for (const AtomD& m : at) {
+      double ang = std::atan2(-m.c * c + m.a * s, m.d * c - m.b * s) / M_PI;
+      ang -= std::floor(ang);
+      if (ang >= 0 && ang < 1) pts.push_back(ang);
+    }
+  }
+  std::sort(pts.begin(), pts.end());
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const double a = pts[i], b = i + 1 < pts.size() ? pts[i + 1] : 1.0;
+    for (double t : {a, a + (b - a) / 2}) {
+      const double v = h(t);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  if (mid) *mid = lo + (hi - lo) / 2;
+  return hi - lo;
+}
+
 std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec) {
   std::uint64_t k = 0;
   for (const auto& p : f.probs)
@@ -717,9 +769,14 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   double last_seconds = 0;
   // Level 0: the uniform grid of 256 nodes; each later level splits the half of the cells of the previous
   // mesh with the largest interpolation-error indicator (refine_poisson_mesh), so the node count grows by
-  // 1.5x per level and the nodes concentrate where g is rough (LYAPND-POIS-11).
+  // 1.5x per level and the nodes concentrate where g is rough (LYAPND-POIS-11). A level is certified (the
+  // expensive, rigorous step) only at the first level, when the binary64 estimate of the spread of h
+  // predicts the requested digits, when the next level would not fit in the time left, or at the caps;
+  // the other levels only solve and estimate (heuristic; LYAPND-POIS-11 (f)).
   std::vector<double> x = uniform_mesh(256), prev_x, prev_g;
   int n = 256;
+  double solve_rate = 0, cert_rate = 0;  // seconds per node, measured
+  std::vector<double> est_widths;
   while (true) {
     const std::uint64_t bytes = poisson_memory_bytes(f, n, prec);
     if (bytes > budget_bytes) {
@@ -727,56 +784,83 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       break;
     }
     const auto t0 = Clock::now();
-    if (best && t0 + std::chrono::duration<double>(2.0 * last_seconds) > deadline) {
-      timed_out = true;
-      break;
-    }
     // Iteration cap: about 4e8 multiply-adds per level.
     const int max_it = static_cast<int>(std::clamp<double>(4e8 / (2.0 * static_cast<double>(k) * n), 50, 20000));
     int it = 0;
     std::vector<double> g = poisson_mesh_solution(f, x, prev_x, prev_g, max_it, deadline, &it);
-    const std::optional<PoissonBounds> b = certify_poisson_bounds_mesh(f, x, g, prec, deadline);
-    if (!b) {
+    double est_mid = 0;
+    const double est = estimate_poisson_spread(f, x, g, &est_mid);
+    est_widths.push_back(est);
+    const auto t1 = Clock::now();
+    solve_rate = std::chrono::duration<double>(t1 - t0).count() / n;  // the latest level's rate
+    const double target = 0.5 * std::pow(10.0, -digits) * std::max(1.0, std::fabs(est_mid));
+    const double left = std::chrono::duration<double>(deadline - t1).count();
+    const double next_cost = 1.5 * n * (solve_rate + cert_rate) * 1.2;
+    const std::size_t es = est_widths.size();
+    const bool est_stalled = n >= 4096 && es >= 4 && est_widths[es - 1] > 0.97 * est_widths[es - 4];
+    const bool certify_now = !best || est <= 0.5 * target || left < next_cost ||
+                             n >= kMaxNodes || est_stalled;
+    // Certify this level; false when the deadline passed during the certification.
+    bool certified = false;
+    auto certify_level = [&]() {
+      certified = true;
+      const auto tc = Clock::now();
+      const std::optional<PoissonBounds> b = certify_poisson_bounds_mesh(f, x, g, prec, deadline);
+      if (!b) return false;
+      const auto t2 = Clock::now();
+      cert_rate = std::chrono::duration<double>(t2 - tc).count() / n;
+      last_seconds = std::chrono::duration<double>(t2 - t0).count();
+      if (!best) {
+        best = b->enclosure;
+      } else if (arb_is_finite(b->enclosure.get())) {
+        Ball y;
+        // Proof: LYAPND-POIS-4 (e). Both contain Lambda, so they overlap; the intersection contains Lambda too.
+        if (arb_intersection(y.get(), best->get(), b->enclosure.get(), prec)) best = std::move(y);
+      }
+      best_n = n;
+      best_cells = b->cells;
+      best_bytes = bytes;
+      iters = it;
+      widths.push_back(2 * mag_get_d(arb_radref(best->get())));
+      return true;
+    };
+    if (certify_now) {
+      if (!certify_level()) {
+        timed_out = true;
+        break;
+      }
+      if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
+        reached = true;
+        break;
+      }
+      // Several stationary measures with different integrals of phi (reducible families) keep the width
+      // bounded below (LYAPND-POIS-2): stop when the estimated spread stalled over three refinements.
+      if (est_stalled) {
+        stagnated = true;
+        break;
+      }
+    }
+    const double left2 = std::chrono::duration<double>(deadline - Clock::now()).count();
+    bool stop = false;
+    if (left2 <= 0 || left2 < next_cost) {
       timed_out = true;
-      break;
-    }
-    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!best) {
-      best = b->enclosure;
-    } else if (arb_is_finite(b->enclosure.get())) {
-      Ball y;
-      // Proof: LYAPND-POIS-4 (e). Both contain Lambda, so they overlap; the intersection contains Lambda too.
-      if (arb_intersection(y.get(), best->get(), b->enclosure.get(), prec)) best = std::move(y);
-    }
-    best_n = n;
-    best_cells = b->cells;
-    best_bytes = bytes;
-    iters = it;
-    const double w = 2 * mag_get_d(arb_radref(best->get()));
-    widths.push_back(w);
-    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
-      reached = true;
-      break;
-    }
-    // Several stationary measures with different integrals of phi (reducible families) keep the width
-    // bounded below (LYAPND-POIS-2): stop when three refinements in a row gained less than 3 percent.
-    const std::size_t s = widths.size();
-    if (n >= 4096 && s >= 4 && widths[s - 1] > 0.97 * widths[s - 2] && widths[s - 2] > 0.97 * widths[s - 3] &&
-        widths[s - 3] > 0.97 * widths[s - 4]) {
-      stagnated = true;
-      break;
-    }
-    if (Clock::now() >= deadline) {
-      timed_out = true;
-      break;
-    }
-    if (n >= kMaxNodes) {
+      stop = true;
+    } else if (n >= kMaxNodes) {
       capped = true;
-      break;
+      stop = true;
     }
-    std::vector<double> nx = refine_poisson_mesh(x, g, x.size() / 2);
-    if (nx.size() == x.size()) {
-      capped = true;  // every cell is at the finest width 2^-40
+    std::vector<double> nx;
+    if (!stop) {
+      nx = refine_poisson_mesh(x, g, x.size() / 2);
+      if (nx.size() == x.size()) {
+        capped = true;  // every cell is at the finest width 2^-40
+        stop = true;
+      }
+    }
+    if (stop) {
+      if (!certified && !certify_level()) timed_out = true;
+      if (best && best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits))
+        reached = true;
       break;
     }
     prev_x = std::move(x);

@@ -67,11 +67,19 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline);
 
+// Binary64 estimate (heuristic, no guarantee) of sup h - inf h for the piecewise-linear g on the mesh x:
+// h sampled at the nodes, their preimages under the atoms and the midpoints between consecutive samples.
+// *mid (if given) receives the middle of the sampled range. Used to decide which levels to certify.
+// LYAPND-POIS-11 (f).
+double estimate_poisson_spread(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                               const std::vector<double>& g, double* mid = nullptr);
+
 // Working-memory estimate (bytes) of one level with N nodes at working precision prec (LYAPND-POIS-5).
 std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec);
 
 // The `--method poisson` driver: starts from the uniform grid of 256 nodes and refines the mesh adaptively
-// (x1.5 nodes per level, refine_poisson_mesh) until the width meets acc.digits, the time budget,
+// (x1.5 nodes per level, refine_poisson_mesh; levels are certified only when estimate_poisson_spread predicts
+// the digits or the time left allows no further level) until the width meets acc.digits, the time budget,
 // --max-memory, or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
 // d = 3, 4 are delegated to run_poisson_nd (poisson_nd.hpp). InputError when d is not 2, 3 or 4 or some atom
 // of positive probability is singular.
