@@ -8,6 +8,8 @@
 //               words of length 10 exceeds that over words of length 5 by > 1 (the ratio grows uniformly)
 //               -- `--method multicone` territory;
 //   general     the rest (irreducible, not dominated as far as this test can tell).
+// Also printed: alpha, a heuristic cusp exponent of the Poisson solution (cusp_alpha below); the summary
+// splits the general families at alpha = 1.
 // Then the certificate runs with --digits D --time-budget B (library equivalent of the CLI) and one line per
 // family is printed: index, k, class, converged, width, wall s, CPU s, law. A summary follows.
 //
@@ -39,6 +41,7 @@ struct Family {
   std::vector<long> w;
   std::string law;
   std::string cls;
+  double alpha = 0;
 };
 
 // Common real eigenvector of integer 2x2 matrices: each eigenline of the first non-scalar atom (exact:
@@ -119,6 +122,34 @@ std::string classify(const std::vector<std::array<long, 4>>& ms) {
   return r10 > r5 + 1 ? "dominated" : "general";
 }
 
+// Heuristic regularity exponent of the Poisson solution at repellers: for each hyperbolic word W of length
+// <= 3 (probability p_W, eigenvalues |l1| > |l2|), the projective map of W expands its repelling fixed point by
+// |l1 / l2|, and the solution of g - P g = phi - Lambda behaves there like |t - t0|^alpha with
+// alpha = log(1 / p_W) / log|l1 / l2| when that is < 1 (a cusp). The minimum over words is printed: a
+// piecewise-linear g on nodes no finer than 2^-40 cannot resolve a cusp below about 2^(-40 alpha).
+double cusp_alpha(const std::vector<std::array<long, 4>>& ms, const std::vector<double>& p) {
+  double best = 1e9;
+  std::vector<std::pair<std::array<double, 4>, double>> cur{{{1, 0, 0, 1}, 1.0}};
+  for (int len = 1; len <= 3; ++len) {
+    std::vector<std::pair<std::array<double, 4>, double>> next;
+    for (const auto& [w, pw] : cur)
+      for (std::size_t i = 0; i < ms.size(); ++i) {
+        const auto& m = ms[i];
+        const std::array<double, 4> z{m[0] * w[0] + m[1] * w[2], m[0] * w[1] + m[1] * w[3], m[2] * w[0] + m[3] * w[2],
+                                      m[2] * w[1] + m[3] * w[3]};
+        const double q = pw * p[i];
+        next.push_back({z, q});
+        const double tr = z[0] + z[3], det = z[0] * z[3] - z[1] * z[2], disc = tr * tr - 4 * det;
+        if (disc <= 0) continue;
+        const double l1 = std::fabs((tr + std::copysign(std::sqrt(disc), tr)) / 2), l2 = std::fabs(det) / l1;
+        if (l2 == 0 || l1 / l2 <= 1 + 1e-12) continue;
+        best = std::min(best, std::log(1 / q) / std::log(l1 / l2));
+      }
+    cur = std::move(next);
+  }
+  return best;
+}
+
 Family draw(std::uint64_t seed, int i) {
   std::mt19937_64 rng(seed * 1000003ULL + static_cast<std::uint64_t>(i));
   std::uniform_int_distribution<int> kd(2, 3), ed(-3, 3), wd(1, 9);
@@ -142,6 +173,9 @@ Family draw(std::uint64_t seed, int i) {
              std::to_string(wsum) + (a + 1 < k ? ", " : ")");
   }
   f.cls = classify(f.m);
+  std::vector<double> p;
+  for (long w : f.w) p.push_back(static_cast<double>(w) / static_cast<double>(wsum));
+  f.alpha = cusp_alpha(f.m, p);
   return f;
 }
 
@@ -188,13 +222,13 @@ int main(int argc, char** argv) {
   struct Row {
     std::string cls;
     bool conv;
-    double width, wall, cpu;
+    double width, wall, cpu, alpha;
   };
   std::vector<Row> rows;
   for (int i = first; i < first + count; ++i) {
     const Family f = draw(seed, i);
     if (laws_only) {
-      std::printf("%d\t%s\t%s\n", i, f.cls.c_str(), f.law.c_str());
+      std::printf("%d\t%s\talpha=%.3f\t%s\n", i, f.cls.c_str(), f.alpha, f.law.c_str());
       continue;
     }
     lyapnd::Options o;
@@ -208,17 +242,19 @@ int main(int argc, char** argv) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double w = 2 * mag_get_d(arb_radref(r.top.value.ball.get()));
     const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
-    rows.push_back({f.cls, r.top.converged, w, wall, cpu});
-    std::printf("%3d k=%zu %-9s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f  %s\n", i, f.m.size(), f.cls.c_str(),
-                r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.law.c_str());
+    rows.push_back({f.cls, r.top.converged, w, wall, cpu, f.alpha});
+    std::printf("%3d k=%zu %-9s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f  %s\n", i, f.m.size(),
+                f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha, f.law.c_str());
     std::fflush(stdout);
   }
   if (laws_only) return 0;
-  for (const char* part : {"all", "general"}) {
+  for (const char* part : {"all", "general", "alpha>=1", "alpha<1"}) {
     std::vector<double> ws, ts, cs;
     int conv = 0, n = 0;
     for (const Row& r : rows) {
       if (std::string(part) == "general" && r.cls != "general") continue;
+      if (std::string(part) == "alpha>=1" && (r.cls != "general" || r.alpha < 1)) continue;
+      if (std::string(part) == "alpha<1" && (r.cls != "general" || r.alpha >= 1)) continue;
       ++n;
       conv += r.conv;
       ws.push_back(r.width);

@@ -795,10 +795,14 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     solve_rate = std::chrono::duration<double>(t1 - t0).count() / n;  // the latest level's rate
     const double target = 0.5 * std::pow(10.0, -digits) * std::max(1.0, std::fabs(est_mid));
     const double left = std::chrono::duration<double>(deadline - t1).count();
-    const double next_cost = 1.5 * n * (solve_rate + cert_rate) * 1.2;
+    // The certification's cost per node grows as the width shrinks (more cells are bisected): factor 2.
+    const double next_cost = 1.5 * n * (1.2 * solve_rate + 2 * cert_rate);
     const std::size_t es = est_widths.size();
     const bool est_stalled = n >= 4096 && es >= 4 && est_widths[es - 1] > 0.97 * est_widths[es - 4];
-    const bool certify_now = !best || est <= 0.5 * target || left < next_cost ||
+    // Also certify when the estimate is 10x below the last certified width and the certification is cheap
+    // relative to the time left: a recent certified level is the fallback if a later one is cut off.
+    const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
+    const bool certify_now = !best || est <= 0.5 * target || left < next_cost || checkpoint ||
                              n >= kMaxNodes || est_stalled;
     // Certify this level; false when the deadline passed during the certification.
     bool certified = false;
