@@ -4,6 +4,8 @@
 // in [-3, 3] (a singular draw is redrawn, exact integer test), weights uniform integers 1..9 normalised
 // (exact rationals). Each family is classified (for reporting only, no claim is made from it):
 //   reducible   a common real eigenvector of all atoms (exact integer test) -- `--method reducible` territory;
+//   imprimitive an invariant pair of lines (not a common eigenvector): several stationary measures are possible
+//               (LYAPND-POIS-2), e.g. atoms of projective order 2 whose product is hyperbolic;
 //   dominated   heuristic: no elliptic or parabolic word of length <= 6 AND the smallest log(s1/s2) over all
 //               words of length 10 exceeds that over words of length 5 by > 1 (the ratio grows uniformly)
 //               -- `--method multicone` territory;
@@ -89,6 +91,48 @@ bool common_eigenvector(const std::vector<std::array<long, 4>>& ms) {
   return false;
 }
 
+// An invariant pair of lines {u, v} (imprimitive family: the 2-step family, or a subgroup of index 2, is
+// reducible): candidates are the real eigenline pairs of the atoms and of the products of two atoms; a pair
+// is accepted when every atom maps each line onto one of the two (long double, relative tolerance).
+bool invariant_line_pair(const std::vector<std::array<long, 4>>& ms) {
+  using LD = long double;
+  std::vector<std::array<LD, 4>> cands;
+  for (const auto& a : ms) {
+    cands.push_back({LD(a[0]), LD(a[1]), LD(a[2]), LD(a[3])});
+    for (const auto& b : ms)
+      cands.push_back({LD(a[0] * b[0] + a[1] * b[2]), LD(a[0] * b[1] + a[1] * b[3]), LD(a[2] * b[0] + a[3] * b[2]),
+                       LD(a[2] * b[1] + a[3] * b[3])});
+  }
+  auto parallel = [](LD x1, LD y1, LD x2, LD y2) {
+    return std::fabs(x1 * y2 - y1 * x2) <= 1e-12L * (std::fabs(x1) + std::fabs(y1)) * (std::fabs(x2) + std::fabs(y2));
+  };
+  for (const auto& m : cands) {
+    const LD a = m[0], b = m[1], c = m[2], d = m[3], tr = a + d, disc = (a - d) * (a - d) + 4 * b * c;
+    if (disc <= 0 || (b == 0 && c == 0)) continue;  // no two distinct real eigenlines (or scalar/diagonal: skip)
+    LD lines[2][2];
+    for (int s = 0; s < 2; ++s) {
+      const LD l = (tr + (s ? 1 : -1) * std::sqrt(disc)) / 2;
+      if (std::fabs(b) > std::fabs(c)) {
+        lines[s][0] = b;
+        lines[s][1] = l - a;
+      } else {
+        lines[s][0] = l - d;
+        lines[s][1] = c;
+      }
+    }
+    bool ok = true;
+    for (const auto& t : ms) {
+      for (int s = 0; s < 2 && ok; ++s) {
+        const LD u = t[0] * lines[s][0] + t[1] * lines[s][1], v = t[2] * lines[s][0] + t[3] * lines[s][1];
+        ok = parallel(u, v, lines[0][0], lines[0][1]) || parallel(u, v, lines[1][0], lines[1][1]);
+      }
+      if (!ok) break;
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
 // log(s1 / s2) of a 2x2 matrix (doubles).
 double log_sv_ratio(double a, double b, double c, double d) {
   const double f = a * a + b * b + c * c + d * d, det = std::fabs(a * d - b * c);
@@ -113,6 +157,7 @@ void words(const std::vector<std::array<long, 4>>& ms, int len, double m00, doub
 
 std::string classify(const std::vector<std::array<long, 4>>& ms) {
   if (common_eigenvector(ms)) return "reducible";
+  if (invariant_line_pair(ms)) return "imprimitive";
   bool ell = false;
   for (int n = 1; n <= 6 && !ell; ++n) words(ms, n, 1, 0, 0, 1, &ell, nullptr);
   if (ell) return "general";
@@ -243,7 +288,7 @@ int main(int argc, char** argv) {
     const double w = 2 * mag_get_d(arb_radref(r.top.value.ball.get()));
     const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
     rows.push_back({f.cls, r.top.converged, w, wall, cpu, f.alpha});
-    std::printf("%3d k=%zu %-9s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f  %s\n", i, f.m.size(),
+    std::printf("%3d k=%zu %-11s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f  %s\n", i, f.m.size(),
                 f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha, f.law.c_str());
     std::fflush(stdout);
   }
@@ -267,11 +312,13 @@ int main(int argc, char** argv) {
                 part, n, conv, 100.0 * conv / n, median(ws), *std::max_element(ws.begin(), ws.end()), median(ts),
                 *std::max_element(ts.begin(), ts.end()), median(cs), *std::max_element(cs.begin(), cs.end()));
   }
-  int red = 0, dom = 0;
+  int red = 0, dom = 0, imp = 0;
   for (const Row& r : rows) {
     red += r.cls == "reducible";
     dom += r.cls == "dominated";
+    imp += r.cls == "imprimitive";
   }
-  std::printf("classes: reducible=%d dominated=%d general=%zu\n", red, dom, rows.size() - red - dom);
+  std::printf("classes: reducible=%d imprimitive=%d dominated=%d general=%zu\n", red, imp, dom,
+              rows.size() - red - dom - imp);
   return 0;
 }

@@ -776,6 +776,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   std::vector<double> x = uniform_mesh(256), prev_x, prev_g;
   int n = 256;
   double solve_rate = 0, cert_rate = 0;  // seconds per node, measured
+  bool force_certify = false;            // the next level is the last one that fits: certify it
   std::vector<double> est_widths;
   while (true) {
     const std::uint64_t bytes = poisson_memory_bytes(f, n, prec);
@@ -796,13 +797,20 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     const double target = 0.5 * std::pow(10.0, -digits) * std::max(1.0, std::fabs(est_mid));
     const double left = std::chrono::duration<double>(deadline - t1).count();
     // The certification's cost per node grows as the width shrinks (more cells are bisected): factor 2.
-    const double next_cost = 1.5 * n * (1.2 * solve_rate + 2 * cert_rate);
+    const double per_node = 1.2 * solve_rate + 2 * cert_rate;
+    const double next_cost = 1.5 * n * per_node;
+    // When a full level (x1.5) no longer fits but a smaller one does, refine by what fits and certify that
+    // (the last level then uses the time left instead of stopping early).
+    const double affordable = per_node > 0 ? left / per_node : 0;
+    const bool last_partial = best && !force_certify && left < next_cost && affordable > 1.15 * n &&
+                              est > 0.5 * target && n < kMaxNodes;
     const std::size_t es = est_widths.size();
     const bool est_stalled = n >= 4096 && es >= 4 && est_widths[es - 1] > 0.97 * est_widths[es - 4];
     // Also certify when the estimate is 10x below the last certified width and the certification is cheap
     // relative to the time left: a recent certified level is the fallback if a later one is cut off.
     const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
-    const bool certify_now = !best || est <= 0.5 * target || left < next_cost || checkpoint ||
+    const bool certify_now = !best || force_certify || est <= 0.5 * target || (left < next_cost && !last_partial) ||
+                             checkpoint ||
                              n >= kMaxNodes || est_stalled;
     // Certify this level; false when the deadline passed during the certification.
     bool certified = false;
@@ -846,7 +854,16 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     }
     const double left2 = std::chrono::duration<double>(deadline - Clock::now()).count();
     bool stop = false;
-    if (left2 <= 0 || left2 < next_cost) {
+    const double per_node2 = 1.2 * solve_rate + 2 * cert_rate;  // cert_rate may have just been updated
+    const double affordable2 = per_node2 > 0 ? left2 / per_node2 : 0;
+    bool partial = last_partial;
+    if (!partial && !force_certify && left2 < 1.5 * n * per_node2 && affordable2 > 1.15 * n && n < kMaxNodes) {
+      partial = true;  // after a certification that missed the digits: one last, smaller level
+    }
+    const double afford = last_partial ? affordable : affordable2;
+    if (partial) {
+      // fall through to a partial refinement below
+    } else if (left2 <= 0 || left2 < next_cost) {
       timed_out = true;
       stop = true;
     } else if (n >= kMaxNodes) {
@@ -855,7 +872,10 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     }
     std::vector<double> nx;
     if (!stop) {
-      nx = refine_poisson_mesh(x, g, x.size() / 2);
+      const std::size_t extra =
+          partial ? std::min<std::size_t>(x.size() / 2, static_cast<std::size_t>(afford) - x.size()) : x.size() / 2;
+      nx = refine_poisson_mesh(x, g, extra);
+      force_certify = partial;
       if (nx.size() == x.size()) {
         capped = true;  // every cell is at the finest width 2^-40
         stop = true;
