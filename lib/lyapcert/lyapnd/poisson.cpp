@@ -796,8 +796,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     solve_rate = std::chrono::duration<double>(t1 - t0).count() / n;  // the latest level's rate
     const double target = 0.5 * std::pow(10.0, -digits) * std::max(1.0, std::fabs(est_mid));
     const double left = std::chrono::duration<double>(deadline - t1).count();
-    // The certification's cost per node grows as the width shrinks (more cells are bisected): factor 2.
-    const double per_node = 1.2 * solve_rate + 2 * cert_rate;
+    // The certification's cost per node grows as the width shrinks (more cells are bisected): factor 1.3.
+    const double per_node = 1.1 * solve_rate + 1.3 * cert_rate;
     const double next_cost = 1.5 * n * per_node;
     // When a full level (x1.5) no longer fits but a smaller one does, refine by what fits and certify that
     // (the last level then uses the time left instead of stopping early).
@@ -854,7 +854,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     }
     const double left2 = std::chrono::duration<double>(deadline - Clock::now()).count();
     bool stop = false;
-    const double per_node2 = 1.2 * solve_rate + 2 * cert_rate;  // cert_rate may have just been updated
+    const double per_node2 = 1.1 * solve_rate + 1.3 * cert_rate;  // cert_rate may have just been updated
     const double affordable2 = per_node2 > 0 ? left2 / per_node2 : 0;
     bool partial = last_partial;
     if (!partial && !force_certify && left2 < 1.5 * n * per_node2 && affordable2 > 1.15 * n && n < kMaxNodes) {
