@@ -334,7 +334,8 @@ TEST(PoissonMesh, BadMeshesRefused) {
   const auto far = Clock::now() + std::chrono::seconds(5);
   const std::vector<double> g(5, 0.0);
   EXPECT_THROW(nd::certify_poisson_bounds_mesh(f, {0, 0.25, 0.5, 0.75, 0.1}, g, 64, far), lyapcert::InputError);
-  EXPECT_THROW(nd::certify_poisson_bounds_mesh(f, {0.125, 0.25, 0.5, 0.75, 0.875}, g, 64, far), lyapcert::InputError);
+  EXPECT_THROW(nd::certify_poisson_bounds_mesh(f, {0.125, 0.25, 0.5, 0.75, 0.875}, g, 64, far),
+               lyapcert::InputError);
   EXPECT_THROW(nd::certify_poisson_bounds_mesh(f, {0, 0.1, 0.5, 0.75, 0.875}, g, 64, far), lyapcert::InputError);
   EXPECT_THROW(nd::certify_poisson_bounds_mesh(f, {0, 0.25, 0.5, 0.75}, g, 64, far), lyapcert::InputError);
   EXPECT_THROW(nd::poisson_mesh_solution(f, {0, 0.25, 0.5, 1.0}, {}, {}, 10, far), lyapcert::InputError);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -577,7 +578,7 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   const std::size_t n = g.size();
   if (n != x.size()) throw InputError("certify_poisson_bounds: g and the mesh differ in size");
   for (double v : g)
-    if (!std::isfinite(v)) throw InputError("certify_poisson_bounds: g must be finite");
+    if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds: g must be finite");  // a caller's bug
   const Evaluator ev(f, x, g, prec);
   const std::vector<AtomD> at = atoms_d(f);
   // Partition of [0, 1] at the nodes x_j and (binary64 approximations of) their preimages under each
@@ -766,6 +767,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   int best_n = 0, iters = 0;
   std::uint64_t best_cells = 0, best_bytes = 0;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
+  bool overflow = false;
   double last_seconds = 0;
   // Level 0: the uniform grid of 256 nodes; each later level splits the half of the cells of the previous
   // mesh with the largest interpolation-error indicator (refine_poisson_mesh), so the node count grows by
@@ -789,8 +791,16 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     const int max_it = static_cast<int>(std::clamp<double>(4e8 / (2.0 * static_cast<double>(k) * n), 50, 20000));
     int it = 0;
     std::vector<double> g = poisson_mesh_solution(f, x, prev_x, prev_g, max_it, deadline, &it);
+    if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) {
+      // The binary64 heuristic overflowed (entries or their logarithms beyond binary64): g = 0 is admissible
+      // too (LYAPND-POIS-1 holds for every g) and certifies [inf phi, sup phi] in exact-input Arb arithmetic.
+      // A finer mesh would overflow the same way, so this level is certified and is the last.
+      std::fill(g.begin(), g.end(), 0.0);
+      overflow = true;
+    }
     double est_mid = 0;
-    const double est = estimate_poisson_spread(f, x, g, &est_mid);
+    double est = overflow ? std::numeric_limits<double>::infinity() : estimate_poisson_spread(f, x, g, &est_mid);
+    if (!std::isfinite(est)) est = std::numeric_limits<double>::infinity();
     est_widths.push_back(est);
     const auto t1 = Clock::now();
     solve_rate = std::chrono::duration<double>(t1 - t0).count() / n;  // the latest level's rate
@@ -809,8 +819,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     // Also certify when the estimate is 10x below the last certified width and the certification is cheap
     // relative to the time left: a recent certified level is the fallback if a later one is cut off.
     const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
-    const bool certify_now = !best || force_certify || est <= 0.5 * target || (left < next_cost && !last_partial) ||
-                             checkpoint ||
+    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target ||
+                             (left < next_cost && !last_partial) || checkpoint ||
                              n >= kMaxNodes || est_stalled;
     // Certify this level; false when the deadline passed during the certification.
     bool certified = false;
@@ -845,6 +855,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
         reached = true;
         break;
       }
+      if (overflow) break;
       // Several stationary measures with different integrals of phi (reducible families) keep the width
       // bounded below (LYAPND-POIS-2): stop when the estimated spread stalled over three refinements.
       if (est_stalled) {
@@ -914,7 +925,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       "inf/sup of phi + Pg - g certified over {} boxes",
       best_n, iters, best_cells);
   if (!reached) {
-    note += timed_out    ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
+    note += overflow     ? "; the binary64 grid solution overflowed (matrix entries beyond the binary64 range), so "
+                           "g = 0 was certified instead (the bounds inf phi, sup phi): best certified enclosure printed"
+            : timed_out  ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
                                        opt.time_budget_seconds)
             : memory_hit ? fmt::format("; the memory budget of {} MiB (--max-memory) would be exceeded by N = {} "
                                        "(LYAPND-POIS-5): best certified enclosure printed",

@@ -5,9 +5,10 @@
 // phi(t) = E log|A v(t)| and (P g)(t) = E g(A . t). For ANY bounded g, with h = phi + P g - g,
 //     inf_t h(t) <= Lambda <= sup_t h(t)                                        (LYAPND-POIS-1)
 // g is a continuous piecewise-linear function on a mesh of binary64 nodes (multiples of 2^-40; uniform
-// j / N at the first level, refined adaptively where g is rough) with binary64 node values (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and
-// sup of h are certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb
-// balls, monotonicity and mean-value forms (LYAPND-POIS-4). d = 3, 4: poisson_nd.hpp (LYAPND-POIS-6..10).
+// j / N at the first level, refined adaptively where g is rough, LYAPND-POIS-11) with binary64 node values
+// (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and sup of h are
+// certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb balls, monotonicity
+// and mean-value forms (LYAPND-POIS-4). d = 3, 4: poisson_nd.hpp (LYAPND-POIS-6..10).
 #pragma once
 #include <arb.h>
 
