@@ -60,9 +60,44 @@ struct AtomB {
   Ball a, b, c, d, p, det, q0, q1, q2;  // q(t) = |A v(t)|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t
 };
 
+// The mesh of g: nodes 0 = x_0 < x_1 < ... < x_{N-1} < 1 (binary64 multiples of 2^-kMeshBits), extended
+// periodically: node m (any integer) is x_{m mod N} + floor(m / N), exact in binary64 for |m| < 2^10 N
+// because every x_j + q with |q| < 2^10 is a multiple of 2^-kMeshBits below 2^11. Proof: LYAPND-POIS-11 (a).
+constexpr int kMeshBits = 40;
+
+class Mesh {
+ public:
+  explicit Mesh(const std::vector<double>& x) : x_(x), n_(static_cast<std::int64_t>(x.size())) {}
+  std::int64_t size() const { return n_; }
+  // Node m of the periodic extension (exact).
+  double node(std::int64_t m) const {
+    const std::int64_t q = floordiv(m), r = m - q * n_;
+    return x_[static_cast<std::size_t>(r)] + static_cast<double>(q);
+  }
+  std::int64_t wrap(std::int64_t m) const { return m - floordiv(m) * n_; }
+  // The m with node(m) <= y < node(m + 1), for a finite double y with |y| <= 256. The candidate from the
+  // rounded y - floor(y) is corrected by exact binary64 comparisons with the exact nodes.
+  // Proof: LYAPND-POIS-11 (b).
+  std::int64_t locate(double y) const {
+    const double q = std::floor(y);
+    const double r = std::min(std::max(y - q, 0.0), 1.0);
+    std::int64_t m = static_cast<std::int64_t>(std::upper_bound(x_.begin(), x_.end(), r) - x_.begin()) - 1;
+    m = std::max<std::int64_t>(m, 0) + static_cast<std::int64_t>(q) * n_;
+    while (node(m) > y) --m;
+    while (node(m + 1) <= y) ++m;
+    return m;
+  }
+
+ private:
+  std::int64_t floordiv(std::int64_t m) const { return m >= 0 ? m / n_ : -((-m + n_ - 1) / n_); }
+  const std::vector<double>& x_;
+  std::int64_t n_;
+};
+
 class Evaluator {
  public:
-  Evaluator(const laws::FiniteMatrices& f, const std::vector<double>& g, slong prec) : g_(g), prec_(prec) {
+  Evaluator(const laws::FiniteMatrices& f, const std::vector<double>& x, const std::vector<double>& g, slong prec)
+      : mesh_(x), g_(g), prec_(prec) {
     n_ = static_cast<std::int64_t>(g.size());
     for (std::size_t i = 0; i < f.matrices.size(); ++i) {
       if (!(f.probs[i] > 0)) continue;
@@ -96,33 +131,31 @@ class Evaluator {
     arb_const_pi(pi_.get(), prec_);
   }
 
-  // Slope of g on cell j (index mod N): N (g_{j+1} - g_j), enclosed.
-  void slope(arb_t out, std::int64_t j) const {
-    const std::int64_t j0 = ((j % n_) + n_) % n_, j1 = (j0 + 1) % n_;
+  double gval(std::int64_t m) const { return g_[static_cast<std::size_t>(mesh_.wrap(m))]; }
+
+  // Slope of g on cell m (periodic): (g_{m+1} - g_m) / (x_{m+1} - x_m), enclosed.
+  void slope(arb_t out, std::int64_t m) const {
     ArbTemp t;
-    arb_set_d(out, g_[j1]);
-    arb_set_d(t, g_[j0]);
+    arb_set_d(out, gval(m + 1));
+    arb_set_d(t, gval(m));
     arb_sub(out, out, t, prec_);
-    arb_mul_si(out, out, static_cast<slong>(n_), prec_);
+    arb_set_d(t, mesh_.node(m + 1) - mesh_.node(m));  // exact (POIS-11)
+    arb_div(out, out, t, prec_);
   }
 
-  // g at the exact double x (periodic extension), enclosed.
-  void g_point(arb_t out, double x) const {
-    const double xn = x * static_cast<double>(n_);  // exact: N is a power of two
-    const double fl = std::floor(xn);
-    const std::int64_t j = static_cast<std::int64_t>(fl);
-    const std::int64_t j0 = ((j % n_) + n_) % n_, j1 = (j0 + 1) % n_;
+  // g on the ball y, all of whose points lie in cell m: g_m + (y - x_m) (g_{m+1} - g_m) / (x_{m+1} - x_m).
+  void g_piece(arb_t out, const arb_t y, std::int64_t m) const {
     ArbTemp t, u;
-    arb_set_d(t, g_[j1]);
-    arb_set_d(u, g_[j0]);
-    arb_sub(t, t, u, prec_);
-    arb_set_d(u, xn - fl);  // exact
-    arb_mul(t, t, u, prec_);
-    arb_set_d(u, g_[j0]);
-    arb_add(out, t, u, prec_);
+    arb_set_d(u, mesh_.node(m));
+    arb_sub(u, y, u, prec_);
+    slope(t, m);
+    arb_mul(out, t, u, prec_);
+    arb_set_d(u, gval(m));
+    arb_add(out, out, u, prec_);
   }
 
   // Range of g over the real ball X (periodic, period 1) and the hull of the slopes of the cells it meets.
+  // Proof: LYAPND-POIS-11 (c).
   void g_range(arb_t val, arb_t slp, const arb_t x) const {
     arf_t lo, hi;
     arf_init(lo);
@@ -132,26 +165,14 @@ class Evaluator {
     const double dl = arf_get_d(lo, ARF_RND_FLOOR), dh = arf_get_d(hi, ARF_RND_CEIL);
     arf_clear(lo);
     arf_clear(hi);
-    if (!std::isfinite(dl) || !std::isfinite(dh) || dh - dl >= 0.5) {
+    if (!std::isfinite(dl) || !std::isfinite(dh) || dh - dl >= 0.5 || std::fabs(dl) > 256 || std::fabs(dh) > 256) {
       whole(val, slp);
       return;
     }
-    const double nd = static_cast<double>(n_);
-    const std::int64_t jl = static_cast<std::int64_t>(std::floor(dl * nd));
-    const std::int64_t jh = static_cast<std::int64_t>(std::floor(dh * nd));
+    const std::int64_t jl = mesh_.locate(dl), jh = mesh_.locate(dh);
     if (jl == jh) {
-      // One linear piece: g(x) = g_j + (N x - jl) (g_{j+1} - g_j).
-      const std::int64_t j0 = ((jl % n_) + n_) % n_, j1 = (j0 + 1) % n_;
-      ArbTemp t, u;
-      arb_set_d(t, g_[j1]);
-      arb_set_d(u, g_[j0]);
-      arb_sub(t, t, u, prec_);
-      arb_mul_si(u, x, static_cast<slong>(n_), prec_);
-      arb_sub_si(u, u, static_cast<slong>(jl), prec_);
-      arb_mul(val, t, u, prec_);
-      arb_set_d(u, g_[j0]);
-      arb_add(val, val, u, prec_);
-      arb_mul_si(slp, t, static_cast<slong>(n_), prec_);
+      g_piece(val, x, jl);  // one linear piece
+      slope(slp, jl);
       return;
     }
     if (jh - jl > 64) {
@@ -159,12 +180,14 @@ class Evaluator {
       return;
     }
     // A piecewise-linear function attains its extremes over [dl, dh] at dl, dh or interior nodes.
-    ArbTemp t;
-    g_point(val, dl);
-    g_point(t, dh);
+    ArbTemp t, y;
+    arb_set_d(y, dl);
+    g_piece(val, y, jl);
+    arb_set_d(y, dh);
+    g_piece(t, y, jh);
     arb_union(val, val, t, prec_);
     for (std::int64_t m = jl + 1; m <= jh; ++m) {
-      arb_set_d(t, g_[((m % n_) + n_) % n_]);
+      arb_set_d(t, gval(m));
       arb_union(val, val, t, prec_);
     }
     slope(slp, jl);
@@ -255,6 +278,7 @@ class Evaluator {
   slong prec() const { return prec_; }
 
  private:
+  Mesh mesh_;
   const std::vector<double>& g_;
   std::int64_t n_ = 0;
   slong prec_;
@@ -388,58 +412,107 @@ int first_singular_atom(const laws::FiniteMatrices& f, int d) {
   return -1;
 }
 
+std::vector<double> uniform_mesh(int nodes) {
+  if (nodes < 4 || (nodes & (nodes - 1)) != 0 || nodes > (1 << 30))
+    throw InputError("poisson: the uniform grid needs N a power of two, 4 <= N <= 2^30");
+  std::vector<double> x(static_cast<std::size_t>(nodes));
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(j) / nodes;  // exact dyadics
+  return x;
+}
+
+void check_mesh(const std::vector<double>& x, const char* who) {
+  // Proof: LYAPND-POIS-11 (the exactness of Mesh::node rests on these conditions).
+  const double unit = std::ldexp(1.0, -kMeshBits);
+  if (x.size() < 4) throw InputError(fmt::format("{}: the mesh needs at least 4 nodes", who));
+  if (x.size() > (std::size_t{1} << 30)) throw InputError(fmt::format("{}: the mesh has more than 2^30 nodes", who));
+  if (x[0] != 0) throw InputError(fmt::format("{}: the mesh must start at node 0", who));
+  for (std::size_t j = 0; j < x.size(); ++j) {
+    if (!(x[j] >= 0 && x[j] < 1) || std::floor(x[j] / unit) * unit != x[j])
+      throw InputError(fmt::format("{}: mesh node {} is not a multiple of 2^-{} in [0, 1)", who, j, kMeshBits));
+    if (j > 0 && !(x[j] > x[j - 1])) throw InputError(fmt::format("{}: mesh nodes must increase", who));
+  }
+}
+
 std::vector<double> poisson_grid_solution(const laws::FiniteMatrices& f, int nodes, int max_iterations,
                                           Clock::time_point deadline, int* iterations) {
   require_invertible_2x2(f, 2, "poisson_grid_solution");
   if (nodes < 4 || (nodes & (nodes - 1)) != 0) throw InputError("poisson_grid_solution: N must be a power of two >= 4");
+  return poisson_mesh_solution(f, uniform_mesh(nodes), {}, {}, max_iterations, deadline, iterations);
+}
+
+std::vector<double> poisson_mesh_solution(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                                          const std::vector<double>& warm_x, const std::vector<double>& warm_g,
+                                          int max_iterations, Clock::time_point deadline, int* iterations) {
+  require_invertible_2x2(f, 2, "poisson_mesh_solution");
+  check_mesh(x, "poisson_mesh_solution");
   const std::vector<AtomD> at = atoms_d(f);
   const std::size_t k = at.size();
-  const std::size_t n = static_cast<std::size_t>(nodes);
+  const std::size_t n = x.size();
+  const Mesh mesh(x);
   // Transition of the discretised transfer operator (LYAPND-POIS-3): the image of node j under atom i
-  // falls in cell idx with fraction fr; (P_N x)_j = sum_i p_i ((1 - fr) x_idx + fr x_{idx+1}).
+  // falls in cell idx with fraction fr; (P_N y)_j = sum_i p_i ((1 - fr) y_idx + fr y_{idx+1}).
   std::vector<std::uint32_t> idx(k * n);
   std::vector<double> fr(k * n), phi(n, 0.0);
-  const double nd = static_cast<double>(n);
   for (std::size_t j = 0; j < n; ++j) {
-    const double th = M_PI * static_cast<double>(j) / nd, c = std::cos(th), s = std::sin(th);
+    const double th = M_PI * x[j], c = std::cos(th), s = std::sin(th);
     for (std::size_t i = 0; i < k; ++i) {
       const double w1 = at[i].a * c + at[i].b * s, w2 = at[i].c * c + at[i].d * s;
       phi[j] += at[i].p * 0.5 * std::log(w1 * w1 + w2 * w2);
       double ang = std::atan2(w2, w1) / M_PI;
       ang -= std::floor(ang);
-      double x = ang * nd;
-      double cell = std::floor(x);
-      double fx = x - cell;
-      std::size_t ci = static_cast<std::size_t>(cell);
-      if (ci >= n) {
-        ci = 0;
-        fx = 0;
-      }
-      idx[i * n + j] = static_cast<std::uint32_t>(ci);
-      fr[i * n + j] = fx;
+      if (!(ang >= 0 && ang < 1)) ang = 0;
+      const std::int64_t m = mesh.locate(ang);
+      const double x0 = mesh.node(m), x1 = mesh.node(m + 1);
+      idx[i * n + j] = static_cast<std::uint32_t>(mesh.wrap(m));
+      fr[i * n + j] = std::clamp((ang - x0) / (x1 - x0), 0.0, 1.0);
     }
   }
-  auto apply = [&](const std::vector<double>& x, std::vector<double>& y) {
+  auto apply = [&](const std::vector<double>& y, std::vector<double>& z) {
     for (std::size_t j = 0; j < n; ++j) {
       double acc = 0;
       for (std::size_t i = 0; i < k; ++i) {
-        const std::size_t c0 = idx[i * n + j], c1 = (c0 + 1) & (n - 1);
+        const std::size_t c0 = idx[i * n + j], c1 = c0 + 1 == n ? 0 : c0 + 1;
         const double w = fr[i * n + j];
-        acc += at[i].p * ((1 - w) * x[c0] + w * x[c1]);
+        acc += at[i].p * ((1 - w) * y[c0] + w * y[c1]);
       }
-      y[j] = acc;
+      z[j] = acc;
     }
   };
-  // g = sum_{j < J} (P_N^j phi - m_j): then phi + P_N g - g = P_N^J phi on the grid (m_j constants).
-  std::vector<double> g(n, 0.0), x = phi, y(n);
+  // Warm start: g0 = the previous level's piecewise-linear g at the new nodes; r = phi + P_N g0 - g0.
+  // g = g0 + sum_{j < J} (P_N^j r - m_j): then phi + P_N g - g = P_N^J r on the grid (m_j constants).
+  std::vector<double> g(n, 0.0), y = phi, z(n);
+  if (!warm_x.empty() && warm_x.size() == warm_g.size()) {
+    check_mesh(warm_x, "poisson_mesh_solution (warm start)");
+    const Mesh wm(warm_x);
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::int64_t m = wm.locate(x[j]);
+      const double x0 = wm.node(m), x1 = wm.node(m + 1);
+      const double g0 = warm_g[static_cast<std::size_t>(wm.wrap(m))];
+      const double g1 = warm_g[static_cast<std::size_t>(wm.wrap(m + 1))];
+      g[j] = g0 + (x[j] - x0) / (x1 - x0) * (g1 - g0);
+    }
+    apply(g, z);
+    for (std::size_t j = 0; j < n; ++j) y[j] = phi[j] + z[j] - g[j];
+  }
+  // Step with weight c: g += c (y - mid), y <- y + c (P_N y - y) keeps phi + P_N g - g = y + const. c = 1 is
+  // the plain iteration; if it has not converged after 256 steps (P_N may have eigenvalues of modulus ~1
+  // other than 1, e.g. atoms of projective order 2), c = 1/2 (the lazy operator (I + P_N)/2, whose only
+  // eigenvalue of modulus 1 is 1).
+  // Flat means: within a few roundings of the terms (|phi|, |g|) that make up y.
+  const auto [gmn, gmx] = std::minmax_element(g.begin(), g.end());
+  const double noise = 1e-15 * std::max(std::fabs(*gmn), std::fabs(*gmx));
   int it = 0;
+  double c = 1;
   for (; it < max_iterations; ++it) {
-    const auto [mn, mx] = std::minmax_element(x.begin(), x.end());
+    const auto [mn, mx] = std::minmax_element(y.begin(), y.end());
     const double lo = *mn, hi = *mx, mid = lo + (hi - lo) / 2;
-    if (hi - lo <= 1e-15 * std::max(1.0, std::fabs(mid))) break;
-    for (std::size_t j = 0; j < n; ++j) g[j] += x[j] - mid;
-    apply(x, y);
-    std::swap(x, y);
+    if (hi - lo <= 1e-15 * std::max(1.0, std::fabs(mid)) + noise) break;
+    if (it == 256) c = 0.5;
+    for (std::size_t j = 0; j < n; ++j) g[j] += c * (y[j] - mid);
+    apply(y, z);
+    if (c != 1)
+      for (std::size_t j = 0; j < n; ++j) z[j] = y[j] + c * (z[j] - y[j]);
+    std::swap(y, z);
     if ((it & 15) == 15 && Clock::now() >= deadline) break;
   }
   if (iterations) *iterations = it;
@@ -449,23 +522,73 @@ std::vector<double> poisson_grid_solution(const laws::FiniteMatrices& f, int nod
   return g;
 }
 
+std::vector<double> refine_poisson_mesh(const std::vector<double>& x, const std::vector<double>& g,
+                                        std::size_t max_new) {
+  check_mesh(x, "refine_poisson_mesh");
+  if (g.size() != x.size()) throw InputError("refine_poisson_mesh: g and the mesh differ in size");
+  const std::size_t n = x.size();
+  const Mesh mesh(x);
+  const double unit = std::ldexp(1.0, -kMeshBits);
+  // Indicator of cell j: its width times the larger slope jump of g at its two ends (the deviation of a
+  // function from its linear interpolant is about width^2 |g''| / 8, and a slope jump approximates width |g''|).
+  std::vector<double> slope(n), e(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::int64_t m = static_cast<std::int64_t>(j);
+    slope[j] = (g[mesh.wrap(m + 1)] - g[j]) / (mesh.node(m + 1) - mesh.node(m));
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    const double w = mesh.node(static_cast<std::int64_t>(j) + 1) - x[j];
+    const double jl = std::fabs(slope[j] - slope[(j + n - 1) % n]), jr = std::fabs(slope[(j + 1) % n] - slope[j]);
+    e[j] = w >= 2 * unit ? w * std::max(jl, jr) : -1;  // a cell of width 2^-40 is not split further
+  }
+  std::vector<double> sorted(e);
+  const std::size_t take = std::min(max_new, n);
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(n - take), sorted.end());
+  const double tau = std::max(sorted[n - take], 0.0);
+  std::vector<double> out;
+  out.reserve(n + take);
+  std::size_t added = 0;
+  for (std::size_t j = 0; j < n; ++j) {
+    out.push_back(x[j]);
+    if (e[j] > 0 && e[j] >= tau && added < take) {
+      const double b = mesh.node(static_cast<std::int64_t>(j) + 1);
+      // Proof: LYAPND-POIS-11 (d). The width is K u (K >= 2 an integer, exact); x_j + floor(K/2) u is a
+      // multiple of u strictly inside the cell, exact in binary64 by (a).
+      const double half = std::floor((b - x[j]) / (2 * unit)) * unit;
+      out.push_back(x[j] + half);
+      ++added;
+    }
+  }
+  return out;
+}
+
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, Clock::time_point deadline) {
   require_invertible_2x2(f, 2, "certify_poisson_bounds");
   const std::size_t n = g.size();
   if (n < 4 || (n & (n - 1)) != 0) throw InputError("certify_poisson_bounds: N must be a power of two >= 4");
+  return certify_poisson_bounds_mesh(f, uniform_mesh(static_cast<int>(n)), g, prec, deadline);
+}
+
+std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                                                         const std::vector<double>& g, slong prec,
+                                                         Clock::time_point deadline) {
+  require_invertible_2x2(f, 2, "certify_poisson_bounds");
+  check_mesh(x, "certify_poisson_bounds");
+  const std::size_t n = g.size();
+  if (n != x.size()) throw InputError("certify_poisson_bounds: g and the mesh differ in size");
   for (double v : g)
     if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds: g must be finite");  // a caller's bug
-  const Evaluator ev(f, g, prec);
+  const Evaluator ev(f, x, g, prec);
   const std::vector<AtomD> at = atoms_d(f);
-  // Partition of [0, 1] at the nodes j/N and (binary64 approximations of) their preimages under each
+  // Partition of [0, 1] at the nodes x_j and (binary64 approximations of) their preimages under each
   // atom: on each cell every g-term is (nearly always) a single linear piece (LYAPND-POIS-4 (a)).
   std::vector<double> br;
   br.reserve((at.size() + 1) * n + 2);
-  const double nd = static_cast<double>(n);
-  for (std::size_t j = 0; j <= n; ++j) br.push_back(static_cast<double>(j) / nd);
+  for (std::size_t j = 0; j < n; ++j) br.push_back(x[j]);
+  br.push_back(1.0);
   for (std::size_t j = 0; j < n; ++j) {
-    const double th = M_PI * static_cast<double>(j) / nd, c = std::cos(th), s = std::sin(th);
+    const double th = M_PI * x[j], c = std::cos(th), s = std::sin(th);
     for (const AtomD& m : at) {
       // A^{-1} v is parallel to adj(A) v = (d c - b s, -c c + a s).
       const double u1 = m.d * c - m.b * s, u2 = -m.c * c + m.a * s;
@@ -558,18 +681,68 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
   return out;
 }
 
+double estimate_poisson_spread(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                               const std::vector<double>& g, double* mid) {
+  check_mesh(x, "estimate_poisson_spread");
+  if (g.size() != x.size()) throw InputError("estimate_poisson_spread: g and the mesh differ in size");
+  const std::vector<AtomD> at = atoms_d(f);
+  const std::size_t n = x.size();
+  const Mesh mesh(x);
+  auto gv = [&](double y) {
+    y -= std::floor(y);
+    if (!(y >= 0 && y < 1)) y = 0;
+    const std::int64_t m = mesh.locate(y);
+    const double x0 = mesh.node(m), x1 = mesh.node(m + 1);
+    const double g0 = g[static_cast<std::size_t>(mesh.wrap(m))], g1 = g[static_cast<std::size_t>(mesh.wrap(m + 1))];
+    return g0 + (y - x0) / (x1 - x0) * (g1 - g0);
+  };
+  auto h = [&](double t) {
+    const double c = std::cos(M_PI * t), s = std::sin(M_PI * t);
+    double acc = -gv(t);
+    for (const AtomD& m : at) {
+      const double w1 = m.a * c + m.b * s, w2 = m.c * c + m.d * s;
+      acc += m.p * (0.5 * std::log(w1 * w1 + w2 * w2) + gv(std::atan2(w2, w1) / M_PI));
+    }
+    return acc;
+  };
+  // Sample points: the nodes, their preimages under each atom (where h has kinks) and the midpoints between
+  // consecutive sample points (where the bumps of h between kinks are largest).
+  std::vector<double> pts(x);
+  for (std::size_t j = 0; j < n; ++j) {
+    const double c = std::cos(M_PI * x[j]), s = std::sin(M_PI * x[j]);
+    for (const AtomD& m : at) {
+      double ang = std::atan2(-m.c * c + m.a * s, m.d * c - m.b * s) / M_PI;
+      ang -= std::floor(ang);
+      if (ang >= 0 && ang < 1) pts.push_back(ang);
+    }
+  }
+  std::sort(pts.begin(), pts.end());
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const double a = pts[i], b = i + 1 < pts.size() ? pts[i + 1] : 1.0;
+    for (double t : {a, a + (b - a) / 2}) {
+      const double v = h(t);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  if (mid) *mid = lo + (hi - lo) / 2;
+  return hi - lo;
+}
+
 std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec) {
   std::uint64_t k = 0;
   for (const auto& p : f.probs)
     if (p > 0) ++k;
   const std::uint64_t n = static_cast<std::uint64_t>(nodes);
-  // Proof: LYAPND-POIS-5. Grid vectors (g, phi, x, y: 8 bytes each), transitions (12 bytes per atom
+  // Proof: LYAPND-POIS-5. Mesh and grid vectors (nodes, g, phi, y, z: 8 bytes each; the previous level's
+  // nodes and g, kept for the warm start: at most 16 bytes per node), transitions (12 bytes per atom
   // and node), breakpoints (8 bytes, (k + 1) N + 1), cells (<= 4 (k + 1) N + 64 after refinement, two
   // generations alive during a round, sizeof(Cell) <= 112 with the arb limbs inline at <= 128 bits, plus
   // the heap limbs of the cell's ball above 128 bits: 8 bytes per limb, with allocator slack 16).
   const std::uint64_t cells = 4 * (k + 1) * n + 64;
   const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
-  return n * (32 + 12 * k) + ((k + 1) * n + 2) * 8 + 2 * cells * (112 + limbs) + (1u << 20);
+  return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 + 2 * cells * (112 + limbs) + (1u << 20);
 }
 
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
@@ -593,9 +766,20 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   std::vector<double> widths;
   int best_n = 0, iters = 0;
   std::uint64_t best_cells = 0, best_bytes = 0;
-  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false, overflow = false;
+  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
+  bool overflow = false;
   double last_seconds = 0;
+  // Level 0: the uniform grid of 256 nodes; each later level splits the half of the cells of the previous
+  // mesh with the largest interpolation-error indicator (refine_poisson_mesh), so the node count grows by
+  // 1.5x per level and the nodes concentrate where g is rough (LYAPND-POIS-11). A level is certified (the
+  // expensive, rigorous step) only at the first level, when the binary64 estimate of the spread of h
+  // predicts the requested digits, when the next level would not fit in the time left, or at the caps;
+  // the other levels only solve and estimate (heuristic; LYAPND-POIS-11 (f)).
+  std::vector<double> x = uniform_mesh(256), prev_x, prev_g;
   int n = 256;
+  double solve_rate = 0, cert_rate = 0;  // seconds per node, measured
+  bool force_certify = false;            // the next level is the last one that fits: certify it
+  std::vector<double> est_widths;
   while (true) {
     const std::uint64_t bytes = poisson_memory_bytes(f, n, prec);
     if (bytes > budget_bytes) {
@@ -603,62 +787,121 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       break;
     }
     const auto t0 = Clock::now();
-    if (best && t0 + std::chrono::duration<double>(2.3 * last_seconds) > deadline) {
-      timed_out = true;
-      break;
-    }
     // Iteration cap: about 4e8 multiply-adds per level.
     const int max_it = static_cast<int>(std::clamp<double>(4e8 / (2.0 * static_cast<double>(k) * n), 50, 20000));
     int it = 0;
-    std::vector<double> g = poisson_grid_solution(f, n, max_it, deadline, &it);
+    std::vector<double> g = poisson_mesh_solution(f, x, prev_x, prev_g, max_it, deadline, &it);
     if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) {
       // The binary64 heuristic overflowed (entries or their logarithms beyond binary64): g = 0 is admissible
       // too (LYAPND-POIS-1 holds for every g) and certifies [inf phi, sup phi] in exact-input Arb arithmetic.
-      // A finer grid would overflow the same way, so this level is the last.
+      // A finer mesh would overflow the same way, so this level is certified and is the last.
       std::fill(g.begin(), g.end(), 0.0);
       overflow = true;
     }
-    const std::optional<PoissonBounds> b = certify_poisson_bounds(f, g, prec, deadline);
-    if (!b) {
+    double est_mid = 0;
+    double est = overflow ? std::numeric_limits<double>::infinity() : estimate_poisson_spread(f, x, g, &est_mid);
+    if (!std::isfinite(est)) est = std::numeric_limits<double>::infinity();
+    est_widths.push_back(est);
+    const auto t1 = Clock::now();
+    solve_rate = std::chrono::duration<double>(t1 - t0).count() / n;  // the latest level's rate
+    const double target = 0.5 * std::pow(10.0, -digits) * std::max(1.0, std::fabs(est_mid));
+    const double left = std::chrono::duration<double>(deadline - t1).count();
+    // The certification's cost per node grows as the width shrinks (more cells are bisected): factor 1.3.
+    const double per_node = 1.1 * solve_rate + 1.3 * cert_rate;
+    const double next_cost = 1.5 * n * per_node;
+    // When a full level (x1.5) no longer fits but a smaller one does, refine by what fits and certify that
+    // (the last level then uses the time left instead of stopping early).
+    const double affordable = per_node > 0 ? left / per_node : 0;
+    const bool last_partial = best && !force_certify && left < next_cost && affordable > 1.15 * n &&
+                              est > 0.5 * target && n < kMaxNodes;
+    const std::size_t es = est_widths.size();
+    const bool est_stalled = n >= 4096 && es >= 4 && est_widths[es - 1] > 0.97 * est_widths[es - 4];
+    // Also certify when the estimate is 10x below the last certified width and the certification is cheap
+    // relative to the time left: a recent certified level is the fallback if a later one is cut off.
+    const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
+    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target ||
+                             (left < next_cost && !last_partial) || checkpoint ||
+                             n >= kMaxNodes || est_stalled;
+    // Certify this level; false when the deadline passed during the certification.
+    bool certified = false;
+    auto certify_level = [&]() {
+      certified = true;
+      const auto tc = Clock::now();
+      const std::optional<PoissonBounds> b = certify_poisson_bounds_mesh(f, x, g, prec, deadline);
+      if (!b) return false;
+      const auto t2 = Clock::now();
+      cert_rate = std::chrono::duration<double>(t2 - tc).count() / n;
+      last_seconds = std::chrono::duration<double>(t2 - t0).count();
+      if (!best) {
+        best = b->enclosure;
+      } else if (arb_is_finite(b->enclosure.get())) {
+        Ball y;
+        // Proof: LYAPND-POIS-4 (e). Both contain Lambda, so they overlap; the intersection contains Lambda too.
+        if (arb_intersection(y.get(), best->get(), b->enclosure.get(), prec)) best = std::move(y);
+      }
+      best_n = n;
+      best_cells = b->cells;
+      best_bytes = bytes;
+      iters = it;
+      widths.push_back(2 * mag_get_d(arb_radref(best->get())));
+      return true;
+    };
+    if (certify_now) {
+      if (!certify_level()) {
+        timed_out = true;
+        break;
+      }
+      if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
+        reached = true;
+        break;
+      }
+      if (overflow) break;
+      // Several stationary measures with different integrals of phi (reducible families) keep the width
+      // bounded below (LYAPND-POIS-2): stop when the estimated spread stalled over three refinements.
+      if (est_stalled) {
+        stagnated = true;
+        break;
+      }
+    }
+    const double left2 = std::chrono::duration<double>(deadline - Clock::now()).count();
+    bool stop = false;
+    const double per_node2 = 1.1 * solve_rate + 1.3 * cert_rate;  // cert_rate may have just been updated
+    const double affordable2 = per_node2 > 0 ? left2 / per_node2 : 0;
+    bool partial = last_partial;
+    if (!partial && !force_certify && left2 < 1.5 * n * per_node2 && affordable2 > 1.15 * n && n < kMaxNodes) {
+      partial = true;  // after a certification that missed the digits: one last, smaller level
+    }
+    const double afford = last_partial ? affordable : affordable2;
+    if (partial) {
+      // fall through to a partial refinement below
+    } else if (left2 <= 0 || left2 < next_cost) {
       timed_out = true;
-      break;
-    }
-    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!best) {
-      best = b->enclosure;
-    } else if (arb_is_finite(b->enclosure.get())) {
-      Ball x;
-      // Proof: LYAPND-POIS-4 (e). Both contain Lambda, so they overlap; the intersection contains Lambda too.
-      if (arb_intersection(x.get(), best->get(), b->enclosure.get(), prec)) best = std::move(x);
-    }
-    best_n = n;
-    best_cells = b->cells;
-    best_bytes = bytes;
-    iters = it;
-    const double w = 2 * mag_get_d(arb_radref(best->get()));
-    widths.push_back(w);
-    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
-      reached = true;
-      break;
-    }
-    if (overflow) break;
-    // Several stationary measures with different integrals of phi (reducible families) keep the width
-    // bounded below (LYAPND-POIS-2): stop when three doublings in a row gained less than 3 percent.
-    const std::size_t s = widths.size();
-    if (n >= 4096 && s >= 4 && widths[s - 1] > 0.97 * widths[s - 2] && widths[s - 2] > 0.97 * widths[s - 3] &&
-        widths[s - 3] > 0.97 * widths[s - 4]) {
-      stagnated = true;
-      break;
-    }
-    if (Clock::now() >= deadline) {
-      timed_out = true;
-      break;
-    }
-    if (n >= kMaxNodes) {
+      stop = true;
+    } else if (n >= kMaxNodes) {
       capped = true;
+      stop = true;
+    }
+    std::vector<double> nx;
+    if (!stop) {
+      const std::size_t extra =
+          partial ? std::min<std::size_t>(x.size() / 2, static_cast<std::size_t>(afford) - x.size()) : x.size() / 2;
+      nx = refine_poisson_mesh(x, g, extra);
+      force_certify = partial;
+      if (nx.size() == x.size()) {
+        capped = true;  // every cell is at the finest width 2^-40
+        stop = true;
+      }
+    }
+    if (stop) {
+      if (!certified && !certify_level()) timed_out = true;
+      if (best && best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits))
+        reached = true;
       break;
     }
-    n *= 2;
+    prev_x = std::move(x);
+    prev_g = std::move(g);
+    x = std::move(nx);
+    n = static_cast<int>(x.size());
   }
   r.timed_out = timed_out;
   r.memory_limited = memory_hit;
@@ -677,7 +920,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     r.top.value.sign = arb_is_positive(best->get()) ? lyap::Sign::positive : lyap::Sign::negative;
   r.top.converged = reached;
   std::string note = fmt::format(
-      "Poisson certificate (LYAPND-POIS-1): piecewise-linear g on N = {} nodes ({} transfer-operator steps), "
+      "Poisson certificate (LYAPND-POIS-1): piecewise-linear g on an adaptive mesh of N = {} nodes ({} "
+      "transfer-operator steps), "
       "inf/sup of phi + Pg - g certified over {} boxes",
       best_n, iters, best_cells);
   if (!reached) {
@@ -690,7 +934,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
                                        opt.max_memory_mib, n)
             : stagnated  ? "; the enclosure stopped shrinking as N grew (several stationary measures, e.g. a "
                            "reducible family, keep inf h < sup h: LYAPND-POIS-2): best certified enclosure printed"
-            : capped     ? fmt::format("; grid cap N = {} reached: best certified enclosure printed", kMaxNodes)
+            : capped     ? fmt::format("; mesh cap (N = {} nodes or cells of width 2^-{}) reached: best certified "
+                                       "enclosure printed",
+                                       kMaxNodes, kMeshBits)
                          : "; requested digits not reached";
     if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
   }

@@ -1,13 +1,14 @@
 // lyapcert::lyapnd Poisson-equation certificate (`--method poisson`, d = 2): two-sided bounds for the top exponent
-// of a finite family of INVERTIBLE 2 x 2 matrices. Derivation: proofs/lyapnd/poisson.md (LYAPND-POIS-1..5).
+// of a finite family of INVERTIBLE 2 x 2 matrices. Derivation: proofs/lyapnd/poisson.md (LYAPND-POIS-1..5, -11).
 //
 // On the projective line, parametrised by t = theta/pi in [0, 1) with v(t) = (cos pi t, sin pi t),
 // phi(t) = E log|A v(t)| and (P g)(t) = E g(A . t). For ANY bounded g, with h = phi + P g - g,
 //     inf_t h(t) <= Lambda <= sup_t h(t)                                        (LYAPND-POIS-1)
-// g is a continuous piecewise-linear function on the grid t_j = j / N (N a power of two) with binary64
-// node values (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and
-// sup of h are certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb
-// balls, monotonicity and mean-value forms (LYAPND-POIS-4). d = 3, 4: poisson_nd.hpp (LYAPND-POIS-6..10).
+// g is a continuous piecewise-linear function on a mesh of binary64 nodes (multiples of 2^-40; uniform
+// j / N at the first level, refined adaptively where g is rough, LYAPND-POIS-11) with binary64 node values
+// (exact dyadics), built from the discretised transfer operator (LYAPND-POIS-3); inf and sup of h are
+// certified by an interval partition of [0, 1) at the nodes and their preimages, with Arb balls, monotonicity
+// and mean-value forms (LYAPND-POIS-4). d = 3, 4: poisson_nd.hpp (LYAPND-POIS-6..10).
 #pragma once
 #include <arb.h>
 
@@ -34,6 +35,21 @@ int first_singular_atom(const laws::FiniteMatrices& f, int d);
 std::vector<double> poisson_grid_solution(const laws::FiniteMatrices& f, int nodes, int max_iterations,
                                           std::chrono::steady_clock::time_point deadline, int* iterations = nullptr);
 
+// The same on an arbitrary mesh x (0 = x_0 < ... < x_{N-1} < 1, multiples of 2^-40, N >= 4; InputError
+// otherwise): node values of the piecewise-linear solution of the discretised Poisson equation. If warm_x /
+// warm_g (a previous mesh and its values) are given, the iteration starts from their piecewise-linear
+// interpolant. Heuristic, like poisson_grid_solution (LYAPND-POIS-3, -11).
+std::vector<double> poisson_mesh_solution(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                                          const std::vector<double>& warm_x, const std::vector<double>& warm_g,
+                                          int max_iterations, std::chrono::steady_clock::time_point deadline,
+                                          int* iterations = nullptr);
+
+// A finer mesh: the cells of x with the largest interpolation-error indicator of g (cell width times the
+// slope jumps at its ends) are bisected, at most max_new of them and none narrower than 2^-39.
+// Heuristic (only the width of the certificate depends on it). LYAPND-POIS-11.
+std::vector<double> refine_poisson_mesh(const std::vector<double>& x, const std::vector<double>& g,
+                                        std::size_t max_new);
+
 // Certified [inf h, sup h] for h = phi + P g - g with g the periodic piecewise-linear function with node
 // values g (size N, a power of two >= 4) at j/N: a ball whose lower endpoint is <= inf h and upper
 // endpoint >= sup h, hence containing Lambda (LYAPND-POIS-1). Any finite g is allowed (the bound is
@@ -46,11 +62,26 @@ struct PoissonBounds {
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, std::chrono::steady_clock::time_point deadline);
 
+// The same for the piecewise-linear g with node values g at the mesh x (as in poisson_mesh_solution).
+// Proof: LYAPND-POIS-1, -4, -11.
+std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                                                         const std::vector<double>& g, slong prec,
+                                                         std::chrono::steady_clock::time_point deadline);
+
+// Binary64 estimate (heuristic, no guarantee) of sup h - inf h for the piecewise-linear g on the mesh x:
+// h sampled at the nodes, their preimages under the atoms and the midpoints between consecutive samples.
+// *mid (if given) receives the middle of the sampled range. Used to decide which levels to certify.
+// LYAPND-POIS-11 (f).
+double estimate_poisson_spread(const laws::FiniteMatrices& f, const std::vector<double>& x,
+                               const std::vector<double>& g, double* mid = nullptr);
+
 // Working-memory estimate (bytes) of one level with N nodes at working precision prec (LYAPND-POIS-5).
 std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slong prec);
 
-// The `--method poisson` driver: doubles N from 256 until the width meets acc.digits, the time budget,
-// --max-memory, or the grid cap 2^21; returns the intersection of the certified enclosures of all levels.
+// The `--method poisson` driver: starts from the uniform grid of 256 nodes and refines the mesh adaptively
+// (x1.5 nodes per level, refine_poisson_mesh; levels are certified only when estimate_poisson_spread predicts
+// the digits or the time left allows no further level) until the width meets acc.digits, the time budget,
+// --max-memory, or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
 // d = 3, 4 are delegated to run_poisson_nd (poisson_nd.hpp). InputError when d is not 2, 3 or 4 or some atom
 // of positive probability is singular.
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt,

@@ -1,0 +1,324 @@
+// The seeded random class of invertible 2x2 families used to measure `lyapnd --method poisson`
+// (docs/performance.md, "Poisson certificate on the random 2x2 class"): family i (0-based) of the class with
+// seed S is drawn from std::mt19937_64(S * 1000003 + i): k = 2 or 3 atoms (uniform), entries uniform integers
+// in [-3, 3] (a singular draw is redrawn, exact integer test), weights uniform integers 1..9 normalised
+// (exact rationals). Each family is classified (for reporting only, no claim is made from it):
+//   reducible   a common real eigenvector of all atoms (exact integer test) -- `--method reducible` territory;
+//   imprimitive an invariant pair of lines (not a common eigenvector): several stationary measures are possible
+//               (LYAPND-POIS-2), e.g. atoms of projective order 2 whose product is hyperbolic;
+//   dominated   heuristic: no elliptic or parabolic word of length <= 6 AND the smallest log(s1/s2) over all
+//               words of length 10 exceeds that over words of length 5 by > 1 (the ratio grows uniformly)
+//               -- `--method multicone` territory;
+//   general     the rest (irreducible, not dominated as far as this test can tell).
+// Also printed: alpha, a heuristic cusp exponent of the Poisson solution (cusp_alpha below); the summary
+// splits the general families at alpha = 1.
+// Then the certificate runs with --digits D --time-budget B (library equivalent of the CLI) and one line per
+// family is printed: index, k, class, converged, width, wall s, CPU s, law. A summary follows.
+//
+// Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--laws-only]
+// (--laws-only prints the law strings, one a line, for `lyapcert lyapnd --law ...`).
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <arb.h>
+
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
+
+namespace {
+
+using namespace lyapcert;
+
+struct Family {
+  std::vector<std::array<long, 4>> m;
+  std::vector<long> w;
+  std::string law;
+  std::string cls;
+  double alpha = 0;
+};
+
+// Common real eigenvector of integer 2x2 matrices: each eigenline of the first non-scalar atom (exact:
+// its eigenvalues are real iff disc >= 0; a line spanned by (b, l - a) or (l - d, c)) must be invariant
+// under every atom. Tested exactly when the discriminant is a perfect square (rational eigenvalue);
+// otherwise in long double with a relative tolerance (irrational eigenlines: only other atoms with the same
+// quadratic field can share them; the tolerance is generous for entries <= 3).
+bool common_eigenvector(const std::vector<std::array<long, 4>>& ms) {
+  const std::array<long, 4>* ref = nullptr;
+  for (const auto& m : ms)
+    if (!(m[1] == 0 && m[2] == 0 && m[0] == m[3])) {
+      ref = &m;
+      break;
+    }
+  if (!ref) return true;  // all scalar
+  const long a = (*ref)[0], b = (*ref)[1], c = (*ref)[2], d = (*ref)[3];
+  const long disc = (a - d) * (a - d) + 4 * b * c;
+  if (disc < 0) return false;
+  const long double sq = std::sqrt(static_cast<long double>(disc));
+  for (int sgn : {-1, 1}) {
+    const long double l = (a + d + sgn * sq) / 2;
+    long double x, y;
+    if (b != 0 || std::fabs(l - a) > 1e-12L) {
+      x = b;
+      y = l - a;
+    } else {
+      x = l - d;
+      y = c;
+    }
+    if (std::fabs(x) + std::fabs(y) < 1e-12L) {
+      x = 1;
+      y = 0;
+    }
+    bool all = true;
+    for (const auto& m : ms) {
+      const long double u = m[0] * x + m[1] * y, v = m[2] * x + m[3] * y;
+      const long double cross = u * y - v * x;
+      if (std::fabs(cross) > 1e-9L * (std::fabs(u) + std::fabs(v) + 1) * (std::fabs(x) + std::fabs(y))) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+// An invariant pair of lines {u, v} (imprimitive family: the 2-step family, or a subgroup of index 2, is
+// reducible): candidates are the real eigenline pairs of the atoms and of the products of two atoms; a pair
+// is accepted when every atom maps each line onto one of the two (long double, relative tolerance).
+bool invariant_line_pair(const std::vector<std::array<long, 4>>& ms) {
+  using LD = long double;
+  std::vector<std::array<LD, 4>> cands;
+  for (const auto& a : ms) {
+    cands.push_back({LD(a[0]), LD(a[1]), LD(a[2]), LD(a[3])});
+    for (const auto& b : ms)
+      cands.push_back({LD(a[0] * b[0] + a[1] * b[2]), LD(a[0] * b[1] + a[1] * b[3]), LD(a[2] * b[0] + a[3] * b[2]),
+                       LD(a[2] * b[1] + a[3] * b[3])});
+  }
+  auto parallel = [](LD x1, LD y1, LD x2, LD y2) {
+    return std::fabs(x1 * y2 - y1 * x2) <= 1e-12L * (std::fabs(x1) + std::fabs(y1)) * (std::fabs(x2) + std::fabs(y2));
+  };
+  for (const auto& m : cands) {
+    const LD a = m[0], b = m[1], c = m[2], d = m[3], tr = a + d, disc = (a - d) * (a - d) + 4 * b * c;
+    if (disc <= 0 || (b == 0 && c == 0)) continue;  // no two distinct real eigenlines (or scalar/diagonal: skip)
+    LD lines[2][2];
+    for (int s = 0; s < 2; ++s) {
+      const LD l = (tr + (s ? 1 : -1) * std::sqrt(disc)) / 2;
+      if (std::fabs(b) > std::fabs(c)) {
+        lines[s][0] = b;
+        lines[s][1] = l - a;
+      } else {
+        lines[s][0] = l - d;
+        lines[s][1] = c;
+      }
+    }
+    bool ok = true;
+    for (const auto& t : ms) {
+      for (int s = 0; s < 2 && ok; ++s) {
+        const LD u = t[0] * lines[s][0] + t[1] * lines[s][1], v = t[2] * lines[s][0] + t[3] * lines[s][1];
+        ok = parallel(u, v, lines[0][0], lines[0][1]) || parallel(u, v, lines[1][0], lines[1][1]);
+      }
+      if (!ok) break;
+    }
+    if (ok) return true;
+  }
+  return false;
+}
+
+// log(s1 / s2) of a 2x2 matrix (doubles).
+double log_sv_ratio(double a, double b, double c, double d) {
+  const double f = a * a + b * b + c * c + d * d, det = std::fabs(a * d - b * c);
+  const double s1sq = (f + std::sqrt(std::max(0.0, f * f - 4 * det * det))) / 2;
+  return std::log(s1sq / det);  // s1^2 / (s1 s2) = s1 / s2
+}
+
+void words(const std::vector<std::array<long, 4>>& ms, int len, double m00, double m01, double m10, double m11,
+           bool* elliptic, double* min_ratio) {
+  if (len == 0) {
+    const double tr = m00 + m11, det = m00 * m11 - m01 * m10;
+    if (elliptic && tr * tr <= 4 * det * (1 + 1e-12)) *elliptic = true;
+    if (min_ratio) *min_ratio = std::min(*min_ratio, log_sv_ratio(m00, m01, m10, m11));
+    return;
+  }
+  for (const auto& m : ms) {
+    // new = m * old
+    words(ms, len - 1, m[0] * m00 + m[1] * m10, m[0] * m01 + m[1] * m11, m[2] * m00 + m[3] * m10,
+          m[2] * m01 + m[3] * m11, elliptic, min_ratio);
+  }
+}
+
+std::string classify(const std::vector<std::array<long, 4>>& ms) {
+  if (common_eigenvector(ms)) return "reducible";
+  if (invariant_line_pair(ms)) return "imprimitive";
+  bool ell = false;
+  for (int n = 1; n <= 6 && !ell; ++n) words(ms, n, 1, 0, 0, 1, &ell, nullptr);
+  if (ell) return "general";
+  double r5 = 1e300, r10 = 1e300;
+  words(ms, 5, 1, 0, 0, 1, nullptr, &r5);
+  words(ms, 10, 1, 0, 0, 1, nullptr, &r10);
+  return r10 > r5 + 1 ? "dominated" : "general";
+}
+
+// Heuristic regularity exponent of the Poisson solution at repellers: for each hyperbolic word W of length
+// <= 3 (probability p_W, eigenvalues |l1| > |l2|), the projective map of W expands its repelling fixed point by
+// |l1 / l2|, and the solution of g - P g = phi - Lambda behaves there like |t - t0|^alpha with
+// alpha = log(1 / p_W) / log|l1 / l2| when that is < 1 (a cusp). The minimum over words is printed: a
+// piecewise-linear g on nodes no finer than 2^-40 cannot resolve a cusp below about 2^(-40 alpha).
+double cusp_alpha(const std::vector<std::array<long, 4>>& ms, const std::vector<double>& p) {
+  double best = 1e9;
+  std::vector<std::pair<std::array<double, 4>, double>> cur{{{1, 0, 0, 1}, 1.0}};
+  for (int len = 1; len <= 3; ++len) {
+    std::vector<std::pair<std::array<double, 4>, double>> next;
+    for (const auto& [w, pw] : cur)
+      for (std::size_t i = 0; i < ms.size(); ++i) {
+        const auto& m = ms[i];
+        const std::array<double, 4> z{m[0] * w[0] + m[1] * w[2], m[0] * w[1] + m[1] * w[3], m[2] * w[0] + m[3] * w[2],
+                                      m[2] * w[1] + m[3] * w[3]};
+        const double q = pw * p[i];
+        next.push_back({z, q});
+        const double tr = z[0] + z[3], det = z[0] * z[3] - z[1] * z[2], disc = tr * tr - 4 * det;
+        if (disc <= 0) continue;
+        const double l1 = std::fabs((tr + std::copysign(std::sqrt(disc), tr)) / 2), l2 = std::fabs(det) / l1;
+        if (l2 == 0 || l1 / l2 <= 1 + 1e-12) continue;
+        best = std::min(best, std::log(1 / q) / std::log(l1 / l2));
+      }
+    cur = std::move(next);
+  }
+  return best;
+}
+
+Family draw(std::uint64_t seed, int i) {
+  std::mt19937_64 rng(seed * 1000003ULL + static_cast<std::uint64_t>(i));
+  std::uniform_int_distribution<int> kd(2, 3), ed(-3, 3), wd(1, 9);
+  Family f;
+  const int k = kd(rng);
+  long wsum = 0;
+  for (int a = 0; a < k; ++a) {
+    std::array<long, 4> m{};
+    do {
+      for (long& x : m) x = ed(rng);
+    } while (m[0] * m[3] - m[1] * m[2] == 0);
+    f.m.push_back(m);
+    f.w.push_back(wd(rng));
+    wsum += f.w.back();
+  }
+  f.law = "matrices(";
+  for (int a = 0; a < k; ++a) {
+    const auto& m = f.m[static_cast<std::size_t>(a)];
+    f.law += "[[" + std::to_string(m[0]) + ", " + std::to_string(m[1]) + "], [" + std::to_string(m[2]) + ", " +
+             std::to_string(m[3]) + "]]: " + std::to_string(f.w[static_cast<std::size_t>(a)]) + "/" +
+             std::to_string(wsum) + (a + 1 < k ? ", " : ")");
+  }
+  f.cls = classify(f.m);
+  std::vector<double> p;
+  for (long w : f.w) p.push_back(static_cast<double>(w) / static_cast<double>(wsum));
+  f.alpha = cusp_alpha(f.m, p);
+  return f;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t seed = 20261207;
+  int count = 100, first = 0, digits = 6;
+  double budget = 4;
+  bool laws_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "lyapnd_random_class: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--seed")
+      seed = std::strtoull(next(), nullptr, 10);
+    else if (a == "--count")
+      count = std::atoi(next());
+    else if (a == "--first")
+      first = std::atoi(next());
+    else if (a == "--digits")
+      digits = std::atoi(next());
+    else if (a == "--budget")
+      budget = std::atof(next());
+    else if (a == "--laws-only")
+      laws_only = true;
+    else {
+      std::fprintf(stderr, "lyapnd_random_class: unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  struct Row {
+    std::string cls;
+    bool conv;
+    double width, wall, cpu, alpha;
+  };
+  std::vector<Row> rows;
+  for (int i = first; i < first + count; ++i) {
+    const Family f = draw(seed, i);
+    if (laws_only) {
+      std::printf("%d\t%s\talpha=%.3f\t%s\n", i, f.cls.c_str(), f.alpha, f.law.c_str());
+      continue;
+    }
+    lyapnd::Options o;
+    o.acc.digits = digits;
+    o.method = lyapnd::Method::poisson;
+    o.time_budget_seconds = budget;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::clock_t c0 = std::clock();
+    const lyapnd::Result r = lyapnd::certify_lyapnd(laws::parse_matrix_law(f.law), o);
+    const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double w = 2 * mag_get_d(arb_radref(r.top.value.ball.get()));
+    const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
+    rows.push_back({f.cls, r.top.converged, w, wall, cpu, f.alpha});
+    std::printf("%3d k=%zu %-11s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f  %s\n", i, f.m.size(),
+                f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha, f.law.c_str());
+    std::fflush(stdout);
+  }
+  if (laws_only) return 0;
+  for (const char* part : {"all", "general", "alpha>=1", "alpha<1"}) {
+    std::vector<double> ws, ts, cs;
+    int conv = 0, n = 0;
+    for (const Row& r : rows) {
+      if (std::string(part) == "general" && r.cls != "general") continue;
+      if (std::string(part) == "alpha>=1" && (r.cls != "general" || r.alpha < 1)) continue;
+      if (std::string(part) == "alpha<1" && (r.cls != "general" || r.alpha >= 1)) continue;
+      ++n;
+      conv += r.conv;
+      ws.push_back(r.width);
+      ts.push_back(r.wall);
+      cs.push_back(r.cpu);
+    }
+    if (n == 0) continue;
+    std::printf("%-8s n=%3d converged=%3d (%.0f%%) width median=%.2e worst=%.2e wall median=%.2f worst=%.2f cpu "
+                "median=%.2f worst=%.2f\n",
+                part, n, conv, 100.0 * conv / n, median(ws), *std::max_element(ws.begin(), ws.end()), median(ts),
+                *std::max_element(ts.begin(), ts.end()), median(cs), *std::max_element(cs.begin(), cs.end()));
+  }
+  int red = 0, dom = 0, imp = 0;
+  for (const Row& r : rows) {
+    red += r.cls == "reducible";
+    dom += r.cls == "dominated";
+    imp += r.cls == "imprimitive";
+  }
+  std::printf("classes: reducible=%d imprimitive=%d dominated=%d general=%zu\n", red, imp, dom,
+              rows.size() - red - dom - imp);
+  return 0;
+}
