@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/fast/sum.hpp"
@@ -268,6 +269,10 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
   } else {
     // Per-atom logs: sum_j a_j log|N_j / M_j|.
     for (std::size_t j = 0; j < n; ++j) {
+      if ((j & 15) == 0 && core::stop_requested()) {  // a stopped round gives no value (the whole line)
+        arb_indeterminate(out.value.get());
+        return out;
+      }
       arb_set_round_fmpz(t.v, r.num[j].get(), wp);
       arb_abs(t.v, t.v);
       arb_set_round_fmpz(u.v, r.den[j].get(), wp);
@@ -298,6 +303,11 @@ exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const 
   const bool integer_p = denominator(p) == 1 && p <= 1024;  // small integer powers by repeated squaring
   const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
   for (std::size_t j = 0; j < n; ++j) {
+    if ((j & 15) == 0 && core::stop_requested()) {  // a stopped round gives no value (the whole line)
+      exact::Ball whole;
+      arb_indeterminate(whole.get());
+      return whole;
+    }
     if (r.num[j].is_zero()) continue;  // contributes 0^p = 0 (p > 0)
     // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui for small integer p, exp(p log)
     // otherwise), weighted sum.

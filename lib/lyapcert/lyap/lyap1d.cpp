@@ -6,6 +6,7 @@
 #include <cmath>
 #include <optional>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
@@ -28,8 +29,25 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
   slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
   bool zero_tested = false;
   exact::Tri zero = exact::Tri::unknown;
+  bool have = false;  // res.value holds an enclosure from a finished round
+  const auto budget_note = [&](slong bits) {
+    return fmt::format("time budget exhausted at {} bits: best certified enclosure printed", bits);
+  };
   while (true) {
     Evaluation e = eval(prec);
+    // Proof: LOOP-1 -- a round cut short by a stop (core::stop_requested: quadratures then return the whole
+    // line) is never used as a value; the last finished round's enclosure stands.
+    core::throw_if_interrupted();
+    const bool out_of_time = core::scope_expired();
+    if (out_of_time && !e.minus_infinity && !e.ball.is_finite()) {
+      if (!have) {
+        throw core::BudgetExhausted(fmt::format(
+            "the time budget ended before a first enclosure (working precision {} bits); raise --time-budget", prec));
+      }
+      res.converged = false;
+      res.message = budget_note(res.bits_used);
+      return res;
+    }
     res.bits_used = prec;
     if (e.minus_infinity) {
       res.value.minus_infinity = true;
@@ -39,7 +57,7 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
     }
     const bool width_ok = internal_width_ok(e.ball, acc.digits);
     const bool has_zero = e.ball.contains_zero();
-    if (has_zero && !zero_tested) {
+    if (has_zero && !zero_tested && !out_of_time) {
       zero_tested = true;
       zero = is_zero();
       if (zero == exact::Tri::yes) {
@@ -55,8 +73,15 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
       res.value.sign = arb_is_positive(e.ball.get()) ? Sign::positive : Sign::negative;
     }
     res.value.ball = std::move(e.ball);
+    have = true;
     if (width_ok && !has_zero) {
       res.converged = true;
+      return res;
+    }
+    if (out_of_time) {
+      res.converged = false;
+      if (has_zero) res.value.sign = Sign::undetermined;
+      res.message = budget_note(prec);
       return res;
     }
     if (prec >= acc.max_bits) {
