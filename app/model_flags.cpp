@@ -147,7 +147,7 @@ models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_writ
   if (!f.data_file.empty()) m.data = read_xy_csv(f.data_file);
   if (f.data_sample > 0) {
     if (f.data_sample > 100'000'000) throw InputError("--data-sample must be at most 10^8");
-    check_output_path(f.out + "-data.csv");  // before sampling and before the command computes anything
+    check_output_prefix(f.out, {"-data.csv"});  // before sampling and before the command computes anything
     m.data = sample_xy(f.data_sample, f.data_seed, m.k, m.sigma2);
     data_written = write_xy_csv(f.out, m.data);
   }

@@ -157,6 +157,12 @@ void check_output_path(const std::string& path) {
 
 void check_output_prefix(const std::string& prefix, const std::vector<std::string>& suffixes) {
   if (prefix.empty()) throw InputError("--out PREFIX must not be empty");
+  struct stat st {};
+  if (prefix.back() == '/' || (::stat(prefix.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+    // PREFIX.csv next to a directory PREFIX is almost never what was meant.
+    throw InputError(fmt::format("cannot write '{}*': --out {} is a directory; give a file prefix such as {}/name",
+                                 prefix, prefix, prefix.back() == '/' ? prefix.substr(0, prefix.size() - 1) : prefix));
+  }
   for (const auto& s : suffixes) check_output_path(prefix + s);
 }
 

@@ -46,7 +46,7 @@ void install_interrupt_handler();
 // file, or a place where the temporary file of write_file_atomically() cannot be created (missing directory,
 // /proc, read-only, no permission).
 void check_output_path(const std::string& path);
-// check_output_path(prefix + s) for every suffix.
+// check_output_path(prefix + s) for every suffix; also refuses a prefix that is a directory (or ends in '/').
 void check_output_prefix(const std::string& prefix, const std::vector<std::string>& suffixes);
 
 // --time-budget SECONDS, one meaning for every command (docs/cli.md): wall clock for the whole command. When it

@@ -1,5 +1,6 @@
 #include "lyapcert/core/stop.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace lyapcert::core {
@@ -58,6 +59,12 @@ bool scope_expired() noexcept {
     if (s->token_.expired()) return true;
   }
   return false;
+}
+
+double scope_seconds_left() noexcept {
+  double left = INFINITY;
+  for (const StopScope* s = t_scope; s; s = s->parent_) left = std::min(left, s->token_.seconds_left());
+  return left;
 }
 
 bool stop_requested() noexcept { return interrupt_requested() || scope_expired(); }

@@ -78,6 +78,7 @@ class StopScope {
  private:
   friend bool stop_requested() noexcept;
   friend bool scope_expired() noexcept;
+  friend double scope_seconds_left() noexcept;
   friend class ScopeHandoff;
   StopToken token_;
   const StopScope* parent_;
@@ -88,6 +89,8 @@ class StopScope {
 bool stop_requested() noexcept;
 // An expired token of the calling thread's scopes (the budget), ignoring the interrupt flag.
 bool scope_expired() noexcept;
+// Seconds until the earliest deadline of the calling thread's scopes (+inf when none has a deadline).
+double scope_seconds_left() noexcept;
 
 // Carries the calling thread's scopes to another thread (parallel_for's workers): construct it in the caller,
 // then call adopt() in the worker for the worker's lifetime. The caller's scopes must outlive the worker.
