@@ -200,7 +200,7 @@ TEST(Recheck, RowsWithoutASecondPathSaySo) {
 
 // The variance-gamma second path is cut off at its deadline inside this process (a core::StopScope, no fork: the
 // library runs on its callers' threads only), from recheck's two worker threads at once; pthread_atfork counts any
-// fork() in the process.
+// process creation (fork) in the process.
 std::atomic<int> g_forks{0};
 
 TEST(Recheck, SecondPathRunsInProcessWithoutFork) {
