@@ -2,9 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
-#include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/grid.hpp"
@@ -36,28 +33,18 @@ DiagonalDiagramResult diagonal_diagram(const DiagonalDiagramSpec& spec,
   }
   const std::size_t nl = out.lrs.size(), total = nl * out.ys.size();
   out.points.resize(total);
-  core::ParallelOptions po;
-  po.jobs = static_cast<unsigned>(std::max(1, spec.jobs));
-  po.cancel = spec.cancel;
-  po.on_done = progress;
-  try {
-    core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
-      DiagonalGridPoint& p = out.points[idx];
-      p.lr = out.lrs[idx % nl];
-      p.y = out.ys[idx / nl];
-      try {
-        p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
-      } catch (const core::BudgetExhausted&) {
-        return;  // the time budget ended before this point had an enclosure: not done
-      }
-      p.done = true;
-    });
-  } catch (const core::Interrupted&) {
-    // reported below with the number of points done
-  }
-  const auto done = static_cast<std::size_t>(
-      std::count_if(out.points.begin(), out.points.end(), [](const DiagonalGridPoint& p) { return p.done; }));
-  core::throw_if_interrupted(fmt::format("interrupted after {} of {} grid points", done, total));
+  const std::size_t done = sweep_grid(total, spec.jobs, spec.cancel, progress, [&](std::size_t idx) {
+    DiagonalGridPoint& p = out.points[idx];
+    p.lr = out.lrs[idx % nl];
+    p.y = out.ys[idx / nl];
+    try {
+      p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
+    } catch (const core::BudgetExhausted&) {
+      return false;  // the time budget ended before this point had an enclosure: not done
+    }
+    p.done = true;
+    return true;
+  });
   out.complete = done == total;
   return out;
 }

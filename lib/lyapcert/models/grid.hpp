@@ -1,12 +1,23 @@
-// Shared machinery of the phase-diagram sweeps (two-layer and diagonal models): the setting of the second axis.
-// The sweeps run their grid points with core::parallel_for (deterministic: each point's result depends only on
-// its index, never on the thread that computed it).
+// Shared machinery of the phase-diagram sweeps (two-layer and diagonal models): the parallel loop over grid points
+// and the setting of the second axis. Deterministic: each point's result depends only on its index, never on the
+// thread that computed it.
 #pragma once
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include "lyapcert/exact/rational.hpp"
 
 namespace lyapcert::models {
+
+// Evaluates eval(idx) for idx = 0 .. total-1 with core::parallel_for on `jobs` threads; eval returns whether the
+// point is done (false: the time budget ended before it had an enclosure). No new point starts after *cancel or
+// core::stop_requested(); progress(done, total) after each point, serialised. Returns the number of points done.
+// The interrupt throws core::Interrupted("interrupted after N of M grid points").
+std::size_t sweep_grid(std::size_t total, int jobs, const std::atomic<bool>* cancel,
+                       const std::function<void(std::size_t, std::size_t)>& progress,
+                       const std::function<bool(std::size_t)>& eval);
 
 // Sets the quantity a value y of the sigma axis (sigma^2 = y^2, y >= 0) or the batch axis (S = y, a
 // positive integer) stands for. InputError for a negative sigma.

@@ -364,6 +364,25 @@ std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi) {
   return g;
 }
 
+std::size_t sweep_grid(std::size_t total, int jobs, const std::atomic<bool>* cancel,
+                       const std::function<void(std::size_t, std::size_t)>& progress,
+                       const std::function<bool(std::size_t)>& eval) {
+  core::ParallelOptions po;
+  po.jobs = static_cast<unsigned>(std::max(1, jobs));
+  po.cancel = cancel;
+  po.on_done = progress;
+  std::atomic<std::size_t> done{0};
+  try {
+    core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
+      if (eval(idx)) ++done;
+    });
+  } catch (const core::Interrupted&) {
+    // reported below with the number of points done
+  }
+  core::throw_if_interrupted(fmt::format("interrupted after {} of {} grid points", done.load(), total));
+  return done.load();
+}
+
 void set_sigma_or_batch(bool batch_axis, const Rational& y, Rational& sigma2, std::uint64_t& batch) {
   if (batch_axis) {
     batch = numerator(y).convert_to<std::uint64_t>();
@@ -443,32 +462,22 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
       }
     }
   }
-  core::ParallelOptions po;
-  po.jobs = static_cast<unsigned>(std::max(1, spec.jobs));
-  po.cancel = spec.cancel;
-  po.on_done = progress;
-  try {
-    core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
-      const std::size_t j = idx / nl, i = idx % nl;
-      GridPoint& p = out.points[idx];
-      p.lr = out.lrs[i];
-      p.y = out.ys[j];
-      try {
-        p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
-      } catch (const core::BudgetExhausted&) {
-        return;  // the time budget ended before this point had an enclosure: not done
-      }
-      if (spec.certify_cells && !core::stop_requested()) {
-        p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second, p, models[j]);
-      }
-      p.done = true;
-    });
-  } catch (const core::Interrupted&) {
-    // reported below with the number of points done
-  }
-  const auto done = static_cast<std::size_t>(
-      std::count_if(out.points.begin(), out.points.end(), [](const GridPoint& p) { return p.done; }));
-  core::throw_if_interrupted(fmt::format("interrupted after {} of {} grid points", done, total));
+  const std::size_t done = sweep_grid(total, spec.jobs, spec.cancel, progress, [&](std::size_t idx) {
+    const std::size_t j = idx / nl, i = idx % nl;
+    GridPoint& p = out.points[idx];
+    p.lr = out.lrs[i];
+    p.y = out.ys[j];
+    try {
+      p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
+    } catch (const core::BudgetExhausted&) {
+      return false;  // the time budget ended before this point had an enclosure: not done
+    }
+    if (spec.certify_cells && !core::stop_requested()) {
+      p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second, p, models[j]);
+    }
+    p.done = true;
+    return true;
+  });
   out.complete = done == total;
 
   // Boundary brackets along lr at each y: neighbouring grid points with certified opposite signs (collected in
