@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "lyapcert/boundary/law_template.hpp"
 #include "lyapcert/boundary/roots.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "output.hpp"
@@ -27,6 +28,7 @@ struct BoundaryCliOptions {
   long max_bits = 16384;
   std::uint64_t max_atoms = 10'000'000;
   bool json = false;
+  double time_budget = cli::kDefaultTimeBudget;
 };
 
 ordered_json interval_json(const boundary::DecimalInterval& d) {
@@ -61,8 +63,11 @@ int run_boundary(const BoundaryCliOptions& o) {
   opt.digits = o.digits;
   opt.max_roots = o.max_roots;
   opt.max_bits = o.max_bits;
-  const boundary::BoundaryResult r =
-      templ ? boundary::find_template_boundaries(*law_template, opt) : boundary::find_boundaries(*law, opt);
+  const boundary::BoundaryResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
+    return templ ? boundary::find_template_boundaries(*law_template, opt) : boundary::find_boundaries(*law, opt);
+  }();
+  core::throw_if_interrupted(fmt::format("interrupted after {} cells and {} roots", r.cells, r.roots.size()));
 
   const int sig = o.digits + 5;
   ordered_json roots = ordered_json::array();
@@ -161,6 +166,7 @@ void register_boundary_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(16384);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/boundary.schema.json)");
+  add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_boundary(*o); }});
 }
 

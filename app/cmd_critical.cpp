@@ -4,12 +4,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/critical.hpp"
 #include "output.hpp"
@@ -27,9 +26,8 @@ struct CriticalOptions {
   int jobs = 2;
   std::size_t max_evaluations = 20000;
   bool json = false;
+  double time_budget = kDefaultTimeBudget;
 };
-
-std::atomic<bool> g_crit_cancel{false};
 
 std::string q(const Rational& x) { return exact::to_text(x); }
 double d(const Rational& x) { return x.convert_to<double>(); }
@@ -54,13 +52,17 @@ int run_critical(const CriticalOptions& o) {
   spec.snr_max = exact::parse_rational(o.snr_max);
   spec.options.jobs = o.jobs;
   spec.options.max_evaluations = o.max_evaluations;
-  spec.options.cancel = &g_crit_cancel;
-  std::signal(SIGINT, [](int) { g_crit_cancel.store(true); });
+  check_time_budget(o.time_budget);
   const bool tty = ::isatty(2);
-  const auto r = models::critical_snr(spec, [&](const std::string& s) {
-    if (tty && !o.json) fmt::print(stderr, "{}\n", s);
-  });
-  install_interrupt_handler();
+  const auto r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    return models::critical_snr(spec, [&](const std::string& s) {
+      if (tty && !o.json) fmt::print(stderr, "{}\n", s);
+    });
+  }();
+  // SIGINT: exit 130 with how far the bisection got (main); the time budget: the certified bracket so far, exit 3.
+  core::throw_if_interrupted(fmt::format("interrupted: the critical SNR was bracketed in [{}, {}] so far",
+                                         q(r.snr_lo), q(r.snr_hi)));
   const Rational S(static_cast<long>(o.batch));
   const auto& w = r.witness;
   const auto& c = r.certificate;
@@ -161,7 +163,9 @@ void register_critical_commands(CLI::App& app, Registry& reg) {
   auto* cmd = app.add_subcommand(
       "critical-snr", "certified interval for the critical SNR of collapse (phase III) of the two-layer saddle");
   cmd->add_option("--k", o->k, "signal k != 0 (the critical SNR does not depend on it)")->default_val("1");
-  cmd->add_option("--batch", o->batch, "batch size S >= 1")->default_val(1)->check(CLI::Range(1, 1000000));
+  cmd->add_option("--batch", o->batch, "batch size S in [1, 10^6]")
+      ->default_val(1)
+      ->check(CLI::Range(std::uint64_t{1}, models::kMaxBatch));
   cmd->add_option("--gamma", o->gamma, "weight decay (only 0 is supported)")->default_val("0");
   cmd->add_option("--digits", o->digits, "relative width 10^-N of the SNR interval (0..6; 0: no bisection)")->default_val(2);
   cmd->add_option("--snr-min", o->snr_min, "lowest SNR the search tries")->default_val("1/100000");
@@ -170,6 +174,7 @@ void register_critical_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-evaluations", o->max_evaluations, "cap on cell evaluations of the certificate")
       ->default_val(20000);
   cmd->add_flag("--json", o->json, "print JSON");
+  add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_critical(*o); }});
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
@@ -33,6 +34,7 @@ struct CommonOptions {
   long max_bits = 65536;
   std::uint64_t max_atoms = 10'000'000;
   bool json = false;
+  double time_budget = cli::kDefaultTimeBudget;
 };
 
 void add_accuracy_options(CLI::App* cmd, CommonOptions& o) {
@@ -41,6 +43,7 @@ void add_accuracy_options(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--max-bits", o.max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--max-atoms", o.max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_flag("--json", o.json, "print JSON (schema in docs/schema/)");
+  cli::add_time_budget(cmd, o.time_budget);
 }
 
 laws::CurvatureLaw load_law(const CommonOptions& o, std::string& canonical_text) {
@@ -99,6 +102,7 @@ int emit(const std::string& command, const CommonOptions& o, const std::string& 
 }
 
 int run_lyap1d(const CommonOptions& o) {
+  const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
   std::string law_text;
   const laws::CurvatureLaw law = load_law(o, law_text);
   const exact::Rational lr = exact::parse_rational(o.lr);
@@ -107,6 +111,7 @@ int run_lyap1d(const CommonOptions& o) {
 }
 
 int run_moment(const CommonOptions& o) {
+  const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
   if (o.lr.empty()) {
     // No --lr: the law is a matrix law (a curvature law h is the 1 x 1 multiplier h); only p = 2.
     return cli::run_matrix_moment(o.law, o.p, o.digits, o.max_bits, o.json);

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
@@ -40,6 +41,7 @@ int run_lyapnd(const NdOptions& o) {
   opt.max_word_length = o.max_length;
   opt.max_memory_mib = o.max_memory;
   const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
+  core::throw_if_interrupted();
 
   lyap::DecimalEnclosure d;
   ordered_json enc;

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/diagonal.hpp"
 #include "lyapcert/models/twolayer.hpp"
@@ -27,6 +28,7 @@ struct PhaseOptions {
   long max_bits = 65536;
   std::uint64_t max_atoms = 10'000'000;
   bool json = false;
+  double time_budget = kDefaultTimeBudget;
 };
 
 const char* survival_text(lyap::Sign s) {
@@ -119,6 +121,8 @@ int run_diagonal(const PhaseOptions& o) {
 }
 
 int run_phase(const PhaseOptions& o) {
+  check_time_budget(o.time_budget);
+  const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
   if (o.model.model == "diagonal") return run_diagonal(o);
   if (o.model.model != "twolayer") {
     throw InputError(fmt::format("unknown model '{}' (phase supports: twolayer, diagonal)", o.model.model));
@@ -192,6 +196,7 @@ void register_phase_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_flag("--json", o->json, "print JSON");
+  add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_phase(*o); }});
 }
 
@@ -204,7 +209,6 @@ void register_phase_commands(CLI::App& app, Registry& reg) {
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <map>
 #include <cstdlib>
 
@@ -227,6 +231,7 @@ struct DiagramOptions {
   bool no_cells = false;  // --no-cells
   bool cells_arb = false; // --cells-arb: retry cells the binary64 kernel leaves undecided with Arb (slow)
   bool cells_on = false;  // resolved: cells certified in this run
+  double time_budget = kDefaultTimeBudget;
 };
 
 std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
@@ -351,8 +356,6 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   }
 }
 
-std::atomic<bool> g_cancel{false};
-
 int run_diagram(DiagramOptions o) {
   if (o.m.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.m.model));
   if (o.m.out.empty()) throw InputError("--out PREFIX is required");
@@ -372,6 +375,9 @@ int run_diagram(DiagramOptions o) {
   }
   if (o.no_cells && (o.cells || o.cells_arb)) throw InputError("--no-cells contradicts --cells / --cells-arb");
   o.cells_on = !finite_data && !o.no_cells;
+  check_time_budget(o.time_budget);
+  // Every output (and the plot's temporary files) can be written: checked before anything is computed.
+  check_output_prefix(o.m.out, {".csv", ".json", ".png", ".png.tmp", ".plot.tmp", ".gp.tmp", ".gnuplot.log"});
   // Built-in default axes: SNR for the Gaussian model, batch sizes 1..4 for finite data.
   const std::string snr_range = given == 0 && !finite_data ? std::string("1/100:2/5") : o.snr_range;
   const std::string batch_range = finite_data && o.batch_range.empty() ? std::string("1:4") : o.batch_range;
@@ -409,13 +415,15 @@ int run_diagram(DiagramOptions o) {
   spec.jobs = o.jobs;
   spec.certify_cells = o.cells_on;
   spec.fast_cells_only = !o.cells_arb;
-  spec.cancel = &g_cancel;
-  // SIGINT stops the sweep; the points done so far are written (complete: false).
-  std::signal(SIGINT, [](int) { g_cancel.store(true); });
+  // SIGINT stops the sweep with exit 130 and writes nothing (main: core::Interrupted, "interrupted after N of M
+  // grid points"); the time budget stops it too, and the points done so far are written (complete: false, exit 3).
   const ProgressLine progress("grid points");
-  const auto result = models::phase_diagram(spec, progress);
-  progress.finish();
-  install_interrupt_handler();
+  const auto result = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    auto r = models::phase_diagram(spec, progress);
+    progress.finish();
+    return r;
+  }();
 
   // CSV
   std::string csv = fmt::format("lr,{},lambda_plus_lower,lambda_plus_upper,lambda_plus_sign,lambda_minus_lower,"
@@ -499,6 +507,10 @@ int run_diagram(DiagramOptions o) {
              o.cells_on ? fmt::format("{} cells certified", certified_cells)
                         : std::string(finite_data ? "cells not checked (finite data)" : "cells not checked (--no-cells)"),
              o.m.out, o.m.out, o.m.out);
+  if (!result.complete) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} grid points: partial diagram written "
+               "(\"complete\": false)\n", o.time_budget, done, result.points.size());
+  }
   return result.complete ? kExitOk : kExitNotConverged;
 }
 
@@ -519,6 +531,7 @@ void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   cmd->add_flag("--no-cells", o->no_cells, "do not certify the cells (they are reported as unchecked)");
   cmd->add_flag("--cells-arb", o->cells_arb,
                 "retry cells the binary64 kernel leaves undecided with the Arb quadrature on wide balls (slow)");
+  add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_diagram(*o); }});
 }
 

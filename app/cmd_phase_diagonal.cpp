@@ -8,11 +8,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/diagonal_diagram.hpp"
 #include "lyapcert/version.hpp"
@@ -24,8 +24,6 @@ namespace {
 
 using exact::Rational;
 using nlohmann::ordered_json;
-
-std::atomic<bool> g_diag_cancel{false};
 
 // The value of an option of the wrapped subcommand: what was given, else its default text.
 std::string opt_text(CLI::App* cmd, const std::string& name) {
@@ -143,12 +141,16 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
   spec.jobs = std::stoi(opt_text(cmd, "--jobs"));
   const std::string out = opt_text(cmd, "--out");
   if (out.empty()) throw InputError("--out PREFIX is required");
-  spec.cancel = &g_diag_cancel;
-  std::signal(SIGINT, [](int) { g_diag_cancel.store(true); });
+  const double time_budget = check_time_budget(std::stod(opt_text(cmd, "--time-budget")));
+  check_output_prefix(out, {".csv", ".json", ".png", ".png.tmp", ".plot.tmp", ".gp.tmp", ".gnuplot.log"});
+  // SIGINT: exit 130, nothing written (main); the time budget: the points done so far are written (exit 3).
   const ProgressLine progress("grid points");
-  const auto r = models::diagonal_diagram(spec, progress);
-  progress.finish();
-  install_interrupt_handler();
+  const auto r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(time_budget));
+    auto res = models::diagonal_diagram(spec, progress);
+    progress.finish();
+    return res;
+  }();
 
   const std::size_t d = spec.base.beta.size();
   std::string csv = fmt::format(
@@ -220,7 +222,7 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
                                                       : fmt::format(", batch = {}", spec.base.batch));
   write_diagonal_png(out, r, y_name, spec.y_axis != models::YAxis::batch, title);
   fmt::print("diagonal phase diagram: {} of {} grid points{}\nwrote {}.csv, {}.json, {}.png\n", done, r.points.size(),
-             r.complete ? "" : " (interrupted: partial)", out, out, out);
+             r.complete ? "" : fmt::format(" (time budget of {:g} s exhausted: partial)", time_budget), out, out, out);
   return r.complete ? kExitOk : kExitNotConverged;
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/stats/estimator.hpp"
@@ -25,6 +26,7 @@ struct StatsOptions {
   double level = 0.95;
   bool spectrum = false, json = false;
   unsigned threads = 0;
+  double time_budget = cli::kDefaultTimeBudget;
 };
 
 laws::MatrixLaw load(const StatsOptions& o, std::string& canonical_text) {
@@ -59,7 +61,11 @@ int run_estimate(const StatsOptions& o) {
   eo.level = o.level;
   eo.spectrum = o.spectrum;
   eo.threads = o.threads;
-  const stats::Estimate e = stats::estimate(law, eo);
+  // The time budget: an estimate of fixed size cut short has nothing to report (core::BudgetExhausted: exit 3).
+  const stats::Estimate e = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
+    return stats::estimate(law, eo);
+  }();
   if (o.json) {
     ordered_json j = cli::common_fields("estimate");
     cli::put_law(j, law_text);
@@ -132,7 +138,15 @@ int run_sign(const StatsOptions& o) {
   so.budget = o.budget;
   so.seed = o.seed;
   so.threads = o.threads;
-  const stats::SignResult r = stats::sign_test(law, so);
+  // The time budget ends the sequential test like --budget does (valid at any stopping time): exit 3 when it
+  // stopped the test undecided.
+  bool out_of_time = false;
+  const stats::SignResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
+    stats::SignResult res = stats::sign_test(law, so);
+    out_of_time = core::scope_expired();
+    return res;
+  }();
   if (o.json) {
     ordered_json j = cli::common_fields("sign");
     cli::put_law(j, law_text);
@@ -161,7 +175,7 @@ int run_sign(const StatsOptions& o) {
     if (!r.assumption.empty()) fmt::print("  assumption: {}\n", r.assumption);
     if (!r.message.empty()) fmt::print("  note: {}\n", r.message);
   }
-  return cli::kExitOk;
+  return out_of_time && r.sign == stats::SignVerdict::undetermined ? cli::kExitNotConverged : cli::kExitOk;
 }
 
 void add_common(CLI::App* cmd, StatsOptions& o) {
@@ -170,6 +184,7 @@ void add_common(CLI::App* cmd, StatsOptions& o) {
   cmd->add_option("--threads", o.threads, "worker threads (0: all cores); results do not depend on it")
       ->default_val(0);
   cmd->add_flag("--json", o.json, "print JSON (docs/schema/)");
+  cli::add_time_budget(cmd, o.time_budget);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables.hpp"
@@ -32,6 +33,7 @@ struct TableOptions {
   std::string spec, out, formats = "csv,json,tex,md";
   unsigned jobs = 0;
   bool fresh = false, quiet = false;
+  double time_budget = cli::kDefaultTimeBudget;
 };
 
 int run_table(const TableOptions& o) {
@@ -57,6 +59,12 @@ int run_table(const TableOptions& o) {
     }
   }
   const std::string journal = o.out + ".partial.jsonl";
+  cli::check_time_budget(o.time_budget);
+  {
+    std::vector<std::string> suffixes{".partial.jsonl"};
+    for (const auto& f : formats) suffixes.push_back("." + f);
+    cli::check_output_prefix(o.out, suffixes);  // before any row is computed
+  }
   if (o.fresh) std::remove(journal.c_str());
 
   tables::RunOptions ro;
@@ -72,6 +80,7 @@ int run_table(const TableOptions& o) {
   }
   tables::RunResult res;
   try {
+    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
     res = tables::run_rows(spec, ro);
   } catch (const InputError&) {
     // A row's method does not apply: the spec must change, and a changed spec cannot reuse this journal.
@@ -82,6 +91,12 @@ int run_table(const TableOptions& o) {
   if (tty) std::fprintf(stderr, "\n");
   if (res.journal_reset) {
     std::cerr << fmt::format("lyapcert: note: '{}' belonged to another spec and was replaced\n", journal);
+  }
+  if (!res.complete) {
+    std::cerr << fmt::format("lyapcert: time budget of {:g} s exhausted: {} of {} rows done; they are kept in '{}' "
+                             "and a rerun resumes from there (no table written)\n",
+                             o.time_budget, res.resumed + res.computed, spec.rows.size(), journal);
+    return cli::kExitNotConverged;
   }
   const Json doc = tables::table_document(spec, res.rows);
   std::vector<std::string> written;
@@ -174,6 +189,7 @@ void register_table_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--jobs", o->jobs, "worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   cmd->add_flag("--fresh", o->fresh, "ignore PREFIX.partial.jsonl and recompute every row");
   cmd->add_flag("--quiet", o->quiet, "no progress or summary on stderr");
+  cli::add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_table(*o); }});
 
   auto r = std::make_shared<RecheckCliOptions>();

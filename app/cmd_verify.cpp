@@ -1,22 +1,19 @@
 // verify subcommand: lyapcert as an oracle for other implementations (docs/oracle.md). Parsing and printing only;
 // reading the CSV and classifying rows is lyapcert::oracle (lib/lyapcert/oracle/).
 #include <CLI/CLI.hpp>
-#include <flint/flint.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 #include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/oracle.hpp"
 #include "model_flags.hpp"
@@ -147,55 +144,18 @@ int run_verify(const VerifyCliOptions& o) {
     if (!plan.ignored_columns.empty()) fmt::print("ignored columns: {}\n", fmt::join(plan.ignored_columns, ", "));
     std::fflush(stdout);
   }
-  // --jobs N: rows are checked on N threads, each with its own Verifier (its own per-law cache: a law's
-  // boundary search or lyapnd result may be computed once per thread); results are printed in row order and
-  // do not depend on N.
+  // --jobs N: rows are checked on N threads (core::parallel_for), each with its own Verifier (its own per-law
+  // cache: a law's boundary search or lyapnd result may be computed once per thread); results are printed in row
+  // order and do not depend on N.
   const std::size_t n_rows = plan.rows.size();
-  const unsigned jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(1u, o.jobs), std::max<std::size_t>(n_rows, 1)));
+  const unsigned jobs = core::parallel_threads(n_rows, std::max(1u, o.jobs));
+  // Worker 0 (the calling thread) uses `verifier`; the others build their own on their first row.
+  std::vector<std::optional<oracle::Verifier>> worker_verifiers(jobs);
   std::vector<std::optional<oracle::RowResult>> results(n_rows);
   std::mutex mu;
-  std::condition_variable cv;
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::vector<std::thread> threads;
-  if (jobs > 1) {
-    for (unsigned j = 0; j < jobs; ++j) {
-      threads.emplace_back([&] {
-        try {
-          oracle::Verifier v(plan, opt);
-          for (std::size_t i = next++; i < n_rows; i = next++) {
-            oracle::RowResult r = v.check(i);
-            std::lock_guard<std::mutex> lock(mu);
-            results[i] = std::move(r);
-            cv.notify_all();
-          }
-        } catch (...) {
-          std::lock_guard<std::mutex> lock(mu);
-          if (!failure) failure = std::current_exception();
-          next = n_rows;
-          cv.notify_all();
-        }
-        flint_cleanup();
-      });
-    }
-  }
-  struct Joiner {
-    std::vector<std::thread>& t;
-    ~Joiner() {
-      for (auto& x : t) x.join();
-    }
-  } joiner{threads};
-  for (std::size_t i = 0; i < plan.rows.size(); ++i) {
+  std::size_t next_out = 0;  // rows are printed in order as soon as every earlier row is done
+  const auto emit = [&](std::size_t i, const oracle::RowResult& r) {
     const oracle::Row& row = plan.rows[i];
-    oracle::RowResult r;
-    if (jobs > 1) {
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return results[i].has_value() || failure; });
-      if (!results[i]) std::rethrow_exception(failure);
-      r = std::move(*results[i]);
-    } else {
-      r = verifier.check(i);
-    }
     ++sum.rows;
     if (r.verdict == Verdict::consistent) ++sum.consistent;
     if (r.verdict == Verdict::inconsistent) ++sum.inconsistent;
@@ -216,8 +176,25 @@ int run_verify(const VerifyCliOptions& o) {
         std::fflush(stderr);
       }
     }
-  }
+  };
+  core::ParallelOptions po;
+  po.jobs = jobs;
+  core::parallel_for(n_rows, po, [&](std::size_t i, unsigned w) {
+    oracle::Verifier* v = &verifier;
+    if (w > 0) {
+      if (!worker_verifiers[w]) worker_verifiers[w].emplace(plan, opt);
+      v = &*worker_verifiers[w];
+    }
+    oracle::RowResult r = v->check(i);
+    std::lock_guard<std::mutex> lock(mu);
+    results[i] = std::move(r);
+    for (; next_out < n_rows && results[next_out]; ++next_out) {
+      emit(next_out, *results[next_out]);
+      results[next_out].reset();
+    }
+  });
   if (progress) fmt::print(stderr, "\r\033[K");
+  core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", next_out, n_rows));
   const int status = oracle::exit_status(sum);
   if (o.json) {
     ordered_json j = common_fields("verify");

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"  // printable(): user text in messages
 #include "lyapcert/version.hpp"
@@ -66,6 +67,12 @@ int main(int argc, char** argv) {
   } catch (const lyapcert::InputError& e) {
     std::cerr << "lyapcert: error: " << lyapcert::printable(e.what()) << "\n";
     return cli::kExitBadInput;
+  } catch (const core::Interrupted& e) {
+    std::cerr << "lyapcert: " << e.what() << "\n";  // "interrupted ..." (SIGINT/SIGTERM; docs/cli.md)
+    return cli::kExitInterrupted;
+  } catch (const core::BudgetExhausted& e) {
+    std::cerr << "lyapcert: time budget exhausted: " << e.what() << "\n";
+    return cli::kExitNotConverged;
   } catch (const std::bad_alloc&) {
     std::cerr << "lyapcert: internal error: out of memory\n";
     return cli::kExitInternal;

@@ -37,7 +37,7 @@ void add(CLI::App* cmd, ModelFlags& f, FlagSet which) {
   cmd->add_option("--batch", f.batch,
                   which == FlagSet::diagram ? "batch size (for --sigma-range / --snr-range)" : "batch size S >= 1")
       ->default_val(1)
-      ->check(CLI::Range(1, 1000000));
+      ->check(CLI::Range(std::uint64_t{1}, models::kMaxBatch));
   cmd->add_option("--replace", f.replace, "minibatches with replacement (true|false)")->default_val(true);
   cmd->add_option("--data", f.data_file, "CSV file with columns x,y (exact decimals): finite data");
   cmd->add_option("--data-sample", f.data_sample, "draw N pairs from the Gaussian model (binary64; exact data)");
@@ -150,6 +150,7 @@ models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_writ
   if (!f.data_file.empty()) m.data = read_xy_csv(f.data_file);
   if (f.data_sample > 0) {
     if (f.data_sample > 100'000'000) throw InputError("--data-sample must be at most 10^8");
+    check_output_prefix(f.out, {"-data.csv"});  // before sampling and before the command computes anything
     m.data = sample_xy(f.data_sample, f.data_seed, m.k, m.sigma2);
     data_written = write_xy_csv(f.out, m.data);
   }

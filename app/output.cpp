@@ -2,16 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/version.hpp"
 
@@ -51,14 +56,28 @@ namespace {
 constexpr std::size_t kMaxTemps = 64;
 std::array<std::array<char, 4096>, kMaxTemps> g_temps{};
 std::array<std::atomic<bool>, kMaxTemps> g_temp_used{};
+std::atomic<int> g_signals{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 
-void on_interrupt(int) {
+// Removes the registered temporary files and exits with 130. Async-signal-safe.
+[[noreturn]] void hard_exit() noexcept {
   for (std::size_t i = 0; i < kMaxTemps; ++i) {
     if (g_temp_used[i].load()) ::unlink(g_temps[i].data());  // async-signal-safe
   }
   static const char msg[] = "lyapcert: interrupted\n";
   [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
   ::_exit(130);
+}
+
+void on_alarm(int) { hard_exit(); }
+
+// First SIGINT/SIGTERM: set the library's interrupt flag (core::request_interrupt, a lock-free store), so that
+// parallel_for and the long loops stop and the command unwinds to exit 130, and arm a watchdog: a computation
+// that does not notice the flag within kGraceSeconds is ended by hard_exit. A second signal ends it at once.
+void on_interrupt(int) {
+  if (g_signals.fetch_add(1) > 0) hard_exit();
+  core::request_interrupt();
+  ::alarm(kGraceSeconds);
 }
 
 std::size_t register_temp(const std::string& path) {
@@ -94,8 +113,59 @@ void ProgressLine::finish() const {
 }
 
 void install_interrupt_handler() {
-  std::signal(SIGINT, on_interrupt);
-  std::signal(SIGTERM, on_interrupt);
+  struct sigaction sa {};
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_interrupt;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_alarm;
+  sigaction(SIGALRM, &sa, nullptr);
+}
+
+void check_output_path(const std::string& path) {
+  if (path.empty()) throw InputError("an output path is empty");
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("cannot write '{}': it is a directory", path));
+    if (!S_ISREG(st.st_mode)) throw InputError(fmt::format("cannot write '{}': it is not a regular file", path));
+  }
+  // The temporary file write_file_atomically() would use, created and removed: the directory exists and takes
+  // new files (this catches missing directories, /proc, read-only file systems and permissions alike).
+  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    throw InputError(fmt::format("cannot write '{}' ({}); nothing was computed", path, std::strerror(err)));
+  }
+  ::close(fd);
+  ::unlink(tmp.c_str());
+}
+
+void check_output_prefix(const std::string& prefix, const std::vector<std::string>& suffixes) {
+  if (prefix.empty()) throw InputError("--out PREFIX must not be empty");
+  struct stat st {};
+  if (prefix.back() == '/' || (::stat(prefix.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+    // PREFIX.csv next to a directory PREFIX is almost never what was meant.
+    throw InputError(fmt::format("cannot write '{}*': --out {} is a directory; give a file prefix such as {}/name",
+                                 prefix, prefix, prefix.back() == '/' ? prefix.substr(0, prefix.size() - 1) : prefix));
+  }
+  for (const auto& s : suffixes) check_output_path(prefix + s);
+}
+
+double check_time_budget(double seconds) {
+  if (!(seconds > 0) || seconds > kMaxTimeBudget) {
+    throw InputError(fmt::format("--time-budget must be in (0, {:g}] seconds, got {:g}", kMaxTimeBudget, seconds));
+  }
+  return seconds;
+}
+
+CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seconds) {
+  return cmd
+      ->add_option("--time-budget", seconds,
+                   fmt::format("wall-clock seconds for the whole command (default {:g}); on expiry the best certified "
+                               "result so far is printed as not converged, exit 3",
+                               default_seconds))
+      ->default_val(default_seconds);
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {

@@ -1,11 +1,13 @@
 // Output helpers shared by the subcommands: the common JSON fields, certified values, exit codes.
 #pragma once
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "lyapcert/lyap/lyap1d.hpp"
 
@@ -31,10 +33,31 @@ void put_law(nlohmann::ordered_json& j, const std::string& canonical_law);
 // regular files and pipes only).
 std::string read_law_argument(const std::string& arg);
 
-// Interruption (exit 130) and atomic file output. install_interrupt_handler() makes SIGINT/SIGTERM
-// remove every registered temporary file and exit with status 130. write_file_atomically() writes to
-// "<path>.tmp.<pid>" and renames only on success, so no half-written output is ever left behind.
+// Interruption (exit 130) and atomic file output (docs/cli.md, "Interrupting, time budgets, outputs").
+// install_interrupt_handler(): SIGINT/SIGTERM set the library's interrupt flag (core::request_interrupt); the
+// computation stops at its next check and the command exits 130 (main() maps core::Interrupted). If it has not
+// ended kGraceSeconds later, or on a second signal, every registered temporary file is removed and the process
+// exits 130 at once. write_file_atomically() writes to "<path>.tmp.<pid>" in the same directory and renames only
+// on success, so an output file is either the old one, the complete new one, or absent, never truncated.
+inline constexpr unsigned kGraceSeconds = 1;
+inline constexpr int kExitInterrupted = 130;
 void install_interrupt_handler();
+
+// Refuses an output path before anything is computed (InputError, exit 2): a directory, an existing non-regular
+// file, or a place where the temporary file of write_file_atomically() cannot be created (missing directory,
+// /proc, read-only, no permission).
+void check_output_path(const std::string& path);
+// check_output_path(prefix + s) for every suffix; also refuses a prefix that is a directory (or ends in '/').
+void check_output_prefix(const std::string& prefix, const std::vector<std::string>& suffixes);
+
+// --time-budget SECONDS, one meaning for every command (docs/cli.md): wall clock for the whole command. When it
+// runs out the computation stops (core::StopScope), the best certified result so far is printed with
+// converged / complete false, and the exit status is 3; nothing certified yet: a message and exit 3.
+inline constexpr double kDefaultTimeBudget = 600;
+inline constexpr double kMaxTimeBudget = 1e6;
+CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seconds = kDefaultTimeBudget);
+// The checked value (InputError outside (0, kMaxTimeBudget]).
+double check_time_budget(double seconds);
 
 // Progress of a sweep on stderr, "\r<done>/<total> <what> (<pct>%), <t> s elapsed, ~<eta> s left", only when
 // stderr is a terminal. Call with (done, total) from the sweep's callback; finish() ends the line.

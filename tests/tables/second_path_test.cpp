@@ -3,7 +3,10 @@
 // agrees with the table (two ways agree), and a row whose enclosure was moved fails; rows without a second
 // path say so.
 #include <gtest/gtest.h>
+#include <pthread.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 
 #include "lyapcert/exact/decimal.hpp"
@@ -193,6 +196,30 @@ TEST(Recheck, RowsWithoutASecondPathSaySo) {
   EXPECT_NE(report["rows"][0].dump().find("no independent path"), std::string::npos);
   EXPECT_NE(report["rows"][1].dump().find("time budget"), std::string::npos) << report["rows"][1].dump(1);
   EXPECT_NE(report["rows"][2].dump().find("no independent path"), std::string::npos);
+}
+
+// The variance-gamma second path is cut off at its deadline inside this process (a core::StopScope, no fork: the
+// library runs on its callers' threads only), from recheck's two worker threads at once; pthread_atfork counts any
+// process creation (fork) in the process.
+std::atomic<int> g_forks{0};
+
+TEST(Recheck, SecondPathRunsInProcessWithoutFork) {
+  ASSERT_EQ(pthread_atfork([] { ++g_forks; }, nullptr, nullptr), 0);
+  const TableSpec t = parse_spec(R"J({"title": "vg", "rows": [
+    {"id": "xy4a", "quantity": "exponent", "law": "xy(1, 1, 4)", "lr": "1/2", "digits": "10"},
+    {"id": "xy4b", "quantity": "exponent", "law": "xy(1, 1, 4)", "lr": "1/3", "digits": "10"}]})J");
+  RunOptions ro;
+  ro.jobs = 2;
+  const Json doc = table_document(t, run_rows(t, ro).rows);
+  RecheckOptions opt;
+  opt.jobs = 2;
+  opt.time_budget_seconds = 0.2;
+  const auto t0 = std::chrono::steady_clock::now();
+  const Json report = recheck_table(doc, opt);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(g_forks.load(), 0);
+  EXPECT_LT(secs, 30.0);  // a guard: the cut-off is cooperative now, it must still happen
+  for (const Json& r : report["rows"]) EXPECT_EQ(r["status"], "pass") << r.dump(1);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <set>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/boundary/model.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
@@ -309,7 +310,7 @@ BoundaryResult cell_search(const LawTemplate& t, const BoundaryOptions& options)
     const Cell cell = stack.back();
     stack.pop_back();
     const Rational a = cell.lower, b = cell.upper;
-    if (res.truncated) {
+    if (res.truncated || core::stop_requested()) {  // the interrupt or the time budget: the rest is unresolved
       add_unresolved_cell(res.unresolved, a, b);
       continue;
     }
@@ -332,6 +333,10 @@ BoundaryResult cell_search(const LawTemplate& t, const BoundaryOptions& options)
         Rational lo = a, hi = b;
         bool stuck = false;
         while (hi - lo > requested_width(options.digits, lo)) {
+          if (core::stop_requested()) {
+            stuck = true;
+            break;
+          }
           const Rational m = (lo + hi) / 2;
           const PointSign sm = sign_at(m);
           if (sm == PointSign::undetermined) {
@@ -362,6 +367,8 @@ BoundaryResult cell_search(const LawTemplate& t, const BoundaryOptions& options)
   if (res.truncated) {
     res.message = fmt::format("stopped after {} roots (--max-roots); the rest of the range is unresolved",
                               res.roots.size());
+  } else if (!res.complete && core::scope_expired()) {
+    res.message = "stopped: time budget exhausted; the rest of the range is unresolved (see \"unresolved\")";
   } else if (!res.complete) {
     res.message =
         "some cells could not be certified (a tangential zero, the cell cap or the precision cap): see "

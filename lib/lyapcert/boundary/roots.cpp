@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -115,7 +116,7 @@ class Searcher {
                                  static_cast<slong>(3.33 * opt_.digits) + 48 + std::max(0L, ilog2_floor(hi)));
     A X, mb, fm, d, n;
     F nl, nu;
-    while (hi - lo > target) {
+    while (hi - lo > target && !core::stop_requested()) {  // a stop leaves the certified bracket [lo, hi]
       const Rational w0 = hi - lo;
       const Rational m = split_point(lo, hi);
       set_ball(mb, m, prec + 32);
@@ -165,8 +166,11 @@ class Searcher {
       const Cell cell = stack.back();
       stack.pop_back();
       const Rational &lo = cell.lower, &hi = cell.upper;
-      if (found() >= opt_.max_roots || res_.cells >= opt_.max_cells) {
-        if (found() >= opt_.max_roots) {
+      const bool stop = core::stop_requested();  // the interrupt or the time budget (core::StopScope)
+      if (found() >= opt_.max_roots || res_.cells >= opt_.max_cells || stop) {
+        if (stop) {
+          res_.message = fmt::format("stopped after {} cells: time budget exhausted", res_.cells);
+        } else if (found() >= opt_.max_roots) {
           res_.truncated = true;
         } else {
           res_.message = fmt::format("stopped after {} cells (cell budget)", res_.cells);

@@ -5,14 +5,43 @@
 #include <cmath>
 #include <limits>
 
+#include "lyapcert/core/stop.hpp"
+
 namespace lyapcert::continuous::detail {
 
 void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
   integrate_tol(res, f, param, a, b, prec, prec);
 }
 
+namespace {
+
+// The integrand seen by acb_calc_integrate: the caller's, until core::stop_requested() (the interrupt or the
+// caller's time budget, checked before every evaluation: a clock read, negligible next to an Arb integrand); then 0, so that the integrator ends at once, and
+// the result is thrown away (made indeterminate) by integrate_tol: a stopped quadrature never yields a value.
+struct Stoppable {
+  acb_calc_func_t f;
+  void* param;
+  bool stopped = false;
+};
+
+int stoppable_integrand(acb_ptr out, const acb_t x, void* param, slong order, slong prec) {
+  auto* s = static_cast<Stoppable*>(param);
+  if (!s->stopped && core::stop_requested()) s->stopped = true;
+  if (s->stopped) {
+    acb_zero(out);
+    return 0;
+  }
+  return s->f(out, x, s->param, order, prec);
+}
+
+}  // namespace
+
 void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
                    slong prec) {
+  if (core::stop_requested()) {
+    arb_indeterminate(res);
+    return;
+  }
   acb_t r, aa, bb;
   acb_init(r);
   acb_init(aa);
@@ -24,8 +53,13 @@ void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, con
   mag_set_ui_2exp_si(tol, 1, -tol_bits);
   acb_calc_integrate_opt_t opt;
   acb_calc_integrate_opt_init(opt);
-  acb_calc_integrate(r, f, param, aa, bb, tol_bits, tol, opt, prec);
-  arb_set(res, acb_realref(r));
+  Stoppable s{f, param};
+  acb_calc_integrate(r, stoppable_integrand, &s, aa, bb, tol_bits, tol, opt, prec);
+  if (s.stopped) {
+    arb_indeterminate(res);  // the whole line: still an enclosure, never a value computed from the zeros
+  } else {
+    arb_set(res, acb_realref(r));
+  }
   mag_clear(tol);
   acb_clear(r);
   acb_clear(aa);

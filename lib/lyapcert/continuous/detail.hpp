@@ -29,6 +29,8 @@ void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const a
 
 // The same with absolute tolerance 2^-tol_bits (integrate uses tol_bits = prec). The enclosure is rigorous
 // whatever the tolerance; the tolerance only decides when subdivision stops.
+// Both stop early when core::stop_requested() (the interrupt, or a time budget of the calling thread's
+// StopScope): res is then indeterminate (the whole line, still an enclosure), so callers see a non-finite value.
 void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
                    slong prec);
 

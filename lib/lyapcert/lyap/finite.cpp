@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
@@ -269,6 +270,10 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
   } else {
     // Per-atom logs: sum_j a_j log|N_j / M_j|.
     for (std::size_t j = 0; j < n; ++j) {
+      if ((j & 15) == 0 && core::stop_requested()) {  // a stopped round gives no value (the whole line)
+        arb_indeterminate(out.value.get());
+        return out;
+      }
       arb_set_round_fmpz(t.v, r.num[j].get(), wp);
       arb_abs(t.v, t.v);
       arb_set_round_fmpz(u.v, r.den[j].get(), wp);
@@ -300,6 +305,11 @@ exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const 
   const bool integer_p = denominator(p) == 1 && p > 0 && p <= 1024;
   const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
   for (std::size_t j = 0; j < n; ++j) {
+    if ((j & 15) == 0 && core::stop_requested()) {  // a stopped round gives no value (the whole line)
+      exact::Ball whole;
+      arb_indeterminate(whole.get());
+      return whole;
+    }
     if (r.num[j].is_zero()) {
       // 0^p = 0 for p > 0. For p < 0 the moment is +inf; callers refuse that case before (LYAP1D-MOM-NEG-1).
       if (p < 0) throw InputError("finite_abs_moment: an atom at multiplier 0 makes a negative moment infinite");

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <optional>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
@@ -51,11 +53,48 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
                        const std::function<exact::Tri()>& is_zero) {
   CertifiedResult res;
   res.digits_requested = acc.digits;
-  slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
+  const slong target = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
+  slong prec = target;
+  // Under a time budget (core::StopScope) an expensive first round (thousands of bits: Arb's quadrature nodes alone
+  // take minutes at 10^4 digits and cannot be interrupted) is approached from kRampBits up, doubling, so that some
+  // enclosure exists early; from the target on the rounds are the usual ones, so the result is the same whenever
+  // the budget suffices (a round below the target does not meet the target's width; if it ever did, its enclosure
+  // is certified all the same). The exact zero test waits for the target. A round predicted to overrun the budget
+  // is not started.
+  constexpr slong kRampBits = 256;
+  const bool budgeted = std::isfinite(core::scope_seconds_left());
+  if (budgeted && target > 4 * kRampBits) prec = kRampBits;
+  double last_round = 0;  // seconds of the last finished round
   bool zero_tested = false;
   exact::Tri zero = exact::Tri::unknown;
+  bool have = false;  // res.value holds an enclosure from a finished round
+  const auto budget_note = [&](slong bits) {
+    return fmt::format("time budget exhausted at {} bits: best certified enclosure printed", bits);
+  };
   while (true) {
+    if (have && budgeted && 6 * last_round > core::scope_seconds_left()) {
+      // The next round (about 4-8 times the last one per doubling) would overrun the budget: stop here.
+      res.converged = false;
+      if (res.value.ball.contains_zero()) res.value.sign = Sign::undetermined;
+      res.message = budget_note(res.bits_used);
+      return res;
+    }
+    const auto round_start = std::chrono::steady_clock::now();
     Evaluation e = eval(prec);
+    last_round = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_start).count();
+    // Proof: LOOP-1 -- a round cut short by a stop (core::stop_requested: quadratures then return the whole
+    // line) is never used as a value; the last finished round's enclosure stands.
+    core::throw_if_interrupted();
+    const bool out_of_time = core::scope_expired();
+    if (out_of_time && !e.minus_infinity && !e.ball.is_finite()) {
+      if (!have) {
+        throw core::BudgetExhausted(fmt::format(
+            "the time budget ended before a first enclosure (working precision {} bits); raise --time-budget", prec));
+      }
+      res.converged = false;
+      res.message = budget_note(res.bits_used);
+      return res;
+    }
     res.bits_used = prec;
     if (e.minus_infinity) {
       res.value.minus_infinity = true;
@@ -65,7 +104,7 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
     }
     const bool width_ok = internal_width_ok(e.ball, acc.digits);
     const bool has_zero = e.ball.contains_zero();
-    if (has_zero && !zero_tested) {
+    if (has_zero && !zero_tested && !out_of_time && prec >= target) {
       zero_tested = true;
       zero = is_zero();
       if (zero == exact::Tri::yes) {
@@ -81,9 +120,20 @@ CertifiedResult refine(const Accuracy& acc, const std::function<Evaluation(slong
       res.value.sign = arb_is_positive(e.ball.get()) ? Sign::positive : Sign::negative;
     }
     res.value.ball = std::move(e.ball);
+    have = true;
     if (width_ok && !has_zero) {
       res.converged = true;
       return res;
+    }
+    if (out_of_time) {
+      res.converged = false;
+      if (has_zero) res.value.sign = Sign::undetermined;
+      res.message = budget_note(prec);
+      return res;
+    }
+    if (prec < target) {  // the ramp under a budget: a certified enclosure so far, not the requested precision
+      prec = std::min<slong>(target, 2 * prec);
+      continue;
     }
     if (prec >= acc.max_bits) {
       res.converged = width_ok;

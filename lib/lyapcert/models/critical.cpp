@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <mutex>
-#include <thread>
 
 #include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -54,6 +54,13 @@ void check_gaussian_gamma0(const TwoLayerModel& m) {
 }
 
 Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
+
+// Why a search stopped early: the caller's cancel flag, the interrupt, or the time budget (core::StopScope).
+std::string stop_message() {
+  return core::interrupt_requested() ? "interrupted"
+         : core::scope_expired()     ? "stopped: time budget exhausted"
+                                     : "cancelled";
+}
 
 // Lambda_+ = E log|1 + lr |k| g| on an lr ball [lo, hi] (lo == hi: a point): the xy kernel with
 // a = 1, b = lr, k = |k| (MODEL-ORIENT-1: the correct direction of k < 0 is that of |k|).
@@ -246,8 +253,8 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
   }
   std::vector<CritCell> done;
   while (!todo.empty()) {
-    if (opt.cancel && opt.cancel->load()) {
-      c.message = "interrupted";
+    if ((opt.cancel && opt.cancel->load()) || core::stop_requested()) {
+      c.message = stop_message();
       return c;
     }
     // One batch in parallel (deterministic: results are placed by index).
@@ -262,26 +269,25 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
     std::vector<int> status(n, 0);  // 1 positive, -1 negative, 0 undetermined
     std::vector<Rational> lows(n);
     std::vector<double> mids(n, 0), rads(n, 0);
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i; (i = next.fetch_add(1)) < n;) {
-        Arb res;
-        lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
-        if (!arb_is_finite(res.v)) continue;
-        mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
-        rads[i] = mag_get_d(arb_radref(res.v));
-        if (arb_is_positive(res.v)) {
-          status[i] = 1;
-          lows[i] = lower_of(res.v);
-        } else if (arb_is_negative(res.v)) {
-          status[i] = -1;
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < std::max(1, opt.jobs); ++t) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    const core::ParallelResult run =
+        core::parallel_for(n, static_cast<unsigned>(std::max(1, opt.jobs)), [&](std::size_t i) {
+          Arb res;
+          lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
+          if (!arb_is_finite(res.v)) return;
+          mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
+          rads[i] = mag_get_d(arb_radref(res.v));
+          if (arb_is_positive(res.v)) {
+            status[i] = 1;
+            lows[i] = lower_of(res.v);
+          } else if (arb_is_negative(res.v)) {
+            status[i] = -1;
+          }
+        });
+    if (run.stopped || core::stop_requested()) {
+      // Cells cut short are not decided (their enclosure may be the whole line): the certificate is not claimed.
+      c.message = stop_message();
+      return c;
+    }
     c.evaluations += n;
     for (std::size_t i = 0; i < n; ++i) {
       if (status[i] == 1) {
@@ -411,7 +417,7 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
     return m;
   };
   CriticalResult out;
-  const auto cancelled = [&] { return spec.options.cancel && spec.options.cancel->load(); };
+  const auto cancelled = [&] { return (spec.options.cancel && spec.options.cancel->load()) || core::stop_requested(); };
   // Labels a SNR, certified either way: "collapse" with a witness (phase III at some lr), "no-collapse" with a
   // certificate (Lambda_+ > 0 for every lr, MODEL-CRIT-4 (a)); "undetermined" when neither was certified. The
   // approximate minimum of Lambda_+ only decides which of the two is tried first.
@@ -443,7 +449,7 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
     return st.label;
   };
   const auto cancelled_msg = [&](const Rational& lo, const Rational& hi) {
-    out.message = "interrupted";
+    out.message = stop_message();
     out.snr_lo = lo;
     out.snr_hi = hi;
   };
@@ -457,6 +463,10 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
     out.message = fmt::format("collapse is certified at the top of the search range (SNR {})", exact::to_text(hi));
     out.snr_lo = hi;
     out.witness = wit;
+    return out;
+  }
+  if (top != "no-collapse" && cancelled()) {
+    cancelled_msg(lo, hi);
     return out;
   }
   if (top != "no-collapse") {

@@ -14,6 +14,9 @@ void validate(const DiagonalModel& m) {
   if (!any) throw InputError("diagonal model: every --beta coefficient is zero (there is no signal to learn)");
   if (m.sigma2 < 0) throw InputError("diagonal model: sigma^2 must be >= 0");
   if (m.batch < 1) throw InputError("diagonal model: batch size must be >= 1");
+  if (m.batch > kMaxBatch) {
+    throw InputError(fmt::format("diagonal model: batch size {} exceeds the limit of {}", m.batch, kMaxBatch));
+  }
 }
 
 TwoLayerModel coordinate_model(const DiagonalModel& m, std::size_t i) {

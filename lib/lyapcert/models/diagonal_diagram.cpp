@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/grid.hpp"
 
@@ -32,16 +33,18 @@ DiagonalDiagramResult diagonal_diagram(const DiagonalDiagramSpec& spec,
   }
   const std::size_t nl = out.lrs.size(), total = nl * out.ys.size();
   out.points.resize(total);
-  const std::size_t done = run_grid(
-      total, spec.jobs, spec.cancel,
-      [&](std::size_t idx) {
-        DiagonalGridPoint& p = out.points[idx];
-        p.lr = out.lrs[idx % nl];
-        p.y = out.ys[idx / nl];
-        p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
-        p.done = true;
-      },
-      progress);
+  const std::size_t done = sweep_grid(total, spec.jobs, spec.cancel, progress, [&](std::size_t idx) {
+    DiagonalGridPoint& p = out.points[idx];
+    p.lr = out.lrs[idx % nl];
+    p.y = out.ys[idx / nl];
+    try {
+      p.result = diagonal_phase(models[idx / nl], p.lr, spec.acc);
+    } catch (const core::BudgetExhausted&) {
+      return false;  // the time budget ended before this point had an enclosure: not done
+    }
+    p.done = true;
+    return true;
+  });
   out.complete = done == total;
   return out;
 }

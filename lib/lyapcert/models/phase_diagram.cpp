@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/xy.hpp"
@@ -221,6 +223,9 @@ Rational inner_point(const Rational& lo, const Rational& hi, int sig) {
   return (c > lo && c < hi) ? c : Rational((lo + hi) / 2);
 }
 
+// Brackets wider than this lr ratio (5/4) are narrowed on point values before any derivative enclosure is tried.
+const Rational kNarrowRatio(5, 4);
+
 // Proof: MODEL-ROOT-1 -- [lo, hi] has certified opposite endpoint signs; if Lambda'([lo, hi]) excludes 0 the
 // exponent is strictly monotone there, so the root is unique; bisection on certified signs and interval Newton
 // (mean value theorem with an enclosure D of Lambda' over the current bracket; an enclosure over a larger
@@ -232,8 +237,27 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
   // bracket excludes 0; wide brackets give wide derivative balls. lo/hi change only when the root is certified
   // unique in the end; otherwise the caller's bracket is kept. Signs from the binary64 kernel where it decides.
   Rational l0 = lo, h0 = hi;
+  // A wide bracket (a coarse grid: [1/10, 1] for --grid 2x1) is first narrowed by bisection at geometric midpoints
+  // on point values alone (binary64 where it decides, about a millisecond each): a derivative enclosure over a wide
+  // lr-ball costs seconds of Arb quadrature and is too wide to exclude 0 anyway. The brackets of the default grid
+  // (lr ratio about 1.2 between neighbours) start below the threshold and are unaffected.
+  for (int it = 0; it < 64 && h0 > l0 * kNarrowRatio; ++it) {
+    if (core::stop_requested()) return false;
+    Rational m = exact::parse_rational(
+        fmt::format("{:.12g}", std::sqrt(l0.convert_to<double>() * h0.convert_to<double>())));
+    if (!(m > l0 && m < h0)) m = inner_point(l0, h0, 12);
+    if (!(m > l0 && m < h0)) return false;
+    f.value_at(fm.v, m, 96, true);
+    if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) break;  // undecided here: try the derivative as it is
+    if (arb_is_positive(fm.v) == neg_to_pos) {
+      h0 = m;
+    } else {
+      l0 = m;
+    }
+  }
   bool mono = false;
   for (int it = 0; it < 16 && !mono; ++it) {
+    if (core::stop_requested()) return false;  // the caller's bracket stands
     set_range(X.v, l0, h0, 96);
     f.derivative(d.v, X.v, 64);
     if (arb_is_finite(d.v) && !arb_contains_zero(d.v)) {
@@ -265,6 +289,7 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
   arf_init(nl);
   arf_init(nu);
   for (int it = 0; it < 200 && hi - lo > tol; ++it) {
+    if (core::stop_requested()) break;  // [lo, hi] still holds the unique root
     const Rational w0 = hi - lo;
     const Rational m = inner_point(lo, hi, 17);
     f.value_at(fm.v, m, prec, try_fast);
@@ -328,12 +353,34 @@ std::vector<Rational> log_grid(const Rational& lo, const Rational& hi, int n) {
 
 std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi) {
   if (!(lo >= 1 && lo <= hi)) throw InputError("--batch-range needs 1 <= C <= D");
+  if (hi > Rational(kMaxBatch)) {
+    throw InputError(fmt::format("--batch-range: batch sizes above {} are not supported (the limit of --batch)", kMaxBatch));
+  }
   std::vector<Rational> g;
   Rational v = 1;
   while (v < lo) v *= 2;
   for (; v <= hi; v *= 2) g.push_back(v);
   if (g.empty()) throw InputError("--batch-range contains no power of 2");
   return g;
+}
+
+std::size_t sweep_grid(std::size_t total, int jobs, const std::atomic<bool>* cancel,
+                       const std::function<void(std::size_t, std::size_t)>& progress,
+                       const std::function<bool(std::size_t)>& eval) {
+  core::ParallelOptions po;
+  po.jobs = static_cast<unsigned>(std::max(1, jobs));
+  po.cancel = cancel;
+  po.on_done = progress;
+  std::atomic<std::size_t> done{0};
+  try {
+    core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
+      if (eval(idx)) ++done;
+    });
+  } catch (const core::Interrupted&) {
+    // reported below with the number of points done
+  }
+  core::throw_if_interrupted(fmt::format("interrupted after {} of {} grid points", done.load(), total));
+  return done.load();
 }
 
 void set_sigma_or_batch(bool batch_axis, const Rational& y, Rational& sigma2, std::uint64_t& batch) {
@@ -415,20 +462,22 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
       }
     }
   }
-  const std::size_t done = run_grid(
-      total, spec.jobs, spec.cancel,
-      [&](std::size_t idx) {
-        const std::size_t j = idx / nl, i = idx % nl;
-        GridPoint& p = out.points[idx];
-        p.lr = out.lrs[i];
-        p.y = out.ys[j];
-        p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
-        if (spec.certify_cells) {
-          p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second, p, models[j]);
-        }
-        p.done = true;
-      },
-      progress);
+  const std::size_t done = sweep_grid(total, spec.jobs, spec.cancel, progress, [&](std::size_t idx) {
+    const std::size_t j = idx / nl, i = idx % nl;
+    GridPoint& p = out.points[idx];
+    p.lr = out.lrs[i];
+    p.y = out.ys[j];
+    try {
+      p.result = phase_at(models[j], laws_y[j], p.lr, spec.acc);
+    } catch (const core::BudgetExhausted&) {
+      return false;  // the time budget ended before this point had an enclosure: not done
+    }
+    if (spec.certify_cells && !core::stop_requested()) {
+      p.cell = certify_cell(spec, cell_of(out.lrs, i), cell_models[j].first, cell_models[j].second, p, models[j]);
+    }
+    p.done = true;
+    return true;
+  });
   out.complete = done == total;
 
   // Boundary brackets along lr at each y: neighbouring grid points with certified opposite signs (collected in
@@ -454,7 +503,8 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
         const bool np = sp == lyap::Sign::negative, pp = sp == lyap::Sign::positive;
         const bool nq = sq == lyap::Sign::negative, pq = sq == lyap::Sign::positive;
         if (!((np && pq) || (pp && nq))) continue;
-        tasks.push_back(BracketTask{j, dir, p.lr, q.lr, np, {}});
+        // The unrefined bracket stands when refinement is stopped (budget) before this task.
+        tasks.push_back(BracketTask{j, dir, p.lr, q.lr, np, RootBracket{out.ys[j], p.lr, q.lr, np ? "neg-to-pos" : "pos-to-neg"}});
       }
     }
   }
@@ -472,7 +522,7 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
       }
     }
     // Not proved unique: bisection on exact 8-digit midpoints with certified signs.
-    for (int it = 0; it < 10; ++it) {
+    for (int it = 0; it < 10 && !core::stop_requested(); ++it) {
       const Rational mid =
           exact::parse_rational(fmt::format("{:.8g}", std::sqrt(lo.convert_to<double>() * hi.convert_to<double>())));
       if (!(mid > lo && mid < hi)) break;
@@ -490,7 +540,8 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
     }
     task.result = RootBracket{out.ys[j], lo, hi, direction};
   };
-  run_grid(tasks.size(), spec.jobs, nullptr, refine, nullptr);
+  core::parallel_for(tasks.size(), static_cast<unsigned>(std::max(1, spec.jobs)), refine);
+  core::throw_if_interrupted(fmt::format("interrupted while refining the {} boundary brackets", tasks.size()));
   for (const BracketTask& t : tasks) (t.dir == 0 ? out.plus_roots : out.minus_roots).push_back(t.result);
   for (std::size_t j = 0; j < ny; ++j) {
     // Proof: MODEL-L2-1 -- E(c - lr h)^2 = 1 with c = 1 - lr gamma has the nonzero root below.

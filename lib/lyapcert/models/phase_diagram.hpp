@@ -77,7 +77,8 @@ struct DiagramResult {
   bool spikes_truncated = false;
 };
 
-// Exact grid values: log-spaced (rounded to 6 significant digits, endpoints exact) or powers of 2.
+// Exact grid values: log-spaced (rounded to 6 significant digits, endpoints exact) or powers of 2 (batch sizes:
+// InputError above kMaxBatch).
 std::vector<Rational> log_grid(const Rational& lo, const Rational& hi, int n);
 std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi);
 

@@ -12,6 +12,9 @@ void validate(const TwoLayerModel& m) {
   if (m.k == 0) throw InputError("two-layer model: k must be nonzero (there is no signal to learn)");
   if (m.sigma2 < 0) throw InputError("two-layer model: sigma^2 must be >= 0");
   if (m.batch < 1) throw InputError("two-layer model: batch size must be >= 1");
+  if (m.batch > kMaxBatch) {
+    throw InputError(fmt::format("two-layer model: batch size {} exceeds the limit of {}", m.batch, kMaxBatch));
+  }
   if (!m.data.empty() && !m.replace && m.batch > m.data.size()) {
     throw InputError(fmt::format("two-layer model: batch {} exceeds the {} data points (without replacement)", m.batch,
                                  m.data.size()));

@@ -19,6 +19,10 @@ namespace lyapcert::models {
 
 using exact::Rational;
 
+// The largest batch size every model command accepts (phase --batch, phase-diagram --batch-range, critical-snr
+// --batch, simulate): one limit everywhere (docs/cli.md).
+inline constexpr std::uint64_t kMaxBatch = 1'000'000;
+
 struct TwoLayerModel {
   Rational k = 1;        // y = k x + sigma eps, k != 0
   Rational sigma2 = 1;   // sigma^2 >= 0 (exact even when sigma is irrational, e.g. from an SNR)
@@ -29,7 +33,7 @@ struct TwoLayerModel {
   std::vector<std::pair<Rational, Rational>> data;
 };
 
-// Validates the model (k != 0, sigma2 >= 0, batch >= 1, batch <= N without replacement, data not
+// Validates the model (k != 0, sigma2 >= 0, 1 <= batch <= kMaxBatch, batch <= N without replacement, data not
 // empty when given); InputError naming the problem.
 void validate(const TwoLayerModel& m);
 

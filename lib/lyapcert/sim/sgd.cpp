@@ -7,14 +7,14 @@
 #include <boost/math/distributions/beta.hpp>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
-#include <mutex>
-#include <thread>
 
 #if defined(__SSE__) || defined(__x86_64__)
 #include <xmmintrin.h>
 #define LYAPCERT_SIM_HAVE_MXCSR 1
 #endif
 
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/stats/philox.hpp"
 
@@ -237,7 +237,7 @@ class Runner {
     std::uint64_t t = 0;
     bool stopped = false;
     while (t < o_.steps) {
-      if (cancel && (t & 0xFFFF) == 0 && cancel->load(std::memory_order_relaxed)) {
+      if ((t & 0xFFFF) == 0 && ((cancel && cancel->load(std::memory_order_relaxed)) || core::stop_requested())) {
         cancelled = true;
         return res;
       }
@@ -757,36 +757,32 @@ SimResult simulate(const SimModel& m, const SimOptions& o) {
   const Prepared prep = prepare(m);
   std::vector<RunResult> results(o.runs);
   std::vector<std::uint8_t> done(o.runs, 0);
-  std::atomic<std::uint64_t> next{0};
   std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::uint64_t finished = 0;
-  auto worker = [&] {
+  core::ParallelOptions po;
+  po.jobs = static_cast<unsigned>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o.threads), o.runs));
+  po.cancel = &stop;
+  po.on_done = o.progress;
+  core::parallel_for(o.runs, po, [&](std::size_t r, unsigned) {
 #ifdef LYAPCERT_SIM_HAVE_MXCSR
-    _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ | DAZ in this worker thread only
+    // FTZ | DAZ for this run only, restored after it (the calling thread is one of the workers).
+    struct FlushDenormals {
+      unsigned saved = _mm_getcsr();
+      FlushDenormals() { _mm_setcsr(saved | 0x8040); }
+      ~FlushDenormals() { _mm_setcsr(saved); }
+    } const ftz;
 #endif
-    for (;;) {
-      const std::uint64_t r = next.fetch_add(1);
-      if (r >= o.runs || stop.load()) return;
-      bool cancelled = false;
-      Runner runner(prep, o, static_cast<std::uint32_t>(r));
-      RunResult res = runner.run(static_cast<std::uint32_t>(r), o.cancel, cancelled);
-      if (cancelled) {
-        stop.store(true);
-        return;
-      }
-      res.run_index = r;
-      results[r] = std::move(res);
-      done[r] = 1;
-      std::lock_guard<std::mutex> lock(mu);
-      ++finished;
-      if (o.progress) o.progress(finished, o.runs);
+    bool cancelled = false;
+    Runner runner(prep, o, static_cast<std::uint32_t>(r));
+    RunResult res = runner.run(static_cast<std::uint32_t>(r), o.cancel, cancelled);
+    if (cancelled) {
+      stop.store(true);
+      return;
     }
-  };
-  const int nthreads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o.threads), o.runs));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < nthreads; ++i) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+    res.run_index = r;
+    results[r] = std::move(res);
+    done[r] = 1;
+  });
+  core::throw_if_interrupted();
   SimResult out;
   bool complete = true;
   for (std::uint64_t r = 0; r < o.runs; ++r) {

@@ -8,9 +8,10 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
 #include <limits>
-#include <thread>
 #include <vector>
 
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim/predict.hpp"
 #include "lyapcert/stats/confidence.hpp"
@@ -75,7 +76,7 @@ Replicate run_replicate(std::size_t q, std::size_t d, std::size_t S, double k, d
   Replicate out;
   const std::uint64_t total = o.burn_in + o.steps;
   for (std::uint64_t t = 0; t < total; ++t) {
-    if (cancel && (t & 0x3FFF) == 0 && cancel->load(std::memory_order_relaxed)) {
+    if ((t & 0x3FFF) == 0 && ((cancel && cancel->load(std::memory_order_relaxed)) || core::stop_requested())) {
       cancelled = true;
       return out;
     }
@@ -121,23 +122,18 @@ StatisticalExponent estimate_vector_exponent(const SimModel& m, double lr, const
   const double k = m.base.k.convert_to<double>(), sigma = std::sqrt(m.base.sigma2.convert_to<double>());
   const double c = 1 - lr * m.base.gamma.convert_to<double>();
   std::vector<Replicate> reps(o.reps);
-  std::atomic<std::uint64_t> next{0};
   std::atomic<bool> stop{false};
-  auto worker = [&] {
-    for (;;) {
-      const std::uint64_t r = next.fetch_add(1);
-      if (r >= o.reps || stop.load()) return;
-      bool cancelled = false;
-      reps[r] = run_replicate(q, d, S, k, sigma, c, lr, o, static_cast<std::uint32_t>(r), o.cancel, cancelled);
-      if (cancelled) stop.store(true);
-    }
-  };
-  const int nthreads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o.threads), o.reps));
-  std::vector<std::thread> pool;
-  for (int i = 0; i < nthreads; ++i) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  core::ParallelOptions po;
+  po.jobs = static_cast<unsigned>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o.threads), o.reps));
+  po.cancel = &stop;
+  const core::ParallelResult run = core::parallel_for(o.reps, po, [&](std::size_t r, unsigned) {
+    bool cancelled = false;
+    reps[r] = run_replicate(q, d, S, k, sigma, c, lr, o, static_cast<std::uint32_t>(r), o.cancel, cancelled);
+    if (cancelled) stop.store(true);
+  });
+  core::throw_if_interrupted();
   StatisticalExponent e;
-  if (stop.load()) {  // cancelled: no estimate
+  if (stop.load() || run.stopped) {  // cancelled: no estimate
     e.complete = false;
     e.estimate = e.lower = e.upper = std::numeric_limits<double>::quiet_NaN();
     return e;

@@ -11,8 +11,9 @@
 #include <functional>
 #include <limits>
 #include <optional>
-#include <thread>
 
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/stats/confidence.hpp"
 #include "lyapcert/stats/kernels.hpp"
@@ -40,30 +41,20 @@ const char* kMinusInfNote =
     "a -inf increment was sampled (a product step that is exactly 0 in binary64); floating point proves "
     "nothing about Lambda = -inf by itself: for finite 1-D laws `lyapcert lyap1d` decides it exactly";
 
-// Runs fn(i) for i < n on `threads` threads; the assignment of items to threads never changes the
-// results because every item writes only its own output.
-void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn) {
-  unsigned t = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
-  t = static_cast<unsigned>(std::min<std::size_t>(t, n));
-  if (t <= 1) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr err;
-  std::atomic<bool> failed{false};
-  auto worker = [&] {
-    try {
-      for (std::size_t i; (i = next.fetch_add(1)) < n && !failed.load();) fn(i);
-    } catch (...) {
-      if (!failed.exchange(true)) err = std::current_exception();
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned k = 1; k < t; ++k) pool.emplace_back(worker);
-  worker();
-  for (auto& th : pool) th.join();
-  if (err) std::rethrow_exception(err);
+// Runs fn(i) for i < n on `threads` threads (0: all cores) with core::parallel_for; the assignment of items to
+// threads never changes the results because every item writes only its own output. Returns false when a stop
+// (core::stop_requested(): the interrupt, or the caller's time budget) ended it before every item was done; an
+// interrupt throws core::Interrupted.
+bool parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn) {
+  const core::ParallelResult r = core::parallel_for(n, threads, fn);
+  core::throw_if_interrupted();
+  return !r.stopped;
+}
+
+// A fixed-size estimate cut short by the time budget: there is no partial estimate to report.
+[[noreturn]] void budget_exhausted() {
+  throw core::BudgetExhausted("the time budget ended before the requested steps and replicates were simulated; "
+                              "lower --steps / --reps or raise --time-budget");
 }
 
 // Shift j with 2^-2j * n2 in [1/4, 4) from the exponent bits (exact power-of-two rescaling).
@@ -474,7 +465,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     for (std::uint64_t w0 = 0; w0 < items; w0 += kWindow) {
       const std::size_t n = static_cast<std::size_t>(std::min(kWindow, items - w0));
       acc.assign(n, BlockAcc{});
-      parallel_for(n, o.threads, [&](std::size_t k) {
+      const bool complete = parallel_for(n, o.threads, [&](std::size_t k) {
         thread_local std::vector<double> x(kChunk);
         const std::uint64_t it = w0 + k;
         const std::uint64_t r = it / nblocks, b = it % nblocks;
@@ -483,6 +474,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
         kernels::log_abs(x.data(), x.data(), kChunk);
         accumulate(x.data(), b * kChunk, L, acc[k]);
       });
+      if (!complete) budget_exhausted();
       for (std::size_t k = 0; k < n; ++k) {
         merge(cur.acc, acc[k]);
         if ((w0 + k) % nblocks == nblocks - 1) {
@@ -500,7 +492,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     for (std::size_t r0 = 0; r0 < R; r0 += window) {
       const std::size_t n = std::min(window, R - r0);
       reps.assign(n, RepResult{});
-      parallel_for(n, o.threads, [&](std::size_t k) {
+      const bool complete = parallel_for(n, o.threads, [&](std::size_t k) {
         const std::size_t r = r0 + k;
         Workspace w(d, sampler);
         std::vector<double> x(kChunk), xs(kChunk * d);
@@ -508,6 +500,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
         RepResult& out = reps[k];
         out.spec_sum.assign(d, 0.0);
         for (std::uint64_t b = 0; b < nblocks; ++b) {
+          if ((b & 63) == 0 && core::stop_requested()) return;  // cut short: discarded below
           const std::uint64_t start = c.pos;
           eng.advance(c, x.data(), xs.data(), w);
           accumulate(x.data(), start, L, out.acc);
@@ -522,6 +515,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
         // the upper bound (any n works, Proof: STATS-UCB-1).
         if (mode == Mode::matrix || mode == Mode::qr) out.log_norm = eng.log_norm(c);
       });
+      if (!complete || core::stop_requested()) budget_exhausted();
       for (const RepResult& r : reps) fold(r);
     }
   }
@@ -637,7 +631,7 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
       EmpiricalBernsteinCS::BlockPlan plan{};
       if (eb) plan = cs->plan(round_steps);
       std::vector<Out> outs(kChains);
-      parallel_for(kChains, o.threads, [&](std::size_t ci) {
+      const bool complete = parallel_for(kChains, o.threads, [&](std::size_t ci) {
         Workspace w(d, sampler);
         std::vector<double> x(kChunk), xs(kChunk * d);
         Out& out = outs[ci];
@@ -660,6 +654,10 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
           }
         }
       });
+      if (!complete) {  // the time budget: this round is dropped, the sequential test stands as it is
+        res.message = fmt::format("time budget exhausted after {} steps", res.steps_used);
+        break;
+      }
       res.steps_used += round_steps;
       std::uint64_t minus_inf = 0, nan = 0;
       for (const Out& out : outs) {
@@ -731,7 +729,7 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
   for (std::uint64_t done = 0; done + kChains <= max_reps;) {
     std::vector<double> zr(kChains), yr(kChains);
     std::vector<std::uint64_t> bad(kChains, 0);
-    parallel_for(kChains, o.threads, [&](std::size_t i) {
+    const bool complete = parallel_for(kChains, o.threads, [&](std::size_t i) {
       Workspace w(d, sampler);
       std::vector<double> x(kChunk), xs(kChunk * d);
       Chain c = eng.start(static_cast<std::uint32_t>(done + i));
@@ -747,6 +745,10 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
       zr[i] = s / static_cast<double>(n - burn);
       yr[i] = eng.log_norm(c) / static_cast<double>(n);
     });
+    if (!complete) {  // the time budget: this round is dropped, the sequential test stands as it is
+      res.message = fmt::format("time budget exhausted after {} steps", res.steps_used);
+      break;
+    }
     done += kChains;
     res.steps_used += kChains * n;
     for (std::size_t i = 0; i < kChains; ++i) {

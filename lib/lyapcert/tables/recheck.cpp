@@ -6,11 +6,12 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
-#include <thread>
 #include <type_traits>
 #include <variant>
 #include <vector>
 
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables/exact_text.hpp"
@@ -415,6 +416,8 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
         }
       }
     }
+  } catch (const core::Interrupted&) {
+    throw;
   } catch (const std::exception& e) {
     c.add("well-formed", false, e.what());
   }
@@ -439,15 +442,9 @@ Json recheck_table(const Json& doc, const RecheckOptions& opt) {
     }
   }
   std::vector<Json> results(rows.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < rows.size(); i = next++) results[i] = recheck_row(rows[i], opt);
-    flint_cleanup();
-  };
-  std::vector<std::thread> threads;
-  const unsigned jobs = std::max(1u, std::min<unsigned>(opt.jobs, static_cast<unsigned>(std::max<std::size_t>(1, rows.size()))));
-  for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
+  const core::ParallelResult run =
+      core::parallel_for(rows.size(), std::max(1u, opt.jobs), [&](std::size_t i) { results[i] = recheck_row(rows[i], opt); });
+  core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", run.done, rows.size()));
   Json r;
   r["schema"] = 1;
   r["lyapcert_version"] = kVersion;

@@ -2,17 +2,16 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <flint/flint.h>
 #include <unistd.h>
 
-#include <chrono>
-#include <condition_variable>
+#include <algorithm>
 #include <exception>
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <thread>
 
+#include "lyapcert/core/parallel.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/tables/json_input.hpp"
 
@@ -133,56 +132,67 @@ RunResult run_rows(const TableSpec& spec, const RunOptions& options) {
   std::vector<std::size_t> todo;
   for (std::size_t i = 0; i < n; ++i)
     if (!have[i]) todo.push_back(i);
-  std::atomic<std::size_t> next{0}, done{0}, running{0};
-  std::atomic<bool> stop{false};
-  std::mutex err_mu, cv_mu;
-  std::condition_variable cv;
+  std::atomic<std::size_t> running{0};
+  std::atomic<bool> stop{false};  // a row failed: no new row starts
+  std::mutex err_mu;
   std::exception_ptr error;
-  auto worker = [&] {
-    while (!stop.load()) {
-      const std::size_t t = next.fetch_add(1);
-      if (t >= todo.size()) break;
+  core::ParallelOptions po;
+  po.jobs = std::max(1u, options.jobs);
+  po.cancel = &stop;
+  auto report = [&](std::size_t done) {
+    if (options.on_progress) options.on_progress(Progress{n, res.resumed + done, res.resumed, running.load()});
+  };
+  po.on_done = [&](std::size_t done, std::size_t) { report(done); };
+  // A row's error is kept (not thrown through parallel_for) so that the rows already running still finish and
+  // reach the journal; the first failing row by index is reported.
+  std::size_t error_row = n;
+  const std::string interrupted = fmt::format("interrupted; the finished rows are kept in '{}' for a rerun",
+                                              options.journal_path);
+  core::ParallelResult run;
+  try {
+    run = core::parallel_for(todo.size(), po, [&](std::size_t t, unsigned) {
       const std::size_t i = todo[t];
       ++running;
       try {
         Json row = compute_row(spec.rows[i], options.compute);
+        if (core::stop_requested()) {  // possibly cut short by the time budget: not kept, a rerun computes it
+          --running;
+          return;
+        }
         journal.append(row);
         res.rows[i] = std::move(row);  // distinct slots: no lock needed
-        ++done;
-        cv.notify_all();
+      } catch (const core::Interrupted&) {
+        --running;
+        throw;
+      } catch (const core::BudgetExhausted&) {
+        // The time budget ended before this row had an enclosure: not done, a rerun computes it.
       } catch (const InputError& e) {
         std::lock_guard<std::mutex> lock(err_mu);
-        if (!error) {
-          error = std::make_exception_ptr(InputError(
-              fmt::format("row {} (id '{}'): {}", i, spec.rows[i].id, e.what())));
+        if (i < error_row) {
+          error_row = i;
+          error = std::make_exception_ptr(
+              InputError(fmt::format("row {} (id '{}'): {}", i, spec.rows[i].id, e.what())));
         }
         stop = true;
-        cv.notify_all();
       } catch (...) {
         std::lock_guard<std::mutex> lock(err_mu);
-        if (!error) error = std::current_exception();
+        if (i < error_row) {
+          error_row = i;
+          error = std::current_exception();
+        }
         stop = true;
-        cv.notify_all();
       }
       --running;
-    }
-    flint_cleanup();  // this thread's FLINT/Arb caches
-  };
-  const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, static_cast<unsigned>(std::max<std::size_t>(1, todo.size()))));
-  std::vector<std::thread> threads;
-  for (unsigned j = 0; j < jobs; ++j) threads.emplace_back(worker);
-  auto report = [&] {
-    if (options.on_progress) options.on_progress(Progress{n, res.resumed + done.load(), res.resumed, running.load()});
-  };
-  while (done.load() < todo.size() && !stop.load()) {
-    report();
-    std::unique_lock<std::mutex> lock(cv_mu);
-    cv.wait_for(lock, std::chrono::milliseconds(200));
+    });
+  } catch (const core::Interrupted&) {
+    throw core::Interrupted(interrupted);
   }
-  for (auto& t : threads) t.join();
-  report();
   if (error) std::rethrow_exception(error);
-  res.computed = done.load();
+  core::throw_if_interrupted(interrupted);
+  report(run.done);
+  res.computed = 0;
+  for (std::size_t t = 0; t < todo.size(); ++t) res.computed += !res.rows[todo[t]].is_null();
+  res.complete = res.computed == todo.size();
   return res;
 }
 

@@ -18,10 +18,10 @@ struct Progress {
 };
 
 struct RunOptions {
-  unsigned jobs = 1;                 // worker threads (>= 1)
+  unsigned jobs = 1;                 // threads (>= 1; core::parallel_for, the calling thread included)
   std::string journal_path;          // "" : no journal
   ComputeOptions compute;
-  // Called from the calling thread about every 200 ms and once at the end (may be empty).
+  // Called after each finished row (serialised, from any worker thread) and once at the end (may be empty).
   std::function<void(const Progress&)> on_progress;
 };
 
@@ -30,11 +30,15 @@ struct RunResult {
   std::size_t resumed = 0;    // rows taken from the journal
   std::size_t computed = 0;   // rows computed in this run
   bool journal_reset = false; // a journal for another spec was found and discarded
+  // Every row is there. false: a time budget (core::StopScope of the caller) stopped the run; the rows finished
+  // before it are in `rows` and the journal (rows finished after the stop are dropped: they may be cut short).
+  bool complete = true;
 };
 
 // Computes every row of `spec` (reusing the journal's rows). An InputError thrown by a row is rethrown
 // after the other workers stop, prefixed with the row's index and id; rows finished before it stay in the
-// journal. The journal's first line is {"lyapcert_journal": 1, "spec_sha256": ...}; a truncated last line
+// journal. The interrupt (core::request_interrupt) stops it with core::Interrupted; finished rows stay in the
+// journal, so a rerun resumes. The journal's first line is {"lyapcert_journal": 1, "spec_sha256": ...}; a truncated last line
 // (a run killed mid-write) is ignored.
 RunResult run_rows(const TableSpec& spec, const RunOptions& options);
 

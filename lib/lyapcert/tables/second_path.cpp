@@ -1,15 +1,8 @@
 #include "lyapcert/tables/second_path.hpp"
 
 #include <fmt/format.h>
-#include <flint/flint.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -21,6 +14,7 @@
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/continuous/quadrature.hpp"
 #include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/certified.hpp"
@@ -77,66 +71,30 @@ Eval from_mpfi(const MpfiEnclosure& m, const char* method, slong prec) {
   return e;
 }
 
-// Runs f (an Arb computation writing a ball) in a forked child with a wall-clock deadline, so that a slow
-// path (the variance-gamma quadrature can take many seconds) is cut off instead of hanging the recheck: the
-// child sends the exact ball (arb_dump_str) through a pipe and is killed (by its pid) when the deadline
-// passes. Returns false on timeout or failure. Only Arb work happens in the child, which leaves with _exit.
+// Runs f (an Arb computation writing a ball) in this thread with a wall-clock deadline, so that a slow path (the
+// variance-gamma quadrature can take many seconds) is cut off instead of holding up the recheck: f runs under a
+// core::StopScope whose token expires at the deadline; its quadratures then stop at once and return the whole line
+// (continuous::detail::integrate_tol). Returns false when the deadline passed (whatever f returned: a cut-short
+// value is never used) or f threw; the interrupt throws core::Interrupted. No process is forked: the
+// library runs on the callers' threads only.
 bool run_with_deadline(arb_t out, const std::function<void(arb_t)>& f, Clock::time_point deadline) {
-  int fds[2];
-  if (::pipe(fds) != 0) return false;
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return false;
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    arb_t r;
-    arb_init(r);
+  Arb r;
+  bool expired = false;
+  {
+    const core::StopScope scope(core::StopToken().with_deadline(deadline));
     try {
       f(r);
-    } catch (...) {
-      ::_exit(1);  // never unwind into the parent's frames
+    } catch (const core::Interrupted&) {
+      throw;
+    } catch (const std::exception&) {
+      return false;  // the path does not apply here (as when it ran in a child process that failed)
     }
-    char* s = arb_dump_str(r);
-    std::size_t n = std::strlen(s), off = 0;
-    while (off < n) {
-      const ssize_t w = ::write(fds[1], s + off, n - off);
-      if (w <= 0) break;
-      off += static_cast<std::size_t>(w);
-    }
-    ::_exit(off == n ? 0 : 1);
+    expired = core::scope_expired();
   }
-  ::close(fds[1]);
-  std::string text;
-  bool ok = true;
-  char buf[4096];
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      ok = false;
-      break;
-    }
-    pollfd p{fds[0], POLLIN, 0};
-    const int pr = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 1000)));
-    if (pr < 0 && errno != EINTR) {
-      ok = false;
-      break;
-    }
-    if (pr <= 0) continue;
-    const ssize_t r = ::read(fds[0], buf, sizeof buf);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;  // EOF: the child is done
-    text.append(buf, static_cast<std::size_t>(r));
-  }
-  ::close(fds[0]);
-  if (!ok) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty()) return false;
-  return arb_load_str(out, text.c_str()) == 0;
+  core::throw_if_interrupted();
+  if (expired) return false;
+  arb_swap(out, r);
+  return true;
 }
 
 struct Ctx {
@@ -284,8 +242,8 @@ Eval eval_log(const laws::CurvatureLaw& law, const Rational& a, const Rational& 
           if (a == 0) {
             return none("xy with a = 0 (1 - lr gamma = 0): the variance-gamma path needs E log|1 - c h_B|");
           }
-          // log|a| + E log|1 - c h_B|, c = -b/a, by the variance-gamma density (CONT-VG-1 .. 4), in a child
-          // process with the remaining time budget.
+          // log|a| + E log|1 - c h_B|, c = -b/a, by the variance-gamma density (CONT-VG-1 .. 4), cut off at the
+          // end of the remaining time budget.
           Eval e;
           Arb lr, t;
           exact::set_ball(lr, -b / a, wp);
