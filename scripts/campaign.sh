@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Randomized enclosure campaign: runs the RapidCheck properties that compare a certified quantity with an
+# independent computation (MPFI on exact rational sums, closed forms vs quadrature, the variance-gamma second
+# path, exact rational reciprocals for negative moments, exact decimal and interval arithmetic, enumeration
+# bounds vs the Poisson certificate, Perron roots vs the cycle expansion, brute-force sign scans vs `boundary`)
+# with many more cases than CI, under one seed, and reports the total number of cases and any miss.
+#
+#   scripts/campaign.sh [--cases N] [--seed S] [--build DIR] [--list]
+#
+# --cases N   total number of random cases, split over the properties by the weights below (cheap properties get
+#             more; every property gets at least one case). Default 10000.
+# --seed S    RapidCheck seed (one seed for every property; the run is reproducible). Default: random (printed).
+# --build DIR the build tree holding the test executables. Default build.
+# A miss prints the property, its RapidCheck replay line and the seed, and the script exits 1. CI runs a short
+# version (ctest test campaign_short); docs/reliability.md records the long runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cases=10000
+seed=""
+build=build
+list=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --cases) cases="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --build) build="$2"; shift 2 ;;
+    --list) list=1; shift ;;
+    *) echo "campaign.sh: unknown argument '$1' (usage: --cases N --seed S --build DIR --list)" >&2; exit 2 ;;
+  esac
+done
+[[ "$cases" =~ ^[0-9]+$ ]] && [ "$cases" -ge 1 ] || { echo "campaign.sh: --cases must be a positive integer" >&2; exit 2; }
+if [ -z "$seed" ]; then seed=$(( (RANDOM << 30) ^ (RANDOM << 15) ^ RANDOM )); fi
+[[ "$seed" =~ ^[0-9]+$ ]] || { echo "campaign.sh: --seed must be a nonnegative integer" >&2; exit 2; }
+
+# executable (under tests/) | property | weight per mille | what it checks against
+props=(
+  "lyap/lyap_finite_test|FiniteExponent.ContainsMpfiReferee|200|finite Lambda vs MPFI log of exact products"
+  "lyap/lyap_finite_test|FiniteExponent.CertifiedSignMatchesReferee|100|finite sign vs exact referee"
+  "lyap/lyap_finite_test|FiniteExponent.ConstructedZerosAreExactlyZero|50|constructed exact zeros"
+  "lyap/lyap_finite_test|FiniteExponent.FastPathContainsMpfiReferee|100|binary64 fast path vs MPFI"
+  "lyap/lyap_finite_test|FiniteMoment.IntegerMomentsContainExactReferee|100|g(k) vs exact rational sum"
+  "lyap/lyap_finite_test|FiniteMoment.NegativeOrdersMatchExactRationalSums|100|g(-k) vs exact reciprocal sum"
+  "exact/exact_decimal_test|Decimal.OutwardAndTight|100|outward decimal printing vs exact rationals"
+  "exact/exact_decimal_test|Decimal.ArfToRationalIsExact|50|binary -> rational exactness"
+  "fast/fast_interval_prop|FastIntervalProp.ArithmeticContainsExactRational|50|binary64 intervals vs exact rationals"
+  "fast/fast_interval_prop|FastIntervalProp.IntervalSumContainsExactRationalSum|30|interval sums vs exact sums"
+  "tables/tables_test|CertifiedDigits.ShownDigitsAreTrueAndMaximal|30|table digits vs MPFR"
+  "tables/tables_test|RoundDecimal.OutwardAndFaithful|30|table rounding"
+  "laws/laws_parser_test|NumberParsing.GeneratedNumbersAreExact|30|decimal input is the exact rational"
+  "continuous/continuous_prop|ContinuousProp.GaussClosedVsQuadrature|6|normal: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.SqnormalClosedVsQuadrature|6|sqnormal: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.UniformClosedVsQuadrature|6|uniform: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.MomentClosedVsQuadrature|6|moments: closed form vs quadrature"
+  "lyapnd/cycle_test|CycleProperty.SingleMatrixEnclosesLogPerronRoot|4|cycle expansion vs Perron root"
+  "continuous/continuous_variance_gamma_test|VarianceGammaProp.AgreesWithChiSquareMixture|1|xy: two quadratures"
+  "continuous/continuous_variance_gamma_test|VarianceGammaProp.MomentAgreesWithMixture|1|xy moments: two paths"
+  "boundary/boundary_prop|BoundaryProperty.CompleteNeverMissesAZero|1|boundary roots vs sign scans"
+  "lyapnd/lyapnd_poisson_test|PoissonProperty.BracketsAgainstEnumerationAndDeterminant|1|Poisson vs enumeration"
+)
+total_w=0
+for p in "${props[@]}"; do IFS='|' read -r _ _ w _ <<<"$p"; total_w=$((total_w + w)); done
+if [ "$list" = 1 ]; then
+  for p in "${props[@]}"; do IFS='|' read -r exe name w what <<<"$p"; echo "$name ($exe, weight $w): $what"; done
+  exit 0
+fi
+echo "campaign: $cases cases, seed $seed, build $build"
+done_cases=0
+misses=0
+start=$(date +%s)
+for p in "${props[@]}"; do
+  IFS='|' read -r exe name w what <<<"$p"
+  n=$(( cases * w / total_w ))
+  [ "$n" -ge 1 ] || n=1
+  bin="$build/tests/$exe"
+  if [ ! -x "$bin" ]; then echo "campaign: $bin is not built" >&2; exit 2; fi
+  t0=$(date +%s)
+  set +e
+  out=$(RC_PARAMS="seed=$seed max_success=$n" LYAPCERT_RANDOM_SEEDS=0 "$bin" --gtest_filter="$name" 2>&1)
+  rc=$?
+  set -e
+  passed=$(grep -oE 'OK, passed [0-9]+ tests' <<<"$out" | grep -oE '[0-9]+' | tail -1 || true)
+  if [ "$rc" -ne 0 ] || [ -z "$passed" ]; then
+    misses=$((misses + 1))
+    echo "MISS  $name ($what): exit $rc"
+    grep -E 'Falsifiable|Using configuration|replay|Failure|Expected|Which is' <<<"$out" | head -20
+    echo "      replay: RC_PARAMS=\"seed=$seed max_success=$n\" $bin --gtest_filter=$name"
+    continue
+  fi
+  done_cases=$((done_cases + passed))
+  printf '  %-62s %8d cases %5ds  %s\n' "$name" "$passed" "$(( $(date +%s) - t0 ))" "$what"
+done
+echo "$done_cases cases checked, $misses misses, seed $seed, $(( $(date +%s) - start )) s"
+[ "$misses" -eq 0 ]
