@@ -3,6 +3,8 @@
 #   bash scripts/run.sh demo   install what is missing, build, run the main job on built-in defaults
 #                              (certified exponents of a few laws, then the default phase diagram)
 #   bash scripts/run.sh test   install what is missing, build, run the whole test suite (ctest)
+#   bash scripts/run.sh sanitize  install what is missing, build with AddressSanitizer + UBSan in build-asan/
+#                              (no benchmarks, no Python module) and run the fast test label there (CI's sanitizer job)
 #   bash scripts/run.sh build  install and build only
 # Packages come from scripts/deps.txt (Debian only; nothing is downloaded at build time).
 set -euo pipefail
@@ -22,6 +24,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 jobs="$(nproc)"
+if [ "$mode" = sanitize ]; then
+  san_dir="${LYAPCERT_SANITIZE_BUILD_DIR:-build-asan}"
+  cmake -S . -B "$san_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLYAPCERT_SANITIZE=ON -DLYAPCERT_BUILD_BENCH=OFF
+  cmake --build "$san_dir" -j"$jobs"
+  # detect_leaks=0: FLINT/Arb keep per-thread caches on purpose; every other finding aborts the test.
+  export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  ctest --test-dir "$san_dir" --output-on-failure -j"$jobs" -L fast
+  exit 0
+fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j"$jobs"
 
@@ -33,5 +45,5 @@ case "$mode" in
     ;;
   test) ctest --test-dir "$build_dir" --output-on-failure -j"$jobs" ;;
   build) ;;
-  *) echo "usage: scripts/run.sh demo|test|build" >&2; exit 2 ;;
+  *) echo "usage: scripts/run.sh demo|test|sanitize|build" >&2; exit 2 ;;
 esac
