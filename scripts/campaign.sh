@@ -47,15 +47,15 @@ props=(
   "tables/tables_test|CertifiedDigits.ShownDigitsAreTrueAndMaximal|300|table digits vs MPFR"
   "tables/tables_test|RoundDecimal.OutwardAndFaithful|300|table rounding"
   "laws/laws_parser_test|NumberParsing.GeneratedNumbersAreExact|300|decimal input is the exact rational"
-  "continuous/continuous_prop|ContinuousProp.GaussClosedVsQuadrature|30|normal: closed form vs quadrature"
-  "continuous/continuous_prop|ContinuousProp.SqnormalClosedVsQuadrature|30|sqnormal: closed form vs quadrature"
-  "continuous/continuous_prop|ContinuousProp.UniformClosedVsQuadrature|30|uniform: closed form vs quadrature"
-  "continuous/continuous_prop|ContinuousProp.MomentClosedVsQuadrature|30|moments: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.GaussClosedVsQuadrature|100|normal: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.SqnormalClosedVsQuadrature|100|sqnormal: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.UniformClosedVsQuadrature|100|uniform: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.MomentClosedVsQuadrature|100|moments: closed form vs quadrature"
   "lyapnd/cycle_test|CycleProperty.SingleMatrixEnclosesLogPerronRoot|20|cycle expansion vs Perron root"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.AgreesWithChiSquareMixture|2|xy: two quadratures"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.MomentAgreesWithMixture|2|xy moments: two paths"
-  "boundary/boundary_prop|BoundaryProperty.CompleteNeverMissesAZero|2|boundary roots vs sign scans"
-  "lyapnd/lyapnd_poisson_test|PoissonProperty.BracketsAgainstEnumerationAndDeterminant|2|Poisson vs enumeration"
+  "boundary/boundary_prop|BoundaryProperty.CompleteNeverMissesAZero|20|boundary roots vs sign scans"
+  "lyapnd/lyapnd_poisson_test|PoissonProperty.BracketsAgainstEnumerationAndDeterminant|10|Poisson vs enumeration"
 )
 total_w=0
 for p in "${props[@]}"; do IFS='|' read -r _ _ w _ <<<"$p"; total_w=$((total_w + w)); done
@@ -67,10 +67,23 @@ echo "campaign: $cases cases, seed $seed, build $build"
 done_cases=0
 misses=0
 start=$(date +%s)
+# Cases per property: proportional to the weight (at least 1), the rounding remainder to the first property, so
+# the total is at least --cases.
+counts=()
+sum=0
 for p in "${props[@]}"; do
-  IFS='|' read -r exe name w what <<<"$p"
+  IFS='|' read -r _ _ w _ <<<"$p"
   n=$(( cases * w / total_w ))
   [ "$n" -ge 1 ] || n=1
+  counts+=("$n")
+  sum=$((sum + n))
+done
+[ "$sum" -ge "$cases" ] || counts[0]=$(( counts[0] + cases - sum ))
+i=0
+for p in "${props[@]}"; do
+  IFS='|' read -r exe name w what <<<"$p"
+  n=${counts[$i]}
+  i=$((i + 1))
   bin="$build/tests/$exe"
   if [ ! -x "$bin" ]; then echo "campaign: $bin is not built" >&2; exit 2; fi
   t0=$(date +%s)
