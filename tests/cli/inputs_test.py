@@ -25,12 +25,16 @@ import mpmath
 
 CLI = None
 GiB = 1 << 30
+# --no-address-limit (the sanitizer build): AddressSanitizer reserves terabytes of address space for its shadow
+# memory, so RLIMIT_AS cannot be used; the wall-clock limits still apply.
+ADDRESS_LIMIT = True
 
 
 def run(*args, memory=3 * GiB, timeout=120, shell=False, cwd=None):
     """(exit status, stdout bytes, stderr bytes, seconds) of the CLI under an address-space limit."""
     def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if ADDRESS_LIMIT:
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cmd = args[0] if shell else [CLI, *args]
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, timeout=timeout, preexec_fn=limit, shell=shell,
@@ -292,6 +296,8 @@ class Inputs(unittest.TestCase):
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--cli", required=True)
+    ap.add_argument("--no-address-limit", action="store_true")
     args, rest = ap.parse_known_args()
     CLI = os.path.abspath(args.cli)
+    ADDRESS_LIMIT = not args.no_address_limit
     unittest.main(argv=[sys.argv[0], *rest])
