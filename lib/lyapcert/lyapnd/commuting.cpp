@@ -13,6 +13,7 @@
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/lyapnd/rational_matrix.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -21,21 +22,8 @@ using exact::Ball;
 using exact::Rational;
 using Mat = std::vector<Rational>;
 
-Mat identity(int d) {
-  Mat m(static_cast<std::size_t>(d) * d, Rational(0));
-  for (int i = 0; i < d; ++i) m[i * d + i] = 1;
-  return m;
-}
-
-Mat mul(const Mat& a, const Mat& b, int d) {
-  Mat c(static_cast<std::size_t>(d) * d, Rational(0));
-  for (int i = 0; i < d; ++i)
-    for (int k = 0; k < d; ++k) {
-      if (a[i * d + k] == 0) continue;
-      for (int j = 0; j < d; ++j) c[i * d + j] += a[i * d + k] * b[k * d + j];
-    }
-  return c;
-}
+using detail::identity;
+using detail::mul;
 
 // Solves the (possibly overdetermined) exact system V x = y, V with `rows` rows and `cols` columns
 // (row-major), by Gauss-Jordan elimination. nullopt if rank(V) < cols or the system is inconsistent.

@@ -14,6 +14,7 @@
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
+#include "lyapcert/lyapnd/rational_matrix.hpp"
 #include "lyapcert/laws/finite_law.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
@@ -26,21 +27,8 @@ using Vec = std::vector<Rational>;
 using Mat = std::vector<Rational>;  // row-major, square unless said otherwise
 using Clock = std::chrono::steady_clock;
 
-Mat identity(int d) {
-  Mat m(static_cast<std::size_t>(d) * d, Rational(0));
-  for (int i = 0; i < d; ++i) m[i * d + i] = 1;
-  return m;
-}
-
-Mat mul(const Mat& a, const Mat& b, int d) {
-  Mat c(static_cast<std::size_t>(d) * d, Rational(0));
-  for (int i = 0; i < d; ++i)
-    for (int k = 0; k < d; ++k) {
-      if (a[i * d + k] == 0) continue;
-      for (int j = 0; j < d; ++j) c[i * d + j] += a[i * d + k] * b[k * d + j];
-    }
-  return c;
-}
+using detail::identity;
+using detail::mul;
 
 Vec apply(const Mat& a, const Vec& v, int d) {
   Vec w(d, Rational(0));
