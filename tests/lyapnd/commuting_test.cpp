@@ -23,6 +23,7 @@
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapnd/rational_matrix_util.hpp"
 
 namespace {
 
@@ -32,42 +33,8 @@ namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
 namespace lyap = lyapcert::lyap;
 using Mat = std::vector<Rational>;
-
-Mat mul(const Mat& a, const Mat& b, int d) {
-  Mat c(d * d, Rational(0));
-  for (int i = 0; i < d; ++i)
-    for (int k = 0; k < d; ++k)
-      for (int j = 0; j < d; ++j) c[i * d + j] += a[i * d + k] * b[k * d + j];
-  return c;
-}
-
-// Inverse by exact Gauss-Jordan (test-side, independent of the library's solver).
-Mat inverse(Mat a, int d) {
-  Mat inv(d * d, Rational(0));
-  for (int i = 0; i < d; ++i) inv[i * d + i] = 1;
-  for (int c = 0; c < d; ++c) {
-    int p = c;
-    while (a[p * d + c] == 0) ++p;
-    for (int j = 0; j < d; ++j) {
-      std::swap(a[p * d + j], a[c * d + j]);
-      std::swap(inv[p * d + j], inv[c * d + j]);
-    }
-    const Rational f = 1 / a[c * d + c];
-    for (int j = 0; j < d; ++j) {
-      a[c * d + j] *= f;
-      inv[c * d + j] *= f;
-    }
-    for (int i = 0; i < d; ++i)
-      if (i != c && a[i * d + c] != 0) {
-        const Rational g = a[i * d + c];
-        for (int j = 0; j < d; ++j) {
-          a[i * d + j] -= g * a[c * d + j];
-          inv[i * d + j] -= g * inv[c * d + j];
-        }
-      }
-  }
-  return inv;
-}
+using lyapcert::test::inverse;
+using lyapcert::test::mul;
 
 std::string law_text(const std::vector<Mat>& ms, const std::vector<Rational>& ps, int d) {
   std::string s = "matrices(";

@@ -27,6 +27,7 @@
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
+#include "lyapnd/rational_matrix_util.hpp"
 
 namespace {
 
@@ -36,42 +37,8 @@ namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
 using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
-
-Mat mul(const Mat& a, const Mat& b, int d) {
-  Mat c(d * d, Rational(0));
-  for (int i = 0; i < d; ++i)
-    for (int j = 0; j < d; ++j)
-      for (int k = 0; k < d; ++k) c[i * d + j] += a[i * d + k] * b[k * d + j];
-  return c;
-}
-
-// Gauss-Jordan inverse in exact rationals (the test matrices are invertible).
-Mat inverse(Mat a, int d) {
-  Mat inv(d * d, Rational(0));
-  for (int i = 0; i < d; ++i) inv[i * d + i] = 1;
-  for (int c = 0; c < d; ++c) {
-    int p = c;
-    while (a[p * d + c] == 0) ++p;
-    for (int j = 0; j < d; ++j) {
-      std::swap(a[p * d + j], a[c * d + j]);
-      std::swap(inv[p * d + j], inv[c * d + j]);
-    }
-    const Rational s = a[c * d + c];
-    for (int j = 0; j < d; ++j) {
-      a[c * d + j] /= s;
-      inv[c * d + j] /= s;
-    }
-    for (int r = 0; r < d; ++r) {
-      if (r == c || a[r * d + c] == 0) continue;
-      const Rational q = a[r * d + c];
-      for (int j = 0; j < d; ++j) {
-        a[r * d + j] -= q * a[c * d + j];
-        inv[r * d + j] -= q * inv[c * d + j];
-      }
-    }
-  }
-  return inv;
-}
+using lyapcert::test::inverse;
+using lyapcert::test::mul;
 
 Mat scaled(const Mat& a, const Rational& s) {
   Mat b = a;

@@ -20,6 +20,7 @@
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
+#include "lyapnd/rational_matrix_util.hpp"
 
 namespace {
 
@@ -28,6 +29,8 @@ using lyapcert::exact::Rational;
 namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
 using Mat = std::vector<Rational>;
+using lyapcert::test::inverse;
+using lyapcert::test::mul;
 
 constexpr const char* kPollicott = "1.14331103510294924584325185365558829940254614 +/- 1e-44";
 
@@ -65,42 +68,6 @@ Ball dec(const char* s) {
 
 bool contains(const Ball& enc, const Ball& x) { return arb_contains(enc.get(), x.get()); }
 double width(const Ball& b) { return 2 * mag_get_d(arb_radref(b.get())); }
-
-Mat mul(const Mat& a, const Mat& b, int d) {
-  Mat c(d * d, Rational(0));
-  for (int i = 0; i < d; ++i)
-    for (int k = 0; k < d; ++k)
-      for (int j = 0; j < d; ++j) c[i * d + j] += a[i * d + k] * b[k * d + j];
-  return c;
-}
-
-// Exact inverse (test-side Gauss-Jordan, independent of the library's).
-Mat inverse(Mat a, int d) {
-  Mat inv(d * d, Rational(0));
-  for (int i = 0; i < d; ++i) inv[i * d + i] = 1;
-  for (int c = 0; c < d; ++c) {
-    int p = c;
-    while (a[p * d + c] == 0) ++p;
-    for (int j = 0; j < d; ++j) {
-      std::swap(a[p * d + j], a[c * d + j]);
-      std::swap(inv[p * d + j], inv[c * d + j]);
-    }
-    const Rational f = 1 / a[c * d + c];
-    for (int j = 0; j < d; ++j) {
-      a[c * d + j] *= f;
-      inv[c * d + j] *= f;
-    }
-    for (int i = 0; i < d; ++i) {
-      if (i == c) continue;
-      const Rational g = a[i * d + c];
-      for (int j = 0; j < d; ++j) {
-        a[i * d + j] -= g * a[c * d + j];
-        inv[i * d + j] -= g * inv[c * d + j];
-      }
-    }
-  }
-  return inv;
-}
 
 Rational det(Mat a, int d) {
   Rational r = 1;
