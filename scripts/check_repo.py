@@ -24,6 +24,8 @@ Checks:
   7. umbrella      every module has lib/lyapcert/<m>.hpp, which includes each of its public headers and opens with
                    the module's `Contract: ` paragraph of docs/architecture.md, word for word; the section's
                    `May use:` line names exactly the module's lyapcert DEPS (asides in parentheses aside).
+                   Headers in lib/lyapcert/<m>/internal/ are module-private (not installed): the umbrella leaves
+                   them out and no public header may include one.
 """
 import argparse
 import os
@@ -357,6 +359,12 @@ def check_modules(root, rep):
         for path in walk(root, os.path.join("lib", "lyapcert", m), (".hpp",)):
             if not path.endswith(".hpp"):
                 continue
+            if "/internal/" in path.replace(os.sep, "/"):
+                continue  # module-private (not installed)
+            for n, line in enumerate(read_lines(path), 1):
+                if re.match(r'\s*#\s*include\s+"lyapcert/[^"]*/internal/', line):
+                    rep.add(path, n, "umbrella", "a public (installed) header includes a module-private internal/ "
+                                                 "header, which is not installed")
             head = "".join(read_lines(path)[:3])
             rel = "lyapcert/%s/%s" % (m, os.path.basename(path))
             if "not part of the public API" not in head and f'"{rel}"' not in text:
@@ -414,6 +422,9 @@ def self_test():
         "lib/lyapcert/a/CMakeLists.txt": "lyapcert_module(a\n  SOURCES x.cpp\n  DEPS lyapcert_c fmt::fmt)\n",
         "lib/lyapcert/a/pub.hpp": "// A public header the umbrella forgot.\n#pragma once\n",
         "lib/lyapcert/a/internal.hpp": "// Helpers (not part of the public API).\n#pragma once\n",
+        "lib/lyapcert/a/internal/impl.hpp": "// Module-private.\n#pragma once\n",
+        "lib/lyapcert/a/leaky.hpp": "// Public, but includes a private header.\n#pragma once\n"
+                                    "#include \"lyapcert/a/internal/impl.hpp\"\n",
         "lib/lyapcert/a.hpp": "// lyapcert/a.hpp -- umbrella.\n//\n// Contract: every value is\n// exact.\n"
                               "#pragma once\n",
         "lib/lyapcert/b/CMakeLists.txt": "lyapcert_module(b SOURCES y.cpp DEPS Arb::Arb)\n",
@@ -437,6 +448,8 @@ def self_test():
         ("proofs/a/x.md", 5, "proof-refs"),
         ("proofs/a/x.md", 6, "proof-refs"),                # the shorthand `.Missing` of Suite
         ("lib/lyapcert/a.hpp", 1, "umbrella"),         # the public header a/pub.hpp is not included
+        ("lib/lyapcert/a.hpp", 1, "umbrella"),         # nor a/leaky.hpp (a/internal/impl.hpp need not be)
+        ("lib/lyapcert/a/leaky.hpp", 3, "umbrella"),   # a public header includes an internal/ one
         ("lib/lyapcert/b.hpp", 2, "umbrella"),         # contract differs from docs/architecture.md
         ("lib/lyapcert/b/y.cpp", 2, "module-deps"),    # b includes a, which is not among its DEPS
         ("lib/lyapcert/c", 1, "umbrella"),             # c has no umbrella header

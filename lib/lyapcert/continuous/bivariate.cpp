@@ -1,6 +1,8 @@
 #include "lyapcert/continuous/bivariate.hpp"
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
+#include "lyapcert/continuous/internal/mixture.hpp"
 #include "lyapcert/exact/error.hpp"
 
 #include <algorithm>
@@ -9,7 +11,7 @@
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
@@ -27,7 +29,7 @@ bool with_half_lines(arb_t res, const arb_t a, const arb_t b, const arb_t mx, co
   }
   if (arb_is_nonpositive(sx) || arb_is_nonpositive(sy))
     throw InputError(std::string(who) + ": standard deviation <= 0");
-  ArbTmp one, r2;
+  Ball one, r2;
   arb_one(one);
   arb_sqr(r2, rho, prec + 10);
   if (arb_ge(r2, one)) throw InputError(std::string(who) + ": |rho| >= 1");
@@ -39,11 +41,11 @@ bool with_half_lines(arb_t res, const arb_t a, const arb_t b, const arb_t mx, co
     arb_indeterminate(res);
     return false;
   }
-  const double bu = detail::abs_upper_d(b);
+  const double bu = internal::abs_upper_d(b);
   const slong extra = bu < 1 ? std::min<slong>(static_cast<slong>(-std::log2(bu)) + 1, prec) : 0;
   const slong wp = prec + extra + 10;
   // mu(x) = g0 + g1 x, g1 = rho sy / sx, g0 = my - g1 mx; s = sy sqrt(1 - rho^2).
-  ArbTmp g0, g1, s, e, c1, c2, K, mneg, c1neg;
+  Ball g0, g1, s, e, c1, c2, K, mneg, c1neg;
   arb_mul(g1, rho, sy, wp);
   arb_div(g1, g1, sx, wp);
   arb_mul(g0, g1, mx, wp);
@@ -64,8 +66,8 @@ bool with_half_lines(arb_t res, const arb_t a, const arb_t b, const arb_t mx, co
   arb_mul(K, K, sx, wp);
   arb_inv(K, K, wp);
   // x > 0: u = x;  x < 0: u = -x, m = a - c1 u + c2 u^2, weight centred at -mx.
-  const detail::HalfLineMixture pos{a, c1, c2, e, K, mx, sx, 0};
-  const detail::HalfLineMixture neg{a, c1neg, c2, e, K, mneg, sx, 0};
+  const internal::HalfLineMixture pos{a, c1, c2, e, K, mx, sx, 0};
+  const internal::HalfLineMixture neg{a, c1neg, c2, e, K, mneg, sx, 0};
   combine(pos, neg, wp);
   return true;
 }
@@ -77,10 +79,10 @@ void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t
                             const arb_t sx, const arb_t sy, const arb_t rho, slong prec) {
   with_half_lines(
       res, a, b, mx, my, sx, sy, rho, prec, "bivariate_log_abs_mean",
-      [&](const detail::HalfLineMixture& pos, const detail::HalfLineMixture& neg, slong wp) {
-        ArbTmp total, piece;
-        detail::mixture_log_abs_mean(total, pos, wp);
-        detail::mixture_log_abs_mean(piece, neg, wp);
+      [&](const internal::HalfLineMixture& pos, const internal::HalfLineMixture& neg, slong wp) {
+        Ball total, piece;
+        internal::mixture_log_abs_mean(total, pos, wp);
+        internal::mixture_log_abs_mean(piece, neg, wp);
         arb_add(res, total, piece, prec);
       },
       [&](arb_t r) {
@@ -103,10 +105,10 @@ void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t m
   }
   with_half_lines(
       res, a, b, mx, my, sx, sy, rho, prec, "bivariate_abs_moment",
-      [&](const detail::HalfLineMixture& pos, const detail::HalfLineMixture& neg, slong wp) {
-        ArbTmp total, piece;
-        detail::mixture_abs_moment(total, pos, p, wp);
-        detail::mixture_abs_moment(piece, neg, p, wp);
+      [&](const internal::HalfLineMixture& pos, const internal::HalfLineMixture& neg, slong wp) {
+        Ball total, piece;
+        internal::mixture_abs_moment(total, pos, p, wp);
+        internal::mixture_abs_moment(piece, neg, p, wp);
         arb_add(res, total, piece, prec);
       },
       [&](arb_t r) {

@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
@@ -21,7 +22,7 @@ constexpr slong kMaxSeriesTerms = 200000;
 // Proof: CONT-GAUSS-1.
 void h_series(arb_t res, const arb_t m, const arb_t v, double x_upper, slong prec) {
   const slong wp = prec + static_cast<slong>(1.45 * x_upper) + 2 * FLINT_BIT_COUNT(prec) + 24;
-  ArbTmp x, t, s;
+  Ball x, t, s;
   arb_div(x, m, v, wp);
   arb_sqr(x, x, wp);
   arb_mul_2exp_si(x, x, -1);
@@ -68,7 +69,7 @@ void h_series(arb_t res, const arb_t m, const arb_t v, double x_upper, slong pre
 //   f = -q + sum_{k=1}^{n-1} (-1)^{k-1} C_k x^{-k} (1/(4k) + q/2) + (-1)^{n-1} C_n [0, q x^{1-n}/(2n-1)],
 // q = D(y)/y = 1F1(1; 3/2; -x), C_1 = 1, C_{k+1} = C_k (2k+1)/2. Proof: CONT-GAUSS-2.
 void f_asymptotic(arb_t res, const arb_t x, slong wp) {
-  ArbTmp q, a, b, c, pw, f, term, bound;
+  Ball q, a, b, c, pw, f, term, bound;
   arb_one(a);
   arb_set_d(b, 1.5);
   arb_neg(q, x);
@@ -76,7 +77,7 @@ void f_asymptotic(arb_t res, const arb_t x, slong wp) {
   arb_neg(f, q);
   arb_one(c);   // C_n
   arb_one(pw);  // x^{1-n}
-  const double x_mid = detail::mid_d(x);
+  const double x_mid = internal::mid_d(x);
   mag_t bm, tol;
   mag_init(bm);
   mag_init(tol);
@@ -90,7 +91,7 @@ void f_asymptotic(arb_t res, const arb_t x, slong wp) {
     if (mag_cmp(bm, tol) <= 0 || static_cast<double>(n) >= x_mid || n > 100000) {
       // (-1)^{n-1} C_n I_n with 0 <= I_n <= q x^{1-n}/(2n-1): add the interval [0, bound] or [-bound, 0].
       mag_mul_2exp_si(bm, bm, -1);
-      ArbTmp half;
+      Ball half;
       arb_zero(half);
       arf_set_mag(arb_midref(half), bm);
       if (n % 2 == 0) arb_neg(half, half);
@@ -122,7 +123,7 @@ void f_asymptotic(arb_t res, const arb_t x, slong wp) {
 // Proof: CONT-GAUSS-1, CONT-GAUSS-2. The output contains G(m, v) for every m, v in the input balls.
 void gauss_log_abs_mean(arb_t res, const arb_t m, const arb_t v, slong prec) {
   if (arb_is_zero(v)) {
-    ArbTmp t;
+    Ball t;
     arb_abs(t, m);
     arb_log(res, t, prec);
     return;
@@ -137,31 +138,31 @@ void gauss_log_abs_mean(arb_t res, const arb_t m, const arb_t v, slong prec) {
     return;
   }
   const slong wp0 = prec + 24;
-  ArbTmp x;
+  Ball x;
   arb_div(x, m, v, wp0);
   arb_sqr(x, x, wp0);
   arb_mul_2exp_si(x, x, -1);
-  const double x_mid = detail::mid_d(x);
+  const double x_mid = internal::mid_d(x);
   const double x_threshold = 0.7 * static_cast<double>(prec) + 24.0;
-  ArbTmp one;
+  Ball one;
   arb_one(one);
   if (x_mid > x_threshold && arb_ge(x, one)) {
     // G = log|m| + f(sqrt x).
-    ArbTmp f, l;
+    Ball f, l;
     f_asymptotic(f, x, wp0);
     arb_abs(l, m);
     arb_log(l, l, wp0);
     arb_add(res, l, f, prec);
     return;
   }
-  const double x_upper = detail::abs_upper_d(x);
+  const double x_upper = internal::abs_upper_d(x);
   // Only reachable with wide x balls (a point input with x beyond the threshold takes the branch
   // above): the series would need prec + 1.45 x_upper bits, so give up ("not certified") instead.
   if (!(x_upper < 2 * x_threshold + 64)) {
     arb_indeterminate(res);
     return;
   }
-  ArbTmp h, c, t;
+  Ball h, c, t;
   h_series(h, m, v, x_upper, prec);
   arb_const_euler(c, wp0);
   arb_const_log2(t, wp0);
@@ -179,7 +180,7 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
     return;
   }
   // p in (-1, 0) is allowed: the formula holds for every p > -1 (CONT-GAUSS-3); p = 0 and p <= -1 are refused.
-  ArbTmp pm1;
+  Ball pm1;
   arb_add_ui(pm1, p, 1, prec + 24);
   if (arb_is_zero(p) || arb_is_nonpositive(pm1)) {
     throw InputError("gauss_abs_moment: exponent p must satisfy p > -1 and p != 0");
@@ -191,7 +192,7 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
   }
   const slong wp = prec + 24;
   if (arb_is_zero(v)) {
-    ArbTmp t;
+    Ball t;
     arb_abs(t, m);
     if (arb_is_negative(p)) {  // |m|^p, infinite at m = 0: only a ball away from 0 has an enclosure
       if (arb_is_positive(t))
@@ -208,7 +209,7 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
       mag_t rm;
       mag_init(rm);
       arb_get_mag(rm, t);
-      ArbTmp r;
+      Ball r;
       arf_set_mag(arb_midref(r), rm);
       mag_clear(rm);
       arb_pow(r, r, p, wp);
@@ -225,7 +226,7 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
     arb_indeterminate(res);
     return;
   }
-  ArbTmp x, a, b, h, t, g;
+  Ball x, a, b, h, t, g;
   arb_div(x, m, v, wp);
   arb_sqr(x, x, wp);
   arb_mul_2exp_si(x, x, -1);
@@ -263,10 +264,10 @@ void sqnormal_log_abs_mean(arb_t res, const arb_t lr, const arb_t mu, const arb_
     arb_indeterminate(res);
     return;
   }
-  const double lr_mid = detail::mid_d(lr);
+  const double lr_mid = internal::mid_d(lr);
   const slong extra = lr_mid > 0 && lr_mid < 1 ? static_cast<slong>(-std::log2(lr_mid) / 2) : 0;
   const slong wp = prec + std::min<slong>(extra, 8 * prec) + 16;
-  ArbTmp r, v, m1, m2, g1, g2;
+  Ball r, v, m1, m2, g1, g2;
   arb_sqrt(r, lr, wp);
   arb_mul(v, r, s, wp);
   arb_mul(m1, r, mu, wp);

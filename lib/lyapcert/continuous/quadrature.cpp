@@ -6,12 +6,13 @@
 #include <cmath>
 #include <vector>
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
@@ -91,7 +92,7 @@ int gauss_pow_integrand(acb_ptr out, const acb_t w, void* param, slong order, sl
     acb_set(l, w);
   else
     acb_neg(l, w);
-  detail::pow_real_exponent(l, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
+  internal::pow_real_exponent(l, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
   gauss_factor(g, w, q->mu, q->one, prec);
   acb_mul(out, l, g, prec);
   acb_clear(l);
@@ -196,7 +197,7 @@ void inv_sqrt_2pi(arb_t res, slong prec) {
 
 // phi(Z) * 2 / Z : upper bound for P(|z| > Z) (Mills).
 void two_phi_over_z(arb_t res, const arb_t Z, slong prec) {
-  ArbTmp t;
+  Ball t;
   arb_sqr(res, Z, prec);
   arb_mul_2exp_si(res, res, -1);
   arb_neg(res, res);
@@ -221,11 +222,11 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
     return;
   }
   const slong wp = prec + 20;
-  ArbTmp mu, one, L, U, delta, total, piece, t;
+  Ball mu, one, L, U, delta, total, piece, t;
   arb_one(one);
   arb_div(mu, m, v, wp);
-  const double mud = detail::mid_d(mu);
-  const double mu_up = detail::abs_upper_d(mu);
+  const double mud = internal::mid_d(mu);
+  const double mu_up = internal::abs_upper_d(mu);
   if (!(mu_up < 1e15)) {
     arb_indeterminate(res);
     return;
@@ -241,19 +242,19 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
   GaussLogParam prm{mu, one, +1};
   arb_zero(total);
   if (lo < 0 && hi > 0) {
-    ArbTmp md;
+    Ball md;
     arb_neg(md, delta);
     prm.side = -1;
-    detail::integrate(piece, gauss_log_integrand, &prm, L, md, wp);
+    internal::integrate(piece, gauss_log_integrand, &prm, L, md, wp);
     arb_add(total, total, piece, wp);
     prm.side = +1;
-    detail::integrate(piece, gauss_log_integrand, &prm, delta, U, wp);
+    internal::integrate(piece, gauss_log_integrand, &prm, delta, U, wp);
     arb_add(total, total, piece, wp);
     // window: e^{-mu^2/2} int_{-delta}^{delta} log|w| exp(mu w - w^2/2) dw
-    ArbTmp c2;
+    Ball c2;
     arb_set_si(c2, -1);
     arb_mul_2exp_si(c2, c2, -1);
-    detail::log_window(piece, mu, c2, delta, delta, delta, wp);
+    internal::log_window(piece, mu, c2, delta, delta, delta, wp);
     arb_sqr(t, mu, wp);
     arb_mul_2exp_si(t, t, -1);
     arb_neg(t, t);
@@ -262,20 +263,20 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
     arb_add(total, total, piece, wp);
   } else {
     prm.side = lo >= 0 ? +1 : -1;
-    detail::integrate(piece, gauss_log_integrand, &prm, L, U, wp);
+    internal::integrate(piece, gauss_log_integrand, &prm, L, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
   arb_mul(total, total, t, wp);
   // tails beyond Z_eff = min(U - mu, mu - L) (lower bound)
-  ArbTmp z1, z2;
+  Ball z1, z2;
   arb_sub(z1, U, mu, wp);
   arb_sub(z2, mu, L, wp);
   arb_min(z1, z1, z2, wp);
   lower_exact(z1, z1, wp);
   mag_t tb;
   mag_init(tb);
-  detail::log_tail_bound(tb, mu, z1, wp);
+  internal::log_tail_bound(tb, mu, z1, wp);
   arb_add_error_mag(total, tb);
   mag_clear(tb);
   arb_log(t, v, wp);
@@ -295,17 +296,17 @@ void gauss_abs_moment_quad(arb_t res, const arb_t m, const arb_t v, const arb_t 
     return;
   }
   const slong wp = prec + 20;
-  ArbTmp mu, one, L, U, total, piece, t, zero;
+  Ball mu, one, L, U, total, piece, t, zero;
   arb_one(one);
   arb_div(mu, m, v, wp);
-  const double mud = detail::mid_d(mu);
-  const double pu = detail::abs_upper_d(p);
-  if (!(detail::abs_upper_d(mu) < 1e15) || !(pu < 1e4)) {
+  const double mud = internal::mid_d(mu);
+  const double pu = internal::abs_upper_d(p);
+  if (!(internal::abs_upper_d(mu) < 1e15) || !(pu < 1e4)) {
     arb_indeterminate(res);
     return;
   }
   slong p_int = -1;
-  if (arb_is_int(p)) p_int = static_cast<slong>(std::llround(detail::mid_d(p)));
+  if (arb_is_int(p)) p_int = static_cast<slong>(std::llround(internal::mid_d(p)));
   // Z large enough that (1 + |mu|/Z)^p 2 Z^p phi(Z) / (Z - p/Z) is negligible.
   const double Z = tail_z(wp + static_cast<slong>(pu * std::log2(2.0 + std::fabs(mud) + tail_z(wp)))) +
                    std::sqrt(pu) + 1.0;
@@ -316,20 +317,20 @@ void gauss_abs_moment_quad(arb_t res, const arb_t m, const arb_t v, const arb_t 
   arb_zero(total);
   if (lo < 0 && hi > 0) {
     prm.side = -1;
-    detail::integrate(piece, gauss_pow_integrand, &prm, L, zero, wp);
+    internal::integrate(piece, gauss_pow_integrand, &prm, L, zero, wp);
     arb_add(total, total, piece, wp);
     prm.side = +1;
-    detail::integrate(piece, gauss_pow_integrand, &prm, zero, U, wp);
+    internal::integrate(piece, gauss_pow_integrand, &prm, zero, U, wp);
     arb_add(total, total, piece, wp);
   } else {
     prm.side = lo >= 0 ? +1 : -1;
-    detail::integrate(piece, gauss_pow_integrand, &prm, L, U, wp);
+    internal::integrate(piece, gauss_pow_integrand, &prm, L, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
   arb_mul(total, total, t, wp);
   // Tail: int_{|z| > Ze} |mu + z|^p phi <= (1 + |mu|/Ze)^p 2 Ze^p phi(Ze) / (Ze - p/Ze), Ze^2 > p.
-  ArbTmp z1, z2, b, c;
+  Ball z1, z2, b, c;
   arb_sub(z1, U, mu, wp);
   arb_sub(z2, mu, L, wp);
   arb_min(z1, z1, z2, wp);
@@ -372,13 +373,13 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     return;
   }
   const slong wp = prec + 20;
-  ArbTmp r, rd, s2, delta, L, U, total, piece, t, c0, c1, c2, d1, d2;
+  Ball r, rd, s2, delta, L, U, total, piece, t, c0, c1, c2, d1, d2;
   arb_rsqrt(r, lr, wp);
   set_exact_mid(rd, r);
   arb_sqr(s2, s, wp);
-  const double rdd = detail::mid_d(r);
-  const double mud = detail::mid_d(mu), sd = detail::mid_d(s);
-  const double mu_up = detail::abs_upper_d(mu), r_up = detail::abs_upper_d(r);
+  const double rdd = internal::mid_d(r);
+  const double mud = internal::mid_d(mu), sd = internal::mid_d(s);
+  const double mu_up = internal::abs_upper_d(mu), r_up = internal::abs_upper_d(r);
   const double s_lo = sd * (1 - 1e-9);
   if (!(r_up < 1e15) || !(mu_up < 1e15) || !(s_lo > 0) || !(sd < 1e15)) {
     arb_indeterminate(res);
@@ -404,7 +405,7 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
   SqParam prm{lr, r, mu, s2, SqKind::kInside};
   arb_zero(total);
   // Walk from L to U, inserting a window around each singular point +-rd that lies inside.
-  ArbTmp cur, nxt, prd;
+  Ball cur, nxt, prd;
   arb_set(cur, L);
   arb_neg(c2, s2);
   arb_mul_2exp_si(c2, c2, 1);
@@ -417,18 +418,18 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     else
       arb_set(prd, rd);
     arb_sub(nxt, prd, delta, wp);  // exact
-    const double mid_piece = 0.5 * (detail::mid_d(cur) + detail::mid_d(nxt));
+    const double mid_piece = 0.5 * (internal::mid_d(cur) + internal::mid_d(nxt));
     prm.kind = std::fabs(mid_piece) < rdd ? SqKind::kInside : SqKind::kOutside;
-    detail::integrate(piece, sq_integrand, &prm, cur, nxt, wp);
+    internal::integrate(piece, sq_integrand, &prm, cur, nxt, wp);
     arb_add(total, total, piece, wp);
     // analytic part of the window
     arb_add(cur, prd, delta, wp);
     prm.kind = sgn > 0 ? SqKind::kNearPlus : SqKind::kNearMinus;
-    detail::integrate(piece, sq_integrand, &prm, nxt, cur, wp);
+    internal::integrate(piece, sq_integrand, &prm, nxt, cur, wp);
     arb_add(total, total, piece, wp);
     // singular part: t = a - (sgn r); density exp(c0 + c1 t + c2 t^2)
     //   c0 = -(sgn r - mu)^2/(2 s^2), c1 = -(sgn r - mu)/s^2.
-    ArbTmp pr;
+    Ball pr;
     if (sgn < 0)
       arb_neg(pr, r);
     else
@@ -444,21 +445,21 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     arb_add(d1, delta, t, wp);
     arb_sub(d2, delta, t, wp);
     arb_mul_2exp_si(t, delta, 1);  // dmax = 2 delta covers |r - rd|
-    detail::log_window(piece, c1, c2, d1, d2, t, wp);
+    internal::log_window(piece, c1, c2, d1, d2, t, wp);
     arb_mul(piece, piece, c0, wp);
     arb_add(total, total, piece, wp);
   }
   {
-    const double mid_piece = 0.5 * (detail::mid_d(cur) + hi);
+    const double mid_piece = 0.5 * (internal::mid_d(cur) + hi);
     prm.kind = std::fabs(mid_piece) < rdd ? SqKind::kInside : SqKind::kOutside;
-    detail::integrate(piece, sq_integrand, &prm, cur, U, wp);
+    internal::integrate(piece, sq_integrand, &prm, cur, U, wp);
     arb_add(total, total, piece, wp);
   }
   inv_sqrt_2pi(t, wp);
   arb_mul(total, total, t, wp);
   arb_div(total, total, s, wp);
   // Tails: |z| > Ze with z = (a - mu)/s; |log|1 - lr a^2|| <= sum_+- (|log(sqrt(lr) s)| + |log|z -+ c_+-||).
-  ArbTmp z1, z2, sl, cpm, b;
+  Ball z1, z2, sl, cpm, b;
   arb_sub(z1, U, mu, wp);
   arb_sub(z2, mu, L, wp);
   arb_min(z1, z1, z2, wp);
@@ -481,7 +482,7 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     if (sgn < 0) arb_neg(cpm, cpm);
     arb_add_ui(cpm, cpm, 1, wp);
     arb_div(cpm, cpm, sl, wp);
-    detail::log_tail_bound(tb, cpm, z1, wp);
+    internal::log_tail_bound(tb, cpm, z1, wp);
     mag_add(acc, acc, tb);
   }
   arb_add_error_mag(total, acc);
@@ -502,13 +503,13 @@ void sqnormal_log1p_quad(arb_t res, const arb_t c, const arb_t mu, const arb_t s
     return;
   }
   const slong wp = prec + 20;
-  ArbTmp m, v, v2, L, U, total, t, logC, b, z1, z2;
+  Ball m, v, v2, L, U, total, t, logC, b, z1, z2;
   arb_sqrt(t, c, wp);
   arb_mul(m, t, mu, wp);  // t = sqrt(c) a ~ N(m, v^2)
   arb_mul(v, t, s, wp);
   arb_sqr(v2, v, wp);
-  const double md = detail::mid_d(m), vd = detail::mid_d(v);
-  if (!(detail::abs_upper_d(m) < 1e15) || !(detail::abs_upper_d(v) < 1e15) || !(vd > 1e-300)) {
+  const double md = internal::mid_d(m), vd = internal::mid_d(v);
+  if (!(internal::abs_upper_d(m) < 1e15) || !(internal::abs_upper_d(v) < 1e15) || !(vd > 1e-300)) {
     arb_indeterminate(res);
     return;
   }
@@ -516,7 +517,7 @@ void sqnormal_log1p_quad(arb_t res, const arb_t c, const arb_t mu, const arb_t s
   arb_set_d(L, md - Z * vd);
   arb_set_d(U, md + Z * vd);
   Log1pParam prm{m, v2};
-  detail::integrate(total, log1p_integrand, &prm, L, U, wp);
+  internal::integrate(total, log1p_integrand, &prm, L, U, wp);
   inv_sqrt_2pi(t, wp);
   arb_mul(total, total, t, wp);
   arb_div(total, total, v, wp);
@@ -561,17 +562,17 @@ void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const a
     return;
   }
   if (arb_lt(b, a)) throw InputError("uniform_log_abs_mean_quad: b < a");
-  ArbTmp w;
+  Ball w;
   arb_sub(w, b, a, prec);
   if (arb_contains_zero(lr) || !arb_is_positive(w)) {
     arb_indeterminate(res);
     return;
   }
   const slong wp = prec + 20;
-  ArbTmp h0, hd, delta, ws, we, total, piece, t, t1, t2;
+  Ball h0, hd, delta, ws, we, total, piece, t, t1, t2;
   arb_inv(h0, lr, wp);
   set_exact_mid(hd, h0);
-  const double ad = detail::mid_d(a), bd = detail::mid_d(b), hdd = detail::mid_d(h0);
+  const double ad = internal::mid_d(a), bd = internal::mid_d(b), hdd = internal::mid_d(h0);
   pow2_below(delta, std::min(1.0 / 16, (bd - ad) / 4));
   const double dd = arf_get_d(arb_midref(delta), ARF_RND_NEAR);
   UnifParam prm{lr, +1};
@@ -579,7 +580,7 @@ void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const a
   if (hdd + dd <= ad || hdd - dd >= bd) {  // singular point outside [a, b] with margin delta
     prm.sign = hdd >= bd ? +1 : -1;
     if (arb_is_positive(lr) == false) prm.sign = -prm.sign;
-    detail::integrate(total, unif_integrand, &prm, a, b, wp);
+    internal::integrate(total, unif_integrand, &prm, a, b, wp);
   } else {
     // window [ws, we] around h0, clipped to [a, b]
     const bool clip_lo = hdd - dd <= ad, clip_hi = hdd + dd >= bd;
@@ -594,26 +595,26 @@ void uniform_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t a, const a
     const int left_sign = arb_is_positive(lr) ? +1 : -1;  // sign of 1 - lr h for h < h0
     if (!clip_lo) {
       prm.sign = left_sign;
-      detail::integrate(piece, unif_integrand, &prm, a, ws, wp);
+      internal::integrate(piece, unif_integrand, &prm, a, ws, wp);
       arb_add(total, total, piece, wp);
     }
     if (!clip_hi) {
       prm.sign = -left_sign;
-      detail::integrate(piece, unif_integrand, &prm, we, b, wp);
+      internal::integrate(piece, unif_integrand, &prm, we, b, wp);
       arb_add(total, total, piece, wp);
     }
     // window: int_{ws}^{we} (log|lr| + log|h - h0|) dh
     arb_sub(t1, ws, h0, wp);
     arb_sub(t2, we, h0, wp);
     arb_neg(t1, t1);  // d1 = h0 - ws
-    ArbTmp zero, dmax;
+    Ball zero, dmax;
     arb_mul_2exp_si(dmax, delta, 1);
     if (arb_is_nonnegative(t1) && arb_is_nonnegative(t2)) {
-      detail::log_window(piece, zero, zero, t1, t2, dmax, wp);
+      internal::log_window(piece, zero, zero, t1, t2, dmax, wp);
     } else {  // clipped window not containing h0 certainly: antiderivative u log|u| - u (CONT-UNIF-1)
       arb_neg(t1, t1);
-      detail::xlogx_minus_x(piece, t2, wp);
-      detail::xlogx_minus_x(t, t1, wp);
+      internal::xlogx_minus_x(piece, t2, wp);
+      internal::xlogx_minus_x(t, t1, wp);
       arb_sub(piece, piece, t, wp);
     }
     arb_add(total, total, piece, wp);

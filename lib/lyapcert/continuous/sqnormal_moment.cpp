@@ -5,13 +5,14 @@
 #include <cmath>
 #include <string>
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
@@ -55,7 +56,7 @@ int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong pr
     acb_sub_ui(u, u, 1, prec);  // t^2 - 1
     if (q->sign > 0) acb_neg(u, u);
   }
-  detail::pow_real_exponent(u, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
+  internal::pow_real_exponent(u, q->p, q->p_int, order, prec);  // Proof: CONT-QUAD-3
   acb_sub_arb(g, t, q->m, prec);
   acb_sqr(g, g, prec);
   acb_div_arb(g, g, q->v2, prec);
@@ -75,20 +76,20 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
   if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment_quad", true)) return;
   const slong wp = prec + 20;
   const bool plus = arb_is_negative(lr);  // E(1 + |lr| a^2)^p: no kinks
-  ArbTmp m, v, v2, L, U, total, piece, t, cur, nxt;
+  Ball m, v, v2, L, U, total, piece, t, cur, nxt;
   arb_abs(t, lr);
   arb_sqrt(t, t, wp);
   arb_mul(m, t, mu, wp);  // t = sqrt(lr) a ~ N(m, v^2)
   arb_mul(v, t, s, wp);
   arb_sqr(v2, v, wp);
-  const double md = detail::mid_d(m), vd = detail::mid_d(v);
-  const double pu = detail::abs_upper_d(p), mu_up = detail::abs_upper_d(m), v_up = detail::abs_upper_d(v);
+  const double md = internal::mid_d(m), vd = internal::mid_d(v);
+  const double pu = internal::abs_upper_d(p), mu_up = internal::abs_upper_d(m), v_up = internal::abs_upper_d(v);
   if (!(mu_up < 1e15) || !(v_up < 1e15) || !(vd > 1e-300) || !(pu < 1e4)) {
     arb_indeterminate(res);
     return;
   }
   slong p_int = -1;
-  if (arb_is_int(p)) p_int = static_cast<slong>(std::llround(detail::mid_d(p)));
+  if (arb_is_int(p)) p_int = static_cast<slong>(std::llround(internal::mid_d(p)));
   // Z: 2 C^p Z^{2p} phi(Z) / (Z - 2p/Z) below 2^-(wp + 10) relative to the scale of the value (>= 2^-e).
   const double log2C = std::log2(1.0 + (mu_up + v_up) * (mu_up + v_up));
   double Z = std::sqrt(2.0 * pu) + 2.0;
@@ -110,9 +111,9 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
       arb_set_d(nxt, kink);
     else
       arb_set(nxt, U);
-    const double mid_piece = 0.5 * (detail::mid_d(cur) + detail::mid_d(nxt));
+    const double mid_piece = 0.5 * (internal::mid_d(cur) + internal::mid_d(nxt));
     prm.sign = plus ? 0 : std::fabs(mid_piece) < 1 ? +1 : -1;
-    detail::integrate(piece, pow_integrand, &prm, cur, nxt, wp);
+    internal::integrate(piece, pow_integrand, &prm, cur, nxt, wp);
     arb_add(total, total, piece, wp);
     arb_set(cur, nxt);
   }
@@ -124,7 +125,7 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
   arb_div(total, total, t, wp);
   // Tails |z| > Ze (t = m + v z): |1 -+ t^2|^p <= (C z^2)^p, C = 1 + (|m| + v)^2 (|z| >= 1), and
   // int_{|z| > Ze} |z|^q phi <= 2 Ze^q phi(Ze) / (Ze - q/Ze), q = 2p (CONT-QUAD-3). Proof: CONT-SQN-3.
-  ArbTmp z1, z2, C, b, c, q;
+  Ball z1, z2, C, b, c, q;
   arb_sub(z1, U, m, wp);
   arb_sub(z2, m, L, wp);
   arb_min(z1, z1, z2, wp);
@@ -148,7 +149,7 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
   arb_sqr(C, C, wp);
   arb_add_ui(C, C, 1, wp);
   arb_pow(C, C, p, wp);
-  detail::normal_pdf(b, z1, wp);  // 2 phi(Ze) Ze^q / (Ze - q/Ze)
+  internal::normal_pdf(b, z1, wp);  // 2 phi(Ze) Ze^q / (Ze - q/Ze)
   arb_mul_2exp_si(b, b, 1);
   arb_pow(c, z1, q, wp);
   arb_mul(b, b, c, wp);
@@ -171,11 +172,11 @@ void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const
   const slong wp = prec + 30;
   // a^2 = s^2 Q, Q ~ noncentral chi^2_1(lambda), lambda = mu^2/s^2 = 2 ell; Q = chi^2_{1+2J}, J ~ Poisson(ell).
   // y = 1/(2 c), c = lr s^2.
-  ArbTmp ell, y, w, term, sum, k, b, f1, u, tmp, tmp2, gp1, emy, B, c2;
+  Ball ell, y, w, term, sum, k, b, f1, u, tmp, tmp2, gp1, emy, B, c2;
   arb_div(ell, mu, s, wp);
   arb_sqr(ell, ell, wp);
   arb_mul_2exp_si(ell, ell, -1);
-  const double ell_up = detail::abs_upper_d(ell);
+  const double ell_up = internal::abs_upper_d(ell);
   if (!(ell_up < 4000)) {  // too many terms: the quadrature path applies
     arb_indeterminate(res);
     return;
@@ -192,7 +193,7 @@ void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const
   arb_neg(emy, y);
   arb_exp(emy, emy, wp);
   arb_zero(sum);
-  const double pu = detail::abs_upper_d(p);
+  const double pu = internal::abs_upper_d(p);
   bool done = false;
   for (slong j = 0; j < kMaxPoissonTerms; ++j) {
     // k = j + 1/2; M_j = y^k / Gamma(k) [B(k, p+1) 1F1(k; k+p+1; -y) + e^{-y} Gamma(p+1) U(p+1, p+k+1, y)]
@@ -222,7 +223,7 @@ void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const
     // Tail after this j (terms j' >= j + 1): bound B_j' = 2^{max(p-1,0)} (1 + (2c (k_j' + p))^p) (CONT-SQN-4),
     // ratio <= rho = ell/(j + 2) (1 + 1/(j + 3/2))^p.
     if (static_cast<double>(j) < 2.0 * ell_up + pu + 2) continue;
-    ArbTmp kk, bj, rho;
+    Ball kk, bj, rho;
     arb_set_si(kk, 2 * (j + 1) + 1);
     arb_mul_2exp_si(kk, kk, -1);
     arb_add(kk, kk, p, wp);

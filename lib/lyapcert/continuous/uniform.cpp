@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
@@ -21,11 +22,11 @@ Case classify(const arb_t lr, const arb_t a, const arb_t b, slong prec, slong* w
   if (arb_lt(b, a)) throw InputError("uniform law: b < a");
   if (arb_is_zero(lr)) return Case::kZero;
   if (arb_is_exact(a) && arb_equal(a, b)) return Case::kDegenerate;
-  ArbTmp w;
+  Ball w;
   arb_sub(w, b, a, prec);
   if (!arb_is_positive(w) || arb_contains_zero(lr)) return Case::kUncertain;
   arb_mul(w, w, lr, prec);
-  const double d = std::fabs(detail::mid_d(w));
+  const double d = std::fabs(internal::mid_d(w));
   const slong extra = d > 0 && d < 1 ? static_cast<slong>(-std::log2(d)) : 0;
   *wp = prec + std::min<slong>(extra, 8 * prec) + 16;
   return Case::kGeneral;
@@ -34,7 +35,7 @@ Case classify(const arb_t lr, const arb_t a, const arb_t b, slong prec, slong* w
 // K(u) = sign(u) |u|^{p+1} / (p+1); monotone with K(0) = 0, so a ball u containing 0 maps into
 // [-r^{p+1}, r^{p+1}] / (p+1), r = sup |u|. Proof: CONT-UNIF-3.
 void k_antiderivative(arb_t res, const arb_t u, const arb_t p1, slong prec) {
-  ArbTmp t;
+  Ball t;
   if (arb_is_zero(u)) {
     arb_zero(res);
     return;
@@ -72,7 +73,7 @@ void uniform_log_abs_mean(arb_t res, const arb_t lr, const arb_t a, const arb_t 
       arb_indeterminate(res);
       return;
     case Case::kDegenerate: {
-      ArbTmp u;
+      Ball u;
       arb_mul(u, lr, a, prec + 16);
       arb_sub_ui(u, u, 1, prec + 16);
       arb_abs(u, u);
@@ -82,15 +83,15 @@ void uniform_log_abs_mean(arb_t res, const arb_t lr, const arb_t a, const arb_t 
     case Case::kGeneral:
       break;
   }
-  ArbTmp u1, u2, f1, f2, den;
+  Ball u1, u2, f1, f2, den;
   arb_mul(u1, lr, a, wp);
   arb_sub_ui(u1, u1, 1, wp);
   arb_neg(u1, u1);  // 1 - lr a
   arb_mul(u2, lr, b, wp);
   arb_sub_ui(u2, u2, 1, wp);
   arb_neg(u2, u2);  // 1 - lr b
-  detail::xlogx_minus_x(f1, u1, wp);
-  detail::xlogx_minus_x(f2, u2, wp);
+  internal::xlogx_minus_x(f1, u1, wp);
+  internal::xlogx_minus_x(f2, u2, wp);
   arb_sub(f1, f1, f2, wp);
   arb_sub(den, b, a, wp);
   arb_mul(den, den, lr, wp);
@@ -118,7 +119,7 @@ void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b,
       arb_indeterminate(res);
       return;
     case Case::kDegenerate: {
-      ArbTmp u;
+      Ball u;
       arb_mul(u, lr, a, prec + 16);
       arb_sub_ui(u, u, 1, prec + 16);
       arb_abs(u, u);
@@ -133,7 +134,7 @@ void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b,
     case Case::kGeneral:
       break;
   }
-  ArbTmp u1, u2, k1, k2, p1, den;
+  Ball u1, u2, k1, k2, p1, den;
   arb_add_ui(p1, p, 1, wp);
   arb_mul(u1, lr, a, wp);
   arb_sub_ui(u1, u1, 1, wp);

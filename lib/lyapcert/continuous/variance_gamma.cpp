@@ -8,21 +8,22 @@
 #include <algorithm>
 #include <cmath>
 
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::ArbTmp;
+using internal::Ball;
 
 namespace {
 
 // The density is f(h) = C e^{beta h} |h|^nu K_nu(alpha |h|) = C z^nu Ks_nu(alpha z) e^{-g z}, z = side h > 0,
 // g = alpha - side beta > 0, Ks_nu(x) = e^x K_nu(x) (CONT-VG-1, CONT-VG-5).
 struct VgShape {
-  ArbTmp C, beta, alpha, nu, lr, h0, d, logd, loglr, delta0, p;
-  ArbTmp g[2];     // g[0] = alpha + beta (side -1), g[1] = alpha - beta (side +1)
+  Ball C, beta, alpha, nu, lr, h0, d, logd, loglr, delta0, p;
+  Ball g[2];     // g[0] = alpha + beta (side -1), g[1] = alpha - beta (side +1)
   bool power = false;  // kernel |1 - lr h|^p instead of log|1 - lr h|
 };
 
@@ -46,9 +47,9 @@ arb_srcptr g_of(const VgShape& v, int side) {
 // default with the working precision raised until the accuracy suffices (Arb's default loses up to ~50 bits
 // near x ~ 15-60 and can take 30 ms there).
 void bessel_k_scaled_point(arb_t res, const arb_t nu, const arb_t x, slong prec) {
-  const double xd = detail::mid_d(x), nud = detail::mid_d(nu);
+  const double xd = internal::mid_d(x), nud = internal::mid_d(nu);
   {
-    ArbTmp t;
+    Ball t;
     arb_mul_2exp_si(t, nu, 1);
     arb_sub_ui(t, t, 1, prec);
     fmpz_t n2;
@@ -56,7 +57,7 @@ void bessel_k_scaled_point(arb_t res, const arb_t nu, const arb_t x, slong prec)
     if (arb_get_unique_fmpz(n2, t) && fmpz_is_even(n2) && fmpz_sgn(n2) >= 0 && fmpz_cmp_ui(n2, 1u << 20) < 0) {
       const slong n = fmpz_get_si(n2) / 2;  // nu = n + 1/2
       const slong wp = prec + 20;
-      ArbTmp term, sum, x2;
+      Ball term, sum, x2;
       arb_mul_2exp_si(x2, x, 1);
       arb_one(term);
       arb_one(sum);
@@ -78,7 +79,7 @@ void bessel_k_scaled_point(arb_t res, const arb_t nu, const arb_t x, slong prec)
     if (arb_get_unique_fmpz(n2, nu) && fmpz_cmp_ui(n2, 2) >= 0 && fmpz_cmp_ui(n2, 1u << 20) < 0) {
       const slong n = fmpz_get_si(n2);
       const slong wp = prec + 20;
-      ArbTmp k0, k1, k2, nu01;
+      Ball k0, k1, k2, nu01;
       arb_zero(nu01);
       bessel_k_scaled_point(k0, nu01, x, wp);
       arb_one(nu01);
@@ -133,14 +134,14 @@ void bessel_k_scaled(arb_t res, const arb_t nu, const arb_t x, slong prec) {
     arb_indeterminate(res);
     return;
   }
-  ArbTmp m, v;
+  Ball m, v;
   arb_set_arf(m, arb_midref(x));
   bessel_k_scaled_point(v, nu, m, prec);
   if (mag_is_zero(arb_radref(x))) {
     arb_set(res, v);
     return;
   }
-  ArbTmp mu, r, lo, hi, t;
+  Ball mu, r, lo, hi, t;
   arb_set_d(mu, 0.5);
   arb_max(mu, mu, nu, prec);
   arf_set_mag(arb_midref(r.get()), arb_radref(x));
@@ -157,7 +158,7 @@ void bessel_k_scaled(arb_t res, const arb_t nu, const arb_t x, slong prec) {
 
 // out := C z^nu Ks_nu(alpha z) e^{-g z} at a real ball z > 0 (CONT-VG-1).
 void density_real(arb_t out, const arb_t z, const VgShape& v, int side, slong prec) {
-  ArbTmp t, ks, pw;
+  Ball t, ks, pw;
   arb_mul(t, v.alpha, z, prec + 32);
   bessel_k_scaled(ks, v.nu, t, prec);
   if (arb_is_zero(v.nu))
@@ -182,7 +183,7 @@ void density(acb_t out, const acb_t z, const VgShape& v, int side, slong prec) {
   }
   const bool real = arb_is_zero(acb_imagref(z));
   if (real && mag_cmp_2exp_si(arb_radref(re), arf_abs_bound_lt_2exp_si(arb_midref(re)) - 24) < 0) {
-    ArbTmp r;
+    Ball r;
     density_real(r, re, v, side, prec);
     acb_set_arb(out, r);
     return;
@@ -200,15 +201,15 @@ void density(acb_t out, const acb_t z, const VgShape& v, int side, slong prec) {
   arb_get_lbound_arf(lo, re, bp);
   arb_get_ubound_arf(hi, re, bp);
   const double xl = arf_get_d(lo, ARF_RND_DOWN), xh = arf_get_d(hi, ARF_RND_UP);
-  const double rate = detail::mid_d(v.nu) / std::max(xl, 1e-300) + detail::abs_upper_d(v.alpha) +
-                      detail::abs_upper_d(v.beta);
+  const double rate = internal::mid_d(v.nu) / std::max(xl, 1e-300) + internal::abs_upper_d(v.alpha) +
+                      internal::abs_upper_d(v.beta);
   int n = static_cast<int>(std::min(64.0, std::ceil((xh - xl) * rate)));
   if (!(n >= 1)) n = 1;
   mag_t m, yim;
   mag_init(m);
   mag_init(yim);
   arb_get_mag(yim, acb_imagref(z));
-  ArbTmp x, X, R, wd, y, w, ksA, ksB, bA, bB, t, sb;
+  Ball x, X, R, wd, y, w, ksA, ksB, bA, bB, t, sb;
   arb_set_arf(wd, hi);
   arb_sub_arf(wd, wd, lo, bp);
   arb_div_ui(wd, wd, n, bp);  // part width (ball)
@@ -386,7 +387,7 @@ int vg_integrand(acb_ptr out, const acb_t x, void* param, slong order, slong pre
 // C Ks_nu(alpha T) [A Gamma(nu+1, g T)/g^{nu+1} + B Gamma(nu+1+e, g T)/g^{nu+1+e}].
 void tail_bound(arb_t res, const VgShape& v, const arb_t T, const arb_t A, const arb_t B, const arb_t e,
                 const arb_t g, slong prec) {
-  ArbTmp kt, t, s, a1, a2, acc;
+  Ball kt, t, s, a1, a2, acc;
   arb_mul(t, v.alpha, T, prec);
   bessel_k_scaled(kt, v.nu, t, prec);
   arb_mul(kt, kt, v.C, prec);
@@ -407,7 +408,7 @@ void tail_bound(arb_t res, const VgShape& v, const arb_t T, const arb_t A, const
 // res := sup of h^nu e^{-g h} over [h1, h2] (0 < h1 <= h2; h2 = +inf allowed as a non-finite ball): the function
 // increases up to nu/g and decreases after (CONT-VG-5).
 void sup_pow_exp(arb_t res, const arb_t nu, const arb_t g, const arb_t h1, const arb_t h2, slong prec) {
-  ArbTmp c, t;
+  Ball c, t;
   arb_div(c, nu, g, prec);
   const arb_struct* at = nullptr;
   if (arb_is_finite(h2) && arb_lt(h2, c))
@@ -456,7 +457,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   }
   const slong wp = prec + 30;
   // h -> -h maps xy(k) to xy(-k): reduce to lr > 0 (CONT-VG-1).
-  ArbTmp lr, k;
+  Ball lr, k;
   arb_set(lr, lr_in);
   arb_set(k, k_in);
   if (arb_is_negative(lr)) {
@@ -466,7 +467,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   VgShape v;
   v.power = p != nullptr;
   if (v.power) arb_set(v.p, p);
-  ArbTmp s2, l, theta, t;
+  Ball s2, l, theta, t;
   arb_set(v.lr, lr);
   arb_sqr(s2, sigma, wp);
   arb_set_ui(l, S);
@@ -497,12 +498,12 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   arb_mul_2exp_si(v.C, v.C, 1);
   // g_+- = alpha -+ beta > 0: the exponential decay rates of the two tails. alpha^2 - beta^2 = S^2/sigma^2,
   // so alpha - beta = (S^2/sigma^2)/(alpha + beta) avoids the cancellation for large |k|/sigma.
-  ArbTmp& g_minus = v.g[0];
-  ArbTmp& g_plus = v.g[1];
+  Ball& g_minus = v.g[0];
+  Ball& g_plus = v.g[1];
   arb_set_ui(t, S);
   arb_sqr(t, t, wp);
   arb_div(t, t, s2, wp);
-  ArbTmp ab;
+  Ball ab;
   arb_abs(ab, v.beta);
   arb_add(ab, ab, v.alpha, wp);
   arb_div(ab, t, ab, wp);  // alpha - |beta|
@@ -519,27 +520,27 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   }
   arb_inv(v.h0, lr, wp);
   arb_log(v.loglr, lr, wp);
-  const double h0d = detail::mid_d(v.h0);
+  const double h0d = internal::mid_d(v.h0);
   // Window half-width d = 2^j <= h0/4 (exact), cut points exact dyadics.
   int e2 = 0;
   std::frexp(h0d / 4, &e2);
   arb_one(v.d);
   arb_mul_2exp_si(v.d, v.d, e2 - 1);
   arb_log(v.logd, v.d, wp);
-  ArbTmp h0m;
+  Ball h0m;
   arb_set_arf(h0m, arb_midref(v.h0.get()));  // exact midpoint: the cut points are h0m -+ d
   // Tail cut points where h^nu e^{-g h} has dropped by ~2^{-wp-40} (times h0 on the right for the far case).
-  const double nud = detail::mid_d(v.nu);
-  const double gp = detail::mid_d(g_plus), gm = detail::mid_d(g_minus);
+  const double nud = internal::mid_d(v.nu);
+  const double gp = internal::mid_d(g_plus), gm = internal::mid_d(g_minus);
   const double need = (static_cast<double>(wp) + 40) * 0.6931471805599453;
   const double Tp = tail_cut(nud, gp, need + std::log1p(h0d) + 10);
   const double Tm = tail_cut(nud, gm, need + 10);
   auto dyadic_up = [](arb_t out, double x) { arb_set_d(out, std::ldexp(std::ceil(std::ldexp(x, 8)), -8)); };
-  ArbTmp TP, TM, zero, a, b, piece, total;
+  Ball TP, TM, zero, a, b, piece, total;
   dyadic_up(TM, Tm);
   // delta0 = 2^j <= min(h0/4, 1/alpha): the pieces [-delta0, 0] and [0, delta0] are integrated in s.
   {
-    const double cap = std::min(h0d / 4, 1.0 / detail::abs_upper_d(v.alpha));
+    const double cap = std::min(h0d / 4, 1.0 / internal::abs_upper_d(v.alpha));
     int e0 = 0;
     std::frexp(cap, &e0);
     arb_one(v.delta0);
@@ -548,14 +549,14 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   // Far case (CONT-VG-6): the singular point lies beyond the right cut point.
   dyadic_up(TP, Tp);
   arb_add(TP, TP, v.delta0, wp);
-  ArbTmp hl;
+  Ball hl;
   arb_sub(hl, h0m, v.d, wp);
   const bool far = arb_lt(TP, hl);
   arb_zero(total);
   // res := bound of int_0^eps |kernel(h)| f(+-h) dh, eps <= delta0, either side (CONT-VG-2(a), (c), CONT-VG-3):
   // Kmax C e^{|beta| delta0} J, J >= int_0^eps h^nu K_nu(alpha h) dh, Kmax >= |kernel| on [0, eps] (lr eps <= 1/4).
   auto zero_bound = [&](arb_t res_b, const arb_t eps) {
-    ArbTmp J, two, t2;
+    Ball J, two, t2;
     if (arb_is_zero(v.nu)) {
       // K_0(x) <= log(1 + 2/x): J <= eps (1 + log(1 + 2/(alpha eps)))
       arb_mul(t2, v.alpha, eps, wp);
@@ -593,14 +594,14 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
     arb_set(res_b, J);
   };
   // A piece whose a-priori bound is below 2^{-wp-8} is not integrated: the bound goes into the error instead.
-  ArbTmp negligible;
+  Ball negligible;
   arb_one(negligible);
   arb_mul_2exp_si(negligible, negligible, -wp - 8);
   auto is_negligible = [&](const arb_t bnd) { return arb_is_finite(bnd) && arb_lt(bnd, negligible); };
-  ArbTmp errs[7];
+  Ball errs[7];
   // The h < 0 tail bound with cut T (CONT-VG-4): log(1 + lr|h|) <= lr|h|; (1 + lr|h|)^p <= 2^p (1 + lr^p |h|^p).
   auto neg_tail = [&](arb_t res_b, const arb_t T) {
-    ArbTmp A, B, e;
+    Ball A, B, e;
     if (v.power) {
       arb_set_ui(A, 2);
       arb_pow(A, A, v.p, wp);
@@ -622,14 +623,14 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   } else {
     arb_neg(a, TM);
     arb_neg(b, v.delta0);
-    detail::integrate(piece, vg_integrand, &prm, a, b, wp);
+    internal::integrate(piece, vg_integrand, &prm, a, b, wp);
     arb_add(total, total, piece, wp);
   }
   const double smax = need + 2 * std::log(need + 2) + 8;
-  ArbTmp Smax;
+  Ball Smax;
   arb_set_d(Smax, std::ceil(smax));
   // Near 0 the log kernel is O(h), so the s-range there can be half as long (CONT-VG-3).
-  ArbTmp Szero;
+  Ball Szero;
   arb_set_d(Szero, v.power ? std::ceil(smax) : std::ceil(smax / 2) + 4);
   prm.piece = Piece::kNearZero;
   zero_bound(piece, v.delta0);
@@ -638,7 +639,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   } else {
     for (int side : {-1, +1}) {
       prm.side = side;
-      detail::integrate(piece, vg_integrand, &prm, zero, Szero, wp);
+      internal::integrate(piece, vg_integrand, &prm, zero, Szero, wp);
       arb_add(total, total, piece, wp);
     }
   }
@@ -646,30 +647,30 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   prm.side = +1;
   if (far) {
     // [delta0, TP] with 1 - lr h > 0
-    detail::integrate(piece, vg_integrand, &prm, v.delta0, TP, wp);
+    internal::integrate(piece, vg_integrand, &prm, v.delta0, TP, wp);
     arb_add(total, total, piece, wp);
   } else {
     arb_mul_2exp_si(a, v.d, 1);
     arb_add(a, a, h0m, wp);  // TP >= h0m + 2d (exact)
     if (!arb_gt(TP, a)) arb_set(TP, a);
     // [delta0, h0 - d]
-    detail::integrate(piece, vg_integrand, &prm, v.delta0, hl, wp);
+    internal::integrate(piece, vg_integrand, &prm, v.delta0, hl, wp);
     arb_add(total, total, piece, wp);
     // [h0 + d, TP], 1 - lr h < 0
     prm.log_sign = -1;
     arb_add(a, h0m, v.d, wp);
-    detail::integrate(piece, vg_integrand, &prm, a, TP, wp);
+    internal::integrate(piece, vg_integrand, &prm, a, TP, wp);
     arb_add(total, total, piece, wp);
     // Windows at the exact h0 (ball): [h0 - d, h0] and [h0, h0 + d] in s (u = d e^{-s}); the slivers between the
     // cut points h0m -+ d and h0 -+ d (width r = |h0 - h0m|) are bounded below (CONT-VG-3).
     prm.piece = Piece::kWindowLeft;
-    detail::integrate(piece, vg_integrand, &prm, zero, Smax, wp);
+    internal::integrate(piece, vg_integrand, &prm, zero, Smax, wp);
     arb_add(total, total, piece, wp);
     prm.piece = Piece::kWindowRight;
-    detail::integrate(piece, vg_integrand, &prm, zero, Smax, wp);
+    internal::integrate(piece, vg_integrand, &prm, zero, Smax, wp);
     arb_add(total, total, piece, wp);
     // r = |h0 - h0m| (upper bound, exact)
-    ArbTmp r, dd, h1, h2, F, ks, es;
+    Ball r, dd, h1, h2, F, ks, es;
     arb_sub(r, v.h0, h0m, wp);
     arb_abs(r, r);
     arb_get_ubound_arf(arb_midref(r.get()), r, wp);
@@ -686,7 +687,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
     {
       // also F <= C h1^nu K_nu(alpha h1) e^{max(beta h1, beta h2)} (h^nu K_nu(alpha h) decreasing, CONT-VG-2(a)):
       // much smaller when nu is large and the window is wide relative to h0; keep the smaller bound.
-      ArbTmp F2, e1, e2;
+      Ball F2, e1, e2;
       arb_mul(e1, v.beta, h1, wp);
       arb_mul(e2, v.beta, h2, wp);
       arb_max(e1, e1, e2, wp);
@@ -721,7 +722,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
       arb_mul(errs[0], errs[0], F, wp);
       arb_mul_2exp_si(errs[0], errs[0], 1);
       // slivers: 2 r F (|log(lr (d - r))| + log 3)
-      ArbTmp sl;
+      Ball sl;
       arb_sub(t, v.d, r, wp);
       arb_mul(t, t, lr, wp);
       arb_log(t, t, wp);
@@ -736,7 +737,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   }
   // s-tails at 0 (CONT-VG-3): both sides, eps = delta0 e^{-Szero}.
   {
-    ArbTmp eps;
+    Ball eps;
     arb_neg(eps, Szero);
     arb_exp(eps, eps, wp);
     arb_mul(eps, eps, v.delta0, wp);
@@ -745,7 +746,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
   }
   // Tails (CONT-VG-4, CONT-VG-6).
   {
-    ArbTmp A, B, e, two_p;
+    Ball A, B, e, two_p;
     if (v.power) {
       arb_set_ui(two_p, 2);
       arb_pow(two_p, two_p, v.p, wp);
@@ -770,7 +771,7 @@ void vg_driver(arb_t res, const arb_t lr_in, const arb_t k_in, const arb_t sigma
       if (far) {
         // h > TP (CONT-VG-6): |log|1 - lr h|| <= lr h + (-log|1 - lr h|)^+, the second integrating to 2 h0 at most:
         // lr-term by CONT-VG-4, plus 2 h0 C Ks(alpha TP) sup_{h >= TP} h^nu e^{-g h}.
-        ArbTmp ks, sp, inf;
+        Ball ks, sp, inf;
         tail_bound(errs[4], v, TP, A, lr, e, g_plus, wp);
         arb_mul(t, v.alpha, TP, wp);
         bessel_k_scaled(ks, v.nu, t, wp);

@@ -11,15 +11,16 @@
 #include <string>
 
 #include "lyapcert/continuous/bivariate.hpp"
-#include "lyapcert/continuous/detail.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
 
-using detail::abs_lb;
-using detail::abs_ub;
-using detail::ArbTmp;
+using internal::abs_lb;
+using internal::abs_ub;
+using internal::Ball;
 
 namespace {
 
@@ -200,7 +201,7 @@ int dintegrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec)
 
 // K = 2^{1 - S/2} / Gamma(S/2).
 void chi_const(arb_t K, ulong S, slong prec) {
-  ArbTmp t, h, two;
+  Ball t, h, two;
   arb_set_ui(t, S);
   arb_mul_2exp_si(t, t, -1);
   arb_gamma(t, t, prec);
@@ -219,7 +220,7 @@ void chi_const(arb_t K, ulong S, slong prec) {
 // |G_m m| <= 2 (x >= 0 real). Non-finite when no bound applies.
 void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_inf, slong prec) {
   const ulong num = q.sigma0 ? 1 : 2;  // |1/m| <= 1/|m| (sigma = 0), |G_m| <= 2/|m|
-  ArbTmp b1, b2, t, mlo;
+  Ball b1, b2, t, mlo;
   arb_indeterminate(b1);
   arb_indeterminate(b2);
   if (!q.sigma0 && arb_is_positive(lo)) {  // sqrt2 / (e lo)
@@ -231,7 +232,7 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
     // Proof: CONT-BIVD-2 -- m = A + C1 t + C t^2: inf |m| on a finite [lo, hi] from the ball m([lo, hi]);
     // on a tail only the bound sqrt2 / (e lo).
     if (!hi_inf) {
-      ArbTmp tb, mb;
+      Ball tb, mb;
       arb_union(tb, lo, hi, prec);
       arb_sqr(mb, tb, prec);
       arb_mul(mb, mb, q.C, prec);
@@ -248,14 +249,14 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
     const bool same = (arb_is_nonnegative(q.A) && arb_is_nonnegative(q.C)) ||
                       (arb_is_nonpositive(q.A) && arb_is_nonpositive(q.C));
     if (same) {  // |m| >= |A| + |C| lo^2
-      ArbTmp a, c;
+      Ball a, c;
       abs_lb(a, q.A, prec);
       abs_lb(c, q.C, prec);
       arb_sqr(t, lo, prec);
       arb_mul(c, c, t, prec);
       arb_add(mlo, a, c, prec);
     } else {
-      ArbTmp a, c, d1, d2;
+      Ball a, c, d1, d2;
       abs_ub(a, q.A, prec);
       abs_lb(c, q.C, prec);
       // |m| >= |C| lo^2 - |A| when positive, or |A| - |C| hi^2 when positive
@@ -264,7 +265,7 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
       arb_sub(d1, d1, a, prec);
       arb_zero(d2);
       if (!hi_inf) {
-        ArbTmp al, cu;
+        Ball al, cu;
         abs_lb(al, q.A, prec);
         abs_ub(cu, q.C, prec);
         arb_sqr(t, hi, prec);
@@ -294,7 +295,7 @@ void sup_gm(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool hi_
 // s phi (mu + T)), c = K s sqrt(2 pi) (Proof: CONT-BIVD-2).
 void weight_moments(arb_t m0, arb_t m2, const DParam& q, const arb_t lo, const arb_t hi, bool tail, slong prec) {
   if (!q.gauss) {
-    ArbTmp s, z;
+    Ball s, z;
     arb_set_ui(s, q.S);
     arb_mul_2exp_si(s, s, -1);
     arb_sqr(z, tail ? lo : hi, prec);
@@ -318,14 +319,14 @@ void weight_moments(arb_t m0, arb_t m2, const DParam& q, const arb_t lo, const a
     arb_div_ui(m2, m2, 3, prec);
     return;
   }
-  ArbTmp z, Q, phi, c, t, r2;
+  Ball z, Q, phi, c, t, r2;
   arb_sub(z, lo, q.wmu, prec);
   arb_div(z, z, q.ws, prec);
   arb_sqrt_ui(r2, 2, prec);
   arb_div(Q, z, r2, prec);
   arb_hypgeom_erfc(Q, Q, prec);
   arb_mul_2exp_si(Q, Q, -1);
-  detail::normal_pdf(phi, z, prec);
+  internal::normal_pdf(phi, z, prec);
   arb_const_pi(c, prec);
   arb_mul_2exp_si(c, c, 1);
   arb_sqrt(c, c, prec);
@@ -345,7 +346,7 @@ void weight_moments(arb_t m0, arb_t m2, const DParam& q, const arb_t lo, const a
 // |cv| m0 + sup|G_m| (|u0| m0 + |u1| (m0 + m2)/2 + |u2| m2) (weight_moments; t <= (1 + t^2)/2), with
 // |G_v v| <= 1 and sup|G_m| from sup_gm (1/|m| for sigma0, cv = 0 there).
 void end_bound(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool tail, slong prec) {
-  ArbTmp sup, p0, p2, t, acc;
+  Ball sup, p0, p2, t, acc;
   sup_gm(sup, q, lo, hi, tail, prec);
   weight_moments(p0, p2, q, lo, hi, tail, prec);
   abs_ub(acc, q.u0, prec);
@@ -353,7 +354,7 @@ void end_bound(arb_t res, const DParam& q, const arb_t lo, const arb_t hi, bool 
   abs_ub(t, q.u2, prec);
   arb_addmul(acc, t, p2, prec);
   if (q.u1 != nullptr) {
-    ArbTmp h;
+    Ball h;
     arb_add(h, p0, p2, prec);
     arb_mul_2exp_si(h, h, -1);
     abs_ub(t, q.u1, prec);
@@ -383,7 +384,7 @@ void f_integral(arb_t res, DParam& q, slong prec, arb_srcptr w1 = nullptr, arb_s
   mag_t tol;
   mag_init(tol);
   mag_set_ui_2exp_si(tol, 1, -(std::min(prec, q.tol_bits) + 4));
-  ArbTmp L, T, headb, tailb, zero;
+  Ball L, T, headb, tailb, zero;
   bool ok = false;
   for (slong j = 1; j < 4 * wp + 64 && !ok; j = j < 16 ? j + 1 : j + j / 4) {
     arb_one(L);
@@ -408,27 +409,27 @@ void f_integral(arb_t res, DParam& q, slong prec, arb_srcptr w1 = nullptr, arb_s
     arb_indeterminate(res);
     return;
   }
-  ArbTmp total, piece;
+  Ball total, piece;
   // int over [lo, hi] minus the window (all endpoints exact, so the comparisons are decided).
   auto add_piece = [&](const arb_t lo, const arb_t hi) {
     if (!window || arb_le(hi, w1) || arb_ge(lo, w2)) {
-      detail::integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
+      internal::integrate_tol(piece, dintegrand, &q, lo, hi, q.tol_bits, wp);
       arb_add(total, total, piece, wp);
       return;
     }
     if (arb_lt(lo, w1)) {
-      detail::integrate_tol(piece, dintegrand, &q, lo, w1, q.tol_bits, wp);
+      internal::integrate_tol(piece, dintegrand, &q, lo, w1, q.tol_bits, wp);
       arb_add(total, total, piece, wp);
     }
     if (arb_gt(hi, w2)) {
-      detail::integrate_tol(piece, dintegrand, &q, w2, hi, q.tol_bits, wp);
+      internal::integrate_tol(piece, dintegrand, &q, w2, hi, q.tol_bits, wp);
       arb_add(total, total, piece, wp);
     }
   };
-  ArbTmp one;
+  Ball one;
   arb_one(one);
   if (arb_lt(L, one) && arb_lt(one, T)) {
-    ArbTmp lo, hi;
+    Ball lo, hi;
     arb_set(lo, L);
     while (arb_lt(lo, one)) {
       arb_mul_2exp_si(hi, lo, 2);
@@ -440,8 +441,8 @@ void f_integral(arb_t res, DParam& q, slong prec, arb_srcptr w1 = nullptr, arb_s
   } else {
     add_piece(L, T);
   }
-  detail::add_error_arb(total, headb);
-  detail::add_error_arb(total, tailb);
+  internal::add_error_arb(total, headb);
+  internal::add_error_arb(total, tailb);
   arb_set_round(res, total, prec);
 }
 
@@ -451,7 +452,7 @@ void f_integral(arb_t res, DParam& q, slong prec, arb_srcptr w1 = nullptr, arb_s
 // g(t) = w(t)/(C (t + t0)), by the Taylor series of g at t0 (Cauchy bound M on |s| <= R = 16 delta).
 void pv_sigma0(arb_t res, DParam& q, slong prec) {
   const slong wp = prec + 10;
-  ArbTmp t0, t;
+  Ball t0, t;
   arb_div(t0, q.A, q.C, wp);
   arb_neg(t0, t0);
   if (!arb_is_positive(t0)) {
@@ -459,7 +460,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
     return;
   }
   arb_sqrt(t0, t0, wp);
-  const double t0d = detail::mid_d(t0);
+  const double t0d = internal::mid_d(t0);
   const double P1 = std::max<double>(1.0, static_cast<double>(q.S) - 1.0);
   const double dcap = std::min({1.0 / 16, t0d / 32, 1.0 / (16 * (1 + t0d)), t0d / (16 * P1)});
   if (!(dcap > 1e-300) || !std::isfinite(t0d)) {
@@ -468,7 +469,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
   }
   int ex = 0;
   std::frexp(dcap, &ex);
-  ArbTmp delta, td, w1, w2, d1, d2, dmax, R, M, rest, win;
+  Ball delta, td, w1, w2, d1, d2, dmax, R, M, rest, win;
   arb_one(delta);
   arb_mul_2exp_si(delta, delta, ex - 1);  // delta <= dcap, a power of 2
   arb_set_arf(td, arb_midref(t0.get()));
@@ -488,7 +489,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
     return;
   }
   // M >= sup_{|s| <= R} |g(t0 + s)| = K (t0 + R)^{S-1} e^{-t0^2/2 + t0 R + R^2/2} / (|C| (2 t0 - R)).
-  ArbTmp t2, den;
+  Ball t2, den;
   arb_add(M, t0, R, wp);
   arb_pow_ui(M, M, q.S - 1, wp);
   arb_sqr(t, t0, wp);
@@ -510,7 +511,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
     return;
   }
   arb_div(M, M, den, wp);
-  const double log2M = std::log2(std::max(detail::abs_upper_d(M), 1e-300));
+  const double log2M = std::log2(std::max(internal::abs_upper_d(M), 1e-300));
   if (!std::isfinite(log2M)) {
     arb_indeterminate(res);
     return;
@@ -547,7 +548,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
   arb_mul(t, t, q.K, wp);
   arb_poly_scalar_mul(prod, prod, t, wp);
   // PV int_{-d1}^{d2} s^{k-1} ds: log(d2/d1) (k = 0), (d2^k - (-d1)^k)/k (k >= 1).
-  ArbTmp c, pa, pb;
+  Ball c, pa, pb;
   arb_div(pa, d2, d1, wp);
   arb_log(pa, pa, wp);
   arb_poly_get_coeff_arb(c, prod, 0);
@@ -572,7 +573,7 @@ void pv_sigma0(arb_t res, DParam& q, slong prec) {
   arb_mul_2exp_si(t, M, 1 - 3 * nterms);
   arb_mul_ui(t, t, 8, wp);
   arb_div_ui(t, t, 7, wp);
-  detail::add_error_arb(win, t);
+  internal::add_error_arb(win, t);
   arb_add(res, rest, win, prec);
 }
 
@@ -603,7 +604,7 @@ void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t 
                          const arb_t sigma, ulong S, slong prec) {
   if (!dprologue(res, lr, b1, sigma, S, "xy_log_abs_mean_dlr")) return;
   const slong wp = std::min<slong>(prec, 256) + 16;
-  ArbTmp A, C, e, K, u2, cv, zero;
+  Ball A, C, e, K, u2, cv, zero;
   arb_mul(A, lr, a1, wp);
   arb_add_ui(A, A, 1, wp);
   if (arb_is_zero(b1)) {  // d/dlr log|1 + lr a1| = a1 / (1 + lr a1)
@@ -630,7 +631,7 @@ void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t 
         arb_indeterminate(res);
         return;
       }
-      ArbTmp one, J;
+      Ball one, J;
       arb_one(one);
       q.u0 = one;
       q.u2 = zero;
@@ -656,7 +657,7 @@ void xy_log_abs_mean_dsigma(arb_t res, const arb_t lr, const arb_t a1, const arb
     return;
   }
   const slong wp = std::min<slong>(prec, 256) + 16;
-  ArbTmp A, C, e, K, cv, zero;
+  Ball A, C, e, K, cv, zero;
   arb_mul(A, lr, a1, wp);
   arb_add_ui(A, A, 1, wp);
   arb_mul(C, lr, b1, wp);
@@ -682,7 +683,7 @@ void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const
   }
   if (arb_is_nonpositive(sx) || arb_is_nonpositive(sy)) throw InputError(std::string(name) + ": standard deviation <= 0");
   const slong wp = std::min<slong>(prec, 256) + 16;
-  ArbTmp one, r2;
+  Ball one, r2;
   arb_one(one);
   arb_sqr(r2, rho, wp);
   if (arb_ge(r2, one)) throw InputError(std::string(name) + ": |rho| >= 1");
@@ -690,7 +691,7 @@ void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const
     arb_indeterminate(res);
     return;
   }
-  ArbTmp A;
+  Ball A;
   arb_mul(A, lr, a1, wp);
   arb_add_ui(A, A, 1, wp);
   if (arb_is_zero(b1)) {  // d/dlr log|1 + lr a1| = a1 / (1 + lr a1)
@@ -703,7 +704,7 @@ void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const
   }
   // Conditioning on x (CONT-BIV-1): y | x ~ N(g0 + g1 x, s^2), g1 = rho sy/sx, g0 = my - g1 mx,
   // s = sy sqrt(1 - rho^2). On the half-line x = +-t: m = A +- C1 t + C2 t^2, v = e t, u = dm/dlr.
-  ArbTmp g0, g1, s, e, C1, C2, u1, u2, C1n, u1n, mxn, K, cv;
+  Ball g0, g1, s, e, C1, C2, u1, u2, C1n, u1n, mxn, K, cv;
   arb_mul(g1, rho, sy, wp);
   arb_div(g1, g1, sx, wp);
   arb_mul(g0, g1, mx, wp);
@@ -739,7 +740,7 @@ void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const
   neg.C1 = C1n;
   neg.u1 = u1n;
   neg.wmu = mxn;
-  ArbTmp ip, in;
+  Ball ip, in;
   f_integral(ip, pos, wp);
   if (!arb_is_finite(ip)) {
     arb_indeterminate(res);

@@ -21,6 +21,12 @@ class Ball {
 
   arb_ptr get() noexcept { return v_; }
   arb_srcptr get() const noexcept { return v_; }
+  // A Ball passes straight to Arb functions (arb_add(b, x, y, prec)); operator-> lets Arb's arb_midref /
+  // arb_radref macros work on it.
+  operator arb_ptr() noexcept { return v_; }
+  operator arb_srcptr() const noexcept { return v_; }
+  arb_ptr operator->() noexcept { return v_; }
+  arb_srcptr operator->() const noexcept { return v_; }
 
   // The ball around x rounded to prec bits (exact when x is dyadic and fits).
   static Ball from_rational(const Rational& x, slong prec);

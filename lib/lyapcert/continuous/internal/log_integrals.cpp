@@ -1,119 +1,13 @@
-#include "lyapcert/continuous/detail.hpp"
-
-#include <arb_poly.h>
+#include "lyapcert/continuous/internal/log_integrals.hpp"
 
 #include <cmath>
-#include <limits>
 
-#include "lyapcert/core/stop.hpp"
+#include "lyapcert/continuous/internal/integrate.hpp"
 
-namespace lyapcert::continuous::detail {
-
-void integrate(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong prec) {
-  integrate_tol(res, f, param, a, b, prec, prec);
-}
-
-namespace {
-
-// The integrand seen by acb_calc_integrate: the caller's, until core::stop_requested() (the interrupt or the
-// caller's time budget, checked before every evaluation: a clock read, negligible next to an Arb integrand); then 0, so that the integrator ends at once, and
-// the result is thrown away (made indeterminate) by integrate_tol: a stopped quadrature never yields a value.
-struct Stoppable {
-  acb_calc_func_t f;
-  void* param;
-  bool stopped = false;
-};
-
-int stoppable_integrand(acb_ptr out, const acb_t x, void* param, slong order, slong prec) {
-  auto* s = static_cast<Stoppable*>(param);
-  if (!s->stopped && core::stop_requested()) s->stopped = true;
-  if (s->stopped) {
-    acb_zero(out);
-    return 0;
-  }
-  return s->f(out, x, s->param, order, prec);
-}
-
-}  // namespace
-
-void integrate_tol(arb_t res, acb_calc_func_t f, void* param, const arb_t a, const arb_t b, slong tol_bits,
-                   slong prec) {
-  if (core::stop_requested()) {
-    arb_indeterminate(res);
-    return;
-  }
-  acb_t r, aa, bb;
-  acb_init(r);
-  acb_init(aa);
-  acb_init(bb);
-  acb_set_arb(aa, a);
-  acb_set_arb(bb, b);
-  mag_t tol;
-  mag_init(tol);
-  mag_set_ui_2exp_si(tol, 1, -tol_bits);
-  acb_calc_integrate_opt_t opt;
-  acb_calc_integrate_opt_init(opt);
-  Stoppable s{f, param};
-  acb_calc_integrate(r, stoppable_integrand, &s, aa, bb, tol_bits, tol, opt, prec);
-  if (s.stopped) {
-    arb_indeterminate(res);  // the whole line: still an enclosure, never a value computed from the zeros
-  } else {
-    arb_set(res, acb_realref(r));
-  }
-  mag_clear(tol);
-  acb_clear(r);
-  acb_clear(aa);
-  acb_clear(bb);
-}
-
-void add_error_arb(arb_t res, const arb_t bound) {
-  if (!arb_is_finite(bound)) {
-    arb_indeterminate(res);
-    return;
-  }
-  mag_t m;
-  mag_init(m);
-  arb_get_mag(m, bound);
-  arb_add_error_mag(res, m);
-  mag_clear(m);
-}
-
-void abs_lb(arb_t res, const arb_t x, slong prec) {
-  arf_t l;
-  arf_init(l);
-  arb_get_abs_lbound_arf(l, x, prec);
-  arb_set_arf(res, l);
-  arf_clear(l);
-}
-
-void abs_ub(arb_t res, const arb_t x, slong prec) {
-  arf_t u;
-  arf_init(u);
-  arb_get_abs_ubound_arf(u, x, prec);
-  arb_set_arf(res, u);
-  arf_clear(u);
-}
-
-double mid_d(const arb_t x) {
-  double d = arf_get_d(arb_midref(x), ARF_RND_NEAR);
-  if (std::isnan(d)) return 0.0;
-  if (d > 1e300) return 1e300;
-  if (d < -1e300) return -1e300;
-  return d;
-}
-
-double abs_upper_d(const arb_t x) {
-  if (!arb_is_finite(x)) return std::numeric_limits<double>::infinity();
-  mag_t m;
-  mag_init(m);
-  arb_get_mag(m, x);
-  double d = mag_get_d(m);  // mag_get_d rounds up
-  mag_clear(m);
-  return d;
-}
+namespace lyapcert::continuous::internal {
 
 void normal_pdf(arb_t res, const arb_t z, slong prec) {
-  ArbTmp t;
+  Ball t;
   arb_sqr(res, z, prec);
   arb_mul_2exp_si(res, res, -1);
   arb_neg(res, res);
@@ -122,30 +16,6 @@ void normal_pdf(arb_t res, const arb_t z, slong prec) {
   arb_mul_2exp_si(t, t, 1);
   arb_rsqrt(t, t, prec);
   arb_mul(res, res, t, prec);
-}
-
-// Proof: CONT-QUAD-3 (|z^p| <= sup|z|^p on a box touching 0).
-void pow_real_exponent(acb_t z, const arb_t p, slong p_int, slong order, slong prec) {
-  if (p_int >= 0) {
-    acb_pow_ui(z, z, static_cast<ulong>(p_int), prec);
-  } else if (order == 0 && acb_contains_zero(z)) {
-    arb_t m;
-    arb_init(m);
-    acb_abs(m, z, prec);
-    arb_get_ubound_arf(arb_midref(m), m, prec);
-    mag_zero(arb_radref(m));
-    arb_pow(m, m, p, prec);  // m^p over the p ball, m > 0 exact (or 0: then 0)
-    acb_zero(z);
-    arb_get_mag(arb_radref(acb_realref(z)), m);
-    arb_get_mag(arb_radref(acb_imagref(z)), m);
-    arb_clear(m);
-  } else {
-    acb_t pp;
-    acb_init(pp);
-    acb_set_arb(pp, p);
-    acb_pow_analytic(z, z, pp, order != 0, prec);
-    acb_clear(pp);
-  }
 }
 
 // Proof: CONT-UNIF-1 (|t log|t|| <= r log(1/r) on |t| <= r <= 1/e; <= max(1/e, r log r) otherwise).
@@ -159,7 +29,7 @@ void xlogx_minus_x(arb_t res, const arb_t u, slong prec) {
     return;
   }
   if (!arb_contains_zero(u)) {
-    ArbTmp t;
+    Ball t;
     arb_abs(t, u);
     arb_log(t, t, prec);
     arb_mul(t, t, u, prec);
@@ -170,7 +40,7 @@ void xlogx_minus_x(arb_t res, const arb_t u, slong prec) {
   mag_t rm;
   mag_init(rm);
   arb_get_mag(rm, u);
-  ArbTmp r, b, inv_e;
+  Ball r, b, inv_e;
   arf_set_mag(arb_midref(r), rm);
   mag_zero(arb_radref(r));
   mag_clear(rm);
@@ -181,7 +51,7 @@ void xlogx_minus_x(arb_t res, const arb_t u, slong prec) {
     arb_mul(b, b, r, prec);
     arb_neg(b, b);  // r log(1/r) >= 0
   } else {
-    ArbTmp one;
+    Ball one;
     arb_one(one);
     if (arb_gt(r, one)) {
       arb_log(b, r, prec);
@@ -199,8 +69,6 @@ void xlogx_minus_x(arb_t res, const arb_t u, slong prec) {
   mag_clear(bm);
 }
 
-namespace {
-
 // res := int_0^d t^k log t dt = d^{k+1} (log d - 1/(k+1)) / (k+1) for d in [0, 1]; balls containing 0
 // are handled by the monotone bound |.| <= r^{k+1} (1 + |log r|) / (k+1) (r = sup d <= 1).
 void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
@@ -209,9 +77,9 @@ void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
     return;
   }
   if (arb_is_positive(d)) {
-    ArbTmp l, p;
+    Ball l, p;
     arb_log(l, d, prec);
-    ArbTmp inv;
+    Ball inv;
     arb_set_ui(inv, static_cast<ulong>(k + 1));
     arb_inv(inv, inv, prec);
     arb_sub(l, l, inv, prec);
@@ -224,7 +92,7 @@ void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
   mag_t rm;
   mag_init(rm);
   arb_get_mag(rm, d);
-  ArbTmp r, l, p;
+  Ball r, l, p;
   arf_set_mag(arb_midref(r), rm);
   mag_clear(rm);
   arb_log(l, r, prec);
@@ -241,12 +109,10 @@ void j_moment(arb_t res, const arb_t d, slong k, slong prec) {
   mag_clear(bm);
 }
 
-}  // namespace
-
 // Proof: CONT-QUAD-2 (Taylor expansion of the analytic factor, Cauchy bound on the circle R = 8 dmax).
 void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const arb_t d2,
                 const arb_t dmax, slong prec) {
-  ArbTmp eighth;
+  Ball eighth;
   arb_set_ui(eighth, 1);
   arb_mul_2exp_si(eighth, eighth, -3);
   if (!arb_is_finite(c1) || !arb_is_finite(c2) || !arb_is_nonnegative(d1) ||
@@ -257,7 +123,7 @@ void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const
   }
   const slong wp = prec + 10;
   // M = exp(|c1| R + |c2| R^2) >= max_{|t| = R} |exp(c1 t + c2 t^2)|.
-  ArbTmp R, M, t;
+  Ball R, M, t;
   arb_mul_2exp_si(R, dmax, 3);
   arb_abs(M, c1);
   arb_mul(M, M, R, wp);
@@ -282,7 +148,7 @@ void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const
   arb_poly_set_coeff_arb(h, 1, c1);
   arb_poly_set_coeff_arb(h, 2, c2);
   arb_poly_exp_series(g, h, K, wp);
-  ArbTmp sum, a, b;
+  Ball sum, a, b;
   arb_zero(sum);
   for (slong k = 0; k < K; ++k) {
     arb_poly_get_coeff_arb(t, g, k);
@@ -297,7 +163,7 @@ void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const
   arb_poly_clear(h);
   arb_poly_clear(g);
   // Truncation error: 2 dmax (1 + |log dmax|) M (1/8)^K / (1 - 1/8).
-  ArbTmp e;
+  Ball e;
   arb_log(e, dmax, wp);
   arb_abs(e, e);
   arb_add_ui(e, e, 1, wp);
@@ -314,15 +180,50 @@ void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const
   arb_set_round(res, sum, prec);
 }
 
+// Proof: CONT-XY-5 (CONT-QUAD-2 with a general analytic factor). res := int_{-d1}^{d2} log|t| g(t) dt,
+// g(t) = sum_k coef_k t^k analytic on |t| <= R = 8 dmax with |g| <= M there, 0 < d1, d2 <= dmax <= 1/8.
+void log_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t M, const arb_t d1,
+                     const arb_t d2, const arb_t dmax, slong prec) {
+  Ball eighth;
+  arb_set_d(eighth, 0.125);
+  if (!arb_is_positive(d1) || !arb_is_positive(d2) || !arb_le(d1, dmax) || !arb_le(d2, dmax) ||
+      !arb_le(dmax, eighth) || !arb_is_finite(M)) {
+    arb_indeterminate(res);
+    return;
+  }
+  Ball sum, t, a, b, e;
+  for (slong k = 0; k < nterms; ++k) {
+    arb_poly_get_coeff_arb(t, coef, k);
+    j_moment(a, d2, k, prec);
+    j_moment(b, d1, k, prec);
+    if (k % 2 == 0)
+      arb_add(a, a, b, prec);
+    else
+      arb_sub(a, a, b, prec);
+    arb_addmul(sum, t, a, prec);
+  }
+  // 2 dmax (1 + |log dmax|) M 8^{-nterms} (8/7)
+  arb_log(e, dmax, prec);
+  arb_abs(e, e);
+  arb_add_ui(e, e, 1, prec);
+  arb_mul(e, e, dmax, prec);
+  arb_mul(e, e, M, prec);
+  arb_mul_2exp_si(e, e, 1 - 3 * nterms);
+  arb_mul_ui(e, e, 8, prec);
+  arb_div_ui(e, e, 7, prec);
+  add_error_arb(sum, e);
+  arb_set(res, sum);
+}
+
 // Proof: CONT-QUAD-1.
 void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec) {
-  ArbTmp one;
+  Ball one;
   arb_one(one);
   if (!arb_is_finite(c) || !arb_ge(Z, one)) {
     mag_inf(res);
     return;
   }
-  ArbTmp phi, l;
+  Ball phi, l;
   normal_pdf(phi, Z, prec);
   arb_abs(l, c);
   arb_log1p(l, l, prec);
@@ -333,4 +234,4 @@ void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec) {
   arb_get_mag(res, l);
 }
 
-}  // namespace lyapcert::continuous::detail
+}  // namespace lyapcert::continuous::internal
