@@ -28,7 +28,6 @@ struct A {
   operator arb_srcptr() const { return v; }
 };
 
-Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // Guard bits against the cancellation of small-lr expansions (Lambda ~ -lr E h): log2(1/lr) when lr < 1.
 slong small_lr_guard(const arb_t X) {
@@ -488,7 +487,7 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
             arb_mul(m, X, t, cp);
             arb_sub_ui(m, m, 1, cp);
             arb_neg(m, m);
-            set_ball(t, abs_q(p.b1) * n.sigma, cp);
+            set_ball(t, exact::rational_abs(p.b1) * n.sigma, cp);
             arb_mul(v, X, t, cp);
             guarded_gauss(part, m, v, cp);
           } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
@@ -574,7 +573,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             arb_mul(m, X, kap, cp);
             arb_sub_ui(m, m, 1, cp);
             arb_neg(m, m);
-            set_ball(sg, abs_q(p.b1) * n.sigma, cp);
+            set_ball(sg, exact::rational_abs(p.b1) * n.sigma, cp);
             arb_mul(v, X, sg, cp);
             gauss_partials(gm, gv, m, v, cp);
             arb_mul(part, gv, sg, cp);

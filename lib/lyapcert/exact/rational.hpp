@@ -27,6 +27,9 @@ struct NumberLimits {
 // problem (empty text, stray character, zero denominator, exponent or digit limit).
 Rational parse_rational(std::string_view text, const NumberLimits& limits = {});
 
+// |x|, exactly (the library's one rational absolute value).
+inline Rational rational_abs(const Rational& x) { return x < 0 ? Rational(-x) : x; }
+
 // Canonical exact text "p" or "p/q" (valid input to parse_rational).
 std::string to_text(const Rational& x);
 

@@ -21,7 +21,6 @@ using Arb = exact::ArbTemp;
 
 void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
 
-Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // E log|u| for u ~ U[lo, hi] (lo < hi), through the kernel's E log|1 - 1*h'| with h' = 1 - u.
 void uniform_log_abs(arb_t res, const Rational& lo, const Rational& hi, slong prec) {
@@ -60,13 +59,13 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
           // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1.
           Arb m, v;
           set_q(m.v, a + b * n.mu, wp);
-          set_q(v.v, abs_q(b) * n.sigma, wp);
+          set_q(v.v, exact::rational_abs(b) * n.sigma, wp);
           if (b == 0) {  // degenerate: the constant a
             if (a == 0) {
               out.minus_infinity = true;
               return;
             }
-            set_q(m.v, abs_q(a), wp);
+            set_q(m.v, exact::rational_abs(a), wp);
             arb_log(out.value.get(), m.v, prec);
             return;
           }
@@ -78,7 +77,7 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
               return;
             }
             Arb m;
-            set_q(m.v, abs_q(a), wp);
+            set_q(m.v, exact::rational_abs(a), wp);
             arb_log(out.value.get(), m.v, prec);
             return;
           }
@@ -98,14 +97,14 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
           if (a == 0) {
             continuous::gauss_log_abs_mean(t.v, mu.v, s.v, wp);
             arb_mul_2exp_si(t.v, t.v, 1);
-            set_q(lrb.v, abs_q(b), wp);
+            set_q(lrb.v, exact::rational_abs(b), wp);
             arb_log(lrb.v, lrb.v, wp);
             arb_add(out.value.get(), t.v, lrb.v, prec);
             return;
           }
           const Rational lr = -b / a;
           if (n.sigma == 0) {  // the atom mu^2
-            set_q(t.v, abs_q(a + b * n.mu * n.mu), wp);
+            set_q(t.v, exact::rational_abs(a + b * n.mu * n.mu), wp);
             if (a + b * n.mu * n.mu == 0) {
               out.minus_infinity = true;
               return;
@@ -122,7 +121,7 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
             continuous::sqnormal_log_abs_mean(t.v, lrb.v, mu.v, s.v, wp);
           }
           Arb la;
-          set_q(la.v, abs_q(a), wp);
+          set_q(la.v, exact::rational_abs(a), wp);
           arb_log(la.v, la.v, wp);
           arb_add(out.value.get(), t.v, la.v, prec);
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
@@ -173,10 +172,10 @@ std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const R
         if (b == 0) return std::nullopt;
         if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1, FAST-GAUSS-2 .. 5.
-          return fast::gauss_log_abs_mean(enclose_q(a + b * n.mu), enclose_q(abs_q(b) * n.sigma));
+          return fast::gauss_log_abs_mean(enclose_q(a + b * n.mu), enclose_q(exact::rational_abs(b) * n.sigma));
         } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
           // a + b h is uniform on [c - w, c + w], c = a + b (A + B)/2, w = |b| (B - A)/2. Proof: FAST-GAUSS-6, 7.
-          return fast::uniform_log_abs_mean(enclose_q(a + b * (n.a + n.b) / 2), enclose_q(abs_q(b) * (n.b - n.a) / 2));
+          return fast::uniform_log_abs_mean(enclose_q(a + b * (n.a + n.b) / 2), enclose_q(exact::rational_abs(b) * (n.b - n.a) / 2));
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
           // a + b z^2 = a (1 - lr z^2), lr = -b/a > 0: log|a| + E log|1 - lr z^2|. Proof: LYAP1D-LAW-1, FAST-GAUSS-8.
           if (a == 0) return std::nullopt;
@@ -212,12 +211,12 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
         } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           Arb m, v;
           set_q(m.v, a + b * n.mu, wp);
-          set_q(v.v, abs_q(b) * n.sigma, wp);
+          set_q(v.v, exact::rational_abs(b) * n.sigma, wp);
           continuous::gauss_abs_moment(out.get(), m.v, v.v, pb.v, prec);
         } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
           if (b == 0) {
             Arb m;
-            set_q(m.v, abs_q(a), wp);
+            set_q(m.v, exact::rational_abs(a), wp);
             arb_pow(out.get(), m.v, pb.v, prec);
             return;
           }
@@ -261,7 +260,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           set_q(mu.v, n.mu, wp);
           set_q(s.v, n.sigma, wp);
           if (b == 0 || n.sigma == 0) {
-            set_q(t.v, abs_q(a + b * n.mu * n.mu), wp);
+            set_q(t.v, exact::rational_abs(a + b * n.mu * n.mu), wp);
             arb_pow(out.get(), t.v, pb.v, prec);
             return;
           }
@@ -270,7 +269,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
             arb_mul_2exp_si(p2.v, pb.v, 1);
             continuous::gauss_abs_moment(t.v, mu.v, s.v, p2.v, wp);
             Arb bp;
-            set_q(bp.v, abs_q(b), wp);
+            set_q(bp.v, exact::rational_abs(b), wp);
             arb_pow(bp.v, bp.v, pb.v, wp);
             arb_mul(out.get(), t.v, bp.v, prec);
             return;
@@ -278,7 +277,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           Arb lrb, ap;
           set_q(lrb.v, -b / a, wp);
           continuous::sqnormal_abs_moment(t.v, lrb.v, mu.v, s.v, pb.v, wp);
-          set_q(ap.v, abs_q(a), wp);
+          set_q(ap.v, exact::rational_abs(a), wp);
           arb_pow(ap.v, ap.v, pb.v, wp);
           arb_mul(out.get(), t.v, ap.v, prec);
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {

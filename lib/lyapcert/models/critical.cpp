@@ -53,7 +53,6 @@ void check_gaussian_gamma0(const TwoLayerModel& m) {
   if (m.sigma2 <= 0) throw InputError("critical SNR: sigma^2 must be > 0 (SNR < 1/2)");
 }
 
-Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // Why a search stopped early: the caller's cancel flag, the interrupt, or the time budget (core::StopScope).
 std::string stop_message() {
@@ -76,11 +75,11 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
   if (m.sigma2 > 0 && m.batch <= fast::kXyMaxBatch) {
     const auto enc = [](const Rational& x) { return fast::enclose(x.backend().data()); };
     const fast::Interval flr = hull(enc(lo), enc(hi));
-    fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0), flr, enc(abs_q(m.k)), sqrt(enc(m.sigma2)),
+    fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0), flr, enc(exact::rational_abs(m.k)), sqrt(enc(m.sigma2)),
                                              static_cast<unsigned>(m.batch), lo == hi ? 1e-12 : 1e-8);
     if (lo != hi && !(v.lower() > 0.0 || v.upper() < 0.0)) {
       // The centered form over the lr-interval (FAST-XYG-6: point value plus the gradient over the cell).
-      v = fast::xy_box_log_abs_mean(flr, fast::Interval(0.0), 1, enc(abs_q(m.k)), sqrt(enc(m.sigma2)),
+      v = fast::xy_box_log_abs_mean(flr, fast::Interval(0.0), 1, enc(exact::rational_abs(m.k)), sqrt(enc(m.sigma2)),
                                     static_cast<unsigned>(m.batch), 1e-10);
     }
     if (std::isfinite(v.lower()) && std::isfinite(v.upper()) && (v.lower() > 0.0 || v.upper() < 0.0 || lo == hi)) {
@@ -89,7 +88,7 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
     }
   }
   arb_one(a.v);
-  set_q(k.v, abs_q(m.k), prec);
+  set_q(k.v, exact::rational_abs(m.k), prec);
   set_q(sigma.v, m.sigma2, prec);
   arb_sqrt(sigma.v, sigma.v, prec);
   try {
@@ -173,7 +172,7 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
   c.sigma2 = m.sigma2;
   c.snr = m.k * m.k / (2 * m.k * m.k + m.sigma2);
   const slong prec = 128;
-  const Rational k = abs_q(m.k);
+  const Rational k = exact::rational_abs(m.k);
   const Rational rho2 = m.sigma2 / (k * k);
   const ulong S = m.batch;
   Arb rho2b, u, d, r;

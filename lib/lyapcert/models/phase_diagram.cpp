@@ -549,7 +549,7 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
     const Rational m2 = laws_y[j].second_moment();
     // E(c - s lr h)^2 with s = sign E[h] (phase_at): s E[h] = |E[h]|.
     const Rational mean = laws_y[j].mean();
-    const Rational abs_mean = mean < 0 ? Rational(-mean) : mean;
+    const Rational abs_mean = exact::rational_abs(mean);
     const Rational den = m.gamma * m.gamma + 2 * m.gamma * abs_mean + m2;
     if (den != 0) {
       const Rational lr = 2 * (m.gamma + abs_mean) / den;

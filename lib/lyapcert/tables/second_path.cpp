@@ -32,7 +32,6 @@ using exact::Rational;
 using Clock = std::chrono::steady_clock;
 using Arb = exact::ArbTemp;
 
-Rational abs_q(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // One evaluation at a fixed precision.
 struct Eval {
@@ -111,7 +110,7 @@ Eval constant_log(const Rational& c, slong prec) {
     e.kind = Eval::kMinusInf;
     return e;
   }
-  exact::set_ball(e.v.get(), abs_q(c), prec + 16);
+  exact::set_ball(e.v.get(), exact::rational_abs(c), prec + 16);
   arb_log(e.v.get(), e.v.get(), prec);
   return e;
 }
@@ -120,7 +119,7 @@ Eval constant_log(const Rational& c, slong prec) {
 Eval constant_moment(const Rational& c, const arb_t pb, slong prec) {
   Eval e;
   Arb m;
-  exact::set_ball(m, abs_q(c), prec + 16);
+  exact::set_ball(m, exact::rational_abs(c), prec + 16);
   arb_pow(e.v.get(), m, pb, prec);
   e.methods.insert("constant");
   return e;
@@ -168,7 +167,7 @@ Eval sqnormal_log(const Rational& mu, const Rational& s, const Rational& a, cons
     // log|b| + 2 E log|z|: the Gaussian quadrature instead of the 2F2 closed form. Proof: CONT-QUAD-1, -2, -4.
     continuous::gauss_log_abs_mean_quad(t, m, sb, wp);
     arb_mul_2exp_si(t, t, 1);
-    exact::set_ball(l, abs_q(b), wp);
+    exact::set_ball(l, exact::rational_abs(b), wp);
     arb_log(l, l, wp);
     arb_add(e.v.get(), t, l, prec);
     e.methods.insert("gauss-quadrature");
@@ -184,7 +183,7 @@ Eval sqnormal_log(const Rational& mu, const Rational& s, const Rational& a, cons
   // Proof: CONT-QUAD-1, -2, -5.
   exact::set_ball(l, lr, wp);
   continuous::sqnormal_log_abs_mean_quad(t, l, m, sb, wp);
-  exact::set_ball(l, abs_q(a), wp);
+  exact::set_ball(l, exact::rational_abs(a), wp);
   arb_log(l, l, wp);
   arb_add(e.v.get(), t, l, prec);
   e.methods.insert("sqnormal-quadrature");
@@ -205,7 +204,7 @@ Eval eval_log(const laws::CurvatureLaw& law, const Rational& a, const Rational& 
           Eval e;
           Arb m, v;
           exact::set_ball(m, a + b * n.mu, wp);
-          exact::set_ball(v, abs_q(b) * n.sigma, wp);
+          exact::set_ball(v, exact::rational_abs(b) * n.sigma, wp);
           continuous::gauss_log_abs_mean_quad(e.v.get(), m, v, prec);
           e.methods.insert("gauss-quadrature");
           return e;
@@ -255,7 +254,7 @@ Eval eval_log(const laws::CurvatureLaw& law, const Rational& a, const Rational& 
             arb_indeterminate(e.v.get());
             return e;
           }
-          exact::set_ball(ab, abs_q(a), wp);
+          exact::set_ball(ab, exact::rational_abs(a), wp);
           arb_log(ab, ab, wp);
           arb_add(e.v.get(), t, ab, prec);
           return e;
@@ -308,7 +307,7 @@ Eval sqnormal_moment(const Rational& mu, const Rational& s, const Rational& a, c
     Arb p2;
     arb_mul_2exp_si(p2, pb, 1);
     continuous::gauss_abs_moment_quad(t, m, sb, p2, wp);
-    exact::set_ball(l, abs_q(b), wp);
+    exact::set_ball(l, exact::rational_abs(b), wp);
     arb_pow(l, l, pb, wp);
     arb_mul(e.v.get(), t, l, prec);
     e.methods.insert("gauss-moment-quadrature");
@@ -325,7 +324,7 @@ Eval sqnormal_moment(const Rational& mu, const Rational& s, const Rational& a, c
   if (!arb_is_finite(t)) {
     return none("sqnormal moment: the Poisson series has too many terms (mu^2 / (2 sigma^2) > 4000)");
   }
-  exact::set_ball(l, abs_q(a), wp);
+  exact::set_ball(l, exact::rational_abs(a), wp);
   arb_pow(l, l, pb, wp);
   arb_mul(e.v.get(), t, l, prec);
   e.methods.insert("sqnormal-poisson-series");
@@ -360,7 +359,7 @@ Eval eval_moment(const laws::CurvatureLaw& law, const Rational& a, const Rationa
             e.methods.insert("constant");
             return e;
           }
-          exact::set_ball(v, abs_q(b) * n.sigma, wp);
+          exact::set_ball(v, exact::rational_abs(b) * n.sigma, wp);
           continuous::gauss_abs_moment_quad(e.v.get(), m, v, pb, prec);  // Proof: CONT-QUAD-3
           e.methods.insert("gauss-moment-quadrature");
           return e;
