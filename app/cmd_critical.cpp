@@ -9,8 +9,10 @@
 
 #include "commands.hpp"
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/critical.hpp"
+#include "lyapcert/models/twolayer.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli {
@@ -33,14 +35,7 @@ std::string q(const Rational& x) { return exact::to_text(x); }
 double d(const Rational& x) { return x.convert_to<double>(); }
 
 // A 6-significant-digit decimal <= x (for printing certified lower bounds; exact input for lyapcert).
-std::string down6(const Rational& x) {
-  const double v = d(x);
-  if (v == 0) return x >= 0 ? "0" : q(x);
-  const double ulp = std::pow(10.0, std::floor(std::log10(std::abs(v))) - 5);
-  std::string text = fmt::format("{:.6g}", v);
-  for (int i = 1; exact::parse_rational(text) > x; ++i) text = fmt::format("{:.6g}", v - i * ulp);
-  return text;
-}
+std::string down6(const Rational& x) { return exact::rational_to_decimal(x, 6, exact::Round::down); }
 
 int run_critical(const CriticalOptions& o) {
   models::CriticalSpec spec;
@@ -66,6 +61,9 @@ int run_critical(const CriticalOptions& o) {
   const Rational S(static_cast<long>(o.batch));
   const auto& w = r.witness;
   const auto& c = r.certificate;
+  // sigma^2(R) decreases in R; the bracket lies inside the search range (0, 1/2) that critical_snr checked.
+  const auto s2 = [&](const Rational& R) { return models::sigma2_from_snr(spec.k, R); };
+  const auto sigma_over_k = [&](const Rational& R) { return std::sqrt(d(s2(R) / (spec.k * spec.k))); };
   if (o.json) {
     ordered_json j = common_fields("critical-snr");
     j["model"] = "twolayer";
@@ -75,11 +73,8 @@ int run_critical(const CriticalOptions& o) {
     j["digits"] = o.digits;
     j["snr"] = {{"lower", q(r.snr_lo)}, {"upper", q(r.snr_hi)}};
     j["batch_snr"] = {{"lower", q(r.snr_lo * S)}, {"upper", q(r.snr_hi * S)}};
-    // sigma^2 = k^2 (1/R - 2) decreases in R.
-    const auto s2 = [&](const Rational& R) { return R > 0 ? spec.k * spec.k * (1 / R - 2) : Rational(0); };
     j["sigma2"] = {{"lower", q(s2(r.snr_hi))}, {"upper", q(s2(r.snr_lo))}};
-    j["sigma_over_k_approx"] = {{"lower", std::sqrt(d(s2(r.snr_hi)) / d(spec.k * spec.k))},
-                                {"upper", std::sqrt(d(s2(r.snr_lo)) / d(spec.k * spec.k))}};
+    j["sigma_over_k_approx"] = {{"lower", sigma_over_k(r.snr_hi)}, {"upper", sigma_over_k(r.snr_lo)}};
     ordered_json jw;
     jw["found"] = w.found;
     jw["snr"] = q(w.snr);
@@ -123,12 +118,12 @@ int run_critical(const CriticalOptions& o) {
     j["message"] = r.message;
     std::cout << j.dump(2) << "\n";
   } else {
-    fmt::print("critical SNR of the two-layer saddle: k = {}, gamma = 0, batch = {}, Gaussian data model\n", q(spec.k),
-               o.batch);
+    fmt::print("critical SNR of the two-layer saddle: k = {}, gamma = {}, batch = {}, Gaussian data model\n",
+               q(spec.k), q(spec.gamma), o.batch);
     fmt::print("critical per-sample SNR in [{}, {}]  (~[{:.6g}, {:.6g}]; batch SNR ~[{:.6g}, {:.6g}])\n", q(r.snr_lo),
                q(r.snr_hi), d(r.snr_lo), d(r.snr_hi), d(r.snr_lo * S), d(r.snr_hi * S));
     if (r.snr_lo > 0 && r.snr_hi > 0) {
-      fmt::print("critical sigma/|k| in ~[{:.6g}, {:.6g}]\n", std::sqrt(1 / d(r.snr_hi) - 2), std::sqrt(1 / d(r.snr_lo) - 2));
+      fmt::print("critical sigma/|k| in ~[{:.6g}, {:.6g}]\n", sigma_over_k(r.snr_hi), sigma_over_k(r.snr_lo));
     }
     if (w.found) {
       const auto dp = lyap::to_decimal(w.result.lambda_plus.value, 3);

@@ -50,6 +50,35 @@ RC_GTEST_PROP(Decimal, OutwardAndTight, ()) {
   if (m == 0) RC_ASSERT(lo == "0" && hi == "0");
 }
 
+// The rational version against the same exact Boost comparison (num / den with random sizes).
+RC_GTEST_PROP(Decimal, RationalOutwardAndTight, ()) {
+  const long n = *rc::gen::inRange<long>(-(1L << 62), 1L << 62);
+  const long d = *rc::gen::inRange<long>(1, 1L << 62);
+  const long scale = *rc::gen::inRange<long>(-80, 80);
+  const int sig = *rc::gen::inRange(1, 40);
+  const Rational v = Rational(n, d) * dyadic(1, scale);
+  const std::string lo = lyapcert::exact::rational_to_decimal(v, sig, lyapcert::exact::Round::down);
+  const std::string hi = lyapcert::exact::rational_to_decimal(v, sig, lyapcert::exact::Round::up);
+  const Rational rlo = lyapcert::exact::parse_rational(lo), rhi = lyapcert::exact::parse_rational(hi);
+  RC_ASSERT(rlo <= v);
+  RC_ASSERT(v <= rhi);
+  Rational bound = v < 0 ? Rational(-v) : v;  // at least sig significant digits: hi - lo <= 10^(1 - sig) |v|
+  for (int i = 1; i < sig; ++i) bound /= 10;
+  RC_ASSERT(rhi - rlo <= bound);
+  if (n == 0) RC_ASSERT(lo == "0" && hi == "0");
+}
+
+TEST(Decimal, RationalKnownStrings) {
+  using lyapcert::exact::Round;
+  using lyapcert::exact::rational_to_decimal;
+  EXPECT_EQ(rational_to_decimal(Rational(1, 3), 4, Round::down), "3.333e-1");
+  EXPECT_EQ(rational_to_decimal(Rational(1, 3), 4, Round::up), "3.334e-1");
+  EXPECT_EQ(rational_to_decimal(Rational(-2, 3), 3, Round::down), "-6.67e-1");
+  EXPECT_EQ(rational_to_decimal(Rational(-2, 3), 3, Round::up), "-6.66e-1");
+  EXPECT_EQ(rational_to_decimal(Rational(5), 6, Round::down), "5");
+  EXPECT_EQ(rational_to_decimal(Rational(0), 6, Round::up), "0");
+}
+
 TEST(Decimal, KnownStrings) {
   arf_t x;
   arf_init(x);

@@ -44,31 +44,14 @@ std::string digits_to_decimal(const fmpz_t q, long k) {
 
 }  // namespace
 
-std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
-  if (sig < 1) throw std::invalid_argument("arf_to_decimal: sig < 1");
-  if (arf_is_zero(x)) return "0";
-  if (!arf_is_finite(x)) {
-    if (arf_is_neg_inf(x)) return "-inf";
-    if (arf_is_pos_inf(x)) return "inf";
-    throw std::invalid_argument("arf_to_decimal: NaN");
-  }
-  Z m, e;
-  arf_get_fmpz_2exp(m.v, e.v, x);  // x = m * 2^e exactly
-  // Decimal exponent estimate: |x| in [2^(b+e-1), 2^(b+e)), b = bits(m).
-  const double log2x = static_cast<double>(fmpz_bits(m.v)) + fmpz_get_d(e.v);
+namespace {
+
+// round_dir(num / den / 10^k) * 10^k printed, with k chosen from the estimate log2x of log2|num/den| so that
+// sig (or sig + 1) significant digits are kept. den > 0. Proof: DEC-1.
+std::string fraction_to_decimal(Z& num, Z& den, double log2x, int sig, Round dir) {
   const long d10 = static_cast<long>(std::floor(log2x * 0.30102999566398120));
   const long k = d10 - sig + 1;  // last kept digit has weight 10^k (sig or sig+1 digits kept)
-  // q = round_dir(m * 2^e / 10^k), computed exactly as num / den.
-  Z num, den, p, q;
-  fmpz_set(num.v, m.v);
-  fmpz_one(den.v);
-  if (fmpz_sgn(e.v) >= 0) {
-    fmpz_mul_2exp(num.v, num.v, fmpz_get_ui(e.v));
-  } else {
-    Z ne;
-    fmpz_neg(ne.v, e.v);
-    fmpz_mul_2exp(den.v, den.v, fmpz_get_ui(ne.v));
-  }
+  Z p, q;
   if (k >= 0) {
     fmpz_ui_pow_ui(p.v, 10, static_cast<ulong>(k));
     fmpz_mul(den.v, den.v, p.v);
@@ -83,6 +66,46 @@ std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
     fmpz_cdiv_q(q.v, num.v, den.v);
   }
   return digits_to_decimal(q.v, k);
+}
+
+}  // namespace
+
+std::string arf_to_decimal(const arf_t x, int sig, Round dir) {
+  if (sig < 1) throw std::invalid_argument("arf_to_decimal: sig < 1");
+  if (arf_is_zero(x)) return "0";
+  if (!arf_is_finite(x)) {
+    if (arf_is_neg_inf(x)) return "-inf";
+    if (arf_is_pos_inf(x)) return "inf";
+    throw std::invalid_argument("arf_to_decimal: NaN");
+  }
+  Z m, e;
+  arf_get_fmpz_2exp(m.v, e.v, x);  // x = m * 2^e exactly
+  // Decimal exponent estimate: |x| in [2^(b+e-1), 2^(b+e)), b = bits(m).
+  const double log2x = static_cast<double>(fmpz_bits(m.v)) + fmpz_get_d(e.v);
+  // x = num / den exactly.
+  Z num, den;
+  fmpz_set(num.v, m.v);
+  fmpz_one(den.v);
+  if (fmpz_sgn(e.v) >= 0) {
+    fmpz_mul_2exp(num.v, num.v, fmpz_get_ui(e.v));
+  } else {
+    Z ne;
+    fmpz_neg(ne.v, e.v);
+    fmpz_mul_2exp(den.v, den.v, fmpz_get_ui(ne.v));
+  }
+  return fraction_to_decimal(num, den, log2x, sig, dir);
+}
+
+std::string rational_to_decimal(const Rational& x, int sig, Round dir) {
+  if (sig < 1) throw std::invalid_argument("rational_to_decimal: sig < 1");
+  if (x == 0) return "0";
+  Z num, den;
+  set_fmpz(num.v, numerator(x));
+  set_fmpz(den.v, denominator(x));  // > 0 (canonical form)
+  // log2|x| in (bits(num) - 1 - bits(den), bits(num) - bits(den) + 1): the lower end as the estimate, so that at
+  // least sig significant digits are kept (sig + 1 when it is low by a decade).
+  const double log2x = static_cast<double>(fmpz_bits(num.v)) - static_cast<double>(fmpz_bits(den.v)) - 1;
+  return fraction_to_decimal(num, den, log2x, sig, dir);
 }
 
 Rational decimal_value(const std::string& text) {

@@ -17,6 +17,9 @@ enum class Round { down, up };
 // Guarantee: the returned decimal d satisfies d <= x (down) or d >= x (up). Proof: DEC-1.
 std::string arf_to_decimal(const arf_t x, int sig, Round dir);
 
+// The same for an exact rational x (e.g. a certified bound kept as a rational). Proof: DEC-1.
+std::string rational_to_decimal(const Rational& x, int sig, Round dir);
+
 // Exact value of a finite binary number m 2^e as a rational.
 Rational to_rational(const arf_t x);
 
