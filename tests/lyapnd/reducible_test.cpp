@@ -453,3 +453,29 @@ TEST(Elementary, EnumerateBecomesTwoSidedForInvertibleFamilies) {
   EXPECT_TRUE(arb_le(b.det_mean.get(), lam.get()));
   EXPECT_TRUE(arb_ge(b.upper.get(), lam.get()));
 }
+
+// LYAPND-ELEM-2 when the method certified nothing: a budget far below the Poisson certificate's first level
+// leaves the method's whole-line answer, and the elementary bounds alone must then be the (finite, two-sided)
+// enclosure: [E log|det A| / 2, U_n] for an invertible family. Independent references: the true value log 2
+// (the family is reducible, LYAPND-RED) and E log|det A| / 2 = log(2) / 2 from the exact determinants 2 and 2.
+TEST(Elementary, MethodThatCertifiedNothingLeavesTheElementaryBounds) {
+  const std::string law = "matrices([[-3, -2], [1, 0]]: 11/14, [[0, -1], [2, 3]]: 3/14)";
+  const nd::Result r = run(law, 16, nd::Method::poisson, 1e-6);
+  EXPECT_FALSE(r.top.converged);
+  EXPECT_FALSE(r.upper_bound_only);
+  ASSERT_TRUE(r.top.value.ball.is_finite()) << r.top.message;
+  Ball log2, half;
+  arb_const_log2(log2.get(), 256);
+  arb_mul_2exp_si(half.get(), log2.get(), -1);
+  EXPECT_TRUE(contains(r.top.value.ball, log2)) << r.top.value.ball.debug_str();
+  // The lower end is E log|det A| / 2 = log(2)/2 itself (up to the ball's 30-bit radius).
+  arf_t lo;
+  arf_init(lo);
+  arb_get_lbound_arf(lo, r.top.value.ball.get(), 256);
+  Ball lob;
+  arb_set_arf(lob.get(), lo);
+  arf_clear(lo);
+  arb_add_error_2exp_si(lob.get(), -26);
+  EXPECT_TRUE(arb_overlaps(lob.get(), half.get())) << lob.debug_str() << " vs " << half.debug_str();
+  EXPECT_NE(r.top.message.find("elementary"), std::string::npos) << r.top.message;
+}

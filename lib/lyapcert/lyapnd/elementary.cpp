@@ -49,7 +49,8 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
     if (products > max_products / std::max<std::size_t>(k, 1) && n > 1) break;
     products *= k;
     if (enumeration_memory_bytes(f, d, n, prec) > budget) break;
-    const auto lev = enumeration_bound(f, d, n, prec, deadline);
+    // Level 1 (k products) always runs, so a loaded machine cannot leave a finite family without an upper bound.
+    const auto lev = enumeration_bound(f, d, n, prec, n == 1 ? std::chrono::steady_clock::time_point::max() : deadline);
     if (!lev) break;
     if (lev->minus_infinity) {
       out.minus_infinity = true;
@@ -92,18 +93,24 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
                      std::string("a product of positive probability is exactly 0 (elementary bounds, LYAPND-ENUM-1)");
     return;
   }
-  if (!v.ball.is_finite()) return;
   const slong prec = std::max<slong>(r.top.bits_used, 128) + 64;
   arf_t lo, hi, t;
   arf_init(lo);
   arf_init(hi);
   arf_init(t);
-  if (r.upper_bound_only) {
+  // A method that certified nothing (a non-finite ball: the time budget ended before its first level, say)
+  // contributes the whole line [-inf, +inf]; the elementary bounds alone are then the enclosure.
+  const bool method_finite = v.ball.is_finite();
+  if (r.upper_bound_only || !method_finite) {
     arf_neg_inf(lo);
   } else {
     arb_get_lbound_arf(lo, v.ball.get(), prec);
   }
-  arb_get_ubound_arf(hi, v.ball.get(), prec);
+  if (method_finite) {
+    arb_get_ubound_arf(hi, v.ball.get(), prec);
+  } else {
+    arf_pos_inf(hi);
+  }
   bool lower_moved = false, upper_moved = false;
   if (b.has_lower) {
     arb_get_lbound_arf(t, b.det_mean.get(), prec);
@@ -130,6 +137,7 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     const lyap::Sign old_sign = v.sign;
     if (arf_is_neg_inf(lo)) {
       arb_set_arf(v.ball.get(), hi);  // still one-sided: [-inf, hi]
+      r.upper_bound_only = true;
     } else {
       arb_set_interval_arf(v.ball.get(), lo, hi, prec);
       r.upper_bound_only = false;
