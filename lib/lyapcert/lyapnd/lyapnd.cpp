@@ -12,6 +12,7 @@
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
+#include "lyapcert/lyapnd/cycle_nd.hpp"
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
@@ -388,6 +389,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : (red && red->verdict == Reducibility::reducible) ? Method::reducible  // LYAPND-RED-1, -2
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
+          : cycle_nd_useful_for_auto(*fam, d, opt) ? Method::cycle  // positive 3x3, 4x4: LYAPND-CYCND-1
           : multicone_applies_for_auto(*fam, d, opt.acc.digits) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
@@ -437,7 +439,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       break;
     case Method::cycle:
       need_finite("cycle");
-      r = run_cycle(*fam, d, opt, deadline);
+      r = (d == 3 || d == 4) ? run_cycle_nd(*fam, d, opt, deadline) : run_cycle(*fam, d, opt, deadline);
       break;
     case Method::multicone:
       need_finite("multicone");
