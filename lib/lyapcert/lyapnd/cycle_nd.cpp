@@ -441,7 +441,9 @@ Ball sigma_k(const NdConsts& c, const Ball& eps, int k, slong prec) {
 // Everything needed for E_n(eps), n <= nmax, and the Cauchy remainder (LYAPND-CYCND-4, -5).
 struct Spectrum {
   int Kh = 0;
-  std::vector<Ball> sig;   // sigma_k, k < Kh (multiplicity b_k)
+  // Bounds for the approximation numbers with K < Kh, as (value, multiplicity): one by one inside the blocks
+  // that matter for e_n, n <= nmax (the refined bound of LYAPND-CYCND-3), sigma_K repeated b_K times after.
+  std::vector<std::pair<Ball, ulong>> vals;
   Ball S;                  // >= sum_{k >= Kh} b_k sigma_k
   std::vector<Ball> head;  // e_n(head), n <= nmax
 };
@@ -461,7 +463,35 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
   };
   while (!ok(Kh) && Kh < 100000) ++Kh;
   sp.Kh = Kh;
-  for (int k = 0; k < Kh; ++k) sp.sig.push_back(sigma_k(c, eps, k, prec));
+  const int K1 = std::min(Kh, K + 3);
+  std::vector<Ball> alpha(c.p.size());  // p_i (1 - rho_i)^(-eps)
+  for (std::size_t i = 0; i < c.p.size(); ++i) {
+    arb_mul(alpha[i].get(), eps.get(), c.L[i].get(), prec);
+    arb_exp(alpha[i].get(), alpha[i].get(), prec);
+    arb_mul(alpha[i].get(), alpha[i].get(), c.p[i].get(), prec);
+  }
+  for (int k = 0; k < K1; ++k) {
+    // a_{R_k + j + 1} <= sum_i alpha_i ((b_k - j) theta_i^(2k) + sum_{l > k} b_l theta_i^(2l))^(1/2)
+    const ulong bk = static_cast<ulong>(std::llround(binom_d(k, m)));
+    std::vector<Ball> pk(c.p.size()), tk(c.p.size());
+    for (std::size_t i = 0; i < c.p.size(); ++i) {
+      arb_pow_ui(pk[i].get(), c.q[i].get(), static_cast<ulong>(k), prec);
+      tk[i] = tail_b(m, c.q[i], k + 1, prec);
+    }
+    for (ulong j = 0; j < bk; ++j) {
+      Ball v;
+      for (std::size_t i = 0; i < c.p.size(); ++i) {
+        Ball t;
+        arb_mul_ui(t.get(), pk[i].get(), bk - j, prec);
+        arb_add(t.get(), t.get(), tk[i].get(), prec);
+        arb_sqrt(t.get(), t.get(), prec);
+        arb_addmul(v.get(), t.get(), alpha[i].get(), prec);
+      }
+      sp.vals.emplace_back(v, 1);
+    }
+  }
+  for (int k = K1; k < Kh; ++k)
+    sp.vals.emplace_back(sigma_k(c, eps, k, prec), static_cast<ulong>(std::llround(binom_d(k, m))));
   // For K >= Kh: sum_{l >= K} b_l theta^(2l) <= b_K theta^(2K)/(1 - r1), so
   // S <= sum_i p_i (1 - rho_i)^(-eps) b_Kh^(3/2) theta_i^Kh / ((1 - r1_i)^(1/2) (1 - r2_i)).
   for (std::size_t i = 0; i < c.p.size(); ++i) {
@@ -500,10 +530,7 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
   // e_n(head) from prod_k (1 + sigma_k z)^(b_k), truncated at degree nmax.
   sp.head.assign(nmax + 1, Ball());
   arb_one(sp.head[0].get());
-  for (int k = 0; k < Kh; ++k) {
-    Fmpz bz;
-    fmpz_bin_uiui(bz.get(), static_cast<ulong>(k + m - 1), static_cast<ulong>(m - 1));
-    const ulong b = fmpz_get_ui(bz.get());
+  for (const auto& [sigma, b] : sp.vals) {
     // multiply by (1 + sigma z)^b = sum_j C(b, j) sigma^j z^j
     std::vector<Ball> fac(nmax + 1);
     Ball pw;
@@ -512,7 +539,7 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
       Fmpz bj;
       fmpz_bin_uiui(bj.get(), b, static_cast<ulong>(j));
       arb_mul_fmpz(fac[j].get(), pw.get(), bj.get(), prec);
-      arb_mul(pw.get(), pw.get(), sp.sig[k].get(), prec);
+      arb_mul(pw.get(), pw.get(), sigma.get(), prec);
     }
     std::vector<Ball> nh(nmax + 1);
     for (int a = 0; a <= nmax; ++a)
@@ -537,29 +564,30 @@ Ball e_bound(const Spectrum& sp, int n, slong prec) {
   return out;
 }
 
-// log G(R) = sum_{k < Kh} b_k log(1 + sigma_k R) + R S >= log prod_j (1 + s_j R)  (LYAPND-CYCND-5).
-Ball log_g(const Spectrum& sp, int m, const Ball& R, slong prec) {
+// log G(R) = sum over head values of log(1 + s R) + R S >= log prod_j (1 + s_j R)  (LYAPND-CYCND-5).
+Ball log_g(const Spectrum& sp, const Ball& R, slong prec) {
   Ball out;
-  for (int k = 0; k < sp.Kh; ++k) {
+  for (const auto& [sigma, b] : sp.vals) {
     Ball t;
-    arb_mul(t.get(), sp.sig[k].get(), R.get(), prec);
+    arb_mul(t.get(), sigma.get(), R.get(), prec);
     arb_log1p(t.get(), t.get(), prec);
-    Ball b = binom_ball(k, m);
-    arb_addmul(out.get(), t.get(), b.get(), prec);
+    Ball bb;
+    arb_set_ui(bb.get(), b);
+    arb_addmul(out.get(), t.get(), bb.get(), prec);
   }
   arb_addmul(out.get(), R.get(), sp.S.get(), prec);
   return out;
 }
 
 // Best R = 2^e >= 4 for sum_{n >= n1 + 1} R^-n G(R) n^w: returns 2 (n1+1)^w G(R) R^-(n1+1).
-Ball remainder(const Spectrum& sp, int m, int n1, bool weighted, slong prec) {
+Ball remainder(const Spectrum& sp, int n1, bool weighted, slong prec) {
   double best = kInf;
   int be = 2;
   for (int e = 2; e <= 2000; ++e) {
     Ball R;
     arb_one(R.get());
     arb_mul_2exp_si(R.get(), R.get(), e);
-    Ball lg = log_g(sp, m, R, 64);
+    Ball lg = log_g(sp, R, 64);
     const double v = arf_get_d(arb_midref(lg.get()), ARF_RND_NEAR) - (n1 + 1) * e * std::log(2.0);
     if (v < best) {
       best = v;
@@ -571,7 +599,7 @@ Ball remainder(const Spectrum& sp, int m, int n1, bool weighted, slong prec) {
   Ball R;
   arb_one(R.get());
   arb_mul_2exp_si(R.get(), R.get(), be);
-  Ball lg = log_g(sp, m, R, prec), t;
+  Ball lg = log_g(sp, R, prec), t;
   arb_set_si(t.get(), -(n1 + 1) * be);
   Ball l2;
   arb_const_log2(l2.get(), prec);
@@ -634,11 +662,11 @@ CycleBounds cycle_nd_bounds(const CycleNdCertificate& cert, int max_length, slon
     arb_mul_ui(tz[n].get(), cb.get(), static_cast<ulong>(n), prec);
     tt[n] = db;
   }
-  Ball sz = upper_ball(remainder(sp0, c.m, n1, true, prec), prec), st;
+  Ball sz = upper_ball(remainder(sp0, n1, true, prec), prec), st;
   if (!c.weights_constant) {
     const Ball es = eps_for(c, n1 + 1);
     const Spectrum& sp = spectrum_for(es);
-    st = remainder(sp, c.m, n1, false, prec);
+    st = remainder(sp, n1, false, prec);
     arb_div(st.get(), st.get(), es.get(), prec);
     st = upper_ball(st, prec);
   }
