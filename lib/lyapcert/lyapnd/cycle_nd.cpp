@@ -89,9 +89,42 @@ T tabs(const T& x) {
   return x < 0 ? T(-x) : x;
 }
 
-// m = d - 1; M row-major d x d (sign-normalised); c, r of length m.
+// Inverse of an m x m row-major matrix by Gauss-Jordan with partial pivoting; false when singular.
 template <class T>
-AtomConsts<T> atom_consts(const std::vector<T>& M, int d, const std::vector<T>& c, const std::vector<T>& r) {
+bool invert(std::vector<T> a, int m, std::vector<T>& inv) {
+  inv.assign(m * m, T(0));
+  for (int i = 0; i < m; ++i) inv[i * m + i] = T(1);
+  for (int col = 0; col < m; ++col) {
+    int piv = col;
+    for (int r = col + 1; r < m; ++r)
+      if (tabs(a[r * m + col]) > tabs(a[piv * m + col])) piv = r;
+    if (a[piv * m + col] == 0) return false;
+    for (int k = 0; k < m; ++k) {
+      std::swap(a[col * m + k], a[piv * m + k]);
+      std::swap(inv[col * m + k], inv[piv * m + k]);
+    }
+    const T pv = a[col * m + col];
+    for (int k = 0; k < m; ++k) {
+      a[col * m + k] /= pv;
+      inv[col * m + k] /= pv;
+    }
+    for (int r = 0; r < m; ++r) {
+      if (r == col || a[r * m + col] == 0) continue;
+      const T f = a[r * m + col];
+      for (int k = 0; k < m; ++k) {
+        a[r * m + k] -= f * a[col * m + k];
+        inv[r * m + k] -= f * inv[col * m + k];
+      }
+    }
+  }
+  return true;
+}
+
+// m = d - 1; M row-major d x d (sign-normalised); c of length m; the chart u = Tm (x - c) with Ti = Tm^-1
+// (m x m row-major): the polydisc is |u_j| < 1. Proof: LYAPND-CYCND-1.
+template <class T>
+AtomConsts<T> atom_consts(const std::vector<T>& M, int d, const std::vector<T>& c, const std::vector<T>& Tm,
+                          const std::vector<T>& Ti) {
   const int m = d - 1;
   AtomConsts<T> out;
   out.rho = T(1000);  // failure values (the search's penalty), overwritten when the quantities exist
@@ -99,31 +132,47 @@ AtomConsts<T> atom_consts(const std::vector<T>& M, int d, const std::vector<T>& 
   std::vector<T> cs(d, T(0));
   for (int row = 0; row < d; ++row)
     for (int col = 0; col < d; ++col) cs[col] += M[row * d + col];
-  // s(x) = cs_last + sum_k x_k beta_k, beta_k = cs_k - cs_last.
-  std::vector<T> beta(m);
+  // s(x) = cs_last + sum_k x_k beta_k, beta_k = cs_k - cs_last; in the chart s = kappa + sum_k bh_k u_k.
+  std::vector<T> beta(m), bh(m, T(0));
   T kappa = cs[m];
   for (int k = 0; k < m; ++k) {
     beta[k] = cs[k] - cs[m];
     kappa += c[k] * beta[k];
   }
   if (!(kappa > 0)) return out;
+  for (int k = 0; k < m; ++k)
+    for (int l = 0; l < m; ++l) bh[k] += beta[l] * Ti[l * m + k];
   T spread = 0;
-  for (int k = 0; k < m; ++k) spread += tabs(beta[k]) * r[k];
+  for (int k = 0; k < m; ++k) spread += tabs(bh[k]);
   const T rho = spread / kappa;
   out.rho = rho;  // reported even on failure: the search descends on it
   if (!(rho < 1)) return out;
-  const T den = kappa * (1 - rho);  // <= |s(z)| on the closed polydisc
+  const T den = kappa * (1 - rho);  // <= |s| on the closed polydisc
+  // G_l(x) = (M v(x))_l - c_l s(x) = g_l + sum_p gam_lp (x_p - c_p); in the chart (T G)_j = gh_j + sum_k Gh_jk u_k.
+  std::vector<T> g(m), gam(m * m);
+  for (int l = 0; l < m; ++l) {
+    g[l] = M[l * d + m];
+    for (int k = 0; k < m; ++k) g[l] += c[k] * (M[l * d + k] - M[l * d + m]);
+    g[l] -= c[l] * kappa;
+    for (int k = 0; k < m; ++k) gam[l * m + k] = (M[l * d + k] - M[l * d + m]) - c[l] * beta[k];
+  }
+  std::vector<T> gamTi(m * m, T(0));
+  for (int l = 0; l < m; ++l)
+    for (int k = 0; k < m; ++k)
+      for (int q = 0; q < m; ++q) gamTi[l * m + k] += gam[l * m + q] * Ti[q * m + k];
   T theta = 0;
-  std::vector<T> gam(m);
+  std::vector<T> gh_row(m);
   for (int j = 0; j < m; ++j) {
-    // (M v(x))_j = M_{j,last} + sum_k x_k (M_{jk} - M_{j,last}); g = (M v)_j - c_j s.
-    T g0 = M[j * d + m];
-    for (int k = 0; k < m; ++k) g0 += c[k] * (M[j * d + k] - M[j * d + m]);
-    g0 -= c[j] * kappa;
-    for (int k = 0; k < m; ++k) gam[k] = (M[j * d + k] - M[j * d + m]) - c[j] * beta[k];
+    T g0 = 0;
+    for (int l = 0; l < m; ++l) g0 += Tm[j * m + l] * g[l];
+    for (int k = 0; k < m; ++k) {
+      gh_row[k] = 0;
+      for (int l = 0; l < m; ++l) gh_row[k] += Tm[j * m + l] * gamTi[l * m + k];
+    }
+    // F_j = (T G)_j / s = lambda + ((T G)_j - lambda s) / s for every real lambda.
     auto bound = [&](const T& lam) {
       T num = tabs(T(g0 - lam * kappa));
-      for (int k = 0; k < m; ++k) num += tabs(T(gam[k] - lam * beta[k])) * r[k];
+      for (int k = 0; k < m; ++k) num += tabs(T(gh_row[k] - lam * bh[k]));
       return T(tabs(lam) + num / den);
     };
     T best = bound(T(0));
@@ -133,9 +182,8 @@ AtomConsts<T> atom_consts(const std::vector<T>& M, int d, const std::vector<T>& 
     };
     consider(T(g0 / kappa));
     for (int k = 0; k < m; ++k)
-      if (beta[k] != 0) consider(T(gam[k] / beta[k]));
-    const T th = best / r[j];
-    if (th > theta) theta = th;
+      if (bh[k] != 0) consider(T(gh_row[k] / bh[k]));
+    if (best > theta) theta = best;
   }
   out.theta = theta;
   if (!(theta < 1)) return out;
@@ -155,12 +203,13 @@ double binom_d(int k, int m) {
 
 // Search objective: log of the product of the first n approximation-number bounds (LYAPND-CYCND-3 at t = 0).
 double objective(const std::vector<std::vector<double>>& mats, const std::vector<double>& p, int d,
-                 const std::vector<double>& c, const std::vector<double>& r, int n) {
+                 const std::vector<double>& c, const std::vector<double>& Tm, int n) {
   const int m = d - 1;
-  std::vector<double> th(mats.size());
+  std::vector<double> th(mats.size()), Ti;
   double bad = 0;
+  if (!invert(Tm, m, Ti)) return 1e15;
   for (std::size_t i = 0; i < mats.size(); ++i) {
-    const AtomConsts<double> a = atom_consts(mats[i], d, c, r);
+    const AtomConsts<double> a = atom_consts(mats[i], d, c, Tm, Ti);
     th[i] = a.ok ? a.theta : 2;
     if (!(a.rho < 0.995)) bad = std::max(bad, 2e12 + 1e6 * std::min(a.rho, 1e6));  // kappa <= 0 or rho large
     else if (!(a.theta < 0.995)) bad = std::max(bad, 1e9 + 1e6 * std::min(a.theta, 1e6));
@@ -196,19 +245,24 @@ Rational dyadic(double x, int bits) { return Rational(std::ldexp(std::nearbyint(
 // ---------------------------------------------------------------------------------------------
 // LYAPND-CYCND-1: exact verification.
 
-std::optional<CycleNdCertificate> verify_cycle_nd_polydisc(const laws::FiniteMatrices& f, int d,
-                                                           const std::vector<Rational>& center,
-                                                           const std::vector<Rational>& radius) {
+std::optional<CycleNdCertificate> verify_cycle_nd_chart(const laws::FiniteMatrices& f, int d,
+                                                        const std::vector<Rational>& center,
+                                                        const std::vector<Rational>& chart) {
   // Proof: LYAPND-CYCND-1 (every condition below is one of its exact checks).
   if (d < 3 || d > 4) return std::nullopt;
   const int m = d - 1;
-  if (static_cast<int>(center.size()) != m || static_cast<int>(radius.size()) != m) return std::nullopt;
-  for (const Rational& x : radius)
-    if (!(x > 0)) return std::nullopt;
+  if (static_cast<int>(center.size()) != m || static_cast<int>(chart.size()) != m * m) return std::nullopt;
+  std::vector<Rational> Ti;
+  if (!invert(chart, m, Ti)) return std::nullopt;  // exact: the chart must be invertible
   CycleNdCertificate cert;
   cert.d = d;
   cert.center = center;
-  cert.radius = radius;
+  cert.chart = chart;
+  for (int j = 0; j < m; ++j) {  // half-widths of the real box along the coordinate axes (for the report)
+    Rational w = 0;
+    for (int k = 0; k < m; ++k) w += tabs(Ti[j * m + k]);
+    cert.radius.push_back(w);
+  }
   cert.theta_max = 0;
   for (std::size_t j : positive_atoms(f)) {
     std::vector<Rational> M = f.matrices[j];
@@ -217,7 +271,7 @@ std::optional<CycleNdCertificate> verify_cycle_nd_polydisc(const laws::FiniteMat
     if (sg == 0) return std::nullopt;  // the Perron data of LYAPND-CYCND-2 (a) need all entries of one sign
     if (sg < 0)
       for (auto& x : M) x = -x;  // -M_i: same projective action, same |products|
-    const AtomConsts<Rational> a = atom_consts(M, d, center, radius);
+    const AtomConsts<Rational> a = atom_consts(M, d, center, chart, Ti);
     if (!a.ok) return std::nullopt;
     cert.probs.push_back(f.probs[j]);
     cert.mats.push_back(M);
@@ -228,6 +282,20 @@ std::optional<CycleNdCertificate> verify_cycle_nd_polydisc(const laws::FiniteMat
   }
   if (cert.probs.empty()) return std::nullopt;
   return cert;
+}
+
+std::optional<CycleNdCertificate> verify_cycle_nd_polydisc(const laws::FiniteMatrices& f, int d,
+                                                           const std::vector<Rational>& center,
+                                                           const std::vector<Rational>& radius) {
+  if (d < 3 || d > 4) return std::nullopt;
+  const int m = d - 1;
+  if (static_cast<int>(radius.size()) != m) return std::nullopt;
+  std::vector<Rational> chart(m * m, Rational(0));
+  for (int j = 0; j < m; ++j) {
+    if (!(radius[j] > 0)) return std::nullopt;
+    chart[j * m + j] = 1 / radius[j];  // u_j = (x_j - c_j) / r_j
+  }
+  return verify_cycle_nd_chart(f, d, center, chart);
 }
 
 bool cycle_nd_applies_for_auto(const laws::FiniteMatrices& f, int d) {
@@ -263,9 +331,9 @@ std::optional<CycleNdCertificate> find_cycle_nd_certificate(const laws::FiniteMa
   };
   const int n_obj = std::clamp(8 + digits / 2, 10, 40);
   auto eval = [&](const std::vector<double>& cc, const std::vector<double>& lr, const std::vector<double>& ld) {
-    std::vector<double> r(m);
-    for (int j = 0; j < m; ++j) r[j] = std::exp(lr[j]);
-    return objective(conj(ld), p, d, cc, r, n_obj);
+    std::vector<double> Tm(m * m, 0.0);
+    for (int j = 0; j < m; ++j) Tm[j * m + j] = std::exp(-lr[j]);
+    return objective(conj(ld), p, d, cc, Tm, n_obj);
   };
   // Starting scalings: none, and the left Perron vector of the mean matrix (equal mean column sums, so the
   // weights s_i vary little).
@@ -340,19 +408,55 @@ std::optional<CycleNdCertificate> find_cycle_nd_certificate(const laws::FiniteMa
     }
   }
   if (bc.empty() || !(best < 1e8)) return std::nullopt;
-  std::vector<Rational> c(m), r(m), D(d, Rational(1));
+  // Second phase: a general linear chart u = T (x - c) (the polydisc becomes a product of discs along other
+  // axes), starting from the diagonal T = diag(1/r) just found; pattern search on c and the entries of T.
+  const auto cm = conj(bld);
+  std::vector<double> c2 = bc, T2(m * m, 0.0);
+  for (int j = 0; j < m; ++j) T2[j * m + j] = std::exp(-blog[j]);
+  double cur = objective(cm, p, d, c2, T2, n_obj);
+  {
+    double dc = 0.02, dt = 0.1;
+    for (int it = 0; it < 300 && (dc > 1e-7 || dt > 1e-7); ++it) {
+      bool improved = false;
+      for (int j = 0; j < m; ++j) {
+        double scale = 0;  // row scale of T: steps relative to it
+        for (int k = 0; k < m; ++k) scale = std::max(scale, std::fabs(T2[j * m + k]));
+        for (int sg : {-1, 1}) {
+          std::vector<double> cc = c2;
+          cc[j] += sg * dc / std::max(scale, 1e-9);
+          double v = objective(cm, p, d, cc, T2, n_obj);
+          if (v < cur) cur = v, c2 = cc, improved = true;
+          for (int k = 0; k < m; ++k) {
+            std::vector<double> tt = T2;
+            tt[j * m + k] += sg * dt * scale;
+            v = objective(cm, p, d, c2, tt, n_obj);
+            if (v < cur) cur = v, T2 = tt, improved = true;
+          }
+        }
+      }
+      if (!improved) {
+        dc /= 2;
+        dt /= 2;
+      }
+    }
+  }
+  std::vector<Rational> c(m), D(d, Rational(1)), chart(m * m);
   for (int j = 0; j < m; ++j) {
-    c[j] = dyadic(bc[j], 30);
-    r[j] = dyadic(std::exp(blog[j]), 30);
+    c[j] = dyadic(c2[j], 30);
     D[j] = dyadic(std::exp(bld[j]), 20);
-    if (!(r[j] > 0) || !(D[j] > 0)) return std::nullopt;
+    if (!(D[j] > 0)) return std::nullopt;
+  }
+  for (int e = 0; e < m * m; ++e) {
+    const double sc = std::max(std::fabs(T2[(e / m) * m + (e / m)]), 1e-300);
+    const int bits = 30 - static_cast<int>(std::ceil(std::log2(sc)));  // about 30 significant bits per row
+    chart[e] = dyadic(T2[e], std::clamp(bits, 0, 1000));
   }
   // Exact conjugation D M D^-1 (entries stay > 0; Lambda and the spectra of all products are unchanged).
   laws::FiniteMatrices g = f;
   for (auto& M : g.matrices)
     for (int j = 0; j < d; ++j)
       for (int k = 0; k < d; ++k) M[j * d + k] = M[j * d + k] * D[j] / D[k];
-  auto cert = verify_cycle_nd_polydisc(g, d, c, r);
+  auto cert = verify_cycle_nd_chart(g, d, c, chart);
   if (cert) cert->scaling = D;
   return cert;
 }

@@ -31,7 +31,9 @@ namespace lyapcert::lyapnd {
 // centre, and its weight s_i(x) = l(M_i v(x)) stays within rho_i kappa_i of kappa_i = s_i(center).
 struct CycleNdCertificate {
   int d = 0;
-  std::vector<exact::Rational> center, radius;     // m = d - 1 each, radius > 0
+  // The polydisc is |(chart (x - center))_j| < 1, j = 1..m (chart: m x m row-major, invertible); radius_j is
+  // the half-width of its real box along axis j (for reports; chart = diag(1/radius) for a coordinate polydisc).
+  std::vector<exact::Rational> center, radius, chart;
   std::vector<exact::Rational> probs;              // p_i > 0
   std::vector<std::vector<exact::Rational>> mats;  // sign-normalised atoms (all entries > 0), d*d row-major
   std::vector<exact::Rational> kappa;              // kappa_i = s_i(center) > 0
@@ -48,6 +50,12 @@ struct CycleNdCertificate {
 std::optional<CycleNdCertificate> verify_cycle_nd_polydisc(const laws::FiniteMatrices& f, int d,
                                                            const std::vector<exact::Rational>& center,
                                                            const std::vector<exact::Rational>& radius);
+
+// The same check for the polydisc |(chart (x - center))_j| < 1 of a general linear chart (m x m row-major,
+// invertible, checked exactly). Guarantee: exact. Proof: LYAPND-CYCND-1.
+std::optional<CycleNdCertificate> verify_cycle_nd_chart(const laws::FiniteMatrices& f, int d,
+                                                        const std::vector<exact::Rational>& center,
+                                                        const std::vector<exact::Rational>& chart);
 
 // Searches (binary64, heuristic) for the polydisc that makes the coefficient bound small, then verifies it
 // exactly. nullopt: no certificate found (which proves nothing about the family).
