@@ -467,6 +467,9 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";
   }
   if (opt.method == Method::automatic && red && m != Method::reducible) r.top.message += "; not reduced: " + red->note;
+  if (opt.method == Method::automatic && m != Method::cycle && fam && cycle_nd_applies_for_auto(*fam, d))
+    r.top.message += "; cycle (positive family) not used: no polydisc certificate, or its truncation bound at the "
+                      "word length the time budget affords is too weak (LYAPND-CYCND-4, -5)";
   if (finite && opt.elementary_bounds) {
     // Proof: LYAPND-ELEM-2. Cheap (at most 1024 products per level at <= 256 bits), so it gets its own
     // short deadline even when the method used up the budget.
