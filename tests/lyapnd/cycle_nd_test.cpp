@@ -5,7 +5,11 @@
 // seeded Monte Carlo at a stated level, and the coefficient bounds checked against computed coefficients.
 #include <gtest/gtest.h>
 
+#include <acb.h>
 #include <arb.h>
+#include <arb_fmpz_poly.h>
+#include <flint/fmpz_mat.h>
+#include <flint/fmpz_poly.h>
 
 #include <chrono>
 #include <cmath>
@@ -35,6 +39,8 @@ nd::Result run(const std::string& law, int digits, nd::Method m = nd::Method::cy
   o.acc.digits = digits;
   o.method = m;
   o.time_budget_seconds = budget;
+  // The method's own certificate, not clipped by the elementary bounds (LYAPND-ELEM-2), except under auto.
+  o.elementary_bounds = m == nd::Method::automatic;
   return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
 }
 
@@ -210,6 +216,39 @@ TEST(CycleNdAgreement, SeededMonteCarloThreeByThreeThreeAtoms) {
   EXPECT_LE(std::fabs(cert - mean), 5 * se + 3.0 / steps) << "MC " << mean << " +- " << se << "; " << res.top.message;
 }
 
+// Seeded positive 3x3 families (two atoms, entries uniform in [2, 9], p = 1/3, 2/3): the cycle enclosure must overlap
+// the Poisson certificate (a different method, LYAPND-POIS-6..8) and lie inside the elementary bounds.
+TEST(CycleNdAgreement, SeededRandomFamiliesAgreeWithPoisson) {
+  std::mt19937_64 rng(lyapcert::test::test_seed(7310));
+  auto draw = [&] {
+    while (true) {
+      const std::uint64_t x = rng();
+      if (x < (~std::uint64_t{0} / 8) * 8) return static_cast<long>(x % 8) + 2;
+    }
+  };
+  int compared = 0;
+  for (int rep = 0; rep < 4; ++rep) {
+    std::vector<long> a(9), b(9);
+    for (auto& x : a) x = draw();
+    for (auto& x : b) x = draw();
+    const std::string law = "matrices(" + matrix_text(a, 3) + ": 1/3, " + matrix_text(b, 3) + ": 2/3)";
+    nd::Result cyc;
+    try {
+      cyc = run(law, 6, nd::Method::cycle, 5);
+    } catch (const lyapcert::InputError& e) {
+      continue;  // no polydisc found for this draw: nothing claimed
+    }
+    if (!cyc.top.value.ball.is_finite()) continue;
+    ++compared;
+    const auto poi = run(law, 3, nd::Method::poisson, 1.5);
+    EXPECT_TRUE(arb_overlaps(cyc.top.value.ball.get(), poi.top.value.ball.get()))
+        << law << ": " << cyc.top.message << " / " << poi.top.message;
+    const auto aut = run(law, 6, nd::Method::automatic, 5);  // elementary bounds on: throws if disjoint
+    EXPECT_TRUE(arb_overlaps(cyc.top.value.ball.get(), aut.top.value.ball.get())) << law;
+  }
+  EXPECT_GE(compared, 3);  // with the default seed every draw gets a certificate
+}
+
 // The bounds of LYAPND-CYCND-4 must dominate the computed coefficients, and the truncation must shrink.
 TEST(CycleNdBounds, BoundsDominateComputedCoefficients) {
   const auto fam = std::get<laws::FiniteMatrices>(laws::parse_matrix_law(pollicott_sym(2)).node);
@@ -234,6 +273,36 @@ TEST(CycleNdBounds, BoundsDominateComputedCoefficients) {
                 arf_get_d(arb_midref(bounds.coefficient_bound[n].get()), ARF_RND_UP),
                 arf_get_d(arb_midref(bounds.tail_z[n].get()), ARF_RND_UP),
                 arf_get_d(arb_midref(bounds.tail_t[n].get()), ARF_RND_UP));
+}
+
+// A single positive matrix: Lambda = log of its Perron root, here taken as the largest real root returned by Arb's
+// certified complex root isolation of the characteristic polynomial (a different algorithm from the code's
+// Collatz-Wielandt + interval Newton); words of length 1 only carry the atom itself.
+TEST(CycleNdClosedForms, SingleMatrixIsLogOfPerronRoot) {
+  for (const std::vector<long>& a : {std::vector<long>{1, 1, 1, 1, 1, 1, 1, 1, 2},
+                                     std::vector<long>{6, 5, 5, 4, 5, 6, 4, 5, 5, 4, 6, 5, 4, 5, 5, 7}}) {
+    const int d = a.size() == 9 ? 3 : 4;
+    const auto res = run("matrices(" + matrix_text(a, d) + ": 1)", 20);
+    ASSERT_EQ(res.top.method, "cycle");
+    fmpz_mat_t m;
+    fmpz_mat_init(m, d, d);
+    for (int e = 0; e < d * d; ++e) fmpz_set_si(fmpz_mat_entry(m, e / d, e % d), a[e]);
+    fmpz_poly_t cp;
+    fmpz_poly_init(cp);
+    fmpz_mat_charpoly_berkowitz(cp, m);
+    acb_ptr roots = _acb_vec_init(d);
+    arb_fmpz_poly_complex_roots(roots, cp, 0, 256);
+    int real = 0;
+    for (int i = 0; i < d; ++i) real += acb_is_real(roots + i) ? 1 : 0;
+    ASSERT_GE(real, 1);
+    Ball ref;
+    arb_log(ref.get(), acb_realref(roots + real - 1), 256);  // real roots come first, in increasing order
+    EXPECT_TRUE(res.top.converged) << res.top.message;
+    EXPECT_TRUE(arb_overlaps(res.top.value.ball.get(), ref.get())) << res.top.message;
+    _acb_vec_clear(roots, d);
+    fmpz_poly_clear(cp);
+    fmpz_mat_clear(m);
+  }
 }
 
 TEST(CycleNdHypothesis, MixedSignsAreRefused) {
