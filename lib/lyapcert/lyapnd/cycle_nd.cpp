@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <numeric>
@@ -81,6 +82,7 @@ Ball upper_ball(const Ball& b, slong prec) {
 template <class T>
 struct AtomConsts {
   T kappa, rho, theta;
+  std::vector<T> theta_axis;  // B_ij per chart axis j (theta = their max)
   bool ok = false;
 };
 
@@ -184,6 +186,7 @@ AtomConsts<T> atom_consts(const std::vector<T>& M, int d, const std::vector<T>& 
     for (int k = 0; k < m; ++k)
       if (bh[k] != 0) consider(T(gh_row[k] / bh[k]));
     if (best > theta) theta = best;
+    out.theta_axis.push_back(best);
   }
   out.theta = theta;
   if (!(theta < 1)) return out;
@@ -278,6 +281,7 @@ std::optional<CycleNdCertificate> verify_cycle_nd_chart(const laws::FiniteMatric
     cert.kappa.push_back(a.kappa);
     cert.rho.push_back(a.rho);
     cert.theta.push_back(a.theta);
+    cert.theta_axis.push_back(a.theta_axis);
     if (a.theta > cert.theta_max) cert.theta_max = a.theta;
   }
   if (cert.probs.empty()) return std::nullopt;
@@ -469,6 +473,9 @@ namespace {
 struct NdConsts {
   int m = 0;
   std::vector<Ball> p, theta, q, L;  // q = theta^2, L_i = -log(1 - rho_i)
+  std::vector<std::vector<Ball>> qa;  // theta_ij^2 per chart axis
+  std::vector<Ball> total;            // prod_j 1/(1 - theta_ij^2) = sum_alpha prod_j theta_ij^(2 alpha_j)
+  std::vector<double> theta_bar;      // max_i theta_ij (ordering of the multi-indices)
   double theta_max = 0, L_max = 0;
   bool weights_constant = false;
 };
@@ -488,6 +495,21 @@ NdConsts nd_consts(const CycleNdCertificate& cert, slong prec) {
     arb_neg(L.get(), L.get());
     k.L.push_back(L);
     k.theta_max = std::max(k.theta_max, cert.theta[i].convert_to<double>());
+    std::vector<Ball> qa;
+    Ball tot;
+    arb_one(tot.get());
+    k.theta_bar.resize(k.m, 0.0);
+    for (int j = 0; j < k.m; ++j) {
+      const Rational& tij = cert.theta_axis[i][j];
+      Ball t = Ball::from_rational(tij * tij, prec), om;
+      arb_sub_si(om.get(), t.get(), 1, prec);
+      arb_neg(om.get(), om.get());
+      arb_div(tot.get(), tot.get(), om.get(), prec);
+      qa.push_back(t);
+      k.theta_bar[j] = std::max(k.theta_bar[j], tij.convert_to<double>());
+    }
+    k.qa.push_back(qa);
+    k.total.push_back(tot);
     k.L_max = std::max(k.L_max, -std::log1p(-cert.rho[i].convert_to<double>()));
     if (cert.rho[i] != 0) k.weights_constant = false;
   }
@@ -574,6 +596,50 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
     arb_exp(alpha[i].get(), alpha[i].get(), prec);
     arb_mul(alpha[i].get(), alpha[i].get(), c.p[i].get(), prec);
   }
+  // Anisotropic bounds for the same indices: the multi-indices of degree < K1 sorted by prod_j thetabar_j^alpha_j,
+  // a_{n+1} <= sum_i alpha_i (total_i - sum_{first n} prod_j theta_ij^(2 alpha_j))^(1/2) (LYAPND-CYCND-3, axes).
+  std::vector<Ball> aniso;
+  {
+    std::vector<std::vector<int>> idx;
+    std::vector<int> al(m, 0);
+    std::function<void(int, int)> rec = [&](int j, int left) {
+      if (j == m) {
+        idx.push_back(al);
+        return;
+      }
+      for (int a = 0; a <= left; ++a) {
+        al[j] = a;
+        rec(j + 1, left - a);
+      }
+    };
+    rec(0, K1 - 1);
+    auto wlog = [&](const std::vector<int>& a) {
+      double w = 0;
+      for (int j = 0; j < m; ++j) w += a[j] * std::log(std::max(c.theta_bar[j], 1e-300));
+      return w;
+    };
+    std::stable_sort(idx.begin(), idx.end(), [&](const auto& x, const auto& y) { return wlog(x) > wlog(y); });
+    std::vector<Ball> rest = c.total;  // total_i minus the prefix
+    for (const auto& a : idx) {
+      Ball v;
+      for (std::size_t i = 0; i < c.p.size(); ++i) {
+        Ball t = rest[i];
+        arb_nonnegative_part(t.get(), t.get());
+        arb_sqrt(t.get(), t.get(), prec);
+        arb_addmul(v.get(), t.get(), alpha[i].get(), prec);
+        Ball term;
+        arb_one(term.get());
+        for (int j = 0; j < m; ++j) {
+          Ball pw;
+          arb_pow_ui(pw.get(), c.qa[i][j].get(), static_cast<ulong>(a[j]), prec);
+          arb_mul(term.get(), term.get(), pw.get(), prec);
+        }
+        arb_sub(rest[i].get(), rest[i].get(), term.get(), prec);
+      }
+      aniso.push_back(v);
+    }
+  }
+  std::size_t n_ind = 0;
   for (int k = 0; k < K1; ++k) {
     // a_{R_k + j + 1} <= sum_i alpha_i ((b_k - j) theta_i^(2k) + sum_{l > k} b_l theta_i^(2l))^(1/2)
     const ulong bk = static_cast<ulong>(std::llround(binom_d(k, m)));
@@ -591,6 +657,19 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
         arb_sqrt(t.get(), t.get(), prec);
         arb_addmul(v.get(), t.get(), alpha[i].get(), prec);
       }
+      // both are upper bounds of the same approximation number: keep the smaller one
+      if (n_ind < aniso.size() && arb_is_finite(aniso[n_ind].get()) &&
+          arf_cmp(arb_midref(aniso[n_ind].get()), arb_midref(v.get())) < 0) {
+        arf_t ua, uv;
+        arf_init(ua);
+        arf_init(uv);
+        arb_get_ubound_arf(ua, aniso[n_ind].get(), prec);
+        arb_get_ubound_arf(uv, v.get(), prec);
+        if (arf_cmp(ua, uv) < 0) v = aniso[n_ind];
+        arf_clear(ua);
+        arf_clear(uv);
+      }
+      ++n_ind;
       sp.vals.emplace_back(v, 1);
     }
   }

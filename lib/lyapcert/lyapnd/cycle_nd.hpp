@@ -38,7 +38,8 @@ struct CycleNdCertificate {
   std::vector<std::vector<exact::Rational>> mats;  // sign-normalised atoms (all entries > 0), d*d row-major
   std::vector<exact::Rational> kappa;              // kappa_i = s_i(center) > 0
   std::vector<exact::Rational> rho;                // sup |s_i/kappa_i - 1| <= rho_i < 1
-  std::vector<exact::Rational> theta;              // sup |f_ij - c_j| / r_j <= theta_i < 1
+  std::vector<exact::Rational> theta;              // theta_i = max_j theta_axis[i][j] < 1
+  std::vector<std::vector<exact::Rational>> theta_axis;  // sup |F_ij| <= theta_axis[i][j] on the unit polydisc
   exact::Rational theta_max;
   // The atoms above are D M_i D^-1 for the user's M_i and this positive diagonal D (d entries, last 1; all 1
   // when verify_cycle_nd_polydisc is called directly): same Lambda, same spectra of every product.
