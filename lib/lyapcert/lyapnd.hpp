@@ -10,6 +10,7 @@
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
+#include "lyapcert/lyapnd/cycle_nd.hpp"
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"

@@ -398,8 +398,8 @@ TEST(CycleHypothesis, RefusedWhenNoDiscCertificate) {
   EXPECT_THROW(run("matrices([[1, -1], [1, 1]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 10), lyapcert::InputError);
   // Identity atom: parabolic/neutral projective action.
   EXPECT_THROW(run("matrices([[1, 0], [0, 1]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 10), lyapcert::InputError);
-  // d = 3 is out of scope.
-  EXPECT_THROW(run("matrices([[1, 1, 1], [1, 1, 1], [1, 1, 2]]: 1)", 10), lyapcert::InputError);
+  // d = 3 with mixed signs (a rotation block): refused by the d = 3, 4 expansion (LYAPND-CYCND-1).
+  EXPECT_THROW(run("matrices([[1, -1, 0], [1, 1, 0], [0, 0, 1]]: 1)", 10), lyapcert::InputError);
   // Mixed signs: auto does not pick the cycle expansion.
   const nd::Result r = run("matrices([[1, -1], [1, 1]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 5, nd::Method::automatic, 1);
   EXPECT_NE(r.top.method, "cycle");

@@ -12,6 +12,7 @@
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
+#include "lyapcert/lyapnd/cycle_nd.hpp"
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
@@ -388,6 +389,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : (red && red->verdict == Reducibility::reducible) ? Method::reducible  // LYAPND-RED-1, -2
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
+          : cycle_nd_useful_for_auto(*fam, d, opt) ? Method::cycle  // positive 3x3, 4x4: LYAPND-CYCND-1
           : multicone_applies_for_auto(*fam, d, opt.acc.digits) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
           : (d == 2 && singular < 0)        ? Method::poisson  // invertible 2x2 family: LYAPND-POIS-1 holds
           : ((d == 3 || d == 4) && singular < 0 && !facts.commuting)
@@ -437,7 +439,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       break;
     case Method::cycle:
       need_finite("cycle");
-      r = run_cycle(*fam, d, opt, deadline);
+      r = (d == 3 || d == 4) ? run_cycle_nd(*fam, d, opt, deadline) : run_cycle(*fam, d, opt, deadline);
       break;
     case Method::multicone:
       need_finite("multicone");
@@ -465,6 +467,9 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     r.top.message += "; the family commutes but has no nonderogatory combination (not supported by commuting)";
   }
   if (opt.method == Method::automatic && red && m != Method::reducible) r.top.message += "; not reduced: " + red->note;
+  if (opt.method == Method::automatic && m != Method::cycle && fam && cycle_nd_applies_for_auto(*fam, d))
+    r.top.message += "; cycle (positive family) not used: no polydisc certificate, or its truncation bound at the "
+                      "word length the time budget affords is too weak (LYAPND-CYCND-4, -5)";
   if (finite && opt.elementary_bounds) {
     // Proof: LYAPND-ELEM-2. Cheap (at most 1024 products per level at <= 256 bits), so it gets its own
     // short deadline even when the method used up the budget.
