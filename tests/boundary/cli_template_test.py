@@ -69,7 +69,7 @@ class Template(unittest.TestCase):
         for t, words in (("sgd(1/2, lr)", "first argument"),
                          ("sgd(lr, ginibre(2, 1))", "sgd(lr, ginibre"),
                          ("sgd(lr, matrices([[1, 1], [0, 1]], [[1, 0], [1, 1]]))", "do not commute"),
-                         ("sgd(lr, matrices([[1, 1], [1, 0]]))", "irrational")):
+                         ("sgd(lr, matrices([[0, 2], [1, 0]]))", "irrational")):
             rc, out, err = run("boundary", "--law-template", t)
             self.assertEqual(rc, 2, t + ": " + err)
             self.assertIn(words, err, t)
