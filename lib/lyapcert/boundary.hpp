@@ -8,3 +8,4 @@
 #include "lyapcert/boundary/model.hpp"
 #include "lyapcert/boundary/law_template.hpp"
 #include "lyapcert/boundary/roots.hpp"
+#include "lyapcert/boundary/sgd_family.hpp"
