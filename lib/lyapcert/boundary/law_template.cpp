@@ -550,9 +550,10 @@ BoundaryResult commuting_search(const LawTemplate& t, const BoundaryOptions& opt
 
 // --- symmetric 2 x 2 families without exact branches: brackets from certified signs on lr-boxes ------------
 
-// Mesh size of the Poisson certificate on a cell of relative width rel (heuristic: narrow cells sit next to a
-// zero, where |Lambda| is small and g must be fine; any size is valid).
-int family_nodes(double rel) { return rel > 1e-2 ? 256 : rel > 1e-4 ? 1024 : 4096; }
+// Mesh size of the Poisson certificate on a cell of relative width rel (heuristic; any size is valid). On a box
+// the residual of a fixed g varies with lr by about (box width) x (slope of g) x (d angle / d lr), and finer
+// meshes resolve steeper g: coarse meshes pay on wide boxes, fine ones only on very narrow boxes and points.
+int family_nodes(double rel) { return rel > 1e-4 ? 256 : rel > 1e-6 ? 1024 : 4096; }
 
 BoundaryResult family_search(const LawTemplate& t, const BoundaryOptions& options) {
   BoundaryResult res;

@@ -246,14 +246,23 @@ void sgd_family_bounds(arf_t lower_out, arf_t upper_out, const SgdFamily& fam, c
         return std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long long>(left * 1e6));
       };
       const auto deadline = until(2);
-      const std::vector<double> g = lyapnd::poisson_grid_solution(fm, nodes, 4000, deadline);
-      std::vector<double> x(static_cast<std::size_t>(nodes));
-      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i) / nodes;  // exact dyadics
+      // g: the discretised solution at the midpoint family on an adaptive mesh (LYAPND-POIS-11: start from 256
+      // uniform nodes, refine where g is rough, up to `nodes` nodes). Heuristic: any finite g is admissible.
+      const int start = std::min(nodes, 256);
+      std::vector<double> x(static_cast<std::size_t>(start));
+      for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<double>(i) / start;  // exact dyadics
+      std::vector<double> g = lyapnd::poisson_mesh_solution(fm, x, {}, {}, 4000, deadline);
+      while (x.size() < static_cast<std::size_t>(nodes) && std::chrono::steady_clock::now() < deadline) {
+        std::vector<double> nx = lyapnd::refine_poisson_mesh(x, g, std::max<std::size_t>(x.size() / 2, 1));
+        if (nx.size() == x.size()) break;
+        g = lyapnd::poisson_mesh_solution(fm, nx, x, g, 4000, deadline);
+        x = std::move(nx);
+      }
       bool finite = true;
       for (double v : g) finite = finite && std::isfinite(v);
       if (finite && !core::stop_requested()) {
-        const auto pb = lyapnd::certify_poisson_bounds_balls(atoms, x, g, prec,
-                                                             until(20));
+        const int rounds = a == b ? 12 : 3;  // refinement in t pays for points, hardly for boxes
+        const auto pb = lyapnd::certify_poisson_bounds_balls(atoms, x, g, prec, until(20), rounds);
         if (pb && arb_is_finite(pb->enclosure.get())) {
           arb_get_lbound_arf(y, pb->enclosure.get(), prec);
           if (arf_cmp(y, lo) > 0) arf_set(lo, y);

@@ -77,11 +77,13 @@ struct PoissonBallAtom {
 
 // certify_poisson_bounds_mesh for a box of families: the ball contains inf h and sup h for the family at
 // every parameter point of the box, hence Lambda at every such point (the enclosure is [-inf, inf] when
-// some |A v|^2 could not be certified positive, e.g. an atom singular somewhere in the box).
+// some |A v|^2 could not be certified positive, e.g. an atom singular somewhere in the box). max_rounds: the
+// rounds of cell refinement (12 in certify_poisson_bounds_mesh; fewer for wide boxes, where they do not pay).
 // Proof: LYAPND-POIS-1, -4, -11, BND-TEMPLATE-10 (proofs/boundary/template.md).
 std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<PoissonBallAtom>& atoms,
                                                           const std::vector<double>& x, const std::vector<double>& g,
-                                                          slong prec, std::chrono::steady_clock::time_point deadline);
+                                                          slong prec, std::chrono::steady_clock::time_point deadline,
+                                                          int max_rounds = 12);
 
 // Binary64 estimate (heuristic, no guarantee) of sup h - inf h for the piecewise-linear g on the mesh x:
 // h sampled at the nodes, their preimages under the atoms and the midpoints between consecutive samples.
