@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/boundary/model.hpp"
@@ -624,6 +625,9 @@ BoundaryResult family_search(const LawTemplate& t, const BoundaryOptions& option
   }
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const Leaf& r = runs[i];
+    // Two certified runs of opposite signs share an endpoint only if a bound is wrong: never pass that on.
+    if (r.sign != 0 && i > 0 && runs[i - 1].sign == -r.sign)
+      throw std::logic_error("family_search: adjacent cells certified with opposite signs");
     if (r.sign != 0) continue;
     const bool bracket = i > 0 && i + 1 < runs.size() && runs[i - 1].sign != 0 && runs[i + 1].sign != 0 &&
                          runs[i - 1].sign != runs[i + 1].sign && sgd_family_invertible_on(t.family, r.lo, r.hi);
