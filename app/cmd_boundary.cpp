@@ -1,5 +1,6 @@
 // boundary subcommand: certified learning rates where Lambda(lr) changes sign. Parsing and printing
 // only; the search is lyapcert::boundary::find_boundaries.
+#include <algorithm>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -75,6 +76,7 @@ int run_boundary(const BoundaryCliOptions& o) {
     ordered_json j = interval_json(
         boundary::to_decimal(root.lower, root.upper, sig, boundary::requested_width(o.digits, root.lower)));
     j["direction"] = boundary::to_string(root.direction);
+    if (!root.unique) j["unique"] = false;  // a bracket: at least one zero, uniqueness not proved
     roots.push_back(j);
   }
   ordered_json sing = ordered_json::array();
@@ -92,7 +94,9 @@ int run_boundary(const BoundaryCliOptions& o) {
   for (const auto& c : r.unresolved) {
     unresolved.push_back(interval_json(boundary::to_decimal(c.lower, c.upper, sig, c.upper - c.lower + 1)));
   }
-  const bool ok = r.complete && r.widths_met;
+  // A bracket without a uniqueness proof is an honest but partial answer: exit 3 like an unmet width.
+  const bool ok = r.complete && r.widths_met &&
+                  std::all_of(r.roots.begin(), r.roots.end(), [](const auto& x) { return x.unique; });
   if (o.json) {
     ordered_json j = cli::common_fields("boundary");
     cli::put_law(j, law_text);
@@ -120,8 +124,8 @@ int run_boundary(const BoundaryCliOptions& o) {
                                 : " (default: [1e-3, 1e3] / sqrt(E h^2), outward to powers of 2)");
     fmt::print("roots ({}):\n", r.roots.size());
     for (const auto& j : roots) {
-      fmt::print("  [{}, {}]  {}\n", j["lower"].get<std::string>(), j["upper"].get<std::string>(),
-                 j["direction"].get<std::string>());
+      fmt::print("  [{}, {}]  {}{}\n", j["lower"].get<std::string>(), j["upper"].get<std::string>(),
+                 j["direction"].get<std::string>(), j.contains("unique") ? "  (at least one zero; not proved unique)" : "");
     }
     if (!r.singular_points.empty()) {
       fmt::print("singular points ({}): Lambda = -inf exactly at lr = 1/h_j\n", r.singular_points.size());

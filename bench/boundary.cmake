@@ -1,1 +1,2 @@
 lyapcert_bench(boundary_bench boundary_bench.cpp)
+lyapcert_bench(boundary_sgd_family_bench boundary_sgd_family_bench.cpp)

@@ -3,7 +3,9 @@
 against tests/data/isotropic2_boundary_ref.txt (two mpmath methods), isotropic(3, lr), sgd(lr, h) and a commuting
 family against tests/data/template_ref.txt (mpmath, other formulations), sgd(lr, h) against `--law h`, JSON valid against
 docs/schema/boundary.schema.json, exit 0 when complete, exit 3 with complete = false when the cell cap binds,
-refusal (exit 2) of templates without a certified lr-ball evaluation.
+refusal (exit 2) of templates without a certified lr-ball evaluation; a non-commuting symmetric family
+(BND-TEMPLATE-10..12): one bracket, unique false, exit 3, meeting the sign change of lyapnd's point certificates;
+lyapnd on sgd(lr, matrices(...)) at an exact rate against the closed form of a diagonal family.
 usage: cli_template_test.py --cli PATH/TO/lyapcert --schemas DIR --data DIR
 """
 import argparse, json, os, subprocess, sys, unittest
@@ -69,7 +71,7 @@ class Template(unittest.TestCase):
         for t, words in (("sgd(1/2, lr)", "first argument"),
                          ("sgd(lr, ginibre(2, 1))", "sgd(lr, ginibre"),
                          ("sgd(lr, matrices([[1, 1], [0, 1]], [[1, 0], [1, 1]]))", "do not commute"),
-                         ("sgd(lr, matrices([[1, 1], [1, 0]]))", "irrational")):
+                         ("sgd(lr, matrices([[0, 2], [1, 0]]))", "irrational")):
             rc, out, err = run("boundary", "--law-template", t)
             self.assertEqual(rc, 2, t + ": " + err)
             self.assertIn(words, err, t)
@@ -122,6 +124,40 @@ class Template(unittest.TestCase):
         d = self.check("--law-template", "ginibre(2, lr)", "--digits", "15", expect=0)
         self.assertTrue(d["default_range"])
         self.assertEqual(len(d["roots"]), 1)
+
+
+    # Non-commuting symmetric 2 x 2 family (BND-TEMPLATE-10..12); rates 1/2 and 1 make an atom singular.
+    NONCOMM = "matrices([[2, 0], [0, 1]], [[3/2, 1/2], [1/2, 3/2]], [[3/2, -1/2], [-1/2, 3/2]])"
+
+    def lyapnd(self, law):
+        rc, out, err = run("lyapnd", "--law", law, "--digits", "3", "--time-budget", "10", "--json")
+        self.assertIn(rc, (0, 3), err)
+        return json.loads(out)
+
+    def test_sgd_noncommuting_bracket(self):
+        # The bracket (unique: false, exit 3 although complete) must meet (6/5, 13/10), where lyapnd's point
+        # certificates (an independent code path: --law at exact rates, auto dispatch) change sign.
+        d = self.check("--law-template", f"sgd(lr, {self.NONCOMM})", "--lr-min", "21/20", "--lr-max", "2",
+                       "--digits", "1", "--time-budget", "120", expect=3)
+        self.assertTrue(d["complete"], d["message"])
+        self.assertEqual(len(d["roots"]), 1)
+        r = d["roots"][0]
+        self.assertIs(r["unique"], False)
+        self.assertEqual(r["direction"], "neg-to-pos")
+        lo = self.lyapnd(f"sgd(6/5, {self.NONCOMM})")
+        hi = self.lyapnd(f"sgd(13/10, {self.NONCOMM})")
+        self.assertLess(float(lo["enclosure"]["upper"]), 0)
+        self.assertGreater(float(hi["enclosure"]["lower"]), 0)
+        self.assertLess(Fraction(r["lower"]), Fraction(13, 10))
+        self.assertGreater(Fraction(r["upper"]), Fraction(6, 5))
+
+    def test_lyapnd_sgd_commuting_exact(self):
+        # sgd(1/5, matrices(diag(1, 3), diag(2, -1))): Lambda = max((log 0.8 + log 0.6)/2, (log 0.4 + log 1.2)/2).
+        import math
+        d = self.lyapnd("sgd(1/5, matrices([[1, 0], [0, 3]], [[2, 0], [0, -1]]))")
+        exact = max((math.log(0.8) + math.log(0.6)) / 2, (math.log(0.4) + math.log(1.2)) / 2)
+        self.assertLessEqual(float(d["enclosure"]["lower"]) - 1e-12, exact)
+        self.assertLessEqual(exact, float(d["enclosure"]["upper"]) + 1e-12)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/boundary/model.hpp"
@@ -29,7 +30,8 @@ using exact::Integer;
 
 constexpr const char* kSupported =
     "supported: isotropic(d, lr) for d = 2, 3, 4; ginibre(d, lr); sgd(lr, h) for a curvature law h; "
-    "sgd(lr, matrices(...)) for a commuting finite family with rational eigenvalues";
+    "sgd(lr, matrices(...)) for a commuting finite family with rational eigenvalues or any family of symmetric "
+    "2 x 2 matrices";
 
 Rational pow2(long e) {
   if (e >= 0) return Rational(Integer(1) << e);
@@ -205,10 +207,24 @@ LawTemplate parse_sgd(const laws::Call& call, const laws::Value& expr, std::uint
     const auto& f = std::get<laws::FiniteMatrices>(m.node);
     t.kind = LawTemplate::Kind::sgd_commuting;
     t.dim = m.dim;
+    std::vector<laws::FiniteLaw> branches;
+    try {
+      branches = commuting_branches(f, m.dim, text);
+    } catch (const InputError&) {
+      // No exact eigenvalue branches (non-commuting, or irrational spectra): symmetric 2 x 2 families are
+      // enclosed on lr-boxes instead (BND-TEMPLATE-10..12); anything else keeps the commuting path's message.
+      bool symmetric2 = m.dim == 2;
+      for (std::size_t i = 0; symmetric2 && i < f.matrices.size(); ++i)
+        symmetric2 = !(f.probs[i] > 0) || f.matrices[i][1] == f.matrices[i][2];
+      if (!symmetric2) throw;
+      t.kind = LawTemplate::Kind::sgd_family;
+      t.family = make_sgd_family(f, m.dim, text);
+      return t;
+    }
     // Identical branches (e.g. a repeated eigenvalue on the diagonal) are kept once: max(L, L) = L, and two
     // copies would make every root of L look like a crossing of two branches (unresolved).
     std::vector<laws::FiniteLaw> kept;
-    for (auto& b : commuting_branches(f, m.dim, text)) {
+    for (auto& b : branches) {
       const bool dup = std::any_of(kept.begin(), kept.end(), [&](const laws::FiniteLaw& k) {
         if (k.size() != b.size()) return false;
         for (std::size_t j = 0; j < k.size(); ++j)
@@ -533,6 +549,122 @@ BoundaryResult commuting_search(const LawTemplate& t, const BoundaryOptions& opt
   return res;
 }
 
+// --- symmetric 2 x 2 families without exact branches: brackets from certified signs on lr-boxes ------------
+
+// Mesh size of the Poisson certificate on a cell of relative width rel (heuristic; any size is valid). On a box
+// the residual of a fixed g varies with lr by about (box width) x (slope of g) x (d angle / d lr), and finer
+// meshes resolve steeper g: coarse meshes pay on wide boxes, fine ones only on very narrow boxes and points.
+int family_nodes(double rel) { return rel > 1e-4 ? 256 : rel > 1e-6 ? 1024 : 4096; }
+
+BoundaryResult family_search(const LawTemplate& t, const BoundaryOptions& options) {
+  BoundaryResult res;
+  set_range(res, t, options);
+  const Rational A0 = res.lr_min, B0 = res.lr_max;
+  const slong prec =
+      std::min<slong>(options.max_bits, std::max<slong>(64, static_cast<slong>(options.digits * 3.33) + 32));
+  res.bits = prec;
+  // Certified sign of Lambda on every lr of [a, b]: +1, -1, or 0 (undetermined). Proof: BND-TEMPLATE-10, -11.
+  auto box_sign = [&](const Rational& a, const Rational& b, int nodes) {
+    arf_t lo, hi;
+    arf_init(lo);
+    arf_init(hi);
+    sgd_family_bounds(lo, hi, t.family, a, b, nodes, prec);
+    const int s = arf_sgn(lo) > 0 ? 1 : arf_sgn(hi) < 0 ? -1 : 0;
+    arf_clear(lo);
+    arf_clear(hi);
+    return s;
+  };
+  auto split = [](const Rational& a, const Rational& b) {
+    if (b > 4 * a) {  // geometric middle (a power of 2) for wide ratios
+      const double la = std::log2(a.convert_to<double>()), lb = std::log2(b.convert_to<double>());
+      const Rational m = pow2(static_cast<long>(std::floor((la + lb) / 2)));
+      if (a < m && m < b) return m;
+    }
+    return Rational((a + b) / 2);
+  };
+  // Depth-first over cells, left to right: each leaf gets a certified sign or is undetermined at the width floor
+  // (the requested root width), the cell cap or the stop condition. Proof: BND-TEMPLATE-12 (b).
+  struct Leaf {
+    Rational lo, hi;
+    int sign;
+  };
+  std::vector<Leaf> leaves;
+  std::vector<Cell> stack{{A0, B0}};
+  bool stopped = false;
+  while (!stack.empty()) {
+    const Cell cell = stack.back();
+    stack.pop_back();
+    const Rational a = cell.lower, b = cell.upper;
+    if (stopped || core::stop_requested()) {
+      stopped = true;
+      leaves.push_back({a, b, 0});
+      continue;
+    }
+    ++res.cells;
+    const double rel = Rational((b - a) / a).convert_to<double>();
+    const bool at_floor = b - a <= requested_width(options.digits, a);
+    int s = box_sign(a, b, family_nodes(rel));
+    if (s == 0 && at_floor && !core::stop_requested()) s = box_sign(a, b, 4 * family_nodes(rel));  // last try
+    if (s != 0 || at_floor || res.cells >= options.max_cells) {
+      leaves.push_back({a, b, s});
+      continue;
+    }
+    const Rational m = split(a, b);
+    stack.push_back({m, b});
+    stack.push_back({a, m});
+  }
+  // Runs of equal leaf signs; an undetermined run between runs of opposite certified signs is a bracket when every
+  // atom is invertible on it (continuity, IVT), anything else undetermined is unresolved. BND-TEMPLATE-12 (c).
+  std::vector<Leaf> runs;
+  for (const Leaf& l : leaves) {
+    if (!runs.empty() && runs.back().sign == l.sign && runs.back().hi == l.lo) {
+      runs.back().hi = l.hi;
+    } else {
+      runs.push_back(l);
+    }
+  }
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const Leaf& r = runs[i];
+    // Two certified runs of opposite signs share an endpoint only if a bound is wrong: never pass that on.
+    if (r.sign != 0 && i > 0 && runs[i - 1].sign == -r.sign)
+      throw std::logic_error("family_search: adjacent cells certified with opposite signs");
+    if (r.sign != 0) continue;
+    const bool bracket = i > 0 && i + 1 < runs.size() && runs[i - 1].sign != 0 && runs[i + 1].sign != 0 &&
+                         runs[i - 1].sign != runs[i + 1].sign && sgd_family_invertible_on(t.family, r.lo, r.hi);
+    if (!bracket || res.truncated) {
+      add_unresolved_cell(res.unresolved, r.lo, r.hi);
+      continue;
+    }
+    RootEnclosure root;
+    root.lower = r.lo;
+    root.upper = r.hi;
+    root.direction = runs[i - 1].sign < 0 ? Direction::neg_to_pos : Direction::pos_to_neg;
+    root.width_met = r.hi - r.lo <= requested_width(options.digits, r.lo);
+    root.unique = false;
+    res.widths_met = res.widths_met && root.width_met;
+    res.roots.push_back(root);
+    if (res.roots.size() >= options.max_roots) res.truncated = true;
+  }
+  res.complete = res.unresolved.empty() && !res.truncated;
+  if (res.truncated) {
+    res.message = fmt::format("stopped after {} brackets (--max-roots); the rest of the range is unresolved",
+                              res.roots.size());
+  } else if (!res.complete && stopped) {
+    res.message = "stopped: time budget exhausted; the rest of the range is unresolved (see \"unresolved\")";
+  } else if (!res.complete) {
+    res.message =
+        "some cells could not be certified (a zero without a sign change, a singular atom, the cell cap or the "
+        "width floor): see \"unresolved\"";
+  } else if (!res.widths_met) {
+    res.message = "some brackets are wider than the requested width";
+  }
+  if (!res.roots.empty())
+    res.message += std::string(res.message.empty() ? "" : "; ") +
+                   "each bracket has certified opposite signs at its ends (at least one zero); uniqueness is not "
+                   "proved (\"unique\": false)";
+  return res;
+}
+
 }  // namespace
 
 LawTemplate parse_law_template(const laws::Value& expr, std::uint64_t max_atoms) {
@@ -590,6 +722,21 @@ void template_value(arb_t res, const LawTemplate& t, const arb_t X, slong prec) 
       return;
     }
     case LawTemplate::Kind::sgd_scalar: t.models.at(0)->value(res, X, prec); return;  // BND-TEMPLATE-8
+    case LawTemplate::Kind::sgd_family: {
+      // Proof: BND-TEMPLATE-10, -11: bounds valid for every lr in the box [inf X, sup X] (exact endpoints).
+      const auto [a, b] = ball_rationals(X);
+      arf_t lo, hi;
+      arf_init(lo);
+      arf_init(hi);
+      sgd_family_bounds(lo, hi, t.family, a, b, 1024, std::max<slong>(prec, 64));
+      if (arf_is_finite(lo) && arf_is_finite(hi))
+        arb_set_interval_arf(res, lo, hi, prec);
+      else
+        arb_indeterminate(res);
+      arf_clear(lo);
+      arf_clear(hi);
+      return;
+    }
     case LawTemplate::Kind::sgd_commuting: {
       // Proof: BND-TEMPLATE-9: the max of enclosures encloses the max.
       A v;
@@ -625,6 +772,7 @@ void template_derivative(arb_t res, const LawTemplate& t, const arb_t X, slong p
       return;
     case LawTemplate::Kind::ginibre: arb_inv(res, X, prec); return;  // Proof: BND-TEMPLATE-7
     case LawTemplate::Kind::sgd_scalar: t.models.at(0)->derivative(res, X, prec); return;
+    case LawTemplate::Kind::sgd_family: arb_indeterminate(res); return;  // no certified derivative
     case LawTemplate::Kind::sgd_commuting: {
       // Proof: BND-TEMPLATE-9 (b): with every other branch certified negative on X, max = branch k wherever
       // max >= 0; only then is branch k's derivative returned.
@@ -658,6 +806,18 @@ std::pair<Rational, Rational> template_default_range(const LawTemplate& t) {
     }
     case LawTemplate::Kind::ginibre: return {pow2(-10), pow2(10)};
     case LawTemplate::Kind::sgd_scalar: return default_range(*t.branches.at(0));
+    case LawTemplate::Kind::sgd_family: {
+      // [10^-3, 10^3] / sqrt(E mu^2), mu the eigenvalues of H (E over the atoms and the two eigenvalues:
+      // E mu^2 = E ||H||_F^2 / 2), outward to powers of 2, as default_range does for 1-D laws.
+      Rational s2 = 0;
+      for (std::size_t j = 0; j < t.family.h.size(); ++j) {
+        const auto& h = t.family.h[j];
+        s2 += t.family.p[j] * (h[0] * h[0] + 2 * h[1] * h[1] + h[2] * h[2]) / 2;
+      }
+      if (s2 <= 0) return {pow2(-10), pow2(10)};
+      const double l = 0.5 * std::log2(s2.convert_to<double>()), t3 = 3 * std::log2(10.0);
+      return {pow2(static_cast<long>(std::floor(-t3 - l))), pow2(static_cast<long>(std::ceil(t3 - l)))};
+    }
     case LawTemplate::Kind::sgd_commuting: {
       std::pair<Rational, Rational> r{pow2(-10), pow2(10)};
       bool first = true;
@@ -691,6 +851,12 @@ BoundaryResult find_template_boundaries(const LawTemplate& t, const BoundaryOpti
     case LawTemplate::Kind::sgd_scalar:
       res = find_boundaries(*t.branches.at(0), options);  // default range: default_range(h), as for --law
       how = "E log|1 - lr h| by the 1-D boundary search (BND-TEMPLATE-8)";
+      break;
+    case LawTemplate::Kind::sgd_family:
+      res = family_search(t, options);
+      how = fmt::format("{} symmetric 2 x 2 atoms without exact eigenvalue branches: elementary and Poisson bounds "
+                        "on lr-boxes (BND-TEMPLATE-10..12)",
+                        t.family.h.size());
       break;
     case LawTemplate::Kind::sgd_commuting:
       res = commuting_search(t, options);

@@ -30,6 +30,9 @@ struct RootEnclosure {
   Rational lower, upper;  // exact endpoints; lower == upper for a proved exact zero
   Direction direction = Direction::neg_to_pos;
   bool width_met = false;  // upper - lower <= 10^-digits * max(1, lower)
+  // false: a bracket with certified opposite signs at its ends (at least one zero, BND-TEMPLATE-12) whose zero is
+  // not proved unique (non-commuting sgd families); true: exactly one zero, as above.
+  bool unique = true;
 };
 
 // The zeros next to a singular point s = 1/c_j: root = s + offset. left_offset < 0 < right_offset.

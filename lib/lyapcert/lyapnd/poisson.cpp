@@ -56,9 +56,9 @@ void require_invertible_2x2(const laws::FiniteMatrices& f, int d, const char* wh
 // ---------------------------------------------------------------------------------------------
 // Rigorous evaluation of h = phi + P g - g and of a derivative enclosure (LYAPND-POIS-4).
 
-struct AtomB {
-  Ball a, b, c, d, p, det, q0, q1, q2;  // q(t) = |A v(t)|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t
-};
+// q(t) = |A v(t)|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t. The balls may enclose a whole box of matrices
+// (certify_poisson_bounds_balls): every operation below is pointwise in the matrix (BND-TEMPLATE-10).
+using AtomB = PoissonBallAtom;
 
 // The mesh of g: nodes 0 = x_0 < x_1 < ... < x_{N-1} < 1 (binary64 multiples of 2^-kMeshBits), extended
 // periodically: node m (any integer) is x_{m mod N} + floor(m / N), exact in binary64 for |m| < 2^10 N
@@ -97,8 +97,29 @@ class Mesh {
 class Evaluator {
  public:
   Evaluator(const laws::FiniteMatrices& f, const std::vector<double>& x, const std::vector<double>& g, slong prec)
-      : mesh_(x), g_(g), prec_(prec) {
+      : Evaluator(ball_atoms(f, prec), x, g, prec) {}
+
+  Evaluator(std::vector<AtomB> atoms, const std::vector<double>& x, const std::vector<double>& g, slong prec,
+            bool box = false)
+      : mesh_(x), g_(g), prec_(prec), atoms_(std::move(atoms)), box_(box) {
     n_ = static_cast<std::int64_t>(g.size());
+    // Global range of g and of its slopes (used when an argument ball covers many cells).
+    gmin_ = *std::min_element(g.begin(), g.end());
+    gmax_ = *std::max_element(g.begin(), g.end());
+    arb_indeterminate(sall_.get());
+    ArbTemp s;
+    for (std::int64_t j = 0; j < n_; ++j) {
+      slope(s, j);
+      if (j == 0)
+        arb_set(sall_.get(), s);
+      else
+        arb_union(sall_.get(), sall_.get(), s, prec_);
+    }
+    arb_const_pi(pi_.get(), prec_);
+  }
+
+  static std::vector<AtomB> ball_atoms(const laws::FiniteMatrices& f, slong prec) {
+    std::vector<AtomB> atoms;
     for (std::size_t i = 0; i < f.matrices.size(); ++i) {
       if (!(f.probs[i] > 0)) continue;
       const auto& m = f.matrices[i];
@@ -114,21 +135,9 @@ class Evaluator {
       at.q0 = Ball::from_rational((al + ga) / 2, prec);
       at.q1 = Ball::from_rational((al - ga) / 2, prec);
       at.q2 = Ball::from_rational(be, prec);
-      atoms_.push_back(std::move(at));
+      atoms.push_back(std::move(at));
     }
-    // Global range of g and of its slopes (used when an argument ball covers many cells).
-    gmin_ = *std::min_element(g.begin(), g.end());
-    gmax_ = *std::max_element(g.begin(), g.end());
-    arb_indeterminate(sall_.get());
-    ArbTemp s;
-    for (std::int64_t j = 0; j < n_; ++j) {
-      slope(s, j);
-      if (j == 0)
-        arb_set(sall_.get(), s);
-      else
-        arb_union(sall_.get(), sall_.get(), s, prec_);
-    }
-    arb_const_pi(pi_.get(), prec_);
+    return atoms;
   }
 
   double gval(std::int64_t m) const { return g_[static_cast<std::size_t>(mesh_.wrap(m))]; }
@@ -214,15 +223,38 @@ class Evaluator {
     arb_zero(dsum);
     for (const AtomB& at : atoms_) {
       // q = |A v|^2 > 0; phi += p/2 log q; phi' += p pi (q2 cos 2 pi t - q1 sin 2 pi t) / q.
-      arb_mul(q, at.q1.get(), c2, prec_);
-      arb_addmul(q, at.q2.get(), s2, prec_);
-      arb_add(q, q, at.q0.get(), prec_);
+      if (box_) {
+        // Ball atoms over a parameter box: q from w = A v directly (w has the radius of the box times |H v|; the
+        // form q0 + q1 cos + q2 sin with independent coefficient balls loses the correlation between them).
+        // Proof: BND-TEMPLATE-10 (c).
+        arb_mul(w1, at.a.get(), c1, prec_);
+        arb_addmul(w1, at.b.get(), s1, prec_);
+        arb_mul(w2, at.c.get(), c1, prec_);
+        arb_addmul(w2, at.d.get(), s1, prec_);
+        arb_sqr(q, w1, prec_);
+        arb_addmul(q, w2, w2, prec_);
+      } else {
+        arb_mul(q, at.q1.get(), c2, prec_);
+        arb_addmul(q, at.q2.get(), s2, prec_);
+        arb_add(q, q, at.q0.get(), prec_);
+      }
       if (!arb_is_positive(q)) return false;
       arb_log(lq, q, prec_);
       arb_mul(lq, lq, at.p.get(), prec_);
       arb_mul_2exp_si(lq, lq, -1);
       arb_add(h, h, lq, prec_);
-      if (dh) {
+      if (dh && box_) {
+        // (1/2) d/dtheta log |A v|^2 = <A v, A v'> / q, v' = (-sin, cos); dphi collects it (times pi below).
+        ArbTemp u1, u2;
+        arb_mul(u1, at.b.get(), c1, prec_);
+        arb_submul(u1, at.a.get(), s1, prec_);
+        arb_mul(u2, at.d.get(), c1, prec_);
+        arb_submul(u2, at.c.get(), s1, prec_);
+        arb_mul(tmp, w1, u1, prec_);
+        arb_addmul(tmp, w2, u2, prec_);
+        arb_div(tmp, tmp, q, prec_);
+        arb_addmul(dphi, tmp, at.p.get(), prec_);
+      } else if (dh) {
         arb_mul(tmp, at.q2.get(), c2, prec_);
         arb_submul(tmp, at.q1.get(), s2, prec_);
         arb_div(tmp, tmp, q, prec_);
@@ -283,6 +315,7 @@ class Evaluator {
   std::int64_t n_ = 0;
   slong prec_;
   std::vector<AtomB> atoms_;
+  bool box_ = false;  // ball atoms over a parameter box (certify_poisson_bounds_balls)
   double gmin_ = 0, gmax_ = 0;
   Ball sall_, pi_;
 };
@@ -371,6 +404,12 @@ void evaluate_cell(const Evaluator& ev, Cell& c) {
   arf_clear(lo);
   arf_clear(hi);
 }
+
+// The partition and refinement of certify_poisson_bounds_mesh on the evaluator ev; at gives the (midpoint)
+// matrices used only to place the breakpoints.
+std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
+                                          const std::vector<double>& x, slong prec, Clock::time_point deadline,
+                                          int max_rounds = 12);
 
 }  // namespace
 
@@ -579,8 +618,33 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   if (n != x.size()) throw InputError("certify_poisson_bounds: g and the mesh differ in size");
   for (double v : g)
     if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds: g must be finite");  // a caller's bug
-  const Evaluator ev(f, x, g, prec);
-  const std::vector<AtomD> at = atoms_d(f);
+  return certify_with(Evaluator(f, x, g, prec), atoms_d(f), x, prec, deadline);
+}
+
+std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<PoissonBallAtom>& atoms,
+                                                          const std::vector<double>& x, const std::vector<double>& g,
+                                                          slong prec, Clock::time_point deadline, int max_rounds) {
+  check_mesh(x, "certify_poisson_bounds_balls");
+  if (g.size() != x.size()) throw InputError("certify_poisson_bounds_balls: g and the mesh differ in size");
+  if (atoms.empty()) throw InputError("certify_poisson_bounds_balls: no atoms");
+  for (double v : g)
+    if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds_balls: g must be finite");
+  // The partition uses the midpoint matrices (any partition is valid, LYAPND-POIS-4 (a)); the enclosures use
+  // the balls. Proof: BND-TEMPLATE-10.
+  std::vector<AtomD> at;
+  auto mid = [](const Ball& b) { return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR); };
+  for (const auto& a : atoms) at.push_back({mid(a.a), mid(a.b), mid(a.c), mid(a.d), mid(a.p)});
+  // Few refinement rounds: on a box of matrices the width is dominated by the variation of h over the box, which
+  // no subdivision in t removes (the box is bisected by the caller instead).
+  return certify_with(Evaluator(atoms, x, g, prec, true), at, x, prec, deadline, max_rounds);
+}
+
+namespace {
+
+std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
+                                          const std::vector<double>& x, slong prec, Clock::time_point deadline,
+                                          int max_rounds) {
+  const std::size_t n = x.size();
   // Partition of [0, 1] at the nodes x_j and (binary64 approximations of) their preimages under each
   // atom: on each cell every g-term is (nearly always) a single linear piece (LYAPND-POIS-4 (a)).
   std::vector<double> br;
@@ -616,7 +680,7 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   // Refinement (LYAPND-POIS-4 (d)): bisect the cells whose enclosure reaches beyond the best point
   // values by more than a fraction of the current spread, and the cells that failed.
   const std::size_t cap = 4 * cells.size() + 64;
-  for (int round = 0; round < 12; ++round) {
+  for (int round = 0; round < max_rounds; ++round) {
     double s_lo = -std::numeric_limits<double>::infinity(), i_hi = std::numeric_limits<double>::infinity();
     for (const Cell& c : cells)
       if (std::isfinite(c.point_lo) && std::isfinite(c.point_hi)) {
@@ -680,6 +744,8 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   arf_clear(t);
   return out;
 }
+
+}  // namespace
 
 double estimate_poisson_spread(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                const std::vector<double>& g, double* mid) {

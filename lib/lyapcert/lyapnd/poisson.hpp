@@ -68,6 +68,23 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline);
 
+// An atom given by enclosures over a parameter box (e.g. A = I - lr H for lr in an interval): each ball contains
+// the value at every parameter point: the entries a, b, c, d (row-major), the probability p > 0, det A, and
+// q0 = (|A e_1|^2 + |A e_2|^2) / 2, q1 = (|A e_1|^2 - |A e_2|^2) / 2, q2 = <A e_1, A e_2>.
+struct PoissonBallAtom {
+  exact::Ball a, b, c, d, p, det, q0, q1, q2;
+};
+
+// certify_poisson_bounds_mesh for a box of families: the ball contains inf h and sup h for the family at
+// every parameter point of the box, hence Lambda at every such point (the enclosure is [-inf, inf] when
+// some |A v|^2 could not be certified positive, e.g. an atom singular somewhere in the box). max_rounds: the
+// rounds of cell refinement (12 in certify_poisson_bounds_mesh; fewer for wide boxes, where they do not pay).
+// Proof: LYAPND-POIS-1, -4, -11, BND-TEMPLATE-10 (proofs/boundary/template.md).
+std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<PoissonBallAtom>& atoms,
+                                                          const std::vector<double>& x, const std::vector<double>& g,
+                                                          slong prec, std::chrono::steady_clock::time_point deadline,
+                                                          int max_rounds = 12);
+
 // Binary64 estimate (heuristic, no guarantee) of sup h - inf h for the piecewise-linear g on the mesh x:
 // h sampled at the nodes, their preimages under the atoms and the midpoints between consecutive samples.
 // *mid (if given) receives the middle of the sampled range. Used to decide which levels to certify.
