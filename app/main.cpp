@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"  // printable(): user text in messages
@@ -14,6 +15,8 @@
 
 int main(int argc, char** argv) {
   using namespace lyapcert;
+  // MPI (when started by mpirun / srun): rank 0 prints and writes, the other ranks compute (app/dist.hpp).
+  const cli::dist::Session mpi_session(argc, argv);
   CLI::App app{"lyapcert: certified Lyapunov exponents of SGD near saddle points"};
   app.require_subcommand(1);
   app.set_version_flag("--version", lyapcert::kVersion);

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "dist.hpp"
+
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -169,6 +171,7 @@ CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seco
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
+  if (!dist::is_root()) return;  // under MPI rank 0 writes every output (app/dist.hpp)
   const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
   const std::size_t slot = register_temp(tmp);
   {

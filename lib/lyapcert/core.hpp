@@ -7,5 +7,6 @@
 // starts no item once a stop is requested, rethrows the exception of the lowest failing index, and has every thread
 // it starts call `flint_cleanup()` before it ends; the library never forks.
 #pragma once
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
