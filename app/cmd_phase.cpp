@@ -423,7 +423,7 @@ int run_diagram(DiagramOptions o) {
   const ProgressLine progress("grid points");
   const dist::Job job(o.dist);
   const auto result = [&] {
-    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    const core::StopScope budget(core::StopToken::after_seconds(dist::budget_seconds(o.time_budget)));
     auto r = models::phase_diagram(spec, progress);
     progress.finish();
     return r;

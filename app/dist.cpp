@@ -92,6 +92,8 @@ int size() noexcept { return g_size; }
 bool is_root() noexcept { return g_rank == 0; }
 bool mpi_active() noexcept { return g_mpi; }
 
+double budget_seconds(double seconds) noexcept { return g_rank == 0 ? seconds : 1e12; }
+
 void add_flags(CLI::App* cmd, Flags& f) {
   cmd->add_option("--journal", f.journal,
                   "append every finished work item with its exact result to FILE (a new file unless --resume)");
@@ -149,13 +151,20 @@ Job::Job(const Flags& f) {
 #endif
   if (!error.empty()) throw InputError(error);
 #ifdef LYAPCERT_WITH_MPI
-  if (mpi_active()) distributor_ = mpi::make_distributor(journal_.get());
+  if (mpi_active()) {
+    follow_scope_ = std::make_unique<core::StopScope>(core::StopToken().with_flag(&follow_));
+    distributor_ = mpi::make_distributor(journal_.get(), &follow_);
+  }
 #endif
   if (!distributor_ && journal_) distributor_ = std::make_unique<LocalDistributor>(journal_.get());
   if (distributor_) scope_ = std::make_unique<core::DistributeScope>(distributor_.get());
 }
 
-Job::~Job() = default;
+Job::~Job() {
+  scope_.reset();
+  distributor_.reset();
+  follow_scope_.reset();
+}
 
 // ------------------------------------------------------------------------------------------------------------
 // RootSweep
@@ -221,7 +230,15 @@ RootSweep::RootSweep(const core::SweepItems& items, const core::ParallelOptions&
     ++done_;
   }
   for (std::size_t i = 0; i < items.n; ++i) {
-    if (!bytes_.count(i)) pending_.push_back(i);
+    if (bytes_.count(i)) continue;
+    if (items.already_done && items.already_done(i)) {
+      core::ItemWriter w;  // the caller's own result, for the other ranks
+      items.encode(i, w);
+      bytes_.emplace(i, w.take());
+      ++done_;
+      continue;
+    }
+    pending_.push_back(i);
   }
   if (done_ > 0 && opt_.on_done) opt_.on_done(done_, items_.n);
 }
@@ -250,6 +267,7 @@ void RootSweep::accept(std::size_t i, const std::string& bytes, bool decoded) {
   }
   if (journal_) journal_->append(sweep_no_, items_.name, items_.n, i, bytes);
   const std::lock_guard<std::mutex> lock(mu_);
+  if (items_.on_result) items_.on_result(i);
   bytes_.emplace(i, bytes);
   ++done_;
   if (opt_.on_done) opt_.on_done(done_, items_.n);

@@ -10,10 +10,13 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <exception>
 #include <memory>
 #include <string>
 
 #include "lyapcert/core/distribute.hpp"
+#include "lyapcert/core/stop.hpp"
 
 namespace lyapcert::cli::dist {
 
@@ -40,6 +43,18 @@ void add_flags(CLI::App* cmd, Flags& f);
 
 class Journal;
 
+// Thrown on a rank other than 0 that waits in a sweep after rank 0 has finished the command (main: exit 0; the
+// job's status is rank 0's).
+class JobOver : public std::exception {
+ public:
+  const char* what() const noexcept override { return "rank 0 finished the job"; }
+};
+
+// The time budget of a command on this rank: `seconds` on rank 0 (or without MPI); no deadline on the other
+// ranks, which stop when rank 0 does (it hands out no more items and tells them at the end of each sweep), so
+// that every rank takes the same path through the command.
+double budget_seconds(double seconds) noexcept;
+
 // For the lifetime of a command run: the distributor of its sweeps (MPI, a journal, or none).
 class Job {
  public:
@@ -50,6 +65,8 @@ class Job {
 
  private:
   std::unique_ptr<Journal> journal_;
+  std::atomic<bool> follow_{false};
+  std::unique_ptr<core::StopScope> follow_scope_;
   std::unique_ptr<core::Distributor> distributor_;
   std::unique_ptr<core::DistributeScope> scope_;
 };

@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "dist.hpp"
 #include "dist_journal.hpp"
 #include "dist_sweep.hpp"
 #include "lyapcert/core/stop.hpp"
@@ -23,8 +24,11 @@
 namespace lyapcert::cli::dist::mpi {
 namespace {
 
-constexpr int kTagRequest = 11;
-constexpr int kTagReply = 12;
+// Tags: 10 for "the job is over" (rank 0 has finished the command), then a request and a reply tag per sweep, so
+// that a message of one sweep is never taken for one of another.
+constexpr int kTagOver = 10;
+int request_tag(std::size_t sweep) { return 12 + 2 * static_cast<int>(sweep % 1000000); }
+int reply_tag(std::size_t sweep) { return 13 + 2 * static_cast<int>(sweep % 1000000); }
 constexpr int kRoot = 0;
 constexpr std::size_t kChunk = std::size_t{1} << 28;  // bytes per broadcast call (MPI counts are int)
 
@@ -57,6 +61,12 @@ std::string recv_bytes(int source, int tag, int* from = nullptr) {
     int flag = 0;
     check(MPI_Iprobe(source, tag, MPI_COMM_WORLD, &flag, &st), "MPI_Iprobe");
     if (flag) break;
+    if (source == kRoot) {
+      // Rank 0 finished the command while this rank waits in a sweep it did not enter (its time budget ran out
+      // between two sweeps): this rank's part is over too.
+      check(MPI_Iprobe(kRoot, kTagOver, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE), "MPI_Iprobe");
+      if (flag) throw JobOver();
+    }
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(2000));
   }
@@ -101,7 +111,17 @@ ItemError get_error(core::ItemReader& r) {
 
 class MpiDistributor final : public core::Distributor {
  public:
-  MpiDistributor(Journal* journal, int rank, int size) : journal_(journal), rank_(rank), size_(size) {}
+  MpiDistributor(Journal* journal, std::atomic<bool>* follow, int rank, int size)
+      : journal_(journal), follow_(follow), rank_(rank), size_(size) {}
+  ~MpiDistributor() override {
+    if (rank_ != kRoot) return;
+    // The command is over on rank 0: a rank still waiting in a sweep rank 0 did not enter may stop waiting.
+    static const char over = 1;
+    for (int r = 1; r < size_; ++r) {
+      MPI_Request req;
+      if (MPI_Isend(&over, 1, MPI_BYTE, r, kTagOver, MPI_COMM_WORLD, &req) == MPI_SUCCESS) MPI_Request_free(&req);
+    }
+  }
 
   core::ParallelResult run(const core::SweepItems& items, const core::ParallelOptions& opt) override {
     const std::size_t sweep_no = sweeps_++;
@@ -109,7 +129,7 @@ class MpiDistributor final : public core::Distributor {
     if (rank_ == kRoot) {
       outcome = run_root(items, opt, sweep_no);
     } else {
-      run_worker(items, opt);
+      run_worker(items, opt, sweep_no);
     }
     // Every rank ends the sweep with rank 0's results, error and counts: the same slots everywhere.
     outcome = bcast_big(std::move(outcome));
@@ -118,6 +138,7 @@ class MpiDistributor final : public core::Distributor {
     core::ParallelResult res;
     res.done = r.u64();
     res.stopped = r.boolean();
+    if (r.boolean() && follow_) follow_->store(true);
     const std::uint64_t count = r.u64();
     for (std::uint64_t k = 0; k < count; ++k) {
       const std::size_t i = r.u64();
@@ -140,7 +161,7 @@ class MpiDistributor final : public core::Distributor {
       int active = size_ - 1;
       while (active > 0) {
         int from = 0;
-        const std::string msg = recv_bytes(MPI_ANY_SOURCE, kTagRequest, &from);
+        const std::string msg = recv_bytes(MPI_ANY_SOURCE, request_tag(sweep_no), &from);
         core::ItemReader r(msg);
         const bool final = r.boolean();
         const std::uint64_t want = r.u64();
@@ -167,7 +188,7 @@ class MpiDistributor final : public core::Distributor {
         }
         reply.u64(give.size());
         for (std::size_t i : give) reply.u64(i);
-        send_bytes(reply.bytes(), from, kTagReply);
+        send_bytes(reply.bytes(), from, reply_tag(sweep_no));
       }
     });
     sweep.run_local();
@@ -177,6 +198,7 @@ class MpiDistributor final : public core::Distributor {
     const core::ParallelResult res = sweep.result();
     out.u64(res.done);
     out.boolean(res.stopped);
+    out.boolean(core::stop_requested());  // rank 0's stop (its time budget): every rank follows it
     out.u64(sweep.results().size());
     for (const auto& [i, bytes] : sweep.results()) {
       out.u64(i);
@@ -185,17 +207,18 @@ class MpiDistributor final : public core::Distributor {
     return out.take();
   }
 
-  void run_worker(const core::SweepItems& items, const core::ParallelOptions& opt) {
+  void run_worker(const core::SweepItems& items, const core::ParallelOptions& opt, std::size_t sweep_no) {
     const unsigned threads = core::parallel_threads(items.n, opt.jobs);
     std::mutex mu;
     std::condition_variable cv;
     std::deque<std::size_t> queue;
     std::size_t running = 0;
-    bool no_more = false, computing_over = false;
+    bool no_more = false, computing_over = false, over = false;
     core::ItemWriter outbox;  // records not yet sent
     std::uint64_t outbox_count = 0;
 
     std::thread comm([&] {
+     try {
       for (;;) {
         std::unique_lock<std::mutex> lock(mu);
         // One item queued beyond the running ones hides the round trip to rank 0.
@@ -210,7 +233,7 @@ class MpiDistributor final : public core::Distributor {
           msg.u64(outbox_count);
           const std::string bytes = msg.take() + outbox.take();
           lock.unlock();
-          send_bytes(bytes, kRoot, kTagRequest);
+          send_bytes(bytes, kRoot, request_tag(sweep_no));
           return;
         }
         if (queue.size() + running >= threads + 1) continue;
@@ -223,8 +246,8 @@ class MpiDistributor final : public core::Distributor {
         outbox = core::ItemWriter();
         outbox_count = 0;
         lock.unlock();
-        send_bytes(bytes, kRoot, kTagRequest);
-        const std::string reply = recv_bytes(kRoot, kTagReply);
+        send_bytes(bytes, kRoot, request_tag(sweep_no));
+        const std::string reply = recv_bytes(kRoot, reply_tag(sweep_no));
         core::ItemReader r(reply);
         const std::uint64_t count = r.u64();
         lock.lock();
@@ -232,6 +255,11 @@ class MpiDistributor final : public core::Distributor {
         if (count == 0) no_more = true;
         cv.notify_all();
       }
+     } catch (const JobOver&) {
+      const std::lock_guard<std::mutex> lock(mu);
+      over = no_more = true;
+      cv.notify_all();
+     }
     });
 
     std::atomic<bool> exhausted{false};
@@ -278,9 +306,11 @@ class MpiDistributor final : public core::Distributor {
       cv.notify_all();
     }
     comm.join();
+    if (over) throw JobOver();
   }
 
   Journal* journal_;
+  std::atomic<bool>* follow_;  // the other ranks: set when rank 0 has stopped
   int rank_, size_;
   std::size_t sweeps_ = 0;
 };
@@ -306,11 +336,11 @@ void finalize() {
 
 std::string bcast_string(const std::string& s) { return bcast_big(s); }
 
-std::unique_ptr<core::Distributor> make_distributor(Journal* journal) {
+std::unique_ptr<core::Distributor> make_distributor(Journal* journal, std::atomic<bool>* follow) {
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
-  return std::make_unique<MpiDistributor>(journal, rank, size);
+  return std::make_unique<MpiDistributor>(journal, follow, rank, size);
 }
 
 }  // namespace lyapcert::cli::dist::mpi

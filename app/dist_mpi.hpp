@@ -1,6 +1,7 @@
 // Internal to app/dist*.cpp: the MPI side (compiled only with LYAPCERT_WITH_MPI).
 #pragma once
 #ifdef LYAPCERT_WITH_MPI
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -15,7 +16,8 @@ void finalize();
 // Rank 0's string on every rank.
 std::string bcast_string(const std::string& s);
 // The distributor over MPI_COMM_WORLD; journal: rank 0's (null elsewhere or without --journal).
-std::unique_ptr<core::Distributor> make_distributor(Journal* journal);
+// follow: set on the other ranks when rank 0 has stopped (they end the command as it does).
+std::unique_ptr<core::Distributor> make_distributor(Journal* journal, std::atomic<bool>* follow);
 
 }  // namespace mpi
 }  // namespace lyapcert::cli::dist

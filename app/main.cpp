@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     for (const cli::Command& c : commands) {
       if (c.sub->parsed()) return c.run();
     }
+  } catch (const cli::dist::JobOver&) {
+    return cli::kExitOk;  // an MPI rank whose part ended with rank 0's command (rank 0 gives the job's status)
   } catch (const lyapcert::InputError& e) {
     std::cerr << "lyapcert: error: " << lyapcert::printable(e.what()) << "\n";
     return cli::kExitBadInput;

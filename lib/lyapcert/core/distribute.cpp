@@ -1,6 +1,7 @@
 #include "lyapcert/core/distribute.hpp"
 
 #include <atomic>
+#include <mutex>
 
 namespace lyapcert::core {
 namespace {
@@ -19,8 +20,17 @@ ParallelResult distributed_for(const SweepItems& items, const ParallelOptions& o
     return d->run(items, opt);
   }
   std::atomic<std::size_t> done{0};
+  std::mutex mu;
   ParallelResult r = parallel_for(items.n, opt, [&](std::size_t i, unsigned w) {
-    if (items.compute(i, w)) ++done;
+    if (items.already_done && items.already_done(i)) {
+      ++done;
+    } else if (items.compute(i, w)) {
+      ++done;
+      if (items.on_result) {
+        const std::lock_guard<std::mutex> lock(mu);
+        items.on_result(i);
+      }
+    }
   });
   r.done = done.load();
   return r;

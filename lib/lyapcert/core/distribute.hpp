@@ -100,6 +100,12 @@ struct SweepItems {
   std::function<bool(std::size_t i, unsigned worker)> compute;
   std::function<void(std::size_t i, ItemWriter& out)> encode;
   std::function<void(std::size_t i, ItemReader& in)> decode;
+  // Optional, consulted on the root only (rank 0, or the one process): items whose slot already holds a result
+  // (the caller resumed them from its own journal) are neither computed nor handed out, and count as done.
+  std::function<bool(std::size_t i)> already_done;
+  // Optional, called on the root only, one call at a time: item i's result is in its slot (computed there or on
+  // another rank; not for already_done items nor items read back from the distributor's journal).
+  std::function<void(std::size_t i)> on_result;
 };
 
 class Distributor {
