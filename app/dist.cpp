@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -104,7 +105,7 @@ void add_flags(CLI::App* cmd, Flags& f) {
 std::string job_identity() {
   std::string id = fmt::format("lyapcert {} {}", kVersion, kGitCommit);
   // Options that do not change any result are left out, so a resumed run may change them.
-  static const std::vector<std::string> skip_value = {"--journal", "--jobs", "--time-budget", "--out"};
+  static const std::vector<std::string> skip_value = {"--journal", "--jobs", "--threads", "--time-budget", "--out"};
   for (std::size_t k = 0; k < g_args.size(); ++k) {
     const std::string& a = g_args[k];
     bool skip = a == "--resume";
@@ -215,6 +216,7 @@ std::optional<std::string> compute_item(const core::SweepItems& items, std::size
 RootSweep::RootSweep(const core::SweepItems& items, const core::ParallelOptions& opt, Journal* journal,
                      std::size_t sweep_no)
     : items_(items), opt_(opt), journal_(journal), sweep_no_(sweep_no) {
+  if (const char* path = std::getenv("LYAPCERT_ITEM_COSTS")) costs_ = std::fopen(path, "a");
   std::map<std::size_t, std::string> old;
   if (journal_) old = journal_->recorded(sweep_no, items.name, items.n);
   for (auto& [i, bytes] : old) {
@@ -241,6 +243,10 @@ RootSweep::RootSweep(const core::SweepItems& items, const core::ParallelOptions&
     pending_.push_back(i);
   }
   if (done_ > 0 && opt_.on_done) opt_.on_done(done_, items_.n);
+}
+
+RootSweep::~RootSweep() {
+  if (costs_) std::fclose(costs_);
 }
 
 bool RootSweep::stop_now() const {
@@ -293,7 +299,15 @@ void RootSweep::run_local() {
       return;
     }
     try {
-      if (auto bytes = compute_item(items_, *i, worker)) accept(*i, *bytes, true);
+      const auto t0 = std::chrono::steady_clock::now();
+      auto bytes = compute_item(items_, *i, worker);
+      if (costs_) {
+        // bench/mpi_efficiency.sh: the cost of every item for the cost model of docs/performance.md.
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const std::lock_guard<std::mutex> lock(mu_);
+        std::fprintf(costs_, "%s %zu %.6f\n", items_.name.c_str(), *i, secs);
+      }
+      if (bytes) accept(*i, *bytes, true);
     } catch (...) {
       fail(capture_error(*i));
     }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -32,6 +33,9 @@ std::optional<std::string> compute_item(const core::SweepItems& items, std::size
 class RootSweep {
  public:
   RootSweep(const core::SweepItems& items, const core::ParallelOptions& opt, Journal* journal, std::size_t sweep_no);
+  ~RootSweep();
+  RootSweep(const RootSweep&) = delete;
+  RootSweep& operator=(const RootSweep&) = delete;
   // The next item to compute (here or on another rank), or nullopt: none left, a stop, or an error.
   std::optional<std::size_t> take();
   // Item i done with `bytes`: decoded into slot i unless `decoded` already, journalled, counted, progress shown.
@@ -58,6 +62,7 @@ class RootSweep {
   ItemError error_;
   std::size_t done_ = 0;
   bool stopped_ = false;
+  std::FILE* costs_ = nullptr;  // LYAPCERT_ITEM_COSTS: "sweep index seconds" of each item computed on rank 0
 };
 
 }  // namespace lyapcert::cli::dist

@@ -2,7 +2,8 @@
 """Sweeps across MPI ranks and resumable journals (docs/cluster.md).
 
 * Bit-identical: the outputs of `mpirun -np 1, 2, 3` (with --jobs 1 and 2) equal, byte for byte, those of one
-  process with one thread and no MPI, on small sweeps of phase-diagram, table, recheck, verify and critical-snr.
+  process with one thread and no MPI, on small sweeps of phase-diagram, table, recheck, verify, critical-snr,
+  estimate, sign and simulate.
 * Resumable: a run killed with SIGKILL after its journal has K records (several K, a worker rank too) and resumed
   with --resume gives the same outputs as an uninterrupted run; a torn last line is dropped; a journal damaged
   elsewhere, a foreign one, or an existing one without --resume is refused with exit 2.
@@ -152,6 +153,22 @@ class BitIdentical(Base):
         rc, out, err = run(args + ["--jobs", "1"], self.dir, np=2)
         self.ok(rc, err)
         self.assertEqual(ref, out)
+
+    @needs_mpi
+    def test_estimate_sign_simulate(self):
+        cases = [
+            ["estimate", "--law", "ginibre(2, 1)", "--steps", "20000", "--reps", "8", "--json"],  # replicate chains
+            ["estimate", "--law", "normal(1, 1)", "--steps", "300000", "--reps", "4", "--json"],  # stateless blocks
+            ["sign", "--law", "ginibre(2, 1)", "--json"],
+            ["simulate", "--lr", "1/2", "--runs", "20", "--steps", "2000", "--json"],
+        ]
+        for args in cases:
+            rc, ref, err = run(args + ["--threads", "1"], self.dir)
+            self.ok(rc, err)
+            for np, threads in [(2, 1), (3, 2)]:
+                rc, out, err = run(args + ["--threads", str(threads)], self.dir, np=np)
+                self.ok(rc, err)
+                self.assertEqual(ref, out, f"{args[0]} -np {np} --threads {threads}")
 
     @needs_mpi
     def test_bad_input_exits_2_on_every_rank(self):
