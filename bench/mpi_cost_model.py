@@ -4,15 +4,15 @@ a measured per-item cost distribution (bench/mpi_efficiency.sh writes it, LYAPCE
 dynamic scheduler of app/dist_mpi.cpp event by event.
 
 Model (one thread per rank, --jobs 1):
-* rank 0 computes items itself (taking them from the queue without messages) and serves the other ranks through one
-  communication thread: every request costs it `service` seconds (receive, decode and journal the result that rides
-  on the request, send the next index), one request at a time (a single server);
-* a rank asks for its next item when it starts one (one item queued ahead), so the round trip is hidden unless the
-  server is busy; a request waits at most `poll` seconds before the server notices it (the polling back-off);
+* items go, in index order, to the first rank that is free (the queue; a rank keeps one item queued ahead, so the
+  round trip is hidden while rank 0 keeps up); every item costs its rank `service` more (the request);
+* rank 0 serves requests one at a time (receive, decode and journal the result riding on the request, send the
+  next index), `service` seconds each: a sweep of n items takes at least n x service (the queue bound), plus at most
+  `poll` before the last request is noticed (the polling back-off);
 * a sweep ends with the broadcast of every result (`bytes_per_item` per item, a binomial tree at `bandwidth`).
-Items of a sweep are handed out in index order; sweeps run one after the other.
+Sweeps run one after the other (points, then boundary brackets).
 
-Usage: mpi_cost_model.py COSTS [--scale K] [--ranks 2,64,256,1024] [--service 2e-5] [--poll 2e-3]
+Usage: mpi_cost_model.py COSTS [--scale K] [--ranks 2,64,256,1024] [--service 2e-5] [--poll 2e-3] [--time-scale F]
   --scale K: K times as many items drawn with replacement from the measured costs (a K times finer diagram has
   about K times the items; near a boundary the expensive items keep their share). Also prints the same with the
   costliest items last (the worst order for the tail).
@@ -25,46 +25,23 @@ from collections import defaultdict
 
 
 def simulate(costs, ranks, service, poll, bytes_per_item, bandwidth):
-    """Wall time of one sweep of `costs` (in hand-out order) on `ranks` ranks."""
-    n = len(costs)
-    nxt = 0
-    server_free = 0.0
-    # events: (time a rank is free to start its queued item, rank, time its queued item is available)
-    finish = []
-    for r in range(ranks):
-        heapq.heappush(finish, (0.0, r))
-    queued = {}  # rank -> time the prefetched index arrives
+    """Wall time of one sweep of `costs` (in hand-out order) on `ranks` ranks.
+
+    Greedy list scheduling in index order (the next item goes to the first rank that is free: what the queue does
+    when its round trip is hidden by the item queued ahead), each item costing a rank `service` more when it comes
+    through rank 0's communication thread; the sweep cannot end before rank 0 has served every request one at a
+    time (n x service) nor before the last item was handed out; then the broadcast of every result."""
+    free = [0.0] * ranks
+    heapq.heapify(free)
     end = 0.0
-    while nxt < n or queued:
-        t, r = heapq.heappop(finish)
-        if r == 0:
-            if nxt >= n:
-                end = max(end, t)
-                continue
-            start, cost = t, costs[nxt]
-            nxt += 1
-        else:
-            if r not in queued:
-                if nxt >= n:
-                    end = max(end, t)
-                    continue
-                # first request of this rank
-                served = max(t + poll / 2, server_free) + service
-                server_free = served
-                queued[r] = (served, nxt)
-                nxt += 1
-            arrival, idx = queued.pop(r)
-            start, cost = max(t, arrival), costs[idx]
-            if nxt < n:  # ask for the next one now (it rides with this item's result on the next request)
-                served = max(start + poll / 2, server_free) + service
-                server_free = served
-                queued[r] = (served, nxt)
-                nxt += 1
-        done = start + cost
+    for c in costs:
+        t = heapq.heappop(free)
+        done = t + c + (service if ranks > 1 else 0.0)
         end = max(end, done)
-        heapq.heappush(finish, (done, r))
+        heapq.heappush(free, done)
+    served = len(costs) * service if ranks > 1 else 0.0
     stages = math.ceil(math.log2(ranks)) if ranks > 1 else 0
-    return end + stages * n * bytes_per_item / bandwidth
+    return max(end, served + poll) + stages * len(costs) * bytes_per_item / bandwidth
 
 
 def main():
@@ -76,11 +53,13 @@ def main():
     ap.add_argument("--poll", type=float, default=2e-3)
     ap.add_argument("--bytes-per-item", type=float, default=600.0)
     ap.add_argument("--bandwidth", type=float, default=5e9)
+    ap.add_argument("--time-scale", type=float, default=1.0,
+                    help="multiply every measured cost (e.g. to undo a loaded machine's slowdown)")
     a = ap.parse_args()
     sweeps = defaultdict(dict)
     for line in open(a.costs):
         name, idx, secs = line.split()
-        sweeps[name][int(idx)] = float(secs)
+        sweeps[name][int(idx)] = float(secs) * a.time_scale
     rng = random.Random(12345)
     orders = {}
     for name, d in sweeps.items():
