@@ -55,7 +55,7 @@ int run_critical(const CriticalOptions& o) {
   spec.options.jobs = o.jobs;
   spec.options.max_evaluations = o.max_evaluations;
   check_time_budget(o.time_budget);
-  const bool tty = ::isatty(2);
+  const bool tty = dist::stderr_is_terminal();
   const dist::Job job(o.dist);  // cell certifications across MPI ranks, --journal
   const auto r = [&] {
     const core::StopScope budget(core::StopToken::after_seconds(dist::budget_seconds(o.time_budget)));

@@ -188,7 +188,7 @@ ordered_json run_json(const sim::RunResult& r) {
 // Progress on stderr when it is a terminal, at most 5 updates per second.
 class Progress {
  public:
-  explicit Progress(const char* what) : what_(what), tty_(::isatty(STDERR_FILENO) != 0) {}
+  explicit Progress(const char* what) : what_(what), tty_(dist::stderr_is_terminal()) {}
   std::function<void(std::uint64_t, std::uint64_t)> callback() {
     if (!tty_) return {};
     return [this](std::uint64_t done, std::uint64_t total) {

@@ -72,7 +72,7 @@ int run_table(const TableOptions& o) {
   tables::RunOptions ro;
   ro.jobs = o.jobs ? o.jobs : default_jobs();
   ro.journal_path = cli::dist::is_root() ? journal : std::string();
-  const bool tty = !o.quiet && ::isatty(2);
+  const bool tty = !o.quiet && cli::dist::stderr_is_terminal();
   if (tty) {
     ro.on_progress = [](const tables::Progress& p) {
       std::fprintf(stderr, "\rlyapcert table: %zu/%zu rows done (%zu resumed, %zu running)   ", p.done, p.total,

@@ -210,7 +210,7 @@ int run_verify(const VerifyCliOptions& o) {
   oracle::Verifier verifier(plan, opt);
   const dist::Job job(o.dist);  // rows across MPI ranks, --journal
 
-  const bool progress = ::isatty(STDERR_FILENO) && plan.rows.size() > 1;
+  const bool progress = dist::stderr_is_terminal() && plan.rows.size() > 1;
   auto last = std::chrono::steady_clock::now();
   oracle::Summary sum;
   ordered_json rows = ordered_json::array();

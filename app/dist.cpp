@@ -93,6 +93,18 @@ int size() noexcept { return g_size; }
 bool is_root() noexcept { return g_rank == 0; }
 bool mpi_active() noexcept { return g_mpi; }
 
+bool stderr_is_terminal() noexcept {
+  if (const char* e = std::getenv("LYAPCERT_PROGRESS")) return e[0] == '1';
+  if (::isatty(2)) return g_rank == 0;
+  if (!g_mpi || g_rank != 0) return false;
+  const std::string parent = "/proc/" + std::to_string(::getppid()) + "/fd/2";
+  const int fd = ::open(parent.c_str(), O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool tty = ::isatty(fd) != 0;
+  ::close(fd);
+  return tty;
+}
+
 double budget_seconds(double seconds) noexcept { return g_rank == 0 ? seconds : 1e12; }
 
 void add_flags(CLI::App* cmd, Flags& f) {

@@ -34,6 +34,10 @@ int size() noexcept;
 bool is_root() noexcept;
 // MPI is initialised (the process was started by an MPI launcher and lyapcert has MPI).
 bool mpi_active() noexcept;
+// Whether progress lines go to a terminal: stderr is one (one process); under MPI, on rank 0 only, the launcher's
+// stderr is one (Open MPI gives the ranks a pipe: rank 0 looks at its parent mpirun's). LYAPCERT_PROGRESS=1 / 0
+// forces it on / off.
+bool stderr_is_terminal() noexcept;
 
 struct Flags {
   std::string journal;

@@ -100,7 +100,7 @@ void unregister_temp(std::size_t i) {
 }  // namespace
 
 ProgressLine::ProgressLine(std::string what)
-    : what_(std::move(what)), tty_(::isatty(2) != 0), t0_(std::chrono::steady_clock::now()) {}
+    : what_(std::move(what)), tty_(dist::stderr_is_terminal()), t0_(std::chrono::steady_clock::now()) {}
 
 void ProgressLine::operator()(std::size_t done, std::size_t total) const {
   if (!tty_ || total == 0) return;
