@@ -278,12 +278,12 @@ std::optional<std::size_t> RootSweep::take() {
   return pending_[k];
 }
 
-void RootSweep::accept(std::size_t i, const std::string& bytes, bool decoded) {
+void RootSweep::accept(std::size_t i, const std::string& bytes, bool decoded, bool under_stop) {
   if (!decoded) {
     core::ItemReader r(bytes);
     items_.decode(i, r);
   }
-  if (journal_) journal_->append(sweep_no_, items_.name, items_.n, i, bytes);
+  if (journal_ && !under_stop) journal_->append(sweep_no_, items_.name, items_.n, i, bytes);
   const std::lock_guard<std::mutex> lock(mu_);
   if (items_.on_result) items_.on_result(i);
   bytes_.emplace(i, bytes);
@@ -319,7 +319,7 @@ void RootSweep::run_local() {
         const std::lock_guard<std::mutex> lock(mu_);
         std::fprintf(costs_, "%s %zu %.6f\n", items_.name.c_str(), *i, secs);
       }
-      if (bytes) accept(*i, *bytes, true);
+      if (bytes) accept(*i, *bytes, true, core::stop_requested());
     } catch (...) {
       fail(capture_error(*i));
     }

@@ -93,7 +93,8 @@ std::string bcast_big(std::string s) {
 }
 
 // A worker's record of one item: done (its bytes), not done (stopped), or failed (the exception as data).
-enum Status : std::uint64_t { kDone = 0, kNotDone = 1, kFailed = 2 };
+// kDoneUnderStop: done while a stop was requested (possibly cut short: kept for the partial output, not journalled).
+enum Status : std::uint64_t { kDone = 0, kNotDone = 1, kFailed = 2, kDoneUnderStop = 3 };
 
 void put_error(core::ItemWriter& w, const ItemError& e) {
   w.u64(e.kind);
@@ -169,8 +170,8 @@ class MpiDistributor final : public core::Distributor {
         for (std::uint64_t k = 0; k < count; ++k) {
           const std::size_t i = r.u64();
           const std::uint64_t status = r.u64();
-          if (status == kDone) {
-            sweep.accept(i, r.str(), false);
+          if (status == kDone || status == kDoneUnderStop) {
+            sweep.accept(i, r.str(), false, status == kDoneUnderStop);
           } else if (status == kFailed) {
             sweep.fail(get_error(r));
           }
@@ -291,7 +292,8 @@ class MpiDistributor final : public core::Distributor {
       }
       core::ItemWriter rec;
       rec.u64(i);
-      rec.u64(err.kind != ItemError::none ? kFailed : bytes ? kDone : kNotDone);
+      const bool under_stop = core::stop_requested();
+      rec.u64(err.kind != ItemError::none ? kFailed : !bytes ? kNotDone : under_stop ? kDoneUnderStop : kDone);
       if (bytes) rec.str(*bytes);
       if (err.kind != ItemError::none) put_error(rec, err);
       const std::lock_guard<std::mutex> lock(mu);

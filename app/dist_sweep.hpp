@@ -38,8 +38,10 @@ class RootSweep {
   RootSweep& operator=(const RootSweep&) = delete;
   // The next item to compute (here or on another rank), or nullopt: none left, a stop, or an error.
   std::optional<std::size_t> take();
-  // Item i done with `bytes`: decoded into slot i unless `decoded` already, journalled, counted, progress shown.
-  void accept(std::size_t i, const std::string& bytes, bool decoded);
+  // Item i done with `bytes`: decoded into slot i unless `decoded` already, journalled (unless `under_stop`: an
+  // item that ended while a stop was requested may have been cut short, e.g. a cell left unchecked, and a resumed
+  // run must compute it again), counted, progress shown.
+  void accept(std::size_t i, const std::string& bytes, bool decoded, bool under_stop);
   void fail(const ItemError& e);
   // Computes items from take() on opt.jobs threads of this process until none is left.
   void run_local();
