@@ -3,7 +3,7 @@
 
 * Bit-identical: the outputs of `mpirun -np 1, 2, 3` (with --jobs 1 and 2) equal, byte for byte, those of one
   process with one thread and no MPI, on small sweeps of phase-diagram, table, recheck, verify, critical-snr,
-  estimate, sign and simulate.
+  estimate, sign, simulate and check.
 * Resumable: a run killed with SIGKILL after its journal has K records (several K, a worker rank too) and resumed
   with --resume gives the same outputs as an uninterrupted run; a torn last line is dropped; a journal damaged
   elsewhere, a foreign one, or an existing one without --resume is refused with exit 2.
@@ -161,6 +161,7 @@ class BitIdentical(Base):
             ["estimate", "--law", "normal(1, 1)", "--steps", "300000", "--reps", "4", "--json"],  # stateless blocks
             ["sign", "--law", "ginibre(2, 1)", "--json"],
             ["simulate", "--lr", "1/2", "--runs", "20", "--steps", "2000", "--json"],
+            ["check", "--lr", "1/2", "--runs", "30", "--json"],
         ]
         for args in cases:
             rc, ref, err = run(args + ["--threads", "1"], self.dir)
