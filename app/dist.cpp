@@ -135,7 +135,6 @@ std::string job_identity() {
     const std::string path = a.rfind('=') != std::string::npos && a.rfind("--", 0) == 0 ? a.substr(a.find('=') + 1) : a;
     const std::string file = !path.empty() && path[0] == '@' ? path.substr(1) : path;
     struct stat st {};
-    if (k > 0 && g_args[k - 1] == "--out") continue;
     if (::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
       std::ifstream in(file, std::ios::binary);
       const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
