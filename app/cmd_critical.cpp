@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -29,6 +30,7 @@ struct CriticalOptions {
   std::size_t max_evaluations = 20000;
   bool json = false;
   double time_budget = kDefaultTimeBudget;
+  dist::Flags dist;  // --journal, --resume
 };
 
 std::string q(const Rational& x) { return exact::to_text(x); }
@@ -48,9 +50,10 @@ int run_critical(const CriticalOptions& o) {
   spec.options.jobs = o.jobs;
   spec.options.max_evaluations = o.max_evaluations;
   check_time_budget(o.time_budget);
-  const bool tty = ::isatty(2);
+  const bool tty = dist::stderr_is_terminal();
+  const dist::Job job(o.dist);  // cell certifications across MPI ranks, --journal
   const auto r = [&] {
-    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    const core::StopScope budget(core::StopToken::after_seconds(dist::budget_seconds(o.time_budget)));
     return models::critical_snr(spec, [&](const std::string& s) {
       if (tty && !o.json) fmt::print(stderr, "{}\n", s);
     });
@@ -170,6 +173,7 @@ void register_critical_commands(CLI::App& app, Registry& reg) {
       ->default_val(20000);
   cmd->add_flag("--json", o->json, "print JSON");
   add_time_budget(cmd, o->time_budget);
+  dist::add_flags(cmd, o->dist);
   reg.push_back({cmd, [o] { return run_critical(*o); }});
 }
 

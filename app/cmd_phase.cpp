@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/diagonal.hpp"
@@ -232,6 +233,7 @@ struct DiagramOptions {
   bool cells_arb = false; // --cells-arb: retry cells the binary64 kernel leaves undecided with Arb (slow)
   bool cells_on = false;  // resolved: cells certified in this run
   double time_budget = kDefaultTimeBudget;
+  dist::Flags dist;  // --journal, --resume (MPI ranks: app/dist.hpp)
 };
 
 std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
@@ -255,6 +257,7 @@ std::string phase_color(const std::string& p) {
 
 void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y,
                std::size_t n_data) {
+  if (!dist::is_root()) return;  // under MPI rank 0 draws the plot
   // Data blocks for gnuplot, one temporary file, removed afterwards. Every block starts with a NaN
   // point so that empty blocks keep their index.
   const std::string dat = o.m.out + ".plot.tmp";
@@ -418,8 +421,9 @@ int run_diagram(DiagramOptions o) {
   // SIGINT stops the sweep with exit 130 and writes nothing (main: core::Interrupted, "interrupted after N of M
   // grid points"); the time budget stops it too, and the points done so far are written (complete: false, exit 3).
   const ProgressLine progress("grid points");
+  const dist::Job job(o.dist);
   const auto result = [&] {
-    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    const core::StopScope budget(core::StopToken::after_seconds(dist::budget_seconds(o.time_budget)));
     auto r = models::phase_diagram(spec, progress);
     progress.finish();
     return r;
@@ -532,6 +536,7 @@ void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   cmd->add_flag("--cells-arb", o->cells_arb,
                 "retry cells the binary64 kernel leaves undecided with the Arb quadrature on wide balls (slow)");
   add_time_budget(cmd, o->time_budget);
+  dist::add_flags(cmd, o->dist);
   reg.push_back({cmd, [o] { return run_diagram(*o); }});
 }
 

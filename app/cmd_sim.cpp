@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim.hpp"
 #include "model_flags.hpp"
@@ -33,6 +34,7 @@ struct SimFlags {
   std::string init = "sphere";
   bool per_run = false;
   bool json = false;
+  dist::Flags dist;  // --journal, --resume (runs across MPI ranks: app/dist.hpp)
 };
 
 struct CheckFlags {
@@ -51,6 +53,7 @@ struct CheckFlags {
   double alpha = 1e-6;
   bool linearised = false;
   bool json = false;
+  dist::Flags dist;  // --journal, --resume
 };
 
 struct Built {
@@ -185,7 +188,7 @@ ordered_json run_json(const sim::RunResult& r) {
 // Progress on stderr when it is a terminal, at most 5 updates per second.
 class Progress {
  public:
-  explicit Progress(const char* what) : what_(what), tty_(::isatty(STDERR_FILENO) != 0) {}
+  explicit Progress(const char* what) : what_(what), tty_(dist::stderr_is_terminal()) {}
   std::function<void(std::uint64_t, std::uint64_t)> callback() {
     if (!tty_) return {};
     return [this](std::uint64_t done, std::uint64_t total) {
@@ -240,6 +243,7 @@ int run_simulate(const SimFlags& f) {
   o.init = parse_init(f.init);
   Progress progress("simulate");
   o.progress = progress.callback();
+  const dist::Job job(f.dist);
   const sim::SimResult r = sim::simulate(b.model, o);
   const sim::SimSummary& s = r.summary;
   if (f.json) {
@@ -334,6 +338,7 @@ int run_check(const CheckFlags& f) {
   }
   Progress progress("check");
   o.progress = progress.callback();
+  const dist::Job job(f.dist);
   const sim::CheckResult r = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
   const sim::Prediction& p = r.prediction;
   const bool verdict = p.determined && r.plan.feasible && r.simulation.summary.complete;
@@ -484,6 +489,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
     cmd->add_flag("--linearised", f->linearised, "simulate the linearisation at the saddle instead");
     cmd->add_flag("--per-run", f->per_run, "JSON: include every run");
     cmd->add_flag("--json", f->json, "print JSON");
+    dist::add_flags(cmd, f->dist);
     reg.push_back({cmd, [f] { return run_simulate(*f); }});
   }
   {
@@ -513,6 +519,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
                     "vector model: level of the prediction's interval and sign decision")
         ->default_val(1 - 1e-6);
     cmd->add_flag("--json", f->json, "print JSON");
+    dist::add_flags(cmd, f->dist);
     reg.push_back({cmd, [f] { return run_check(*f); }});
   }
 }

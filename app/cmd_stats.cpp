@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
@@ -27,6 +28,7 @@ struct StatsOptions {
   bool spectrum = false, json = false;
   unsigned threads = 0;
   double time_budget = cli::kDefaultTimeBudget;
+  cli::dist::Flags dist;  // --journal, --resume (replicates across MPI ranks: app/dist.hpp)
 };
 
 laws::MatrixLaw load(const StatsOptions& o, std::string& canonical_text) {
@@ -63,7 +65,9 @@ int run_estimate(const StatsOptions& o) {
   eo.threads = o.threads;
   // The time budget: an estimate of fixed size cut short has nothing to report (core::BudgetExhausted: exit 3).
   const stats::Estimate e = [&] {
-    const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
+    const core::StopScope budget(
+        core::StopToken::after_seconds(cli::dist::budget_seconds(cli::check_time_budget(o.time_budget))));
+    const cli::dist::Job job(o.dist);
     return stats::estimate(law, eo);
   }();
   if (o.json) {
@@ -142,7 +146,9 @@ int run_sign(const StatsOptions& o) {
   // stopped the test undecided.
   bool out_of_time = false;
   const stats::SignResult r = [&] {
-    const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
+    const core::StopScope budget(
+        core::StopToken::after_seconds(cli::dist::budget_seconds(cli::check_time_budget(o.time_budget))));
+    const cli::dist::Job job(o.dist);
     stats::SignResult res = stats::sign_test(law, so);
     out_of_time = core::scope_expired();
     return res;
@@ -185,6 +191,7 @@ void add_common(CLI::App* cmd, StatsOptions& o) {
       ->default_val(0);
   cmd->add_flag("--json", o.json, "print JSON (docs/schema/)");
   cli::add_time_budget(cmd, o.time_budget);
+  cli::dist::add_flags(cmd, o.dist);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
@@ -65,12 +66,13 @@ int run_table(const TableOptions& o) {
     for (const auto& f : formats) suffixes.push_back("." + f);
     cli::check_output_prefix(o.out, suffixes);  // before any row is computed
   }
-  if (o.fresh) std::remove(journal.c_str());
+  // Under MPI only rank 0 reads and writes the journal (app/dist.hpp); the other ranks compute what it hands out.
+  if (o.fresh && cli::dist::is_root()) std::remove(journal.c_str());
 
   tables::RunOptions ro;
   ro.jobs = o.jobs ? o.jobs : default_jobs();
-  ro.journal_path = journal;
-  const bool tty = !o.quiet && ::isatty(2);
+  ro.journal_path = cli::dist::is_root() ? journal : std::string();
+  const bool tty = !o.quiet && cli::dist::stderr_is_terminal();
   if (tty) {
     ro.on_progress = [](const tables::Progress& p) {
       std::fprintf(stderr, "\rlyapcert table: %zu/%zu rows done (%zu resumed, %zu running)   ", p.done, p.total,
@@ -80,12 +82,13 @@ int run_table(const TableOptions& o) {
   }
   tables::RunResult res;
   try {
-    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    const core::StopScope budget(core::StopToken::after_seconds(cli::dist::budget_seconds(o.time_budget)));
+    const cli::dist::Job job(cli::dist::Flags{});  // rows across MPI ranks when started by mpirun
     res = tables::run_rows(spec, ro);
   } catch (const InputError&) {
     // A row's method does not apply: the spec must change, and a changed spec cannot reuse this journal.
     if (tty) std::fprintf(stderr, "\n");
-    std::remove(journal.c_str());
+    if (cli::dist::is_root()) std::remove(journal.c_str());
     throw;
   }
   if (tty) std::fprintf(stderr, "\n");
@@ -110,7 +113,7 @@ int run_table(const TableOptions& o) {
     cli::write_file_atomically(path, text);
     written.push_back(path);
   }
-  std::remove(journal.c_str());  // every output is complete: the journal is no longer needed
+  if (cli::dist::is_root()) std::remove(journal.c_str());  // every output is complete: the journal is no longer needed
   if (!o.quiet) {
     std::cerr << fmt::format("lyapcert: table: {} rows ({} resumed from the journal, {} computed)\n",
                              spec.rows.size(), res.resumed, res.computed);
@@ -130,6 +133,7 @@ struct RecheckCliOptions {
   unsigned jobs = 0;
   double time_budget = 20;
   bool json = false;
+  cli::dist::Flags dist;  // --journal, --resume
 };
 
 int run_recheck(const RecheckCliOptions& o) {
@@ -151,6 +155,7 @@ int run_recheck(const RecheckCliOptions& o) {
     throw InputError(fmt::format("--time-budget must be in (0, 10^6] seconds, got {}", o.time_budget));
   }
   ro.time_budget_seconds = o.time_budget;
+  const cli::dist::Job job(o.dist);
   const Json report = tables::recheck_table(doc, ro);
   if (o.json) {
     std::cout << report.dump(2) << "\n";
@@ -205,6 +210,7 @@ void register_table_commands(CLI::App& app, Registry& reg) {
                  "reported as not rechecked independently");
   rc->add_option("--jobs", r->jobs, "worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
   rc->add_flag("--json", r->json, "print the report as JSON (docs/schema/recheck.schema.json)");
+  cli::dist::add_flags(rc, r->dist);
   reg.push_back({rc, [r] { return run_recheck(*r); }});
 }
 

@@ -12,6 +12,9 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
+#include "lyapcert/core/distribute.hpp"
+#include "lyapcert/lyap/codec.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -21,6 +24,85 @@
 
 namespace lyapcert::cli {
 namespace {
+
+// Exact bytes of a row's result (core/distribute.hpp): rationals as exact text, so a row checked on another rank or
+// read back from a journal prints the same.
+void put_q(core::ItemWriter& w, const oracle::XReal& x) {
+  w.i64(x.inf);
+  lyap::encode(w, x.q);
+}
+void get_q(core::ItemReader& r, oracle::XReal& x) {
+  x.inf = static_cast<int>(r.i64());
+  lyap::decode(r, x.q);
+}
+void put_opt_q(core::ItemWriter& w, const std::optional<exact::Rational>& q) {
+  w.boolean(q.has_value());
+  if (q) lyap::encode(w, *q);
+}
+void get_opt_q(core::ItemReader& r, std::optional<exact::Rational>& q) {
+  q.reset();
+  if (r.boolean()) lyap::decode(r, q.emplace());
+}
+void put_enc(core::ItemWriter& w, const std::optional<oracle::PrintedEnclosure>& e) {
+  w.boolean(e.has_value());
+  if (!e) return;
+  w.str(e->lower);
+  w.str(e->upper);
+  w.str(e->sign);
+  put_q(w, e->interval.lower);
+  put_q(w, e->interval.upper);
+  w.boolean(e->converged);
+}
+void get_enc(core::ItemReader& r, std::optional<oracle::PrintedEnclosure>& e) {
+  e.reset();
+  if (!r.boolean()) return;
+  auto& x = e.emplace();
+  x.lower = r.str();
+  x.upper = r.str();
+  x.sign = r.str();
+  get_q(r, x.interval.lower);
+  get_q(r, x.interval.upper);
+  x.converged = r.boolean();
+}
+void encode_row(core::ItemWriter& w, const oracle::RowResult& x) {
+  w.u64(static_cast<std::uint64_t>(x.verdict));
+  put_enc(w, x.certified);
+  put_enc(w, x.lambda_plus);
+  put_enc(w, x.lambda_minus);
+  w.str(x.certified_phase);
+  w.u64(x.candidates.size());
+  for (const auto& c : x.candidates) w.str(c);
+  w.boolean(x.miss.has_value());
+  if (x.miss) {
+    w.boolean(x.miss->infinite);
+    put_opt_q(w, x.miss->distance);
+    put_opt_q(w, x.miss->error_bars);
+  }
+  w.str(x.method);
+  w.str(x.reason);
+}
+void decode_row(core::ItemReader& r, oracle::RowResult& x) {
+  const std::uint64_t v = r.u64();
+  if (v > static_cast<std::uint64_t>(oracle::Verdict::undetermined)) throw std::runtime_error("damaged item record");
+  x.verdict = static_cast<oracle::Verdict>(v);
+  get_enc(r, x.certified);
+  get_enc(r, x.lambda_plus);
+  get_enc(r, x.lambda_minus);
+  x.certified_phase = r.str();
+  const std::uint64_t n = r.u64();
+  if (n > 16) throw std::runtime_error("damaged item record");
+  x.candidates.assign(n, {});
+  for (auto& c : x.candidates) c = r.str();
+  x.miss.reset();
+  if (r.boolean()) {
+    auto& m = x.miss.emplace();
+    m.infinite = r.boolean();
+    get_opt_q(r, m.distance);
+    get_opt_q(r, m.error_bars);
+  }
+  x.method = r.str();
+  x.reason = r.str();
+}
 
 using nlohmann::ordered_json;
 using oracle::Verdict;
@@ -38,6 +120,7 @@ struct VerifyCliOptions {
   bool allow_absolute_data = false;
   unsigned jobs = 1;
   bool json = false;
+  dist::Flags dist;  // --journal, --resume
 };
 
 ordered_json enclosure_json(const oracle::PrintedEnclosure& e, bool boundary) {
@@ -125,8 +208,9 @@ int run_verify(const VerifyCliOptions& o) {
   const std::string base_dir = std::filesystem::path(o.against).parent_path().string();
   const oracle::Plan plan = oracle::make_plan(table, opt, base_dir);
   oracle::Verifier verifier(plan, opt);
+  const dist::Job job(o.dist);  // rows across MPI ranks, --journal
 
-  const bool progress = ::isatty(STDERR_FILENO) && plan.rows.size() > 1;
+  const bool progress = dist::stderr_is_terminal() && plan.rows.size() > 1;
   auto last = std::chrono::steady_clock::now();
   oracle::Summary sum;
   ordered_json rows = ordered_json::array();
@@ -179,20 +263,37 @@ int run_verify(const VerifyCliOptions& o) {
   };
   core::ParallelOptions po;
   po.jobs = jobs;
-  core::parallel_for(n_rows, po, [&](std::size_t i, unsigned w) {
-    oracle::Verifier* v = &verifier;
-    if (w > 0) {
-      if (!worker_verifiers[w]) worker_verifiers[w].emplace(plan, opt);
-      v = &*worker_verifiers[w];
-    }
-    oracle::RowResult r = v->check(i);
-    std::lock_guard<std::mutex> lock(mu);
-    results[i] = std::move(r);
-    for (; next_out < n_rows && results[next_out]; ++next_out) {
-      emit(next_out, *results[next_out]);
-      results[next_out].reset();
-    }
-  });
+  // Rows may be checked on other MPI ranks or read back from --journal (app/dist.hpp): a row's result travels as
+  // exact bytes (row_codec) and is printed on the root in row order as soon as every earlier row is in.
+  core::distributed_for(
+      core::SweepItems{"verify/rows", n_rows,
+                       [&](std::size_t i, unsigned w) {
+                         oracle::Verifier* v = &verifier;
+                         if (w > 0) {
+                           if (!worker_verifiers[w]) worker_verifiers[w].emplace(plan, opt);
+                           v = &*worker_verifiers[w];
+                         }
+                         oracle::RowResult r = v->check(i);
+                         std::lock_guard<std::mutex> lock(mu);
+                         results[i] = std::move(r);
+                         return true;
+                       },
+                       [&](std::size_t i, core::ItemWriter& w) { encode_row(w, *results[i]); },
+                       [&](std::size_t i, core::ItemReader& r) {
+                         oracle::RowResult x;
+                         decode_row(r, x);
+                         std::lock_guard<std::mutex> lock(mu);
+                         results[i] = std::move(x);
+                       },
+                       {},
+                       [&](std::size_t) {
+                         std::lock_guard<std::mutex> lock(mu);
+                         for (; next_out < n_rows && results[next_out]; ++next_out) {
+                           emit(next_out, *results[next_out]);
+                           results[next_out].reset();
+                         }
+                       }},
+      po);
   if (progress) fmt::print(stderr, "\r\033[K");
   core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", next_out, n_rows));
   const int status = oracle::exit_status(sum);
@@ -248,6 +349,7 @@ void register_verify_commands(CLI::App& app, Registry& reg) {
   cmd->add_flag("--allow-absolute-data", o->allow_absolute_data,
                 "phase rows: also read 'data' files named by absolute paths or outside the CSV's folder");
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/verify.schema.json)");
+  dist::add_flags(cmd, o->dist);
   reg.push_back({cmd, [o] { return run_verify(*o); }});
 }
 

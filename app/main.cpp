@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"  // printable(): user text in messages
@@ -14,6 +15,8 @@
 
 int main(int argc, char** argv) {
   using namespace lyapcert;
+  // MPI (when started by mpirun / srun): rank 0 prints and writes, the other ranks compute (app/dist.hpp).
+  const cli::dist::Session mpi_session(argc, argv);
   CLI::App app{"lyapcert: certified Lyapunov exponents of SGD near saddle points"};
   app.require_subcommand(1);
   app.set_version_flag("--version", lyapcert::kVersion);
@@ -64,6 +67,8 @@ int main(int argc, char** argv) {
     for (const cli::Command& c : commands) {
       if (c.sub->parsed()) return c.run();
     }
+  } catch (const cli::dist::JobOver&) {
+    return cli::kExitOk;  // an MPI rank whose part ended with rank 0's command (rank 0 gives the job's status)
   } catch (const lyapcert::InputError& e) {
     std::cerr << "lyapcert: error: " << lyapcert::printable(e.what()) << "\n";
     return cli::kExitBadInput;

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "dist.hpp"
+
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -98,7 +100,7 @@ void unregister_temp(std::size_t i) {
 }  // namespace
 
 ProgressLine::ProgressLine(std::string what)
-    : what_(std::move(what)), tty_(::isatty(2) != 0), t0_(std::chrono::steady_clock::now()) {}
+    : what_(std::move(what)), tty_(dist::stderr_is_terminal()), t0_(std::chrono::steady_clock::now()) {}
 
 void ProgressLine::operator()(std::size_t done, std::size_t total) const {
   if (!tty_ || total == 0) return;
@@ -169,6 +171,7 @@ CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seco
 }
 
 void write_file_atomically(const std::string& path, const std::string& contents) {
+  if (!dist::is_root()) return;  // under MPI rank 0 writes every output (app/dist.hpp)
   const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
   const std::size_t slot = register_temp(tmp);
   {

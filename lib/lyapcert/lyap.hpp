@@ -9,4 +9,5 @@
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
+#include "lyapcert/lyap/codec.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"

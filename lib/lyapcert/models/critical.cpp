@@ -7,7 +7,9 @@
 #include <deque>
 
 #include "lyapcert/continuous/xy.hpp"
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
+#include "lyapcert/lyap/codec.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
@@ -268,20 +270,42 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
     std::vector<int> status(n, 0);  // 1 positive, -1 negative, 0 undetermined
     std::vector<Rational> lows(n);
     std::vector<double> mids(n, 0), rads(n, 0);
-    const core::ParallelResult run =
-        core::parallel_for(n, static_cast<unsigned>(std::max(1, opt.jobs)), [&](std::size_t i) {
-          Arb res;
-          lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
-          if (!arb_is_finite(res.v)) return;
-          mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
-          rads[i] = mag_get_d(arb_radref(res.v));
-          if (arb_is_positive(res.v)) {
-            status[i] = 1;
-            lows[i] = lower_of(res.v);
-          } else if (arb_is_negative(res.v)) {
-            status[i] = -1;
-          }
-        });
+    core::ParallelOptions po;
+    po.jobs = static_cast<unsigned>(std::max(1, opt.jobs));
+    // The cells may be certified on other MPI ranks (core/distribute.hpp): status, exact lower bound and the
+    // binary64 bit patterns of midpoint and radius travel exactly.
+    const auto encode = [&](std::size_t i, core::ItemWriter& w) {
+      w.i64(status[i]);
+      lyap::encode(w, lows[i]);
+      w.f64(mids[i]);
+      w.f64(rads[i]);
+    };
+    const auto decode = [&](std::size_t i, core::ItemReader& r) {
+      status[i] = static_cast<int>(r.i64());
+      lyap::decode(r, lows[i]);
+      mids[i] = r.f64();
+      rads[i] = r.f64();
+    };
+    const auto cell = [&](std::size_t i) {
+      Arb res;
+      lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
+      if (!arb_is_finite(res.v)) return;
+      mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
+      rads[i] = mag_get_d(arb_radref(res.v));
+      if (arb_is_positive(res.v)) {
+        status[i] = 1;
+        lows[i] = lower_of(res.v);
+      } else if (arb_is_negative(res.v)) {
+        status[i] = -1;
+      }
+    };
+    const core::ParallelResult run = core::distributed_for(core::SweepItems{"critical-snr/cells", n,
+                                                                            [&](std::size_t i, unsigned) {
+                                                                              cell(i);
+                                                                              return true;
+                                                                            },
+                                                                            encode, decode},
+                                                           po);
     if (run.stopped || core::stop_requested()) {
       // Cells cut short are not decided (their enclosure may be the whole line): the certificate is not claimed.
       c.message = stop_message();

@@ -12,6 +12,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/xy.hpp"
 #include "lyapcert/fast/xy_grad.hpp"
+#include "lyapcert/lyap/codec.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/models/grid.hpp"
 
@@ -329,6 +330,35 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
   return true;
 }
 
+// Exact bytes of a finished grid point (core/distribute.hpp): what a rank or a journal hands back.
+void encode_point(core::ItemWriter& w, const GridPoint& p) {
+  lyap::encode(w, p.lr);
+  lyap::encode(w, p.y);
+  lyap::encode(w, p.result.lambda_plus);
+  lyap::encode(w, p.result.lambda_minus);
+  w.boolean(p.result.l2_wrong_direction_stable);
+  w.str(p.result.phase);
+  w.u64(p.result.candidates.size());
+  for (const auto& c : p.result.candidates) w.str(c);
+  w.str(p.cell);
+  w.boolean(p.done);
+}
+
+void decode_point(core::ItemReader& r, GridPoint& p) {
+  lyap::decode(r, p.lr);
+  lyap::decode(r, p.y);
+  lyap::decode(r, p.result.lambda_plus);
+  lyap::decode(r, p.result.lambda_minus);
+  p.result.l2_wrong_direction_stable = r.boolean();
+  p.result.phase = r.str();
+  const std::uint64_t n = r.u64();
+  if (n > 16) throw std::runtime_error("damaged item record (phase candidates)");
+  p.result.candidates.assign(n, {});
+  for (auto& c : p.result.candidates) c = r.str();
+  p.cell = r.str();
+  p.done = r.boolean();
+}
+
 }  // namespace
 
 std::vector<Rational> log_grid(const Rational& lo, const Rational& hi, int n) {
@@ -366,16 +396,25 @@ std::vector<Rational> power2_grid(const Rational& lo, const Rational& hi) {
 
 std::size_t sweep_grid(std::size_t total, int jobs, const std::atomic<bool>* cancel,
                        const std::function<void(std::size_t, std::size_t)>& progress,
-                       const std::function<bool(std::size_t)>& eval) {
+                       const std::function<bool(std::size_t)>& eval, const std::string& name,
+                       const std::function<void(std::size_t, core::ItemWriter&)>& encode,
+                       const std::function<void(std::size_t, core::ItemReader&)>& decode) {
   core::ParallelOptions po;
   po.jobs = static_cast<unsigned>(std::max(1, jobs));
   po.cancel = cancel;
   po.on_done = progress;
   std::atomic<std::size_t> done{0};
   try {
-    core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
-      if (eval(idx)) ++done;
-    });
+    if (encode && decode) {
+      done = core::distributed_for(core::SweepItems{name, total, [&](std::size_t idx, unsigned) { return eval(idx); },
+                                                    encode, decode},
+                                   po)
+                 .done;
+    } else {
+      core::parallel_for(total, po, [&](std::size_t idx, unsigned) {
+        if (eval(idx)) ++done;
+      });
+    }
   } catch (const core::Interrupted&) {
     // reported below with the number of points done
   }
@@ -477,7 +516,8 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
     }
     p.done = true;
     return true;
-  });
+  }, "phase-diagram/points", [&](std::size_t idx, core::ItemWriter& w) { encode_point(w, out.points[idx]); },
+     [&](std::size_t idx, core::ItemReader& r) { decode_point(r, out.points[idx]); });
   out.complete = done == total;
 
   // Boundary brackets along lr at each y: neighbouring grid points with certified opposite signs (collected in
@@ -540,7 +580,31 @@ DiagramResult phase_diagram(const DiagramSpec& spec, const std::function<void(st
     }
     task.result = RootBracket{out.ys[j], lo, hi, direction};
   };
-  core::parallel_for(tasks.size(), static_cast<unsigned>(std::max(1, spec.jobs)), refine);
+  core::ParallelOptions rpo;
+  rpo.jobs = static_cast<unsigned>(std::max(1, spec.jobs));
+  core::distributed_for(
+      core::SweepItems{"phase-diagram/brackets", tasks.size(),
+                       [&](std::size_t t, unsigned) {
+                         refine(t);
+                         return true;
+                       },
+                       [&](std::size_t t, core::ItemWriter& w) {
+                         const RootBracket& b = tasks[t].result;
+                         lyap::encode(w, b.y);
+                         lyap::encode(w, b.lower);
+                         lyap::encode(w, b.upper);
+                         w.str(b.direction);
+                         w.boolean(b.unique);
+                       },
+                       [&](std::size_t t, core::ItemReader& r) {
+                         RootBracket& b = tasks[t].result;
+                         lyap::decode(r, b.y);
+                         lyap::decode(r, b.lower);
+                         lyap::decode(r, b.upper);
+                         b.direction = r.str();
+                         b.unique = r.boolean();
+                       }},
+      rpo);
   core::throw_if_interrupted(fmt::format("interrupted while refining the {} boundary brackets", tasks.size()));
   for (const BracketTask& t : tasks) (t.dir == 0 ? out.plus_roots : out.minus_roots).push_back(t.result);
   for (std::size_t j = 0; j < ny; ++j) {

@@ -13,6 +13,7 @@
 #define LYAPCERT_SIM_HAVE_MXCSR 1
 #endif
 
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -748,6 +749,60 @@ SimSummary summarise(const SimModel& m, const std::vector<RunResult>& runs, doub
   return s;
 }
 
+namespace {
+
+void put_bytes(core::ItemWriter& w, const std::vector<std::uint8_t>& v) {
+  w.str(std::string(v.begin(), v.end()));
+}
+void get_bytes(core::ItemReader& r, std::vector<std::uint8_t>& v) {
+  const std::string s = r.str();
+  v.assign(s.begin(), s.end());
+}
+
+void encode_run(core::ItemWriter& w, const RunResult& x) {
+  w.u64(x.run_index);
+  w.u64(static_cast<std::uint64_t>(x.outcome));
+  w.boolean(x.reached_escape);
+  w.u64(x.exit_step);
+  w.f64(x.log_ratio_at_exit);
+  w.u64(x.steps_run);
+  w.f64(x.final_distance);
+  w.f64(x.final_log_distance);
+  w.f64(x.product_at_escape);
+  w.f64(x.final_product);
+  put_bytes(w, x.active_plus);
+  put_bytes(w, x.active_minus);
+  w.u64(x.unit_product_at_escape.size());
+  for (double v : x.unit_product_at_escape) w.f64(v);
+  put_bytes(w, x.surviving);
+  w.u64(x.learned_rank);
+}
+
+void decode_run(core::ItemReader& r, RunResult& x) {
+  x.run_index = r.u64();
+  const std::uint64_t o = r.u64();
+  if (o > static_cast<std::uint64_t>(Outcome::undecided)) throw std::runtime_error("damaged item record (outcome)");
+  x.outcome = static_cast<Outcome>(o);
+  x.reached_escape = r.boolean();
+  x.exit_step = r.u64();
+  x.log_ratio_at_exit = r.f64();
+  x.steps_run = r.u64();
+  x.final_distance = r.f64();
+  x.final_log_distance = r.f64();
+  x.product_at_escape = r.f64();
+  x.final_product = r.f64();
+  get_bytes(r, x.active_plus);
+  get_bytes(r, x.active_minus);
+  const std::uint64_t n = r.u64();
+  if (n > (std::uint64_t{1} << 24)) throw std::runtime_error("damaged item record (units)");
+  x.unit_product_at_escape.assign(n, 0.0);
+  for (double& v : x.unit_product_at_escape) v = r.f64();
+  get_bytes(r, x.surviving);
+  x.learned_rank = static_cast<std::uint32_t>(r.u64());
+}
+
+}  // namespace
+
 SimResult simulate(const SimModel& m, const SimOptions& o) {
   validate(m);
   check_options(o);
@@ -762,7 +817,7 @@ SimResult simulate(const SimModel& m, const SimOptions& o) {
   po.jobs = static_cast<unsigned>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o.threads), o.runs));
   po.cancel = &stop;
   po.on_done = o.progress;
-  core::parallel_for(o.runs, po, [&](std::size_t r, unsigned) {
+  const auto run_one = [&](std::size_t r) {
 #ifdef LYAPCERT_SIM_HAVE_MXCSR
     // FTZ | DAZ for this run only, restored after it (the calling thread is one of the workers).
     struct FlushDenormals {
@@ -776,12 +831,22 @@ SimResult simulate(const SimModel& m, const SimOptions& o) {
     RunResult res = runner.run(static_cast<std::uint32_t>(r), o.cancel, cancelled);
     if (cancelled) {
       stop.store(true);
-      return;
+      return false;
     }
     res.run_index = r;
     results[r] = std::move(res);
     done[r] = 1;
-  });
+    return true;
+  };
+  // Runs may be simulated on other MPI ranks (core/distribute.hpp): a run's result travels as exact bytes
+  // (binary64 bit patterns), so the summary does not depend on where a run was simulated.
+  core::distributed_for(core::SweepItems{"simulate/runs", o.runs, [&](std::size_t r, unsigned) { return run_one(r); },
+                                         [&](std::size_t r, core::ItemWriter& w) { encode_run(w, results[r]); },
+                                         [&](std::size_t r, core::ItemReader& rd) {
+                                           decode_run(rd, results[r]);
+                                           done[r] = 1;
+                                         }},
+                        po);
   core::throw_if_interrupted();
   SimResult out;
   bool complete = true;

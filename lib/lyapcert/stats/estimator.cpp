@@ -12,6 +12,7 @@
 #include <limits>
 #include <optional>
 
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -339,6 +340,75 @@ struct RepResult {
   std::vector<double> spec_sum;   // qr: post-burn sums per exponent
 };
 
+// Exact bytes of the per-item accumulators (binary64 bit patterns), for items simulated on other MPI ranks
+// (core/distribute.hpp): the merged estimate does not depend on where an item ran.
+void encode(core::ItemWriter& w, const Welford& x) {
+  w.f64(x.n);
+  w.f64(x.mean);
+  w.f64(x.m2);
+}
+void decode(core::ItemReader& r, Welford& x) {
+  x.n = r.f64();
+  x.mean = r.f64();
+  x.m2 = r.f64();
+}
+void encode(core::ItemWriter& w, const BlockAcc& x) {
+  w.f64(x.sum_all);
+  encode(w, x.post);
+  w.u64(x.batches.size());
+  for (const auto& [k, v] : x.batches) {
+    w.u64(k);
+    w.f64(v);
+  }
+  w.u64(x.minus_inf);
+  w.u64(x.nan);
+}
+void decode(core::ItemReader& r, BlockAcc& x) {
+  x.sum_all = r.f64();
+  decode(r, x.post);
+  const std::uint64_t n = r.u64();
+  if (n > (std::uint64_t{1} << 32)) throw std::runtime_error("damaged item record (batches)");
+  x.batches.clear();
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t k = r.u64();
+    x.batches.emplace_back(k, r.f64());
+  }
+  x.minus_inf = r.u64();
+  x.nan = r.u64();
+}
+void encode(core::ItemWriter& w, const RepResult& x) {
+  encode(w, x.acc);
+  w.f64(x.log_norm);
+  w.u64(x.spec_sum.size());
+  for (double v : x.spec_sum) w.f64(v);
+}
+void decode(core::ItemReader& r, RepResult& x) {
+  decode(r, x.acc);
+  x.log_norm = r.f64();
+  const std::uint64_t n = r.u64();
+  if (n > 64) throw std::runtime_error("damaged item record (spectrum)");
+  x.spec_sum.assign(n, 0.0);
+  for (double& v : x.spec_sum) v = r.f64();
+}
+
+// parallel_for above through the calling thread's distributor (MPI ranks, core/distribute.hpp), item k's result
+// carried by enc / dec.
+bool distributed_for(const char* name, std::size_t n, unsigned threads, const std::function<void(std::size_t)>& fn,
+                     const std::function<void(std::size_t, core::ItemWriter&)>& enc,
+                     const std::function<void(std::size_t, core::ItemReader&)>& dec) {
+  core::ParallelOptions po;
+  po.jobs = threads;
+  const core::ParallelResult r = core::distributed_for(core::SweepItems{name, n,
+                                                                        [&](std::size_t k, unsigned) {
+                                                                          fn(k);
+                                                                          return true;
+                                                                        },
+                                                                        enc, dec},
+                                                       po);
+  core::throw_if_interrupted();
+  return !r.stopped;
+}
+
 void merge(BlockAcc& into, const BlockAcc& b) {
   into.sum_all += b.sum_all;
   into.post.merge(b.post);
@@ -465,7 +535,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     for (std::uint64_t w0 = 0; w0 < items; w0 += kWindow) {
       const std::size_t n = static_cast<std::size_t>(std::min(kWindow, items - w0));
       acc.assign(n, BlockAcc{});
-      const bool complete = parallel_for(n, o.threads, [&](std::size_t k) {
+      const bool complete = distributed_for("estimate/blocks", n, o.threads, [&](std::size_t k) {
         thread_local std::vector<double> x(kChunk);
         const std::uint64_t it = w0 + k;
         const std::uint64_t r = it / nblocks, b = it % nblocks;
@@ -473,7 +543,8 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
                                      kChunk);
         kernels::log_abs(x.data(), x.data(), kChunk);
         accumulate(x.data(), b * kChunk, L, acc[k]);
-      });
+      }, [&](std::size_t k, core::ItemWriter& w) { encode(w, acc[k]); },
+         [&](std::size_t k, core::ItemReader& r) { decode(r, acc[k]); });
       if (!complete) budget_exhausted();
       for (std::size_t k = 0; k < n; ++k) {
         merge(cur.acc, acc[k]);
@@ -492,7 +563,7 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
     for (std::size_t r0 = 0; r0 < R; r0 += window) {
       const std::size_t n = std::min(window, R - r0);
       reps.assign(n, RepResult{});
-      const bool complete = parallel_for(n, o.threads, [&](std::size_t k) {
+      const bool complete = distributed_for("estimate/replicates", n, o.threads, [&](std::size_t k) {
         const std::size_t r = r0 + k;
         Workspace w(d, sampler);
         std::vector<double> x(kChunk), xs(kChunk * d);
@@ -514,7 +585,8 @@ Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& o) {
         // The chain ran whole blocks: its product has nblocks * kChunk steps, which is the n of
         // the upper bound (any n works, Proof: STATS-UCB-1).
         if (mode == Mode::matrix || mode == Mode::qr) out.log_norm = eng.log_norm(c);
-      });
+      }, [&](std::size_t k, core::ItemWriter& w) { encode(w, reps[k]); },
+         [&](std::size_t k, core::ItemReader& r) { decode(r, reps[k]); });
       if (!complete || core::stop_requested()) budget_exhausted();
       for (const RepResult& r : reps) fold(r);
     }
@@ -729,7 +801,7 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
   for (std::uint64_t done = 0; done + kChains <= max_reps;) {
     std::vector<double> zr(kChains), yr(kChains);
     std::vector<std::uint64_t> bad(kChains, 0);
-    const bool complete = parallel_for(kChains, o.threads, [&](std::size_t i) {
+    const bool complete = distributed_for("sign/replicates", kChains, o.threads, [&](std::size_t i) {
       Workspace w(d, sampler);
       std::vector<double> x(kChunk), xs(kChunk * d);
       Chain c = eng.start(static_cast<std::uint32_t>(done + i));
@@ -744,6 +816,14 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
       }
       zr[i] = s / static_cast<double>(n - burn);
       yr[i] = eng.log_norm(c) / static_cast<double>(n);
+    }, [&](std::size_t i, core::ItemWriter& wr) {
+      wr.f64(zr[i]);
+      wr.f64(yr[i]);
+      wr.u64(bad[i]);
+    }, [&](std::size_t i, core::ItemReader& r) {
+      zr[i] = r.f64();
+      yr[i] = r.f64();
+      bad[i] = r.u64();
     });
     if (!complete) {  // the time budget: this round is dropped, the sequential test stands as it is
       res.message = fmt::format("time budget exhausted after {} steps", res.steps_used);

@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -442,8 +443,19 @@ Json recheck_table(const Json& doc, const RecheckOptions& opt) {
     }
   }
   std::vector<Json> results(rows.size());
-  const core::ParallelResult run =
-      core::parallel_for(rows.size(), std::max(1u, opt.jobs), [&](std::size_t i) { results[i] = recheck_row(rows[i], opt); });
+  core::ParallelOptions po;
+  po.jobs = std::max(1u, opt.jobs);
+  // Rows may be rechecked on other MPI ranks (core/distribute.hpp): a row's report travels as its JSON text,
+  // which nlohmann writes and reads back exactly (shortest round-trip binary64).
+  const core::ParallelResult run = core::distributed_for(
+      core::SweepItems{"recheck/rows", rows.size(),
+                       [&](std::size_t i, unsigned) {
+                         results[i] = recheck_row(rows[i], opt);
+                         return true;
+                       },
+                       [&](std::size_t i, core::ItemWriter& w) { w.str(results[i].dump()); },
+                       [&](std::size_t i, core::ItemReader& r) { results[i] = Json::parse(r.str()); }},
+      po);
   core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", run.done, rows.size()));
   Json r;
   r["schema"] = 1;

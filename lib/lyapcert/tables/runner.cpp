@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -129,70 +130,57 @@ RunResult run_rows(const TableSpec& spec, const RunOptions& options) {
   }
   Journal journal(options.journal_path, spec, fresh);
 
-  std::vector<std::size_t> todo;
-  for (std::size_t i = 0; i < n; ++i)
-    if (!have[i]) todo.push_back(i);
   std::atomic<std::size_t> running{0};
-  std::atomic<bool> stop{false};  // a row failed: no new row starts
-  std::mutex err_mu;
-  std::exception_ptr error;
   core::ParallelOptions po;
   po.jobs = std::max(1u, options.jobs);
-  po.cancel = &stop;
   auto report = [&](std::size_t done) {
-    if (options.on_progress) options.on_progress(Progress{n, res.resumed + done, res.resumed, running.load()});
+    if (options.on_progress) options.on_progress(Progress{n, done, res.resumed, running.load()});
   };
   po.on_done = [&](std::size_t done, std::size_t) { report(done); };
-  // A row's error is kept (not thrown through parallel_for) so that the rows already running still finish and
-  // reach the journal; the first failing row by index is reported.
-  std::size_t error_row = n;
   const std::string interrupted = fmt::format("interrupted; the finished rows are kept in '{}' for a rerun",
                                               options.journal_path);
+  // The rows may be computed on other MPI ranks (core/distribute.hpp; a row travels as its JSON text, which
+  // nlohmann writes and reads back exactly). A row reaches the journal when its result is in place (on_result:
+  // the root only); the first failing row by index is reported on every rank, after the rows already running
+  // have finished and reached the journal.
+  const auto compute = [&](std::size_t i, unsigned) {
+    ++running;
+    struct Running {
+      std::atomic<std::size_t>& r;
+      ~Running() { --r; }
+    } guard{running};
+    try {
+      Json row = compute_row(spec.rows[i], options.compute);
+      if (core::stop_requested()) return false;  // possibly cut short by the time budget: a rerun computes it
+      res.rows[i] = std::move(row);  // distinct slots: no lock needed
+      return true;
+    } catch (const core::BudgetExhausted&) {
+      return false;  // the time budget ended before this row had an enclosure: not done, a rerun computes it
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("row {} (id '{}'): {}", i, spec.rows[i].id, e.what()));
+    }
+  };
   core::ParallelResult run;
   try {
-    run = core::parallel_for(todo.size(), po, [&](std::size_t t, unsigned) {
-      const std::size_t i = todo[t];
-      ++running;
-      try {
-        Json row = compute_row(spec.rows[i], options.compute);
-        if (core::stop_requested()) {  // possibly cut short by the time budget: not kept, a rerun computes it
-          --running;
-          return;
-        }
-        journal.append(row);
-        res.rows[i] = std::move(row);  // distinct slots: no lock needed
-      } catch (const core::Interrupted&) {
-        --running;
-        throw;
-      } catch (const core::BudgetExhausted&) {
-        // The time budget ended before this row had an enclosure: not done, a rerun computes it.
-      } catch (const InputError& e) {
-        std::lock_guard<std::mutex> lock(err_mu);
-        if (i < error_row) {
-          error_row = i;
-          error = std::make_exception_ptr(
-              InputError(fmt::format("row {} (id '{}'): {}", i, spec.rows[i].id, e.what())));
-        }
-        stop = true;
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(err_mu);
-        if (i < error_row) {
-          error_row = i;
-          error = std::current_exception();
-        }
-        stop = true;
-      }
-      --running;
-    });
+    run = core::distributed_for(
+        core::SweepItems{"table/rows", n, compute, [&](std::size_t i, core::ItemWriter& w) { w.str(res.rows[i].dump()); },
+                         [&](std::size_t i, core::ItemReader& r) { res.rows[i] = Json::parse(r.str()); },
+                         [&](std::size_t i) { return static_cast<bool>(have[i]); },
+                         [&](std::size_t i) { journal.append(res.rows[i]); }},
+        po);
   } catch (const core::Interrupted&) {
     throw core::Interrupted(interrupted);
   }
-  if (error) std::rethrow_exception(error);
   core::throw_if_interrupted(interrupted);
   report(run.done);
   res.computed = 0;
-  for (std::size_t t = 0; t < todo.size(); ++t) res.computed += !res.rows[todo[t]].is_null();
-  res.complete = res.computed == todo.size();
+  std::size_t todo = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (have[i]) continue;
+    ++todo;
+    res.computed += !res.rows[i].is_null();
+  }
+  res.complete = res.computed == todo;
   return res;
 }
 
