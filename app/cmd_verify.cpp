@@ -126,7 +126,7 @@ int run_verify(const VerifyCliOptions& o) {
   const oracle::Plan plan = oracle::make_plan(table, opt, base_dir);
   oracle::Verifier verifier(plan, opt);
 
-  const bool progress = ::isatty(STDERR_FILENO) && plan.rows.size() > 1;
+  const bool progress = ::isatty(STDERR_FILENO) && plan.rows.size() > 1 && !has_progress_sink();
   auto last = std::chrono::steady_clock::now();
   oracle::Summary sum;
   ordered_json rows = ordered_json::array();
@@ -167,6 +167,7 @@ int run_verify(const VerifyCliOptions& o) {
       if (r.verdict != Verdict::consistent) fmt::print("    {}\n", r.reason);
       std::fflush(stdout);
     }
+    report_progress("verify rows", i + 1, plan.rows.size());  // an in-process host's bar, if any
     if (progress) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last > std::chrono::milliseconds(200) || i + 1 == plan.rows.size()) {

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -97,10 +98,33 @@ void unregister_temp(std::size_t i) {
 
 }  // namespace
 
+namespace {
+std::mutex g_sink_mutex;
+ProgressSink g_sink;  // guarded by g_sink_mutex
+std::atomic<bool> g_has_sink{false};
+}  // namespace
+
+void set_progress_sink(ProgressSink sink) {
+  const std::lock_guard<std::mutex> lock(g_sink_mutex);
+  g_sink = std::move(sink);
+  g_has_sink.store(static_cast<bool>(g_sink));
+}
+
+bool has_progress_sink() { return g_has_sink.load(); }
+
+bool report_progress(const std::string& what, std::size_t done, std::size_t total) {
+  if (!g_has_sink.load()) return false;
+  const std::lock_guard<std::mutex> lock(g_sink_mutex);
+  if (!g_sink) return false;
+  g_sink(what, done, total);
+  return true;
+}
+
 ProgressLine::ProgressLine(std::string what)
     : what_(std::move(what)), tty_(::isatty(2) != 0), t0_(std::chrono::steady_clock::now()) {}
 
 void ProgressLine::operator()(std::size_t done, std::size_t total) const {
+  if (report_progress(what_, done, total)) return;
   if (!tty_ || total == 0) return;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   const double eta = done == 0 ? 0.0 : secs / static_cast<double>(done) * static_cast<double>(total - done);
@@ -109,7 +133,7 @@ void ProgressLine::operator()(std::size_t done, std::size_t total) const {
 }
 
 void ProgressLine::finish() const {
-  if (tty_) fmt::print(stderr, "\n");
+  if (tty_ && !has_progress_sink()) fmt::print(stderr, "\n");
 }
 
 void install_interrupt_handler() {

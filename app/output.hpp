@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,16 @@ inline constexpr double kMaxTimeBudget = 1e6;
 CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seconds = kDefaultTimeBudget);
 // The checked value (InputError outside (0, kMaxTimeBudget]).
 double check_time_budget(double seconds);
+
+// A host that runs the commands in-process (the Python module: a tqdm bar) takes their progress here instead of
+// the terminal line: while a sink is set, every progress report of the commands (ProgressLine and the
+// commands' own counters) goes to it, whether or not stderr is a terminal. Called from worker threads: the sink
+// must be thread-safe and cheap. An empty function removes the sink.
+using ProgressSink = std::function<void(const std::string& what, std::size_t done, std::size_t total)>;
+void set_progress_sink(ProgressSink sink);
+// Reports to the sink; false (nothing done) when there is none.
+bool report_progress(const std::string& what, std::size_t done, std::size_t total);
+bool has_progress_sink();
 
 // Progress of a sweep on stderr, "\r<done>/<total> <what> (<pct>%), <t> s elapsed, ~<eta> s left", only when
 // stderr is a terminal. Call with (done, total) from the sweep's callback; finish() ends the line.
