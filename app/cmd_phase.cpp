@@ -338,7 +338,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   }
   write_file_atomically(dat, text);
   std::string script = fmt::format(
-      "set terminal pngcairo size 1000,760 enhanced font 'sans,11'\n"
+      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
       "set output '{}'\n"
       "set logscale x\n{}"
       "set xlabel 'learning rate'\nset ylabel '{}'\n"

@@ -177,6 +177,7 @@ def test_errors_name_the_python_argument():
 
 CHILD = r"""
 import os, signal, sys, threading, time
+import numpy as np
 import lyapcert
 t0 = None
 def fire():
@@ -184,8 +185,14 @@ def fire():
     t0 = time.monotonic()
     os.kill(os.getpid(), signal.SIGINT)
 threading.Timer(1.0, fire).start()
+calls = {  # each would run for minutes
+    "simulate": lambda: lyapcert.simulate(1 / 4, snr="1/5", runs=100000, steps=100000, threads=2, progress=False),
+    "phase_diagram": lambda: lyapcert.phase_diagram(grid=(400, 200), digits=12, jobs=2, progress=False),
+    "lyap1d": lambda: lyapcert.lyap1d("xy(1, 1/2)", np.geomspace(0.1, 10, 2000), digits=30, threads=2,
+                                      progress=False),
+}
 try:
-    lyapcert.simulate(1 / 4, snr="1/5", runs=100000, steps=100000, threads=2, progress=False)
+    calls[sys.argv[1]]()
     print("finished")
 except KeyboardInterrupt:
     print("interrupted %.3f" % (time.monotonic() - t0))
@@ -201,13 +208,15 @@ def child_env(**extra):
     return env
 
 
-def test_sigint_raises_keyboard_interrupt_promptly():
-    p = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=120, env=child_env())
+@pytest.mark.parametrize("call", ["simulate", "phase_diagram", "lyap1d"])
+def test_sigint_raises_keyboard_interrupt_promptly(call):
+    p = subprocess.run([sys.executable, "-c", CHILD, call], capture_output=True, text=True, timeout=120,
+                       env=child_env())
     assert p.returncode == 0, p.stderr
     lines = p.stdout.split("\n")
     assert lines[0].startswith("interrupted"), p.stdout
-    assert float(lines[0].split()[1]) < 2.0
-    assert lines[1].startswith("after ")
+    assert float(lines[0].split()[1]) < 2.0, lines[0]
+    assert lines[1].startswith("after "), p.stdout
 
 
 PROGRESS = r"""

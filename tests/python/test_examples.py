@@ -49,7 +49,7 @@ def test_cli_phase_diagram_png_is_a_filled_heat_map(tmp_path):
     png = tmp_path / "pd.png"
     assert png.is_file() and png.stat().st_size > 10_000
     w, h, colours, not_white = image_stats(str(png))
-    assert (w, h) == (1000, 760) and colours >= 20
+    assert (w, h) == (1000, 700) and colours >= 20
     # a filled map: the plot area (most of the canvas) is coloured, not a scatter of squares on white
     assert not_white > 0.45, not_white
     # every temporary file is gone

@@ -169,6 +169,9 @@ def _with_bar(progress, call):
 
 def _run(argv, progress=None):
     """(exit status, stdout) of ``lyapcert ARGV`` run in-process, with the progress bar."""
+    if not hasattr(_core, "run_command"):
+        raise RuntimeError("this build of the lyapcert module has no CLI commands (CMake configured with "
+                           "LYAPCERT_BUILD_APP=OFF); rebuild with the app to use " + argv[0])
     return _with_bar(progress, lambda bar: _core.run_command(argv, bar))
 
 
@@ -402,7 +405,8 @@ def command(name, *args, progress=None, **options):
         else:
             triples.append((key, "number", value))
     argv = _argv(name, triples, positional=[("args", "text", str(a)) for a in args])
-    known = {o[0] for o in _core.command_options(name)} if name in _core.command_names() else set()
+    known = ({o[0] for o in _core.command_options(name)}
+             if hasattr(_core, "command_names") and name in _core.command_names() else set())
     if "json" in known and "json" not in options:
         argv.append("--json")
         status, out = _run(argv, progress)

@@ -113,6 +113,8 @@ def _metadata():
         "Provides-Extra: pandas\n"
         "Requires-Dist: numpy; extra == \"pandas\"\n"
         "Requires-Dist: pandas; extra == \"pandas\"\n"
+        "Provides-Extra: progress\n"
+        "Requires-Dist: tqdm; extra == \"progress\"\n"
     )
 
 
