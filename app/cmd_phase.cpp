@@ -253,21 +253,10 @@ std::string phase_color(const std::string& p) {
   return "0xbbbbbb";
 }
 
-// Cell edges of a sorted grid axis: between neighbours the geometric midpoint (log axes; the cells of
-// models::GridPoint::cell) or the arithmetic one, the outer edges mirrored, so the cells tile the plotted range.
-std::vector<double> cell_edges(const std::vector<Rational>& axis, bool log_axis) {
-  std::vector<double> v;
-  for (const auto& x : axis) v.push_back(x.convert_to<double>());
-  std::vector<double> e(v.size() + 1);
-  if (v.size() == 1) {
-    e[0] = log_axis ? v[0] / 1.15 : v[0] - 0.5;
-    e[1] = log_axis ? v[0] * 1.15 : v[0] + 0.5;
-    return e;
-  }
-  for (std::size_t i = 1; i < v.size(); ++i) e[i] = log_axis ? std::sqrt(v[i - 1] * v[i]) : (v[i - 1] + v[i]) / 2;
-  e.front() = log_axis ? v[0] * v[0] / e[1] : 2 * v[0] - e[1];
-  e.back() = log_axis ? v.back() * v.back() / e[v.size() - 1] : 2 * v.back() - e[v.size() - 1];
-  return e;
+std::vector<double> as_doubles(const std::vector<Rational>& v) {
+  std::vector<double> out;
+  for (const auto& x : v) out.push_back(x.convert_to<double>());
+  return out;
 }
 
 // The PNG: a filled heat map (gnuplot boxxyerror rectangles, one per grid cell, so it works on log axes), one
@@ -282,7 +271,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   std::string text;
   const auto block_end = [&] { text += "\n\n"; };
   const char* phases[] = {"Ia", "Ib", "II", "III", "IV", "undetermined"};
-  const std::vector<double> xe = cell_edges(r.lrs, true), ye = cell_edges(r.ys, log_y);
+  const std::vector<double> xe = cell_edges(as_doubles(r.lrs), true), ye = cell_edges(as_doubles(r.ys), log_y);
   const std::size_t nx = r.lrs.size();
   const auto certified_cell = [](const models::GridPoint& p) { return p.cell != "mixed" && p.cell != "unchecked"; };
   // A cell is filled with the phase proved on the whole cell, else with the phase certified at its grid point.

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <csignal>
 #include <cerrno>
@@ -215,6 +216,20 @@ void write_file_atomically(const std::string& path, const std::string& contents)
     throw InputError(fmt::format("cannot rename the temporary file onto '{}'", path));
   }
   unregister_temp(slot);
+}
+
+std::vector<double> cell_edges(const std::vector<double>& v, bool log_axis) {
+  std::vector<double> e(v.size() + 1);
+  if (v.empty()) return {};
+  if (v.size() == 1) {
+    e[0] = log_axis ? v[0] / 1.15 : v[0] - 0.5;
+    e[1] = log_axis ? v[0] * 1.15 : v[0] + 0.5;
+    return e;
+  }
+  for (std::size_t i = 1; i < v.size(); ++i) e[i] = log_axis ? std::sqrt(v[i - 1] * v[i]) : (v[i - 1] + v[i]) / 2;
+  e.front() = log_axis ? v[0] * v[0] / e[1] : 2 * v[0] - e[1];
+  e.back() = log_axis ? v.back() * v.back() / e[v.size() - 1] : 2 * v.back() - e[v.size() - 1];
+  return e;
 }
 
 }  // namespace lyapcert::cli

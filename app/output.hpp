@@ -85,4 +85,9 @@ class ProgressLine {
 };
 void write_file_atomically(const std::string& path, const std::string& contents);
 
+// Cell edges of a sorted grid axis for the phase-diagram PNGs (heat maps): between neighbours the geometric
+// midpoint (log axes; the cells of models::GridPoint::cell) or the arithmetic one, the outer edges mirrored, so
+// the cells tile the plotted range; a single value gets [v / 1.15, v * 1.15] (log) or [v - 1/2, v + 1/2].
+std::vector<double> cell_edges(const std::vector<double>& axis, bool log_axis);
+
 }  // namespace lyapcert::cli

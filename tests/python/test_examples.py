@@ -54,3 +54,15 @@ def test_cli_phase_diagram_png_is_a_filled_heat_map(tmp_path):
     assert not_white > 0.45, not_white
     # every temporary file is gone
     assert sorted(f.name for f in tmp_path.iterdir()) == ["pd.csv", "pd.json", "pd.png"]
+
+
+def test_cli_diagonal_diagram_png_is_a_filled_heat_map(tmp_path):
+    out = tmp_path / "dd"
+    p = subprocess.run([CLI, "phase-diagram", "--model", "diagonal", "--beta", "1,1/2", "--lr-range", "1/50:2",
+                        "--sigma-range", "1/2:4", "--grid", "8x4", "--digits", "4", "--jobs", "2", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode in (0, 3), p.stderr
+    w, h, colours, not_white = image_stats(str(tmp_path / "dd.png"))
+    assert (w, h) == (1000, 700) and colours >= 20
+    assert not_white > 0.45, not_white
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["dd.csv", "dd.json", "dd.png"]
