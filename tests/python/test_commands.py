@@ -113,10 +113,24 @@ def test_verify_matches_cli(tmp_path):
     assert verdicts[0] == "consistent" and verdicts[1] == "inconsistent"
 
 
-def test_command_runs_any_cli_command():
+def test_command_runs_any_cli_command(tmp_path):
     r = lyapcert.command("lyap1d", law="atoms(2, -1)", lr="1/4", digits=12)
     _, expected = cli_json("lyap1d", "--law", "atoms(2, -1)", "--lr", "1/4", "--digits", "12")
     assert r.to_json() == expected
+    # a command that writes files: the Result is its JSON file, equal to the executable's
+    r = lyapcert.command("phase-diagram", model="diagonal", beta="1,1/2", lr_range="1/10:1", sigma_range="1/2:2",
+                         grid="3x2", digits=4, jobs=2, out=str(tmp_path / "py"))
+    p = subprocess.run([CLI, "phase-diagram", "--model", "diagonal", "--beta", "1,1/2", "--lr-range", "1/10:1",
+                        "--sigma-range", "1/2:2", "--grid", "3x2", "--digits", "4", "--jobs", "2", "--out",
+                        str(tmp_path / "cli")], capture_output=True, text=True)
+    assert p.returncode == r.exit_status == 0, p.stderr
+    expected = json.loads((tmp_path / "cli.json").read_text())
+    expected.pop("schema"), expected.pop("lyapcert_version")
+    got = r.to_json()
+    for d in (got, expected):  # provenance: the output prefix, the build's commit
+        d.pop("out", None)
+        d.pop("commit", None)
+    assert got == expected
 
 
 # --- names and defaults: every option of each command is a parameter with the CLI's default -------------------

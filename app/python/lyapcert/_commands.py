@@ -386,8 +386,9 @@ def command(name, *args, progress=None, **options):
     """Any CLI command by name with its options as keyword arguments (``-`` written ``_``; ``True`` for a flag,
     numbers exact), e.g. ``command("phase-diagram", model="diagonal", beta="1,2", out="d")`` or
     ``command("boundary", law="atoms(2, -1)", lr_min=0.5)``; positional ``args`` are passed as they are.
-    Returns the JSON result (a Result, ``--json`` is added when the command has it) or, for commands
-    without JSON on stdout (phase-diagram, table), a Result with ``stdout`` and ``exit_status``.
+    Returns the JSON result (a Result, ``--json`` is added when the command has it); for the commands that
+    write files instead (phase-diagram, table) the written ``out``.json (their summary line goes to the
+    process's standard output). ``exit_status`` is the CLI's exit status.
 
     Guarantee: exactly the CLI's (docs/cli.md): the same code runs in-process. Raises InputError,
     BudgetExceeded, KeyboardInterrupt."""
@@ -412,7 +413,16 @@ def command(name, *args, progress=None, **options):
         status, out = _run(argv, progress)
         r = Result(_strip(json.loads(out)))
     else:
+        # phase-diagram, table: the output is the written files; the Result is PREFIX.json when there is one
+        defaults = {o[0]: o[1] for o in _core.command_options(name)} if known else {}
+        prefix = options.get("out", defaults.get("out"))
+        before = os.path.getmtime(f"{prefix}.json") if prefix and os.path.exists(f"{prefix}.json") else None
         status, out = _run(argv, progress)
-        r = Result({"stdout": out})
+        path = f"{os.fspath(prefix)}.json" if prefix else None
+        if path and os.path.exists(path) and os.path.getmtime(path) != before:
+            with open(path) as f:
+                r = Result(_strip(json.load(f)))
+        else:
+            r = Result({"stdout": out})
     r.exit_status = status
     return r
