@@ -255,6 +255,16 @@ std::string phase_color(const std::string& p) {
   return "0xbbbbbb";
 }
 
+std::vector<double> as_doubles(const std::vector<Rational>& v) {
+  std::vector<double> out;
+  for (const auto& x : v) out.push_back(x.convert_to<double>());
+  return out;
+}
+
+// The PNG: a filled heat map (gnuplot boxxyerror rectangles, one per grid cell, so it works on log axes), one
+// colour per phase, cells whose phase is not certified on the whole cell hatched, the certified root brackets
+// of Lambda_+ = 0 / Lambda_- = 0 as curves through their midpoints, the exact L2 boundary, finite-data spikes;
+// axes end at the outer cell edges (no empty margin) and the key sits below the plot.
 void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y,
                std::size_t n_data) {
   if (!dist::is_root()) return;  // under MPI rank 0 draws the plot
@@ -264,15 +274,31 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   std::string text;
   const auto block_end = [&] { text += "\n\n"; };
   const char* phases[] = {"Ia", "Ib", "II", "III", "IV", "undetermined"};
-  for (const char* ph : phases) {
-    text += fmt::format("# {}\nNaN NaN\n", ph);
-    for (const auto& p : r.points) {
-      if (p.done && p.result.phase == ph) text += fmt::format("{} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>());
+  const std::vector<double> xe = cell_edges(as_doubles(r.lrs), true), ye = cell_edges(as_doubles(r.ys), log_y);
+  const std::size_t nx = r.lrs.size();
+  const auto certified_cell = [](const models::GridPoint& p) { return p.cell != "mixed" && p.cell != "unchecked"; };
+  // A cell is filled with the phase proved on the whole cell, else with the phase certified at its grid point.
+  const auto cell_phase = [&](const models::GridPoint& p) { return certified_cell(p) ? p.cell : p.result.phase; };
+  const auto box = [&](std::size_t idx) {
+    const std::size_t i = idx % nx, j = idx / nx;
+    return fmt::format("{} {} {} {} {} {}\n", r.points[idx].lr.convert_to<double>(), r.points[idx].y.convert_to<double>(),
+                       xe[i], xe[i + 1], ye[j], ye[j + 1]);
+  };
+  for (const char* ph : phases) {  // blocks 0-5
+    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", ph);
+    for (std::size_t idx = 0; idx < r.points.size(); ++idx) {
+      const auto& p = r.points[idx];
+      if (p.done && cell_phase(p) == ph) text += box(idx);
     }
     block_end();
   }
-  // Root curves: the k-th root of each row forms branch k; a branch is drawn through the rows it
-  // exists in (two blocks: Lambda_+ then Lambda_-; branches separated by single blank lines).
+  text += "# cells not certified\nNaN NaN NaN NaN NaN NaN\n";  // block 6
+  for (std::size_t idx = 0; idx < r.points.size(); ++idx) {
+    if (r.points[idx].done && r.points[idx].cell == "mixed") text += box(idx);
+  }
+  block_end();
+  // Root curves (blocks 7, 8): the k-th root of each row forms branch k; a branch is drawn through the rows it
+  // exists in (branches separated by single blank lines).
   for (const auto* roots : {&r.plus_roots, &r.minus_roots}) {
     text += "NaN NaN\n";
     std::map<std::string, std::vector<double>> by_row;  // y -> root midpoints, in lr order
@@ -293,13 +319,8 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
     }
     block_end();
   }
-  text += "NaN NaN\n";
+  text += "NaN NaN\n";  // block 9
   for (const auto& [y, lr] : r.l2_boundary) text += fmt::format("{} {}\n", lr.convert_to<double>(), y.convert_to<double>());
-  block_end();
-  text += "NaN NaN\n";
-  for (const auto& p : r.points) {
-    if (p.done && p.cell == "mixed") text += fmt::format("{} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>());
-  }
   block_end();
   // Finite data: the exact spikes (Lambda = -inf at lr = 1/(gamma -+ s h_j), MODEL-SPIKE-1), blocks 10 and 11.
   for (const auto* spikes : {&r.plus_spikes, &r.minus_spikes}) {
@@ -313,26 +334,30 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
       "set output '{}'\n"
       "set logscale x\n{}"
       "set xlabel 'learning rate'\nset ylabel '{}'\n"
-      "set title 'two-layer saddle: {}, gamma = {}{} (certified labels at grid points)'\n"
-      "set key outside right\nset grid\nset xrange [{}:{}]\nset yrange [{}:{}]\n",
+      "set title 'two-layer saddle: {}, gamma = {}{}: certified phases (hatched: not certified on the whole cell)'\n"
+      "set key outside center bottom horizontal maxrows 3 samplen 2 spacing 1.1\n"
+      "set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
+      "set lmargin 10\nset rmargin 3\nset tmargin 3\n",
       o.m.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label,
       n_data > 0 ? fmt::format("{} data points", n_data) : fmt::format("k = {}", o.m.k), o.m.gamma,
-      o.batch_range.empty() && n_data == 0 ? fmt::format(", batch = {}", o.m.batch) : std::string(),
-      r.lrs.front().convert_to<double>() / 1.15, r.lrs.back().convert_to<double>() * 1.15,
-      r.ys.front().convert_to<double>() / (log_y ? 1.15 : 1.0) - (log_y ? 0.0 : 0.5),
-      r.ys.back().convert_to<double>() * (log_y ? 1.15 : 1.0) + (log_y ? 0.0 : 0.5));
+      o.batch_range.empty() && n_data == 0 ? fmt::format(", batch = {}", o.m.batch) : std::string(), xe.front(),
+      xe.back(), ye.front(), ye.back());
   std::string plot = "plot ";
   for (int i = 0; i < 6; ++i) {
-    plot += fmt::format("'{}' index {} using 1:2 with points pt 5 ps 1.6 lc rgb '#{}' title '{}', ", dat, i,
-                        phase_color(phases[i]).substr(2), std::string(phases[i]) == "undetermined" ? "undetermined" : phases[i]);
+    // Absent phases get no key entry (gnuplot would still list an empty block).
+    bool present = false;
+    for (const auto& p : r.points) present = present || (p.done && cell_phase(p) == phases[i]);
+    plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat, i,
+                        phase_color(phases[i]).substr(2), present ? fmt::format("title '{}'", phases[i]) : "notitle");
   }
-  plot += fmt::format("'{}' index 6 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb 'black' title 'Λ_+ = 0', ", dat);
-  plot += fmt::format("'{}' index 7 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 0.6 lc rgb 'black' title 'Λ_- = 0', ", dat);
-  plot += fmt::format("'{}' index 8 using 1:2 with lines lw 2 dt 3 lc rgb '#444444' title 'L2 boundary (wrong dir.)', ", dat);
   if (o.cells_on) {
-    plot += fmt::format("'{}' index 9 using 1:2 with points pt 1 ps 0.5 lc rgb '#555555' title 'cell not certified', ",
+    plot += fmt::format("'{}' index 6 using 1:2:3:4:5:6 with boxxyerror lc rgb '#333333' fs transparent pattern 4 "
+                        "border lc rgb '#333333' title 'cell not certified', ",
                         dat);
   }
+  plot += fmt::format("'{}' index 7 using 1:2 with linespoints lw 2 pt 7 ps 0.6 lc rgb 'black' title 'Λ_+ = 0', ", dat);
+  plot += fmt::format("'{}' index 8 using 1:2 with linespoints lw 2 dt 2 pt 6 ps 0.6 lc rgb 'black' title 'Λ_- = 0', ", dat);
+  plot += fmt::format("'{}' index 9 using 1:2 with lines lw 3 dt 3 lc rgb '#222222' title 'L2 boundary (wrong dir.)', ", dat);
   if (!r.plus_spikes.empty()) {
     plot += fmt::format("'{}' index 10 using 1:2 with points pt 2 ps 1.2 lc rgb '#e66101' title 'spike of Λ_+ (= -∞)', ",
                         dat);

@@ -49,17 +49,25 @@ const char* survival_word(lyap::Sign s) {
   }
 }
 
+// A filled heat map like the two-layer PNG (cmd_phase.cpp): one rectangle per grid cell (cell_edges), coloured by
+// the certified lower end of the surviving fraction, points with an undetermined coordinate marked; axes end
+// at the outer cell edges.
 void write_diagonal_png(const std::string& out, const models::DiagonalDiagramResult& r, const std::string& y_label,
                         bool log_y, const std::string& title) {
   const std::string dat = out + ".plot.tmp";
-  std::string text = "# lr y fraction_lower fraction_upper\nNaN NaN NaN NaN\n";
-  for (const auto& p : r.points) {
+  std::vector<double> xs, ys;
+  for (const auto& x : r.lrs) xs.push_back(x.convert_to<double>());
+  for (const auto& y : r.ys) ys.push_back(y.convert_to<double>());
+  const std::vector<double> xe = cell_edges(xs, true), ye = cell_edges(ys, log_y);
+  std::string text = "# lr y lr_lo lr_hi y_lo y_hi fraction_lower fraction_upper\nNaN NaN NaN NaN NaN NaN NaN NaN\n";
+  for (std::size_t idx = 0; idx < r.points.size(); ++idx) {
+    const auto& p = r.points[idx];
     if (!p.done) continue;
-    text += fmt::format("{} {} {} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>(),
+    const std::size_t i = idx % xs.size(), j = idx / xs.size();
+    text += fmt::format("{} {} {} {} {} {} {} {}\n", xs[i], ys[j], xe[i], xe[i + 1], ye[j], ye[j + 1],
                         p.result.fraction_lower.convert_to<double>(), p.result.fraction_upper.convert_to<double>());
   }
   write_file_atomically(dat, text);
-  const double y0 = r.ys.front().convert_to<double>(), y1 = r.ys.back().convert_to<double>();
   std::string script = fmt::format(
       "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
       "set output '{}'\n"
@@ -68,11 +76,12 @@ void write_diagonal_png(const std::string& out, const models::DiagonalDiagramRes
       "set cblabel 'predicted surviving fraction'\nset cbrange [0:1]\n"
       "set palette defined (0 '#fdae61', 0.5 '#ffffbf', 1 '#2b83ba')\n"
       "set title '{}'\n"
-      "set key outside bottom center horizontal\nset grid\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
-      "plot '{}' using 1:2:3 with points pt 5 ps 1.8 palette title 'surviving fraction (certified lower end)', "
-      "'{}' using 1:($4 > $3 ? $2 : NaN) with points pt 2 ps 1.2 lc rgb 'black' title 'some coordinate undetermined'\n",
-      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, title, r.lrs.front().convert_to<double>() / 1.15,
-      r.lrs.back().convert_to<double>() * 1.15, log_y ? y0 / 1.15 : y0 - 0.5, log_y ? y1 * 1.15 : y1 + 0.5, dat, dat);
+      "set key outside bottom center horizontal\nset tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
+      "plot '{}' using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder palette "
+      "title 'surviving fraction (certified lower end)', "
+      "'{}' using 1:($8 > $7 ? $2 : NaN) with points pt 2 ps 1.2 lc rgb 'black' title 'some coordinate undetermined'\n",
+      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, title, xe.front(), xe.back(), ye.front(), ye.back(),
+      dat, dat);
   const std::string gp = out + ".gp.tmp";
   write_file_atomically(gp, script);
   const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, out).c_str());

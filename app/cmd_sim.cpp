@@ -190,6 +190,9 @@ class Progress {
  public:
   explicit Progress(const char* what) : what_(what), tty_(dist::stderr_is_terminal()) {}
   std::function<void(std::uint64_t, std::uint64_t)> callback() {
+    if (has_progress_sink()) {  // an in-process host (the Python module) shows the progress
+      return [w = std::string(what_) + " runs"](std::uint64_t done, std::uint64_t total) { report_progress(w, done, total); };
+    }
     if (!tty_) return {};
     return [this](std::uint64_t done, std::uint64_t total) {
       const auto now = std::chrono::steady_clock::now();

@@ -72,8 +72,10 @@ int run_table(const TableOptions& o) {
   tables::RunOptions ro;
   ro.jobs = o.jobs ? o.jobs : default_jobs();
   ro.journal_path = cli::dist::is_root() ? journal : std::string();
-  const bool tty = !o.quiet && cli::dist::stderr_is_terminal();
-  if (tty) {
+  const bool tty = !o.quiet && cli::dist::stderr_is_terminal() && !cli::has_progress_sink();
+  if (!o.quiet && cli::has_progress_sink()) {  // an in-process host (the Python module) shows the progress
+    ro.on_progress = [](const tables::Progress& p) { cli::report_progress("table rows", p.done, p.total); };
+  } else if (tty) {
     ro.on_progress = [](const tables::Progress& p) {
       std::fprintf(stderr, "\rlyapcert table: %zu/%zu rows done (%zu resumed, %zu running)   ", p.done, p.total,
                    p.resumed, p.running);

@@ -210,7 +210,7 @@ int run_verify(const VerifyCliOptions& o) {
   oracle::Verifier verifier(plan, opt);
   const dist::Job job(o.dist);  // rows across MPI ranks, --journal
 
-  const bool progress = dist::stderr_is_terminal() && plan.rows.size() > 1;
+  const bool progress = dist::stderr_is_terminal() && plan.rows.size() > 1 && !has_progress_sink();
   auto last = std::chrono::steady_clock::now();
   oracle::Summary sum;
   ordered_json rows = ordered_json::array();
@@ -251,6 +251,7 @@ int run_verify(const VerifyCliOptions& o) {
       if (r.verdict != Verdict::consistent) fmt::print("    {}\n", r.reason);
       std::fflush(stdout);
     }
+    report_progress("verify rows", i + 1, plan.rows.size());  // an in-process host's bar, if any
     if (progress) {
       const auto now = std::chrono::steady_clock::now();
       if (now - last > std::chrono::milliseconds(200) || i + 1 == plan.rows.size()) {

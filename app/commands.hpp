@@ -15,6 +15,9 @@ struct Command {
 };
 using Registry = std::vector<Command>;
 
+// app/registry.cpp: every command family below that was built (the CLI and the Python module call this).
+void register_all_commands(CLI::App& app, Registry& reg);
+
 // app/cmd_lyap1d.cpp: lyap1d, moment, demo.
 void register_lyap1d_commands(CLI::App& app, Registry& reg);
 // app/cmd_stats.cpp: estimate, sign (Monte Carlo with confidence statements).

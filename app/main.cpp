@@ -22,33 +22,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", lyapcert::kVersion);
   cli::install_interrupt_handler();
   cli::Registry commands;
-  cli::register_lyap1d_commands(app, commands);
-#ifdef LYAPCERT_HAVE_STATS_COMMANDS
-  cli::register_stats_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_BOUNDARY_COMMANDS
-  cli::register_boundary_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_LYAPND_COMMANDS
-  cli::register_lyapnd_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_PHASE_COMMANDS
-  cli::register_phase_commands(app, commands);
-  cli::register_phase_diagram_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_CRITICAL_COMMANDS
-  cli::register_critical_commands(app, commands);
-  cli::register_phase_diagonal_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_SIM_COMMANDS
-  cli::register_sim_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_TABLE_COMMANDS
-  cli::register_table_commands(app, commands);
-#endif
-#ifdef LYAPCERT_HAVE_VERIFY_COMMANDS
-  cli::register_verify_commands(app, commands);
-#endif
+  cli::register_all_commands(app, commands);  // app/registry.cpp
 
   try {
     app.parse(argc, argv);

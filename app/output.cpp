@@ -9,12 +9,14 @@
 #include <unistd.h>
 
 #include <array>
+#include <cmath>
 #include <atomic>
 #include <csignal>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <utility>
 
@@ -99,10 +101,33 @@ void unregister_temp(std::size_t i) {
 
 }  // namespace
 
+namespace {
+std::mutex g_sink_mutex;
+ProgressSink g_sink;  // guarded by g_sink_mutex
+std::atomic<bool> g_has_sink{false};
+}  // namespace
+
+void set_progress_sink(ProgressSink sink) {
+  const std::lock_guard<std::mutex> lock(g_sink_mutex);
+  g_sink = std::move(sink);
+  g_has_sink.store(static_cast<bool>(g_sink));
+}
+
+bool has_progress_sink() { return g_has_sink.load(); }
+
+bool report_progress(const std::string& what, std::size_t done, std::size_t total) {
+  if (!g_has_sink.load()) return false;
+  const std::lock_guard<std::mutex> lock(g_sink_mutex);
+  if (!g_sink) return false;
+  g_sink(what, done, total);
+  return true;
+}
+
 ProgressLine::ProgressLine(std::string what)
     : what_(std::move(what)), tty_(dist::stderr_is_terminal()), t0_(std::chrono::steady_clock::now()) {}
 
 void ProgressLine::operator()(std::size_t done, std::size_t total) const {
+  if (report_progress(what_, done, total)) return;
   if (!tty_ || total == 0) return;
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
   const double eta = done == 0 ? 0.0 : secs / static_cast<double>(done) * static_cast<double>(total - done);
@@ -111,7 +136,7 @@ void ProgressLine::operator()(std::size_t done, std::size_t total) const {
 }
 
 void ProgressLine::finish() const {
-  if (tty_) fmt::print(stderr, "\n");
+  if (tty_ && !has_progress_sink()) fmt::print(stderr, "\n");
 }
 
 void install_interrupt_handler() {
@@ -194,6 +219,20 @@ void write_file_atomically(const std::string& path, const std::string& contents)
     throw InputError(fmt::format("cannot rename the temporary file onto '{}'", path));
   }
   unregister_temp(slot);
+}
+
+std::vector<double> cell_edges(const std::vector<double>& v, bool log_axis) {
+  std::vector<double> e(v.size() + 1);
+  if (v.empty()) return {};
+  if (v.size() == 1) {
+    e[0] = log_axis ? v[0] / 1.15 : v[0] - 0.5;
+    e[1] = log_axis ? v[0] * 1.15 : v[0] + 0.5;
+    return e;
+  }
+  for (std::size_t i = 1; i < v.size(); ++i) e[i] = log_axis ? std::sqrt(v[i - 1] * v[i]) : (v[i - 1] + v[i]) / 2;
+  e.front() = log_axis ? v[0] * v[0] / e[1] : 2 * v[0] - e[1];
+  e.back() = log_axis ? v.back() * v.back() / e[v.size() - 1] : 2 * v.back() - e[v.size() - 1];
+  return e;
 }
 
 }  // namespace lyapcert::cli

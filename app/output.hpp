@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,16 @@ CLI::Option* add_time_budget(CLI::App* cmd, double& seconds, double default_seco
 // The checked value (InputError outside (0, kMaxTimeBudget]).
 double check_time_budget(double seconds);
 
+// A host that runs the commands in-process (the Python module: a tqdm bar) takes their progress here instead of
+// the terminal line: while a sink is set, every progress report of the commands (ProgressLine and the
+// commands' own counters) goes to it, whether or not stderr is a terminal. Called from worker threads: the sink
+// must be thread-safe and cheap. An empty function removes the sink.
+using ProgressSink = std::function<void(const std::string& what, std::size_t done, std::size_t total)>;
+void set_progress_sink(ProgressSink sink);
+// Reports to the sink; false (nothing done) when there is none.
+bool report_progress(const std::string& what, std::size_t done, std::size_t total);
+bool has_progress_sink();
+
 // Progress of a sweep on stderr, "\r<done>/<total> <what> (<pct>%), <t> s elapsed, ~<eta> s left", only when
 // stderr is a terminal. Call with (done, total) from the sweep's callback; finish() ends the line.
 class ProgressLine {
@@ -73,5 +84,10 @@ class ProgressLine {
   std::chrono::steady_clock::time_point t0_;
 };
 void write_file_atomically(const std::string& path, const std::string& contents);
+
+// Cell edges of a sorted grid axis for the phase-diagram PNGs (heat maps): between neighbours the geometric
+// midpoint (log axes; the cells of models::GridPoint::cell) or the arithmetic one, the outer edges mirrored, so
+// the cells tile the plotted range; a single value gets [v / 1.15, v * 1.15] (log) or [v - 1/2, v + 1/2].
+std::vector<double> cell_edges(const std::vector<double>& axis, bool log_axis);
 
 }  // namespace lyapcert::cli

@@ -35,6 +35,21 @@
 #include "lyapcert/models/twolayer.hpp"
 #include "lyapcert/stats/estimator.hpp"
 #include "lyapcert/version.hpp"
+#include "lyapcert/core/stop.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#ifdef LYAPCERT_HAVE_CLI_COMMANDS
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <sstream>
+
+#include "../commands.hpp"
+#include "../output.hpp"
+#endif
 
 namespace py = pybind11;
 using namespace lyapcert;
@@ -168,6 +183,13 @@ std::uint64_t max_atoms_arg(const py::handle& obj) {
   return static_cast<std::uint64_t>(to_int(obj, "max_atoms", 1, 1LL << 62));
 }
 
+// The CLI's --time-budget range (app/output.hpp: (0, 10^6] seconds).
+double time_budget_arg(const py::handle& obj) {
+  const double t = to_real(obj, "time_budget");
+  if (!(t > 0 && t <= 1e6)) input_error(fmt::format("time_budget must be in (0, 1e6] seconds, got {}", t));
+  return t;
+}
+
 // --- exact conversion of Python numbers -----------------------------------------------------------------
 
 // int, float (its exact binary value), str (the law language's number syntax, exact), fractions.Fraction
@@ -277,17 +299,118 @@ py::dict result_dict(const char* command, const lyap::CertifiedResult& r) {
   return j;
 }
 
+// --- long calls: a worker thread, Ctrl-C and progress ----------------------------------------------------------
+// A long computation runs on a worker thread with the GIL released while the calling thread waits, taking the
+// GIL every 50 ms to
+// * call PyErr_CheckSignals(): on Ctrl-C (KeyboardInterrupt, or any exception a Python signal handler raises)
+//   it sets the library's interrupt flag (lyapcert/core/stop.hpp); the computation stops at its next check,
+//   the flag is cleared once the worker has ended and the Python exception is raised;
+// * pass the latest progress report to `progress(what, done, total)` (the package's tqdm bar; None: nothing).
+// The worker's exceptions are rethrown in the calling thread (the translators make them InputError, ...).
+struct Watch {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  std::exception_ptr error;
+  std::string what;  // the latest progress report
+  std::size_t done = 0, total = 0;
+  bool changed = false;
+  void report(const std::string& w, std::size_t d, std::size_t t) {
+    const std::lock_guard<std::mutex> l(mu);
+    what = w;
+    done = d;
+    total = t;
+    changed = true;
+  }
+};
+
+// time_budget (seconds, +inf: none) is the CLI's --time-budget: a StopScope around the work, so the library
+// returns what it certified so far (converged / complete false) or throws BudgetExhausted (BudgetExceeded here).
+void run_watched(const std::shared_ptr<Watch>& w, const std::function<void()>& work, const py::object& progress,
+                 double time_budget = HUGE_VAL) {
+  core::clear_interrupt();
+  std::thread worker([w, &work, time_budget] {
+    std::exception_ptr error;
+    try {
+      const core::StopScope budget(core::StopToken::after_seconds(time_budget));
+      work();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    const std::lock_guard<std::mutex> l(w->mu);
+    w->error = error;
+    w->finished = true;
+    w->cv.notify_all();
+  });
+  PyObject *etype = nullptr, *evalue = nullptr, *etb = nullptr;  // a Python exception raised meanwhile
+  const auto forward = [&](bool final) {
+    std::string what;
+    std::size_t done = 0, total = 0;
+    {
+      const std::lock_guard<std::mutex> l(w->mu);
+      if (!w->changed && !final) return;
+      w->changed = false;
+      what = w->what;
+      done = w->done;
+      total = w->total;
+    }
+    if (progress.is_none() || etype != nullptr || total == 0) return;
+    try {
+      progress(what, done, total);
+    } catch (py::error_already_set& e) {
+      e.restore();
+      PyErr_Fetch(&etype, &evalue, &etb);
+      core::request_interrupt();
+    }
+  };
+  for (bool finished = false; !finished;) {
+    {
+      py::gil_scoped_release release;
+      std::unique_lock<std::mutex> l(w->mu);
+      finished = w->cv.wait_for(l, std::chrono::milliseconds(50), [&] { return w->finished; });
+    }
+    if (etype == nullptr && PyErr_CheckSignals() != 0) {
+      PyErr_Fetch(&etype, &evalue, &etb);
+      core::request_interrupt();
+    }
+    if (!finished) forward(false);
+  }
+  {
+    py::gil_scoped_release release;
+    worker.join();
+  }
+  core::clear_interrupt();
+  if (etype != nullptr) {
+    PyErr_Restore(etype, evalue, etb);
+    throw py::error_already_set();
+  }
+  forward(true);
+  if (w->error) {
+    try {
+      std::rethrow_exception(w->error);
+    } catch (const core::Interrupted&) {
+      // An interrupt that did not come through PyErr_CheckSignals (request_interrupt from elsewhere).
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
+      throw py::error_already_set();
+    } catch (const core::BudgetExhausted& e) {
+      PyErr_SetString(g_budget_exceeded, fmt::format("time budget exhausted: {}", e.what()).c_str());
+      throw py::error_already_set();
+    }
+  }
+}
+
 py::dict py_lyap1d(const py::object& law, const py::object& lr, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& time_budget_obj) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const int digits = digits_arg(digits_obj);
   const long max_bits = max_bits_arg(max_bits_obj);
   const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   lyap::CertifiedResult r;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     r = lyap::certify_lyap1d(*l.law, x, lyap::Accuracy{digits, max_bits});
-  }
+  }, py::none(), time_budget);
   py::dict j = result_dict("lyap1d", r);
   j["law"] = short_text(l.text);
   j["lr"] = echo(lr, x);
@@ -295,17 +418,18 @@ py::dict py_lyap1d(const py::object& law, const py::object& lr, const py::object
 }
 
 py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& max_atoms_obj) {
+                   const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& time_budget_obj) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const int digits = digits_arg(digits_obj);
   const long max_bits = max_bits_arg(max_bits_obj);
   const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
   const Rational x = to_rational(lr, "lr");
   const Rational q = to_rational(p, "p");
   lyap::CertifiedResult r;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     r = lyap::certify_moment(*l.law, x, q, lyap::Accuracy{digits, max_bits});
-  }
+  }, py::none(), time_budget);
   py::dict j = result_dict("moment", r);
   j["law"] = short_text(l.text);
   j["lr"] = echo(lr, x);
@@ -314,7 +438,8 @@ py::dict py_moment(const py::object& law, const py::object& lr, const py::object
 }
 
 py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& time_budget_obj, const py::object& max_length_obj) {
+                   const py::object& max_bits_obj, const py::object& time_budget_obj, const py::object& max_length_obj,
+                   const py::object& max_memory_obj) {
   const std::string text = to_text_arg(law_obj, "law");
   const std::string method = to_text_arg(method_obj, "method");
   const int digits = digits_arg(digits_obj);
@@ -332,11 +457,14 @@ py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, cons
   opt.method = lyapnd::parse_method(method);
   opt.time_budget_seconds = time_budget;
   opt.max_word_length = max_length;
+  const double max_memory = to_real(max_memory_obj, "max_memory");
+  if (!(max_memory > 0)) input_error(fmt::format("max_memory must be > 0 (MiB), got {}", max_memory));
+  opt.max_memory_mib = max_memory;
   lyapnd::Result r;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     r = lyapnd::certify_lyapnd(law, opt);
-  }
+  }, py::none());
   lyap::DecimalEnclosure d;
   py::dict enc = certified(r.top.value, r.top.digits_requested, &d);
   bool converged = r.top.converged && d.meets_request;
@@ -365,6 +493,9 @@ py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, cons
     j["spectrum"] = s;
   }
   if (r.word_length > 0) j["word_length"] = r.word_length;
+  j["max_memory_mib"] = max_memory;
+  j["memory_limited"] = r.memory_limited;
+  if (r.memory_estimate_bytes > 0) j["memory_estimate_bytes"] = r.memory_estimate_bytes;
   return j;
 }
 
@@ -377,7 +508,8 @@ py::dict interval_dict(const boundary::DecimalInterval& d) {
 
 py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max,
                        const py::object& digits_obj, const py::object& max_roots_obj, const py::object& max_bits_obj,
-                       const py::object& max_atoms_obj) {
+                       const py::object& max_atoms_obj, const py::object& time_budget_obj) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const int digits = digits_arg(digits_obj);
   const auto max_roots = static_cast<std::size_t>(to_int(max_roots_obj, "max_roots", 1, 1'000'000'000));
   const long max_bits = max_bits_arg(max_bits_obj);
@@ -389,10 +521,10 @@ py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py
   opt.max_roots = max_roots;
   opt.max_bits = max_bits;
   boundary::BoundaryResult r;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     r = boundary::find_boundaries(*l.law, opt);
-  }
+  }, py::none(), time_budget);
   const int sig = digits + 5;
   py::list roots;
   for (const auto& root : r.roots) {
@@ -474,7 +606,8 @@ std::vector<std::pair<Rational, Rational>> dataset(const py::object& data) {
 py::dict py_phase(const py::object& lr, const py::object& k, const py::object& sigma, const py::object& snr,
                   const py::object& gamma, const py::object& batch_obj, const py::object& replace_obj,
                   const py::object& data, const py::object& digits_obj, const py::object& max_bits_obj,
-                  const py::object& max_atoms_obj) {
+                  const py::object& max_atoms_obj, const py::object& time_budget_obj) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const int digits = digits_arg(digits_obj);
   const long max_bits = max_bits_arg(max_bits_obj);
   const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
@@ -498,12 +631,12 @@ py::dict py_phase(const py::object& lr, const py::object& k, const py::object& s
   const Rational x = to_rational(lr, "lr");
   models::PhaseResult r;
   std::optional<Rational> snr_batch;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     const laws::CurvatureLaw h = models::minibatch_curvature(m, max_atoms);
     r = models::phase_at(m, h, x, lyap::Accuracy{digits, max_bits});
     snr_batch = models::batch_snr(m);
-  }
+  }, py::none(), time_budget);
   py::dict j;
   j["command"] = "phase";
   j["model"] = "twolayer";
@@ -546,7 +679,9 @@ const char* ci_sign(const stats::Interval& ci) {
 
 py::dict py_estimate(const py::object& law_obj, const py::object& steps_obj, const py::object& reps_obj,
                      const py::object& burn_in, const py::object& seed_obj, const py::object& level_obj,
-                     const py::object& spectrum_obj, const py::object& threads_obj) {
+                     const py::object& spectrum_obj, const py::object& threads_obj,
+                     const py::object& time_budget_obj) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const auto steps = static_cast<std::uint64_t>(to_int(steps_obj, "steps", 16, 1LL << 40));
   const auto reps = static_cast<std::uint64_t>(to_int(reps_obj, "reps", 1, (1LL << 32) - 1));
   const std::uint64_t seed = to_uint64(seed_obj, "seed");
@@ -573,10 +708,10 @@ py::dict py_estimate(const py::object& law_obj, const py::object& steps_obj, con
   eo.spectrum = spectrum;
   eo.threads = threads;
   stats::Estimate e;
-  {
-    py::gil_scoped_release release;
+  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
+  run_watched(std::make_shared<Watch>(), [&] {
     e = stats::estimate(law, eo);
-  }
+  }, py::none(), time_budget);
   py::dict j;
   j["command"] = "estimate";
   j["law"] = short_text(law_text);
@@ -674,7 +809,9 @@ EnclosureRow enclosure_row(const lyap::CertifiedValue& v, int digits, lyap::Deci
 }
 
 py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const py::object& digits_obj,
-                        const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& threads_obj) {
+                        const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& threads_obj,
+                        const py::object& time_budget_obj, const py::object& progress) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   const int digits = digits_arg(digits_obj);
   const long max_bits = max_bits_arg(max_bits_obj);
   const auto threads = static_cast<unsigned>(to_int(threads_obj, "threads", 0, 1024));
@@ -688,17 +825,23 @@ py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const 
     std::exception_ptr error;
   };
   std::vector<Item> items(n);
-  {
-    py::gil_scoped_release release;
-    parallel_for(n, threads, [&](std::size_t i) {
-      try {
-        items[i].r = lyap::certify_lyap1d(*l.law, lrs[i], lyap::Accuracy{digits, max_bits});
-        items[i].e = enclosure_row(items[i].r.value, digits, &items[i].d);
-      } catch (...) {
-        items[i].error = std::current_exception();
-      }
-    });
-  }
+  auto watch = std::make_shared<Watch>();
+  std::atomic<std::size_t> done{0};
+  run_watched(
+      watch,
+      [&] {
+        parallel_for(n, threads, [&](std::size_t i) {
+          if (core::interrupt_requested()) return;  // Ctrl-C: the remaining points are skipped
+          try {
+            items[i].r = lyap::certify_lyap1d(*l.law, lrs[i], lyap::Accuracy{digits, max_bits});
+            items[i].e = enclosure_row(items[i].r.value, digits, &items[i].d);
+          } catch (...) {
+            items[i].error = std::current_exception();
+          }
+          watch->report("learning rates", ++done, n);
+        });
+      },
+      progress, time_budget);
   for (std::size_t i = 0; i < n; ++i) {
     if (!items[i].error) continue;
     try {
@@ -774,7 +917,9 @@ std::pair<Rational, Rational> range_arg(const py::object& obj, const char* name)
 py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_range, const py::object& sigma_range,
                           const py::object& grid, const py::object& k, const py::object& gamma,
                           const py::object& batch_obj, const py::object& digits_obj, const py::object& cells_obj,
-                          const py::object& jobs_obj) {
+                          const py::object& jobs_obj, const py::object& time_budget_obj,
+                          const py::object& progress) {
+  const double time_budget = time_budget_arg(time_budget_obj);
   models::DiagramSpec spec;
   spec.base.k = to_rational(k, "k");
   if (spec.base.k == 0) input_error("k must be nonzero");
@@ -811,16 +956,19 @@ py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_rang
     EnclosureRow plus, minus;
   };
   std::vector<Row> rows;
-  {
-    py::gil_scoped_release release;
-    r = models::phase_diagram(spec, [](std::size_t, std::size_t) {});
-    rows.resize(r.points.size());
-    for (std::size_t i = 0; i < r.points.size(); ++i) {
-      if (!r.points[i].done) continue;
-      rows[i].plus = enclosure_row(r.points[i].result.lambda_plus.value, digits);
-      rows[i].minus = enclosure_row(r.points[i].result.lambda_minus.value, digits);
-    }
-  }
+  auto watch = std::make_shared<Watch>();
+  run_watched(
+      watch,
+      [&] {
+        r = models::phase_diagram(spec, [&](std::size_t done, std::size_t total) { watch->report("grid points", done, total); });
+        rows.resize(r.points.size());
+        for (std::size_t i = 0; i < r.points.size(); ++i) {
+          if (!r.points[i].done) continue;
+          rows[i].plus = enclosure_row(r.points[i].result.lambda_plus.value, digits);
+          rows[i].minus = enclosure_row(r.points[i].result.lambda_minus.value, digits);
+        }
+      },
+      progress, time_budget);
   const auto nx = static_cast<py::ssize_t>(r.lrs.size());
   const auto ny = static_cast<py::ssize_t>(r.ys.size());
   auto axis = [](const std::vector<Rational>& v, py::list& exact_out) {
@@ -924,6 +1072,96 @@ py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_rang
   j["batch"] = spec.base.batch;
   return j;
 }
+
+
+#ifdef LYAPCERT_HAVE_CLI_COMMANDS
+// --- the CLI's commands, run in-process -----------------------------------------------------------------------
+// The functions critical_snr, sign, simulate, check, table, recheck, verify and command() of the package run the
+// CLI's own subcommand (app/registry.cpp) with --json and return its JSON: one builder of each result, shared with
+// the CLI, so the Python result equals `lyapcert <command> --json` by construction. The command runs watched
+// (run_watched: Ctrl-C, progress from cli::set_progress_sink).
+// std::cout is redirected to a buffer while a command runs, so commands run one at a time (a mutex).
+std::mutex g_command_mutex;
+
+// Restores std::cout and removes the progress sink however the call ends.
+struct CommandIoScope {
+  std::streambuf* saved;
+  explicit CommandIoScope(std::streambuf* buf) : saved(std::cout.rdbuf(buf)) {}
+  ~CommandIoScope() {
+    std::cout.rdbuf(saved);
+    cli::set_progress_sink({});
+  }
+};
+
+py::tuple py_run_command(const std::vector<std::string>& argv, const py::object& progress) {
+  std::unique_lock<std::mutex> lock(g_command_mutex, std::defer_lock);
+  {
+    py::gil_scoped_release release;
+    lock.lock();
+  }
+  CLI::App app{"lyapcert"};
+  app.require_subcommand(1);
+  cli::Registry commands;
+  cli::register_all_commands(app, commands);
+  std::vector<std::string> args{"lyapcert"};
+  args.insert(args.end(), argv.begin(), argv.end());
+  std::vector<const char*> cargs;
+  for (const auto& a : args) cargs.push_back(a.c_str());
+  try {
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
+  } catch (const CLI::ParseError& e) {
+    throw InputError(e.what());  // the translator writes the flags as Python arguments
+  }
+  const cli::Command* cmd = nullptr;
+  for (const auto& c : commands) {
+    if (c.sub->parsed()) cmd = &c;
+  }
+  if (cmd == nullptr) throw ArgumentError("no command given");
+
+  auto watch = std::make_shared<Watch>();
+  std::ostringstream captured;
+  CommandIoScope io(captured.rdbuf());
+  if (!progress.is_none()) {
+    cli::set_progress_sink([watch](const std::string& what, std::size_t done, std::size_t total) {
+      watch->report(what, done, total);
+    });
+  }
+  int status = 0;
+  run_watched(watch, [&] { status = cmd->run(); }, progress);
+  return py::make_tuple(status, captured.str());
+}
+
+// The options of a command as the CLI declares them: (name, default text, required, is_flag, description) per
+// option, for the test that the Python functions have the CLI's names and defaults.
+py::list py_command_options(const std::string& name) {
+  CLI::App app{"lyapcert"};
+  cli::Registry commands;
+  cli::register_all_commands(app, commands);
+  py::list out;
+  const CLI::App* sub = nullptr;
+  for (const auto& c : commands) {
+    if (c.sub->get_name() == name) sub = c.sub;
+  }
+  if (sub == nullptr) throw ArgumentError(fmt::format("no command '{}'", name));
+  for (const CLI::Option* o : sub->get_options()) {
+    std::string n = o->get_name(false, false);
+    if (n == "--help" || n == "-h") continue;
+    if (n.rfind("--", 0) == 0) n = n.substr(2);
+    out.append(py::make_tuple(n, o->get_default_str(), o->get_required(), o->get_type_size() == 0,
+                              o->get_description()));
+  }
+  return out;
+}
+
+py::list py_command_names() {
+  CLI::App app{"lyapcert"};
+  cli::Registry commands;
+  cli::register_all_commands(app, commands);
+  py::list out;
+  for (const auto& c : commands) out.append(c.sub->get_name());
+  return out;
+}
+#endif
 
 }  // namespace
 
@@ -1040,27 +1278,36 @@ PYBIND11_MODULE(_lyapcert, m) {
       "BudgetExceeded (more than max_atoms atoms).");
 
   m.def("lyap1d", &py_lyap1d, py::arg("law"), py::arg("lr"), py::arg("digits") = 16, py::arg("max_bits") = 65536,
-        py::arg("max_atoms") = 10'000'000, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");
+        py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");
   m.def("lyap1d_many", &py_lyap1d_many, py::arg("law"), py::arg("lr"), py::arg("digits") = 16,
         py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000, py::arg("threads") = 0,
+        py::arg("time_budget") = 600.0, py::arg("progress") = py::none(),
         "Certified Lambda at each learning rate of a 1-D array, in parallel with the GIL released.");
   m.def("phase_diagram", &py_phase_diagram, py::arg("lr_range"), py::arg("snr_range"), py::arg("sigma_range"),
         py::arg("grid"), py::arg("k"), py::arg("gamma"), py::arg("batch"), py::arg("digits"), py::arg("cells"),
-        py::arg("jobs"), "Certified phase diagram of the two-layer saddle (dict of numpy arrays).");
+        py::arg("jobs"), py::arg("time_budget") = 600.0, py::arg("progress") = py::none(), "Certified phase diagram of the two-layer saddle (dict of numpy arrays).");
   m.def("moment", &py_moment, py::arg("law"), py::arg("lr"), py::arg("p"), py::arg("digits") = 16,
-        py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
+        py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0,
         "Certified g(p) = log E|1 - lr h|^p (dict as `lyapcert moment --json`).");
   m.def("lyapnd", &py_lyapnd, py::arg("law"), py::arg("method") = "auto", py::arg("digits") = 16,
         py::arg("max_bits") = 65536, py::arg("time_budget") = 60.0, py::arg("max_length") = 40,
+        py::arg("max_memory") = 4096.0,
         "Certified top exponent of a d x d matrix law (dict as `lyapcert lyapnd --json`).");
   m.def("boundaries", &py_boundaries, py::arg("law"), py::arg("lr_min") = py::none(), py::arg("lr_max") = py::none(),
         py::arg("digits") = 16, py::arg("max_roots") = 10000, py::arg("max_bits") = 16384,
-        py::arg("max_atoms") = 10'000'000, "Certified sign changes of Lambda(lr) (dict as `lyapcert boundary --json`).");
+        py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0, "Certified sign changes of Lambda(lr) (dict as `lyapcert boundary --json`).");
   m.def("phase", &py_phase, py::arg("lr"), py::arg("k") = 1, py::arg("sigma") = py::none(), py::arg("snr") = py::none(),
         py::arg("gamma") = 0, py::arg("batch") = 1, py::arg("replace") = true, py::arg("data") = py::none(),
         py::arg("digits") = 16, py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
-        "Certified phase of the two-layer saddle model (dict as `lyapcert phase --json`).");
+        py::arg("time_budget") = 600.0, "Certified phase of the two-layer saddle model (dict as `lyapcert phase --json`).");
   m.def("estimate", &py_estimate, py::arg("law"), py::arg("steps") = 100000, py::arg("reps") = 32,
         py::arg("burn_in") = py::none(), py::arg("seed") = 0, py::arg("level") = 0.95, py::arg("spectrum") = false,
-        py::arg("threads") = 0, "Monte Carlo estimate with a confidence interval (dict as `lyapcert estimate --json`).");
+        py::arg("threads") = 0, py::arg("time_budget") = 600.0, "Monte Carlo estimate with a confidence interval (dict as `lyapcert estimate --json`).");
+#ifdef LYAPCERT_HAVE_CLI_COMMANDS
+  m.def("run_command", &py_run_command, py::arg("argv"), py::arg("progress") = py::none(),
+        "Runs `lyapcert ARGV...` in-process (the CLI's own command) and returns (exit status, stdout); Ctrl-C "
+        "stops it (KeyboardInterrupt); progress(what, done, total) receives its progress.");
+  m.def("command_options", &py_command_options, py::arg("name"), "The CLI options of a command.");
+  m.def("command_names", &py_command_names, "The CLI's commands.");
+#endif
 }

@@ -39,8 +39,17 @@ def test_pip_install_into_venv_and_import_from_elsewhere(tmp_path):
     sign, lower = out[1].split()
     # E log|1 - h| = (1/3) log 2 + (2/3) log(1/2) = -(1/3) log 2 = -0.2310490601866484364...
     assert sign == "negative" and lower.startswith("-2.310490601866484364"), out
+    # the CLI's commands in the installed module (in-process), with the exact value of the closed form
+    # Lambda = (1/2) log 2 + (1/2) log(1/2) = 0 at lr = 1/2 for h = atoms(-2, 3): |1 + 1| * |1 - 3/2| = 1
+    code = ("import lyapcert; r = lyapcert.command('lyap1d', law='atoms(-2, 3)', lr='1/2', digits=10); "
+            "print(r.sign, r.enclosure.lower, r.exit_status); "
+            "s = lyapcert.simulate('1/4', snr='1/5', runs=4, steps=50, seed=1, progress=False); "
+            "print(s.summary['runs'], s.guarantee)")
+    out = run([py, "-c", code], env=env, cwd=str(outside)).split("\n")
+    assert out[0].split() == ["zero", "0", "0"] and out[1] == "4 monte-carlo", out
     listed = run([py, "-m", "pip", "show", "-f", "lyapcert"], env=env, cwd=str(outside))
-    for f in ("lyapcert/__init__.py", "lyapcert/__init__.pyi", "lyapcert/plot.py", "lyapcert/plot.pyi",
+    for f in ("lyapcert/__init__.py", "lyapcert/__init__.pyi", "lyapcert/_commands.py", "lyapcert/plot.py",
+              "lyapcert/plot.pyi",
               "lyapcert/py.typed", "lyapcert/_lyapcert"):
         assert f in listed, (f, listed)
     run([py, "-m", "pip", "uninstall", "-y", "-q", "lyapcert"], env=env, cwd=str(outside))

@@ -36,7 +36,10 @@ def stub_defs(tree):
 
 def params(fn_node):
     a = fn_node.args
-    return [x.arg for x in a.posonlyargs + a.args + a.kwonlyargs], len(a.defaults) + sum(
+    names = [x.arg for x in a.posonlyargs + a.args]
+    names += [a.vararg.arg] if a.vararg else []
+    names += [x.arg for x in a.kwonlyargs] + ([a.kwarg.arg] if a.kwarg else [])
+    return names, len(a.defaults) + sum(
         d is not None for d in a.kw_defaults)
 
 
@@ -71,7 +74,8 @@ def test_plot_stub_matches():
 
 
 @pytest.mark.parametrize("name", ["lyap1d", "moment", "lyapnd", "boundaries", "phase", "estimate", "phase_diagram",
-                                  "atoms", "minibatch", "CurvatureLaw"])
+                                  "atoms", "minibatch", "CurvatureLaw", "critical_snr", "sign", "simulate", "check",
+                                  "table", "recheck", "verify", "command"])
 def test_docstrings_state_the_guarantee(name):
     doc = getattr(lyapcert, name).__doc__ or ""
     assert "Guarantee" in doc, (name, doc)

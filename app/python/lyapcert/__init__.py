@@ -35,6 +35,7 @@ __all__ = [
     "BudgetExceeded", "CurvatureLaw", "Enclosure", "Error", "InputError", "Result", "__version__", "atoms", "boundaries", "estimate",
     "lyap1d", "lyapnd", "minibatch", "moment", "phase",
     "Lyap1dArray", "Phase", "PhaseDiagram", "BoundaryCurve", "phase_diagram",
+    "boundary", "check", "command", "critical_snr", "recheck", "sign", "simulate", "table", "verify",
 ]
 
 
@@ -149,7 +150,7 @@ class Result(dict):
         return plain(dict(self))
 
 
-def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0):
+def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0, time_budget=600.0, progress=None):
     """Certified top Lyapunov exponent Lambda(lr) = E log|1 - lr h| of the 1-D product; ``law`` is law text or a
     CurvatureLaw (``atoms``, ``minibatch``), ``lr`` a number (str / int / Fraction exact, float its binary value).
 
@@ -160,40 +161,61 @@ def lyap1d(law, lr, digits=16, max_bits=65536, max_atoms=10_000_000, threads=0):
 
     ``lr`` a 1-D array or list (e.g. ``np.geomspace(1e-2, 10, 200)``): returns a Lyap1dArray, each point
     computed as the scalar call would (same enclosure), on ``threads`` threads (0: all cores) with the GIL
-    released."""
+    released. ``time_budget`` (seconds, the whole call) stops the computation with what is certified so far
+    (``converged`` False). Ctrl-C raises KeyboardInterrupt; ``progress``: a tqdm bar for arrays (None: when
+    tqdm is installed)."""
     if _is_many(lr):
         _numpy()  # a clear ImportError before any array is made
-        return Lyap1dArray(_core.lyap1d_many(law, lr, digits, max_bits, max_atoms, threads))
-    return Result(_core.lyap1d(law, lr, digits, max_bits, max_atoms))
+        from ._commands import _with_bar
+        return Lyap1dArray(_with_bar(progress, lambda bar: _core.lyap1d_many(law, lr, digits, max_bits, max_atoms,
+                                                                             threads, time_budget, bar)))
+    return Result(_core.lyap1d(law, lr, digits, max_bits, max_atoms, time_budget))
 
 
-def moment(law, lr, p, digits=16, max_bits=65536, max_atoms=10_000_000):
+def moment(law, lr, p, digits=16, max_bits=65536, max_atoms=10_000_000, time_budget=600.0):
     """Certified moment exponent g(p) = log E|1 - lr h|^p for p > 0.
 
     Guarantee: ``enclosure`` contains g(p) (zero decided exactly); for p = 2 ``l2_stable`` (E(1 - lr h)^2 < 1)
     is exact. Same errors as lyap1d."""
-    return Result(_core.moment(law, lr, p, digits, max_bits, max_atoms))
+    return Result(_core.moment(law, lr, p, digits, max_bits, max_atoms, time_budget))
 
 
-def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_length=40):
+def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_length=40, max_memory=4096.0):
     """Certified top Lyapunov exponent of a product of i.i.d. d x d matrices (law text, docs/lyapnd.md).
 
     Guarantee: ``enclosure`` contains the exponent, or, when ``upper_bound_only`` (the enumeration bound for
     families no certificate covers), ``enclosure.upper`` is a proved upper bound and ``lower == "-inf"``;
     ``spectrum`` (Ginibre laws) holds enclosures of every exponent. ``time_budget`` (seconds) stops the
-    search early with what is proved so far. Raises InputError."""
-    return Result(_core.lyapnd(law, method, digits, max_bits, time_budget, max_length))
+    search early with what is proved so far; ``max_memory`` (MiB) caps the working memory of the enumerate,
+    cycle and poisson methods (``memory_limited``). ``method``: auto, ginibre, isotropic, commuting, rankone,
+    enumerate, cycle, multicone, poisson or reducible (docs/lyapnd.md). Raises InputError."""
+    return Result(_core.lyapnd(law, method, digits, max_bits, time_budget, max_length, max_memory))
 
 
-def boundaries(law, lr_min=None, lr_max=None, digits=16, max_roots=10000, max_bits=16384, max_atoms=10_000_000):
+def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, max_bits=16384, max_atoms=10_000_000,
+               time_budget=600.0, law_template=None, progress=None):
     """Certified learning rates in [lr_min, lr_max] where Lambda(lr) changes sign; the fields of
     ``lyapcert boundary --json``.
 
     Guarantee: each of ``roots`` (``lower``/``upper`` exact decimals, ``direction``, ``.enclosure``) holds
     exactly one sign change of Lambda (certified-monotone cell); ``complete`` True means there are no others in
     the range (``unresolved`` lists the cells that could not be decided otherwise); ``singular_points`` and
-    ``slivers`` are exact. Raises InputError, BudgetExceeded."""
-    r = Result(_core.boundaries(law, lr_min, lr_max, digits, max_roots, max_bits, max_atoms))
+    ``slivers`` are exact. ``law_template`` instead of ``law``: a matrix law with the identifier ``lr`` (e.g.
+    ``isotropic(d, lr)``), the sign changes of its top exponent (run by the CLI's own command). Raises
+    InputError, BudgetExceeded."""
+    if law_template is not None:
+        from ._commands import _argv, _result
+        if law is not None:
+            raise InputError("give law or law_template, not both")
+        r = _result(_argv("boundary", [
+            ("law_template", "text", law_template), ("lr_min", "number", lr_min), ("lr_max", "number", lr_max),
+            ("digits", "int", digits), ("max_roots", "int", max_roots), ("max_bits", "int", max_bits),
+            ("max_atoms", "int", max_atoms), ("time_budget", "real", time_budget)]), progress)
+        r["roots"] = [_Root(x) for x in r.get("roots", [])]
+        return r
+    if law is None:
+        raise InputError("law: give a law (or law_template)")
+    r = Result(_core.boundaries(law, lr_min, lr_max, digits, max_roots, max_bits, max_atoms, time_budget))
     r["roots"] = [_Root(x) for x in r["roots"]]
     return r
 
@@ -213,23 +235,39 @@ class _Root(dict):
 
 
 def phase(lr, k=1, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=None, digits=16, max_bits=65536,
-          max_atoms=10_000_000):
+          max_atoms=10_000_000, time_budget=600.0, model="twolayer", beta=None, data_sample=None, seed=1,
+          out="lyapcert", progress=None):
     """Certified phase of the two-layer saddle model at one learning rate; ``data`` is None (Gaussian data
     model), an (N, 2) array of (x, y) pairs, or a pair of arrays (x, y).
 
     Guarantee: ``lambda_plus`` / ``lambda_minus`` are enclosures, ``l2_wrong_direction_stable`` is exact, and
     ``phase`` (Ia | Ib | II | III | IV) is proved, or "undetermined" with the labels still possible in
-    ``phase_candidates``. Raises InputError, BudgetExceeded (``max_atoms`` for finite data)."""
-    return Result(_core.phase(lr, k, sigma, snr, gamma, batch, replace, data, digits, max_bits, max_atoms))
+    ``phase_candidates``. ``model="diagonal"`` with ``beta`` (coefficients), or ``data_sample=N`` (N pairs drawn
+    from the Gaussian model with ``seed``, written to ``out``-data.csv) run the CLI's own command. Raises
+    InputError, BudgetExceeded (``max_atoms`` for finite data)."""
+    if model != "twolayer" or beta is not None or data_sample is not None:
+        from ._commands import _DataFile, _argv, _result
+        with _DataFile(data) as d:
+            return _result(_argv("phase", [
+                ("model", "text", model), ("k", "number", None if k == 1 and model != "twolayer" else k),
+                ("sigma", "number", sigma), ("snr", "number", snr), ("gamma", "number", gamma),
+                ("batch", "int", batch), ("replace", "bool", replace), ("data", "path", d.path),
+                ("data_sample", "int", data_sample), ("seed", "int", seed), ("out", "path", out),
+                ("beta", "list", beta), ("lr", "number", lr), ("digits", "int", digits),
+                ("max_bits", "int", max_bits), ("max_atoms", "int", max_atoms),
+                ("time_budget", "real", time_budget)]), progress)
+    return Result(_core.phase(lr, k, sigma, snr, gamma, batch, replace, data, digits, max_bits, max_atoms,
+                              time_budget))
 
 
-def estimate(law, steps=100_000, reps=32, burn_in=None, seed=0, level=0.95, spectrum=False, threads=0):
+def estimate(law, steps=100_000, reps=32, burn_in=None, seed=0, level=0.95, spectrum=False, threads=0,
+             time_budget=600.0):
     """Monte Carlo estimate of the top exponent of a matrix law (or a curvature law as 1 x 1 matrices).
 
     Guarantee: statistical, never certified: ``ci`` is a confidence interval at ``level`` whose kind is named
     by ``guarantee`` (e.g. asymptotic under the stated ``assumption``); ``sign`` is that of the interval.
     Deterministic for a given ``seed`` whatever ``threads``. Raises InputError."""
-    return Result(_core.estimate(law, steps, reps, burn_in, seed, level, spectrum, threads))
+    return Result(_core.estimate(law, steps, reps, burn_in, seed, level, spectrum, threads, time_budget))
 
 
 # --- arrays (numpy) -------------------------------------------------------------------------------------------
@@ -418,16 +456,26 @@ class PhaseDiagram:
 
 
 def phase_diagram(lr_range=("1/100", "10"), snr_range=None, sigma_range=None, grid=(40, 20), k=1, gamma=0, batch=1,
-                  digits=10, cells="fast", jobs=0):
+                  digits=10, cells="fast", jobs=0, time_budget=600.0, progress=None):
     """Certified phase diagram of the two-layer saddle model (Gaussian data), as ``lyapcert phase-diagram``:
     ``grid = (n_lr, n_y)`` log-spaced points over ``lr_range`` x ``snr_range`` (per-sample SNR in (0, 1/2);
     default (1/100, 2/5)) or ``sigma_range``. Guarantee: each grid point's exponents are enclosures and its
     ``phase`` is certified (0 = undetermined otherwise); each ``cell_certified`` cell holds one phase on the
     whole cell (interval evaluation: ``cells="fast"`` binary64 kernel, ``"arb"`` also Arb on undecided cells,
     ``"off"`` none); boundary brackets hold a sign change (exactly one root when ``unique``). Runs on ``jobs``
-    threads (0: all cores) with the GIL released; deterministic. Returns a PhaseDiagram."""
+    threads (0: all cores) with the GIL released; deterministic. ``time_budget`` stops it with the points done
+    (``complete`` False); Ctrl-C raises KeyboardInterrupt; ``progress``: a tqdm bar (None: when tqdm is
+    installed). The CLI's other diagrams (``--model diagonal``, ``--batch-range``, finite ``--data``) are
+    ``command("phase-diagram", ...)``. Returns a PhaseDiagram."""
     _numpy()
     if snr_range is None and sigma_range is None:
         snr_range = ("1/100", "2/5")
-    return PhaseDiagram(_core.phase_diagram(lr_range, snr_range, sigma_range, grid, k, gamma, batch, digits, cells,
-                                            jobs))
+    from ._commands import _with_bar
+    return PhaseDiagram(_with_bar(progress, lambda bar: _core.phase_diagram(
+        lr_range, snr_range, sigma_range, grid, k, gamma, batch, digits, cells, jobs, time_budget, bar)))
+
+
+# The CLI's remaining commands, run in-process by the CLI's own code (lyapcert/_commands.py).
+from ._commands import check, command, critical_snr, recheck, sign, simulate, table, verify  # noqa: E402
+
+boundary = boundaries  # the CLI's name of the command

@@ -2,6 +2,7 @@
 # value lies between `lower` and `upper` (exact decimal strings, rounded outward; floats are rounded outward
 # again). "Not certified" is never an exception: sign == "undetermined" or converged == False.
 import enum
+import os
 from fractions import Fraction
 from typing import Any, Iterator, Literal, Optional, Sequence, Tuple, Union, overload
 
@@ -61,20 +62,30 @@ def minibatch(data: Union[Sequence[Number], npt.ArrayLike], batch: int = ..., re
 
 @overload
 def lyap1d(law: Law, lr: Number, digits: int = ..., max_bits: int = ..., max_atoms: int = ...,
-           threads: int = ...) -> Result: ...
+           threads: int = ..., time_budget: float = ..., progress: Optional[bool] = ...) -> Result: ...
 @overload
 def lyap1d(law: Law, lr: Union[Sequence[Number], npt.NDArray[Any]], digits: int = ..., max_bits: int = ...,
-           max_atoms: int = ..., threads: int = ...) -> "Lyap1dArray": ...
-def moment(law: Law, lr: Number, p: Number, digits: int = ..., max_bits: int = ..., max_atoms: int = ...) -> Result: ...
+           max_atoms: int = ..., threads: int = ..., time_budget: float = ...,
+           progress: Optional[bool] = ...) -> "Lyap1dArray": ...
+def moment(law: Law, lr: Number, p: Number, digits: int = ..., max_bits: int = ..., max_atoms: int = ...,
+           time_budget: float = ...) -> Result: ...
 def lyapnd(law: str, method: str = ..., digits: int = ..., max_bits: int = ..., time_budget: float = ...,
-           max_length: int = ...) -> Result: ...
-def boundaries(law: Law, lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ..., digits: int = ...,
-               max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...) -> Result: ...
+           max_length: int = ..., max_memory: float = ...) -> Result: ...
+def boundaries(law: Optional[Law] = ..., lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ...,
+               digits: int = ..., max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...,
+               time_budget: float = ..., law_template: Optional[str] = ...,
+               progress: Optional[bool] = ...) -> Result: ...
+def boundary(law: Optional[Law] = ..., lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ...,
+             digits: int = ..., max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...,
+             time_budget: float = ..., law_template: Optional[str] = ...,
+             progress: Optional[bool] = ...) -> Result: ...
 def phase(lr: Number, k: Number = ..., sigma: Optional[Number] = ..., snr: Optional[Number] = ..., gamma: Number = ...,
           batch: int = ..., replace: bool = ..., data: Any = ..., digits: int = ..., max_bits: int = ...,
-          max_atoms: int = ...) -> Result: ...
+          max_atoms: int = ..., time_budget: float = ..., model: str = ...,
+          beta: Union[str, Sequence[Number], None] = ..., data_sample: Optional[int] = ..., seed: int = ...,
+          out: Union[str, "os.PathLike[str]"] = ..., progress: Optional[bool] = ...) -> Result: ...
 def estimate(law: Law, steps: int = ..., reps: int = ..., burn_in: Optional[int] = ..., seed: int = ...,
-             level: float = ..., spectrum: bool = ..., threads: int = ...) -> Result: ...
+             level: float = ..., spectrum: bool = ..., threads: int = ..., time_budget: float = ...) -> Result: ...
 
 class Lyap1dArray:
     """lower[i] <= Lambda(lr[i]) <= upper[i] (float64, outward) and the exact decimal endpoints."""
@@ -159,4 +170,43 @@ class PhaseDiagram:
 def phase_diagram(lr_range: Tuple[Number, Number] = ..., snr_range: Optional[Tuple[Number, Number]] = ...,
                   sigma_range: Optional[Tuple[Number, Number]] = ..., grid: Tuple[int, int] = ..., k: Number = ...,
                   gamma: Number = ..., batch: int = ..., digits: int = ...,
-                  cells: Literal["fast", "arb", "off"] = ..., jobs: int = ...) -> PhaseDiagram: ...
+                  cells: Literal["fast", "arb", "off"] = ..., jobs: int = ..., time_budget: float = ...,
+                  progress: Optional[bool] = ...) -> PhaseDiagram: ...
+
+# The CLI's other commands, run in-process by the CLI's own code (lyapcert/_commands.py): the Result holds the
+# command's --json output, plus `exit_status` (the CLI's exit status: 0, 3 not converged / undetermined, 4 recheck
+# failed). None: the option is not given (the CLI's default). progress: None = a tqdm bar when tqdm is installed.
+Path = Union[str, "os.PathLike[str]"]
+Progress = Optional[bool]
+Data = Union[Path, npt.ArrayLike, Sequence[Tuple[Number, Number]], None]
+
+def critical_snr(k: Number = ..., batch: int = ..., gamma: Number = ..., digits: int = ..., snr_min: Number = ...,
+                 snr_max: Number = ..., jobs: int = ..., max_evaluations: int = ..., time_budget: float = ...,
+                 progress: Progress = ...) -> Result: ...
+def sign(law: Union[str, CurvatureLaw], level: float = ..., budget: int = ..., seed: int = ..., threads: int = ...,
+         time_budget: float = ..., progress: Progress = ...) -> Result: ...
+def simulate(lr: Number, model: str = ..., k: Optional[Number] = ..., sigma: Optional[Number] = ...,
+             snr: Optional[Number] = ..., gamma: Number = ..., batch: int = ..., replace: bool = ..., data: Data = ...,
+             data_sample: Optional[int] = ..., data_seed: int = ..., out: Path = ..., width: int = ...,
+             beta: Union[str, Sequence[Number], None] = ..., dim: int = ..., out_dim: int = ..., steps: int = ...,
+             runs: int = ..., init_scale: float = ..., init: str = ..., collapse_below: float = ...,
+             escape_above: float = ..., rank_threshold: float = ..., seed: int = ..., threads: int = ...,
+             linearised: bool = ..., per_run: bool = ..., progress: Progress = ...) -> Result: ...
+def check(lr: Number, model: str = ..., k: Optional[Number] = ..., sigma: Optional[Number] = ...,
+          snr: Optional[Number] = ..., gamma: Number = ..., batch: int = ..., replace: bool = ..., data: Data = ...,
+          data_sample: Optional[int] = ..., data_seed: int = ..., out: Path = ..., width: int = ...,
+          beta: Union[str, Sequence[Number], None] = ..., dim: int = ..., out_dim: int = ..., seed: int = ...,
+          runs: int = ..., delta: float = ..., init_scale: Optional[float] = ..., steps: Optional[int] = ...,
+          max_steps: int = ..., collapse_below: float = ..., escape_above: float = ..., digits: int = ...,
+          max_bits: int = ..., threads: int = ..., alpha: float = ..., linearised: bool = ...,
+          predict_steps: int = ..., predict_reps: int = ..., predict_level: float = ...,
+          progress: Progress = ...) -> Result: ...
+def table(spec: Path, out: Path, format: Union[str, Sequence[str]] = ..., jobs: Optional[int] = ...,
+          fresh: bool = ..., quiet: bool = ..., time_budget: float = ..., progress: Progress = ...) -> Result: ...
+def recheck(file: Path, digits: Optional[int] = ..., backend: str = ..., time_budget: Optional[float] = ...,
+            jobs: Optional[int] = ..., progress: Progress = ...) -> Result: ...
+def verify(against: Path, quantity: Optional[str] = ..., sigmas: Union[str, Number] = ..., alpha: float = ...,
+           rtol: Number = ..., atol: Number = ..., digits: int = ..., max_bits: int = ..., time_budget: float = ...,
+           max_atoms: int = ..., jobs: Optional[int] = ..., allow_absolute_data: bool = ...,
+           progress: Progress = ...) -> Result: ...
+def command(name: str, *args: Any, progress: Progress = ..., **options: Any) -> Result: ...

@@ -9,6 +9,9 @@ package when matplotlib is missing). Each function draws on ``ax`` (a new figure
   midline) on a log lr axis, with the sign changes marked: intervals between neighbouring learning rates with
   certified opposite signs (a root lies in each, Lambda being continuous there), or the certified roots of
   ``roots = lyapcert.boundaries(...)`` when given.
+* ``simulation(result, ax=None, x=None)``: the collapsed and escaped fractions of ``lyapcert.simulate``
+  results (one, or a sequence such as a sweep over learning rates) as points with their confidence intervals
+  as error bars, against ``x`` (default: each result's learning rate, a log axis).
 
 What is drawn is what is certified: colours are certified labels, bands are enclosures (rounded outward), root
 marks are brackets. docs/python.md.
@@ -30,7 +33,7 @@ import numpy as np
 
 from . import Phase
 
-__all__ = ["PHASE_COLORS", "phase_diagram", "exponent"]
+__all__ = ["PHASE_COLORS", "phase_diagram", "exponent", "simulation"]
 
 # One colour per Phase value (the CLI's PNG uses the same ones).
 PHASE_COLORS = {
@@ -140,5 +143,36 @@ def exponent(result, ax=None, roots=None):
     ax.set_xlabel("learning rate")
     ax.set_ylabel(r"$\Lambda(lr) = E \log|1 - lr\, h|$")
     ax.set_title(result.law if len(result.law) <= 60 else result.law[:57] + "...")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+    return ax
+
+
+def simulation(result, ax=None, x=None):
+    """Draw the collapsed / escaped fractions of one or several ``lyapcert.simulate`` results with their
+    intervals (Monte Carlo, at the results' level) against ``x`` (default: the learning rates) and return the
+    Axes."""
+    results = [result] if isinstance(result, dict) else list(result)
+    if not results:
+        raise ValueError("simulation(): no results to draw")
+    ax = _axes(ax)
+    if x is None:
+        xs = np.array([float(Fraction(r["lr"])) for r in results])
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate")
+    else:
+        xs = np.asarray(x, dtype=float)
+        if xs.shape != (len(results),):
+            raise ValueError(f"simulation(): x has shape {xs.shape}, expected ({len(results)},)")
+    for key, colour, label, marker in (("collapsed_fraction", "#fdae61", "collapsed", "o"),
+                                       ("escaped_fraction", "#2b83ba", "escaped", "s")):
+        est = np.array([r["summary"][key]["estimate"] for r in results], dtype=float)
+        lo = np.array([r["summary"][key]["lower"] for r in results], dtype=float)
+        hi = np.array([r["summary"][key]["upper"] for r in results], dtype=float)
+        ax.errorbar(xs, est, yerr=[est - lo, hi - est], fmt=marker, color=colour, capsize=3, label=label)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_ylabel("fraction of runs")
+    level = results[0]["summary"].get("level")
+    ax.set_title(f"simulated SGD ({results[0]['summary']['runs']} runs per point"
+                 + (f", intervals at level {level:g})" if level is not None else ")"))
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return ax

@@ -66,7 +66,7 @@ def _cmake_build(config_settings):
         cmd = ["cmake", "-S", _ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release", f"-DPython3_EXECUTABLE={_interpreter()}",
                "-DLYAPCERT_BUILD_PYTHON=ON"]
         if own:
-            cmd += ["-DLYAPCERT_BUILD_TESTS=OFF", "-DLYAPCERT_BUILD_BENCH=OFF", "-DLYAPCERT_BUILD_APP=OFF"]
+            cmd += ["-DLYAPCERT_BUILD_TESTS=OFF", "-DLYAPCERT_BUILD_BENCH=OFF"]
         _run(cmd)
     jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL") or str(os.cpu_count() or 1)
     _run(["cmake", "--build", build, "--target", "lyapcert_python", "-j", jobs])
@@ -113,6 +113,8 @@ def _metadata():
         "Provides-Extra: pandas\n"
         "Requires-Dist: numpy; extra == \"pandas\"\n"
         "Requires-Dist: pandas; extra == \"pandas\"\n"
+        "Provides-Extra: progress\n"
+        "Requires-Dist: tqdm; extra == \"progress\"\n"
     )
 
 
