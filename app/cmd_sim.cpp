@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim.hpp"
 #include "model_flags.hpp"
@@ -33,6 +34,7 @@ struct SimFlags {
   std::string init = "sphere";
   bool per_run = false;
   bool json = false;
+  double time_budget = kDefaultTimeBudget;
 };
 
 struct CheckFlags {
@@ -51,6 +53,7 @@ struct CheckFlags {
   double alpha = 1e-6;
   bool linearised = false;
   bool json = false;
+  double time_budget = kDefaultTimeBudget;
 };
 
 struct Built {
@@ -238,10 +241,21 @@ int run_simulate(const SimFlags& f) {
   o.threads = f.threads;
   o.linearised = f.linearised;
   o.init = parse_init(f.init);
+  check_time_budget(f.time_budget);
   Progress progress("simulate");
   o.progress = progress.callback();
-  const sim::SimResult r = sim::simulate(b.model, o);
+  // --time-budget (docs/cli.md): the scope's deadline stops the runs in flight; the summary is of the runs
+  // 0..K-1 finished before it (sim::simulate), "converged": false, exit 3. SIGINT: exit 130, nothing printed.
+  const sim::SimResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
+    return sim::simulate(b.model, o);
+  }();
   const sim::SimSummary& s = r.summary;
+  if (!s.complete) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} runs: summary of runs 0..{} "
+               "printed (\"converged\": false)\n", f.time_budget, s.runs, f.runs,
+               s.runs == 0 ? std::string("-") : std::to_string(s.runs - 1));
+  }
   if (f.json) {
     ordered_json j = common_fields("simulate");
     j["model"] = model_json(b);
@@ -256,6 +270,9 @@ int run_simulate(const SimFlags& f) {
     j["seed"] = f.seed;
     j["linearised"] = f.linearised;
     j["guarantee"] = "monte-carlo";
+    j["time_budget"] = f.time_budget;
+    j["converged"] = s.complete;
+    j["runs_done"] = s.runs;
     j["summary"] = summary_json(s);
     if (f.per_run) {
       ordered_json runs = ordered_json::array();
@@ -288,6 +305,10 @@ int run_simulate(const SimFlags& f) {
                b.model.kind == sim::ModelKind::diagonal ? " / surviving coordinates" : "",
                fmt::join(ranks, ", "));
     fmt::print("(Monte Carlo estimates; intervals at level {})\n", s.level);
+    if (!s.complete) {
+      fmt::print("time budget of {:g} s exhausted: {} of {} runs done (runs 0..{}); converged: no\n", f.time_budget,
+                 s.runs, f.runs, s.runs == 0 ? std::string("-") : std::to_string(s.runs - 1));
+    }
   }
   return s.complete ? kExitOk : kExitNotConverged;
 }
@@ -332,11 +353,22 @@ int run_check(const CheckFlags& f) {
   if (!(o.escape_above > 0) || !(o.collapse_below > 0 && o.collapse_below < 1)) {
     throw InputError("--escape-above must be > 0 and --collapse-below in (0, 1)");
   }
+  check_time_budget(f.time_budget);
   Progress progress("check");
   o.progress = progress.callback();
-  const sim::CheckResult r = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+  // --time-budget (docs/cli.md): one deadline for the prediction and the runs. Incomplete runs cannot show
+  // agreement (the binomial test is sized for --runs runs): the verdict is then "undetermined", exit 3.
+  const sim::CheckResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
+    return sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+  }();
   const sim::Prediction& p = r.prediction;
+  const bool budget_hit = r.plan.feasible && !r.simulation.summary.complete;
   const bool verdict = p.determined && r.plan.feasible && r.simulation.summary.complete;
+  if (budget_hit) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} runs: verdict undetermined\n",
+               f.time_budget, r.simulation.summary.runs, r.plan.runs);
+  }
   const std::string verdict_text = !verdict ? "undetermined" : (r.agree ? "agree" : "disagree");
   if (f.json) {
     ordered_json j = common_fields("check");
@@ -407,6 +439,9 @@ int run_check(const CheckFlags& f) {
     j["p_value"] = r.p_value;
     j["agree"] = r.agree;
     j["verdict"] = verdict_text;
+    j["time_budget"] = f.time_budget;
+    j["converged"] = verdict;
+    j["time_budget_exhausted"] = budget_hit;
     j["seed"] = f.seed;
     j["linearised"] = f.linearised;
     std::cout << j.dump(2) << "\n";
@@ -455,6 +490,10 @@ int run_check(const CheckFlags& f) {
                  r.failures, r.critical, r.detectable_rate);
       for (const auto& e : r.failure_examples) fmt::print("  {}\n", e);
       fmt::print("p-value P(Bin({}, {:g}) >= {}) = {:.3g}\n", s.runs, f.delta, r.failures, r.p_value);
+      if (budget_hit) {
+        fmt::print("time budget of {:g} s exhausted after {} of {} runs: no verdict from incomplete runs\n",
+                   f.time_budget, s.runs, r.plan.runs);
+      }
     }
     fmt::print("verdict: {}\n", verdict_text);
   }
@@ -484,6 +523,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
     cmd->add_flag("--linearised", f->linearised, "simulate the linearisation at the saddle instead");
     cmd->add_flag("--per-run", f->per_run, "JSON: include every run");
     cmd->add_flag("--json", f->json, "print JSON");
+    add_time_budget(cmd, f->time_budget);
     reg.push_back({cmd, [f] { return run_simulate(*f); }});
   }
   {
@@ -513,6 +553,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
                     "vector model: level of the prediction's interval and sign decision")
         ->default_val(1 - 1e-6);
     cmd->add_flag("--json", f->json, "print JSON");
+    add_time_budget(cmd, f->time_budget);
     reg.push_back({cmd, [f] { return run_check(*f); }});
   }
 }
