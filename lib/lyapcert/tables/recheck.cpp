@@ -12,6 +12,7 @@
 
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables/exact_text.hpp"
@@ -442,24 +443,44 @@ Json recheck_table(const Json& doc, const RecheckOptions& opt) {
     }
   }
   std::vector<Json> results(rows.size());
-  const core::ParallelResult run =
-      core::parallel_for(rows.size(), std::max(1u, opt.jobs), [&](std::size_t i) { results[i] = recheck_row(rows[i], opt); });
+  // A stop of the calling thread's StopScope (the command's --time-budget) cuts the computations in flight: a
+  // cut boundary search finds fewer roots, so judging such a row could fail a correct table. A row whose
+  // recheck ended after the stop, and a row never started, is "unchecked" instead (neither pass nor fail).
+  auto unchecked = [&](std::size_t i) {
+    Json u;
+    u["index"] = rows[i].at("index");
+    u["id"] = rows[i].at("id");
+    u["quantity"] = rows[i].at("quantity");
+    u["status"] = "unchecked";
+    u["checks"] = Json::array({Json{{"check", "time-budget"}, {"ok", false},
+                                    {"detail", "not rechecked: the time budget ended before this row was done"}}});
+    return u;
+  };
+  const core::ParallelResult run = core::parallel_for(rows.size(), std::max(1u, opt.jobs), [&](std::size_t i) {
+    Json res = recheck_row(rows[i], opt);
+    results[i] = core::scope_expired() ? unchecked(i) : std::move(res);
+  });
   core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", run.done, rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (results[i].is_null()) results[i] = unchecked(i);
   Json r;
   r["schema"] = 1;
   r["lyapcert_version"] = kVersion;
   r["command"] = "recheck";
   r["table_spec_sha256"] = doc.contains("provenance") ? doc["provenance"].value("spec_sha256", Json(nullptr)) : Json(nullptr);
   r["backend"] = opt.backend == Backend::other ? "other" : "arb";
-  std::size_t passed = 0;
+  std::size_t passed = 0, failed = 0;
   Json arr = Json::array();
   for (auto& x : results) {
     passed += x["status"] == "pass";
+    failed += x["status"] == "fail";
     arr.push_back(std::move(x));
   }
   r["rows"] = arr;
   r["passed"] = passed;
-  r["failed"] = rows.size() - passed;
+  r["failed"] = failed;
+  r["unchecked"] = rows.size() - passed - failed;
+  r["complete"] = passed + failed == rows.size();
   r["ok"] = passed == rows.size();
   return r;
 }
