@@ -358,16 +358,20 @@ int run_check(const CheckFlags& f) {
   o.progress = progress.callback();
   // --time-budget (docs/cli.md): one deadline for the prediction and the runs. Incomplete runs cannot show
   // agreement (the binomial test is sized for --runs runs): the verdict is then "undetermined", exit 3.
+  bool budget_expired = false;  // also when the budget ended the prediction (then undetermined or no plan)
   const sim::CheckResult r = [&] {
     const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
-    return sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+    sim::CheckResult res = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+    budget_expired = core::scope_expired();
+    return res;
   }();
   const sim::Prediction& p = r.prediction;
-  const bool budget_hit = r.plan.feasible && !r.simulation.summary.complete;
   const bool verdict = p.determined && r.plan.feasible && r.simulation.summary.complete;
+  // The budget matters only where it kept a verdict from being reached.
+  const bool budget_hit = !verdict && (budget_expired || (r.plan.feasible && !r.simulation.summary.complete));
   if (budget_hit) {
     fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} runs: verdict undetermined\n",
-               f.time_budget, r.simulation.summary.runs, r.plan.runs);
+               f.time_budget, r.simulation.summary.runs, r.plan.feasible ? r.plan.runs : 0);
   }
   const std::string verdict_text = !verdict ? "undetermined" : (r.agree ? "agree" : "disagree");
   if (f.json) {
