@@ -18,12 +18,14 @@ namespace {
 using namespace lyapcert;
 using nlohmann::ordered_json;
 
+constexpr double kLyapndTimeBudget = 60;  // seconds (docs/cli.md, "Limits")
+
 struct NdOptions {
   std::string law;
   std::string method = "auto";
   int digits = 16;
   long max_bits = 65536;
-  double time_budget = 60;
+  double time_budget = kLyapndTimeBudget;
   double max_memory = 4096;
   int max_length = 40;
   bool json = false;
@@ -37,11 +39,12 @@ int run_lyapnd(const NdOptions& o) {
   lyapnd::Options opt;
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
   opt.method = lyapnd::parse_method(o.method);
-  opt.time_budget_seconds = o.time_budget;
+  // The library's own deadline is the command's budget; an interrupt (SIGINT) ends its loops through the same
+  // path (lyapnd/stop_poll.hpp) and is turned into exit 130 below.
+  opt.time_budget_seconds = cli::check_time_budget(o.time_budget);
   opt.max_word_length = o.max_length;
   opt.max_memory_mib = o.max_memory;
   const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
-  core::throw_if_interrupted();
 
   lyap::DecimalEnclosure d;
   ordered_json enc;
@@ -63,6 +66,13 @@ int run_lyapnd(const NdOptions& o) {
     d.lower = "-inf";
     converged = false;
     achieved = -1;
+  }
+  if (core::interrupt_requested()) {
+    // SIGINT/SIGTERM: the method's loops stopped (lyapnd/stop_poll.hpp) and returned what they had certified;
+    // exit 130 with that enclosure on stderr, nothing on stdout (docs/cli.md).
+    throw core::Interrupted(fmt::format("interrupted: best certified enclosure so far Lambda in [{}, {}] "
+                                        "({}, not converged)",
+                                        d.lower, d.upper, r.top.method));
   }
   ordered_json spectrum = ordered_json::array();
   std::vector<lyap::DecimalEnclosure> spec_dec;
@@ -192,7 +202,8 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--method", o->method,
                   "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, poisson or reducible")
       ->default_val("auto");
-  cmd->add_option("--time-budget", o->time_budget, "wall-clock budget in seconds")->default_val(60);
+  // The refinement is open-ended (more words, finer meshes), so the default is shorter than the other commands'.
+  cli::add_time_budget(cmd, o->time_budget, kLyapndTimeBudget);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
   cmd->add_option("--max-memory", o->max_memory,
                   "enumerate, cycle, poisson: working-memory budget in MiB (estimated before each level; fractions allowed)")

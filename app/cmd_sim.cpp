@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "dist.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim.hpp"
 #include "model_flags.hpp"
@@ -35,6 +36,7 @@ struct SimFlags {
   bool per_run = false;
   bool json = false;
   dist::Flags dist;  // --journal, --resume (runs across MPI ranks: app/dist.hpp)
+  double time_budget = kDefaultTimeBudget;
 };
 
 struct CheckFlags {
@@ -54,6 +56,7 @@ struct CheckFlags {
   bool linearised = false;
   bool json = false;
   dist::Flags dist;  // --journal, --resume
+  double time_budget = kDefaultTimeBudget;
 };
 
 struct Built {
@@ -244,11 +247,22 @@ int run_simulate(const SimFlags& f) {
   o.threads = f.threads;
   o.linearised = f.linearised;
   o.init = parse_init(f.init);
+  check_time_budget(f.time_budget);
   Progress progress("simulate");
   o.progress = progress.callback();
   const dist::Job job(f.dist);
-  const sim::SimResult r = sim::simulate(b.model, o);
+  // --time-budget (docs/cli.md): the scope's deadline stops the runs in flight; the summary is of the runs
+  // 0..K-1 finished before it (sim::simulate), "converged": false, exit 3. SIGINT: exit 130, nothing printed.
+  const sim::SimResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
+    return sim::simulate(b.model, o);
+  }();
   const sim::SimSummary& s = r.summary;
+  if (!s.complete) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} runs: summary of runs 0..{} "
+               "printed (\"converged\": false)\n", f.time_budget, s.runs, f.runs,
+               s.runs == 0 ? std::string("-") : std::to_string(s.runs - 1));
+  }
   if (f.json) {
     ordered_json j = common_fields("simulate");
     j["model"] = model_json(b);
@@ -263,6 +277,9 @@ int run_simulate(const SimFlags& f) {
     j["seed"] = f.seed;
     j["linearised"] = f.linearised;
     j["guarantee"] = "monte-carlo";
+    j["time_budget"] = f.time_budget;
+    j["converged"] = s.complete;
+    j["runs_done"] = s.runs;
     j["summary"] = summary_json(s);
     if (f.per_run) {
       ordered_json runs = ordered_json::array();
@@ -295,6 +312,10 @@ int run_simulate(const SimFlags& f) {
                b.model.kind == sim::ModelKind::diagonal ? " / surviving coordinates" : "",
                fmt::join(ranks, ", "));
     fmt::print("(Monte Carlo estimates; intervals at level {})\n", s.level);
+    if (!s.complete) {
+      fmt::print("time budget of {:g} s exhausted: {} of {} runs done (runs 0..{}); converged: no\n", f.time_budget,
+                 s.runs, f.runs, s.runs == 0 ? std::string("-") : std::to_string(s.runs - 1));
+    }
   }
   return s.complete ? kExitOk : kExitNotConverged;
 }
@@ -339,12 +360,27 @@ int run_check(const CheckFlags& f) {
   if (!(o.escape_above > 0) || !(o.collapse_below > 0 && o.collapse_below < 1)) {
     throw InputError("--escape-above must be > 0 and --collapse-below in (0, 1)");
   }
+  check_time_budget(f.time_budget);
   Progress progress("check");
   o.progress = progress.callback();
   const dist::Job job(f.dist);
-  const sim::CheckResult r = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+  // --time-budget (docs/cli.md): one deadline for the prediction and the runs. Incomplete runs cannot show
+  // agreement (the binomial test is sized for --runs runs): the verdict is then "undetermined", exit 3.
+  bool budget_expired = false;  // also when the budget ended the prediction (then undetermined or no plan)
+  const sim::CheckResult r = [&] {
+    const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
+    sim::CheckResult res = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+    budget_expired = core::scope_expired();
+    return res;
+  }();
   const sim::Prediction& p = r.prediction;
   const bool verdict = p.determined && r.plan.feasible && r.simulation.summary.complete;
+  // The budget matters only where it kept a verdict from being reached.
+  const bool budget_hit = !verdict && (budget_expired || (r.plan.feasible && !r.simulation.summary.complete));
+  if (budget_hit) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} runs: verdict undetermined\n",
+               f.time_budget, r.simulation.summary.runs, r.plan.feasible ? r.plan.runs : 0);
+  }
   const std::string verdict_text = !verdict ? "undetermined" : (r.agree ? "agree" : "disagree");
   if (f.json) {
     ordered_json j = common_fields("check");
@@ -415,6 +451,9 @@ int run_check(const CheckFlags& f) {
     j["p_value"] = r.p_value;
     j["agree"] = r.agree;
     j["verdict"] = verdict_text;
+    j["time_budget"] = f.time_budget;
+    j["converged"] = verdict;
+    j["time_budget_exhausted"] = budget_hit;
     j["seed"] = f.seed;
     j["linearised"] = f.linearised;
     std::cout << j.dump(2) << "\n";
@@ -463,6 +502,10 @@ int run_check(const CheckFlags& f) {
                  r.failures, r.critical, r.detectable_rate);
       for (const auto& e : r.failure_examples) fmt::print("  {}\n", e);
       fmt::print("p-value P(Bin({}, {:g}) >= {}) = {:.3g}\n", s.runs, f.delta, r.failures, r.p_value);
+      if (budget_hit) {
+        fmt::print("time budget of {:g} s exhausted after {} of {} runs: no verdict from incomplete runs\n",
+                   f.time_budget, s.runs, r.plan.runs);
+      }
     }
     fmt::print("verdict: {}\n", verdict_text);
   }
@@ -493,6 +536,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
     cmd->add_flag("--per-run", f->per_run, "JSON: include every run");
     cmd->add_flag("--json", f->json, "print JSON");
     dist::add_flags(cmd, f->dist);
+    add_time_budget(cmd, f->time_budget);
     reg.push_back({cmd, [f] { return run_simulate(*f); }});
   }
   {
@@ -523,6 +567,7 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
         ->default_val(1 - 1e-6);
     cmd->add_flag("--json", f->json, "print JSON");
     dist::add_flags(cmd, f->dist);
+    add_time_budget(cmd, f->time_budget);
     reg.push_back({cmd, [f] { return run_check(*f); }});
   }
 }

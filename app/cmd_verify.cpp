@@ -115,7 +115,8 @@ struct VerifyCliOptions {
   std::string rtol = "0", atol = "0";
   int digits = 16;
   long max_bits = 65536;
-  double time_budget = 60;
+  double time_budget = kDefaultTimeBudget;
+  double law_budget = 60;
   std::uint64_t max_atoms = 10'000'000;
   bool allow_absolute_data = false;
   unsigned jobs = 1;
@@ -198,11 +199,14 @@ int run_verify(const VerifyCliOptions& o) {
   opt.rtol = exact::parse_rational(o.rtol);
   opt.atol = exact::parse_rational(o.atol);
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
-  opt.time_budget = o.time_budget;
+  opt.time_budget = o.law_budget;
   opt.max_atoms = o.max_atoms;
   opt.allow_absolute_data = o.allow_absolute_data;
   opt.sample_data = model_flags::sample_xy;  // phase rows' data_sample/seed: the sampler of phase --data-sample
-  if (!(o.time_budget > 0)) throw InputError("--time-budget must be > 0");
+  check_time_budget(o.time_budget);
+  if (!(o.law_budget > 0) || o.law_budget > kMaxTimeBudget) {
+    throw InputError(fmt::format("--law-budget must be in (0, 10^6] seconds, got {}", o.law_budget));
+  }
 
   const oracle::CsvTable table = oracle::read_csv_file(o.against);
   const std::string base_dir = std::filesystem::path(o.against).parent_path().string();
@@ -262,41 +266,65 @@ int run_verify(const VerifyCliOptions& o) {
       }
     }
   };
-  core::ParallelOptions po;
-  po.jobs = jobs;
-  // Rows may be checked on other MPI ranks or read back from --journal (app/dist.hpp): a row's result travels as
-  // exact bytes (row_codec) and is printed on the root in row order as soon as every earlier row is in.
-  core::distributed_for(
-      core::SweepItems{"verify/rows", n_rows,
-                       [&](std::size_t i, unsigned w) {
-                         oracle::Verifier* v = &verifier;
-                         if (w > 0) {
-                           if (!worker_verifiers[w]) worker_verifiers[w].emplace(plan, opt);
-                           v = &*worker_verifiers[w];
-                         }
-                         oracle::RowResult r = v->check(i);
-                         std::lock_guard<std::mutex> lock(mu);
-                         results[i] = std::move(r);
-                         return true;
-                       },
-                       [&](std::size_t i, core::ItemWriter& w) { encode_row(w, *results[i]); },
-                       [&](std::size_t i, core::ItemReader& r) {
-                         oracle::RowResult x;
-                         decode_row(r, x);
-                         std::lock_guard<std::mutex> lock(mu);
-                         results[i] = std::move(x);
-                       },
-                       {},
-                       [&](std::size_t) {
-                         std::lock_guard<std::mutex> lock(mu);
-                         for (; next_out < n_rows && results[next_out]; ++next_out) {
-                           emit(next_out, *results[next_out]);
-                           results[next_out].reset();
-                         }
-                       }},
-      po);
-  if (progress) fmt::print(stderr, "\r\033[K");
-  core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", next_out, n_rows));
+  // --time-budget: the whole command (docs/cli.md). A row whose check ended after the budget ran out may rest on
+  // a cut computation (a boundary search with an unresolved rest), so it is "undetermined", like the rows never
+  // started; exit 3 unless a row finished before was inconsistent. Such a row has no result (compute returns
+  // false): it is neither journalled nor sent, so a --resume checks it again.
+  const auto not_checked = [&] {
+    oracle::RowResult r;
+    r.verdict = Verdict::undetermined;
+    r.reason = fmt::format("not checked: the time budget of {:g} s (--time-budget) ended first", o.time_budget);
+    return r;
+  };
+  std::size_t not_done = 0;  // rows made undetermined by the budget
+  {
+    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    core::ParallelOptions po;
+    po.jobs = jobs;
+    // Rows may be checked on other MPI ranks or read back from --journal (app/dist.hpp): a row's result travels
+    // as exact bytes (row_codec) and is printed on the root in row order as soon as every earlier row is in.
+    core::distributed_for(
+        core::SweepItems{"verify/rows", n_rows,
+                         [&](std::size_t i, unsigned w) {
+                           oracle::Verifier* v = &verifier;
+                           if (w > 0) {
+                             if (!worker_verifiers[w]) worker_verifiers[w].emplace(plan, opt);
+                             v = &*worker_verifiers[w];
+                           }
+                           oracle::RowResult r = v->check(i);
+                           if (core::scope_expired()) return false;
+                           std::lock_guard<std::mutex> lock(mu);
+                           results[i] = std::move(r);
+                           return true;
+                         },
+                         [&](std::size_t i, core::ItemWriter& w) { encode_row(w, *results[i]); },
+                         [&](std::size_t i, core::ItemReader& r) {
+                           oracle::RowResult x;
+                           decode_row(r, x);
+                           std::lock_guard<std::mutex> lock(mu);
+                           results[i] = std::move(x);
+                         },
+                         {},
+                         [&](std::size_t) {
+                           std::lock_guard<std::mutex> lock(mu);
+                           for (; next_out < n_rows && results[next_out]; ++next_out) {
+                             emit(next_out, *results[next_out]);
+                             results[next_out].reset();
+                           }
+                         }},
+        po);
+    if (progress) fmt::print(stderr, "\r\033[K");
+    core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", next_out, n_rows));
+  }
+  for (; next_out < n_rows; ++next_out) {
+    if (!results[next_out]) ++not_done;
+    emit(next_out, results[next_out] ? *results[next_out] : not_checked());
+  }
+  const bool budget_hit = not_done > 0;
+  if (budget_hit) {
+    std::cerr << fmt::format("lyapcert: time budget of {:g} s exhausted: {} of {} rows not checked (undetermined)\n",
+                             o.time_budget, not_done, n_rows);
+  }
   const int status = oracle::exit_status(sum);
   if (o.json) {
     ordered_json j = common_fields("verify");
@@ -317,6 +345,8 @@ int run_verify(const VerifyCliOptions& o) {
                     {"inconsistent", sum.inconsistent},
                     {"undetermined", sum.undetermined}};
     j["all_consistent"] = status == 0;
+    j["time_budget"] = o.time_budget;
+    j["complete"] = !budget_hit;
     std::cout << j.dump(2) << "\n";
   } else {
     fmt::print("summary: {} rows: {} consistent, {} inconsistent, {} undetermined -> {}\n", sum.rows, sum.consistent,
@@ -343,7 +373,9 @@ void register_verify_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--atol", o->atol, "see --rtol; exact")->default_val("0");
   cmd->add_option("--digits", o->digits, "requested digits of each certified value (1..10000)")->default_val(16);
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(65536);
-  cmd->add_option("--time-budget", o->time_budget, "lyapnd: seconds per distinct law")->default_val(60);
+  add_time_budget(cmd, o->time_budget);
+  cmd->add_option("--law-budget", o->law_budget, "lyapnd: seconds per distinct law (within --time-budget)")
+      ->default_val(60);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_option("--jobs", o->jobs, "rows checked in parallel on N threads (default 1; output does not depend on N)")
       ->check(CLI::Range(1u, 1024u));

@@ -2,8 +2,10 @@
 # Randomized enclosure campaign: runs the RapidCheck properties that compare a certified quantity with an
 # independent computation (MPFI on exact rational sums, closed forms vs quadrature, the variance-gamma second
 # path, exact rational reciprocals for negative moments, exact decimal and interval arithmetic, enumeration
-# bounds vs the Poisson certificate, Perron roots vs the cycle expansion, brute-force sign scans vs `boundary`)
-# with many more cases than CI, under one seed, and reports the total number of cases and any miss.
+# bounds vs the Poisson certificate, Perron roots vs the cycle expansion, brute-force sign scans vs `boundary`,
+# MPFI diagonal exponents vs the reducible and commuting lyapnd methods, the Poisson certificate and elementary
+# bounds vs multicone, brute-force minibatch laws summed by MPFI vs the phase exponents Lambda_+-) with many more
+# cases than CI, under one seed, and reports the total number of cases and any miss.
 #
 #   scripts/campaign.sh [--cases N] [--seed S] [--build DIR] [--list]
 #
@@ -56,6 +58,10 @@ props=(
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.MomentAgreesWithMixture|2|xy moments: two paths"
   "boundary/boundary_prop|BoundaryProperty.CompleteNeverMissesAZero|20|boundary roots vs sign scans"
   "lyapnd/lyapnd_poisson_test|PoissonProperty.BracketsAgainstEnumerationAndDeterminant|10|Poisson vs enumeration"
+  "lyapnd/lyapnd_campaign_prop|LyapndCampaign.ReducibleMatchesMaxOfDiagonalExponents|30|reducible vs MPFI block exponents"
+  "lyapnd/lyapnd_campaign_prop|LyapndCampaign.CommutingMatchesDiagonalisedLaws|30|commuting vs MPFI diagonalised laws"
+  "lyapnd/lyapnd_campaign_prop|LyapndCampaign.MulticoneMeetsPoissonAndElementaryBounds|10|multicone vs Poisson + elementary"
+  "lyapnd/lyapnd_campaign_prop|PhaseCampaign.ExponentsMatchBruteForceMinibatchLaw|50|phase Lambda+- vs brute-force MPFI"
 )
 total_w=0
 for p in "${props[@]}"; do IFS='|' read -r _ _ w _ <<<"$p"; total_w=$((total_w + w)); done

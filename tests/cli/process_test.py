@@ -10,7 +10,7 @@
 * One batch-size limit (10^6) everywhere; a coarse phase-diagram grid costs about what its points cost.
 
 Every time bound below is a generous timeout guard against hangs, not a benchmark (figures: docs/performance.md).
-Runtime: about 35 s on the 2-core reference machine.
+Runtime: about 50 s on the 2-core reference machine.
 
 usage: process_test.py --cli PATH/TO/lyapcert [unittest args]
 """
@@ -116,6 +116,30 @@ class Interrupt(unittest.TestCase):
         self.assertFalse(os.path.exists(out + ".png"))
         self.assertEqual(sorted(os.listdir(self.tmp.name)), ["pd.csv"])
 
+    def test_lyapnd_sigint_ends_the_method_loop(self):
+        # Each lyapnd method polls the interrupt flag in its loops (lib/lyapcert/lyapnd/stop_poll.hpp): the run
+        # ends through its normal path and reports its best enclosure on stderr, which the 1 s watchdog (it
+        # prints only "lyapcert: interrupted") would not.
+        mixed = "matrices([[2,1],[1,-1]]: 1/2, [[1,-2],[1,1]]: 1/2)"
+        laws = {"poisson": mixed, "enumerate": mixed,
+                "cycle": "matrices([[2,1],[1,1]]: 1/2, [[3,1],[2,1]]: 1/2)",
+                "multicone": "matrices([[2,1],[1,1]]: 1/2, [[-3,-1],[-2,-1]]: 1/2)",
+                "reducible": "matrices([[2,1,0],[1,-1,0],[0,0,1/2]]: 1/2, [[1,-2,0],[1,1,0],[0,0,1]]: 1/2)"}
+        for method, law in laws.items():
+            with self.subTest(method=method):
+                code, err, secs = self.interrupt_after(
+                    ["lyapnd", "--law", law, "--method", method, "--digits", "1000", "--time-budget", "600"], 1.0)
+                self.assertEqual(code, 130, err)
+                self.assertLess(secs, 3.0)
+                self.assertIn("interrupted: best certified enclosure so far", err)
+
+    def test_simulate_sigint(self):
+        code, err, secs = self.interrupt_after(["simulate", "--lr", "1/10", "--steps", "100000000", "--runs", "50"],
+                                               1.0)
+        self.assertEqual(code, 130, err)
+        self.assertLess(secs, 3.0)
+        self.assertIn("interrupted", err)
+
     def test_lyap1d_sigint_inside_a_long_quadrature(self):
         code, err, secs = self.interrupt_after(
             ["lyap1d", "--law", "xy(1, 1, batch=3)", "--lr", "1", "--digits", "10000"], 1.0)
@@ -165,6 +189,88 @@ class TimeBudget(unittest.TestCase):
         self.assertLess(secs, 12.0)
         j = json.loads(out)
         self.assertFalse(j["complete"])
+
+    def test_simulate_reports_the_runs_done(self):
+        # 1000 runs x 2 10^6 steps take minutes: the budget ends them; the summary is of runs 0..K-1 only.
+        code, out, err, secs = run("simulate", "--lr", "1/10", "--steps", "2000000", "--runs", "1000",
+                                   "--time-budget", "2", "--json")
+        self.assertEqual(code, 3, err)
+        self.assertLess(secs, 12.0)
+        self.assertIn("time budget of 2 s exhausted after", err)
+        j = json.loads(out)
+        self.assertFalse(j["converged"])
+        self.assertEqual(j["time_budget"], 2)
+        self.assertEqual(j["runs"], 1000)
+        self.assertLess(j["runs_done"], 1000)
+        self.assertEqual(j["summary"]["runs"], j["runs_done"])
+        self.assertFalse(j["summary"]["complete"])
+
+    def test_check_is_undetermined_when_the_budget_ends_the_runs(self):
+        # At lr = 10^-5 the plan is 200 runs of about 10^6 steps (tens of seconds): incomplete runs cannot show
+        # agreement, so the verdict is undetermined (exit 3) although every finished run agrees.
+        code, out, err, secs = run("check", "--lr", "1/100000", "--time-budget", "2", "--json")
+        self.assertEqual(code, 3, err)
+        self.assertLess(secs, 12.0)
+        self.assertIn("verdict undetermined", err)
+        j = json.loads(out)
+        self.assertEqual(j["verdict"], "undetermined")
+        self.assertFalse(j["converged"])
+        self.assertTrue(j["time_budget_exhausted"])
+        self.assertFalse(j["agree"])
+        self.assertTrue(j["plan"]["feasible"])
+        self.assertLess(j["simulated"]["runs"], j["plan"]["runs"])
+        # Without the budget limit the same command decides (checked on a cheap plan: lr = 1/100).
+        code, out, err, _ = run("check", "--lr", "1/100", "--time-budget", "600", "--json")
+        self.assertEqual(code, 0, err)
+        j = json.loads(out)
+        self.assertEqual(j["verdict"], "agree")
+        self.assertTrue(j["converged"])
+        self.assertFalse(j["time_budget_exhausted"])
+
+    def test_recheck_budget_is_for_the_whole_command(self):
+        # 30 xy rows of batch 16, each rechecked by the variance-gamma quadrature (about 0.1-0.4 s a row): a 1 s
+        # budget ends the command, the rows not done are "unchecked", never "fail".
+        spec = os.path.join(self.tmp.name, "spec.json")
+        rows = [{"id": f"r{i}", "quantity": "exponent", "law": "xy(1, 1, batch=16)", "lr": f"{i + 1}/8",
+                 "digits": "15"} for i in range(30)]
+        with open(spec, "w") as f:
+            json.dump({"title": "t", "rows": rows}, f)
+        prefix = os.path.join(self.tmp.name, "t")
+        code, _, err, _ = run("table", "--spec", spec, "--out", prefix, "--format", "json", "--quiet", timeout=300)
+        self.assertEqual(code, 0, err)
+        code, out, err, secs = run("recheck", prefix + ".json", "--time-budget", "1", "--jobs", "1", "--json")
+        self.assertEqual(code, 3, err)
+        self.assertLess(secs, 8.0)
+        self.assertIn("time budget of 1 s exhausted", err)
+        j = json.loads(out)
+        self.assertFalse(j["complete"])
+        self.assertEqual(j["failed"], 0)
+        self.assertGreater(j["unchecked"], 0)
+        self.assertEqual(j["passed"] + j["unchecked"], 30)
+        self.assertEqual(j["time_budget"], 1)
+        self.assertEqual(j["value_budget"], 20)
+        for r in j["rows"]:
+            self.assertIn(r["status"], ("pass", "unchecked"))
+            if r["status"] == "unchecked":
+                self.assertEqual([c["check"] for c in r["checks"]], ["time-budget"])
+
+    def test_verify_budget_is_for_the_whole_command(self):
+        # The Poisson certificate cannot reach 30 digits: with --law-budget 600 the first law alone would take 10
+        # minutes; --time-budget 2 ends the command (lyapnd polls the stop scope) and both rows are undetermined.
+        csv = os.path.join(self.tmp.name, "v.csv")
+        with open(csv, "w") as f:
+            f.write('law,value\n"matrices([[2,1],[1,-1]]: 1/2, [[1,-2],[1,1]]: 1/2)",0.5859\n'
+                    '"matrices([[2,1],[1,-1]]: 1/3, [[1,-2],[1,1]]: 2/3)",0.5\n')
+        code, out, err, secs = run("verify", "--against", csv, "--quantity", "lyapnd", "--digits", "30",
+                                   "--law-budget", "600", "--time-budget", "2", "--json")
+        self.assertEqual(code, 3, err)
+        self.assertLess(secs, 10.0)
+        self.assertIn("time budget of 2 s exhausted", err)
+        j = json.loads(out)
+        self.assertFalse(j["complete"])
+        self.assertEqual(j["time_budget"], 2)
+        self.assertEqual(j["summary"]["undetermined"], 2)
+        self.assertTrue(all("time budget" in r["reason"] for r in j["rows"]))
 
     def test_boundary_unresolved_rest(self):
         code, out, err, secs = run("boundary", "--law", "xy(1, 1, batch=2)", "--time-budget", "2", "--json")

@@ -98,15 +98,19 @@ void uniform_log_abs_mean(arb_t res, const arb_t lr, const arb_t a, const arb_t 
   arb_div(res, f1, den, prec);
 }
 
-// Proof: CONT-UNIF-3.
+// Proof: CONT-UNIF-3, CONT-UNIF-4 (-1 < p < 0: the same antiderivative, K continuous and increasing).
 void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b, const arb_t p,
                         slong prec) {
   if (!arb_is_finite(p)) {
     arb_indeterminate(res);
     return;
   }
-  if (arb_is_nonpositive(p)) throw InputError("uniform_abs_moment: exponent p <= 0");
-  if (!arb_is_positive(p)) {
+  Ball p1;
+  arb_add_ui(p1, p, 1, prec + 16);
+  if (arb_is_nonpositive(p1)) throw InputError("uniform_abs_moment: exponent p <= -1 (the moment can be +inf)");
+  if (arb_is_zero(p)) throw InputError("uniform_abs_moment: exponent p = 0");
+  // p must be certainly in (-1, 0) or certainly > 0: a ball touching -1 or 0 cannot be certified.
+  if (!arb_is_positive(p1) || arb_contains_zero(p)) {
     arb_indeterminate(res);
     return;
   }
@@ -123,9 +127,9 @@ void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b,
       arb_mul(u, lr, a, prec + 16);
       arb_sub_ui(u, u, 1, prec + 16);
       arb_abs(u, u);
-      if (arb_is_zero(u))
+      if (arb_is_zero(u) && arb_is_positive(p))
         arb_zero(res);
-      else if (arb_is_positive(u))
+      else if (arb_is_positive(u))  // |u|^p with p < 0 is +inf at u = 0: no finite ball then
         arb_pow(res, u, p, prec);
       else
         arb_indeterminate(res);
@@ -134,7 +138,7 @@ void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b,
     case Case::kGeneral:
       break;
   }
-  Ball u1, u2, k1, k2, p1, den;
+  Ball u1, u2, k1, k2, den;
   arb_add_ui(p1, p, 1, wp);
   arb_mul(u1, lr, a, wp);
   arb_sub_ui(u1, u1, 1, wp);

@@ -13,8 +13,10 @@ namespace lyapcert::continuous {
 // Proof: CONT-UNIF-1, CONT-UNIF-2.
 void uniform_log_abs_mean(arb_t res, const arb_t lr, const arb_t a, const arb_t b, slong prec);
 
-// E|1 - lr h|^p, h ~ U[a, b], p > 0:  (K(1 - lr a) - K(1 - lr b)) / (lr (b - a)),
-// K(u) = sign(u) |u|^{p+1} / (p + 1). Same special cases as above. Proof: CONT-UNIF-3.
+// E|1 - lr h|^p, h ~ U[a, b], p > 0 or -1 < p < 0:  (K(1 - lr a) - K(1 - lr b)) / (lr (b - a)),
+// K(u) = sign(u) |u|^{p+1} / (p + 1) (for p < 0 an improper integral where 1 - lr h crosses 0, finite since
+// p > -1). Same special cases as above; p <= -1 or p = 0 (certainly) throws InputError, a p ball touching -1 or
+// 0 gives a non-finite ball. Proof: CONT-UNIF-3, CONT-UNIF-4.
 void uniform_abs_moment(arb_t res, const arb_t lr, const arb_t a, const arb_t b, const arb_t p,
                         slong prec);
 

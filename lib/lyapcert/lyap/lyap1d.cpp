@@ -16,9 +16,9 @@ namespace lyapcert::lyap {
 namespace {
 
 // Negative moment orders are certified where E|1 - lr h|^p has a proved formula: finite laws (an exact finite sum;
-// +inf when an atom sits at h = 1/lr, refused by the caller) and normal laws, also under affine maps, for
-// -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3 holds for every p > -1; E|m + v z|^p = +inf for p <= -1).
-// Proof: LYAP1D-MOM-NEG-1.
+// +inf when an atom sits at h = 1/lr, refused by the caller), normal laws and uniform laws, also under affine
+// maps, for -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3 and the antiderivative of CONT-UNIF-4 hold for every
+// p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0). Proof: LYAP1D-MOM-NEG-1.
 void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p) {
   const laws::CurvatureLaw* node = &law;
   while (const auto* a = std::get_if<laws::AffineLaw>(&node->node())) node = a->inner.get();
@@ -30,8 +30,16 @@ void check_negative_moment_supported(const laws::CurvatureLaw& law, const Ration
     }
     return;
   }
-  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite and normal laws (and affine "
-                               "maps of them); this law is not one of them", exact::to_text(p)));
+  if (std::holds_alternative<laws::UniformLaw>(node->node())) {
+    if (p <= -1) {
+      throw InputError(fmt::format("moment order p = {} <= -1 of a uniform law is not supported (+inf when 1 - lr h "
+                                   "can be 0); -1 < p < 0 is",
+                                   exact::to_text(p)));
+    }
+    return;
+  }
+  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite, normal and uniform laws (and "
+                               "affine maps of them); this law is not one of them", exact::to_text(p)));
 }
 
 bool some_multiplier_is_zero(const Multipliers& r) {

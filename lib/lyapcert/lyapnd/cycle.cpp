@@ -12,6 +12,7 @@
 #include "lyapcert/exact/fmpz.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -621,7 +622,7 @@ struct NecklaceWalk {
     for (int j = a[t - p]; j < k; ++j) {
       const int pp = (j == a[t - p]) ? p : t;
       push(t, j);
-      if ((++nodes & 1023) == 0 && Clock::now() > deadline) {
+      if ((++nodes & 1023) == 0 && detail::past(deadline)) {
         timed_out = true;
         return;
       }
@@ -956,7 +957,7 @@ Result run_cycle_certificate(const CycleCertificate& certificate, const Options&
       break;
     }
     while (next_n > n && !fits(next_n, next_prec)) --next_n;  // the longest words that fit the time budget
-    if ((next_n == n && next_prec == prec) || !fits(next_n, next_prec) || Clock::now() > deadline) {
+    if ((next_n == n && next_prec == prec) || !fits(next_n, next_prec) || detail::past(deadline)) {
       timed_out = true;  // no further pass fits the time budget
       break;
     }

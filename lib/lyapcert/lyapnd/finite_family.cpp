@@ -3,6 +3,7 @@
 #include <flint/fmpz_mat.h>
 
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -141,7 +142,7 @@ struct Enumerator {
         continue;
       }
       ++leaves;
-      if ((leaves & 1023) == 0 && std::chrono::steady_clock::now() > deadline) {
+      if ((leaves & 1023) == 0 && detail::past(deadline)) {
         timed_out = true;
         return;
       }

@@ -19,6 +19,7 @@
 #include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -58,7 +59,7 @@ Loop refine_balls(const lyap::Accuracy& acc, Clock::time_point deadline,
       return out;
     }
     if (prec >= acc.max_bits) return out;
-    if (Clock::now() >= deadline) {
+    if (detail::past(deadline)) {
       out.timed_out = true;
       return out;
     }

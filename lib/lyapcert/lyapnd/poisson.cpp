@@ -12,6 +12,7 @@
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -552,7 +553,7 @@ std::vector<double> poisson_mesh_solution(const laws::FiniteMatrices& f, const s
     if (c != 1)
       for (std::size_t j = 0; j < n; ++j) z[j] = y[j] + c * (z[j] - y[j]);
     std::swap(y, z);
-    if ((it & 15) == 15 && Clock::now() >= deadline) break;
+    if ((it & 15) == 15 && detail::past(deadline)) break;
   }
   if (iterations) *iterations = it;
   // Normalise (any constant may be added to g).
@@ -675,7 +676,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   std::size_t done = 0;
   for (Cell& c : cells) {
     evaluate_cell(ev, c);
-    if ((++done & 255) == 0 && Clock::now() >= deadline) return std::nullopt;
+    if ((++done & 255) == 0 && detail::past(deadline)) return std::nullopt;
   }
   // Refinement (LYAPND-POIS-4 (d)): bisect the cells whose enclosure reaches beyond the best point
   // values by more than a fraction of the current spread, and the cells that failed.
@@ -706,7 +707,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
         evaluate_cell(ev, r);
         next.push_back(std::move(l));
         next.push_back(std::move(r));
-        if ((++done & 255) == 0 && Clock::now() >= deadline) return std::nullopt;
+        if ((++done & 255) == 0 && detail::past(deadline)) return std::nullopt;
       } else {
         next.push_back(std::move(c));
       }
@@ -938,7 +939,10 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       partial = true;  // after a certification that missed the digits: one last, smaller level
     }
     const double afford = last_partial ? affordable : affordable2;
-    if (partial) {
+    if (core::stop_requested()) {  // an interrupt or the caller's budget: the best certified level stands
+      timed_out = true;
+      stop = true;
+    } else if (partial) {
       // fall through to a partial refinement below
     } else if (left2 <= 0 || left2 < next_cost) {
       timed_out = true;

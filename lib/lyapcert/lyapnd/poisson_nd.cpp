@@ -19,6 +19,7 @@
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -332,7 +333,7 @@ double search(const NdEvaluator& ev, bool upper, std::uint64_t max_boxes, Clock:
     const double spread = std::max(0.0, best - other);
     const double tol = 0.05 * spread + 1e-13 * std::max(1.0, std::fabs(best));
     if (top.key - best <= tol) break;
-    if (heap.size() + 2 > max_boxes || ((++it & 63) == 0 && Clock::now() >= deadline)) {
+    if (heap.size() + 2 > max_boxes || ((++it & 63) == 0 && detail::past(deadline))) {
       interrupted = true;
       break;
     }
@@ -425,7 +426,7 @@ std::vector<double> poisson_chart_solution(const laws::FiniteMatrices& f, int d,
       y[q] = acc;
     }
     std::swap(x, y);
-    if ((it & 7) == 7 && Clock::now() >= deadline) break;
+    if ((it & 7) == 7 && detail::past(deadline)) break;
   }
   if (iterations) *iterations = it;
   const double g0 = g[0];
@@ -540,7 +541,7 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
       break;
     }
     // A search cut by the box cap continues with a finer grid; one cut by the deadline ends the run.
-    if (Clock::now() >= deadline) {
+    if (detail::past(deadline)) {
       timed_out = true;
       break;
     }

@@ -848,14 +848,17 @@ SimResult simulate(const SimModel& m, const SimOptions& o) {
                                          }},
                         po);
   core::throw_if_interrupted();
+  // A stop (budget or cancel) keeps the runs 0..K-1 before the first unfinished one. The runs finished after
+  // that gap are dropped: among the runs started late only the short ones (early collapses) had time to
+  // finish, so keeping them would bias the fractions toward the outcomes that end a run quickly.
   SimResult out;
   bool complete = true;
   for (std::uint64_t r = 0; r < o.runs; ++r) {
-    if (done[r]) {
-      out.runs.push_back(std::move(results[r]));
-    } else {
+    if (!done[r]) {
       complete = false;
+      break;
     }
+    out.runs.push_back(std::move(results[r]));
   }
   out.summary = summarise(m, out.runs);
   out.summary.complete = complete;

@@ -131,7 +131,9 @@ struct SimSummary {
 };
 
 struct SimResult {
-  std::vector<RunResult> runs;  // in run order; runs not started before a cancel are absent
+  // In run order. After a stop (cancel flag, interrupt, or the calling thread's StopScope budget) only the
+  // runs 0..K-1 before the first unfinished run are kept (summary.complete false).
+  std::vector<RunResult> runs;
   SimSummary summary;
 };
 

@@ -13,6 +13,7 @@
 #include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables/exact_text.hpp"
@@ -443,6 +444,20 @@ Json recheck_table(const Json& doc, const RecheckOptions& opt) {
     }
   }
   std::vector<Json> results(rows.size());
+  // A stop of the calling thread's StopScope (the command's --time-budget) cuts the computations in flight: a
+  // cut boundary search finds fewer roots, so judging such a row could fail a correct table. A row whose
+  // recheck ended after the stop, and a row never started, is "unchecked" instead (neither pass nor fail); such a
+  // row has no result (compute returns false), so it is neither journalled nor sent to the root.
+  auto unchecked = [&](std::size_t i) {
+    Json u;
+    u["index"] = rows[i].at("index");
+    u["id"] = rows[i].at("id");
+    u["quantity"] = rows[i].at("quantity");
+    u["status"] = "unchecked";
+    u["checks"] = Json::array({Json{{"check", "time-budget"}, {"ok", false},
+                                    {"detail", "not rechecked: the time budget ended before this row was done"}}});
+    return u;
+  };
   core::ParallelOptions po;
   po.jobs = std::max(1u, opt.jobs);
   // Rows may be rechecked on other MPI ranks (core/distribute.hpp): a row's report travels as its JSON text,
@@ -450,28 +465,35 @@ Json recheck_table(const Json& doc, const RecheckOptions& opt) {
   const core::ParallelResult run = core::distributed_for(
       core::SweepItems{"recheck/rows", rows.size(),
                        [&](std::size_t i, unsigned) {
-                         results[i] = recheck_row(rows[i], opt);
+                         Json res = recheck_row(rows[i], opt);
+                         if (core::scope_expired()) return false;
+                         results[i] = std::move(res);
                          return true;
                        },
                        [&](std::size_t i, core::ItemWriter& w) { w.str(results[i].dump()); },
                        [&](std::size_t i, core::ItemReader& r) { results[i] = Json::parse(r.str()); }},
       po);
   core::throw_if_interrupted(fmt::format("interrupted after {} of {} rows", run.done, rows.size()));
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (results[i].is_null()) results[i] = unchecked(i);
   Json r;
   r["schema"] = 1;
   r["lyapcert_version"] = kVersion;
   r["command"] = "recheck";
   r["table_spec_sha256"] = doc.contains("provenance") ? doc["provenance"].value("spec_sha256", Json(nullptr)) : Json(nullptr);
   r["backend"] = opt.backend == Backend::other ? "other" : "arb";
-  std::size_t passed = 0;
+  std::size_t passed = 0, failed = 0;
   Json arr = Json::array();
   for (auto& x : results) {
     passed += x["status"] == "pass";
+    failed += x["status"] == "fail";
     arr.push_back(std::move(x));
   }
   r["rows"] = arr;
   r["passed"] = passed;
-  r["failed"] = rows.size() - passed;
+  r["failed"] = failed;
+  r["unchecked"] = rows.size() - passed - failed;
+  r["complete"] = passed + failed == rows.size();
   r["ok"] = passed == rows.size();
   return r;
 }

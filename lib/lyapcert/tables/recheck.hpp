@@ -34,7 +34,9 @@ struct RecheckOptions {
 Json recheck_row(const Json& row, const RecheckOptions& options);
 
 // Rechecks every row of a table document (docs/schema/table.schema.json) on options.jobs threads and returns
-// the recheck report (docs/schema/recheck.schema.json). InputError when the document is not a table.
+// the recheck report (docs/schema/recheck.schema.json). InputError when the document is not a table. When the
+// calling thread's StopScope expires (the command's time budget), rows not finished before it are reported
+// "unchecked" ("complete": false), never "fail".
 Json recheck_table(const Json& document, const RecheckOptions& options);
 
 }  // namespace lyapcert::tables
