@@ -15,6 +15,7 @@
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/vector.hpp"
 #include "lyapcert/models/twolayer.hpp"
+#include "lyapcert/sim/predict.hpp"
 #include "support/seed.hpp"
 
 using lyapcert::exact::Rational;
@@ -278,5 +279,37 @@ TEST(VectorLaw, TransverseIdentityOnSamples) {
                                   tt * tt * xperp2);
     EXPECT_NEAR(av.squaredNorm(), rhs, 1e-9 * (1 + rhs));
     EXPECT_GE(av.squaredNorm() * (1 + 1e-12), (c + 2 * lr * s * tt) * (c + 2 * lr * s * tt));
+  }
+}
+
+// Proof: LYAPND-VEC-3 .. LYAPND-VEC-5, SIM-VEC-MC-1 -- where the certificate decides, the statistical prediction of
+// `check --model vector` (sim::estimate_vector_exponent, an independent code path: Philox streams, the simulator's
+// own matrices) must agree: its interval at level 1 - 1e-6 meets the enclosure and does not contradict the sign.
+// A correct certificate fails this with probability at most 1e-6 per point (under SIM-VEC-MC-1's assumption).
+TEST(VectorLaw, DecidedSignsAgreeWithCheckPrediction) {
+  struct Case {
+    const char* law;
+    int q, d;
+    Rational lr, sigma2, gamma;
+  };
+  for (const Case& cs : {Case{"vector(1, 2, 3/25, 1, 10)", 1, 2, Rational(3, 25), 100, 0},
+                         Case{"vector(1, 2, 1/10, 1, 1, gamma=4)", 1, 2, Rational(1, 10), 1, 4},
+                         Case{"vector(2, 2, 1/10, 1, 1, gamma=4)", 2, 2, Rational(1, 10), 1, 4}}) {
+    const lyapnd::Result r = certify(cs.law, 2, 30);
+    ASSERT_NE(r.top.value.sign, lyap::Sign::undetermined) << cs.law;
+    lyapcert::sim::SimModel m;
+    m.kind = lyapcert::sim::ModelKind::vector;
+    m.base.k = 1;
+    m.base.sigma2 = cs.sigma2;
+    m.base.gamma = cs.gamma;
+    m.dim = static_cast<std::size_t>(cs.d);
+    m.out_dim = static_cast<std::size_t>(cs.q);
+    lyapcert::sim::StatisticalOptions so;
+    so.seed = lyapcert::test::test_seed(11);
+    const auto est = lyapcert::sim::estimate_vector_exponent(m, cs.lr.convert_to<double>(), so);
+    const double lo = r.upper_bound_only ? -1e300 : lo_of(r.top.value.ball), hi = hi_of(r.top.value.ball);
+    EXPECT_LE(lo, est.upper) << cs.law << " MC " << est.estimate;
+    EXPECT_GE(hi, est.lower) << cs.law << " MC " << est.estimate;
+    if (est.sign != lyap::Sign::undetermined) EXPECT_EQ(est.sign, r.top.value.sign) << cs.law;
   }
 }

@@ -208,7 +208,11 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
       // is positive (sign decided), once it is certainly below 0 (the determinant bound can never show
       // Lambda > 0 then), once the upper bound is already negative, or at the requested width.
       const double rad = mag_get_d(arb_radref(lower->get()));
-      if (arb_is_positive(lower->get()) || arb_is_negative(lower->get()) || arb_is_negative(upper) ||
+      // From 64 pieces on, a negative midpoint means the bound itself is (very likely) negative: more pieces would
+      // only narrow a bound that cannot decide. (A heuristic about when to stop; the enclosure does not depend
+      // on it.)
+      const bool hopeless = pieces >= 64 && arf_sgn(arb_midref(lower->get())) < 0;
+      if (arb_is_positive(lower->get()) || arb_is_negative(lower->get()) || arb_is_negative(upper) || hopeless ||
           rad < 1e-4 || lyap::internal_width_ok(*lower, opt.acc.digits))
         break;
     }
