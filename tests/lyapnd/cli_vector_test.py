@@ -64,6 +64,40 @@ class VectorLaw(unittest.TestCase):
         self.assertEqual(d["enclosure"]["lower"], "-inf")
         self.assertEqual(d["sign"], "undetermined")
 
+    def test_phase_model_vector(self):
+        # phase --model vector: the same certificate as lyapnd, labelled; --snr gives sigma^2 exactly.
+        rc, out, err = run("phase", "--model", "vector", "--out-dim", "1", "--dim", "2", "--lr", "3/25", "--sigma",
+                           "10", "--digits", "2", "--json")
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        with open(os.path.join(SCHEMAS, "phase.schema.json")) as f:
+            v = jsonschema.Draft202012Validator(json.load(f))
+        errors = list(v.iter_errors(doc))
+        self.assertFalse(errors, "; ".join(e.message for e in errors))
+        self.assertEqual(doc["phase"], "escape")
+        self.assertEqual(doc["lambda_top"]["sign"], "positive")
+        self.assertEqual(doc["sigma2"], "100")
+        _, nd = self.lyapnd("vector(1, 2, 3/25, 1, 10)", "--digits", "2")
+        self.assertEqual(doc["lambda_top"]["lower"], nd["enclosure"]["lower"])
+        # SNR 1/102 is sigma^2 = 100 exactly.
+        rc, out, err = run("phase", "--model", "vector", "--out-dim", "1", "--dim", "2", "--lr", "3/25", "--snr",
+                           "1/102", "--digits", "2", "--json")
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(json.loads(out)["sigma2"], "100")
+        # undetermined (q = d = 2 has no lower bound at gamma = 0): exit 3, label undetermined
+        rc, out, err = run("phase", "--model", "vector", "--out-dim", "2", "--dim", "2", "--lr", "1", "--json")
+        self.assertEqual(rc, 3, err)
+        doc = json.loads(out)
+        self.assertFalse(list(v.iter_errors(doc)))
+        self.assertEqual(doc["phase"], "undetermined")
+        self.assertEqual(doc["lambda_top"]["lower"], "-inf")
+        rc, _, err = run("phase", "--model", "vector", "--out-dim", "3", "--dim", "2", "--lr", "1")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("q + d <= 4", err)
+        rc, _, err = run("phase", "--dim", "2", "--lr", "1")
+        self.assertEqual(rc, 2, err)
+        self.assertIn("--dim and --out-dim are for --model vector", err)
+
     def test_bad_inputs(self):
         for law, frag in (("vector(2, 3, 1, 1, 1)", "exceeds the largest supported dimension"),
                           ("vector(1, 2, 1, 1, -1)", "sigma = -1 must be >= 0"),

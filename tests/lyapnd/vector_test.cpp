@@ -77,7 +77,7 @@ TEST(VectorLaw, ParsesAndRejectsBadInput) {
   EXPECT_EQ(v.q, 1);
   EXPECT_EQ(v.d, 2);
   EXPECT_EQ(v.lr, Rational(1, 10));
-  EXPECT_EQ(v.sigma, Rational(3));
+  EXPECT_EQ(v.sigma2, Rational(9));
   EXPECT_EQ(v.batch, 2u);
   EXPECT_EQ(v.gamma, Rational(1, 4));
   const auto d = laws::parse_matrix_law("vector(q=2, d=2, lr=0.5, k=1, sigma=2)");
@@ -128,7 +128,7 @@ TEST(VectorLaw, OneByOneIsExactlyTheScalarModel) {
 TEST(VectorLaw, EntryMomentsOneByOneMatchXyMoments) {
   const laws::VectorSaddle v = std::get<laws::VectorSaddle>(
       laws::parse_matrix_law("vector(1, 1, 3/10, 2, 5/2, batch=3, gamma=1/2)").node);
-  const auto h = laws::parse_curvature_law("xy(2, 5/2, batch=3)");
+  const auto h = laws::parse_curvature_law("xy(2, 5/2, batch=3)");  // the law's own moments, not the formula
   const Rational c = 1 - v.lr * v.gamma, lr = v.lr, mh = h.mean(), m2 = h.second_moment();
   const lyapnd::EntryMoments m = lyapnd::vector_entry_moments(v);
   ASSERT_EQ(m.d, 2);
@@ -156,7 +156,7 @@ TEST(VectorLaw, EntryMomentsMatchMonteCarlo) {
     std::vector<double> s1(nn, 0), s2(nn * nn, 0), s4(nn * nn, 0);
     for (int t = 0; t < N; ++t) {
       const Eigen::MatrixXd A = sample_a(g, v.q, v.d, v.lr.convert_to<double>(), v.k.convert_to<double>(),
-                                         v.sigma.convert_to<double>(), static_cast<int>(v.batch),
+                                         std::sqrt(v.sigma2.convert_to<double>()), static_cast<int>(v.batch),
                                          v.gamma.convert_to<double>());
       for (int i = 0; i < nn; ++i) {
         const double ai = A(i / n, i % n);
@@ -193,7 +193,7 @@ TEST(VectorLaw, DetLowerBoundMatchesMonteCarlo) {
     double s = 0, ss = 0;
     for (int t = 0; t < N; ++t) {
       const Eigen::MatrixXd A = sample_a(g, v.q, v.d, v.lr.convert_to<double>(), v.k.convert_to<double>(),
-                                         v.sigma.convert_to<double>(), 1, v.gamma.convert_to<double>());
+                                         std::sqrt(v.sigma2.convert_to<double>()), 1, v.gamma.convert_to<double>());
       const double x = std::log(std::fabs(A.determinant())) / n;
       s += x;
       ss += x * x;
@@ -232,7 +232,7 @@ TEST(VectorLaw, BoundsBracketMonteCarloExponent) {
       Eigen::VectorXd z = Eigen::VectorXd::Ones(n).normalized();
       double acc = 0;
       for (int t = 0; t < B + N; ++t) {
-        z = sample_a(g, v.q, v.d, v.lr.convert_to<double>(), v.k.convert_to<double>(), v.sigma.convert_to<double>(),
+        z = sample_a(g, v.q, v.d, v.lr.convert_to<double>(), v.k.convert_to<double>(), std::sqrt(v.sigma2.convert_to<double>()),
                      1, v.gamma.convert_to<double>()) *
             z;
         const double nz = z.norm();

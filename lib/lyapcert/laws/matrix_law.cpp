@@ -174,8 +174,9 @@ MatrixLaw build_vector(const Call& call) {
     fail("vector(...)", fmt::format("q + d = {} exceeds the largest supported dimension {}", v.q + v.d, kMaxMatrixDim));
   v.lr = positive(call, *arg(call, names, 2), "lr");
   v.k = number(call, *arg(call, names, 3), "k");
-  v.sigma = number(call, *arg(call, names, 4), "sigma");
-  if (v.sigma < 0) fail("vector(...)", fmt::format("sigma = {} must be >= 0", exact::to_text(v.sigma)));
+  const Rational sigma = number(call, *arg(call, names, 4), "sigma");
+  if (sigma < 0) fail("vector(...)", fmt::format("sigma = {} must be >= 0", exact::to_text(sigma)));
+  v.sigma2 = sigma * sigma;
   if (has_key("batch")) v.batch = static_cast<std::uint64_t>(integer(5, "batch", 1, 1000000));
   if (has_key("gamma")) v.gamma = number(call, *arg(call, names, 6), "gamma");
   return MatrixLaw{v.q + v.d, std::move(v)};

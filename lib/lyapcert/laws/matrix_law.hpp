@@ -53,7 +53,7 @@ struct VectorSaddle {
   int q = 1, d = 1;              // 1 <= q, d; q + d <= kMaxMatrixDim
   exact::Rational lr = 1;        // > 0
   exact::Rational k = 1;         // any
-  exact::Rational sigma = 1;     // >= 0
+  exact::Rational sigma2 = 1;    // sigma^2 >= 0 (exact even when sigma is irrational, e.g. from an SNR)
   std::uint64_t batch = 1;       // 1 .. 10^6
   exact::Rational gamma = 0;     // any (c = 1 - lr gamma)
 };
