@@ -10,6 +10,7 @@
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/diagonal.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/models/twolayer.hpp"
 #include "model_flags.hpp"
 #include "output.hpp"
@@ -121,13 +122,83 @@ int run_diagonal(const PhaseOptions& o) {
   return r.converged ? kExitOk : kExitNotConverged;
 }
 
+// phase --model vector: the certified top exponent of the vector saddle's linearisation through lyapnd's law
+// vector(q, d, lr, k, sigma, batch=S, gamma=G) (docs/models.md, proofs/lyapnd/vector.md). The label is collapse
+// (Lambda_top < 0) or escape (> 0) when the sign is certified, undetermined otherwise (exit 3).
+int run_vector_phase(const PhaseOptions& o) {
+  const auto& f = o.model;
+  if (!f.beta.empty() || !f.data_file.empty() || f.data_sample > 0 || !f.replace)
+    throw InputError("--beta, --data, --data-sample and --replace false do not apply to --model vector");
+  std::string ignored;
+  mf::ModelFlags scalar = f;
+  scalar.model = "twolayer";
+  const models::TwoLayerModel base = mf::twolayer_model(scalar, ignored);  // k, sigma^2 (from --sigma or --snr)
+  laws::VectorSaddle v;
+  if (f.out_dim < 1 || f.dim < 1 || f.out_dim + f.dim > static_cast<std::size_t>(laws::kMaxMatrixDim))
+    throw InputError(fmt::format("--out-dim {} and --dim {}: need q, d >= 1 and q + d <= {}", f.out_dim, f.dim,
+                                 laws::kMaxMatrixDim));
+  v.q = static_cast<int>(f.out_dim);
+  v.d = static_cast<int>(f.dim);
+  v.lr = exact::parse_rational(o.lr);
+  if (v.lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", o.lr));
+  v.k = base.k;
+  v.sigma2 = base.sigma2;
+  v.batch = base.batch;
+  v.gamma = base.gamma;
+  const laws::MatrixLaw law{v.q + v.d, v};
+  lyapnd::Options opt;
+  opt.acc = lyap::Accuracy{o.digits, o.max_bits};
+  opt.time_budget_seconds = o.time_budget;
+  const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
+  core::throw_if_interrupted();
+  const lyap::Sign s = r.top.value.sign;
+  const std::string label = s == lyap::Sign::negative ? "collapse" : s == lyap::Sign::positive ? "escape" : "undetermined";
+  lyap::DecimalEnclosure dec;
+  ordered_json top = certified_json(r.top.value, o.digits, &dec);
+  if (r.upper_bound_only) {
+    top["lower"] = "-inf";
+    dec.lower = "-inf";
+  }
+  if (o.json) {
+    ordered_json j = common_fields("phase");
+    j["model"] = "vector";
+    j["out_dim"] = v.q;
+    j["dim"] = v.d;
+    j["k"] = exact::to_text(v.k);
+    j["sigma2"] = exact::to_text(v.sigma2);
+    j["gamma"] = exact::to_text(v.gamma);
+    j["batch"] = v.batch;
+    j["data"] = "gaussian";
+    j["lr"] = exact::to_text(v.lr);
+    j["lambda_top"] = top;
+    j["phase"] = label;
+    j["guarantee"] = "certified";
+    j["method"] = r.top.method;
+    j["upper_bound_only"] = r.upper_bound_only;
+    j["digits"] = o.digits;
+    j["converged"] = r.top.converged;
+    j["message"] = r.top.message;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    fmt::print("vector saddle: q = {}, d = {}, k = {}, sigma^2 = {}, gamma = {}, batch = {}\n", v.q, v.d,
+               exact::to_text(v.k), exact::to_text(v.sigma2), exact::to_text(v.gamma), v.batch);
+    fmt::print("lr = {}\n", exact::to_text(v.lr));
+    fmt::print("Lambda_top in [{}, {}]   sign: {}\n", dec.lower, dec.upper, lyap::to_string(s));
+    fmt::print("phase: {}\n", label);
+    if (!r.top.message.empty()) fmt::print("  note: {}\n", r.top.message);
+  }
+  return s == lyap::Sign::undetermined ? kExitNotConverged : kExitOk;
+}
+
 int run_phase(const PhaseOptions& o) {
   check_time_budget(o.time_budget);
   const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
   if (o.model.model == "diagonal") return run_diagonal(o);
+  if (o.model.model == "vector") return run_vector_phase(o);
   if (o.model.model != "twolayer") {
-    throw InputError(fmt::format("unknown model '{}' (phase supports: twolayer, diagonal)", o.model.model));
+    throw InputError(fmt::format("unknown model '{}' (phase supports: twolayer, diagonal, vector)", o.model.model));
   }
+  if (o.model.dim != 1 || o.model.out_dim != 1) throw InputError("--dim and --out-dim are for --model vector");
   if (!o.model.beta.empty()) throw InputError("--beta is for the diagonal model only (--model diagonal)");
   std::string data_written;
   const models::TwoLayerModel m = mf::twolayer_model(o.model, data_written);

@@ -15,7 +15,7 @@ namespace lyapcert::cli::model_flags {
 void add(CLI::App* cmd, ModelFlags& f, FlagSet which) {
   const bool sim = which == FlagSet::simulate;
   const char* model_help = sim                          ? "model: twolayer | diagonal | vector | tanh"
-                           : which == FlagSet::phase   ? "model: twolayer | diagonal"
+                           : which == FlagSet::phase   ? "model: twolayer | diagonal | vector"
                                                         : "model: twolayer";
   cmd->add_option("--model", f.model, model_help)->default_val("twolayer");
   cmd->add_option_function<std::string>(
@@ -54,6 +54,8 @@ void add(CLI::App* cmd, ModelFlags& f, FlagSet which) {
   }
   if (which == FlagSet::phase) {
     cmd->add_option("--beta", f.beta, "diagonal: comma-separated coefficients, y = sum beta_i x_i + sigma eps");
+    cmd->add_option("--dim", f.dim, "vector: input dimension d")->default_val(1);
+    cmd->add_option("--out-dim", f.out_dim, "vector: output dimension q")->default_val(1);
   }
   if (sim) {
     cmd->add_option("--width", f.width, "hidden width m (twolayer, tanh, vector)")->default_val(1);

@@ -35,7 +35,7 @@ struct ModelFlags {
 };
 
 // Which command the flags are added to: the flag set and the help texts differ, the meaning does not.
-//   phase:    --model twolayer|diagonal, --beta, the two-layer data flags, --seed for --data-sample
+//   phase:    --model twolayer|diagonal|vector, --beta, --dim --out-dim, the two-layer data flags, --seed
 //   diagram:  --model twolayer, the two-layer data flags without --snr (the second axis replaces it),
 //             --seed, --out defaulting to lyapcert-phase
 //   simulate: --model twolayer|diagonal|vector|tanh, --beta --width --dim --out-dim, --data-seed

@@ -20,3 +20,4 @@
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
 #include "lyapcert/lyapnd/second_moment.hpp"
+#include "lyapcert/lyapnd/vector.hpp"

@@ -82,7 +82,7 @@ std::vector<const Value*> square(const std::string& where, const Value& v, int& 
 }
 
 bool is_matrix_law_name(const std::string& n) {
-  return n == "matrices" || n == "entries" || n == "ginibre" || n == "isotropic" || n == "sgd";
+  return n == "matrices" || n == "entries" || n == "ginibre" || n == "isotropic" || n == "sgd" || n == "vector";
 }
 
 MatrixLaw build(const Value& expr);
@@ -146,6 +146,42 @@ MatrixLaw build_entries(const Call& call) {
   return MatrixLaw{d, std::move(e)};
 }
 
+// vector(q, d, lr, k, sigma, batch=S, gamma=G): positional or keyword q, d, lr, k, sigma; batch and gamma are
+// keywords with defaults 1 and 0.
+MatrixLaw build_vector(const Call& call) {
+  const std::initializer_list<const char*> names = {"q", "d", "lr", "k", "sigma", "batch", "gamma"};
+  std::size_t positional = 0;
+  for (const Arg& a : call.args) {
+    if (!a.key.empty()) continue;
+    if (++positional > 5) fail("vector(...)", "takes at most 5 positional arguments (q, d, lr, k, sigma); batch= and "
+                                              "gamma= are keywords");
+  }
+  auto has_key = [&](const char* key) {
+    for (const Arg& a : call.args)
+      if (a.key == key) return true;
+    return false;
+  };
+  auto integer = [&](std::size_t i, const char* what, long lo, long hi) {
+    const Rational v = number(call, *arg(call, names, i), what);
+    if (denominator(v) != 1 || v < lo || v > hi)
+      fail("vector(...)", fmt::format("{} = {} must be an integer in [{}, {}]", what, exact::to_text(v), lo, hi));
+    return numerator(v).convert_to<long>();
+  };
+  VectorSaddle v;
+  v.q = static_cast<int>(integer(0, "q", 1, kMaxMatrixDim - 1));
+  v.d = static_cast<int>(integer(1, "d", 1, kMaxMatrixDim - 1));
+  if (v.q + v.d > kMaxMatrixDim)
+    fail("vector(...)", fmt::format("q + d = {} exceeds the largest supported dimension {}", v.q + v.d, kMaxMatrixDim));
+  v.lr = positive(call, *arg(call, names, 2), "lr");
+  v.k = number(call, *arg(call, names, 3), "k");
+  const Rational sigma = number(call, *arg(call, names, 4), "sigma");
+  if (sigma < 0) fail("vector(...)", fmt::format("sigma = {} must be >= 0", exact::to_text(sigma)));
+  v.sigma2 = sigma * sigma;
+  if (has_key("batch")) v.batch = static_cast<std::uint64_t>(integer(5, "batch", 1, 1000000));
+  if (has_key("gamma")) v.gamma = number(call, *arg(call, names, 6), "gamma");
+  return MatrixLaw{v.q + v.d, std::move(v)};
+}
+
 MatrixLaw build(const Value& expr) {
   const auto* call = std::get_if<Call>(&expr.node);
   if (!call) fail("law", fmt::format("expected a law such as ginibre(2, 1), found '{}'", canonical(expr)));
@@ -160,9 +196,12 @@ MatrixLaw build(const Value& expr) {
     const int d = dimension(*call, *arg(*call, {"d", "lr"}, 0));
     return MatrixLaw{d, Isotropic{positive(*call, *arg(*call, {"d", "lr"}, 1), "lr")}};
   }
+  if (name == "vector") return build_vector(*call);
   if (name == "sgd") {
     const Rational lr = positive(*call, *arg(*call, {"lr", "law"}, 0), "lr");
     auto inner = std::make_shared<const MatrixLaw>(build(*arg(*call, {"lr", "law"}, 1)));
+    if (std::holds_alternative<VectorSaddle>(inner->node))
+      fail("sgd(...)", "vector(...) is already the SGD multiplier; give it without sgd(...)");
     const int d = inner->dim;
     return MatrixLaw{d, Sgd{lr, std::move(inner)}};
   }

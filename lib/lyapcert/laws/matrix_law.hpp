@@ -7,11 +7,14 @@
 //   ginibre(d, sigma)               i.i.d. N(0, sigma^2) entries
 //   isotropic(d, lr)                I - lr a a^T, a ~ N(0, I_d)
 //   sgd(lr, H)                      I - lr H for a matrix law H, 1 - lr h for a curvature law h
+//   vector(q, d, lr, k, sigma, batch=S, gamma=G)   the linearisation of the vector two-layer model
+//                                   [[c I_q, lr M], [lr M^T, c I_d]] (SIM-VEC-LIN-1), dimension q + d
 //   any curvature law h             the 1 x 1 multiplier h itself
 //
 // Curvature-law sub-expressions are kept as parse trees (Value): their meaning for sampling is
 // given by lyapcert::stats (sampler.hpp), for certification by curvature.hpp.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string_view>
 #include <variant>
@@ -43,13 +46,24 @@ struct Sgd {
   exact::Rational lr;                      // > 0
   std::shared_ptr<const MatrixLaw> curv;   // law of H (dimension d) or of h (d = 1)
 };
+// The multiplier [[c I_q, lr M], [lr M^T, c I_d]], c = 1 - lr gamma, M = (1/S) sum_j y_j x_j^T,
+// x_j ~ N(0, I_d), y_j = k P x_j + sigma eps_j, P = [I 0] (q x d), eps_j ~ N(0, I_q): the linearised SGD step
+// of f(x) = U W x at U = W = 0 (proofs/sim/vector.md, SIM-VEC-LIN-1; proofs/lyapnd/vector.md).
+struct VectorSaddle {
+  int q = 1, d = 1;              // 1 <= q, d; q + d <= kMaxMatrixDim
+  exact::Rational lr = 1;        // > 0
+  exact::Rational k = 1;         // any
+  exact::Rational sigma2 = 1;    // sigma^2 >= 0 (exact even when sigma is irrational, e.g. from an SNR)
+  std::uint64_t batch = 1;       // 1 .. 10^6
+  exact::Rational gamma = 0;     // any (c = 1 - lr gamma)
+};
 struct ScalarLaw {
   Value curvature;  // a curvature-law expression; the 1 x 1 multiplier is h itself
 };
 
 struct MatrixLaw {
   int dim = 1;
-  std::variant<FiniteMatrices, EntryMatrix, Ginibre, Isotropic, Sgd, ScalarLaw> node;
+  std::variant<FiniteMatrices, EntryMatrix, Ginibre, Isotropic, Sgd, ScalarLaw, VectorSaddle> node;
 };
 
 // Gives the meaning of `expr` as a matrix law. Guarantee: exact (all numbers kept as rationals).

@@ -20,6 +20,7 @@
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/vector.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -335,17 +336,19 @@ const char* to_string(Method m) {
     case Method::poisson: return "poisson";
     case Method::reducible: return "reducible";
     case Method::multicone: return "multicone";
+    case Method::vector: return "vector";
   }
   return "?";
 }
 
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
-                   Method::enumerate, Method::cycle, Method::poisson, Method::reducible, Method::multicone})
+                   Method::enumerate, Method::cycle, Method::poisson, Method::reducible, Method::multicone,
+                   Method::vector})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
       "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, "
-      "poisson or reducible)",
+      "poisson, reducible or vector)",
       name));
 }
 
@@ -363,6 +366,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   const int d = law.dim;
   const bool ginibre = std::holds_alternative<laws::Ginibre>(law.node);
   const bool isotropic = std::holds_alternative<laws::Isotropic>(law.node);
+  const bool vector = std::holds_alternative<laws::VectorSaddle>(law.node);
   const bool finite = is_finite_family(law);
   Method m = opt.method;
   std::optional<laws::FiniteMatrices> fam;
@@ -385,6 +389,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = Method::ginibre;
     } else if (isotropic) {
       m = Method::isotropic;
+    } else if (vector) {
+      m = Method::vector;
     } else if (finite) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
@@ -399,7 +405,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     } else {
       throw InputError(
           "no lyapnd method applies to this law yet (supported: ginibre(d, s), isotropic(d, lr), matrices(...), "
-          "sgd(lr, matrices(...)))");
+          "sgd(lr, matrices(...)), vector(q, d, lr, k, sigma, ...))");
     }
   }
   auto need_finite = [&](const char* name) {
@@ -454,6 +460,10 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       need_finite("reducible");
       if (d < 2) throw InputError("--method reducible needs d >= 2");
       r = run_reducible(*red, opt, deadline);
+      break;
+    case Method::vector:
+      if (!vector) throw InputError("--method vector needs the law vector(q, d, lr, k, sigma, batch=S, gamma=G)");
+      r = run_vector(law, opt, deadline);
       break;
     case Method::automatic:
       break;

@@ -15,6 +15,8 @@
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
 //   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..5
 //              exact block-triangularisation, max of the blocks (reducible.hpp)
+//   vector     the vector two-layer saddle law vector(q, d, lr, k, sigma, ...):  Proof: LYAPND-VEC-1..6
+//              q = d = 1 exactly the scalar model; otherwise [E log|det A|/(q+d), g(2)/2] (vector.hpp)
 // Every enclosure of a finite family is intersected with E log|det A|/d <= Lambda <= (1/n) E log||A_n..A_1||
 // (elementary.hpp, LYAPND-ELEM-1, -2, LYAPND-ENUM-1).
 // The second-moment exponent g(2) = log rho(E[A (x) A]) is in second_moment.hpp (LYAPND-MOM-1..3).
@@ -29,7 +31,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible, multicone };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible, multicone, vector };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);

@@ -1,4 +1,5 @@
 #include "lyapcert/lyapnd/second_moment.hpp"
+#include "lyapcert/lyapnd/vector.hpp"
 
 #include <acb.h>
 #include <arb_fmpz_poly.h>
@@ -163,6 +164,8 @@ EntryMoments entry_moments(const laws::MatrixLaw& law) {
                                             lr * (delta(i, j) * h.mean[k * d + l] + delta(k, l) * h.mean[i * d + j]) +
                                             lr * lr * h.second[idx4(d, i, j, k, l)];
       }
+  } else if (const auto* vs = std::get_if<laws::VectorSaddle>(&law.node)) {
+    m = vector_entry_moments(*vs);  // Proof: LYAPND-VEC-3
   } else if (const auto* sc = std::get_if<laws::ScalarLaw>(&law.node)) {
     const laws::CurvatureLaw c = laws::build_curvature_law(sc->curvature);
     m.mean[0] = c.mean();

@@ -559,6 +559,9 @@ const laws::MatrixLaw& base_law(const laws::MatrixLaw& law, Affine& af) {
 }  // namespace
 
 MatrixSampler MatrixSampler::build(const laws::MatrixLaw& law, const laws::BuildOptions& options) {
+  if (std::holds_alternative<laws::VectorSaddle>(law.node))
+    throw InputError("vector(...): no matrix sampler for this law; its Monte Carlo estimate is `lyapcert check "
+                     "--model vector` (proofs/sim/vector.md, SIM-VEC-MC-1)");
   MatrixSampler m;
   m.d_ = law.dim;
   Affine af;
