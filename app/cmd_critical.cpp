@@ -64,9 +64,18 @@ int run_critical(const CriticalOptions& o) {
   const Rational S(static_cast<long>(o.batch));
   const auto& w = r.witness;
   const auto& c = r.certificate;
-  // sigma^2(R) decreases in R; the bracket lies inside the search range (0, 1/2) that critical_snr checked.
-  const auto s2 = [&](const Rational& R) { return models::sigma2_from_snr(spec.k, R); };
-  const auto sigma_over_k = [&](const Rational& R) { return std::sqrt(d(s2(R) / (spec.k * spec.k))); };
+  // sigma^2(R) decreases in R; the bracket lies inside the search range (0, 1/2) that critical_snr checked, except
+  // that its lower end is still 0 when the budget ended before any collapse witness: sigma^2 is then unbounded.
+  const auto s2_text = [&](const Rational& R) {
+    return R > 0 ? q(models::sigma2_from_snr(spec.k, R)) : std::string("inf");
+  };
+  const auto sigma_over_k = [&](const Rational& R) {  // R > 0
+    return std::sqrt(d(models::sigma2_from_snr(spec.k, R) / (spec.k * spec.k)));
+  };
+  const auto sigma_over_k_json = [&](const Rational& R) -> ordered_json {
+    if (!(R > 0)) return nullptr;  // unbounded
+    return sigma_over_k(R);
+  };
   if (o.json) {
     ordered_json j = common_fields("critical-snr");
     j["model"] = "twolayer";
@@ -76,8 +85,8 @@ int run_critical(const CriticalOptions& o) {
     j["digits"] = o.digits;
     j["snr"] = {{"lower", q(r.snr_lo)}, {"upper", q(r.snr_hi)}};
     j["batch_snr"] = {{"lower", q(r.snr_lo * S)}, {"upper", q(r.snr_hi * S)}};
-    j["sigma2"] = {{"lower", q(s2(r.snr_hi))}, {"upper", q(s2(r.snr_lo))}};
-    j["sigma_over_k_approx"] = {{"lower", sigma_over_k(r.snr_hi)}, {"upper", sigma_over_k(r.snr_lo)}};
+    j["sigma2"] = {{"lower", s2_text(r.snr_hi)}, {"upper", s2_text(r.snr_lo)}};
+    j["sigma_over_k_approx"] = {{"lower", sigma_over_k_json(r.snr_hi)}, {"upper", sigma_over_k_json(r.snr_lo)}};
     ordered_json jw;
     jw["found"] = w.found;
     jw["snr"] = q(w.snr);

@@ -236,15 +236,16 @@ class _Root(dict):
 
 def phase(lr, k=1, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=None, digits=16, max_bits=65536,
           max_atoms=10_000_000, time_budget=600.0, model="twolayer", beta=None, data_sample=None, seed=1,
-          out="lyapcert", progress=None):
+          out="lyapcert", dim=1, out_dim=1, progress=None):
     """Certified phase of the two-layer saddle model at one learning rate; ``data`` is None (Gaussian data
     model), an (N, 2) array of (x, y) pairs, or a pair of arrays (x, y).
 
     Guarantee: ``lambda_plus`` / ``lambda_minus`` are enclosures, ``l2_wrong_direction_stable`` is exact, and
     ``phase`` (Ia | Ib | II | III | IV) is proved, or "undetermined" with the labels still possible in
-    ``phase_candidates``. ``model="diagonal"`` with ``beta`` (coefficients), or ``data_sample=N`` (N pairs drawn
-    from the Gaussian model with ``seed``, written to ``out``-data.csv) run the CLI's own command. Raises
-    InputError, BudgetExceeded (``max_atoms`` for finite data)."""
+    ``phase_candidates``. ``model="diagonal"`` with ``beta`` (coefficients), ``model="vector"`` with ``dim`` /
+    ``out_dim`` (the top exponent ``lambda_top`` of the vector two-layer product, docs/models.md), or
+    ``data_sample=N`` (N pairs drawn from the Gaussian model with ``seed``, written to ``out``-data.csv) run the
+    CLI's own command. Raises InputError, BudgetExceeded (``max_atoms`` for finite data)."""
     if model != "twolayer" or beta is not None or data_sample is not None:
         from ._commands import _DataFile, _argv, _result
         with _DataFile(data) as d:
@@ -255,18 +256,28 @@ def phase(lr, k=1, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=No
                 ("data_sample", "int", data_sample), ("seed", "int", seed), ("out", "path", out),
                 ("beta", "list", beta), ("lr", "number", lr), ("digits", "int", digits),
                 ("max_bits", "int", max_bits), ("max_atoms", "int", max_atoms),
-                ("time_budget", "real", time_budget)]), progress)
+                ("time_budget", "real", time_budget),
+                ("dim", "int", dim if model == "vector" else None),
+                ("out_dim", "int", out_dim if model == "vector" else None)]), progress)
     return Result(_core.phase(lr, k, sigma, snr, gamma, batch, replace, data, digits, max_bits, max_atoms,
                               time_budget))
 
 
 def estimate(law, steps=100_000, reps=32, burn_in=None, seed=0, level=0.95, spectrum=False, threads=0,
-             time_budget=600.0):
+             time_budget=600.0, journal=None, resume=False, progress=None):
     """Monte Carlo estimate of the top exponent of a matrix law (or a curvature law as 1 x 1 matrices).
 
     Guarantee: statistical, never certified: ``ci`` is a confidence interval at ``level`` whose kind is named
     by ``guarantee`` (e.g. asymptotic under the stated ``assumption``); ``sign`` is that of the interval.
-    Deterministic for a given ``seed`` whatever ``threads``. Raises InputError."""
+    Deterministic for a given ``seed`` whatever ``threads``. ``journal`` (a file) / ``resume`` keep finished
+    replicates across interrupted calls; they run the CLI's own command (same result). Raises InputError."""
+    if journal is not None or resume:
+        from ._commands import _argv, _law_text, _result
+        return _result(_argv("estimate", [
+            ("law", "text", _law_text("law", law)), ("steps", "int", steps), ("reps", "int", reps),
+            ("burn_in", "int", burn_in), ("seed", "int", seed), ("level", "real", level),
+            ("spectrum", "flag", spectrum), ("threads", "int", threads), ("time_budget", "real", time_budget),
+            ("journal", "path", journal), ("resume", "flag", resume)]), progress)
     return Result(_core.estimate(law, steps, reps, burn_in, seed, level, spectrum, threads, time_budget))
 
 

@@ -250,7 +250,7 @@ class _DataFile:
 
 
 def critical_snr(k=1, batch=1, gamma=0, digits=2, snr_min="1/100000", snr_max="49/100", jobs=2,
-                 max_evaluations=20000, time_budget=600.0, progress=None):
+                 max_evaluations=20000, time_budget=600.0, journal=None, resume=False, progress=None):
     """Certified critical SNR of collapse (phase III) of the two-layer saddle, as ``lyapcert critical-snr``:
     ``snr`` = {lower, upper} (exact text) with ``witness`` (a certified collapse at SNR ``snr.lower``: an lr
     with Lambda_+ < 0 and Lambda_- < 0) and ``no_collapse`` (a certificate that Lambda_+ > 0 for every lr > 0
@@ -262,10 +262,12 @@ def critical_snr(k=1, batch=1, gamma=0, digits=2, snr_min="1/100000", snr_max="4
     return _result(_argv("critical-snr", [
         ("k", "number", k), ("batch", "int", batch), ("gamma", "number", gamma), ("digits", "int", digits),
         ("snr_min", "number", snr_min), ("snr_max", "number", snr_max), ("jobs", "int", jobs),
-        ("max_evaluations", "int", max_evaluations), ("time_budget", "real", time_budget)]), progress)
+        ("max_evaluations", "int", max_evaluations), ("time_budget", "real", time_budget),
+        ("journal", "path", journal), ("resume", "flag", resume)]), progress)
 
 
-def sign(law, level=0.99, budget=10_000_000, seed=0, threads=0, time_budget=600.0, progress=None):
+def sign(law, level=0.99, budget=10_000_000, seed=0, threads=0, time_budget=600.0, journal=None, resume=False,
+         progress=None):
     """Sequential Monte Carlo sign test of the top exponent of a matrix law, as ``lyapcert sign``.
 
     Guarantee: statistical, never certified: ``sign`` is "negative" / "positive" with error probability at
@@ -274,13 +276,15 @@ def sign(law, level=0.99, budget=10_000_000, seed=0, threads=0, time_budget=600.
     law = _law_text("law", law)
     return _result(_argv("sign", [
         ("law", "text", law), ("level", "real", level), ("budget", "int", budget), ("seed", "int", seed),
-        ("threads", "int", threads), ("time_budget", "real", time_budget)]), progress)
+        ("threads", "int", threads), ("time_budget", "real", time_budget), ("journal", "path", journal),
+        ("resume", "flag", resume)]), progress)
 
 
 def simulate(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=None,
              data_sample=None, data_seed=1, out="lyapcert", width=1, beta=None, dim=1, out_dim=1, steps=1000,
              runs=100, init_scale=1e-3, init="sphere", collapse_below=1e-6, escape_above=0.1, rank_threshold=1e-2,
-             seed=1, threads=2, linearised=False, per_run=False, progress=None):
+             seed=1, threads=2, linearised=False, per_run=False, time_budget=600.0, journal=None, resume=False,
+             progress=None):
     """Simulated SGD on a saddle model from a small start, as ``lyapcert simulate`` (docs/simulation.md):
     ``summary`` holds the collapsed / escaped counts and fractions with intervals, the growth rate, ranks;
     ``per_run=True`` adds every run. ``k`` None: 1 (the diagonal model takes ``beta`` instead); ``sigma`` None:
@@ -295,14 +299,15 @@ def simulate(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=
             ("init", "text", init), ("collapse_below", "real", collapse_below),
             ("escape_above", "real", escape_above), ("rank_threshold", "real", rank_threshold),
             ("seed", "int", seed), ("threads", "int", threads), ("linearised", "flag", linearised),
-            ("per_run", "flag", per_run)]), progress)
+            ("per_run", "flag", per_run), ("time_budget", "real", time_budget), ("journal", "path", journal),
+            ("resume", "flag", resume)]), progress)
 
 
 def check(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=None,
           data_sample=None, data_seed=1, out="lyapcert", width=1, beta=None, dim=1, out_dim=1, seed=1, runs=200,
           delta=1e-3, init_scale=None, steps=None, max_steps=20_000_000, collapse_below=1e-6, escape_above=0.1,
           digits=4, max_bits=4096, threads=2, alpha=1e-6, linearised=False, predict_steps=20_000, predict_reps=32,
-          predict_level=1 - 1e-6, progress=None):
+          predict_level=1 - 1e-6, time_budget=600.0, journal=None, resume=False, progress=None):
     """The certified phase prediction next to simulated SGD with a binomial test, as ``lyapcert check``:
     ``predicted`` (certified exponents and phase; statistical for the vector model), ``plan`` (runs, steps,
     start), ``simulated`` (the summary and the failures), ``p_value``, ``verdict`` ("agree", "disagree",
@@ -319,7 +324,8 @@ def check(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=1, 
             ("collapse_below", "real", collapse_below), ("escape_above", "real", escape_above),
             ("digits", "int", digits), ("max_bits", "int", max_bits), ("threads", "int", threads),
             ("alpha", "real", alpha), ("linearised", "flag", linearised), ("predict_steps", "int", predict_steps),
-            ("predict_reps", "int", predict_reps), ("predict_level", "real", predict_level)]), progress)
+            ("predict_reps", "int", predict_reps), ("predict_level", "real", predict_level),
+            ("time_budget", "real", time_budget), ("journal", "path", journal), ("resume", "flag", resume)]), progress)
 
 
 def table(spec, out, format="csv,json,tex,md", jobs=None, fresh=False, quiet=False, time_budget=600.0,
@@ -351,22 +357,26 @@ def table(spec, out, format="csv,json,tex,md", jobs=None, fresh=False, quiet=Fal
     return r
 
 
-def recheck(file, digits=None, backend="other", time_budget=None, jobs=None, progress=None):
+def recheck(file, digits=None, backend="other", time_budget=600.0, value_budget=20.0, jobs=None, journal=None,
+            resume=False, progress=None):
     """Independent re-verification of a certified table (``file``: the table's .json), as ``lyapcert recheck``:
     the report (``ok``, ``passed``, ``failed``, ``rows`` with each check) and ``exit_status`` (0 all passed, 4
-    some row failed). ``digits`` None: each row's digits + 10; ``time_budget`` None: 20 s per recomputed value;
-    ``jobs`` None: all cores.
+    some row failed, 3 rows left "unchecked" by ``time_budget``, the seconds for the whole call).
+    ``digits`` None: each row's digits + 10; ``value_budget``: seconds per recomputed value; ``jobs`` None: all
+    cores; ``journal`` / ``resume``: a journal file of finished rows (docs/cli.md).
 
     Guarantee: a row passes only when an independent computation (``backend="other"``: MPFI or the library's
     second algorithm; ``"arb"``) agrees with its certified values; the report says when no independent path
     exists. Raises InputError, KeyboardInterrupt."""
     return _result(_argv("recheck", [("digits", "int", digits), ("backend", "text", backend),
-                                     ("time_budget", "real", time_budget), ("jobs", "int", jobs)],
+                                     ("time_budget", "real", time_budget), ("value_budget", "real", value_budget),
+                                     ("jobs", "int", jobs), ("journal", "path", journal), ("resume", "flag", resume)],
                          positional=[("file", "path", file)]), progress)
 
 
 def verify(against, quantity=None, sigmas="auto", alpha=1e-3, rtol="0", atol="0", digits=16, max_bits=65536,
-           time_budget=60.0, max_atoms=10_000_000, jobs=None, allow_absolute_data=False, progress=None):
+           time_budget=600.0, law_budget=60.0, max_atoms=10_000_000, jobs=None, allow_absolute_data=False,
+           journal=None, resume=False, progress=None):
     """Checks another implementation's results (a CSV file, docs/oracle.md) against certified values, as
     ``lyapcert verify``: per row ``verdict`` consistent / inconsistent / undetermined with the certified value,
     and the summary. ``quantity`` None: from the header; ``sigmas`` "auto" or a number; ``jobs`` None: 1.
@@ -378,8 +388,9 @@ def verify(against, quantity=None, sigmas="auto", alpha=1e-3, rtol="0", atol="0"
         ("against", "path", against), ("quantity", "text", quantity),
         ("sigmas", "text", sigmas if isinstance(sigmas, str) else _number("sigmas", sigmas)),
         ("alpha", "real", alpha), ("rtol", "number", rtol), ("atol", "number", atol), ("digits", "int", digits),
-        ("max_bits", "int", max_bits), ("time_budget", "real", time_budget), ("max_atoms", "int", max_atoms),
-        ("jobs", "int", jobs), ("allow_absolute_data", "flag", allow_absolute_data)]), progress)
+        ("max_bits", "int", max_bits), ("time_budget", "real", time_budget), ("law_budget", "real", law_budget),
+        ("max_atoms", "int", max_atoms), ("jobs", "int", jobs), ("allow_absolute_data", "flag", allow_absolute_data),
+        ("journal", "path", journal), ("resume", "flag", resume)]), progress)
 
 
 def command(name, *args, progress=None, **options):
