@@ -50,6 +50,15 @@ TEST(Spec, ErrorsNameRowFieldAndProblem) {
             std::string::npos);
 }
 
+// Found by the table_spec fuzz target (docs/fuzzing.md): a JSON number beyond binary64 made nlohmann throw
+// out_of_range.406 while parsing, which escaped parse_spec as a non-InputError exception.
+TEST(Spec, JsonNumberBeyondBinary64IsAnInputError) {
+  EXPECT_NE(expect_spec_error("{\"rows\": [{\"quantity\": \"moment\", \"law\":1e400}]}").find("1e400"),
+            std::string::npos);
+  EXPECT_NE(expect_spec_error("{\"notes\": -1e999, \"rows\": []}").find("number overflow"), std::string::npos);
+  EXPECT_NE(expect_spec_error("[1e400]").find("t.json: JSON that cannot be read"), std::string::npos);
+}
+
 TEST(Spec, GridsExpandInOrderWithDefaults) {
   const TableSpec t = parse_spec(R"J({"defaults": {"digits": 12},
     "rows": [{"id": "g", "quantity": "exponent", "law": "normal({m}, 1)", "grid": {"m": ["0", "1/2"], "lr": ["1", "2"]}},

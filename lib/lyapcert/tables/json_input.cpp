@@ -17,6 +17,11 @@ Json parse_json_input(std::string_view text, const std::string& source, std::siz
     return Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(fmt::format("{}: not valid JSON: {}", printable(source), printable(e.what())));
+  } catch (const nlohmann::json::exception& e) {
+    // Valid JSON that nlohmann cannot hold, e.g. a number beyond binary64 such as 1e400 (out_of_range.406 while
+    // parsing): bad input like any other, not an internal error.
+    throw InputError(fmt::format("{}: JSON that cannot be read: {} (give exact numbers as strings)", printable(source),
+                                 printable(e.what())));
   }
 }
 

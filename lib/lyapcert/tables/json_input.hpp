@@ -12,7 +12,8 @@
 namespace lyapcert::tables {
 
 // Parses `text` as one JSON document. Throws InputError "SOURCE: ..." when the text exceeds max_bytes, nests
-// deeper than max_depth, or is not valid JSON (with nlohmann's position and reason). `source` names the text
+// deeper than max_depth, or is not valid JSON (with nlohmann's position and reason), or holds a value nlohmann
+// cannot represent (a number beyond binary64 such as 1e400). `source` names the text
 // (a file name) in messages.
 Json parse_json_input(std::string_view text, const std::string& source, std::size_t max_bytes = kMaxTableFileBytes,
                       std::size_t max_depth = kMaxJsonDepth);
