@@ -48,6 +48,19 @@ nd::Result run(const std::string& law, int digits, nd::Method m = nd::Method::au
   return run(laws::parse_matrix_law(law), digits, m, budget, elementary);
 }
 
+// The lower endpoint of an enclosure as a ball, widened by 2^-26: a ball's radius is a 30-bit mag_t, so the
+// interval [lo, hi] it stands for is wider than the computed one by about width * 2^-30.
+Ball lower_end(const Ball& x) {
+  arf_t lo;
+  arf_init(lo);
+  arb_get_lbound_arf(lo, x.get(), 256);
+  Ball lob;
+  arb_set_arf(lob.get(), lo);
+  arf_clear(lo);
+  arb_add_error_2exp_si(lob.get(), -26);
+  return lob;
+}
+
 // sum_j p_j log|a_j| with Arb (every a_j != 0): the independent reference for a 1-D block.
 Ball mean_log(const std::vector<Rational>& a, const std::vector<Rational>& p, slong prec = 256) {
   Ball s;
@@ -414,14 +427,7 @@ TEST(Elementary, PoissonCertificateOfTheReducibleFamilyIsCut) {
   // Lower end >= E log|det A| / 2 = log(2)/2 (both determinants are 2, Arb's log 2 as the reference).
   Ball half = log2;
   arb_mul_2exp_si(half.get(), half.get(), -1);
-  arf_t lo;
-  arf_init(lo);
-  arb_get_lbound_arf(lo, cut.top.value.ball.get(), 256);
-  Ball lob;
-  arb_set_arf(lob.get(), lo);
-  arf_clear(lo);
-  // A ball's radius is a 30-bit mag_t: the interval [lo, hi] is widened by about width * 2^-30.
-  arb_add_error_2exp_si(lob.get(), -26);
+  const Ball lob = lower_end(cut.top.value.ball);
   EXPECT_FALSE(arb_lt(lob.get(), half.get())) << lob.debug_str() << " < " << half.debug_str();
   EXPECT_NE(cut.top.message.find("elementary"), std::string::npos) << cut.top.message;
 }
@@ -472,13 +478,7 @@ TEST(Elementary, MethodThatCertifiedNothingLeavesTheElementaryBounds) {
   arb_mul_2exp_si(half.get(), log2.get(), -1);
   EXPECT_TRUE(contains(r.top.value.ball, log2)) << r.top.value.ball.debug_str();
   // The lower end is E log|det A| / 2 = log(2)/2 itself (up to the ball's 30-bit radius).
-  arf_t lo;
-  arf_init(lo);
-  arb_get_lbound_arf(lo, r.top.value.ball.get(), 256);
-  Ball lob;
-  arb_set_arf(lob.get(), lo);
-  arf_clear(lo);
-  arb_add_error_2exp_si(lob.get(), -26);
+  const Ball lob = lower_end(r.top.value.ball);
   EXPECT_TRUE(arb_overlaps(lob.get(), half.get())) << lob.debug_str() << " vs " << half.debug_str();
   EXPECT_NE(r.top.message.find("elementary"), std::string::npos) << r.top.message;
 }
