@@ -200,7 +200,8 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--digits", o->digits, "requested digits: width <= 10^-N * max(1, min|x|) (1..10000)")
       ->default_val(16);
   cmd->add_option("--method", o->method,
-                  "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, poisson or reducible")
+                  "auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, poisson, reducible, conformal "
+                  "or vector")
       ->default_val("auto");
   // The refinement is open-ended (more words, finer meshes), so the default is shorter than the other commands'.
   cli::add_time_budget(cmd, o->time_budget, kLyapndTimeBudget);

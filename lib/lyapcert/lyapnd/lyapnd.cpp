@@ -16,6 +16,7 @@
 #include "lyapcert/lyapnd/elementary.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "lyapcert/lyapnd/conformal.hpp"
 #include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
@@ -336,6 +337,7 @@ const char* to_string(Method m) {
     case Method::poisson: return "poisson";
     case Method::reducible: return "reducible";
     case Method::multicone: return "multicone";
+    case Method::conformal: return "conformal";
     case Method::vector: return "vector";
   }
   return "?";
@@ -344,11 +346,11 @@ const char* to_string(Method m) {
 Method parse_method(std::string_view name) {
   for (Method m : {Method::automatic, Method::ginibre, Method::isotropic, Method::commuting, Method::rankone,
                    Method::enumerate, Method::cycle, Method::poisson, Method::reducible, Method::multicone,
-                   Method::vector})
+                   Method::conformal, Method::vector})
     if (name == to_string(m)) return m;
   throw InputError(fmt::format(
       "unknown --method '{}' (expected auto, ginibre, isotropic, commuting, rankone, enumerate, cycle, multicone, "
-      "poisson, reducible or vector)",
+      "poisson, reducible, conformal or vector)",
       name));
 }
 
@@ -384,6 +386,11 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
   if (finite && d >= 2 && (m == Method::reducible || (m == Method::automatic && !facts.all_rank_le_one &&
                                                        !facts.upper && !facts.lower && !poly)))
     red = reduce_family(*fam, d);
+  std::optional<ConformalCertificate> conf;  // exact witness, Proof: LYAPND-CONF-3
+  if (finite && d == 2 && (m == Method::conformal || (m == Method::automatic && !facts.all_rank_le_one &&
+                                                      !facts.upper && !facts.lower && !poly &&
+                                                      !(red && red->verdict == Reducibility::reducible))))
+    conf = find_conformal_certificate(*fam, d);
   if (m == Method::automatic) {
     if (ginibre) {
       m = Method::ginibre;
@@ -395,6 +402,7 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       m = facts.all_rank_le_one ? Method::rankone
           : (facts.upper || facts.lower || poly) ? Method::commuting
           : (red && red->verdict == Reducibility::reducible) ? Method::reducible  // LYAPND-RED-1, -2
+          : conf ? Method::conformal  // exact witness: LYAPND-CONF-1, -2
           : cycle_applies_for_auto(*fam, d) ? Method::cycle  // positive 2x2 family: LYAPND-CYCLE-1 holds
           : cycle_nd_useful_for_auto(*fam, d, opt) ? Method::cycle  // positive 3x3, 4x4: LYAPND-CYCND-1
           : multicone_applies_for_auto(*fam, d, opt.acc.digits) ? Method::multicone  // verified multicone: LYAPND-MCONE-0
@@ -460,6 +468,15 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
       need_finite("reducible");
       if (d < 2) throw InputError("--method reducible needs d >= 2");
       r = run_reducible(*red, opt, deadline);
+      break;
+    case Method::conformal:
+      need_finite("conformal");
+      if (!conf)
+        throw InputError(
+            "--method conformal needs a 2x2 family of invertible matrices that all commute or anticommute with one "
+            "traceless X0 (det X0 > 0, or det X0 < 0 and some atom anticommutes); none was found among the atoms "
+            "and their pairwise products");
+      r = run_conformal(*fam, *conf, opt);
       break;
     case Method::vector:
       if (!vector) throw InputError("--method vector needs the law vector(q, d, lr, k, sigma, batch=S, gamma=G)");

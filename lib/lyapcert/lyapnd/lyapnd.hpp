@@ -15,6 +15,8 @@
 //              phi + Pg - g over projective space (poisson.hpp, poisson_nd.hpp)
 //   reducible  finite families with a common rational invariant subspace:     Proof: LYAPND-RED-1..5
 //              exact block-triangularisation, max of the blocks (reducible.hpp)
+//   conformal  2x2 families conformal or imprimitive in some basis (exact       Proof: LYAPND-CONF-1..3
+//              witness): Lambda = E log|det A| / 2, any digits (conformal.hpp)
 //   vector     the vector two-layer saddle law vector(q, d, lr, k, sigma, ...):  Proof: LYAPND-VEC-1..6
 //              q = d = 1 exactly the scalar model; otherwise [E log|det A|/(q+d), g(2)/2] (vector.hpp)
 // Every enclosure of a finite family is intersected with E log|det A|/d <= Lambda <= (1/n) E log||A_n..A_1||
@@ -31,7 +33,7 @@
 
 namespace lyapcert::lyapnd {
 
-enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible, multicone, vector };
+enum class Method { automatic, ginibre, isotropic, commuting, rankone, enumerate, cycle, poisson, reducible, multicone, conformal, vector };
 const char* to_string(Method m);
 // "auto", "ginibre", ...; InputError for an unknown name.
 Method parse_method(std::string_view name);

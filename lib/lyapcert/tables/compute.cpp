@@ -416,6 +416,7 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
         {"poisson", {"LYAPND-POIS-1", "LYAPND-POIS-4"}},
         {"reducible",
          {"LYAPND-RED-1", "LYAPND-RED-2", "LYAPND-RED-3", "LYAPND-RED-4", "LYAPND-RED-5", "LYAPND-COMM-1"}},
+        {"conformal", {"LYAPND-CONF-1", "LYAPND-CONF-2", "LYAPND-CONF-3"}},
         {"cycle", {"LYAPND-CYCLE-1", "LYAPND-CYCLE-2", "LYAPND-CYCLE-3", "LYAPND-CYCLE-4", "LYAPND-CYCLE-5",
                    "LYAPND-CYCLE-6"}},
         {"multicone", {"LYAPND-MCONE-0", "LYAPND-MCONE-1", "LYAPND-MCONE-2", "LYAPND-MCONE-3", "LYAPND-MCONE-4",
@@ -424,7 +425,7 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
     for (const auto& [m, ids] : kIds) {
       if (method.rfind(m, 0) == 0) proofs.insert(ids.begin(), ids.end());
     }
-    if (method == "commuting" || method == "reducible") proofs.insert({"LYAP1D-FIN-1", "LYAP1D-ZERO-1"});
+    if (method == "commuting" || method == "reducible" || method == "conformal") proofs.insert({"LYAP1D-FIN-1", "LYAP1D-ZERO-1"});
     if (message.find("elementary bounds") != std::string::npos)
       proofs.insert({"LYAPND-ELEM-1", "LYAPND-ELEM-2", "LYAPND-ENUM-1"});
     entries.push_back(certified_entry("Lambda", res.top.value, acc.digits, res.upper_bound_only));
