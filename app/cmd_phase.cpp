@@ -546,7 +546,7 @@ int run_vector_diagram(const DiagramOptions& o) {
   if (dist::size() > 1) throw InputError("phase-diagram --model vector runs on one process (no MPI distribution)");
   const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
   if (given > 1) throw InputError("give only one of --sigma-range, --snr-range, --batch-range");
-  if (given == 1 && o.batch_range.empty() && (!o.m.sigma.empty() || !o.m.snr.empty()))
+  if (o.batch_range.empty() && (!o.m.sigma.empty() || !o.m.snr.empty()))
     throw InputError("--sigma / --snr fix the noise for --batch-range only (the second axis is the noise here)");
   if (!(o.point_budget > 0) || o.point_budget > 1e7)
     throw InputError(fmt::format("--point-time-budget must be in (0, 1e7] seconds, got {}", o.point_budget));
