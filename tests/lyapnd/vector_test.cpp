@@ -361,7 +361,10 @@ TEST(VectorLaw, DecidedSignsAgreeWithCheckPrediction) {
   };
   for (const Case& cs : {Case{"vector(1, 2, 3/25, 1, 10)", 1, 2, Rational(3, 25), 100, 0},
                          Case{"vector(1, 2, 1/10, 1, 1, gamma=4)", 1, 2, Rational(1, 10), 1, 4},
-                         Case{"vector(2, 2, 1/10, 1, 1, gamma=4)", 2, 2, Rational(1, 10), 1, 4}}) {
+                         Case{"vector(2, 2, 1/10, 1, 1, gamma=4)", 2, 2, Rational(1, 10), 1, 4},
+                         // q = d = 2 escape certified by the determinant bound of LYAPND-VEC-7, -8
+                         Case{"vector(2, 2, 1/2, 1, 3)", 2, 2, Rational(1, 2), 9, 0},
+                         Case{"vector(2, 2, 1/5, 1, 5)", 2, 2, Rational(1, 5), 25, 0}}) {
     const lyapnd::Result r = certify(cs.law, 2, 30);
     ASSERT_NE(r.top.value.sign, lyap::Sign::undetermined) << cs.law;
     lyapcert::sim::SimModel m;
