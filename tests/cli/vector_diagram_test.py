@@ -7,7 +7,7 @@ check.schema.json; the CSV agrees with the JSON; --time-budget gives a partial d
 interval does not) and "statistical" where it does not.
 usage: vector_diagram_test.py --cli PATH/TO/lyapcert --schemas DIR
 """
-import argparse, csv, json, os, subprocess, sys, tempfile, unittest
+import argparse, csv, json, os, signal, subprocess, sys, tempfile, time, unittest
 from fractions import Fraction
 
 import jsonschema
@@ -104,6 +104,27 @@ class VectorDiagram(unittest.TestCase):
                                   "--jobs", "1", "--time-budget", "0.5", rc_want=3)
             self.assertFalse(doc["complete"])
             self.assertLess(len(doc["points"]), 12)
+
+    def test_sigint_writes_nothing(self):
+        # SIGINT mid-sweep: exit 130 within a few seconds, "interrupted after N of M grid points", the old CSV kept,
+        # no other output and no temporary file.
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = os.path.join(tmp, "s")
+            with open(prefix + ".csv", "w") as f:
+                f.write("old\n")
+            p = subprocess.Popen([CLI, "phase-diagram", "--model", "vector", "--out-dim", "1", "--dim", "2",
+                                  "--lr-range", "1/100:1/20", "--grid", "20x10", "--jobs", "1", "--out", prefix],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            t0 = time.monotonic()
+            p.send_signal(signal.SIGINT)
+            _, err = p.communicate(timeout=60)
+            self.assertEqual(p.returncode, 130, err)
+            self.assertLess(time.monotonic() - t0, 20)
+            self.assertIn("interrupted after", err)
+            with open(prefix + ".csv") as f:
+                self.assertEqual(f.read(), "old\n")
+            self.assertEqual(sorted(os.listdir(tmp)), ["s.csv"])
 
     def test_bad_input(self):
         with tempfile.TemporaryDirectory() as tmp:
