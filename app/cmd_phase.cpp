@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "dist.hpp"
+#include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/models/diagonal.hpp"
@@ -125,8 +126,9 @@ int run_diagonal(const PhaseOptions& o) {
 // phase --model vector: the certified top exponent of the vector saddle's linearisation through lyapnd's law
 // vector(q, d, lr, k, sigma, batch=S, gamma=G) (docs/models.md, proofs/lyapnd/vector.md). The label is collapse
 // (Lambda_top < 0) or escape (> 0) when the sign is certified, undetermined otherwise (exit 3).
-int run_vector_phase(const PhaseOptions& o) {
-  const auto& f = o.model;
+// The vector law of the model flags at learning rate lr (k, sigma^2 from --sigma or --snr, batch, gamma); shared by
+// phase and phase-diagram --model vector. InputError for flags that do not apply or bad dimensions.
+laws::VectorSaddle vector_saddle(const mf::ModelFlags& f, const Rational& lr) {
   if (!f.beta.empty() || !f.data_file.empty() || f.data_sample > 0 || !f.replace)
     throw InputError("--beta, --data, --data-sample and --replace false do not apply to --model vector");
   std::string ignored;
@@ -139,12 +141,20 @@ int run_vector_phase(const PhaseOptions& o) {
                                  laws::kMaxMatrixDim));
   v.q = static_cast<int>(f.out_dim);
   v.d = static_cast<int>(f.dim);
-  v.lr = exact::parse_rational(o.lr);
-  if (v.lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", o.lr));
+  v.lr = lr;
+  if (v.lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));
   v.k = base.k;
   v.sigma2 = base.sigma2;
   v.batch = base.batch;
   v.gamma = base.gamma;
+  return v;
+}
+
+// phase --model vector: the certified top exponent of the vector saddle's linearisation through lyapnd's law
+// vector(q, d, lr, k, sigma, batch=S, gamma=G) (docs/models.md, proofs/lyapnd/vector.md). The label is collapse
+// (Lambda_top < 0) or escape (> 0) when the sign is certified, undetermined otherwise (exit 3).
+int run_vector_phase(const PhaseOptions& o) {
+  const laws::VectorSaddle v = vector_saddle(o.model, exact::parse_rational(o.lr));
   const laws::MatrixLaw law{v.q + v.d, v};
   lyapnd::Options opt;
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
@@ -304,6 +314,8 @@ struct DiagramOptions {
   bool cells_arb = false; // --cells-arb: retry cells the binary64 kernel leaves undecided with Arb (slow)
   bool cells_on = false;  // resolved: cells certified in this run
   double time_budget = kDefaultTimeBudget;
+  double point_budget = 60;         // --model vector: seconds per grid point (capped by what --time-budget leaves)
+  bool point_budget_given = false;
   dist::Flags dist;  // --journal, --resume (MPI ranks: app/dist.hpp)
 };
 
@@ -455,8 +467,248 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   }
 }
 
+// phase-diagram --model vector: at each grid point (learning rate x per-sample SNR, sigma or batch size) the
+// certified top exponent of the vector law, as `phase --model vector` computes it (lyapnd's method "vector":
+// proofs/lyapnd/vector.md), labelled collapse (certified < 0), escape (certified > 0) or undetermined. Each point
+// gets --point-time-budget seconds (capped by what is left of --time-budget, the whole command's budget); points
+// run in parallel (--jobs) and the results do not depend on the thread count except through the per-point
+// wall-clock budget, exactly as for a single `phase --model vector` call.
+struct VectorPoint {
+  Rational lr, y, sigma2;
+  std::uint64_t batch = 1;
+  lyapnd::Result result;
+  bool done = false;
+};
+
+std::string vector_label(lyap::Sign s) {
+  return s == lyap::Sign::negative ? "collapse" : s == lyap::Sign::positive ? "escape" : "undetermined";
+}
+
+void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, const std::vector<Rational>& lrs,
+                      const std::vector<Rational>& ys, const std::vector<VectorPoint>& pts, const std::string& y_label,
+                      bool log_y) {
+  if (!dist::is_root()) return;
+  const std::string dat = o.m.out + ".plot.tmp";
+  const std::vector<double> xe = cell_edges(as_doubles(lrs), true), ye = cell_edges(as_doubles(ys), log_y);
+  const char* labels[] = {"collapse", "escape", "undetermined"};
+  const char* colours[] = {"2b83ba", "d7191c", "bbbbbb"};
+  std::string text;
+  bool present[3] = {false, false, false};
+  for (int b = 0; b < 3; ++b) {  // one block per label; a NaN point keeps empty blocks indexed
+    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", labels[b]);
+    for (std::size_t idx = 0; idx < pts.size(); ++idx) {
+      const auto& p = pts[idx];
+      if (!p.done || vector_label(p.result.top.value.sign) != labels[b]) continue;
+      present[b] = true;
+      const std::size_t i = idx % lrs.size(), j = idx / lrs.size();
+      text += fmt::format("{} {} {} {} {} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>(), xe[i], xe[i + 1],
+                          ye[j], ye[j + 1]);
+    }
+    text += "\n\n";
+  }
+  write_file_atomically(dat, text);
+  std::string script = fmt::format(
+      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
+      "set output '{}'\n"
+      "set logscale x\n{}"
+      "set xlabel 'learning rate'\nset ylabel '{}'\n"
+      "set title 'vector saddle q = {}, d = {}: k = {}, gamma = {}: certified sign of the top exponent'\n"
+      "set key outside center bottom horizontal samplen 2\n"
+      "set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n",
+      o.m.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, base.q, base.d, exact::to_text(base.k),
+      exact::to_text(base.gamma), xe.front(), xe.back(), ye.front(), ye.back());
+  std::string plot = "plot ";
+  for (int b = 0; b < 3; ++b) {
+    plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat,
+                        b, colours[b], present[b] ? fmt::format("title '{}'", labels[b]) : "notitle");
+  }
+  plot.resize(plot.size() - 2);
+  script += plot + "\n";
+  const std::string gp = o.m.out + ".gp.tmp";
+  write_file_atomically(gp, script);
+  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.m.out).c_str());
+  std::remove(gp.c_str());
+  std::remove(dat.c_str());
+  if (rc != 0) {
+    std::remove((o.m.out + ".png.tmp").c_str());
+    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.m.out));
+  }
+  std::remove((o.m.out + ".gnuplot.log").c_str());
+  if (std::rename((o.m.out + ".png.tmp").c_str(), (o.m.out + ".png").c_str()) != 0) {
+    throw std::runtime_error("cannot rename the PNG into place");
+  }
+}
+
+int run_vector_diagram(const DiagramOptions& o) {
+  if (o.m.out.empty()) throw InputError("--out PREFIX is required");
+  if (o.cells || o.cells_arb) throw InputError("--cells and --cells-arb are for --model twolayer (no cell certificate for the vector law)");
+  if (!o.dist.journal.empty() || o.dist.resume) throw InputError("--journal and --resume are for --model twolayer");
+  if (dist::size() > 1) throw InputError("phase-diagram --model vector runs on one process (no MPI distribution)");
+  const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
+  if (given > 1) throw InputError("give only one of --sigma-range, --snr-range, --batch-range");
+  if (o.batch_range.empty() && (!o.m.sigma.empty() || !o.m.snr.empty()))
+    throw InputError("--sigma / --snr fix the noise for --batch-range only (the second axis is the noise here)");
+  if (!(o.point_budget > 0) || o.point_budget > 1e7)
+    throw InputError(fmt::format("--point-time-budget must be in (0, 1e7] seconds, got {}", o.point_budget));
+  check_time_budget(o.time_budget);
+  check_output_prefix(o.m.out, {".csv", ".json", ".png", ".png.tmp", ".plot.tmp", ".gp.tmp", ".gnuplot.log"});
+  const std::string snr_range = given == 0 ? std::string("1/100:2/5") : o.snr_range;
+  models::DiagramSpec spec;  // the axes and the y -> (sigma^2, batch) map shared with the two-layer diagram
+  std::tie(spec.lr_min, spec.lr_max) = parse_range(o.lr_range, "--lr-range");
+  const laws::VectorSaddle base = vector_saddle(o.m, spec.lr_min);
+  if (o.m.width < 1) throw InputError("--width must be >= 1");
+  spec.base.k = base.k;
+  spec.base.sigma2 = base.sigma2;
+  spec.base.gamma = base.gamma;
+  spec.base.batch = base.batch;
+  const auto x = o.grid.find('x');
+  if (x == std::string::npos) throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
+  try {
+    spec.n_lr = std::stoi(o.grid.substr(0, x));
+    spec.n_y = std::stoi(o.grid.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
+  }
+  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
+    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
+  }
+  std::string y_name, y_key;
+  if (!o.sigma_range.empty()) {
+    spec.y_axis = models::YAxis::sigma;
+    std::tie(spec.y_min, spec.y_max) = parse_range(o.sigma_range, "--sigma-range");
+    y_name = "sigma";
+    y_key = "sigma";
+  } else if (!snr_range.empty()) {
+    spec.y_axis = models::YAxis::snr;
+    std::tie(spec.y_min, spec.y_max) = parse_range(snr_range, "--snr-range");
+    if (spec.y_max >= Rational(1, 2)) throw InputError("--snr-range must lie in (0, 1/2)");
+    y_name = "per-sample SNR";
+    y_key = "snr";
+  } else {
+    spec.y_axis = models::YAxis::batch;
+    std::tie(spec.y_min, spec.y_max) = parse_range(o.batch_range, "--batch-range");
+    y_name = "batch size";
+    y_key = "batch";
+  }
+  const std::vector<Rational> lrs = models::log_grid(spec.lr_min, spec.lr_max, spec.n_lr);
+  const std::vector<Rational> ys = spec.y_axis == models::YAxis::batch ? models::power2_grid(spec.y_min, spec.y_max)
+                                                                       : models::log_grid(spec.y_min, spec.y_max, spec.n_y);
+  std::vector<VectorPoint> pts(lrs.size() * ys.size());
+  for (std::size_t j = 0; j < ys.size(); ++j) {
+    const models::TwoLayerModel m = models::model_at(spec, ys[j]);
+    for (std::size_t i = 0; i < lrs.size(); ++i) {
+      VectorPoint& p = pts[j * lrs.size() + i];
+      p.lr = lrs[i];
+      p.y = ys[j];
+      p.sigma2 = m.sigma2;
+      p.batch = m.batch;
+    }
+  }
+  const ProgressLine progress("grid points");
+  core::ParallelOptions po;
+  po.jobs = static_cast<unsigned>(o.jobs);
+  po.on_done = [&progress](std::size_t done, std::size_t total) { progress(done, total); };
+  bool complete = false;
+  {
+    const core::StopScope budget(core::StopToken::after_seconds(o.time_budget));
+    const core::ParallelResult pr = core::parallel_for(pts.size(), po, [&](std::size_t idx, unsigned) {
+      VectorPoint& p = pts[idx];
+      laws::VectorSaddle v = base;
+      v.lr = p.lr;
+      v.sigma2 = p.sigma2;
+      v.batch = p.batch;
+      lyapnd::Options opt;
+      opt.acc = lyap::Accuracy{o.digits, 4096};
+      opt.method = lyapnd::Method::vector;
+      opt.time_budget_seconds = std::max(1e-3, std::min(o.point_budget, core::scope_seconds_left()));
+      p.result = lyapnd::certify_lyapnd(laws::MatrixLaw{v.q + v.d, v}, opt);
+      p.done = true;
+    });
+    progress.finish();
+    core::throw_if_interrupted(fmt::format("interrupted after {} of {} grid points", pr.done, pts.size()));
+    complete = !pr.stopped && pr.done == pts.size();
+  }
+
+  std::string csv = fmt::format("lr,{},sigma2,batch,lambda_lower,lambda_upper,sign,phase,upper_bound_only\n", y_key);
+  ordered_json points = ordered_json::array();
+  std::size_t done = 0, n_collapse = 0, n_escape = 0, n_undetermined = 0;
+  for (const auto& p : pts) {
+    if (!p.done) continue;
+    ++done;
+    const lyap::Sign s = p.result.top.value.sign;
+    const std::string label = vector_label(s);
+    n_collapse += label == "collapse";
+    n_escape += label == "escape";
+    n_undetermined += label == "undetermined";
+    lyap::DecimalEnclosure d;
+    ordered_json top = certified_json(p.result.top.value, o.digits, &d);
+    if (p.result.upper_bound_only) {
+      top["lower"] = "-inf";
+      d.lower = "-inf";
+    }
+    csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", dec(p.lr), dec(p.y), dec(p.sigma2), p.batch, d.lower, d.upper,
+                       lyap::to_string(s), label, p.result.upper_bound_only ? "true" : "false");
+    ordered_json jp;
+    jp["lr"] = dec(p.lr);
+    jp["y"] = dec(p.y);
+    jp["sigma2"] = dec(p.sigma2);
+    jp["batch"] = p.batch;
+    jp["lambda_top"] = top;
+    jp["phase"] = label;
+    jp["upper_bound_only"] = p.result.upper_bound_only;
+    jp["converged"] = p.result.top.converged;
+    jp["message"] = p.result.top.message;
+    points.push_back(jp);
+  }
+  ordered_json j = common_fields("phase-diagram");
+  j["model"] = "vector";
+  j["out_dim"] = base.q;
+  j["dim"] = base.d;
+  j["width"] = o.m.width;
+  j["k"] = exact::to_text(base.k);
+  j["gamma"] = exact::to_text(base.gamma);
+  if (spec.y_axis == models::YAxis::batch) {
+    j["sigma2"] = exact::to_text(base.sigma2);
+  } else {
+    j["batch"] = base.batch;
+  }
+  j["data"] = "gaussian";
+  j["y_axis"] = y_key;
+  j["lr_grid"] = ordered_json::array();
+  for (const auto& v : lrs) j["lr_grid"].push_back(dec(v));
+  j["y_grid"] = ordered_json::array();
+  for (const auto& v : ys) j["y_grid"].push_back(dec(v));
+  j["digits"] = o.digits;
+  j["point_time_budget"] = o.point_budget;
+  j["guarantee"] = "certified";
+  j["complete"] = complete;
+  j["points"] = points;
+  j["counts"] = {{"collapse", n_collapse}, {"escape", n_escape}, {"undetermined", n_undetermined}};
+  j["commit"] = kGitCommit;
+  write_file_atomically(o.m.out + ".csv", csv);
+  write_file_atomically(o.m.out + ".json", j.dump(1) + "\n");
+  write_vector_png(o, base, lrs, ys, pts, y_name, spec.y_axis != models::YAxis::batch);
+  fmt::print("vector phase diagram (q = {}, d = {}): {} of {} grid points{}: {} collapse, {} escape, {} undetermined\n"
+             "wrote {}.csv, {}.json, {}.png\n",
+             base.q, base.d, done, pts.size(), complete ? "" : " (stopped: partial)", n_collapse, n_escape,
+             n_undetermined, o.m.out, o.m.out, o.m.out);
+  if (!complete) {
+    fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} grid points: partial diagram written "
+               "(\"complete\": false)\n", o.time_budget, done, pts.size());
+    return kExitNotConverged;
+  }
+  // Like phase --model vector: an undetermined point is an honest result of the diagram, not a failure of the run.
+  return kExitOk;
+}
+
 int run_diagram(DiagramOptions o) {
-  if (o.m.model != "twolayer") throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer)", o.m.model));
+  if (o.m.model == "vector") return run_vector_diagram(o);
+  if (o.m.model != "twolayer") {
+    throw InputError(fmt::format("unknown model '{}' (phase-diagram supports: twolayer, diagonal, vector)", o.m.model));
+  }
+  if (o.m.dim != 1 || o.m.out_dim != 1 || o.m.width != 1) throw InputError("--dim, --out-dim and --width are for --model vector");
+  if (!o.m.snr.empty()) throw InputError("--snr is for --model vector (the two-layer diagram's axis is --snr-range)");
+  if (o.point_budget_given) throw InputError("--point-time-budget is for --model vector");
   if (o.m.out.empty()) throw InputError("--out PREFIX is required");
   const int given = !o.sigma_range.empty() + !o.snr_range.empty() + !o.batch_range.empty();
   if (given > 1) throw InputError("give only one of --sigma-range, --snr-range, --batch-range");
@@ -632,6 +884,19 @@ void register_phase_diagram_commands(CLI::App& app, Registry& reg) {
   cmd->add_flag("--cells-arb", o->cells_arb,
                 "retry cells the binary64 kernel leaves undecided with the Arb quadrature on wide balls (slow)");
   add_time_budget(cmd, o->time_budget);
+  // --model vector (the linearisation of f(x) = U W x, lyapnd's law vector(...)): its dimensions, the width the
+  // simulator uses (the exponent does not depend on it), a fixed SNR for --batch-range, and the per-point budget.
+  cmd->add_option("--dim", o->m.dim, "vector: input dimension d")->default_val(1);
+  cmd->add_option("--out-dim", o->m.out_dim, "vector: output dimension q")->default_val(1);
+  cmd->add_option("--width", o->m.width, "vector: hidden width m (the exponent does not depend on it)")->default_val(1);
+  cmd->add_option("--snr", o->m.snr, "vector with --batch-range: per-sample SNR in (0, 1/2), instead of --sigma");
+  cmd->add_option_function<double>(
+         "--point-time-budget",
+         [o](double s) {
+           o->point_budget = s;
+           o->point_budget_given = true;
+         },
+         "vector: seconds per grid point (default 60; capped by what --time-budget leaves)");
   dist::add_flags(cmd, o->dist);
   reg.push_back({cmd, [o] { return run_diagram(*o); }});
 }

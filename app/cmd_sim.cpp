@@ -8,11 +8,13 @@
 #include <cmath>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 #include "commands.hpp"
 #include "dist.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/sim.hpp"
 #include "model_flags.hpp"
 #include "output.hpp"
@@ -52,6 +54,7 @@ struct CheckFlags {
   int threads = 2;
   std::uint64_t predict_steps = 20'000, predict_reps = 32;
   double predict_level = 1 - 1e-6;
+  double certify_budget = 60;  // vector model: seconds for lyapnd's certified exponent (within --time-budget)
   double alpha = 1e-6;
   bool linearised = false;
   bool json = false;
@@ -330,6 +333,50 @@ ordered_json direction_json(const sim::DirectionPrediction& d, int digits) {
   return j;
 }
 
+// The vector model's certified top exponent of the linearisation: lyapnd's law vector(q, d, lr, k, sigma,
+// batch=S, gamma=G) (proofs/lyapnd/vector.md), the same computation as `phase --model vector`.
+lyapnd::Result certify_vector(const sim::SimModel& m, const Rational& lr, int digits, long max_bits, double seconds) {
+  laws::VectorSaddle v;
+  v.q = static_cast<int>(m.out_dim);
+  v.d = static_cast<int>(m.dim);
+  v.lr = lr;
+  v.k = m.base.k;
+  v.sigma2 = m.base.sigma2;
+  v.batch = m.base.batch;
+  v.gamma = m.base.gamma;
+  lyapnd::Options opt;
+  opt.acc = lyap::Accuracy{digits, max_bits};
+  opt.method = lyapnd::Method::vector;
+  opt.time_budget_seconds = seconds;
+  return lyapnd::certify_lyapnd(laws::MatrixLaw{v.q + v.d, v}, opt);
+}
+
+// Where lyapnd certifies the sign, the vector model's prediction is that certified sign; the Monte Carlo
+// estimate then only sizes the runs (SIM-VEC-SIZE-1), its interval narrowed by the certified enclosure so that the
+// drift used for the sizing has the certified sign. Where lyapnd leaves the sign open, the statistical prediction
+// stays as it is.
+bool apply_certified(sim::Prediction& p, const lyapnd::Result& c) {
+  const lyap::Sign s = c.top.value.sign;
+  if (s != lyap::Sign::negative && s != lyap::Sign::positive) return false;
+  sim::StatisticalExponent& e = *p.statistical;
+  arf_t lo, hi;
+  arf_init(lo);
+  arf_init(hi);
+  arb_get_lbound_arf(lo, c.top.value.ball.get(), 64);
+  arb_get_ubound_arf(hi, c.top.value.ball.get(), 64);
+  const double cl = c.upper_bound_only ? -INFINITY : arf_get_d(lo, ARF_RND_FLOOR);
+  const double cu = arf_get_d(hi, ARF_RND_CEIL);
+  arf_clear(lo);
+  arf_clear(hi);
+  if (s == lyap::Sign::positive) e.lower = std::max(e.lower, cl);
+  if (s == lyap::Sign::negative) e.upper = std::min(e.upper, cu);
+  e.sign = s;
+  p.determined = true;
+  p.predicts_collapse = s == lyap::Sign::negative;
+  p.phase = p.predicts_collapse ? "III" : "unstable";
+  return true;
+}
+
 int run_check(const CheckFlags& f) {
   const Built b = build_model(f.model);
   const Rational lr = parse_lr(f.lr);
@@ -367,13 +414,32 @@ int run_check(const CheckFlags& f) {
   // --time-budget (docs/cli.md): one deadline for the prediction and the runs. Incomplete runs cannot show
   // agreement (the binomial test is sized for --runs runs): the verdict is then "undetermined", exit 3.
   bool budget_expired = false;  // also when the budget ended the prediction (then undetermined or no plan)
+  const bool vector = b.model.kind == sim::ModelKind::vector;
+  if (!vector && f.certify_budget != 60) throw InputError("--certify-time-budget is for the vector model only");
+  if (!(f.certify_budget > 0)) throw InputError("--certify-time-budget must be > 0");
+  std::optional<lyapnd::Result> certified;   // vector model: lyapnd's enclosure
+  std::optional<sim::StatisticalExponent> mc;  // vector model: the Monte Carlo estimate as computed
+  bool use_certified = false;
   const sim::CheckResult r = [&] {
     const core::StopScope budget(core::StopToken::after_seconds(f.time_budget));
-    sim::CheckResult res = sim::check(b.model, lr, lyap::Accuracy{f.digits, f.max_bits}, o);
+    const lyap::Accuracy acc{f.digits, f.max_bits};
+    if (!vector) {
+      sim::CheckResult res = sim::check(b.model, lr, acc, o);
+      budget_expired = core::scope_expired();
+      return res;
+    }
+    certified = certify_vector(b.model, lr, f.digits, f.max_bits,
+                               std::max(1e-3, std::min(f.certify_budget, core::scope_seconds_left())));
+    core::throw_if_interrupted();
+    sim::Prediction pred = sim::predict(b.model, lr, acc, true, o.statistical);
+    mc = pred.statistical;
+    use_certified = apply_certified(pred, *certified);
+    sim::CheckResult res = sim::check(b.model, lr, pred, o);
     budget_expired = core::scope_expired();
     return res;
   }();
   const sim::Prediction& p = r.prediction;
+  const std::string guarantee = vector && !use_certified ? "statistical" : "certified";
   const bool verdict = p.determined && r.plan.feasible && r.simulation.summary.complete;
   // The budget matters only where it kept a verdict from being reached.
   const bool budget_hit = !verdict && (budget_expired || (r.plan.feasible && !r.simulation.summary.complete));
@@ -388,9 +454,17 @@ int run_check(const CheckFlags& f) {
     j["lr"] = f.lr;
     ordered_json pred;
     pred["phase"] = p.phase;
-    pred["guarantee"] = p.statistical ? "statistical" : "certified";
+    pred["guarantee"] = guarantee;
+    if (certified) {
+      lyap::DecimalEnclosure dc;
+      ordered_json cj = certified_json(certified->top.value, f.digits, &dc);
+      if (certified->upper_bound_only) cj["lower"] = "-inf";
+      pred["certified_lambda_top"] = cj;
+      pred["certified_method"] = certified->top.method;
+      pred["certified_message"] = certified->top.message;
+    }
     if (p.statistical) {
-      const sim::StatisticalExponent& e = *p.statistical;
+      const sim::StatisticalExponent& e = *mc;  // the Monte Carlo estimate as computed (not the sizing interval)
       pred["lambda_top"] = ordered_json{{"estimate", finite_or_null(e.estimate)},
                                         {"lower", finite_or_null(e.lower)},
                                         {"upper", finite_or_null(e.upper)},
@@ -459,11 +533,27 @@ int run_check(const CheckFlags& f) {
     std::cout << j.dump(2) << "\n";
   } else {
     fmt::print("{}\nlr = {}{}\n", model_text(b), f.lr, f.linearised ? "   (simulating the linearisation)" : "");
+    if (certified) {
+      lyap::DecimalEnclosure dc;
+      certified_json(certified->top.value, f.digits, &dc);
+      if (certified->upper_bound_only) dc.lower = "-inf";
+      fmt::print("certified top exponent of the linearisation (lyapnd, method vector): [{}, {}] {}{}\n", dc.lower,
+                 dc.upper, lyap::to_string(certified->top.value.sign),
+                 use_certified ? "" : "   (sign not decided: the statistical prediction is used)");
+    }
+    if (use_certified) {
+      fmt::print("predicted (certified): phase {}\n", p.phase);
+    }
     if (p.statistical) {
-      const sim::StatisticalExponent& e = *p.statistical;
-      fmt::print("predicted (statistical, not certified): phase {}   top exponent of the linearisation {:.6g} "
-                 "[{:.6g}, {:.6g}] {}\n",
-                 p.phase, e.estimate, e.lower, e.upper, lyap::to_string(e.sign));
+      const sim::StatisticalExponent& e = *mc;
+      if (use_certified) {
+        fmt::print("Monte Carlo estimate (statistical; only sizes the runs): {:.6g} [{:.6g}, {:.6g}] {}\n", e.estimate,
+                   e.lower, e.upper, lyap::to_string(e.sign));
+      } else {
+        fmt::print("predicted (statistical, not certified): phase {}   top exponent of the linearisation {:.6g} "
+                   "[{:.6g}, {:.6g}] {}\n",
+                   p.phase, e.estimate, e.lower, e.upper, lyap::to_string(e.sign));
+      }
       fmt::print("  Monte Carlo: {} replicates x {} steps (burn-in {}), seed {}, Student-t level {:.10g}\n", e.reps,
                  e.steps, e.burn_in, e.seed, e.level);
     }
@@ -565,6 +655,9 @@ void register_sim_commands(CLI::App& app, Registry& reg) {
     cmd->add_option("--predict-level", f->predict_level,
                     "vector model: level of the prediction's interval and sign decision")
         ->default_val(1 - 1e-6);
+    cmd->add_option("--certify-time-budget", f->certify_budget,
+                    "vector model: seconds for the certified exponent (lyapnd; within --time-budget)")
+        ->default_val(60);
     cmd->add_flag("--json", f->json, "print JSON");
     dist::add_flags(cmd, f->dist);
     add_time_budget(cmd, f->time_budget);

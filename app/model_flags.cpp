@@ -16,7 +16,7 @@ void add(CLI::App* cmd, ModelFlags& f, FlagSet which) {
   const bool sim = which == FlagSet::simulate;
   const char* model_help = sim                          ? "model: twolayer | diagonal | vector | tanh"
                            : which == FlagSet::phase   ? "model: twolayer | diagonal | vector"
-                                                        : "model: twolayer";
+                                                        : "model: twolayer | diagonal | vector";
   cmd->add_option("--model", f.model, model_help)->default_val("twolayer");
   cmd->add_option_function<std::string>(
          "--k",

@@ -123,11 +123,14 @@ class SimCli(unittest.TestCase):
         c = self.doc("check", "--lr", "0.1", "--runs", "10")
         self.assertEqual(c["predicted"]["guarantee"], "certified")
         # Too few replicates: the interval contains 0, no verdict (exit 3).
-        u = self.doc("check", "--model", "vector", "--lr", "0.1", "--runs", "10", "--predict-reps", "2",
+        # (--dim 2 --batch 2: a case lyapnd does not decide, so the statistical prediction is used.)
+        u = self.doc("check", "--model", "vector", "--dim", "2", "--batch", "2", "--lr", "0.1", "--runs", "10",
+                     "--predict-reps", "2",
                      "--predict-steps", "16", rc_want=3)
         self.assertEqual(u["predicted"]["outcome"], "undetermined")
         self.assertEqual(u["verdict"], "undetermined")
-        rc, out, err = run("check", "--model", "vector", "--lr", "0.1", "--runs", "10", "--predict-steps", "2000")
+        rc, out, err = run("check", "--model", "vector", "--dim", "2", "--batch", "2", "--lr", "0.1", "--runs", "10",
+                           "--predict-steps", "2000")
         self.assertEqual(rc, 0, err)
         self.assertIn("statistical, not certified", out)
 

@@ -59,7 +59,8 @@ class VectorLaw(unittest.TestCase):
         self.assertLess(Fraction(d["enclosure"]["upper"]), 0)
 
     def test_square_case_is_upper_bound_only(self):
-        rc, d = self.lyapnd("vector(2, 2, 2, 1, 3)", "--digits", "3", expect=3)
+        # batch = 2: no certified lower bound (the determinant bounds need S = 1).
+        rc, d = self.lyapnd("vector(2, 2, 2, 1, 3, batch=2)", "--digits", "3", expect=3)
         self.assertTrue(d["upper_bound_only"])
         self.assertEqual(d["enclosure"]["lower"], "-inf")
         self.assertEqual(d["sign"], "undetermined")
@@ -84,8 +85,9 @@ class VectorLaw(unittest.TestCase):
                            "1/102", "--digits", "2", "--json")
         self.assertEqual(rc, 0, err)
         self.assertEqual(json.loads(out)["sigma2"], "100")
-        # undetermined (q = d = 2 has no lower bound at gamma = 0): exit 3, label undetermined
-        rc, out, err = run("phase", "--model", "vector", "--out-dim", "2", "--dim", "2", "--lr", "1", "--json")
+        # undetermined (no lower bound for batch 2, and the upper bound is positive at gamma = 0): exit 3
+        rc, out, err = run("phase", "--model", "vector", "--out-dim", "2", "--dim", "2", "--batch", "2", "--lr", "1",
+                           "--json")
         self.assertEqual(rc, 3, err)
         doc = json.loads(out)
         self.assertFalse(list(v.iter_errors(doc)))
