@@ -18,6 +18,12 @@ using Registry = std::vector<Command>;
 // app/registry.cpp: every command family below that was built (the CLI and the Python module call this).
 void register_all_commands(CLI::App& app, Registry& reg);
 
+// app/registry.cpp: whether the commands that draw a PNG (phase-diagram) run gnuplot. Always true in the CLI;
+// the Python module's phase_diagram turns it off while it runs the command for its JSON only (no gnuplot
+// needed, no image nobody asked for). Process-wide: the module runs one command at a time.
+void set_write_plots(bool on);
+bool write_plots();
+
 // app/cmd_lyap1d.cpp: lyap1d, moment, demo.
 void register_lyap1d_commands(CLI::App& app, Registry& reg);
 // app/cmd_stats.cpp: estimate, sign (Monte Carlo with confidence statements).

@@ -2,7 +2,16 @@
 // same commands in-process) both register them here, so both have the same options, defaults and outputs.
 #include "commands.hpp"
 
+#include <atomic>
+
 namespace lyapcert::cli {
+
+namespace {
+std::atomic<bool> g_write_plots{true};
+}  // namespace
+
+void set_write_plots(bool on) { g_write_plots.store(on); }
+bool write_plots() { return g_write_plots.load(); }
 
 void register_all_commands(CLI::App& app, Registry& commands) {
   register_lyap1d_commands(app, commands);
