@@ -565,7 +565,8 @@ py::tuple py_run_command(const std::vector<std::string>& argv, const py::object&
   CLI::App app{"lyapcert"};
   app.require_subcommand(1);
   cli::Registry commands;
-  cli::register_all_commands(app, commands);
+  if (argv.empty()) throw ArgumentError("no command given");
+  cli::register_command_family(argv.front(), app, commands);
   std::vector<std::string> args{"lyapcert"};
   args.insert(args.end(), argv.begin(), argv.end());
   std::vector<const char*> cargs;

@@ -1,5 +1,6 @@
 """The CLI's commands as Python functions: critical_snr, sign, simulate, check, table, recheck, verify and the
-general ``command``.
+general ``command``, and the helpers the package's other functions (lyap1d, moment, lyapnd, boundaries, phase,
+estimate, phase_diagram) use to run their command the same way.
 
 Each function runs the CLI's own subcommand in-process (``_lyapcert.run_command``: the same code, options and
 defaults as ``lyapcert <command>``, app/registry.cpp) with ``--json`` and returns its JSON as a ``Result``, so a
@@ -395,8 +396,8 @@ def command(name, *args, progress=None, **options):
     numbers exact), e.g. ``command("phase-diagram", model="diagonal", beta="1,2", out="d")`` or
     ``command("boundary", law="atoms(2, -1)", lr_min=0.5)``; positional ``args`` are passed as they are.
     Returns the JSON result (a Result, ``--json`` is added when the command has it); for the commands that
-    write files instead (phase-diagram, table) the written ``out``.json (their summary line goes to the
-    process's standard output). ``exit_status`` is the CLI's exit status.
+    write files instead (phase-diagram, table) the written ``out``.json (their summary lines are captured, not
+    printed). ``exit_status`` is the CLI's exit status.
 
     Guarantee: exactly the CLI's (docs/cli.md): the same code runs in-process. Raises InputError,
     BudgetExceeded, KeyboardInterrupt."""
