@@ -168,3 +168,17 @@ def test_phase_diagram_has_the_cli_options_and_defaults():
             assert d == default, (py, d, default)
         else:
             assert Fraction(d) == Fraction(default), (py, d, default)
+
+
+def test_a_model_with_one_top_exponent_fits_the_same_object():
+    # The JSON shape a single-exponent diagram has (the points of `lyapcert phase --model vector`: lambda_top and
+    # the label collapse / escape / undetermined); a point left out was not computed.
+    j = {"model": "vector", "y_axis": "snr", "lr_grid": ["1/10", "1"], "y_grid": ["1/5"], "digits": 4,
+         "complete": False, "points": [
+             {"lr": "1/10", "y": "1/5", "lambda_top": {"lower": "-0.5", "upper": "-0.4", "sign": "negative"},
+              "phase": "collapse"}]}
+    d = lyapcert.PhaseDiagram.from_json(j)
+    assert d.exponents == ("lambda_top",) and d.shape == (1, 2) and list(d.done[0]) == [True, False]
+    assert d.phase[0, 0] == lyapcert.Phase.COLLAPSE and d.phase_label(0, 0) == "collapse" and d.phase[0, 1] == 0
+    assert d.lambda_top_lower[0, 0] <= -0.5 and d.lambda_top_upper[0, 0] >= -0.4 and np.isnan(d.lambda_top_lower[0, 1])
+    assert d.lambda_top_sign[0, 1] == "undetermined" and not d.cells_checked and len(d.lambda_top_roots) == 0

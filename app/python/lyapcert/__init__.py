@@ -282,7 +282,7 @@ def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, m
         ("max_bits", "int", _int_in("max_bits", max_bits, 64, 1 << 26)),
         ("max_atoms", "int", _int_in("max_atoms", max_atoms, 1, 1 << 62)),
         ("time_budget", "real", _time_budget(time_budget))],
-        progress if law_template is not None else False)
+        progress)
     r["roots"] = [_Root(x) for x in r.get("roots", [])]
     return r
 
@@ -327,7 +327,7 @@ def phase(lr, k=1, sigma=None, snr=None, gamma=0, batch=1, replace=True, data=No
             ("beta", "list", beta), ("lr", "number", lr), *options,
             ("time_budget", "real", _time_budget(time_budget)),
             ("dim", "int", dim if model == "vector" else None),
-            ("out_dim", "int", out_dim if model == "vector" else None)]), progress if data_sample else False)
+            ("out_dim", "int", out_dim if model == "vector" else None)]), progress)
 
 
 def _is_one(k):
@@ -355,7 +355,7 @@ def estimate(law, steps=100_000, reps=32, burn_in=None, seed=0, level=0.95, spec
         ("spectrum", "flag", spectrum), ("threads", "int", _int_in("threads", threads, 0, 1024)),
         ("time_budget", "real", _time_budget(time_budget)), ("journal", "path", journal),
         ("resume", "flag", resume)]
-    return _command_result("estimate", options, progress if (journal is not None or resume) else False)
+    return _command_result("estimate", options, progress)
 
 
 # --- arrays (numpy) -------------------------------------------------------------------------------------------
@@ -556,10 +556,11 @@ class PhaseDiagram:
         cells = [p.get("cell", "unchecked") for p in points]
         certified = [c not in ("mixed", "unchecked") for c in cells]
         self.cells_checked = any(c != "unchecked" for c in cells)
-        self.cell_certified = grid([certified], False, bool).reshape(ny, nx) if not per_coordinate else \
-            np.zeros((ny, nx), dtype=bool)
-        self.cell_phase = np.zeros((ny, nx), dtype=np.int8)
-        if not per_coordinate:
+        if per_coordinate:  # the diagonal model certifies no cells
+            self.cell_certified = np.zeros((ny, nx), dtype=bool)
+            self.cell_phase = np.zeros((ny, nx), dtype=np.int8)
+        else:
+            self.cell_certified = grid([certified], False, bool)
             self.cell_phase = grid([[Phase.from_label(c) if ok else 0 for c, ok in zip(cells, certified)]], 0,
                                    np.int8)
         if points and "l2_wrong_direction_stable" in points[0]:
