@@ -350,7 +350,7 @@ std::vector<double> as_doubles(const std::vector<Rational>& v) {
 // axes end at the outer cell edges (no empty margin) and the key sits below the plot.
 void write_png(const DiagramOptions& o, const models::DiagramResult& r, const std::string& y_label, bool log_y,
                std::size_t n_data) {
-  if (!dist::is_root()) return;  // under MPI rank 0 draws the plot
+  if (!dist::is_root() || !write_plots()) return;  // under MPI rank 0 draws the plot; Python: JSON only
   // Data blocks for gnuplot, one temporary file, removed afterwards. Every block starts with a NaN
   // point so that empty blocks keep their index.
   const std::string dat = o.m.out + ".plot.tmp";
@@ -853,8 +853,9 @@ int run_diagram(DiagramOptions o) {
   write_file_atomically(o.m.out + ".csv", csv);
   write_file_atomically(o.m.out + ".json", j.dump(1) + "\n");
   write_png(o, result, y_name, spec.y_axis != models::YAxis::batch, spec.base.data.size());
-  if (!data_written.empty()) fmt::print("sampled data written to {}\n", data_written);
-  fmt::print("phase diagram: {} of {} grid points{}, {}\nwrote {}.csv, {}.json, {}.png\n", done, result.points.size(),
+  // std::cout (not C stdout): the Python module captures it while it runs the command in-process.
+  if (!data_written.empty()) std::cout << fmt::format("sampled data written to {}\n", data_written);
+  std::cout << fmt::format("phase diagram: {} of {} grid points{}, {}\nwrote {}.csv, {}.json, {}.png\n", done, result.points.size(),
              result.complete ? "" : " (interrupted: partial)",
              o.cells_on ? fmt::format("{} cells certified", certified_cells)
                         : std::string(finite_data ? "cells not checked (finite data)" : "cells not checked (--no-cells)"),

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 #include "commands.hpp"
 #include "lyapcert/core/stop.hpp"
@@ -54,6 +55,7 @@ const char* survival_word(lyap::Sign s) {
 // at the outer cell edges.
 void write_diagonal_png(const std::string& out, const models::DiagonalDiagramResult& r, const std::string& y_label,
                         bool log_y, const std::string& title) {
+  if (!write_plots()) return;  // the Python module wants the JSON only
   const std::string dat = out + ".plot.tmp";
   std::vector<double> xs, ys;
   for (const auto& x : r.lrs) xs.push_back(x.convert_to<double>());
@@ -230,7 +232,7 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
                   spec.y_axis == models::YAxis::batch ? fmt::format(", sigma^2 = {}", exact::to_text(spec.base.sigma2))
                                                       : fmt::format(", batch = {}", spec.base.batch));
   write_diagonal_png(out, r, y_name, spec.y_axis != models::YAxis::batch, title);
-  fmt::print("diagonal phase diagram: {} of {} grid points{}\nwrote {}.csv, {}.json, {}.png\n", done, r.points.size(),
+  std::cout << fmt::format("diagonal phase diagram: {} of {} grid points{}\nwrote {}.csv, {}.json, {}.png\n", done, r.points.size(),
              r.complete ? "" : fmt::format(" (time budget of {:g} s exhausted: partial)", time_budget), out, out, out);
   return r.complete ? kExitOk : kExitNotConverged;
 }

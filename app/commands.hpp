@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace lyapcert::cli {
@@ -17,6 +18,15 @@ using Registry = std::vector<Command>;
 
 // app/registry.cpp: every command family below that was built (the CLI and the Python module call this).
 void register_all_commands(CLI::App& app, Registry& reg);
+// app/registry.cpp: only the family that defines command `name` (all of them for an unknown name). The Python
+// module runs one command per call; registering every family costs about a millisecond per call.
+void register_command_family(const std::string& name, CLI::App& app, Registry& reg);
+
+// app/registry.cpp: whether the commands that draw a PNG (phase-diagram) run gnuplot. Always true in the CLI;
+// the Python module's phase_diagram turns it off while it runs the command for its JSON only (no gnuplot
+// needed, no image nobody asked for). Process-wide: the module runs one command at a time.
+void set_write_plots(bool on);
+bool write_plots();
 
 // app/cmd_lyap1d.cpp: lyap1d, moment, demo.
 void register_lyap1d_commands(CLI::App& app, Registry& reg);

@@ -1,6 +1,8 @@
-// The compiled part of the Python module `lyapcert` (pybind11). Parsing of Python inputs and building of
-// result dicts only; every number comes from the library, with the same contracts as the CLI
-// (docs/cli.md): enclosures are {"lower", "upper", "sign"} with outward-rounded exact decimal strings.
+// The compiled part of the Python module `lyapcert` (pybind11): runs the CLI's commands in-process (their JSON is
+// every scalar function's result, one builder: run_command), the laws built from arrays (atoms, minibatch), the
+// vectorised lyap1d (numpy arrays, many learning rates in parallel) and outward binary64 rounding of exact
+// decimals. Every number comes from the library, with the same contracts as the CLI (docs/cli.md): enclosures
+// are {"lower", "upper", "sign"} with outward-rounded exact decimal strings.
 // lyapcert::InputError becomes lyapcert.InputError (a ValueError) with the CLI's message; long
 // computations release the GIL. docs/python.md.
 #include <pybind11/numpy.h>
@@ -22,18 +24,12 @@
 #include <thread>
 #include <vector>
 
-#include "lyapcert/boundary/roots.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/ast.hpp"
 #include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/laws/minibatch.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
-#include "lyapcert/lyapnd/lyapnd.hpp"
-#include "lyapcert/models/phase_diagram.hpp"
-#include "lyapcert/models/twolayer.hpp"
-#include "lyapcert/stats/estimator.hpp"
 #include "lyapcert/version.hpp"
 #include "lyapcert/core/stop.hpp"
 
@@ -57,10 +53,26 @@ using exact::Rational;
 
 namespace {
 
-// A curvature law with the text it came from (canonical) for the "law" field.
+// A curvature law with the text it came from (canonical) for the "law" field. `text` is a label shortened to
+// about 70000 bytes for laws built from large arrays (`shortened`); cli_text() is then the complete text the
+// CLI's commands read (the functions pass it as --law).
 struct PyCurvatureLaw {
   std::shared_ptr<const laws::CurvatureLaw> law;
   std::string text;
+  bool shortened = false;
+  std::string full;  // the complete text when shortened (minibatch: its data); empty: written from the atoms
+
+  std::string cli_text() const {
+    if (!shortened) return text;
+    if (!full.empty()) return full;
+    // atoms(...) from large arrays: every atom exactly, as the finite law holds it (the same distribution).
+    const laws::FiniteLaw& f = law->finite();
+    std::string out = "atoms(";
+    for (std::size_t j = 0; j < f.size(); ++j) {
+      out += fmt::format("{}{}:{}", j ? ", " : "", exact::to_text(f.value(j)), exact::to_text(f.prob(j)));
+    }
+    return out + ")";
+  }
 };
 
 // --- errors ------------------------------------------------------------------------------------------------
@@ -247,12 +259,6 @@ std::vector<Rational> to_rationals(const py::handle& obj, const char* what) {
   return out;
 }
 
-// Text form of an input number for the echo fields ("lr", "p"): exact text of the value.
-std::string echo(const py::handle& obj, const Rational& v) {
-  if (py::isinstance<py::str>(obj)) return obj.cast<std::string>();
-  return exact::to_text(v);
-}
-
 PyCurvatureLaw curvature_from(const py::handle& obj, std::uint64_t max_atoms) {
   if (py::isinstance<PyCurvatureLaw>(obj)) return obj.cast<PyCurvatureLaw>();
   if (!py::isinstance<py::str>(obj)) {
@@ -271,32 +277,6 @@ PyCurvatureLaw curvature_from(const py::handle& obj, std::uint64_t max_atoms) {
 std::string short_text(const std::string& s) {
   constexpr std::size_t kMax = 64 * 1024;
   return s.size() <= kMax ? s : s.substr(0, kMax) + "...";
-}
-
-py::dict certified(const lyap::CertifiedValue& v, int digits, lyap::DecimalEnclosure* out = nullptr) {
-  const lyap::DecimalEnclosure d = lyap::to_decimal(v, digits);
-  if (out) *out = d;
-  py::dict j;
-  j["lower"] = d.lower;
-  j["upper"] = d.upper;
-  j["sign"] = lyap::to_string(v.sign);
-  return j;
-}
-
-py::dict result_dict(const char* command, const lyap::CertifiedResult& r) {
-  lyap::DecimalEnclosure d;
-  py::dict j;
-  j["command"] = command;
-  j["enclosure"] = certified(r.value, r.digits_requested, &d);
-  j["sign"] = lyap::to_string(r.value.sign);
-  j["digits"] = r.digits_requested;
-  j["digits_achieved"] = d.digits_achieved ? py::object(py::int_(*d.digits_achieved)) : py::object(py::none());
-  j["converged"] = r.converged && d.meets_request;
-  j["method"] = r.method;
-  j["message"] = r.message;
-  j["bits"] = r.bits_used;
-  if (r.l2_stable) j["l2_stable"] = *r.l2_stable;
-  return j;
 }
 
 // --- long calls: a worker thread, Ctrl-C and progress ----------------------------------------------------------
@@ -397,360 +377,6 @@ void run_watched(const std::shared_ptr<Watch>& w, const std::function<void()>& w
       throw py::error_already_set();
     }
   }
-}
-
-py::dict py_lyap1d(const py::object& law, const py::object& lr, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& time_budget_obj) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  const int digits = digits_arg(digits_obj);
-  const long max_bits = max_bits_arg(max_bits_obj);
-  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
-  const Rational x = to_rational(lr, "lr");
-  lyap::CertifiedResult r;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    r = lyap::certify_lyap1d(*l.law, x, lyap::Accuracy{digits, max_bits});
-  }, py::none(), time_budget);
-  py::dict j = result_dict("lyap1d", r);
-  j["law"] = short_text(l.text);
-  j["lr"] = echo(lr, x);
-  return j;
-}
-
-py::dict py_moment(const py::object& law, const py::object& lr, const py::object& p, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& max_atoms_obj, const py::object& time_budget_obj) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  const int digits = digits_arg(digits_obj);
-  const long max_bits = max_bits_arg(max_bits_obj);
-  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
-  const Rational x = to_rational(lr, "lr");
-  const Rational q = to_rational(p, "p");
-  lyap::CertifiedResult r;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    r = lyap::certify_moment(*l.law, x, q, lyap::Accuracy{digits, max_bits});
-  }, py::none(), time_budget);
-  py::dict j = result_dict("moment", r);
-  j["law"] = short_text(l.text);
-  j["lr"] = echo(lr, x);
-  j["p"] = echo(p, q);
-  return j;
-}
-
-py::dict py_lyapnd(const py::object& law_obj, const py::object& method_obj, const py::object& digits_obj,
-                   const py::object& max_bits_obj, const py::object& time_budget_obj, const py::object& max_length_obj,
-                   const py::object& max_memory_obj) {
-  const std::string text = to_text_arg(law_obj, "law");
-  const std::string method = to_text_arg(method_obj, "method");
-  const int digits = digits_arg(digits_obj);
-  const long max_bits = max_bits_arg(max_bits_obj);
-  const double time_budget = to_real(time_budget_obj, "time_budget");
-  if (!(time_budget > 0 && time_budget <= 1e7)) {
-    input_error(fmt::format("time_budget must be in (0, 1e7] seconds, got {}", time_budget));
-  }
-  const int max_length = static_cast<int>(to_int(max_length_obj, "max_length", 1, 64));
-  const laws::Value expr = laws::parse(text);
-  const std::string law_text = laws::canonical(expr);
-  const laws::MatrixLaw law = laws::build_matrix_law(expr);
-  lyapnd::Options opt;
-  opt.acc = lyap::Accuracy{digits, max_bits};
-  opt.method = lyapnd::parse_method(method);
-  opt.time_budget_seconds = time_budget;
-  opt.max_word_length = max_length;
-  const double max_memory = to_real(max_memory_obj, "max_memory");
-  if (!(max_memory > 0)) input_error(fmt::format("max_memory must be > 0 (MiB), got {}", max_memory));
-  opt.max_memory_mib = max_memory;
-  lyapnd::Result r;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    r = lyapnd::certify_lyapnd(law, opt);
-  }, py::none());
-  lyap::DecimalEnclosure d;
-  py::dict enc = certified(r.top.value, r.top.digits_requested, &d);
-  bool converged = r.top.converged && d.meets_request;
-  py::object achieved = d.digits_achieved ? py::object(py::int_(*d.digits_achieved)) : py::object(py::none());
-  if (r.upper_bound_only) {
-    enc["lower"] = "-inf";
-    converged = false;
-    achieved = py::none();
-  }
-  py::dict j;
-  j["command"] = "lyapnd";
-  j["law"] = short_text(law_text);
-  j["dim"] = law.dim;
-  j["enclosure"] = enc;
-  j["sign"] = lyap::to_string(r.top.value.sign);
-  j["digits"] = r.top.digits_requested;
-  j["digits_achieved"] = achieved;
-  j["converged"] = converged;
-  j["method"] = r.top.method;
-  j["message"] = r.top.message;
-  j["bits"] = std::max<long>(1, r.top.bits_used);
-  j["upper_bound_only"] = r.upper_bound_only;
-  if (!r.spectrum.empty()) {
-    py::list s;
-    for (const auto& v : r.spectrum) s.append(certified(v, r.top.digits_requested));
-    j["spectrum"] = s;
-  }
-  if (r.word_length > 0) j["word_length"] = r.word_length;
-  j["max_memory_mib"] = max_memory;
-  j["memory_limited"] = r.memory_limited;
-  if (r.memory_estimate_bytes > 0) j["memory_estimate_bytes"] = r.memory_estimate_bytes;
-  return j;
-}
-
-py::dict interval_dict(const boundary::DecimalInterval& d) {
-  py::dict j;
-  j["lower"] = d.lower;
-  j["upper"] = d.upper;
-  return j;
-}
-
-py::dict py_boundaries(const py::object& law, const py::object& lr_min, const py::object& lr_max,
-                       const py::object& digits_obj, const py::object& max_roots_obj, const py::object& max_bits_obj,
-                       const py::object& max_atoms_obj, const py::object& time_budget_obj) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  const int digits = digits_arg(digits_obj);
-  const auto max_roots = static_cast<std::size_t>(to_int(max_roots_obj, "max_roots", 1, 1'000'000'000));
-  const long max_bits = max_bits_arg(max_bits_obj);
-  const PyCurvatureLaw l = curvature_from(law, max_atoms_arg(max_atoms_obj));
-  boundary::BoundaryOptions opt;
-  if (!lr_min.is_none()) opt.lr_min = to_rational(lr_min, "lr_min");
-  if (!lr_max.is_none()) opt.lr_max = to_rational(lr_max, "lr_max");
-  opt.digits = digits;
-  opt.max_roots = max_roots;
-  opt.max_bits = max_bits;
-  boundary::BoundaryResult r;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    r = boundary::find_boundaries(*l.law, opt);
-  }, py::none(), time_budget);
-  const int sig = digits + 5;
-  py::list roots;
-  for (const auto& root : r.roots) {
-    py::dict j = interval_dict(
-        boundary::to_decimal(root.lower, root.upper, sig, boundary::requested_width(digits, root.lower)));
-    j["direction"] = boundary::to_string(root.direction);
-    roots.append(j);
-  }
-  py::list sing;
-  for (const auto& s : r.singular_points) sing.append(exact::to_text(s));
-  py::list slivers;
-  for (const auto& s : r.slivers) {
-    py::dict j;
-    j["singular_point"] = exact::to_text(s.singular_point);
-    j["left_offset"] = s.left_offset ? py::object(interval_dict(boundary::to_decimal(*s.left_offset, sig))) : py::object(py::none());
-    j["right_offset"] = s.right_offset ? py::object(interval_dict(boundary::to_decimal(*s.right_offset, sig))) : py::object(py::none());
-    slivers.append(j);
-  }
-  py::list unresolved;
-  for (const auto& c : r.unresolved) {
-    unresolved.append(interval_dict(boundary::to_decimal(c.lower, c.upper, sig, c.upper - c.lower + 1)));
-  }
-  py::dict j;
-  j["command"] = "boundary";
-  j["law"] = short_text(l.text);
-  j["lr_min"] = exact::to_text(r.lr_min);
-  j["lr_max"] = exact::to_text(r.lr_max);
-  j["default_range"] = r.default_range;
-  j["digits"] = digits;
-  j["roots"] = roots;
-  j["singular_points"] = sing;
-  j["slivers"] = slivers;
-  j["complete"] = r.complete;
-  j["truncated"] = r.truncated;
-  j["unresolved"] = unresolved;
-  j["widths_met"] = r.widths_met;
-  j["cells"] = r.cells;
-  j["bits"] = r.bits;
-  j["message"] = r.message;
-  return j;
-}
-
-// data: None, an (N, 2) array / sequence of (x, y) pairs, or a pair (x_array, y_array).
-std::vector<std::pair<Rational, Rational>> dataset(const py::object& data) {
-  std::vector<std::pair<Rational, Rational>> out;
-  if (data.is_none()) return out;
-  if (py::isinstance<py::array>(data)) {
-    py::array a = py::reinterpret_borrow<py::array>(data);
-    if (a.ndim() != 2 || a.shape(1) != 2) throw InputError("data: expected an (N, 2) array of (x, y) pairs");
-    if (a.dtype().kind() == 'f') {
-      auto d = py::array_t<double, py::array::forcecast>::ensure(a);
-      auto r = d.unchecked<2>();
-      for (py::ssize_t i = 0; i < r.shape(0); ++i) {
-        if (!std::isfinite(r(i, 0)) || !std::isfinite(r(i, 1))) throw InputError(fmt::format("data[{}]: not finite", i));
-        out.emplace_back(Rational(r(i, 0)), Rational(r(i, 1)));
-      }
-      return out;
-    }
-  }
-  if (py::isinstance<py::tuple>(data) && py::len(data) == 2 && !py::isinstance<py::str>(data[py::int_(0)]) &&
-      py::hasattr(data[py::int_(0)], "__len__") && py::len(data[py::int_(0)]) != 2) {
-    const auto xs = to_rationals(data[py::int_(0)], "data x");
-    const auto ys = to_rationals(data[py::int_(1)], "data y");
-    if (xs.size() != ys.size()) throw InputError(fmt::format("data: {} x values but {} y values", xs.size(), ys.size()));
-    for (std::size_t i = 0; i < xs.size(); ++i) out.emplace_back(xs[i], ys[i]);
-    return out;
-  }
-  std::size_t i = 0;
-  for (const py::handle row : py::iter(data)) {
-    const auto xy = to_rationals(row, fmt::format("data[{}]", i).c_str());
-    if (xy.size() != 2) throw InputError(fmt::format("data[{}]: expected a pair (x, y)", i));
-    out.emplace_back(xy[0], xy[1]);
-    ++i;
-  }
-  if (out.empty()) throw InputError("data: empty dataset");
-  return out;
-}
-
-py::dict py_phase(const py::object& lr, const py::object& k, const py::object& sigma, const py::object& snr,
-                  const py::object& gamma, const py::object& batch_obj, const py::object& replace_obj,
-                  const py::object& data, const py::object& digits_obj, const py::object& max_bits_obj,
-                  const py::object& max_atoms_obj, const py::object& time_budget_obj) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  const int digits = digits_arg(digits_obj);
-  const long max_bits = max_bits_arg(max_bits_obj);
-  const std::uint64_t max_atoms = max_atoms_arg(max_atoms_obj);
-  const auto batch = static_cast<std::uint64_t>(to_int(batch_obj, "batch", 1, 1'000'000));
-  const bool replace = to_bool(replace_obj, "replace");
-  models::TwoLayerModel m;
-  m.k = to_rational(k, "k");
-  if (m.k == 0) input_error("k must be nonzero");
-  if (!sigma.is_none() && !snr.is_none()) input_error("give sigma or snr, not both");
-  if (!snr.is_none()) {
-    m.sigma2 = models::sigma2_from_snr(m.k, to_rational(snr, "snr"));
-  } else if (!sigma.is_none()) {
-    const Rational s = to_rational(sigma, "sigma");
-    if (s < 0) input_error(fmt::format("sigma must be >= 0, got {}", exact::to_text(s)));
-    m.sigma2 = s * s;
-  }
-  m.gamma = to_rational(gamma, "gamma");
-  m.batch = batch;
-  m.replace = replace;
-  m.data = dataset(data);
-  const Rational x = to_rational(lr, "lr");
-  models::PhaseResult r;
-  std::optional<Rational> snr_batch;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    const laws::CurvatureLaw h = models::minibatch_curvature(m, max_atoms);
-    r = models::phase_at(m, h, x, lyap::Accuracy{digits, max_bits});
-    snr_batch = models::batch_snr(m);
-  }, py::none(), time_budget);
-  py::dict j;
-  j["command"] = "phase";
-  j["model"] = "twolayer";
-  j["k"] = exact::to_text(m.k);
-  j["sigma2"] = exact::to_text(m.sigma2);
-  j["gamma"] = exact::to_text(m.gamma);
-  j["batch"] = m.batch;
-  j["replace"] = m.replace;
-  j["data"] = m.data.empty() ? py::object(py::str("gaussian")) : py::object(py::int_(m.data.size()));
-  j["lr"] = echo(lr, x);
-  j["batch_snr"] = snr_batch ? py::object(py::str(exact::to_text(*snr_batch))) : py::object(py::none());
-  j["lambda_plus"] = certified(r.lambda_plus.value, digits);
-  j["lambda_minus"] = certified(r.lambda_minus.value, digits);
-  j["l2_wrong_direction_stable"] = r.l2_wrong_direction_stable;
-  j["phase"] = r.phase;
-  j["phase_candidates"] = r.candidates;
-  j["digits"] = digits;
-  j["converged"] = r.lambda_plus.converged && r.lambda_minus.converged;
-  j["method"] = r.lambda_plus.method;
-  std::string msg = r.lambda_plus.message;
-  if (!r.lambda_minus.message.empty()) msg += (msg.empty() ? "" : "; ") + r.lambda_minus.message;
-  j["message"] = msg;
-  return j;
-}
-
-py::object num(double x) { return std::isfinite(x) ? py::object(py::float_(x)) : py::object(py::none()); }
-py::dict interval_json(const stats::Interval& i) {
-  py::dict j;
-  j["lower"] = num(i.lower);
-  j["upper"] = num(i.upper);
-  j["level"] = i.level;
-  return j;
-}
-const char* ci_sign(const stats::Interval& ci) {
-  if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return "undetermined";
-  if (ci.upper < 0) return "negative";
-  if (ci.lower > 0) return "positive";
-  return "undetermined";
-}
-
-py::dict py_estimate(const py::object& law_obj, const py::object& steps_obj, const py::object& reps_obj,
-                     const py::object& burn_in, const py::object& seed_obj, const py::object& level_obj,
-                     const py::object& spectrum_obj, const py::object& threads_obj,
-                     const py::object& time_budget_obj) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  const auto steps = static_cast<std::uint64_t>(to_int(steps_obj, "steps", 16, 1LL << 40));
-  const auto reps = static_cast<std::uint64_t>(to_int(reps_obj, "reps", 1, (1LL << 32) - 1));
-  const std::uint64_t seed = to_uint64(seed_obj, "seed");
-  const double level = to_real(level_obj, "level");
-  const bool spectrum = to_bool(spectrum_obj, "spectrum");
-  const auto threads = static_cast<unsigned>(to_int(threads_obj, "threads", 0, 1024));
-  std::string text;
-  if (py::isinstance<PyCurvatureLaw>(law_obj)) {
-    text = law_obj.cast<PyCurvatureLaw>().text;
-  } else if (py::isinstance<py::str>(law_obj)) {
-    text = law_obj.cast<std::string>();
-  } else {
-    throw InputError("law: expected a matrix or curvature law text (str)");
-  }
-  const laws::Value expr = laws::parse(text);
-  const std::string law_text = laws::canonical(expr);
-  const laws::MatrixLaw law = laws::build_matrix_law(expr);
-  stats::EstimateOptions eo;
-  eo.steps = steps;
-  eo.reps = reps;
-  if (!burn_in.is_none()) eo.burn_in = static_cast<std::uint64_t>(to_int(burn_in, "burn_in", 0, 1LL << 40));
-  eo.seed = seed;
-  eo.level = level;
-  eo.spectrum = spectrum;
-  eo.threads = threads;
-  stats::Estimate e;
-  // Released GIL, Ctrl-C -> KeyboardInterrupt (run_watched).
-  run_watched(std::make_shared<Watch>(), [&] {
-    e = stats::estimate(law, eo);
-  }, py::none(), time_budget);
-  py::dict j;
-  j["command"] = "estimate";
-  j["law"] = short_text(law_text);
-  j["estimate"] = num(e.estimate);
-  j["ci"] = interval_json(e.ci);
-  j["guarantee"] = stats::to_string(e.guarantee);
-  j["sign"] = ci_sign(e.ci);
-  j["steps_per_rep"] = e.steps_per_rep;
-  j["reps"] = e.reps;
-  j["steps_total"] = e.steps_total;
-  j["burn_in"] = e.burn_in;
-  j["seed"] = std::to_string(seed);
-  if (spectrum) {
-    py::list s, sc;
-    for (std::size_t i = 0; i < e.spectrum.size(); ++i) {
-      s.append(num(e.spectrum[i]));
-      sc.append(interval_json(e.spectrum_ci[i]));
-    }
-    j["spectrum"] = s;
-    j["spectrum_ci"] = sc;
-  }
-  j["variance_method"] = e.variance_method;
-  j["std_error"] = num(e.std_error);
-  j["iid_increments"] = e.iid_increments;
-  j["batch_size"] = e.batch_size;
-  py::list ub;
-  for (const auto& u : e.upper_bounds) {
-    py::dict d;
-    d["value"] = num(u.value);
-    d["level"] = u.level;
-    d["guarantee"] = stats::to_string(u.guarantee);
-    d["steps"] = u.steps;
-    d["method"] = u.method;
-    ub.append(d);
-  }
-  j["upper_bounds"] = ub;
-  j["assumption"] = e.assumption;
-  j["message"] = e.message;
-  return j;
 }
 
 // --- arrays: outward binary64 endpoints, a thread pool, the vectorised lyap1d and the phase diagram ----------
@@ -894,183 +520,18 @@ py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const 
   return j;
 }
 
-int phase_code(const std::string& label) {
-  // The documented enum lyapcert.Phase (docs/python.md): 0 undetermined, 1 Ia, 2 Ib, 3 II, 4 III, 5 IV.
-  static const char* kLabels[] = {"undetermined", "Ia", "Ib", "II", "III", "IV"};
-  for (int c = 1; c < 6; ++c) {
-    if (label == kLabels[c]) return c;
+// Binary64 endpoints rounded outward from exact decimal endpoints (the CLI's JSON text): lower ends rounded down
+// (up = false), upper ends up, so the float interval still encloses the value (DEC-1); None gives NaN (a grid
+// point not computed). The PhaseDiagram of the package uses it on the CLI's phase-diagram JSON.
+py::array_t<double> py_outward_doubles(const py::list& texts, bool up) {
+  const auto n = static_cast<py::ssize_t>(py::len(texts));
+  py::array_t<double> out(n);
+  auto m = out.mutable_unchecked<1>();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    const py::handle t = texts[static_cast<std::size_t>(i)];
+    m(i) = t.is_none() ? std::numeric_limits<double>::quiet_NaN() : outward_double(t.cast<std::string>(), up);
   }
-  return 0;
-}
-
-std::pair<Rational, Rational> range_arg(const py::object& obj, const char* name) {
-  if (py::isinstance<py::str>(obj) || !py::hasattr(obj, "__len__") || py::len(obj) != 2) {
-    input_error(fmt::format("{}: expected a pair (low, high)", name));
-  }
-  const auto v = to_rationals(obj, name);
-  if (!(v[0] > 0 && v[0] < v[1])) {
-    input_error(fmt::format("{}: needs 0 < low < high, got ({}, {})", name, exact::to_text(v[0]), exact::to_text(v[1])));
-  }
-  return {v[0], v[1]};
-}
-
-py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_range, const py::object& sigma_range,
-                          const py::object& grid, const py::object& k, const py::object& gamma,
-                          const py::object& batch_obj, const py::object& digits_obj, const py::object& cells_obj,
-                          const py::object& jobs_obj, const py::object& time_budget_obj,
-                          const py::object& progress) {
-  const double time_budget = time_budget_arg(time_budget_obj);
-  models::DiagramSpec spec;
-  spec.base.k = to_rational(k, "k");
-  if (spec.base.k == 0) input_error("k must be nonzero");
-  spec.base.gamma = to_rational(gamma, "gamma");
-  spec.base.batch = static_cast<std::uint64_t>(to_int(batch_obj, "batch", 1, 1'000'000));
-  std::tie(spec.lr_min, spec.lr_max) = range_arg(lr_range, "lr_range");
-  if (!sigma_range.is_none() && !snr_range.is_none()) input_error("give snr_range or sigma_range, not both");
-  if (!sigma_range.is_none()) {
-    spec.y_axis = models::YAxis::sigma;
-    std::tie(spec.y_min, spec.y_max) = range_arg(sigma_range, "sigma_range");
-  } else {
-    spec.y_axis = models::YAxis::snr;
-    std::tie(spec.y_min, spec.y_max) = range_arg(snr_range, "snr_range");
-    if (spec.y_max >= Rational(1, 2)) input_error("snr_range must lie in (0, 1/2)");
-  }
-  if (py::isinstance<py::str>(grid) || !py::hasattr(grid, "__len__") || py::len(grid) != 2) {
-    input_error("grid: expected a pair (n_lr, n_y)");
-  }
-  spec.n_lr = static_cast<int>(to_int(grid[py::int_(0)], "grid[0] (n_lr)", 2, 100000));
-  spec.n_y = static_cast<int>(to_int(grid[py::int_(1)], "grid[1] (n_y)", 1, 100000));
-  if (static_cast<long>(spec.n_lr) * spec.n_y > 1'000'000) input_error("grid: at most 10^6 points");
-  const int digits = static_cast<int>(to_int(digits_obj, "digits", 1, 100));
-  spec.acc = lyap::Accuracy{digits, 4096};
-  const std::string cells = to_text_arg(cells_obj, "cells");
-  if (cells != "fast" && cells != "arb" && cells != "off") {
-    input_error(fmt::format("cells must be 'fast', 'arb' or 'off', got '{}'", cells));
-  }
-  spec.certify_cells = cells != "off";
-  spec.fast_cells_only = cells != "arb";
-  spec.jobs = static_cast<int>(to_int(jobs_obj, "jobs", 0, 256));
-  if (spec.jobs == 0) spec.jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  models::DiagramResult r;
-  struct Row {
-    EnclosureRow plus, minus;
-  };
-  std::vector<Row> rows;
-  auto watch = std::make_shared<Watch>();
-  run_watched(
-      watch,
-      [&] {
-        r = models::phase_diagram(spec, [&](std::size_t done, std::size_t total) { watch->report("grid points", done, total); });
-        rows.resize(r.points.size());
-        for (std::size_t i = 0; i < r.points.size(); ++i) {
-          if (!r.points[i].done) continue;
-          rows[i].plus = enclosure_row(r.points[i].result.lambda_plus.value, digits);
-          rows[i].minus = enclosure_row(r.points[i].result.lambda_minus.value, digits);
-        }
-      },
-      progress, time_budget);
-  const auto nx = static_cast<py::ssize_t>(r.lrs.size());
-  const auto ny = static_cast<py::ssize_t>(r.ys.size());
-  auto axis = [](const std::vector<Rational>& v, py::list& exact_out) {
-    py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
-    auto m = a.mutable_unchecked<1>();
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      m(static_cast<py::ssize_t>(i)) = v[i].convert_to<double>();
-      exact_out.append(exact::to_text(v[i]));
-    }
-    return a;
-  };
-  py::list lr_exact, y_exact;
-  py::dict j;
-  j["lr"] = axis(r.lrs, lr_exact);
-  j["y"] = axis(r.ys, y_exact);
-  j["lr_exact"] = lr_exact;
-  j["y_exact"] = y_exact;
-  j["y_axis"] = spec.y_axis == models::YAxis::sigma ? "sigma" : "snr";
-  const std::vector<py::ssize_t> shape{ny, nx};
-  py::array_t<double> pl(shape), pu(shape), ml(shape), mu(shape);
-  py::array_t<std::int8_t> phase(shape), cell_phase(shape);
-  py::array_t<bool> certified(shape), done(shape), l2(shape);
-  auto apl = pl.mutable_unchecked<2>();
-  auto apu = pu.mutable_unchecked<2>();
-  auto aml = ml.mutable_unchecked<2>();
-  auto amu = mu.mutable_unchecked<2>();
-  auto aph = phase.mutable_unchecked<2>();
-  auto acp = cell_phase.mutable_unchecked<2>();
-  auto ace = certified.mutable_unchecked<2>();
-  auto ado = done.mutable_unchecked<2>();
-  auto al2 = l2.mutable_unchecked<2>();
-  py::list ple, pue, mle, mue, psg, msg;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  for (py::ssize_t jy = 0; jy < ny; ++jy) {
-    py::list r_ple, r_pue, r_mle, r_mue, r_psg, r_msg;
-    for (py::ssize_t ix = 0; ix < nx; ++ix) {
-      const auto idx = static_cast<std::size_t>(jy * nx + ix);
-      const auto& p = r.points[idx];
-      const Row& row = rows[idx];
-      ado(jy, ix) = p.done;
-      apl(jy, ix) = p.done ? row.plus.lower_d : nan;
-      apu(jy, ix) = p.done ? row.plus.upper_d : nan;
-      aml(jy, ix) = p.done ? row.minus.lower_d : nan;
-      amu(jy, ix) = p.done ? row.minus.upper_d : nan;
-      aph(jy, ix) = static_cast<std::int8_t>(p.done ? phase_code(p.result.phase) : 0);
-      const bool cert = p.done && p.cell != "mixed" && p.cell != "unchecked";
-      ace(jy, ix) = cert;
-      acp(jy, ix) = static_cast<std::int8_t>(cert ? phase_code(p.cell) : 0);
-      al2(jy, ix) = p.done && p.result.l2_wrong_direction_stable;
-      r_ple.append(row.plus.lower);
-      r_pue.append(row.plus.upper);
-      r_mle.append(row.minus.lower);
-      r_mue.append(row.minus.upper);
-      r_psg.append(p.done ? row.plus.sign : std::string("undetermined"));
-      r_msg.append(p.done ? row.minus.sign : std::string("undetermined"));
-    }
-    ple.append(r_ple);
-    pue.append(r_pue);
-    mle.append(r_mle);
-    mue.append(r_mue);
-    psg.append(r_psg);
-    msg.append(r_msg);
-  }
-  j["lambda_plus_lower"] = pl;
-  j["lambda_plus_upper"] = pu;
-  j["lambda_minus_lower"] = ml;
-  j["lambda_minus_upper"] = mu;
-  j["lambda_plus_lower_exact"] = ple;
-  j["lambda_plus_upper_exact"] = pue;
-  j["lambda_minus_lower_exact"] = mle;
-  j["lambda_minus_upper_exact"] = mue;
-  j["lambda_plus_sign"] = psg;
-  j["lambda_minus_sign"] = msg;
-  j["phase"] = phase;
-  j["cell_phase"] = cell_phase;
-  j["cell_certified"] = certified;
-  j["done"] = done;
-  j["l2_wrong_direction_stable"] = l2;
-  auto roots = [](const std::vector<models::RootBracket>& v) {
-    py::list out;
-    for (const auto& b : v) {
-      py::dict d;
-      d["y"] = exact::to_text(b.y);
-      d["lower"] = exact::to_text(b.lower);
-      d["upper"] = exact::to_text(b.upper);
-      d["direction"] = b.direction;
-      d["unique"] = b.unique;
-      out.append(d);
-    }
-    return out;
-  };
-  j["lambda_plus_roots"] = roots(r.plus_roots);
-  j["lambda_minus_roots"] = roots(r.minus_roots);
-  py::list l2b;
-  for (const auto& [y, lr] : r.l2_boundary) l2b.append(py::make_tuple(exact::to_text(y), exact::to_text(lr)));
-  j["l2_boundary"] = l2b;
-  j["complete"] = r.complete;
-  j["digits"] = digits;
-  j["k"] = exact::to_text(spec.base.k);
-  j["gamma"] = exact::to_text(spec.base.gamma);
-  j["batch"] = spec.base.batch;
-  return j;
+  return out;
 }
 
 
@@ -1083,17 +544,19 @@ py::dict py_phase_diagram(const py::object& lr_range, const py::object& snr_rang
 // std::cout is redirected to a buffer while a command runs, so commands run one at a time (a mutex).
 std::mutex g_command_mutex;
 
-// Restores std::cout and removes the progress sink however the call ends.
+// Restores std::cout, removes the progress sink and turns the plots back on however the call ends.
 struct CommandIoScope {
   std::streambuf* saved;
-  explicit CommandIoScope(std::streambuf* buf) : saved(std::cout.rdbuf(buf)) {}
+  CommandIoScope(std::streambuf* buf, bool plots) : saved(std::cout.rdbuf(buf)) { cli::set_write_plots(plots); }
   ~CommandIoScope() {
     std::cout.rdbuf(saved);
     cli::set_progress_sink({});
+    cli::set_write_plots(true);
   }
 };
 
-py::tuple py_run_command(const std::vector<std::string>& argv, const py::object& progress) {
+// plots = false: phase-diagram writes its CSV and JSON but draws no PNG (cli::write_plots).
+py::tuple py_run_command(const std::vector<std::string>& argv, const py::object& progress, bool plots) {
   std::unique_lock<std::mutex> lock(g_command_mutex, std::defer_lock);
   {
     py::gil_scoped_release release;
@@ -1102,7 +565,8 @@ py::tuple py_run_command(const std::vector<std::string>& argv, const py::object&
   CLI::App app{"lyapcert"};
   app.require_subcommand(1);
   cli::Registry commands;
-  cli::register_all_commands(app, commands);
+  if (argv.empty()) throw ArgumentError("no command given");
+  cli::register_command_family(argv.front(), app, commands);
   std::vector<std::string> args{"lyapcert"};
   args.insert(args.end(), argv.begin(), argv.end());
   std::vector<const char*> cargs;
@@ -1120,7 +584,7 @@ py::tuple py_run_command(const std::vector<std::string>& argv, const py::object&
 
   auto watch = std::make_shared<Watch>();
   std::ostringstream captured;
-  CommandIoScope io(captured.rdbuf());
+  CommandIoScope io(captured.rdbuf(), plots);
   if (!progress.is_none()) {
     cli::set_progress_sink([watch](const std::string& what, std::size_t done, std::size_t total) {
       watch->report(what, done, total);
@@ -1210,6 +674,7 @@ PYBIND11_MODULE(_lyapcert, m) {
       .def_property_readonly("size", [](const PyCurvatureLaw& l) -> py::object {
         return l.law->is_finite() ? py::object(py::int_(l.law->finite().size())) : py::object(py::none());
       })
+      .def("_cli_text", &PyCurvatureLaw::cli_text, "the complete law text (also when `text` is shortened)")
       .def("mean", [](const PyCurvatureLaw& l) { return exact::to_text(l.law->mean()); }, "E[h], exact text")
       .def("second_moment", [](const PyCurvatureLaw& l) { return exact::to_text(l.law->second_moment()); },
            "E[h^2], exact text")
@@ -1244,7 +709,8 @@ PYBIND11_MODULE(_lyapcert, m) {
         for (std::size_t i = 0; i < v.size() && text.size() < 70000; ++i) {
           text += fmt::format("{}{}:{}", i ? ", " : "", exact::to_text(v[i]), exact::to_text(p[i]));
         }
-        l.text = text.size() >= 70000 ? text + ", ...)" : text + ")";  // a label only beyond 70000 bytes
+        l.shortened = text.size() >= 70000;
+        l.text = l.shortened ? text + ", ...)" : text + ")";  // a label only beyond 70000 bytes
         return l;
       },
       py::arg("values"), py::arg("weights") = py::none(),
@@ -1266,45 +732,33 @@ PYBIND11_MODULE(_lyapcert, m) {
           l.law = std::make_shared<const laws::CurvatureLaw>(laws::minibatch_law(d, batch, replace, lim));
         }
         std::string text = "minibatch(data=[";
-        for (std::size_t i = 0; i < d.size() && text.size() < 70000; ++i) {
-          text += fmt::format("{}{}", i ? ", " : "", exact::to_text(d[i]));
+        std::size_t shown = 0;
+        for (; shown < d.size() && text.size() < 70000; ++shown) {
+          text += fmt::format("{}{}", shown ? ", " : "", exact::to_text(d[shown]));
         }
-        if (text.size() >= 70000) text += ", ...";  // a label only beyond 70000 bytes
-        l.text = fmt::format("{}], batch={}, replace={})", text, batch, replace ? "true" : "false");
+        const std::string tail = fmt::format("], batch={}, replace={})", batch, replace ? "true" : "false");
+        l.shortened = shown < d.size();  // a label only beyond 70000 bytes; the complete text for the commands
+        if (l.shortened) {
+          l.full = text;
+          for (std::size_t i = shown; i < d.size(); ++i) l.full += ", " + exact::to_text(d[i]);
+          l.full += tail;
+          text += ", ...";
+        }
+        l.text = text + tail;
         return l;
       },
       py::arg("data"), py::arg("batch") = 1, py::arg("replace") = true, py::arg("max_atoms") = 10'000'000,
       "Law of the mean of a minibatch of `batch` draws from the data values. Guarantee: exact. Raises InputError, "
       "BudgetExceeded (more than max_atoms atoms).");
 
-  m.def("lyap1d", &py_lyap1d, py::arg("law"), py::arg("lr"), py::arg("digits") = 16, py::arg("max_bits") = 65536,
-        py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0, "Certified Lambda(lr) = E log|1 - lr h| (dict as `lyapcert lyap1d --json`).");
   m.def("lyap1d_many", &py_lyap1d_many, py::arg("law"), py::arg("lr"), py::arg("digits") = 16,
         py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000, py::arg("threads") = 0,
         py::arg("time_budget") = 600.0, py::arg("progress") = py::none(),
         "Certified Lambda at each learning rate of a 1-D array, in parallel with the GIL released.");
-  m.def("phase_diagram", &py_phase_diagram, py::arg("lr_range"), py::arg("snr_range"), py::arg("sigma_range"),
-        py::arg("grid"), py::arg("k"), py::arg("gamma"), py::arg("batch"), py::arg("digits"), py::arg("cells"),
-        py::arg("jobs"), py::arg("time_budget") = 600.0, py::arg("progress") = py::none(), "Certified phase diagram of the two-layer saddle (dict of numpy arrays).");
-  m.def("moment", &py_moment, py::arg("law"), py::arg("lr"), py::arg("p"), py::arg("digits") = 16,
-        py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0,
-        "Certified g(p) = log E|1 - lr h|^p (dict as `lyapcert moment --json`).");
-  m.def("lyapnd", &py_lyapnd, py::arg("law"), py::arg("method") = "auto", py::arg("digits") = 16,
-        py::arg("max_bits") = 65536, py::arg("time_budget") = 60.0, py::arg("max_length") = 40,
-        py::arg("max_memory") = 4096.0,
-        "Certified top exponent of a d x d matrix law (dict as `lyapcert lyapnd --json`).");
-  m.def("boundaries", &py_boundaries, py::arg("law"), py::arg("lr_min") = py::none(), py::arg("lr_max") = py::none(),
-        py::arg("digits") = 16, py::arg("max_roots") = 10000, py::arg("max_bits") = 16384,
-        py::arg("max_atoms") = 10'000'000, py::arg("time_budget") = 600.0, "Certified sign changes of Lambda(lr) (dict as `lyapcert boundary --json`).");
-  m.def("phase", &py_phase, py::arg("lr"), py::arg("k") = 1, py::arg("sigma") = py::none(), py::arg("snr") = py::none(),
-        py::arg("gamma") = 0, py::arg("batch") = 1, py::arg("replace") = true, py::arg("data") = py::none(),
-        py::arg("digits") = 16, py::arg("max_bits") = 65536, py::arg("max_atoms") = 10'000'000,
-        py::arg("time_budget") = 600.0, "Certified phase of the two-layer saddle model (dict as `lyapcert phase --json`).");
-  m.def("estimate", &py_estimate, py::arg("law"), py::arg("steps") = 100000, py::arg("reps") = 32,
-        py::arg("burn_in") = py::none(), py::arg("seed") = 0, py::arg("level") = 0.95, py::arg("spectrum") = false,
-        py::arg("threads") = 0, py::arg("time_budget") = 600.0, "Monte Carlo estimate with a confidence interval (dict as `lyapcert estimate --json`).");
+  m.def("outward_doubles", &py_outward_doubles, py::arg("texts"), py::arg("up"),
+        "Binary64 values rounded outward (down, or up when `up`) from exact decimal strings; None gives NaN.");
 #ifdef LYAPCERT_HAVE_CLI_COMMANDS
-  m.def("run_command", &py_run_command, py::arg("argv"), py::arg("progress") = py::none(),
+  m.def("run_command", &py_run_command, py::arg("argv"), py::arg("progress") = py::none(), py::arg("plots") = true,
         "Runs `lyapcert ARGV...` in-process (the CLI's own command) and returns (exit status, stdout); Ctrl-C "
         "stops it (KeyboardInterrupt); progress(what, done, total) receives its progress.");
   m.def("command_options", &py_command_options, py::arg("name"), "The CLI options of a command.");

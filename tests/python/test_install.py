@@ -47,6 +47,19 @@ def test_pip_install_into_venv_and_import_from_elsewhere(tmp_path):
             "print(s.summary['runs'], s.guarantee)")
     out = run([py, "-c", code], env=env, cwd=str(outside)).split("\n")
     assert out[0].split() == ["zero", "0", "0"] and out[1] == "4 monte-carlo", out
+    # a diagram as numpy arrays (the command in-process, its files in a temporary directory: nothing is left in
+    # the working directory) and an error naming the Python argument (the CLI says --lr-min)
+    code = ("import os, lyapcert\n"
+            "d = lyapcert.phase_diagram(model='diagonal', beta=[1], lr_range=('1/10', 1), sigma_range=('1/2', 2), "
+            "grid=(2, 1), digits=4, progress=False)\n"
+            "print(d.shape, d.phase.shape, d.complete)\n"
+            "try:\n    lyapcert.boundaries('atoms(1)', 2, 1)\n"
+            "except lyapcert.InputError as e:\n    print('InputError:', e)\n"
+            "print(os.listdir('.'))\n")
+    out = run([py, "-c", code], env=env, cwd=str(outside)).split("\n")
+    assert out[0] == "(1, 2) (1, 1, 2) True" and out[2] == "[]", out
+    assert out[1].startswith("InputError: lr_min must be < lr_max"), out
+    assert "--" not in out[1], out
     listed = run([py, "-m", "pip", "show", "-f", "lyapcert"], env=env, cwd=str(outside))
     for f in ("lyapcert/__init__.py", "lyapcert/__init__.pyi", "lyapcert/_commands.py", "lyapcert/plot.py",
               "lyapcert/plot.pyi",

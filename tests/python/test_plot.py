@@ -77,3 +77,22 @@ def test_exponent_plot_marks_brackets_that_hold_the_certified_roots(tmp_path):
     ax2 = lp.exponent(r, roots=roots)
     assert len(ax2.patches) == len(roots.roots)
     ax.figure.savefig(tmp_path / "exponent.png", dpi=80)
+
+
+def test_diagonal_and_batch_axis_diagrams_are_drawn_on_the_cli_axes():
+    d = lyapcert.phase_diagram(model="diagonal", beta=[1, "1/2"], lr_range=("1/10", 1), sigma_range=("1/2", 2),
+                               grid=(3, 2), digits=4)
+    ax = lp.phase_diagram(d)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    # each cell coloured by the certified lower end of the surviving fraction, on the CLI's palette
+    assert np.array_equal(np.asarray(mesh.get_array()).reshape(d.shape), d.fraction_lower)
+    assert to_hex(mesh.cmap(0.0)) == lp.FRACTION_COLORS[0] and to_hex(mesh.cmap(1.0)) == lp.FRACTION_COLORS[-1]
+    assert mesh.norm.vmin == 0 and mesh.norm.vmax == 1
+    b = lyapcert.phase_diagram(lr_range=("1/10", "2"), batch_range=(1, 4), sigma="1/2", grid=(4, 3), digits=4,
+                               cells="off")
+    ax = lp.phase_diagram(b)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "linear" and ax.get_ylabel() == "batch size"
+    (mesh,) = [c for c in ax.collections if isinstance(c, QuadMesh)]
+    assert np.array_equal(np.asarray(mesh.get_array()).reshape(b.shape), b.phase.astype(int))
+    assert not [c for c in ax.collections if isinstance(c, PatchCollection)]  # no cell claimed: none hatched

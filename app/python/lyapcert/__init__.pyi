@@ -117,8 +117,12 @@ class Phase(enum.IntEnum):
     II = 3
     III = 4
     IV = 5
+    COLLAPSE = 6
+    ESCAPE = 7
     @property
     def label(self) -> str: ...
+    @classmethod
+    def from_label(cls, text: str) -> Phase: ...
 
 class BoundaryCurve:
     """Brackets [lower, upper] at each y holding a certified sign change (exactly one root when unique)."""
@@ -134,8 +138,13 @@ class BoundaryCurve:
     def __len__(self) -> int: ...
 
 class PhaseDiagram:
-    """Arrays of shape (n_y, n_lr), [j, i] = the point (lr[i], y[j])."""
-    y_axis: Literal["snr", "sigma"]
+    """Arrays of shape (n_y, n_lr), [j, i] = the point (lr[i], y[j]); the diagonal model's per-coordinate arrays
+    (exponents, phase, survives) have a leading axis of length len(beta). Built from the CLI's JSON."""
+    model: str
+    exit_status: Optional[int]
+    y_axis: Literal["snr", "sigma", "batch"]
+    log_y: bool
+    exponents: Tuple[str, ...]
     lr: npt.NDArray[np.float64]
     y: npt.NDArray[np.float64]
     lr_exact: npt.NDArray[np.object_]
@@ -153,28 +162,52 @@ class PhaseDiagram:
     phase: npt.NDArray[np.int8]
     cell_phase: npt.NDArray[np.int8]
     cell_certified: npt.NDArray[np.bool_]
+    cells_checked: bool
     done: npt.NDArray[np.bool_]
     l2_wrong_direction_stable: npt.NDArray[np.bool_]
+    phase_candidates: npt.NDArray[np.object_]
     lambda_plus_roots: BoundaryCurve
     lambda_minus_roots: BoundaryCurve
     l2_boundary: dict
     l2_boundary_exact: list
+    spikes: dict
+    spikes_truncated: bool
+    survives: npt.NDArray[np.str_]
+    surviving: npt.NDArray[np.int64]
+    surviving_fraction: npt.NDArray[np.float64]
+    surviving_fraction_exact: npt.NDArray[np.object_]
+    fraction_lower: npt.NDArray[np.float64]
+    fraction_upper: npt.NDArray[np.float64]
+    fraction_lower_exact: npt.NDArray[np.object_]
+    fraction_upper_exact: npt.NDArray[np.object_]
+    undetermined_count: npt.NDArray[np.int64]
+    converged: npt.NDArray[np.bool_]
+    data_file: Optional[str]
     complete: bool
     digits: int
     k: str
     gamma: str
     batch: int
+    beta: list
+    def __init__(self, d: dict, exit_status: Optional[int] = ...) -> None: ...
+    @classmethod
+    def from_json(cls, path_or_dict: Union[Path, dict]) -> PhaseDiagram: ...
     @property
     def shape(self) -> Tuple[int, int]: ...
-    def phase_label(self, j: int, i: int) -> str: ...
+    def phase_label(self, j: int, i: int, coordinate: Optional[int] = ...) -> str: ...
     def to_pandas(self) -> Any: ...
-    def __getattr__(self, name: str) -> npt.NDArray[np.float64]: ...  # `snr` or `sigma`: the y axis
+    def __getattr__(self, name: str) -> npt.NDArray[np.float64]: ...  # `snr`, `sigma` or `batch`: the y axis
 
-def phase_diagram(lr_range: Tuple[Number, Number] = ..., snr_range: Optional[Tuple[Number, Number]] = ...,
-                  sigma_range: Optional[Tuple[Number, Number]] = ..., grid: Tuple[int, int] = ..., k: Number = ...,
-                  gamma: Number = ..., batch: int = ..., digits: int = ...,
-                  cells: Literal["fast", "arb", "off"] = ..., jobs: int = ..., time_budget: float = ...,
-                  progress: Optional[bool] = ...) -> PhaseDiagram: ...
+Range = Union[Tuple[Number, Number], str]
+
+def phase_diagram(lr_range: Range = ..., snr_range: Optional[Range] = ..., sigma_range: Optional[Range] = ...,
+                  grid: Union[Tuple[int, int], str] = ..., k: Number = ..., gamma: Number = ..., batch: int = ...,
+                  digits: int = ..., cells: Literal["fast", "arb", "off"] = ..., jobs: int = ...,
+                  time_budget: float = ..., progress: Optional[bool] = ..., model: str = ...,
+                  batch_range: Optional[Range] = ..., sigma: Optional[Number] = ..., replace: bool = ...,
+                  data: Data = ..., data_sample: Optional[int] = ..., seed: int = ...,
+                  beta: Union[str, Sequence[Number], None] = ..., journal: Optional[Path] = ..., resume: bool = ...,
+                  out: Optional[Path] = ...) -> PhaseDiagram: ...
 
 # The CLI's other commands, run in-process by the CLI's own code (lyapcert/_commands.py): the Result holds the
 # command's --json output, plus `exit_status` (the CLI's exit status: 0, 3 not converged / undetermined, 4 recheck

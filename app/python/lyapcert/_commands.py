@@ -1,5 +1,6 @@
 """The CLI's commands as Python functions: critical_snr, sign, simulate, check, table, recheck, verify and the
-general ``command``.
+general ``command``, and the helpers the package's other functions (lyap1d, moment, lyapnd, boundaries, phase,
+estimate, phase_diagram) use to run their command the same way.
 
 Each function runs the CLI's own subcommand in-process (``_lyapcert.run_command``: the same code, options and
 defaults as ``lyapcert <command>``, app/registry.cpp) with ``--json`` and returns its JSON as a ``Result``, so a
@@ -42,7 +43,7 @@ def _number(name, v):
             pass
     if isinstance(v, Fraction) or (hasattr(v, "numerator") and hasattr(v, "denominator")
                                    and not isinstance(v, float)):
-        return f"{v.numerator}/{v.denominator}"
+        return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
     if isinstance(v, numbers.Real) or hasattr(v, "__float__"):
         x = float(v)
         if not math.isfinite(x):
@@ -167,12 +168,13 @@ def _with_bar(progress, call):
             bar.close()
 
 
-def _run(argv, progress=None):
-    """(exit status, stdout) of ``lyapcert ARGV`` run in-process, with the progress bar."""
+def _run(argv, progress=None, plots=True):
+    """(exit status, stdout) of ``lyapcert ARGV`` run in-process, with the progress bar; ``plots=False``: no PNG
+    (phase-diagram)."""
     if not hasattr(_core, "run_command"):
         raise RuntimeError("this build of the lyapcert module has no CLI commands (CMake configured with "
                            "LYAPCERT_BUILD_APP=OFF); rebuild with the app to use " + argv[0])
-    return _with_bar(progress, lambda bar: _core.run_command(argv, bar))
+    return _with_bar(progress, lambda bar: _core.run_command(argv, bar, plots))
 
 
 def _result(argv, progress):
@@ -191,17 +193,13 @@ def _strip(j):
 
 
 def _law_text(name, law):
-    """Law text for the CLI: a str, or a CurvatureLaw's canonical text when it is complete (a law built from
-    very large arrays only has a shortened label)."""
+    """Law text for the CLI: a str, or a CurvatureLaw's complete text (also when its label ``text`` is shortened:
+    a law built from very large arrays)."""
     if isinstance(law, str):
         return law
-    text = getattr(law, "text", None)
-    if not isinstance(text, str):
+    if not hasattr(law, "_cli_text"):
         raise InputError(f"{name}: expected law text or a CurvatureLaw, got {_type(law)}")
-    if ", ..." in text:
-        raise InputError(f"{name}: this CurvatureLaw is too large to pass as text; call without the options that "
-                         "need the command (law_template, model, data_sample)")
-    return text
+    return law._cli_text()
 
 
 # --- the commands ------------------------------------------------------------------------------------------
@@ -233,8 +231,8 @@ class _DataFile:
         except (TypeError, ValueError) as e:
             if isinstance(e, InputError):
                 raise
-            raise InputError("data: expected a CSV file name, an (N, 2) array, (x_array, y_array) or a sequence "
-                             "of (x, y) pairs") from None
+            raise InputError("data: expected an (N, 2) array of (x, y) pairs, (x_array, y_array), a sequence of "
+                             "pairs or a CSV file name") from None
         fd, self._tmp = tempfile.mkstemp(prefix="lyapcert-data-", suffix=".csv")
         with os.fdopen(fd, "w") as f:
             f.write("x,y\n")
@@ -398,8 +396,8 @@ def command(name, *args, progress=None, **options):
     numbers exact), e.g. ``command("phase-diagram", model="diagonal", beta="1,2", out="d")`` or
     ``command("boundary", law="atoms(2, -1)", lr_min=0.5)``; positional ``args`` are passed as they are.
     Returns the JSON result (a Result, ``--json`` is added when the command has it); for the commands that
-    write files instead (phase-diagram, table) the written ``out``.json (their summary line goes to the
-    process's standard output). ``exit_status`` is the CLI's exit status.
+    write files instead (phase-diagram, table) the written ``out``.json (their summary lines are captured, not
+    printed). ``exit_status`` is the CLI's exit status.
 
     Guarantee: exactly the CLI's (docs/cli.md): the same code runs in-process. Raises InputError,
     BudgetExceeded, KeyboardInterrupt."""

@@ -1,10 +1,12 @@
 """Plots of lyapcert results with matplotlib (optional: ``import lyapcert.plot`` raises ImportError naming the
 package when matplotlib is missing). Each function draws on ``ax`` (a new figure when None) and returns the Axes.
 
-* ``phase_diagram(result, ax=None)``: the PhaseDiagram as a filled heat map on log axes, one colour per phase
-  (the phase certified at each grid point, grey where undetermined), cells whose phase is not proved on the
-  whole cell hatched, the certified boundary brackets of Lambda_+ and Lambda_- and the exact L2 boundary,
-  legend outside the axes.
+* ``phase_diagram(result, ax=None)``: the PhaseDiagram as a filled heat map on the CLI's axes (log lr, log y
+  except batch sizes), one colour per phase (the phase certified at each grid point, grey where undetermined),
+  cells whose phase is not proved on the whole cell hatched (when cells were checked), the certified boundary
+  brackets of each exponent, the exact L2 boundary and finite-data spikes, legend outside the axes; the
+  diagonal model as the certified lower end of the surviving fraction (colour bar), points with an
+  undetermined coordinate marked.
 * ``exponent(result, ax=None, roots=None)``: Lambda(lr) of a Lyap1dArray as its enclosure band (and the band's
   midline) on a log lr axis, with the sign changes marked: intervals between neighbouring learning rates with
   certified opposite signs (a root lies in each, Lambda being continuous there), or the certified roots of
@@ -33,7 +35,7 @@ import numpy as np
 
 from . import Phase
 
-__all__ = ["PHASE_COLORS", "phase_diagram", "exponent", "simulation"]
+__all__ = ["FRACTION_COLORS", "PHASE_COLORS", "phase_diagram", "exponent", "simulation"]
 
 # One colour per Phase value (the CLI's PNG uses the same ones).
 PHASE_COLORS = {
@@ -43,6 +45,8 @@ PHASE_COLORS = {
     Phase.II: "#d7191c",
     Phase.III: "#fdae61",
     Phase.IV: "#7b3294",
+    Phase.COLLAPSE: "#fdae61",
+    Phase.ESCAPE: "#2b83ba",
 }
 
 
@@ -64,23 +68,33 @@ def _axes(ax):
 def phase_diagram(result, ax=None):
     """Draw a lyapcert.PhaseDiagram (see the module docstring) and return the Axes."""
     ax = _axes(ax)
-    log_y = bool(np.all(result.y > 0))
+    if result.model == "diagonal":
+        return _diagonal_diagram(result, ax)
+    log_y = result.log_y
     xe, ye = _edges(result.lr, True), _edges(result.y, log_y)
     cmap = ListedColormap([PHASE_COLORS[p] for p in Phase])
     norm = BoundaryNorm(np.arange(len(Phase) + 1) - 0.5, cmap.N)
-    mesh = ax.pcolormesh(xe, ye, np.asarray(result.phase, dtype=int), cmap=cmap, norm=norm, shading="flat")
+    codes = np.ma.masked_array(np.asarray(result.phase, dtype=int), mask=~np.asarray(result.done))
+    mesh = ax.pcolormesh(xe, ye, codes, cmap=cmap, norm=norm, shading="flat")
     mesh.set_label("_phase")
-    uncertified = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j])
-                   for j, i in zip(*np.nonzero(~np.asarray(result.cell_certified)))]
-    hatch = PatchCollection(uncertified, facecolor="none", edgecolor=(0, 0, 0, 0.45), hatch="///", linewidth=0)
-    hatch.set_label("_uncertified_cells")
-    ax.add_collection(hatch)
-    handles = [Patch(facecolor=PHASE_COLORS[p], label=p.label) for p in Phase if np.any(result.phase == p)]
+    uncertified = []
+    if result.cells_checked:  # the two-layer Gaussian model with cells checked (else no cell is claimed)
+        uncertified = [Rectangle((xe[i], ye[j]), xe[i + 1] - xe[i], ye[j + 1] - ye[j])
+                       for j, i in zip(*np.nonzero(~np.asarray(result.cell_certified) & result.done))]
+        hatch = PatchCollection(uncertified, facecolor="none", edgecolor=(0, 0, 0, 0.45), hatch="///",
+                                linewidth=0)
+        hatch.set_label("_uncertified_cells")
+        ax.add_collection(hatch)
+    handles = [Patch(facecolor=PHASE_COLORS[p], label=p.label) for p in Phase
+               if np.any((result.phase == p) & result.done)]
     if uncertified:
         handles.append(Patch(facecolor="white", edgecolor=(0, 0, 0, 0.45), hatch="///",
                              label="cell not certified"))
-    for curve, color, name in ((result.lambda_plus_roots, "black", r"$\Lambda_+ = 0$"),
-                               (result.lambda_minus_roots, "white", r"$\Lambda_- = 0$")):
+    styles = {"lambda_plus": ("black", r"$\Lambda_+ = 0$"), "lambda_minus": ("white", r"$\Lambda_- = 0$"),
+              "lambda_top": ("black", r"$\Lambda_{top} = 0$")}
+    for name in result.exponents:
+        curve = getattr(result, f"{name}_roots")
+        color, label = styles.get(name, ("black", f"{name} = 0"))
         if len(curve) == 0:
             continue
         mid = np.sqrt(curve.lower * curve.upper)
@@ -88,22 +102,59 @@ def phase_diagram(result, ax=None):
         # a curve through the brackets when each y has one root; separate brackets otherwise
         one_per_y = len(np.unique(curve.y)) == len(curve.y)
         ax.errorbar(mid[order], curve.y[order], xerr=[mid[order] - curve.lower[order], curve.upper[order] - mid[order]],
-                    fmt="o-" if one_per_y else "o", ms=3, lw=1.2, color=color, mec="black", mew=0.6, label=name)
-        handles.append(Line2D([], [], color=color, marker="o", ms=4, mec="black", lw=1.2, label=name))
+                    fmt="o-" if one_per_y else "o", ms=3, lw=1.2, color=color, mec="black", mew=0.6, label=label)
+        handles.append(Line2D([], [], color=color, marker="o", ms=4, mec="black", lw=1.2, label=label))
+    for name, marker, color in (("lambda_plus", "x", "#e66101"), ("lambda_minus", "+", "#5e3c99")):
+        sp = result.spikes.get(name)
+        if sp is not None and len(sp["lr"]):
+            label = r"spike of $\Lambda_%s$ ($-\infty$, exact)" % ("+" if name == "lambda_plus" else "-")
+            ax.plot(sp["lr"], sp["y"], marker, color=color, ms=7, mew=1.5, ls="none", label=label)
+            handles.append(Line2D([], [], color=color, marker=marker, ms=7, mew=1.5, ls="none", label=label))
     if len(result.l2_boundary["y"]):
         ax.plot(result.l2_boundary["lr"], result.l2_boundary["y"], "--", color="#333333", lw=1.2,
                 label="L2 boundary (exact)")
         handles.append(Line2D([], [], color="#333333", ls="--", lw=1.2, label="L2 boundary (exact)"))
+    _diagram_axes(ax, result, xe, ye)
+    ny, nx = result.shape
+    if result.cells_checked:
+        ax.set_title(f"certified phases ({int(np.sum(result.cell_certified))} of {nx * ny} cells proved)")
+    else:
+        ax.set_title(f"certified phases at the grid points ({int(np.sum(result.phase != 0))} of {nx * ny} decided)")
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title="phase")
+    return ax
+
+
+# The CLI's palette for the diagonal model's surviving fraction (0: none survives, 1: all do).
+FRACTION_COLORS = ("#fdae61", "#ffffbf", "#2b83ba")
+
+
+def _diagram_axes(ax, result, xe, ye):
     ax.set_xscale("log")
-    if log_y:
+    if result.log_y:
         ax.set_yscale("log")
     ax.set_xlim(xe[0], xe[-1])
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel("learning rate")
-    ax.set_ylabel({"snr": "per-sample SNR", "sigma": "sigma"}.get(result.y_axis, result.y_axis))
-    ny, nx = result.shape
-    ax.set_title(f"certified phases ({int(np.sum(result.cell_certified))} of {nx * ny} cells proved)")
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, title="phase")
+    ax.set_ylabel({"snr": "per-sample SNR", "sigma": "noise sigma", "batch": "batch size"}.get(result.y_axis,
+                                                                                              result.y_axis))
+
+
+def _diagonal_diagram(result, ax):
+    """The diagonal model as the CLI draws it: each cell coloured by the certified lower end of the surviving
+    fraction (colour bar), points with an undetermined coordinate marked."""
+    from matplotlib.colors import LinearSegmentedColormap
+    xe, ye = _edges(result.lr, True), _edges(result.y, result.log_y)
+    cmap = LinearSegmentedColormap.from_list("lyapcert_fraction", FRACTION_COLORS)
+    values = np.ma.masked_array(result.fraction_lower, mask=~np.asarray(result.done))
+    mesh = ax.pcolormesh(xe, ye, values, cmap=cmap, vmin=0.0, vmax=1.0, shading="flat")
+    mesh.set_label("_fraction")
+    ax.figure.colorbar(mesh, ax=ax, label="surviving fraction (certified lower end)")
+    jj, ii = np.nonzero(result.done & (result.fraction_upper > result.fraction_lower))
+    ax.plot(result.lr[ii], result.y[jj], "x", color="black", ms=6, ls="none", label="some coordinate undetermined")
+    _diagram_axes(ax, result, xe, ye)
+    ax.set_title("diagonal model: beta = (" + ", ".join(result.beta) + ")")
+    if len(ii):
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.15), borderaxespad=0.0)
     return ax
 
 

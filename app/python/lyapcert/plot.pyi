@@ -7,6 +7,7 @@ import numpy.typing as npt
 from . import Lyap1dArray, Phase, PhaseDiagram, Result
 
 PHASE_COLORS: Dict[Phase, str]
+FRACTION_COLORS: Sequence[str]
 
 def phase_diagram(result: PhaseDiagram, ax: Optional[Axes] = ...) -> Axes: ...
 def exponent(result: Lyap1dArray, ax: Optional[Axes] = ..., roots: Optional[Result] = ...) -> Axes: ...
