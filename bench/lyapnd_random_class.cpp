@@ -10,13 +10,17 @@
 //               words of length 10 exceeds that over words of length 5 by > 1 (the ratio grows uniformly)
 //               -- `--method multicone` territory;
 //   general     the rest (irreducible, not dominated as far as this test can tell).
-// Also printed: alpha, a heuristic cusp exponent of the Poisson solution (cusp_alpha below); the summary
-// splits the general families at alpha = 1.
+// Also printed: alpha, a heuristic cusp exponent of the Poisson solution (cusp_alpha below), and the word that
+// sets it (a single atom index when an atom does); the summary splits the general families at alpha = 1.
 // Then the certificate runs with --digits D --time-budget B (library equivalent of the CLI) and one line per
 // family is printed: index, k, class, converged, width, wall s, CPU s, law. A summary follows.
 //
-// Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--laws-only]
-// (--laws-only prints the law strings, one a line, for `lyapcert lyapnd --law ...`).
+// Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--method M]
+//                            [--laws-only] [--induced-estimate N]
+// (--method: any `lyapcert lyapnd --method` name, default poisson, so the table can be reported per method;
+// each line also names the method that ran. --laws-only prints the law strings, one a line, for
+// `lyapcert lyapnd --law ...`, with alpha and its word. --induced-estimate N runs the binary64 prototype of the
+// induced Poisson function below on the grid of N nodes instead of the certificate.)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -44,6 +48,7 @@ struct Family {
   std::string law;
   std::string cls;
   double alpha = 0;
+  std::string word;  // the word that sets alpha (atom indices, 0-based, rightmost applied first)
 };
 
 // Common real eigenvector of integer 2x2 matrices: each eigenline of the first non-scalar atom (exact:
@@ -172,23 +177,34 @@ std::string classify(const std::vector<std::array<long, 4>>& ms) {
 // |l1 / l2|, and the solution of g - P g = phi - Lambda behaves there like |t - t0|^alpha with
 // alpha = log(1 / p_W) / log|l1 / l2| when that is < 1 (a cusp). The minimum over words is printed: a
 // piecewise-linear g on nodes no finer than 2^-40 cannot resolve a cusp below about 2^(-40 alpha).
-double cusp_alpha(const std::vector<std::array<long, 4>>& ms, const std::vector<double>& p) {
+// *word receives the minimising word, shortest first: a power W^n has the alpha of W (up to rounding, which
+// the relative margin 1e-9 absorbs), so a word is reported only when it beats every shorter one.
+double cusp_alpha(const std::vector<std::array<long, 4>>& ms, const std::vector<double>& p, std::string* word) {
   double best = 1e9;
-  std::vector<std::pair<std::array<double, 4>, double>> cur{{{1, 0, 0, 1}, 1.0}};
+  struct Partial {
+    std::array<double, 4> m;
+    double p;
+    std::string name;
+  };
+  std::vector<Partial> cur{{{1, 0, 0, 1}, 1.0, ""}};
   for (int len = 1; len <= 3; ++len) {
-    std::vector<std::pair<std::array<double, 4>, double>> next;
-    for (const auto& [w, pw] : cur)
+    std::vector<Partial> next;
+    for (const auto& [w, pw, name] : cur)
       for (std::size_t i = 0; i < ms.size(); ++i) {
         const auto& m = ms[i];
         const std::array<double, 4> z{m[0] * w[0] + m[1] * w[2], m[0] * w[1] + m[1] * w[3], m[2] * w[0] + m[3] * w[2],
                                       m[2] * w[1] + m[3] * w[3]};
         const double q = pw * p[i];
-        next.push_back({z, q});
+        next.push_back({z, q, std::to_string(i) + name});
         const double tr = z[0] + z[3], det = z[0] * z[3] - z[1] * z[2], disc = tr * tr - 4 * det;
         if (disc <= 0) continue;
         const double l1 = std::fabs((tr + std::copysign(std::sqrt(disc), tr)) / 2), l2 = std::fabs(det) / l1;
         if (l2 == 0 || l1 / l2 <= 1 + 1e-12) continue;
-        best = std::min(best, std::log(1 / q) / std::log(l1 / l2));
+        const double a = std::log(1 / q) / std::log(l1 / l2);
+        if (a < best * (1 - 1e-9)) {
+          best = a;
+          *word = next.back().name;
+        }
       }
     cur = std::move(next);
   }
@@ -220,9 +236,252 @@ Family draw(std::uint64_t seed, int i) {
   f.cls = classify(f.m);
   std::vector<double> p;
   for (long w : f.w) p.push_back(static_cast<double>(w) / static_cast<double>(wsum));
-  f.alpha = cusp_alpha(f.m, p);
+  f.alpha = cusp_alpha(f.m, p, &f.word);
   return f;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Binary64 prototype of the "induced" Poisson function (--induced-estimate N; no certificate, no library
+// call). For a selection sigma (piecewise constant on disjoint arcs U, an atom index or none) and a
+// piecewise-linear F (nodes: the uniform grid j / N, the arc ends, and nodes graded geometrically outside
+// each arc; F may jump at arc ends), g = F + p_sigma g(A_sigma . t) (geometric series, sub-Markov), and on
+// the arcs h = phi + P g - g = phi - F + sum_{j != sigma} p_j g(A_j . t): the self-similar term cancels.
+// Arcs: around the repeller t0 of every hyperbolic atom with alpha < 1.2 (sigma = that atom; radius where it
+// expands by > 1.05, at most 0.06), then around the preimages s = A_j^{-1} . u of selected centres u
+// (sigma = j), breadth first, while the cusp amplitude p_j |(A_j . )'(s)|^alpha times the parent's exceeds
+// 1e-4; a preimage inside an arc of the same atom is left to the recursion, one inside an arc of another atom
+// is a conflict (not cancelled). F is found by the value iteration F <- F + (h - mid h) at the nodes (both
+// one-sided values at arc ends). Printed: sup h - inf h sampled at the nodes, midpoints, random points and
+// points 2^-k away from the repellers and their preimages, for the plain piecewise-linear g (no arcs) and
+// for the induced g on the same grid. docs/performance.md records the outcome.
+namespace induced {
+
+struct At {
+  double a, b, c, d, p, det;
+};
+constexpr double kPi = 3.14159265358979323846;
+double wrap1(double t) {
+  t -= std::floor(t);
+  return t >= 1 ? 0 : t;
+}
+double act(const At& m, double t) {
+  const double c = std::cos(kPi * t), s = std::sin(kPi * t);
+  return wrap1(std::atan2(m.c * c + m.d * s, m.a * c + m.b * s) / kPi);
+}
+double sq(const At& m, double t) {
+  const double c = std::cos(kPi * t), s = std::sin(kPi * t), x = m.a * c + m.b * s, y = m.c * c + m.d * s;
+  return x * x + y * y;
+}
+double dact(const At& m, double t) { return std::fabs(m.det) / sq(m, t); }
+At inverse(const At& m) { return {m.d / m.det, -m.b / m.det, -m.c / m.det, m.a / m.det, m.p, 1 / m.det}; }
+double cdist(double u, double v) { return std::fabs(wrap1(u - v + 0.5) - 0.5); }
+double dyadic(double v) { return wrap1(std::round(v * 0x1p40) / 0x1p40); }
+
+struct Arc {
+  double a, b;  // [a, b) inside [0, 1]
+  int s;        // selected atom
+};
+
+struct Model {
+  std::vector<At> at;
+  std::vector<double> x, fl, fr;  // nodes, left and right limits of F
+  std::vector<Arc> arcs;
+  int sigma(double y, bool left) const {
+    for (const Arc& r : arcs)
+      if (left ? (y > r.a && y <= r.b) : (y >= r.a && y < r.b)) return r.s;
+    return -1;
+  }
+  double f(double y) const {
+    const std::size_t m = static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), y) - x.begin()) - 1;
+    const std::size_t n = x.size();
+    const double x0 = x[m], x1 = m + 1 < n ? x[m + 1] : 1.0, f0 = fr[m], f1 = m + 1 < n ? fl[m + 1] : fl[0];
+    return f0 + (y - x0) / (x1 - x0) * (f1 - f0);
+  }
+  double g(double y) const {
+    double acc = 0, w = 1;
+    for (int n = 0; n < 400 && w > 1e-18; ++n) {
+      const int s = sigma(y, false);
+      acc += w * f(y);
+      if (s < 0) break;
+      w *= at[static_cast<std::size_t>(s)].p;
+      y = act(at[static_cast<std::size_t>(s)], y);
+    }
+    return acc;
+  }
+  double phi(double t) const {
+    double r = 0;
+    for (const At& m : at) r += m.p * 0.5 * std::log(sq(m, t));
+    return r;
+  }
+  // phi - F + sum over the unselected atoms of p_j g(A_j . t), at t with the selection s.
+  double h_with(double t, int s, double fv) const {
+    double r = phi(t) - fv;
+    for (std::size_t j = 0; j < at.size(); ++j)
+      if (static_cast<int>(j) != s) r += at[j].p * g(act(at[j], t));
+    return r;
+  }
+};
+
+// Repeller of a hyperbolic atom (nullopt otherwise) and its expansion factor |l1 / l2|.
+bool repeller(const At& m, double* t0, double* lambda) {
+  const double tr = m.a + m.d, disc = tr * tr - 4 * m.det;
+  if (disc <= 0) return false;
+  const double l1 = (tr + std::copysign(std::sqrt(disc), tr)) / 2, l2 = m.det / l1;
+  if (std::fabs(l1 / l2) < 1 + 1e-9) return false;
+  double vx, vy;
+  if (std::fabs(m.b) + std::fabs(l2 - m.a) > std::fabs(l2 - m.d) + std::fabs(m.c)) {
+    vx = m.b;
+    vy = l2 - m.a;
+  } else {
+    vx = l2 - m.d;
+    vy = m.c;
+  }
+  *t0 = wrap1(std::atan2(vy, vx) / kPi);
+  *lambda = std::fabs(l1 / l2);
+  return true;
+}
+
+struct Outcome {
+  double spread = 0;
+  int arcs = 0, handled = 0, conflicts = 0, nodes = 0;
+};
+
+Outcome run(const Family& fam, int n_grid, bool use_arcs) {
+  Model mo;
+  long ws = 0;
+  for (long w : fam.w) ws += w;
+  for (std::size_t i = 0; i < fam.m.size(); ++i) {
+    const auto& m = fam.m[i];
+    mo.at.push_back({double(m[0]), double(m[1]), double(m[2]), double(m[3]), double(fam.w[i]) / double(ws),
+                     double(m[0] * m[3] - m[1] * m[2])});
+  }
+  Outcome out;
+  struct Centre {
+    double u, r, amp, alpha;
+    int s;
+  };
+  std::vector<Centre> todo, sel;
+  if (use_arcs)
+    for (std::size_t i = 0; i < mo.at.size(); ++i) {
+      const At& m = mo.at[i];
+      double t0, lam;
+      if (!repeller(m, &t0, &lam)) continue;
+      const double alpha = std::log(1 / m.p) / std::log(lam);
+      if (alpha >= 1.2) continue;
+      double r = 1e-6;
+      while (r < 0.06 && dact(m, wrap1(t0 + 2 * r)) > 1.05 && dact(m, wrap1(t0 - 2 * r)) > 1.05) r *= 1.25;
+      todo.push_back({t0, r, 1.0, alpha, static_cast<int>(i)});
+    }
+  for (std::size_t k = 0; k < todo.size() && sel.size() < 4000; ++k) {
+    Centre c = todo[k];
+    bool skip = false;
+    double room = c.r;
+    for (const Centre& e : sel) {
+      const double d = cdist(c.u, e.u);
+      if (d < e.r) {
+        ++(e.s == c.s ? out.handled : out.conflicts);
+        skip = true;
+        break;
+      }
+      room = std::min(room, std::min(d - e.r, 0.45 * d));
+    }
+    if (skip) continue;
+    if (room < 1e-11) {
+      ++out.conflicts;
+      continue;
+    }
+    c.r = room;
+    sel.push_back(c);
+    for (std::size_t j = 0; j < mo.at.size(); ++j) {
+      const double s = act(inverse(mo.at[j]), c.u), d = dact(mo.at[j], s);
+      const double amp = c.amp * mo.at[j].p * std::pow(d, c.alpha);
+      if (amp >= 1e-4) todo.push_back({s, std::min(c.r / d, 0.05), amp, c.alpha, static_cast<int>(j)});
+    }
+  }
+  std::vector<double> x;
+  for (int i = 0; i < n_grid; ++i) x.push_back(double(i) / n_grid);
+  for (const Centre& c : sel) {
+    const double a = std::round((c.u - c.r) * 0x1p40) / 0x1p40, b = std::round((c.u + c.r) * 0x1p40) / 0x1p40;
+    if (a < 0) {
+      mo.arcs.push_back({a + 1, 1.0, c.s});
+      mo.arcs.push_back({0, b, c.s});
+    } else if (b > 1) {
+      mo.arcs.push_back({a, 1.0, c.s});
+      mo.arcs.push_back({0, b - 1, c.s});
+    } else {
+      mo.arcs.push_back({a, b, c.s});
+    }
+    x.push_back(wrap1(a));
+    x.push_back(wrap1(b));
+    // Outside the arc g follows the cusp (curvature ~ amp d^(alpha - 2)): nodes graded from the arc end.
+    for (double q = 1.2; c.r * (q - 1) < 1.0 / n_grid && q < 40; q *= 1.2)
+      for (double sg : {-1.0, 1.0}) x.push_back(dyadic(c.u + sg * c.r * q));
+    for (double q = 0.8; q > 0.2; q *= 0.8)
+      for (double sg : {-1.0, 1.0}) x.push_back(dyadic(c.u + sg * c.r * q));
+  }
+  std::sort(x.begin(), x.end());
+  x.erase(std::unique(x.begin(), x.end()), x.end());
+  mo.x = x;
+  const std::size_t n = x.size();
+  out.arcs = static_cast<int>(sel.size());
+  out.nodes = static_cast<int>(n);
+  mo.fl.assign(n, 0);
+  mo.fr.assign(n, 0);
+  std::vector<int> sl(n), sr(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    sr[i] = mo.sigma(x[i], false);
+    sl[i] = mo.sigma(x[i] == 0 ? 1.0 : x[i], true);
+  }
+  std::vector<double> nl(n), nr(n);
+  for (int it = 0; it < 3000; ++it) {
+    double lo = 1e300, hi = -1e300;
+    for (std::size_t i = 0; i < n; ++i) {
+      nr[i] = mo.h_with(x[i], sr[i], mo.fr[i]);
+      nl[i] = sl[i] == sr[i] ? nr[i] : mo.h_with(x[i], sl[i], mo.fl[i]);
+      lo = std::min({lo, nr[i], nl[i]});
+      hi = std::max({hi, nr[i], nl[i]});
+    }
+    const double mid = (lo + hi) / 2, c = it < 256 ? 1.0 : 0.5;
+    for (std::size_t i = 0; i < n; ++i) {
+      mo.fl[i] += c * (nl[i] - mid);
+      mo.fr[i] += c * (nr[i] - mid);
+    }
+    if (hi - lo < 1e-14) break;
+  }
+  std::vector<double> pts;
+  for (std::size_t i = 0; i < n; ++i) {
+    pts.push_back(x[i]);
+    pts.push_back((x[i] + (i + 1 < n ? x[i + 1] : 1.0)) / 2);
+  }
+  std::vector<double> cen;
+  for (const At& m : mo.at) {
+    double t0, lam;
+    if (repeller(m, &t0, &lam)) cen.push_back(t0);
+  }
+  for (int lev = 0; lev < 3; ++lev) {
+    const std::size_t c0 = cen.size();
+    for (std::size_t k = 0; k < c0; ++k)
+      for (const At& m : mo.at) cen.push_back(act(inverse(m), cen[k]));
+  }
+  for (double c : cen)
+    for (int k = 2; k < 44; ++k)
+      for (double sg : {-1.0, 1.0})
+        for (double q : {1.0, 1.37}) pts.push_back(wrap1(c + sg * q * std::ldexp(1.0, -k)));
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> uni(0, 1);
+  for (int k = 0; k < 20000; ++k) pts.push_back(uni(rng));
+  double lo = 1e300, hi = -1e300;
+  for (double t : pts) {
+    const int s = mo.sigma(t, false);
+    const double v = mo.h_with(t, s, mo.f(t));
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  out.spread = hi - lo;
+  return out;
+}
+
+}  // namespace induced
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
@@ -238,6 +497,8 @@ int main(int argc, char** argv) {
   int count = 100, first = 0, digits = 6;
   double budget = 4;
   bool laws_only = false;
+  lyapnd::Method method = lyapnd::Method::poisson;
+  int induced_grid = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -257,6 +518,15 @@ int main(int argc, char** argv) {
       digits = std::atoi(next());
     else if (a == "--budget")
       budget = std::atof(next());
+    else if (a == "--method") {
+      try {
+        method = lyapnd::parse_method(next());
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "lyapnd_random_class: %s\n", e.what());
+        return 2;
+      }
+    } else if (a == "--induced-estimate")
+      induced_grid = std::atoi(next());
     else if (a == "--laws-only")
       laws_only = true;
     else {
@@ -272,13 +542,22 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   for (int i = first; i < first + count; ++i) {
     const Family f = draw(seed, i);
+    if (induced_grid > 0) {
+      const induced::Outcome pl = induced::run(f, induced_grid, false), in = induced::run(f, induced_grid, true);
+      std::printf("%3d %-11s alpha=%.3f word=%-3s N=%d  piecewise-linear spread=%.3e  induced spread=%.3e (arcs %d, "
+                  "left to the recursion %d, conflicts %d, nodes %d)\n",
+                  i, f.cls.c_str(), f.alpha, f.word.c_str(), induced_grid, pl.spread, in.spread, in.arcs, in.handled,
+                  in.conflicts, in.nodes);
+      std::fflush(stdout);
+      continue;
+    }
     if (laws_only) {
-      std::printf("%d\t%s\talpha=%.3f\t%s\n", i, f.cls.c_str(), f.alpha, f.law.c_str());
+      std::printf("%d\t%s\talpha=%.3f\tword=%s\t%s\n", i, f.cls.c_str(), f.alpha, f.word.c_str(), f.law.c_str());
       continue;
     }
     lyapnd::Options o;
     o.acc.digits = digits;
-    o.method = lyapnd::Method::poisson;
+    o.method = method;
     o.time_budget_seconds = budget;
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
@@ -288,11 +567,12 @@ int main(int argc, char** argv) {
     const double w = 2 * mag_get_d(arb_radref(r.top.value.ball.get()));
     const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
     rows.push_back({f.cls, r.top.converged, w, wall, cpu, f.alpha});
-    std::printf("%3d k=%zu %-11s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f  %s\n", i, f.m.size(),
-                f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha, f.law.c_str());
+    std::printf("%3d k=%zu %-11s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f word=%-3s %s  %s\n", i,
+                f.m.size(), f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha,
+                f.word.c_str(), r.top.method.c_str(), f.law.c_str());
     std::fflush(stdout);
   }
-  if (laws_only) return 0;
+  if (laws_only || induced_grid > 0) return 0;
   for (const char* part : {"all", "general", "alpha>=1", "alpha<1"}) {
     std::vector<double> ws, ts, cs;
     int conv = 0, n = 0;
