@@ -250,10 +250,12 @@ Family draw(std::uint64_t seed, int i) {
 // expands by > 1.05, at most 0.06), then around the preimages s = A_j^{-1} . u of selected centres u
 // (sigma = j), breadth first, while the cusp amplitude p_j |(A_j . )'(s)|^alpha times the parent's exceeds
 // 1e-4; a preimage inside an arc of the same atom is left to the recursion, one inside an arc of another atom
-// is a conflict (not cancelled). F is found by the value iteration F <- F + (h - mid h) at the nodes (both
+// is a conflict (not cancelled); in the "nested" variant it gets a sub-arc of its own atom instead (arcs nested
+// or disjoint, the innermost selects), and only exact coincidences remain conflicts. F is found by the value iteration F <- F + (h - mid h) at the nodes (both
 // one-sided values at arc ends). Printed: sup h - inf h sampled at the nodes, midpoints, random points and
-// points 2^-k away from the repellers and their preimages, for the plain piecewise-linear g (no arcs) and
-// for the induced g on the same grid. docs/performance.md records the outcome.
+// points 2^-k away from the repellers and their preimages, for the plain piecewise-linear g (no arcs), the
+// induced g and the nested variant on the same grid (INDUCED_VERBOSE=1 in the environment also prints the
+// arcs and where h attains the sampled extremes). docs/performance.md records the outcome.
 namespace induced {
 
 struct At {
@@ -286,10 +288,16 @@ struct Model {
   std::vector<At> at;
   std::vector<double> x, fl, fr;  // nodes, left and right limits of F
   std::vector<Arc> arcs;
+  // The arcs are nested or disjoint; the innermost arc containing y selects.
   int sigma(double y, bool left) const {
+    int s = -1;
+    double w = 2;
     for (const Arc& r : arcs)
-      if (left ? (y > r.a && y <= r.b) : (y >= r.a && y < r.b)) return r.s;
-    return -1;
+      if ((left ? (y > r.a && y <= r.b) : (y >= r.a && y < r.b)) && r.b - r.a < w) {
+        s = r.s;
+        w = r.b - r.a;
+      }
+    return s;
   }
   double f(double y) const {
     const std::size_t m = static_cast<std::size_t>(std::upper_bound(x.begin(), x.end(), y) - x.begin()) - 1;
@@ -342,11 +350,11 @@ bool repeller(const At& m, double* t0, double* lambda) {
 }
 
 struct Outcome {
-  double spread = 0;
+  double spread = 0, argmin = 0, argmax = 0;
   int arcs = 0, handled = 0, conflicts = 0, nodes = 0;
 };
 
-Outcome run(const Family& fam, int n_grid, bool use_arcs) {
+Outcome run(const Family& fam, int n_grid, bool use_arcs, bool nested) {
   Model mo;
   long ws = 0;
   for (long w : fam.w) ws += w;
@@ -376,14 +384,26 @@ Outcome run(const Family& fam, int n_grid, bool use_arcs) {
     Centre c = todo[k];
     bool skip = false;
     double room = c.r;
+    // The innermost arc containing the new centre: the same atom leaves it to the recursion; another atom
+    // (nested arcs allowed) gets a sub-arc inside it, away from its centre.
+    const Centre* inner = nullptr;
     for (const Centre& e : sel) {
       const double d = cdist(c.u, e.u);
-      if (d < e.r) {
-        ++(e.s == c.s ? out.handled : out.conflicts);
+      if (d < 1e-12) {
         skip = true;
+        ++(e.s == c.s ? out.handled : out.conflicts);
         break;
       }
-      room = std::min(room, std::min(d - e.r, 0.45 * d));
+      if (d < e.r) {
+        if (!inner || e.r < inner->r) inner = &e;
+        room = std::min(room, std::min(e.r - d, 0.45 * d));
+      } else {
+        room = std::min(room, std::min(d - e.r, 0.45 * d));
+      }
+    }
+    if (!skip && inner && (!nested || inner->s == c.s)) {
+      ++(inner->s == c.s ? out.handled : out.conflicts);
+      skip = true;
     }
     if (skip) continue;
     if (room < 1e-11) {
@@ -474,10 +494,21 @@ Outcome run(const Family& fam, int n_grid, bool use_arcs) {
   for (double t : pts) {
     const int s = mo.sigma(t, false);
     const double v = mo.h_with(t, s, mo.f(t));
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+    if (v < lo) {
+      lo = v;
+      out.argmin = t;
+    }
+    if (v > hi) {
+      hi = v;
+      out.argmax = t;
+    }
   }
   out.spread = hi - lo;
+  if (std::getenv("INDUCED_VERBOSE")) {
+    std::printf("    arcs:");
+    for (const Centre& c : sel) std::printf(" [%.9f r=%.2e atom %d amp %.2e]", c.u, c.r, c.s, c.amp);
+    std::printf("\n    extremes of h at %.12f (min) and %.12f (max)\n", out.argmin, out.argmax);
+  }
   return out;
 }
 
@@ -543,11 +574,14 @@ int main(int argc, char** argv) {
   for (int i = first; i < first + count; ++i) {
     const Family f = draw(seed, i);
     if (induced_grid > 0) {
-      const induced::Outcome pl = induced::run(f, induced_grid, false), in = induced::run(f, induced_grid, true);
+      const induced::Outcome pl = induced::run(f, induced_grid, false, false),
+                             in = induced::run(f, induced_grid, true, false),
+                             nest = induced::run(f, induced_grid, true, true);
       std::printf("%3d %-11s alpha=%.3f word=%-3s N=%d  piecewise-linear spread=%.3e  induced spread=%.3e (arcs %d, "
-                  "left to the recursion %d, conflicts %d, nodes %d)\n",
+                  "left to the recursion %d, conflicts %d, nodes %d)  nested arcs: spread=%.3e (arcs %d, "
+                  "conflicts %d)\n",
                   i, f.cls.c_str(), f.alpha, f.word.c_str(), induced_grid, pl.spread, in.spread, in.arcs, in.handled,
-                  in.conflicts, in.nodes);
+                  in.conflicts, in.nodes, nest.spread, nest.arcs, nest.conflicts);
       std::fflush(stdout);
       continue;
     }
