@@ -16,11 +16,12 @@
 // family is printed: index, k, class, converged, width, wall s, CPU s, law. A summary follows.
 //
 // Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--method M]
-//                            [--laws-only] [--induced-estimate N]
+//                            [--laws-only] [--induced-estimate N] [--order-estimate N]
 // (--method: any `lyapcert lyapnd --method` name, default poisson, so the table can be reported per method;
 // each line also names the method that ran. --laws-only prints the law strings, one a line, for
 // `lyapcert lyapnd --law ...`, with alpha and its word. --induced-estimate N runs the binary64 prototype of the
-// induced Poisson function below on the grid of N nodes instead of the certificate.)
+// induced Poisson function below on the grid of N nodes instead of the certificate; --order-estimate N compares
+// piecewise-linear and cubic interpolation of g on the uniform grid of N nodes, also in binary64.)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -514,6 +515,67 @@ Outcome run(const Family& fam, int n_grid, bool use_arcs, bool nested) {
 
 }  // namespace induced
 
+// Binary64 estimate for a higher-order g (--order-estimate N; no certificate): g on the uniform grid j / N,
+// interpolated piecewise linearly (order 1) or by the cubic Lagrange polynomial through the four nearest nodes
+// (order 3), from the same value iteration; sup h - inf h sampled at the cell midpoints and 40000 - 2N random
+// points. Measures whether a higher-order g pays before any derivative bound is certified.
+double order_spread(const Family& fam, int n_grid, int order) {
+  using induced::At;
+  std::vector<At> at;
+  long ws = 0;
+  for (long w : fam.w) ws += w;
+  for (std::size_t i = 0; i < fam.m.size(); ++i) {
+    const auto& m = fam.m[i];
+    at.push_back({double(m[0]), double(m[1]), double(m[2]), double(m[3]), double(fam.w[i]) / double(ws),
+                  double(m[0] * m[3] - m[1] * m[2])});
+  }
+  const long n = n_grid;
+  std::vector<double> g(static_cast<std::size_t>(n), 0.0), h(g.size()), ph(g.size());
+  auto node = [&](long k) { return g[static_cast<std::size_t>(((k % n) + n) % n)]; };
+  auto interp = [&](double y) {
+    const double u = y * static_cast<double>(n);
+    const long i = static_cast<long>(std::floor(u));
+    const double f = u - static_cast<double>(i);
+    if (order == 1) return node(i) + f * (node(i + 1) - node(i));
+    return -f * (f - 1) * (f - 2) / 6 * node(i - 1) + (f + 1) * (f - 1) * (f - 2) / 2 * node(i) -
+           (f + 1) * f * (f - 2) / 2 * node(i + 1) + (f + 1) * f * (f - 1) / 6 * node(i + 2);
+  };
+  auto phi = [&](double t) {
+    double r = 0;
+    for (const At& m : at) r += m.p * 0.5 * std::log(induced::sq(m, t));
+    return r;
+  };
+  std::vector<std::vector<double>> img(at.size(), std::vector<double>(g.size()));
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    ph[i] = phi(static_cast<double>(i) / static_cast<double>(n));
+    for (std::size_t j = 0; j < at.size(); ++j) img[j][i] = induced::act(at[j], static_cast<double>(i) / static_cast<double>(n));
+  }
+  for (int it = 0; it < 5000; ++it) {
+    double lo = 1e300, hi = -1e300;
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      double v = ph[i] - g[i];
+      for (std::size_t j = 0; j < at.size(); ++j) v += at[j].p * interp(img[j][i]);
+      h[i] = v;
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+    const double mid = (lo + hi) / 2, c = it < 256 ? 1.0 : 0.5;
+    for (std::size_t i = 0; i < g.size(); ++i) g[i] += c * (h[i] - mid);
+    if (hi - lo < 1e-14 || !std::isfinite(hi - lo)) break;
+  }
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> uni(0, 1);
+  double lo = 1e300, hi = -1e300;
+  for (long k = 0; k < 40000; ++k) {
+    const double t = k < 2 * n ? (static_cast<double>(k) + 0.5) / (2.0 * static_cast<double>(n)) : uni(rng);
+    double v = phi(t) - interp(t);
+    for (const At& m : at) v += m.p * interp(induced::act(m, t));
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  return hi - lo;
+}
+
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;
   std::sort(v.begin(), v.end());
@@ -529,7 +591,7 @@ int main(int argc, char** argv) {
   double budget = 4;
   bool laws_only = false;
   lyapnd::Method method = lyapnd::Method::poisson;
-  int induced_grid = 0;
+  int induced_grid = 0, order_grid = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -558,6 +620,8 @@ int main(int argc, char** argv) {
       }
     } else if (a == "--induced-estimate")
       induced_grid = std::atoi(next());
+    else if (a == "--order-estimate")
+      order_grid = std::atoi(next());
     else if (a == "--laws-only")
       laws_only = true;
     else {
@@ -573,6 +637,13 @@ int main(int argc, char** argv) {
   std::vector<Row> rows;
   for (int i = first; i < first + count; ++i) {
     const Family f = draw(seed, i);
+    if (order_grid > 0) {
+      std::printf("%3d %-11s alpha=%.3f word=%-3s N=%d  piecewise-linear spread=%.3e  cubic spread=%.3e\n", i,
+                  f.cls.c_str(), f.alpha, f.word.c_str(), order_grid, order_spread(f, order_grid, 1),
+                  order_spread(f, order_grid, 3));
+      std::fflush(stdout);
+      continue;
+    }
     if (induced_grid > 0) {
       const induced::Outcome pl = induced::run(f, induced_grid, false, false),
                              in = induced::run(f, induced_grid, true, false),
@@ -606,7 +677,7 @@ int main(int argc, char** argv) {
                 f.word.c_str(), r.top.method.c_str(), f.law.c_str());
     std::fflush(stdout);
   }
-  if (laws_only || induced_grid > 0) return 0;
+  if (laws_only || induced_grid > 0 || order_grid > 0) return 0;
   for (const char* part : {"all", "general", "alpha>=1", "alpha<1"}) {
     std::vector<double> ws, ts, cs;
     int conv = 0, n = 0;
