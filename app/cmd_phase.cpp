@@ -487,7 +487,7 @@ std::string vector_label(lyap::Sign s) {
 void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, const std::vector<Rational>& lrs,
                       const std::vector<Rational>& ys, const std::vector<VectorPoint>& pts, const std::string& y_label,
                       bool log_y) {
-  if (!dist::is_root()) return;
+  if (!dist::is_root() || !write_plots()) return;  // Python: JSON only
   const std::string dat = o.m.out + ".plot.tmp";
   const std::vector<double> xe = cell_edges(as_doubles(lrs), true), ye = cell_edges(as_doubles(ys), log_y);
   const char* labels[] = {"collapse", "escape", "undetermined"};
@@ -688,10 +688,12 @@ int run_vector_diagram(const DiagramOptions& o) {
   write_file_atomically(o.m.out + ".csv", csv);
   write_file_atomically(o.m.out + ".json", j.dump(1) + "\n");
   write_vector_png(o, base, lrs, ys, pts, y_name, spec.y_axis != models::YAxis::batch);
-  fmt::print("vector phase diagram (q = {}, d = {}): {} of {} grid points{}: {} collapse, {} escape, {} undetermined\n"
-             "wrote {}.csv, {}.json, {}.png\n",
-             base.q, base.d, done, pts.size(), complete ? "" : " (stopped: partial)", n_collapse, n_escape,
-             n_undetermined, o.m.out, o.m.out, o.m.out);
+  // On std::cout (not stdout) so that the Python module captures it like the other diagrams' summaries.
+  std::cout << fmt::format(
+      "vector phase diagram (q = {}, d = {}): {} of {} grid points{}: {} collapse, {} escape, {} undetermined\n"
+      "wrote {}.csv, {}.json, {}.png\n",
+      base.q, base.d, done, pts.size(), complete ? "" : " (stopped: partial)", n_collapse, n_escape, n_undetermined,
+      o.m.out, o.m.out, o.m.out);
   if (!complete) {
     fmt::print(stderr, "lyapcert: time budget of {:g} s exhausted after {} of {} grid points: partial diagram written "
                "(\"complete\": false)\n", o.time_budget, done, pts.size());

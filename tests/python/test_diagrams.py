@@ -182,3 +182,18 @@ def test_a_model_with_one_top_exponent_fits_the_same_object():
     assert d.phase[0, 0] == lyapcert.Phase.COLLAPSE and d.phase_label(0, 0) == "collapse" and d.phase[0, 1] == 0
     assert d.lambda_top_lower[0, 0] <= -0.5 and d.lambda_top_upper[0, 0] >= -0.4 and np.isnan(d.lambda_top_lower[0, 1])
     assert d.lambda_top_sign[0, 1] == "undetermined" and not d.cells_checked and len(d.lambda_top_roots) == 0
+
+
+def test_vector_model_diagram_matches_the_scalar_phase(capsys):
+    # Two points of the q = 1, d = 2 vector diagram (large learning rates, where the determinant bound certifies
+    # escape) against `phase --model vector` at the same parameters (one point computed from scratch).
+    d = lyapcert.phase_diagram(model="vector", out_dim=1, dim=2, lr_range=(3, 6), snr_range=("1/10", "1/5"),
+                               grid=(2, 1), point_time_budget=60)
+    assert d.model == "vector" and d.exponents == ("lambda_top",) and d.shape == (1, 2) and d.complete
+    outward(d, "lambda_top")
+    for i in range(2):
+        s = lyapcert.phase(d.lr_exact[i], model="vector", out_dim=1, dim=2, snr=d.y_exact[0], digits=d.digits)
+        top = s["lambda_top"]
+        assert (top["lower"], top["upper"]) == (d.lambda_top_lower_exact[0, i], d.lambda_top_upper_exact[0, i])
+        assert d.phase_label(0, i) == s["phase"] == "escape" and d.phase[0, i] == lyapcert.Phase.ESCAPE
+    assert "vector phase diagram" not in capsys.readouterr().out  # the summary is captured, not printed

@@ -688,7 +688,8 @@ def _range_text(name, v):
 def phase_diagram(lr_range=("1/100", "10"), snr_range=None, sigma_range=None, grid=(40, 20), k=1, gamma=0, batch=1,
                   digits=10, cells="fast", jobs=2, time_budget=600.0, progress=None, model="twolayer",
                   batch_range=None, sigma=None, replace=True, data=None, data_sample=None, seed=1, beta=None,
-                  journal=None, resume=False, out=None):
+                  journal=None, resume=False, out=None, dim=1, out_dim=1, width=1, snr=None,
+                  point_time_budget=None):
     """Certified phase diagram, as ``lyapcert phase-diagram`` (run in-process: the CLI's own code and JSON),
     returned as a PhaseDiagram of numpy arrays. ``grid = (n_lr, n_y)`` log-spaced points (or "NLRxNY") over
     ``lr_range`` (a pair or "A:B") x one second axis: ``snr_range`` (per-sample SNR in (0, 1/2); the default
@@ -696,7 +697,10 @@ def phase_diagram(lr_range=("1/100", "10"), snr_range=None, sigma_range=None, gr
     2; the default (1, 4) with finite data). ``model="diagonal"`` with ``beta`` (coefficients) gives the
     diagonal model's diagram over lr x sigma (default (1/10, 10)) or x batch size (with ``sigma``); ``data``
     (a CSV file, an (N, 2) array or pairs, each float exactly) or ``data_sample=N`` (drawn with ``seed``) the
-    finite-data two-layer diagram over lr x batch size.
+    finite-data two-layer diagram over lr x batch size. ``model="vector"`` with ``out_dim`` (q), ``dim`` (d),
+    ``width`` and ``point_time_budget`` (seconds per point, the CLI's default 60) gives the vector two-layer
+    diagram of the top exponent ``lambda_top`` (phases COLLAPSE / ESCAPE / UNDETERMINED; ``snr`` fixes the SNR
+    on a ``batch_range`` axis).
 
     Guarantee: each grid point's exponents are enclosures and its ``phase`` is certified (0 = undetermined
     otherwise); each ``cell_certified`` cell holds one phase on the whole cell (two-layer Gaussian model:
@@ -740,7 +744,9 @@ def phase_diagram(lr_range=("1/100", "10"), snr_range=None, sigma_range=None, gr
             ("grid", "text", grid_text), ("digits", "int", digits), ("jobs", "int", jobs),
             ("no_cells", "flag", cells == "off"), ("cells_arb", "flag", cells == "arb"),
             ("time_budget", "real", _time_budget(time_budget)), ("journal", "path", journal),
-            ("resume", "flag", resume),
+            ("resume", "flag", resume), ("dim", "int", default(dim, 1)), ("out_dim", "int", default(out_dim, 1)),
+            ("width", "int", default(width, 1)), ("snr", "number", snr),
+            ("point_time_budget", "real", point_time_budget),
             ("out", "path", prefix)])
         if replace is not True:
             argv += ["--replace", "true" if _flag_value("replace", replace) else "false"]

@@ -207,7 +207,8 @@ def phase_diagram(lr_range: Range = ..., snr_range: Optional[Range] = ..., sigma
                   batch_range: Optional[Range] = ..., sigma: Optional[Number] = ..., replace: bool = ...,
                   data: Data = ..., data_sample: Optional[int] = ..., seed: int = ...,
                   beta: Union[str, Sequence[Number], None] = ..., journal: Optional[Path] = ..., resume: bool = ...,
-                  out: Optional[Path] = ...) -> PhaseDiagram: ...
+                  out: Optional[Path] = ..., dim: int = ..., out_dim: int = ..., width: int = ...,
+                  snr: Optional[Number] = ..., point_time_budget: Optional[float] = ...) -> PhaseDiagram: ...
 
 # The CLI's other commands, run in-process by the CLI's own code (lyapcert/_commands.py): the Result holds the
 # command's --json output, plus `exit_status` (the CLI's exit status: 0, 3 not converged / undetermined, 4 recheck
@@ -238,7 +239,8 @@ def check(lr: Number, model: str = ..., k: Optional[Number] = ..., sigma: Option
           max_steps: int = ..., collapse_below: float = ..., escape_above: float = ..., digits: int = ...,
           max_bits: int = ..., threads: int = ..., alpha: float = ..., linearised: bool = ...,
           predict_steps: int = ..., predict_reps: int = ..., predict_level: float = ..., time_budget: float = ...,
-          journal: Optional[Path] = ..., resume: bool = ..., progress: Progress = ...) -> Result: ...
+          journal: Optional[Path] = ..., resume: bool = ..., progress: Progress = ...,
+          certify_time_budget: float = ...) -> Result: ...
 def table(spec: Path, out: Path, format: Union[str, Sequence[str]] = ..., jobs: Optional[int] = ...,
           fresh: bool = ..., quiet: bool = ..., time_budget: float = ..., progress: Progress = ...) -> Result: ...
 def recheck(file: Path, digits: Optional[int] = ..., backend: str = ..., time_budget: float = ...,

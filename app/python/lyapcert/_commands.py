@@ -305,7 +305,8 @@ def check(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=1, 
           data_sample=None, data_seed=1, out="lyapcert", width=1, beta=None, dim=1, out_dim=1, seed=1, runs=200,
           delta=1e-3, init_scale=None, steps=None, max_steps=20_000_000, collapse_below=1e-6, escape_above=0.1,
           digits=4, max_bits=4096, threads=2, alpha=1e-6, linearised=False, predict_steps=20_000, predict_reps=32,
-          predict_level=1 - 1e-6, time_budget=600.0, journal=None, resume=False, progress=None):
+          predict_level=1 - 1e-6, time_budget=600.0, journal=None, resume=False, progress=None,
+          certify_time_budget=60.0):
     """The certified phase prediction next to simulated SGD with a binomial test, as ``lyapcert check``:
     ``predicted`` (certified exponents and phase; statistical for the vector model), ``plan`` (runs, steps,
     start), ``simulated`` (the summary and the failures), ``p_value``, ``verdict`` ("agree", "disagree",
@@ -323,7 +324,8 @@ def check(lr, model="twolayer", k=None, sigma=None, snr=None, gamma=0, batch=1, 
             ("digits", "int", digits), ("max_bits", "int", max_bits), ("threads", "int", threads),
             ("alpha", "real", alpha), ("linearised", "flag", linearised), ("predict_steps", "int", predict_steps),
             ("predict_reps", "int", predict_reps), ("predict_level", "real", predict_level),
-            ("time_budget", "real", time_budget), ("journal", "path", journal), ("resume", "flag", resume)]), progress)
+            ("time_budget", "real", time_budget), ("journal", "path", journal), ("resume", "flag", resume),
+            ("certify_time_budget", "real", certify_time_budget)]), progress)
 
 
 def table(spec, out, format="csv,json,tex,md", jobs=None, fresh=False, quiet=False, time_budget=600.0,
