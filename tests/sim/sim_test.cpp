@@ -271,7 +271,7 @@ TEST(Check, EscapeTimeProvedForFiniteData) {
 // SIM-ESCAPE-1 with Gaussian data (CONT-XY-NEG-1): the docs/simulation.md phase Ib example (lr = 1/10, sigma^2 = 1,
 // batch 1), whose curvature law is xy. The escape direction u = w now has certified negative moments, so the
 // escape-time part of the per-run failure bound is proved, and the bound stays within delta. Every g(-p) used is
-// certified negative: the xy negative moments at p = 1/2 are checked against a bound from Lambda below.
+// certified negative and, by Jensen, at least -p Lambda (Lambda from the independent log-mean quadrature).
 TEST(Check, EscapeTimeProvedForGaussianData) {
   auto m = twolayer(1, 1, Rational(1));
   sim::CheckOptions o;
