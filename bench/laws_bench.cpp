@@ -41,6 +41,12 @@ BENCHMARK(BM_MinibatchLaw)
     ->Args({100, 4, 0, 9})  // without replacement: C(100, 4) = 3,921,225 subsets
     ->Args({1000, 2, 1, 9})
     ->Args({30, 6, 1, 9})
+    ->Args({120, 4, 1, 9})  // near max_atoms: 8,861,025 multisets
+    ->Args({300, 8, 1, 2})  // N^S = 6.6e19 >= 2^64: 128-bit counts (before: the FLINT-integer path)
+    ->Args({60, 12, 1, 2})  // N^S = 2.2e21 >= 2^64, 12 layers
+    ->Args({1000, 4, 1, 3})  // grid-limited, many DP steps for few atoms
+    ->Args({2000, 5, 1, 2})
+    ->Args({100, 20, 1, 2})  // N^S = 10^40 >= 2^128: the FLINT-integer path
     ->Unit(benchmark::kMillisecond);
 
 // The end-to-end target: law and 15-digit exponent (lr = 1/2) together.

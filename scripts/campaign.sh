@@ -4,7 +4,9 @@
 # path, exact rational reciprocals for negative moments, exact decimal and interval arithmetic, enumeration
 # bounds vs the Poisson certificate, Perron roots vs the cycle expansion, brute-force sign scans vs `boundary`,
 # MPFI diagonal exponents vs the reducible and commuting lyapnd methods, the Poisson certificate and elementary
-# bounds vs multicone, brute-force minibatch laws summed by MPFI vs the phase exponents Lambda_+-) with many more
+# bounds vs multicone, exact exponents of scaled-orthogonal and block-diagonal d = 3, 4 families vs the Poisson
+# certificate, brute-force minibatch laws summed by MPFI vs the phase exponents Lambda_+-, round trips and
+# refusals of the matrix-law reader) with many more
 # cases than CI, under one seed, and reports the total number of cases and any miss.
 #
 #   scripts/campaign.sh [--cases N] [--seed S] [--build DIR] [--list]
@@ -53,6 +55,7 @@ props=(
   "continuous/continuous_prop|ContinuousProp.SqnormalClosedVsQuadrature|100|sqnormal: closed form vs quadrature"
   "continuous/continuous_prop|ContinuousProp.UniformClosedVsQuadrature|100|uniform: closed form vs quadrature"
   "continuous/continuous_prop|ContinuousProp.MomentClosedVsQuadrature|100|moments: closed form vs quadrature"
+  "continuous/continuous_prop|ContinuousProp.XyNegativeMomentsObeyPowerMeans|20|xy negative moments vs log mean and E|Y| (power means)"
   "lyapnd/cycle_test|CycleProperty.SingleMatrixEnclosesLogPerronRoot|20|cycle expansion vs Perron root"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.AgreesWithChiSquareMixture|2|xy: two quadratures"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.MomentAgreesWithMixture|2|xy moments: two paths"
@@ -61,7 +64,10 @@ props=(
   "lyapnd/lyapnd_campaign_prop|LyapndCampaign.ReducibleMatchesMaxOfDiagonalExponents|30|reducible vs MPFI block exponents"
   "lyapnd/lyapnd_campaign_prop|LyapndCampaign.CommutingMatchesDiagonalisedLaws|30|commuting vs MPFI diagonalised laws"
   "lyapnd/lyapnd_campaign_prop|LyapndCampaign.MulticoneMeetsPoissonAndElementaryBounds|10|multicone vs Poisson + elementary"
+  "lyapnd/lyapnd_campaign_prop|LyapndCampaign.PoissonNdMatchesScaledOrthogonalAndBlockDiagonal|10|Poisson d = 3, 4 vs exact scaled-orthogonal / block exponents"
   "lyapnd/lyapnd_campaign_prop|PhaseCampaign.ExponentsMatchBruteForceMinibatchLaw|50|phase Lambda+- vs brute-force MPFI"
+  "laws/laws_matrix_law_prop|MatrixLawParsing.RoundTripsGeneratedFamilies|300|matrix-law reader: printed family read back exactly"
+  "laws/laws_matrix_law_prop|MatrixLawParsing.RefusesBrokenFamilies|300|matrix-law reader: broken families are InputErrors"
 )
 total_w=0
 for p in "${props[@]}"; do IFS='|' read -r _ _ w _ <<<"$p"; total_w=$((total_w + w)); done

@@ -362,8 +362,9 @@ class CliTest(unittest.TestCase):
             # atoms(1, 2) at lr = 1 has the multiplier 0: every negative moment is +inf (LYAP1D-MOM-NEG-1)
             (["moment", *law, "--lr", "1", "--p=-1"], ["is +inf for p = -1 < 0: an atom sits exactly at h = 1/lr"]),
             (["moment", "--law", "sqnormal(0, 1)", "--lr", "1/2", "--p=-1/2"],
-             ["certified only for finite, normal and uniform laws"]),
+             ["certified only for finite, normal, uniform and xy laws"]),
             (["moment", "--law", "uniform(0, 4)", "--lr", "1/2", "--p=-1"], ["p = -1 <= -1 of a uniform law"]),
+            (["moment", "--law", "xy(1, 1/2)", "--lr", "1/2", "--p=-1"], ["p = -1 <= -1 of an xy law"]),
             (["moment", *law, "--lr", "1", "--p", "2x"], ["malformed number"]),
             (["lyap1d", *law, "--lr", "1", "--digits", "0"], ["--digits must be in [1, 10000], got 0"]),
             (["lyap1d", *law, "--lr", "1", "--digits", "10001"], ["--digits must be in [1, 10000], got 10001"]),

@@ -5,6 +5,13 @@
 #include <rapidcheck/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+#include <rapidcheck.h>
 
 #include "continuous/test_util.hpp"
 #include "lyapcert/continuous.hpp"
@@ -90,4 +97,71 @@ RC_GTEST_PROP(ContinuousProp, MomentClosedVsQuadrature, ()) {
   const double scale = 1 + arf_get_d(arb_midref(c.v), ARF_RND_UP);
   RC_ASSERT(c.rad() < 1e-29 * scale);
   RC_ASSERT(q.rad() < 1e-29 * scale);
+}
+
+namespace {
+
+// CONT-XY-NEG-1, -2 against the power-mean inequalities, which tie the negative moments to two other code paths
+// (the log mean of CONT-XY-4/-6 and the positive moment of CONT-XY-9): for Y = a + b h_B and p < q < 0 < 1,
+//   (E|Y|^p)^{1/p} <= (E|Y|^q)^{1/q} <= exp(E log|Y|) <= E|Y|
+// (Jensen / Lyapunov). A too-small or too-large negative moment by more than the gaps between the means is caught;
+// the enclosures must also be narrow (1e-12 relative), so the checks are not vacuous. Random a, b, k, sigma
+// (zero a quarter of the time: the power window), S in {1, 2, 3, 4, 8, 32}, p = -j/8, q = p/2.
+void xy_power_means() {
+  static const ulong kS[] = {1, 2, 3, 4, 8, 32};
+  const ulong S = kS[*rc::gen::inRange(0, 6)];
+  auto rat = [](int lo, int hi, int den) {
+    int n = 0;
+    while (n == 0) n = *rc::gen::inRange(lo, hi + 1);
+    return std::to_string(n) + "/" + std::to_string(den);
+  };
+  const std::string sa = rat(-20, 20, 10), sb = rat(-20, 20, 10), sk = rat(-20, 20, 10);
+  const std::string ss = *rc::gen::inRange(0, 4) == 0 ? "0" : std::to_string(*rc::gen::inRange(1, 31)) + "/10";
+  const int j = *rc::gen::inRange(1, 8);
+  RC_LOG() << "a=" << sa << " b=" << sb << " k=" << sk << " sigma=" << ss << " S=" << S << " p=-" << j << "/8\n";
+  const slong prec = 64;
+  A a(sa.c_str()), b(sb.c_str()), k(sk.c_str()), s(ss.c_str()), p, q, one, L, Mp, Mq, M1, t, u;
+  arb_set_si(p, -j);
+  arb_mul_2exp_si(p, p, -3);
+  arb_mul_2exp_si(q, p, -1);
+  arb_one(one);
+  lc::xy_log_abs_mean(L, a, b, k, s, S, prec);
+  lc::xy_abs_moment(Mp, a, b, k, s, S, p, prec);
+  lc::xy_abs_moment(Mq, a, b, k, s, S, q, prec);
+  lc::xy_abs_moment(M1, a, b, k, s, S, one, prec);
+  RC_ASSERT(arb_is_finite(L));
+  RC_ASSERT(arb_is_finite(Mp));
+  RC_ASSERT(arb_is_finite(Mq));
+  RC_ASSERT(arb_is_finite(M1));
+  RC_ASSERT(arb_is_positive(Mp));
+  RC_ASSERT(Mp.rad() < 1e-12 * arf_get_d(arb_midref(Mp.v), ARF_RND_UP));
+  RC_ASSERT(Mq.rad() < 1e-12 * arf_get_d(arb_midref(Mq.v), ARF_RND_UP));
+  // power means m_p = (E|Y|^p)^{1/p}
+  A mp, mq, m0, ip;
+  arb_inv(ip, p, prec);
+  arb_pow(mp, Mp, ip, prec);
+  arb_inv(ip, q, prec);
+  arb_pow(mq, Mq, ip, prec);
+  arb_exp(m0, L, prec);
+  RC_ASSERT(!arb_gt(mp, mq));
+  RC_ASSERT(!arb_gt(mq, m0));
+  RC_ASSERT(!arb_gt(m0, M1));
+}
+
+}  // namespace
+
+// 6 cases in the suite (about 0.1 s each) unless RC_PARAMS sets max_success (scripts/campaign.sh).
+TEST(ContinuousProp, XyNegativeMomentsObeyPowerMeans) {
+  auto params = rc::detail::configuration().testParams;
+  const char* env = std::getenv("RC_PARAMS");
+  if (!env || !std::strstr(env, "max_success")) params.maxSuccess = 6;
+  rc::detail::TestMetadata meta;
+  meta.id = "ContinuousProp/XyNegativeMomentsObeyPowerMeans";
+  meta.description = meta.id;
+  const auto result = rc::detail::checkTestable(&xy_power_means, meta, params);
+  std::ostringstream ss;
+  rc::detail::printResultMessage(result, ss);
+  EXPECT_TRUE(result.template is<rc::detail::SuccessResult>())
+      << ss.str() << "\nreplay: RC_PARAMS=\"seed=" << params.seed << " max_success=" << params.maxSuccess << "\"";
+  std::cout << "RapidCheck seed " << params.seed << ": " << ss.str() << "\n";
 }

@@ -176,6 +176,31 @@ TEST(Minibatch, BigCountsMatchClosedForms) {
   }
 }
 
+// Totals between 2^64 and 2^128 take the 128-bit-count path, beyond 2^128 the FLINT-integer path: with
+// replacement from {0, 1, 2, 3}, the counts are the coefficients of (1 + x + x^2 + x^3)^S (FLINT's polynomial
+// power, an independent computation): S = 45 (4^45 = 2^90), S = 70 (2^140), and S = 31 (2^62, uint64) for
+// comparison. LAW-MINIBATCH-1.
+TEST(Minibatch, HundredTwentyEightBitCountsMatchTheExactPath) {
+  const std::vector<Rational> d{q(0), q(1), q(2), q(3)};
+  for (unsigned s : {31u, 45u, 70u}) {
+    const FiniteLaw law = minibatch_law(d, s, true);
+    fmpz_poly_t p;
+    fmpz_poly_init(p);
+    for (int j = 0; j < 4; ++j) fmpz_poly_set_coeff_si(p, j, 1);
+    fmpz_poly_pow(p, p, s);
+    ASSERT_EQ(law.size(), 3u * s + 1) << "S = " << s;
+    const Integer total = pow(Integer(4), s);
+    check_shape(law, total);
+    for (unsigned j = 0; j <= 3 * s; ++j) {
+      Fmpz c;
+      fmpz_poly_get_coeff_fmpz(c.get(), p, j);
+      EXPECT_EQ(law.value(j), q(j, s));
+      EXPECT_EQ(law.prob(j), Rational(lyapcert::exact::to_integer(c.get()), total)) << "S = " << s << " j = " << j;
+    }
+    fmpz_poly_clear(p);
+  }
+}
+
 // Fast path with closed forms: 0/1 data with replacement, P(j ones) = C(S, j) b^j a^(S-j) / N^S.
 TEST(Minibatch, BinomialClosedForm) {
   const unsigned a = 25, b = 35, s = 10;

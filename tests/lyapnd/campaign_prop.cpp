@@ -7,6 +7,8 @@
 //  * multicone: dominated 2 x 2 families (a positive family with random signs, conjugated): the enclosure meets
 //    the Poisson certificate's enclosure (an independent algorithm) and the elementary bounds computed here
 //    (E log|det A|/2 <= Lambda by MPFI; Lambda <= the log of the largest max-row-sum norm of an atom).
+//  * poisson d = 3, 4: scaled orthogonal and block-diagonal (scaled-rotation blocks) families conjugated by a
+//    random rational matrix; Lambda is the mean log of the scales (the larger block's), summed by MPFI.
 //  * phase: Lambda_+- of the two-layer model with finite data are 1-D exponents E log|1 - lr gamma +- lr h_B| of
 //    the exact minibatch law, enumerated here by brute force over all ordered batches (with replacement) or all
 //    subsets (without) and summed by MPFI.
@@ -290,6 +292,119 @@ RC_GTEST_PROP(LyapndCampaign, MulticoneMeetsPoissonAndElementaryBounds, ()) {
     const nd::Result ps = run(pos, 2, nd::Method::poisson, 4, 1);
     if (ps.top.value.ball.is_finite()) RC_ASSERT(arb_overlaps(ps.top.value.ball.get(), mc.top.value.ball.get()));
   }
+}
+
+// Integer rotation-like matrices from a quaternion q = (a, b, c, e) != 0 with n = |q|^2:
+//  * d = 3: R(q) = M(q)/n, M the integer matrix of the rotation x -> q x q^-1 (times n): exactly orthogonal;
+//  * d = 4: L(q), left multiplication by q: L(q)^T L(q) = n I, i.e. sqrt(n) times an orthogonal matrix;
+//  * d = 2: [[a, -b], [b, a]] = sqrt(a^2 + b^2) times a rotation.
+Mat rot3(long a, long b, long c, long e) {
+  const long n = a * a + b * b + c * c + e * e;
+  const long m[9] = {a * a + b * b - c * c - e * e, 2 * (b * c - a * e),           2 * (b * e + a * c),
+                     2 * (b * c + a * e),           a * a - b * b + c * c - e * e, 2 * (c * e - a * b),
+                     2 * (b * e - a * c),           2 * (c * e + a * b),           a * a - b * b - c * c + e * e};
+  Mat r(9);
+  for (int i = 0; i < 9; ++i) r[i] = Rational(m[i], n);
+  return r;
+}
+Mat left4(long a, long b, long c, long e) {
+  return {a, -b, -c, -e, b, a, -e, c, c, e, a, -b, e, -c, b, a};
+}
+
+// Poisson certificate for d = 3, 4 (LYAPND-POIS-6 .. 10) against exact exponents, on families conjugated by a
+// random invertible P (Lambda is conjugation-invariant):
+//  * scaled orthogonal: A_i = c_i O_i, Lambda = E log|c_i| exactly (|A_n .. A_1 v| = prod |c_i| |v|); d = 3 with
+//    O_i = R(q_i), d = 4 with A_i = c_i L(q_i), Lambda = E log(|c_i| sqrt(n_i));
+//  * block diagonal: diag(c_i [[a, -b], [b, a]], t_i) (d = 3) or diag(c_i [[a, -b], [b, a]], s_i [[a', -b'], [b', a']])
+//    (d = 4): Lambda = the larger block exponent (each block is a scaled rotation: its exponent is exact).
+// The referee sums the logs by MPFI from the exact rationals (squared norms, halved). The certificate may be wide
+// (reducible families: it cannot shrink, LYAPND-POIS-2) or the budget may end before a level; a finite enclosure
+// must contain Lambda.
+RC_GTEST_PROP(LyapndCampaign, PoissonNdMatchesScaledOrthogonalAndBlockDiagonal, ()) {
+  const int d = *rc::gen::inRange(3, 5);
+  const bool block = *rc::gen::arbitrary<bool>();
+  const int k = *rc::gen::inRange(1, 4);
+  const std::vector<Rational> p = gen_probs(k);
+  const Mat P = gen_invertible(d);
+  const Mat Pinv = inverse(P, d);
+  auto small = [] { return static_cast<long>(*rc::gen::inRange(-3, 4)); };
+  auto quat = [&] {
+    std::vector<long> q(4);
+    do {
+      for (auto& x : q) x = small();
+    } while (q[0] == 0 && q[1] == 0 && q[2] == 0 && q[3] == 0);
+    return q;
+  };
+  auto pair2 = [&] {
+    long a = 0, b = 0;
+    while (a == 0 && b == 0) {
+      a = small();
+      b = small();
+    }
+    return std::pair<long, long>(a, b);
+  };
+  laws::FiniteMatrices f;
+  f.probs = p;
+  // Squared scale of each atom in each exponent: Lambda_j = E log(sq_j)/2.
+  std::vector<std::vector<Rational>> sq(2);
+  for (int i = 0; i < k; ++i) {
+    const Rational c = gen_nonzero(5, 3);
+    Mat a(static_cast<std::size_t>(d) * d, Rational(0));
+    if (!block) {
+      const auto q = quat();
+      if (d == 3) {
+        a = rot3(q[0], q[1], q[2], q[3]);
+        sq[0].push_back(c * c);
+      } else {
+        a = left4(q[0], q[1], q[2], q[3]);
+        sq[0].push_back(c * c * (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]));
+      }
+      for (auto& e : a) e *= c;
+    } else {
+      const auto [x, y] = pair2();
+      a[0] = c * x;
+      a[1] = -c * y;
+      a[d] = c * y;
+      a[d + 1] = c * x;
+      sq[0].push_back(c * c * (x * x + y * y));
+      const Rational t = gen_nonzero(5, 3);
+      if (d == 3) {
+        a[8] = t;
+        sq[1].push_back(t * t);
+      } else {
+        const auto [x2, y2] = pair2();
+        a[10] = t * x2;
+        a[11] = -t * y2;
+        a[14] = t * y2;
+        a[15] = t * x2;
+        sq[1].push_back(t * t * (x2 * x2 + y2 * y2));
+      }
+    }
+    f.matrices.push_back(mul(mul(P, a, d), Pinv, d));
+  }
+  std::vector<Rational> half(p.size());
+  for (std::size_t i = 0; i < p.size(); ++i) half[i] = p[i] / 2;
+  std::vector<Ball> parts;
+  for (const auto& v : sq) {
+    if (v.empty()) continue;
+    const Ref r = mpfi_mean_log(v, half);
+    RC_ASSERT(!r.minus_infinity);
+    parts.push_back(r.ball);
+  }
+  const Ball ref = ball_max(parts);
+  nd::Result res;
+  try {
+    res = run(f, d, nd::Method::poisson, 3, 2);
+  } catch (const lyapcert::InputError& e) {
+    RC_DISCARD(e.what());
+  }
+  if (res.top.value.minus_infinity) RC_FAIL("Lambda = -inf certified for a family of invertible matrices");
+  if (!res.top.value.ball.is_finite()) {
+    RC_TAG("no finite enclosure");
+    return;
+  }
+  RC_TAG(block ? "block diagonal, finite" : "scaled orthogonal, finite");
+  RC_ASSERT(arb_overlaps(res.top.value.ball.get(), ref.get()));
 }
 
 // Brute-force law of the minibatch mean of h_j = x_j y_j: every ordered batch (with replacement, N^S of them)

@@ -24,6 +24,7 @@
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapnd/rational_matrix_util.hpp"
+#include "support/budget.hpp"
 
 namespace {
 
@@ -54,7 +55,7 @@ nd::Result run(const std::string& law, int digits, nd::Method m = nd::Method::au
   nd::Options o;
   o.acc.digits = digits;
   o.method = m;
-  o.time_budget_seconds = 30;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;  // bounded by digits / max_bits, not by the clock
   return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
 }
 
@@ -281,7 +282,7 @@ TEST(CommutingCertificate, PolynomialIdentityIsExactAndDerogatoryFamiliesAreRefu
   EXPECT_THROW(run(rot, 10, nd::Method::commuting), lyapcert::InputError);
   nd::Options o;
   o.acc.digits = 10;
-  o.time_budget_seconds = 2;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;  // deterministic: max_word_length and max_bits bound the work
   o.max_word_length = 6;
   const nd::Result r = nd::certify_lyapnd(laws::parse_matrix_law(rot), o);
   EXPECT_EQ(r.top.method, "reducible");

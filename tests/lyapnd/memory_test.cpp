@@ -7,6 +7,7 @@
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
+#include "support/budget.hpp"
 
 namespace nd = lyapcert::lyapnd;
 namespace laws = lyapcert::laws;
@@ -60,7 +61,7 @@ TEST(MaxMemory, TinyBudgetStopsEnumerationWithATrueUpperBound) {
   opt.acc = lyapcert::lyap::Accuracy{16, 4096};
   opt.method = nd::Method::enumerate;
   opt.max_word_length = 30;
-  opt.time_budget_seconds = 20;
+  opt.time_budget_seconds = lyapcert::test::kNoWallClock;  // the memory cap, not the clock, must end it
   opt.max_memory_mib = 0.01;  // about 10 KiB: word lengths beyond ~12 do not fit
   const nd::Result r = nd::certify_lyapnd(law_of(kLaw), opt);
   EXPECT_TRUE(r.memory_limited);
@@ -79,7 +80,7 @@ TEST(MaxMemory, TinyBudgetStopsCycleExpansionWithATrueEnclosure) {
   nd::Options opt;
   opt.acc = lyapcert::lyap::Accuracy{30, 4096};
   opt.method = nd::Method::cycle;
-  opt.time_budget_seconds = 20;
+  opt.time_budget_seconds = lyapcert::test::kNoWallClock;  // the memory cap, not the clock, must end it
   opt.max_memory_mib = 0.03;
   const nd::Result r = nd::certify_lyapnd(law_of(kLaw), opt);
   EXPECT_TRUE(r.memory_limited) << r.top.message;

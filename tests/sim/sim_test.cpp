@@ -267,3 +267,35 @@ TEST(Check, EscapeTimeProvedForFiniteData) {
   EXPECT_EQ(r.failures, 0u);
   EXPECT_TRUE(r.agree);
 }
+
+// SIM-ESCAPE-1 with Gaussian data (CONT-XY-NEG-1): the docs/simulation.md phase Ib example (lr = 1/10, sigma^2 = 1,
+// batch 1), whose curvature law is xy. The escape direction u = w now has certified negative moments, so the
+// escape-time part of the per-run failure bound is proved, and the bound stays within delta. Every g(-p) used is
+// certified negative and, by Jensen, at least -p Lambda (Lambda from the independent log-mean quadrature).
+TEST(Check, EscapeTimeProvedForGaussianData) {
+  auto m = twolayer(1, 1, Rational(1));
+  sim::CheckOptions o;
+  o.seed = 5;
+  o.runs = 100;
+  o.alpha = 1e-6 / 120;
+  o.linearised = true;
+  const auto r = sim::check(m, Rational(1, 10), {4, 1024}, o);
+  ASSERT_TRUE(r.prediction.determined);
+  EXPECT_EQ(r.prediction.phase, "Ib");
+  EXPECT_FALSE(r.prediction.predicts_collapse);
+  ASSERT_FALSE(r.prediction.units.empty());
+  const auto& eb = r.prediction.units[0].plus.escape_bounds;
+  ASSERT_FALSE(eb.empty());
+  for (const auto& [p, G] : eb) {
+    EXPECT_LT(G, 0);
+    // Jensen: g(-p) = log E e^{-p log|r|} >= -p Lambda, so a certified upper bound below -p Lambda_upper is a bug.
+    EXPECT_GE(G, -p * r.prediction.units[0].plus.lambda_upper) << "p = " << p;
+  }
+  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
+  EXPECT_TRUE(r.plan.time_bound_rigorous);
+  EXPECT_EQ(r.plan.sizing, "proved");
+  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
+  EXPECT_EQ(r.simulation.summary.undecided, 0u);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_TRUE(r.agree);
+}

@@ -93,14 +93,23 @@ void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, con
   }
 }
 
-// Proof: CONT-XY-9 (sigma > 0), CONT-XY-6 (sigma = 0).
+// Proof: CONT-XY-9 (sigma > 0), CONT-XY-6 (sigma = 0); -1 < p < 0: CONT-XY-NEG-1 (sigma > 0), CONT-XY-NEG-2
+// (sigma = 0).
 void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                    ulong S, const arb_t p, slong prec) {
-  if (arb_is_finite(p) && arb_is_nonpositive(p)) throw InputError("xy_abs_moment: p <= 0");
+  Ball p1;
+  arb_add_ui(p1, p, 1, prec + 20);
+  if (arb_is_finite(p) && (arb_is_zero(p) || arb_is_nonpositive(p1))) {
+    throw InputError("xy_abs_moment: p must satisfy p > -1 and p != 0");
+  }
   XySetup st;
   if (!xy_setup(st, res, a, b, k, sigma, S, prec, "xy_abs_moment")) return;
-  if (!arb_is_finite(p) || !arb_is_positive(p)) {
+  if (!arb_is_finite(p) || arb_contains_zero(p) || !arb_is_positive(p1)) {
     arb_indeterminate(res);
+    return;
+  }
+  if (arb_is_negative(p) && st.kind == XyCase::kConstant && arb_contains_zero(a)) {
+    arb_indeterminate(res);  // |a|^p is +inf at a = 0
     return;
   }
   switch (st.kind) {

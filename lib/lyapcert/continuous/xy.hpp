@@ -4,7 +4,7 @@
 // a = 1 - lr gamma, b = +-lr; the 1-D exponent E log|1 - lr h_B| has a = 1, b = -lr.
 //
 // Contract (as gaussian.hpp): the output ball contains the exact value for every point of the input
-// balls; "could not certify" is a non-finite ball; certainly invalid input (sigma < 0, S = 0, p <= 0)
+// balls; "could not certify" is a non-finite ball; certainly invalid input (sigma < 0, S = 0, p <= -1, p = 0)
 // throws lyapcert::InputError. Precision (bits) is last. Thread-safe, no global state.
 #pragma once
 #include <arb.h>
@@ -39,10 +39,12 @@ void xy_log_abs_mean_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t si
 void xy_abs_moment_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t sigma, ulong S, const arb_t p,
                       slong prec);
 
-// E|a + b h_B|^p, p > 0: int_0^inf M_p(a + b k t^2/S, |b| sigma t/S) chi_S(t) dt with
+// E|a + b h_B|^p, p > 0 or -1 < p < 0 (the pole at a + b h_B = 0 is integrable for p > -1): int_0^inf M_p(a + b k t^2/S, |b| sigma t/S) chi_S(t) dt with
 // M_p = gauss_abs_moment (holomorphic extension via acb_hypgeom_1f1). sigma = 0: E|a + b k q/S|^p
 // by the same quadrature with |.|^p split at the kink. Proof: CONT-XY-9, CONT-XY-10 (box bounds). Independent
-// check: xy_abs_moment_vg.
+// check: xy_abs_moment_vg. p < 0: the same quadrature, head and tail bounded by Anderson's inequality
+// E|m + v z|^p <= v^p E|z|^p (CONT-XY-NEG-1); sigma = 0 with the pole |u - u0|^p integrated by a power window
+// (CONT-XY-NEG-2; a = 0 exactly is not handled: indeterminate). p <= -1 or p = 0 throws InputError.
 void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                    ulong S, const arb_t p, slong prec);
 

@@ -73,6 +73,22 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     arb_abs(l2, l2);
     arb_max(A, l1, l2, wp);
     arb_set_ui(B, 2);
+  } else if (arb_is_negative(p)) {
+    // Proof: CONT-XY-NEG-2 -- p < 0: without a root |a + c u^2| >= |a|; with one, |a + c u^2| >= (3/4)|c| u^2
+    // >= (3/4)|c| on u >= max(1, 2 u0). So |a + c u^2|^p <= A (constant) on the tail.
+    if (root) {
+      abs_lb(A, c, wp);
+      arb_mul_ui(A, A, 3, wp);
+      arb_mul_2exp_si(A, A, -2);
+    } else {
+      abs_lb(A, a, wp);
+    }
+    if (!arb_is_positive(A)) {
+      arb_indeterminate(res);
+      return;
+    }
+    arb_pow(A, A, p, wp);
+    arb_zero(B);
   } else {
     const double pu = abs_upper_d(p);
     if (!(pu < 64)) {
@@ -102,7 +118,7 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
   arb_zero(total);
   if (!root) {
     integrate(total, mix_integrand, &prm, zero, T, wp);
-  } else if (kind == 1) {
+  } else if (kind == 1 && !arb_is_negative(p)) {
     Ball ud;
     arb_set_arf(ud, arb_midref(u0.get()));
     integrate(piece, mix_integrand, &prm, zero, ud, wp);
@@ -170,11 +186,13 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     prm.sign = -sa;
     integrate(piece, mix_integrand, &prm, w2, T, wp);
     arb_add(total, total, piece, wp);
-    arb_abs(logc, c);
-    arb_log(logc, logc, wp);
-    MixParam pn{&g, Mode::kNearRoot, inv2s2, logc, p, u0, +1};
-    integrate(piece, mix_integrand, &pn, w1, w2, wp);
-    arb_add(total, total, piece, wp);
+    if (kind == 0) {
+      arb_abs(logc, c);
+      arb_log(logc, logc, wp);
+      MixParam pn{&g, Mode::kNearRoot, inv2s2, logc, p, u0, +1};
+      integrate(piece, mix_integrand, &pn, w1, w2, wp);
+      arb_add(total, total, piece, wp);
+    }
     // singular part: int_{w1}^{w2} log|u - u0| w(u) du, t = u - u0 in [-d1, d2]
     arb_sub(d1, u0, w1, wp);
     arb_sub(d2, w2, u0, wp);
@@ -218,7 +236,28 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     arb_exp(t, t, wp);
     arb_mul(t, t, K, wp);
     arb_poly_scalar_mul(prod, prod, t, wp);
-    log_window_poly(piece, prod, nterms, M, d1, d2, dmax, wp);
+    if (kind == 0) {
+      log_window_poly(piece, prod, nterms, M, d1, d2, dmax, wp);
+    } else {
+      // Proof: CONT-XY-NEG-2 -- |a + c u^2|^p = |t|^p |c|^p (2 u0 + t)^p with t = u - u0; the analytic factor
+      // |c|^p (2 u0 + t)^p w(u0 + t) is expanded in t; on |t| <= R <= u0/2, |(2 u0 + t)^p| <= (3 u0/2)^p.
+      Ball cp;
+      arb_abs(cp, c);
+      arb_pow(cp, cp, p, wp);
+      arb_poly_zero(lin);
+      arb_mul_2exp_si(t, u0, 1);
+      arb_poly_set_coeff_arb(lin, 0, t);
+      arb_poly_set_coeff_si(lin, 1, 1);
+      arb_poly_pow_arb_series(pw, lin, p, nterms, wp);
+      arb_poly_mullow(prod, prod, pw, nterms, wp);
+      arb_poly_scalar_mul(prod, prod, cp, wp);
+      arb_mul(M, M, cp, wp);
+      arb_mul_ui(t, u0, 3, wp);
+      arb_mul_2exp_si(t, t, -1);
+      arb_pow(t, t, p, wp);
+      arb_mul(M, M, t, wp);
+      pow_window_poly(piece, prod, nterms, M, p, d1, d2, dmax, wp);
+    }
     arb_poly_clear(lin);
     arb_poly_clear(pw);
     arb_poly_clear(ex2);

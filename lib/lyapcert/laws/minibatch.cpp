@@ -112,17 +112,21 @@ struct HugePageAllocator {
 };
 
 // ---------------------------------------------------------------------------------------------------
-// Fast path: grid sums < 2^62 as keys, counts in uint64 (overflow is detected and reported).
+// Fast paths: grid sums < 2^62 as keys, counts in uint64 or, when the total N^S (or C(N, S)) reaches 2^64, in
+// unsigned 128-bit words (overflow is detected and reported). Without the 128-bit path such laws went to the
+// FLINT-integer hash map below, 20-40 times slower per update (docs/performance.md).
 
+template <class C>
 class SumTable {
  public:
   static constexpr u64 kEmpty = ~u64(0);
   struct Slot {
-    u64 key, count;
+    u64 key;
+    C count;
   };
 
-  // count(key) += c; false on uint64 overflow.
-  bool add(u64 key, u64 c) {
+  // count(key) += c; false on overflow of C.
+  bool add(u64 key, C c) {
     if (4 * (size_ + 1) > 3 * slots_.size()) grow();
     std::size_t i = index(key);
     for (;;) {
@@ -157,11 +161,13 @@ class SumTable {
   int bits_ = 0;
 };
 
-using SlotVector = std::vector<SumTable::Slot, HugePageAllocator<SumTable::Slot>>;
+template <class C>
+using SlotVector = std::vector<typename SumTable<C>::Slot, HugePageAllocator<typename SumTable<C>::Slot>>;
 
 // LSD radix sort of slots by key (keys < 2^62).
-void radix_sort(SlotVector& a, u64 max_key) {
-  SlotVector tmp(a.size());
+template <class C>
+void radix_sort(SlotVector<C>& a, u64 max_key) {
+  SlotVector<C> tmp(a.size());
   for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 11) {
     std::array<std::size_t, 2049> pos{};
     for (const auto& s : a) ++pos[((s.key >> shift) & 2047) + 1];
@@ -171,9 +177,10 @@ void radix_sort(SlotVector& a, u64 max_key) {
   }
 }
 
-// Sorts (sum, count) pairs by sum and merges equal sums; false on uint64 overflow.
-bool sort_and_merge(SlotVector& a, u64 max_key) {
-  radix_sort(a, max_key);
+// Sorts (sum, count) pairs by sum and merges equal sums; false on overflow of C.
+template <class C>
+bool sort_and_merge(SlotVector<C>& a, u64 max_key) {
+  radix_sort<C>(a, max_key);
   std::size_t w = 0;
   for (std::size_t r = 0; r < a.size(); ++r) {
     if (w > 0 && a[w - 1].key == a[r].key) {
@@ -186,15 +193,16 @@ bool sort_and_merge(SlotVector& a, u64 max_key) {
   return true;
 }
 
-// The (count, sum) DP of LAW-MINIBATCH-1 with uint64 counts. Returns false on overflow (then the
-// caller reruns the exact Fmpz version). On success `out` holds (grid sum, count) sorted by sum.
-// The last layer is never read during the DP; when `append_last` it is an unsorted list of
-// contributions (one per multiset, sorted and merged at the end: sequential writes, no hashing).
-bool dp_fast(const Grid& grid, u64 sp, bool replace, bool append_last, SlotVector& out) {
-  std::vector<SumTable> layer(sp + 1);
+// The (count, sum) DP of LAW-MINIBATCH-1 with counts of type C (uint64 or unsigned 128-bit). Returns false on
+// overflow (then the caller reruns the exact Fmpz version). On success `out` holds (grid sum, count) sorted by
+// sum. The last layer is never read during the DP; when `append_last` it is an unsorted list of contributions
+// (one per multiset, sorted and merged at the end: sequential writes, no hashing).
+template <class C>
+bool dp_fast(const Grid& grid, u64 sp, bool replace, bool append_last, SlotVector<C>& out) {
+  std::vector<SumTable<C>> layer(sp + 1);
   layer[0].add(0, 1);
   out.clear();
-  std::vector<u64> w(sp + 1);
+  std::vector<C> w(sp + 1);
   for (std::size_t v = 0; v < grid.coord.size(); ++v) {
     const u64 m = static_cast<u64>(grid.coord[v]);
     const u64 c = grid.mult[v];
@@ -204,16 +212,19 @@ bool dp_fast(const Grid& grid, u64 sp, bool replace, bool append_last, SlotVecto
       const u64 tmax = replace ? sp - k : std::min<u64>(c, sp - k);
       u128 wt = 1;
       for (u64 t = 1; t <= tmax; ++t) {
-        wt = replace ? wt * (k + t) / t * c : wt * (c - t + 1) / t;  // exact divisions (Proof: LAW-MINIBATCH-1)
-        if (wt > std::numeric_limits<u64>::max()) return false;
-        w[t] = static_cast<u64>(wt);
+        // exact divisions (Proof: LAW-MINIBATCH-1); every product overflow-checked in 128 bits
+        if (__builtin_mul_overflow(wt, replace ? u128(k + t) : u128(c - t + 1), &wt)) return false;
+        wt /= t;
+        if (replace && __builtin_mul_overflow(wt, u128(c), &wt)) return false;
+        if (wt > u128(std::numeric_limits<C>::max())) return false;
+        w[t] = static_cast<C>(wt);
       }
       for (const auto& s : layer[k].slots()) {
-        if (s.key == SumTable::kEmpty) continue;
+        if (s.key == SumTable<C>::kEmpty) continue;
         u64 key = s.key;
         for (u64 t = 1; t <= tmax; ++t) {
           key += m;  // < 2^62 by the caller's check sp * span < 2^62
-          u64 cnt;
+          C cnt;
           if (__builtin_mul_overflow(s.count, w[t], &cnt)) return false;
           if (append_last && k + t == sp) {
             out.push_back({key, cnt});
@@ -227,11 +238,14 @@ bool dp_fast(const Grid& grid, u64 sp, bool replace, bool append_last, SlotVecto
   if (!append_last) {
     out.reserve(layer[sp].size());
     for (const auto& s : layer[sp].slots())
-      if (s.key != SumTable::kEmpty) out.push_back(s);
+      if (s.key != SumTable<C>::kEmpty) out.push_back(s);
   }
   layer.clear();
-  return sort_and_merge(out, static_cast<u64>(grid.span() * sp));
+  return sort_and_merge<C>(out, static_cast<u64>(grid.span() * sp));
 }
+
+void set_count(fmpz_t out, u64 c) { fmpz_set_ui(out, c); }
+void set_count(fmpz_t out, u128 c) { fmpz_set_uiui(out, static_cast<ulong>(c >> 64), static_cast<ulong>(c)); }
 
 // ---------------------------------------------------------------------------------------------------
 // Exact path: Fmpz keys and counts.
@@ -328,12 +342,17 @@ FiniteLaw minibatch_law(std::span<const Rational> data, std::uint64_t batch, boo
     }
     steps = std::min(steps, alt);
   }
-  const Integer total = replace ? pow_capped(Integer(n), batch, Integer(1) << 64)
-                                : binomial_capped(Integer(n), Integer(batch), Integer(1) << 64);
-  const bool fast = total < (Integer(1) << 64) && isp * grid.span() < (Integer(1) << 62);
-  if (!fast) {  // weight by the size of the counts: each bignum update costs about bits/64 word operations
+  const Integer total = replace ? pow_capped(Integer(n), batch, Integer(1) << 128)
+                                : binomial_capped(Integer(n), Integer(batch), Integer(1) << 128);
+  const bool keys_fit = isp * grid.span() < (Integer(1) << 62);
+  const bool fast64 = total < (Integer(1) << 64) && keys_fit;
+  const bool fast = total < (Integer(1) << 128) && keys_fit;  // uint64 or 128-bit counts
+  if (!fast) {
+    // Weight by the size of the counts (each bignum update costs about bits/64 word operations) and by the cost
+    // of the FLINT-integer hash map, measured at 2.5 times a 128-bit update (docs/performance.md): rounded up to 3,
+    // so that max_steps means about the same time on both paths.
     const Integer total_bits = replace ? Integer(msb(Integer(n)) + 1) * batch : Integer(n);
-    steps *= std::max(Integer(1), Integer(total_bits / 64));
+    steps *= 3 * std::max(Integer(1), Integer(total_bits / 64));
   }
   if (steps > limits.max_steps)
     refuse(fmt::format("the mean of S = {} draws {} replacement from N = {} values ({} distinct) needs about {} DP "
@@ -356,14 +375,17 @@ FiniteLaw minibatch_law(std::span<const Rational> data, std::uint64_t batch, boo
     wnum.resize(k);
   };
   Fmpz total_z;
-  if (fast) {
-    SlotVector atoms;
+  // Proof: LAW-MINIBATCH-1 ("Overflow") -- every count is at most the total, so uint64 (total < 2^64) or 128-bit
+  // counts (total < 2^128) cannot overflow; the checks stay, and on overflow the exact path runs.
+  auto run_fast = [&](auto zero_count) -> bool {
+    using C = decltype(zero_count);
+    SlotVector<C> atoms;
     // Append mode when the number of contributions to the last layer (at most the number of
     // multisets) is within a small factor of the atom bound: memory stays O(atoms).
     const Integer multisets = binomial_capped(nd + isp - 1, isp, cap);
     const bool append_last = sp > 0 && multisets <= 2 * atoms_bound + (Integer(1) << 20);
     if (append_last) atoms.reserve(static_cast<std::size_t>(std::min(multisets, Integer(atoms_bound * 2 + (1 << 20)))));
-    if (dp_fast(grid, sp, replace, append_last, atoms)) {
+    if (dp_fast<C>(grid, sp, replace, append_last, atoms)) {
       reserve(atoms.size());
       // Small offsets and steps: compute the numerators in int64 (|A| + |g| M < 2^62 checked).
       const bool small = fmpz_fits_si(a_z.get()) && fmpz_fits_si(g_z.get()) &&
@@ -377,11 +399,15 @@ FiniteLaw minibatch_law(std::span<const Rational> data, std::uint64_t batch, boo
           fmpz_mul_ui(vnum[out].get(), g_z.get(), atoms[j].key);
           fmpz_add(vnum[out].get(), vnum[out].get(), a_z.get());
         }
-        fmpz_set_ui(wnum[out].get(), atoms[j].count);
+        set_count(wnum[out].get(), atoms[j].count);
       }
       exact::set_fmpz(total_z.get(), total);
-      return FiniteLaw(std::move(vnum), std::move(vden), std::move(wnum), std::move(total_z));
+      return true;
     }
+    return false;
+  };
+  if (fast && (fast64 ? run_fast(u64(0)) : run_fast(u128(0)))) {
+    return FiniteLaw(std::move(vnum), std::move(vden), std::move(wnum), std::move(total_z));
   }
   auto atoms = dp_general(grid, sp, replace);
   reserve(atoms.size());

@@ -16,9 +16,10 @@ namespace lyapcert::lyap {
 namespace {
 
 // Negative moment orders are certified where E|1 - lr h|^p has a proved formula: finite laws (an exact finite sum;
-// +inf when an atom sits at h = 1/lr, refused by the caller), normal laws and uniform laws, also under affine
-// maps, for -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3 and the antiderivative of CONT-UNIF-4 hold for every
-// p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0). Proof: LYAP1D-MOM-NEG-1.
+// +inf when an atom sits at h = 1/lr, refused by the caller), normal, uniform and xy laws, also under affine
+// maps, for -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3, the antiderivative of CONT-UNIF-4 and the xy quadrature of
+// CONT-XY-NEG-1, -2 hold for every p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0).
+// Proof: LYAP1D-MOM-NEG-1.
 void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p) {
   const laws::CurvatureLaw* node = &law;
   while (const auto* a = std::get_if<laws::AffineLaw>(&node->node())) node = a->inner.get();
@@ -38,8 +39,17 @@ void check_negative_moment_supported(const laws::CurvatureLaw& law, const Ration
     }
     return;
   }
-  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite, normal and uniform laws (and "
-                               "affine maps of them); this law is not one of them", exact::to_text(p)));
+  if (std::holds_alternative<laws::XyLaw>(node->node())) {
+    // CONT-XY-NEG-1, CONT-XY-NEG-2: the pole of |1 - lr h|^p is integrable against the xy law for p > -1.
+    if (p <= -1) {
+      throw InputError(fmt::format("moment order p = {} <= -1 of an xy law is not supported (+inf when 1 - lr h "
+                                   "can be 0); -1 < p < 0 is",
+                                   exact::to_text(p)));
+    }
+    return;
+  }
+  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite, normal, uniform and xy laws "
+                               "(and affine maps of them); this law is not one of them", exact::to_text(p)));
 }
 
 bool some_multiplier_is_zero(const Multipliers& r) {

@@ -56,7 +56,7 @@ DirectionPrediction direction(const laws::CurvatureLaw& h, const Rational& gamma
     // for small p > 0 when the negative moments are finite. Walk p = 2^-1, 2^-2, ... (at most 2^-20) and keep
     // every order whose certified upper bound is negative; stop once |G| has fallen below a quarter of the best
     // (past the minimum of g(-p), |g(-p)| shrinks about linearly in p). Laws without certified negative moments
-    // (e.g. xy) keep none, and their escape time stays heuristic (SIM-SIZE-1).
+    // (e.g. bivariate) keep none, and their escape time stays heuristic (SIM-SIZE-1).
     const laws::CurvatureLaw hd = direction_law(h, gamma, s);
     double best = 0;
     for (int e = 1; e <= 20; ++e) {

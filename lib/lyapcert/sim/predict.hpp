@@ -36,7 +36,7 @@ struct DirectionPrediction {
   double g1_upper = 0;
   double chernoff_p = 0, chernoff_g = 0;
   // Positive directions: tried orders p > 0 with the certified upper bound G of g(-p) = log E|multiplier|^-p
-  // when G < 0 (negative moments, LYAP1D-MOM-NEG-1; empty when the law has none, e.g. xy laws). Then
+  // when G < 0 (negative moments, LYAP1D-MOM-NEG-1; empty when the law has none, e.g. bivariate laws). Then
   // P(S_T < a) <= exp(p a + T G) bounds the chance that the component has not grown by e^a at step T
   // (Proof: SIM-ESCAPE-1).
   std::vector<std::pair<double, double>> escape_bounds;

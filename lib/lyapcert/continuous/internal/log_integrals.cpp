@@ -215,6 +215,41 @@ void log_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t
   arb_set(res, sum);
 }
 
+// Proof: CONT-XY-NEG-2. int_0^s t^{k+p} dt = s^{k+p+1}/(k+p+1); the Cauchy bound |g_k| <= M R^{-k} gives the
+// remainder 2 dmax^{p+1} M 8^{-nterms} (8/7)/(p+1).
+void pow_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t M, const arb_t p, const arb_t d1,
+                     const arb_t d2, const arb_t dmax, slong prec) {
+  Ball eighth, p1;
+  arb_set_d(eighth, 0.125);
+  arb_add_ui(p1, p, 1, prec);
+  if (!arb_is_positive(d1) || !arb_is_positive(d2) || !arb_le(d1, dmax) || !arb_le(d2, dmax) ||
+      !arb_le(dmax, eighth) || !arb_is_finite(M) || !arb_is_negative(p) || !arb_is_positive(p1)) {
+    arb_indeterminate(res);
+    return;
+  }
+  Ball sum, t, a, b, e, ex;
+  for (slong k = 0; k < nterms; ++k) {
+    arb_poly_get_coeff_arb(t, coef, k);
+    arb_add_ui(ex, p1, static_cast<ulong>(k), prec);
+    arb_pow(a, d2, ex, prec);
+    arb_pow(b, d1, ex, prec);
+    if (k % 2 == 0)
+      arb_add(a, a, b, prec);
+    else
+      arb_sub(a, a, b, prec);
+    arb_div(a, a, ex, prec);
+    arb_addmul(sum, t, a, prec);
+  }
+  arb_pow(e, dmax, p1, prec);
+  arb_div(e, e, p1, prec);
+  arb_mul(e, e, M, prec);
+  arb_mul_2exp_si(e, e, 1 - 3 * nterms);
+  arb_mul_ui(e, e, 8, prec);
+  arb_div_ui(e, e, 7, prec);
+  add_error_arb(sum, e);
+  arb_set(res, sum);
+}
+
 // Proof: CONT-QUAD-1.
 void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec) {
   Ball one;

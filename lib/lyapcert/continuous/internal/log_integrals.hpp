@@ -29,6 +29,11 @@ void log_window(arb_t res, const arb_t c1, const arb_t c2, const arb_t d1, const
 void log_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t M, const arb_t d1,
                      const arb_t d2, const arb_t dmax, slong prec);
 
+// res := int_{-d1}^{d2} |t|^p g(t) dt for -1 < p < 0, g as in log_window_poly (analytic on |t| <= R = 8 dmax,
+// |g| <= M there), 0 < d1, d2 <= dmax <= 1/8 (else indeterminate). Proof: CONT-XY-NEG-2.
+void pow_window_poly(arb_t res, const arb_poly_t coef, slong nterms, const arb_t M, const arb_t p, const arb_t d1,
+                     const arb_t d2, const arb_t dmax, slong prec);
+
 // Upper bound for int_{|z| > Z} |log|c + z|| phi(z) dz (phi the standard normal density), any real c,
 // Z >= 1: 2 phi(Z) (2 + log(1 + |c|) / Z). Proof: CONT-QUAD-1.
 void log_tail_bound(mag_t res, const arb_t c, const arb_t Z, slong prec);

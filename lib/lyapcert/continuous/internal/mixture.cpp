@@ -843,9 +843,12 @@ void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec) {
   arb_set_round(res, total, prec);
 }
 
-// Proof: CONT-XY-9.
+// Proof: CONT-XY-9 (p > 0), CONT-XY-NEG-1 (-1 < p < 0).
 void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slong prec) {
-  if (!mixture_valid(g) || !arb_is_finite(p) || !arb_is_positive(p)) {
+  Ball p1;
+  arb_add_ui(p1, p, 1, prec + 20);
+  const bool negative = arb_is_finite(p) && arb_is_negative(p) && arb_is_positive(p1);
+  if (!mixture_valid(g) || !arb_is_finite(p) || (!arb_is_positive(p) && !negative)) {
     arb_indeterminate(res);
     return;
   }
@@ -890,7 +893,16 @@ void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slon
   arb_mul(Bm, Bm, C, wp);
   const slong j = static_cast<slong>(std::ceil(2 * pu));
   arb_zero(A);
-  if (!choose_tail(T, tailb, g, A, Bm, g.P + j - 1, wp + 8, wp)) {
+  if (negative) {
+    // Proof: CONT-XY-NEG-1 (b) -- for p < 0, M_p(m, v) <= M_p(0, v) = v^p E|z|^p (Anderson), and on u >= 1
+    // (e u)^p <= e^p: the tail integrand is at most cst K u^P e^{-(u-mu)^2/(2s^2)}.
+    arb_set(A, cst);
+    arb_zero(Bm);
+    if (!choose_tail(T, tailb, g, A, Bm, g.P, wp + 8, wp)) {
+      arb_indeterminate(res);
+      return;
+    }
+  } else if (!choose_tail(T, tailb, g, A, Bm, g.P + j - 1, wp + 8, wp)) {
     arb_indeterminate(res);
     return;
   }
@@ -904,6 +916,73 @@ void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slon
   for (slong i = 1; i < 64 * (target + 64) && !ok; i = i < 8 ? i + 1 : i + i / 8) {
     pow2(L, -i);
     Ball Mh, W;
+    if (negative) {
+      // Proof: CONT-XY-NEG-1 (b) -- head: M_p(m, e u) <= cst u^p, so int_0^L <= K W cst L^{P+1+p}/(P+1+p)
+      // (P + 1 + p > 0 since P >= 0 and p > -1).
+      gauss_sup(W, g, zero, L, wp);
+      arb_add_ui(u, p, static_cast<ulong>(g.P + 1), wp);
+      arb_pow(Mh, L, u, wp);
+      arb_div(Mh, Mh, u, wp);
+      arb_mul(Mh, Mh, cst, wp);
+      // Proof: CONT-XY-NEG-1 (c) -- when |m| >= mlo > 0 on [0, L] and e L <= mlo/2:
+      // M_p <= (mlo/2)^p + (Mhi/2)^{p+1} 2/((p+1) sqrt(2 pi)) e^{-mlo^2/(8 e^2 L^2)}/(e L), so the head is at
+      // most that times K W L^{P+1}/(P+1); far sharper than the bound above when a != 0 (no factor L^p).
+      {
+        Ball mlo, mhi, t1, t2, eL;
+        abs_lb(mlo, g.a, wp);
+        abs_ub(t1, g.c1, wp);
+        arb_mul(t1, t1, L, wp);
+        arb_sub(mlo, mlo, t1, wp);
+        abs_ub(t2, g.a, wp);
+        arb_add(mhi, t1, t2, wp);
+        abs_ub(t1, g.c2, wp);
+        arb_mul(t1, t1, L, wp);
+        arb_mul(t1, t1, L, wp);
+        arb_sub(mlo, mlo, t1, wp);
+        arb_add(mhi, mhi, t1, wp);
+        arb_mul(eL, g.e, L, wp);
+        arb_mul_2exp_si(t2, mlo, -1);
+        if (arb_is_positive(mlo) && arb_le(eL, t2)) {
+          arb_pow(t1, t2, p, wp);  // (mlo/2)^p
+          Ball ex, q;
+          arb_mul_2exp_si(q, mhi, -1);
+          arb_pow(q, q, p1, wp);
+          arb_mul_2exp_si(q, q, 1);
+          arb_div(q, q, p1, wp);
+          arb_const_pi(ex, wp);
+          arb_mul_2exp_si(ex, ex, 1);
+          arb_sqrt(ex, ex, wp);
+          arb_div(q, q, ex, wp);
+          arb_div(ex, mlo, eL, wp);
+          arb_sqr(ex, ex, wp);
+          arb_mul_2exp_si(ex, ex, -3);
+          arb_neg(ex, ex);
+          arb_exp(ex, ex, wp);
+          arb_mul(q, q, ex, wp);
+          arb_div(q, q, eL, wp);
+          arb_add(t1, t1, q, wp);
+          arb_pow_ui(q, L, static_cast<ulong>(g.P + 1), wp);
+          arb_mul(t1, t1, q, wp);
+          arb_div_ui(t1, t1, static_cast<ulong>(g.P + 1), wp);
+          mag_t m1, m2;
+          mag_init(m1);
+          mag_init(m2);
+          arb_get_mag(m1, t1);
+          arb_get_mag(m2, Mh);
+          if (arb_is_finite(t1) && mag_cmp(m1, m2) < 0) arb_set(Mh, t1);
+          mag_clear(m1);
+          mag_clear(m2);
+        }
+      }
+      arb_mul(Mh, Mh, W, wp);
+      arb_mul(Mh, Mh, g.K, wp);
+      arb_get_mag(mm, Mh);
+      if (arb_is_finite(Mh) && mag_cmp(mm, tol) <= 0) {
+        arb_set(headb, Mh);
+        ok = true;
+      }
+      continue;
+    }
     abs_ub(Mh, g.a, wp);
     abs_ub(u, g.c1, wp);
     arb_addmul(Mh, u, L, wp);

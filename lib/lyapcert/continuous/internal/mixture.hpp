@@ -21,7 +21,8 @@ struct HalfLineMixture {
 // Proof: CONT-XY-1 .. CONT-XY-4.
 void mixture_log_abs_mean(arb_t res, const HalfLineMixture& g, slong prec);
 
-// res := the same with G replaced by E|N(m, v^2)|^p (gauss_abs_moment), p > 0. Proof: CONT-XY-9.
+// res := the same with G replaced by E|N(m, v^2)|^p (gauss_abs_moment), p > 0 or -1 < p < 0 (the pole of
+// |m + v z|^p is integrable for p > -1). Proof: CONT-XY-9, CONT-XY-NEG-1.
 void mixture_abs_moment(arb_t res, const HalfLineMixture& g, const arb_t p, slong prec);
 
 // ---- the engine's parts that the sigma = 0 path of xy reuses ----
