@@ -9,6 +9,7 @@
 // The binary64 evaluation limits the width to about 1e-13; widths are in practice set by the grid.
 #pragma once
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -39,13 +40,41 @@ struct PoissonNdBounds {
 PoissonNdBounds certify_poisson_bounds_nd(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
                                           std::uint64_t max_boxes, std::chrono::steady_clock::time_point deadline);
 
+// ---- Piecewise-multilinear g (LYAPND-POIS-20..24) ----
+// g is continuous and multilinear (Q1) on each cell of the chart grids: node values G[c][i], i in {0..m}^{d-1},
+// node u_a = (2 i_a - m) / m, index c (m+1)^{d-1} + sum_a i_a (m+1)^a; g([v]) is the interpolant of the chart
+// c(v) (first index of max |v_j|). Nodes on a face shared by two charts are the same point of P^{d-1}; a table
+// holding bit-identical values there ("consistent") gives a g continuous on all of P^{d-1} (LYAPND-POIS-20).
+inline constexpr int kMaxQ1Grid = 512;
+std::size_t poisson_q1_table_size(int d, int m);  // d (m+1)^{d-1}
+
+// Node values from at most max_iterations steps of the discretised transfer operator with multilinear
+// interpolation at the image points (heuristic, LYAPND-POIS-23; always consistent). Requires d = 3 or 4, m a power
+// of two in [2, kMaxQ1Grid], every atom of positive probability invertible (InputError otherwise).
+std::vector<double> poisson_q1_solution(const laws::FiniteMatrices& f, int d, int m, int max_iterations,
+                                        std::chrono::steady_clock::time_point deadline, int* iterations = nullptr);
+
+// Certified lower <= inf h and upper >= sup h for h = phi + P g - g, g the multilinear chart function with node
+// values g (any finite table; the mean-value form across chart switches is used only for a consistent table, and
+// *continuous reports whether it is). Anytime branch-and-bound as certify_poisson_bounds_nd. Guarantee: rigorous
+// (outward-rounded binary64). Proof: LYAPND-POIS-6, -20, -21, -22.
+PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
+                                          std::uint64_t max_boxes, std::chrono::steady_clock::time_point deadline,
+                                          bool* continuous = nullptr);
+
+// Working-memory estimate (bytes) of one multilinear level (LYAPND-POIS-24).
+std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);
+
 // Working-memory estimate (bytes) of one level with grid m and box cap max_boxes (LYAPND-POIS-10).
 std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);
 
-// The `--method poisson` driver for d = 3, 4: level m = 2 with g = 0, then m = 4, 8, ... until the width meets
-// acc.digits, the time budget (a level starts when a third of its predicted time is left), --max-memory, the
-// stagnation rule or the grid cap (m = 1024 for d = 3, 128 for d = 4); returns the intersection of the certified
-// enclosures of all levels (LYAPND-POIS-8 (d)). InputError when d is not 3 or 4 or an atom is singular (named).
+// The `--method poisson` driver for d = 3, 4. First the multilinear ladder m = 4, 8, ... (LYAPND-POIS-20..23) for
+// three quarters of the time budget, then the piecewise-constant ladder (level m = 2 with g = 0, then m = 4, 8, ...)
+// with the rest; each ladder runs until the width meets acc.digits, its time (a level starts when a third of its
+// predicted time is left), --max-memory, the stagnation rule or its grid cap (multilinear: m = 512 for d = 3, 64
+// for d = 4; piecewise constant: 1024, 128). Returns the intersection of the certified enclosures of all levels of
+// both ladders (LYAPND-POIS-8 (d)); the message names the g of each ladder and its last grid. InputError when d is
+// not 3 or 4 or an atom is singular (named).
 Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt,
                       std::chrono::steady_clock::time_point deadline);
 
