@@ -69,7 +69,7 @@ std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int 
 std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);
 
 // The `--method poisson` driver for d = 3, 4. First the multilinear ladder m = 4, 8, ... (LYAPND-POIS-20..23) for
-// three quarters of the time budget, then the piecewise-constant ladder (level m = 2 with g = 0, then m = 4, 8, ...)
+// three quarters (d = 3) or half (d = 4) of the time budget, then the piecewise-constant ladder (level m = 2 with g = 0, then m = 4, 8, ...)
 // with the rest; each ladder runs until the width meets acc.digits, its time (a level starts when a third of its
 // predicted time is left), --max-memory, the stagnation rule or its grid cap (multilinear: m = 512 for d = 3, 64
 // for d = 4; piecewise constant: 1024, 128). Returns the intersection of the certified enclosures of all levels of

@@ -32,9 +32,9 @@ using Clock = std::chrono::steady_clock;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Same margin as LYAPND-POIS-7 (c): the binary64 error of (u + 1) m / 2 is below 2^-40 for m <= 4096.
 constexpr double kIndexMargin = 1e-6;
-// Grid cells met by one interval vector: up to kMaxVertexCells the sub-box vertices are evaluated (LYAPND-POIS-21
+// Grid cells met by one interval vector: a single cell has its sub-box vertices evaluated (LYAPND-POIS-21
 // (b)), up to kMaxBlockCells the node values of the block are scanned (c), beyond that the chart-wide extremes (d).
-constexpr std::uint64_t kMaxVertexCells = 8;
+constexpr std::uint64_t kMaxVertexCells = 1;
 constexpr std::uint64_t kMaxBlockCells = 4096;
 
 void require_q1(const laws::FiniteMatrices& f, int d, int m, const char* who) {
@@ -573,7 +573,10 @@ PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, 
   max_boxes = std::max<std::uint64_t>(max_boxes, 16);
   // Proof: LYAPND-POIS-6, LYAPND-POIS-22 (c). lower <= inf h <= Lambda <= sup h <= upper.
   const double min_width = 1e-7;
-  out.upper = detail::nd_search(ev, true, max_boxes, min_width, deadline, out.boxes, out.interrupted);
+  // The sup search gets half of the time left, so that a search cut by the deadline leaves time for the other.
+  const auto now = Clock::now();
+  const auto half = deadline > now ? now + (deadline - now) / 2 : deadline;
+  out.upper = detail::nd_search(ev, true, max_boxes, min_width, half, out.boxes, out.interrupted);
   out.lower = detail::nd_search(ev, false, max_boxes, min_width, deadline, out.boxes, out.interrupted);
   return out;
 }
