@@ -167,6 +167,19 @@ double h_at(const laws::FiniteMatrices& f, int d, int m, const std::vector<doubl
   return h;
 }
 
+// (P^J h)([v]) = sum_i p_i (P^{J-1} h)([M_i v]) (LYAPND-POIS-25), recursively.
+double hj_at(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g, const double* v, int J) {
+  if (J == 0) return h_at(f, d, m, g, v);
+  double acc = 0;
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    std::array<double, 4> w{};
+    for (int r = 0; r < d; ++r)
+      for (int c = 0; c < d; ++c) w[r] += to_d(f.matrices[i][r * d + c]) * v[c];
+    acc += to_d(f.probs[i]) * hj_at(f, d, m, g, w.data(), J - 1);
+  }
+  return acc;
+}
+
 // A node table from a smooth function F([z]) = (z . a)^2 / |z|^2 of the integer node representative z (z_c = m,
 // z_j = 2 i - m): a node shared by two charts has the representative z or -z in both, F is even and computed
 // symmetrically, so the table is bit-identical on shared nodes (consistent, LYAPND-POIS-20 (c)).
@@ -333,6 +346,9 @@ TEST(PoissonQ1ArbitraryG, ConsistentAndInconsistentTablesBracketTheClosedForm) {
     b = nd::certify_poisson_bounds_q1(f, d, m, g, 20000, far(), &cont);
     EXPECT_FALSE(cont) << d;
     EXPECT_TRUE(brackets(b, exact)) << d << ": " << b.lower << " " << b.upper;
+    // P^2 h of the noisy table (LYAPND-POIS-25): still brackets Lambda.
+    b = nd::certify_poisson_bounds_q1(f, d, m, g, 5000, far(), nullptr, 2);
+    EXPECT_TRUE(brackets(b, exact)) << d << " J = 2: " << b.lower << " " << b.upper;
   }
 }
 
@@ -356,19 +372,22 @@ TEST(PoissonQ1Enclosure, ValuesAtRandomPointsLieInTheCertifiedBounds) {
       std::vector<double> g = nd::poisson_q1_solution(f, d, m, 300, far());
       if (trial == 1)
         for (double& v : g) v += 0.05 * n01(rng);
-      const auto b = nd::certify_poisson_bounds_q1(f, d, m, g, 6000, far());
-      ASSERT_TRUE(std::isfinite(b.lower) && std::isfinite(b.upper));
-      double lo = 1e300, hi = -1e300;
-      for (int s = 0; s < 5000; ++s) {
-        std::array<double, 4> v{};
-        for (int j = 0; j < d; ++j) v[j] = n01(rng);
-        const double h = h_at(f, d, m, g, v.data());
-        lo = std::min(lo, h);
-        hi = std::max(hi, h);
+      for (int J : {0, 1}) {
+        // J = 1: P h (LYAPND-POIS-25), recomputed as sum_i p_i h([M_i v]).
+        const auto b = nd::certify_poisson_bounds_q1(f, d, m, g, J ? 3000 : 6000, far(), nullptr, J);
+        ASSERT_TRUE(std::isfinite(b.lower) && std::isfinite(b.upper));
+        double lo = 1e300, hi = -1e300;
+        for (int s = 0; s < (J ? 2000 : 5000); ++s) {
+          std::array<double, 4> v{};
+          for (int j = 0; j < d; ++j) v[j] = n01(rng);
+          const double h = hj_at(f, d, m, g, v.data(), J);
+          lo = std::min(lo, h);
+          hi = std::max(hi, h);
+        }
+        // 1e-9: the binary64 error of the recomputation (a few hundred roundings of values below 1e3).
+        EXPECT_LE(b.lower, lo + 1e-9) << d << " " << trial << " J = " << J;
+        EXPECT_GE(b.upper, hi - 1e-9) << d << " " << trial << " J = " << J;
       }
-      // 1e-9: the binary64 error of the recomputation (a few hundred roundings of values below 1e3).
-      EXPECT_LE(b.lower, lo + 1e-9) << d << " " << trial;
-      EXPECT_GE(b.upper, hi - 1e-9) << d << " " << trial;
     }
   }
 }
@@ -380,6 +399,8 @@ TEST(PoissonQ1Input, BadGridTableAndSingularAtomsAreRefused) {
   EXPECT_THROW(nd::certify_poisson_bounds_q1(f, 3, 4, std::vector<double>(10, 0.0), 100, far()), lyapcert::InputError);
   const auto sing = family({Mat{1, 2, 3, 2, 4, 6, 0, 0, 1}, kR1}, {Rational(1, 2), Rational(1, 2)});
   EXPECT_THROW(nd::poisson_q1_solution(sing, 3, 4, 10, far()), lyapcert::InputError);
+  EXPECT_THROW(nd::certify_poisson_bounds_q1(f, 3, 4, std::vector<double>(75, 0.0), 100, far(), nullptr, 7),
+               lyapcert::InputError);
   EXPECT_EQ(nd::poisson_q1_table_size(3, 4), 3u * 25u);
   EXPECT_EQ(nd::poisson_q1_table_size(4, 4), 4u * 125u);
 }

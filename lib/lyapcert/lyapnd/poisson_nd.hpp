@@ -1,12 +1,15 @@
 // lyapcert::lyapnd Poisson-equation certificate for d = 3, 4 (`--method poisson`): two-sided bounds for the
 // top exponent of a finite family of INVERTIBLE d x d matrices. Derivation: proofs/lyapnd/poisson.md
-// (LYAPND-POIS-6..10; LYAPND-POIS-1..5 are the d = 2 case in poisson.hpp).
+// (LYAPND-POIS-6..10 and -20..24; LYAPND-POIS-1..5 and -11 are the d = 2 case in poisson.hpp).
 //
 // Projective space P^{d-1} is covered by the d closed affine charts C_c = { [v] : |v_c| = max_j |v_j| },
 // v = e_c + sum_{j != c} u_j e_j with u in [-1, 1]^{d-1}. g is piecewise constant on a regular grid of m^{d-1}
 // cells per chart (LYAPND-POIS-6); inf and sup of h = phi + P g - g are certified by interval
 // branch-and-bound over boxes of the charts in outward-rounded binary64 (fast::Interval, LYAPND-POIS-7, -8).
 // The binary64 evaluation limits the width to about 1e-13; widths are in practice set by the grid.
+// Since 2026-12 a continuous piecewise-multilinear g on the chart grids (LYAPND-POIS-20) is certified first, with a
+// mean-value form of h over each box (LYAPND-POIS-21, -22, internal/poisson_q1.cpp); the piecewise-constant g is
+// kept as a fallback and the driver reports the intersection of both.
 #pragma once
 #include <chrono>
 #include <cstddef>
@@ -56,11 +59,13 @@ std::vector<double> poisson_q1_solution(const laws::FiniteMatrices& f, int d, in
 
 // Certified lower <= inf h and upper >= sup h for h = phi + P g - g, g the multilinear chart function with node
 // values g (any finite table; the mean-value form across chart switches is used only for a consistent table, and
-// *continuous reports whether it is). Anytime branch-and-bound as certify_poisson_bounds_nd. Guarantee: rigorous
-// (outward-rounded binary64). Proof: LYAPND-POIS-6, -20, -21, -22.
+// *continuous reports whether it is). iterate = J > 0 certifies P^J h instead of h (J in [0, 6]; inf P^J h <= Lambda
+// <= sup P^J h, and P^J averages out the interpolation error of h; cost k^J times more terms: LYAPND-POIS-25).
+// Anytime branch-and-bound as certify_poisson_bounds_nd. Guarantee: rigorous (outward-rounded binary64). Proof:
+// LYAPND-POIS-6, -20, -21, -22, -25.
 PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
                                           std::uint64_t max_boxes, std::chrono::steady_clock::time_point deadline,
-                                          bool* continuous = nullptr);
+                                          bool* continuous = nullptr, int iterate = 0);
 
 // Working-memory estimate (bytes) of one multilinear level (LYAPND-POIS-24).
 std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);

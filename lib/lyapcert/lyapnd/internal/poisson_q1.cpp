@@ -1,7 +1,8 @@
 // The piecewise-multilinear (Q1) Poisson certificate for d = 3, 4: node tables on the chart grids, the
 // heuristic solver, and the certified enclosure of h = phi + P g - g over chart boxes with a mean-value form.
 // Proofs: proofs/lyapnd/poisson.md LYAPND-POIS-20 (g and its continuity), -21 (range and gradient of g over an
-// interval vector), -22 (the enclosure of h over a box, the search), -23 (the solver, heuristic), -24 (memory).
+// interval vector), -22 (the enclosure of h over a box, the search), -23 (the solver, heuristic), -24 (memory),
+// -25 (certifying P^J h).
 #include <arb.h>
 #include <fmt/format.h>
 
@@ -105,8 +106,22 @@ struct Layout {
 
 struct AtomI {
   std::array<Interval, 16> a;
-  Interval p;
+  Interval p;             // signed weight of the term (LYAPND-POIS-25)
+  bool identity = false;  // the term g([v]) itself: its log term is exactly 0
 };
+
+// c = a b for d x d interval matrices (outward rounded).
+AtomI product(const AtomI& a, const AtomI& b, int d) {
+  AtomI c;
+  for (int r = 0; r < d; ++r)
+    for (int k = 0; k < d; ++k) {
+      Interval s(0.0);
+      for (int j = 0; j < d; ++j) s += a.a[r * d + j] * b.a[j * d + k];
+      c.a[r * d + k] = s;
+    }
+  c.p = a.p * b.p;
+  return c;
+}
 
 Interval clamp01(const Interval& x) {
   auto c = [](double t) { return std::clamp(t, 0.0, 1.0); };
@@ -115,18 +130,37 @@ Interval clamp01(const Interval& x) {
 
 class Q1Evaluator {
  public:
-  Q1Evaluator(const laws::FiniteMatrices& f, const Layout& L, const std::vector<double>& g) : L_(L), g_(g) {
+  // iterate = J: h_J = P^J h (LYAPND-POIS-25) as the signed sum over the words of length J + 1 (weight +p_w) and
+  // of length J (weight -p_w) of log(|M_w v| / |v|) + g([M_w v]); J = 0 is h itself (the atoms, and -g([v])).
+  Q1Evaluator(const laws::FiniteMatrices& f, const Layout& L, const std::vector<double>& g, int iterate)
+      : L_(L), g_(g) {
     const int d = L.d;
+    std::vector<AtomI> atoms;
     for (std::size_t i = 0; i < f.matrices.size(); ++i) {
       if (!(f.probs[i] > 0)) continue;
       AtomI at;
       for (int r = 0; r < d * d; ++r) at.a[r] = enclose_q(f.matrices[i][r]);
       at.p = enclose_q(f.probs[i]);
-      atoms_.push_back(at);
+      atoms.push_back(at);
     }
-    for (int r = 0; r < 16; ++r) ident_.a[r] = Interval(0.0);
-    for (int r = 0; r < d; ++r) ident_.a[r * d + r] = Interval(1.0);
-    ident_.p = Interval(1.0);
+    AtomI ident;
+    for (int r = 0; r < 16; ++r) ident.a[r] = Interval(0.0);
+    for (int r = 0; r < d; ++r) ident.a[r * d + r] = Interval(1.0);
+    ident.p = Interval(1.0);
+    ident.identity = true;
+    std::vector<AtomI> words = {ident};  // words of the current length, M_w = A_{w_n} ... A_{w_1}
+    for (int n = 0; n <= iterate; ++n) {
+      if (n == iterate)
+        for (AtomI w : words) {
+          w.p = -w.p;
+          terms_.push_back(w);
+        }
+      std::vector<AtomI> next;
+      for (const AtomI& w : words)
+        for (const AtomI& a : atoms) next.push_back(product(a, w, d));
+      words.swap(next);
+    }
+    for (const AtomI& w : words) terms_.push_back(w);
     vmin_.assign(d, kInf);
     vmax_.assign(d, -kInf);
     smin_.assign(static_cast<std::size_t>(d) * 3, kInf);
@@ -356,7 +390,7 @@ class Q1Evaluator {
       nvm2 += boost::numeric::square(vm[j]);
       ++a;
     }
-    Interval h0, hm, dummy;
+    Interval h0, hm;
     std::array<Interval, 3> grad{};
     bool grad_ok = wide;
     if (!value(c, v.data(), nv2, wide, h0, grad, grad_ok)) {
@@ -400,13 +434,22 @@ class Q1Evaluator {
     Interval gv;
     std::array<Interval, 3> gg;
     bool ok_g = false;
-    for (const AtomI& at : atoms_) {
+    for (const AtomI& at : terms_) {
       Interval nw2(0.0);
       for (int r = 0; r < d; ++r) {
         Interval s = at.a[r * d] * v[0];
         for (int k = 1; k < d; ++k) s += at.a[r * d + k] * v[k];
         w[r] = s;
         nw2 += boost::numeric::square(s);
+      }
+      if (at.identity) {
+        // The term -g([v]): W = V exactly, and log(|v| / |v|) = 0.
+        if (!g_enclose(v, at, c, grad_ok, gv, gg, ok_g)) return false;
+        h += at.p * gv;
+        if (grad_ok && !ok_g) grad_ok = false;
+        if (grad_ok)
+          for (int b = 0; b < na; ++b) dsum[b] += at.p * gg[b];
+        continue;
       }
       const Interval ratio = nw2 / nv2;
       if (!(ratio.lower() > 0) || !std::isfinite(ratio.upper())) return false;
@@ -426,12 +469,9 @@ class Q1Evaluator {
         }
       }
     }
-    if (!g_enclose(v, ident_, c, grad_ok, gv, gg, ok_g)) return false;
-    h -= gv;
-    if (grad_ok && !ok_g) grad_ok = false;
     if (grad_ok)
       for (int b = 0; b < na; ++b) {
-        grad[b] = dsum[b] - gg[b];
+        grad[b] = dsum[b];
         if (!std::isfinite(grad[b].lower()) || !std::isfinite(grad[b].upper())) grad_ok = false;
       }
     return std::isfinite(h.lower()) && std::isfinite(h.upper());
@@ -439,8 +479,7 @@ class Q1Evaluator {
 
   const Layout& L_;
   const std::vector<double>& g_;
-  std::vector<AtomI> atoms_;
-  AtomI ident_;
+  std::vector<AtomI> terms_;
   std::vector<double> vmin_, vmax_, smin_, smax_;
   bool consistent_ = false;
 };
@@ -560,14 +599,16 @@ std::vector<double> poisson_q1_solution(const laws::FiniteMatrices& f, int d, in
 }
 
 PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
-                                          std::uint64_t max_boxes, Clock::time_point deadline, bool* continuous) {
+                                          std::uint64_t max_boxes, Clock::time_point deadline, bool* continuous,
+                                          int iterate) {
+  if (iterate < 0 || iterate > 6) throw InputError("certify_poisson_bounds_q1: iterate must be in [0, 6]");
   require_q1(f, d, m, "certify_poisson_bounds_q1");
   if (g.size() != poisson_q1_table_size(d, m))
     throw InputError("certify_poisson_bounds_q1: g must have d (m+1)^(d-1) node values");
   for (double v : g)
     if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds_q1: g must be finite");  // a bug
   const Layout L(d, m);
-  const Q1Evaluator ev(f, L, g);
+  const Q1Evaluator ev(f, L, g, iterate);
   if (continuous) *continuous = ev.consistent();
   PoissonNdBounds out;
   max_boxes = std::max<std::uint64_t>(max_boxes, 16);
