@@ -2,8 +2,9 @@
 // N(0, 1) rounded to multiples of 1/1000, 2..4 atoms, equal probabilities), --digits 16 with a 10 s
 // budget: the counters record the certified width reached (the target is the width reached in 10 s), the grid
 // size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
-// thousandths, k atoms), counter m = chart grid of the last level. Figures go to docs/performance.md, never
-// into tests.
+// thousandths, k atoms), counter m = chart grid of the last multilinear level, m_pc of the last piecewise-constant
+// one, w_q1 / w_pc each ladder's own width (LYAPND-POIS-22 (d)); BM_PoissonNd_Gaussian_60s the same with 60 s.
+// Figures go to docs/performance.md, never into tests.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
