@@ -2,8 +2,9 @@
 // N(0, 1) rounded to multiples of 1/1000, 2..4 atoms, equal probabilities), --digits 16 with a 10 s
 // budget: the counters record the certified width reached (the target is the width reached in 10 s), the grid
 // size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
-// thousandths, k atoms), counter m = chart grid of the last level. Figures go to docs/performance.md, never
-// into tests.
+// thousandths, k atoms), counter m = chart grid of the last multilinear level, m_pc of the last piecewise-constant
+// one, w_q1 / w_pc each ladder's own width (LYAPND-POIS-22 (d)); BM_PoissonNd_Gaussian_60s the same with 60 s.
+// Figures go to docs/performance.md, never into tests.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -85,6 +86,14 @@ void certify(benchmark::State& state, const std::string& law_text, double budget
   std::smatch m;
   if (std::regex_search(r.top.message, m, std::regex("N = ([0-9]+)"))) state.counters["N"] = std::stod(m[1]);
   if (std::regex_search(r.top.message, m, std::regex("charts x ([0-9]+)\\^"))) state.counters["m"] = std::stod(m[1]);
+  // d = 3, 4: the message reports each ladder's own width (multilinear first, then the piecewise-constant fallback).
+  const std::regex wre("width ([-+0-9.einf]+);");
+  int ladder = 0;
+  for (auto i = std::sregex_iterator(r.top.message.begin(), r.top.message.end(), wre); i != std::sregex_iterator();
+       ++i, ++ladder)
+    state.counters[ladder == 0 ? "w_q1" : "w_pc"] = std::stod((*i)[1]);
+  if (std::regex_search(r.top.message, m, std::regex("constant on [0-9] charts x ([0-9]+)\\^")))
+    state.counters["m_pc"] = std::stod(m[1]);
   state.SetLabel(law_text.size() > 60 ? law_text.substr(0, 60) + "..." : law_text);
 }
 
@@ -107,6 +116,16 @@ void BM_PoissonNd_Gaussian_10s(benchmark::State& s) {
           10);
 }
 BENCHMARK(BM_PoissonNd_Gaussian_10s)
+    ->ArgsProduct({{3, 4}, {2, 3}, {1, 2}})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
+void BM_PoissonNd_Gaussian_60s(benchmark::State& s) {
+  certify(s,
+          gaussian_family_nd(static_cast<std::uint64_t>(s.range(2)), static_cast<int>(s.range(0)),
+                             static_cast<int>(s.range(1))),
+          60);
+}
+BENCHMARK(BM_PoissonNd_Gaussian_60s)
     ->ArgsProduct({{3, 4}, {2, 3}, {1, 2}})
     ->Unit(benchmark::kSecond)
     ->Iterations(1);

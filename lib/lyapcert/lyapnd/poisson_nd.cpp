@@ -17,6 +17,7 @@
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/lyapnd/internal/nd_search.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
@@ -278,89 +279,6 @@ class NdEvaluator {
   std::vector<double> cmin_, cmax_;
 };
 
-struct Box {
-  std::array<double, 3> lo{}, hi{};
-  double key = 0;  // upper end of the enclosure (sup search) or minus its lower end (inf search)
-  int chart = 0;
-  bool operator<(const Box& o) const { return key < o.key; }
-};
-
-// One branch-and-bound search (LYAPND-POIS-8). upper = true: returns U >= sup h; false: returns L <= inf h
-// (as -key). The live boxes always cover P^{d-1} (the d root charts, then bisections), so the maximum key
-// over the heap and the retired boxes bounds the extremum, at any stopping time.
-double search(const NdEvaluator& ev, bool upper, std::uint64_t max_boxes, Clock::time_point deadline,
-              std::uint64_t& evaluated, bool& interrupted) {
-  const int d = ev.dim(), na = d - 1;
-  const double min_width = 2.0 / ev.grid() / 16;
-  std::vector<Box> heap;
-  heap.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(max_boxes, 1u << 16)) + 2);
-  // best: the best certified value of the extremum seen at points (a lower bound of sup h, resp. of -inf h);
-  // other: the opposite extreme at points; both only steer the stopping rule.
-  double best = -kInf, other = kInf;
-  auto key_of = [&](double lo, double hi) { return upper ? hi : -lo; };
-  auto point = [&](const Box& b) {
-    std::array<double, 3> mid{};
-    for (int a = 0; a < na; ++a) mid[a] = b.lo[a] + (b.hi[a] - b.lo[a]) / 2;
-    double lo, hi;
-    ++evaluated;
-    if (!ev.eval(b.chart, mid.data(), mid.data(), lo, hi)) return;
-    // A point value in [lo, hi]: sup h >= lo, inf h <= hi.
-    best = std::max(best, upper ? lo : -hi);
-    other = std::min(other, upper ? hi : -lo);
-  };
-  auto push = [&](Box b) {
-    double lo, hi;
-    ++evaluated;
-    ev.eval(b.chart, b.lo.data(), b.hi.data(), lo, hi);
-    b.key = key_of(lo, hi);
-    point(b);
-    heap.push_back(b);
-    std::push_heap(heap.begin(), heap.end());
-  };
-  for (int c = 0; c < d; ++c) {
-    Box b;
-    b.chart = c;
-    for (int a = 0; a < na; ++a) {
-      b.lo[a] = -1;
-      b.hi[a] = 1;
-    }
-    push(b);
-  }
-  double retired = -kInf;
-  std::uint64_t it = 0;
-  while (!heap.empty()) {
-    const Box& top = heap.front();
-    const double spread = std::max(0.0, best - other);
-    const double tol = 0.05 * spread + 1e-13 * std::max(1.0, std::fabs(best));
-    if (top.key - best <= tol) break;
-    if (heap.size() + 2 > max_boxes || ((++it & 63) == 0 && detail::past(deadline))) {
-      interrupted = true;
-      break;
-    }
-    std::pop_heap(heap.begin(), heap.end());
-    const Box b = heap.back();
-    heap.pop_back();
-    int ax = 0;
-    for (int a = 1; a < na; ++a)
-      if (b.hi[a] - b.lo[a] > b.hi[ax] - b.lo[ax]) ax = a;
-    const double mid = b.lo[ax] + (b.hi[ax] - b.lo[ax]) / 2;
-    // Boxes whose evaluation failed (key +inf) are split down to width 1e-9 before being retired.
-    const double floor_width = std::isfinite(b.key) ? min_width : 1e-9;
-    if (b.hi[ax] - b.lo[ax] < floor_width || !(mid > b.lo[ax] && mid < b.hi[ax])) {
-      retired = std::max(retired, b.key);  // too small to split: its bound stays in the result
-      continue;
-    }
-    Box l = b, r = b;
-    l.hi[ax] = mid;
-    r.lo[ax] = mid;
-    push(l);
-    push(r);
-  }
-  double result = retired;
-  for (const Box& b : heap) result = std::max(result, b.key);
-  return upper ? result : -result;
-}
-
 }  // namespace
 
 std::vector<double> poisson_chart_solution(const laws::FiniteMatrices& f, int d, int m, int max_iterations,
@@ -445,8 +363,12 @@ PoissonNdBounds certify_poisson_bounds_nd(const laws::FiniteMatrices& f, int d, 
   PoissonNdBounds out;
   max_boxes = std::max<std::uint64_t>(max_boxes, 16);
   // Proof: LYAPND-POIS-6, LYAPND-POIS-8. lower <= inf h <= Lambda <= sup h <= upper.
-  out.upper = search(ev, true, max_boxes, deadline, out.boxes, out.interrupted);
-  out.lower = search(ev, false, max_boxes, deadline, out.boxes, out.interrupted);
+  const double min_width = 2.0 / m / 16;
+  // The sup search gets half of the time left, so that a search cut by the deadline leaves time for the other.
+  const auto now = Clock::now();
+  const auto half = deadline > now ? now + (deadline - now) / 2 : deadline;
+  out.upper = detail::nd_search(ev, true, max_boxes, min_width, half, out.boxes, out.interrupted);
+  out.lower = detail::nd_search(ev, false, max_boxes, min_width, deadline, out.boxes, out.interrupted);
   return out;
 }
 
@@ -458,59 +380,96 @@ std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int 
   // Proof: LYAPND-POIS-10. Grid vectors g, phi, x, y (8 bytes each per cell), transitions (4 bytes per atom
   // and cell), the heap of live boxes (sizeof(Box) = 64 bytes, vector growth at most doubles the capacity:
   // 128 bytes per box of the cap), the evaluator (per-atom intervals, per-chart extremes) in the 1 MiB.
-  static_assert(sizeof(Box) <= 64);
+  static_assert(sizeof(detail::NdBox) <= 64);
   return n * (32 + 4 * k) + 2 * 64 * max_boxes + (1u << 20) + 2 * 1024 * k;
 }
 
-Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
-  require_nd(f, d, 4, "--method poisson");
-  const int digits = opt.acc.digits;
+namespace {
+
+// One ladder of levels m = m0, 2 m0, ... with one kind of g (LYAPND-POIS-8 (d), -22 (d)); its certified balls are
+// intersected into `best` (shared by both ladders).
+struct Ladder {
+  bool q1 = false;
+  int last_m = 0, iters = 0, levels = 0;
+  std::uint64_t boxes = 0, bytes = 0;
+  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false, skipped = false,
+       overflow = false, continuous = true;
+  bool iterated = false;      // P h was certified with the last g (LYAPND-POIS-25)
+  double iterated_width = 0;  // its own width
+  std::optional<Ball> own;  // intersection of this ladder's balls only (to say which g did better)
+};
+
+void run_ladder(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline, Ladder& L,
+                std::optional<Ball>& best) {
   std::size_t k = 0;
   for (const auto& p : f.probs)
     if (p > 0) ++k;
   const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
-  const int max_m = d == 3 ? 1024 : 128;
-  Result r;
-  r.top.method = "poisson";
-  r.top.digits_requested = digits;
-  r.top.bits_used = 53;
-  std::optional<Ball> best;
-  std::vector<double> widths;
-  int best_m = 0, iters = 0;
-  std::uint64_t best_boxes = 0, best_bytes = 0;
-  bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
-  bool skipped = false, overflow = false;
+  const int max_m = L.q1 ? (d == 3 ? kMaxQ1Grid : 64) : (d == 3 ? 1024 : 128);
+  std::vector<double> widths, last_g;
+  std::uint64_t last_boxes = 0;
   double last_seconds = 0;
-  // Level m = 2 uses g = 0, i.e. [inf phi, sup phi] (LYAPND-POIS-9): a baseline that the heuristic g of the
-  // finer levels can only improve on after the intersection (it matters for reducible families).
-  int m = 2;
+  // Piecewise constant: level m = 2 uses g = 0, i.e. [inf phi, sup phi] (LYAPND-POIS-9), a baseline that matters
+  // for reducible families. Multilinear: starts at m = 4 with the heuristic g (LYAPND-POIS-23).
+  int m = L.q1 ? 4 : 2;
   while (true) {
-    const std::uint64_t cells = static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
+    const std::uint64_t cells = L.q1 ? poisson_q1_table_size(d, m)
+                                     : static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
     const std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
-    const std::uint64_t bytes = poisson_nd_memory_bytes(f, d, m, max_boxes);
+    const std::uint64_t bytes =
+        L.q1 ? poisson_q1_memory_bytes(f, d, m, max_boxes) : poisson_nd_memory_bytes(f, d, m, max_boxes);
     if (bytes > budget_bytes) {
-      memory_hit = true;
+      L.memory_hit = true;
       break;
     }
     const auto t0 = Clock::now();
-    // The next level has 2^{d-1} times the cells: skip it when not even a third of its predicted time is left
-    // (a level cut by the deadline still certifies valid, if wider, bounds: LYAPND-POIS-8 (a)).
-    if (best && t0 + std::chrono::duration<double>(0.4 * (1 << (d - 1)) * last_seconds) > deadline) {
-      timed_out = true;
-      skipped = true;
+    // The next level has about 2^{d-1} times the cells: skip it when not even a third of its predicted time is
+    // left (a level cut by the deadline still certifies valid, if wider, bounds: LYAPND-POIS-8 (a)).
+    if (L.levels > 0 && t0 + std::chrono::duration<double>(0.4 * (1 << (d - 1)) * last_seconds) > deadline) {
+      L.timed_out = true;
+      L.skipped = true;
+      // Multilinear: the time left certifies P h (LYAPND-POIS-25) with the last level's g instead; P averages out
+      // part of the interpolation error of h, at k times the terms.
+      if (L.q1 && !last_g.empty()) {
+        const PoissonNdBounds b = certify_poisson_bounds_q1(f, d, L.last_m, last_g, last_boxes, deadline, nullptr, 1);
+        if (std::isfinite(b.lower) && std::isfinite(b.upper) && b.lower <= b.upper) {
+          Ball enc;
+          exact::set_interval_d(enc.get(), b.lower, b.upper, 128);
+          for (std::optional<Ball>* dst : {&best, &L.own}) {
+            Ball x;
+            // Proof: LYAPND-POIS-25. Each ball contains Lambda, so does the intersection.
+            if (arb_intersection(x.get(), (*dst)->get(), enc.get(), 128)) **dst = std::move(x);
+          }
+          L.iterated = true;
+          L.iterated_width = b.upper - b.lower;
+        }
+      }
+      break;
+    }
+    if (detail::past(deadline)) {
+      L.timed_out = true;
       break;
     }
     const int max_it = static_cast<int>(
-        std::clamp<double>(3e8 / (static_cast<double>(k) * static_cast<double>(cells)), 50, 5000));
+        std::clamp<double>(3e8 / (static_cast<double>(k) * static_cast<double>(cells) * (L.q1 ? 1 << (d - 1) : 1)),
+                           50, 5000));
     int it = 0;
+    const auto solve_deadline = t0 + (deadline - t0) * 6 / 10;
     const std::vector<double> g =
-        m == 2 ? std::vector<double>(static_cast<std::size_t>(cells), 0.0)
-               : poisson_chart_solution(f, d, m, max_it, t0 + (deadline - t0) * 6 / 10, &it);
+        L.q1     ? poisson_q1_solution(f, d, m, max_it, solve_deadline, &it)
+        : m == 2 ? std::vector<double>(static_cast<std::size_t>(cells), 0.0)
+                 : poisson_chart_solution(f, d, m, max_it, solve_deadline, &it);
     if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) {
-      overflow = true;  // binary64 overflow (entries beyond its range): finer levels overflow too; m = 2 stands
+      L.overflow = true;  // binary64 overflow (entries beyond its range): finer levels overflow too
       break;
     }
-    const PoissonNdBounds b = certify_poisson_bounds_nd(f, d, m, g, max_boxes, deadline);
+    bool cont = true;
+    if (L.q1) {
+      last_g = g;
+      last_boxes = max_boxes;
+    }
+    const PoissonNdBounds b = L.q1 ? certify_poisson_bounds_q1(f, d, m, g, max_boxes, deadline, &cont)
+                                   : certify_poisson_bounds_nd(f, d, m, g, max_boxes, deadline);
     last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     Ball enc;
     if (std::isfinite(b.lower) && std::isfinite(b.upper) && b.lower <= b.upper) {
@@ -518,76 +477,110 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
     } else {
       arb_zero_pm_inf(enc.get());
     }
-    if (!best) {
-      best = enc;
-    } else if (arb_is_finite(enc.get())) {
-      Ball x;
-      // Proof: LYAPND-POIS-8 (d). Each level's ball contains Lambda, so does their intersection.
-      if (arb_intersection(x.get(), best->get(), enc.get(), 128)) best = std::move(x);
+    // Proof: LYAPND-POIS-8 (d). Each level's ball contains Lambda, so does any intersection of them.
+    for (std::optional<Ball>* dst : {&best, &L.own}) {
+      if (!*dst) {
+        *dst = enc;
+      } else if (arb_is_finite(enc.get())) {
+        Ball x;
+        if (arb_intersection(x.get(), (*dst)->get(), enc.get(), 128)) *dst = std::move(x);
+      }
     }
-    best_m = m;
-    best_boxes = b.boxes;
-    best_bytes = bytes;
-    iters = it;
-    widths.push_back(2 * mag_get_d(arb_radref(best->get())));
-    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits)) {
-      reached = true;
+    ++L.levels;
+    L.last_m = m;
+    L.boxes = b.boxes;
+    L.bytes = bytes;
+    L.iters = it;
+    L.continuous = cont;
+    widths.push_back(2 * mag_get_d(arb_radref(L.own->get())));
+    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, opt.acc.digits)) {
+      L.reached = true;
       break;
     }
     const std::size_t s = widths.size();
     if (s >= 4 && widths[s - 1] > 0.97 * widths[s - 2] && widths[s - 2] > 0.97 * widths[s - 3] &&
         widths[s - 3] > 0.97 * widths[s - 4]) {
-      stagnated = true;  // LYAPND-POIS-2: e.g. several stationary measures
+      L.stagnated = true;  // LYAPND-POIS-2: e.g. several stationary measures
       break;
     }
-    // A search cut by the box cap continues with a finer grid; one cut by the deadline ends the run.
     if (detail::past(deadline)) {
-      timed_out = true;
+      L.timed_out = true;
       break;
     }
     if (m >= max_m) {
-      capped = true;
+      L.capped = true;
       break;
     }
     m *= 2;
   }
-  r.timed_out = timed_out;
-  r.memory_limited = memory_hit;
-  r.memory_estimate_bytes = best_bytes;
+}
+
+std::string ladder_reason(const Ladder& L, const Options& opt) {
+  if (L.reached) return "the requested digits were reached";
+  if (L.overflow) return "the binary64 solution overflowed (matrix entries beyond the binary64 range)";
+  if (L.skipped) return fmt::format("the next grid (m = {}) would not fit in its share of the time budget", 2 * L.last_m);
+  if (L.timed_out) return "its share of the time budget was exhausted";
+  if (L.memory_hit)
+    return fmt::format("the memory budget of {} MiB (--max-memory) would be exceeded by the next grid",
+                       opt.max_memory_mib);
+  if (L.stagnated)
+    return "the enclosure stopped shrinking as the grid grew (e.g. several stationary measures of a reducible "
+           "family keep inf h < sup h: LYAPND-POIS-2)";
+  if (L.capped) return fmt::format("grid cap m = {} reached", L.last_m);
+  return "not run";
+}
+
+}  // namespace
+
+Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
+  require_nd(f, d, 4, "--method poisson");
+  Result r;
+  r.top.method = "poisson";
+  r.top.digits_requested = opt.acc.digits;
+  r.top.bits_used = 53;
+  std::optional<Ball> best;
+  const auto start = Clock::now();
+  // Multilinear g first (LYAPND-POIS-20..23) with three quarters of the time for d = 3 and half of it for d = 4
+  // (where its branch-and-bound in 3-D boxes is slower and the two ladders measured about even), then the
+  // piecewise-constant ladder (LYAPND-POIS-7..9) as a fallback with the rest: the intersection of both is reported.
+  Ladder q1, pc;
+  q1.q1 = true;
+  const auto q1_deadline = deadline <= start ? deadline
+                           : d == 3          ? start + (deadline - start) * 3 / 4
+                                             : start + (deadline - start) / 2;
+  run_ladder(f, d, opt, q1_deadline, q1, best);
+  if (!q1.reached) run_ladder(f, d, opt, deadline, pc, best);
+  r.timed_out = q1.timed_out || pc.timed_out;
+  r.memory_limited = q1.memory_hit || pc.memory_hit;
+  r.memory_estimate_bytes = std::max(q1.bytes, pc.bytes);
   if (!best) {
     arb_zero_pm_inf(r.top.value.ball.get());
     r.top.converged = false;
     r.top.message = fmt::format("the memory budget of {} MiB (--max-memory) is below the first level's estimate "
-                                "(LYAPND-POIS-10): nothing was certified",
+                                "(LYAPND-POIS-10, -24): nothing was certified",
                                 opt.max_memory_mib);
     return r;
   }
   r.top.value.ball = *best;
+  const bool reached = best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, opt.acc.digits);
   if (best->is_finite() && !best->contains_zero())
     r.top.value.sign = arb_is_positive(best->get()) ? lyap::Sign::positive : lyap::Sign::negative;
   r.top.converged = reached;
+  auto w = [](const Ladder& L) { return L.own ? 2 * mag_get_d(arb_radref(L.own->get())) : kInf; };
   std::string note = fmt::format(
-      "Poisson certificate (LYAPND-POIS-6..8): piecewise-constant g on {} charts x {}^{} cells ({} "
-      "transfer-operator steps), inf/sup of phi + Pg - g certified by interval branch-and-bound over {} boxes "
-      "(binary64 outward rounding: widths below about 1e-13 are out of reach)",
-      d, best_m, d - 1, iters, best_boxes);
-  if (!reached) {
-    note += overflow  ? "; the binary64 chart solution overflowed (matrix entries beyond the binary64 range): best "
-                        "certified enclosure printed"
-            : skipped ? fmt::format("; the next grid (m = {}) would not fit in the time budget of {} s: best "
-                                  "certified enclosure printed",
-                                  2 * best_m, opt.time_budget_seconds)
-            : timed_out  ? fmt::format("; time budget of {} s exhausted: best certified enclosure printed",
-                                       opt.time_budget_seconds)
-            : memory_hit ? fmt::format("; the memory budget of {} MiB (--max-memory) would be exceeded by the next "
-                                       "grid (LYAPND-POIS-10): best certified enclosure printed",
-                                       opt.max_memory_mib)
-            : stagnated  ? "; the enclosure stopped shrinking as the grid grew (e.g. several stationary measures of a "
-                           "reducible family keep inf h < sup h: LYAPND-POIS-2): best certified enclosure printed"
-            : capped     ? fmt::format("; grid cap m = {} reached: best certified enclosure printed", max_m)
-                         : "; requested digits not reached";
-    if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
-  }
+      "Poisson certificate (LYAPND-POIS-6, -20..22): g multilinear on {} charts x {}^{} cells{} ({} "
+      "transfer-operator steps, {} boxes; width {:.3g}; stopped: {})",
+      d, q1.last_m, d - 1, q1.continuous ? ", continuous" : "", q1.iters, q1.boxes, w(q1), ladder_reason(q1, opt));
+  if (q1.iterated)
+    note += fmt::format("; then P h with the last g (LYAPND-POIS-25) in the time left (own width {:.3g})", q1.iterated_width);
+  if (pc.levels > 0)
+    note += fmt::format("; fallback g piecewise constant on {} charts x {}^{} cells (LYAPND-POIS-7..9; {} "
+                        "transfer-operator steps, {} boxes; width {:.3g}; stopped: {})",
+                        d, pc.last_m, d - 1, pc.iters, pc.boxes, w(pc), ladder_reason(pc, opt));
+  note += fmt::format("; reported: the intersection of both, from the {} g (binary64 outward rounding: widths below "
+                      "about 1e-13 are out of reach)",
+                      w(q1) <= w(pc) ? "multilinear" : "piecewise-constant");
+  if (!reached && best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
   r.top.message = note;
   return r;
 }
