@@ -328,7 +328,9 @@ std::string phase_color(models::Phase p) {
     case models::Phase::II: return "0xd7191c";
     case models::Phase::III: return "0xfdae61";
     case models::Phase::IV: return "0x7b3294";
-    case models::Phase::undetermined: break;
+    case models::Phase::undetermined:
+    case models::Phase::collapse:
+    case models::Phase::escape: break;  // not drawn in the two-layer diagram
   }
   return "0xbbbbbb";
 }
@@ -482,8 +484,7 @@ void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, c
   if (!dist::is_root()) return;
   const std::string dat = o.m.out + ".plot.tmp";
   const std::vector<double> xe = cell_edges(as_doubles(lrs), true), ye = cell_edges(as_doubles(ys), log_y);
-  const models::VectorPhase labels[] = {models::VectorPhase::collapse, models::VectorPhase::escape,
-                                        models::VectorPhase::undetermined};
+  const models::Phase labels[] = {models::Phase::collapse, models::Phase::escape, models::Phase::undetermined};
   const char* colours[] = {"2b83ba", "d7191c", "bbbbbb"};
   std::string text;
   bool present[3] = {false, false, false};
@@ -629,11 +630,11 @@ int run_vector_diagram(const DiagramOptions& o) {
     if (!p.done) continue;
     ++done;
     const lyap::Sign s = p.result.top.value.sign;
-    const models::VectorPhase vp = models::vector_phase(s);
-    const char* label = models::to_string(vp);
-    n_collapse += vp == models::VectorPhase::collapse;
-    n_escape += vp == models::VectorPhase::escape;
-    n_undetermined += vp == models::VectorPhase::undetermined;
+    const models::Phase ph = models::vector_phase(s);
+    const char* label = models::to_string(ph);
+    n_collapse += ph == models::Phase::collapse;
+    n_escape += ph == models::Phase::escape;
+    n_undetermined += ph == models::Phase::undetermined;
     lyap::DecimalEnclosure d;
     ordered_json top = certified_json(p.result.top.value, o.digits, &d);
     if (p.result.upper_bound_only) {

@@ -109,15 +109,16 @@ TEST(TwoLayer, PhaseCandidates) {
 TEST(TwoLayer, PhaseLabelsRoundTrip) {
   using P = models::Phase;
   const std::pair<P, const char*> table[] = {{P::undetermined, "undetermined"}, {P::Ia, "Ia"}, {P::Ib, "Ib"},
-                                             {P::II, "II"}, {P::III, "III"}, {P::IV, "IV"}};
-  for (int code = 0; code < 6; ++code) {
+                                             {P::II, "II"}, {P::III, "III"}, {P::IV, "IV"},
+                                             {P::collapse, "collapse"}, {P::escape, "escape"}};
+  for (int code = 0; code < 8; ++code) {
     const auto& [p, label] = table[code];
     EXPECT_EQ(static_cast<int>(p), code);
     EXPECT_STREQ(models::to_string(p), label);
     EXPECT_EQ(models::parse_phase(label), p);
     const auto cell = models::parse_cell_phase(label);
-    if (p == P::undetermined) {
-      EXPECT_FALSE(cell.has_value());  // a certified cell always has a proved phase
+    if (p == P::undetermined || p == P::collapse || p == P::escape) {
+      EXPECT_FALSE(cell.has_value());  // a certified two-layer cell always has a proved two-layer phase
     } else {
       ASSERT_TRUE(cell.has_value());
       EXPECT_TRUE(cell->certified());
@@ -132,10 +133,10 @@ TEST(TwoLayer, PhaseLabelsRoundTrip) {
   EXPECT_EQ(models::parse_cell_phase("mixed")->status, models::CellPhase::Status::mixed);
   EXPECT_FALSE(models::parse_cell_phase("Mixed"));
   using S = lyap::Sign;
-  EXPECT_STREQ(models::to_string(models::vector_phase(S::negative)), "collapse");
-  EXPECT_STREQ(models::to_string(models::vector_phase(S::positive)), "escape");
-  EXPECT_STREQ(models::to_string(models::vector_phase(S::zero)), "undetermined");
-  EXPECT_STREQ(models::to_string(models::vector_phase(S::undetermined)), "undetermined");
+  EXPECT_EQ(models::vector_phase(S::negative), P::collapse);
+  EXPECT_EQ(models::vector_phase(S::positive), P::escape);
+  EXPECT_EQ(models::vector_phase(S::zero), P::undetermined);
+  EXPECT_EQ(models::vector_phase(S::undetermined), P::undetermined);
   EXPECT_STREQ(models::survival_label(S::positive), "yes");
   EXPECT_STREQ(models::survival_label(S::zero), "no");
   EXPECT_STREQ(models::survival_label(S::negative), "no");

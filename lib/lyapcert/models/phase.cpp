@@ -9,6 +9,8 @@ const char* to_string(Phase p) {
     case Phase::II: return "II";
     case Phase::III: return "III";
     case Phase::IV: return "IV";
+    case Phase::collapse: return "collapse";
+    case Phase::escape: return "escape";
     case Phase::undetermined: return "undetermined";
   }
   return "undetermined";
@@ -16,7 +18,10 @@ const char* to_string(Phase p) {
 
 std::optional<Phase> parse_phase(std::string_view text) {
   if (text == "undetermined") return Phase::undetermined;
-  for (Phase p : kProvedPhases) {
+  for (Phase p : kTwoLayerPhases) {
+    if (text == to_string(p)) return p;
+  }
+  for (Phase p : kVectorPhases) {
     if (text == to_string(p)) return p;
   }
   return std::nullopt;
@@ -39,19 +44,10 @@ const char* survival_label(lyap::Sign max_exponent) {
   return "undetermined";
 }
 
-VectorPhase vector_phase(lyap::Sign top) {
-  if (top == lyap::Sign::negative) return VectorPhase::collapse;
-  if (top == lyap::Sign::positive) return VectorPhase::escape;
-  return VectorPhase::undetermined;
-}
-
-const char* to_string(VectorPhase p) {
-  switch (p) {
-    case VectorPhase::collapse: return "collapse";
-    case VectorPhase::escape: return "escape";
-    case VectorPhase::undetermined: return "undetermined";
-  }
-  return "undetermined";
+Phase vector_phase(lyap::Sign top) {
+  if (top == lyap::Sign::negative) return Phase::collapse;
+  if (top == lyap::Sign::positive) return Phase::escape;
+  return Phase::undetermined;
 }
 
 std::string to_string(const CellPhase& c) {
@@ -66,9 +62,10 @@ std::string to_string(const CellPhase& c) {
 std::optional<CellPhase> parse_cell_phase(std::string_view text) {
   if (text == "unchecked") return CellPhase{};
   if (text == "mixed") return CellPhase::mixed();
-  const auto p = parse_phase(text);
-  if (!p || *p == Phase::undetermined) return std::nullopt;
-  return CellPhase::proved(*p);
+  for (Phase p : kTwoLayerPhases) {
+    if (text == to_string(p)) return CellPhase::proved(p);
+  }
+  return std::nullopt;
 }
 
 }  // namespace lyapcert::models

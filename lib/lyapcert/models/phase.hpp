@@ -1,4 +1,4 @@
-// The phase labels of the saddle models, defined once (docs/models.md names what each means). Inside the library
+// The phase labels of the saddle models, one enum defined once (docs/models.md names what each means). Inside the library
 // a phase is an enum; its text exists only at the edges (printing, JSON, CSV, the distributed item records, the
 // Python module), through to_string and parse_phase.
 //
@@ -12,7 +12,8 @@
 //   undetermined: a sign is undetermined or exactly 0, so more than one label is consistent.
 // Diagonal model: each coordinate has a two-layer phase, and survives (yes) when max(Lambda_+, Lambda_-) is
 // certified > 0, not (no) when it is certified <= 0, undetermined otherwise.
-// Vector model (one certified top exponent Lambda_top): collapse (< 0), escape (> 0), undetermined.
+// Vector model (one certified top exponent Lambda_top): collapse (< 0), escape (> 0), undetermined (a zero or
+// undetermined sign: neither is proved). For q = d = 1 the finer two-layer labels apply (collapse = III).
 #pragma once
 #include <array>
 #include <optional>
@@ -25,12 +26,14 @@
 namespace lyapcert::models {
 
 // The integer values are the Python module's documented codes (lyapcert.Phase, docs/python.md): keep them.
-enum class Phase { undetermined = 0, Ia = 1, Ib = 2, II = 3, III = 4, IV = 5 };
+enum class Phase { undetermined = 0, Ia = 1, Ib = 2, II = 3, III = 4, IV = 5, collapse = 6, escape = 7 };
 
-// The five proved phases, in the order of docs/models.md (legends, colour tables).
-inline constexpr std::array<Phase, 5> kProvedPhases{Phase::Ia, Phase::Ib, Phase::II, Phase::III, Phase::IV};
+// The five proved phases of the two-layer model, in the order of docs/models.md (legends, colour tables).
+inline constexpr std::array<Phase, 5> kTwoLayerPhases{Phase::Ia, Phase::Ib, Phase::II, Phase::III, Phase::IV};
+// The two proved phases of the vector model.
+inline constexpr std::array<Phase, 2> kVectorPhases{Phase::collapse, Phase::escape};
 
-// "Ia", "Ib", "II", "III", "IV" or "undetermined".
+// "Ia", "Ib", "II", "III", "IV", "collapse", "escape" or "undetermined".
 const char* to_string(Phase p);
 // The label as to_string prints it (exact match); nullopt for any other text.
 std::optional<Phase> parse_phase(std::string_view text);
@@ -41,19 +44,16 @@ std::vector<std::string> to_strings(const std::vector<Phase>& phases);
 // "yes" (positive), "no" (negative or zero: surviving needs max > 0) or "undetermined".
 const char* survival_label(lyap::Sign max_exponent);
 
-// The label of the vector model: the certified sign of the top exponent (a zero or undetermined sign is
-// undetermined: neither collapse nor escape is proved).
-enum class VectorPhase { collapse, escape, undetermined };
-VectorPhase vector_phase(lyap::Sign top);
-// "collapse", "escape" or "undetermined".
-const char* to_string(VectorPhase p);
+// The phase of the vector model from the certified sign of its top exponent: collapse (negative), escape
+// (positive), undetermined (zero or undetermined: neither is proved).
+Phase vector_phase(lyap::Sign top);
 
 // What interval evaluation proved on a two-layer diagram cell (the rectangle around a grid point): one phase on
 // the whole cell (MODEL-CELL-1), no single phase ("mixed"), or nothing because cells were not evaluated.
 struct CellPhase {
   enum class Status { unchecked, mixed, certified };
   Status status = Status::unchecked;
-  Phase phase = Phase::undetermined;  // meaningful only when certified (then never undetermined)
+  Phase phase = Phase::undetermined;  // meaningful only when certified (then one of kTwoLayerPhases)
 
   bool certified() const { return status == Status::certified; }
   static CellPhase mixed() { return {Status::mixed, Phase::undetermined}; }
