@@ -95,7 +95,7 @@ int run_critical(const CriticalOptions& o) {
     if (w.found || w.result.lambda_plus.value.ball.is_finite()) {
       jw["lambda_plus"] = certified_json(w.result.lambda_plus.value, 3);
       jw["lambda_minus"] = certified_json(w.result.lambda_minus.value, 3);
-      jw["phase"] = w.result.phase;
+      jw["phase"] = models::to_string(w.result.phase);
     }
     j["witness"] = jw;
     ordered_json jc;
@@ -142,7 +142,7 @@ int run_critical(const CriticalOptions& o) {
       const auto dm = lyap::to_decimal(w.result.lambda_minus.value, 3);
       fmt::print("collapse witness at SNR {} (sigma^2 = {}): lr = {}\n", q(w.snr), q(w.sigma2), q(w.lr));
       fmt::print("  Lambda_+ in [{}, {}]   Lambda_- in [{}, {}]   phase: {}\n", dp.lower, dp.upper, dm.lower, dm.upper,
-                 w.result.phase);
+                 models::to_string(w.result.phase));
     } else {
       fmt::print("no certified collapse witness\n");
     }

@@ -34,15 +34,6 @@ struct PhaseOptions {
   double time_budget = kDefaultTimeBudget;
 };
 
-const char* survival_text(lyap::Sign s) {
-  switch (s) {
-    case lyap::Sign::positive: return "yes";
-    case lyap::Sign::negative:
-    case lyap::Sign::zero: return "no";
-    default: return "undetermined";
-  }
-}
-
 // phase --model diagonal: one certified pair per coordinate and the surviving fraction.
 int run_diagonal(const PhaseOptions& o) {
   const models::DiagonalModel m = mf::diagonal_model(o.model);
@@ -72,9 +63,9 @@ int run_diagonal(const PhaseOptions& o) {
       jc["lambda_plus"] = certified_json(c.result.lambda_plus.value, o.digits);
       jc["lambda_minus"] = certified_json(c.result.lambda_minus.value, o.digits);
       jc["l2_wrong_direction_stable"] = c.result.l2_wrong_direction_stable;
-      jc["phase"] = c.result.phase;
-      jc["phase_candidates"] = c.result.candidates;
-      jc["survives"] = survival_text(c.survival);
+      jc["phase"] = models::to_string(c.result.phase);
+      jc["phase_candidates"] = models::to_strings(c.result.candidates);
+      jc["survives"] = models::survival_label(c.survival);
       coords.push_back(jc);
       for (const auto* e : {&c.result.lambda_plus, &c.result.lambda_minus}) {
         if (!e->message.empty()) msg += fmt::format("{}coordinate {}: {}", msg.empty() ? "" : "; ", i + 1, e->message);
@@ -108,10 +99,11 @@ int run_diagonal(const PhaseOptions& o) {
       fmt::print("  Lambda_- in [{}, {}]   sign: {}\n", dm.lower, dm.upper,
                  lyap::to_string(c.result.lambda_minus.value.sign));
       fmt::print("  wrong direction L2-stable: {}; phase: {}{}; survives: {}\n",
-                 c.result.l2_wrong_direction_stable ? "yes" : "no", c.result.phase,
-                 c.result.candidates.size() > 1 ? fmt::format(" (candidates: {})", fmt::join(c.result.candidates, ", "))
+                 c.result.l2_wrong_direction_stable ? "yes" : "no", models::to_string(c.result.phase),
+                 c.result.candidates.size() > 1
+                     ? fmt::format(" (candidates: {})", fmt::join(models::to_strings(c.result.candidates), ", "))
                                                 : std::string(),
-                 survival_text(c.survival));
+                 models::survival_label(c.survival));
     }
     if (r.surviving_fraction) {
       fmt::print("surviving fraction: {}/{} = {}\n", r.surviving, d, exact::to_text(*r.surviving_fraction));
@@ -162,7 +154,7 @@ int run_vector_phase(const PhaseOptions& o) {
   const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
   core::throw_if_interrupted();
   const lyap::Sign s = r.top.value.sign;
-  const std::string label = s == lyap::Sign::negative ? "collapse" : s == lyap::Sign::positive ? "escape" : "undetermined";
+  const char* label = models::to_string(models::vector_phase(s));
   lyap::DecimalEnclosure dec;
   ordered_json top = certified_json(r.top.value, o.digits, &dec);
   if (r.upper_bound_only) {
@@ -233,8 +225,8 @@ int run_phase(const PhaseOptions& o) {
     j["lambda_plus"] = certified_json(r.lambda_plus.value, o.digits);
     j["lambda_minus"] = certified_json(r.lambda_minus.value, o.digits);
     j["l2_wrong_direction_stable"] = r.l2_wrong_direction_stable;
-    j["phase"] = r.phase;
-    j["phase_candidates"] = r.candidates;
+    j["phase"] = models::to_string(r.phase);
+    j["phase_candidates"] = models::to_strings(r.candidates);
     j["digits"] = o.digits;
     j["converged"] = converged;
     j["method"] = r.lambda_plus.method;
@@ -260,8 +252,8 @@ int run_phase(const PhaseOptions& o) {
     show("Lambda_+ (correct direction)", r.lambda_plus);
     show("Lambda_- (wrong direction)  ", r.lambda_minus);
     fmt::print("wrong direction L2-stable: {}\n", r.l2_wrong_direction_stable ? "yes" : "no");
-    fmt::print("phase: {}", r.phase);
-    if (r.candidates.size() > 1) fmt::print(" (candidates: {})", fmt::join(r.candidates, ", "));
+    fmt::print("phase: {}", models::to_string(r.phase));
+    if (r.candidates.size() > 1) fmt::print(" (candidates: {})", fmt::join(models::to_strings(r.candidates), ", "));
     fmt::print("\n");
   }
   return converged ? kExitOk : kExitNotConverged;
@@ -329,12 +321,17 @@ std::pair<Rational, Rational> parse_range(const std::string& text, const char* f
 
 std::string dec(const Rational& x) { return exact::to_text(x); }
 
-std::string phase_color(const std::string& p) {
-  if (p == "Ia") return "0x2b83ba";
-  if (p == "Ib") return "0xabdda4";
-  if (p == "II") return "0xd7191c";
-  if (p == "III") return "0xfdae61";
-  if (p == "IV") return "0x7b3294";
+std::string phase_color(models::Phase p) {
+  switch (p) {
+    case models::Phase::Ia: return "0x2b83ba";
+    case models::Phase::Ib: return "0xabdda4";
+    case models::Phase::II: return "0xd7191c";
+    case models::Phase::III: return "0xfdae61";
+    case models::Phase::IV: return "0x7b3294";
+    case models::Phase::undetermined:
+    case models::Phase::collapse:
+    case models::Phase::escape: break;  // not drawn in the two-layer diagram
+  }
   return "0xbbbbbb";
 }
 
@@ -356,19 +353,19 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   const std::string dat = o.m.out + ".plot.tmp";
   std::string text;
   const auto block_end = [&] { text += "\n\n"; };
-  const char* phases[] = {"Ia", "Ib", "II", "III", "IV", "undetermined"};
+  const models::Phase phases[] = {models::Phase::Ia, models::Phase::Ib, models::Phase::II, models::Phase::III,
+                                  models::Phase::IV, models::Phase::undetermined};
   const std::vector<double> xe = cell_edges(as_doubles(r.lrs), true), ye = cell_edges(as_doubles(r.ys), log_y);
   const std::size_t nx = r.lrs.size();
-  const auto certified_cell = [](const models::GridPoint& p) { return p.cell != "mixed" && p.cell != "unchecked"; };
   // A cell is filled with the phase proved on the whole cell, else with the phase certified at its grid point.
-  const auto cell_phase = [&](const models::GridPoint& p) { return certified_cell(p) ? p.cell : p.result.phase; };
+  const auto cell_phase = [](const models::GridPoint& p) { return p.cell.certified() ? p.cell.phase : p.result.phase; };
   const auto box = [&](std::size_t idx) {
     const std::size_t i = idx % nx, j = idx / nx;
     return fmt::format("{} {} {} {} {} {}\n", r.points[idx].lr.convert_to<double>(), r.points[idx].y.convert_to<double>(),
                        xe[i], xe[i + 1], ye[j], ye[j + 1]);
   };
-  for (const char* ph : phases) {  // blocks 0-5
-    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", ph);
+  for (const models::Phase ph : phases) {  // blocks 0-5
+    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", models::to_string(ph));
     for (std::size_t idx = 0; idx < r.points.size(); ++idx) {
       const auto& p = r.points[idx];
       if (p.done && cell_phase(p) == ph) text += box(idx);
@@ -377,7 +374,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   }
   text += "# cells not certified\nNaN NaN NaN NaN NaN NaN\n";  // block 6
   for (std::size_t idx = 0; idx < r.points.size(); ++idx) {
-    if (r.points[idx].done && r.points[idx].cell == "mixed") text += box(idx);
+    if (r.points[idx].done && r.points[idx].cell.status == models::CellPhase::Status::mixed) text += box(idx);
   }
   block_end();
   // Root curves (blocks 7, 8): the k-th root of each row forms branch k; a branch is drawn through the rows it
@@ -431,7 +428,8 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
     bool present = false;
     for (const auto& p : r.points) present = present || (p.done && cell_phase(p) == phases[i]);
     plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat, i,
-                        phase_color(phases[i]).substr(2), present ? fmt::format("title '{}'", phases[i]) : "notitle");
+                        phase_color(phases[i]).substr(2),
+                        present ? fmt::format("title '{}'", models::to_string(phases[i])) : "notitle");
   }
   if (o.cells_on) {
     plot += fmt::format("'{}' index 6 using 1:2:3:4:5:6 with boxxyerror lc rgb '#333333' fs transparent pattern 4 "
@@ -480,25 +478,21 @@ struct VectorPoint {
   bool done = false;
 };
 
-std::string vector_label(lyap::Sign s) {
-  return s == lyap::Sign::negative ? "collapse" : s == lyap::Sign::positive ? "escape" : "undetermined";
-}
-
 void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, const std::vector<Rational>& lrs,
                       const std::vector<Rational>& ys, const std::vector<VectorPoint>& pts, const std::string& y_label,
                       bool log_y) {
   if (!dist::is_root() || !write_plots()) return;  // Python: JSON only
   const std::string dat = o.m.out + ".plot.tmp";
   const std::vector<double> xe = cell_edges(as_doubles(lrs), true), ye = cell_edges(as_doubles(ys), log_y);
-  const char* labels[] = {"collapse", "escape", "undetermined"};
+  const models::Phase labels[] = {models::Phase::collapse, models::Phase::escape, models::Phase::undetermined};
   const char* colours[] = {"2b83ba", "d7191c", "bbbbbb"};
   std::string text;
   bool present[3] = {false, false, false};
   for (int b = 0; b < 3; ++b) {  // one block per label; a NaN point keeps empty blocks indexed
-    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", labels[b]);
+    text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", models::to_string(labels[b]));
     for (std::size_t idx = 0; idx < pts.size(); ++idx) {
       const auto& p = pts[idx];
-      if (!p.done || vector_label(p.result.top.value.sign) != labels[b]) continue;
+      if (!p.done || models::vector_phase(p.result.top.value.sign) != labels[b]) continue;
       present[b] = true;
       const std::size_t i = idx % lrs.size(), j = idx / lrs.size();
       text += fmt::format("{} {} {} {} {} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>(), xe[i], xe[i + 1],
@@ -520,7 +514,7 @@ void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, c
   std::string plot = "plot ";
   for (int b = 0; b < 3; ++b) {
     plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat,
-                        b, colours[b], present[b] ? fmt::format("title '{}'", labels[b]) : "notitle");
+                        b, colours[b], present[b] ? fmt::format("title '{}'", models::to_string(labels[b])) : "notitle");
   }
   plot.resize(plot.size() - 2);
   script += plot + "\n";
@@ -636,10 +630,11 @@ int run_vector_diagram(const DiagramOptions& o) {
     if (!p.done) continue;
     ++done;
     const lyap::Sign s = p.result.top.value.sign;
-    const std::string label = vector_label(s);
-    n_collapse += label == "collapse";
-    n_escape += label == "escape";
-    n_undetermined += label == "undetermined";
+    const models::Phase ph = models::vector_phase(s);
+    const char* label = models::to_string(ph);
+    n_collapse += ph == models::Phase::collapse;
+    n_escape += ph == models::Phase::escape;
+    n_undetermined += ph == models::Phase::undetermined;
     lyap::DecimalEnclosure d;
     ordered_json top = certified_json(p.result.top.value, o.digits, &d);
     if (p.result.upper_bound_only) {
@@ -788,22 +783,23 @@ int run_diagram(DiagramOptions o) {
   for (const auto& p : result.points) {
     if (!p.done) continue;
     ++done;
-    certified_cells += p.cell != "mixed" && p.cell != "unchecked";
+    certified_cells += p.cell.certified();
     const auto dp = lyap::to_decimal(p.result.lambda_plus.value, o.digits);
     const auto dm = lyap::to_decimal(p.result.lambda_minus.value, o.digits);
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", dec(p.lr), dec(p.y), dp.lower, dp.upper,
                        lyap::to_string(p.result.lambda_plus.value.sign), dm.lower, dm.upper,
                        lyap::to_string(p.result.lambda_minus.value.sign),
-                       p.result.l2_wrong_direction_stable ? "true" : "false", p.result.phase, p.cell);
+                       p.result.l2_wrong_direction_stable ? "true" : "false", models::to_string(p.result.phase),
+                       models::to_string(p.cell));
     ordered_json jp;
     jp["lr"] = dec(p.lr);
     jp["y"] = dec(p.y);
     jp["lambda_plus"] = certified_json(p.result.lambda_plus.value, o.digits);
     jp["lambda_minus"] = certified_json(p.result.lambda_minus.value, o.digits);
     jp["l2_wrong_direction_stable"] = p.result.l2_wrong_direction_stable;
-    jp["phase"] = p.result.phase;
-    jp["phase_candidates"] = p.result.candidates;
-    jp["cell"] = p.cell;
+    jp["phase"] = models::to_string(p.result.phase);
+    jp["phase_candidates"] = models::to_strings(p.result.candidates);
+    jp["cell"] = models::to_string(p.cell);
     points.push_back(jp);
   }
   auto roots_json = [](const std::vector<models::RootBracket>& v) {

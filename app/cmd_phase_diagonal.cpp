@@ -41,15 +41,6 @@ std::pair<Rational, Rational> range_of(const std::string& text, const char* flag
   return {lo, hi};
 }
 
-const char* survival_word(lyap::Sign s) {
-  switch (s) {
-    case lyap::Sign::positive: return "yes";
-    case lyap::Sign::negative:
-    case lyap::Sign::zero: return "no";
-    default: return "undetermined";
-  }
-}
-
 // A filled heat map like the two-layer PNG (cmd_phase.cpp): one rectangle per grid cell (cell_edges), coloured by
 // the certified lower end of the surviving fraction, points with an undetermined coordinate marked; axes end
 // at the outer cell edges.
@@ -179,13 +170,13 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
     ordered_json coords = ordered_json::array();
     for (std::size_t i = 0; i < d; ++i) {
       const auto& c = p.result.coordinates[i];
-      phases.push_back(c.result.phase);
-      survives.push_back(survival_word(c.survival));
+      phases.push_back(models::to_string(c.result.phase));
+      survives.push_back(models::survival_label(c.survival));
       coords.push_back({{"coordinate", i + 1},
                         {"lambda_plus", certified_json(c.result.lambda_plus.value, digits)},
                         {"lambda_minus", certified_json(c.result.lambda_minus.value, digits)},
-                        {"phase", c.result.phase},
-                        {"survives", survival_word(c.survival)}});
+                        {"phase", models::to_string(c.result.phase)},
+                        {"survives", models::survival_label(c.survival)}});
     }
     const std::string frac = p.result.surviving_fraction ? exact::to_text(*p.result.surviving_fraction) : "";
     csv += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", exact::to_text(p.lr), exact::to_text(p.y),

@@ -156,7 +156,7 @@ int run_sign(const StatsOptions& o) {
   if (o.json) {
     ordered_json j = cli::common_fields("sign");
     cli::put_law(j, law_text);
-    j["sign"] = stats::to_string(r.sign);
+    j["sign"] = exact::to_string(r.sign);
     j["level"] = r.level;
     j["guarantee"] = stats::to_string(r.guarantee);
     j["steps_used"] = r.steps_used;
@@ -174,14 +174,14 @@ int run_sign(const StatsOptions& o) {
     std::cout << j.dump(2) << "\n";
   } else {
     fmt::print("law: {}\n", law_text.size() > 200 ? law_text.substr(0, 200) + "..." : law_text);
-    fmt::print("sign: {}  (level {:g}, {} guarantee)\n", stats::to_string(r.sign), r.level,
+    fmt::print("sign: {}  (level {:g}, {} guarantee)\n", exact::to_string(r.sign), r.level,
                stats::to_string(r.guarantee));
     fmt::print("  interval for Lambda: [{}, {}]\n", fmt_num(r.interval.lower), fmt_num(r.interval.upper));
     fmt::print("  steps used: {} of {}; method: {}; seed {}\n", r.steps_used, o.budget, r.method, o.seed);
     if (!r.assumption.empty()) fmt::print("  assumption: {}\n", r.assumption);
     if (!r.message.empty()) fmt::print("  note: {}\n", r.message);
   }
-  return out_of_time && r.sign == stats::SignVerdict::undetermined ? cli::kExitNotConverged : cli::kExitOk;
+  return out_of_time && r.sign == exact::Sign::undetermined ? cli::kExitNotConverged : cli::kExitOk;
 }
 
 void add_common(CLI::App* cmd, StatsOptions& o) {

@@ -29,7 +29,7 @@ void diagram(benchmark::State& state, int n_lr, int n_y) {
   for (auto _ : state) {
     const auto r = lyapcert::models::phase_diagram(spec, nullptr);
     certified = 0;
-    for (const auto& p : r.points) certified += p.cell != "mixed" && p.cell != "unchecked";
+    for (const auto& p : r.points) certified += p.cell.certified();
     roots = r.plus_roots.size() + r.minus_roots.size();
     benchmark::DoNotOptimize(certified);
   }

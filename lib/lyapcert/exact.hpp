@@ -12,3 +12,4 @@
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/exact/product_one.hpp"
 #include "lyapcert/exact/rational.hpp"
+#include "lyapcert/exact/sign.hpp"

@@ -9,5 +9,6 @@
 #include "lyapcert/models/critical.hpp"
 #include "lyapcert/models/diagonal.hpp"
 #include "lyapcert/models/diagonal_diagram.hpp"
+#include "lyapcert/models/phase.hpp"
 #include "lyapcert/models/phase_diagram.hpp"
 #include "lyapcert/models/twolayer.hpp"

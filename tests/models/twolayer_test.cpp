@@ -81,6 +81,18 @@ TEST(TwoLayer, FiniteDataAgainstMpfiReferee) {
 
 TEST(TwoLayer, PhaseCandidates) {
   using S = lyap::Sign;
+  using P = models::Phase;
+  using PV = std::vector<P>;
+  // The table of docs/models.md, written out by hand: each pair of certified nonzero signs gives one phase.
+  EXPECT_EQ(models::candidate_phases(S::positive, S::negative, true), PV({P::Ib}));
+  EXPECT_EQ(models::candidate_phases(S::positive, S::negative, false), PV({P::Ia}));
+  EXPECT_EQ(models::candidate_phases(S::negative, S::positive, true), PV({P::II}));
+  EXPECT_EQ(models::candidate_phases(S::negative, S::negative, true), PV({P::III}));
+  EXPECT_EQ(models::candidate_phases(S::positive, S::positive, true), PV({P::IV}));
+  EXPECT_EQ(models::candidate_phases(S::zero, S::negative, true), PV({P::III, P::Ib}));
+  EXPECT_EQ(models::phase_of(PV({P::III, P::Ib})), P::undetermined);
+  EXPECT_EQ(models::phase_of(PV({P::II})), P::II);
+  // The same as text (sim's prediction and the table rows use it).
   using V = std::vector<std::string>;
   EXPECT_EQ(models::phase_candidates(S::positive, S::negative, true), V({"Ib"}));
   EXPECT_EQ(models::phase_candidates(S::positive, S::negative, false), V({"Ia"}));
@@ -90,6 +102,45 @@ TEST(TwoLayer, PhaseCandidates) {
   EXPECT_EQ(models::phase_candidates(S::undetermined, S::negative, false), V({"III", "Ia"}));
   EXPECT_EQ(models::phase_candidates(S::zero, S::positive, false), V({"II", "IV"}));
   EXPECT_EQ(models::phase_candidates(S::undetermined, S::undetermined, true).size(), 4u);
+}
+
+// The labels are text only at the edges: every label parses back to its phase, the integer values are the
+// Python module's documented codes (docs/python.md), and anything else is refused.
+TEST(TwoLayer, PhaseLabelsRoundTrip) {
+  using P = models::Phase;
+  const std::pair<P, const char*> table[] = {{P::undetermined, "undetermined"}, {P::Ia, "Ia"}, {P::Ib, "Ib"},
+                                             {P::II, "II"}, {P::III, "III"}, {P::IV, "IV"},
+                                             {P::collapse, "collapse"}, {P::escape, "escape"}};
+  for (int code = 0; code < 8; ++code) {
+    const auto& [p, label] = table[code];
+    EXPECT_EQ(static_cast<int>(p), code);
+    EXPECT_STREQ(models::to_string(p), label);
+    EXPECT_EQ(models::parse_phase(label), p);
+    const auto cell = models::parse_cell_phase(label);
+    if (p == P::undetermined || p == P::collapse || p == P::escape) {
+      EXPECT_FALSE(cell.has_value());  // a certified two-layer cell always has a proved two-layer phase
+    } else {
+      ASSERT_TRUE(cell.has_value());
+      EXPECT_TRUE(cell->certified());
+      EXPECT_EQ(cell->phase, p);
+      EXPECT_EQ(models::to_string(*cell), label);
+    }
+  }
+  for (const char* bad : {"", "I", "ia", "iii", "V", "III ", "mixed"}) EXPECT_FALSE(models::parse_phase(bad)) << bad;
+  EXPECT_EQ(models::to_string(models::CellPhase{}), "unchecked");
+  EXPECT_EQ(models::to_string(models::CellPhase::mixed()), "mixed");
+  EXPECT_EQ(models::parse_cell_phase("unchecked")->status, models::CellPhase::Status::unchecked);
+  EXPECT_EQ(models::parse_cell_phase("mixed")->status, models::CellPhase::Status::mixed);
+  EXPECT_FALSE(models::parse_cell_phase("Mixed"));
+  using S = lyap::Sign;
+  EXPECT_EQ(models::vector_phase(S::negative), P::collapse);
+  EXPECT_EQ(models::vector_phase(S::positive), P::escape);
+  EXPECT_EQ(models::vector_phase(S::zero), P::undetermined);
+  EXPECT_EQ(models::vector_phase(S::undetermined), P::undetermined);
+  EXPECT_STREQ(models::survival_label(S::positive), "yes");
+  EXPECT_STREQ(models::survival_label(S::zero), "no");
+  EXPECT_STREQ(models::survival_label(S::negative), "no");
+  EXPECT_STREQ(models::survival_label(S::undetermined), "undetermined");
 }
 
 TEST(TwoLayer, SnrConversions) {

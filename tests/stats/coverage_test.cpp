@@ -100,12 +100,12 @@ void check_sign_errors(const char* law_text, double lambda, std::uint64_t budget
   for (int i = 0; i < kRuns; ++i) {
     o.seed = 1000ULL * test_id + static_cast<std::uint64_t>(i);
     const st::SignResult r = st::sign_test(law, o);
-    if (r.sign == st::SignVerdict::undetermined) continue;
+    if (r.sign == lyapcert::exact::Sign::undetermined) continue;
     ++decided;
     if (r.guarantee != expected) ++other_class;
     // |Lambda| tiny: count every verdict whose sign is not certainly right as an error.
-    const bool right = (r.sign == st::SignVerdict::positive && lambda > 1e-6) ||
-                       (r.sign == st::SignVerdict::negative && lambda < -1e-6);
+    const bool right = (r.sign == lyapcert::exact::Sign::positive && lambda > 1e-6) ||
+                       (r.sign == lyapcert::exact::Sign::negative && lambda < -1e-6);
     if (!right) ++wrong;
   }
   const int k = max_misses(0.05);

@@ -178,16 +178,16 @@ TEST(Sign, ClearCases) {
   st::SignOptions o;
   o.budget = 1 << 22;
   const st::SignResult n = st::sign_test(laws::parse_matrix_law("sgd(1/2, normal(1, 2))"), o);
-  EXPECT_EQ(n.sign, st::SignVerdict::negative);
+  EXPECT_EQ(n.sign, lyapcert::exact::Sign::negative);
   EXPECT_EQ(n.guarantee, st::Guarantee::nonasymptotic);
   const st::SignResult p = st::sign_test(laws::parse_matrix_law("ginibre(2, 1)"), o);
-  EXPECT_EQ(p.sign, st::SignVerdict::positive);
+  EXPECT_EQ(p.sign, lyapcert::exact::Sign::positive);
   EXPECT_EQ(p.guarantee, st::Guarantee::asymptotic);
   const st::SignResult m = st::sign_test(laws::parse_matrix_law("matrices([[1/2, 1], [0, 1/3]], [[1/3, 0], [1, 1/2]])"), o);
-  EXPECT_EQ(m.sign, st::SignVerdict::negative);  // either class may decide first
+  EXPECT_EQ(m.sign, lyapcert::exact::Sign::negative);  // either class may decide first
   // An exact zero multiplier: the test says so and points to lyap1d.
   const st::SignResult z = st::sign_test(laws::parse_matrix_law("sgd(1, atoms(1, 3))"), o);
-  EXPECT_EQ(z.sign, st::SignVerdict::undetermined);
+  EXPECT_EQ(z.sign, lyapcert::exact::Sign::undetermined);
   EXPECT_NE(z.message.find("lyap1d"), std::string::npos);
 }
 

@@ -34,16 +34,6 @@ bool meets(const Rational& lo, const Rational& hi, int n) {
 
 }  // namespace
 
-const char* to_string(Sign s) {
-  switch (s) {
-    case Sign::negative: return "negative";
-    case Sign::zero: return "zero";
-    case Sign::positive: return "positive";
-    case Sign::undetermined: return "undetermined";
-  }
-  return "undetermined";
-}
-
 bool internal_width_ok(const exact::Ball& b, int digits) {
   if (!b.is_finite()) return false;
   // Compare 2 rad with 0.5 * 10^-digits * max(1, |mid| - rad) using Arb magnitudes (upper bounds).

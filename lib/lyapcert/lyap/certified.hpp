@@ -6,11 +6,14 @@
 #include <string>
 
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/exact/sign.hpp"
 
 namespace lyapcert::lyap {
 
-enum class Sign { negative, zero, positive, undetermined };
-const char* to_string(Sign s);
+// The library's one sign type (exact/sign.hpp). Under this name, and in a CertifiedValue, a sign is certified:
+// negative or positive only when the enclosure excludes 0, zero only when the value is proved to be 0.
+using exact::Sign;
+using exact::to_string;
 
 struct CertifiedValue {
   bool minus_infinity = false;  // the exact value is -inf (decided exactly)

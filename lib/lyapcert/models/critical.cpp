@@ -415,7 +415,7 @@ CollapseWitness find_collapse_witness(const TwoLayerModel& m, int digits) {
   w.lr = lr;
   const laws::CurvatureLaw law = minibatch_curvature(m);
   w.result = phase_at(m, law, lr, lyap::Accuracy{digits, 4096});
-  w.found = w.result.phase == "III";
+  w.found = w.result.phase == Phase::III;
   (void)v;
   return w;
 }

@@ -82,7 +82,7 @@ fast::Interval interval_of(const arb_t x) {
 
 // The cell around grid point `point` (model point_model); its certified exponents serve as the centre of the
 // centered form (FAST-XYG-6 with a known centre).
-std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rational>& lr_cell,
+CellPhase certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rational>& lr_cell,
                          const TwoLayerModel& lo_model, const TwoLayerModel& hi_model, const GridPoint& point,
                          const TwoLayerModel& point_model) {
   const slong prec = 64;
@@ -142,7 +142,7 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
   arb_add(m2.v, m2.v, t.v, prec);
   arb_sub_si(m2.v, m2.v, 1, prec);
   const lyap::Sign l2 = ball_sign(m2.v);
-  if (l2 == lyap::Sign::undetermined) return "mixed";
+  if (l2 == lyap::Sign::undetermined) return CellPhase::mixed();
   // A cell fails as soon as one of its three signs is undecided (the cheap L2 sign first).
   const bool fast_ok = s2lo > 0 && S <= fast::kXyMaxBatch;
   plus = fast_ok ? fast_sign(true) : lyap::Sign::undetermined;
@@ -151,7 +151,7 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
       continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
       plus = ball_sign(res.v);
     }
-    if (plus == lyap::Sign::undetermined) return "mixed";
+    if (plus == lyap::Sign::undetermined) return CellPhase::mixed();
     minus = fast_ok ? fast_sign(false) : lyap::Sign::undetermined;
     if (minus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
       arb_neg(b.v, lr.v);
@@ -159,11 +159,11 @@ std::string certify_cell(const DiagramSpec& spec, const std::pair<Rational, Rati
       minus = ball_sign(res.v);
     }
   } catch (const InputError&) {
-    return "mixed";
+    return CellPhase::mixed();
   }
-  if (plus == lyap::Sign::undetermined || minus == lyap::Sign::undetermined) return "mixed";
-  const auto c = phase_candidates(plus, minus, l2 == lyap::Sign::negative);
-  return c.size() == 1 ? c[0] : "mixed";
+  if (plus == lyap::Sign::undetermined || minus == lyap::Sign::undetermined) return CellPhase::mixed();
+  const auto c = candidate_phases(plus, minus, l2 == lyap::Sign::negative);
+  return c.size() == 1 ? CellPhase::proved(c[0]) : CellPhase::mixed();
 }
 
 // Lambda_{+-}(lr) = E log|1 + lr a1 + lr b1 h|, h ~ xy(|k|, sigma, S), a1 = -gamma, b1 = +-1 (MODEL-ORIENT-1).
@@ -337,10 +337,11 @@ void encode_point(core::ItemWriter& w, const GridPoint& p) {
   lyap::encode(w, p.result.lambda_plus);
   lyap::encode(w, p.result.lambda_minus);
   w.boolean(p.result.l2_wrong_direction_stable);
-  w.str(p.result.phase);
+  // Phases travel as their labels (the record format predates the enum; text at the edge).
+  w.str(to_string(p.result.phase));
   w.u64(p.result.candidates.size());
-  for (const auto& c : p.result.candidates) w.str(c);
-  w.str(p.cell);
+  for (Phase c : p.result.candidates) w.str(to_string(c));
+  w.str(to_string(p.cell));
   w.boolean(p.done);
 }
 
@@ -350,12 +351,19 @@ void decode_point(core::ItemReader& r, GridPoint& p) {
   lyap::decode(r, p.result.lambda_plus);
   lyap::decode(r, p.result.lambda_minus);
   p.result.l2_wrong_direction_stable = r.boolean();
-  p.result.phase = r.str();
+  const auto phase = [&r] {
+    const auto ph = parse_phase(r.str());
+    if (!ph) throw std::runtime_error("damaged item record (phase label)");
+    return *ph;
+  };
+  p.result.phase = phase();
   const std::uint64_t n = r.u64();
   if (n > 16) throw std::runtime_error("damaged item record (phase candidates)");
-  p.result.candidates.assign(n, {});
-  for (auto& c : p.result.candidates) c = r.str();
-  p.cell = r.str();
+  p.result.candidates.assign(n, Phase::undetermined);
+  for (auto& c : p.result.candidates) c = phase();
+  const auto cell = parse_cell_phase(r.str());
+  if (!cell) throw std::runtime_error("damaged item record (cell label)");
+  p.cell = *cell;
   p.done = r.boolean();
 }
 

@@ -38,10 +38,10 @@ struct DiagramSpec {
 struct GridPoint {
   Rational lr, y;
   PhaseResult result;
-  // The label certified on the whole cell (the rectangle around the point between the geometric
-  // midpoints to its neighbours), "mixed" when interval evaluation could not prove one phase, or
-  // "unchecked" when cells were not evaluated.
-  std::string cell = "unchecked";
+  // The phase certified on the whole cell (the rectangle around the point between the geometric
+  // midpoints to its neighbours), mixed when interval evaluation could not prove one phase, or
+  // unchecked when cells were not evaluated.
+  CellPhase cell;
   bool done = false;
 };
 

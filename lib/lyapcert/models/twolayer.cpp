@@ -68,7 +68,7 @@ std::optional<Rational> batch_snr(const TwoLayerModel& m) {
   return *r * s * (n - 1) / (n - s);
 }
 
-std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable) {
+std::vector<Phase> candidate_phases(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable) {
   using lyap::Sign;
   auto sides = [](Sign s) {
     std::vector<int> v;  // -1 negative, +1 positive
@@ -77,18 +77,24 @@ std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, boo
     if (s == Sign::zero || s == Sign::undetermined) v = {-1, 1};
     return v;
   };
-  std::vector<std::string> out;
+  std::vector<Phase> out;
   for (int p : sides(plus)) {
     for (int q : sides(minus)) {
-      std::string label;
-      if (p > 0 && q < 0) label = l2_wrong_stable ? "Ib" : "Ia";
-      if (p < 0 && q > 0) label = "II";
-      if (p < 0 && q < 0) label = "III";
-      if (p > 0 && q > 0) label = "IV";
-      out.push_back(label);
+      if (p > 0 && q < 0) out.push_back(l2_wrong_stable ? Phase::Ib : Phase::Ia);
+      if (p < 0 && q > 0) out.push_back(Phase::II);
+      if (p < 0 && q < 0) out.push_back(Phase::III);
+      if (p > 0 && q > 0) out.push_back(Phase::IV);
     }
   }
   return out;
+}
+
+Phase phase_of(const std::vector<Phase>& candidates) {
+  return candidates.size() == 1 ? candidates[0] : Phase::undetermined;
+}
+
+std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable) {
+  return to_strings(candidate_phases(plus, minus, l2_wrong_stable));
 }
 
 PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, const Rational& lr,
@@ -104,8 +110,8 @@ PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, co
   r.lambda_minus = lyap::certify_log_abs_mean(h_law, c, -slr, acc);
   // Proof: MODEL-ORIENT-1, LYAP1D-L2-1 -- exact second moment E(c - s lr h_B)^2 compared with 1.
   r.l2_wrong_direction_stable = lyap::second_moment_affine(h_law, c, -slr) < 1;
-  r.candidates = phase_candidates(r.lambda_plus.value.sign, r.lambda_minus.value.sign, r.l2_wrong_direction_stable);
-  r.phase = r.candidates.size() == 1 ? r.candidates[0] : "undetermined";
+  r.candidates = candidate_phases(r.lambda_plus.value.sign, r.lambda_minus.value.sign, r.l2_wrong_direction_stable);
+  r.phase = phase_of(r.candidates);
   return r;
 }
 

@@ -4,7 +4,7 @@
 //   Lambda_- = E log|1 - lr gamma - lr h_B|   (learns the wrong sign)
 // and the wrong direction's L2 flag E(1 - lr gamma - lr h_B)^2 < 1 (exact). Phases:
 // I (Lambda_+ > 0 > Lambda_-; Ib when the wrong direction is also L2-stable, Ia otherwise),
-// II (Lambda_- > 0 > Lambda_+), III (both < 0: collapse to the saddle), IV (both > 0).
+// II (Lambda_- > 0 > Lambda_+), III (both < 0: collapse to the saddle), IV (both > 0); models::Phase (phase.hpp).
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -14,6 +14,7 @@
 
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
+#include "lyapcert/models/phase.hpp"
 
 namespace lyapcert::models {
 
@@ -52,15 +53,20 @@ std::optional<Rational> batch_snr(const TwoLayerModel& m);
 struct PhaseResult {
   lyap::CertifiedResult lambda_plus, lambda_minus;
   bool l2_wrong_direction_stable = false;  // exact
-  std::string phase;                       // Ia | Ib | II | III | IV | undetermined
-  std::vector<std::string> candidates;     // labels consistent with the certified signs
+  Phase phase = Phase::undetermined;       // the one candidate, or undetermined
+  std::vector<Phase> candidates;           // phases consistent with the certified signs
 };
 
 // Certified exponents and phase label at one learning rate (lr > 0).
 PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, const Rational& lr,
                      const lyap::Accuracy& acc);
 
-// Labels consistent with a pair of signs and the L2 flag (a zero or undetermined sign admits both sides).
+// Phases consistent with a pair of certified signs and the L2 flag (a zero or undetermined sign admits both sides),
+// never Phase::undetermined itself; one element exactly when both signs are certified nonzero.
+std::vector<Phase> candidate_phases(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable);
+// The one candidate, or Phase::undetermined when there are several.
+Phase phase_of(const std::vector<Phase>& candidates);
+// The same candidates as text (for records that keep labels as text: sim's prediction, table rows).
 std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable);
 
 }  // namespace lyapcert::models

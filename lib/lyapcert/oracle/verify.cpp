@@ -794,27 +794,28 @@ RowResult Verifier::check(std::size_t index) {
       r.method = c.lambda_plus.method;
       r.lambda_plus = printed(c.lambda_plus.value, digits, c.lambda_plus.converged);
       r.lambda_minus = printed(c.lambda_minus.value, digits, c.lambda_minus.converged);
-      r.certified_phase = c.phase;
-      r.candidates = c.candidates;
+      // The row record keeps the labels as text: the claim it is compared with is text ("I" allows Ia and Ib).
+      r.certified_phase = models::to_string(c.phase);
+      r.candidates = models::to_strings(c.candidates);
       std::set<std::string> claimed;
       if (p.claimed == "I") claimed = {"Ia", "Ib"}; else claimed = {p.claimed};
       std::size_t inside = 0;
-      for (const auto& cand : c.candidates) inside += claimed.count(cand);
+      for (const auto& cand : r.candidates) inside += claimed.count(cand);
       const std::string signs = fmt::format("Lambda_+ {} in [{}, {}], Lambda_- {} in [{}, {}], wrong direction {}L2-stable",
                                             r.lambda_plus->sign, r.lambda_plus->lower, r.lambda_plus->upper,
                                             r.lambda_minus->sign, r.lambda_minus->lower, r.lambda_minus->upper,
                                             c.l2_wrong_direction_stable ? "" : "not ");
-      if (inside == c.candidates.size()) {
+      if (inside == r.candidates.size()) {
         r.verdict = Verdict::consistent;
-        r.reason = fmt::format("certified phase {}: {}", c.phase, signs);
+        r.reason = fmt::format("certified phase {}: {}", r.certified_phase, signs);
       } else if (inside == 0) {
         r.verdict = Verdict::inconsistent;
         r.reason = fmt::format("claimed {}, certified {}: {}", p.claimed,
-                               c.candidates.size() == 1 ? c.phase : "one of " + fmt::format("{}", fmt::join(c.candidates, ", ")),
+                               r.candidates.size() == 1 ? r.certified_phase : "one of " + fmt::format("{}", fmt::join(r.candidates, ", ")),
                                signs);
       } else {
         r.verdict = Verdict::undetermined;
-        r.reason = fmt::format("a sign is undetermined, the phase is one of {}: {}", fmt::join(c.candidates, ", "), signs);
+        r.reason = fmt::format("a sign is undetermined, the phase is one of {}: {}", fmt::join(r.candidates, ", "), signs);
       }
       return r;
     }

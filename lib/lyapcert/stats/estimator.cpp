@@ -22,13 +22,6 @@
 namespace lyapcert::stats {
 
 const char* to_string(Guarantee g) { return g == Guarantee::nonasymptotic ? "nonasymptotic" : "asymptotic"; }
-const char* to_string(SignVerdict v) {
-  switch (v) {
-    case SignVerdict::negative: return "negative";
-    case SignVerdict::positive: return "positive";
-    default: return "undetermined";
-  }
-}
 
 namespace {
 
@@ -767,9 +760,9 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
         res.estimate = all.mean;
         res.interval = {all.mean - h, all.mean + h, o.level};
       }
-      if (res.interval.upper < 0) res.sign = SignVerdict::negative;
-      if (res.interval.lower > 0) res.sign = SignVerdict::positive;
-      if (res.sign != SignVerdict::undetermined) return res;
+      if (res.interval.upper < 0) res.sign = exact::Sign::negative;
+      if (res.interval.lower > 0) res.sign = exact::Sign::positive;
+      if (res.sign != exact::Sign::undetermined) return res;
     }
     if (!eb && tail && !tail->why.empty() && res.message.empty()) res.message = "asymptotic only: " + tail->why;
     if (res.steps_used == 0) res.interval = {-kInf, kInf, o.level};
@@ -846,7 +839,7 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
     }
     res.estimate = z.mean;
     if (ucb && ucb->upper() < 0) {
-      res.sign = SignVerdict::negative;
+      res.sign = exact::Sign::negative;
       res.guarantee = Guarantee::nonasymptotic;
       res.method = "eb-upper-bound-replicates";
       res.assumption.clear();
@@ -858,9 +851,9 @@ SignResult sign_test(const laws::MatrixLaw& law, const SignOptions& o) {
     res.guarantee = Guarantee::asymptotic;
     res.interval = {z.mean - h, z.mean + h, o.level};
     if (ucb) res.interval.upper = std::min(res.interval.upper, ucb->upper());
-    if (res.interval.lower > 0) res.sign = SignVerdict::positive;
-    if (z.mean + h < 0) res.sign = SignVerdict::negative;
-    if (res.sign != SignVerdict::undetermined) return res;
+    if (res.interval.lower > 0) res.sign = exact::Sign::positive;
+    if (z.mean + h < 0) res.sign = exact::Sign::negative;
+    if (res.sign != exact::Sign::undetermined) return res;
   }
   if (res.steps_used == 0) {
     res.interval = {-kInf, kInf, o.level};

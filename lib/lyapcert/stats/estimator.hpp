@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lyapcert/exact/sign.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/stats/sampler.hpp"
 
@@ -71,8 +72,6 @@ void check_estimate_options(const EstimateOptions& options, bool iid);
 // options.threads is. InputError for out-of-range options or a bad law.
 Estimate estimate(const laws::MatrixLaw& law, const EstimateOptions& options);
 
-enum class SignVerdict { negative, positive, undetermined };
-const char* to_string(SignVerdict v);
 
 struct SignOptions {
   double level = 0.99;               // in (0, 1)
@@ -82,7 +81,10 @@ struct SignOptions {
 };
 
 struct SignResult {
-  SignVerdict sign = SignVerdict::undetermined;
+  // Statistical, never certified: negative or positive when the confidence sequence excludes 0 at `level` with
+  // `guarantee`, undetermined otherwise (never zero: a sequential test cannot decide Lambda = 0). The library's
+  // one sign type (exact/sign.hpp); this structure is what says the sign is statistical.
+  exact::Sign sign = exact::Sign::undetermined;
   Guarantee guarantee = Guarantee::asymptotic;
   double level = 0;
   std::uint64_t steps_used = 0;

@@ -514,8 +514,8 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       entries.push_back(certified_entry("Lambda_+", p.lambda_plus.value, acc.digits, false));
       entries.push_back(certified_entry("Lambda_-", p.lambda_minus.value, acc.digits, false));
       r["l2_wrong_direction_stable"] = p.l2_wrong_direction_stable;
-      r["phase"] = p.phase;
-      r["phase_candidates"] = p.candidates;
+      r["phase"] = models::to_string(p.phase);
+      r["phase_candidates"] = models::to_strings(p.candidates);
     }
     r["sigma2"] = exact::to_text(m.sigma2);
   } else if (in.quantity == "estimate") {
