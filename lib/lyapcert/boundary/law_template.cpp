@@ -24,7 +24,7 @@
 namespace lyapcert::boundary {
 namespace {
 
-using A = exact::ArbTemp;
+using A = exact::Ball;
 
 using exact::Integer;
 

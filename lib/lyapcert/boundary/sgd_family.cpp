@@ -17,7 +17,7 @@
 namespace lyapcert::boundary {
 namespace {
 
-using A = exact::ArbTemp;
+using A = exact::Ball;
 using exact::Ball;
 using exact::set_ball;
 

@@ -17,7 +17,6 @@
 namespace lyapcert::lyapnd {
 namespace {
 
-using exact::ArbTemp;
 using exact::Ball;
 using exact::Fmpz;
 using exact::Integer;

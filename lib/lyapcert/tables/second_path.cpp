@@ -30,7 +30,7 @@ namespace {
 using exact::Ball;
 using exact::Rational;
 using Clock = std::chrono::steady_clock;
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
 
 // One evaluation at a fixed precision.
