@@ -35,14 +35,10 @@ long ilog2_floor(const Rational& q) {
 }
 
 Rational arf_to_rational(const arf_t x) {
-  fmpz_t m, e;
-  fmpz_init(m);
-  fmpz_init(e);
-  arf_get_fmpz_2exp(m, e, x);
-  const Integer mi = exact::to_integer(m);
-  const long ei = fmpz_get_si(e);
-  fmpz_clear(m);
-  fmpz_clear(e);
+  exact::Fmpz m, e;
+  arf_get_fmpz_2exp(m.get(), e.get(), x);
+  const Integer mi = exact::to_integer(m.get());
+  const long ei = fmpz_get_si(e.get());
   return Rational(mi) * pow2(ei);
 }
 

@@ -245,14 +245,10 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
     }
     const fast::Interval total = sum.result();
     if (std::isfinite(total.lower()) && std::isfinite(total.upper())) {
-      arf_t lo, hi;
-      arf_init(lo);
-      arf_init(hi);
+      exact::Arf lo, hi;
       arf_set_d(lo, total.lower());
       arf_set_d(hi, total.upper());
       arb_set_interval_arf(out.value.get(), lo, hi, prec);
-      arf_clear(lo);
-      arf_clear(hi);
     } else {
       arb_indeterminate(out.value.get());  // overflow or underflow in binary64: not certified here
     }

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 
@@ -19,10 +20,8 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
   // positive probability vanishes.
   out.has_lower = true;
   std::size_t k = 0;
-  fmpq_mat_t m;
-  fmpq_mat_init(m, d, d);
-  fmpq_t det;
-  fmpq_init(det);
+  exact::FmpqMat m(d, d);
+  exact::Fmpq det;
   for (std::size_t j = 0; j < f.matrices.size(); ++j) {
     if (f.probs[j] <= 0) continue;
     ++k;
@@ -39,8 +38,6 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
     arb_log(l.get(), l.get(), prec);
     arb_addmul(out.det_mean.get(), l.get(), p.get(), prec);
   }
-  fmpq_clear(det);
-  fmpq_mat_clear(m);
   if (out.has_lower) arb_div_ui(out.det_mean.get(), out.det_mean.get(), static_cast<ulong>(d), prec);
   // Proof: LYAPND-ENUM-1. Lambda <= U_n for every n: keep the smallest upper endpoint.
   const std::uint64_t budget = mib_to_bytes(opt.max_memory_mib);
@@ -58,14 +55,10 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
     }
     bool better = !out.has_upper;
     if (!better) {
-      arf_t u1, u2;
-      arf_init(u1);
-      arf_init(u2);
+      exact::Arf u1, u2;
       arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
       arb_get_ubound_arf(u2, out.upper.get(), prec);
       better = arf_cmp(u1, u2) < 0;
-      arf_clear(u1);
-      arf_clear(u2);
     }
     if (better) {
       out.upper = lev->upper_bound;
@@ -94,10 +87,7 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     return;
   }
   const slong prec = std::max<slong>(r.top.bits_used, 128) + 64;
-  arf_t lo, hi, t;
-  arf_init(lo);
-  arf_init(hi);
-  arf_init(t);
+  exact::Arf lo, hi, t;
   // A method that certified nothing (a non-finite ball: the time budget ended before its first level, say)
   // contributes the whole line [-inf, +inf]; the elementary bounds alone are then the enclosure.
   const bool method_finite = v.ball.is_finite();
@@ -127,9 +117,6 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     }
   }
   if (arf_cmp(lo, hi) > 0) {
-    arf_clear(lo);
-    arf_clear(hi);
-    arf_clear(t);
     throw std::logic_error("intersect_elementary: the enclosure and the elementary bounds are disjoint");
   }
   if (lower_moved || upper_moved) {
@@ -169,9 +156,6 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     r.top.message +=
         (r.top.message.empty() ? "" : "; ") + std::string("intersected with the elementary bounds: ") + what;
   }
-  arf_clear(lo);
-  arf_clear(hi);
-  arf_clear(t);
 }
 
 }  // namespace lyapcert::lyapnd

@@ -2,6 +2,7 @@
 
 #include <flint/fmpz_mat.h>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
 
@@ -177,9 +178,7 @@ std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f,
   Integer W = 1;
   for (std::size_t j : idx) W = boost::multiprecision::lcm(W, denominator(f.probs[j]));
   std::vector<Integer> D;
-  arb_t logd, t;
-  arb_init(logd);
-  arb_init(t);
+  exact::Ball logd, t;
   for (std::size_t j : idx) {
     Integer den = 1;
     for (const Rational& x : f.matrices[j]) den = boost::multiprecision::lcm(den, denominator(x));
@@ -227,8 +226,6 @@ std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f,
   arb_clear(e.sum);
   for (auto& s : e.stack) fmpz_mat_clear(&s);
   for (auto& m : e.mats) fmpz_mat_clear(&m);
-  arb_clear(logd);
-  arb_clear(t);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyapnd/closed_forms.hpp"
@@ -279,17 +280,13 @@ Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, C
       best = std::move(lev);
       best_bytes = bytes;
     } else {
-      arf_t u1, u2;
-      arf_init(u1);
-      arf_init(u2);
+      exact::Arf u1, u2;
       arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
       arb_get_ubound_arf(u2, best->upper_bound.get(), prec);
       if (arf_cmp(u1, u2) < 0) {
         best = std::move(lev);
         best_bytes = bytes;
       }
-      arf_clear(u1);
-      arf_clear(u2);
     }
     if (k == 1) break;  // a single matrix: every n gives the same kind of bound; n = 1..few suffice
   }

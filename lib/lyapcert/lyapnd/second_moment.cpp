@@ -1,4 +1,5 @@
 #include "lyapcert/lyapnd/second_moment.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/lyapnd/vector.hpp"
 
 #include <acb.h>
@@ -73,8 +74,7 @@ int positive_root_count(const fmpz_poly_t p) {
     ++n;
   }
   std::vector<int> at0, atinf;
-  fmpq_t c;
-  fmpq_init(c);
+  exact::Fmpq c;
   for (std::size_t i = 0; i < n; ++i) {
     if (fmpq_poly_is_zero(seq[i].p)) continue;
     fmpq_poly_get_coeff_fmpq(c, seq[i].p, 0);
@@ -82,7 +82,6 @@ int positive_root_count(const fmpz_poly_t p) {
     fmpq_poly_get_coeff_fmpq(c, seq[i].p, fmpq_poly_degree(seq[i].p));
     atinf.push_back(fmpq_sgn(c));
   }
-  fmpq_clear(c);
   return sign_change_count(at0) - sign_change_count(atinf);
 }
 
@@ -220,20 +219,16 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
   // Exact characteristic polynomial of the symmetric restriction (FLINT, rational arithmetic).
   ZPoly P;
   {
-    fmpq_mat_t M;
-    fmpq_mat_init(M, n, n);
+    exact::FmpqMat M(n, n);
     for (slong i = 0; i < n; ++i)
       for (slong j = 0; j < n; ++j) exact::set_fmpq(fmpq_mat_entry(M, i, j), sym[i * n + j]);
     QPoly cp;
     fmpq_mat_charpoly(cp.p, M);
-    fmpq_mat_clear(M);
-    fmpq_t c;
-    fmpq_init(c);
+    exact::Fmpq c;
     for (slong i = 0; i <= n; ++i) {
       fmpq_poly_get_coeff_fmpq(c, cp.p, i);
       res.charpoly.push_back(exact::to_rational(c));
     }
-    fmpq_clear(c);
     fmpq_poly_get_numerator(P.p, cp.p);  // same roots, integer coefficients
   }
 
@@ -262,19 +257,16 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
     fmpz_poly_set(Q.p, P.p);
     fmpz_poly_set_coeff_si(xm1.p, 1, 1);
     fmpz_poly_set_coeff_si(xm1.p, 0, -1);
-    fmpz_t one, val;
-    fmpz_init_set_ui(one, 1);
-    fmpz_init(val);
+    const exact::Fmpz one(1);
+    exact::Fmpz val;
     while (true) {
-      fmpz_poly_evaluate_fmpz(val, Q.p, one);
-      if (!fmpz_is_zero(val)) break;
+      fmpz_poly_evaluate_fmpz(val.get(), Q.p, one.get());
+      if (!fmpz_is_zero(val.get())) break;
       fmpz_poly_div(Q.p, Q.p, xm1.p);  // exact: 1 is a root
       ++mult_one;
     }
-    fmpz_poly_taylor_shift(S.p, Q.p, one);  // S(y) = Q(1 + y), S(0) = Q(1) != 0
+    fmpz_poly_taylor_shift(S.p, Q.p, one.get());  // S(y) = Q(1 + y), S(0) = Q(1) != 0
     above_one = positive_root_count(S.p);
-    fmpz_clear(one);
-    fmpz_clear(val);
   }
   res.verdict = above_one > 0 ? L2Verdict::unstable : mult_one > 0 ? L2Verdict::boundary : L2Verdict::stable;
   const lyap::Sign sign = res.verdict == L2Verdict::unstable   ? lyap::Sign::positive
