@@ -14,7 +14,7 @@
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/lyapnd/rational_matrix.hpp"
+#include "lyapcert/lyapnd/internal/rational_matrix.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {

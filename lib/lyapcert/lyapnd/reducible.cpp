@@ -15,7 +15,7 @@
 #include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/lyapnd/rational_matrix.hpp"
+#include "lyapcert/lyapnd/internal/rational_matrix.hpp"
 #include "lyapcert/laws/finite_law.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
