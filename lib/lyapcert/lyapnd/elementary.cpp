@@ -40,32 +40,20 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
   }
   if (out.has_lower) arb_div_ui(out.det_mean.get(), out.det_mean.get(), static_cast<ulong>(d), prec);
   // Proof: LYAPND-ENUM-1. Lambda <= U_n for every n: keep the smallest upper endpoint.
-  const std::uint64_t budget = mib_to_bytes(opt.max_memory_mib);
-  std::uint64_t products = 1;
-  for (int n = 1; n <= opt.max_word_length; ++n) {
-    if (products > max_products / std::max<std::size_t>(k, 1) && n > 1) break;
-    products *= k;
-    if (enumeration_memory_bytes(f, d, n, prec) > budget) break;
-    // Level 1 (k products) always runs, so a loaded machine cannot leave a finite family without an upper bound.
-    const auto lev = enumeration_bound(f, d, n, prec, n == 1 ? std::chrono::steady_clock::time_point::max() : deadline);
-    if (!lev) break;
-    if (lev->minus_infinity) {
-      out.minus_infinity = true;
-      break;
-    }
-    bool better = !out.has_upper;
-    if (!better) {
-      exact::Arf u1, u2;
-      arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
-      arb_get_ubound_arf(u2, out.upper.get(), prec);
-      better = arf_cmp(u1, u2) < 0;
-    }
-    if (better) {
-      out.upper = lev->upper_bound;
-      out.n = n;
-      out.has_upper = true;
-    }
-    if (k == 1) break;
+  EnumerationLimits limits;
+  limits.max_word_length = opt.max_word_length;
+  limits.max_products = static_cast<double>(max_products);
+  limits.max_memory_bytes = mib_to_bytes(opt.max_memory_mib);
+  limits.deadline = deadline;
+  // Level 1 (k products) always runs, so a loaded machine cannot leave a finite family without an upper bound.
+  limits.first_level_ignores_deadline = true;
+  const EnumerationSearch search = best_enumeration_bound(f, d, prec, limits);
+  if (search.best && search.best->minus_infinity) {
+    out.minus_infinity = true;
+  } else if (search.best) {
+    out.upper = search.best->upper_bound;
+    out.n = search.best->n;
+    out.has_upper = true;
   }
   return out;
 }
