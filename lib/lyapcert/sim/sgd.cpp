@@ -665,8 +665,8 @@ void check_options(const SimOptions& o) {
 
 }  // namespace
 
-Interval clopper_pearson(std::uint64_t k, std::uint64_t n, double level) {
-  Interval r;
+EstimateInterval clopper_pearson(std::uint64_t k, std::uint64_t n, double level) {
+  EstimateInterval r;
   if (n == 0) return {0, 0, 1};
   const double a = 1 - level;
   r.estimate = static_cast<double>(k) / static_cast<double>(n);
