@@ -102,6 +102,10 @@ std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path) 
 
 std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
                                                      const Rational& sigma2) {
+  // Deliberately not the library's Philox stream (stats::kernels::fill_normal): this SplitMix64 + libm
+  // Box-Muller sampler defines the datasets of `phase --data-sample N --seed S`, which `verify` rows with
+  // data_sample/seed reproduce and tests/oracle/verify_test.py re-implements bit for bit in Python (docs/oracle.md).
+  // Moving it would change every published dataset for the same seed; it is a data format, not a simulation stream.
   std::uint64_t state = seed;
   auto next = [&] {
     std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);

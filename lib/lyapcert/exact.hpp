@@ -5,6 +5,7 @@
 // returns as an enclosure contains the exact value; decimal output is rounded outward, so a printed interval
 // contains the ball it prints (DEC-1); `product_of_powers_is_one` answers yes or no exactly (LYAP1D-ZERO-1).
 #pragma once
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"

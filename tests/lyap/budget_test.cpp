@@ -19,7 +19,7 @@ namespace {
 laws::CurvatureLaw xy3() { return laws::CurvatureLaw(laws::XyLaw{exact::Rational(1), exact::Rational(1), 3}); }
 
 TEST(Budget, ExpiredScopeStopsAQuadratureWithTheWholeLine) {
-  exact::ArbTemp a, b, k, s, res;
+  exact::Ball a, b, k, s, res;
   arb_one(a);
   arb_set_si(b, -1);
   arb_one(k);
@@ -28,13 +28,13 @@ TEST(Budget, ExpiredScopeStopsAQuadratureWithTheWholeLine) {
   ASSERT_TRUE(arb_is_finite(res));  // without a stop: a value
   {
     const core::StopScope scope(core::StopToken::after_seconds(0));
-    exact::ArbTemp cut;
+    exact::Ball cut;
     continuous::xy_log_abs_mean(cut, a, b, k, s, 3, 128);
     EXPECT_FALSE(arb_is_finite(cut));  // never a value computed from a cut-short quadrature
   }
   {
     const core::StopScope scope(core::StopToken::after_seconds(1e6));  // far deadline: same value as without
-    exact::ArbTemp again;
+    exact::Ball again;
     continuous::xy_log_abs_mean(again, a, b, k, s, 3, 128);
     EXPECT_TRUE(arb_equal(again, res));
   }

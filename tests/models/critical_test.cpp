@@ -18,24 +18,24 @@ namespace lyapcert::models {
 namespace {
 
 using exact::Rational;
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
 double lower(const arb_t x) { return arf_get_d(arb_midref(x), ARF_RND_DOWN) - mag_get_d(arb_radref(x)); }
 double upper(const arb_t x) { return arf_get_d(arb_midref(x), ARF_RND_UP) + mag_get_d(arb_radref(x)); }
 
 void small_bound(arb_t out, const Rational& u, const Rational& rho2, ulong S, const Rational& delta) {
   Arb ub, rb, db;
-  exact::set_ball(ub.v, u, 128);
-  exact::set_ball(rb.v, rho2, 128);
-  exact::set_ball(db.v, delta, 128);
-  crit_small_lr_bound(out, ub.v, rb.v, S, db.v, 128);
+  exact::set_ball(ub, u, 128);
+  exact::set_ball(rb, rho2, 128);
+  exact::set_ball(db, delta, 128);
+  crit_small_lr_bound(out, ub, rb, S, db, 128);
 }
 
 void large_bound(arb_t out, const Rational& u, const Rational& rho2, ulong S) {
   Arb ub, rb;
-  exact::set_ball(ub.v, u, 128);
-  exact::set_ball(rb.v, rho2, 128);
-  crit_large_lr_bound(out, ub.v, rb.v, S, 128);
+  exact::set_ball(ub, u, 128);
+  exact::set_ball(rb, rho2, 128);
+  crit_large_lr_bound(out, ub, rb, S, 128);
 }
 
 TEST(CriticalTest, SmallLrBoundClosedForm) {
@@ -46,10 +46,10 @@ TEST(CriticalTest, SmallLrBoundClosedForm) {
     const long double kd = id * std::exp(-0.5L) / (delta * std::sqrt(2 * 3.14159265358979323846L));
     const long double ref = u - u * u * m2 / (2 * (1 - delta)) - kd * std::exp(-delta * S / (u * rho2));
     Arb r;
-    small_bound(r.v, Rational(exact::parse_rational(std::to_string(static_cast<double>(u)))),
+    small_bound(r, Rational(exact::parse_rational(std::to_string(static_cast<double>(u)))),
                 exact::parse_rational(std::to_string(static_cast<double>(rho2))), S,
                 exact::parse_rational(std::to_string(static_cast<double>(delta))));
-    EXPECT_NEAR(arf_get_d(arb_midref(r.v), ARF_RND_NEAR), static_cast<double>(ref), 1e-12 * (1 + std::fabs(ref)));
+    EXPECT_NEAR(arf_get_d(arb_midref(r), ARF_RND_NEAR), static_cast<double>(ref), 1e-12 * (1 + std::fabs(ref)));
   }
 }
 
@@ -58,11 +58,11 @@ TEST(CriticalTest, LargeLrBoundClosedForm) {
   // B0 = log(rho/2) - gamma.
   const long double eg = 0.57721566490153286061L;
   Arb r;
-  large_bound(r.v, Rational(3, 2), Rational(8), 1);
-  EXPECT_NEAR(arf_get_d(arb_midref(r.v), ARF_RND_NEAR),
+  large_bound(r, Rational(3, 2), Rational(8), 1);
+  EXPECT_NEAR(arf_get_d(arb_midref(r), ARF_RND_NEAR),
               static_cast<double>(std::log(1.5L) + 0.5L * std::log(8.0L) - eg - std::log(2.0L)), 1e-14);
-  large_bound(r.v, Rational(7), Rational(5), 2);
-  EXPECT_NEAR(arf_get_d(arb_midref(r.v), ARF_RND_NEAR),
+  large_bound(r, Rational(7), Rational(5), 2);
+  EXPECT_NEAR(arf_get_d(arb_midref(r), ARF_RND_NEAR),
               static_cast<double>(std::log(7.0L) + 0.5L * std::log(5.0L) - std::log(2.0L) - eg), 1e-14);
 }
 
@@ -93,13 +93,13 @@ TEST(CriticalTest, BoundsBelowMpmath) {
   int small_informative = 0, large_informative = 0;
   for (const auto& row : rows) {
     Arb r;
-    large_bound(r.v, row.u, row.rho2, row.S);
-    EXPECT_LT(upper(r.v), row.value) << "MODEL-CRIT-3 above Lambda_+ at S=" << row.S << " u=" << row.u;
-    if (lower(r.v) > 0) ++large_informative;
+    large_bound(r, row.u, row.rho2, row.S);
+    EXPECT_LT(upper(r), row.value) << "MODEL-CRIT-3 above Lambda_+ at S=" << row.S << " u=" << row.u;
+    if (lower(r) > 0) ++large_informative;
     for (int j = 1; j <= 19; ++j) {
-      small_bound(r.v, row.u, row.rho2, row.S, Rational(j, 20));
-      EXPECT_LT(upper(r.v), row.value) << "MODEL-CRIT-2 above Lambda_+ at S=" << row.S << " u=" << row.u;
-      if (j == 10 && lower(r.v) > 0 && lower(r.v) > 0.5 * row.value) ++small_informative;
+      small_bound(r, row.u, row.rho2, row.S, Rational(j, 20));
+      EXPECT_LT(upper(r), row.value) << "MODEL-CRIT-2 above Lambda_+ at S=" << row.S << " u=" << row.u;
+      if (j == 10 && lower(r) > 0 && lower(r) > 0.5 * row.value) ++small_informative;
     }
   }
   // The comparisons must include points where the bounds are close to the truth (otherwise they test nothing).
@@ -123,11 +123,11 @@ TEST(CriticalTest, CertificateAtHighSnrNegativeK) {
   // The analytic ends in u = lr |k| units: the bounds evaluated independently here.
   Arb r;
   const Rational rho2 = m.sigma2 / 9;
-  small_bound(r.v, c.lr_a * 3, rho2, 1, c.delta);
-  EXPECT_GT(lower(r.v), 0);
+  small_bound(r, c.lr_a * 3, rho2, 1, c.delta);
+  EXPECT_GT(lower(r), 0);
   EXPECT_LE(c.lr_a * 3, c.delta / rho2);
-  large_bound(r.v, c.lr_b * 3, rho2, 1);
-  EXPECT_GT(lower(r.v), 0);
+  large_bound(r, c.lr_b * 3, rho2, 1);
+  EXPECT_GT(lower(r), 0);
   // Spot checks of the certified cells against the exact xy law at points (phase_at path).
   TwoLayerModel m1 = m;
   const auto law = minibatch_curvature(m1);

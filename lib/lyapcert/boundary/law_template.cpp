@@ -13,6 +13,7 @@
 
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/boundary/model.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
@@ -24,7 +25,7 @@
 namespace lyapcert::boundary {
 namespace {
 
-using A = exact::ArbTemp;
+using A = exact::Ball;
 
 using exact::Integer;
 
@@ -157,8 +158,7 @@ std::vector<laws::FiniteLaw> commuting_branches(const laws::FiniteMatrices& f, i
         "--law-template {}: commuting family without a nonderogatory common polynomial basis (no exact pairing "
         "of the eigenvalues found): not supported",
         law));
-  fmpz_poly_factor_t fac;
-  fmpz_poly_factor_init(fac);
+  exact::FmpzPolyFactor fac;
   lyapnd::charpoly_factors(fac, *cert);
   bool irrational = false;
   std::vector<Rational> mus;
@@ -170,7 +170,6 @@ std::vector<laws::FiniteLaw> commuting_branches(const laws::FiniteMatrices& f, i
     }
     mus.push_back(-Rational(exact::to_integer(factor->coeffs)) / Rational(exact::to_integer(factor->coeffs + 1)));
   }
-  fmpz_poly_factor_clear(fac);
   if (irrational)
     throw InputError(fmt::format(
         "--law-template {}: the commuting family has irrational eigenvalues; not supported (only rational "
@@ -260,13 +259,9 @@ PointSign sign_of(const arb_t x) {
 
 // Exact rational endpoints of a ball (outward).
 std::pair<Rational, Rational> ball_rationals(const arb_t b) {
-  arf_t l, u;
-  arf_init(l);
-  arf_init(u);
+  exact::Arf l, u;
   exact::ball_endpoints(l, u, b, std::max<slong>(64, arb_bits(b) + 64));
   std::pair<Rational, Rational> out{exact::to_rational(l), exact::to_rational(u)};
-  arf_clear(l);
-  arf_clear(u);
   return out;
 }
 
@@ -565,13 +560,9 @@ BoundaryResult family_search(const LawTemplate& t, const BoundaryOptions& option
   res.bits = prec;
   // Certified sign of Lambda on every lr of [a, b]: +1, -1, or 0 (undetermined). Proof: BND-TEMPLATE-10, -11.
   auto box_sign = [&](const Rational& a, const Rational& b, int nodes) {
-    arf_t lo, hi;
-    arf_init(lo);
-    arf_init(hi);
+    exact::Arf lo, hi;
     sgd_family_bounds(lo, hi, t.family, a, b, nodes, prec);
     const int s = arf_sgn(lo) > 0 ? 1 : arf_sgn(hi) < 0 ? -1 : 0;
-    arf_clear(lo);
-    arf_clear(hi);
     return s;
   };
   auto split = [](const Rational& a, const Rational& b) {
@@ -725,16 +716,12 @@ void template_value(arb_t res, const LawTemplate& t, const arb_t X, slong prec) 
     case LawTemplate::Kind::sgd_family: {
       // Proof: BND-TEMPLATE-10, -11: bounds valid for every lr in the box [inf X, sup X] (exact endpoints).
       const auto [a, b] = ball_rationals(X);
-      arf_t lo, hi;
-      arf_init(lo);
-      arf_init(hi);
+      exact::Arf lo, hi;
       sgd_family_bounds(lo, hi, t.family, a, b, 1024, std::max<slong>(prec, 64));
       if (arf_is_finite(lo) && arf_is_finite(hi))
         arb_set_interval_arf(res, lo, hi, prec);
       else
         arb_indeterminate(res);
-      arf_clear(lo);
-      arf_clear(hi);
       return;
     }
     case LawTemplate::Kind::sgd_commuting: {

@@ -7,21 +7,16 @@
 #include <map>
 
 #include "lyapcert/core/stop.hpp"
-#include "lyapcert/exact/decimal.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/exact/decimal.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::boundary {
 namespace {
 
-using A = exact::ArbTemp;
-struct F {
-  arf_t v;
-  F() { arf_init(v); }
-  ~F() { arf_clear(v); }
-  F(const F&) = delete;
-  F& operator=(const F&) = delete;
-};
+using A = exact::Ball;
+using F = exact::Arf;
 
 using exact::Integer;
 
@@ -40,14 +35,10 @@ long ilog2_floor(const Rational& q) {
 }
 
 Rational arf_to_rational(const arf_t x) {
-  fmpz_t m, e;
-  fmpz_init(m);
-  fmpz_init(e);
-  arf_get_fmpz_2exp(m, e, x);
-  const Integer mi = exact::to_integer(m);
-  const long ei = fmpz_get_si(e);
-  fmpz_clear(m);
-  fmpz_clear(e);
+  exact::Fmpz m, e;
+  arf_get_fmpz_2exp(m.get(), e.get(), x);
+  const Integer mi = exact::to_integer(m.get());
+  const long ei = fmpz_get_si(e.get());
   return Rational(mi) * pow2(ei);
 }
 
@@ -140,10 +131,10 @@ class Searcher {
         if (arb_is_finite(fm)) {
           arb_div(n, fm, d, prec);
           arb_sub(n, mb, n, prec);
-          arb_get_lbound_arf(nl.v, n, prec);
-          arb_get_ubound_arf(nu.v, n, prec);
-          lo = max_q(lo, arf_to_rational(nl.v));
-          hi = min_q(hi, arf_to_rational(nu.v));
+          arb_get_lbound_arf(nl, n, prec);
+          arb_get_ubound_arf(nu, n, prec);
+          lo = max_q(lo, arf_to_rational(nl));
+          hi = min_q(hi, arf_to_rational(nu));
         }
       }
       res_.bits = std::max<long>(res_.bits, prec);
@@ -275,10 +266,10 @@ std::pair<Rational, Rational> default_range(const laws::CurvatureLaw& law) {
   arb_neg(t, l10);
   arb_sub(t, t, q, 128);
   arb_div(t, t, ln2, 128);
-  const long lo = static_cast<long>(std::floor(arf_get_d(arb_midref(t.v), ARF_RND_DOWN)));
+  const long lo = static_cast<long>(std::floor(arf_get_d(arb_midref(t), ARF_RND_DOWN)));
   arb_sub(t, l10, q, 128);
   arb_div(t, t, ln2, 128);
-  const long hi = static_cast<long>(std::ceil(arf_get_d(arb_midref(t.v), ARF_RND_UP)));
+  const long hi = static_cast<long>(std::ceil(arf_get_d(arb_midref(t), ARF_RND_UP)));
   return {pow2(lo), pow2(hi)};
 }
 
@@ -356,11 +347,11 @@ SliverAnalysis analyse_sliver(const ExponentModel& model, std::size_t atom, cons
       set_ball(lc, at.c, prec + 16);
       arb_log(lc, lc, prec + 16);
       set_ball(Pb, P, prec + 16);
-      arf_zero(ulo.v);
+      arf_zero(ulo);
       {
         A um;
         set_ball(um, umax, prec + 16);
-        arb_get_ubound_arf(uhi.v, um, prec + 16);
+        arb_get_ubound_arf(uhi, um, prec + 16);
       }
       bool converged = false;
       A tf;
@@ -368,7 +359,7 @@ SliverAnalysis analyse_sliver(const ExponentModel& model, std::size_t atom, cons
       A sb, near;
       set_ball(sb, s, prec + 64);
       for (int it = 0; it < 4000; ++it) {
-        arb_set_interval_arf(U, ulo.v, uhi.v, prec + 16);
+        arb_set_interval_arf(U, ulo, uhi, prec + 16);
         if (it > 0) {
           // Mean value point between s and s -+ u*: R' over s -+ [0, uhi] (narrower than N, same guarantee).
           arb_zero(near);
@@ -385,7 +376,7 @@ SliverAnalysis analyse_sliver(const ExponentModel& model, std::size_t atom, cons
           // Direct enclosure of R over s -+ U (its width shrinks with U), intersected with the
           // mean-value form (both contain R(s -+ u*)).
           A direct;
-          arb_set_interval_arf(near, ulo.v, uhi.v, prec + 16);
+          arb_set_interval_arf(near, ulo, uhi, prec + 16);
           if (!right) arb_neg(near, near);
           arb_add(near, near, sb, prec + 64);
           model.value(direct, near, prec + 16, atom);
@@ -397,30 +388,30 @@ SliverAnalysis analyse_sliver(const ExponentModel& model, std::size_t atom, cons
         arb_exp(T, T, prec + 16);
         if (!arb_is_finite(T)) break;
         F el, eu, w_old;
-        arb_get_lbound_arf(el.v, T, prec + 16);
-        arb_get_ubound_arf(eu.v, T, prec + 16);
-        arf_sub(w_old.v, uhi.v, ulo.v, prec + 16, ARF_RND_UP);
-        if (arf_cmp(el.v, ulo.v) > 0) arf_set(ulo.v, el.v);
-        if (arf_cmp(eu.v, uhi.v) < 0) arf_set(uhi.v, eu.v);
-        if (arf_cmp(ulo.v, uhi.v) > 0) break;  // impossible for a certified zero; guarded
+        arb_get_lbound_arf(el, T, prec + 16);
+        arb_get_ubound_arf(eu, T, prec + 16);
+        arf_sub(w_old, uhi, ulo, prec + 16, ARF_RND_UP);
+        if (arf_cmp(el, ulo) > 0) arf_set(ulo, el);
+        if (arf_cmp(eu, uhi) < 0) arf_set(uhi, eu);
+        if (arf_cmp(ulo, uhi) > 0) break;  // impossible for a certified zero; guarded
         // Relative width test: uhi - ulo <= 10^-digits / 2 * ulo.
         A w, bound;
-        arb_set_arf(w, uhi.v);
-        arb_sub_arf(w, w, ulo.v, prec + 16);
-        arb_set_arf(bound, ulo.v);
+        arb_set_arf(w, uhi);
+        arb_sub_arf(w, w, ulo, prec + 16);
+        arb_set_arf(bound, ulo);
         arb_mul(bound, bound, tf, prec + 16);
         arb_sub(bound, bound, w, prec + 16);
-        if (arf_sgn(ulo.v) > 0 && arb_is_nonnegative(bound)) {
+        if (arf_sgn(ulo) > 0 && arb_is_nonnegative(bound)) {
           converged = true;
           break;
         }
         F w_new;
-        arf_sub(w_new.v, uhi.v, ulo.v, prec + 16, ARF_RND_UP);
+        arf_sub(w_new, uhi, ulo, prec + 16, ARF_RND_UP);
         // BND-SLIVER-2 contracts by 1/16 per step until rounding dominates: stop when less than halving.
-        arf_mul_2exp_si(w_new.v, w_new.v, 1);
-        if (arf_cmp(w_new.v, w_old.v) > 0) break;
+        arf_mul_2exp_si(w_new, w_new, 1);
+        if (arf_cmp(w_new, w_old) > 0) break;
       }
-      arb_set_interval_arf(enc.get(), ulo.v, uhi.v, prec + 16);
+      arb_set_interval_arf(enc.get(), ulo, uhi, prec + 16);
       if (converged || prec >= max_bits) {
         done = true;
         if (!converged) sr.width_met = false;
@@ -520,10 +511,10 @@ DecimalInterval to_decimal(const Rational& lower, const Rational& upper, int sig
     F l, u;
     set_ball(lb, lower, prec);
     set_ball(ub, upper, prec);
-    arb_get_lbound_arf(l.v, lb, prec);
-    arb_get_ubound_arf(u.v, ub, prec);
-    out.lower = exact::arf_to_decimal(l.v, sig, exact::Round::down);
-    out.upper = exact::arf_to_decimal(u.v, sig, exact::Round::up);
+    arb_get_lbound_arf(l, lb, prec);
+    arb_get_ubound_arf(u, ub, prec);
+    out.lower = exact::arf_to_decimal(l, sig, exact::Round::down);
+    out.upper = exact::arf_to_decimal(u, sig, exact::Round::up);
     if (exact::decimal_value(out.upper) - exact::decimal_value(out.lower) <= max_width) break;
   }
   return out;
@@ -531,8 +522,8 @@ DecimalInterval to_decimal(const Rational& lower, const Rational& upper, int sig
 
 DecimalInterval to_decimal(const exact::Ball& b, int sig) {
   F l, u;
-  exact::ball_endpoints(l.v, u.v, b.get(), std::max<slong>(64, arb_bits(b.get()) + 64));
-  return {exact::arf_to_decimal(l.v, sig, exact::Round::down), exact::arf_to_decimal(u.v, sig, exact::Round::up)};
+  exact::ball_endpoints(l, u, b.get(), std::max<slong>(64, arb_bits(b.get()) + 64));
+  return {exact::arf_to_decimal(l, sig, exact::Round::down), exact::arf_to_decimal(u, sig, exact::Round::up)};
 }
 
 }  // namespace lyapcert::boundary

@@ -10,6 +10,7 @@
 
 #include "lyapcert/boundary/model.hpp"
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
@@ -17,7 +18,7 @@
 namespace lyapcert::boundary {
 namespace {
 
-using A = exact::ArbTemp;
+using A = exact::Ball;
 using exact::Ball;
 using exact::set_ball;
 
@@ -204,24 +205,17 @@ void sgd_family_bounds(arf_t lower_out, arf_t upper_out, const SgdFamily& fam, c
         arb_set(upper, u2);
         has_upper = true;
       } else {
-        arf_t x1, x2;
-        arf_init(x1);
-        arf_init(x2);
+        exact::Arf x1, x2;
         arb_get_ubound_arf(x1, upper, prec);
         arb_get_ubound_arf(x2, u2, prec);
         if (arf_cmp(x2, x1) < 0) arb_set(upper, u2);
-        arf_clear(x1);
-        arf_clear(x2);
       }
     }
   }
   has_upper = has_upper && arb_is_finite(upper);
 
   // [lo, hi] of what is certified so far.
-  arf_t lo, hi, y;
-  arf_init(lo);
-  arf_init(hi);
-  arf_init(y);
+  exact::Arf lo, hi, y;
   arf_neg_inf(lo);
   arf_pos_inf(hi);
   if (has_lower) arb_get_lbound_arf(lo, lower, prec);
@@ -275,9 +269,6 @@ void sgd_family_bounds(arf_t lower_out, arf_t upper_out, const SgdFamily& fam, c
   arf_set(lower_out, lo);
   arf_set(upper_out, hi);
   const bool contradiction = arf_cmp(lo, hi) > 0;
-  arf_clear(lo);
-  arf_clear(hi);
-  arf_clear(y);
   // Two rigorous bounds that do not overlap contradict each other: a bug, never a result.
   if (contradiction) throw std::logic_error("sgd_family_bounds: the certified bounds do not overlap");
 }

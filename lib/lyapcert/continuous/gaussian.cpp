@@ -7,6 +7,7 @@
 
 #include "lyapcert/continuous/internal/integrate.hpp"
 #include "lyapcert/continuous/internal/log_integrals.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
@@ -206,12 +207,10 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
     else if (arb_is_positive(t))
       arb_pow(res, t, p, prec);
     else {  // |m|^p over [0, r]: [0, r^p]
-      mag_t rm;
-      mag_init(rm);
+      exact::Mag rm;
       arb_get_mag(rm, t);
       Ball r;
       arf_set_mag(arb_midref(r), rm);
-      mag_clear(rm);
       arb_pow(r, r, p, wp);
       arb_get_mag(rm, r);
       arb_zero(res);

@@ -8,6 +8,7 @@
 
 #include "lyapcert/continuous/internal/integrate.hpp"
 #include "lyapcert/continuous/internal/log_integrals.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous {
@@ -274,11 +275,9 @@ void gauss_log_abs_mean_quad(arb_t res, const arb_t m, const arb_t v, slong prec
   arb_sub(z2, mu, L, wp);
   arb_min(z1, z1, z2, wp);
   lower_exact(z1, z1, wp);
-  mag_t tb;
-  mag_init(tb);
+  exact::Mag tb;
   internal::log_tail_bound(tb, mu, z1, wp);
   arb_add_error_mag(total, tb);
-  mag_clear(tb);
   arb_log(t, v, wp);
   arb_add(res, total, t, prec);
 }
@@ -352,11 +351,9 @@ void gauss_abs_moment_quad(arb_t res, const arb_t m, const arb_t v, const arb_t 
   arb_add_ui(c, c, 1, wp);
   arb_pow(c, c, p, wp);
   arb_mul(b, b, c, wp);
-  mag_t tb;
-  mag_init(tb);
+  exact::Mag tb;
   arb_get_mag(tb, b);
   arb_add_error_mag(total, tb);
-  mag_clear(tb);
   arb_pow(t, v, p, wp);
   arb_mul(res, total, t, prec);
 }
@@ -467,9 +464,7 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
   lower_exact(z1, z1, wp);
   arb_sqrt(sl, lr, wp);
   arb_mul(sl, sl, s, wp);  // sqrt(lr) s
-  mag_t tb, acc;
-  mag_init(tb);
-  mag_init(acc);
+  exact::Mag tb, acc;
   arb_log(b, sl, wp);
   arb_abs(b, b);
   two_phi_over_z(t, z1, wp);
@@ -486,8 +481,6 @@ void sqnormal_log_abs_mean_quad(arb_t res, const arb_t lr, const arb_t mu, const
     mag_add(acc, acc, tb);
   }
   arb_add_error_mag(total, acc);
-  mag_clear(tb);
-  mag_clear(acc);
   arb_set_round(res, total, prec);
 }
 
@@ -547,11 +540,9 @@ void sqnormal_log1p_quad(arb_t res, const arb_t c, const arb_t mu, const arb_t s
   arb_mul(t, t, z2, wp);
   arb_mul_2exp_si(t, t, 2);
   arb_add(b, b, t, wp);
-  mag_t tb;
-  mag_init(tb);
+  exact::Mag tb;
   arb_get_mag(tb, b);
   arb_add_error_mag(total, tb);
-  mag_clear(tb);
   arb_set_round(res, total, prec);
 }
 

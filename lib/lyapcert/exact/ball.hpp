@@ -42,7 +42,9 @@ class Ball {
   arb_t v_;
 };
 
-// A scoped arb_t temporary for implementation code (arb functions take `t.v`).
+// A scoped arb_t temporary (arb functions take `t.v`). Deprecated: new code holds an arb_t in a Ball (it passes
+// straight to Arb as well). Kept only for lyapnd/poisson.cpp, lyapnd/vector.cpp, models/phase_diagram.cpp and
+// app/python/bindings.cpp, which move to Ball in their own change; then this goes.
 struct ArbTemp {
   arb_t v;
   ArbTemp() noexcept { arb_init(v); }

@@ -131,7 +131,9 @@ struct NanRejectingChecking : boost::numeric::interval_lib::checking_base<double
 };
 
 using Policies = boost::numeric::interval_lib::policies<OutwardRounding, NanRejectingChecking>;
-using Interval = boost::numeric::interval<double, Policies>;
+// Outward rounded: every operation's result contains the exact result for every point of its arguments.
+using OutwardInterval = boost::numeric::interval<double, Policies>;
+using Interval = OutwardInterval;  // the former name, kept for one release (used throughout the library)
 
 // True when the floating-point environment satisfies the hypotheses of proofs/fast: subnormals are
 // neither flushed nor treated as zero, and the rounding mode is round-to-nearest (needed by the

@@ -17,7 +17,7 @@ namespace {
 
 using laws::CurvatureLaw;
 
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
 void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
 
@@ -25,23 +25,23 @@ void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, p
 // E log|u| for u ~ U[lo, hi] (lo < hi), through the kernel's E log|1 - 1*h'| with h' = 1 - u.
 void uniform_log_abs(arb_t res, const Rational& lo, const Rational& hi, slong prec) {
   Arb one, ha, hb;
-  arb_one(one.v);
-  set_q(ha.v, 1 - hi, prec);
-  set_q(hb.v, 1 - lo, prec);
-  continuous::uniform_log_abs_mean(res, one.v, ha.v, hb.v, prec);
+  arb_one(one);
+  set_q(ha, 1 - hi, prec);
+  set_q(hb, 1 - lo, prec);
+  continuous::uniform_log_abs_mean(res, one, ha, hb, prec);
 }
 
 // The exact inputs of a bivariate kernel call (a + b x y) rounded to balls of wp bits.
 struct BivariateBalls {
   Arb a, b, mx, my, sx, sy, rho;
   BivariateBalls(const laws::BivariateLaw& n, const Rational& aq, const Rational& bq, slong wp) {
-    set_q(a.v, aq, wp);
-    set_q(b.v, bq, wp);
-    set_q(mx.v, n.mx, wp);
-    set_q(my.v, n.my, wp);
-    set_q(sx.v, n.sx, wp);
-    set_q(sy.v, n.sy, wp);
-    set_q(rho.v, n.rho, wp);
+    set_q(a, aq, wp);
+    set_q(b, bq, wp);
+    set_q(mx, n.mx, wp);
+    set_q(my, n.my, wp);
+    set_q(sx, n.sx, wp);
+    set_q(sy, n.sy, wp);
+    set_q(rho, n.rho, wp);
   }
 };
 
@@ -58,18 +58,18 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
         } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           // a + b h ~ N(a + b mu, (|b| sigma)^2). Proof: LYAP1D-LAW-1.
           Arb m, v;
-          set_q(m.v, a + b * n.mu, wp);
-          set_q(v.v, exact::rational_abs(b) * n.sigma, wp);
+          set_q(m, a + b * n.mu, wp);
+          set_q(v, exact::rational_abs(b) * n.sigma, wp);
           if (b == 0) {  // degenerate: the constant a
             if (a == 0) {
               out.minus_infinity = true;
               return;
             }
-            set_q(m.v, exact::rational_abs(a), wp);
-            arb_log(out.value.get(), m.v, prec);
+            set_q(m, exact::rational_abs(a), wp);
+            arb_log(out.value.get(), m, prec);
             return;
           }
-          continuous::gauss_log_abs_mean(out.value.get(), m.v, v.v, prec);
+          continuous::gauss_log_abs_mean(out.value.get(), m, v, prec);
         } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
           if (b == 0) {
             if (a == 0) {
@@ -77,8 +77,8 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
               return;
             }
             Arb m;
-            set_q(m.v, exact::rational_abs(a), wp);
-            arb_log(out.value.get(), m.v, prec);
+            set_q(m, exact::rational_abs(a), wp);
+            arb_log(out.value.get(), m, prec);
             return;
           }
           Rational lo = a + b * n.a, hi = a + b * n.b;
@@ -88,72 +88,72 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
           // a + b z^2: a != 0 gives log|a| + E log|1 - (-b/a) z^2| (-b/a of either sign);
           // a = 0 gives log|b| + 2 E log|z| = log|b| + 2 G(mu, sigma). Proof: LYAP1D-LAW-1.
           Arb t, mu, s, lrb;
-          set_q(mu.v, n.mu, wp);
-          set_q(s.v, n.sigma, wp);
+          set_q(mu, n.mu, wp);
+          set_q(s, n.sigma, wp);
           if (b == 0 && a == 0) {
             out.minus_infinity = true;
             return;
           }
           if (a == 0) {
-            continuous::gauss_log_abs_mean(t.v, mu.v, s.v, wp);
-            arb_mul_2exp_si(t.v, t.v, 1);
-            set_q(lrb.v, exact::rational_abs(b), wp);
-            arb_log(lrb.v, lrb.v, wp);
-            arb_add(out.value.get(), t.v, lrb.v, prec);
+            continuous::gauss_log_abs_mean(t, mu, s, wp);
+            arb_mul_2exp_si(t, t, 1);
+            set_q(lrb, exact::rational_abs(b), wp);
+            arb_log(lrb, lrb, wp);
+            arb_add(out.value.get(), t, lrb, prec);
             return;
           }
           const Rational lr = -b / a;
           if (n.sigma == 0) {  // the atom mu^2
-            set_q(t.v, exact::rational_abs(a + b * n.mu * n.mu), wp);
+            set_q(t, exact::rational_abs(a + b * n.mu * n.mu), wp);
             if (a + b * n.mu * n.mu == 0) {
               out.minus_infinity = true;
               return;
             }
-            arb_log(out.value.get(), t.v, prec);
+            arb_log(out.value.get(), t, prec);
             return;
           }
           if (lr < 0) {
             // a + b h keeps the sign of a: log|a| + E log(1 + c z^2), c = -lr > 0. Proof: CONT-QUAD-7.
-            set_q(lrb.v, -lr, wp);
-            continuous::sqnormal_log1p_quad(t.v, lrb.v, mu.v, s.v, wp);
+            set_q(lrb, -lr, wp);
+            continuous::sqnormal_log1p_quad(t, lrb, mu, s, wp);
           } else {
-            set_q(lrb.v, lr, wp);
-            continuous::sqnormal_log_abs_mean(t.v, lrb.v, mu.v, s.v, wp);
+            set_q(lrb, lr, wp);
+            continuous::sqnormal_log_abs_mean(t, lrb, mu, s, wp);
           }
           Arb la;
-          set_q(la.v, exact::rational_abs(a), wp);
-          arb_log(la.v, la.v, wp);
-          arb_add(out.value.get(), t.v, la.v, prec);
+          set_q(la, exact::rational_abs(a), wp);
+          arb_log(la, la, wp);
+          arb_add(out.value.get(), t, la, prec);
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
           // a + b (c h' + s) = (a + b s) + (b c) h'.
           out = log_abs_mean(*n.inner, a + b * n.shift, b * n.scale, prec);
         } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
           // Proof: LYAP1D-LAW-1 -- E over a mixture is the weighted sum; -inf if any part is -inf.
           Arb acc, w;
-          arb_zero(acc.v);
+          arb_zero(acc);
           for (const auto& [part, weight] : n.parts) {
             FiniteEval e = log_abs_mean(*part, a, b, wp);
             if (e.minus_infinity) {
               out.minus_infinity = true;
               return;
             }
-            set_q(w.v, weight, wp);
-            arb_addmul(acc.v, e.value.get(), w.v, wp);
+            set_q(w, weight, wp);
+            arb_addmul(acc, e.value.get(), w, wp);
           }
-          arb_set_round(out.value.get(), acc.v, prec);
+          arb_set_round(out.value.get(), acc, prec);
         } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
           // Proof: CONT-XY-1 .. CONT-XY-6 (the kernel); sigma = sqrt(sigma^2) enters as a ball.
           Arb ab, bb, k, sigma;
-          set_q(ab.v, a, wp);
-          set_q(bb.v, b, wp);
-          set_q(k.v, n.k, wp);
-          set_q(sigma.v, n.sigma2, wp);
-          arb_sqrt(sigma.v, sigma.v, wp);
-          continuous::xy_log_abs_mean(out.value.get(), ab.v, bb.v, k.v, sigma.v, n.batch, prec);
+          set_q(ab, a, wp);
+          set_q(bb, b, wp);
+          set_q(k, n.k, wp);
+          set_q(sigma, n.sigma2, wp);
+          arb_sqrt(sigma, sigma, wp);
+          continuous::xy_log_abs_mean(out.value.get(), ab, bb, k, sigma, n.batch, prec);
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
           // Proof: CONT-BIV-1, CONT-BIV-2 (the kernel).
           const BivariateBalls z(n, a, b, wp);
-          continuous::bivariate_log_abs_mean(out.value.get(), z.a.v, z.b.v, z.mx.v, z.my.v, z.sx.v, z.sy.v, z.rho.v,
+          continuous::bivariate_log_abs_mean(out.value.get(), z.a, z.b, z.mx, z.my, z.sx, z.sy, z.rho,
                                              prec);
         }
       },
@@ -202,7 +202,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
   exact::Ball out;
   const slong wp = prec + 16;
   Arb pb;
-  set_q(pb.v, p, wp);
+  set_q(pb, p, wp);
   std::visit(
       [&](const auto& n) {
         using T = std::decay_t<decltype(n)>;
@@ -210,45 +210,45 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           out = finite_abs_moment(n, multipliers(n, a, b), p, prec);
         } else if constexpr (std::is_same_v<T, laws::NormalLaw>) {
           Arb m, v;
-          set_q(m.v, a + b * n.mu, wp);
-          set_q(v.v, exact::rational_abs(b) * n.sigma, wp);
-          continuous::gauss_abs_moment(out.get(), m.v, v.v, pb.v, prec);
+          set_q(m, a + b * n.mu, wp);
+          set_q(v, exact::rational_abs(b) * n.sigma, wp);
+          continuous::gauss_abs_moment(out.get(), m, v, pb, prec);
         } else if constexpr (std::is_same_v<T, laws::UniformLaw>) {
           if (b == 0) {
             Arb m;
-            set_q(m.v, exact::rational_abs(a), wp);
-            arb_pow(out.get(), m.v, pb.v, prec);
+            set_q(m, exact::rational_abs(a), wp);
+            arb_pow(out.get(), m, pb, prec);
             return;
           }
           Rational lo = a + b * n.a, hi = a + b * n.b;
           if (b < 0) std::swap(lo, hi);
           Arb one, ha, hb;
-          arb_one(one.v);
-          set_q(ha.v, 1 - hi, wp);
-          set_q(hb.v, 1 - lo, wp);
-          continuous::uniform_abs_moment(out.get(), one.v, ha.v, hb.v, pb.v, prec);
+          arb_one(one);
+          set_q(ha, 1 - hi, wp);
+          set_q(hb, 1 - lo, wp);
+          continuous::uniform_abs_moment(out.get(), one, ha, hb, pb, prec);
         } else if constexpr (std::is_same_v<T, laws::AffineLaw>) {
           out = abs_moment(*n.inner, a + b * n.shift, b * n.scale, p, prec);
         } else if constexpr (std::is_same_v<T, laws::MixtureLaw>) {
           Arb acc, w;
           for (const auto& [part, weight] : n.parts) {
             exact::Ball e = abs_moment(*part, a, b, p, wp);
-            set_q(w.v, weight, wp);
-            arb_addmul(acc.v, e.get(), w.v, wp);
+            set_q(w, weight, wp);
+            arb_addmul(acc, e.get(), w, wp);
           }
-          arb_set_round(out.get(), acc.v, prec);
+          arb_set_round(out.get(), acc, prec);
         } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
           if (p == 2) {
             set_q(out.get(), second_moment_affine(law, a, b), prec);
             return;
           }
           Arb ab, bb, k, sigma;
-          set_q(ab.v, a, wp);
-          set_q(bb.v, b, wp);
-          set_q(k.v, n.k, wp);
-          set_q(sigma.v, n.sigma2, wp);
-          arb_sqrt(sigma.v, sigma.v, wp);
-          continuous::xy_abs_moment(out.get(), ab.v, bb.v, k.v, sigma.v, n.batch, pb.v, prec);
+          set_q(ab, a, wp);
+          set_q(bb, b, wp);
+          set_q(k, n.k, wp);
+          set_q(sigma, n.sigma2, wp);
+          arb_sqrt(sigma, sigma, wp);
+          continuous::xy_abs_moment(out.get(), ab, bb, k, sigma, n.batch, pb, prec);
         } else if constexpr (std::is_same_v<T, laws::SqNormalLaw>) {
           if (p == 2) {
             set_q(out.get(), second_moment_affine(law, a, b), prec);
@@ -257,29 +257,29 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           // |a + b z^2|^p: b = 0 or sigma = 0 is a constant; a = 0 gives |b|^p E|z|^{2p}; otherwise
           // |a|^p E|1 - lr z^2|^p with lr = -b/a (either sign). Proof: LYAP1D-LAW-1, CONT-SQN-2 .. 4.
           Arb mu, s, t;
-          set_q(mu.v, n.mu, wp);
-          set_q(s.v, n.sigma, wp);
+          set_q(mu, n.mu, wp);
+          set_q(s, n.sigma, wp);
           if (b == 0 || n.sigma == 0) {
-            set_q(t.v, exact::rational_abs(a + b * n.mu * n.mu), wp);
-            arb_pow(out.get(), t.v, pb.v, prec);
+            set_q(t, exact::rational_abs(a + b * n.mu * n.mu), wp);
+            arb_pow(out.get(), t, pb, prec);
             return;
           }
           if (a == 0) {
             Arb p2;
-            arb_mul_2exp_si(p2.v, pb.v, 1);
-            continuous::gauss_abs_moment(t.v, mu.v, s.v, p2.v, wp);
+            arb_mul_2exp_si(p2, pb, 1);
+            continuous::gauss_abs_moment(t, mu, s, p2, wp);
             Arb bp;
-            set_q(bp.v, exact::rational_abs(b), wp);
-            arb_pow(bp.v, bp.v, pb.v, wp);
-            arb_mul(out.get(), t.v, bp.v, prec);
+            set_q(bp, exact::rational_abs(b), wp);
+            arb_pow(bp, bp, pb, wp);
+            arb_mul(out.get(), t, bp, prec);
             return;
           }
           Arb lrb, ap;
-          set_q(lrb.v, -b / a, wp);
-          continuous::sqnormal_abs_moment(t.v, lrb.v, mu.v, s.v, pb.v, wp);
-          set_q(ap.v, exact::rational_abs(a), wp);
-          arb_pow(ap.v, ap.v, pb.v, wp);
-          arb_mul(out.get(), t.v, ap.v, prec);
+          set_q(lrb, -b / a, wp);
+          continuous::sqnormal_abs_moment(t, lrb, mu, s, pb, wp);
+          set_q(ap, exact::rational_abs(a), wp);
+          arb_pow(ap, ap, pb, wp);
+          arb_mul(out.get(), t, ap, prec);
         } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
           if (p == 2) {
             set_q(out.get(), second_moment_affine(law, a, b), prec);
@@ -287,7 +287,7 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
           }
           // Proof: CONT-BIV-1, CONT-BIV-3 (the kernel).
           const BivariateBalls z(n, a, b, wp);
-          continuous::bivariate_abs_moment(out.get(), z.a.v, z.b.v, z.mx.v, z.my.v, z.sx.v, z.sy.v, z.rho.v, pb.v, prec);
+          continuous::bivariate_abs_moment(out.get(), z.a, z.b, z.mx, z.my, z.sx, z.sy, z.rho, pb, prec);
         }
       },
       law.node());

@@ -3,6 +3,8 @@
 #include <cmath>
 
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
+#include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
@@ -18,22 +20,10 @@
 namespace lyapcert::lyap {
 namespace {
 
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
-struct Z {
-  fmpz_t v;
-  Z() { fmpz_init(v); }
-  ~Z() { fmpz_clear(v); }
-  Z(const Z&) = delete;
-  Z& operator=(const Z&) = delete;
-};
-struct Q {
-  fmpq_t v;
-  Q() { fmpq_init(v); }
-  ~Q() { fmpq_clear(v); }
-  Q(const Q&) = delete;
-  Q& operator=(const Q&) = delete;
-};
+using Z = exact::Fmpz;
+using Q = exact::Fmpq;
 
 // Reserves a large vector and advises transparent huge pages before it is first touched: on this
 // class of machine first-touch page faults, not arithmetic, dominated the cost for 10^6+ atoms.
@@ -122,15 +112,15 @@ std::optional<Groups> group_by_weight(const FiniteLaw& law) {
 Multipliers multipliers(const FiniteLaw& law, const Rational& lr) {
   // lr = a/b; r_j = 1 - lr c_j/d_j = (b d_j - a c_j) / (b d_j), reduced by nothing (exact either way).
   Z a, b;
-  exact::set_fmpz(a.v, numerator(lr));
-  exact::set_fmpz(b.v, denominator(lr));
+  exact::set_fmpz(a.get(), numerator(lr));
+  exact::set_fmpz(b.get(), denominator(lr));
   Multipliers r;
   const std::size_t n = law.size();
   r.num.resize(n);
   r.den.resize(n);
   for (std::size_t j = 0; j < n; ++j) {
-    fmpz_mul(r.den[j].get(), b.v, law.value_den()[j].get());
-    fmpz_mul(r.num[j].get(), a.v, law.value_num()[j].get());
+    fmpz_mul(r.den[j].get(), b.get(), law.value_den()[j].get());
+    fmpz_mul(r.num[j].get(), a.get(), law.value_num()[j].get());
     fmpz_sub(r.num[j].get(), r.den[j].get(), r.num[j].get());
     if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
   }
@@ -141,13 +131,13 @@ Multipliers multipliers(const FiniteLaw& law, const Rational& lr) {
 Multipliers multipliers(const FiniteLaw& law, const Rational& a, const Rational& b) {
   // a + b c/d = (A d + B c) / (C d) with A = a_n b_d, B = b_n a_d, C = a_d b_d (exact).
   Z an, ad, bn, bd, A, B, C;
-  exact::set_fmpz(an.v, numerator(a));
-  exact::set_fmpz(ad.v, denominator(a));
-  exact::set_fmpz(bn.v, numerator(b));
-  exact::set_fmpz(bd.v, denominator(b));
-  fmpz_mul(A.v, an.v, bd.v);
-  fmpz_mul(B.v, bn.v, ad.v);
-  fmpz_mul(C.v, ad.v, bd.v);
+  exact::set_fmpz(an.get(), numerator(a));
+  exact::set_fmpz(ad.get(), denominator(a));
+  exact::set_fmpz(bn.get(), numerator(b));
+  exact::set_fmpz(bd.get(), denominator(b));
+  fmpz_mul(A.get(), an.get(), bd.get());
+  fmpz_mul(B.get(), bn.get(), ad.get());
+  fmpz_mul(C.get(), ad.get(), bd.get());
   Multipliers r;
   const std::size_t n = law.size();
   reserve_huge(r.num, n);
@@ -155,14 +145,14 @@ Multipliers multipliers(const FiniteLaw& law, const Rational& a, const Rational&
   // Machine-word path: every product below fits in 128 bits and the results are stored when they
   // fit FLINT's inline range (|x| < 2^62); anything else goes through fmpz arithmetic. Elements are
   // appended (not resized then assigned) so each page is touched once.
-  const bool small_consts = !COEFF_IS_MPZ(*A.v) && !COEFF_IS_MPZ(*B.v) && !COEFF_IS_MPZ(*C.v);
+  const bool small_consts = !COEFF_IS_MPZ(*A.get()) && !COEFF_IS_MPZ(*B.get()) && !COEFF_IS_MPZ(*C.get());
   constexpr __int128 kInline = (static_cast<__int128>(1) << 62) - 1;
   for (std::size_t j = 0; j < n; ++j) {
     const fmpz c = *law.value_num()[j].get(), d = *law.value_den()[j].get();
     bool done = false;
     if (small_consts && !COEFF_IS_MPZ(c) && !COEFF_IS_MPZ(d)) {
-      const __int128 num = static_cast<__int128>(*A.v) * d + static_cast<__int128>(*B.v) * c;
-      const __int128 den = static_cast<__int128>(*C.v) * d;
+      const __int128 num = static_cast<__int128>(*A.get()) * d + static_cast<__int128>(*B.get()) * c;
+      const __int128 den = static_cast<__int128>(*C.get()) * d;
       if (num <= kInline && num >= -kInline && den <= kInline) {
         r.num.emplace_back(static_cast<slong>(num));
         r.den.emplace_back(static_cast<slong>(den));
@@ -172,9 +162,9 @@ Multipliers multipliers(const FiniteLaw& law, const Rational& a, const Rational&
     if (!done) {
       r.num.emplace_back();
       r.den.emplace_back();
-      fmpz_mul(r.num.back().get(), A.v, law.value_den()[j].get());
-      fmpz_addmul(r.num.back().get(), B.v, law.value_num()[j].get());
-      fmpz_mul(r.den.back().get(), C.v, law.value_den()[j].get());
+      fmpz_mul(r.num.back().get(), A.get(), law.value_den()[j].get());
+      fmpz_addmul(r.num.back().get(), B.get(), law.value_num()[j].get());
+      fmpz_mul(r.den.back().get(), C.get(), law.value_den()[j].get());
     }
     if (j > 0 && r.common_den && !(r.den[j] == r.den[0])) r.common_den = false;
   }
@@ -192,7 +182,7 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
   // Guard bits for the n roundings of a product (relative error about n 2^-prec).
   const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(n)) + 8;
   Arb acc, t, u;
-  arb_zero(acc.v);
+  arb_zero(acc);
   if (auto groups = group_by_weight(law)) {
     // Proof: LYAP1D-FIN-1 -- Lambda = sum_g (a_g / D) log( prod_{j in g} |N_j| / prod_{j in g} M_j ),
     // every product an Arb ball (rigorous), one log per group.
@@ -200,8 +190,8 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
     std::vector<Arb> pn(k), pd(k);
     std::vector<std::size_t> count(k, 0);
     for (std::size_t g = 0; g < k; ++g) {
-      arb_one(pn[g].v);
-      arb_one(pd[g].v);
+      arb_one(pn[g]);
+      arb_one(pd[g]);
     }
     // Small |N_j| are first multiplied exactly in 128-bit words (one Arb rounding per word instead
     // of per atom); the word is flushed into the group's ball before it could overflow.
@@ -210,8 +200,8 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
     Z absn, wz;
     const auto flush = [&](std::size_t g) {
       if (word[g] == 1) return;
-      fmpz_set_uiui(wz.v, static_cast<ulong>(word[g] >> 64), static_cast<ulong>(word[g]));
-      arb_mul_fmpz(pn[g].v, pn[g].v, wz.v, wp);
+      fmpz_set_uiui(wz.get(), static_cast<ulong>(word[g] >> 64), static_cast<ulong>(word[g]));
+      arb_mul_fmpz(pn[g], pn[g], wz.get(), wp);
       word[g] = 1;
     };
     for (std::size_t j = 0; j < n; ++j) {
@@ -226,22 +216,22 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
         }
         word[g] = prod;
       } else {
-        fmpz_abs(absn.v, r.num[j].get());
-        arb_mul_fmpz(pn[g].v, pn[g].v, absn.v, wp);
+        fmpz_abs(absn.get(), r.num[j].get());
+        arb_mul_fmpz(pn[g], pn[g], absn.get(), wp);
       }
-      if (!r.common_den) arb_mul_fmpz(pd[g].v, pd[g].v, r.den[j].get(), wp);
+      if (!r.common_den) arb_mul_fmpz(pd[g], pd[g], r.den[j].get(), wp);
       ++count[g];
     }
     for (std::size_t g = 0; g < k; ++g) flush(g);
     for (std::size_t g = 0; g < k; ++g) {
       if (r.common_den) {
-        arb_set_round_fmpz(t.v, r.den[0].get(), wp);
-        arb_pow_ui(pd[g].v, t.v, count[g], wp);
+        arb_set_round_fmpz(t, r.den[0].get(), wp);
+        arb_pow_ui(pd[g], t, count[g], wp);
       }
-      arb_div(t.v, pn[g].v, pd[g].v, wp);
-      arb_log(t.v, t.v, wp);
-      arb_mul_fmpz(t.v, t.v, groups->weight[g]->get(), wp);
-      arb_add(acc.v, acc.v, t.v, wp);
+      arb_div(t, pn[g], pd[g], wp);
+      arb_log(t, t, wp);
+      arb_mul_fmpz(t, t, groups->weight[g]->get(), wp);
+      arb_add(acc, acc, t, wp);
     }
   } else if (prec <= kFastPathBits) {
     // Per-atom binary64 fast path (low digit counts): sum_j (a_j / D) log|N_j / M_j| in outward
@@ -255,14 +245,10 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
     }
     const fast::Interval total = sum.result();
     if (std::isfinite(total.lower()) && std::isfinite(total.upper())) {
-      arf_t lo, hi;
-      arf_init(lo);
-      arf_init(hi);
+      exact::Arf lo, hi;
       arf_set_d(lo, total.lower());
       arf_set_d(hi, total.upper());
       arb_set_interval_arf(out.value.get(), lo, hi, prec);
-      arf_clear(lo);
-      arf_clear(hi);
     } else {
       arb_indeterminate(out.value.get());  // overflow or underflow in binary64: not certified here
     }
@@ -274,17 +260,17 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
         arb_indeterminate(out.value.get());
         return out;
       }
-      arb_set_round_fmpz(t.v, r.num[j].get(), wp);
-      arb_abs(t.v, t.v);
-      arb_set_round_fmpz(u.v, r.den[j].get(), wp);
-      arb_div(t.v, t.v, u.v, wp);
-      arb_log(t.v, t.v, wp);
-      arb_mul_fmpz(t.v, t.v, law.weight_num()[j].get(), wp);
-      arb_add(acc.v, acc.v, t.v, wp);
+      arb_set_round_fmpz(t, r.num[j].get(), wp);
+      arb_abs(t, t);
+      arb_set_round_fmpz(u, r.den[j].get(), wp);
+      arb_div(t, t, u, wp);
+      arb_log(t, t, wp);
+      arb_mul_fmpz(t, t, law.weight_num()[j].get(), wp);
+      arb_add(acc, acc, t, wp);
     }
   }
-  arb_div_fmpz(acc.v, acc.v, law.weight_den().get(), prec);
-  arb_swap(out.value.get(), acc.v);
+  arb_div_fmpz(acc, acc, law.weight_den().get(), prec);
+  arb_swap(out.value.get(), acc);
   return out;
 }
 
@@ -299,8 +285,8 @@ exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const 
   const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(n)) + 16;
   Arb acc, t, u, pb;
   Q pq;
-  exact::set_fmpq(pq.v, p);
-  arb_set_fmpq(pb.v, pq.v, wp);
+  exact::set_fmpq(pq, p);
+  arb_set_fmpq(pb, pq, wp);
   // Small positive integer powers by repeated squaring; every other order (fractional or negative) by exp(p log).
   const bool integer_p = denominator(p) == 1 && p > 0 && p <= 1024;
   const ulong pi = integer_p ? numerator(p).convert_to<ulong>() : 0;
@@ -317,20 +303,20 @@ exact::Ball finite_abs_moment(const FiniteLaw& law, const Multipliers& r, const 
     }
     // Proof: LYAP1D-MOM-1 -- |N_j/M_j|^p as an Arb ball (pow_ui for small integer p, exp(p log)
     // otherwise), weighted sum.
-    arb_set_round_fmpz(t.v, r.num[j].get(), wp);
-    arb_abs(t.v, t.v);
-    arb_set_round_fmpz(u.v, r.den[j].get(), wp);
-    arb_div(t.v, t.v, u.v, wp);
+    arb_set_round_fmpz(t, r.num[j].get(), wp);
+    arb_abs(t, t);
+    arb_set_round_fmpz(u, r.den[j].get(), wp);
+    arb_div(t, t, u, wp);
     if (integer_p) {
-      arb_pow_ui(t.v, t.v, pi, wp);
+      arb_pow_ui(t, t, pi, wp);
     } else {
-      arb_pow(t.v, t.v, pb.v, wp);
+      arb_pow(t, t, pb, wp);
     }
-    arb_mul_fmpz(t.v, t.v, law.weight_num()[j].get(), wp);
-    arb_add(acc.v, acc.v, t.v, wp);
+    arb_mul_fmpz(t, t, law.weight_num()[j].get(), wp);
+    arb_add(acc, acc, t, wp);
   }
   exact::Ball out;
-  arb_div_fmpz(out.get(), acc.v, law.weight_den().get(), prec);
+  arb_div_fmpz(out.get(), acc, law.weight_den().get(), prec);
   return out;
 }
 
@@ -352,12 +338,12 @@ exact::Tri finite_moment_is_zero(const FiniteLaw& law, const Multipliers& r, con
   // (p_j > 0) to be rational (linear independence of real radicals, Mordell 1953); then the sum is
   // an exact rational.
   Z u, v, rn, rd, pw;
-  exact::set_fmpz(u.v, numerator(p));
-  exact::set_fmpz(v.v, denominator(p));
-  if (!fmpz_fits_si(u.v) || !fmpz_fits_si(v.v)) return exact::Tri::unknown;
+  exact::set_fmpz(u.get(), numerator(p));
+  exact::set_fmpz(v.get(), denominator(p));
+  if (!fmpz_fits_si(u.get()) || !fmpz_fits_si(v.get())) return exact::Tri::unknown;
   // p < 0: |r|^p = |1/r|^(-p) (no atom is 0 then; LYAP1D-MOM-NEG-1), so the same test runs on the reciprocals.
-  const bool negative = fmpz_sgn(u.v) < 0;
-  const slong us = negative ? -fmpz_get_si(u.v) : fmpz_get_si(u.v), vs = fmpz_get_si(v.v);
+  const bool negative = fmpz_sgn(u.get()) < 0;
+  const slong us = negative ? -fmpz_get_si(u.get()) : fmpz_get_si(u.get()), vs = fmpz_get_si(v.get());
   if (us > 4096) return exact::Tri::unknown;  // exact powers would be too large to form
   Q acc, term;
   for (std::size_t j = 0; j < law.size(); ++j) {
@@ -365,26 +351,26 @@ exact::Tri finite_moment_is_zero(const FiniteLaw& law, const Multipliers& r, con
       if (negative) return exact::Tri::no;  // E|r|^p = +inf
       continue;
     }
-    fmpz_abs(rn.v, r.num[j].get());
-    fmpz_set(rd.v, r.den[j].get());
-    if (negative) fmpz_swap(rn.v, rd.v);
+    fmpz_abs(rn.get(), r.num[j].get());
+    fmpz_set(rd.get(), r.den[j].get());
+    if (negative) fmpz_swap(rn.get(), rd.get());
     // Reduce first: the radical test needs lowest terms.
     Z g;
-    fmpz_gcd(g.v, rn.v, rd.v);
-    fmpz_divexact(rn.v, rn.v, g.v);
-    fmpz_divexact(rd.v, rd.v, g.v);
+    fmpz_gcd(g.get(), rn.get(), rd.get());
+    fmpz_divexact(rn.get(), rn.get(), g.get());
+    fmpz_divexact(rd.get(), rd.get(), g.get());
     if (vs > 1) {
-      if (!fmpz_root(rn.v, rn.v, vs)) return exact::Tri::no;
-      if (!fmpz_root(rd.v, rd.v, vs)) return exact::Tri::no;
+      if (!fmpz_root(rn.get(), rn.get(), vs)) return exact::Tri::no;
+      if (!fmpz_root(rd.get(), rd.get(), vs)) return exact::Tri::no;
     }
-    fmpz_pow_ui(rn.v, rn.v, static_cast<ulong>(us));
-    fmpz_pow_ui(rd.v, rd.v, static_cast<ulong>(us));
-    fmpq_set_fmpz_frac(term.v, rn.v, rd.v);
-    fmpq_mul_fmpz(term.v, term.v, law.weight_num()[j].get());
-    fmpq_add(acc.v, acc.v, term.v);
+    fmpz_pow_ui(rn.get(), rn.get(), static_cast<ulong>(us));
+    fmpz_pow_ui(rd.get(), rd.get(), static_cast<ulong>(us));
+    fmpq_set_fmpz_frac(term, rn.get(), rd.get());
+    fmpq_mul_fmpz(term, term, law.weight_num()[j].get());
+    fmpq_add(acc, acc, term);
   }
-  fmpq_div_fmpz(acc.v, acc.v, law.weight_den().get());
-  return fmpq_is_one(acc.v) ? exact::Tri::yes : exact::Tri::no;
+  fmpq_div_fmpz(acc, acc, law.weight_den().get());
+  return fmpq_is_one(acc) ? exact::Tri::yes : exact::Tri::no;
 }
 
 bool finite_l2_stable(const FiniteLaw& law, const Multipliers& r) {
@@ -394,22 +380,22 @@ bool finite_l2_stable(const FiniteLaw& law, const Multipliers& r) {
   if (r.common_den) {
     Z s;
     for (std::size_t j = 0; j < law.size(); ++j) {
-      fmpz_mul(sq.v, r.num[j].get(), r.num[j].get());
-      fmpz_addmul(s.v, sq.v, law.weight_num()[j].get());
+      fmpz_mul(sq.get(), r.num[j].get(), r.num[j].get());
+      fmpz_addmul(s.get(), sq.get(), law.weight_num()[j].get());
     }
     Z rhs;
-    fmpz_mul(rhs.v, r.den[0].get(), r.den[0].get());
-    fmpz_mul(rhs.v, rhs.v, law.weight_den().get());
-    return fmpz_cmp(s.v, rhs.v) < 0;
+    fmpz_mul(rhs.get(), r.den[0].get(), r.den[0].get());
+    fmpz_mul(rhs.get(), rhs.get(), law.weight_den().get());
+    return fmpz_cmp(s.get(), rhs.get()) < 0;
   }
   for (std::size_t j = 0; j < law.size(); ++j) {
-    fmpq_set_fmpz_frac(term.v, r.num[j].get(), r.den[j].get());
-    fmpq_mul(term.v, term.v, term.v);
-    fmpq_mul_fmpz(term.v, term.v, law.weight_num()[j].get());
-    fmpq_add(acc.v, acc.v, term.v);
+    fmpq_set_fmpz_frac(term, r.num[j].get(), r.den[j].get());
+    fmpq_mul(term, term, term);
+    fmpq_mul_fmpz(term, term, law.weight_num()[j].get());
+    fmpq_add(acc, acc, term);
   }
-  fmpq_div_fmpz(acc.v, acc.v, law.weight_den().get());
-  return fmpq_cmp_ui(acc.v, 1) < 0;
+  fmpq_div_fmpz(acc, acc, law.weight_den().get());
+  return fmpq_cmp_ui(acc, 1) < 0;
 }
 
 }  // namespace lyapcert::lyap

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
 #include "lyapcert/lyap/finite.hpp"
@@ -289,11 +290,9 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
         [&](slong prec) {
           Evaluation e;
           if (p == 2) {  // exact rational second moment
-            fmpq_t q;
-            fmpq_init(q);
+            exact::Fmpq q;
             exact::set_fmpq(q, second);
             arb_set_fmpq(e.ball.get(), q, prec + 8);
-            fmpq_clear(q);
           } else {
             e.ball = abs_moment(law, Rational(1), Rational(-lr), p, prec + 8);
           }

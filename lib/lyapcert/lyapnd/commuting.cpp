@@ -10,10 +10,11 @@
 
 #include <algorithm>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/lyapnd/rational_matrix.hpp"
+#include "lyapcert/lyapnd/internal/rational_matrix.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -64,23 +65,17 @@ std::optional<std::vector<Rational>> solve_exact(Mat v, std::vector<Rational> y,
 bool commute(const Mat& a, const Mat& b, int d) { return mul(a, b, d) == mul(b, a, d); }
 
 std::vector<Rational> charpoly_of(const Mat& b, int d) {
-  fmpq_mat_t m;
-  fmpq_mat_init(m, d, d);
+  exact::FmpqMat m(d, d);
   for (int i = 0; i < d; ++i)
     for (int j = 0; j < d; ++j) exact::set_fmpq(fmpq_mat_entry(m, i, j), b[i * d + j]);
-  fmpq_poly_t cp;
-  fmpq_poly_init(cp);
+  exact::FmpqPoly cp;
   fmpq_mat_charpoly(cp, m);
   std::vector<Rational> out;
-  fmpq_t c;
-  fmpq_init(c);
+  exact::Fmpq c;
   for (int i = 0; i <= d; ++i) {
     fmpq_poly_get_coeff_fmpq(c, cp, i);
     out.push_back(exact::to_rational(c));
   }
-  fmpq_clear(c);
-  fmpq_poly_clear(cp);
-  fmpq_mat_clear(m);
   return out;
 }
 
@@ -243,15 +238,11 @@ void charpoly_factors(fmpz_poly_factor_t fac, const PolynomialCertificate& cert)
 lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& cert, const lyap::Accuracy& acc) {
   // Proof: LYAPND-COMM-3.
   lyap::check_accuracy(acc);
-  fmpz_poly_factor_t fac;
-  fmpz_poly_factor_init(fac);
+  exact::FmpzPolyFactor fac;
   charpoly_factors(fac, cert);
 
   std::vector<lyap::CertifiedResult> parts;
-  fmpq_poly_t qj, gq, rem;
-  fmpq_poly_init(qj);
-  fmpq_poly_init(gq);
-  fmpq_poly_init(rem);
+  exact::FmpqPoly qj, gq, rem;
   for (slong fi = 0; fi < fac->num; ++fi) {
     const fmpz_poly_struct* factor = fac->p + fi;
     const slong deg = fmpz_poly_degree(factor);
@@ -275,9 +266,7 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
         // for both roots, so the component is (1/2) E log|N| for the finite law N_j : p_j (exact -inf and 0).
         // Proof: LYAPND-COMM-3 (iv).
         std::vector<Rational> norms;
-        fmpq_t cu, cv;
-        fmpq_init(cu);
-        fmpq_init(cv);
+        exact::Fmpq cu, cv;
         for (const auto& q : cert.q) {
           set_fmpq_poly(qj, q);
           fmpq_poly_rem(rem, qj, gq);
@@ -286,8 +275,6 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
           const Rational u = exact::to_rational(cu), v = exact::to_rational(cv);
           norms.push_back(u * u - u * v * gb / ga + v * v * gc / ga);
         }
-        fmpq_clear(cu);
-        fmpq_clear(cv);
         const laws::CurvatureLaw law(laws::FiniteLaw::from_rationals(norms, cert.probs));
         lyap::CertifiedResult part = lyap::certify_log_abs_mean(law, Rational(0), Rational(1), acc);
         if (!part.value.minus_infinity) arb_mul_2exp_si(part.value.ball.get(), part.value.ball.get(), -1);
@@ -313,8 +300,7 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
       acb_ptr roots = _acb_vec_init(deg);
       arb_fmpz_poly_complex_roots(roots, factor, 0, prec + 20);
       bool all_ok = true;
-      acb_t z;
-      acb_init(z);
+      exact::Acb z;
       for (slong i = 0; i < deg; ++i) {
         Ball sum, t;
         for (std::size_t j = 0; j < cert.q.size(); ++j) {
@@ -334,7 +320,6 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
         r.converged = r.value.sign != lyap::Sign::undetermined && lyap::internal_width_ok(sum, acc.digits);
         if (!r.converged) all_ok = false;
       }
-      acb_clear(z);
       _acb_vec_clear(roots, deg);
       if (all_ok || prec >= acc.max_bits) break;
       prec = std::min<slong>(acc.max_bits, 2 * prec);
@@ -349,10 +334,6 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
       parts.push_back(std::move(r));
     }
   }
-  fmpq_poly_clear(qj);
-  fmpq_poly_clear(gq);
-  fmpq_poly_clear(rem);
-  fmpz_poly_factor_clear(fac);
   lyap::CertifiedResult r = combine_max(parts, acc);
   if (r.value.minus_infinity)
     r.message = "every common eigenvalue vanishes for some atom of positive probability: the product is eventually 0";

@@ -17,14 +17,12 @@
 namespace lyapcert::lyapnd {
 namespace {
 
-using exact::ArbTemp;
 using exact::Ball;
 using exact::Fmpz;
 using exact::Integer;
 using exact::Rational;
 using Clock = std::chrono::steady_clock;
 
-Rational rabs(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // ---------------------------------------------------------------------------------------------
 // Certificate search in binary64 (heuristic; the result is verified exactly afterwards).
@@ -157,17 +155,18 @@ std::optional<CycleCertificate> verify_cycle_disc(const laws::FiniteMatrices& f,
       s0 = -s0;
     }
     const Rational beta1 = (m[0] + m[2]) - (m[1] + m[3]);
-    const Rational rho = rabs(beta1) * r / s0;
+    const Rational rho = exact::rational_abs(beta1) * r / s0;
     if (rho >= 1) return std::nullopt;  // s_i vanishes on the closed disc (the pole of f_i)
     auto fx = [&](const Rational& x) {
       return Rational((m[0] * x + m[1] * (1 - x)) / ((m[0] + m[2]) * x + (m[1] + m[3]) * (1 - x)));
     };
     const Rational fm = (fx(c0 - r) - c0) / r, fp = (fx(c0 + r) - c0) / r;
-    if (rabs(fm) >= 1 || rabs(fp) >= 1) return std::nullopt;  // f_i(closed D) not inside D
+    // f_i(closed D) not inside D
+    if (exact::rational_abs(fm) >= 1 || exact::rational_abs(fp) >= 1) return std::nullopt;
     auto phi = [&](const Rational& u) { return Rational((u - a) / (1 - a * u)); };
-    const Rational th = std::max(rabs(phi(fm)), rabs(phi(fp)));
-    const Rational mid = (fm + fp) / 2, rad = rabs(fp - fm) / 2;
-    const Rational den = 1 - a * mid - rabs(a) * rad;
+    const Rational th = std::max(exact::rational_abs(phi(fm)), exact::rational_abs(phi(fp)));
+    const Rational mid = (fm + fp) / 2, rad = exact::rational_abs(fp - fm) / 2;
+    const Rational den = 1 - a * mid - exact::rational_abs(a) * rad;
     if (den <= 0 || th >= 1) return std::nullopt;  // impossible when the checks above pass
     cert.probs.push_back(f.probs[j]);
     cert.mats.push_back(m);

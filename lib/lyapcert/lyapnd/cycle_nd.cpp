@@ -13,6 +13,7 @@
 #include <map>
 #include <numeric>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/fmpz.hpp"
 #include "lyapcert/lyap/certified.hpp"
@@ -660,14 +661,10 @@ Spectrum spectrum(const NdConsts& c, const Ball& eps, int nmax, slong prec) {
       // both are upper bounds of the same approximation number: keep the smaller one
       if (n_ind < aniso.size() && arb_is_finite(aniso[n_ind].get()) &&
           arf_cmp(arb_midref(aniso[n_ind].get()), arb_midref(v.get())) < 0) {
-        arf_t ua, uv;
-        arf_init(ua);
-        arf_init(uv);
+        exact::Arf ua, uv;
         arb_get_ubound_arf(ua, aniso[n_ind].get(), prec);
         arb_get_ubound_arf(uv, v.get(), prec);
         if (arf_cmp(ua, uv) < 0) v = aniso[n_ind];
-        arf_clear(ua);
-        arf_clear(uv);
       }
       ++n_ind;
       sp.vals.emplace_back(v, 1);
@@ -946,10 +943,7 @@ struct NdWalk {
     Ball lo, hi, x, q;
     arb_pos_inf(lo.get());
     arb_neg_inf(hi.get());
-    arf_t lo_f, hi_f, tmp;
-    arf_init(lo_f);
-    arf_init(hi_f);
-    arf_init(tmp);
+    exact::Arf lo_f, hi_f, tmp;
     arf_pos_inf(lo_f);
     arf_neg_inf(hi_f);
     for (int i = 0; i < d; ++i) {
@@ -968,9 +962,6 @@ struct NdWalk {
       if (arf_cmp(tmp, hi_f) > 0) arf_set(hi_f, tmp);
     }
     arb_set_interval_arf(lam.get(), lo_f, hi_f, prec);
-    arf_clear(lo_f);
-    arf_clear(hi_f);
-    arf_clear(tmp);
     // Interval Newton: every root in X stays in X_new = X ∩ (m - chi(m)/chi'(X)).
     // Berkowitz (division-free, exact). Not fmpz_mat_charpoly: in FLINT 2.9 its modular algorithm (used for
     // d >= 4) starts from the previous contents of a reused output polynomial and returns wrong coefficients,

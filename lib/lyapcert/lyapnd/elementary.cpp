@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 
@@ -19,10 +20,8 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
   // positive probability vanishes.
   out.has_lower = true;
   std::size_t k = 0;
-  fmpq_mat_t m;
-  fmpq_mat_init(m, d, d);
-  fmpq_t det;
-  fmpq_init(det);
+  exact::FmpqMat m(d, d);
+  exact::Fmpq det;
   for (std::size_t j = 0; j < f.matrices.size(); ++j) {
     if (f.probs[j] <= 0) continue;
     ++k;
@@ -39,40 +38,22 @@ ElementaryBounds elementary_bounds(const laws::FiniteMatrices& f, int d, slong p
     arb_log(l.get(), l.get(), prec);
     arb_addmul(out.det_mean.get(), l.get(), p.get(), prec);
   }
-  fmpq_clear(det);
-  fmpq_mat_clear(m);
   if (out.has_lower) arb_div_ui(out.det_mean.get(), out.det_mean.get(), static_cast<ulong>(d), prec);
   // Proof: LYAPND-ENUM-1. Lambda <= U_n for every n: keep the smallest upper endpoint.
-  const std::uint64_t budget = mib_to_bytes(opt.max_memory_mib);
-  std::uint64_t products = 1;
-  for (int n = 1; n <= opt.max_word_length; ++n) {
-    if (products > max_products / std::max<std::size_t>(k, 1) && n > 1) break;
-    products *= k;
-    if (enumeration_memory_bytes(f, d, n, prec) > budget) break;
-    // Level 1 (k products) always runs, so a loaded machine cannot leave a finite family without an upper bound.
-    const auto lev = enumeration_bound(f, d, n, prec, n == 1 ? std::chrono::steady_clock::time_point::max() : deadline);
-    if (!lev) break;
-    if (lev->minus_infinity) {
-      out.minus_infinity = true;
-      break;
-    }
-    bool better = !out.has_upper;
-    if (!better) {
-      arf_t u1, u2;
-      arf_init(u1);
-      arf_init(u2);
-      arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
-      arb_get_ubound_arf(u2, out.upper.get(), prec);
-      better = arf_cmp(u1, u2) < 0;
-      arf_clear(u1);
-      arf_clear(u2);
-    }
-    if (better) {
-      out.upper = lev->upper_bound;
-      out.n = n;
-      out.has_upper = true;
-    }
-    if (k == 1) break;
+  EnumerationLimits limits;
+  limits.max_word_length = opt.max_word_length;
+  limits.max_products = static_cast<double>(max_products);
+  limits.max_memory_bytes = mib_to_bytes(opt.max_memory_mib);
+  limits.deadline = deadline;
+  // Level 1 (k products) always runs, so a loaded machine cannot leave a finite family without an upper bound.
+  limits.first_level_ignores_deadline = true;
+  const EnumerationSearch search = best_enumeration_bound(f, d, prec, limits);
+  if (search.best && search.best->minus_infinity) {
+    out.minus_infinity = true;
+  } else if (search.best) {
+    out.upper = search.best->upper_bound;
+    out.n = search.best->n;
+    out.has_upper = true;
   }
   return out;
 }
@@ -94,10 +75,7 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     return;
   }
   const slong prec = std::max<slong>(r.top.bits_used, 128) + 64;
-  arf_t lo, hi, t;
-  arf_init(lo);
-  arf_init(hi);
-  arf_init(t);
+  exact::Arf lo, hi, t;
   // A method that certified nothing (a non-finite ball: the time budget ended before its first level, say)
   // contributes the whole line [-inf, +inf]; the elementary bounds alone are then the enclosure.
   const bool method_finite = v.ball.is_finite();
@@ -127,9 +105,6 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     }
   }
   if (arf_cmp(lo, hi) > 0) {
-    arf_clear(lo);
-    arf_clear(hi);
-    arf_clear(t);
     throw std::logic_error("intersect_elementary: the enclosure and the elementary bounds are disjoint");
   }
   if (lower_moved || upper_moved) {
@@ -169,9 +144,6 @@ void intersect_elementary(Result& r, const ElementaryBounds& b, const lyap::Accu
     r.top.message +=
         (r.top.message.empty() ? "" : "; ") + std::string("intersected with the elementary bounds: ") + what;
   }
-  arf_clear(lo);
-  arf_clear(hi);
-  arf_clear(t);
 }
 
 }  // namespace lyapcert::lyapnd

@@ -2,7 +2,11 @@
 
 #include <flint/fmpz_mat.h>
 
+#include <algorithm>
+
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
@@ -121,9 +125,18 @@ struct Enumerator {
   std::chrono::steady_clock::time_point deadline;
   std::vector<fmpz_mat_struct> stack;  // partial products by depth
   std::vector<Fmpz> wstack;
-  arb_t sum;  // sum_w w_word * log F^2(P_w)
+  exact::Ball sum;  // sum_w w_word * log F^2(P_w)
   bool zero_product = false, timed_out = false;
   std::uint64_t leaves = 0;
+
+  // The matrices are cleared here, so that a throw (a stop, an allocation failure) does not leak them.
+  Enumerator() = default;
+  Enumerator(const Enumerator&) = delete;
+  Enumerator& operator=(const Enumerator&) = delete;
+  ~Enumerator() {
+    for (auto& s : stack) fmpz_mat_clear(&s);
+    for (auto& m : mats) fmpz_mat_clear(&m);
+  }
 
   void run(int depth) {
     if (zero_product || timed_out) return;
@@ -153,11 +166,9 @@ struct Enumerator {
         zero_product = true;  // Proof: LYAPND-ENUM-1 (part 3)
         return;
       }
-      arb_t l;
-      arb_init(l);
+      exact::Ball l;
       arb_log_fmpz(l, f2.get(), prec);
       arb_addmul_fmpz(sum, l, wstack[depth].get(), prec);
-      arb_clear(l);
     }
   }
 };
@@ -177,9 +188,7 @@ std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f,
   Integer W = 1;
   for (std::size_t j : idx) W = boost::multiprecision::lcm(W, denominator(f.probs[j]));
   std::vector<Integer> D;
-  arb_t logd, t;
-  arb_init(logd);
-  arb_init(t);
+  exact::Ball logd, t;
   for (std::size_t j : idx) {
     Integer den = 1;
     for (const Rational& x : f.matrices[j]) den = boost::multiprecision::lcm(den, denominator(x));
@@ -203,9 +212,8 @@ std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f,
   Fmpz Wz = exact::to_fmpz(W);
   arb_div_fmpz(logd, logd, Wz.get(), prec);
   e.stack.resize(n);
+  for (auto& s : e.stack) fmpz_mat_init(&s, d, d);  // before anything that can throw (the destructor clears them)
   e.wstack.resize(n);
-  for (auto& s : e.stack) fmpz_mat_init(&s, d, d);
-  arb_init(e.sum);
   e.run(0);
   std::optional<EnumerationLevel> out;
   if (!e.timed_out) {
@@ -224,12 +232,59 @@ std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f,
     }
     out = std::move(lev);
   }
-  arb_clear(e.sum);
-  for (auto& s : e.stack) fmpz_mat_clear(&s);
-  for (auto& m : e.mats) fmpz_mat_clear(&m);
-  arb_clear(logd);
-  arb_clear(t);
   return out;
+}
+
+EnumerationSearch best_enumeration_bound(const laws::FiniteMatrices& f, int d, slong prec,
+                                         const EnumerationLimits& limits) {
+  // Proof: LYAPND-ENUM-1 (every level bounds Lambda from above), LYAPND-MEM-1 (the memory check).
+  using Clock = std::chrono::steady_clock;
+  const std::size_t k = positive_atoms(f).size();
+  EnumerationSearch s;
+  double products = 1, last_seconds = 0;
+  for (int n = 1; n <= limits.max_word_length; ++n) {
+    products *= static_cast<double>(std::max<std::size_t>(k, 1));
+    if (n > 1 && products > limits.max_products) break;
+    const std::uint64_t bytes = enumeration_memory_bytes(f, d, n, prec);
+    if (bytes > limits.max_memory_bytes) {
+      s.memory_limited = true;
+      s.refused_n = n;
+      s.refused_bytes = bytes;
+      break;
+    }
+    const auto t0 = Clock::now();
+    // Skip a level that cannot finish: its cost is about k times the previous one.
+    if (limits.predict_time && n > 1 &&
+        t0 + std::chrono::duration<double>(last_seconds * static_cast<double>(k)) > limits.deadline) {
+      s.timed_out = true;
+      break;
+    }
+    std::optional<EnumerationLevel> lev = enumeration_bound(
+        f, d, n, prec, n == 1 && limits.first_level_ignores_deadline ? Clock::time_point::max() : limits.deadline);
+    if (!lev) {
+      s.timed_out = true;
+      break;
+    }
+    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    if (lev->minus_infinity) {
+      s.best = std::move(lev);
+      s.best_bytes = bytes;
+      return s;
+    }
+    bool better = !s.best;
+    if (!better) {
+      exact::Arf u1, u2;
+      arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
+      arb_get_ubound_arf(u2, s.best->upper_bound.get(), prec);
+      better = arf_cmp(u1, u2) < 0;
+    }
+    if (better) {
+      s.best = std::move(lev);
+      s.best_bytes = bytes;
+    }
+    if (k == 1) break;  // a single matrix: level 1 is kept (see the header)
+  }
+  return s;
 }
 
 }  // namespace lyapcert::lyapnd

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -46,5 +47,31 @@ struct EnumerationLevel {
 };
 std::optional<EnumerationLevel> enumeration_bound(const laws::FiniteMatrices& f, int d, int n, slong prec,
                                                    std::chrono::steady_clock::time_point deadline);
+
+// The search over word lengths n = 1, 2, ... that every user of the enumeration bound runs (certify_lyapnd's
+// enumerate method, the elementary bounds, the tables' second path): each finished level is an upper bound of
+// Lambda (LYAPND-ENUM-1), so the smallest upper endpoint is kept. A level n > 1 is not started when its k^n
+// products exceed max_products, when its memory estimate exceeds max_memory_bytes (LYAPND-MEM-1), or, with
+// predict_time, when k times the previous level's time would pass the deadline; a level the deadline cuts
+// short gives nothing. One matrix (k = 1) runs level 1 only. The search stops at the first level with an
+// exactly zero product (Lambda = -inf).
+struct EnumerationLimits {
+  int max_word_length = 40;
+  double max_products = std::numeric_limits<double>::infinity();
+  std::uint64_t max_memory_bytes = std::numeric_limits<std::uint64_t>::max();
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  bool first_level_ignores_deadline = false;  // level 1 (k products) always finishes
+  bool predict_time = false;
+};
+struct EnumerationSearch {
+  std::optional<EnumerationLevel> best;  // the level with the smallest upper endpoint, or the -inf level
+  std::uint64_t best_bytes = 0;          // its memory estimate
+  bool timed_out = false;                // the deadline stopped the search
+  bool memory_limited = false;           // the memory budget stopped it, at word length refused_n
+  int refused_n = 0;
+  std::uint64_t refused_bytes = 0;
+};
+EnumerationSearch best_enumeration_bound(const laws::FiniteMatrices& f, int d, slong prec,
+                                         const EnumerationLimits& limits);
 
 }  // namespace lyapcert::lyapnd

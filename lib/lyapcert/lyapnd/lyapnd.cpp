@@ -7,6 +7,7 @@
 #include <functional>
 #include <optional>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyapnd/closed_forms.hpp"
@@ -238,62 +239,25 @@ Result run_enumerate(const laws::FiniteMatrices& f, int d, const Options& opt, C
   r.top.digits_requested = opt.acc.digits;
   const slong prec = std::min<slong>(opt.acc.max_bits, std::max<slong>(128, opt.acc.digits * 3.33 + 32));
   r.top.bits_used = prec;
-  std::size_t k = 0;
-  for (const auto& p : f.probs)
-    if (p > 0) ++k;
-  std::optional<EnumerationLevel> best;
-  double last_seconds = 0;
-  bool budget_hit = false, memory_hit = false;
-  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
-  std::uint64_t best_bytes = 0, refused_bytes = 0;
-  int refused_n = 0;
-  for (int n = 1; n <= opt.max_word_length; ++n) {
-    // Proof: LYAPND-MEM-1: the level's working memory is bounded before anything is allocated.
-    const std::uint64_t bytes = enumeration_memory_bytes(f, d, n, prec);
-    if (bytes > budget_bytes) {
-      memory_hit = true;
-      refused_n = n;
-      refused_bytes = bytes;
-      break;
-    }
-    const auto t0 = Clock::now();
-    // Skip a level that cannot finish: its cost is about k times the previous one.
-    if (n > 1 && t0 + std::chrono::duration<double>(last_seconds * static_cast<double>(k)) > deadline) {
-      budget_hit = true;
-      break;
-    }
-    std::optional<EnumerationLevel> lev = enumeration_bound(f, d, n, prec, deadline);
-    if (!lev) {
-      budget_hit = true;
-      break;
-    }
-    last_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    if (lev->minus_infinity) {
-      r.top.value.minus_infinity = true;
-      r.top.value.sign = lyap::Sign::negative;
-      r.top.converged = true;
-      r.word_length = n;
-      r.top.message = fmt::format("a product of length {} with positive probability is exactly 0", n);
-      return r;
-    }
-    if (!best) {
-      best = std::move(lev);
-      best_bytes = bytes;
-    } else {
-      arf_t u1, u2;
-      arf_init(u1);
-      arf_init(u2);
-      arb_get_ubound_arf(u1, lev->upper_bound.get(), prec);
-      arb_get_ubound_arf(u2, best->upper_bound.get(), prec);
-      if (arf_cmp(u1, u2) < 0) {
-        best = std::move(lev);
-        best_bytes = bytes;
-      }
-      arf_clear(u1);
-      arf_clear(u2);
-    }
-    if (k == 1) break;  // a single matrix: every n gives the same kind of bound; n = 1..few suffice
+  EnumerationLimits limits;
+  limits.max_word_length = opt.max_word_length;
+  limits.max_memory_bytes = mib_to_bytes(opt.max_memory_mib);
+  limits.deadline = deadline;
+  limits.predict_time = true;
+  EnumerationSearch search = best_enumeration_bound(f, d, prec, limits);
+  if (search.best && search.best->minus_infinity) {
+    r.top.value.minus_infinity = true;
+    r.top.value.sign = lyap::Sign::negative;
+    r.top.converged = true;
+    r.word_length = search.best->n;
+    r.top.message =
+        fmt::format("a product of length {} with positive probability is exactly 0", search.best->n);
+    return r;
   }
+  std::optional<EnumerationLevel>& best = search.best;
+  const bool budget_hit = search.timed_out, memory_hit = search.memory_limited;
+  const std::uint64_t best_bytes = search.best_bytes, refused_bytes = search.refused_bytes;
+  const int refused_n = search.refused_n;
   (void)start;
   r.timed_out = budget_hit;
   r.memory_limited = memory_hit;

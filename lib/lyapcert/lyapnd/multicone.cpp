@@ -21,7 +21,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = std::numbers::pi;
 constexpr int kMaxArcs = 8;
 
-Rational rabs(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 Rational dyadic(double x, int bits) { return Rational(std::ldexp(std::nearbyint(std::ldexp(x, bits)), -bits)); }
 
 Mat mul(const Mat& a, const Mat& b) {
@@ -409,18 +408,19 @@ std::optional<CycleCertificate> verify_multicone_discs(const Multicone& mc, cons
         }
       }
       const Rational beta = (B[0] + B[2]) - (B[1] + B[3]);
-      const Rational rho = rabs(beta) * r / s0;
+      const Rational rho = exact::rational_abs(beta) * r / s0;
       if (rho >= 1) return std::nullopt;  // s_ij vanishes on the closed disc
       auto fx = [&](const Rational& x) {
         return Rational((B[0] * x + B[1] * (1 - x)) / ((B[0] + B[2]) * x + (B[1] + B[3]) * (1 - x)));
       };
       const Rational fm = (fx(c - r) - centers[k]) / radii[k], fp = (fx(c + r) - centers[k]) / radii[k];
-      if (rabs(fm) >= 1 || rabs(fp) >= 1) return std::nullopt;  // f_ij(closed D_j) not inside D_k
+      // f_ij(closed D_j) not inside D_k
+      if (exact::rational_abs(fm) >= 1 || exact::rational_abs(fp) >= 1) return std::nullopt;
       const Rational& a = as[k];
       auto phi = [&](const Rational& u) { return Rational((u - a) / (1 - a * u)); };
-      const Rational th = std::max(rabs(phi(fm)), rabs(phi(fp)));
-      const Rational mid = (fm + fp) / 2, rad = rabs(fp - fm) / 2;
-      const Rational den = 1 - a * mid - rabs(a) * rad;
+      const Rational th = std::max(exact::rational_abs(phi(fm)), exact::rational_abs(phi(fp)));
+      const Rational mid = (fm + fp) / 2, rad = exact::rational_abs(fp - fm) / 2;
+      const Rational den = 1 - a * mid - exact::rational_abs(a) * rad;
       if (den <= 0 || th >= 1) return std::nullopt;  // impossible when the checks above pass
       cert.rho.push_back(rho);
       cert.theta.push_back(th);

@@ -12,9 +12,10 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
-#include "lyapcert/lyapnd/rational_matrix.hpp"
+#include "lyapcert/lyapnd/internal/rational_matrix.hpp"
 #include "lyapcert/laws/finite_law.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
@@ -145,35 +146,25 @@ std::vector<Mat> algebra_basis(const std::vector<Mat>& gens, int d) {
 
 // Irreducible factors over Q (as integer polynomials) of the characteristic polynomial of x.
 std::vector<std::vector<Rational>> charpoly_irreducible_factors(const Mat& x, int d) {
-  fmpq_mat_t m;
-  fmpq_mat_init(m, d, d);
+  exact::FmpqMat m(d, d);
   for (int i = 0; i < d; ++i)
     for (int j = 0; j < d; ++j) exact::set_fmpq(fmpq_mat_entry(m, i, j), x[i * d + j]);
-  fmpq_poly_t cp;
-  fmpq_poly_init(cp);
+  exact::FmpqPoly cp;
   fmpq_mat_charpoly(cp, m);
-  fmpz_poly_t num;
-  fmpz_poly_init(num);
+  exact::FmpzPoly num;
   fmpq_poly_get_numerator(num, cp);
-  fmpz_poly_factor_t fac;
-  fmpz_poly_factor_init(fac);
+  exact::FmpzPolyFactor fac;
   fmpz_poly_factor(fac, num);
   std::vector<std::vector<Rational>> out;
-  fmpz_t c;
-  fmpz_init(c);
+  exact::Fmpz c;
   for (slong i = 0; i < fac->num; ++i) {
     std::vector<Rational> p;
     for (slong k = 0; k <= fmpz_poly_degree(fac->p + i); ++k) {
-      fmpz_poly_get_coeff_fmpz(c, fac->p + i, k);
-      p.emplace_back(exact::to_integer(c));
+      fmpz_poly_get_coeff_fmpz(c.get(), fac->p + i, k);
+      p.emplace_back(exact::to_integer(c.get()));
     }
     out.push_back(std::move(p));
   }
-  fmpz_clear(c);
-  fmpz_poly_factor_clear(fac);
-  fmpz_poly_clear(num);
-  fmpq_poly_clear(cp);
-  fmpq_mat_clear(m);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
   return out;
 }
@@ -547,10 +538,7 @@ Result run_reducible(const Reduction& red, const Options& opt, Clock::time_point
     out.top.digits_requested = opt.acc.digits;
     const slong prec = 4 * opt.acc.max_bits;
     bool any_finite = false, any_two_sided = false;
-    arf_t lo, hi, t;
-    arf_init(lo);
-    arf_init(hi);
-    arf_init(t);
+    exact::Arf lo, hi, t;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       out.top.bits_used = std::max(out.top.bits_used, parts[i].bits_used);
       if (parts[i].value.minus_infinity) continue;
@@ -579,9 +567,6 @@ Result run_reducible(const Reduction& red, const Options& opt, Clock::time_point
       out.top.message = any_two_sided ? "a diagonal block has only an upper bound: not converged"
                                       : "every finite diagonal block has only an upper bound";
     }
-    arf_clear(lo);
-    arf_clear(hi);
-    arf_clear(t);
   }
   out.top.method = "reducible";
   const std::string note = red.note + notes;

@@ -1,4 +1,5 @@
 #include "lyapcert/lyapnd/second_moment.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/lyapnd/vector.hpp"
 
 #include <acb.h>
@@ -33,21 +34,8 @@ EntryMoments zero_moments(int d) {
 
 Rational delta(int a, int b) { return a == b ? Rational(1) : Rational(0); }
 
-// RAII holders for the few FLINT polynomials used below.
-struct ZPoly {
-  fmpz_poly_t p;
-  ZPoly() { fmpz_poly_init(p); }
-  ~ZPoly() { fmpz_poly_clear(p); }
-  ZPoly(const ZPoly&) = delete;
-  ZPoly& operator=(const ZPoly&) = delete;
-};
-struct QPoly {
-  fmpq_poly_t p;
-  QPoly() { fmpq_poly_init(p); }
-  ~QPoly() { fmpq_poly_clear(p); }
-  QPoly(const QPoly&) = delete;
-  QPoly& operator=(const QPoly&) = delete;
-};
+using ZPoly = exact::FmpzPoly;
+using QPoly = exact::FmpqPoly;
 
 int sign_change_count(const std::vector<int>& signs) {
   int v = 0, last = 0;
@@ -64,25 +52,23 @@ int sign_change_count(const std::vector<int>& signs) {
 int positive_root_count(const fmpz_poly_t p) {
   if (fmpz_poly_degree(p) <= 0) return 0;
   std::vector<QPoly> seq(fmpz_poly_degree(p) + 2);
-  fmpq_poly_set_fmpz_poly(seq[0].p, p);
-  fmpq_poly_derivative(seq[1].p, seq[0].p);
+  fmpq_poly_set_fmpz_poly(seq[0], p);
+  fmpq_poly_derivative(seq[1], seq[0]);
   std::size_t n = 2;
-  while (!fmpq_poly_is_zero(seq[n - 1].p) && n < seq.size()) {
-    fmpq_poly_rem(seq[n].p, seq[n - 2].p, seq[n - 1].p);
-    fmpq_poly_neg(seq[n].p, seq[n].p);
+  while (!fmpq_poly_is_zero(seq[n - 1]) && n < seq.size()) {
+    fmpq_poly_rem(seq[n], seq[n - 2], seq[n - 1]);
+    fmpq_poly_neg(seq[n], seq[n]);
     ++n;
   }
   std::vector<int> at0, atinf;
-  fmpq_t c;
-  fmpq_init(c);
+  exact::Fmpq c;
   for (std::size_t i = 0; i < n; ++i) {
-    if (fmpq_poly_is_zero(seq[i].p)) continue;
-    fmpq_poly_get_coeff_fmpq(c, seq[i].p, 0);
+    if (fmpq_poly_is_zero(seq[i])) continue;
+    fmpq_poly_get_coeff_fmpq(c, seq[i], 0);
     at0.push_back(fmpq_sgn(c));
-    fmpq_poly_get_coeff_fmpq(c, seq[i].p, fmpq_poly_degree(seq[i].p));
+    fmpq_poly_get_coeff_fmpq(c, seq[i], fmpq_poly_degree(seq[i]));
     atinf.push_back(fmpq_sgn(c));
   }
-  fmpq_clear(c);
   return sign_change_count(at0) - sign_change_count(atinf);
 }
 
@@ -220,27 +206,23 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
   // Exact characteristic polynomial of the symmetric restriction (FLINT, rational arithmetic).
   ZPoly P;
   {
-    fmpq_mat_t M;
-    fmpq_mat_init(M, n, n);
+    exact::FmpqMat M(n, n);
     for (slong i = 0; i < n; ++i)
       for (slong j = 0; j < n; ++j) exact::set_fmpq(fmpq_mat_entry(M, i, j), sym[i * n + j]);
     QPoly cp;
-    fmpq_mat_charpoly(cp.p, M);
-    fmpq_mat_clear(M);
-    fmpq_t c;
-    fmpq_init(c);
+    fmpq_mat_charpoly(cp, M);
+    exact::Fmpq c;
     for (slong i = 0; i <= n; ++i) {
-      fmpq_poly_get_coeff_fmpq(c, cp.p, i);
+      fmpq_poly_get_coeff_fmpq(c, cp, i);
       res.charpoly.push_back(exact::to_rational(c));
     }
-    fmpq_clear(c);
-    fmpq_poly_get_numerator(P.p, cp.p);  // same roots, integer coefficients
+    fmpq_poly_get_numerator(P, cp);  // same roots, integer coefficients
   }
 
   // rho = 0 iff the characteristic polynomial is c x^n (the map is nilpotent). Proof: LYAPND-MOM-1 (d).
   bool nilpotent = true;
   for (slong i = 0; i < n; ++i)
-    if (!fmpz_is_zero(P.p->coeffs + i)) nilpotent = false;
+    if (!fmpz_is_zero(P->coeffs + i)) nilpotent = false;
   if (nilpotent) {
     res.verdict = L2Verdict::stable;
     arb_zero(res.rho.get());
@@ -259,22 +241,19 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
   int above_one = 0;
   {
     ZPoly Q, xm1, S;
-    fmpz_poly_set(Q.p, P.p);
-    fmpz_poly_set_coeff_si(xm1.p, 1, 1);
-    fmpz_poly_set_coeff_si(xm1.p, 0, -1);
-    fmpz_t one, val;
-    fmpz_init_set_ui(one, 1);
-    fmpz_init(val);
+    fmpz_poly_set(Q, P);
+    fmpz_poly_set_coeff_si(xm1, 1, 1);
+    fmpz_poly_set_coeff_si(xm1, 0, -1);
+    const exact::Fmpz one(1);
+    exact::Fmpz val;
     while (true) {
-      fmpz_poly_evaluate_fmpz(val, Q.p, one);
-      if (!fmpz_is_zero(val)) break;
-      fmpz_poly_div(Q.p, Q.p, xm1.p);  // exact: 1 is a root
+      fmpz_poly_evaluate_fmpz(val.get(), Q, one.get());
+      if (!fmpz_is_zero(val.get())) break;
+      fmpz_poly_div(Q, Q, xm1);  // exact: 1 is a root
       ++mult_one;
     }
-    fmpz_poly_taylor_shift(S.p, Q.p, one);  // S(y) = Q(1 + y), S(0) = Q(1) != 0
-    above_one = positive_root_count(S.p);
-    fmpz_clear(one);
-    fmpz_clear(val);
+    fmpz_poly_taylor_shift(S, Q, one.get());  // S(y) = Q(1 + y), S(0) = Q(1) != 0
+    above_one = positive_root_count(S);
   }
   res.verdict = above_one > 0 ? L2Verdict::unstable : mult_one > 0 ? L2Verdict::boundary : L2Verdict::stable;
   const lyap::Sign sign = res.verdict == L2Verdict::unstable   ? lyap::Sign::positive
@@ -297,14 +276,14 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
 
   // Enclosure: roots of the squarefree part of P (Arb, isolated disjoint balls), rho = max |root|.
   ZPoly dP, g, sqf;
-  fmpz_poly_derivative(dP.p, P.p);
-  fmpz_poly_gcd(g.p, P.p, dP.p);
-  fmpz_poly_div(sqf.p, P.p, g.p);
-  const slong deg = fmpz_poly_degree(sqf.p);
+  fmpz_poly_derivative(dP, P);
+  fmpz_poly_gcd(g, P, dP);
+  fmpz_poly_div(sqf, P, g);
+  const slong deg = fmpz_poly_degree(sqf);
   slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
   while (true) {
     acb_ptr roots = _acb_vec_init(deg);
-    arb_fmpz_poly_complex_roots(roots, sqf.p, 0, prec + 20);
+    arb_fmpz_poly_complex_roots(roots, sqf, 0, prec + 20);
     Ball rho, t, lg;
     arb_zero(rho.get());
     for (slong i = 0; i < deg; ++i) {

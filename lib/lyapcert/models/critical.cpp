@@ -20,7 +20,7 @@
 namespace lyapcert::models {
 namespace {
 
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
 void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
 
@@ -67,10 +67,10 @@ std::string stop_message() {
 // a = 1, b = lr, k = |k| (MODEL-ORIENT-1: the correct direction of k < 0 is that of |k|).
 void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, const Rational& hi, slong prec) {
   Arb lr, b2, a, k, sigma;
-  set_q(lr.v, lo, prec);
+  set_q(lr, lo, prec);
   if (hi != lo) {
-    set_q(b2.v, hi, prec);
-    arb_union(lr.v, lr.v, b2.v, prec);
+    set_q(b2, hi, prec);
+    arb_union(lr, lr, b2, prec);
   }
   // The binary64 Taylor-model kernel first (FAST-XY-*: valid for every point of its interval arguments, about a
   // millisecond); the Arb quadrature only when it does not decide the sign.
@@ -89,12 +89,12 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
       return;
     }
   }
-  arb_one(a.v);
-  set_q(k.v, exact::rational_abs(m.k), prec);
-  set_q(sigma.v, m.sigma2, prec);
-  arb_sqrt(sigma.v, sigma.v, prec);
+  arb_one(a);
+  set_q(k, exact::rational_abs(m.k), prec);
+  set_q(sigma, m.sigma2, prec);
+  arb_sqrt(sigma, sigma, prec);
   try {
-    continuous::xy_log_abs_mean(res, a.v, lr.v, k.v, sigma.v, m.batch, prec);
+    continuous::xy_log_abs_mean(res, a, lr, k, sigma, m.batch, prec);
   } catch (const InputError&) {
     arb_indeterminate(res);
   }
@@ -102,9 +102,9 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
 
 double approx_lambda_plus(const TwoLayerModel& m, const Rational& lr) {
   Arb r;
-  lambda_plus_ball(r.v, m, lr, lr, 64);
-  if (!arb_is_finite(r.v)) return std::nan("");
-  return arf_get_d(arb_midref(r.v), ARF_RND_NEAR);
+  lambda_plus_ball(r, m, lr, lr, 64);
+  if (!arb_is_finite(r)) return std::nan("");
+  return arf_get_d(arb_midref(r), ARF_RND_NEAR);
 }
 
 }  // namespace
@@ -113,59 +113,59 @@ double approx_lambda_plus(const TwoLayerModel& m, const Rational& lr) {
 void crit_small_lr_bound(arb_t out, const arb_t u, const arb_t rho2, ulong S, const arb_t delta, slong prec) {
   Arb m2, t, one_m_d, id, kd, e;
   // m2 = 1 + (2 + rho2) / S
-  arb_add_ui(m2.v, rho2, 2, prec);
-  arb_div_ui(m2.v, m2.v, S, prec);
-  arb_add_ui(m2.v, m2.v, 1, prec);
-  arb_sub_ui(one_m_d.v, delta, 1, prec);
-  arb_neg(one_m_d.v, one_m_d.v);  // 1 - delta
+  arb_add_ui(m2, rho2, 2, prec);
+  arb_div_ui(m2, m2, S, prec);
+  arb_add_ui(m2, m2, 1, prec);
+  arb_sub_ui(one_m_d, delta, 1, prec);
+  arb_neg(one_m_d, one_m_d);  // 1 - delta
   // I_delta = 1 + (1 - delta)(1 - log(1 - delta))
-  arb_log(t.v, one_m_d.v, prec);
-  arb_sub_ui(t.v, t.v, 1, prec);
-  arb_neg(t.v, t.v);
-  arb_mul(id.v, t.v, one_m_d.v, prec);
-  arb_add_ui(id.v, id.v, 1, prec);
+  arb_log(t, one_m_d, prec);
+  arb_sub_ui(t, t, 1, prec);
+  arb_neg(t, t);
+  arb_mul(id, t, one_m_d, prec);
+  arb_add_ui(id, id, 1, prec);
   // K_delta = I_delta e^{-1/2} / (delta sqrt(2 pi))
-  arb_set_si(e.v, -1);
-  arb_mul_2exp_si(e.v, e.v, -1);
-  arb_exp(e.v, e.v, prec);
-  arb_mul(kd.v, id.v, e.v, prec);
-  arb_const_pi(t.v, prec);
-  arb_mul_2exp_si(t.v, t.v, 1);
-  arb_sqrt(t.v, t.v, prec);
-  arb_mul(t.v, t.v, delta, prec);
-  arb_div(kd.v, kd.v, t.v, prec);
+  arb_set_si(e, -1);
+  arb_mul_2exp_si(e, e, -1);
+  arb_exp(e, e, prec);
+  arb_mul(kd, id, e, prec);
+  arb_const_pi(t, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_sqrt(t, t, prec);
+  arb_mul(t, t, delta, prec);
+  arb_div(kd, kd, t, prec);
   // tail = K_delta exp(-delta S / (u rho2))
-  arb_mul(t.v, u, rho2, prec);
-  arb_mul_ui(e.v, delta, S, prec);
-  arb_div(e.v, e.v, t.v, prec);
-  arb_neg(e.v, e.v);
-  arb_exp(e.v, e.v, prec);
-  arb_mul(kd.v, kd.v, e.v, prec);
+  arb_mul(t, u, rho2, prec);
+  arb_mul_ui(e, delta, S, prec);
+  arb_div(e, e, t, prec);
+  arb_neg(e, e);
+  arb_exp(e, e, prec);
+  arb_mul(kd, kd, e, prec);
   // main = u - u^2 m2 / (2 (1 - delta))
-  arb_sqr(t.v, u, prec);
-  arb_mul(t.v, t.v, m2.v, prec);
-  arb_div(t.v, t.v, one_m_d.v, prec);
-  arb_mul_2exp_si(t.v, t.v, -1);
-  arb_sub(out, u, t.v, prec);
-  arb_sub(out, out, kd.v, prec);
+  arb_sqr(t, u, prec);
+  arb_mul(t, t, m2, prec);
+  arb_div(t, t, one_m_d, prec);
+  arb_mul_2exp_si(t, t, -1);
+  arb_sub(out, u, t, prec);
+  arb_sub(out, out, kd, prec);
 }
 
 // Proof: MODEL-CRIT-3.
 void crit_large_lr_bound(arb_t out, const arb_t u, const arb_t rho2, ulong S, slong prec) {
   Arb t, s;
   arb_log(out, u, prec);
-  arb_log(t.v, rho2, prec);
-  arb_mul_2exp_si(t.v, t.v, -1);
-  arb_add(out, out, t.v, prec);
-  arb_set_ui(s.v, S);
-  arb_log(t.v, s.v, prec);
-  arb_sub(out, out, t.v, prec);
-  arb_mul_2exp_si(s.v, s.v, -1);
-  arb_digamma(t.v, s.v, prec);
-  arb_const_euler(s.v, prec);
-  arb_sub(t.v, t.v, s.v, prec);
-  arb_mul_2exp_si(t.v, t.v, -1);
-  arb_add(out, out, t.v, prec);
+  arb_log(t, rho2, prec);
+  arb_mul_2exp_si(t, t, -1);
+  arb_add(out, out, t, prec);
+  arb_set_ui(s, S);
+  arb_log(t, s, prec);
+  arb_sub(out, out, t, prec);
+  arb_mul_2exp_si(s, s, -1);
+  arb_digamma(t, s, prec);
+  arb_const_euler(s, prec);
+  arb_sub(t, t, s, prec);
+  arb_mul_2exp_si(t, t, -1);
+  arb_add(out, out, t, prec);
 }
 
 NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOptions& opt) {
@@ -178,25 +178,25 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
   const Rational rho2 = m.sigma2 / (k * k);
   const ulong S = m.batch;
   Arb rho2b, u, d, r;
-  set_q(rho2b.v, rho2, prec);
+  set_q(rho2b, rho2, prec);
 
   // Small learning rates: the largest u = 10^(-8 + i/40) (3 digits) with the MODEL-CRIT-2 bound
   // certified positive and u <= delta S / rho2 (monotonicity condition), over delta = j/20.
   Rational best_u = 0;
   for (int j = 1; j <= 19; ++j) {
     const Rational delta(j, 20);
-    set_q(d.v, delta, prec);
+    set_q(d, delta, prec);
     const Rational cap = delta * static_cast<long>(S) / rho2;
     for (int i = 0; i <= 480; ++i) {
       const Rational cand = round_sig(std::pow(10.0, -8.0 + i / 40.0), 3);
       if (cand <= best_u) continue;
       if (cand > cap) break;
-      set_q(u.v, cand, prec);
-      crit_small_lr_bound(r.v, u.v, rho2b.v, S, d.v, prec);
-      if (!arb_is_positive(r.v)) break;  // the bound / u decreases in u below the cap
+      set_q(u, cand, prec);
+      crit_small_lr_bound(r, u, rho2b, S, d, prec);
+      if (!arb_is_positive(r)) break;  // the bound / u decreases in u below the cap
       best_u = cand;
       c.delta = delta;
-      c.small_bound_lower = lower_of(r.v);
+      c.small_bound_lower = lower_of(r);
     }
   }
   if (best_u == 0) {
@@ -208,18 +208,18 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
   // Large learning rates: u_b slightly above exp(-B0), increased until the bound is certified > 0.
   {
     Arb b0, one;
-    arb_one(one.v);
-    crit_large_lr_bound(b0.v, one.v, rho2b.v, S, prec);  // = B0 (log 1 = 0)
-    double ub = std::exp(-arf_get_d(arb_midref(b0.v), ARF_RND_NEAR)) * 1.001;
+    arb_one(one);
+    crit_large_lr_bound(b0, one, rho2b, S, prec);  // = B0 (log 1 = 0)
+    double ub = std::exp(-arf_get_d(arb_midref(b0), ARF_RND_NEAR)) * 1.001;
     bool ok = false;
     for (int it = 0; it < 50 && !ok; ++it, ub *= 1.01) {
       const Rational cand = round_sig(ub, 4);
-      set_q(u.v, cand, prec);
-      crit_large_lr_bound(r.v, u.v, rho2b.v, S, prec);
-      if (arb_is_positive(r.v)) {
+      set_q(u, cand, prec);
+      crit_large_lr_bound(r, u, rho2b, S, prec);
+      if (arb_is_positive(r)) {
         ok = true;
         c.lr_b = cand / k;
-        c.large_bound_lower = lower_of(r.v);
+        c.large_bound_lower = lower_of(r);
       }
     }
     if (!ok) {
@@ -288,14 +288,14 @@ NoCollapseCertificate certify_no_collapse(const TwoLayerModel& m, const CritOpti
     };
     const auto cell = [&](std::size_t i) {
       Arb res;
-      lambda_plus_ball(res.v, m, batch[i].lo, batch[i].hi, 64);
-      if (!arb_is_finite(res.v)) return;
-      mids[i] = arf_get_d(arb_midref(res.v), ARF_RND_NEAR);
-      rads[i] = mag_get_d(arb_radref(res.v));
-      if (arb_is_positive(res.v)) {
+      lambda_plus_ball(res, m, batch[i].lo, batch[i].hi, 64);
+      if (!arb_is_finite(res)) return;
+      mids[i] = arf_get_d(arb_midref(res), ARF_RND_NEAR);
+      rads[i] = mag_get_d(arb_radref(res));
+      if (arb_is_positive(res)) {
         status[i] = 1;
-        lows[i] = lower_of(res.v);
-      } else if (arb_is_negative(res.v)) {
+        lows[i] = lower_of(res);
+      } else if (arb_is_negative(res)) {
         status[i] = -1;
       }
     };

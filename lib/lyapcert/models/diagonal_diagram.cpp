@@ -4,7 +4,7 @@
 
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
-#include "lyapcert/models/grid.hpp"
+#include "lyapcert/models/internal/grid.hpp"
 
 namespace lyapcert::models {
 

@@ -14,7 +14,7 @@
 #include "lyapcert/fast/xy_grad.hpp"
 #include "lyapcert/lyap/codec.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
-#include "lyapcert/models/grid.hpp"
+#include "lyapcert/models/internal/grid.hpp"
 
 namespace lyapcert::models {
 namespace {

@@ -20,17 +20,17 @@ int compare(const XReal& a, const XReal& b) {
   return a.q < b.q ? -1 : (a.q == b.q ? 0 : 1);
 }
 
-bool meets(const Interval& a, const Interval& b) { return a.lower <= b.upper && b.lower <= a.upper; }
+bool meets(const ExactInterval& a, const ExactInterval& b) { return a.lower <= b.upper && b.lower <= a.upper; }
 
-bool contains(const Interval& outer, const Interval& inner) {
+bool contains(const ExactInterval& outer, const ExactInterval& inner) {
   return outer.lower <= inner.lower && inner.upper <= outer.upper;
 }
 
-std::optional<Rational> distance(const Interval& a, const Interval& b) {
+std::optional<Rational> distance(const ExactInterval& a, const ExactInterval& b) {
   if (meets(a, b)) return Rational(0);
   // Disjoint: either a entirely below b or above.
-  const Interval& lo = a.upper < b.lower ? a : b;
-  const Interval& hi = a.upper < b.lower ? b : a;
+  const ExactInterval& lo = a.upper < b.lower ? a : b;
+  const ExactInterval& hi = a.upper < b.lower ? b : a;
   if (!lo.upper.is_finite() || !hi.lower.is_finite()) return std::nullopt;
   return hi.lower.q - lo.upper.q;
 }
@@ -65,17 +65,17 @@ const char* to_string(Verdict v) {
 }
 
 // Proof: ORACLE-CLASS-1.
-Verdict classify(const Claim& claim, const Interval& enclosure, bool enclosure_converged) {
+Verdict classify(const Claim& claim, const ExactInterval& enclosure, bool enclosure_converged) {
   if (claim.nan) return Verdict::inconsistent;
   if (!meets(claim.range, enclosure)) return Verdict::inconsistent;
   if (contains(claim.range, enclosure)) return Verdict::consistent;
   return enclosure_converged ? Verdict::consistent : Verdict::undetermined;
 }
 
-Miss miss_of(const Claim& claim, const Interval& enclosure) {
+Miss miss_of(const Claim& claim, const ExactInterval& enclosure) {
   Miss m;
   if (claim.nan) return m;
-  Interval point{claim.value, claim.value};
+  ExactInterval point{claim.value, claim.value};
   if (claim.kind == ClaimKind::interval && !claim.value.is_finite()) point = claim.range;  // no midpoint
   const auto d = distance(point, enclosure);
   if (!d) {

@@ -27,14 +27,16 @@ inline bool operator<(const XReal& a, const XReal& b) { return compare(a, b) < 0
 inline bool operator<=(const XReal& a, const XReal& b) { return compare(a, b) <= 0; }
 inline bool operator==(const XReal& a, const XReal& b) { return compare(a, b) == 0; }
 
-// A closed interval [lower, upper] of extended reals, lower <= upper.
-struct Interval {
+// A closed interval [lower, upper] of extended reals, lower <= upper, with exact endpoints (no rounding): what a
+// claim states or what an enclosure is, as a set; it carries no guarantee of its own.
+struct ExactInterval {
   XReal lower, upper;
 };
-bool meets(const Interval& a, const Interval& b);
-bool contains(const Interval& outer, const Interval& inner);
+using Interval = ExactInterval;  // the former name, kept for one release
+bool meets(const ExactInterval& a, const ExactInterval& b);
+bool contains(const ExactInterval& outer, const ExactInterval& inner);
 // Distance between two intervals (0 when they meet); nullopt when it is infinite.
-std::optional<Rational> distance(const Interval& a, const Interval& b);
+std::optional<Rational> distance(const ExactInterval& a, const ExactInterval& b);
 
 // A number as another implementation writes it: the law language's exact syntax ("0.1" is 1/10, "1/3",
 // "2.5e-3") or, case-insensitively, inf, +inf, -inf, infinity, nan. Returns nullopt for NaN.
@@ -54,7 +56,7 @@ struct Claim {
   bool nan = false;
   XReal value;                  // stderr_bar, value; interval: the midpoint when finite
   std::optional<Rational> bar;  // stderr_bar: s; interval: half-width (finite); value: t when t > 0
-  Interval range;
+  ExactInterval range;
 };
 
 enum class Verdict { consistent, inconsistent, undetermined };
@@ -66,7 +68,7 @@ const char* to_string(Verdict v);
 //   consistent    E is inside C (x is certainly in C), or C meets E and the enclosure met the requested
 //                 digits ("enclosure_converged");
 //   undetermined  C meets E only partly and the enclosure did not reach the requested digits.
-Verdict classify(const Claim& claim, const Interval& enclosure, bool enclosure_converged);
+Verdict classify(const Claim& claim, const ExactInterval& enclosure, bool enclosure_converged);
 
 // The size of a miss: the distance from the claimed value (interval claims: their midpoint) to E, and the
 // same in units of the claim's error bar (sigma, half-width or tolerance). Both rounded down when printed:
@@ -76,7 +78,7 @@ struct Miss {
   std::optional<Rational> distance;
   std::optional<Rational> error_bars;
 };
-Miss miss_of(const Claim& claim, const Interval& enclosure);
+Miss miss_of(const Claim& claim, const ExactInterval& enclosure);
 
 // Outward decimal text of a rational with about `sig` significant digits: rounded down or up
 // (law-language number syntax; "-inf"/"inf" for infinite XReals). Proof: DEC-1.

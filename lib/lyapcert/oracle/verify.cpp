@@ -169,7 +169,7 @@ Claim finish_claim(const RawClaim& r, const Rational& K, const Rational& rtol, c
   if (r.nan) return c;
   switch (r.kind) {
     case ClaimKind::interval:
-      c.range = Interval{r.lower, r.upper};
+      c.range = ExactInterval{r.lower, r.upper};
       if (r.lower.is_finite() && r.upper.is_finite()) {
         c.value = XReal::finite((r.lower.q + r.upper.q) / 2);
         c.bar = (r.upper.q - r.lower.q) / 2;
@@ -180,23 +180,23 @@ Claim finish_claim(const RawClaim& r, const Rational& K, const Rational& rtol, c
     case ClaimKind::stderr_bar:
       c.value = r.value;
       if (!r.value.is_finite()) {
-        c.range = Interval{r.value, r.value};
+        c.range = ExactInterval{r.value, r.value};
       } else if (r.sigma_inf) {
-        c.range = Interval{XReal::minus_inf(), XReal::plus_inf()};
+        c.range = ExactInterval{XReal::minus_inf(), XReal::plus_inf()};
       } else {
         c.bar = r.sigma;
-        c.range = Interval{XReal::finite(r.value.q - K * r.sigma), XReal::finite(r.value.q + K * r.sigma)};
+        c.range = ExactInterval{XReal::finite(r.value.q - K * r.sigma), XReal::finite(r.value.q + K * r.sigma)};
       }
       break;
     case ClaimKind::value: {
       c.value = r.value;
       if (!r.value.is_finite()) {
-        c.range = Interval{r.value, r.value};
+        c.range = ExactInterval{r.value, r.value};
         break;
       }
       const Rational t = atol + rtol * abs(r.value.q);
       if (t > 0) c.bar = t;
-      c.range = Interval{XReal::finite(r.value.q - t), XReal::finite(r.value.q + t)};
+      c.range = ExactInterval{XReal::finite(r.value.q - t), XReal::finite(r.value.q + t)};
       break;
     }
   }
@@ -506,7 +506,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
       }
       for (const Row& row : plan.rows) {
         if (row.group != gi || row.claim.nan) continue;
-        const Interval& c = row.claim.range;
+        const ExactInterval& c = row.claim.range;
         const Rational anchor = c.upper.is_finite() ? c.upper.q : (c.lower.is_finite() ? c.lower.q : Rational(1));
         const Rational l = (c.lower.is_finite() && c.lower.q > 0) ? c.lower.q : anchor / 1024;
         const Rational h = c.upper.is_finite() ? c.upper.q : anchor * 1024;
@@ -548,12 +548,12 @@ PrintedEnclosure printed(const lyap::CertifiedValue& v, int digits, bool converg
   p.upper = d.upper;
   p.sign = lyap::to_string(v.sign);
   const auto rd = [](const std::string& s) { return s == "-inf" ? XReal::minus_inf() : XReal::finite(exact::decimal_value(s)); };
-  p.interval = Interval{rd(p.lower), rd(p.upper)};
+  p.interval = ExactInterval{rd(p.lower), rd(p.upper)};
   p.converged = converged && d.meets_request && !upper_only;
   return p;
 }
 
-std::string interval_text(const Interval& i) {
+std::string interval_text(const ExactInterval& i) {
   return fmt::format("[{}, {}]", decimal(i.lower, 6, Round::down), decimal(i.upper, 6, Round::up));
 }
 
@@ -692,7 +692,7 @@ RowResult Verifier::check(std::size_t index) {
         p.lower = d.lower;
         p.upper = d.upper;
         p.sign = boundary::to_string(root.direction);
-        p.interval = Interval{XReal::finite(exact::decimal_value(d.lower)), XReal::finite(exact::decimal_value(d.upper))};
+        p.interval = ExactInterval{XReal::finite(exact::decimal_value(d.lower)), XReal::finite(exact::decimal_value(d.upper))};
         p.converged = root.width_met;
         zeros.push_back(p);
       }
@@ -707,7 +707,7 @@ RowResult Verifier::check(std::size_t index) {
           p.lower = exact::to_text(lo);
           p.upper = exact::to_text(hi);
           p.sign = side == 0 ? "pos-to-neg" : "neg-to-pos";
-          p.interval = Interval{XReal::finite(lo), XReal::finite(hi)};
+          p.interval = ExactInterval{XReal::finite(lo), XReal::finite(hi)};
           p.converged = sl.width_met;
           zeros.push_back(p);
         }
@@ -730,7 +730,7 @@ RowResult Verifier::check(std::size_t index) {
         std::optional<std::size_t> best;
         std::optional<Rational> best_d;
         for (std::size_t i = 0; i < zeros.size(); ++i) {
-          const auto d = distance(Interval{claim.value, claim.value}, zeros[i].interval);
+          const auto d = distance(ExactInterval{claim.value, claim.value}, zeros[i].interval);
           if (d && (!best_d || *d < *best_d)) {
             best = i;
             best_d = d;
@@ -745,13 +745,13 @@ RowResult Verifier::check(std::size_t index) {
         return r;
       }
       // No certified zero meets the claim: inconsistent only when the search covered the claim completely.
-      const Interval searched{XReal::finite(s.lr_min), XReal::finite(s.lr_max)};
+      const ExactInterval searched{XReal::finite(s.lr_min), XReal::finite(s.lr_max)};
       const bool beyond = (claim.range.lower < searched.lower && XReal::finite(0) < searched.lower &&
                            XReal::finite(0) < claim.range.upper) ||
                           searched.upper < claim.range.upper;
       bool unresolved = false;
       for (const auto& c : s.unresolved) {
-        if (meets(claim.range, Interval{XReal::finite(c.lower), XReal::finite(c.upper)})) unresolved = true;
+        if (meets(claim.range, ExactInterval{XReal::finite(c.lower), XReal::finite(c.upper)})) unresolved = true;
       }
       if (const auto n = nearest()) r.certified = zeros[*n];
       if (beyond || unresolved) {
@@ -771,7 +771,7 @@ RowResult Verifier::check(std::size_t index) {
                                exact::to_text(s.lr_max));
       }
       for (const auto& sp : s.singular_points) {
-        if (meets(claim.range, Interval{XReal::finite(sp), XReal::finite(sp)})) {
+        if (meets(claim.range, ExactInterval{XReal::finite(sp), XReal::finite(sp)})) {
           r.reason += fmt::format("; the claimed range contains the singular point {} where Lambda = -inf, which is "
                                   "not a sign change",
                                   exact::to_text(sp));

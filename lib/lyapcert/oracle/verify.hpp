@@ -98,7 +98,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
 // decimals read back exactly, so every verdict can be re-derived from the output).
 struct PrintedEnclosure {
   std::string lower, upper, sign;
-  Interval interval;
+  ExactInterval interval;
   bool converged = false;
 };
 

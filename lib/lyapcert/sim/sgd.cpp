@@ -17,6 +17,7 @@
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "lyapcert/stats/kernels.hpp"
 #include "lyapcert/stats/philox.hpp"
 
 namespace lyapcert::sim {
@@ -101,7 +102,8 @@ int mean_curvature_sign(const SimModel& m) {
 
 namespace {
 
-// One run's random stream (see sgd.hpp): Box-Muller normals from one Philox block each pair.
+// One run's random stream (see sgd.hpp): normals in pairs from one Philox block each, by the library's one
+// Gaussian transform (stats::kernels::normal_pair, the one fill_normal uses).
 class Rng {
  public:
   Rng(std::uint64_t seed, std::uint32_t run, std::uint32_t stream)
@@ -127,13 +129,11 @@ class Rng {
       return spare_;
     }
     const auto r = block();
-    const double u1 = stats::u01_open_closed((static_cast<std::uint64_t>(r.c1) << 32) | r.c0);
-    const double u2 = stats::u01_closed_open((static_cast<std::uint64_t>(r.c3) << 32) | r.c2);
-    const double rad = std::sqrt(-2.0 * std::log(u1));
-    const double ang = 6.283185307179586476925 * u2;
-    spare_ = rad * std::sin(ang);
+    double z;
+    stats::kernels::normal_pair((static_cast<std::uint64_t>(r.c1) << 32) | r.c0,
+                                (static_cast<std::uint64_t>(r.c3) << 32) | r.c2, z, spare_);
     has_spare_ = true;
-    return rad * std::cos(ang);
+    return z;
   }
 
  private:
@@ -665,8 +665,8 @@ void check_options(const SimOptions& o) {
 
 }  // namespace
 
-Interval clopper_pearson(std::uint64_t k, std::uint64_t n, double level) {
-  Interval r;
+EstimateInterval clopper_pearson(std::uint64_t k, std::uint64_t n, double level) {
+  EstimateInterval r;
   if (n == 0) return {0, 0, 1};
   const double a = 1 - level;
   r.estimate = static_cast<double>(k) / static_cast<double>(n);

@@ -106,24 +106,27 @@ struct RunResult {
   std::uint32_t learned_rank = 0;
 };
 
-struct Interval {
+// A Monte Carlo estimate with its confidence interval at the summary's `level` (Clopper-Pearson for a fraction
+// of runs, a delta-method interval for the growth rate). Statistical, never an enclosure.
+struct EstimateInterval {
   double estimate = 0, lower = 0, upper = 0;
 };
+using Interval = EstimateInterval;  // the former name, kept for one release
 
 struct SimSummary {
   std::uint64_t runs = 0, collapsed = 0, escaped = 0, diverged = 0, undecided = 0;
   std::uint64_t reached_escape = 0;  // runs that reached X (escaped, or diverged after passing X)
   double level = 0.95;
   // Clopper-Pearson intervals at `level` for the fractions (escaped: runs that reached X).
-  Interval collapsed_fraction, escaped_fraction;
+  EstimateInterval collapsed_fraction, escaped_fraction;
   // Among escaped runs (twolayer/tanh/diagonal with one coordinate): sign of the learned product at
   // escape compared with the sign of E[h] (correct) -- 0 counts when E[h] = 0.
   std::uint64_t correct_sign = 0, incorrect_sign = 0;
-  Interval correct_sign_fraction;
+  EstimateInterval correct_sign_fraction;
   // Early-time growth rate over the linear regime: sum_r log(|theta_tau_r|/|theta_0|) / sum_r tau_r
   // (Wald's identity makes it consistent for the drift of a 1-D walk), with an asymptotic
   // delta-method interval at `level` (CLT across runs).
-  Interval growth_rate;
+  EstimateInterval growth_rate;
   // Median and quartiles of the final distance to the saddle.
   double final_distance_median = 0, final_distance_q1 = 0, final_distance_q3 = 0;
   std::vector<std::uint64_t> rank_histogram;  // rank_histogram[r] = runs with learned rank r
@@ -149,6 +152,6 @@ SimResult simulate(const SimModel& m, const SimOptions& opt);
 SimSummary summarise(const SimModel& m, const std::vector<RunResult>& runs, double level = 0.95);
 
 // Clopper-Pearson interval for k successes in n trials at two-sided `level`.
-Interval clopper_pearson(std::uint64_t k, std::uint64_t n, double level);
+EstimateInterval clopper_pearson(std::uint64_t k, std::uint64_t n, double level);
 
 }  // namespace lyapcert::sim

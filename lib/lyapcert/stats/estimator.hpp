@@ -14,9 +14,12 @@
 
 namespace lyapcert::stats {
 
-struct Interval {
+// A confidence interval: [lower, upper] holds the true value with probability at least `level`, in the sense the
+// estimate's Guarantee states (non-asymptotic or asymptotic). Statistical, never an enclosure.
+struct ConfidenceInterval {
   double lower = 0, upper = 0, level = 0;
 };
+using Interval = ConfidenceInterval;  // the former name, kept for one release
 
 // Statistical, never certified: the guarantee label says what the level means.
 enum class Guarantee { nonasymptotic, asymptotic };
@@ -45,7 +48,7 @@ struct UpperBound {
 struct Estimate {
   bool finite = true;             // false: a -inf / NaN increment was seen (message says what it means)
   double estimate = 0;            // top exponent
-  Interval ci;                    // for the top exponent
+  ConfidenceInterval ci;                    // for the top exponent
   Guarantee guarantee = Guarantee::asymptotic;
   std::string variance_method;    // "iid-increments", "batch-means", "between-replicates"
   double std_error = 0;
@@ -53,7 +56,7 @@ struct Estimate {
   std::uint64_t steps_per_rep = 0, reps = 0, burn_in = 0, steps_total = 0;
   std::uint64_t batch_size = 0;
   std::vector<double> spectrum;   // with options.spectrum: all d exponents, decreasing index order
-  std::vector<Interval> spectrum_ci;
+  std::vector<ConfidenceInterval> spectrum_ci;
   std::vector<UpperBound> upper_bounds;  // from i.i.d. replicates of (1/n) log ||S_n||
   std::string assumption;         // what the asymptotic guarantee assumes
   std::string message;
@@ -88,7 +91,7 @@ struct SignResult {
   Guarantee guarantee = Guarantee::asymptotic;
   double level = 0;
   std::uint64_t steps_used = 0;
-  Interval interval;                 // final confidence-sequence interval for Lambda
+  ConfidenceInterval interval;                 // final confidence-sequence interval for Lambda
   double estimate = 0;
   std::string method;                // "eb-clipped-iid", "asymptotic-cs-iid", "asymptotic-cs-replicates", ...
   std::string assumption;            // for "asymptotic"

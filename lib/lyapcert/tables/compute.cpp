@@ -8,11 +8,12 @@
 #include <vector>
 #include <variant>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
-#include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/internal/row_inputs.hpp"
 #include "lyapcert/tables/second_path.hpp"
 
 namespace lyapcert::tables {
@@ -71,9 +72,7 @@ Json certified_entry(const std::string& name, const lyap::CertifiedValue& v, int
     return e;
   }
   const lyap::DecimalEnclosure d = lyap::to_decimal(v, digits);
-  arf_t lo, hi;
-  arf_init(lo);
-  arf_init(hi);
+  exact::Arf lo, hi;
   exact::ball_endpoints(lo, hi, v.ball.get(), ARF_PREC_EXACT);
   e["guarantee"] = v.exact ? "exact" : (upper_bound_only ? "upper-bound" : "enclosure");
   e["sign"] = lyap::to_string(v.sign);
@@ -81,8 +80,6 @@ Json certified_entry(const std::string& name, const lyap::CertifiedValue& v, int
   e["upper"] = d.upper;
   e["lower_exact"] = upper_bound_only ? std::string("-inf") : binary_text(lo);
   e["upper_exact"] = binary_text(hi);
-  arf_clear(lo);
-  arf_clear(hi);
   if (!upper_bound_only && !v.exact) {
     e["digits_achieved"] = d.digits_achieved ? Json(*d.digits_achieved) : Json(nullptr);
   }
@@ -143,15 +140,11 @@ Json rational_entry(const std::string& name, const Rational& lo, const Rational&
 }
 
 Json ball_entry(const std::string& name, const exact::Ball& b, int digits) {
-  arf_t lo, hi;
-  arf_init(lo);
-  arf_init(hi);
+  exact::Arf lo, hi;
   exact::ball_endpoints(lo, hi, b.get(), ARF_PREC_EXACT);
   Json e = rational_entry(name, exact::to_rational(lo), exact::to_rational(hi), digits);
   e["lower_exact"] = binary_text(lo);
   e["upper_exact"] = binary_text(hi);
-  arf_clear(lo);
-  arf_clear(hi);
   return e;
 }
 

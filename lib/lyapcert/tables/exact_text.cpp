@@ -8,6 +8,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::tables {
@@ -78,14 +79,10 @@ long last_digit_exponent(const std::string& text) {
 std::string binary_text(const arf_t x) {
   if (!arf_is_finite(x)) throw std::invalid_argument("binary_text: not finite");
   if (arf_is_zero(x)) return "0";
-  fmpz_t m, e;
-  fmpz_init(m);
-  fmpz_init(e);
-  arf_get_fmpz_2exp(m, e, x);
-  Integer mi = exact::to_integer(m);
-  const long long ei = fmpz_get_si(e);
-  fmpz_clear(m);
-  fmpz_clear(e);
+  exact::Fmpz m, e;
+  arf_get_fmpz_2exp(m.get(), e.get(), x);
+  Integer mi = exact::to_integer(m.get());
+  const long long ei = fmpz_get_si(e.get());
   return binary_from_mpz(mi, ei);
 }
 

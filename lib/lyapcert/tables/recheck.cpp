@@ -18,7 +18,7 @@
 #include "lyapcert/exact/input.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
-#include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/internal/row_inputs.hpp"
 #include "lyapcert/tables/second_path.hpp"
 #include "lyapcert/tables/spec.hpp"
 #include "lyapcert/version.hpp"

@@ -1,4 +1,4 @@
-#include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/internal/row_inputs.hpp"
 
 #include <fmt/format.h>
 

@@ -30,7 +30,7 @@ namespace {
 using exact::Ball;
 using exact::Rational;
 using Clock = std::chrono::steady_clock;
-using Arb = exact::ArbTemp;
+using Arb = exact::Ball;
 
 
 // One evaluation at a fixed precision.
@@ -515,38 +515,26 @@ std::optional<laws::FiniteMatrices> finite_family(const laws::MatrixLaw& law) {
 // Upper bound of the top exponent from the enumeration bound (1/n) E log ||A_n ... A_1||_F (LYAPND-ENUM-1),
 // the smallest over the word lengths that fit the time budget and 2^16 products.
 SecondValue enumeration_upper(const laws::FiniteMatrices& f, int d, const SecondOptions& opt) {
-  std::size_t k = 0;
-  for (const auto& p : f.probs) k += p > 0;
-  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                           std::chrono::duration<double>(opt.time_budget_seconds / 2));
+  // The search is lyapnd's (best_enumeration_bound), shared on purpose: it is the second path only for rows whose
+  // table value comes from another method (cycle expansion, commuting reduction), so TABLE-SECOND-1's
+  // independence (no evaluation code shared with the table's path) holds; see TABLE-SECOND-4.
+  lyapnd::EnumerationLimits limits;
+  limits.max_word_length = 40;
+  limits.max_products = 65536;
+  limits.deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                       std::chrono::duration<double>(opt.time_budget_seconds / 2));
   const slong prec = std::min<slong>(opt.max_bits, static_cast<slong>(opt.digits * 3.33) + 32);
+  const lyapnd::EnumerationSearch search = lyapnd::best_enumeration_bound(f, d, prec, limits);
   SecondValue best;
-  best.reason = "not rechecked independently: the enumeration bound did not finish within the time budget";
-  double products = 1;
-  for (int n = 1; n <= 40; ++n) {
-    products *= static_cast<double>(std::max<std::size_t>(k, 1));
-    if (products > 65536 && n > 1) break;
-    const auto level = lyapnd::enumeration_bound(f, d, n, prec, deadline);
-    if (!level) break;
-    if (level->minus_infinity) {
-      best = SecondValue{};
-      best.available = true;
-      best.minus_infinity = true;
-      best.method = fmt::format("enumeration-upper-bound(n={})", n);
-      best.bits = prec;
-      return best;
-    }
-    if (!arb_is_finite(level->upper_bound.get())) continue;
-    const bool better = !best.available || arf_cmp(arb_midref(level->upper_bound.get()),
-                                                   arb_midref(best.value.get())) < 0;
-    if (better) {
-      best.available = true;
-      best.upper_bound_only = true;
-      best.value = level->upper_bound;
-      best.method = fmt::format("enumeration-upper-bound(n={})", n);
-      best.bits = prec;
-      best.reason.clear();
-    }
+  if (search.best && (search.best->minus_infinity || arb_is_finite(search.best->upper_bound.get()))) {
+    best.available = true;
+    best.minus_infinity = search.best->minus_infinity;
+    best.upper_bound_only = !best.minus_infinity;
+    if (!best.minus_infinity) best.value = search.best->upper_bound;
+    best.method = fmt::format("enumeration-upper-bound(n={})", search.best->n);
+    best.bits = prec;
+  } else {
+    best.reason = "not rechecked independently: the enumeration bound did not finish within the time budget";
   }
   return best;
 }

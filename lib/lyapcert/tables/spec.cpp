@@ -12,7 +12,7 @@
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/tables/json_input.hpp"
-#include "lyapcert/tables/row_inputs.hpp"
+#include "lyapcert/tables/internal/row_inputs.hpp"
 
 namespace lyapcert::tables {
 namespace {
