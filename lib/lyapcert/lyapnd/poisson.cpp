@@ -10,6 +10,8 @@
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
+#include "lyapcert/lyapnd/internal/transfer.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
@@ -408,9 +410,17 @@ void evaluate_cell(const Evaluator& ev, Cell& c) {
 
 // The partition and refinement of certify_poisson_bounds_mesh on the evaluator ev; at gives the (midpoint)
 // matrices used only to place the breakpoints.
+// The transfer iteration run after the certified partition (LYAPND-TRANS-1): the exact family (for the image
+// covers), the step cap and the width at which to stop.
+struct TransferControl {
+  const laws::FiniteMatrices* family = nullptr;
+  int max_steps = 0;
+  double target_width = 0;
+};
+
 std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
                                           const std::vector<double>& x, slong prec, Clock::time_point deadline,
-                                          int max_rounds = 12);
+                                          int max_rounds = 12, const TransferControl* transfer = nullptr);
 
 }  // namespace
 
@@ -612,14 +622,19 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
-                                                         Clock::time_point deadline) {
+                                                         Clock::time_point deadline, int transfer_steps,
+                                                         double transfer_target) {
   require_invertible_2x2(f, 2, "certify_poisson_bounds");
   check_mesh(x, "certify_poisson_bounds");
   const std::size_t n = g.size();
   if (n != x.size()) throw InputError("certify_poisson_bounds: g and the mesh differ in size");
   for (double v : g)
     if (!std::isfinite(v)) throw std::invalid_argument("certify_poisson_bounds: g must be finite");  // a caller's bug
-  return certify_with(Evaluator(f, x, g, prec), atoms_d(f), x, prec, deadline);
+  TransferControl tc;
+  tc.family = &f;
+  tc.max_steps = transfer_steps;
+  tc.target_width = transfer_target;
+  return certify_with(Evaluator(f, x, g, prec), atoms_d(f), x, prec, deadline, 12, &tc);
 }
 
 std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<PoissonBallAtom>& atoms,
@@ -644,7 +659,7 @@ namespace {
 
 std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
                                           const std::vector<double>& x, slong prec, Clock::time_point deadline,
-                                          int max_rounds) {
+                                          int max_rounds, const TransferControl* transfer) {
   const std::size_t n = x.size();
   // Partition of [0, 1] at the nodes x_j and (binary64 approximations of) their preimages under each
   // atom: on each cell every g-term is (nearly always) a single linear piece (LYAPND-POIS-4 (a)).
@@ -743,6 +758,41 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   arf_clear(lo);
   arf_clear(hi);
   arf_clear(t);
+  out.h_width = all_ok ? hi_d(out.enclosure.get()) - lo_d(out.enclosure.get()) : std::numeric_limits<double>::infinity();
+  if (!all_ok || transfer == nullptr || transfer->max_steps <= 0 || transfer->family == nullptr) return out;
+  // Proof: LYAPND-TRANS-1 .. -3. Bounds of h on every cell of the final partition, then P^J h by the transfer
+  // iteration on the arcs' image covers. The cells are released first: the iteration's arrays take their place
+  // (LYAPND-POIS-5, LYAPND-TRANS-3 (d)).
+  std::vector<double> edges, upper, lower;
+  edges.reserve(cells.size() + 1);
+  upper.reserve(cells.size());
+  lower.reserve(cells.size());
+  for (const Cell& c : cells) {
+    edges.push_back(c.a);
+    upper.push_back(hi_d(c.range.get()));
+    lower.push_back(lo_d(c.range.get()));
+  }
+  edges.push_back(1.0);
+  std::vector<Cell>().swap(cells);
+  if (detail::past(deadline)) return out;
+  const internal::ArcCover cover = internal::arc_image_covers(*transfer->family, edges, prec);
+  const internal::TransferResult tr =
+      internal::transfer_iterate_arcs(std::move(upper), std::move(lower), cover,
+                                      internal::transfer_weights(*transfer->family), transfer->max_steps,
+                                      transfer->target_width, deadline);
+  out.transfer_steps = tr.steps;
+  if (tr.steps == 0) return out;
+  // Both enclosures contain Lambda; their intersection does too (LYAPND-TRANS-1, LYAPND-POIS-4 (e)). Only a
+  // narrower transfer enclosure is used, so that a many-digit enclosure of h is never coarsened to binary64.
+  if (!(tr.lower <= tr.upper) || !(tr.upper - tr.lower < out.h_width)) return out;
+  exact::Arf al, au;
+  arf_set_d(al, tr.lower);
+  arf_set_d(au, tr.upper);
+  Ball t_ball, y;
+  arb_set_interval_arf(t_ball.get(), al, au, prec);
+  if (!arb_intersection(y.get(), out.enclosure.get(), t_ball.get(), prec))
+    throw std::logic_error("certify_poisson_bounds: the transfer bounds miss the certified ones");
+  out.enclosure = std::move(y);
   return out;
 }
 
@@ -807,9 +857,13 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
   // and node), breakpoints (8 bytes, (k + 1) N + 1), cells (<= 4 (k + 1) N + 64 after refinement, two
   // generations alive during a round, sizeof(Cell) <= 112 with the arb limbs inline at <= 128 bits, plus
   // the heap limbs of the cell's ball above 128 bits: 8 bytes per limb, with allocator slack 16).
+  // The transfer iteration after the last round (LYAPND-TRANS-3 (d)) runs after the cells are released: the larger
+  // of the two counts.
   const std::uint64_t cells = 4 * (k + 1) * n + 64;
   const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
-  return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 + 2 * cells * (112 + limbs) + (1u << 20);
+  return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 +
+         std::max<std::uint64_t>(2 * cells * (112 + limbs), internal::transfer_arcs_memory_bytes(cells, k)) +
+         (1u << 20);
 }
 
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline) {
@@ -833,6 +887,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   std::vector<double> widths;
   int best_n = 0, iters = 0;
   std::uint64_t best_cells = 0, best_bytes = 0;
+  int transfer_steps = 0;
+  double h_width = 0;
+  constexpr int kTransferMaxSteps = 20000;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
   bool overflow = false;
   double last_seconds = 0;
@@ -894,7 +951,11 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     auto certify_level = [&]() {
       certified = true;
       const auto tc = Clock::now();
-      const std::optional<PoissonBounds> b = certify_poisson_bounds_mesh(f, x, g, prec, deadline);
+      // The transfer iteration (LYAPND-TRANS-1) after every certified level: it stops at the requested width,
+      // when it stalls (typically 20-200 steps), or at the deadline.
+      const double transfer_target = 0.4 * std::pow(10.0, -digits) * std::max(1.0, 0.9 * std::fabs(est_mid));
+      const std::optional<PoissonBounds> b =
+          certify_poisson_bounds_mesh(f, x, g, prec, deadline, kTransferMaxSteps, transfer_target);
       if (!b) return false;
       const auto t2 = Clock::now();
       cert_rate = std::chrono::duration<double>(t2 - tc).count() / n;
@@ -908,6 +969,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       }
       best_n = n;
       best_cells = b->cells;
+      transfer_steps = b->transfer_steps;
+      h_width = b->h_width;
       best_bytes = bytes;
       iters = it;
       widths.push_back(2 * mag_get_d(arb_radref(best->get())));
@@ -994,6 +1057,10 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       "transfer-operator steps), "
       "inf/sup of phi + Pg - g certified over {} boxes",
       best_n, iters, best_cells);
+  if (transfer_steps > 0)
+    note += fmt::format("; transfer iteration on the cell bounds (LYAPND-TRANS-1): {} steps, width of h {:.3g} -> "
+                        "{:.3g}",
+                        transfer_steps, h_width, 2 * mag_get_d(arb_radref(best->get())));
   if (!reached) {
     note += overflow     ? "; the binary64 grid solution overflowed (matrix entries beyond the binary64 range), so "
                            "g = 0 was certified instead (the bounds inf phi, sup phi): best certified enclosure printed"

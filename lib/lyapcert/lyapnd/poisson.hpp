@@ -58,15 +58,21 @@ std::vector<double> refine_poisson_mesh(const std::vector<double>& x, const std:
 struct PoissonBounds {
   exact::Ball enclosure;    // [L, U]
   std::uint64_t cells = 0;  // boxes evaluated in the final partition
+  double h_width = 0;       // sup - inf of the certified bounds of h itself (before any transfer iteration)
+  int transfer_steps = 0;   // steps of the transfer iteration done (LYAPND-TRANS-1; 0: none)
 };
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, std::chrono::steady_clock::time_point deadline);
 
-// The same for the piecewise-linear g with node values g at the mesh x (as in poisson_mesh_solution).
-// Proof: LYAPND-POIS-1, -4, -11.
+// The same for the piecewise-linear g with node values g at the mesh x (as in poisson_mesh_solution). With
+// transfer_steps > 0, the certified bounds of h on the cells of the final partition then run through at most that
+// many steps of the transfer iteration (bounds of P^J h, LYAPND-TRANS-1..3), stopping early at a width of
+// transfer_target (if > 0), when it stalls, or at the deadline; the enclosure is the intersection.
+// Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..3.
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
-                                                         std::chrono::steady_clock::time_point deadline);
+                                                         std::chrono::steady_clock::time_point deadline,
+                                                         int transfer_steps = 0, double transfer_target = 0);
 
 // An atom given by enclosures over a parameter box (e.g. A = I - lr H for lr in an interval): each ball contains
 // the value at every parameter point: the entries a, b, c, d (row-major), the probability p > 0, det A, and

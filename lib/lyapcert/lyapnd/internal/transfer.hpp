@@ -8,10 +8,16 @@
 // (LYAPND-TRANS-2) and the d = 2 driver.
 #pragma once
 
+#include <flint/flint.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
 #include <vector>
+
+#include "lyapcert/laws/matrix_law.hpp"
 
 namespace lyapcert::lyapnd::internal {
 
@@ -43,5 +49,38 @@ inline double weighted_sum_down(const TransferWeights& w, const double* m) {
   }
   return s;
 }
+
+// Binary64 enclosures of the probabilities of the atoms of positive probability (in order).
+TransferWeights transfer_weights(const laws::FiniteMatrices& f);
+
+// ---- d = 2: cells are the arcs [e_a, e_{a+1}] of t in [0, 1], v(t) = (cos pi t, sin pi t) ----
+
+// For each atom of positive probability i (in order) and cell a: a cyclic range first..last of cells whose union
+// contains M_i . [e_a, e_{a+1}] (first > last wraps through t = 0), or first = -1 for "every cell" (an image arc that
+// could be half the circle or more, or an end point that could not be enclosed). edges: e_0 = 0 < e_1 < ... < e_N = 1
+// (binary64). Guarantee: rigorous (Arb at prec bits for the end points). Proof: LYAPND-TRANS-3.
+struct ArcCover {
+  std::size_t cells = 0, atoms = 0;
+  std::vector<std::int32_t> first, last;  // index i * cells + a
+};
+ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec);
+
+struct TransferResult {
+  double lower = -std::numeric_limits<double>::infinity();  // lower <= Lambda <= upper
+  double upper = std::numeric_limits<double>::infinity();
+  int steps = 0;  // iterations done (0: the bounds of h itself)
+  std::vector<double> cell_upper, cell_lower;  // U_J, L_J per cell (only when keep_cells)
+};
+
+// The iteration of LYAPND-TRANS-1 from U0 >= h >= L0 (per cell, finite) for at most max_steps steps: stops earlier when
+// upper - lower <= target_width (0: never), when the width fell by less than 1 % over the last 16 steps, or at the
+// deadline / an interrupt (the bounds of the last completed step are returned: every step's bounds are valid).
+// Guarantee: rigorous (LYAPND-TRANS-1, -2).
+TransferResult transfer_iterate_arcs(std::vector<double> U0, std::vector<double> L0, const ArcCover& cover,
+                                     const TransferWeights& w, int max_steps, double target_width,
+                                     std::chrono::steady_clock::time_point deadline, bool keep_cells = false);
+
+// Working memory (bytes) of arc_image_covers + transfer_iterate_arcs on `cells` cells and k atoms.
+std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k);
 
 }  // namespace lyapcert::lyapnd::internal

@@ -1,0 +1,250 @@
+#include "lyapcert/lyapnd/internal/transfer.hpp"
+
+#include <arb.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "lyapcert/exact/arb_raii.hpp"
+#include "lyapcert/exact/ball.hpp"
+#include "lyapcert/lyapnd/stop_poll.hpp"
+
+namespace lyapcert::lyapnd::internal {
+namespace {
+
+using exact::Ball;
+using exact::Rational;
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+double lower_double(const arb_t x) {
+  exact::Arf t;
+  arb_get_lbound_arf(t, x, 64);
+  return arf_get_d(t, ARF_RND_FLOOR);
+}
+double upper_double(const arb_t x) {
+  exact::Arf t;
+  arb_get_ubound_arf(t, x, 64);
+  return arf_get_d(t, ARF_RND_CEIL);
+}
+
+// Range maximum / minimum over cyclic ranges of cells, with block extrema of kBlock cells recomputed per step.
+constexpr std::size_t kBlock = 64;
+
+struct RangeExtremum {
+  const std::vector<double>* v = nullptr;
+  std::vector<double> block;
+  bool is_max = true;
+
+  void build(const std::vector<double>& values, bool maximum) {
+    v = &values;
+    is_max = maximum;
+    const std::size_t n = values.size(), nb = (n + kBlock - 1) / kBlock;
+    block.assign(nb, maximum ? -kInf : kInf);
+    for (std::size_t b = 0; b < nb; ++b) {
+      const std::size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+      double m = values[lo];
+      for (std::size_t i = lo + 1; i < hi; ++i) m = maximum ? std::max(m, values[i]) : std::min(m, values[i]);
+      block[b] = m;
+    }
+  }
+  double pick(double a, double b) const { return is_max ? std::max(a, b) : std::min(a, b); }
+  // Extremum over cells lo..hi (lo <= hi, inclusive).
+  double linear(std::size_t lo, std::size_t hi) const {
+    const std::vector<double>& x = *v;
+    double m = x[lo];
+    if (hi - lo < 2 * kBlock) {
+      for (std::size_t i = lo + 1; i <= hi; ++i) m = pick(m, x[i]);
+      return m;
+    }
+    const std::size_t b0 = (lo + kBlock - 1) / kBlock, b1 = (hi + 1) / kBlock;  // whole blocks b0 .. b1 - 1
+    for (std::size_t i = lo + 1; i < b0 * kBlock; ++i) m = pick(m, x[i]);
+    for (std::size_t b = b0; b < b1; ++b) m = pick(m, block[b]);
+    for (std::size_t i = b1 * kBlock; i <= hi; ++i) m = pick(m, x[i]);
+    return m;
+  }
+  double all() const {
+    double m = block[0];
+    for (double b : block) m = pick(m, b);
+    return m;
+  }
+  // Cyclic range first..last (first > last wraps), or every cell when first < 0.
+  double cyclic(std::int32_t first, std::int32_t last) const {
+    if (first < 0) return all();
+    const auto f = static_cast<std::size_t>(first), l = static_cast<std::size_t>(last);
+    if (f <= l) return linear(f, l);
+    return pick(linear(f, v->size() - 1), linear(0, l));
+  }
+};
+
+}  // namespace
+
+TransferWeights transfer_weights(const laws::FiniteMatrices& f) {
+  TransferWeights w;
+  for (const Rational& p : f.probs) {
+    if (!(p > 0)) continue;
+    const Ball b = Ball::from_rational(p, 128);
+    w.lo.push_back(lower_double(b.get()));
+    w.hi.push_back(upper_double(b.get()));
+  }
+  return w;
+}
+
+ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec) {
+  if (edges.size() < 2 || edges.front() != 0.0 || edges.back() != 1.0)
+    throw std::invalid_argument("arc_image_covers: the edges must run from 0 to 1");  // a caller's bug
+  for (std::size_t j = 0; j + 1 < edges.size(); ++j)
+    if (!(edges[j] < edges[j + 1])) throw std::invalid_argument("arc_image_covers: the edges must increase");
+  const std::size_t n = edges.size() - 1;
+  ArcCover cover;
+  cover.cells = n;
+  struct Atom {
+    Ball a, b, c, d;
+    bool positive_det = true;
+    double kappa = kInf;  // >= ||M||_F^2 / |det M| >= sigma_max / sigma_min: the largest stretch of t -> M . t
+  };
+  std::vector<Atom> atoms;
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    if (!(f.probs[i] > 0)) continue;
+    const auto& m = f.matrices[i];
+    if (m.size() != 4) throw std::invalid_argument("arc_image_covers: d = 2 only");
+    Atom at;
+    at.a = Ball::from_rational(m[0], prec);
+    at.b = Ball::from_rational(m[1], prec);
+    at.c = Ball::from_rational(m[2], prec);
+    at.d = Ball::from_rational(m[3], prec);
+    const Rational det = m[0] * m[3] - m[1] * m[2];
+    if (det == 0) throw std::invalid_argument("arc_image_covers: singular atom");
+    at.positive_det = det > 0;
+    const Rational fro = m[0] * m[0] + m[1] * m[1] + m[2] * m[2] + m[3] * m[3];
+    at.kappa = upper_double(Ball::from_rational(fro / (det > 0 ? det : Rational(-det)), 128).get());
+    atoms.push_back(std::move(at));
+  }
+  const std::size_t k = atoms.size();
+  cover.atoms = k;
+  // Per edge e_j and atom i: the enclosure of M_i . e_j as the counter-clockwise arc [s, z] (LYAPND-TRANS-3 (b));
+  // s = -1 when it could not be enclosed.
+  std::vector<double> arc_s(k * (n + 1), -1.0), arc_z(k * (n + 1), -1.0);
+  Ball t, s, c, w1, w2, th, pi;
+  arb_const_pi(pi, prec);
+  for (std::size_t j = 0; j <= n; ++j) {
+    arb_set_d(t, edges[j]);
+    arb_sin_cos_pi(s, c, t, prec);
+    for (std::size_t i = 0; i < k; ++i) {
+      const Atom& at = atoms[i];
+      // Proof: LYAPND-TRANS-3 (a). w = M_i v(e_j); its line has t' = atan2(w2, w1) / pi mod 1.
+      arb_mul(w1, at.a, c, prec);
+      arb_addmul(w1, at.b, s, prec);
+      arb_mul(w2, at.c, c, prec);
+      arb_addmul(w2, at.d, s, prec);
+      arb_atan2(th, w2, w1, prec);
+      arb_div(th, th, pi, prec);
+      if (!arb_is_finite(th) || mag_cmp_2exp_si(arb_radref(th), -20) >= 0) continue;
+      const double lo = lower_double(th), hi = upper_double(th);
+      // Proof: LYAPND-TRANS-3 (b). Reduction mod 1 with the rounding directed outwards.
+      const double x = lo - std::floor(lo);
+      const double st = x == 0 ? 0.0 : round_down(x);
+      const double y = hi - std::floor(hi);
+      const double en = y == 0 ? 1.0 : std::min(1.0, round_up(y));
+      arc_s[i * (n + 1) + j] = std::clamp(st, 0.0, std::nextafter(1.0, 0.0));
+      arc_z[i * (n + 1) + j] = std::clamp(en, std::nextafter(0.0, 1.0), 1.0);
+    }
+  }
+  // x on the counter-clockwise arc [s, z] of the circle [0, 1) (z = 1 is t = 0).
+  auto on_arc = [](double s0, double z0, double x) {
+    const double z1 = z0 >= 1 ? 0.0 : z0, x1 = x >= 1 ? 0.0 : x;
+    return s0 <= z1 ? (x1 >= s0 && x1 <= z1) : (x1 >= s0 || x1 <= z1);
+  };
+  auto cell_starting_before = [&](double x) {  // largest a with e_a <= x (x in [0, 1))
+    const auto it = std::upper_bound(edges.begin(), edges.end(), x);
+    return static_cast<std::int32_t>(std::clamp<std::ptrdiff_t>(it - edges.begin() - 1, 0, static_cast<std::ptrdiff_t>(n) - 1));
+  };
+  auto cell_ending_after = [&](double x) {  // smallest a with e_{a+1} >= x (x in (0, 1])
+    const auto it = std::lower_bound(edges.begin() + 1, edges.end(), x);
+    return static_cast<std::int32_t>(std::clamp<std::ptrdiff_t>(it - (edges.begin() + 1), 0, static_cast<std::ptrdiff_t>(n) - 1));
+  };
+  cover.first.assign(k * n, -1);
+  cover.last.assign(k * n, -1);
+  for (std::size_t i = 0; i < k; ++i) {
+    const Atom& at = atoms[i];
+    for (std::size_t a = 0; a < n; ++a) {
+      // Proof: LYAPND-TRANS-3 (c). The image is the arc from the image of the first end point to that of the
+      // second in the orientation of M; valid when the two end point enclosures are disjoint arcs.
+      const std::size_t from = i * (n + 1) + (at.positive_det ? a : a + 1);
+      const std::size_t to = i * (n + 1) + (at.positive_det ? a + 1 : a);
+      const double s0 = arc_s[from], z0 = arc_z[from], s1 = arc_s[to], z1 = arc_z[to];
+      if (s0 < 0 || s1 < 0) continue;
+      const bool overlap = on_arc(s0, z0, s1) || on_arc(s0, z0, z1) || on_arc(s1, z1, s0) || on_arc(s1, z1, z0);
+      // Overlapping end point arcs: the image is short when the cell is narrow for the atom's stretch (c').
+      if (overlap && !(round_up(round_up(edges[a + 1] - edges[a]) * at.kappa) < 0.25)) continue;
+      const std::int32_t first = cell_starting_before(s0), last = cell_ending_after(z1);
+      // The arc passes t = 0 exactly when s0 > z1 (z1 = 1 is t = 0 reached from below); a passing arc whose end
+      // cells coincide covers nearly the whole circle: every cell.
+      const bool wraps = z1 < 1 && s0 > z1;
+      if (wraps ? first == last : first > last) continue;
+      cover.first[i * n + a] = first;
+      cover.last[i * n + a] = last;
+    }
+  }
+  return cover;
+}
+
+TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> L, const ArcCover& cover,
+                                     const TransferWeights& w, int max_steps, double target_width,
+                                     std::chrono::steady_clock::time_point deadline, bool keep_cells) {
+  const std::size_t n = cover.cells, k = cover.atoms;
+  if (U.size() != n || L.size() != n || w.lo.size() != k || w.hi.size() != k || n == 0)
+    throw std::invalid_argument("transfer_iterate_arcs: sizes differ");  // a caller's bug
+  TransferResult r;
+  auto extremes = [&](const std::vector<double>& u, const std::vector<double>& l, double& up, double& lo) {
+    up = *std::max_element(u.begin(), u.end());
+    lo = *std::min_element(l.begin(), l.end());
+  };
+  for (std::size_t a = 0; a < n; ++a)
+    if (!std::isfinite(U[a]) || !std::isfinite(L[a])) return r;  // nothing to iterate: [-inf, inf]
+  extremes(U, L, r.upper, r.lower);
+  std::vector<double> width_history{r.upper - r.lower};
+  std::vector<double> U2(n), L2(n), mu(k), ml(k);
+  RangeExtremum qmax, qmin;
+  for (int step = 1; step <= max_steps; ++step) {
+    if (target_width > 0 && r.upper - r.lower <= target_width) break;
+    if (detail::past(deadline)) break;
+    qmax.build(U, true);
+    qmin.build(L, false);
+    bool finite = true;
+    for (std::size_t a = 0; a < n; ++a) {
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::int32_t f = cover.first[i * n + a], l = cover.last[i * n + a];
+        mu[i] = qmax.cyclic(f, l);
+        ml[i] = qmin.cyclic(f, l);
+      }
+      // Proof: LYAPND-TRANS-1, -2.
+      U2[a] = weighted_sum_up(w, mu.data());
+      L2[a] = weighted_sum_down(w, ml.data());
+      if (!std::isfinite(U2[a]) || !std::isfinite(L2[a])) finite = false;
+    }
+    if (!finite) break;  // overflow: the last finite bounds stand (LYAPND-TRANS-2)
+    U.swap(U2);
+    L.swap(L2);
+    double up = 0, lo = 0;
+    extremes(U, L, up, lo);
+    r.upper = std::min(r.upper, up);
+    r.lower = std::max(r.lower, lo);
+    r.steps = step;
+    width_history.push_back(r.upper - r.lower);
+    const std::size_t h = width_history.size();
+    if (h > 16 && width_history[h - 1] > 0.99 * width_history[h - 17]) break;  // stalled
+  }
+  if (keep_cells) {
+    r.cell_upper = std::move(U);
+    r.cell_lower = std::move(L);
+  }
+  return r;
+}
+
+std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k) {
+  // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom during the cover
+  // (16 k), the cover itself (8 k), U, L and their next step (32), block extrema (1 / 32 per cell), plus slack.
+  return cells * (8 + 24 * k + 32 + 1) + (1u << 16);
+}
+
+}  // namespace lyapcert::lyapnd::internal
