@@ -760,9 +760,10 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   arf_clear(t);
   out.h_width = all_ok ? hi_d(out.enclosure.get()) - lo_d(out.enclosure.get()) : std::numeric_limits<double>::infinity();
   if (!all_ok || transfer == nullptr || transfer->max_steps <= 0 || transfer->family == nullptr) return out;
-  // Proof: LYAPND-TRANS-1 .. -3. Bounds of h on every cell of the final partition, then P^J h by the transfer
-  // iteration on the arcs' image covers. The cells are released first: the iteration's arrays take their place
-  // (LYAPND-POIS-5, LYAPND-TRANS-3 (d)).
+  // Proof: LYAPND-TRANS-1 .. -4. Bounds of h on every cell of the final partition, then P^J h by the transfer
+  // iteration on the arcs' image covers. The cells are reduced to their edges and bounds first: the iteration's
+  // arrays take their place (LYAPND-POIS-5, LYAPND-TRANS-3 (d)).
+  const std::size_t cell_cap = 2 * cells.size() + 64;
   std::vector<double> edges, upper, lower;
   edges.reserve(cells.size() + 1);
   upper.reserve(cells.size());
@@ -775,12 +776,89 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   edges.push_back(1.0);
   std::vector<Cell>().swap(cells);
   if (detail::past(deadline)) return out;
-  const internal::ArcCover cover = internal::arc_image_covers(*transfer->family, edges, prec);
-  const internal::TransferResult tr =
-      internal::transfer_iterate_arcs(std::move(upper), std::move(lower), cover,
-                                      internal::transfer_weights(*transfer->family), transfer->max_steps,
-                                      transfer->target_width, deadline);
+  const internal::ArcImager imager(*transfer->family, prec);
+  const internal::TransferWeights weights = internal::transfer_weights(*transfer->family);
+  const std::size_t k = imager.atoms();
+  std::vector<double> arc_s, arc_z;
+  imager.images(edges, arc_s, arc_z);
+  internal::TransferResult tr;
+  double prev_width = out.h_width;
+  for (int round = 0;; ++round) {
+    const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
+    const internal::TransferResult r = internal::transfer_iterate_arcs(
+        upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
+    // Every round's bounds are valid (LYAPND-TRANS-1): keep the best of each end.
+    tr.lower = std::max(tr.lower, r.lower);
+    tr.upper = std::min(tr.upper, r.upper);
+    tr.steps += r.steps;
+    out.transfer_rounds = round + 1;
+    const double width = tr.upper - tr.lower;
+    if (!(width > transfer->target_width) || r.steps == 0 || detail::past(deadline) ||
+        !(width < 0.8 * prev_width) || edges.size() + edges.size() / 5 > cell_cap)
+      break;
+    prev_width = width;
+    // Proof: LYAPND-TRANS-4 (the choice is heuristic, any choice is valid): split the fifth of the cells with the largest
+    // estimated stationary mass times width of h, and certify the halves afresh.
+    const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    const std::size_t n = upper.size();
+    std::vector<double> score(n);
+    for (std::size_t c = 0; c < n; ++c) score[c] = mass[c] * (upper[c] - lower[c]);
+    std::vector<double> sorted = score;
+    const std::size_t pick = std::max<std::size_t>(1, n / 5);
+    std::nth_element(sorted.begin(), sorted.begin() + (n - pick), sorted.end());
+    const double threshold = sorted[n - pick];
+    std::vector<double> e2, u2, l2, s2, z2;
+    e2.reserve(n + pick + 2);
+    u2.reserve(n + pick + 1);
+    l2.reserve(n + pick + 1);
+    s2.reserve((n + pick + 2) * k);
+    z2.reserve((n + pick + 2) * k);
+    std::vector<double> ms(k), mz(k);
+    std::size_t split = 0;
+    bool out_of_time = false;
+    for (std::size_t c = 0; c < n; ++c) {
+      auto keep = [&](double e, double u, double l, const double* s0, const double* z0) {
+        e2.push_back(e);
+        u2.push_back(u);
+        l2.push_back(l);
+        s2.insert(s2.end(), s0, s0 + k);
+        z2.insert(z2.end(), z0, z0 + k);
+      };
+      const double m = edges[c] + (edges[c + 1] - edges[c]) / 2;
+      if (!out_of_time && split < pick && score[c] >= threshold && score[c] > 0 && m > edges[c] && m < edges[c + 1]) {
+        Cell left, right;
+        left.a = edges[c];
+        left.b = m;
+        right.a = m;
+        right.b = edges[c + 1];
+        evaluate_cell(ev, left);
+        evaluate_cell(ev, right);
+        if (left.ok && right.ok) {
+          ++split;
+          // A half's bounds can only be narrower than the cell's: intersect (both are valid on the half).
+          keep(edges[c], std::min(upper[c], hi_d(left.range.get())), std::max(lower[c], lo_d(left.range.get())),
+               &arc_s[c * k], &arc_z[c * k]);
+          imager.image(m, ms.data(), mz.data());
+          keep(m, std::min(upper[c], hi_d(right.range.get())), std::max(lower[c], lo_d(right.range.get())),
+               ms.data(), mz.data());
+          if ((split & 255) == 0 && detail::past(deadline)) out_of_time = true;  // copy the rest unsplit
+          continue;
+        }
+      }
+      keep(edges[c], upper[c], lower[c], &arc_s[c * k], &arc_z[c * k]);
+    }
+    e2.push_back(1.0);
+    s2.insert(s2.end(), arc_s.end() - static_cast<std::ptrdiff_t>(k), arc_s.end());
+    z2.insert(z2.end(), arc_z.end() - static_cast<std::ptrdiff_t>(k), arc_z.end());
+    edges.swap(e2);
+    upper.swap(u2);
+    lower.swap(l2);
+    arc_s.swap(s2);
+    arc_z.swap(z2);
+    if (split == 0 || detail::past(deadline)) break;
+  }
   out.transfer_steps = tr.steps;
+  out.transfer_cells = upper.size();
   if (tr.steps == 0) return out;
   // Both enclosures contain Lambda; their intersection does too (LYAPND-TRANS-1, LYAPND-POIS-4 (e)). Only a
   // narrower transfer enclosure is used, so that a many-digit enclosure of h is never coarsened to binary64.
@@ -862,7 +940,7 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
   const std::uint64_t cells = 4 * (k + 1) * n + 64;
   const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
   return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 +
-         std::max<std::uint64_t>(2 * cells * (112 + limbs), internal::transfer_arcs_memory_bytes(cells, k)) +
+         std::max<std::uint64_t>(2 * cells * (112 + limbs), internal::transfer_arcs_memory_bytes(2 * cells + 64, k)) +
          (1u << 20);
 }
 
@@ -887,7 +965,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   std::vector<double> widths;
   int best_n = 0, iters = 0;
   std::uint64_t best_cells = 0, best_bytes = 0;
-  int transfer_steps = 0;
+  int transfer_steps = 0, transfer_rounds = 0;
+  std::uint64_t transfer_cells = 0;
   double h_width = 0;
   constexpr int kTransferMaxSteps = 20000;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
@@ -970,6 +1049,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       best_n = n;
       best_cells = b->cells;
       transfer_steps = b->transfer_steps;
+      transfer_rounds = b->transfer_rounds;
+      transfer_cells = b->transfer_cells;
       h_width = b->h_width;
       best_bytes = bytes;
       iters = it;
@@ -1058,9 +1139,10 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       "inf/sup of phi + Pg - g certified over {} boxes",
       best_n, iters, best_cells);
   if (transfer_steps > 0)
-    note += fmt::format("; transfer iteration on the cell bounds (LYAPND-TRANS-1): {} steps, width of h {:.3g} -> "
-                        "{:.3g}",
-                        transfer_steps, h_width, 2 * mag_get_d(arb_radref(best->get())));
+    note += fmt::format("; transfer iteration on the cell bounds (LYAPND-TRANS-1): {} steps in {} rounds, {} cells "
+                        "at the end, width of h {:.3g} -> {:.3g}",
+                        transfer_steps, transfer_rounds, transfer_cells, h_width,
+                        2 * mag_get_d(arb_radref(best->get())));
   if (!reached) {
     note += overflow     ? "; the binary64 grid solution overflowed (matrix entries beyond the binary64 range), so "
                            "g = 0 was certified instead (the bounds inf phi, sup phi): best certified enclosure printed"

@@ -59,7 +59,9 @@ struct PoissonBounds {
   exact::Ball enclosure;    // [L, U]
   std::uint64_t cells = 0;  // boxes evaluated in the final partition
   double h_width = 0;       // sup - inf of the certified bounds of h itself (before any transfer iteration)
-  int transfer_steps = 0;   // steps of the transfer iteration done (LYAPND-TRANS-1; 0: none)
+  int transfer_steps = 0;   // steps of the transfer iteration done (LYAPND-TRANS-1; 0: none), all rounds
+  int transfer_rounds = 0;  // transfer iterations run (each after refining the cells that weigh most, LYAPND-TRANS-4)
+  std::uint64_t transfer_cells = 0;  // cells of the last transfer round
 };
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, std::chrono::steady_clock::time_point deadline);

@@ -89,66 +89,71 @@ TransferWeights transfer_weights(const laws::FiniteMatrices& f) {
   return w;
 }
 
-ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec) {
-  if (edges.size() < 2 || edges.front() != 0.0 || edges.back() != 1.0)
-    throw std::invalid_argument("arc_image_covers: the edges must run from 0 to 1");  // a caller's bug
-  for (std::size_t j = 0; j + 1 < edges.size(); ++j)
-    if (!(edges[j] < edges[j + 1])) throw std::invalid_argument("arc_image_covers: the edges must increase");
-  const std::size_t n = edges.size() - 1;
-  ArcCover cover;
-  cover.cells = n;
-  struct Atom {
-    Ball a, b, c, d;
-    bool positive_det = true;
-    double kappa = kInf;  // >= ||M||_F^2 / |det M| >= sigma_max / sigma_min: the largest stretch of t -> M . t
-  };
-  std::vector<Atom> atoms;
+ArcImager::ArcImager(const laws::FiniteMatrices& f, slong prec) : prec_(prec) {
   for (std::size_t i = 0; i < f.matrices.size(); ++i) {
     if (!(f.probs[i] > 0)) continue;
     const auto& m = f.matrices[i];
-    if (m.size() != 4) throw std::invalid_argument("arc_image_covers: d = 2 only");
+    if (m.size() != 4) throw std::invalid_argument("ArcImager: d = 2 only");  // a caller's bug
     Atom at;
     at.a = Ball::from_rational(m[0], prec);
     at.b = Ball::from_rational(m[1], prec);
     at.c = Ball::from_rational(m[2], prec);
     at.d = Ball::from_rational(m[3], prec);
     const Rational det = m[0] * m[3] - m[1] * m[2];
-    if (det == 0) throw std::invalid_argument("arc_image_covers: singular atom");
+    if (det == 0) throw std::invalid_argument("ArcImager: singular atom");
     at.positive_det = det > 0;
     const Rational fro = m[0] * m[0] + m[1] * m[1] + m[2] * m[2] + m[3] * m[3];
     at.kappa = upper_double(Ball::from_rational(fro / (det > 0 ? det : Rational(-det)), 128).get());
-    atoms.push_back(std::move(at));
+    atoms_.push_back(std::move(at));
   }
-  const std::size_t k = atoms.size();
+  arb_const_pi(pi_, prec);
+}
+
+void ArcImager::image(double e, double* s_out, double* z_out) const {
+  Ball t, s, c, w1, w2, th;
+  arb_set_d(t, e);
+  arb_sin_cos_pi(s, c, t, prec_);
+  for (std::size_t i = 0; i < atoms_.size(); ++i) {
+    const Atom& at = atoms_[i];
+    s_out[i] = z_out[i] = -1.0;
+    // Proof: LYAPND-TRANS-3 (a). w = M_i v(e); its line has t' = atan2(w2, w1) / pi mod 1.
+    arb_mul(w1, at.a, c, prec_);
+    arb_addmul(w1, at.b, s, prec_);
+    arb_mul(w2, at.c, c, prec_);
+    arb_addmul(w2, at.d, s, prec_);
+    arb_atan2(th, w2, w1, prec_);
+    arb_div(th, th, pi_, prec_);
+    if (!arb_is_finite(th) || mag_cmp_2exp_si(arb_radref(th), -20) >= 0) continue;
+    const double lo = lower_double(th), hi = upper_double(th);
+    // Proof: LYAPND-TRANS-3 (b). Reduction mod 1 with the rounding directed outwards.
+    const double x = lo - std::floor(lo);
+    const double st = x == 0 ? 0.0 : round_down(x);
+    const double y = hi - std::floor(hi);
+    const double en = y == 0 ? 1.0 : std::min(1.0, round_up(y));
+    s_out[i] = std::clamp(st, 0.0, std::nextafter(1.0, 0.0));
+    z_out[i] = std::clamp(en, std::nextafter(0.0, 1.0), 1.0);
+  }
+}
+
+void ArcImager::images(const std::vector<double>& edges, std::vector<double>& s, std::vector<double>& z) const {
+  const std::size_t k = atoms_.size();
+  s.assign(edges.size() * k, -1.0);
+  z.assign(edges.size() * k, -1.0);
+  for (std::size_t j = 0; j < edges.size(); ++j) image(edges[j], &s[j * k], &z[j * k]);
+}
+
+ArcCover ArcImager::covers(const std::vector<double>& edges, const std::vector<double>& arc_s,
+                           const std::vector<double>& arc_z) const {
+  if (edges.size() < 2 || edges.front() != 0.0 || edges.back() != 1.0)
+    throw std::invalid_argument("arc_image_covers: the edges must run from 0 to 1");  // a caller's bug
+  for (std::size_t j = 0; j + 1 < edges.size(); ++j)
+    if (!(edges[j] < edges[j + 1])) throw std::invalid_argument("arc_image_covers: the edges must increase");
+  const std::size_t n = edges.size() - 1, k = atoms_.size();
+  if (arc_s.size() != k * (n + 1) || arc_z.size() != k * (n + 1))
+    throw std::invalid_argument("arc_image_covers: arcs and edges differ in size");
+  ArcCover cover;
+  cover.cells = n;
   cover.atoms = k;
-  // Per edge e_j and atom i: the enclosure of M_i . e_j as the counter-clockwise arc [s, z] (LYAPND-TRANS-3 (b));
-  // s = -1 when it could not be enclosed.
-  std::vector<double> arc_s(k * (n + 1), -1.0), arc_z(k * (n + 1), -1.0);
-  Ball t, s, c, w1, w2, th, pi;
-  arb_const_pi(pi, prec);
-  for (std::size_t j = 0; j <= n; ++j) {
-    arb_set_d(t, edges[j]);
-    arb_sin_cos_pi(s, c, t, prec);
-    for (std::size_t i = 0; i < k; ++i) {
-      const Atom& at = atoms[i];
-      // Proof: LYAPND-TRANS-3 (a). w = M_i v(e_j); its line has t' = atan2(w2, w1) / pi mod 1.
-      arb_mul(w1, at.a, c, prec);
-      arb_addmul(w1, at.b, s, prec);
-      arb_mul(w2, at.c, c, prec);
-      arb_addmul(w2, at.d, s, prec);
-      arb_atan2(th, w2, w1, prec);
-      arb_div(th, th, pi, prec);
-      if (!arb_is_finite(th) || mag_cmp_2exp_si(arb_radref(th), -20) >= 0) continue;
-      const double lo = lower_double(th), hi = upper_double(th);
-      // Proof: LYAPND-TRANS-3 (b). Reduction mod 1 with the rounding directed outwards.
-      const double x = lo - std::floor(lo);
-      const double st = x == 0 ? 0.0 : round_down(x);
-      const double y = hi - std::floor(hi);
-      const double en = y == 0 ? 1.0 : std::min(1.0, round_up(y));
-      arc_s[i * (n + 1) + j] = std::clamp(st, 0.0, std::nextafter(1.0, 0.0));
-      arc_z[i * (n + 1) + j] = std::clamp(en, std::nextafter(0.0, 1.0), 1.0);
-    }
-  }
   // x on the counter-clockwise arc [s, z] of the circle [0, 1) (z = 1 is t = 0).
   auto on_arc = [](double s0, double z0, double x) {
     const double z1 = z0 >= 1 ? 0.0 : z0, x1 = x >= 1 ? 0.0 : x;
@@ -156,21 +161,23 @@ ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<doubl
   };
   auto cell_starting_before = [&](double x) {  // largest a with e_a <= x (x in [0, 1))
     const auto it = std::upper_bound(edges.begin(), edges.end(), x);
-    return static_cast<std::int32_t>(std::clamp<std::ptrdiff_t>(it - edges.begin() - 1, 0, static_cast<std::ptrdiff_t>(n) - 1));
+    return static_cast<std::int32_t>(
+        std::clamp<std::ptrdiff_t>(it - edges.begin() - 1, 0, static_cast<std::ptrdiff_t>(n) - 1));
   };
   auto cell_ending_after = [&](double x) {  // smallest a with e_{a+1} >= x (x in (0, 1])
     const auto it = std::lower_bound(edges.begin() + 1, edges.end(), x);
-    return static_cast<std::int32_t>(std::clamp<std::ptrdiff_t>(it - (edges.begin() + 1), 0, static_cast<std::ptrdiff_t>(n) - 1));
+    return static_cast<std::int32_t>(
+        std::clamp<std::ptrdiff_t>(it - (edges.begin() + 1), 0, static_cast<std::ptrdiff_t>(n) - 1));
   };
   cover.first.assign(k * n, -1);
   cover.last.assign(k * n, -1);
   for (std::size_t i = 0; i < k; ++i) {
-    const Atom& at = atoms[i];
+    const Atom& at = atoms_[i];
     for (std::size_t a = 0; a < n; ++a) {
       // Proof: LYAPND-TRANS-3 (c). The image is the arc from the image of the first end point to that of the
       // second in the orientation of M; valid when the two end point enclosures are disjoint arcs.
-      const std::size_t from = i * (n + 1) + (at.positive_det ? a : a + 1);
-      const std::size_t to = i * (n + 1) + (at.positive_det ? a + 1 : a);
+      const std::size_t from = (at.positive_det ? a : a + 1) * k + i;
+      const std::size_t to = (at.positive_det ? a + 1 : a) * k + i;
       const double s0 = arc_s[from], z0 = arc_z[from], s1 = arc_s[to], z1 = arc_z[to];
       if (s0 < 0 || s1 < 0) continue;
       const bool overlap = on_arc(s0, z0, s1) || on_arc(s0, z0, z1) || on_arc(s1, z1, s0) || on_arc(s1, z1, z0);
@@ -186,6 +193,54 @@ ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<doubl
     }
   }
   return cover;
+}
+
+ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec) {
+  const ArcImager im(f, prec);
+  std::vector<double> s, z;
+  im.images(edges, s, z);
+  return im.covers(edges, s, z);
+}
+
+std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps) {
+  const std::size_t n = cover.cells, k = cover.atoms;
+  std::vector<double> m(n, 1.0 / static_cast<double>(n)), next(n + 1), diff(n + 1);
+  for (int step = 0; step < steps; ++step) {
+    std::fill(diff.begin(), diff.end(), 0.0);
+    double everywhere = 0;
+    for (std::size_t a = 0; a < n; ++a) {
+      if (m[a] == 0) continue;
+      for (std::size_t i = 0; i < k; ++i) {
+        const double p = 0.5 * (w.lo[i] + w.hi[i]) * m[a];
+        const std::int32_t f = cover.first[i * n + a], l = cover.last[i * n + a];
+        if (f < 0) {
+          everywhere += p / static_cast<double>(n);
+          continue;
+        }
+        const auto fs = static_cast<std::size_t>(f), ls = static_cast<std::size_t>(l);
+        const std::size_t len = fs <= ls ? ls - fs + 1 : n - fs + ls + 1;
+        const double q = p / static_cast<double>(len);
+        if (fs <= ls) {
+          diff[fs] += q;
+          diff[ls + 1] -= q;
+        } else {
+          diff[fs] += q;
+          diff[n] -= q;
+          diff[0] += q;
+          diff[ls + 1] -= q;
+        }
+      }
+    }
+    double run = 0, total = 0;
+    for (std::size_t a = 0; a < n; ++a) {
+      run += diff[a];
+      next[a] = std::max(0.0, run + everywhere);
+      total += next[a];
+    }
+    if (!(total > 0)) break;
+    for (std::size_t a = 0; a < n; ++a) m[a] = next[a] / total;
+  }
+  return m;
 }
 
 TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> L, const ArcCover& cover,
@@ -242,9 +297,10 @@ TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> 
 }
 
 std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k) {
-  // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom during the cover
-  // (16 k), the cover itself (8 k), U, L and their next step (32), block extrema (1 / 32 per cell), plus slack.
-  return cells * (8 + 24 * k + 32 + 1) + (1u << 16);
+  // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom (16 k), the cover
+  // (8 k), U, L and their next step (32), block extrema (1 / 32 per cell); during a refinement round
+  // (LYAPND-TRANS-4) the next partition's edges, bounds and arcs (24 + 16 k) and the mass estimate (24); slack.
+  return cells * (64 + 40 * k + 24) + (1u << 16);
 }
 
 }  // namespace lyapcert::lyapnd::internal

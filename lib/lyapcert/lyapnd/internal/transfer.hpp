@@ -17,6 +17,7 @@
 #include <limits>
 #include <vector>
 
+#include "lyapcert/exact/ball.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 
 namespace lyapcert::lyapnd::internal {
@@ -64,6 +65,32 @@ struct ArcCover {
   std::vector<std::int32_t> first, last;  // index i * cells + a
 };
 ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec);
+
+// The same in two stages, so that refined partitions reuse the Arb images of the edges they keep: images(e) gives,
+// for every atom i, the counter-clockwise arc [s_i, z_i] enclosing M_i . e (s_i = -1: no enclosure), laid out
+// edge-major (index j * k + i); covers() turns the arcs of the edges into the cell ranges (binary searches only).
+class ArcImager {
+ public:
+  ArcImager(const laws::FiniteMatrices& f, slong prec);
+  std::size_t atoms() const { return atoms_.size(); }
+  void image(double e, double* s, double* z) const;  // k values each
+  void images(const std::vector<double>& edges, std::vector<double>& s, std::vector<double>& z) const;
+  ArcCover covers(const std::vector<double>& edges, const std::vector<double>& s, const std::vector<double>& z) const;
+
+ private:
+  struct Atom {
+    exact::Ball a, b, c, d;
+    bool positive_det = true;
+    double kappa = std::numeric_limits<double>::infinity();  // >= ||M||_F^2 / |det M| >= sigma_max / sigma_min
+  };
+  std::vector<Atom> atoms_;
+  exact::Ball pi_;
+  slong prec_;
+};
+
+// Heuristic (no guarantee; used only to choose which cells to refine): an estimate of the stationary measure of
+// the cells, from `steps` steps of the mass transport that spreads each cell's mass uniformly over its image covers.
+std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps);
 
 struct TransferResult {
   double lower = -std::numeric_limits<double>::infinity();  // lower <= Lambda <= upper
