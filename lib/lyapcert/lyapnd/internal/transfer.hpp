@@ -31,25 +31,21 @@ struct TransferWeights {
 inline double round_up(double fl) { return std::nextafter(fl, std::numeric_limits<double>::infinity()); }
 inline double round_down(double fl) { return std::nextafter(fl, -std::numeric_limits<double>::infinity()); }
 
-// Proof: LYAPND-TRANS-2. An upper bound of sum_i p_i m[i] (m[i] the maxima over the image covers).
-inline double weighted_sum_up(const TransferWeights& w, const double* m) {
+// Proof: LYAPND-TRANS-2. An upper (Up) or lower bound of sum_i p_i m[i], m[i] the maxima (minima) over the image
+// covers: each product with the probability bound that errs the right way for the sign of m[i], each operation
+// rounded outwards.
+template <bool Up>
+inline double weighted_sum(const TransferWeights& w, const double* m) {
   double s = 0;
   for (std::size_t i = 0; i < w.hi.size(); ++i) {
-    const double t = round_up((m[i] >= 0 ? w.hi[i] : w.lo[i]) * m[i]);
-    s = i == 0 ? t : round_up(s + t);
+    const double p = (m[i] >= 0) == Up ? w.hi[i] : w.lo[i];
+    const double t = Up ? round_up(p * m[i]) : round_down(p * m[i]);
+    s = i == 0 ? t : (Up ? round_up(s + t) : round_down(s + t));
   }
   return s;
 }
-
-// Proof: LYAPND-TRANS-2. A lower bound of sum_i p_i m[i] (m[i] the minima over the image covers).
-inline double weighted_sum_down(const TransferWeights& w, const double* m) {
-  double s = 0;
-  for (std::size_t i = 0; i < w.lo.size(); ++i) {
-    const double t = round_down((m[i] >= 0 ? w.lo[i] : w.hi[i]) * m[i]);
-    s = i == 0 ? t : round_down(s + t);
-  }
-  return s;
-}
+inline double weighted_sum_up(const TransferWeights& w, const double* m) { return weighted_sum<true>(w, m); }
+inline double weighted_sum_down(const TransferWeights& w, const double* m) { return weighted_sum<false>(w, m); }
 
 // Binary64 enclosures of the probabilities of the atoms of positive probability (in order).
 TransferWeights transfer_weights(const laws::FiniteMatrices& f);
