@@ -2,7 +2,6 @@
 // derivative enclosures against the mean value theorem, input validation. Proofs: proofs/boundary/.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "boundary/referee.hpp"
@@ -10,6 +9,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
+#include "support/reference_table.hpp"
 
 namespace bnd = lyapcert::boundary;
 using lyapcert::exact::Rational;
@@ -18,12 +18,6 @@ using lyapcert::laws::parse_curvature_law;
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n')) s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  return s;
-}
-
 struct RefCase {
   std::string law;
   Rational lo, hi;
@@ -31,16 +25,8 @@ struct RefCase {
 };
 
 std::vector<RefCase> load_reference() {
-  std::ifstream in("tests/boundary/boundary_ref.txt");
-  EXPECT_TRUE(in.good()) << "tests/boundary/boundary_ref.txt not found (run from the source tree)";
   std::vector<RefCase> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string part;
-    while (std::getline(ss, part, '|')) f.push_back(trim(part));
+  for (const auto& f : lyapcert::test::read_reference_table("tests/boundary/boundary_ref.txt")) {
     RefCase c;
     c.law = f.at(0);
     c.lo = parse_rational(f.at(1));

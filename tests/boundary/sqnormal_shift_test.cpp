@@ -2,8 +2,6 @@
 #include <arb.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +9,7 @@
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
+#include "support/reference_table.hpp"
 
 namespace {
 
@@ -25,25 +24,12 @@ struct Ball {
   ~Ball() { arb_clear(v); }
 };
 
-std::string trim(std::string s) {
-  while (!s.empty() && s.front() == ' ') s.erase(s.begin());
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
 
 // Zeros from tests/data/gen_sqnormal_shift_roots_ref.py (mpmath, two independent ways per zero).
 TEST(SqnormalShiftBoundary, RootsAgainstMpmath) {
-  std::ifstream in("tests/data/sqnormal_shift_roots_ref.txt");
-  ASSERT_TRUE(in.good()) << "tests/data/sqnormal_shift_roots_ref.txt not found (run from the source tree)";
-  std::string line;
   int n = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string part;
-    while (std::getline(ss, part, '|')) f.push_back(trim(part));
-    ASSERT_EQ(f.size(), 3u) << line;
+  for (const auto& f : lyapcert::test::read_reference_table("tests/data/sqnormal_shift_roots_ref.txt")) {
+    ASSERT_EQ(f.size(), 3u) << f.at(0);
     SCOPED_TRACE(f[0]);
     const Rational z1 = parse_rational(f[1]), z2 = parse_rational(f[2]);
     const Rational diff = z1 > z2 ? Rational(z1 - z2) : Rational(z2 - z1);
