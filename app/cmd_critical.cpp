@@ -123,7 +123,8 @@ int run_critical(const CriticalOptions& o) {
     j["no_collapse"] = jc;
     ordered_json steps = ordered_json::array();
     for (const auto& st : r.steps) {
-      steps.push_back({{"snr", q(st.snr)}, {"approx_min_lambda_plus", st.approx_min}, {"label", st.label}});
+      steps.push_back(
+          {{"snr", q(st.snr)}, {"approx_min_lambda_plus", st.approx_min}, {"label", models::to_string(st.label)}});
     }
     j["bisection"] = steps;
     j["complete"] = r.complete;

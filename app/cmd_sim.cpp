@@ -373,7 +373,6 @@ bool apply_certified(sim::Prediction& p, const lyapnd::Result& c) {
   e.sign = s;
   p.determined = true;
   p.predicts_collapse = s == lyap::Sign::negative;
-  p.phase = p.predicts_collapse ? "III" : "unstable";
   return true;
 }
 
@@ -453,7 +452,7 @@ int run_check(const CheckFlags& f) {
     j["model"] = model_json(b);
     j["lr"] = f.lr;
     ordered_json pred;
-    pred["phase"] = p.phase;
+    pred["phase"] = sim::phase_label(p);
     pred["guarantee"] = guarantee;
     if (certified) {
       lyap::DecimalEnclosure dc;
@@ -491,14 +490,14 @@ int run_check(const CheckFlags& f) {
       pred["lambda_minus"] = lm;
     }
     if (!p.statistical) {
-      std::vector<std::string> phases;
+      std::vector<models::Phase> phases;
       std::vector<bool> plus_correct, l2;
       for (const auto& u : p.units) {
         phases.push_back(u.phase);
         plus_correct.push_back(u.plus_is_correct);
         l2.push_back(u.l2_wrong_direction_stable);
       }
-      pred["unit_phases"] = phases;
+      pred["unit_phases"] = models::to_strings(phases);
       pred["plus_is_correct"] = plus_correct;
       pred["l2_wrong_direction_stable"] = l2;
     }
@@ -542,7 +541,7 @@ int run_check(const CheckFlags& f) {
                  use_certified ? "" : "   (sign not decided: the statistical prediction is used)");
     }
     if (use_certified) {
-      fmt::print("predicted (certified): phase {}\n", p.phase);
+      fmt::print("predicted (certified): phase {}\n", sim::phase_label(p));
     }
     if (p.statistical) {
       const sim::StatisticalExponent& e = *mc;
@@ -552,7 +551,7 @@ int run_check(const CheckFlags& f) {
       } else {
         fmt::print("predicted (statistical, not certified): phase {}   top exponent of the linearisation {:.6g} "
                    "[{:.6g}, {:.6g}] {}\n",
-                   p.phase, e.estimate, e.lower, e.upper, lyap::to_string(e.sign));
+                   sim::phase_label(p), e.estimate, e.lower, e.upper, lyap::to_string(e.sign));
       }
       fmt::print("  Monte Carlo: {} replicates x {} steps (burn-in {}), seed {}, Student-t level {:.10g}\n", e.reps,
                  e.steps, e.burn_in, e.seed, e.level);
@@ -564,8 +563,8 @@ int run_check(const CheckFlags& f) {
         return fmt::format("[{}, {}] {}", dec.lower, dec.upper, lyap::to_string(d.lambda.value.sign));
       };
       fmt::print("predicted{}: phase {}   Lambda(u=w) in {}   Lambda(u=-w) in {}{}\n",
-                 p.units.size() > 1 ? fmt::format(" (coordinate {})", i) : "", u.phase, show(u.plus), show(u.minus),
-                 u.plus_is_correct ? "" : "   (E h < 0: u = -w is the correct sign)");
+                 p.units.size() > 1 ? fmt::format(" (coordinate {})", i) : "", models::to_string(u.phase),
+                 show(u.plus), show(u.minus), u.plus_is_correct ? "" : "   (E h < 0: u = -w is the correct sign)");
     }
     fmt::print("predicted outcome: {}\n",
                !p.determined ? "undetermined" : (p.predicts_collapse ? "collapse to the saddle" : "escape"));

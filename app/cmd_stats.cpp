@@ -43,15 +43,6 @@ ordered_json interval_json(const stats::Interval& i) {
 }
 std::string fmt_num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : (x > 0 ? "+inf" : "-inf"); }
 
-// The sign the interval supports; an interval that is not finite (a -inf or NaN increment was
-// sampled) supports none: floating point proves nothing about -inf (use lyap1d / lyapnd).
-const char* ci_sign(const stats::Interval& ci) {
-  if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return "undetermined";
-  if (ci.upper < 0) return "negative";
-  if (ci.lower > 0) return "positive";
-  return "undetermined";
-}
-
 int run_estimate(const StatsOptions& o) {
   std::string law_text;
   const laws::MatrixLaw law = load(o, law_text);
@@ -76,7 +67,7 @@ int run_estimate(const StatsOptions& o) {
     j["estimate"] = finite_or_null(e.estimate);
     j["ci"] = interval_json(e.ci);
     j["guarantee"] = stats::to_string(e.guarantee);
-    j["sign"] = ci_sign(e.ci);
+    j["sign"] = exact::to_string(stats::supported_sign(e.ci));
     j["steps_per_rep"] = e.steps_per_rep;
     j["reps"] = e.reps;
     j["steps_total"] = e.steps_total;
@@ -115,7 +106,7 @@ int run_estimate(const StatsOptions& o) {
     }
     fmt::print("Lambda ~ {:.8g}   {:g}% CI [{}, {}]  ({} guarantee)\n", e.estimate, 100 * o.level, fmt_num(e.ci.lower),
                fmt_num(e.ci.upper), stats::to_string(e.guarantee));
-    fmt::print("  sign at this level: {}\n", ci_sign(e.ci));
+    fmt::print("  sign at this level: {}\n", exact::to_string(stats::supported_sign(e.ci)));
     fmt::print("  variance: {} (std error {:.3g}); i.i.d. increments: {}\n", e.variance_method, e.std_error,
                e.iid_increments ? "yes" : "no");
     fmt::print("  steps: {} per replicate x {} replicates (+ burn-in {}), seed {}\n", e.steps_per_rep, e.reps,

@@ -6,7 +6,6 @@
 // VALUE kernels (a different integrand).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,6 +19,7 @@
 #include "lyapcert/exact/rational.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/curvature_eval.hpp"
+#include "support/reference_table.hpp"
 
 using lyapcert::exact::parse_rational;
 using lyapcert::exact::Rational;
@@ -38,21 +38,9 @@ struct B {
 [[maybe_unused]] void setq(arb_t x, const std::string& s, slong prec) { lyapcert::exact::set_ball(x, parse_rational(s), prec); }
 
 std::vector<std::vector<std::string>> load(const std::string& kind) {
-  std::ifstream in("tests/data/bivariate_derivative_ref.txt");
-  EXPECT_TRUE(in.good()) << "tests/data/bivariate_derivative_ref.txt not found (run from the source tree)";
   std::vector<std::vector<std::string>> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string p;
-    while (std::getline(ss, p, '|')) {
-      while (!p.empty() && p.back() == ' ') p.pop_back();
-      while (!p.empty() && p.front() == ' ') p.erase(0, 1);
-      f.push_back(p);
-    }
-    if (f.at(0) == kind) out.push_back(f);
+  for (auto& f : lyapcert::test::read_reference_table("tests/data/bivariate_derivative_ref.txt")) {
+    if (f.at(0) == kind) out.push_back(std::move(f));
   }
   return out;
 }

@@ -4,7 +4,6 @@
 // differentiation of the value).
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "lyapcert/models/phase_diagram.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/rational.hpp"
+#include "support/reference_table.hpp"
 
 using lyapcert::exact::Rational;
 using lyapcert::exact::parse_rational;
@@ -106,21 +106,11 @@ TEST(XyDerivative, ContainsSecantSlopesOfTheValueKernel) {
 }
 
 TEST(XyDerivative, MpmathReferenceValues) {
-  std::ifstream in("tests/data/xy_derivative_ref.txt");
-  ASSERT_TRUE(in.good()) << "tests/data/xy_derivative_ref.txt not found (run from the source tree)";
-  std::string line;
   int n = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string p;
-    while (std::getline(ss, p, '|')) {
-      while (!p.empty() && p.back() == ' ') p.pop_back();
-      while (!p.empty() && p.front() == ' ') p.erase(0, 1);
-      f.push_back(p);
-    }
+  for (const auto& f : lyapcert::test::read_reference_table("tests/data/xy_derivative_ref.txt")) {
     ASSERT_EQ(f.size(), 8u);
+    std::string line;  // the case, for the messages
+    for (const auto& x : f) line += (line.empty() ? "" : " | ") + x;
     const slong prec = 128;
     B lr, a1, b1, k, s2, sigma, d, ref, err;
     setq(lr, f[1], prec);
@@ -172,20 +162,8 @@ struct RootRef {
 };
 
 std::vector<RootRef> load_roots() {
-  std::ifstream in("tests/data/xy_roots_ref.txt");
-  EXPECT_TRUE(in.good()) << "tests/data/xy_roots_ref.txt not found (run from the source tree)";
   std::vector<RootRef> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string> f;
-    std::stringstream ss(line);
-    std::string p;
-    while (std::getline(ss, p, '|')) {
-      while (!p.empty() && p.back() == ' ') p.pop_back();
-      while (!p.empty() && p.front() == ' ') p.erase(0, 1);
-      f.push_back(p);
-    }
+  for (const auto& f : lyapcert::test::read_reference_table("tests/data/xy_roots_ref.txt")) {
     RootRef r{std::stoi(f.at(0)), f.at(1), f.at(2), std::stoul(f.at(3)), parse_rational(f.at(4)),
               parse_rational(f.at(5)), {}};
     std::stringstream zs(f.at(7));

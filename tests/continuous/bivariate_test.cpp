@@ -10,6 +10,7 @@
 #include "continuous/test_util.hpp"
 #include "lyapcert/continuous.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "support/reference_table.hpp"
 
 namespace lc = lyapcert::continuous;
 using lc::test::A;
@@ -59,12 +60,8 @@ TEST(BivariateLogAbsMean, InvalidInputs) {
 }
 
 TEST(BivariateReference, MpmathValues) {
-  std::ifstream in("tests/data/xy_ref.txt");
-  ASSERT_TRUE(in.good()) << "run from the source root (ctest sets WORKING_DIRECTORY)";
   int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/xy_ref.txt")) {
     std::istringstream ss(line);
     std::string kind;
     ss >> kind;

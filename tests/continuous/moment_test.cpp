@@ -16,6 +16,7 @@
 #include "continuous/test_util.hpp"
 #include "lyapcert/continuous.hpp"
 #include "lyapcert/exact/error.hpp"
+#include "support/reference_table.hpp"
 
 #include <arb_hypgeom.h>
 #include <algorithm>
@@ -228,12 +229,8 @@ TEST(BivariateAbsMoment, ConditioningOnXEqualsConditioningOnY) {
 }
 
 TEST(MomentReference, MpmathValues) {
-  std::ifstream in("tests/data/moment_ref.txt");
-  ASSERT_TRUE(in.good()) << "run from the source root (ctest sets WORKING_DIRECTORY)";
   int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/moment_ref.txt")) {
     std::istringstream ss(line);
     std::string kind, lrs;
     ss >> kind >> lrs;

@@ -8,18 +8,15 @@
 
 #include "continuous/test_util.hpp"
 #include "lyapcert/continuous.hpp"
+#include "support/reference_table.hpp"
 
 namespace lc = lyapcert::continuous;
 using lc::test::A;
 
 TEST(Reference, MpmathValues) {
-  std::ifstream in("tests/data/continuous_ref.txt");
-  ASSERT_TRUE(in.good()) << "run from the source root (ctest sets WORKING_DIRECTORY)";
   const slong prec = 180;
   int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/continuous_ref.txt")) {
     std::istringstream ss(line);
     std::string kind, p1, p2, p3, val;
     ss >> kind >> p1 >> p2;

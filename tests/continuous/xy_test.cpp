@@ -20,6 +20,7 @@
 #include "lyapcert/continuous.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "support/seed.hpp"
+#include "support/reference_table.hpp"
 
 namespace lc = lyapcert::continuous;
 using lc::test::A;
@@ -175,12 +176,8 @@ TEST(XyLogAbsMean, BatchOneEqualsBivariateRandom) {
 }
 
 TEST(XyReference, MpmathValues) {
-  std::ifstream in("tests/data/xy_ref.txt");
-  ASSERT_TRUE(in.good()) << "run from the source root (ctest sets WORKING_DIRECTORY)";
   int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/xy_ref.txt")) {
     std::istringstream ss(line);
     std::string kind;
     ss >> kind;
@@ -264,12 +261,8 @@ TEST(XyLogAbsMean, SigmaToZeroApproachesInterpolationLaw) {
 // each with an error column from the two methods' disagreement. The pole a + b h = 0 lies inside the mass in
 // every case but one, a = 0 puts it at h = 0, and sigma = 1/10 makes the conditional law narrow.
 TEST(XyAbsMoment, NegativeOrdersMpmath) {
-  std::ifstream in("tests/data/xy_negmoment_ref.txt");
-  ASSERT_TRUE(in.good()) << "run from the source root (ctest sets WORKING_DIRECTORY)";
   int n = 0;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/xy_negmoment_ref.txt")) {
     std::istringstream ss(line);
     std::string kind, pa, pb, pk, ps, pp, val, err;
     ulong S = 0;

@@ -8,10 +8,24 @@
 // (libFuzzer, ASan/UBSan, ctest's timeout), not here. Bad input ending in lyapcert::InputError with a message
 // is the documented behaviour and is not a violation.
 #pragma once
+#include <exception>
 #include <string>
 #include <string_view>
 
 namespace lyapcert::fuzz {
+
+// The part of every target's oracle that is the same: `check(input)` handles the InputError it expects itself, so
+// any exception reaching here (another type, or none of std::exception) is a violation.
+template <class Check>
+std::string report_unexpected(Check check, std::string_view input) {
+  try {
+    return check(input);
+  } catch (const std::exception& e) {
+    return std::string("unexpected exception (not InputError): ") + e.what();
+  } catch (...) {
+    return "unexpected exception of unknown type";
+  }
+}
 
 std::string law_parser_one(std::string_view input);   // law_parser_body.cpp
 std::string matrix_law_one(std::string_view input);   // matrix_law_body.cpp

@@ -59,14 +59,6 @@ std::string run(std::string_view text) {
 
 }  // namespace
 
-std::string law_parser_one(std::string_view input) {
-  try {
-    return run(input);
-  } catch (const std::exception& e) {
-    return std::string("unexpected exception (not InputError): ") + e.what();
-  } catch (...) {
-    return "unexpected exception of unknown type";
-  }
-}
+std::string law_parser_one(std::string_view input) { return report_unexpected(run, input); }
 
 }  // namespace lyapcert::fuzz

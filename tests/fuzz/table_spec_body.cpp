@@ -68,14 +68,6 @@ std::string run(std::string_view text) {
 
 }  // namespace
 
-std::string table_spec_one(std::string_view input) {
-  try {
-    return run(input);
-  } catch (const std::exception& e) {
-    return std::string("unexpected exception (not InputError): ") + e.what();
-  } catch (...) {
-    return "unexpected exception of unknown type";
-  }
-}
+std::string table_spec_one(std::string_view input) { return report_unexpected(run, input); }
 
 }  // namespace lyapcert::fuzz

@@ -3,24 +3,18 @@
 // scaling identity Lambda_{scale(c,L)}(lr) = Lambda_L(c lr), and exact second moments.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include <string>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
+#include "support/reference_table.hpp"
 
 using lyapcert::exact::Rational;
 using lyapcert::laws::parse_curvature_law;
 namespace lyap = lyapcert::lyap;
 
 namespace {
-
-std::string trim(std::string s) {
-  const auto b = s.find_first_not_of(' ');
-  const auto e = s.find_last_not_of(' ');
-  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
-}
 
 // Ball [ref - 1e-38, ref + 1e-38] (the reference is good to 1e-40).
 void reference_ball(arb_t out, const std::string& decimal) {
@@ -35,22 +29,15 @@ void reference_ball(arb_t out, const std::string& decimal) {
 }  // namespace
 
 TEST(CurvatureLaws, MpmathReferences) {
-  std::ifstream in("tests/data/curvature_ref.txt");
-  ASSERT_TRUE(in) << "run from the source root (ctest sets WORKING_DIRECTORY)";
-  std::string line;
   int checked = 0;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::stringstream ss(line);
-    std::string law, lr, value;
-    std::getline(ss, law, '|');
-    std::getline(ss, lr, '|');
-    std::getline(ss, value, '|');
-    const auto res = lyap::certify_lyap1d(parse_curvature_law(trim(law)), lyapcert::exact::parse_rational(trim(lr)),
+  for (const auto& f : lyapcert::test::read_reference_table("tests/data/curvature_ref.txt")) {
+    ASSERT_GE(f.size(), 3u);
+    const std::string &law = f[0], &lr = f[1], &value = f[2];
+    const auto res = lyap::certify_lyap1d(parse_curvature_law(law), lyapcert::exact::parse_rational(lr),
                                           lyap::Accuracy{35, 4096});
     arb_t ref;
     arb_init(ref);
-    reference_ball(ref, trim(value));
+    reference_ball(ref, value);
     EXPECT_TRUE(arb_overlaps(ref, res.value.ball.get()))
         << law << " at lr " << lr << ": certified " << res.value.ball.debug_str(40) << " vs mpmath " << value;
     EXPECT_TRUE(res.converged) << law;

@@ -13,6 +13,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/rational.hpp"
 #include "lyapcert/models/critical.hpp"
+#include "support/reference_table.hpp"
 
 namespace lyapcert::models {
 namespace {
@@ -73,12 +74,8 @@ struct Row {
   double value;
 };
 std::vector<Row> reference_rows() {
-  std::ifstream in("tests/data/critical_lambda_plus.txt");
-  EXPECT_TRUE(in.good()) << "missing tests/data/critical_lambda_plus.txt (run from the source root)";
   std::vector<Row> rows;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/critical_lambda_plus.txt")) {
     std::istringstream is(line);
     std::string s, r, u, v;
     is >> s >> r >> u >> v;
@@ -163,6 +160,13 @@ TEST(CriticalTest, BadInput) {
   spec.digits = 2;
   spec.snr_max = Rational(1, 2);
   EXPECT_THROW(critical_snr(spec, nullptr), InputError);
+}
+
+// The bisection's labels as critical-snr --json prints them in "bisection" (the text before they became an enum).
+TEST(CriticalSnr, LabelText) {
+  EXPECT_STREQ(to_string(SnrLabel::collapse), "collapse");
+  EXPECT_STREQ(to_string(SnrLabel::no_collapse), "no-collapse");
+  EXPECT_STREQ(to_string(SnrLabel::undetermined), "undetermined");
 }
 
 }  // namespace

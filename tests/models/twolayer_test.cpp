@@ -92,16 +92,19 @@ TEST(TwoLayer, PhaseCandidates) {
   EXPECT_EQ(models::candidate_phases(S::zero, S::negative, true), PV({P::III, P::Ib}));
   EXPECT_EQ(models::phase_of(PV({P::III, P::Ib})), P::undetermined);
   EXPECT_EQ(models::phase_of(PV({P::II})), P::II);
-  // The same as text (sim's prediction and the table rows use it).
+  // The same as the text of the JSON field phase_candidates (table rows, phase, sim's check).
   using V = std::vector<std::string>;
-  EXPECT_EQ(models::phase_candidates(S::positive, S::negative, true), V({"Ib"}));
-  EXPECT_EQ(models::phase_candidates(S::positive, S::negative, false), V({"Ia"}));
-  EXPECT_EQ(models::phase_candidates(S::negative, S::positive, false), V({"II"}));
-  EXPECT_EQ(models::phase_candidates(S::negative, S::negative, false), V({"III"}));
-  EXPECT_EQ(models::phase_candidates(S::positive, S::positive, false), V({"IV"}));
-  EXPECT_EQ(models::phase_candidates(S::undetermined, S::negative, false), V({"III", "Ia"}));
-  EXPECT_EQ(models::phase_candidates(S::zero, S::positive, false), V({"II", "IV"}));
-  EXPECT_EQ(models::phase_candidates(S::undetermined, S::undetermined, true).size(), 4u);
+  const auto phase_candidates = [](S plus, S minus, bool l2) {
+    return models::to_strings(models::candidate_phases(plus, minus, l2));
+  };
+  EXPECT_EQ(phase_candidates(S::positive, S::negative, true), V({"Ib"}));
+  EXPECT_EQ(phase_candidates(S::positive, S::negative, false), V({"Ia"}));
+  EXPECT_EQ(phase_candidates(S::negative, S::positive, false), V({"II"}));
+  EXPECT_EQ(phase_candidates(S::negative, S::negative, false), V({"III"}));
+  EXPECT_EQ(phase_candidates(S::positive, S::positive, false), V({"IV"}));
+  EXPECT_EQ(phase_candidates(S::undetermined, S::negative, false), V({"III", "Ia"}));
+  EXPECT_EQ(phase_candidates(S::zero, S::positive, false), V({"II", "IV"}));
+  EXPECT_EQ(phase_candidates(S::undetermined, S::undetermined, true).size(), 4u);
 }
 
 // The labels are text only at the edges: every label parses back to its phase, the integer values are the

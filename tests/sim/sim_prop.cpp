@@ -117,7 +117,7 @@ std::string replay(const sim::SimModel& m, const Rational& lr, std::uint64_t see
 
 void log_result(const sim::CheckResult& r) {
   const auto& s = r.simulation.summary;
-  RC_LOG() << "phase " << r.prediction.phase << ", plan " << r.plan.runs << " runs x " << r.plan.steps
+  RC_LOG() << "phase " << sim::phase_label(r.prediction) << ", plan " << r.plan.runs << " runs x " << r.plan.steps
            << " steps from " << r.plan.init_scale << "; collapsed " << s.collapsed << ", escaped " << s.reached_escape
            << ", undecided " << s.undecided << "; failures " << r.failures << " (critical " << r.critical
            << "), p = " << r.p_value << "\n";
@@ -168,7 +168,7 @@ TEST(SimProperty, NonlinearTwoLayerFollowsThePhase) {
         RC_LOG() << "replay: " << replay(m, lr, seed, false, o.max_steps) << "\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
-        RC_TAG(r.prediction.phase);
+        RC_TAG(sim::phase_label(r.prediction));
         RC_ASSERT(r.critical == 6u);
         RC_ASSERT(r.detectable_rate < 0.13);
         RC_ASSERT(r.agree);
@@ -210,7 +210,7 @@ TEST(SimProperty, OneDimensionalCriterionIsExactAtRandomLaws) {
         RC_LOG() << "replay: " << replay(m, lr, seed, true, o.max_steps) << "\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
-        RC_TAG(r.prediction.phase);
+        RC_TAG(sim::phase_label(r.prediction));
         RC_ASSERT(r.agree);
       },
       45);
@@ -344,7 +344,7 @@ TEST(SimProperty, NonlinearVectorFollowsStatisticalPrediction) {
         RC_LOG() << "statistical top exponent " << e.estimate << " [" << e.lower << ", " << e.upper << "]\n";
         const auto r = sim::check(m, lr, p, o);
         log_result(r);
-        RC_TAG(r.prediction.phase);
+        RC_TAG(sim::phase_label(r.prediction));
         RC_ASSERT(r.agree);
       },
       6);

@@ -229,7 +229,9 @@ TEST(Check, LargeStartDisagrees) {
   o.seed = 7;
   const auto r = sim::check(m, Rational(1, 20), {4, 1024}, o);
   ASSERT_TRUE(r.prediction.determined);
-  EXPECT_EQ(r.prediction.phase, "III");
+  ASSERT_EQ(r.prediction.units.size(), 1u);
+  EXPECT_EQ(r.prediction.units[0].phase, lyapcert::models::Phase::III);
+  EXPECT_EQ(sim::phase_label(r.prediction), "III");
   EXPECT_TRUE(r.prediction.predicts_collapse);
   ASSERT_TRUE(r.plan.feasible) << r.plan.why;
   EXPECT_GT(r.failures, r.critical);
@@ -281,7 +283,9 @@ TEST(Check, EscapeTimeProvedForGaussianData) {
   o.linearised = true;
   const auto r = sim::check(m, Rational(1, 10), {4, 1024}, o);
   ASSERT_TRUE(r.prediction.determined);
-  EXPECT_EQ(r.prediction.phase, "Ib");
+  ASSERT_EQ(r.prediction.units.size(), 1u);
+  EXPECT_EQ(r.prediction.units[0].phase, lyapcert::models::Phase::Ib);
+  EXPECT_EQ(sim::phase_label(r.prediction), "Ib");
   EXPECT_FALSE(r.prediction.predicts_collapse);
   ASSERT_FALSE(r.prediction.units.empty());
   const auto& eb = r.prediction.units[0].plus.escape_bounds;
@@ -298,4 +302,28 @@ TEST(Check, EscapeTimeProvedForGaussianData) {
   EXPECT_EQ(r.simulation.summary.undecided, 0u);
   EXPECT_EQ(r.failures, 0u);
   EXPECT_TRUE(r.agree);
+}
+
+// The printed phase of a prediction (check's "phase"): the unit's label, the diagonal coordinates' labels joined by
+// ',', and the vector model's III / unstable / undetermined from its predicted outcome (the text before the labels
+// became models::Phase; scripts and docs read it).
+TEST(Check, PhaseLabelText) {
+  using lyapcert::models::Phase;
+  sim::Prediction p;
+  p.units.resize(1);
+  p.units[0].phase = Phase::Ib;
+  EXPECT_EQ(sim::phase_label(p), "Ib");
+  p.kind = sim::ModelKind::diagonal;
+  p.units.resize(2);
+  p.units[0].phase = Phase::III;
+  p.units[1].phase = Phase::undetermined;
+  EXPECT_EQ(sim::phase_label(p), "III,undetermined");
+  sim::Prediction v;
+  v.kind = sim::ModelKind::vector;
+  EXPECT_EQ(sim::phase_label(v), "undetermined");
+  v.determined = true;
+  v.predicts_collapse = true;
+  EXPECT_EQ(sim::phase_label(v), "III");
+  v.predicts_collapse = false;
+  EXPECT_EQ(sim::phase_label(v), "unstable");
 }

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <utility>
 
@@ -106,6 +107,19 @@ TEST(Estimate, BadOptions) {
   st::SignOptions so;
   so.budget = 10;
   EXPECT_THROW(st::sign_test(law, so), lyapcert::InputError);
+}
+
+// The sign a confidence interval supports: one side of 0 only, never zero, nothing from an infinite or NaN end.
+TEST(Estimate, SupportedSign) {
+  using lyapcert::exact::Sign;
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_EQ(st::supported_sign({-2, -1, 0.95}), Sign::negative);
+  EXPECT_EQ(st::supported_sign({1, 2, 0.95}), Sign::positive);
+  EXPECT_EQ(st::supported_sign({-1, 1, 0.95}), Sign::undetermined);
+  EXPECT_EQ(st::supported_sign({0, 0, 0.95}), Sign::undetermined);
+  EXPECT_EQ(st::supported_sign({-inf, -1, 0.95}), Sign::undetermined);
+  EXPECT_EQ(st::supported_sign({1, inf, 0.95}), Sign::undetermined);
+  EXPECT_EQ(st::supported_sign({nan, nan, 0.95}), Sign::undetermined);
 }
 
 // --reps 2^32 - 1 used to allocate one result per replicate and run out of memory; more than 2^40 simulated

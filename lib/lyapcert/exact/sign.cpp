@@ -12,4 +12,11 @@ const char* to_string(Sign s) {
   return "undetermined";
 }
 
+std::optional<Sign> parse_sign(std::string_view text) {
+  for (Sign s : {Sign::negative, Sign::zero, Sign::positive, Sign::undetermined}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace lyapcert::exact

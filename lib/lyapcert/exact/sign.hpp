@@ -10,6 +10,8 @@
 // reals, where -inf must be told apart from an ordinary negative value), oracle::Verdict (a claim consistent with
 // the certified values or not) and boundary::MonotoneVerdict (where the zero of a monotone function lies).
 #pragma once
+#include <optional>
+#include <string_view>
 
 namespace lyapcert::exact {
 
@@ -17,5 +19,18 @@ enum class Sign { negative, zero, positive, undetermined };
 
 // "negative", "zero", "positive" or "undetermined" (the text of every JSON, CSV and table output).
 const char* to_string(Sign s);
+// The sign as to_string prints it (exact match); nullopt for any other text. The one reader of the text form.
+std::optional<Sign> parse_sign(std::string_view text);
+
+// The sign an enclosure [lower, upper] of a value proves: positive when lower > 0, negative when upper < 0, zero
+// when the enclosure is the point 0, undetermined otherwise (an unordered end, NaN, proves nothing). T: an ordered
+// type whose values are exact (exact::Rational; a double that is an end of an outward-rounded enclosure).
+template <class T>
+Sign enclosure_sign(const T& lower, const T& upper) {
+  if (lower > 0) return Sign::positive;
+  if (upper < 0) return Sign::negative;
+  if (lower == 0 && upper == 0) return Sign::zero;
+  return Sign::undetermined;
+}
 
 }  // namespace lyapcert::exact

@@ -420,6 +420,15 @@ CollapseWitness find_collapse_witness(const TwoLayerModel& m, int digits) {
   return w;
 }
 
+const char* to_string(SnrLabel l) {
+  switch (l) {
+    case SnrLabel::collapse: return "collapse";
+    case SnrLabel::no_collapse: return "no-collapse";
+    case SnrLabel::undetermined: return "undetermined";
+  }
+  return "undetermined";
+}
+
 CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(const std::string&)>& progress) {
   if (spec.k == 0) throw InputError("critical SNR: k must be nonzero");
   if (spec.gamma != 0) throw InputError("critical SNR: only gamma = 0 is supported (MODEL-CRIT-1..3)");
@@ -441,34 +450,34 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
   };
   CriticalResult out;
   const auto cancelled = [&] { return (spec.options.cancel && spec.options.cancel->load()) || core::stop_requested(); };
-  // Labels a SNR, certified either way: "collapse" with a witness (phase III at some lr), "no-collapse" with a
-  // certificate (Lambda_+ > 0 for every lr, MODEL-CRIT-4 (a)); "undetermined" when neither was certified. The
+  // Labels a SNR, certified either way: collapse with a witness (phase III at some lr), no_collapse with a
+  // certificate (Lambda_+ > 0 for every lr, MODEL-CRIT-4 (a)); undetermined when neither was certified. The
   // approximate minimum of Lambda_+ only decides which of the two is tried first.
   const auto label = [&](const Rational& snr, CollapseWitness* wit, NoCollapseCertificate* cert) {
     const TwoLayerModel m = model(snr);
     const auto [lr, v] = approx_min_lambda_plus(m);
-    BisectionStep st{snr, v, "undetermined"};
+    BisectionStep st{snr, v, SnrLabel::undetermined};
     const auto try_witness = [&] {
       CollapseWitness w = find_collapse_witness(m, 3);
       if (w.found) {
-        st.label = "collapse";
+        st.label = SnrLabel::collapse;
         if (wit) *wit = w;
       }
     };
     const auto try_certificate = [&] {
       NoCollapseCertificate c = certify_no_collapse(m, spec.options);
-      if (c.certified) st.label = "no-collapse";
+      if (c.certified) st.label = SnrLabel::no_collapse;
       if (cert && (c.certified || !cert->certified)) *cert = c;
     };
     if (v < 0) {
       try_witness();
     } else {
       try_certificate();
-      if (st.label == "undetermined" && !cancelled()) try_witness();
+      if (st.label == SnrLabel::undetermined && !cancelled()) try_witness();
     }
     out.steps.push_back(st);
     say(fmt::format("SNR {} (~{:.6g}): min Lambda_+ ~ {:.4g}: {}", exact::to_text(snr), snr.convert_to<double>(), v,
-                    st.label));
+                    to_string(st.label)));
     return st.label;
   };
   const auto cancelled_msg = [&](const Rational& lo, const Rational& hi) {
@@ -481,18 +490,18 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
   Rational hi = spec.snr_max, lo;
   CollapseWitness wit;
   NoCollapseCertificate cert;
-  const std::string top = label(hi, &wit, &cert);
-  if (top == "collapse") {
+  const SnrLabel top = label(hi, &wit, &cert);
+  if (top == SnrLabel::collapse) {
     out.message = fmt::format("collapse is certified at the top of the search range (SNR {})", exact::to_text(hi));
     out.snr_lo = hi;
     out.witness = wit;
     return out;
   }
-  if (top != "no-collapse" && cancelled()) {
+  if (top != SnrLabel::no_collapse && cancelled()) {
     cancelled_msg(lo, hi);
     return out;
   }
-  if (top != "no-collapse") {
+  if (top != SnrLabel::no_collapse) {
     out.message = fmt::format("neither collapse nor its absence could be certified at the top of the search range "
                               "(SNR {}): {}", exact::to_text(hi), cert.message);
     out.snr_hi = hi;
@@ -512,12 +521,12 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
       return out;
     }
     NoCollapseCertificate c2;
-    const std::string l = label(cand, &wit, &c2);
-    if (l == "collapse") {
+    const SnrLabel l = label(cand, &wit, &c2);
+    if (l == SnrLabel::collapse) {
       lo = cand;
       break;
     }
-    if (l == "undetermined") {
+    if (l == SnrLabel::undetermined) {
       out.message = fmt::format("SNR {} could be certified neither as collapse nor as no collapse: {}",
                                 exact::to_text(cand), c2.message);
       out.snr_hi = hi;
@@ -538,11 +547,11 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
     Rational mid = round_sig(std::sqrt(lo.convert_to<double>() * hi.convert_to<double>()), spec.digits + 3);
     if (!(mid > lo && mid < hi)) mid = (lo + hi) / 2;
     NoCollapseCertificate c2;
-    const std::string l = label(mid, &wit, &c2);
-    if (l == "collapse") {
+    const SnrLabel l = label(mid, &wit, &c2);
+    if (l == SnrLabel::collapse) {
       lo = mid;
       out.witness = wit;
-    } else if (l == "no-collapse") {
+    } else if (l == SnrLabel::no_collapse) {
       hi = mid;
       out.certificate = c2;
     } else {

@@ -86,10 +86,17 @@ struct CriticalSpec {
   CritOptions options;
 };
 
+// What one SNR of the search was certified to be: collapse (a witness, phase III at some lr), no_collapse (a
+// certificate: Lambda_+ > 0 for every lr, MODEL-CRIT-4 (a)), or undetermined (neither was certified). The text
+// exists only where it is printed (to_string).
+enum class SnrLabel { undetermined, collapse, no_collapse };
+// "collapse", "no-collapse" or "undetermined" (the bisection's JSON and progress lines).
+const char* to_string(SnrLabel l);
+
 struct BisectionStep {
   Rational snr;
-  double approx_min = 0;  // approximate min over lr of Lambda_+
-  std::string label;      // "collapse" (certified witness) | "no-collapse?" (heuristic, not certified)
+  double approx_min = 0;  // approximate min over lr of Lambda_+ (heuristic: only decides what is tried first)
+  SnrLabel label = SnrLabel::undetermined;  // certified either way, or undetermined
 };
 
 struct CriticalResult {

@@ -93,10 +93,6 @@ Phase phase_of(const std::vector<Phase>& candidates) {
   return candidates.size() == 1 ? candidates[0] : Phase::undetermined;
 }
 
-std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable) {
-  return to_strings(candidate_phases(plus, minus, l2_wrong_stable));
-}
-
 PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, const Rational& lr,
                      const lyap::Accuracy& acc) {
   if (lr <= 0) throw InputError(fmt::format("learning rate must be > 0, got {}", exact::to_text(lr)));

@@ -66,7 +66,5 @@ PhaseResult phase_at(const TwoLayerModel& m, const laws::CurvatureLaw& h_law, co
 std::vector<Phase> candidate_phases(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable);
 // The one candidate, or Phase::undetermined when there are several.
 Phase phase_of(const std::vector<Phase>& candidates);
-// The same candidates as text (for records that keep labels as text: sim's prediction, table rows).
-std::vector<std::string> phase_candidates(lyap::Sign plus, lyap::Sign minus, bool l2_wrong_stable);
 
 }  // namespace lyapcert::models

@@ -147,8 +147,8 @@ UnitPrediction unit(const models::TwoLayerModel& tm, const Rational& lr, const l
   u.l2_wrong_direction_stable =
       lyap::second_moment_affine(h, c, u.plus_is_correct ? Rational(-lr) : Rational(lr)) < 1;
   u.candidates =
-      models::phase_candidates(right.lambda.value.sign, wrong.lambda.value.sign, u.l2_wrong_direction_stable);
-  u.phase = u.candidates.size() == 1 ? u.candidates[0] : "undetermined";
+      models::candidate_phases(right.lambda.value.sign, wrong.lambda.value.sign, u.l2_wrong_direction_stable);
+  u.phase = models::phase_of(u.candidates);
   return u;
 }
 
@@ -157,6 +157,13 @@ bool certain(const DirectionPrediction& d) {
 }
 
 }  // namespace
+
+std::string phase_label(const Prediction& p) {
+  if (p.kind == ModelKind::vector) return !p.determined ? "undetermined" : (p.predicts_collapse ? "III" : "unstable");
+  std::string out;
+  for (const auto& u : p.units) out += (out.empty() ? "" : ",") + std::string(models::to_string(u.phase));
+  return out;
+}
 
 Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments,
                    const StatisticalOptions& stat) {
@@ -174,7 +181,6 @@ Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& 
       const lyap::Sign s = p.statistical->sign;
       p.determined = s == lyap::Sign::negative || s == lyap::Sign::positive;
       p.predicts_collapse = s == lyap::Sign::negative;
-      p.phase = !p.determined ? "undetermined" : (p.predicts_collapse ? "III" : "unstable");
       return p;
     }
     case ModelKind::twolayer:
@@ -182,7 +188,6 @@ Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& 
       p.units.push_back(unit(m.base, lr, acc, with_moments));
       p.multiplicity = m.width;
       p.components = 2 * m.width;
-      p.phase = p.units[0].phase;
       break;
     case ModelKind::diagonal: {
       Rational total = 0;
@@ -195,7 +200,6 @@ Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& 
         tm.gamma = m.base.gamma;
         tm.batch = m.base.batch;
         p.units.push_back(unit(tm, lr, acc, with_moments));
-        p.phase += (p.phase.empty() ? "" : ",") + p.units.back().phase;
       }
       p.multiplicity = 1;
       p.components = 2 * m.beta.size();

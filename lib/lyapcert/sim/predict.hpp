@@ -47,8 +47,8 @@ struct UnitPrediction {
   DirectionPrediction plus, minus;
   bool plus_is_correct = true;      // E[h_B] > 0 (E[h_B] = 0: no correct sign; labels then use plus as "correct")
   bool l2_wrong_direction_stable = false;  // exact: E(wrong multiplier)^2 < 1
-  std::string phase;                // Ia | Ib | II | III | IV | undetermined (correct/wrong directions)
-  std::vector<std::string> candidates;
+  models::Phase phase = models::Phase::undetermined;  // Ia .. IV from the correct/wrong directions, or undetermined
+  std::vector<models::Phase> candidates;               // the phases consistent with the certified signs
 };
 
 // Options of the statistical prediction (vector model; Proof: SIM-VEC-MC-1).
@@ -92,10 +92,15 @@ struct Prediction {
   std::vector<UnitPrediction> units;  // twolayer/tanh: one, shared by the `multiplicity` units
   std::size_t multiplicity = 1;       // twolayer/tanh: width; diagonal: 1
   std::size_t components = 2;         // 2 x number of units: |theta| >= X puts one above X / sqrt(components)
-  std::string phase;                  // twolayer/tanh: the unit's label; diagonal: labels joined by ','
   bool determined = false;            // every direction's sign is certified nonzero
   bool predicts_collapse = false;     // every direction negative (III everywhere)
 };
+
+// The prediction's phase as printed (check's "phase"): twolayer/tanh: the unit's phase; diagonal: the coordinates'
+// phases joined by ','; vector: "III" when collapse is predicted, "unstable" when escape is (the saddle is unstable;
+// the linearisation does not say which direction grows), else "undetermined". The labels are models::Phase (or,
+// for the vector model, `determined` and `predicts_collapse`) everywhere else; this is their text at the edge.
+std::string phase_label(const Prediction& p);
 
 // Certified prediction at exact learning rate lr > 0 (acc: accuracy of the exponents; g(p) uses at
 // most acc.max_bits too). InputError for invalid models. Guarantee: the enclosures and signs are certified

@@ -23,6 +23,13 @@ namespace lyapcert::stats {
 
 const char* to_string(Guarantee g) { return g == Guarantee::nonasymptotic ? "nonasymptotic" : "asymptotic"; }
 
+exact::Sign supported_sign(const ConfidenceInterval& ci) {
+  if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return exact::Sign::undetermined;
+  if (ci.upper < 0) return exact::Sign::negative;
+  if (ci.lower > 0) return exact::Sign::positive;
+  return exact::Sign::undetermined;
+}
+
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();

@@ -21,6 +21,11 @@ struct ConfidenceInterval {
 };
 using Interval = ConfidenceInterval;  // the former name, kept for one release
 
+// The sign a confidence interval supports at its level, statistical like the interval: negative when it lies below
+// 0, positive when above, else undetermined -- also when an end is not finite (a -inf or NaN increment was sampled:
+// binary64 proves nothing about -inf; lyap1d / lyapnd do). Never zero: sampling cannot show Lambda = 0.
+exact::Sign supported_sign(const ConfidenceInterval& ci);
+
 // Statistical, never certified: the guarantee label says what the level means.
 enum class Guarantee { nonasymptotic, asymptotic };
 const char* to_string(Guarantee g);

@@ -66,7 +66,7 @@ Json certified_entry(const std::string& name, const lyap::CertifiedValue& v, int
   e["name"] = name;
   if (v.minus_infinity) {
     e["guarantee"] = "exact";
-    e["sign"] = "negative";
+    e["sign"] = exact::to_string(exact::Sign::negative);
     e["lower"] = e["upper"] = "-inf";
     e["lower_exact"] = e["upper_exact"] = "-inf";
     return e;
@@ -86,19 +86,25 @@ Json certified_entry(const std::string& name, const lyap::CertifiedValue& v, int
   return e;
 }
 
+// The sign an MPFI enclosure proves. The MPFI path reports no exact zero: an enclosure that came out as the point
+// [0, 0] reads undetermined (weaker than it could be, never wrong; kept so that rechecked tables stay as they were).
+exact::Sign mpfi_sign(const MpfiEnclosure& m) {
+  if (m.minus_infinity) return exact::Sign::negative;
+  const exact::Sign s = exact::enclosure_sign(m.lower, m.upper);
+  return s == exact::Sign::zero ? exact::Sign::undetermined : s;
+}
+
 // Entry of an MPFI enclosure.
 Json mpfi_entry(const std::string& name, const MpfiEnclosure& m, int digits) {
   Json e;
   e["name"] = name;
+  e["guarantee"] = m.minus_infinity ? "exact" : "enclosure";
+  e["sign"] = exact::to_string(mpfi_sign(m));
   if (m.minus_infinity) {
-    e["guarantee"] = "exact";
-    e["sign"] = "negative";
     e["lower"] = e["upper"] = "-inf";
     e["lower_exact"] = e["upper_exact"] = "-inf";
     return e;
   }
-  e["guarantee"] = "enclosure";
-  e["sign"] = m.lower > 0 ? "positive" : (m.upper < 0 ? "negative" : "undetermined");
   e["lower"] = round_decimal(m.lower, digits + 5, exact::Round::down);
   e["upper"] = round_decimal(m.upper, digits + 5, exact::Round::up);
   e["lower_exact"] = m.lower_exact;
@@ -106,18 +112,19 @@ Json mpfi_entry(const std::string& name, const MpfiEnclosure& m, int digits) {
   return e;
 }
 
+// The sign a second-path value proves (an upper bound alone proves only negative).
+lyap::Sign second_sign(const SecondValue& v) {
+  if (v.minus_infinity || arb_is_negative(v.value.get())) return lyap::Sign::negative;
+  if (arb_is_positive(v.value.get()) && !v.upper_bound_only) return lyap::Sign::positive;
+  return lyap::Sign::undetermined;
+}
+
 // Entry of a second-path value (recheck --backend other).
 Json second_entry(const std::string& name, const SecondValue& v, int digits) {
   lyap::CertifiedValue c;
   c.minus_infinity = v.minus_infinity;
   c.ball = v.value;
-  if (v.minus_infinity) {
-    c.sign = lyap::Sign::negative;
-  } else if (arb_is_negative(v.value.get())) {
-    c.sign = lyap::Sign::negative;
-  } else if (arb_is_positive(v.value.get()) && !v.upper_bound_only) {
-    c.sign = lyap::Sign::positive;
-  }
+  c.sign = second_sign(v);
   return certified_entry(name, c, digits, v.upper_bound_only);
 }
 
@@ -131,7 +138,7 @@ Json rational_entry(const std::string& name, const Rational& lo, const Rational&
   Json e;
   e["name"] = name;
   e["guarantee"] = lo == hi ? "exact" : "enclosure";
-  e["sign"] = lo > 0 ? "positive" : (hi < 0 ? "negative" : (lo == 0 && hi == 0 ? "zero" : "undetermined"));
+  e["sign"] = exact::to_string(exact::enclosure_sign(lo, hi));
   e["lower"] = round_decimal(lo, digits + 5, exact::Round::down);
   e["upper"] = round_decimal(hi, digits + 5, exact::Round::up);
   e["lower_exact"] = exact::to_text(lo);
@@ -156,7 +163,7 @@ Json statistical_entry(const stats::Estimate& est, const stats::EstimateOptions&
   e["guarantee"] = "statistical";
   const bool finite = est.finite && std::isfinite(est.estimate) && std::isfinite(est.ci.lower) &&
                       std::isfinite(est.ci.upper);
-  e["sign"] = !finite ? "undetermined" : (est.ci.upper < 0 ? "negative" : (est.ci.lower > 0 ? "positive" : "undetermined"));
+  e["sign"] = exact::to_string(finite ? stats::supported_sign(est.ci) : exact::Sign::undetermined);
   if (finite) {
     const Rational lo(est.ci.lower), hi(est.ci.upper);  // exact binary64 values
     e["lower"] = round_decimal(lo, 17, exact::Round::down);
@@ -206,6 +213,13 @@ Json finish_row(Json& r, const std::string& method, const std::string& backend, 
   return r;
 }
 
+// The phase fields of a row: the L2 flag, the one candidate phase (or undetermined) and every candidate.
+void phase_fields(Json& r, const std::vector<models::Phase>& candidates, bool l2) {
+  r["l2_wrong_direction_stable"] = l2;
+  r["phase"] = models::to_string(models::phase_of(candidates));
+  r["phase_candidates"] = models::to_strings(candidates);
+}
+
 // Phase row by the second path: true when both Lambda_+ and Lambda_- were recomputed independently (else
 // r["independent"] = false with the reason, and the caller falls back to models::phase_at).
 bool phase_second(Json& r, Json& entries, const laws::CurvatureLaw& h, const Rational& a, const Rational& lr,
@@ -224,17 +238,10 @@ bool phase_second(Json& r, Json& entries, const laws::CurvatureLaw& h, const Rat
   r["independence_note"] = "";
   entries.push_back(second_entry("Lambda_+", plus, acc.digits));
   entries.push_back(second_entry("Lambda_-", minus, acc.digits));
-  auto sign_of = [](const Json& e) {
-    const std::string s = e["sign"].get<std::string>();
-    return s == "negative" ? lyap::Sign::negative : (s == "positive" ? lyap::Sign::positive : lyap::Sign::undetermined);
-  };
   // E(a - lr h)^2 < 1 from the independent moment formulas (exact). Proof: TABLE-SECOND-3.
   const auto [m1, m2] = independent_moments(h);
   const bool l2 = a * a - 2 * a * lr * m1 + lr * lr * m2 < 1;
-  const auto cands = models::phase_candidates(sign_of(entries[0]), sign_of(entries[1]), l2);
-  r["l2_wrong_direction_stable"] = l2;
-  r["phase"] = cands.size() == 1 ? cands[0] : std::string("undetermined");
-  r["phase_candidates"] = cands;
+  phase_fields(r, models::candidate_phases(second_sign(plus), second_sign(minus), l2), l2);
   method = plus.method == minus.method ? plus.method : plus.method + "," + minus.method;
   backend = second_backend(plus);
   bits = std::max(plus.bits, minus.bits);
@@ -482,17 +489,10 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       proofs = {"TABLE-MPFI-1", "DEC-1", "TABLE-DIGITS-1", "LYAP1D-L2-1"};
       entries.push_back(mpfi_entry("Lambda_+", plus, acc.digits));
       entries.push_back(mpfi_entry("Lambda_-", minus, acc.digits));
-      auto sign_of = [](const Json& e) {
-        const std::string s = e["sign"].get<std::string>();
-        return s == "negative" ? lyap::Sign::negative : (s == "positive" ? lyap::Sign::positive : lyap::Sign::undetermined);
-      };
       // The L2 flag E(a - lr h)^2 < 1 is exact rational arithmetic.
       const Rational second = a * a - 2 * a * in.lr * h.mean() + in.lr * in.lr * h.second_moment();
       const bool l2 = second < 1;
-      const auto cands = models::phase_candidates(sign_of(entries[0]), sign_of(entries[1]), l2);
-      r["l2_wrong_direction_stable"] = l2;
-      r["phase"] = cands.size() == 1 ? cands[0] : std::string("undetermined");
-      r["phase_candidates"] = cands;
+      phase_fields(r, models::candidate_phases(mpfi_sign(plus), mpfi_sign(minus), l2), l2);
     } else if (other && phase_second(r, entries, h, a, in.lr, acc, opt, proofs, method, backend, bits)) {
       // Lambda_+- by the second path of the model's curvature law (TABLE-SECOND-2), L2 flag exact.
     } else {
@@ -506,9 +506,7 @@ Json compute_row(const RowSpec& row, const ComputeOptions& opt) {
       converged = p.lambda_plus.converged && p.lambda_minus.converged;
       entries.push_back(certified_entry("Lambda_+", p.lambda_plus.value, acc.digits, false));
       entries.push_back(certified_entry("Lambda_-", p.lambda_minus.value, acc.digits, false));
-      r["l2_wrong_direction_stable"] = p.l2_wrong_direction_stable;
-      r["phase"] = models::to_string(p.phase);
-      r["phase_candidates"] = models::to_strings(p.candidates);
+      phase_fields(r, p.candidates, p.l2_wrong_direction_stable);
     }
     r["sigma2"] = exact::to_text(m.sigma2);
   } else if (in.quantity == "estimate") {

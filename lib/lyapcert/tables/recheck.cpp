@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
+#include "lyapcert/exact/sign.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/internal/row_inputs.hpp"
@@ -82,10 +84,12 @@ std::string check_decimals(const Json& e) {
     return "";
   }
   const std::string s = e.at("sign").get<std::string>();
+  const std::optional<exact::Sign> sign = exact::parse_sign(s);  // other text claims nothing to check here
   const bool neg = hi.minus_inf || (!hi.minus_inf && hi.v < 0);
   const bool pos = !lo.minus_inf && lo.v > 0;
   const bool zero = !lo.minus_inf && !hi.minus_inf && lo.v == 0 && hi.v == 0;
-  if ((s == "negative" && !neg) || (s == "positive" && !pos) || (s == "zero" && !zero)) {
+  if ((sign == exact::Sign::negative && !neg) || (sign == exact::Sign::positive && !pos) ||
+      (sign == exact::Sign::zero && !zero)) {
     return fmt::format("sign '{}' is not supported by the exact endpoints", s);
   }
   if (g == "exact" && !(lo.minus_inf == hi.minus_inf && (lo.minus_inf || lo.v == hi.v))) {
