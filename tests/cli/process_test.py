@@ -29,6 +29,12 @@ from fractions import Fraction
 CLI = None
 
 
+# The commands stop within about a second of SIGINT on an idle core (docs/cli.md); the guard is wider so that a
+# loaded machine (or the sanitizer job, 2-5x slower) cannot fail it, while a command that ignored the signal (it
+# would run for minutes) still does.
+SIGINT_GUARD = 6.0
+
+
 def run(*args, timeout=60):
     t0 = time.monotonic()
     p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout)
@@ -108,7 +114,7 @@ class Interrupt(unittest.TestCase):
             f.write("old\n")
         code, err, secs = self.interrupt_after(["phase-diagram", "--grid", "200x100", "--out", out], 2.0)
         self.assertEqual(code, 130, err)
-        self.assertLess(secs, 3.0)
+        self.assertLess(secs, SIGINT_GUARD)
         self.assertIn("interrupted after", err)  # how far the sweep got
         with open(out + ".csv") as f:
             self.assertEqual(f.read(), "old\n")
@@ -130,21 +136,21 @@ class Interrupt(unittest.TestCase):
                 code, err, secs = self.interrupt_after(
                     ["lyapnd", "--law", law, "--method", method, "--digits", "1000", "--time-budget", "600"], 1.0)
                 self.assertEqual(code, 130, err)
-                self.assertLess(secs, 3.0)
+                self.assertLess(secs, SIGINT_GUARD)
                 self.assertIn("interrupted: best certified enclosure so far", err)
 
     def test_simulate_sigint(self):
         code, err, secs = self.interrupt_after(["simulate", "--lr", "1/10", "--steps", "100000000", "--runs", "50"],
                                                1.0)
         self.assertEqual(code, 130, err)
-        self.assertLess(secs, 3.0)
+        self.assertLess(secs, SIGINT_GUARD)
         self.assertIn("interrupted", err)
 
     def test_lyap1d_sigint_inside_a_long_quadrature(self):
         code, err, secs = self.interrupt_after(
             ["lyap1d", "--law", "xy(1, 1, batch=3)", "--lr", "1", "--digits", "10000"], 1.0)
         self.assertEqual(code, 130, err)
-        self.assertLess(secs, 3.0)
+        self.assertLess(secs, SIGINT_GUARD)
         self.assertIn("interrupted", err)
 
 
