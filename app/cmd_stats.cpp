@@ -38,14 +38,14 @@ laws::MatrixLaw load(const StatsOptions& o, std::string& canonical_text) {
   return laws::build_matrix_law(expr);
 }
 
-ordered_json interval_json(const stats::Interval& i) {
+ordered_json interval_json(const stats::ConfidenceInterval& i) {
   return ordered_json{{"lower", finite_or_null(i.lower)}, {"upper", finite_or_null(i.upper)}, {"level", i.level}};
 }
 std::string fmt_num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : (x > 0 ? "+inf" : "-inf"); }
 
 // The sign the interval supports; an interval that is not finite (a -inf or NaN increment was
 // sampled) supports none: floating point proves nothing about -inf (use lyap1d / lyapnd).
-const char* ci_sign(const stats::Interval& ci) {
+const char* ci_sign(const stats::ConfidenceInterval& ci) {
   if (!std::isfinite(ci.lower) || !std::isfinite(ci.upper)) return "undetermined";
   if (ci.upper < 0) return "negative";
   if (ci.lower > 0) return "positive";

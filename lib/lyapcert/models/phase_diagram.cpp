@@ -50,7 +50,7 @@ std::pair<Rational, Rational> cell_of(const std::vector<Rational>& g, std::size_
   return {lo, hi};
 }
 
-fast::Interval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
+fast::OutwardInterval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
 
 // Target width of the binary64 cell enclosures (cost only): signs only, and over a box the width is set by the
 // parameter spread anyway, so a coarse tolerance keeps a cell at about a millisecond.
@@ -67,14 +67,14 @@ lyap::Sign ball_sign(const arb_t x) {
 // balls (FAST-XY-*, FAST-XYG-6, CONT-XY-*), so a ball excluding 0 certifies the sign on the whole rectangle; the
 // L2 polynomial likewise.
 // The binary64 hull of an Arb ball, rounded outward (whole line when the ball is not finite).
-fast::Interval interval_of(const arb_t x) {
-  if (!arb_is_finite(x)) return fast::Interval::whole();
+fast::OutwardInterval interval_of(const arb_t x) {
+  if (!arb_is_finite(x)) return fast::OutwardInterval::whole();
   arf_t lo, hi;
   arf_init(lo);
   arf_init(hi);
   arb_get_lbound_arf(lo, x, 64);
   arb_get_ubound_arf(hi, x, 64);
-  const fast::Interval out(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL));
+  const fast::OutwardInterval out(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL));
   arf_clear(lo);
   arf_clear(hi);
   return out;
@@ -104,23 +104,24 @@ CellPhase certify_cell(const DiagramSpec& spec, const std::pair<Rational, Ration
   // The binary64 Taylor-model kernel (FAST-XY-*, every point of its interval arguments) first: about a
   // millisecond per cell; the Arb quadrature on wide balls (seconds) only where the fast kernel cannot certify.
   const auto fast_sign = [&](bool plus_dir) {
-    using fast::Interval;
-    const Interval flr = hull(enclose_fast(lr_cell.first), enclose_fast(lr_cell.second));
-    const Interval fa = Interval(1.0) - flr * enclose_fast(spec.base.gamma);
-    const Interval fk = enclose_fast(spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k);
-    const Interval fs = sqrt(hull(enclose_fast(s2lo), enclose_fast(s2hi)));
-    const auto sign_of = [](const Interval& v) {
+    using fast::OutwardInterval;
+    const OutwardInterval flr = hull(enclose_fast(lr_cell.first), enclose_fast(lr_cell.second));
+    const OutwardInterval fa = OutwardInterval(1.0) - flr * enclose_fast(spec.base.gamma);
+    const OutwardInterval fk = enclose_fast(spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k);
+    const OutwardInterval fs = sqrt(hull(enclose_fast(s2lo), enclose_fast(s2hi)));
+    const auto sign_of = [](const OutwardInterval& v) {
       if (v.lower() > 0.0) return lyap::Sign::positive;
       if (v.upper() < 0.0) return lyap::Sign::negative;
       return lyap::Sign::undetermined;
     };
     // The direct box evaluation (2-4 ms) decides most cells; the centered form (FAST-XYG-6: point value plus the
     // gradient enclosed over the box, 5-10 ms, several times tighter) the rest where it can.
-    const Interval direct = fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
+    const OutwardInterval direct =
+        fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
     if (sign_of(direct) != lyap::Sign::undetermined) return sign_of(direct);
     const lyap::CertifiedValue& pv = plus_dir ? point.result.lambda_plus.value : point.result.lambda_minus.value;
     const fast::XyCenter centre{enclose_fast(point.lr), sqrt(enclose_fast(point_model.sigma2)),
-                                pv.minus_infinity ? fast::Interval::whole() : interval_of(pv.ball.get())};
+                                pv.minus_infinity ? fast::OutwardInterval::whole() : interval_of(pv.ball.get())};
     return sign_of(fast::xy_box_log_abs_mean(flr, enclose_fast(spec.base.gamma), plus_dir ? 1 : -1, fk, fs,
                                              static_cast<unsigned>(S), kCellTol, &direct, &centre));
   };
@@ -198,10 +199,10 @@ struct XyExponent {
   // not apply (sigma = 0, S > kXyMaxBatch) or could not certify.
   bool fast_value(arb_t res, const Rational& lr, double tol) const {
     if (qsigma2 == 0 || S > fast::kXyMaxBatch) return false;
-    const fast::Interval flr = enclose_fast(lr);
-    const fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0) + flr * enclose_fast(qa1), flr * enclose_fast(qb1),
-                                                   enclose_fast(qk), sqrt(enclose_fast(qsigma2)),
-                                                   static_cast<unsigned>(S), tol);
+    const fast::OutwardInterval flr = enclose_fast(lr);
+    const fast::OutwardInterval v =
+        fast::xy_log_abs_mean(fast::OutwardInterval(1.0) + flr * enclose_fast(qa1), flr * enclose_fast(qb1),
+                              enclose_fast(qk), sqrt(enclose_fast(qsigma2)), static_cast<unsigned>(S), tol);
     if (!std::isfinite(v.lower()) || !std::isfinite(v.upper())) return false;
     exact::set_interval_d(res, v.lower(), v.upper(), 64);  // exact: 64 bits hold a binary64 hull
     return true;

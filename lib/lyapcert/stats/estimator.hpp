@@ -19,7 +19,6 @@ namespace lyapcert::stats {
 struct ConfidenceInterval {
   double lower = 0, upper = 0, level = 0;
 };
-using Interval = ConfidenceInterval;  // the former name, kept for one release
 
 // Statistical, never certified: the guarantee label says what the level means.
 enum class Guarantee { nonasymptotic, asymptotic };
