@@ -341,23 +341,9 @@ std::vector<double> as_doubles(const std::vector<Rational>& v) {
   return out;
 }
 
-// The gnuplot plumbing of both PNGs (two-layer and vector diagram). A script opens with png_script_head, sets its
-// title and key, then png_script_axes; grid cells are rectangles (boxxyerror, so they work on log axes) whose data
-// lines are cell_box and whose plot entries are filled_cells.
-std::string png_script_head(const std::string& out, bool log_y, const std::string& y_label) {
-  return fmt::format(
-      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
-      "set output '{}'\n"
-      "set logscale x\n{}"
-      "set xlabel 'learning rate'\nset ylabel '{}'\n",
-      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label);
-}
-
-// Axes end at the outer cell edges (no empty margin).
-std::string png_script_axes(const std::vector<double>& xe, const std::vector<double>& ye) {
-  return fmt::format("set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n", xe.front(), xe.back(), ye.front(),
-                     ye.back());
-}
+// Grid cells of both PNGs here (two-layer and vector diagram) are rectangles (boxxyerror, so they work on log
+// axes) whose data lines are cell_box and whose plot entries are filled_cells; the script around them is built
+// and run by the shared driver of output.hpp (png_script_head, png_script_axes, run_gnuplot).
 
 // Data line of grid cell (i, j) around its point (lr, y): x and y extent from the cell edges xe, ye.
 std::string cell_box(const Rational& lr, const Rational& y, const std::vector<double>& xe,
@@ -371,25 +357,6 @@ std::string cell_box(const Rational& lr, const Rational& y, const std::vector<do
 std::string filled_cells(const std::string& dat, int index, const std::string& rgb, bool present, models::Phase phase) {
   return fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat,
                      index, rgb, present ? fmt::format("title '{}'", models::to_string(phase)) : "notitle");
-}
-
-// Writes the data blocks to `dat` and the script next to them, runs gnuplot and moves <out>.png.tmp into place;
-// the temporary files go once gnuplot has run, and a failed run leaves no PNG (its log stays for the user).
-void run_gnuplot(const std::string& out, const std::string& dat, const std::string& data, const std::string& script) {
-  write_file_atomically(dat, data);
-  const std::string gp = out + ".gp.tmp";
-  write_file_atomically(gp, script);
-  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, out).c_str());
-  std::remove(gp.c_str());
-  std::remove(dat.c_str());
-  if (rc != 0) {
-    std::remove((out + ".png.tmp").c_str());
-    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", out));
-  }
-  std::remove((out + ".gnuplot.log").c_str());
-  if (std::rename((out + ".png.tmp").c_str(), (out + ".png").c_str()) != 0) {
-    throw std::runtime_error("cannot rename the PNG into place");
-  }
 }
 
 // The PNG: a filled heat map (gnuplot boxxyerror rectangles, one per grid cell, so it works on log axes), one
