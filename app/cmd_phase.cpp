@@ -341,6 +341,24 @@ std::vector<double> as_doubles(const std::vector<Rational>& v) {
   return out;
 }
 
+// Grid cells of both PNGs here (two-layer and vector diagram) are rectangles (boxxyerror, so they work on log
+// axes) whose data lines are cell_box and whose plot entries are filled_cells; the script around them is built
+// and run by the shared driver of output.hpp (png_script_head, png_script_axes, run_gnuplot).
+
+// Data line of grid cell (i, j) around its point (lr, y): x and y extent from the cell edges xe, ye.
+std::string cell_box(const Rational& lr, const Rational& y, const std::vector<double>& xe,
+                     const std::vector<double>& ye, std::size_t i, std::size_t j) {
+  return fmt::format("{} {} {} {} {} {}\n", lr.convert_to<double>(), y.convert_to<double>(), xe[i], xe[i + 1], ye[j],
+                     ye[j + 1]);
+}
+
+// Plot entry of the cell rectangles in data block `index`, filled with colour rgb (hex digits); an absent phase
+// gets no key entry (gnuplot would still list an empty block).
+std::string filled_cells(const std::string& dat, int index, const std::string& rgb, bool present, models::Phase phase) {
+  return fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat,
+                     index, rgb, present ? fmt::format("title '{}'", models::to_string(phase)) : "notitle");
+}
+
 // The PNG: a filled heat map (gnuplot boxxyerror rectangles, one per grid cell, so it works on log axes), one
 // colour per phase, cells whose phase is not certified on the whole cell hatched, the certified root brackets
 // of Lambda_+ = 0 / Lambda_- = 0 as curves through their midpoints, the exact L2 boundary, finite-data spikes;
@@ -360,9 +378,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   // A cell is filled with the phase proved on the whole cell, else with the phase certified at its grid point.
   const auto cell_phase = [](const models::GridPoint& p) { return p.cell.certified() ? p.cell.phase : p.result.phase; };
   const auto box = [&](std::size_t idx) {
-    const std::size_t i = idx % nx, j = idx / nx;
-    return fmt::format("{} {} {} {} {} {}\n", r.points[idx].lr.convert_to<double>(), r.points[idx].y.convert_to<double>(),
-                       xe[i], xe[i + 1], ye[j], ye[j + 1]);
+    return cell_box(r.points[idx].lr, r.points[idx].y, xe, ye, idx % nx, idx / nx);
   };
   for (const models::Phase ph : phases) {  // blocks 0-5
     text += fmt::format("# {}\nNaN NaN NaN NaN NaN NaN\n", models::to_string(ph));
@@ -408,28 +424,20 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
     for (const auto& sp : *spikes) text += fmt::format("{} {}\n", sp.lr.convert_to<double>(), sp.y.convert_to<double>());
     block_end();
   }
-  write_file_atomically(dat, text);
-  std::string script = fmt::format(
-      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
-      "set output '{}'\n"
-      "set logscale x\n{}"
-      "set xlabel 'learning rate'\nset ylabel '{}'\n"
-      "set title 'two-layer saddle: {}, gamma = {}{}: certified phases (hatched: not certified on the whole cell)'\n"
-      "set key outside center bottom horizontal maxrows 3 samplen 2 spacing 1.1\n"
-      "set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
-      "set lmargin 10\nset rmargin 3\nset tmargin 3\n",
-      o.m.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label,
-      n_data > 0 ? fmt::format("{} data points", n_data) : fmt::format("k = {}", o.m.k), o.m.gamma,
-      o.batch_range.empty() && n_data == 0 ? fmt::format(", batch = {}", o.m.batch) : std::string(), xe.front(),
-      xe.back(), ye.front(), ye.back());
+  std::string script =
+      png_script_head(o.m.out, log_y, y_label) +
+      fmt::format(
+          "set title 'two-layer saddle: {}, gamma = {}{}: certified phases (hatched: not certified on the whole "
+          "cell)'\n"
+          "set key outside center bottom horizontal maxrows 3 samplen 2 spacing 1.1\n",
+          n_data > 0 ? fmt::format("{} data points", n_data) : fmt::format("k = {}", o.m.k), o.m.gamma,
+          o.batch_range.empty() && n_data == 0 ? fmt::format(", batch = {}", o.m.batch) : std::string()) +
+      png_script_axes(xe, ye) + "set lmargin 10\nset rmargin 3\nset tmargin 3\n";
   std::string plot = "plot ";
   for (int i = 0; i < 6; ++i) {
-    // Absent phases get no key entry (gnuplot would still list an empty block).
     bool present = false;
     for (const auto& p : r.points) present = present || (p.done && cell_phase(p) == phases[i]);
-    plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat, i,
-                        phase_color(phases[i]).substr(2),
-                        present ? fmt::format("title '{}'", models::to_string(phases[i])) : "notitle");
+    plot += filled_cells(dat, i, phase_color(phases[i]).substr(2), present, phases[i]);
   }
   if (o.cells_on) {
     plot += fmt::format("'{}' index 6 using 1:2:3:4:5:6 with boxxyerror lc rgb '#333333' fs transparent pattern 4 "
@@ -450,19 +458,7 @@ void write_png(const DiagramOptions& o, const models::DiagramResult& r, const st
   plot.resize(plot.size() - 2);  // drop the trailing ", "
   plot += "\n";
   script += plot;
-  const std::string gp = o.m.out + ".gp.tmp";
-  write_file_atomically(gp, script);
-  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.m.out).c_str());
-  std::remove(gp.c_str());
-  std::remove(dat.c_str());
-  if (rc != 0) {
-    std::remove((o.m.out + ".png.tmp").c_str());
-    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.m.out));
-  }
-  std::remove((o.m.out + ".gnuplot.log").c_str());
-  if (std::rename((o.m.out + ".png.tmp").c_str(), (o.m.out + ".png").c_str()) != 0) {
-    throw std::runtime_error("cannot rename the PNG into place");
-  }
+  run_gnuplot(o.m.out, dat, text, script);
 }
 
 // phase-diagram --model vector: at each grid point (learning rate x per-sample SNR, sigma or batch size) the
@@ -494,43 +490,21 @@ void write_vector_png(const DiagramOptions& o, const laws::VectorSaddle& base, c
       const auto& p = pts[idx];
       if (!p.done || models::vector_phase(p.result.top.value.sign) != labels[b]) continue;
       present[b] = true;
-      const std::size_t i = idx % lrs.size(), j = idx / lrs.size();
-      text += fmt::format("{} {} {} {} {} {}\n", p.lr.convert_to<double>(), p.y.convert_to<double>(), xe[i], xe[i + 1],
-                          ye[j], ye[j + 1]);
+      text += cell_box(p.lr, p.y, xe, ye, idx % lrs.size(), idx / lrs.size());
     }
     text += "\n\n";
   }
-  write_file_atomically(dat, text);
-  std::string script = fmt::format(
-      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
-      "set output '{}'\n"
-      "set logscale x\n{}"
-      "set xlabel 'learning rate'\nset ylabel '{}'\n"
-      "set title 'vector saddle q = {}, d = {}: k = {}, gamma = {}: certified sign of the top exponent'\n"
-      "set key outside center bottom horizontal samplen 2\n"
-      "set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n",
-      o.m.out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, base.q, base.d, exact::to_text(base.k),
-      exact::to_text(base.gamma), xe.front(), xe.back(), ye.front(), ye.back());
+  const std::string script =
+      png_script_head(o.m.out, log_y, y_label) +
+      fmt::format(
+          "set title 'vector saddle q = {}, d = {}: k = {}, gamma = {}: certified sign of the top exponent'\n"
+          "set key outside center bottom horizontal samplen 2\n",
+          base.q, base.d, exact::to_text(base.k), exact::to_text(base.gamma)) +
+      png_script_axes(xe, ye);
   std::string plot = "plot ";
-  for (int b = 0; b < 3; ++b) {
-    plot += fmt::format("'{}' index {} using 1:2:3:4:5:6 with boxxyerror fs solid 1.0 noborder lc rgb '#{}' {}, ", dat,
-                        b, colours[b], present[b] ? fmt::format("title '{}'", models::to_string(labels[b])) : "notitle");
-  }
+  for (int b = 0; b < 3; ++b) plot += filled_cells(dat, b, colours[b], present[b], labels[b]);
   plot.resize(plot.size() - 2);
-  script += plot + "\n";
-  const std::string gp = o.m.out + ".gp.tmp";
-  write_file_atomically(gp, script);
-  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, o.m.out).c_str());
-  std::remove(gp.c_str());
-  std::remove(dat.c_str());
-  if (rc != 0) {
-    std::remove((o.m.out + ".png.tmp").c_str());
-    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", o.m.out));
-  }
-  std::remove((o.m.out + ".gnuplot.log").c_str());
-  if (std::rename((o.m.out + ".png.tmp").c_str(), (o.m.out + ".png").c_str()) != 0) {
-    throw std::runtime_error("cannot rename the PNG into place");
-  }
+  run_gnuplot(o.m.out, dat, text, script + plot + "\n");
 }
 
 int run_vector_diagram(const DiagramOptions& o) {

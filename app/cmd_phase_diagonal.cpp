@@ -60,34 +60,22 @@ void write_diagonal_png(const std::string& out, const models::DiagonalDiagramRes
     text += fmt::format("{} {} {} {} {} {} {} {}\n", xs[i], ys[j], xe[i], xe[i + 1], ye[j], ye[j + 1],
                         p.result.fraction_lower.convert_to<double>(), p.result.fraction_upper.convert_to<double>());
   }
-  write_file_atomically(dat, text);
-  std::string script = fmt::format(
-      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
-      "set output '{}'\n"
-      "set logscale x\n{}"
-      "set xlabel 'learning rate'\nset ylabel '{}'\n"
-      "set cblabel 'predicted surviving fraction'\nset cbrange [0:1]\n"
-      "set palette defined (0 '#fdae61', 0.5 '#ffffbf', 1 '#2b83ba')\n"
-      "set title '{}'\n"
-      "set key outside bottom center horizontal\nset tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n"
-      "plot '{}' using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder palette "
-      "title 'surviving fraction (certified lower end)', "
-      "'{}' using 1:($8 > $7 ? $2 : NaN) with points pt 2 ps 1.2 lc rgb 'black' title 'some coordinate undetermined'\n",
-      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label, title, xe.front(), xe.back(), ye.front(), ye.back(),
-      dat, dat);
-  const std::string gp = out + ".gp.tmp";
-  write_file_atomically(gp, script);
-  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, out).c_str());
-  std::remove(gp.c_str());
-  std::remove(dat.c_str());
-  if (rc != 0) {
-    std::remove((out + ".png.tmp").c_str());
-    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", out));
-  }
-  std::remove((out + ".gnuplot.log").c_str());
-  if (std::rename((out + ".png.tmp").c_str(), (out + ".png").c_str()) != 0) {
-    throw std::runtime_error("cannot rename the PNG into place");
-  }
+  const std::string script =
+      png_script_head(out, log_y, y_label) +
+      fmt::format(
+          "set cblabel 'predicted surviving fraction'\nset cbrange [0:1]\n"
+          "set palette defined (0 '#fdae61', 0.5 '#ffffbf', 1 '#2b83ba')\n"
+          "set title '{}'\n"
+          "set key outside bottom center horizontal\n",
+          title) +
+      png_script_axes(xe, ye) +
+      fmt::format(
+          "plot '{}' using 1:2:3:4:5:6:7 with boxxyerror fs solid 1.0 noborder palette "
+          "title 'surviving fraction (certified lower end)', "
+          "'{}' using 1:($8 > $7 ? $2 : NaN) with points pt 2 ps 1.2 lc rgb 'black' title 'some coordinate "
+          "undetermined'\n",
+          dat, dat);
+  run_gnuplot(out, dat, text, script);
 }
 
 int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {

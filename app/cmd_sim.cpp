@@ -143,7 +143,7 @@ std::string model_text(const Built& b) {
                      exact::to_text(m.base.gamma), m.base.batch, m.base.replace ? "" : " (without replacement)", data);
 }
 
-ordered_json interval_json(const sim::Interval& i) {
+ordered_json interval_json(const sim::EstimateInterval& i) {
   return ordered_json{
       {"estimate", finite_or_null(i.estimate)}, {"lower", finite_or_null(i.lower)}, {"upper", finite_or_null(i.upper)}};
 }
@@ -232,7 +232,7 @@ Rational parse_lr(const std::string& text) {
   return lr;
 }
 
-std::string fmt_interval(const sim::Interval& i) {
+std::string fmt_interval(const sim::EstimateInterval& i) {
   return fmt::format("{:.6g} [{:.6g}, {:.6g}]", i.estimate, i.lower, i.upper);
 }
 

@@ -38,7 +38,7 @@ laws::MatrixLaw load(const StatsOptions& o, std::string& canonical_text) {
   return laws::build_matrix_law(expr);
 }
 
-ordered_json interval_json(const stats::Interval& i) {
+ordered_json interval_json(const stats::ConfidenceInterval& i) {
   return ordered_json{{"lower", finite_or_null(i.lower)}, {"upper", finite_or_null(i.upper)}, {"level", i.level}};
 }
 std::string fmt_num(double x) { return std::isfinite(x) ? fmt::format("{:.6g}", x) : (x > 0 ? "+inf" : "-inf"); }

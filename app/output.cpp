@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -233,6 +234,37 @@ std::vector<double> cell_edges(const std::vector<double>& v, bool log_axis) {
   e.front() = log_axis ? v[0] * v[0] / e[1] : 2 * v[0] - e[1];
   e.back() = log_axis ? v.back() * v.back() / e[v.size() - 1] : 2 * v.back() - e[v.size() - 1];
   return e;
+}
+
+std::string png_script_head(const std::string& out, bool log_y, const std::string& y_label) {
+  return fmt::format(
+      "set terminal pngcairo size 1000,700 enhanced font 'sans,11'\n"
+      "set output '{}'\n"
+      "set logscale x\n{}"
+      "set xlabel 'learning rate'\nset ylabel '{}'\n",
+      out + ".png.tmp", log_y ? "set logscale y\n" : "", y_label);
+}
+
+std::string png_script_axes(const std::vector<double>& xe, const std::vector<double>& ye) {
+  return fmt::format("set tics out\nset xrange [{}:{}]\nset yrange [{}:{}]\n", xe.front(), xe.back(), ye.front(),
+                     ye.back());
+}
+
+void run_gnuplot(const std::string& out, const std::string& dat, const std::string& data, const std::string& script) {
+  write_file_atomically(dat, data);
+  const std::string gp = out + ".gp.tmp";
+  write_file_atomically(gp, script);
+  const int rc = std::system(fmt::format("gnuplot '{}' 2> '{}.gnuplot.log'", gp, out).c_str());
+  std::remove(gp.c_str());
+  std::remove(dat.c_str());
+  if (rc != 0) {
+    std::remove((out + ".png.tmp").c_str());
+    throw std::runtime_error(fmt::format("gnuplot failed (see {}.gnuplot.log); is gnuplot installed?", out));
+  }
+  std::remove((out + ".gnuplot.log").c_str());
+  if (std::rename((out + ".png.tmp").c_str(), (out + ".png").c_str()) != 0) {
+    throw std::runtime_error("cannot rename the PNG into place");
+  }
 }
 
 }  // namespace lyapcert::cli

@@ -90,4 +90,14 @@ void write_file_atomically(const std::string& path, const std::string& contents)
 // the cells tile the plotted range; a single value gets [v / 1.15, v * 1.15] (log) or [v - 1/2, v + 1/2].
 std::vector<double> cell_edges(const std::vector<double>& axis, bool log_axis);
 
+// The gnuplot driver of the phase-diagram PNGs (two-layer, vector and diagonal diagram). A script opens with
+// png_script_head (PNG terminal writing <out>.png.tmp, log learning-rate axis, axis labels), sets its own title,
+// key and colours, then png_script_axes (axes ending at the outer cell edges xe, ye), then its plot command.
+std::string png_script_head(const std::string& out, bool log_y, const std::string& y_label);
+std::string png_script_axes(const std::vector<double>& xe, const std::vector<double>& ye);
+// Writes the data blocks to `dat` and the script to <out>.gp.tmp, runs gnuplot and moves <out>.png.tmp to
+// <out>.png. The temporary files go once gnuplot has run; a failed run leaves no PNG (its log <out>.gnuplot.log
+// stays for the user) and throws.
+void run_gnuplot(const std::string& out, const std::string& dat, const std::string& data, const std::string& script);
+
 }  // namespace lyapcert::cli

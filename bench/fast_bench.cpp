@@ -9,7 +9,7 @@
 
 namespace {
 
-using lyapcert::fast::Interval;
+using lyapcert::fast::OutwardInterval;
 
 std::vector<double> inputs(std::size_t n) {
   std::mt19937_64 rng(42);
@@ -41,7 +41,7 @@ void BM_log_enclosure_point(benchmark::State& state) {
   const auto xs = inputs(4096);
   std::size_t i = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(lyapcert::fast::log(Interval(xs[i++ & 4095])));
+    benchmark::DoNotOptimize(lyapcert::fast::log(OutwardInterval(xs[i++ & 4095])));
   }
 }
 BENCHMARK(BM_log_enclosure_point);
@@ -51,14 +51,14 @@ void BM_log_enclosure_interval(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
     const double a = xs[i++ & 4095];
-    benchmark::DoNotOptimize(lyapcert::fast::log(Interval(a, 2.0 * a)));
+    benchmark::DoNotOptimize(lyapcert::fast::log(OutwardInterval(a, 2.0 * a)));
   }
 }
 BENCHMARK(BM_log_enclosure_interval);
 
 void BM_interval_sum_add(benchmark::State& state) {
   const auto xs = inputs(4096);
-  std::vector<Interval> terms;
+  std::vector<OutwardInterval> terms;
   for (double x : xs) terms.emplace_back(x, x * (1 + 0x1p-40));
   lyapcert::fast::IntervalSum acc;
   std::size_t i = 0;
@@ -71,9 +71,9 @@ BENCHMARK(BM_interval_sum_add);
 
 void BM_naive_interval_add(benchmark::State& state) {
   const auto xs = inputs(4096);
-  std::vector<Interval> terms;
+  std::vector<OutwardInterval> terms;
   for (double x : xs) terms.emplace_back(x, x * (1 + 0x1p-40));
-  Interval acc(0.0);
+  OutwardInterval acc(0.0);
   std::size_t i = 0;
   for (auto _ : state) {
     acc += terms[i++ & 4095];

@@ -50,8 +50,8 @@ void BM_fast_gauss_kernel(benchmark::State& state) {
   // G(1, v) with x = 1/(2 v^2).
   const double v = 1.0 / std::sqrt(2.0 * static_cast<double>(state.range(0)));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(lyapcert::fast::gauss_log_abs_mean(lyapcert::fast::Interval(1.0),
-                                                                lyapcert::fast::Interval(v)));
+    benchmark::DoNotOptimize(lyapcert::fast::gauss_log_abs_mean(lyapcert::fast::OutwardInterval(1.0),
+                                                                lyapcert::fast::OutwardInterval(v)));
   }
   state.SetLabel("x = " + std::to_string(state.range(0)));
 }

@@ -13,7 +13,7 @@
 
 namespace {
 
-using lyapcert::fast::Interval;
+using lyapcert::fast::OutwardInterval;
 
 struct Case {
   double lr, sigma;
@@ -26,7 +26,7 @@ const Case kCases[] = {
     {1.0, 1.0, 8, -1}, {10.0, 2.0, 64, -1}, {0.1, 0.05, 64, -1},
 };
 
-std::string label(const Case& c, const Interval& r) {
+std::string label(const Case& c, const OutwardInterval& r) {
   char buf[160] = {};
   std::snprintf(buf, sizeof buf, "lr=%g sigma=%g S=%u b%c width=%.2g", c.lr, c.sigma, c.S, c.sign > 0 ? '+' : '-',
                 r.upper() - r.lower());
@@ -35,9 +35,10 @@ std::string label(const Case& c, const Interval& r) {
 
 void BM_fast_xy_point(benchmark::State& state) {
   const Case& c = kCases[state.range(0)];
-  Interval r;
+  OutwardInterval r;
   for (auto _ : state) {
-    r = lyapcert::fast::xy_log_abs_mean(Interval(1.0), Interval(c.sign * c.lr), Interval(1.0), Interval(c.sigma), c.S);
+    r = lyapcert::fast::xy_log_abs_mean(OutwardInterval(1.0), OutwardInterval(c.sign * c.lr), OutwardInterval(1.0),
+                                        OutwardInterval(c.sigma), c.S);
     benchmark::DoNotOptimize(r);
   }
   state.SetLabel(label(c, r));
@@ -46,11 +47,11 @@ BENCHMARK(BM_fast_xy_point)->DenseRange(0, 6)->Unit(benchmark::kMillisecond);
 
 void BM_fast_xy_cell(benchmark::State& state) {
   const Case& c = kCases[state.range(0)];
-  const Interval lr(c.lr * 0.985, c.lr * 1.015);
-  const Interval sigma(c.sigma * 0.985, c.sigma * 1.015);
-  Interval r;
+  const OutwardInterval lr(c.lr * 0.985, c.lr * 1.015);
+  const OutwardInterval sigma(c.sigma * 0.985, c.sigma * 1.015);
+  OutwardInterval r;
   for (auto _ : state) {
-    r = lyapcert::fast::xy_log_abs_mean(Interval(1.0), c.sign > 0 ? lr : -lr, Interval(1.0), sigma, c.S);
+    r = lyapcert::fast::xy_log_abs_mean(OutwardInterval(1.0), c.sign > 0 ? lr : -lr, OutwardInterval(1.0), sigma, c.S);
     benchmark::DoNotOptimize(r);
   }
   state.SetLabel(label(c, r));

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/laws/ast.hpp"
@@ -387,22 +388,17 @@ double outward_double(const std::string& dec, bool up) {
   if (dec == "-inf") return -std::numeric_limits<double>::infinity();
   if (dec == "inf" || dec == "+inf") return std::numeric_limits<double>::infinity();
   const Rational q = exact::parse_rational(dec);
-  fmpq_t f;
-  fmpq_init(f);
+  exact::Fmpq f;
   exact::set_fmpq(f, q);
-  exact::ArbTemp b;
-  arb_set_fmpq(b.v, f, 128);
-  fmpq_clear(f);
-  arf_t t;
-  arf_init(t);
+  exact::Ball b;
+  arb_set_fmpq(b, f, 128);
+  exact::Arf t;
   if (up) {
-    arb_get_ubound_arf(t, b.v, 128);
+    arb_get_ubound_arf(t, b, 128);
   } else {
-    arb_get_lbound_arf(t, b.v, 128);
+    arb_get_lbound_arf(t, b, 128);
   }
-  const double d = arf_get_d(t, up ? ARF_RND_CEIL : ARF_RND_FLOOR);
-  arf_clear(t);
-  return d;
+  return arf_get_d(t, up ? ARF_RND_CEIL : ARF_RND_FLOOR);
 }
 
 // Runs f(i) for i in [0, n) on `threads` threads (0: the hardware's count); the caller has released the GIL.

@@ -20,7 +20,7 @@ struct ArbBall {
 };
 
 // fast contains the Arb midpoint and meets the Arb ball.
-inline bool contains_arb(const Interval& fast, const arb_t ref) {
+inline bool contains_arb(const OutwardInterval& fast, const arb_t ref) {
   if (!arb_is_finite(ref)) return false;
   ArbBall lo(fast.lower()), hi(fast.upper());
   const bool mid_in = arf_cmp(arb_midref(lo.v), arb_midref(ref)) <= 0 && arf_cmp(arb_midref(ref), arb_midref(hi.v)) <= 0;

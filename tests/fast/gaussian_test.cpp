@@ -29,7 +29,7 @@ struct ArbBall {
 
 // The fast interval must contain the Arb midpoint and intersect the Arb ball; returns false (with a
 // message) otherwise. Arb is exact-input, 200 bits, so its radius is ~1e-55.
-bool contains_arb(const Interval& fast, const arb_t ref, const char* what, double p1, double p2, double p3) {
+bool contains_arb(const OutwardInterval& fast, const arb_t ref, const char* what, double p1, double p2, double p3) {
   if (!arb_is_finite(ref)) {
     ADD_FAILURE() << what << ": Arb reference not finite at " << p1 << " " << p2 << " " << p3;
     return false;
@@ -58,7 +58,7 @@ bool contains_arb(const Interval& fast, const arb_t ref, const char* what, doubl
 }
 
 // Width relative to max(1, |value|) (the lyap1d width convention).
-double rel_width(const Interval& iv) {
+double rel_width(const OutwardInterval& iv) {
   const double mag = std::max(1.0, std::min(std::fabs(iv.lower()), std::fabs(iv.upper())));
   return (iv.upper() - iv.lower()) / mag;
 }
@@ -76,7 +76,7 @@ TEST(FastGauss, ConstantsMatchArb) {
   arb_const_log2(t.v, kRefBits);
   arb_add(c.v, c.v, t.v, kRefBits);
   arb_mul_2exp_si(c.v, c.v, -1);
-  contains_arb(Interval(detail::kHalfGammaLog2Lo, detail::kHalfGammaLog2Hi), c.v, "(gamma+log2)/2", 0, 0, 0);
+  contains_arb(OutwardInterval(detail::kHalfGammaLog2Lo, detail::kHalfGammaLog2Hi), c.v, "(gamma+log2)/2", 0, 0, 0);
   EXPECT_EQ(std::nextafter(detail::kHalfGammaLog2Lo, 1.0), detail::kHalfGammaLog2Hi);
   // 60 e^{-45} <= kExpTailX (FAST-GAUSS-5).
   arb_set_si(t.v, -45);
@@ -95,7 +95,7 @@ TEST(FastGauss, ExpContainsArb) {
   std::vector<double> w;
   for (int i = 0; i < 20000; ++i) {
     const double t = i < 10000 ? u(rng) : u(rng) / 700.0;
-    const Interval e = fast::exp(Interval(t));
+    const OutwardInterval e = fast::exp(OutwardInterval(t));
     arb_set_d(ref.v, t);
     arb_exp(ref.v, ref.v, kRefBits);
     if (!contains_arb(e, ref.v, "exp", t, 0, 0)) break;
@@ -121,7 +121,7 @@ TEST(FastGauss, GaussContainsArbOnRandomPoints) {
     double x = i % 50 == 0 ? 0.0 : (i % 7 == 0 ? near(rng) : std::pow(10.0, lx(rng)));
     double md = vd * std::sqrt(2.0 * x);
     if (i % 2) md = -md;
-    const Interval g = gauss_log_abs_mean(Interval(md), Interval(vd));
+    const OutwardInterval g = gauss_log_abs_mean(OutwardInterval(md), OutwardInterval(vd));
     arb_set_d(m.v, md);
     arb_set_d(v.v, vd);
     continuous::gauss_log_abs_mean(ref.v, m.v, v.v, kRefBits);
@@ -142,27 +142,27 @@ TEST(FastGauss, GaussContainsArbOnRandomPoints) {
 
 TEST(FastGauss, DegenerateAndIntervalInputs) {
   // v = 0: log|m|; m = 0: log v - (gamma + log 2)/2.
-  const Interval a = gauss_log_abs_mean(Interval(2.0), Interval(0.0));
+  const OutwardInterval a = gauss_log_abs_mean(OutwardInterval(2.0), OutwardInterval(0.0));
   EXPECT_LE(a.lower(), std::log(2.0));
   EXPECT_GE(a.upper(), std::log(2.0));
   ArbBall m, v, ref;
   arb_set_d(m.v, 0.0);
   arb_set_d(v.v, 0.75);
   continuous::gauss_log_abs_mean(ref.v, m.v, v.v, kRefBits);
-  contains_arb(gauss_log_abs_mean(Interval(0.0), Interval(0.75)), ref.v, "G(0, v)", 0, 0.75, 0);
+  contains_arb(gauss_log_abs_mean(OutwardInterval(0.0), OutwardInterval(0.75)), ref.v, "G(0, v)", 0, 0.75, 0);
   // Tiny x (m/v ~ 1e-160, x subnormal): H(x) in [0, x] (FAST-GAUSS-3), still 15 digits.
   arb_set_d(m.v, 1e-160);
   arb_set_d(v.v, 1.5);
   continuous::gauss_log_abs_mean(ref.v, m.v, v.v, kRefBits);
-  const Interval tiny = gauss_log_abs_mean(Interval(1e-160), Interval(1.5));
+  const OutwardInterval tiny = gauss_log_abs_mean(OutwardInterval(1e-160), OutwardInterval(1.5));
   contains_arb(tiny, ref.v, "G tiny x", 1e-160, 1.5, 0);
   EXPECT_LT(tiny.upper() - tiny.lower(), 1e-15);
   // A v interval reaching below 0 is not certified.
-  const Interval w = gauss_log_abs_mean(Interval(1.0), Interval(-1.0, 1.0));
+  const OutwardInterval w = gauss_log_abs_mean(OutwardInterval(1.0), OutwardInterval(-1.0, 1.0));
   EXPECT_FALSE(std::isfinite(w.lower()));
   // Interval inputs: the enclosure of [m] x [v] contains G at the corners and inside.
-  const Interval mi(0.9, 1.1), vi(0.1, 0.12);
-  const Interval gi = gauss_log_abs_mean(mi, vi);
+  const OutwardInterval mi(0.9, 1.1), vi(0.1, 0.12);
+  const OutwardInterval gi = gauss_log_abs_mean(mi, vi);
   for (double md : {0.9, 1.0, 1.1}) {
     for (double vd : {0.1, 0.11, 0.12}) {
       arb_set_d(m.v, md);
@@ -186,10 +186,10 @@ TEST(FastGauss, UniformContainsArb) {
     double ad = ab(rng), bd = ab(rng);
     if (ad > bd) std::swap(ad, bd);
     if (ad == bd) continue;
-    const Interval L(lrd), A(ad), B(bd);
-    const Interval c = Interval(1.0) - L * (A + B) * Interval(0.5);
-    const Interval h = L * (B - A) * Interval(0.5);
-    const Interval f = uniform_log_abs_mean(c, h);
+    const OutwardInterval L(lrd), A(ad), B(bd);
+    const OutwardInterval c = OutwardInterval(1.0) - L * (A + B) * OutwardInterval(0.5);
+    const OutwardInterval h = L * (B - A) * OutwardInterval(0.5);
+    const OutwardInterval f = uniform_log_abs_mean(c, h);
     arb_set_d(lr.v, lrd);
     arb_set_d(a.v, ad);
     arb_set_d(b.v, bd);
@@ -210,7 +210,7 @@ TEST(FastGauss, SqnormalContainsArb) {
   std::vector<double> widths;
   for (int i = 0; i < 10000; ++i) {
     const double lrd = std::pow(10.0, llr(rng)), mu0 = mud(rng), s0 = std::pow(10.0, lsd(rng));
-    const Interval f = sqnormal_log_abs_mean(Interval(lrd), Interval(mu0), Interval(s0));
+    const OutwardInterval f = sqnormal_log_abs_mean(OutwardInterval(lrd), OutwardInterval(mu0), OutwardInterval(s0));
     arb_set_d(lr.v, lrd);
     arb_set_d(mu.v, mu0);
     arb_set_d(s.v, s0);

@@ -1,4 +1,4 @@
-// RapidCheck properties of the fast-path Interval: results of +, -, * on point operands contain
+// RapidCheck properties of the fast-path OutwardInterval: results of +, -, * on point operands contain
 // the exact rational result (GMP mpq, independent of the floating-point code), and IntervalSum of a
 // short random list contains the exact rational sum.
 #include <gmp.h>
@@ -32,7 +32,7 @@ class Q {
 };
 
 // lo <= q <= hi, infinite endpoints allowed.
-bool contains(const Interval& r, const mpq_t q) {
+bool contains(const OutwardInterval& r, const mpq_t q) {
   if (std::isfinite(r.lower())) {
     Q lo(r.lower());
     if (mpq_cmp(lo.v, q) > 0) return false;
@@ -52,14 +52,14 @@ RC_GTEST_PROP(FastIntervalProp, ArithmeticContainsExactRational, (std::uint64_t 
   const double a = finite_double(ab), b = finite_double(bb);
   Q qa(a), qb(b), exact;
   mpq_add(exact.v, qa.v, qb.v);
-  RC_ASSERT(contains(Interval(a) + Interval(b), exact.v));
+  RC_ASSERT(contains(OutwardInterval(a) + OutwardInterval(b), exact.v));
   mpq_sub(exact.v, qa.v, qb.v);
-  RC_ASSERT(contains(Interval(a) - Interval(b), exact.v));
+  RC_ASSERT(contains(OutwardInterval(a) - OutwardInterval(b), exact.v));
   mpq_mul(exact.v, qa.v, qb.v);
-  RC_ASSERT(contains(Interval(a) * Interval(b), exact.v));
+  RC_ASSERT(contains(OutwardInterval(a) * OutwardInterval(b), exact.v));
   if (b != 0.0) {
     mpq_div(exact.v, qa.v, qb.v);
-    RC_ASSERT(contains(Interval(a) / Interval(b), exact.v));
+    RC_ASSERT(contains(OutwardInterval(a) / OutwardInterval(b), exact.v));
   }
 }
 

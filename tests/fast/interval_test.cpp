@@ -72,13 +72,13 @@ TEST(FastInterval, PointOperationsAgainstMpfr) {
     double b = signed_draw(draw);
     if (i % 7 == 0) b = a * std::ldexp(1.0, static_cast<int>(draw.engine()() % 5) - 2);  // near-cancellation
     if (which == 4) a = std::fabs(a);
-    Interval r;
+    OutwardInterval r;
     switch (which) {
-      case 0: r = Interval(a) + Interval(b); break;
-      case 1: r = Interval(a) - Interval(b); break;
-      case 2: r = Interval(a) * Interval(b); break;
-      case 3: r = Interval(a) / Interval(b); break;
-      default: r = sqrt(Interval(a)); break;
+      case 0: r = OutwardInterval(a) + OutwardInterval(b); break;
+      case 1: r = OutwardInterval(a) - OutwardInterval(b); break;
+      case 2: r = OutwardInterval(a) * OutwardInterval(b); break;
+      case 3: r = OutwardInterval(a) / OutwardInterval(b); break;
+      default: r = sqrt(OutwardInterval(a)); break;
     }
     mpfr_set_d(xa.v, a, MPFR_RNDN);
     mpfr_set_d(xb.v, b, MPFR_RNDN);
@@ -114,10 +114,10 @@ TEST(FastInterval, IntervalOperationsContainMpfi) {
     double a, b, c, d;
     random_interval(a, b);
     random_interval(c, d);
-    const Interval X(a, b), Y(c, d);
+    const OutwardInterval X(a, b), Y(c, d);
     mpfi_interv_d(x, a, b);
     mpfi_interv_d(y, c, d);
-    Interval r;
+    OutwardInterval r;
     const int which = i % 4;
     if (which == 3 && c <= 0.0 && d >= 0.0) continue;  // division by an interval containing 0: below
     switch (which) {
@@ -140,29 +140,29 @@ TEST(FastInterval, IntervalOperationsContainMpfi) {
 }
 
 TEST(FastInterval, InfiniteEndpointsAndZero) {
-  const Interval pos(0.0, kInf), one_two(1.0, 2.0);
-  Interval r = pos * one_two;
+  const OutwardInterval pos(0.0, kInf), one_two(1.0, 2.0);
+  OutwardInterval r = pos * one_two;
   EXPECT_EQ(r.lower(), 0.0);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(1.0, kInf) / Interval(1.0, kInf);
+  r = OutwardInterval(1.0, kInf) / OutwardInterval(1.0, kInf);
   EXPECT_LE(r.lower(), 0.0);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(-kInf, -1.0) * Interval(-kInf, -1.0);
+  r = OutwardInterval(-kInf, -1.0) * OutwardInterval(-kInf, -1.0);
   EXPECT_LE(r.lower(), 1.0);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(1.0, kInf) + Interval(-kInf, 0.0);
+  r = OutwardInterval(1.0, kInf) + OutwardInterval(-kInf, 0.0);
   EXPECT_EQ(r.lower(), -kInf);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(0.0) * Interval(1.0, kInf);
+  r = OutwardInterval(0.0) * OutwardInterval(1.0, kInf);
   EXPECT_EQ(r.lower(), 0.0);
   EXPECT_EQ(r.upper(), 0.0);
-  r = one_two / Interval(0.0, 1.0);  // [1, inf)
+  r = one_two / OutwardInterval(0.0, 1.0);  // [1, inf)
   EXPECT_LE(r.lower(), 1.0);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(DBL_MAX) + Interval(DBL_MAX);  // overflow
+  r = OutwardInterval(DBL_MAX) + OutwardInterval(DBL_MAX);  // overflow
   EXPECT_EQ(r.lower(), DBL_MAX);
   EXPECT_EQ(r.upper(), kInf);
-  r = Interval(0x1p-1074) * Interval(0.5);  // underflow: exact result 2^-1075 is in [0, 2^-1074]
+  r = OutwardInterval(0x1p-1074) * OutwardInterval(0.5);  // underflow: exact result 2^-1075 is in [0, 2^-1074]
   EXPECT_LE(r.lower(), 0.0);
   EXPECT_GE(r.upper(), 0x1p-1074);
   EXPECT_EQ(OutwardRounding::mul_down(0.0, kInf), 0.0);
@@ -171,14 +171,14 @@ TEST(FastInterval, InfiniteEndpointsAndZero) {
 }
 
 TEST(FastInterval, NanAndEmpty) {
-  EXPECT_THROW(Interval(std::nan("")), InputError);
-  EXPECT_THROW(Interval(0.0, std::nan("")), InputError);
-  EXPECT_TRUE(boost::numeric::empty(Interval(2.0, 1.0)));  // Boost convention: l > u is empty
-  const Interval e = Interval::empty();
-  EXPECT_TRUE(boost::numeric::empty(e + Interval(1.0)));
-  EXPECT_TRUE(boost::numeric::empty(e * Interval(1.0)));
-  EXPECT_TRUE(boost::numeric::empty(boost::numeric::intersect(Interval(0.0, 1.0), Interval(2.0, 3.0))));
-  EXPECT_TRUE(boost::numeric::empty(sqrt(Interval(-2.0, -1.0))));
+  EXPECT_THROW(OutwardInterval(std::nan("")), InputError);
+  EXPECT_THROW(OutwardInterval(0.0, std::nan("")), InputError);
+  EXPECT_TRUE(boost::numeric::empty(OutwardInterval(2.0, 1.0)));  // Boost convention: l > u is empty
+  const OutwardInterval e = OutwardInterval::empty();
+  EXPECT_TRUE(boost::numeric::empty(e + OutwardInterval(1.0)));
+  EXPECT_TRUE(boost::numeric::empty(e * OutwardInterval(1.0)));
+  EXPECT_TRUE(boost::numeric::empty(boost::numeric::intersect(OutwardInterval(0.0, 1.0), OutwardInterval(2.0, 3.0))));
+  EXPECT_TRUE(boost::numeric::empty(sqrt(OutwardInterval(-2.0, -1.0))));
 }
 
 // enclose(q) = [RD(q), RU(q)]: contains q, is a point iff q is a double, else consecutive doubles.
@@ -195,9 +195,9 @@ TEST(FastInterval, EncloseRationalIsTightest) {
     mpq_canonicalize(q);
     const long shift = static_cast<long>(rng() % 2400) - 1200;
     if (shift >= 0) mpq_mul_2exp(q, q, shift); else mpq_div_2exp(q, q, -shift);
-    const Interval r = enclose(q);
+    const OutwardInterval r = enclose(q);
     fmpq_set_mpq(fq, q);
-    const Interval r2 = enclose(fq);
+    const OutwardInterval r2 = enclose(fq);
     ASSERT_EQ(r.lower(), r2.lower());
     ASSERT_EQ(r.upper(), r2.upper());
     if (std::isfinite(r.lower())) {

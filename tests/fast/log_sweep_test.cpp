@@ -23,7 +23,7 @@ TEST(FastLogSweep, TenMillionIntervalsInsideArb) {
     double a = draw();
     double b = (i % 4 == 0) ? a : draw();  // a quarter point intervals, the rest random [a, b]
     if (b < a) std::swap(a, b);
-    const Interval y = log(Interval(a, b));
+    const OutwardInterval y = log(OutwardInterval(a, b));
     ref.set(a);
     ASSERT_TRUE(ref.inside(y.lower(), kInf)) << std::hexfloat << "lower endpoint, a = " << a;
     if (a != 1.0) max_rel_u = std::max(max_rel_u, ref.relative_error_in_u(log_nearest(a)));

@@ -54,7 +54,7 @@ TEST(FastLog, RandomEnclosuresContainArbLog) {
   for (int i = 0; i < 200000; ++i) {
     const double x = draw();
     ref.set(x);
-    const Interval y = log(Interval(x));
+    const OutwardInterval y = log(OutwardInterval(x));
     ASSERT_TRUE(ref.inside(y.lower(), y.upper()))
         << "x = " << std::hexfloat << x << " enclosure [" << y.lower() << ", " << y.upper() << "]";
   }
@@ -87,8 +87,8 @@ TEST(FastLog, MeasuredErrorBelowProvedBound) {
 }
 
 TEST(FastLog, SpecialValues) {
-  EXPECT_EQ(log(Interval(1.0)).lower(), 0.0);
-  EXPECT_EQ(log(Interval(1.0)).upper(), 0.0);
+  EXPECT_EQ(log(OutwardInterval(1.0)).lower(), 0.0);
+  EXPECT_EQ(log(OutwardInterval(1.0)).upper(), 0.0);
   EXPECT_EQ(log_lower(0.0), -kInf);
   EXPECT_EQ(log_nearest(kInf), kInf);
   EXPECT_EQ(log_upper(kInf), kInf);
@@ -99,13 +99,13 @@ TEST(FastLog, SpecialValues) {
                              detail::kLogThreshold, 2.0 * detail::kLogThreshold};
   for (double x : specials) {
     ref.set(x);
-    const Interval y = log(Interval(x));
+    const OutwardInterval y = log(OutwardInterval(x));
     EXPECT_TRUE(ref.inside(y.lower(), y.upper())) << std::hexfloat << x;
   }
   for (int e = -1074; e <= 1023; ++e) {
     const double x = std::ldexp(1.0, e);
     ref.set(x);
-    const Interval y = log(Interval(x));
+    const OutwardInterval y = log(OutwardInterval(x));
     ASSERT_TRUE(ref.inside(y.lower(), y.upper())) << e;
   }
 }
@@ -114,7 +114,7 @@ TEST(FastLog, SpecialValues) {
 TEST(FastLog, RelativeAccuracyNearOne) {
   for (int j = 1; j <= 53; ++j) {
     for (double x : {1.0 + std::ldexp(1.0, -j), 1.0 - std::ldexp(1.0, -j - 1)}) {
-      const Interval y = log(Interval(x));
+      const OutwardInterval y = log(OutwardInterval(x));
       const double mid = log_nearest(x);
       ASSERT_LE(y.upper() - y.lower(), 16.0 * kU * std::fabs(mid)) << j;
     }
@@ -128,7 +128,7 @@ TEST(FastLog, EnclosureWidthIsAFewUlps) {
   for (int i = 0; i < 1000000; ++i) {
     const double x = draw();
     if (x == 1.0) continue;
-    const Interval y = log(Interval(x));
+    const OutwardInterval y = log(OutwardInterval(x));
     const double rel = (y.upper() - y.lower()) / std::fabs(log_nearest(x));
     worst = std::max(worst, rel);
   }
@@ -137,41 +137,41 @@ TEST(FastLog, EnclosureWidthIsAFewUlps) {
 }
 
 TEST(FastLog, IntervalDomain) {
-  EXPECT_TRUE(boost::numeric::empty(log(Interval(-2.0, -1.0))));
-  EXPECT_TRUE(boost::numeric::empty(log(Interval(-2.0, 0.0))));
-  const Interval a = log(Interval(0.0, 2.0));
+  EXPECT_TRUE(boost::numeric::empty(log(OutwardInterval(-2.0, -1.0))));
+  EXPECT_TRUE(boost::numeric::empty(log(OutwardInterval(-2.0, 0.0))));
+  const OutwardInterval a = log(OutwardInterval(0.0, 2.0));
   EXPECT_EQ(a.lower(), -kInf);
   EXPECT_GT(a.upper(), 0.6931471805599453);
-  const Interval b = log(Interval(-1.0, 2.0));
+  const OutwardInterval b = log(OutwardInterval(-1.0, 2.0));
   EXPECT_EQ(b.lower(), -kInf);
-  const Interval c = log(Interval(2.0, kInf));
+  const OutwardInterval c = log(OutwardInterval(2.0, kInf));
   EXPECT_EQ(c.upper(), kInf);
   EXPECT_LT(c.lower(), 0.6931471805599453);
   // Monotone: log [a, b] = [log_lower(a), log_upper(b)].
-  const Interval d = log(Interval(0.5, 3.0));
+  const OutwardInterval d = log(OutwardInterval(0.5, 3.0));
   EXPECT_EQ(d.lower(), log_lower(0.5));
   EXPECT_EQ(d.upper(), log_upper(3.0));
   // The double overload and the point shortcut agree with the scalar bounds.
   EXPECT_EQ(log(3.0).lower(), log_lower(3.0));
-  EXPECT_EQ(log(3.0).upper(), log(Interval(3.0)).upper());
+  EXPECT_EQ(log(3.0).upper(), log(OutwardInterval(3.0)).upper());
   EXPECT_TRUE(boost::numeric::empty(log(-3.0)));
   EXPECT_THROW(log(std::nan("")), InputError);
 }
 
 TEST(FastLog, LogAbs) {
   ArbLog ref;
-  const Interval a = log_abs(Interval(-3.0, -2.0));
+  const OutwardInterval a = log_abs(OutwardInterval(-3.0, -2.0));
   ref.set(2.0);
   EXPECT_TRUE(ref.inside(a.lower(), a.upper()));
   ref.set(3.0);
   EXPECT_TRUE(ref.inside(a.lower(), a.upper()));
-  const Interval b = log_abs(Interval(-1.0, 2.0));
+  const OutwardInterval b = log_abs(OutwardInterval(-1.0, 2.0));
   EXPECT_EQ(b.lower(), -kInf);
   EXPECT_GE(b.upper(), log_upper(2.0));
-  const Interval c = log_abs(Interval(-5.0, 2.0));
+  const OutwardInterval c = log_abs(OutwardInterval(-5.0, 2.0));
   EXPECT_EQ(c.upper(), log_upper(5.0));
-  EXPECT_TRUE(boost::numeric::empty(log_abs(Interval(0.0))));
-  EXPECT_TRUE(boost::numeric::empty(log_abs(Interval::empty())));
+  EXPECT_TRUE(boost::numeric::empty(log_abs(OutwardInterval(0.0))));
+  EXPECT_TRUE(boost::numeric::empty(log_abs(OutwardInterval::empty())));
 }
 
 }  // namespace

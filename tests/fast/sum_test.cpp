@@ -26,7 +26,7 @@ double ulps_between(double a, double b) {
 }
 
 struct Terms {
-  std::vector<Interval> terms;
+  std::vector<OutwardInterval> terms;
   std::vector<double> lower, upper;
 };
 
@@ -62,12 +62,12 @@ TEST(FastSum, ContainsExactSumAndIsTight) {
   constexpr int kTerms = 100000;
   const Terms t = make_terms(rng, kTerms);
   IntervalSum acc;
-  Interval naive(0.0);
-  for (const Interval& x : t.terms) {
+  OutwardInterval naive(0.0);
+  for (const OutwardInterval& x : t.terms) {
     acc.add(x);
     naive += x;
   }
-  const Interval r = acc.result();
+  const OutwardInterval r = acc.result();
   mpfr_t lo, hi;
   mpfr_init2(lo, 2300);
   mpfr_init2(hi, 2300);
@@ -94,7 +94,7 @@ TEST(FastSum, MergeMatchesExactSum) {
   for (std::size_t i = 0; i < t.terms.size(); ++i) (i % 3 == 0 ? a : i % 3 == 1 ? b : c).add(t.terms[i]);
   a.merge(b);
   c.merge(a);
-  const Interval r = c.result();
+  const OutwardInterval r = c.result();
   mpfr_t lo, hi;
   mpfr_init2(lo, 2300);
   mpfr_init2(hi, 2300);
@@ -112,13 +112,13 @@ TEST(FastSum, MuchNarrowerThanNaiveOnAMillionTerms) {
   std::mt19937_64 rng(testing::test_seed(13));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   IntervalSum acc;
-  Interval naive(0.0);
+  OutwardInterval naive(0.0);
   for (int i = 0; i < 1000000; ++i) {
     const double x = unit(rng);
     acc.add(x);
-    naive += Interval(x);
+    naive += OutwardInterval(x);
   }
-  const Interval r = acc.result();
+  const OutwardInterval r = acc.result();
   const double w = r.upper() - r.lower(), wn = naive.upper() - naive.lower();
   std::printf("10^6 terms: IntervalSum width %.3g, naive width %.3g, ratio %.3g\n", w, wn, wn / w);
   EXPECT_GT(wn / w, 1e4);
@@ -126,9 +126,9 @@ TEST(FastSum, MuchNarrowerThanNaiveOnAMillionTerms) {
 
 TEST(FastSum, InfinitiesOverflowAndEmpty) {
   IntervalSum a;
-  a.add(Interval(1.0));
-  a.add(Interval(-kInf, 2.0));
-  Interval r = a.result();
+  a.add(OutwardInterval(1.0));
+  a.add(OutwardInterval(-kInf, 2.0));
+  OutwardInterval r = a.result();
   EXPECT_EQ(r.lower(), -kInf);
   EXPECT_GE(r.upper(), 3.0);
   EXPECT_LT(r.upper(), 3.0 + 1e-12);
@@ -140,7 +140,7 @@ TEST(FastSum, InfinitiesOverflowAndEmpty) {
   EXPECT_EQ(r.lower(), -kInf);  // overflow makes the endpoint conservative
   IntervalSum c;
   c.add(1.0);
-  c.add(Interval::empty());
+  c.add(OutwardInterval::empty());
   EXPECT_TRUE(boost::numeric::empty(c.result()));
   IntervalSum d;
   d.add(0.1);

@@ -25,7 +25,7 @@ constexpr slong kPrec = 64;
 using arbref::ArbBall;
 using arbref::contains_arb;
 using arbref::mid_d;
-double width(const Interval& x) { return x.upper() - x.lower(); }
+double width(const OutwardInterval& x) { return x.upper() - x.lower(); }
 
 // Lambda at the point (lr, sigma) with a = 1 - gamma lr, b = s lr computed exactly in Arb from the doubles.
 void arb_lambda(arb_t res, double lr, double gamma, int s, double k, double sigma, unsigned S) {
@@ -53,7 +53,8 @@ TEST(FastXyGrad, PointGradientMatchesArbDerivatives) {
   for (const Case& c : cases) {
     SCOPED_TRACE(::testing::Message() << "lr=" << c.lr << " sigma=" << c.sigma << " gamma=" << c.gamma
                                       << " k=" << c.k << " S=" << c.S << " s=" << c.s);
-    const XyGradient g = xy_gradient(Interval(c.lr), Interval(c.gamma), c.s, Interval(c.k), Interval(c.sigma), c.S);
+    const XyGradient g = xy_gradient(OutwardInterval(c.lr), OutwardInterval(c.gamma), c.s, OutwardInterval(c.k),
+                                     OutwardInterval(c.sigma), c.S);
     ArbBall lr(c.lr), a1(-c.gamma), b1(c.s), k(c.k), sigma(c.sigma), dlr, dsig;
     continuous::xy_log_abs_mean_dlr(dlr.v, lr.v, a1.v, b1.v, k.v, sigma.v, c.S, kPrec);
     continuous::xy_log_abs_mean_dsigma(dsig.v, lr.v, a1.v, b1.v, k.v, sigma.v, c.S, kPrec);
@@ -63,8 +64,8 @@ TEST(FastXyGrad, PointGradientMatchesArbDerivatives) {
     EXPECT_TRUE(contains_arb(g.d_lr, dlr.v));
     EXPECT_TRUE(contains_arb(g.d_sigma, dsig.v));
     // The aligned-variable pass (xy_gradient's fallback) must contain them too.
-    const XyGradient ga =
-        detail::xy_gradient_pass(Interval(c.lr), Interval(c.gamma), c.s, Interval(c.k), Interval(c.sigma), c.S, true);
+    const XyGradient ga = detail::xy_gradient_pass(OutwardInterval(c.lr), OutwardInterval(c.gamma), c.s,
+                                                   OutwardInterval(c.k), OutwardInterval(c.sigma), c.S, true);
     EXPECT_TRUE(contains_arb(ga.d_lr, dlr.v)) << "aligned [" << ga.d_lr.lower() << ", " << ga.d_lr.upper() << "]";
     EXPECT_TRUE(contains_arb(ga.d_sigma, dsig.v)) << "aligned";
     // Tightness (the method's purpose): relative width below 0.5 at point boxes, or absolute width below 0.25
@@ -93,12 +94,13 @@ TEST(FastXyGrad, BoxEnclosureContainsArbValuesAtCornersAndInteriorPoints) {
   for (const Box& b : boxes) {
     SCOPED_TRACE(::testing::Message() << "lr [" << b.lr_lo << ", " << b.lr_hi << "] sigma [" << b.s_lo << ", "
                                       << b.s_hi << "] S=" << b.S << " s=" << b.s << " seed=" << seed);
-    const Interval lr(b.lr_lo, b.lr_hi), sigma(b.s_lo, b.s_hi);
+    const OutwardInterval lr(b.lr_lo, b.lr_hi), sigma(b.s_lo, b.s_hi);
     const auto t0 = std::chrono::steady_clock::now();
-    const Interval box = xy_box_log_abs_mean(lr, Interval(b.gamma), b.s, Interval(b.k), sigma, b.S);
+    const OutwardInterval box =
+        xy_box_log_abs_mean(lr, OutwardInterval(b.gamma), b.s, OutwardInterval(b.k), sigma, b.S);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    const Interval direct = xy_log_abs_mean(Interval(1.0) - Interval(b.gamma) * lr, Interval(b.s) * lr,
-                                            Interval(b.k), sigma, b.S);
+    const OutwardInterval direct = xy_log_abs_mean(OutwardInterval(1.0) - OutwardInterval(b.gamma) * lr,
+                                                   OutwardInterval(b.s) * lr, OutwardInterval(b.k), sigma, b.S);
     std::printf("box lr [%g, %g] sigma [%g, %g] S=%u: [%.8g, %.8g] width %.3g (direct width %.3g), %.2f ms\n",
                 b.lr_lo, b.lr_hi, b.s_lo, b.s_hi, b.S, box.lower(), box.upper(), width(box), width(direct), ms);
     ASSERT_TRUE(std::isfinite(box.lower()) && std::isfinite(box.upper()));
@@ -123,10 +125,12 @@ TEST(FastXyGrad, BoxEnclosureContainsArbValuesAtCornersAndInteriorPoints) {
     arf_init(hi);
     arb_get_lbound_arf(lo, cref.v, 64);
     arb_get_ubound_arf(hi, cref.v, 64);
-    const XyCenter centre{Interval(c_lr), Interval(c_s), Interval(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL))};
+    const XyCenter centre{OutwardInterval(c_lr), OutwardInterval(c_s),
+                          OutwardInterval(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL))};
     arf_clear(lo);
     arf_clear(hi);
-    const Interval boxc = xy_box_log_abs_mean(lr, Interval(b.gamma), b.s, Interval(b.k), sigma, b.S, 1e-9, nullptr, &centre);
+    const OutwardInterval boxc = xy_box_log_abs_mean(lr, OutwardInterval(b.gamma), b.s, OutwardInterval(b.k), sigma,
+                                                     b.S, 1e-9, nullptr, &centre);
     ASSERT_TRUE(std::isfinite(boxc.lower()) && std::isfinite(boxc.upper()));
     for (int c = 0; c < 4; ++c) {
       ArbBall ref;
@@ -143,7 +147,8 @@ TEST(FastXyGrad, BoxEnclosureContainsArbValuesAtCornersAndInteriorPoints) {
 // (mean value theorem), and contains the Arb derivatives at the corners.
 TEST(FastXyGrad, BoxGradientContainsSecantSlopesAndCornerDerivatives) {
   const double lr0 = 0.59, lr1 = 0.61, s0 = 1.29, s1 = 1.31;
-  const XyGradient g = xy_gradient(Interval(lr0, lr1), Interval(0.0), -1, Interval(1.0), Interval(s0, s1), 1);
+  const XyGradient g = xy_gradient(OutwardInterval(lr0, lr1), OutwardInterval(0.0), -1, OutwardInterval(1.0),
+                                   OutwardInterval(s0, s1), 1);
   ArbBall v00, v10, v01, d, w;
   arb_lambda(v00.v, lr0, 0.0, -1, 1.0, s0, 1);
   arb_lambda(v10.v, lr1, 0.0, -1, 1.0, s0, 1);
@@ -164,20 +169,20 @@ TEST(FastXyGrad, BoxGradientContainsSecantSlopesAndCornerDerivatives) {
 }
 
 TEST(FastXyGrad, BadInputIsWhole) {
-  const Interval one(1.0), zero(0.0);
+  const OutwardInterval one(1.0), zero(0.0);
   const auto is_whole = [](const XyGradient& g) {
     return std::isinf(g.d_lr.lower()) && std::isinf(g.d_lr.upper()) && std::isinf(g.d_sigma.lower()) &&
            std::isinf(g.d_sigma.upper());
   };
-  EXPECT_TRUE(is_whole(xy_gradient(one, zero, -1, one, Interval(0.0, 1.0), 1)));    // sigma reaching 0
-  EXPECT_TRUE(is_whole(xy_gradient(Interval(0.0, 0.1), zero, -1, one, one, 1)));    // lr reaching 0
-  EXPECT_TRUE(is_whole(xy_gradient(Interval(0.9, 1.1), one, -1, one, one, 1)));     // 1 - gamma lr contains 0
+  EXPECT_TRUE(is_whole(xy_gradient(one, zero, -1, one, OutwardInterval(0.0, 1.0), 1)));    // sigma reaching 0
+  EXPECT_TRUE(is_whole(xy_gradient(OutwardInterval(0.0, 0.1), zero, -1, one, one, 1)));    // lr reaching 0
+  EXPECT_TRUE(is_whole(xy_gradient(OutwardInterval(0.9, 1.1), one, -1, one, one, 1)));     // 1 - gamma lr contains 0
   EXPECT_TRUE(is_whole(xy_gradient(one, zero, -1, one, one, kXyMaxBatch + 1)));    // S too large
   EXPECT_TRUE(is_whole(xy_gradient(one, zero, -1, one, one, 0)));                  // S = 0
   EXPECT_TRUE(is_whole(xy_gradient(one, zero, 2, one, one, 1)));                   // s not +-1
-  const Interval v = xy_box_log_abs_mean(one, zero, 0, one, one, 1);
+  const OutwardInterval v = xy_box_log_abs_mean(one, zero, 0, one, one, 1);
   EXPECT_TRUE(std::isinf(v.lower()) && std::isinf(v.upper()));
-  const Interval v2 = xy_box_log_abs_mean(Interval(0.9, 1.1), one, -1, one, one, 1);
+  const OutwardInterval v2 = xy_box_log_abs_mean(OutwardInterval(0.9, 1.1), one, -1, one, one, 1);
   EXPECT_TRUE(std::isinf(v2.lower()) && std::isinf(v2.upper()));
 }
 

@@ -55,7 +55,8 @@ TEST(FastXy, PointsContainArb) {
     const double a = 1.0 - c.lr * c.gamma;
     const double b = c.sign * c.lr;
     const auto t0 = std::chrono::steady_clock::now();
-    const Interval got = xy_log_abs_mean(Interval(a), Interval(b), Interval(1.0), Interval(c.sigma), c.S);
+    const OutwardInterval got =
+        xy_log_abs_mean(OutwardInterval(a), OutwardInterval(b), OutwardInterval(1.0), OutwardInterval(c.sigma), c.S);
     total_fast += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     arb_xy(ref.v, a, b, 1.0, c.sigma, c.S);
     ASSERT_TRUE(arb_is_finite(ref.v));
@@ -81,7 +82,8 @@ TEST(FastXy, PointsContainVarianceGamma) {
     ArbBall lr(c.lr), k(1.0), s(c.sigma), ref;
     continuous::xy_log_abs_mean_vg(ref.v, lr.v, k.v, s.v, c.S, kPrec);
     ASSERT_TRUE(arb_is_finite(ref.v));
-    const Interval got = xy_log_abs_mean(Interval(1.0), Interval(-c.lr), Interval(1.0), Interval(c.sigma), c.S);
+    const OutwardInterval got = xy_log_abs_mean(OutwardInterval(1.0), OutwardInterval(-c.lr), OutwardInterval(1.0),
+                                                OutwardInterval(c.sigma), c.S);
     EXPECT_TRUE(contains_arb(got, ref.v)) << "lr " << c.lr << " sigma " << c.sigma << " S " << c.S << ": fast ["
                                           << got.lower() << ", " << got.upper() << "] VG " << mid_d(ref.v);
     EXPECT_LE(got.upper() - got.lower(), 1e-10);
@@ -92,7 +94,7 @@ TEST(FastXy, PointsContainVarianceGamma) {
 // H^(n+1)(x)/(n+1)! = (-1)^n M(n+1, n+3/2, -x)/((n+1) (3/2)_n) (the derivative rule of 1F1; H' = M(1, 3/2, -x)).
 TEST(FastXy, HCoefficientsMatchArb) {
   constexpr int kN = 21;
-  const auto check = [&](double x, const Interval* hc) {
+  const auto check = [&](double x, const OutwardInterval* hc) {
     ArbBall ref, xx(x), a1(1.0), b1(1.5), t, poch(1.0);
     arb_neg(xx.v, xx.v);
     // H(x) = x 2F2(1, 1; 3/2, 2; -x)
@@ -124,15 +126,15 @@ TEST(FastXy, HCoefficientsMatchArb) {
       arb_mul(poch.v, poch.v, bn.v, 256);  // (3/2)_{n+1}
     }
   };
-  Interval hc[kN + 1];
+  OutwardInterval hc[kN + 1];
   for (double x : {0.0, 1e-3, 0.3, 5.0, 59.5, 150.0, 240.0}) {
-    detail::xy_h_coefficients(Interval(x), kN, hc);
+    detail::xy_h_coefficients(OutwardInterval(x), kN, hc);
     check(x, hc);
     // Relative width of the coefficients that matter: a few 1e-13.
     EXPECT_LE(hc[1].upper() - hc[1].lower(), 1e-12 * std::max(1e-300, hc[1].lower()) + 1e-300) << x;
   }
   // An interval X: the enclosure holds at both ends and inside (monotone hull).
-  detail::xy_h_coefficients(Interval(10.0, 12.5), kN, hc);
+  detail::xy_h_coefficients(OutwardInterval(10.0, 12.5), kN, hc);
   for (double x : {10.0, 11.0, 12.5}) check(x, hc);
 }
 
@@ -152,10 +154,10 @@ TEST(FastXy, CellsContainArb) {
     const double dl = rel(rng) * lr, ds = rel(rng) * sigma;
     const unsigned S = sizes[i % 3];
     const int sign = (i % 2 == 0) ? -1 : 1;
-    const Interval lri(lr, lr + dl), si(sigma, sigma + ds);
-    const Interval b = sign > 0 ? lri : -lri;
+    const OutwardInterval lri(lr, lr + dl), si(sigma, sigma + ds);
+    const OutwardInterval b = sign > 0 ? lri : -lri;
     const auto t0 = std::chrono::steady_clock::now();
-    const Interval got = xy_log_abs_mean(Interval(1.0), b, Interval(1.0), si, S);
+    const OutwardInterval got = xy_log_abs_mean(OutwardInterval(1.0), b, OutwardInterval(1.0), si, S);
     total += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     ASSERT_TRUE(std::isfinite(got.lower()) && std::isfinite(got.upper()));
     std::vector<std::pair<double, double>> pts = {{lr + dl / 2, sigma + ds / 2}, {lr, sigma + ds}, {lr + dl, sigma}};
@@ -176,17 +178,17 @@ TEST(FastXy, CellsContainArb) {
 
 // Input the kernel cannot certify: the whole line, never a wrong value.
 TEST(FastXy, GarbageInGivesWhole) {
-  const Interval one(1.0), lr(-0.5);
-  const auto is_whole = [](const Interval& x) { return x.lower() == -kInf && x.upper() == kInf; };
-  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, Interval(-0.1, 0.2), 2)));  // sigma reaching below 0
-  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, Interval(0.0, 0.2), 2)));   // sigma reaching 0
-  EXPECT_TRUE(is_whole(xy_log_abs_mean(Interval(-0.1, 0.1), lr, one, one, 2)));  // a containing 0
-  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, Interval(-0.1, 0.1), one, one, 2)));  // b containing 0
+  const OutwardInterval one(1.0), lr(-0.5);
+  const auto is_whole = [](const OutwardInterval& x) { return x.lower() == -kInf && x.upper() == kInf; };
+  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, OutwardInterval(-0.1, 0.2), 2)));  // sigma reaching below 0
+  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, OutwardInterval(0.0, 0.2), 2)));   // sigma reaching 0
+  EXPECT_TRUE(is_whole(xy_log_abs_mean(OutwardInterval(-0.1, 0.1), lr, one, one, 2)));  // a containing 0
+  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, OutwardInterval(-0.1, 0.1), one, one, 2)));  // b containing 0
   EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, one, 0)));                    // S = 0
   EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, one, kXyMaxBatch + 1)));      // S too large
-  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, Interval(1.0, kInf), 2)));  // unbounded input
+  EXPECT_TRUE(is_whole(xy_log_abs_mean(one, lr, one, OutwardInterval(1.0, kInf), 2)));  // unbounded input
   // b = 0 exactly: log|a|.
-  const Interval b0 = xy_log_abs_mean(Interval(2.0), Interval(0.0), one, one, 3);
+  const OutwardInterval b0 = xy_log_abs_mean(OutwardInterval(2.0), OutwardInterval(0.0), one, one, 3);
   EXPECT_LE(b0.lower(), std::log(2.0));
   EXPECT_GE(b0.upper(), std::log(2.0));
 }

@@ -62,12 +62,12 @@ Claim point_claim(ClaimKind kind, Rational lo, Rational hi) {
   Claim c;
   c.kind = kind;
   c.value = XReal::finite((lo + hi) / 2);
-  c.range = Interval{XReal::finite(lo), XReal::finite(hi)};
+  c.range = ExactInterval{XReal::finite(lo), XReal::finite(hi)};
   return c;
 }
 
 TEST(OracleClassify, TheRuleOnCraftedIntervals) {
-  const Interval e{XReal::finite(Rational(1, 10)), XReal::finite(Rational(2, 10))};
+  const ExactInterval e{XReal::finite(Rational(1, 10)), XReal::finite(Rational(2, 10))};
   // Disjoint: inconsistent whether or not the enclosure converged.
   EXPECT_EQ(classify(point_claim(ClaimKind::value, Rational(3, 10), Rational(4, 10)), e, true), Verdict::inconsistent);
   EXPECT_EQ(classify(point_claim(ClaimKind::value, Rational(3, 10), Rational(4, 10)), e, false), Verdict::inconsistent);
@@ -85,7 +85,7 @@ TEST(OracleClassify, TheRuleOnCraftedIntervals) {
 }
 
 TEST(OracleClassify, MinusInfinity) {
-  const Interval minus_inf{XReal::minus_inf(), XReal::minus_inf()};
+  const ExactInterval minus_inf{XReal::minus_inf(), XReal::minus_inf()};
   Claim c;
   c.kind = ClaimKind::value;
   c.value = XReal::minus_inf();
@@ -95,7 +95,7 @@ TEST(OracleClassify, MinusInfinity) {
   EXPECT_EQ(classify(finite, minus_inf, true), Verdict::inconsistent);
   EXPECT_TRUE(miss_of(finite, minus_inf).infinite);
   // An upper bound only: [-inf, u].
-  const Interval upper_only{XReal::minus_inf(), XReal::finite(Rational(1))};
+  const ExactInterval upper_only{XReal::minus_inf(), XReal::finite(Rational(1))};
   EXPECT_EQ(classify(point_claim(ClaimKind::value, Rational(2), Rational(3)), upper_only, false),
             Verdict::inconsistent);
   EXPECT_EQ(classify(point_claim(ClaimKind::value, Rational(0), Rational(1, 2)), upper_only, false),
@@ -107,8 +107,8 @@ TEST(OracleClassify, MissInErrorBars) {
   c.kind = ClaimKind::stderr_bar;
   c.value = XReal::finite(Rational(1));
   c.bar = Rational(1, 100);
-  c.range = Interval{XReal::finite(Rational(97, 100)), XReal::finite(Rational(103, 100))};
-  const Interval e{XReal::finite(Rational(9, 10)), XReal::finite(Rational(95, 100))};
+  c.range = ExactInterval{XReal::finite(Rational(97, 100)), XReal::finite(Rational(103, 100))};
+  const ExactInterval e{XReal::finite(Rational(9, 10)), XReal::finite(Rational(95, 100))};
   const Miss m = miss_of(c, e);
   ASSERT_TRUE(m.distance && m.error_bars);
   EXPECT_EQ(*m.distance, Rational(5, 100));

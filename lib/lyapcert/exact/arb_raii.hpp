@@ -2,7 +2,8 @@
 // acb_t, fmpq_t, the matrix and polynomial types). Each one inits in its constructor and clears in its destructor,
 // so a local that lives across code that can throw (InputError, core::Interrupted, std::bad_alloc) is not leaked.
 // They pass straight to the C functions like the raw `x_t` did (`arf_set(a, b)`), and `->` makes the access
-// macros work (arf_mid of `arb_midref`, `arb_mat_entry(m, i, j)`, `fmpq_numref(q)`).
+// macros work (arf_mid of `arb_midref`, `arb_mat_entry(m, i, j)`, `fmpq_numref(q)`). AcbVec holds the n-entry
+// vector of `_acb_vec_init(n)`.
 //
 // The one way to hold an Arb/FLINT local in library code:
 //   arb_t      -> exact::Ball (ball.hpp; a value type, also what the library returns)
@@ -88,5 +89,26 @@ using ArbPoly = detail::Scoped<detail::ArbPolyTraits>;
 using FmpzPoly = detail::Scoped<detail::FmpzPolyTraits>;
 using FmpqPoly = detail::Scoped<detail::FmpqPolyTraits>;
 using FmpzPolyFactor = detail::Scoped<detail::FmpzPolyFactorTraits>;
+
+// A vector of n acb_t (Arb's `_acb_vec_init(n)` / `_acb_vec_clear(v, n)`), such as the complex roots of a
+// polynomial of degree n. It passes to the C functions as an acb_ptr; entry i is `v.get() + i` (spelled out, since
+// pointer arithmetic through a conversion operator would be ambiguous between acb_ptr and acb_srcptr).
+class AcbVec {
+ public:
+  explicit AcbVec(slong n) noexcept : v_(_acb_vec_init(n)), n_(n) {}
+  ~AcbVec() { _acb_vec_clear(v_, n_); }
+  AcbVec(const AcbVec&) = delete;
+  AcbVec& operator=(const AcbVec&) = delete;
+
+  acb_ptr get() noexcept { return v_; }
+  acb_srcptr get() const noexcept { return v_; }
+  operator acb_ptr() noexcept { return v_; }
+  operator acb_srcptr() const noexcept { return v_; }
+  slong size() const noexcept { return n_; }
+
+ private:
+  acb_ptr v_;
+  slong n_;
+};
 
 }  // namespace lyapcert::exact

@@ -42,19 +42,6 @@ class Ball {
   arb_t v_;
 };
 
-// A scoped arb_t temporary (arb functions take `t.v`). Deprecated: new code holds an arb_t in a Ball (it passes
-// straight to Arb as well). Kept only for lyapnd/poisson.cpp, lyapnd/vector.cpp, models/phase_diagram.cpp and
-// app/python/bindings.cpp, which move to Ball in their own change; then this goes.
-struct ArbTemp {
-  arb_t v;
-  ArbTemp() noexcept { arb_init(v); }
-  ~ArbTemp() { arb_clear(v); }
-  ArbTemp(const ArbTemp&) = delete;
-  ArbTemp& operator=(const ArbTemp&) = delete;
-  operator arb_ptr() noexcept { return v; }  // pass straight to Arb functions
-  operator arb_srcptr() const noexcept { return v; }
-};
-
 // out = the ball around the exact rational x at prec bits (Arb's rounding contract).
 void set_ball(arb_t out, const Rational& x, slong prec);
 

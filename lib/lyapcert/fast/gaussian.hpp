@@ -1,5 +1,5 @@
 // Certified binary64 kernels for the 1-D exponents of the continuous laws normal, uniform and
-// sqnormal: outward-rounded fast::Interval arithmetic with the series truncations and asymptotic
+// sqnormal: fast::OutwardInterval arithmetic with the series truncations and asymptotic
 // remainders bounded inside the interval computation. Proofs: proofs/fast/gaussian.md.
 //
 // Contract of every function here: the result contains the exact value for every point of the input
@@ -25,7 +25,7 @@ inline constexpr double kExpTailX = 1.75e-18;
 // Enclosure of { e^t : t in x }. Argument reduction t = k ln 2 + r in interval arithmetic and a
 // degree-17 Taylor polynomial with the Lagrange remainder (|r| <= 1/2). Results below DBL_MIN or above
 // DBL_MAX come back as [0, DBL_MIN] / [DBL_MAX, inf]. Proof: FAST-GAUSS-1.
-Interval exp(const Interval& x);
+OutwardInterval exp(const OutwardInterval& x);
 
 // Enclosure of G(m, v) = E log|N(m, v^2)| (docs/math.md section 2) for every m in `m`, v in `v`
 // (v >= 0; v = 0 gives log|m|). x = m^2/(2 v^2) <= 60: positive Poisson mixture
@@ -34,16 +34,16 @@ Interval exp(const Interval& x);
 // q = 1F1(1; 3/2; -x) enclosed by its own expansion and remainder (FAST-GAUSS-4, FAST-GAUSS-5).
 // Width: a few 1e-16 times max(1, |log v|) for x <= 60, a few ulps of |G| beyond.
 // A v interval reaching below 0 returns the whole line (v certainly < 0 is the caller's error).
-Interval gauss_log_abs_mean(const Interval& m, const Interval& v);
+OutwardInterval gauss_log_abs_mean(const OutwardInterval& m, const OutwardInterval& v);
 
 // Enclosure of E log|c + h U|, U ~ U[-1, 1], h > 0 (the uniform law on [c - h, c + h]): for
 // |h/c| <= 1/2 the same-sign series log|c| - sum_k r^{2k}/(2k(2k+1)), r = h/c, with its geometric tail
 // (FAST-GAUSS-6); otherwise the closed form (F(c + h) - F(c - h))/(2h), F(u) = u log|u| - u
 // (FAST-GAUSS-7). Proof: FAST-GAUSS-6, FAST-GAUSS-7.
-Interval uniform_log_abs_mean(const Interval& c, const Interval& h);
+OutwardInterval uniform_log_abs_mean(const OutwardInterval& c, const OutwardInterval& h);
 
 // Enclosure of E log|1 - lr a^2|, a ~ N(mu, s^2), lr > 0, s >= 0:
 // G(1 - sqrt(lr) mu, sqrt(lr) s) + G(1 + sqrt(lr) mu, sqrt(lr) s) (CONT-SQN-1). Proof: FAST-GAUSS-8.
-Interval sqnormal_log_abs_mean(const Interval& lr, const Interval& mu, const Interval& s);
+OutwardInterval sqnormal_log_abs_mean(const OutwardInterval& lr, const OutwardInterval& mu, const OutwardInterval& s);
 
 }  // namespace lyapcert::fast

@@ -22,7 +22,7 @@ namespace {
 // of two roundings in one direction onto nested sets is the rounding onto the smaller set.
 // Proof: FAST-RND-4.
 template <class SetFn>
-Interval enclose_with(SetFn set) {
+OutwardInterval enclose_with(SetFn set) {
   mpfr_t lo, hi;
   mpfr_init2(lo, 53);
   mpfr_init2(hi, 53);
@@ -32,16 +32,16 @@ Interval enclose_with(SetFn set) {
   const double u = mpfr_get_d(hi, MPFR_RNDU);
   mpfr_clear(lo);
   mpfr_clear(hi);
-  return Interval(l, u);
+  return OutwardInterval(l, u);
 }
 
 }  // namespace
 
-Interval enclose(mpq_srcptr q) {
+OutwardInterval enclose(mpq_srcptr q) {
   return enclose_with([q](mpfr_ptr r, mpfr_rnd_t rnd) { mpfr_set_q(r, q, rnd); });
 }
 
-Interval enclose(const fmpq_t q) {
+OutwardInterval enclose(const fmpq_t q) {
   return enclose_with([q](mpfr_ptr r, mpfr_rnd_t rnd) { fmpq_get_mpfr(r, q, rnd); });
 }
 

@@ -1,4 +1,4 @@
-// lyapcert::fast::Interval -- binary64 intervals (Boost.Interval) whose rounding never touches
+// lyapcert::fast::OutwardInterval -- binary64 intervals (Boost.Interval) whose rounding never touches
 // the FPU mode: every endpoint is computed in the current (round-to-nearest) mode and then moved
 // one step outward with next_down / next_up. Proofs: proofs/fast/rounding.md.
 #pragma once
@@ -125,7 +125,7 @@ struct OutwardRounding {
 // throws InputError instead of silently becoming the empty interval.
 struct NanRejectingChecking : boost::numeric::interval_lib::checking_base<double> {
   static bool is_nan(double x) {
-    if (x != x) throw InputError("lyapcert::fast::Interval: NaN endpoint");
+    if (x != x) throw InputError("lyapcert::fast::OutwardInterval: NaN endpoint");
     return false;
   }
 };
@@ -133,17 +133,19 @@ struct NanRejectingChecking : boost::numeric::interval_lib::checking_base<double
 using Policies = boost::numeric::interval_lib::policies<OutwardRounding, NanRejectingChecking>;
 // Outward rounded: every operation's result contains the exact result for every point of its arguments.
 using OutwardInterval = boost::numeric::interval<double, Policies>;
-using Interval = OutwardInterval;  // the former name, kept for one release (used throughout the library)
+// The former name. Its last users are lyapnd/poisson_nd.cpp and lyapnd/internal/poisson_q1.cpp, which move to
+// OutwardInterval in their own change; then this goes.
+using Interval = OutwardInterval;
 
 // True when the floating-point environment satisfies the hypotheses of proofs/fast: subnormals are
 // neither flushed nor treated as zero, and the rounding mode is round-to-nearest (needed by the
 // log and summation error bounds; the interval operations themselves are valid in every mode).
 bool floating_point_environment_ok() noexcept;
 
-// The tightest Interval containing the exact rational q: [RD(q), RU(q)] with RD/RU the directed
+// The tightest OutwardInterval containing the exact rational q: [RD(q), RU(q)] with RD/RU the directed
 // roundings onto binary64 (subnormals and overflow to +-inf/DBL_MAX included). Exact when q is a
 // double. Proof: FAST-RND-4.
-Interval enclose(mpq_srcptr q);
-Interval enclose(const fmpq_t q);
+OutwardInterval enclose(mpq_srcptr q);
+OutwardInterval enclose(const fmpq_t q);
 
 }  // namespace lyapcert::fast

@@ -117,33 +117,33 @@ double log_upper(double x) noexcept {
 double OutwardRounding::log_down(double x) noexcept { return log_lower(x); }
 double OutwardRounding::log_up(double x) noexcept { return log_upper(x); }
 
-Interval log(const Interval& x) {
+OutwardInterval log(const OutwardInterval& x) {
   const double a = x.lower();
   const double b = x.upper();
   if (a == b && a > 0.0 && a < kInf) {  // point: one kernel call for both bounds
     const Bounds r = bounds_finite_positive(a);
-    return Interval(r.lower, r.upper, true);
+    return OutwardInterval(r.lower, r.upper, true);
   }
   return boost::numeric::log(x);  // empty / domain handling, then log_down(a), log_up(b)
 }
 
-Interval log(double x) {
+OutwardInterval log(double x) {
   if (x > 0.0 && x < kInf) {
     const Bounds r = bounds_finite_positive(x);
-    return Interval(r.lower, r.upper, true);
+    return OutwardInterval(r.lower, r.upper, true);
   }
-  return log(Interval(x));
+  return log(OutwardInterval(x));
 }
 
-Interval log_abs(const Interval& x) {
-  if (boost::numeric::empty(x)) return Interval::empty();
+OutwardInterval log_abs(const OutwardInterval& x) {
+  if (boost::numeric::empty(x)) return OutwardInterval::empty();
   const double a = x.lower();
   const double b = x.upper();
   if (a > 0.0) return log(x);
-  if (b < 0.0) return log(Interval(-b, -a));
+  if (b < 0.0) return log(OutwardInterval(-b, -a));
   const double largest = std::max(-a, b);
-  if (largest == 0.0) return Interval::empty();
-  return Interval(-kInf, log_upper(largest));
+  if (largest == 0.0) return OutwardInterval::empty();
+  return OutwardInterval(-kInf, log_upper(largest));
 }
 
 }  // namespace lyapcert::fast

@@ -1,5 +1,5 @@
 // Certified binary64 natural logarithm: a round-to-nearest kernel with a proved relative error
-// bound, widened outward into an Interval. Proofs: proofs/fast/log.md.
+// bound, widened outward into an OutwardInterval. Proofs: proofs/fast/log.md.
 #pragma once
 #include "lyapcert/fast/interval.hpp"
 
@@ -19,7 +19,7 @@ inline constexpr double kLn2Lo = 0x1.a39ef35793c76p-33;
 inline constexpr double kLogRelError = 4.59 * 0x1p-53;
 
 // The kernel's round-to-nearest approximation of log x for finite x > 0 (no guarantee by itself
-// beyond FAST-LOG-5; log(Interval) turns it into an enclosure). x = 1 gives exactly 0; x = 0 gives
+// beyond FAST-LOG-5; log(OutwardInterval) turns it into an enclosure). x = 1 gives exactly 0; x = 0 gives
 // -inf, x = +inf gives +inf, x < 0 or NaN gives NaN. Needs round-to-nearest mode.
 double log_nearest(double x) noexcept;
 
@@ -31,14 +31,14 @@ double log_upper(double x) noexcept;
 // Enclosure of { log t : t in x, t > 0 }: contains log t for every t > 0 in x; the empty interval
 // when x is empty or contains no positive number; lower endpoint -inf when 0 is in x. For a point
 // x the width is at most about 15.2 * 2^-53 |log x| (14.7 correct digits). Proof: FAST-LOG-6.
-Interval log(const Interval& x);
+OutwardInterval log(const OutwardInterval& x);
 
-// Enclosure of log x for one double (same as log(Interval(x)), one kernel evaluation); x = NaN
+// Enclosure of log x for one double (same as log(OutwardInterval(x)), one kernel evaluation); x = NaN
 // throws InputError. Proof: FAST-LOG-6.
-Interval log(double x);
+OutwardInterval log(double x);
 
 // Enclosure of { log|t| : t in x, t != 0 }: for x not containing 0 this is log of |x|; when 0 is in
 // x the lower endpoint is -inf; empty for x = [0, 0] or empty x. Proof: FAST-LOG-6.
-Interval log_abs(const Interval& x);
+OutwardInterval log_abs(const OutwardInterval& x);
 
 }  // namespace lyapcert::fast

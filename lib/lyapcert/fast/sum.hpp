@@ -54,7 +54,7 @@ struct CompensatedEndpoint {
 // empty. Needs round-to-nearest mode (TwoSum). Proof: FAST-SUM-3.
 class IntervalSum {
  public:
-  void add(const Interval& x) noexcept {
+  void add(const OutwardInterval& x) noexcept {
     if (boost::numeric::empty(x)) {
       empty_ = true;
       return;
@@ -82,9 +82,9 @@ class IntervalSum {
   std::uint64_t count() const noexcept { return count_; }
 
   // Proof: FAST-SUM-3.
-  Interval result() const {
-    if (empty_) return Interval::empty();
-    if (count_ >= (std::uint64_t{1} << 50)) return Interval::whole();  // outside the proof's range
+  OutwardInterval result() const {
+    if (empty_) return OutwardInterval::empty();
+    if (count_ >= (std::uint64_t{1} << 50)) return OutwardInterval::whole();  // outside the proof's range
     double lower = -kInf;
     double upper = kInf;
     if (lo_.finite()) {
@@ -97,7 +97,7 @@ class IntervalSum {
       const double comp_high = OutwardRounding::add_up(hi_.comp, bound);
       upper = OutwardRounding::add_up(hi_.sum, comp_high);
     }
-    return Interval(lower, upper, true);
+    return OutwardInterval(lower, upper, true);
   }
 
  private:

@@ -22,77 +22,77 @@ constexpr double kSeriesTol = 0x1p-40;   // truncation targets (cost only)
 constexpr int kMaxCells = 800;          // refinement budget (cost only)
 constexpr double kRelTarget = 0.1;       // target contribution width per unit mass, relative (cost only)
 
-bool finite(const Interval& x) { return std::isfinite(x.lower()) && std::isfinite(x.upper()); }
+bool finite(const OutwardInterval& x) { return std::isfinite(x.lower()) && std::isfinite(x.upper()); }
 
 // Both a and b contain the exact value: so does their intersection (never empty for valid enclosures; the hull
 // is returned if rounding ever made it so, which is still valid).
-Interval meet(const Interval& a, const Interval& b) {
-  const Interval r = boost::numeric::intersect(a, b);
+OutwardInterval meet(const OutwardInterval& a, const OutwardInterval& b) {
+  const OutwardInterval r = boost::numeric::intersect(a, b);
   return empty(r) ? boost::numeric::hull(a, b) : r;
 }
 
 // q(x) = 1F1(1; 3/2; -x) = e^{-x} sum_j x^j/(j! (2j+1)) for one double x in [0, 16], tail after J >= 2x terms
 // <= 2 (next term). Proof: FAST-XYG-2.
-Interval q_small_point(double x) {
-  const Interval xs(x);
-  Interval term(1.0);  // x^j / j!
-  Interval sum(0.0);
+OutwardInterval q_small_point(double x) {
+  const OutwardInterval xs(x);
+  OutwardInterval term(1.0);  // x^j / j!
+  OutwardInterval sum(0.0);
   for (int j = 0; j < 1000; ++j) {
-    const Interval t = term / Interval(2.0 * j + 1.0);
+    const OutwardInterval t = term / OutwardInterval(2.0 * j + 1.0);
     if (j >= 1 && j >= 2.0 * x && t.upper() <= kSeriesTol * sum.lower()) {
-      sum += Interval(0.0, R::mul_up(2.0, t.upper()));
+      sum += OutwardInterval(0.0, R::mul_up(2.0, t.upper()));
       return sum * fast::exp(-xs);
     }
     sum += t;
-    term = term * xs / Interval(j + 1.0);
+    term = term * xs / OutwardInterval(j + 1.0);
   }
-  return Interval(0.0, 1.0);  // not reached for x <= 16; 0 < q <= 1 (FAST-XYG-2)
+  return OutwardInterval(0.0, 1.0);  // not reached for x <= 16; 0 < q <= 1 (FAST-XYG-2)
 }
 
 // Upper bound of x e^{-3x/4} for every x >= xl >= 16 (decreasing for x > 4/3). Proof: FAST-XYG-2.
 double exp_tail_bound(double xl) {
-  return (Interval(xl) * fast::exp(Interval(-0.75) * Interval(xl))).upper();
+  return (OutwardInterval(xl) * fast::exp(OutwardInterval(-0.75) * OutwardInterval(xl))).upper();
 }
 
 // q(x) for one double x >= 16 (x = +inf gives 0): FAST-GAUSS-5 with n <= min(40, 3x/8). Proof: FAST-XYG-2.
-Interval q_large_point(double x) {
-  if (!(x < kInf)) return Interval(0.0);
-  const Interval xs(x);
+OutwardInterval q_large_point(double x) {
+  if (!(x < kInf)) return OutwardInterval(0.0);
+  const OutwardInterval xs(x);
   const int n_max = static_cast<int>(std::min(40.0, std::floor(3.0 * x / 8.0)));
-  Interval p = Interval(1.0) / (Interval(2.0) * xs);  // p_0
+  OutwardInterval p = OutwardInterval(1.0) / (OutwardInterval(2.0) * xs);  // p_0
   const double p0 = p.lower();
-  Interval sum(0.0);
+  OutwardInterval sum(0.0);
   int n = 0;
   while (true) {
     sum += p;
     ++n;
-    p = p * Interval(n - 0.5) / xs;  // p_n
+    p = p * OutwardInterval(n - 0.5) / xs;  // p_n
     if (n >= n_max || R::mul_up(4.0, p.upper()) <= kSeriesTol * p0) break;
   }
   const double tail = R::div_up(exp_tail_bound(x), x);  // e^{-3x/4}
   const double lower_extra = R::div_up(R::mul_up(4.0, tail), x);
   const double upper_extra = R::add_up(R::mul_up(4.0, p.upper()), R::mul_up(0.5, tail));
-  return sum + Interval(-lower_extra, upper_extra);
+  return sum + OutwardInterval(-lower_extra, upper_extra);
 }
 
-Interval q_point(double x) { return x <= kLargeX ? q_small_point(x) : q_large_point(x); }
+OutwardInterval q_point(double x) { return x <= kLargeX ? q_small_point(x) : q_large_point(x); }
 
 // q over an interval X (0 <= X.lower()): q is decreasing. Proof: FAST-XYG-2.
-Interval q_range(const Interval& xs) {
-  return Interval(q_point(xs.upper()).lower(), q_point(xs.lower()).upper());
+OutwardInterval q_range(const OutwardInterval& xs) {
+  return OutwardInterval(q_point(xs.upper()).lower(), q_point(xs.lower()).upper());
 }
 
 // E(x) = 1 - 2 x q(x) for every x in xs, xs.lower() >= 16 (upper may be +inf): E = -sum_{1<=k<n} a_k - 2x R_n,
 // a_k = (1/2)_k x^{-k}, 2x R_n in [-8 e^{-3x/4}, 4 a_n + x e^{-3x/4}]. Proof: FAST-XYG-2.
-Interval e_large(const Interval& xs) {
+OutwardInterval e_large(const OutwardInterval& xs) {
   const double xl = xs.lower();
   const int n_max = static_cast<int>(std::min(40.0, std::floor(3.0 * xl / 8.0)));  // >= 6
   const double scale = 0.5 / xl;
-  Interval a(1.0);  // a_0
+  OutwardInterval a(1.0);  // a_0
   IntervalSum sum;
   int n = 1;
   for (;; ++n) {
-    a = a * Interval(n - 0.5) / xs;  // a_n
+    a = a * OutwardInterval(n - 0.5) / xs;  // a_n
     if (n >= n_max || a.upper() <= kSeriesTol * scale) break;
     sum.add(a);
   }
@@ -100,47 +100,47 @@ Interval e_large(const Interval& xs) {
   const double e34 = R::div_up(xe, xl);              // >= e^{-3x/4} on xs
   const double lo = R::add_up(R::mul_up(4.0, a.upper()), xe);
   const double hi = R::mul_up(8.0, e34);
-  return Interval(-lo, hi) - sum.result();
+  return OutwardInterval(-lo, hi) - sum.result();
 }
 
 // E(x) = 1 - 2 x q(x) in [-1, 1] for every x in xs (0 <= xs.lower(), upper may be +inf). Proof: FAST-XYG-2.
-Interval e_range(const Interval& xs) {
-  const Interval unit(-1.0, 1.0);
-  Interval res = Interval::empty();
+OutwardInterval e_range(const OutwardInterval& xs) {
+  const OutwardInterval unit(-1.0, 1.0);
+  OutwardInterval res = OutwardInterval::empty();
   if (xs.lower() <= kLargeX) {
     const double xl = xs.lower();
     const double xh = std::min(xs.upper(), kLargeX);
     // 2 x q(x) in [2 xl q(xh), 2 xh q(xl)] (x >= 0 increasing, q > 0 decreasing).
-    const Interval qx(q_small_point(xh).lower(), q_small_point(xl).upper());
+    const OutwardInterval qx(q_small_point(xh).lower(), q_small_point(xl).upper());
     const double tq_lo = R::mul_down(2.0 * xl, qx.lower());
     const double tq_hi = R::mul_up(2.0 * xh, qx.upper());
-    res = meet(Interval(1.0) - Interval(std::max(0.0, tq_lo), std::max(0.0, tq_hi)), unit);
+    res = meet(OutwardInterval(1.0) - OutwardInterval(std::max(0.0, tq_lo), std::max(0.0, tq_hi)), unit);
     if (xh > xl) {
       // Mean value form with E'(x) = (2x - 1) q(x) - 1 (FAST-XYG-2).
-      const Interval xi(xl, xh);
+      const OutwardInterval xi(xl, xh);
       const double xm = R::median(xl, xh);
-      const Interval em = Interval(1.0) - Interval(2.0) * Interval(xm) * q_small_point(xm);
-      const Interval de = (Interval(2.0) * xi - Interval(1.0)) * qx - Interval(1.0);
-      res = meet(res, em + de * (xi - Interval(xm)));
+      const OutwardInterval em = OutwardInterval(1.0) - OutwardInterval(2.0) * OutwardInterval(xm) * q_small_point(xm);
+      const OutwardInterval de = (OutwardInterval(2.0) * xi - OutwardInterval(1.0)) * qx - OutwardInterval(1.0);
+      res = meet(res, em + de * (xi - OutwardInterval(xm)));
     }
   }
   if (xs.upper() > kLargeX) {
-    const Interval big = e_large(Interval(std::max(xs.lower(), kLargeX), xs.upper()));
+    const OutwardInterval big = e_large(OutwardInterval(std::max(xs.lower(), kLargeX), xs.upper()));
     res = empty(res) ? big : boost::numeric::hull(res, big);
   }
   return meet(res, unit);
 }
 
 struct Params {
-  Interval lr, gamma, k, sigma;
-  Interval sk;           // s k
-  Interval a, c, w;      // a = 1 - gamma lr, c = s lr k/S, w = lr sigma/S
-  Interval alpha, beta;  // m/v = alpha/t + beta t: alpha = (1/lr - gamma) S/sigma, beta = s k/sigma
-  Interval skS;          // s k/S
-  Interval chi_k;        // K_S
+  OutwardInterval lr, gamma, k, sigma;
+  OutwardInterval sk;           // s k
+  OutwardInterval a, c, w;      // a = 1 - gamma lr, c = s lr k/S, w = lr sigma/S
+  OutwardInterval alpha, beta;  // m/v = alpha/t + beta t: alpha = (1/lr - gamma) S/sigma, beta = s k/sigma
+  OutwardInterval skS;          // s k/S
+  OutwardInterval chi_k;        // K_S
   unsigned S;
   // Scaled variable t = rho u, rho^2 = |a/c| (FAST-XYG-3): m = a (1 + sig u^2), sig = sign(c/a).
-  Interval rho, ap;      // ap = a/(w rho)
+  OutwardInterval rho, ap;      // ap = a/(w rho)
   double sig;
   // aligned: rho = sqrt|a/c| (pole at u = 1); otherwise rho = 1 (u = t, parameter-free chi weight).
   bool aligned;
@@ -150,16 +150,16 @@ struct Params {
 // in the box. Aligned: m = a (1 + sig u^2), v = w rho u, z = m/v = ap (1/u + sig u),
 // -gamma + s k t^2/S = -gamma + sig (a/lr) u^2. Plain (u = t): z = alpha/t + beta t.
 // Proof: FAST-XYG-1, FAST-XYG-3.
-void integrands(const Params& p, const Interval& uu, Interval& f1, Interval& f2) {
-  const Interval u2 = square(uu);
-  const Interval sg(p.sig);
-  const Interval inv_u2 = Interval(1.0) / u2;
-  Interval z, uf, r1, r2;
+void integrands(const Params& p, const OutwardInterval& uu, OutwardInterval& f1, OutwardInterval& f2) {
+  const OutwardInterval u2 = square(uu);
+  const OutwardInterval sg(p.sig);
+  const OutwardInterval inv_u2 = OutwardInterval(1.0) / u2;
+  OutwardInterval z, uf, r1, r2;
   if (p.aligned) {
-    z = p.ap * (Interval(1.0) / uu + sg * uu);
+    z = p.ap * (OutwardInterval(1.0) / uu + sg * uu);
     uf = sg * (p.a / p.lr) * u2 - p.gamma;  // -gamma + s k t^2/S
     // uf/m = (sig u^2/lr - gamma/a)/(1 + sig u^2) = (sig/lr - gamma/(a u^2))/(sig + 1/u^2).
-    r1 = (sg * u2 / p.lr - p.gamma / p.a) / (Interval(1.0) + sg * u2);
+    r1 = (sg * u2 / p.lr - p.gamma / p.a) / (OutwardInterval(1.0) + sg * u2);
     r2 = (sg / p.lr - p.gamma / p.a * inv_u2) / (sg + inv_u2);
   } else {
     // u = t: z = alpha/t + beta t, uf = skS t^2 - gamma, uf/m = (skS t^2 - gamma)/(a + c t^2)
@@ -169,17 +169,17 @@ void integrands(const Params& p, const Interval& uu, Interval& f1, Interval& f2)
     r1 = uf / (p.a + p.c * u2);
     r2 = (p.skS - p.gamma * inv_u2) / (p.c + p.a * inv_u2);
   }
-  const Interval xs = square(z) * Interval(0.5);
-  const Interval e = e_range(xs);
-  Interval gm_u;
+  const OutwardInterval xs = square(z) * OutwardInterval(0.5);
+  const OutwardInterval e = e_range(xs);
+  OutwardInterval gm_u;
   if (z.lower() > 0.0 || z.upper() < 0.0) {
-    gm_u = (Interval(1.0) - e) * meet(r1, r2);  // G_m uf = (1 - E) uf/m
+    gm_u = (OutwardInterval(1.0) - e) * meet(r1, r2);  // G_m uf = (1 - E) uf/m
   } else {
     // G_m = z q(X)/v, |G_m| <= sqrt2/v (CONT-XYD-3(a)).
-    const Interval inv_v = Interval(1.0) / (p.w * p.rho * uu);
+    const OutwardInterval inv_v = OutwardInterval(1.0) / (p.w * p.rho * uu);
     const double sqrt2_up = R::sqrt_up(2.0);
-    const Interval bound = Interval(-sqrt2_up, sqrt2_up) * inv_v;
-    const Interval gm = meet(z * inv_v * q_range(xs), bound);
+    const OutwardInterval bound = OutwardInterval(-sqrt2_up, sqrt2_up) * inv_v;
+    const OutwardInterval gm = meet(z * inv_v * q_range(xs), bound);
     gm_u = gm * uf;
   }
   f1 = gm_u + e / p.lr;
@@ -187,41 +187,41 @@ void integrands(const Params& p, const Interval& uu, Interval& f1, Interval& f2)
 }
 
 // K_S = 2^{1 - S/2}/Gamma(S/2). Proof: FAST-XYG-4.
-Interval chi_constant(unsigned S) {
-  const Interval pi(0x1.921fb54442d18p+1, 0x1.921fb54442d19p+1);
+OutwardInterval chi_constant(unsigned S) {
+  const OutwardInterval pi(0x1.921fb54442d18p+1, 0x1.921fb54442d19p+1);
   if (S % 2 == 0) {
     const unsigned n = S / 2;  // Gamma(n) = (n-1)!
-    Interval f(1.0);
-    for (unsigned j = 2; j < n; ++j) f *= Interval(static_cast<double>(j));
-    return Interval(std::ldexp(1.0, 1 - static_cast<int>(n))) / f;
+    OutwardInterval f(1.0);
+    for (unsigned j = 2; j < n; ++j) f *= OutwardInterval(static_cast<double>(j));
+    return OutwardInterval(std::ldexp(1.0, 1 - static_cast<int>(n))) / f;
   }
   const unsigned n = (S - 1) / 2;  // S = 2n + 1: Gamma(n + 1/2) = sqrt(pi) prod_{j<n} (j + 1/2)
-  Interval f(1.0);
-  for (unsigned j = 0; j < n; ++j) f *= Interval(j + 0.5);
-  return Interval(std::ldexp(1.0, -static_cast<int>(n))) * boost::numeric::sqrt(Interval(2.0) / pi) / f;
+  OutwardInterval f(1.0);
+  for (unsigned j = 0; j < n; ++j) f *= OutwardInterval(j + 0.5);
+  return OutwardInterval(std::ldexp(1.0, -static_cast<int>(n))) * boost::numeric::sqrt(OutwardInterval(2.0) / pi) / f;
 }
 
 // Range of the density of u = t/rho, rho chi_S(rho u) = K_S rho^S u^{S-1} e^{-rho^2 u^2/2}, over uu and the box.
 // Proof: FAST-XYG-4.
-Interval u_density(const Params& p, const Interval& uu) {
-  const Interval pw = p.S == 1 ? Interval(1.0) : boost::numeric::pow(uu, static_cast<int>(p.S) - 1);
-  if (!p.aligned) return p.chi_k * pw * fast::exp(square(uu) * Interval(-0.5));  // rho = 1
+OutwardInterval u_density(const Params& p, const OutwardInterval& uu) {
+  const OutwardInterval pw = p.S == 1 ? OutwardInterval(1.0) : boost::numeric::pow(uu, static_cast<int>(p.S) - 1);
+  if (!p.aligned) return p.chi_k * pw * fast::exp(square(uu) * OutwardInterval(-0.5));  // rho = 1
   return p.chi_k * boost::numeric::pow(p.rho, static_cast<int>(p.S)) * pw *
-         fast::exp(square(p.rho * uu) * Interval(-0.5));
+         fast::exp(square(p.rho * uu) * OutwardInterval(-0.5));
 }
 
 // P(t >= tt) for t ~ chi_S, tt^2 > S: <= exp(-(x - S)/2 + (S/2) log(x/S)), x = tt^2 (Chernoff). Proof: FAST-XYG-4.
 double chi_tail(unsigned S, double tt) {
   if (!(tt * tt > 2.0 * S)) return 1.0;
-  const Interval x = square(Interval(tt));
-  const Interval s(static_cast<double>(S));
-  const Interval ex = Interval(-0.5) * (x - s) + Interval(0.5) * s * fast::log(x / s);
+  const OutwardInterval x = square(OutwardInterval(tt));
+  const OutwardInterval s(static_cast<double>(S));
+  const OutwardInterval ex = OutwardInterval(-0.5) * (x - s) + OutwardInterval(0.5) * s * fast::log(x / s);
   return std::min(1.0, fast::exp(ex).upper());
 }
 
 struct Cell {
   double t0, t1;  // t1 = +inf for the tail
-  Interval c1, c2;
+  OutwardInterval c1, c2;
   double allowance;  // mass_hi + small share of the length (cost only)
   double score;
   bool frozen;  // not split further (the tail, tiny cells)
@@ -229,25 +229,25 @@ struct Cell {
 
 // Cells are in u (t0, t1 name the u end points).
 void evaluate(const Params& p, double t_end, Cell& cell) {
-  Interval tt(cell.t0, cell.t1);
-  Interval mass;
+  OutwardInterval tt(cell.t0, cell.t1);
+  OutwardInterval mass;
   cell.frozen = !(cell.t1 < kInf) || cell.t1 - cell.t0 < 1e-12 * std::max(1.0, cell.t1);
   if (cell.t1 < kInf) {
-    mass = (Interval(cell.t1) - Interval(cell.t0)) * u_density(p, tt);
+    mass = (OutwardInterval(cell.t1) - OutwardInterval(cell.t0)) * u_density(p, tt);
     cell.allowance = mass.upper() + 1e-3 * (cell.t1 - cell.t0) / t_end;
   } else {
     // P(u >= u0) = P(t >= rho u0) <= P(t >= rho_lo u0).
-    mass = Interval(0.0, chi_tail(p.S, R::mul_down(p.rho.lower(), cell.t0)));
+    mass = OutwardInterval(0.0, chi_tail(p.S, R::mul_down(p.rho.lower(), cell.t0)));
     cell.allowance = mass.upper() + 1e-3;
   }
-  if (mass.lower() < 0.0) mass = Interval(0.0, mass.upper());
-  Interval f1, f2;
+  if (mass.lower() < 0.0) mass = OutwardInterval(0.0, mass.upper());
+  OutwardInterval f1, f2;
   integrands(p, tt, f1, f2);
   cell.c1 = f1 * mass;
   cell.c2 = f2 * mass;
 }
 
-double width(const Interval& x) {
+double width(const OutwardInterval& x) {
   if (!finite(x)) return kInf;
   return x.upper() - x.lower();
 }
@@ -259,7 +259,7 @@ double score(const Cell& c, double tol1, double tol2) {
   return std::max(w1 / (tol1 * c.allowance), w2 / (tol2 * c.allowance));
 }
 
-void totals(const std::vector<Cell>& cells, Interval& g1, Interval& g2) {
+void totals(const std::vector<Cell>& cells, OutwardInterval& g1, OutwardInterval& g2) {
   IntervalSum s1, s2;
   for (const Cell& c : cells) {
     s1.add(c.c1);
@@ -269,7 +269,7 @@ void totals(const std::vector<Cell>& cells, Interval& g1, Interval& g2) {
   g2 = s2.result();
 }
 
-double tolerance(const Interval& g) {
+double tolerance(const OutwardInterval& g) {
   if (!finite(g)) return 1e300;
   const double mid = 0.5 * (g.lower() + g.upper());
   return std::max(kRelTarget * std::fabs(mid), 1e-300);
@@ -278,7 +278,7 @@ double tolerance(const Interval& g) {
 // One quadrature pass (aligned or plain variable); p is fully set up except sig, rho, ap. Proof: FAST-XYG-5.
 XyGradient gradient_pass(Params& p) {
   p.sig = (p.c.lower() > 0.0) == (p.a.lower() > 0.0) ? 1.0 : -1.0;
-  p.rho = p.aligned ? boost::numeric::sqrt(boost::numeric::abs(p.a / p.c)) : Interval(1.0);
+  p.rho = p.aligned ? boost::numeric::sqrt(boost::numeric::abs(p.a / p.c)) : OutwardInterval(1.0);
   p.ap = p.a / (p.w * p.rho);
 
   // Cells in u = t/rho: steps of 1/4 in t up to t_mid, then doubling steps up to u_end (beyond the pole u = 1 when
@@ -290,7 +290,8 @@ XyGradient gradient_pass(Params& p) {
   const double pole = p.aligned ? 1.0 : boost::numeric::sqrt(boost::numeric::abs(p.a / p.c)).upper();
   const double u_end = std::max(u_mid, p.sig < 0.0 ? 1.5 * pole : 0.0);
   const double hu = 0.25 / rho_hi;
-  if (!(std::min(u_end, u_mid) / hu < 4000.0) || !(hu > 0.0)) return XyGradient{Interval::whole(), Interval::whole()};
+  if (!(std::min(u_end, u_mid) / hu < 4000.0) || !(hu > 0.0))
+    return XyGradient{OutwardInterval::whole(), OutwardInterval::whole()};
   std::vector<Cell> cells;
   double u = 0.0;
   for (; u < std::min(u_end, u_mid); u += hu) cells.push_back(Cell{u, u + hu, {}, {}, 0.0, 0.0, false});
@@ -301,7 +302,7 @@ XyGradient gradient_pass(Params& p) {
 
   // Refine the worst cell (largest contribution width per allowed width) until every cell meets the target
   // or the budget is spent. Every stage is a valid enclosure; this loop decides only the width.
-  Interval g1, g2;
+  OutwardInterval g1, g2;
   const auto by_score = [](const Cell& x, const Cell& y) { return x.score < y.score; };
   for (int steps = 0; static_cast<int>(cells.size()) < kMaxCells; ++steps) {
     if (steps % 32 == 0) {
@@ -333,17 +334,17 @@ XyGradient gradient_pass(Params& p) {
     std::push_heap(cells.begin(), cells.end(), by_score);
   }
   totals(cells, g1, g2);
-  if (!finite(g1)) g1 = Interval::whole();
-  if (!finite(g2)) g2 = Interval::whole();
+  if (!finite(g1)) g1 = OutwardInterval::whole();
+  if (!finite(g2)) g2 = OutwardInterval::whole();
   return XyGradient{g1, g2};
 }
 
 }  // namespace
 
 // Proof: FAST-XYG-1 .. FAST-XYG-5.
-XyGradient detail::xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                                     const Interval& sigma, unsigned S, bool aligned) {
-  const XyGradient whole{Interval::whole(), Interval::whole()};
+XyGradient detail::xy_gradient_pass(const OutwardInterval& lr, const OutwardInterval& gamma, int s,
+                                    const OutwardInterval& k, const OutwardInterval& sigma, unsigned S, bool aligned) {
+  const XyGradient whole{OutwardInterval::whole(), OutwardInterval::whole()};
   if (empty(lr) || empty(gamma) || empty(k) || empty(sigma)) return whole;
   if (S == 0 || S > kXyMaxBatch || (s != 1 && s != -1)) return whole;
   if (!finite(lr) || !finite(gamma) || !finite(k) || !finite(sigma)) return whole;
@@ -354,13 +355,13 @@ XyGradient detail::xy_gradient_pass(const Interval& lr, const Interval& gamma, i
   p.gamma = gamma;
   p.k = k;
   p.sigma = sigma;
-  const Interval sS(static_cast<double>(S));
-  p.sk = Interval(static_cast<double>(s)) * k;
-  p.a = Interval(1.0) - gamma * lr;
+  const OutwardInterval sS(static_cast<double>(S));
+  p.sk = OutwardInterval(static_cast<double>(s)) * k;
+  p.a = OutwardInterval(1.0) - gamma * lr;
   if (!(p.a.lower() > 0.0 || p.a.upper() < 0.0)) return whole;
   p.c = p.sk * lr / sS;
   p.w = lr * sigma / sS;
-  p.alpha = (Interval(1.0) / lr - gamma) * sS / sigma;
+  p.alpha = (OutwardInterval(1.0) / lr - gamma) * sS / sigma;
   p.beta = p.sk / sigma;
   p.skS = p.sk / sS;
   p.chi_k = chi_constant(S);
@@ -371,8 +372,8 @@ XyGradient detail::xy_gradient_pass(const Interval& lr, const Interval& gamma, i
 }
 
 // Proof: FAST-XYG-5.
-XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const Interval& k, const Interval& sigma,
-                       unsigned S) {
+XyGradient xy_gradient(const OutwardInterval& lr, const OutwardInterval& gamma, int s, const OutwardInterval& k,
+                       const OutwardInterval& sigma, unsigned S) {
   // The plain variable u = t first (measured: as tight or tighter); the aligned one only when it is not finite.
   const XyGradient g = detail::xy_gradient_pass(lr, gamma, s, k, sigma, S, false);
   if (finite(g.d_lr) && finite(g.d_sigma)) return g;
@@ -381,14 +382,14 @@ XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const I
 }
 
 // Proof: FAST-XYG-6.
-Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                             const Interval& sigma, unsigned S, double tol, const Interval* direct_known,
-                             const XyCenter* center_known) {
-  if (empty(lr) || empty(gamma) || empty(k) || empty(sigma) || (s != 1 && s != -1)) return Interval::whole();
-  const Interval sI(static_cast<double>(s));
-  const Interval direct = direct_known != nullptr
-                              ? *direct_known
-                              : fast::xy_log_abs_mean(Interval(1.0) - gamma * lr, sI * lr, k, sigma, S, tol);
+OutwardInterval xy_box_log_abs_mean(const OutwardInterval& lr, const OutwardInterval& gamma, int s,
+                                    const OutwardInterval& k, const OutwardInterval& sigma, unsigned S, double tol,
+                                    const OutwardInterval* direct_known, const XyCenter* center_known) {
+  if (empty(lr) || empty(gamma) || empty(k) || empty(sigma) || (s != 1 && s != -1)) return OutwardInterval::whole();
+  const OutwardInterval sI(static_cast<double>(s));
+  const OutwardInterval direct =
+      direct_known != nullptr ? *direct_known
+                              : fast::xy_log_abs_mean(OutwardInterval(1.0) - gamma * lr, sI * lr, k, sigma, S, tol);
   if (!finite(lr) || !finite(sigma)) return direct;
   const double lm = R::median(lr.lower(), lr.upper());
   const double sm = R::median(sigma.lower(), sigma.upper());
@@ -400,10 +401,11 @@ Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, c
     const XyCenter& c = *center_known;
     return meet(c.value + g.d_lr * (lr - c.lr) + g.d_sigma * (sigma - c.sigma), direct);
   }
-  const Interval center =
-      fast::xy_log_abs_mean(Interval(1.0) - gamma * Interval(lm), sI * Interval(lm), k, Interval(sm), S, tol);
+  const OutwardInterval center = fast::xy_log_abs_mean(OutwardInterval(1.0) - gamma * OutwardInterval(lm),
+                                                       sI * OutwardInterval(lm), k, OutwardInterval(sm), S, tol);
   if (!finite(center)) return direct;
-  const Interval centered = center + g.d_lr * (lr - Interval(lm)) + g.d_sigma * (sigma - Interval(sm));
+  const OutwardInterval centered =
+      center + g.d_lr * (lr - OutwardInterval(lm)) + g.d_sigma * (sigma - OutwardInterval(sm));
   return meet(centered, direct);
 }
 

@@ -12,22 +12,22 @@ namespace lyapcert::fast {
 
 // Enclosures of dLambda/dlr and dLambda/dsigma valid at EVERY point of the box (lr, sigma, gamma, k).
 struct XyGradient {
-  Interval d_lr, d_sigma;
+  OutwardInterval d_lr, d_sigma;
 };
 
 // Gradient of Lambda(lr, sigma) = E log|1 - gamma lr + s lr h_B| (s = +1 or -1) over the whole box. Whole
 // intervals when it cannot certify (lr or sigma reaching 0, 1 - gamma lr containing 0, S = 0 or S > kXyMaxBatch,
 // s not +-1, k s reaching 0). Refines towards a relative width of about 10 % per component (cost, not validity);
 // at most 800 cells per pass. Needs round-to-nearest mode. Proof: FAST-XYG-1 .. FAST-XYG-5.
-XyGradient xy_gradient(const Interval& lr, const Interval& gamma, int s, const Interval& k, const Interval& sigma,
-                       unsigned S);
+XyGradient xy_gradient(const OutwardInterval& lr, const OutwardInterval& gamma, int s, const OutwardInterval& k,
+                       const OutwardInterval& sigma, unsigned S);
 
 namespace detail {
 // One quadrature pass of xy_gradient in the variable u = t (aligned = false; xy_gradient's default) or
 // u = t/sqrt|a/c| (aligned = true: the pole of 1/m at u = 1; xy_gradient's fallback). Exposed for tests.
 // Proof: FAST-XYG-1 .. FAST-XYG-5.
-XyGradient xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, const Interval& k, const Interval& sigma,
-                            unsigned S, bool aligned);
+XyGradient xy_gradient_pass(const OutwardInterval& lr, const OutwardInterval& gamma, int s, const OutwardInterval& k,
+                            const OutwardInterval& sigma, unsigned S, bool aligned);
 }  // namespace detail
 
 // Enclosure of Lambda(lr, sigma) for every point of the box: Lambda at the box midpoint (xy_log_abs_mean at
@@ -39,10 +39,11 @@ XyGradient xy_gradient_pass(const Interval& lr, const Interval& gamma, int s, co
 // (lr, sigma) of center_known (contained in the box) may pass it: it replaces the midpoint evaluation. Ignored when
 // those intervals are not inside the box.
 struct XyCenter {
-  Interval lr, sigma, value;
+  OutwardInterval lr, sigma, value;
 };
-Interval xy_box_log_abs_mean(const Interval& lr, const Interval& gamma, int s, const Interval& k,
-                             const Interval& sigma, unsigned S, double tol = 1e-9,
-                             const Interval* direct_known = nullptr, const XyCenter* center_known = nullptr);
+OutwardInterval xy_box_log_abs_mean(const OutwardInterval& lr, const OutwardInterval& gamma, int s,
+                                    const OutwardInterval& k, const OutwardInterval& sigma, unsigned S,
+                                    double tol = 1e-9, const OutwardInterval* direct_known = nullptr,
+                                    const XyCenter* center_known = nullptr);
 
 }  // namespace lyapcert::fast

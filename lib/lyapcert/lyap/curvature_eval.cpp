@@ -162,12 +162,12 @@ FiniteEval log_abs_mean(const CurvatureLaw& law, const Rational& a, const Ration
 }
 
 // Tightest binary64 interval around an exact rational. Proof: FAST-RND-4.
-fast::Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
+fast::OutwardInterval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
 
-std::optional<fast::Interval> fast_log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b,
-                                                double tol) {
+std::optional<fast::OutwardInterval> fast_log_abs_mean(const CurvatureLaw& law, const Rational& a, const Rational& b,
+                                                       double tol) {
   return std::visit(
-      [&](const auto& n) -> std::optional<fast::Interval> {
+      [&](const auto& n) -> std::optional<fast::OutwardInterval> {
         using T = std::decay_t<decltype(n)>;
         if (b == 0) return std::nullopt;
         if constexpr (std::is_same_v<T, laws::NormalLaw>) {

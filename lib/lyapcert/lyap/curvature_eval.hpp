@@ -16,14 +16,14 @@ namespace lyapcert::lyap {
 // Proof: LYAP1D-LAW-1 (affine and mixture reductions), with the kernels' own proofs.
 FiniteEval log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b, slong prec);
 
-// Binary64 enclosure of E log|a + b h| (outward-rounded fast::Interval) for normal, uniform and sqnormal laws
+// Binary64 enclosure of E log|a + b h| (fast::OutwardInterval) for normal, uniform and sqnormal laws
 // (closed forms, microseconds), xy laws with sigma > 0 (the Taylor-model quadrature of fast/xy.hpp, about a
 // millisecond; tol is its target absolute width) and their affine images; nothing for other laws or cases
 // (the caller uses the Arb path). The interval contains the exact value (it may be wide in cancellation
 // regimes; infinite when binary64 cannot certify). Proof: LYAP1D-LAW-1 with FAST-GAUSS-1 .. FAST-GAUSS-8
 // (proofs/fast/gaussian.md) and FAST-XY-* (proofs/fast/xy.md).
-std::optional<fast::Interval> fast_log_abs_mean(const laws::CurvatureLaw& law, const Rational& a, const Rational& b,
-                                                double tol = 1e-12);
+std::optional<fast::OutwardInterval> fast_log_abs_mean(const laws::CurvatureLaw& law, const Rational& a,
+                                                       const Rational& b, double tol = 1e-12);
 
 // Enclosure of E|a + b h|^p (p > 0), the moment itself (not its log), for every curvature law (sqnormal
 // and bivariate through CONT-SQN-2..4 and CONT-BIV-3). Proof: LYAP1D-LAW-2.

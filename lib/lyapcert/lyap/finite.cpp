@@ -44,11 +44,11 @@ void reserve_huge(std::vector<exact::Fmpz>& v, std::size_t n) {
 constexpr slong kFastPathBits = 80;
 
 // Tightest binary64 interval around an exact integer (Proof: FAST-RND-4).
-fast::Interval enclose_integer(const fmpz_t x) {
+fast::OutwardInterval enclose_integer(const fmpz_t x) {
   fmpq_t q;
   *fmpq_numref(q) = *x;  // shallow view: x with denominator 1 (not cleared below)
   fmpz_init_set_ui(fmpq_denref(q), 1);
-  const fast::Interval out = fast::enclose(q);
+  const fast::OutwardInterval out = fast::enclose(q);
   return out;
 }
 
@@ -237,13 +237,13 @@ FiniteEval finite_exponent(const FiniteLaw& law, const Multipliers& r, slong pre
     // Per-atom binary64 fast path (low digit counts): sum_j (a_j / D) log|N_j / M_j| in outward
     // interval arithmetic with the proved log bound and a compensated sum. Proof: FAST-RND-2,
     // FAST-RND-4, FAST-LOG-6, FAST-SUM-1 (proofs/fast); LYAP1D-FIN-3 for the assembly.
-    const fast::Interval inv_d = fast::Interval(1.0) / enclose_integer(law.weight_den().get());
+    const fast::OutwardInterval inv_d = fast::OutwardInterval(1.0) / enclose_integer(law.weight_den().get());
     fast::IntervalSum sum;
     for (std::size_t j = 0; j < n; ++j) {
-      const fast::Interval ratio = abs(enclose_integer(r.num[j].get())) / enclose_integer(r.den[j].get());
+      const fast::OutwardInterval ratio = abs(enclose_integer(r.num[j].get())) / enclose_integer(r.den[j].get());
       sum.add(fast::log(ratio) * (enclose_integer(law.weight_num()[j].get()) * inv_d));
     }
-    const fast::Interval total = sum.result();
+    const fast::OutwardInterval total = sum.result();
     if (std::isfinite(total.lower()) && std::isfinite(total.upper())) {
       exact::Arf lo, hi;
       arf_set_d(lo, total.lower());

@@ -184,7 +184,7 @@ std::optional<CertifiedResult> fast_path(const laws::CurvatureLaw& law, const ex
   if (acc.digits > kFastPathMaxDigits) return std::nullopt;
   // Target width a fifth of what internal_width_ok accepts (0.25 10^-digits max(1, |value|)).
   const double tol = std::max(1e-13, 0.2 * std::pow(10.0, -acc.digits));
-  const std::optional<fast::Interval> iv = fast_log_abs_mean(law, a, b, tol);
+  const std::optional<fast::OutwardInterval> iv = fast_log_abs_mean(law, a, b, tol);
   if (!iv || boost::numeric::empty(*iv) || !std::isfinite(iv->lower()) || !std::isfinite(iv->upper())) {
     return std::nullopt;
   }

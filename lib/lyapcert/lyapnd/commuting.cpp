@@ -297,14 +297,14 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
     slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
     std::vector<lyap::CertifiedResult> local(deg);
     while (true) {
-      acb_ptr roots = _acb_vec_init(deg);
+      exact::AcbVec roots(deg);
       arb_fmpz_poly_complex_roots(roots, factor, 0, prec + 20);
       bool all_ok = true;
       exact::Acb z;
       for (slong i = 0; i < deg; ++i) {
         Ball sum, t;
         for (std::size_t j = 0; j < cert.q.size(); ++j) {
-          eval_ball(z, cert.q[j], roots + i, prec + 20);
+          eval_ball(z, cert.q[j], roots.get() + i, prec + 20);
           acb_abs(t.get(), z, prec + 20);
           arb_log(t.get(), t.get(), prec + 20);
           Ball pj = Ball::from_rational(cert.probs[j], prec + 20);
@@ -320,7 +320,6 @@ lyap::CertifiedResult certify_commuting_polynomial(const PolynomialCertificate& 
         r.converged = r.value.sign != lyap::Sign::undetermined && lyap::internal_width_ok(sum, acc.digits);
         if (!r.converged) all_ok = false;
       }
-      _acb_vec_clear(roots, deg);
       if (all_ok || prec >= acc.max_bits) break;
       prec = std::min<slong>(acc.max_bits, 2 * prec);
     }

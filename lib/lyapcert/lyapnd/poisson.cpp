@@ -19,7 +19,6 @@
 namespace lyapcert::lyapnd {
 namespace {
 
-using exact::ArbTemp;
 using exact::Ball;
 using exact::Rational;
 using Clock = std::chrono::steady_clock;
@@ -110,7 +109,7 @@ class Evaluator {
     gmin_ = *std::min_element(g.begin(), g.end());
     gmax_ = *std::max_element(g.begin(), g.end());
     arb_indeterminate(sall_.get());
-    ArbTemp s;
+    Ball s;
     for (std::int64_t j = 0; j < n_; ++j) {
       slope(s, j);
       if (j == 0)
@@ -147,7 +146,7 @@ class Evaluator {
 
   // Slope of g on cell m (periodic): (g_{m+1} - g_m) / (x_{m+1} - x_m), enclosed.
   void slope(arb_t out, std::int64_t m) const {
-    ArbTemp t;
+    Ball t;
     arb_set_d(out, gval(m + 1));
     arb_set_d(t, gval(m));
     arb_sub(out, out, t, prec_);
@@ -157,7 +156,7 @@ class Evaluator {
 
   // g on the ball y, all of whose points lie in cell m: g_m + (y - x_m) (g_{m+1} - g_m) / (x_{m+1} - x_m).
   void g_piece(arb_t out, const arb_t y, std::int64_t m) const {
-    ArbTemp t, u;
+    Ball t, u;
     arb_set_d(u, mesh_.node(m));
     arb_sub(u, y, u, prec_);
     slope(t, m);
@@ -192,7 +191,7 @@ class Evaluator {
       return;
     }
     // A piecewise-linear function attains its extremes over [dl, dh] at dl, dh or interior nodes.
-    ArbTemp t, y;
+    Ball t, y;
     arb_set_d(y, dl);
     g_piece(val, y, jl);
     arb_set_d(y, dh);
@@ -217,7 +216,7 @@ class Evaluator {
   // h(T) and, if dh != nullptr, an enclosure of h' over T (h is Lipschitz; the set of its one-sided
   // derivatives on T lies in dh). false when a denominator ball contains 0 (T too wide).
   bool eval(arb_t h, arb_t dh, const arb_t t) const {
-    ArbTemp s1, c1, s2, c2, t2, q, lq, w1, w2, psi, gv, gs, tmp, dphi, dsum;
+    Ball s1, c1, s2, c2, t2, q, lq, w1, w2, psi, gv, gs, tmp, dphi, dsum;
     arb_sin_cos_pi(s1, c1, t, prec_);
     arb_mul_2exp_si(t2, t, 1);
     arb_sin_cos_pi(s2, c2, t2, prec_);
@@ -248,7 +247,7 @@ class Evaluator {
       arb_add(h, h, lq, prec_);
       if (dh && box_) {
         // (1/2) d/dtheta log |A v|^2 = <A v, A v'> / q, v' = (-sin, cos); dphi collects it (times pi below).
-        ArbTemp u1, u2;
+        Ball u1, u2;
         arb_mul(u1, at.b.get(), c1, prec_);
         arb_submul(u1, at.a.get(), s1, prec_);
         arb_mul(u2, at.d.get(), c1, prec_);
@@ -268,9 +267,9 @@ class Evaluator {
       arb_addmul(w1, at.b.get(), s1, prec_);
       arb_mul(w2, at.c.get(), c1, prec_);
       arb_addmul(w2, at.d.get(), s1, prec_);
-      const bool first = arf_cmpabs(arb_midref(w1.v), arb_midref(w2.v)) >= 0;
+      const bool first = arf_cmpabs(arb_midref(w1), arb_midref(w2)) >= 0;
       if (first) {
-        if (arf_sgn(arb_midref(w1.v)) < 0) {
+        if (arf_sgn(arb_midref(w1)) < 0) {
           arb_neg(w1, w1);
           arb_neg(w2, w2);
         }
@@ -279,7 +278,7 @@ class Evaluator {
         arb_atan(psi, tmp, prec_);
         arb_div(psi, psi, pi_.get(), prec_);
       } else {
-        if (arf_sgn(arb_midref(w2.v)) < 0) {
+        if (arf_sgn(arb_midref(w2)) < 0) {
           arb_neg(w1, w1);
           arb_neg(w2, w2);
         }
@@ -354,7 +353,7 @@ void point_ball(arb_t out, double x) { arb_set_d(out, x); }
 // otherwise the mean-value form h(m) + h'([a, b]) [a - m, b - m], intersected with the direct evaluation.
 void evaluate_cell(const Evaluator& ev, Cell& c) {
   const slong prec = ev.prec();
-  ArbTemp box, hb, dhb, hm, t, ha, hz, off;
+  Ball box, hb, dhb, hm, t, ha, hz, off;
   arf_t lo, hi;
   arf_init(lo);
   arf_init(hi);

@@ -5,7 +5,7 @@
 // Projective space P^{d-1} is covered by the d closed affine charts C_c = { [v] : |v_c| = max_j |v_j| },
 // v = e_c + sum_{j != c} u_j e_j with u in [-1, 1]^{d-1}. g is piecewise constant on a regular grid of m^{d-1}
 // cells per chart (LYAPND-POIS-6); inf and sup of h = phi + P g - g are certified by interval
-// branch-and-bound over boxes of the charts in outward-rounded binary64 (fast::Interval, LYAPND-POIS-7, -8).
+// branch-and-bound over boxes of the charts in outward-rounded binary64 (fast::OutwardInterval, LYAPND-POIS-7, -8).
 // The binary64 evaluation limits the width to about 1e-13; widths are in practice set by the grid.
 // Since 2026-12 a continuous piecewise-multilinear g on the chart grids (LYAPND-POIS-20) is certified first, with a
 // mean-value form of h over each box (LYAPND-POIS-21, -22, internal/poisson_q1.cpp); the piecewise-constant g is

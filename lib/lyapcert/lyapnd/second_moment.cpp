@@ -282,15 +282,14 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
   const slong deg = fmpz_poly_degree(sqf);
   slong prec = std::min<slong>(acc.max_bits, static_cast<slong>(acc.digits * 3.33) + 32);
   while (true) {
-    acb_ptr roots = _acb_vec_init(deg);
+    exact::AcbVec roots(deg);
     arb_fmpz_poly_complex_roots(roots, sqf, 0, prec + 20);
     Ball rho, t, lg;
     arb_zero(rho.get());
     for (slong i = 0; i < deg; ++i) {
-      acb_abs(t.get(), roots + i, prec + 20);
+      acb_abs(t.get(), roots.get() + i, prec + 20);
       arb_max(rho.get(), rho.get(), t.get(), prec + 20);
     }
-    _acb_vec_clear(roots, deg);
     arb_log(lg.get(), rho.get(), prec + 20);
     res.rho = rho;
     res.g2.bits_used = prec;

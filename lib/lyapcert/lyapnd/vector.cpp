@@ -120,7 +120,7 @@ std::optional<Ball> vector_det_lower(const laws::VectorSaddle& v, int pieces, sl
   arb_sqrt(sb.get(), sb.get(), wp);
   std::vector<Ball> h(static_cast<std::size_t>(pieces));
   core::parallel_for(static_cast<std::size_t>(pieces), 0u, [&](std::size_t i) {
-    exact::ArbTemp t0, t1, tau, kt;
+    exact::Ball t0, t1, tau, kt;
     if (v.d == 2) {
       // theta uniform on [0, pi] (x/|x| = (cos theta, sin theta), theta -> -theta leaves tau alone);
       // cos is decreasing there, so tau over the piece is [cos theta_(i+1), cos theta_i].
@@ -154,7 +154,7 @@ std::optional<Ball> vector_det_lower(const laws::VectorSaddle& v, int pieces, sl
   arb_div_ui(sum.get(), sum.get(), static_cast<ulong>(pieces), wp);  // E_tau H
   arb_mul_2exp_si(sum.get(), sum.get(), 1);                            // 2 E_tau H
   if (n > 2) {
-    exact::ArbTemp lc;
+    exact::Ball lc;
     arb_abs(lc, cb.get());
     arb_log(lc, lc, wp);
     arb_mul_ui(lc, lc, static_cast<ulong>(n - 2), wp);
@@ -229,7 +229,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
        k2 = Ball::from_rational(v.k * v.k, wp), s2 = Ball::from_rational(v.sigma2, wp);
   Ball dcoef;  // 2 lr^2 |k| sigma
   {
-    exact::ArbTemp ks;
+    exact::Ball ks;
     arb_mul(ks, k2.get(), s2.get(), wp);
     arb_sqrt(ks, ks, wp);
     arb_mul(dcoef.get(), ks, lr2.get(), wp);
@@ -238,7 +238,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
   // Quantiles t_i = -2 log(1 - i/N) of chi^2_2 (t_N = +inf, represented by a flag).
   std::vector<Ball> t(N);
   for (ulong i = 0; i < N; ++i) {
-    exact::ArbTemp p;
+    exact::Ball p;
     arb_set_ui(p, N - i);
     arb_div_ui(p, p, N, wp);
     arb_log(p, p, wp);
@@ -248,7 +248,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
   // E log t lower bounds per interval (the E log(D/2) fallback) and log(2 lr^2 |k| sigma / 2).
   std::vector<Ball> elog(N);
   for (ulong i = 0; i < N; ++i) {
-    exact::ArbTemp hi;
+    exact::Ball hi;
     if (i + 1 < N) arb_set(hi, t[i + 1].get());
     else arb_pos_inf(hi);
     chi2_log_mean_lower(elog[i].get(), t[i].get(), hi, N, wp);
@@ -258,7 +258,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
   arb_log(logd.get(), logd.get(), wp);
   // C(a, b) = c^2 - lr^2 a (k^2 a + sigma^2 b), D(a, b) = dcoef a sqrt(a b); +inf arguments handled by the caller.
   auto cfun = [&](arb_t res, const arb_t a, const arb_t b) {
-    exact::ArbTemp u, w;
+    exact::Ball u, w;
     arb_mul(u, k2.get(), a, wp);
     arb_mul(w, s2.get(), b, wp);
     arb_add(u, u, w, wp);
@@ -267,7 +267,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
     arb_sub(res, c2.get(), u, wp);
   };
   auto dfun = [&](arb_t res, const arb_t a, const arb_t b) {
-    exact::ArbTemp u;
+    exact::Ball u;
     arb_mul(u, a, b, wp);
     arb_sqrt(u, u, wp);
     arb_mul(u, u, a, wp);
@@ -280,7 +280,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
       failed = true;
       return;
     }
-    exact::ArbTemp sum, a1, a2, b1, b2, chi, clo, dlo, dhi, absc, f, g, m, fb, zero;
+    exact::Ball sum, a1, a2, b1, b2, chi, clo, dlo, dhi, absc, f, g, m, fb, zero;
     arb_zero(sum);
     arb_zero(zero);
     arb_set(a1, t[i].get());
@@ -308,7 +308,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
       if (!a_inf && !b_inf) {
         dfun(dhi, a2, b2);
         arb_mul(g, absc, absc, wp);
-        exact::ArbTemp dd;
+        exact::Ball dd;
         arb_mul(dd, dhi, dhi, wp);
         arb_sub(g, g, dd, wp);
         if (arb_is_positive(g)) {
@@ -350,7 +350,7 @@ std::optional<Ball> vector_det_lower_22(const laws::VectorSaddle& v, int n, slon
   for (const Ball& r : rows) arb_add(out.get(), out.get(), r.get(), wp);
   arb_div_ui(out.get(), out.get(), N * N, wp);  // lower bound of E log|c^2 - lr^2 |x|^2 |y|^2|
   // E log|det A| = 2 log|c| + E log|c^2 - lr^2 |x|^2 |y|^2| (LYAPND-VEC-4 (a), q = d = 2); Lambda >= that / 4.
-  exact::ArbTemp lc;
+  exact::Ball lc;
   arb_sqrt(lc, c2.get(), wp);
   arb_log(lc, lc, wp);
   arb_mul_2exp_si(lc, lc, 1);
@@ -381,7 +381,7 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
     r.top.message = "E[A (x) A] = 0: the product is eventually 0";
     return r;
   }
-  exact::ArbTemp upper;  // a ball whose upper endpoint bounds Lambda
+  exact::Ball upper;  // a ball whose upper endpoint bounds Lambda
   arb_set(upper, sm.lambda_upper.ball.get());
 
   // Lower bound: E log|det A| / (q + d), refined by doubling the pieces while the budget lasts.

@@ -76,13 +76,14 @@ void lambda_plus_ball(arb_t res, const TwoLayerModel& m, const Rational& lo, con
   // millisecond); the Arb quadrature only when it does not decide the sign.
   if (m.sigma2 > 0 && m.batch <= fast::kXyMaxBatch) {
     const auto enc = [](const Rational& x) { return fast::enclose(x.backend().data()); };
-    const fast::Interval flr = hull(enc(lo), enc(hi));
-    fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0), flr, enc(exact::rational_abs(m.k)), sqrt(enc(m.sigma2)),
-                                             static_cast<unsigned>(m.batch), lo == hi ? 1e-12 : 1e-8);
+    const fast::OutwardInterval flr = hull(enc(lo), enc(hi));
+    fast::OutwardInterval v =
+        fast::xy_log_abs_mean(fast::OutwardInterval(1.0), flr, enc(exact::rational_abs(m.k)), sqrt(enc(m.sigma2)),
+                              static_cast<unsigned>(m.batch), lo == hi ? 1e-12 : 1e-8);
     if (lo != hi && !(v.lower() > 0.0 || v.upper() < 0.0)) {
       // The centered form over the lr-interval (FAST-XYG-6: point value plus the gradient over the cell).
-      v = fast::xy_box_log_abs_mean(flr, fast::Interval(0.0), 1, enc(exact::rational_abs(m.k)), sqrt(enc(m.sigma2)),
-                                    static_cast<unsigned>(m.batch), 1e-10);
+      v = fast::xy_box_log_abs_mean(flr, fast::OutwardInterval(0.0), 1, enc(exact::rational_abs(m.k)),
+                                    sqrt(enc(m.sigma2)), static_cast<unsigned>(m.batch), 1e-10);
     }
     if (std::isfinite(v.lower()) && std::isfinite(v.upper()) && (v.lower() > 0.0 || v.upper() < 0.0 || lo == hi)) {
       exact::set_interval_d(res, v.lower(), v.upper(), 64);  // exact: 64 bits hold a binary64 hull

@@ -19,16 +19,16 @@
 namespace lyapcert::models {
 namespace {
 
-using Arb = exact::ArbTemp;
+using exact::Ball;
 
 void set_q(arb_t out, const Rational& x, slong prec) { exact::set_ball(out, x, prec); }
 
 // Ball containing [lo, hi] (lo <= hi exact).
 void set_range(arb_t out, const Rational& lo, const Rational& hi, slong prec) {
-  Arb b;
+  Ball b;
   set_q(out, lo, prec);
-  set_q(b.v, hi, prec);
-  arb_union(out, out, b.v, prec);
+  set_q(b, hi, prec);
+  arb_union(out, out, b, prec);
 }
 
 Rational round6(double x) { return exact::parse_rational(fmt::format("{:.6g}", x)); }
@@ -50,7 +50,7 @@ std::pair<Rational, Rational> cell_of(const std::vector<Rational>& g, std::size_
   return {lo, hi};
 }
 
-fast::Interval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
+fast::OutwardInterval enclose_fast(const Rational& x) { return fast::enclose(x.backend().data()); }
 
 // Target width of the binary64 cell enclosures (cost only): signs only, and over a box the width is set by the
 // parameter spread anyway, so a coarse tolerance keeps a cell at about a millisecond.
@@ -67,14 +67,14 @@ lyap::Sign ball_sign(const arb_t x) {
 // balls (FAST-XY-*, FAST-XYG-6, CONT-XY-*), so a ball excluding 0 certifies the sign on the whole rectangle; the
 // L2 polynomial likewise.
 // The binary64 hull of an Arb ball, rounded outward (whole line when the ball is not finite).
-fast::Interval interval_of(const arb_t x) {
-  if (!arb_is_finite(x)) return fast::Interval::whole();
+fast::OutwardInterval interval_of(const arb_t x) {
+  if (!arb_is_finite(x)) return fast::OutwardInterval::whole();
   arf_t lo, hi;
   arf_init(lo);
   arf_init(hi);
   arb_get_lbound_arf(lo, x, 64);
   arb_get_ubound_arf(hi, x, 64);
-  const fast::Interval out(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL));
+  const fast::OutwardInterval out(arf_get_d(lo, ARF_RND_FLOOR), arf_get_d(hi, ARF_RND_CEIL));
   arf_clear(lo);
   arf_clear(hi);
   return out;
@@ -86,77 +86,78 @@ CellPhase certify_cell(const DiagramSpec& spec, const std::pair<Rational, Ration
                          const TwoLayerModel& lo_model, const TwoLayerModel& hi_model, const GridPoint& point,
                          const TwoLayerModel& point_model) {
   const slong prec = 64;
-  Arb lr, sigma, k, a, b, res, gamma, t, m2;
-  set_range(lr.v, lr_cell.first, lr_cell.second, prec);
+  Ball lr, sigma, k, a, b, res, gamma, t, m2;
+  set_range(lr, lr_cell.first, lr_cell.second, prec);
   const Rational s2lo = std::min(lo_model.sigma2, hi_model.sigma2), s2hi = std::max(lo_model.sigma2, hi_model.sigma2);
-  set_range(sigma.v, s2lo, s2hi, prec);
-  arb_sqrt(sigma.v, sigma.v, prec);
+  set_range(sigma, s2lo, s2hi, prec);
+  arb_sqrt(sigma, sigma, prec);
   // xy(k) with k < 0 is the law of -xy(|k|): with the correct direction oriented by sign E[h_B] = sign k
   // (phase_at), the cell's exponents are those of |k|.
-  set_q(k.v, spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k, prec);
-  set_q(gamma.v, spec.base.gamma, prec);
+  set_q(k, spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k, prec);
+  set_q(gamma, spec.base.gamma, prec);
   // a = 1 - lr gamma
-  arb_mul(a.v, lr.v, gamma.v, prec);
-  arb_sub_si(a.v, a.v, 1, prec);
-  arb_neg(a.v, a.v);
+  arb_mul(a, lr, gamma, prec);
+  arb_sub_si(a, a, 1, prec);
+  arb_neg(a, a);
   const ulong S = lo_model.batch;
   lyap::Sign plus, minus;
   // The binary64 Taylor-model kernel (FAST-XY-*, every point of its interval arguments) first: about a
   // millisecond per cell; the Arb quadrature on wide balls (seconds) only where the fast kernel cannot certify.
   const auto fast_sign = [&](bool plus_dir) {
-    using fast::Interval;
-    const Interval flr = hull(enclose_fast(lr_cell.first), enclose_fast(lr_cell.second));
-    const Interval fa = Interval(1.0) - flr * enclose_fast(spec.base.gamma);
-    const Interval fk = enclose_fast(spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k);
-    const Interval fs = sqrt(hull(enclose_fast(s2lo), enclose_fast(s2hi)));
-    const auto sign_of = [](const Interval& v) {
+    using fast::OutwardInterval;
+    const OutwardInterval flr = hull(enclose_fast(lr_cell.first), enclose_fast(lr_cell.second));
+    const OutwardInterval fa = OutwardInterval(1.0) - flr * enclose_fast(spec.base.gamma);
+    const OutwardInterval fk = enclose_fast(spec.base.k < 0 ? Rational(-spec.base.k) : spec.base.k);
+    const OutwardInterval fs = sqrt(hull(enclose_fast(s2lo), enclose_fast(s2hi)));
+    const auto sign_of = [](const OutwardInterval& v) {
       if (v.lower() > 0.0) return lyap::Sign::positive;
       if (v.upper() < 0.0) return lyap::Sign::negative;
       return lyap::Sign::undetermined;
     };
     // The direct box evaluation (2-4 ms) decides most cells; the centered form (FAST-XYG-6: point value plus the
     // gradient enclosed over the box, 5-10 ms, several times tighter) the rest where it can.
-    const Interval direct = fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
+    const OutwardInterval direct =
+        fast::xy_log_abs_mean(fa, plus_dir ? flr : -flr, fk, fs, static_cast<unsigned>(S), kCellTol);
     if (sign_of(direct) != lyap::Sign::undetermined) return sign_of(direct);
     const lyap::CertifiedValue& pv = plus_dir ? point.result.lambda_plus.value : point.result.lambda_minus.value;
     const fast::XyCenter centre{enclose_fast(point.lr), sqrt(enclose_fast(point_model.sigma2)),
-                                pv.minus_infinity ? fast::Interval::whole() : interval_of(pv.ball.get())};
+                                pv.minus_infinity ? fast::OutwardInterval::whole() : interval_of(pv.ball.get())};
     return sign_of(fast::xy_box_log_abs_mean(flr, enclose_fast(spec.base.gamma), plus_dir ? 1 : -1, fk, fs,
                                              static_cast<unsigned>(S), kCellTol, &direct, &centre));
   };
   // L2 of the wrong direction: E(a - lr h)^2 - 1 = a^2 - 2 a lr k + lr^2 (k^2 + (2k^2 + sigma^2)/S) - 1.
-  arb_sqr(m2.v, k.v, prec);
-  arb_mul_2exp_si(m2.v, m2.v, 1);
-  arb_sqr(t.v, sigma.v, prec);
-  arb_add(m2.v, m2.v, t.v, prec);
-  arb_div_ui(m2.v, m2.v, S, prec);
-  arb_sqr(t.v, k.v, prec);
-  arb_add(m2.v, m2.v, t.v, prec);  // E h^2
-  arb_sqr(t.v, lr.v, prec);
-  arb_mul(m2.v, m2.v, t.v, prec);  // lr^2 E h^2
-  arb_mul(t.v, a.v, lr.v, prec);
-  arb_mul(t.v, t.v, k.v, prec);
-  arb_mul_2exp_si(t.v, t.v, 1);
-  arb_sub(m2.v, m2.v, t.v, prec);
-  arb_sqr(t.v, a.v, prec);
-  arb_add(m2.v, m2.v, t.v, prec);
-  arb_sub_si(m2.v, m2.v, 1, prec);
-  const lyap::Sign l2 = ball_sign(m2.v);
+  arb_sqr(m2, k, prec);
+  arb_mul_2exp_si(m2, m2, 1);
+  arb_sqr(t, sigma, prec);
+  arb_add(m2, m2, t, prec);
+  arb_div_ui(m2, m2, S, prec);
+  arb_sqr(t, k, prec);
+  arb_add(m2, m2, t, prec);  // E h^2
+  arb_sqr(t, lr, prec);
+  arb_mul(m2, m2, t, prec);  // lr^2 E h^2
+  arb_mul(t, a, lr, prec);
+  arb_mul(t, t, k, prec);
+  arb_mul_2exp_si(t, t, 1);
+  arb_sub(m2, m2, t, prec);
+  arb_sqr(t, a, prec);
+  arb_add(m2, m2, t, prec);
+  arb_sub_si(m2, m2, 1, prec);
+  const lyap::Sign l2 = ball_sign(m2);
   if (l2 == lyap::Sign::undetermined) return CellPhase::mixed();
   // A cell fails as soon as one of its three signs is undecided (the cheap L2 sign first).
   const bool fast_ok = s2lo > 0 && S <= fast::kXyMaxBatch;
   plus = fast_ok ? fast_sign(true) : lyap::Sign::undetermined;
   try {
     if (plus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
-      continuous::xy_log_abs_mean(res.v, a.v, lr.v, k.v, sigma.v, S, prec);
-      plus = ball_sign(res.v);
+      continuous::xy_log_abs_mean(res, a, lr, k, sigma, S, prec);
+      plus = ball_sign(res);
     }
     if (plus == lyap::Sign::undetermined) return CellPhase::mixed();
     minus = fast_ok ? fast_sign(false) : lyap::Sign::undetermined;
     if (minus == lyap::Sign::undetermined && !(fast_ok && spec.fast_cells_only)) {
-      arb_neg(b.v, lr.v);
-      continuous::xy_log_abs_mean(res.v, a.v, b.v, k.v, sigma.v, S, prec);
-      minus = ball_sign(res.v);
+      arb_neg(b, lr);
+      continuous::xy_log_abs_mean(res, a, b, k, sigma, S, prec);
+      minus = ball_sign(res);
     }
   } catch (const InputError&) {
     return CellPhase::mixed();
@@ -168,7 +169,7 @@ CellPhase certify_cell(const DiagramSpec& spec, const std::pair<Rational, Ration
 
 // Lambda_{+-}(lr) = E log|1 + lr a1 + lr b1 h|, h ~ xy(|k|, sigma, S), a1 = -gamma, b1 = +-1 (MODEL-ORIENT-1).
 struct XyExponent {
-  Arb a1, b1, k, sigma;
+  Ball a1, b1, k, sigma;
   Rational qa1, qb1, qk, qsigma2;
   ulong S = 1;
   XyExponent(const TwoLayerModel& m, bool plus, slong prec) {
@@ -176,32 +177,32 @@ struct XyExponent {
     qb1 = plus ? 1 : -1;
     qk = m.k < 0 ? Rational(-m.k) : m.k;
     qsigma2 = m.sigma2;
-    set_q(a1.v, qa1, prec);
-    set_q(b1.v, qb1, prec);
-    set_q(k.v, qk, prec);
+    set_q(a1, qa1, prec);
+    set_q(b1, qb1, prec);
+    set_q(k, qk, prec);
     if (m.sigma2 == 0) {
-      arb_zero(sigma.v);
+      arb_zero(sigma);
     } else {
-      set_q(sigma.v, m.sigma2, prec);
-      arb_sqrt(sigma.v, sigma.v, prec);
+      set_q(sigma, m.sigma2, prec);
+      arb_sqrt(sigma, sigma, prec);
     }
     S = m.batch;
   }
   void value(arb_t res, const arb_t lr, slong prec) const {
-    Arb a, b;
-    arb_mul(a.v, lr, a1.v, prec + 20);
-    arb_add_ui(a.v, a.v, 1, prec + 20);
-    arb_mul(b.v, lr, b1.v, prec + 20);
-    continuous::xy_log_abs_mean(res, a.v, b.v, k.v, sigma.v, S, prec);
+    Ball a, b;
+    arb_mul(a, lr, a1, prec + 20);
+    arb_add_ui(a, a, 1, prec + 20);
+    arb_mul(b, lr, b1, prec + 20);
+    continuous::xy_log_abs_mean(res, a, b, k, sigma, S, prec);
   }
   // Binary64 enclosure at the exact point lr (FAST-XY-*), tol its target width; false when the kernel does
   // not apply (sigma = 0, S > kXyMaxBatch) or could not certify.
   bool fast_value(arb_t res, const Rational& lr, double tol) const {
     if (qsigma2 == 0 || S > fast::kXyMaxBatch) return false;
-    const fast::Interval flr = enclose_fast(lr);
-    const fast::Interval v = fast::xy_log_abs_mean(fast::Interval(1.0) + flr * enclose_fast(qa1), flr * enclose_fast(qb1),
-                                                   enclose_fast(qk), sqrt(enclose_fast(qsigma2)),
-                                                   static_cast<unsigned>(S), tol);
+    const fast::OutwardInterval flr = enclose_fast(lr);
+    const fast::OutwardInterval v =
+        fast::xy_log_abs_mean(fast::OutwardInterval(1.0) + flr * enclose_fast(qa1), flr * enclose_fast(qb1),
+                              enclose_fast(qk), sqrt(enclose_fast(qsigma2)), static_cast<unsigned>(S), tol);
     if (!std::isfinite(v.lower()) || !std::isfinite(v.upper())) return false;
     exact::set_interval_d(res, v.lower(), v.upper(), 64);  // exact: 64 bits hold a binary64 hull
     return true;
@@ -209,12 +210,12 @@ struct XyExponent {
   // The binary64 value when it applies and decides the sign, else the Arb quadrature at prec.
   void value_at(arb_t res, const Rational& lr, slong prec, bool try_fast) const {
     if (try_fast && fast_value(res, lr, 1e-13) && !arb_contains_zero(res)) return;
-    Arb mb;
-    set_q(mb.v, lr, prec + 32);
-    value(res, mb.v, prec);
+    Ball mb;
+    set_q(mb, lr, prec + 32);
+    value(res, mb, prec);
   }
   void derivative(arb_t res, const arb_t lr, slong prec) const {
-    continuous::xy_log_abs_mean_dlr(res, lr, a1.v, b1.v, k.v, sigma.v, S, prec);
+    continuous::xy_log_abs_mean_dlr(res, lr, a1, b1, k, sigma, S, prec);
   }
 };
 
@@ -233,7 +234,7 @@ const Rational kNarrowRatio(5, 4);
 // bracket is also one over every sub-bracket) keep it inside [lo, hi]. Returns false (bracket unchanged) when
 // the derivative does not exclude 0.
 bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool neg_to_pos, int digits) {
-  Arb X, d, fm, n, mb;
+  Ball X, d, fm, n, mb;
   // Bisect (certified signs at exact points keep a root inside) until the derivative enclosure over the
   // bracket excludes 0; wide brackets give wide derivative balls. lo/hi change only when the root is certified
   // unique in the end; otherwise the caller's bracket is kept. Signs from the binary64 kernel where it decides.
@@ -248,9 +249,9 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
         fmt::format("{:.12g}", std::sqrt(l0.convert_to<double>() * h0.convert_to<double>())));
     if (!(m > l0 && m < h0)) m = inner_point(l0, h0, 12);
     if (!(m > l0 && m < h0)) return false;
-    f.value_at(fm.v, m, 96, true);
-    if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) break;  // undecided here: try the derivative as it is
-    if (arb_is_positive(fm.v) == neg_to_pos) {
+    f.value_at(fm, m, 96, true);
+    if (!arb_is_finite(fm) || arb_contains_zero(fm)) break;  // undecided here: try the derivative as it is
+    if (arb_is_positive(fm) == neg_to_pos) {
       h0 = m;
     } else {
       l0 = m;
@@ -259,10 +260,10 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
   bool mono = false;
   for (int it = 0; it < 16 && !mono; ++it) {
     if (core::stop_requested()) return false;  // the caller's bracket stands
-    set_range(X.v, l0, h0, 96);
-    f.derivative(d.v, X.v, 64);
-    if (arb_is_finite(d.v) && !arb_contains_zero(d.v)) {
-      if (arb_is_positive(d.v) != neg_to_pos) return false;
+    set_range(X, l0, h0, 96);
+    f.derivative(d, X, 64);
+    if (arb_is_finite(d) && !arb_contains_zero(d)) {
+      if (arb_is_positive(d) != neg_to_pos) return false;
       mono = true;
       break;
     }
@@ -270,9 +271,9 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
     for (int half = 0; half < 2; ++half) {
       const Rational m = inner_point(l0, h0, 12);
       if (!(m > l0 && m < h0)) return false;
-      f.value_at(fm.v, m, 96, true);
-      if (!arb_is_finite(fm.v) || arb_contains_zero(fm.v)) return false;
-      if (arb_is_positive(fm.v) == neg_to_pos) {
+      f.value_at(fm, m, 96, true);
+      if (!arb_is_finite(fm) || arb_contains_zero(fm)) return false;
+      if (arb_is_positive(fm) == neg_to_pos) {
         h0 = m;
       } else {
         l0 = m;
@@ -293,29 +294,29 @@ bool refine_unique_root(const XyExponent& f, Rational& lo, Rational& hi, bool ne
     if (core::stop_requested()) break;  // [lo, hi] still holds the unique root
     const Rational w0 = hi - lo;
     const Rational m = inner_point(lo, hi, 17);
-    f.value_at(fm.v, m, prec, try_fast);
-    if (arb_is_finite(fm.v) && !arb_contains_zero(fm.v)) {
-      if (arb_is_positive(fm.v) == neg_to_pos) {
+    f.value_at(fm, m, prec, try_fast);
+    if (arb_is_finite(fm) && !arb_contains_zero(fm)) {
+      if (arb_is_positive(fm) == neg_to_pos) {
         hi = m;
       } else {
         lo = m;
       }
       // d encloses Lambda' on the bracket where monotonicity was proved, hence on every sub-bracket.
-      set_q(mb.v, m, prec + 32);
-      arb_div(n.v, fm.v, d.v, prec);
-      arb_sub(n.v, mb.v, n.v, prec);
-      arb_get_lbound_arf(nl, n.v, prec);
-      arb_get_ubound_arf(nu, n.v, prec);
+      set_q(mb, m, prec + 32);
+      arb_div(n, fm, d, prec);
+      arb_sub(n, mb, n, prec);
+      arb_get_lbound_arf(nl, n, prec);
+      arb_get_ubound_arf(nu, n, prec);
       const Rational l2 = exact::to_rational(nl), u2 = exact::to_rational(nu);
       if (l2 > lo) lo = l2;
       if (u2 < hi) hi = u2;
     }
     if (4 * (hi - lo) > w0) {
       // Slow progress: a tighter derivative enclosure on the current bracket, then exact values.
-      set_range(X.v, lo, hi, prec + 32);
-      Arb d2;
-      f.derivative(d2.v, X.v, 64);
-      if (arb_is_finite(d2.v) && !arb_contains_zero(d2.v)) arb_set(d.v, d2.v);
+      set_range(X, lo, hi, prec + 32);
+      Ball d2;
+      f.derivative(d2, X, 64);
+      if (arb_is_finite(d2) && !arb_contains_zero(d2)) arb_set(d, d2);
       if (2 * (hi - lo) > w0) {
         if (!try_fast) {
           if (prec > 4096) break;

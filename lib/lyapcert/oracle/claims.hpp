@@ -32,7 +32,6 @@ inline bool operator==(const XReal& a, const XReal& b) { return compare(a, b) ==
 struct ExactInterval {
   XReal lower, upper;
 };
-using Interval = ExactInterval;  // the former name, kept for one release
 bool meets(const ExactInterval& a, const ExactInterval& b);
 bool contains(const ExactInterval& outer, const ExactInterval& inner);
 // Distance between two intervals (0 when they meet); nullopt when it is infinite.

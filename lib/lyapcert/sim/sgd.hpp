@@ -111,7 +111,6 @@ struct RunResult {
 struct EstimateInterval {
   double estimate = 0, lower = 0, upper = 0;
 };
-using Interval = EstimateInterval;  // the former name, kept for one release
 
 struct SimSummary {
   std::uint64_t runs = 0, collapsed = 0, escaped = 0, diverged = 0, undecided = 0;

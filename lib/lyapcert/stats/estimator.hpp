@@ -19,7 +19,6 @@ namespace lyapcert::stats {
 struct ConfidenceInterval {
   double lower = 0, upper = 0, level = 0;
 };
-using Interval = ConfidenceInterval;  // the former name, kept for one release
 
 // The sign a confidence interval supports at its level, statistical like the interval: negative when it lies below
 // 0, positive when above, else undetermined -- also when an end is not finite (a -inf or NaN increment was sampled:
