@@ -27,7 +27,7 @@ namespace {
 
 using exact::Ball;
 using exact::Rational;
-using fast::Interval;
+using fast::OutwardInterval;
 using Clock = std::chrono::steady_clock;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr int kMaxGrid = 4096;
@@ -52,7 +52,7 @@ double to_d(const Rational& x) {
   return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
 }
 
-Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
+OutwardInterval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
 
 std::uint64_t ipow(std::uint64_t b, int e) {
   std::uint64_t r = 1;
@@ -79,11 +79,11 @@ std::size_t point_cell(const double* w, int d, int m, std::size_t stride) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Interval evaluation of h on a chart box (LYAPND-POIS-7).
+// OutwardInterval evaluation of h on a chart box (LYAPND-POIS-7).
 
 struct AtomI {
-  std::array<Interval, 16> a;
-  Interval p;
+  std::array<OutwardInterval, 16> a;
+  OutwardInterval p;
 };
 
 class NdEvaluator {
@@ -107,7 +107,7 @@ class NdEvaluator {
   }
 
   // [lo, hi] containing g([w]) for every nonzero real vector w in the interval vector w (LYAPND-POIS-7 (c)).
-  bool g_hull(const Interval* w, double& lo, double& hi) const {
+  bool g_hull(const OutwardInterval* w, double& lo, double& hi) const {
     lo = kInf;
     hi = -kInf;
     std::array<double, 4> mig{}, mag{};
@@ -131,7 +131,7 @@ class NdEvaluator {
         if (j == c) continue;
         double ql = -1, qh = 1;
         if (!zc) {
-          const Interval q = w[j] / w[c];
+          const OutwardInterval q = w[j] / w[c];
           ql = std::max(-1.0, q.lower());
           qh = std::min(1.0, q.upper());
           if (!(ql <= qh)) {
@@ -180,68 +180,68 @@ class NdEvaluator {
   // Enclosure [lo, hi] of h over the box { [e_c + u] : u_a in [ulo_a, uhi_a] } of chart c; false (and the
   // whole line) when |A v|^2 / |v|^2 is not certified positive on the box. Proof: LYAPND-POIS-7.
   bool eval(int c, const double* ulo, const double* uhi, double& lo, double& hi) const {
-    std::array<Interval, 4> v, w;
-    Interval nv2(1.0);
+    std::array<OutwardInterval, 4> v, w;
+    OutwardInterval nv2(1.0);
     int a = 0;
     for (int j = 0; j < d_; ++j) {
       if (j == c) {
-        v[j] = Interval(1.0);
+        v[j] = OutwardInterval(1.0);
       } else {
-        v[j] = Interval(ulo[a], uhi[a]);
+        v[j] = OutwardInterval(ulo[a], uhi[a]);
         nv2 += boost::numeric::square(v[j]);
         ++a;
       }
     }
     // Midpoint of the box (any point of it will do) for the mean-value form of phi (LYAPND-POIS-7 (e)).
     bool wide = false;
-    std::array<Interval, 4> vm, off;
-    Interval nvm2(1.0);
+    std::array<OutwardInterval, 4> vm, off;
+    OutwardInterval nvm2(1.0);
     a = 0;
     for (int j = 0; j < d_; ++j) {
       if (j == c) {
-        vm[j] = Interval(1.0);
-        off[j] = Interval(0.0);
+        vm[j] = OutwardInterval(1.0);
+        off[j] = OutwardInterval(0.0);
       } else {
         double mid = ulo[a] + (uhi[a] - ulo[a]) / 2;
         if (!(mid >= ulo[a] && mid <= uhi[a])) mid = ulo[a];
         if (uhi[a] > ulo[a]) wide = true;
-        vm[j] = Interval(mid);
+        vm[j] = OutwardInterval(mid);
         off[j] = v[j] - vm[j];
         nvm2 += boost::numeric::square(vm[j]);
         ++a;
       }
     }
-    Interval h(0.0);
+    OutwardInterval h(0.0);
     double gl = 0, gh = 0;
     for (const AtomI& at : atoms_) {
-      Interval nw2(0.0);
+      OutwardInterval nw2(0.0);
       for (int r = 0; r < d_; ++r) {
-        Interval s = at.a[r * d_] * v[0];
+        OutwardInterval s = at.a[r * d_] * v[0];
         for (int k = 1; k < d_; ++k) s += at.a[r * d_ + k] * v[k];
         w[r] = s;
         nw2 += boost::numeric::square(s);
       }
-      const Interval ratio = nw2 / nv2;
+      const OutwardInterval ratio = nw2 / nv2;
       if (!(ratio.lower() > 0) || !std::isfinite(ratio.upper())) {
         lo = -kInf;
         hi = kInf;
         return false;
       }
-      Interval phi = fast::log(ratio) * Interval(0.5);
+      OutwardInterval phi = fast::log(ratio) * OutwardInterval(0.5);
       if (wide) {
         // Proof: LYAPND-POIS-7 (e). phi(u) in phi(mid) + sum_j [(A^T A v)_j / |A v|^2 - v_j / |v|^2](box) (u_j - mid_j).
-        Interval nwm2(0.0);
+        OutwardInterval nwm2(0.0);
         for (int r = 0; r < d_; ++r) {
-          Interval s = at.a[r * d_] * vm[0];
+          OutwardInterval s = at.a[r * d_] * vm[0];
           for (int k = 1; k < d_; ++k) s += at.a[r * d_ + k] * vm[k];
           nwm2 += boost::numeric::square(s);
         }
-        const Interval rm = nwm2 / nvm2;
+        const OutwardInterval rm = nwm2 / nvm2;
         if (rm.lower() > 0 && std::isfinite(rm.upper())) {
-          Interval mv = fast::log(rm) * Interval(0.5);
+          OutwardInterval mv = fast::log(rm) * OutwardInterval(0.5);
           for (int j = 0; j < d_; ++j) {
             if (j == c) continue;
-            Interval atw = at.a[j] * w[0];
+            OutwardInterval atw = at.a[j] * w[0];
             for (int r = 1; r < d_; ++r) atw += at.a[r * d_ + j] * w[r];
             mv += (atw / nw2 - v[j] / nv2) * off[j];
           }
@@ -255,14 +255,14 @@ class NdEvaluator {
         hi = kInf;
         return false;
       }
-      h += at.p * (phi + Interval(gl, gh));
+      h += at.p * (phi + OutwardInterval(gl, gh));
     }
     if (!g_hull(v.data(), gl, gh)) {
       lo = -kInf;
       hi = kInf;
       return false;
     }
-    h -= Interval(gl, gh);
+    h -= OutwardInterval(gl, gh);
     lo = h.lower();
     hi = h.upper();
     return std::isfinite(lo) && std::isfinite(hi);
