@@ -19,6 +19,7 @@
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/lyapnd/internal/nd_search.hpp"
+#include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
@@ -620,6 +621,21 @@ PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, 
   out.upper = detail::nd_search(ev, true, max_boxes, min_width, half, out.boxes, out.interrupted);
   out.lower = detail::nd_search(ev, false, max_boxes, min_width, deadline, out.boxes, out.interrupted);
   return out;
+}
+
+bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
+                    const internal::ChartCover& cover, Clock::time_point deadline, std::vector<double>& lo,
+                    std::vector<double>& hi, double refine_factor) {
+  require_q1(f, d, m, "q1_cell_bounds");
+  if (g.size() != poisson_q1_table_size(d, m) || cover.d != d)
+    throw InputError("q1_cell_bounds: g must have d (m+1)^(d-1) node values on a cover of the same d");
+  const Layout L(d, m);
+  const Q1Evaluator ev(f, L, g, 0);
+  // Proof: LYAPND-TRANS-12, with the enclosure of LYAPND-POIS-22 over each box. Cells more than
+  // refine_factor times the median are bisected once.
+  return internal::cell_bounds_nd(
+      cover, [&ev](int c, const double* lo_, const double* hi_, double& l, double& u) { return ev.eval(c, lo_, hi_, l, u); },
+      refine_factor, deadline, lo, hi);
 }
 
 std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes) {
