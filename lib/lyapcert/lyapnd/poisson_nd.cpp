@@ -524,6 +524,7 @@ void run_ladder(const laws::FiniteMatrices& f, int d, const Options& opt, Clock:
 struct TransferStage {
   int levels = 0, n = 0, steps = 0, m = 0, word = 1;
   std::size_t cells = 0;
+  std::uint64_t bytes = 0;
   double width = kInf, h_width = kInf, seconds = 0;
   bool memory_hit = false, reached = false;
 };
@@ -542,8 +543,10 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
   for (int n = d == 3 ? 64 : 16; n <= max_n; n *= 2) {
     const auto t0 = Clock::now();
     if (detail::past(deadline)) break;
-    // Each doubling has 2^{d-1} times the cells: start it only when a third of its predicted time is left.
-    if (T.levels > 0 && t0 + std::chrono::duration<double>(0.4 * (1 << (d - 1)) * last_seconds) > deadline) break;
+    // Each doubling has 2^{d-1} times the cells: start it only when 80 % of its predicted time is left (unlike a
+    // ladder level, a cover cut before its cells are all bounded gives nothing; the steps, about a quarter of the
+    // time, converge in 20-40 steps and a cut iteration keeps its last full step).
+    if (T.levels > 0 && t0 + std::chrono::duration<double>(0.8 * (1 << (d - 1)) * last_seconds) > deadline) break;
     const internal::ChartCover cover{d, n};
     const int m = std::clamp(d == 3 ? n / 4 : n / 2, 4, kMaxQ1Grid);
     // Proof: LYAPND-TRANS-14. The iteration, its image covers and the cell tables, and the solver of g.
@@ -572,14 +575,17 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
       *best = std::move(x);
     }
     ++T.levels;
-    T.n = n;
-    T.m = m;
-    T.word = word;
-    T.cells = cover.cells();
-    T.steps = res.steps;
-    T.width = res.upper - res.lower;
-    T.h_width = res.h_upper - res.h_lower;
-    T.seconds = last_seconds;
+    T.bytes = std::max(T.bytes, bytes);
+    if (res.upper - res.lower < T.width) {  // the note reports the narrowest cover
+      T.n = n;
+      T.m = m;
+      T.word = word;
+      T.cells = cover.cells();
+      T.steps = res.steps;
+      T.width = res.upper - res.lower;
+      T.h_width = res.h_upper - res.h_lower;
+      T.seconds = last_seconds;
+    }
     if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, opt.acc.digits)) {
       T.reached = true;
       break;
@@ -612,14 +618,14 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
   r.top.bits_used = 53;
   std::optional<Ball> best;
   const auto start = Clock::now();
-  // Multilinear g first (LYAPND-POIS-20..23) with a fifth of the time for d = 3 and a tenth for d = 4 (a quick
+  // Multilinear g first (LYAPND-POIS-20..23) with an eighth of the time for d = 3 and a tenth for d = 4 (a quick
   // certified enclosure), then the transfer stage (LYAPND-TRANS-10..16, measured 10-40x narrower at 60 s) up to 90 %
   // of the budget, then the piecewise-constant ladder (LYAPND-POIS-7..9) as a fallback with the rest (its level m = 2
   // is the g = 0 baseline that matters for reducible families): the intersection of all is reported.
   Ladder q1, pc;
   q1.q1 = true;
   const auto q1_deadline = deadline <= start ? deadline
-                           : d == 3          ? start + (deadline - start) / 5
+                           : d == 3          ? start + (deadline - start) / 8
                                              : start + (deadline - start) / 10;
   run_ladder(f, d, opt, q1_deadline, q1, best);
   TransferStage tr;
@@ -632,7 +638,7 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
   if (!done) run_ladder(f, d, opt, deadline, pc, best);
   r.timed_out = q1.timed_out || pc.timed_out;
   r.memory_limited = q1.memory_hit || pc.memory_hit || tr.memory_hit;
-  r.memory_estimate_bytes = std::max(q1.bytes, pc.bytes);
+  r.memory_estimate_bytes = std::max({q1.bytes, pc.bytes, tr.bytes});
   if (!best) {
     arb_zero_pm_inf(r.top.value.ball.get());
     r.top.converged = false;

@@ -629,6 +629,8 @@ bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vect
   require_q1(f, d, m, "q1_cell_bounds");
   if (g.size() != poisson_q1_table_size(d, m) || cover.d != d)
     throw InputError("q1_cell_bounds: g must have d (m+1)^(d-1) node values on a cover of the same d");
+  for (double v : g)
+    if (!std::isfinite(v)) throw std::invalid_argument("q1_cell_bounds: g must be finite");  // a bug
   const Layout L(d, m);
   const Q1Evaluator ev(f, L, g, 0);
   // Proof: LYAPND-TRANS-12, with the enclosure of LYAPND-POIS-22 over each box. Cells more than

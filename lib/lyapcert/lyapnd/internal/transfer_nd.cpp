@@ -56,20 +56,23 @@ int ChartCover::box(std::size_t q, double* lo, double* hi) const {
 
 namespace {
 
-bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth, double& l,
-                   double& u);
+using TimePoint = std::chrono::steady_clock::time_point;
+
+bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth,
+                   TimePoint deadline, double& l, double& u);
 
 // Enclosure of h over a box; where the evaluation fails (e.g. |M v| not certified positive over a wide box), the box
-// is bisected along every axis, at most `depth` times. Proof: LYAPND-TRANS-12 (b).
-bool enclose_box(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth, double& l,
-                 double& u) {
+// is bisected along every axis, at most `depth` times (and not past the deadline: an evaluation that fails
+// everywhere, e.g. on binary64 overflow, must not cost 2^(12 (d-1)) evaluations). Proof: LYAPND-TRANS-12 (b).
+bool enclose_box(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth,
+                 TimePoint deadline, double& l, double& u) {
   if (eval(c, lo, hi, l, u) && l <= u) return true;
-  if (depth == 0) return false;
-  return enclose_split(eval, c, na, lo, hi, depth - 1, l, u);
+  if (depth == 0 || detail::past(deadline)) return false;
+  return enclose_split(eval, c, na, lo, hi, depth - 1, deadline, l, u);
 }
 
-bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth, double& l,
-                   double& u) {
+bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, const double* hi, int depth,
+                   TimePoint deadline, double& l, double& u) {
   std::array<double, 3> sl{}, sh{};
   l = kInf;
   u = -kInf;
@@ -80,7 +83,7 @@ bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, con
       sh[a] = (e >> a & 1) ? hi[a] : mid;
     }
     double x, y;
-    if (!enclose_box(eval, c, na, sl.data(), sh.data(), depth, x, y)) return false;
+    if (!enclose_box(eval, c, na, sl.data(), sh.data(), depth, deadline, x, y)) return false;
     l = std::min(l, x);
     u = std::max(u, y);
   }
@@ -102,7 +105,7 @@ bool cell_bounds_nd(const ChartCover& cover, const BoxBoundsFn& eval, double ref
     const int c = cover.box(q, bl.data(), bh.data());
     double l, u;
     // Proof: LYAPND-TRANS-12 (a), (b). A failed enclosure is retried on bisections; failing that, the whole line.
-    if (enclose_box(eval, c, na, bl.data(), bh.data(), kFailDepth, l, u)) {
+    if (enclose_box(eval, c, na, bl.data(), bh.data(), kFailDepth, deadline, l, u)) {
       lo[q] = l;
       hi[q] = u;
     }
@@ -120,7 +123,7 @@ bool cell_bounds_nd(const ChartCover& cover, const BoxBoundsFn& eval, double ref
     const int c = cover.box(q, bl.data(), bh.data());
     double l, u;
     // Proof: LYAPND-TRANS-12 (b). The sub-boxes cover the cell; both enclosures contain the range of h on it.
-    if (enclose_split(eval, c, na, bl.data(), bh.data(), kFailDepth - 1, l, u)) {
+    if (enclose_split(eval, c, na, bl.data(), bh.data(), kFailDepth - 1, deadline, l, u)) {
       lo[q] = std::max(lo[q], l);
       hi[q] = std::min(hi[q], u);
     }
