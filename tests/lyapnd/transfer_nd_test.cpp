@@ -368,6 +368,13 @@ TEST(TransferNdCycle, PositiveFamilyD3AgreesWithTheCycleExpansion) {
   EXPECT_LT(r.upper - r.lower, 0.01 * (r.h_upper - r.h_lower))
       << "h: [" << r.h_lower << ", " << r.h_upper << "], after " << r.steps << " steps: [" << r.lower << ", "
       << r.upper << "]";
+  // Words of length 2 (LYAPND-TRANS-16) on the same cells: the words are worse conditioned than the atoms, so
+  // without the bisection of LYAPND-TRANS-11 (f) some cells would take whole charts and the width would stall.
+  ASSERT_TRUE(nd::q1_cell_bounds(f, 3, 8, g, cover, far(), lo, hi));
+  const in::TransferNd tr2(f, cover, 2);
+  const auto r2 = tr2.iterate(lo, hi, 500, far());
+  EXPECT_TRUE(contains(r2.lower, r2.upper, cyc.top.value.ball)) << r2.lower << " " << r2.upper;
+  EXPECT_LT(r2.upper - r2.lower, 0.01 * (r2.h_upper - r2.h_lower)) << r2.lower << " " << r2.upper;
   // Through the --method poisson driver (multilinear ladder, then the transfer stage): the reported enclosure
   // contains the cycle value and names the stage.
   o.method = nd::Method::poisson;

@@ -22,6 +22,8 @@ constexpr double kIndexMargin = 1e-6;
 // Sparse-table levels kept (windows of up to 2^(kMaxLevels - 1) cells); a longer row of a block is covered by
 // several windows. Bounds the table memory at 2 (kMaxLevels - 1) doubles per cell.
 constexpr int kMaxLevels = 6;
+// Bisections of a cell whose image enclosure meets 0 in the chart's own coordinate (LYAPND-TRANS-11 (f)).
+constexpr int kImageDepth = 4;
 
 std::size_t ipow(std::size_t b, int e) {
   std::size_t r = 1;
@@ -131,6 +133,110 @@ bool cell_bounds_nd(const ChartCover& cover, const BoxBoundsFn& eval, double ref
   return true;
 }
 
+bool TransferNd::image_blocks(const fast::OutwardInterval* M, int d, int n, int c, const double* lo,
+                              const double* hi, int depth, std::array<Block, 4>& hull, std::array<bool, 4>& have) {
+  const int na = d - 1;
+  std::array<OutwardInterval, 4> v, w;
+  int ax = 0;
+  for (int j = 0; j < d; ++j) {
+    if (j == c) {
+      v[j] = OutwardInterval(1.0);
+    } else {
+      v[j] = OutwardInterval(lo[ax], hi[ax]);
+      ++ax;
+    }
+  }
+  // Proof: LYAPND-TRANS-11 (a). W encloses M (e_c + sum u_j e_j) over the box.
+  bool finite = true;
+  for (int r = 0; r < d; ++r) {
+    OutwardInterval s = M[r * d] * v[0];
+    for (int cc = 1; cc < d; ++cc) s += M[r * d + cc] * v[cc];
+    w[r] = s;
+    finite = finite && std::isfinite(s.lower()) && std::isfinite(s.upper());
+  }
+  auto split = [&]() {
+    // Proof: LYAPND-TRANS-11 (f). The 2^(d-1) closed halves cover the box (midpoints exact: dyadic).
+    std::array<double, 3> sl{}, sh{};
+    for (int e = 0; e < (1 << na); ++e) {
+      for (int x = 0; x < na; ++x) {
+        const double mid = lo[x] + (hi[x] - lo[x]) / 2;
+        sl[x] = (e >> x & 1) ? mid : lo[x];
+        sh[x] = (e >> x & 1) ? hi[x] : mid;
+      }
+      if (!image_blocks(M, d, n, c, sl.data(), sh.data(), depth - 1, hull, have)) return false;
+    }
+    return true;
+  };
+  if (!finite) return depth > 0 ? split() : false;  // (e): every cell
+  std::array<double, 4> mig{}, mag{};
+  for (int j = 0; j < d; ++j) {
+    const double x = std::fabs(w[j].lower()), y = std::fabs(w[j].upper());
+    mag[j] = std::max(x, y);
+    mig[j] = (w[j].lower() <= 0 && w[j].upper() >= 0) ? 0.0 : std::min(x, y);
+  }
+  std::array<Block, 4> got{};
+  int ngot = 0;
+  bool whole_any = false;
+  for (int t = 0; t < d; ++t) {
+    // Proof: LYAPND-TRANS-11 (b). Chart t can hold a point of the image only if |w_t| >= |w_j| is possible.
+    bool cand = true;
+    for (int j = 0; j < d && cand; ++j)
+      if (j != t && mag[t] < mig[j]) cand = false;
+    if (!cand) continue;
+    Block b{};
+    b.chart = static_cast<std::uint8_t>(t);
+    const bool zt = w[t].lower() <= 0 && w[t].upper() >= 0;
+    int bx = 0;
+    bool whole = true;
+    for (int j = 0; j < d && cand; ++j) {
+      if (j == t) continue;
+      double ql = -1, qh = 1;
+      if (!zt) {
+        // Proof: LYAPND-TRANS-11 (c). The coordinates w_j / w_t of the image points in chart t.
+        const OutwardInterval q = w[j] / w[t];
+        ql = std::max(-1.0, q.lower());
+        qh = std::min(1.0, q.upper());
+        if (!(ql <= qh)) {
+          cand = false;  // |w_j / w_t| > 1 on the whole box: no image point in chart t
+          break;
+        }
+      }
+      // Proof: LYAPND-POIS-7 (c), LYAPND-TRANS-11 (d). Cells kl..kh hold every coordinate in [ql, qh].
+      const double xl = (ql + 1) * (0.5 * n) - kIndexMargin, xh = (qh + 1) * (0.5 * n) + kIndexMargin;
+      const std::int64_t kl = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xl)), 0, n - 1);
+      const std::int64_t kh = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xh)), 0, n - 1);
+      b.kl[bx] = static_cast<std::uint16_t>(kl);
+      b.kh[bx] = static_cast<std::uint16_t>(kh);
+      if (kl != 0 || kh != n - 1) whole = false;
+      ++bx;
+    }
+    if (!cand) continue;
+    b.whole = whole ? 1 : 0;
+    whole_any = whole_any || whole;
+    got[ngot++] = b;
+  }
+  // A whole chart (the enclosure of w_t meets 0) or no chart at all: the box is too large for the enclosure; halves
+  // give a tighter cover while the depth lasts.
+  if ((whole_any || ngot == 0) && depth > 0) return split();
+  if (ngot == 0) return false;  // (e): every cell
+  // Proof: LYAPND-TRANS-11 (f). Per chart, the hull of the blocks contains their union.
+  for (int g = 0; g < ngot; ++g) {
+    const Block& b = got[g];
+    Block& h = hull[b.chart];
+    if (!have[b.chart]) {
+      h = b;
+      have[b.chart] = true;
+      continue;
+    }
+    for (int x = 0; x < na; ++x) {
+      h.kl[x] = std::min(h.kl[x], b.kl[x]);
+      h.kh[x] = std::max(h.kh[x], b.kh[x]);
+    }
+    h.whole = h.whole || b.whole;
+  }
+  return true;
+}
+
 TransferNd::TransferNd(const laws::FiniteMatrices& f, const ChartCover& cover, int word_length)
     : cover_(cover), word_length_(word_length) {
   const int d = cover.d, n = cover.n, na = d - 1;
@@ -181,81 +287,25 @@ TransferNd::TransferNd(const laws::FiniteMatrices& f, const ChartCover& cover, i
   first_.assign(N * k + 1, 0);
   blocks_.reserve(N * k + N * k / 4);
   std::array<double, 3> bl{}, bh{};
-  std::array<OutwardInterval, 4> v, w;
   double cells_sum = 0;
   int max_w0 = 1;
   for (std::size_t a = 0; a < N; ++a) {
     const int c = cover.box(a, bl.data(), bh.data());
-    int ax = 0;
-    for (int j = 0; j < d; ++j) {
-      if (j == c) {
-        v[j] = OutwardInterval(1.0);
-      } else {
-        v[j] = OutwardInterval(bl[ax], bh[ax]);
-        ++ax;
-      }
-    }
     for (std::size_t i = 0; i < k; ++i) {
       first_[a * k + i] = static_cast<std::uint32_t>(blocks_.size());
-      // Proof: LYAPND-TRANS-11 (a). W encloses M_i (e_c + sum u_j e_j) over the cell.
-      bool finite = true;
-      for (int r = 0; r < d; ++r) {
-        OutwardInterval s = mats[i][r * d] * v[0];
-        for (int cc = 1; cc < d; ++cc) s += mats[i][r * d + cc] * v[cc];
-        w[r] = s;
-        finite = finite && std::isfinite(s.lower()) && std::isfinite(s.upper());
-      }
-      if (!finite) continue;  // no blocks: R(i, a) = every cell
-      std::array<double, 4> mig{}, mag{};
-      for (int j = 0; j < d; ++j) {
-        const double x = std::fabs(w[j].lower()), y = std::fabs(w[j].upper());
-        mag[j] = std::max(x, y);
-        mig[j] = (w[j].lower() <= 0 && w[j].upper() >= 0) ? 0.0 : std::min(x, y);
-      }
-      const std::size_t before = blocks_.size();
+      std::array<Block, 4> hull{};
+      std::array<bool, 4> have{};
+      // Proof: LYAPND-TRANS-11 (e), (f). No blocks: R(i, a) = every cell.
+      if (!image_blocks(mats[i].data(), d, n, c, bl.data(), bh.data(), kImageDepth, hull, have)) continue;
       for (int t = 0; t < d; ++t) {
-        // Proof: LYAPND-TRANS-11 (b). Chart t can hold a point of the image only if |w_t| >= |w_j| is possible.
-        bool cand = true;
-        for (int j = 0; j < d && cand; ++j)
-          if (j != t && mag[t] < mig[j]) cand = false;
-        if (!cand) continue;
-        Block b{};
-        b.chart = static_cast<std::uint8_t>(t);
-        const bool zt = w[t].lower() <= 0 && w[t].upper() >= 0;
-        int bx = 0;
-        bool whole = true;
-        for (int j = 0; j < d && cand; ++j) {
-          if (j == t) continue;
-          double ql = -1, qh = 1;
-          if (!zt) {
-            // Proof: LYAPND-TRANS-11 (c). The coordinates w_j / w_t of the image points in chart t.
-            const OutwardInterval q = w[j] / w[t];
-            ql = std::max(-1.0, q.lower());
-            qh = std::min(1.0, q.upper());
-            if (!(ql <= qh)) {
-              cand = false;  // |w_j / w_t| > 1 on the whole cell: no image point in chart t
-              break;
-            }
-          }
-          // Proof: LYAPND-POIS-7 (c), LYAPND-TRANS-11 (d). Cells kl..kh hold every coordinate in [ql, qh].
-          const double xl = (ql + 1) * (0.5 * n) - kIndexMargin, xh = (qh + 1) * (0.5 * n) + kIndexMargin;
-          const std::int64_t kl = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xl)), 0, n - 1);
-          const std::int64_t kh = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xh)), 0, n - 1);
-          b.kl[bx] = static_cast<std::uint16_t>(kl);
-          b.kh[bx] = static_cast<std::uint16_t>(kh);
-          if (kl != 0 || kh != n - 1) whole = false;
-          ++bx;
-        }
-        if (!cand) continue;
-        b.whole = whole ? 1 : 0;
+        if (!have[t]) continue;
+        const Block& b = hull[t];
         double cnt = 1;
         for (int x = 0; x < na; ++x) cnt *= b.kh[x] - b.kl[x] + 1;
         cells_sum += cnt;
-        if (!whole) max_w0 = std::max(max_w0, b.kh[0] - b.kl[0] + 1);
+        if (!b.whole) max_w0 = std::max(max_w0, b.kh[0] - b.kl[0] + 1);
         blocks_.push_back(b);
       }
-      // No chart can hold the image: only when the enclosure is useless; then R(i, a) = every cell.
-      if (blocks_.size() == before) continue;
     }
   }
   first_[N * k] = static_cast<std::uint32_t>(blocks_.size());

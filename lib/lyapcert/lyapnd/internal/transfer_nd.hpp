@@ -14,6 +14,7 @@
 #include <functional>
 #include <vector>
 
+#include "lyapcert/fast/interval.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/internal/transfer.hpp"
 
@@ -76,6 +77,11 @@ class TransferNd {
     std::uint8_t chart;
     std::uint8_t whole;  // 1: the whole chart (its extreme is kept per step)
   };
+  // The blocks of the image of the chart box (c, lo, hi) under M (interval d x d, row-major), merged per target
+  // chart into hull / have; false when they cannot be bounded (every cell). Bisects up to `depth` times where a chart
+  // would otherwise be taken whole. Proof: LYAPND-TRANS-11.
+  static bool image_blocks(const fast::OutwardInterval* M, int d, int n, int c, const double* lo, const double* hi,
+                           int depth, std::array<Block, 4>& hull, std::array<bool, 4>& have);
   ChartCover cover_;
   TransferWeights w_;
   std::vector<Block> blocks_;         // the blocks of R(i, a) for all (i, a), (i, a) in order a * k + i
