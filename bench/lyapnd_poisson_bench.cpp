@@ -8,6 +8,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <regex>
 #include <string>
@@ -94,6 +96,18 @@ void certify(benchmark::State& state, const std::string& law_text, double budget
     state.counters[ladder == 0 ? "w_q1" : "w_pc"] = std::stod((*i)[1]);
   if (std::regex_search(r.top.message, m, std::regex("constant on [0-9] charts x ([0-9]+)\\^")))
     state.counters["m_pc"] = std::stod(m[1]);
+  // The transfer stage (LYAPND-TRANS-10..14): its cover n^{d-1} per chart, steps, own width and that of h on the cells.
+  if (std::regex_search(r.top.message, m,
+                        std::regex("transfer iteration .* on [0-9] charts x ([0-9]+)\\^[0-9] cells with a multilinear g "
+                                   "\\(m = ([0-9]+)\\): ([0-9]+) steps of P\\^[0-9], width ([-+0-9.einf]+) "
+                                   "\\(from ([-+0-9.einf]+)"))) {
+    state.counters["n_tr"] = std::stod(m[1]);
+    state.counters["m_tr"] = std::stod(m[2]);
+    state.counters["steps_tr"] = std::stod(m[3]);
+    state.counters["w_tr"] = std::stod(m[4]);
+    state.counters["w_h_cells"] = std::stod(m[5]);
+  }
+  if (std::getenv("LYAPCERT_BENCH_MESSAGE")) std::fprintf(stderr, "%s\n", r.top.message.c_str());
   state.SetLabel(law_text.size() > 60 ? law_text.substr(0, 60) + "..." : law_text);
 }
 

@@ -74,11 +74,13 @@ std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int 
 std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes);
 
 // The `--method poisson` driver for d = 3, 4. First the multilinear ladder m = 4, 8, ... (LYAPND-POIS-20..23) for
-// three quarters (d = 3) or half (d = 4) of the time budget, then the piecewise-constant ladder (level m = 2 with g = 0, then m = 4, 8, ...)
-// with the rest; each ladder runs until the width meets acc.digits, its time (a level starts when a third of its
+// an eighth (d = 3) or a tenth (d = 4) of the time budget, then the transfer iteration on regular chart covers
+// (LYAPND-TRANS-10..16, internal/transfer_nd.hpp) up to 90 % of it, then the piecewise-constant ladder (level m = 2
+// with g = 0, then m = 4, 8, ...) with the rest; each ladder runs until the width meets acc.digits, its time (a level starts when a third of its
 // predicted time is left), --max-memory, the stagnation rule or its grid cap (multilinear: m = 512 for d = 3, 64
 // for d = 4; piecewise constant: 1024, 128). Returns the intersection of the certified enclosures of all levels of
-// both ladders (LYAPND-POIS-8 (d)); the message names the g of each ladder and its last grid. InputError when d is
+// both ladders and of the transfer covers (LYAPND-POIS-8 (d), LYAPND-TRANS-15); the message names the g of each
+// ladder and its last grid, and the transfer stage's cover, steps and widths. InputError when d is
 // not 3 or 4 or an atom is singular (named).
 Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt,
                       std::chrono::steady_clock::time_point deadline);

@@ -19,6 +19,7 @@
 #include "lyapcert/fast/interval.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/lyapnd/internal/nd_search.hpp"
+#include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapcert/lyapnd/stop_poll.hpp"
@@ -28,7 +29,7 @@ namespace {
 
 using exact::Ball;
 using exact::Rational;
-using fast::Interval;
+using fast::OutwardInterval;
 using Clock = std::chrono::steady_clock;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 // Same margin as LYAPND-POIS-7 (c): the binary64 error of (u + 1) m / 2 is below 2^-40 for m <= 4096.
@@ -54,7 +55,7 @@ double to_d(const Rational& x) {
   return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
 }
 
-Interval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
+OutwardInterval enclose_q(const Rational& x) { return fast::enclose(x.backend().data()); }
 
 std::uint64_t ipow(std::uint64_t b, int e) {
   std::uint64_t r = 1;
@@ -105,8 +106,8 @@ struct Layout {
 };
 
 struct AtomI {
-  std::array<Interval, 16> a;
-  Interval p;             // signed weight of the term (LYAPND-POIS-25)
+  std::array<OutwardInterval, 16> a;
+  OutwardInterval p;             // signed weight of the term (LYAPND-POIS-25)
   bool identity = false;  // the term g([v]) itself: its log term is exactly 0
 };
 
@@ -115,7 +116,7 @@ AtomI product(const AtomI& a, const AtomI& b, int d) {
   AtomI c;
   for (int r = 0; r < d; ++r)
     for (int k = 0; k < d; ++k) {
-      Interval s(0.0);
+      OutwardInterval s(0.0);
       for (int j = 0; j < d; ++j) s += a.a[r * d + j] * b.a[j * d + k];
       c.a[r * d + k] = s;
     }
@@ -123,9 +124,9 @@ AtomI product(const AtomI& a, const AtomI& b, int d) {
   return c;
 }
 
-Interval clamp01(const Interval& x) {
+OutwardInterval clamp01(const OutwardInterval& x) {
   auto c = [](double t) { return std::clamp(t, 0.0, 1.0); };
-  return Interval(c(x.lower()), c(x.upper()));
+  return OutwardInterval(c(x.lower()), c(x.upper()));
 }
 
 class Q1Evaluator {
@@ -144,9 +145,9 @@ class Q1Evaluator {
       atoms.push_back(at);
     }
     AtomI ident;
-    for (int r = 0; r < 16; ++r) ident.a[r] = Interval(0.0);
-    for (int r = 0; r < d; ++r) ident.a[r * d + r] = Interval(1.0);
-    ident.p = Interval(1.0);
+    for (int r = 0; r < 16; ++r) ident.a[r] = OutwardInterval(0.0);
+    for (int r = 0; r < d; ++r) ident.a[r * d + r] = OutwardInterval(1.0);
+    ident.p = OutwardInterval(1.0);
     ident.identity = true;
     std::vector<AtomI> words = {ident};  // words of the current length, M_w = A_{w_n} ... A_{w_1}
     for (int n = 0; n <= iterate; ++n) {
@@ -176,7 +177,7 @@ class Q1Evaluator {
         r /= (L.m + 1);
         if (ia == static_cast<std::size_t>(L.m)) continue;
         // Node difference along axis a, rounded outward: the slopes of LYAPND-POIS-21 (d).
-        const Interval dif = Interval(g[q + L.pw[a]]) - Interval(g[q]);
+        const OutwardInterval dif = OutwardInterval(g[q + L.pw[a]]) - OutwardInterval(g[q]);
         smin_[c * 3 + a] = std::min(smin_[c * 3 + a], dif.lower());
         smax_[c * 3 + a] = std::max(smax_[c * 3 + a], dif.upper());
       }
@@ -192,8 +193,8 @@ class Q1Evaluator {
   // derivative d/du_j g([A (e_src + u)]) along the source box (j the source axes), where W encloses A (e_src + u)
   // over the box. Returns false when W meets no chart (value not enclosed); grad_ok is false when the gradient
   // is not enclosed. Proof: LYAPND-POIS-21.
-  bool g_enclose(const Interval* W, const AtomI& A, int src, bool want_grad, Interval& val,
-                 std::array<Interval, 3>& grad, bool& grad_ok) const {
+  bool g_enclose(const OutwardInterval* W, const AtomI& A, int src, bool want_grad, OutwardInterval& val,
+                 std::array<OutwardInterval, 3>& grad, bool& grad_ok) const {
     const int d = L_.d, na = L_.na, m = L_.m;
     std::array<double, 4> mig{}, mag{};
     for (int j = 0; j < d; ++j) {
@@ -208,14 +209,14 @@ class Q1Evaluator {
     std::array<double, 3> glo{}, ghi{};
     glo.fill(kInf);
     ghi.fill(-kInf);
-    const Interval half_m(0.5 * m);
+    const OutwardInterval half_m(0.5 * m);
     for (int c = 0; c < d; ++c) {
       bool cand = true;
       for (int j = 0; j < d && cand; ++j)
         if (j != c && mag[c] < mig[j]) cand = false;
       if (!cand) continue;
       const bool zc = W[c].lower() <= 0 && W[c].upper() >= 0;
-      std::array<Interval, 3> Q;
+      std::array<OutwardInterval, 3> Q;
       std::array<int, 3> tj{};
       std::array<std::int64_t, 3> kl{}, kh{};
       std::uint64_t count = 1;
@@ -225,7 +226,7 @@ class Q1Evaluator {
         tj[a] = j;
         double ql = -1, qh = 1;
         if (!zc) {
-          const Interval q = W[j] / W[c];
+          const OutwardInterval q = W[j] / W[c];
           ql = std::max(-1.0, q.lower());
           qh = std::min(1.0, q.upper());
           if (!(ql <= qh)) {
@@ -233,7 +234,7 @@ class Q1Evaluator {
             break;
           }
         }
-        Q[a] = Interval(ql, qh);
+        Q[a] = OutwardInterval(ql, qh);
         // Proof: LYAPND-POIS-7 (c). The cells k_a in [kl, kh] contain every u in [ql, qh].
         const double xl = (ql + 1) * (0.5 * m) - kIndexMargin, xh = (qh + 1) * (0.5 * m) + kIndexMargin;
         kl[a] = std::clamp<std::int64_t>(static_cast<std::int64_t>(std::floor(xl)), 0, m - 1);
@@ -247,12 +248,12 @@ class Q1Evaluator {
       if (zc) grad_ok = false;
       const std::size_t base = static_cast<std::size_t>(c) * L_.S;
       // Enclosures G_a of dg/du'_a (target axes) over the part of the chart met by W.
-      std::array<Interval, 3> G;
+      std::array<OutwardInterval, 3> G;
       if (count > kMaxBlockCells) {
         // Proof: LYAPND-POIS-21 (d). Chart-wide extremes.
         vlo = std::min(vlo, vmin_[c]);
         vhi = std::max(vhi, vmax_[c]);
-        for (int b = 0; b < na; ++b) G[b] = Interval(smin_[c * 3 + b], smax_[c * 3 + b]) * half_m;
+        for (int b = 0; b < na; ++b) G[b] = OutwardInterval(smin_[c * 3 + b], smax_[c * 3 + b]) * half_m;
       } else if (count > kMaxVertexCells) {
         // Proof: LYAPND-POIS-21 (c). The node values and node differences of the cells of the block.
         std::array<double, 3> gl{}, gh{};
@@ -267,7 +268,7 @@ class Q1Evaluator {
           if (want_grad)
             for (int b = 0; b < na; ++b) {
               if (i[b] > kh[b]) continue;  // the difference along b leaves the block
-              const Interval dif = Interval(g_[q + L_.pw[b]]) - Interval(g_[q]);
+              const OutwardInterval dif = OutwardInterval(g_[q + L_.pw[b]]) - OutwardInterval(g_[q]);
               gl[b] = std::min(gl[b], dif.lower());
               gh[b] = std::max(gh[b], dif.upper());
             }
@@ -281,7 +282,7 @@ class Q1Evaluator {
           }
           if (b == na) break;
         }
-        for (int b = 0; b < na; ++b) G[b] = Interval(gl[b], gh[b]) * half_m;
+        for (int b = 0; b < na; ++b) G[b] = OutwardInterval(gl[b], gh[b]) * half_m;
       } else {
         std::array<double, 3> gl{}, gh{};
         gl.fill(kInf);
@@ -289,26 +290,26 @@ class Q1Evaluator {
         std::array<std::int64_t, 3> k = kl;
         while (true) {
           std::size_t cb = base;
-          std::array<Interval, 3> slo, shi;
+          std::array<OutwardInterval, 3> slo, shi;
           for (int b = 0; b < na; ++b) {
             cb += static_cast<std::size_t>(k[b]) * L_.pw[b];
             // Proof: LYAPND-POIS-21 (b). Local coordinates of the sub-box Q ∩ cell, enclosed and clamped.
-            const Interval kk(static_cast<double>(k[b]));
-            slo[b] = clamp01((Interval(Q[b].lower()) + Interval(1.0)) * half_m - kk);
-            shi[b] = clamp01((Interval(Q[b].upper()) + Interval(1.0)) * half_m - kk);
+            const OutwardInterval kk(static_cast<double>(k[b]));
+            slo[b] = clamp01((OutwardInterval(Q[b].lower()) + OutwardInterval(1.0)) * half_m - kk);
+            shi[b] = clamp01((OutwardInterval(Q[b].upper()) + OutwardInterval(1.0)) * half_m - kk);
           }
           std::array<double, 8> cv{};
           for (int e = 0; e < (1 << na); ++e) cv[e] = g_[cb + L_.off[e]];
           for (int vtx = 0; vtx < (1 << na); ++vtx) {
-            std::array<Interval, 3> s, t;
+            std::array<OutwardInterval, 3> s, t;
             for (int b = 0; b < na; ++b) {
               s[b] = (vtx >> b & 1) ? shi[b] : slo[b];
-              t[b] = Interval(1.0) - s[b];
+              t[b] = OutwardInterval(1.0) - s[b];
             }
             // Proof: LYAPND-POIS-21 (a). The multilinear interpolant at the vertex.
-            Interval p(0.0);
+            OutwardInterval p(0.0);
             for (int e = 0; e < (1 << na); ++e) {
-              Interval w(cv[e]);
+              OutwardInterval w(cv[e]);
               for (int b = 0; b < na; ++b) w *= (e >> b & 1) ? s[b] : t[b];
               p += w;
             }
@@ -316,10 +317,10 @@ class Q1Evaluator {
             vhi = std::max(vhi, p.upper());
             if (!want_grad) continue;
             for (int b = 0; b < na; ++b) {
-              Interval q(0.0);
+              OutwardInterval q(0.0);
               for (int e = 0; e < (1 << na); ++e) {
                 if (e >> b & 1) continue;
-                Interval w = Interval(cv[e | (1 << b)]) - Interval(cv[e]);
+                OutwardInterval w = OutwardInterval(cv[e | (1 << b)]) - OutwardInterval(cv[e]);
                 for (int bb = 0; bb < na; ++bb)
                   if (bb != b) w *= (e >> bb & 1) ? s[bb] : t[bb];
                 q += w;
@@ -338,16 +339,16 @@ class Q1Evaluator {
           }
           if (b == na) break;
         }
-        for (int b = 0; b < na; ++b) G[b] = Interval(gl[b], gh[b]) * half_m;
+        for (int b = 0; b < na; ++b) G[b] = OutwardInterval(gl[b], gh[b]) * half_m;
       }
       if (!grad_ok) continue;
       // Proof: LYAPND-POIS-21 (e). Chain rule through the chart transition: du'_k/du_j = (A_kj - u'_k A_cj) / w_c.
       int aj = 0;
       for (int j = 0; j < d; ++j) {
         if (j == src) continue;
-        Interval s(0.0);
+        OutwardInterval s(0.0);
         for (int b = 0; b < na; ++b) {
-          const Interval J = (A.a[tj[b] * d + j] - Q[b] * A.a[c * d + j]) / W[c];
+          const OutwardInterval J = (A.a[tj[b] * d + j] - Q[b] * A.a[c * d + j]) / W[c];
           s += G[b] * J;
         }
         glo[aj] = std::min(glo[aj], s.lower());
@@ -358,10 +359,10 @@ class Q1Evaluator {
     if (!any) return false;
     // Proof: LYAPND-POIS-20 (c), -21 (e). Several candidate charts need the continuity of g across charts.
     if (ncand > 1 && !consistent_) grad_ok = false;
-    val = Interval(vlo, vhi);
+    val = OutwardInterval(vlo, vhi);
     if (grad_ok)
       for (int b = 0; b < na; ++b) {
-        grad[b] = Interval(glo[b], ghi[b]);
+        grad[b] = OutwardInterval(glo[b], ghi[b]);
         if (!std::isfinite(glo[b]) || !std::isfinite(ghi[b])) grad_ok = false;
       }
     return std::isfinite(vlo) && std::isfinite(vhi);
@@ -370,28 +371,28 @@ class Q1Evaluator {
   // Enclosure [lo, hi] of h over the box { [e_c + u] : u_a in [ulo_a, uhi_a] } of chart c. Proof: LYAPND-POIS-22.
   bool eval(int c, const double* ulo, const double* uhi, double& lo, double& hi) const {
     const int d = L_.d;
-    std::array<Interval, 4> v, vm, off;
-    Interval nv2(1.0), nvm2(1.0);
+    std::array<OutwardInterval, 4> v, vm, off;
+    OutwardInterval nv2(1.0), nvm2(1.0);
     bool wide = false;
     int a = 0;
     for (int j = 0; j < d; ++j) {
       if (j == c) {
-        v[j] = vm[j] = Interval(1.0);
-        off[j] = Interval(0.0);
+        v[j] = vm[j] = OutwardInterval(1.0);
+        off[j] = OutwardInterval(0.0);
         continue;
       }
-      v[j] = Interval(ulo[a], uhi[a]);
+      v[j] = OutwardInterval(ulo[a], uhi[a]);
       double mid = ulo[a] + (uhi[a] - ulo[a]) / 2;
       if (!(mid >= ulo[a] && mid <= uhi[a])) mid = ulo[a];
       if (uhi[a] > ulo[a]) wide = true;
-      vm[j] = Interval(mid);
+      vm[j] = OutwardInterval(mid);
       off[j] = v[j] - vm[j];
       nv2 += boost::numeric::square(v[j]);
       nvm2 += boost::numeric::square(vm[j]);
       ++a;
     }
-    Interval h0, hm;
-    std::array<Interval, 3> grad{};
+    OutwardInterval h0, hm;
+    std::array<OutwardInterval, 3> grad{};
     bool grad_ok = wide;
     if (!value(c, v.data(), nv2, wide, h0, grad, grad_ok)) {
       lo = -kInf;
@@ -399,11 +400,11 @@ class Q1Evaluator {
       return false;
     }
     if (wide && grad_ok) {
-      std::array<Interval, 3> unused{};
+      std::array<OutwardInterval, 3> unused{};
       bool no = false;
       if (value(c, vm.data(), nvm2, false, hm, unused, no)) {
         // Proof: LYAPND-POIS-22 (b). Mean-value form h(u) in h(mid) + sum_j D_j (u_j - mid_j).
-        Interval h1 = hm;
+        OutwardInterval h1 = hm;
         a = 0;
         for (int j = 0; j < d; ++j) {
           if (j == c) continue;
@@ -423,21 +424,21 @@ class Q1Evaluator {
  private:
   // The direct enclosure H0 of h over the interval vector V (chart c, V_c = 1, NV = |V|^2) and, with
   // want_grad, the gradient enclosure D of LYAPND-POIS-22 (a).
-  bool value(int c, const Interval* v, const Interval& nv2, bool want_grad, Interval& h,
-             std::array<Interval, 3>& grad, bool& grad_ok) const {
+  bool value(int c, const OutwardInterval* v, const OutwardInterval& nv2, bool want_grad, OutwardInterval& h,
+             std::array<OutwardInterval, 3>& grad, bool& grad_ok) const {
     const int d = L_.d, na = L_.na;
-    h = Interval(0.0);
+    h = OutwardInterval(0.0);
     grad_ok = want_grad;
-    std::array<Interval, 3> dsum{};
-    for (auto& x : dsum) x = Interval(0.0);
-    std::array<Interval, 4> w;
-    Interval gv;
-    std::array<Interval, 3> gg;
+    std::array<OutwardInterval, 3> dsum{};
+    for (auto& x : dsum) x = OutwardInterval(0.0);
+    std::array<OutwardInterval, 4> w;
+    OutwardInterval gv;
+    std::array<OutwardInterval, 3> gg;
     bool ok_g = false;
     for (const AtomI& at : terms_) {
-      Interval nw2(0.0);
+      OutwardInterval nw2(0.0);
       for (int r = 0; r < d; ++r) {
-        Interval s = at.a[r * d] * v[0];
+        OutwardInterval s = at.a[r * d] * v[0];
         for (int k = 1; k < d; ++k) s += at.a[r * d + k] * v[k];
         w[r] = s;
         nw2 += boost::numeric::square(s);
@@ -451,9 +452,9 @@ class Q1Evaluator {
           for (int b = 0; b < na; ++b) dsum[b] += at.p * gg[b];
         continue;
       }
-      const Interval ratio = nw2 / nv2;
+      const OutwardInterval ratio = nw2 / nv2;
       if (!(ratio.lower() > 0) || !std::isfinite(ratio.upper())) return false;
-      const Interval phi = fast::log(ratio) * Interval(0.5);
+      const OutwardInterval phi = fast::log(ratio) * OutwardInterval(0.5);
       if (!g_enclose(w.data(), at, c, grad_ok, gv, gg, ok_g)) return false;
       h += at.p * (phi + gv);
       if (grad_ok && !ok_g) grad_ok = false;
@@ -462,7 +463,7 @@ class Q1Evaluator {
         int aj = 0;
         for (int j = 0; j < d; ++j) {
           if (j == c) continue;
-          Interval atw = at.a[j] * w[0];
+          OutwardInterval atw = at.a[j] * w[0];
           for (int r = 1; r < d; ++r) atw += at.a[r * d + j] * w[r];
           dsum[aj] += at.p * (atw / nw2 - v[j] / nv2 + gg[aj]);
           ++aj;
@@ -620,6 +621,23 @@ PoissonNdBounds certify_poisson_bounds_q1(const laws::FiniteMatrices& f, int d, 
   out.upper = detail::nd_search(ev, true, max_boxes, min_width, half, out.boxes, out.interrupted);
   out.lower = detail::nd_search(ev, false, max_boxes, min_width, deadline, out.boxes, out.interrupted);
   return out;
+}
+
+bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
+                    const internal::ChartCover& cover, Clock::time_point deadline, std::vector<double>& lo,
+                    std::vector<double>& hi, double refine_factor) {
+  require_q1(f, d, m, "q1_cell_bounds");
+  if (g.size() != poisson_q1_table_size(d, m) || cover.d != d)
+    throw InputError("q1_cell_bounds: g must have d (m+1)^(d-1) node values on a cover of the same d");
+  for (double v : g)
+    if (!std::isfinite(v)) throw std::invalid_argument("q1_cell_bounds: g must be finite");  // a bug
+  const Layout L(d, m);
+  const Q1Evaluator ev(f, L, g, 0);
+  // Proof: LYAPND-TRANS-12, with the enclosure of LYAPND-POIS-22 over each box. Cells more than
+  // refine_factor times the median are bisected once.
+  return internal::cell_bounds_nd(
+      cover, [&ev](int c, const double* lo_, const double* hi_, double& l, double& u) { return ev.eval(c, lo_, hi_, l, u); },
+      refine_factor, deadline, lo, hi);
 }
 
 std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes) {
