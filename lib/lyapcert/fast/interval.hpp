@@ -133,9 +133,6 @@ struct NanRejectingChecking : boost::numeric::interval_lib::checking_base<double
 using Policies = boost::numeric::interval_lib::policies<OutwardRounding, NanRejectingChecking>;
 // Outward rounded: every operation's result contains the exact result for every point of its arguments.
 using OutwardInterval = boost::numeric::interval<double, Policies>;
-// The former name. Its last users are lyapnd/poisson_nd.cpp and lyapnd/internal/poisson_q1.cpp, which move to
-// OutwardInterval in their own change; then this goes.
-using Interval = OutwardInterval;
 
 // True when the floating-point environment satisfies the hypotheses of proofs/fast: subnormals are
 // neither flushed nor treated as zero, and the rounding mode is round-to-nearest (needed by the
