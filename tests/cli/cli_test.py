@@ -362,7 +362,12 @@ class CliTest(unittest.TestCase):
             # atoms(1, 2) at lr = 1 has the multiplier 0: every negative moment is +inf (LYAP1D-MOM-NEG-1)
             (["moment", *law, "--lr", "1", "--p=-1"], ["is +inf for p = -1 < 0: an atom sits exactly at h = 1/lr"]),
             (["moment", "--law", "sqnormal(0, 1)", "--lr", "1/2", "--p=-1/2"],
-             ["certified only for finite, normal, uniform and xy laws"]),
+             ["is not certified for sqnormal laws"]),
+            # a mixture is certified only when every component is (LYAP1D-MOM-NEG-2)
+            (["moment", "--law", "mix(normal(0, 1):1/2, sqnormal(0, 1):1/2)", "--lr", "1/2", "--p=-1/2"],
+             ["is not certified for sqnormal laws"]),
+            (["moment", "--law", "bivariate(0, 0, 1, 1, 1/2)", "--lr", "1/2", "--p=-1"],
+             ["p = -1 <= -1 of a bivariate law"]),
             (["moment", "--law", "uniform(0, 4)", "--lr", "1/2", "--p=-1"], ["p = -1 <= -1 of a uniform law"]),
             (["moment", "--law", "xy(1, 1/2)", "--lr", "1/2", "--p=-1"], ["p = -1 <= -1 of an xy law"]),
             (["moment", *law, "--lr", "1", "--p", "2x"], ["malformed number"]),

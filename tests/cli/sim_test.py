@@ -90,6 +90,17 @@ class SimCli(unittest.TestCase):
         self.assertLessEqual(d["plan"]["rigorous_failure_bound"], 1e-3)
         self.assertTrue(d["plan"]["time_bound_rigorous"])
 
+    def test_check_noiseless_data_at_lr_gamma_one_proves_escape_time(self):
+        # sigma = 0 and lr gamma = 1: the multipliers are +-lr h_B, an xy moment with a = 0 exactly (CONT-XY-NEG-3).
+        # Before that closed form the negative moments were indeterminate and this check ended in an internal error.
+        d = self.doc("check", "--k", "100", "--sigma", "0", "--gamma", "10", "--lr", "1/10", "--batch", "2",
+                     "--runs", "40", "--seed", "3")
+        self.assertEqual(d["predicted"]["outcome"], "escape")
+        self.assertTrue(d["plan"]["time_bound_rigorous"])
+        self.assertEqual(d["plan"]["sizing"], "proved")
+        self.assertLessEqual(d["plan"]["rigorous_failure_bound"], 1e-3 * (1 + 1e-9))
+        self.assertTrue(d["agree"], d["simulated"]["failure_examples"])
+
     def test_check_escape_phase_and_diagonal(self):
         d = self.doc("check", "--lr", "0.1", "--runs", "40")
         self.assertEqual(d["predicted"]["phase"], "Ib")

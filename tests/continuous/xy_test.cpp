@@ -290,9 +290,50 @@ TEST(XyAbsMoment, NegativeOrderLimits) {
   A a0("0"), b0("0"), half("-1/2");
   lc::xy_abs_moment(res, a0, b0, k, s, 2, half, 64);
   EXPECT_FALSE(arb_is_finite(res));
-  // sigma = 0, a = 0: not handled (indeterminate), never a wrong finite value.
-  lc::xy_abs_moment(res, a0, b, k, zero, 2, half, 64);
+  // sigma = 0, a = 0 (CONT-XY-NEG-3): +inf for S = 1 and p <= -1/2, refused; p = -1/2 + 2^-40 is finite.
+  EXPECT_THROW(lc::xy_abs_moment(res, a0, b, k, zero, 1, half, 64), lyapcert::InputError);
+  A m34("-3/4");
+  EXPECT_THROW(lc::xy_abs_moment(res, a0, b, k, zero, 1, m34, 64), lyapcert::InputError);
+  A just_above;
+  arb_set_si(just_above, -1);
+  arb_mul_2exp_si(just_above, just_above, -1);
+  A eps;
+  arb_one(eps);
+  arb_mul_2exp_si(eps, eps, -40);
+  arb_add(just_above, just_above, eps, 64);
+  lc::xy_abs_moment(res, a0, b, k, zero, 1, just_above, 64);
+  EXPECT_TRUE(arb_is_finite(res));
+  EXPECT_GT(arf_get_d(arb_midref(res.v), ARF_RND_NEAR), 1e10);  // ~ Gamma(2^-40)/sqrt(pi): large, not +inf
+  // A ball for p straddling -1/2 is undetermined (never a finite value).
+  A straddle;
+  arb_set(straddle, half);
+  arb_add_error(straddle, eps);
+  lc::xy_abs_moment(res, a0, b, k, zero, 1, straddle, 64);
   EXPECT_FALSE(arb_is_finite(res));
+}
+
+// CONT-XY-NEG-3: sigma = 0, a = 0 (the multiplier proportional to q ~ chi^2_S) against mpmath's quadrature of
+// |c|^p q^p against the chi-square density (tests/data/negmom_ref.txt, gen_negmom_ref.py), S = 1, 2, 3, 7, p of
+// both signs, k of both signs.
+TEST(XyAbsMoment, SigmaZeroAtZeroMpmath) {
+  int n = 0;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/negmom_ref.txt")) {
+    std::istringstream ss(line);
+    std::string kind, pb, pk, pp, val, err;
+    ulong S = 0;
+    ss >> kind;
+    if (kind != "xy0") continue;
+    ss >> pb >> pk >> S >> pp >> val >> err;
+    A a("0"), b(pb.c_str()), k(pk.c_str()), s("0"), p(pp.c_str()), ref, e, got;
+    ASSERT_EQ(arb_set_str(ref.v, val.c_str(), 200), 0) << line;
+    ASSERT_EQ(arb_set_str(e.v, err.c_str(), 200), 0) << line;
+    arb_add_error(ref.v, e.v);
+    lc::xy_abs_moment(got, a, b, k, s, S, p, 100);
+    EXPECT_TRUE(arb_overlaps(got, ref)) << line << "\n got " << got.str(35);
+    EXPECT_LT(got.rad(), 1e-25) << line << "\n got " << got.str(35);
+    ++n;
+  }
+  EXPECT_GE(n, 6);
 }
 
 // CONT-XY-NEG-2 against a closed form: sigma = 0, S = 2 (q = t^2 ~ Exp(rate 1/2)), a = 1, b = -2, k = 1, so

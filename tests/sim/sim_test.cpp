@@ -3,6 +3,7 @@
 // bad input; and a seeded case where the check must disagree (large start, outside the sizing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -294,6 +295,45 @@ TEST(Check, EscapeTimeProvedForGaussianData) {
     EXPECT_LT(G, 0);
     // Jensen: g(-p) = log E e^{-p log|r|} >= -p Lambda, so a certified upper bound below -p Lambda_upper is a bug.
     EXPECT_GE(G, -p * r.prediction.units[0].plus.lambda_upper) << "p = " << p;
+  }
+  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
+  EXPECT_TRUE(r.plan.time_bound_rigorous);
+  EXPECT_EQ(r.plan.sizing, "proved");
+  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
+  EXPECT_EQ(r.simulation.summary.undecided, 0u);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_TRUE(r.agree);
+}
+
+// SIM-ESCAPE-1 with noiseless Gaussian data at lr gamma = 1 (CONT-XY-NEG-3): sigma^2 = 0, batch 2, k = 100,
+// gamma = 10, lr = 1/10, so both directions' multipliers are +-lr h_B = +-(lr k/2) q with q ~ chi^2_2 and the xy
+// moment has a = 1 - lr gamma = 0 exactly (indeterminate before CONT-XY-NEG-3, so the escape time was heuristic).
+// Here g(-p) = log E|lr k q/2|^{-p} = -p log(lr k) + log Gamma(1 - p) in closed form (std::lgamma, independent
+// of Arb): every certified upper bound G must lie in [g(-p), g(-p) + 0.011 max(1, |g|)] (2 requested digits).
+TEST(Check, EscapeTimeProvedForNoiselessDataAtLrGammaOne) {
+  auto m = twolayer(1, 2, Rational(0));
+  m.base.k = 100;
+  m.base.gamma = 10;
+  sim::CheckOptions o;
+  o.seed = 7;
+  o.runs = 50;
+  o.alpha = 1e-6 / 120;
+  o.linearised = true;
+  const auto r = sim::check(m, Rational(1, 10), {4, 1024}, o);
+  ASSERT_TRUE(r.prediction.determined);
+  EXPECT_FALSE(r.prediction.predicts_collapse);
+  ASSERT_EQ(r.prediction.units.size(), 1u);
+  for (const auto* d : {&r.prediction.units[0].plus, &r.prediction.units[0].minus}) {
+    // Lambda = log(lr k) + psi(1) = log 10 - Euler's gamma for both directions (E log q = log 2 + psi(1)).
+    EXPECT_LE(d->lambda_lower, std::log(10.0) - 0.5772156649015329 + 1e-12);
+    EXPECT_GE(d->lambda_upper, std::log(10.0) - 0.5772156649015329 - 1e-12);
+    ASSERT_FALSE(d->escape_bounds.empty());
+    for (const auto& [p, G] : d->escape_bounds) {
+      const double exact = -p * std::log(10.0) + std::lgamma(1 - p);
+      EXPECT_LT(G, 0);
+      EXPECT_GE(G, exact - 1e-12) << "p = " << p;
+      EXPECT_LE(G, exact + 0.011 * std::max(1.0, std::fabs(exact))) << "p = " << p;
+    }
   }
   ASSERT_TRUE(r.plan.feasible) << r.plan.why;
   EXPECT_TRUE(r.plan.time_bound_rigorous);

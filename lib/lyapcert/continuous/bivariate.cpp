@@ -91,18 +91,20 @@ void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t
       });
 }
 
-// Proof: CONT-BIV-1 (conditioning on x), CONT-BIV-3 (moments: CONT-XY-9 on the two half-lines).
+// Proof: CONT-BIV-1 (conditioning on x), CONT-BIV-3 (moments: CONT-XY-9 on the two half-lines); -1 < p < 0:
+// CONT-BIV-NEG-1 (CONT-XY-NEG-1 on the two half-lines, P = 0).
 void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my, const arb_t sx,
                           const arb_t sy, const arb_t rho, const arb_t p, slong prec) {
-  if (!arb_is_finite(p)) {
+  // p > 0 (CONT-BIV-3) or -1 < p < 0 (CONT-BIV-NEG-1: the pole of |a + b x y|^p is integrable for p > -1).
+  Ball p1;
+  arb_add_ui(p1, p, 1, prec + 20);
+  if (arb_is_finite(p) && (arb_is_zero(p) || arb_is_nonpositive(p1)))
+    throw InputError("bivariate_abs_moment: p must satisfy p > -1 and p != 0");
+  if (!arb_is_finite(p) || arb_contains_zero(p) || !arb_is_positive(p1)) {
     arb_indeterminate(res);
     return;
   }
-  if (arb_is_nonpositive(p)) throw InputError("bivariate_abs_moment: p <= 0");
-  if (!arb_is_positive(p)) {
-    arb_indeterminate(res);
-    return;
-  }
+  const bool negative = arb_is_negative(p);
   with_half_lines(
       res, a, b, mx, my, sx, sy, rho, prec, "bivariate_abs_moment",
       [&](const internal::HalfLineMixture& pos, const internal::HalfLineMixture& neg, slong wp) {
@@ -112,6 +114,10 @@ void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t m
         arb_add(res, total, piece, prec);
       },
       [&](arb_t r) {
+        if (negative && arb_contains_zero(a)) {
+          arb_indeterminate(r);  // |a|^p is +inf at a = 0
+          return;
+        }
         arb_abs(r, a);
         arb_pow(r, r, p, prec);
       });

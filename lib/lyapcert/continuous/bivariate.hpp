@@ -16,10 +16,10 @@ namespace lyapcert::continuous {
 void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my,
                             const arb_t sx, const arb_t sy, const arb_t rho, slong prec);
 
-// E|a + b x y|^p, p > 0, by the same conditioning on x with E|N(m, v^2)|^p (gauss_abs_moment) in place
+// E|a + b x y|^p, p > 0 or -1 < p < 0 (CONT-BIV-NEG-1; b = 0 with a containing 0 is then indeterminate), by the same conditioning on x with E|N(m, v^2)|^p (gauss_abs_moment) in place
 // of G, i.e. two half-line integrals of the CONT-XY-9 kind. b exactly 0 gives |a|^p. The independent
 // second path is again the exchange of (mx, sx) and (my, sy); p = 2, 4, ... are checked against exact
-// rational Gaussian moments in the tests. Proof: CONT-BIV-1, CONT-BIV-3.
+// rational Gaussian moments in the tests. Proof: CONT-BIV-1, CONT-BIV-3, CONT-BIV-NEG-1.
 void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my, const arb_t sx,
                           const arb_t sy, const arb_t rho, const arb_t p, slong prec);
 

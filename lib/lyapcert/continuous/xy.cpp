@@ -94,7 +94,7 @@ void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, con
 }
 
 // Proof: CONT-XY-9 (sigma > 0), CONT-XY-6 (sigma = 0); -1 < p < 0: CONT-XY-NEG-1 (sigma > 0), CONT-XY-NEG-2
-// (sigma = 0).
+// (sigma = 0); sigma = 0 and a = 0 (any p): CONT-XY-NEG-3.
 void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                    ulong S, const arb_t p, slong prec) {
   Ball p1;

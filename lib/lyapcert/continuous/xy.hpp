@@ -44,7 +44,8 @@ void xy_abs_moment_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t sigm
 // by the same quadrature with |.|^p split at the kink. Proof: CONT-XY-9, CONT-XY-10 (box bounds). Independent
 // check: xy_abs_moment_vg. p < 0: the same quadrature, head and tail bounded by Anderson's inequality
 // E|m + v z|^p <= v^p E|z|^p (CONT-XY-NEG-1); sigma = 0 with the pole |u - u0|^p integrated by a power window
-// (CONT-XY-NEG-2; a = 0 exactly is not handled: indeterminate). p <= -1 or p = 0 throws InputError.
+// (CONT-XY-NEG-2; a = 0 exactly is the closed form |c|^p 2^p Gamma(S/2 + p)/Gamma(S/2), c = b k/S, of
+// CONT-XY-NEG-3, +inf and refused with InputError when p <= -S/2, i.e. S = 1 and p <= -1/2; it serves p > 0 too). p <= -1 or p = 0 throws InputError.
 void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                    ulong S, const arb_t p, slong prec);
 

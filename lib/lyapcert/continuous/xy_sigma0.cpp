@@ -8,6 +8,7 @@
 #include "lyapcert/continuous/internal/integrate.hpp"
 #include "lyapcert/continuous/internal/log_integrals.hpp"
 #include "lyapcert/continuous/internal/mixture.hpp"
+#include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::continuous::internal {
 
@@ -37,6 +38,30 @@ void sigma0(arb_t res, const arb_t a, const arb_t c, ulong S, const arb_t p, int
     arb_abs(u, c);
     arb_log(u, u, wp);
     arb_add(res, t, u, prec);
+    return;
+  }
+  if (kind == 1 && arb_is_zero(a)) {
+    // Proof: CONT-XY-NEG-3 -- E|c q|^p = |c|^p 2^p Gamma(S/2 + p)/Gamma(S/2), q ~ chi^2_S, finite iff S/2 + p > 0
+    // (every p > 0; for p < 0 every S >= 2, and S = 1 only for p > -1/2).
+    Ball hs, t, u;
+    arb_set_ui(hs, S);
+    arb_mul_2exp_si(hs, hs, -1);
+    arb_add(t, hs, p, wp);
+    if (arb_is_nonpositive(t)) {
+      throw InputError("E|a + b h_B|^p is +inf for sigma = 0 and a = 0 when p <= -S/2 (here S = 1 and p <= -1/2)");
+    }
+    if (!arb_is_positive(t)) {
+      arb_indeterminate(res);
+      return;
+    }
+    arb_lgamma(t, t, wp);
+    arb_lgamma(u, hs, wp);
+    arb_sub(t, t, u, wp);
+    arb_abs(u, c);
+    arb_mul_2exp_si(u, u, 1);
+    arb_log(u, u, wp);
+    arb_addmul(t, u, p, wp);
+    arb_exp(res, t, prec);
     return;
   }
   Ball ratio, K, zero, one, mu, s, inv2s2, total, piece, A, B, T, tailb, cst, u0, two_u0;

@@ -17,40 +17,37 @@ namespace lyapcert::lyap {
 namespace {
 
 // Negative moment orders are certified where E|1 - lr h|^p has a proved formula: finite laws (an exact finite sum;
-// +inf when an atom sits at h = 1/lr, refused by the caller), normal, uniform and xy laws, also under affine
-// maps, for -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3, the antiderivative of CONT-UNIF-4 and the xy quadrature of
-// CONT-XY-NEG-1, -2 hold for every p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0).
-// Proof: LYAP1D-MOM-NEG-1.
+// +inf when an atom sits at h = 1/lr, refused by the caller or by finite_abs_moment), normal, uniform, xy and
+// bivariate laws, affine maps of them, and mixtures whose every component is one of these, for -1 < p < 0 (the 1F1
+// formula of CONT-GAUSS-3, the antiderivative of CONT-UNIF-4, the xy quadrature of CONT-XY-NEG-1, -2, -3 and the
+// bivariate one of CONT-BIV-NEG-1 hold for every p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0;
+// a mixture's moment is the weighted sum of its components' moments, LYAP1D-MOM-NEG-2). Proof: LYAP1D-MOM-NEG-1.
 void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p) {
   const laws::CurvatureLaw* node = &law;
   while (const auto* a = std::get_if<laws::AffineLaw>(&node->node())) node = a->inner.get();
   if (node->is_finite()) return;
-  if (std::holds_alternative<laws::NormalLaw>(node->node())) {
-    if (p <= -1) {
-      throw InputError(fmt::format("E|1 - lr h|^p is +inf for a normal law when p <= -1, got p = {}",
-                                   exact::to_text(p)));
-    }
+  if (const auto* m = std::get_if<laws::MixtureLaw>(&node->node())) {
+    // Proof: LYAP1D-MOM-NEG-2 -- every component must be certified (one infinite component makes the sum +inf).
+    for (const auto& part : m->parts) check_negative_moment_supported(*part.first, p);
     return;
   }
-  if (std::holds_alternative<laws::UniformLaw>(node->node())) {
+  const char* family = nullptr;
+  if (std::holds_alternative<laws::NormalLaw>(node->node())) family = "a normal";
+  if (std::holds_alternative<laws::UniformLaw>(node->node())) family = "a uniform";
+  // CONT-XY-NEG-1, -2, -3 and CONT-BIV-NEG-1: the pole of |1 - lr h|^p is integrable against these laws for p > -1.
+  if (std::holds_alternative<laws::XyLaw>(node->node())) family = "an xy";
+  if (std::holds_alternative<laws::BivariateLaw>(node->node())) family = "a bivariate";
+  if (family != nullptr) {
     if (p <= -1) {
-      throw InputError(fmt::format("moment order p = {} <= -1 of a uniform law is not supported (+inf when 1 - lr h "
+      throw InputError(fmt::format("moment order p = {} <= -1 of {} law is not supported (+inf when 1 - lr h "
                                    "can be 0); -1 < p < 0 is",
-                                   exact::to_text(p)));
+                                   exact::to_text(p), family));
     }
     return;
   }
-  if (std::holds_alternative<laws::XyLaw>(node->node())) {
-    // CONT-XY-NEG-1, CONT-XY-NEG-2: the pole of |1 - lr h|^p is integrable against the xy law for p > -1.
-    if (p <= -1) {
-      throw InputError(fmt::format("moment order p = {} <= -1 of an xy law is not supported (+inf when 1 - lr h "
-                                   "can be 0); -1 < p < 0 is",
-                                   exact::to_text(p)));
-    }
-    return;
-  }
-  throw InputError(fmt::format("moment order p = {} < 0 is certified only for finite, normal, uniform and xy laws "
-                               "(and affine maps of them); this law is not one of them", exact::to_text(p)));
+  throw InputError(fmt::format("moment order p = {} < 0 is not certified for sqnormal laws (alone, under an affine "
+                               "map or inside a mixture); finite, normal, uniform, xy and bivariate laws are",
+                               exact::to_text(p)));
 }
 
 bool some_multiplier_is_zero(const Multipliers& r) {

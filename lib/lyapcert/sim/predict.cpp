@@ -56,7 +56,9 @@ DirectionPrediction direction(const laws::CurvatureLaw& h, const Rational& gamma
     // for small p > 0 when the negative moments are finite. Walk p = 2^-1, 2^-2, ... (at most 2^-20) and keep
     // every order whose certified upper bound is negative; stop once |G| has fallen below a quarter of the best
     // (past the minimum of g(-p), |g(-p)| shrinks about linearly in p). Laws without certified negative moments
-    // (e.g. bivariate) keep none, and their escape time stays heuristic (SIM-SIZE-1).
+    // keep none, and their escape time stays heuristic (SIM-SIZE-1). A refused order (an infinite moment, e.g.
+    // noiseless batch-1 data at lr gamma = 1 for p >= 1/2, CONT-XY-NEG-3) does not end the walk: smaller orders
+    // can be finite.
     const laws::CurvatureLaw hd = direction_law(h, gamma, s);
     double best = 0;
     for (int e = 1; e <= 20; ++e) {
@@ -65,7 +67,7 @@ DirectionPrediction direction(const laws::CurvatureLaw& h, const Rational& gamma
       try {
         g = lyap::certify_moment(hd, lr, -p, macc);
       } catch (const InputError&) {
-        break;  // not certified for this law, or infinite (an atom at multiplier 0)
+        continue;  // not certified for this law, or infinite at this order (an atom at multiplier 0)
       }
       if (g.value.sign != lyap::Sign::negative || g.value.minus_infinity) {
         if (best < 0) break;
