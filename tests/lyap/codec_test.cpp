@@ -173,5 +173,23 @@ TEST(DistributedFor, ASweepInsideAnItemStaysLocal) {
   EXPECT_EQ(out, (std::vector<int>{0, 2, 4, 6}));
 }
 
+// Proof: DEC-1. An indeterminate or unbounded ball (a failed quadrature) prints as the whole line, never as a NaN
+// that the printer would reject as an internal error.
+TEST(Codec, NonFiniteBallPrintsAsTheWholeLine) {
+  lyap::CertifiedValue v;
+  arb_indeterminate(v.ball.get());
+  lyap::DecimalEnclosure d = lyap::to_decimal(v, 10);
+  EXPECT_EQ(d.lower, "-inf");
+  EXPECT_EQ(d.upper, "inf");
+  EXPECT_FALSE(d.meets_request);
+  arb_zero_pm_inf(v.ball.get());
+  d = lyap::to_decimal(v, 10);
+  EXPECT_EQ(d.lower, "-inf");
+  EXPECT_EQ(d.upper, "inf");
+  arb_set_si(v.ball.get(), 3);  // a finite ball still prints as before
+  d = lyap::to_decimal(v, 10);
+  EXPECT_EQ(d.lower, d.upper);
+}
+
 }  // namespace
 }  // namespace lyapcert

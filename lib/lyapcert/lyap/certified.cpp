@@ -63,6 +63,14 @@ DecimalEnclosure to_decimal(const CertifiedValue& v, int digits) {
     out.meets_request = true;
     return out;
   }
+  if (!v.exact && !v.ball.is_finite()) {
+    // No finite enclosure (an indeterminate ball: a quadrature or a bound that failed): the whole line, honestly,
+    // never a NaN printed or a number read back from it (Proof: DEC-1 holds trivially).
+    out.lower = "-inf";
+    out.upper = "inf";
+    out.digits_achieved = 0;
+    return out;
+  }
   Arf lo, hi;
   exact::ball_endpoints(lo.v, hi.v, v.ball.get(), ARF_PREC_EXACT);
   if (v.exact) {

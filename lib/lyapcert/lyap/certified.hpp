@@ -29,7 +29,7 @@ struct Accuracy {
 
 // Printed form of a certified value.
 struct DecimalEnclosure {
-  std::string lower, upper;               // outward-rounded decimals (or "-inf")
+  std::string lower, upper;               // outward-rounded decimals (or "-inf"; "-inf", "inf" for a non-finite ball)
   std::optional<int> digits_achieved;     // null for -inf and exact values
   bool meets_request = false;             // printed width <= 10^-N max(1, m)
 };
