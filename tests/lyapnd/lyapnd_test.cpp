@@ -20,10 +20,7 @@
 
 namespace {
 
-using lyapcert::test::run;
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 
 Ball dec(const char* s, slong prec) {
   Ball b;

@@ -26,14 +26,8 @@
 
 namespace {
 
-using lyapcert::test::run;
-using lyapcert::test::width;
-using lyapcert::test::mid;
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 
 // docs/math.md section 6 (Pollicott 2010, Invent. Math. 181; Jurga-Morris 2019): 45 significant digits.
 constexpr const char* kPollicott = "1.14331103510294924584325185365558829940254614";

@@ -31,24 +31,8 @@
 
 namespace {
 
-using lyapcert::test::run;
-using lyapcert::test::width;
-using lyapcert::test::contains;
-using lyapcert::test::mean_log;
-using lyapcert::test::law_text;
-using lyapcert::test::family;
-using lyapcert::test::scaled;
-using lyapcert::test::conj;
-using lyapcert::test::monte_carlo;
-using lyapcert::test::kR1;
-using lyapcert::test::kR2;
-using lyapcert::test::kP3;
-using lyapcert::test::kP4;
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
 
 TEST(PoissonNdClosedForms, ScaledRotationsD3) {

@@ -27,23 +27,8 @@
 
 namespace {
 
-using lyapcert::test::run;
-using lyapcert::test::width;
-using lyapcert::test::mean_log;
-using lyapcert::test::law_text;
-using lyapcert::test::family;
-using lyapcert::test::scaled;
-using lyapcert::test::conj;
-using lyapcert::test::to_double;
-using lyapcert::test::kR1;
-using lyapcert::test::kR2;
-using lyapcert::test::kP3;
-using lyapcert::test::kP4;
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
 
 // Far deadline: the searches below are bounded by their box caps, so the results do not depend on the load.

@@ -29,19 +29,8 @@
 
 namespace {
 
-using lyapcert::test::run;
-using lyapcert::test::width;
-using lyapcert::test::mid;
-using lyapcert::test::contains;
-using lyapcert::test::mean_log;
-using lyapcert::test::monte_carlo;
-using lyapcert::test::to_double;
-using lyapcert::test::mean_and_std_error;
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 
 TEST(PoissonClosedForms, RotationTimesScalarIsLogOfScalar) {
   // 2 R with R the rotation by arctan(4/3) (an irrational multiple of pi): Lambda = log 2 exactly, and phi

@@ -5,6 +5,7 @@
 #pragma once
 #include <arb.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -19,6 +20,12 @@
 #include "lyapnd/rational_matrix_util.hpp"
 
 namespace lyapcert::test {
+
+// The names every lyapnd test uses (`using namespace lyapcert::test;` brings them in).
+using exact::Ball;
+using exact::Rational;
+namespace nd = lyapnd;
+using Clock = std::chrono::steady_clock;
 
 // One certification. elementary_bounds false: the method's own certificate alone (LYAPND-ELEM-2 not applied).
 inline lyapnd::Result run(const std::string& law, int digits, lyapnd::Method method = lyapnd::Method::automatic,
