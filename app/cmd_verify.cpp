@@ -48,7 +48,7 @@ void put_enc(core::ItemWriter& w, const std::optional<oracle::PrintedEnclosure>&
   if (!e) return;
   w.str(e->lower);
   w.str(e->upper);
-  w.str(e->sign);
+  w.str(oracle::to_string(e->sign));
   put_q(w, e->interval.lower);
   put_q(w, e->interval.upper);
   w.boolean(e->converged);
@@ -59,7 +59,9 @@ void get_enc(core::ItemReader& r, std::optional<oracle::PrintedEnclosure>& e) {
   auto& x = e.emplace();
   x.lower = r.str();
   x.upper = r.str();
-  x.sign = r.str();
+  const auto sign = oracle::parse_enclosure_sign(r.str());
+  if (!sign) throw std::runtime_error("damaged item record");
+  x.sign = *sign;
   get_q(r, x.interval.lower);
   get_q(r, x.interval.upper);
   x.converged = r.boolean();
@@ -69,9 +71,10 @@ void encode_row(core::ItemWriter& w, const oracle::RowResult& x) {
   put_enc(w, x.certified);
   put_enc(w, x.lambda_plus);
   put_enc(w, x.lambda_minus);
-  w.str(x.certified_phase);
+  // Phases as their text (the record's bytes as before); "" for a row with no certified phase.
+  w.str(x.certified_phase ? models::to_string(*x.certified_phase) : "");
   w.u64(x.candidates.size());
-  for (const auto& c : x.candidates) w.str(c);
+  for (const models::Phase c : x.candidates) w.str(models::to_string(c));
   w.boolean(x.miss.has_value());
   if (x.miss) {
     w.boolean(x.miss->infinite);
@@ -88,11 +91,17 @@ void decode_row(core::ItemReader& r, oracle::RowResult& x) {
   get_enc(r, x.certified);
   get_enc(r, x.lambda_plus);
   get_enc(r, x.lambda_minus);
-  x.certified_phase = r.str();
+  const auto phase_of = [](const std::string& text) {
+    const auto p = models::parse_phase(text);
+    if (!p) throw std::runtime_error("damaged item record");
+    return *p;
+  };
+  x.certified_phase.reset();
+  if (const std::string phase = r.str(); !phase.empty()) x.certified_phase = phase_of(phase);
   const std::uint64_t n = r.u64();
   if (n > 16) throw std::runtime_error("damaged item record");
-  x.candidates.assign(n, {});
-  for (auto& c : x.candidates) c = r.str();
+  x.candidates.clear();
+  for (std::uint64_t i = 0; i < n; ++i) x.candidates.push_back(phase_of(r.str()));
   x.miss.reset();
   if (r.boolean()) {
     auto& m = x.miss.emplace();
@@ -128,7 +137,7 @@ ordered_json enclosure_json(const oracle::PrintedEnclosure& e, bool boundary) {
   ordered_json j;
   j["lower"] = e.lower;
   j["upper"] = e.upper;
-  j[boundary ? "direction" : "sign"] = e.sign;
+  j[boundary ? "direction" : "sign"] = oracle::to_string(e.sign);
   j["converged"] = e.converged;
   return j;
 }
@@ -141,9 +150,9 @@ ordered_json row_json(const oracle::Plan& plan, const oracle::Row& row, const or
   j["inputs"] = in;
   j["verdict"] = oracle::to_string(r.verdict);
   if (plan.quantity == oracle::Quantity::phase) {
-    j["claimed_phase"] = row.phase->claimed;
-    j["certified_phase"] = r.certified_phase.empty() ? ordered_json(nullptr) : ordered_json(r.certified_phase);
-    j["phase_candidates"] = r.candidates;
+    j["claimed_phase"] = oracle::to_string(row.phase->claimed);
+    j["certified_phase"] = r.certified_phase ? ordered_json(models::to_string(*r.certified_phase)) : ordered_json(nullptr);
+    j["phase_candidates"] = models::to_strings(r.candidates);
     j["lambda_plus"] = r.lambda_plus ? enclosure_json(*r.lambda_plus, false) : ordered_json(nullptr);
     j["lambda_minus"] = r.lambda_minus ? enclosure_json(*r.lambda_minus, false) : ordered_json(nullptr);
   } else {

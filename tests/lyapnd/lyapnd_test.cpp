@@ -15,13 +15,12 @@
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapnd/support.hpp"
 #include "support/budget.hpp"
 
 namespace {
 
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 
 Ball dec(const char* s, slong prec) {
   Ball b;
@@ -59,14 +58,6 @@ Ball psi_half(int m, slong prec) {
 }
 
 std::string fmt_law(int d, const char* lr) { return "isotropic(" + std::to_string(d) + ", " + lr + ")"; }
-
-nd::Result run(const char* law, int digits, nd::Method m = nd::Method::automatic, double budget = 30) {
-  nd::Options o;
-  o.acc.digits = digits;
-  o.method = m;
-  o.time_budget_seconds = budget;
-  return nd::certify_lyapnd(lyapcert::laws::parse_matrix_law(law), o);
-}
 
 TEST(Ginibre, MatchesPublishedValueForD2) {
   const nd::Result r = run("ginibre(2, 1)", 30);
@@ -170,7 +161,6 @@ TEST(Isotropic, MatchesSeededMonteCarlo) {
     }
   }
 }
-
 
 TEST(Isotropic, CliPathConvergesAt30Digits) {
   const nd::Result r = run("isotropic(2, 0.3)", 30);

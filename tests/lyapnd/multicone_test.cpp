@@ -22,14 +22,12 @@
 #include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/multicone.hpp"
+#include "lyapnd/support.hpp"
 
 namespace {
 
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 
 // docs/math.md section 6 (Pollicott 2010, Invent. Math. 181; Jurga-Morris 2019): 45 significant digits.
 constexpr const char* kPollicott = "1.14331103510294924584325185365558829940254614";
@@ -53,20 +51,9 @@ Ball reference(const char* digits, const char* rad) {
   return b;
 }
 
-nd::Result run(const std::string& law, int digits, nd::Method m, double budget = 30) {
-  nd::Options o;
-  o.acc.digits = digits;
-  o.method = m;
-  o.time_budget_seconds = budget;
-  return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
-}
-
 laws::FiniteMatrices family(const std::string& law) {
   return std::get<laws::FiniteMatrices>(laws::parse_matrix_law(law).node);
 }
-
-double width(const Ball& b) { return 2 * mag_get_d(arb_radref(b.get())); }
-double mid(const Ball& b) { return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR); }
 
 TEST(MulticonePollicott, ConjugatedAndNegatedFamilyContainsPublishedDigits) {
   for (nd::Method m : {nd::Method::multicone, nd::Method::automatic}) {

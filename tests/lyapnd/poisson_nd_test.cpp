@@ -27,91 +27,25 @@
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
-#include "lyapnd/rational_matrix_util.hpp"
+#include "lyapnd/support.hpp"
 
 namespace {
 
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
-using lyapcert::test::inverse;
-using lyapcert::test::mul;
-
-Mat scaled(const Mat& a, const Rational& s) {
-  Mat b = a;
-  for (auto& x : b) x *= s;
-  return b;
-}
-
-std::string law_text(const std::vector<Mat>& ms, const std::vector<Rational>& ps, int d) {
-  std::string s = "matrices(";
-  for (std::size_t i = 0; i < ms.size(); ++i) {
-    if (i) s += ", ";
-    s += "[";
-    for (int r = 0; r < d; ++r) {
-      s += r ? ", [" : "[";
-      for (int c = 0; c < d; ++c) s += (c ? ", " : "") + ms[i][r * d + c].str();
-      s += "]";
-    }
-    s += "]: " + ps[i].str();
-  }
-  return s + ")";
-}
-
-laws::FiniteMatrices family(const std::vector<Mat>& ms, const std::vector<Rational>& ps) {
-  laws::FiniteMatrices f;
-  f.matrices = ms;
-  f.probs = ps;
-  return f;
-}
-
-nd::Result run(const std::string& law, int digits, double budget, nd::Method m = nd::Method::poisson) {
-  nd::Options o;
-  o.acc.digits = digits;
-  o.method = m;
-  o.time_budget_seconds = budget;
-  return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
-}
-
-double width(const Ball& b) { return 2 * mag_get_d(arb_radref(b.get())); }
-
-// sum_i w_i log(x_i) with Arb (independent closed form).
-Ball mean_log(const std::vector<std::pair<Rational, Rational>>& wx, slong prec = 128) {
-  Ball s;
-  for (const auto& [w, x] : wx) {
-    Ball l = Ball::from_rational(x, prec), ww = Ball::from_rational(w, prec);
-    arb_log(l.get(), l.get(), prec);
-    arb_addmul(s.get(), l.get(), ww.get(), prec);
-  }
-  return s;
-}
-
-bool contains(const Ball& enc, const Ball& x) { return arb_contains(enc.get(), x.get()); }
-
-// Rational rotations from the quaternions (1, 1, 1, 0) / sqrt 3 and (2, 1, 0, 0) / sqrt 5 (they do not
-// commute), and a conjugating matrix with det 2 and no zero entry pattern aligned with the charts.
-const Mat kR1 = {Rational(1, 3), Rational(2, 3), Rational(2, 3),  Rational(2, 3), Rational(1, 3),
-                 Rational(-2, 3), Rational(-2, 3), Rational(2, 3), Rational(-1, 3)};
-const Mat kR2 = {1, 0, 0, 0, Rational(3, 5), Rational(-4, 5), 0, Rational(4, 5), Rational(3, 5)};
-const Mat kP3 = {1, 1, 0, 0, 1, 1, 1, 0, 1};
-const Mat kP4 = {1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 2};
-
-Mat conj(const Mat& a, const Mat& p, int d) { return mul(mul(p, a, d), inverse(p, d), d); }
 
 TEST(PoissonNdClosedForms, ScaledRotationsD3) {
   // Lambda(c O) = log c for orthogonal O, and conjugation does not change Lambda: Lambda = (log 2 + log 3)/2.
   const Ball exact = mean_log({{Rational(1, 2), Rational(2)}, {Rational(1, 2), Rational(3)}});
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
   // In the standard basis phi is constant: g = 0 is exact and only the interval evaluation limits the width.
-  const nd::Result r = run(law_text({scaled(kR1, 2), scaled(kR2, 3)}, ps, 3), 3, 1.5);
+  const nd::Result r = run(law_text({scaled(kR1, 2), scaled(kR2, 3)}, ps, 3), 3, nd::Method::poisson, 1.5);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_TRUE(contains(r.top.value.ball, exact)) << r.top.value.ball.debug_str();
   EXPECT_LT(width(r.top.value.ball), 0.05) << r.top.message;
   // Conjugated by P: phi is not constant any more, g has to compensate.
-  const nd::Result c = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 3, 2);
+  const nd::Result c = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 3, nd::Method::poisson, 2);
   EXPECT_TRUE(contains(c.top.value.ball, exact)) << c.top.value.ball.debug_str();
   EXPECT_LT(width(c.top.value.ball), 1.0) << c.top.message;
   EXPECT_FALSE(c.top.converged);
@@ -124,7 +58,7 @@ TEST(PoissonNdClosedForms, BlockDiagonalD3) {
   const Mat a1 = {2, 1, 0, 0, Rational(1, 2), 0, 0, 0, 1};
   const Mat a2 = {Rational(1, 3), 1, 0, 0, 3, 0, 0, 0, Rational(5, 4)};
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(a1, kP3, 3), conj(a2, kP3, 3)}, ps, 3), 3, 1.5);
+  const nd::Result r = run(law_text({conj(a1, kP3, 3), conj(a2, kP3, 3)}, ps, 3), 3, nd::Method::poisson, 1.5);
   const Ball exact = mean_log({{Rational(1, 2), Rational(3, 2)}});
   EXPECT_TRUE(r.top.value.ball.is_finite()) << r.top.message;
   EXPECT_TRUE(contains(r.top.value.ball, exact)) << r.top.value.ball.debug_str();
@@ -140,7 +74,7 @@ TEST(PoissonNdClosedForms, BlockDiagonalD4) {
   const Mat a2 = {Rational(15, 13), Rational(-36, 13), 0, 0, Rational(36, 13), Rational(15, 13), 0, 0,
                   0, 0, Rational(1, 2), 1, 0, 0, 0, 1};
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(a1, kP4, 4), conj(a2, kP4, 4)}, ps, 4), 3, 2);
+  const nd::Result r = run(law_text({conj(a1, kP4, 4), conj(a2, kP4, 4)}, ps, 4), 3, nd::Method::poisson, 2);
   EXPECT_EQ(r.top.method, "poisson");
   const Ball exact = mean_log({{Rational(1, 2), Rational(6)}});
   EXPECT_TRUE(r.top.value.ball.is_finite()) << r.top.message;
@@ -171,7 +105,7 @@ TEST(PoissonNdArbitraryG, AnyBoundedGBracketsTheExactValue) {
 TEST(PoissonNdInput, SingularAtomNamedAndAutoGivesUpperBoundOnly) {
   const std::string law = "matrices([[1, 1, 0], [0, 1, 0], [0, 1, 1]]: 1/2, [[1, 2, 3], [2, 4, 6], [1, 0, 1]]: 1/2)";
   try {
-    run(law, 3, 1);
+    run(law, 3, nd::Method::poisson, 1);
     ADD_FAILURE() << "no InputError";
   } catch (const lyapcert::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("matrix #2 is singular"), std::string::npos) << e.what();
@@ -192,47 +126,13 @@ TEST(PoissonNdInput, SingularAtomNamedAndAutoGivesUpperBoundOnly) {
 
 TEST(PoissonNdAuto, NonCommutingInvertibleFamilyUsesPoisson) {
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 12, 1,
-                           nd::Method::automatic);
+  const nd::Result r = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 12,
+                           nd::Method::automatic, 1);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.upper_bound_only);
   EXPECT_FALSE(r.top.converged);  // 12 digits are out of reach
   EXPECT_TRUE(r.top.value.ball.is_finite());
   EXPECT_TRUE(r.timed_out);
-}
-
-// Monte Carlo estimate of Lambda (binary64, seeded): B chains of n steps; (mean, standard error).
-std::pair<double, double> monte_carlo(const std::vector<std::vector<double>>& m, int d, std::uint64_t seed,
-                                      int batches, int n) {
-  std::mt19937_64 rng(seed);
-  std::vector<double> est;
-  for (int b = 0; b < batches; ++b) {
-    // A random Gaussian start: with probability 1 it avoids every invariant proper subspace (a fixed start such
-    // as (1, ..., 1)/sqrt(d) can be a common eigenvector, whose exponent is smaller than Lambda).
-    std::normal_distribution<double> z;
-    std::vector<double> x(d), y(d);
-    double x2 = 0;
-    for (auto& e : x) x2 += (e = z(rng)) * e;
-    for (auto& e : x) e /= std::sqrt(x2);
-    double s = 0;
-    for (int k = 0; k < n; ++k) {
-      const auto& a = m[rng() % m.size()];
-      double r2 = 0;
-      for (int i = 0; i < d; ++i) {
-        y[i] = 0;
-        for (int j = 0; j < d; ++j) y[i] += a[i * d + j] * x[j];
-        r2 += y[i] * y[i];
-      }
-      const double r = std::sqrt(r2);
-      s += std::log(r);
-      for (int i = 0; i < d; ++i) x[i] = y[i] / r;
-    }
-    est.push_back(s / n);
-  }
-  double mean = 0, v = 0;
-  for (double e : est) mean += e / est.size();
-  for (double e : est) v += (e - mean) * (e - mean) / (est.size() - 1);
-  return {mean, std::sqrt(v / est.size())};
 }
 
 // Random invertible integer families (2 atoms, probabilities 1/2, d = 3 or 4): the Poisson enclosure's lower

@@ -22,64 +22,17 @@
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
-#include "lyapnd/rational_matrix_util.hpp"
+#include "lyapnd/support.hpp"
 #include "support/seed.hpp"
 
 namespace {
 
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
-using lyapcert::test::inverse;
-using lyapcert::test::mul;
 
 // Far deadline: the searches below are bounded by their box caps, so the results do not depend on the load.
 Clock::time_point far() { return Clock::now() + std::chrono::hours(1); }
-
-std::string law_text(const std::vector<Mat>& ms, const std::vector<Rational>& ps, int d) {
-  std::string s = "matrices(";
-  for (std::size_t i = 0; i < ms.size(); ++i) {
-    if (i) s += ", ";
-    s += "[";
-    for (int r = 0; r < d; ++r) {
-      s += r ? ", [" : "[";
-      for (int c = 0; c < d; ++c) s += (c ? ", " : "") + ms[i][r * d + c].str();
-      s += "]";
-    }
-    s += "]: " + ps[i].str();
-  }
-  return s + ")";
-}
-
-laws::FiniteMatrices family(const std::vector<Mat>& ms, const std::vector<Rational>& ps) {
-  laws::FiniteMatrices f;
-  f.matrices = ms;
-  f.probs = ps;
-  return f;
-}
-
-nd::Result run(const std::string& law, int digits, double budget, nd::Method m) {
-  nd::Options o;
-  o.acc.digits = digits;
-  o.method = m;
-  o.time_budget_seconds = budget;
-  return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
-}
-
-double width(const Ball& b) { return 2 * mag_get_d(arb_radref(b.get())); }
-
-Ball mean_log(const std::vector<std::pair<Rational, Rational>>& wx, slong prec = 128) {
-  Ball s;
-  for (const auto& [w, x] : wx) {
-    Ball l = Ball::from_rational(x, prec), ww = Ball::from_rational(w, prec);
-    arb_log(l.get(), l.get(), prec);
-    arb_addmul(s.get(), l.get(), ww.get(), prec);
-  }
-  return s;
-}
 
 // [lower, upper] contains the ball x entirely.
 bool brackets(const nd::PoissonNdBounds& b, const Ball& x) {
@@ -88,28 +41,9 @@ bool brackets(const nd::PoissonNdBounds& b, const Ball& x) {
   return std::isfinite(b.lower) && std::isfinite(b.upper) && arb_contains(enc.get(), x.get());
 }
 
-Mat conj(const Mat& a, const Mat& p, int d) { return mul(mul(p, a, d), inverse(p, d), d); }
-Mat scaled(const Mat& a, const Rational& s) {
-  Mat b = a;
-  for (auto& x : b) x *= s;
-  return b;
-}
-
-const Mat kR1 = {Rational(1, 3), Rational(2, 3), Rational(2, 3),  Rational(2, 3), Rational(1, 3),
-                 Rational(-2, 3), Rational(-2, 3), Rational(2, 3), Rational(-1, 3)};
-const Mat kR2 = {1, 0, 0, 0, Rational(3, 5), Rational(-4, 5), 0, Rational(4, 5), Rational(3, 5)};
-const Mat kP3 = {1, 1, 0, 0, 1, 1, 1, 0, 1};
-const Mat kP4 = {1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 2};
-
 // Left multiplication by the quaternion a + b i + c j + d k: sqrt(a^2 + b^2 + c^2 + d^2) times an orthogonal matrix.
 Mat quat(long a, long b, long c, long d) {
   return {a, -b, -c, -d, b, a, -d, c, c, d, a, -b, d, -c, b, a};
-}
-
-// The binary64 double of a rational (to feed the independent evaluation below).
-double to_d(const Rational& x) {
-  Ball b = Ball::from_rational(x, 64);
-  return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
 }
 
 // g([w]) from its definition (LYAPND-POIS-20 (a)), written independently of the library: the chart is the first
@@ -159,10 +93,10 @@ double h_at(const laws::FiniteMatrices& f, int d, int m, const std::vector<doubl
     std::array<double, 4> w{};
     double nw = 0;
     for (int r = 0; r < d; ++r) {
-      for (int c = 0; c < d; ++c) w[r] += to_d(f.matrices[i][r * d + c]) * v[c];
+      for (int c = 0; c < d; ++c) w[r] += to_double(f.matrices[i][r * d + c]) * v[c];
       nw += w[r] * w[r];
     }
-    h += to_d(f.probs[i]) * (0.5 * std::log(nw / nv) + g_at(g, d, m, w.data()));
+    h += to_double(f.probs[i]) * (0.5 * std::log(nw / nv) + g_at(g, d, m, w.data()));
   }
   return h;
 }
@@ -174,8 +108,8 @@ double hj_at(const laws::FiniteMatrices& f, int d, int m, const std::vector<doub
   for (std::size_t i = 0; i < f.matrices.size(); ++i) {
     std::array<double, 4> w{};
     for (int r = 0; r < d; ++r)
-      for (int c = 0; c < d; ++c) w[r] += to_d(f.matrices[i][r * d + c]) * v[c];
-    acc += to_d(f.probs[i]) * hj_at(f, d, m, g, w.data(), J - 1);
+      for (int c = 0; c < d; ++c) w[r] += to_double(f.matrices[i][r * d + c]) * v[c];
+    acc += to_double(f.probs[i]) * hj_at(f, d, m, g, w.data(), J - 1);
   }
   return acc;
 }
@@ -236,7 +170,7 @@ TEST(PoissonQ1ClosedForms, ScaledOrthogonalD3D4) {
     EXPECT_TRUE(brackets(b, exact)) << b.lower << " " << b.upper;
     EXPECT_LT(b.upper - b.lower, 0.2);
     // Through the driver (both ladders, intersection).
-    const nd::Result r = run(law_text(ms, ps, 4), 3, 1, nd::Method::poisson);
+    const nd::Result r = run(law_text(ms, ps, 4), 3, nd::Method::poisson, 1);
     EXPECT_TRUE(arb_contains(r.top.value.ball.get(), exact.get())) << r.top.message;
     EXPECT_NE(r.top.message.find("g multilinear"), std::string::npos) << r.top.message;
   }
@@ -244,7 +178,7 @@ TEST(PoissonQ1ClosedForms, ScaledOrthogonalD3D4) {
 
 // The top exponent of a positive 2x2 pair by the d = 2 cycle expansion (an independent algorithm).
 Ball cycle2(const std::string& law, int digits) {
-  const nd::Result r = run(law, digits, 20, nd::Method::cycle);
+  const nd::Result r = run(law, digits, nd::Method::cycle, 20);
   EXPECT_EQ(r.top.method, "cycle");
   EXPECT_TRUE(r.top.converged) << r.top.message;
   return r.top.value.ball;
@@ -312,7 +246,7 @@ TEST(PoissonQ1CycleNd, PositiveFamiliesD3ContainTheCycleValue) {
       "matrices([[7, 4, 5], [5, 8, 4], [4, 5, 9]]: 1/3, [[6, 5, 4], [4, 7, 6], [5, 4, 8]]: 2/3)",
       "matrices([[2, 1, 1], [1, 3, 1], [1, 1, 1]]: 1/2, [[1, 2, 1], [1, 1, 2], [3, 1, 1]]: 1/2)"};
   for (const std::string& law : laws_3) {
-    const nd::Result cyc = run(law, 6, 20, nd::Method::cycle);
+    const nd::Result cyc = run(law, 6, nd::Method::cycle, 20);
     ASSERT_EQ(cyc.top.method, "cycle") << law;
     ASSERT_TRUE(cyc.top.value.ball.is_finite()) << cyc.top.message;
     const auto parsed = laws::parse_matrix_law(law);

@@ -25,44 +25,17 @@
 #include "lyapcert/lyapnd/finite_family.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
+#include "lyapnd/support.hpp"
 
 namespace {
 
-using lyapcert::exact::Ball;
-using lyapcert::exact::Rational;
-namespace nd = lyapcert::lyapnd;
+using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
-using Clock = std::chrono::steady_clock;
-
-nd::Result run(const std::string& law, int digits, double budget, nd::Method m = nd::Method::poisson,
-               bool elementary = true) {
-  nd::Options o;
-  o.elementary_bounds = elementary;  // false: the Poisson certificate alone (LYAPND-ELEM-2 not applied)
-  o.acc.digits = digits;
-  o.method = m;
-  o.time_budget_seconds = budget;
-  return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
-}
-
-double width(const Ball& b) { return 2 * mag_get_d(arb_radref(b.get())); }
-
-// log(num/den) / 2 + log(num2/den2) / 2 ... : sum_i w_i log(x_i) with Arb (independent closed form).
-Ball mean_log(const std::vector<std::pair<Rational, Rational>>& wx, slong prec = 128) {
-  Ball s;
-  for (const auto& [w, x] : wx) {
-    Ball l = Ball::from_rational(x, prec), ww = Ball::from_rational(w, prec);
-    arb_log(l.get(), l.get(), prec);
-    arb_addmul(s.get(), l.get(), ww.get(), prec);
-  }
-  return s;
-}
-
-bool contains(const Ball& enc, const Ball& x) { return arb_contains(enc.get(), x.get()); }
 
 TEST(PoissonClosedForms, RotationTimesScalarIsLogOfScalar) {
   // 2 R with R the rotation by arctan(4/3) (an irrational multiple of pi): Lambda = log 2 exactly, and phi
   // is constant, so g = 0 is exact and the enclosure converges at once.
-  const nd::Result r = run("matrices([[6/5, -8/5], [8/5, 6/5]])", 30, 10);
+  const nd::Result r = run("matrices([[6/5, -8/5], [8/5, 6/5]])", 30, nd::Method::poisson, 10);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_TRUE(r.top.converged) << r.top.message;
   Ball l2;
@@ -70,51 +43,27 @@ TEST(PoissonClosedForms, RotationTimesScalarIsLogOfScalar) {
   EXPECT_TRUE(contains(r.top.value.ball, l2)) << r.top.value.ball.debug_str();
   EXPECT_LT(width(r.top.value.ball), 1e-29);
   // Two rotations times scalars 2 and 3 (commuting, but poisson does not use that): (log 2 + log 3)/2.
-  const nd::Result r2 = run("matrices([[6/5, -8/5], [8/5, 6/5]]: 1/2, [[15/13, -36/13], [36/13, 15/13]]: 1/2)", 20, 10);
+  const nd::Result r2 = run("matrices([[6/5, -8/5], [8/5, 6/5]]: 1/2, [[15/13, -36/13], [36/13, 15/13]]: 1/2)", 20, nd::Method::poisson, 10);
   EXPECT_TRUE(r2.top.converged) << r2.top.message;
   EXPECT_TRUE(contains(r2.top.value.ball, mean_log({{Rational(1, 2), Rational(2)}, {Rational(1, 2), Rational(3)}})));
 }
 
-// Monte Carlo estimate of Lambda for a 2x2 family (binary64, seeded): B chains of n steps; (mean, std error).
-std::pair<double, double> monte_carlo(const std::vector<std::array<double, 4>>& m, std::uint64_t seed, int batches,
-                                      int n) {
-  std::mt19937_64 rng(seed);
-  std::vector<double> est;
-  for (int b = 0; b < batches; ++b) {
-    double x = 1, y = 0, s = 0;
-    for (int k = 0; k < n; ++k) {
-      const auto& a = m[rng() % m.size()];
-      const double nx = a[0] * x + a[1] * y, ny = a[2] * x + a[3] * y, r = std::hypot(nx, ny);
-      s += std::log(r);
-      x = nx / r;
-      y = ny / r;
-    }
-    est.push_back(s / n);
-  }
-  double mean = 0, v = 0;
-  for (double e : est) mean += e / est.size();
-  for (double e : est) v += (e - mean) * (e - mean) / (est.size() - 1);
-  return {mean, std::sqrt(v / est.size())};
-}
-
 TEST(PoissonMonteCarlo, SignIndefiniteFamilyNarrowAndAgreesWithMonteCarlo) {
-  const nd::Result r = run("matrices([[1, 2], [-1, 1/2]]: 1/2, [[0, 1], [-1, -1/3]]: 1/2)", 6, 3);
+  const nd::Result r = run("matrices([[1, 2], [-1, 1/2]]: 1/2, [[0, 1], [-1, -1/3]]: 1/2)", 6, nd::Method::poisson, 3);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   EXPECT_LT(width(r.top.value.ball), 1e-4) << r.top.message;  // about 2e-7 at N = 4096 (docs/lyapnd.md)
-  const auto [m, se] = monte_carlo({{1, 2, -1, 0.5}, {0, 1, -1, -1.0 / 3}}, 11, 40, 20000);
-  const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
-  EXPECT_LT(std::fabs(mid - m), width(r.top.value.ball) / 2 + 6 * se) << m << " +- " << se;
+  const auto [m, se] = monte_carlo({{1, 2, -1, 0.5}, {0, 1, -1, -1.0 / 3}}, 2, 11, 40, 20000, false);
+  EXPECT_LT(std::fabs(mid(r.top.value.ball) - m), width(r.top.value.ball) / 2 + 6 * se) << m << " +- " << se;
 }
 
 TEST(PoissonMonteCarlo, RotationMixedWithHyperbolicContainsMonteCarlo) {
   // A rotation by an irrational angle mixed with [[2, 1], [1, 1]]: no closed form. The Poisson solution is
   // only Hoelder near the repeller of the hyperbolic matrix, so the enclosure is wide (LYAPND-POIS-2).
-  const nd::Result r = run("matrices([[3/5, -4/5], [4/5, 3/5]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 6, 2);
+  const nd::Result r = run("matrices([[3/5, -4/5], [4/5, 3/5]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 6, nd::Method::poisson, 2);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   EXPECT_FALSE(r.top.converged);
-  const auto [m, se] = monte_carlo({{0.6, -0.8, 0.8, 0.6}, {2, 1, 1, 1}}, 12, 40, 20000);
-  const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
-  EXPECT_LT(std::fabs(mid - m), width(r.top.value.ball) / 2 + 6 * se) << m << " +- " << se;
+  const auto [m, se] = monte_carlo({{0.6, -0.8, 0.8, 0.6}, {2, 1, 1, 1}}, 2, 12, 40, 20000, false);
+  EXPECT_LT(std::fabs(mid(r.top.value.ball) - m), width(r.top.value.ball) / 2 + 6 * se) << m << " +- " << se;
   EXPECT_LT(width(r.top.value.ball), 0.5);
 }
 
@@ -122,7 +71,7 @@ TEST(PoissonReducible, UpperTriangularContainsBothDiagonalExponents) {
   // Invariant line e1 with the smaller exponent E log|a| = log(2/3)/2; Lambda = E log|d| = log(3/2)/2.
   // delta_{e1} is stationary, so every certificate contains both values (LYAPND-POIS-2): honest, not converged.
   const nd::Result r =
-      run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2, nd::Method::poisson, false);
+      run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, nd::Method::poisson, 2, false);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.top.converged);
   const Ball top = mean_log({{Rational(1, 2), Rational(3, 2)}});
@@ -130,11 +79,11 @@ TEST(PoissonReducible, UpperTriangularContainsBothDiagonalExponents) {
   EXPECT_TRUE(contains(r.top.value.ball, top)) << r.top.value.ball.debug_str();
   EXPECT_TRUE(contains(r.top.value.ball, low)) << r.top.value.ball.debug_str();
   // With the elementary bounds (default) the lower end rises to E log|det A| / 2 = 0 > low, top still inside.
-  const nd::Result cut = run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2);
+  const nd::Result cut = run("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, nd::Method::poisson, 2);
   EXPECT_TRUE(contains(cut.top.value.ball, top)) << cut.top.value.ball.debug_str();
   EXPECT_FALSE(contains(cut.top.value.ball, low)) << cut.top.value.ball.debug_str();
   // The invariant line carries the top exponent: Lambda = E log|a| = log 6 / 2.
-  const nd::Result r2 = run("matrices([[3, 1], [0, 1]]: 1/2, [[2, -1], [0, 1/2]]: 1/2)", 10, 2);
+  const nd::Result r2 = run("matrices([[3, 1], [0, 1]]: 1/2, [[2, -1], [0, 1/2]]: 1/2)", 10, nd::Method::poisson, 2);
   ASSERT_TRUE(r2.top.value.ball.is_finite());
   EXPECT_TRUE(contains(r2.top.value.ball, mean_log({{Rational(1, 2), Rational(6)}}))) << r2.top.value.ball.debug_str();
 }
@@ -143,8 +92,8 @@ TEST(PoissonReducible, CommutingFamilyAgainstLyap1d) {
   // A = P diag(2, 1/3) P^-1, B = P diag(1/2, 5) P^-1, P = [[1, 1], [1, 2]]: the exponents along the two
   // common eigenlines are E log|2, 1/2| = 0 and E log|1/3, 5| = log(5/3)/2 (lyap1d on the eigenvalue law).
   // Both eigenlines carry stationary measures, so the enclosure contains both (LYAPND-POIS-2).
-  const nd::Result r = run("matrices([[11/3, -5/3], [10/3, -4/3]]: 1/2, [[-4, 9/2], [-9, 19/2]]: 1/2)", 10, 2,
-                           nd::Method::poisson, false);
+  const nd::Result r = run("matrices([[11/3, -5/3], [10/3, -4/3]]: 1/2, [[-4, 9/2], [-9, 19/2]]: 1/2)", 10,
+                           nd::Method::poisson, 2, false);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   const std::vector<Rational> vals{Rational(1, 3), Rational(5)}, probs{Rational(1, 2), Rational(1, 2)};
   const laws::CurvatureLaw second(laws::FiniteLaw::from_rationals(vals, probs));
@@ -157,8 +106,8 @@ TEST(PoissonReducible, CommutingFamilyAgainstLyap1d) {
 
 TEST(PoissonPositive, PollicottAgainstCycleExpansionAndReference) {
   const std::string law = "matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)";
-  const nd::Result p = run(law, 8, 2);
-  const nd::Result c = run(law, 20, 20, nd::Method::cycle);
+  const nd::Result p = run(law, 8, nd::Method::poisson, 2);
+  const nd::Result c = run(law, 20, nd::Method::cycle, 20);
   ASSERT_TRUE(c.top.converged);
   EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), c.top.value.ball.get()));
   Ball ref;
@@ -170,30 +119,30 @@ TEST(PoissonPositive, PollicottAgainstCycleExpansionAndReference) {
 }
 
 TEST(PoissonInput, SingularRefusedAndTwoByTwoEntryPointsRefuseHigherDimension) {
-  EXPECT_THROW(run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 0]]: 1/2)", 6, 1), lyapcert::InputError);
+  EXPECT_THROW(run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 0]]: 1/2)", 6, nd::Method::poisson, 1), lyapcert::InputError);
   // d = 3, 4 are handled by poisson_nd (tests in poisson_nd_test.cpp); the 2 x 2 entry points refuse them.
   EXPECT_THROW(nd::poisson_grid_solution(std::get<laws::FiniteMatrices>(
                                              laws::parse_matrix_law("matrices([[1, 0, 0], [0, 2, 0], [0, 1, 3]])").node),
                                          16, 10, Clock::now() + std::chrono::seconds(5)),
                lyapcert::InputError);
   // auto on a family with a singular atom: enumeration upper bound with a note.
-  const nd::Result r = run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 1]]: 1/2)", 6, 1, nd::Method::automatic);
+  const nd::Result r = run("matrices([[1, 2], [2, 4]]: 1/2, [[0, 1], [-1, 1]]: 1/2)", 6, nd::Method::automatic, 1);
   EXPECT_EQ(r.top.method, "enumerate");
   EXPECT_TRUE(r.upper_bound_only);
   EXPECT_NE(r.top.message.find("singular"), std::string::npos) << r.top.message;
   // A zero-probability singular atom is ignored.
-  const nd::Result z = run("matrices([[1, 2], [2, 4]]: 0, [[6/5, -8/5], [8/5, 6/5]]: 1)", 10, 2);
+  const nd::Result z = run("matrices([[1, 2], [2, 4]]: 0, [[6/5, -8/5], [8/5, 6/5]]: 1)", 10, nd::Method::poisson, 2);
   EXPECT_TRUE(z.top.converged);
 }
 
 TEST(PoissonAuto, SignIndefiniteFamilyUsesPoissonHonestly) {
-  const nd::Result r = run("matrices([[1, 2], [-1, 1/2]]: 1/2, [[0, 1], [-1, -1/3]]: 1/2)", 16, 1, nd::Method::automatic);
+  const nd::Result r = run("matrices([[1, 2], [-1, 1/2]]: 1/2, [[0, 1], [-1, -1/3]]: 1/2)", 16, nd::Method::automatic, 1);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.top.converged);  // 16 digits are out of reach in 1 s
   EXPECT_TRUE(r.top.value.ball.is_finite());
   EXPECT_FALSE(r.top.message.empty());
   // Positive families keep the cycle expansion under auto.
-  EXPECT_EQ(run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, 5, nd::Method::automatic).top.method,
+  EXPECT_EQ(run("matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)", 10, nd::Method::automatic, 5).top.method,
             "cycle");
 }
 
@@ -253,7 +202,6 @@ RC_GTEST_PROP(PoissonProperty, BracketsAgainstEnumerationAndDeterminant, ()) {
   RC_ASSERT(below);
   RC_ASSERT(above);
 }
-
 
 // ---- Adaptive meshes (LYAPND-POIS-11) ------------------------------------------------------------------
 
@@ -352,12 +300,7 @@ TEST(PoissonMesh, BadMeshesRefused) {
 
 // Monte Carlo from a burnt-in start (the chain's direction after 2000 steps is distributed as the stationary
 // measure up to an exponentially small error, so the per-step mean log growth is unbiased up to that error,
-// POIS-1 (a)): B independent chains of n steps, (mean, std error).
-double to_double(const Rational& q) {
-  const Ball b = Ball::from_rational(q, 64);
-  return arf_get_d(arb_midref(b.get()), ARF_RND_NEAR);
-}
-
+// POIS-1 (a)), drawing atoms by their probabilities: B independent chains of n steps, (mean, std error).
 std::pair<double, double> monte_carlo_stationary(const laws::FiniteMatrices& f, std::uint64_t seed, int batches,
                                                  int n) {
   std::vector<std::array<double, 4>> m;
@@ -387,10 +330,7 @@ std::pair<double, double> monte_carlo_stationary(const laws::FiniteMatrices& f, 
     }
     est.push_back(s / n);
   }
-  double mean = 0, v = 0;
-  for (double e : est) mean += e / est.size();
-  for (double e : est) v += (e - mean) * (e - mean) / (est.size() - 1);
-  return {mean, std::sqrt(v / est.size())};
+  return mean_and_std_error(est);
 }
 
 // Three families of the seeded random class (bench/lyapnd_random_class.cpp, seed 20261207; irreducible,
@@ -412,13 +352,12 @@ TEST(PoissonAdaptive, RandomClassFamiliesContainMonteCarlo) {
   // early with a wider enclosure).
   int idx = 0;
   for (const char* law : kClassFamilies) {
-    const nd::Result r = run(law, 2, 300);
+    const nd::Result r = run(law, 2, nd::Method::poisson, 300);
     EXPECT_TRUE(r.top.converged) << law << " " << r.top.message;
     ASSERT_TRUE(r.top.value.ball.is_finite()) << law;
     EXPECT_LT(width(r.top.value.ball), 1e-2) << law << " " << r.top.message;
     const auto [m, se] = monte_carlo_stationary(fam(law), 1000 + idx++, 200, 10000);
-    const double mid = arf_get_d(arb_midref(r.top.value.ball.get()), ARF_RND_NEAR);
-    EXPECT_LT(std::fabs(mid - m), width(r.top.value.ball) / 2 + 5.3 * se) << law << ": " << m << " +- " << se;
+    EXPECT_LT(std::fabs(mid(r.top.value.ball) - m), width(r.top.value.ball) / 2 + 5.3 * se) << law << ": " << m << " +- " << se;
   }
 }
 
@@ -430,7 +369,7 @@ TEST(PoissonAdaptive, OverlapsUniformCertificateAndBelowEnumeration) {
   const auto far = Clock::now() + std::chrono::seconds(60);
   for (const char* law : kClassFamilies) {
     const auto& f = fam(law);
-    const nd::Result r = run(law, 6, 2);
+    const nd::Result r = run(law, 6, nd::Method::poisson, 2);
     const std::vector<double> g = nd::poisson_grid_solution(f, 1024, 400, far);
     const auto u = nd::certify_poisson_bounds(f, g, 64, far);
     ASSERT_TRUE(u.has_value());

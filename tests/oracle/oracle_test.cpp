@@ -218,6 +218,54 @@ TEST(OracleVerify, IntervalsAndPlanErrors) {
   EXPECT_EQ(plan_error("lr,phase\n1,V\n"), "e.csv:2: column 'phase': unknown phase label 'V' (Ia, Ib, I, II, III, IV)");
 }
 
+// The phase column: every accepted spelling names the phase of docs/oracle.md, "I" admits exactly Ia and Ib, and
+// the canonical text reads back to the same claim.
+TEST(OraclePhaseClaim, SpellingsAdmittedPhasesAndCanonicalText) {
+  using models::Phase;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> spellings = {
+      {{"Ia", "ia", "IA", "1a", "1A"}, "Ia"}, {{"Ib", "ib", "1b"}, "Ib"}, {{"I", "i", "1"}, "I"},
+      {{"II", "ii", "2"}, "II"},              {{"III", "iii", "3"}, "III"}, {{"IV", "iv", "4"}, "IV"}};
+  for (const auto& [texts, canonical] : spellings) {
+    for (const std::string& t : texts) {
+      const PhaseClaim c = parse_phase_claim(t);
+      EXPECT_EQ(to_string(c), canonical) << t;
+      const PhaseClaim back = parse_phase_claim(to_string(c));
+      EXPECT_EQ(back.phase, c.phase) << t;
+      EXPECT_EQ(back.either_ia_ib, c.either_ia_ib) << t;
+    }
+  }
+  const PhaseClaim one = parse_phase_claim("I");
+  for (Phase p : {Phase::Ia, Phase::Ib}) EXPECT_TRUE(one.admits(p));
+  for (Phase p : {Phase::II, Phase::III, Phase::IV, Phase::undetermined, Phase::collapse, Phase::escape}) {
+    EXPECT_FALSE(one.admits(p));
+  }
+  for (Phase claimed : models::kTwoLayerPhases) {
+    const PhaseClaim c = parse_phase_claim(models::to_string(claimed));
+    for (Phase p : models::kTwoLayerPhases) EXPECT_EQ(c.admits(p), p == claimed);
+  }
+  for (const char* bad : {"", "V", "Ic", "0", "5", "undetermined", "collapse", "I a"}) {
+    EXPECT_THROW(parse_phase_claim(bad), InputError) << bad;
+  }
+}
+
+// The sign column of a printed enclosure: a certified sign or a boundary direction, read back from its text.
+TEST(OraclePrintedEnclosure, SignTextRoundTrip) {
+  for (exact::Sign s : {exact::Sign::negative, exact::Sign::zero, exact::Sign::positive, exact::Sign::undetermined}) {
+    const auto back = parse_enclosure_sign(to_string(EnclosureSign(s)));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, EnclosureSign(s));
+  }
+  for (boundary::Direction d : {boundary::Direction::neg_to_pos, boundary::Direction::pos_to_neg}) {
+    const auto back = parse_enclosure_sign(to_string(EnclosureSign(d)));
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, EnclosureSign(d));
+  }
+  EXPECT_EQ(to_string(EnclosureSign(boundary::Direction::neg_to_pos)), "neg-to-pos");
+  EXPECT_EQ(to_string(EnclosureSign(exact::Sign::positive)), "positive");
+  EXPECT_FALSE(parse_enclosure_sign("Positive").has_value());
+  EXPECT_FALSE(parse_enclosure_sign("").has_value());
+}
+
 // Boundary of atoms(-1, 1/2): Lambda(lr) = (log|1 + lr| + log|1 - lr/2|)/2 vanishes exactly at lr = 1 and at
 // the root of (1 + lr)(lr/2 - 1) = 1, lr = (1 + sqrt 17)/2 (docs/boundary.md); 2 is a singular point.
 TEST(OracleVerify, BoundaryRows) {

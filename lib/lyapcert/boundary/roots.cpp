@@ -249,6 +249,13 @@ Rational requested_width(int digits, const Rational& x) {
 
 const char* to_string(Direction d) { return d == Direction::neg_to_pos ? "neg-to-pos" : "pos-to-neg"; }
 
+std::optional<Direction> parse_direction(std::string_view text) {
+  for (Direction d : {Direction::neg_to_pos, Direction::pos_to_neg}) {
+    if (text == to_string(d)) return d;
+  }
+  return std::nullopt;
+}
+
 std::pair<Rational, Rational> default_range(const laws::CurvatureLaw& law) {
   const Rational e2 = law.second_moment();
   if (e2 <= 0) return {pow2(-10), pow2(10)};

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lyapcert/boundary/model.hpp"
@@ -24,7 +25,9 @@
 namespace lyapcert::boundary {
 
 enum class Direction { neg_to_pos, pos_to_neg };
-const char* to_string(Direction d);
+const char* to_string(Direction d);  // "neg-to-pos" or "pos-to-neg" (JSON, CSV, item records)
+// The direction as to_string prints it (exact match); nullopt for any other text. The one reader of the text form.
+std::optional<Direction> parse_direction(std::string_view text);
 
 struct RootEnclosure {
   Rational lower, upper;  // exact endpoints; lower == upper for a proved exact zero

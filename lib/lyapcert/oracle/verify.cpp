@@ -210,17 +210,6 @@ bool parse_bool(const std::string& text) {
   throw InputError(fmt::format("expected true or false, got '{}'", text));
 }
 
-std::string canonical_phase(const std::string& text) {
-  const std::string t = lower_case(text);
-  if (t == "ia" || t == "1a") return "Ia";
-  if (t == "ib" || t == "1b") return "Ib";
-  if (t == "i" || t == "1") return "I";
-  if (t == "ii" || t == "2") return "II";
-  if (t == "iii" || t == "3") return "III";
-  if (t == "iv" || t == "4") return "IV";
-  throw InputError(fmt::format("unknown phase label '{}' (Ia, Ib, I, II, III, IV)", text));
-}
-
 // x,y data of a phase row: lines "x,y" with exact numbers, an optional header "x,y", '#' comments.
 std::vector<std::pair<Rational, Rational>> read_xy(const std::string& path) {
   const CsvTable t = read_csv_file(path, "data file");  // the first record is the header
@@ -275,6 +264,34 @@ std::string resolve_data_path(const std::string& cell, const std::string& base_d
 }
 
 }  // namespace
+
+std::string to_string(const PhaseClaim& c) { return c.either_ia_ib ? "I" : models::to_string(c.phase); }
+
+PhaseClaim parse_phase_claim(std::string_view text) {
+  // Arabic numerals as Roman ones, then the labels of models::to_string compared case-insensitively.
+  static const std::pair<const char*, const char*> kNumerals[] = {
+      {"1a", "ia"}, {"1b", "ib"}, {"1", "i"}, {"2", "ii"}, {"3", "iii"}, {"4", "iv"}};
+  std::string t = lower_case(std::string(text));
+  for (const auto& [arabic, roman] : kNumerals) {
+    if (t == arabic) t = roman;
+  }
+  if (t == "i") return PhaseClaim{models::Phase::Ia, true};
+  for (models::Phase p : models::kTwoLayerPhases) {
+    if (t == lower_case(models::to_string(p))) return PhaseClaim{p, false};
+  }
+  throw InputError(fmt::format("unknown phase label '{}' (Ia, Ib, I, II, III, IV)", text));
+}
+
+std::string to_string(const EnclosureSign& s) {
+  if (const auto* d = std::get_if<boundary::Direction>(&s)) return boundary::to_string(*d);
+  return exact::to_string(std::get<exact::Sign>(s));
+}
+
+std::optional<EnclosureSign> parse_enclosure_sign(std::string_view text) {
+  if (const auto s = exact::parse_sign(text)) return EnclosureSign(*s);
+  if (const auto d = boundary::parse_direction(text)) return EnclosureSign(*d);
+  return std::nullopt;
+}
 
 Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::string& base_dir) {
   lyap::check_accuracy(options.acc);
@@ -461,7 +478,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
         column = "model";
         models::validate(m);
         column = "phase";
-        p.claimed = canonical_phase(cell("phase"));
+        p.claimed = parse_phase_claim(cell("phase"));
         const std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}", exact::to_text(m.k), exact::to_text(m.sigma2),
                                             exact::to_text(m.gamma), m.batch, m.replace, data_path, sample_key);
         auto it = model_groups.find(key);
@@ -546,7 +563,7 @@ PrintedEnclosure printed(const lyap::CertifiedValue& v, int digits, bool converg
   PrintedEnclosure p;
   p.lower = upper_only ? "-inf" : d.lower;
   p.upper = d.upper;
-  p.sign = lyap::to_string(v.sign);
+  p.sign = v.sign;
   const auto rd = [](const std::string& s) { return s == "-inf" ? XReal::minus_inf() : XReal::finite(exact::decimal_value(s)); };
   p.interval = ExactInterval{rd(p.lower), rd(p.upper)};
   p.converged = converged && d.meets_request && !upper_only;
@@ -691,7 +708,7 @@ RowResult Verifier::check(std::size_t index) {
         PrintedEnclosure p;
         p.lower = d.lower;
         p.upper = d.upper;
-        p.sign = boundary::to_string(root.direction);
+        p.sign = root.direction;
         p.interval = ExactInterval{XReal::finite(exact::decimal_value(d.lower)), XReal::finite(exact::decimal_value(d.upper))};
         p.converged = root.width_met;
         zeros.push_back(p);
@@ -706,7 +723,7 @@ RowResult Verifier::check(std::size_t index) {
           PrintedEnclosure p;
           p.lower = exact::to_text(lo);
           p.upper = exact::to_text(hi);
-          p.sign = side == 0 ? "pos-to-neg" : "neg-to-pos";
+          p.sign = side == 0 ? boundary::Direction::pos_to_neg : boundary::Direction::neg_to_pos;
           p.interval = ExactInterval{XReal::finite(lo), XReal::finite(hi)};
           p.converged = sl.width_met;
           zeros.push_back(p);
@@ -794,28 +811,27 @@ RowResult Verifier::check(std::size_t index) {
       r.method = c.lambda_plus.method;
       r.lambda_plus = printed(c.lambda_plus.value, digits, c.lambda_plus.converged);
       r.lambda_minus = printed(c.lambda_minus.value, digits, c.lambda_minus.converged);
-      // The row record keeps the labels as text: the claim it is compared with is text ("I" allows Ia and Ib).
-      r.certified_phase = models::to_string(c.phase);
-      r.candidates = models::to_strings(c.candidates);
-      std::set<std::string> claimed;
-      if (p.claimed == "I") claimed = {"Ia", "Ib"}; else claimed = {p.claimed};
+      r.certified_phase = c.phase;
+      r.candidates = c.candidates;
       std::size_t inside = 0;
-      for (const auto& cand : r.candidates) inside += claimed.count(cand);
+      for (const models::Phase cand : r.candidates) inside += p.claimed.admits(cand) ? 1 : 0;
       const std::string signs = fmt::format("Lambda_+ {} in [{}, {}], Lambda_- {} in [{}, {}], wrong direction {}L2-stable",
-                                            r.lambda_plus->sign, r.lambda_plus->lower, r.lambda_plus->upper,
-                                            r.lambda_minus->sign, r.lambda_minus->lower, r.lambda_minus->upper,
+                                            to_string(r.lambda_plus->sign), r.lambda_plus->lower, r.lambda_plus->upper,
+                                            to_string(r.lambda_minus->sign), r.lambda_minus->lower, r.lambda_minus->upper,
                                             c.l2_wrong_direction_stable ? "" : "not ");
+      const std::string phase_text = models::to_string(c.phase);
+      const std::vector<std::string> candidate_texts = models::to_strings(r.candidates);
       if (inside == r.candidates.size()) {
         r.verdict = Verdict::consistent;
-        r.reason = fmt::format("certified phase {}: {}", r.certified_phase, signs);
+        r.reason = fmt::format("certified phase {}: {}", phase_text, signs);
       } else if (inside == 0) {
         r.verdict = Verdict::inconsistent;
-        r.reason = fmt::format("claimed {}, certified {}: {}", p.claimed,
-                               r.candidates.size() == 1 ? r.certified_phase : "one of " + fmt::format("{}", fmt::join(r.candidates, ", ")),
+        r.reason = fmt::format("claimed {}, certified {}: {}", to_string(p.claimed),
+                               r.candidates.size() == 1 ? phase_text : "one of " + fmt::format("{}", fmt::join(candidate_texts, ", ")),
                                signs);
       } else {
         r.verdict = Verdict::undetermined;
-        r.reason = fmt::format("a sign is undetermined, the phase is one of {}: {}", fmt::join(r.candidates, ", "), signs);
+        r.reason = fmt::format("a sign is undetermined, the phase is one of {}: {}", fmt::join(candidate_texts, ", "), signs);
       }
       return r;
     }

@@ -11,12 +11,15 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "lyapcert/boundary/roots.hpp"
+#include "lyapcert/exact/sign.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
+#include "lyapcert/models/phase.hpp"
 #include "lyapcert/models/twolayer.hpp"
 #include "lyapcert/oracle/claims.hpp"
 #include "lyapcert/oracle/csv.hpp"
@@ -47,11 +50,24 @@ struct VerifyOptions {
       sample_data;
 };
 
+// The phase a row claims: one of the five two-layer phases, or "I" (Ia or Ib: the claim does not say whether the
+// wrong direction is also L2-stable).
+struct PhaseClaim {
+  models::Phase phase = models::Phase::Ia;  // one of models::kTwoLayerPhases (Ia when either_ia_ib)
+  bool either_ia_ib = false;                // "I"
+  bool admits(models::Phase p) const { return p == phase || (either_ia_ib && p == models::Phase::Ib); }
+};
+// "I" or the phase's label (the canonical text of the claim, printed in JSON and reasons).
+std::string to_string(const PhaseClaim& c);
+// The phase column's text, case-insensitively, with Arabic numerals allowed: Ia (1a), Ib (1b), I (1), II (2),
+// III (3), IV (4). InputError naming the text otherwise.
+PhaseClaim parse_phase_claim(std::string_view text);
+
 // The two-layer model of a phase row (columns model, k, sigma | snr, gamma, batch, replace, data | data_sample,
 // seed: the flags of `lyapcert phase`).
 struct PhaseInputs {
   models::TwoLayerModel model;
-  std::string claimed;  // canonical label: Ia, Ib, I, II, III, IV
+  PhaseClaim claimed;
 };
 
 // One data row, parsed and validated.
@@ -96,8 +112,16 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
 
 // A certified enclosure as printed (outward decimals) and as used for the classification (the same
 // decimals read back exactly, so every verdict can be re-derived from the output).
+// `sign`: the certified sign of the value (lyap1d, lyapnd, phase) or, for a zero of Lambda (boundary), the direction
+// in which Lambda changes sign across it; printed through to_string only.
+using EnclosureSign = std::variant<exact::Sign, boundary::Direction>;
+std::string to_string(const EnclosureSign& s);
+// The text to_string prints (either alternative); nullopt for any other text.
+std::optional<EnclosureSign> parse_enclosure_sign(std::string_view text);
+
 struct PrintedEnclosure {
-  std::string lower, upper, sign;
+  std::string lower, upper;
+  EnclosureSign sign = exact::Sign::undetermined;
   ExactInterval interval;
   bool converged = false;
 };
@@ -106,8 +130,8 @@ struct RowResult {
   Verdict verdict = Verdict::undetermined;
   std::optional<PrintedEnclosure> certified;     // lyap1d, lyapnd: the enclosure; boundary: nearest root
   std::optional<PrintedEnclosure> lambda_plus, lambda_minus;  // phase
-  std::string certified_phase;                   // phase: Ia..IV or "undetermined"
-  std::vector<std::string> candidates;           // phase: labels allowed by the certified signs
+  std::optional<models::Phase> certified_phase;  // phase: Ia..IV or undetermined; nullopt: not certified at all
+  std::vector<models::Phase> candidates;         // phase: the phases allowed by the certified signs
   std::optional<Miss> miss;                      // inconsistent rows of lyap1d, lyapnd, boundary
   std::string method;                            // the certification method
   std::string reason;                            // one sentence: why this verdict

@@ -15,6 +15,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim/predict.hpp"
 #include "lyapcert/stats/confidence.hpp"
+#include "lyapcert/stats/estimator.hpp"
 #include "lyapcert/stats/philox.hpp"
 
 namespace lyapcert::sim {
@@ -166,7 +167,8 @@ StatisticalExponent estimate_vector_exponent(const SimModel& m, double lr, const
   const double t = stats::student_quantile(1 - (1 - o.level) / 2, R - 1);
   e.lower = mean - t * e.std_error;
   e.upper = mean + t * e.std_error;
-  e.sign = e.lower > 0 ? lyap::Sign::positive : (e.upper < 0 ? lyap::Sign::negative : lyap::Sign::undetermined);
+  // The sign the Student interval supports, decided by the one statistical rule (stats::supported_sign).
+  e.sign = stats::supported_sign(stats::ConfidenceInterval{e.lower, e.upper, o.level});
   // Proof: SIM-VEC-SIZE-1 -- asymptotic variance per step and its upper 0.99 bound (chi-square, normal theory).
   e.variance = var * static_cast<double>(o.steps);
   const double chi = boost::math::quantile(boost::math::chi_squared_distribution<double>(R - 1), 0.01);

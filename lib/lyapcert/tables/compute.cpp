@@ -86,14 +86,6 @@ Json certified_entry(const std::string& name, const lyap::CertifiedValue& v, int
   return e;
 }
 
-// The sign an MPFI enclosure proves. The MPFI path reports no exact zero: an enclosure that came out as the point
-// [0, 0] reads undetermined (weaker than it could be, never wrong; kept so that rechecked tables stay as they were).
-exact::Sign mpfi_sign(const MpfiEnclosure& m) {
-  if (m.minus_infinity) return exact::Sign::negative;
-  const exact::Sign s = exact::enclosure_sign(m.lower, m.upper);
-  return s == exact::Sign::zero ? exact::Sign::undetermined : s;
-}
-
 // Entry of an MPFI enclosure.
 Json mpfi_entry(const std::string& name, const MpfiEnclosure& m, int digits) {
   Json e;

@@ -7,6 +7,12 @@
 #include "lyapcert/tables/exact_text.hpp"
 
 namespace lyapcert::tables {
+
+exact::Sign mpfi_sign(const MpfiEnclosure& m) {
+  if (m.minus_infinity) return exact::Sign::negative;
+  const exact::Sign s = exact::enclosure_sign(m.lower, m.upper);
+  return s == exact::Sign::zero ? exact::Sign::undetermined : s;
+}
 namespace {
 
 using exact::Rational;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "lyapcert/exact/rational.hpp"
+#include "lyapcert/exact/sign.hpp"
 #include "lyapcert/laws/finite_law.hpp"
 
 namespace lyapcert::tables {
@@ -15,6 +16,10 @@ struct MpfiEnclosure {
   std::string lower_exact, upper_exact;  // "m*2^e" / "0"
   exact::Rational lower, upper;          // the same values as rationals
 };
+
+// The sign an MPFI enclosure proves. The MPFI path reports no exact zero: an enclosure that came out as the point
+// [0, 0] reads undetermined (weaker than it could be, never wrong; kept so that rechecked tables stay as they were).
+exact::Sign mpfi_sign(const MpfiEnclosure& m);
 
 // E log|a + b h| for a finite law (b != 0): sum_j p_j log|a + b h_j| atom by atom; exactly -inf when some
 // a + b h_j == 0 (exact rational test). Guarantee: contains the true value.

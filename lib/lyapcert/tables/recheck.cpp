@@ -14,10 +14,11 @@
 #include "lyapcert/core/distribute.hpp"
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
-#include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
+#include "lyapcert/boundary/roots.hpp"
 #include "lyapcert/exact/sign.hpp"
+#include "lyapcert/models/phase.hpp"
 #include "lyapcert/tables/exact_text.hpp"
 #include "lyapcert/tables/mpfi_eval.hpp"
 #include "lyapcert/tables/internal/row_inputs.hpp"
@@ -121,6 +122,27 @@ bool intersects(const Json& a, const Json& b) {
   const End& lo = le(alo, blo) ? blo : alo;
   const End& hi = le(ahi, bhi) ? ahi : bhi;
   return le(lo, hi);
+}
+
+// What the signs of Lambda at the exact ends of a root enclosure say about the table's direction of the sign change
+// there (intermediate value theorem: Lambda is continuous on an enclosure free of singular points).
+enum class SignChange { confirmed, contradicted, undecided };
+SignChange sign_change(boundary::Direction direction, exact::Sign at_lower, exact::Sign at_upper) {
+  const bool up = direction == boundary::Direction::neg_to_pos;
+  const exact::Sign before = up ? exact::Sign::negative : exact::Sign::positive;
+  const exact::Sign after = up ? exact::Sign::positive : exact::Sign::negative;
+  if (at_lower == before && at_upper == after) return SignChange::confirmed;
+  // A sign that cannot be decided at an end (Lambda within its enclosure of 0) is not a contradiction.
+  if (at_lower == after || at_upper == before) return SignChange::contradicted;
+  return SignChange::undecided;
+}
+
+// The direction of a root entry (InputError for text that names none).
+boundary::Direction entry_direction(const Json& e) {
+  const std::string text = e.at("direction").get<std::string>();
+  const auto d = boundary::parse_direction(text);
+  if (!d) throw InputError(fmt::format("{}: unknown direction '{}' (neg-to-pos, pos-to-neg)", e.at("name").get<std::string>(), text));
+  return *d;
 }
 
 std::string interval_text(const Json& e) {
@@ -282,10 +304,16 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
         }
       }
       if (problem.empty() && q == "phase") {
+        // The labels read once (models::parse_phase); an undetermined recomputation refutes nothing, and a table text that
+        // names no phase matches no recomputed one.
         const std::string a = row.value("phase", std::string()), b = fresh.value("phase", std::string());
-        bool compatible = a == b || a == "undetermined" || b == "undetermined";
-        if (!compatible) {
-          for (const auto& x : fresh["phase_candidates"]) compatible = compatible || x == a;
+        const std::optional<models::Phase> table_phase = models::parse_phase(a), fresh_phase = models::parse_phase(b);
+        bool compatible = fresh_phase == models::Phase::undetermined || table_phase == models::Phase::undetermined ||
+                          (table_phase && table_phase == fresh_phase);
+        if (table_phase && !compatible) {
+          for (const auto& x : fresh["phase_candidates"]) {
+            compatible = compatible || models::parse_phase(x.get<std::string>()) == table_phase;
+          }
         }
         if (!compatible) problem = fmt::format("phase '{}' in the table, '{}' recomputed", a, b);
       }
@@ -338,18 +366,14 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
             }
           }
           if (!problem.empty()) break;
-          const MpfiEnclosure a = mpfi_log_abs_mean(f, Rational(1), Rational(-lo), prec);
-          const MpfiEnclosure b = mpfi_log_abs_mean(f, Rational(1), Rational(-hi), prec);
-          const bool up = e.at("direction") == "neg-to-pos";
-          auto neg = [](const MpfiEnclosure& m) { return m.minus_infinity || m.upper < 0; };
-          auto pos = [](const MpfiEnclosure& m) { return !m.minus_infinity && m.lower > 0; };
-          if (up ? (neg(a) && pos(b)) : (pos(a) && neg(b))) {
+          const exact::Sign a = mpfi_sign(mpfi_log_abs_mean(f, Rational(1), Rational(-lo), prec));
+          const exact::Sign b = mpfi_sign(mpfi_log_abs_mean(f, Rational(1), Rational(-hi), prec));
+          const SignChange change = sign_change(entry_direction(e), a, b);
+          if (change == SignChange::confirmed) {
             ++checked;
             continue;
           }
-          // A sign MPFI cannot decide at an endpoint (Lambda within its enclosure of 0) is not a contradiction.
-          const bool contradiction = up ? (pos(a) || neg(b)) : (neg(a) || pos(b));
-          if (contradiction) {
+          if (change == SignChange::contradicted) {
             problem = fmt::format("{}: MPFI contradicts a {} sign change of Lambda across [{}, {}]",
                                   e["name"].get<std::string>(), e["direction"].get<std::string>(),
                                   e["lower"].get<std::string>(), e["upper"].get<std::string>());
@@ -390,16 +414,18 @@ Json recheck_row(const Json& row, const RecheckOptions& opt) {
           }
           if (!problem.empty()) break;
           std::string why;
-          const int a = second_sign_at(*in.curvature, lo, so, method, why);
-          const int b = a == 0 && why.rfind("no independent path", 0) == 0 ? 0 : second_sign_at(*in.curvature, hi, so, method, why);
+          const exact::Sign a = second_sign_at(*in.curvature, lo, so, method, why);
+          const exact::Sign b = a == exact::Sign::undetermined && why.rfind("no independent path", 0) == 0
+                                    ? exact::Sign::undetermined
+                                    : second_sign_at(*in.curvature, hi, so, method, why);
           if (!why.empty() && reason.empty()) reason = why;
           if (why.rfind("no independent path", 0) == 0) break;
-          const bool up = e.at("direction") == "neg-to-pos";
-          if (up ? (a < 0 && b > 0) : (a > 0 && b < 0)) {
+          const SignChange change = sign_change(entry_direction(e), a, b);
+          if (change == SignChange::confirmed) {
             ++checked;
             continue;
           }
-          if (up ? (a > 0 || b < 0) : (a < 0 || b > 0)) {
+          if (change == SignChange::contradicted) {
             problem = fmt::format("{}: the second path ({}) contradicts a {} sign change of Lambda across [{}, {}]",
                                   e["name"].get<std::string>(), method, e["direction"].get<std::string>(),
                                   e["lower"].get<std::string>(), e["upper"].get<std::string>());

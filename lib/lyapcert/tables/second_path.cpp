@@ -729,8 +729,8 @@ std::vector<SecondValue> second_lyapnd(const laws::MatrixLaw& law, const std::st
   return {v};
 }
 
-int second_sign_at(const laws::CurvatureLaw& law, const Rational& lr, const SecondOptions& opt, std::string& method,
-                   std::string& reason) {
+exact::Sign second_sign_at(const laws::CurvatureLaw& law, const Rational& lr, const SecondOptions& opt,
+                           std::string& method, std::string& reason) {
   const auto start = Clock::now();
   Ctx ctx;
   ctx.deadline = start + std::chrono::duration_cast<Clock::duration>(
@@ -743,19 +743,19 @@ int second_sign_at(const laws::CurvatureLaw& law, const Rational& lr, const Seco
     method = join(e.methods);
     if (e.kind == Eval::kNone) {
       reason = "no independent path: " + e.reason;
-      return 0;
+      return exact::Sign::undetermined;
     }
-    if (e.kind == Eval::kMinusInf) return -1;
+    if (e.kind == Eval::kMinusInf) return exact::Sign::negative;
     if (arb_is_finite(e.v.get())) {
-      if (arb_is_negative(e.v.get())) return -1;
-      if (arb_is_positive(e.v.get())) return 1;
+      if (arb_is_negative(e.v.get())) return exact::Sign::negative;
+      if (arb_is_positive(e.v.get())) return exact::Sign::positive;
     }
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (e.timed_out || 2 * prec > opt.max_bits || elapsed + 4 * dt > opt.time_budget_seconds) {
       reason = e.timed_out ? fmt::format("the {} path did not finish within {:g} s", method, opt.time_budget_seconds)
                            : fmt::format("the sign is not decided within {} bits / {:g} s", prec,
                                          opt.time_budget_seconds);
-      return 0;
+      return exact::Sign::undetermined;
     }
     prec *= 2;
   }

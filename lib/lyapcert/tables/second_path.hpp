@@ -12,6 +12,7 @@
 
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/exact/rational.hpp"
+#include "lyapcert/exact/sign.hpp"
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 
@@ -55,8 +56,8 @@ std::vector<SecondValue> second_lyapnd(const laws::MatrixLaw& law, const std::st
                                        const SecondOptions& options);
 
 // Sign of Lambda(lr) = E log|1 - lr h| at an exact lr by the second path, precision raised until decided:
-// -1, +1, or 0 when undecided (also when no path: then `reason` is set). Proof: TABLE-SECOND-5.
-int second_sign_at(const laws::CurvatureLaw& law, const exact::Rational& lr, const SecondOptions& options,
+// negative, positive, or undetermined (also when no path: then `reason` is set; never zero). Proof: TABLE-SECOND-5.
+exact::Sign second_sign_at(const laws::CurvatureLaw& law, const exact::Rational& lr, const SecondOptions& options,
                    std::string& method, std::string& reason);
 
 }  // namespace lyapcert::tables
