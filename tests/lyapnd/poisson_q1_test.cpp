@@ -49,39 +49,7 @@ Mat quat(long a, long b, long c, long d) {
 // g([w]) from its definition (LYAPND-POIS-20 (a)), written independently of the library: the chart is the first
 // index of max |w_j|, u = w / w_c, cell k = min(m - 1, floor((u + 1) m / 2)), multilinear weights.
 double g_at(const std::vector<double>& g, int d, int m, const double* w) {
-  int c = 0;
-  for (int j = 1; j < d; ++j)
-    if (std::fabs(w[j]) > std::fabs(w[c])) c = j;
-  std::size_t stride = 1, base = 0;
-  std::array<double, 3> s{};
-  std::array<std::size_t, 3> pw{};
-  int a = 0;
-  for (int j = 0; j < d; ++j) {
-    if (j == c) continue;
-    const double x = std::clamp((w[j] / w[c] + 1) * 0.5 * m, 0.0, static_cast<double>(m));
-    const double k = std::min(std::floor(x), static_cast<double>(m - 1));
-    base += static_cast<std::size_t>(k) * stride;
-    s[a] = x - k;
-    pw[a] = stride;
-    stride *= static_cast<std::size_t>(m + 1);
-    ++a;
-  }
-  base += static_cast<std::size_t>(c) * stride;
-  double sum = 0;
-  for (int e = 0; e < (1 << (d - 1)); ++e) {
-    double wt = 1;
-    std::size_t o = 0;
-    for (int b = 0; b < d - 1; ++b) {
-      if (e >> b & 1) {
-        wt *= s[b];
-        o += pw[b];
-      } else {
-        wt *= 1 - s[b];
-      }
-    }
-    sum += wt * g[base + o];
-  }
-  return sum;
+  return lyapcert::test::q1_g_at<double>(g, d, m, w);
 }
 
 // h([v]) = sum_i p_i (log(|M_i v| / |v|) + g([M_i v])) - g([v]) in binary64.

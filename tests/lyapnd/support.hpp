@@ -5,6 +5,9 @@
 #pragma once
 #include <arb.h>
 
+#include <algorithm>
+#include <array>
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -145,6 +148,46 @@ inline std::pair<double, double> monte_carlo(const std::vector<std::vector<doubl
     est.push_back(s / n);
   }
   return mean_and_std_error(est);
+}
+
+// g([w]) of the multilinear chart function (LYAPND-POIS-20 (a)), written independently of the library: the chart is
+// the first index of max |w_j|, u = w / w_c, node cell k = min(m - 1, floor((u + 1) m / 2)), multilinear weights;
+// T = double or long double.
+template <class T>
+T q1_g_at(const std::vector<double>& g, int d, int m, const T* w) {
+  int c = 0;
+  for (int j = 1; j < d; ++j)
+    if (std::fabs(w[j]) > std::fabs(w[c])) c = j;
+  std::size_t stride = 1, base = 0;
+  std::array<T, 3> s{};
+  std::array<std::size_t, 3> pw{};
+  int a = 0;
+  for (int j = 0; j < d; ++j) {
+    if (j == c) continue;
+    const T x = std::clamp<T>((w[j] / w[c] + 1) * m / 2, 0, m);
+    const T k = std::min<T>(std::floor(x), m - 1);
+    base += static_cast<std::size_t>(k) * stride;
+    s[a] = x - k;
+    pw[a] = stride;
+    stride *= static_cast<std::size_t>(m + 1);
+    ++a;
+  }
+  base += static_cast<std::size_t>(c) * stride;
+  T sum = 0;
+  for (int e = 0; e < (1 << (d - 1)); ++e) {
+    T wt = 1;
+    std::size_t o = 0;
+    for (int b = 0; b < d - 1; ++b) {
+      if (e >> b & 1) {
+        wt *= s[b];
+        o += pw[b];
+      } else {
+        wt *= 1 - s[b];
+      }
+    }
+    sum += wt * static_cast<T>(g[base + o]);
+  }
+  return sum;
 }
 
 }  // namespace lyapcert::test

@@ -22,6 +22,7 @@
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
+#include "lyapnd/support.hpp"
 #include "support/seed.hpp"
 
 namespace {
@@ -100,39 +101,7 @@ std::size_t cell_of(const LD* w, int d, int n) {
 // g([w]) from its definition (LYAPND-POIS-20 (a)) in long double: chart = first index of max |w_j|, u = w / w_c,
 // node cell k = min(m - 1, floor((u + 1) m / 2)), multilinear weights.
 LD g_at(const std::vector<double>& g, int d, int m, const LD* w) {
-  int c = 0;
-  for (int j = 1; j < d; ++j)
-    if (std::fabs(w[j]) > std::fabs(w[c])) c = j;
-  std::size_t stride = 1, base = 0;
-  std::array<LD, 3> s{};
-  std::array<std::size_t, 3> pw{};
-  int a = 0;
-  for (int j = 0; j < d; ++j) {
-    if (j == c) continue;
-    const LD x = std::clamp<LD>((w[j] / w[c] + 1) * m / 2, 0, m);
-    const LD k = std::min<LD>(std::floor(x), m - 1);
-    base += static_cast<std::size_t>(k) * stride;
-    s[a] = x - k;
-    pw[a] = stride;
-    stride *= static_cast<std::size_t>(m + 1);
-    ++a;
-  }
-  base += static_cast<std::size_t>(c) * stride;
-  LD sum = 0;
-  for (int e = 0; e < (1 << (d - 1)); ++e) {
-    LD wt = 1;
-    std::size_t o = 0;
-    for (int b = 0; b < d - 1; ++b) {
-      if (e >> b & 1) {
-        wt *= s[b];
-        o += pw[b];
-      } else {
-        wt *= 1 - s[b];
-      }
-    }
-    sum += wt * g[base + o];
-  }
-  return sum;
+  return lyapcert::test::q1_g_at<LD>(g, d, m, w);
 }
 
 struct FamilyLD {
