@@ -275,6 +275,41 @@ TEST(SqnormalAbsMoment, NegativeOrdersClosedForms) {
   }
 }
 
+// The mass sitting on a zero, with s far below the working precision (windows of half-width 2^-204, whose ends
+// t0 -+ d must be exact): a = 1 + s z, s = 2^-200, so E|1 - a^2|^p = s^p E|z|^p |2 + s z|^p = (2 s)^p E|z|^p
+// (1 + eps), |eps| < 2^-190 (|(1 + u)^p - 1| <= |p| |u| 2^{1-p} <= 4 |u| for |u| = |s z|/2 <= 1/2, and the rest weighs
+// e^-(2^398)); E|z|^p = 2^{p/2} Gamma((p+1)/2)/sqrt(pi).
+TEST(SqnormalAbsMoment, NegativeOrderTinySpreadOnTheZero) {
+  for (const char* ps : {"-1/2", "-9/10"}) {
+    A lr("1"), mu("1"), s, p(ps), got, ref, t;
+    arb_one(s);
+    arb_mul_2exp_si(s, s, -200);
+    lc::sqnormal_abs_moment(got, lr, mu, s, p, 120);
+    const slong prec = 200;
+    arb_mul_2exp_si(t, s, 1);
+    arb_pow(ref, t, p, prec);  // (2 s)^p
+    arb_add_ui(t, p, 1, prec);
+    arb_mul_2exp_si(t, t, -1);
+    arb_gamma(t, t, prec);
+    arb_mul(ref, ref, t, prec);
+    arb_mul_2exp_si(t, p, -1);
+    A two("2");
+    arb_pow(t, two, t, prec);
+    arb_mul(ref, ref, t, prec);
+    arb_const_sqrt_pi(t, prec);
+    arb_div(ref, ref, t, prec);
+    mag_t e;
+    mag_init(e);
+    arb_get_mag(e, ref);
+    mag_mul_2exp_si(e, e, -180);
+    arb_add_error_mag(ref.v, e);
+    mag_clear(e);
+    ASSERT_TRUE(arb_is_finite(got)) << ps;
+    EXPECT_TRUE(arb_overlaps(got, ref)) << ps << "\n got " << got.str() << "\n ref " << ref.str();
+    EXPECT_LT(got.rad(), 1e-30 * arf_get_d(arb_midref(ref.v), ARF_RND_NEAR)) << got.str();
+  }
+}
+
 // CONT-SQN-NEG-1: for lr > 0 the zeros of 1 - lr a^2 make every p <= -1 infinite (refused); lr < 0 keeps p <= -1
 // finite; the series is not used for p < 0 unless mu = 0 (its Poisson tail bound assumes p > 0).
 TEST(SqnormalAbsMoment, NegativeOrderLimits) {

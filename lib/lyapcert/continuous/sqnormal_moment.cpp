@@ -237,10 +237,11 @@ void neg_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, c
     internal::pow2(d, ex - 1);
     arb_set(cur, L);
     for (const int t0 : {-1, 1}) {
+      // t0 -+ d exactly (d may lie below 2^-wp when v is tiny): the pieces and the window meet at exact points.
       arb_set_si(a1, t0);
-      arb_sub(a1, a1, d, wp);  // t0 - d
+      arb_sub(a1, a1, d, ARF_PREC_EXACT);  // t0 - d
       arb_set_si(a2, t0);
-      arb_add(a2, a2, d, wp);  // t0 + d
+      arb_add(a2, a2, d, ARF_PREC_EXACT);  // t0 + d
       prm.sign = t0 < 0 ? -1 : +1;  // left of -1: t^2 > 1; between -1 and 1: t^2 < 1
       internal::integrate_tol(piece, neg_integrand, &prm, cur, a1, wp + extra, wp + extra);
       arb_add(total, total, piece, wp);
