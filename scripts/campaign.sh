@@ -56,6 +56,7 @@ props=(
   "continuous/continuous_prop|ContinuousProp.UniformClosedVsQuadrature|100|uniform: closed form vs quadrature"
   "continuous/continuous_prop|ContinuousProp.MomentClosedVsQuadrature|100|moments: closed form vs quadrature"
   "continuous/continuous_prop|ContinuousProp.XyNegativeMomentsObeyPowerMeans|20|xy negative moments vs log mean and E|Y| (power means)"
+  "continuous/continuous_prop|ContinuousProp.SqnormalNegativeMomentsVsOtherPaths|100|sqnormal negative moments vs closed forms and power means"
   "lyapnd/cycle_test|CycleProperty.SingleMatrixEnclosesLogPerronRoot|20|cycle expansion vs Perron root"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.AgreesWithChiSquareMixture|2|xy: two quadratures"
   "continuous/continuous_variance_gamma_test|VarianceGammaProp.MomentAgreesWithMixture|2|xy moments: two paths"

@@ -361,11 +361,12 @@ class CliTest(unittest.TestCase):
             (["moment", *law, "--lr", "1", "--p", "0"], ["moment order p must be nonzero"]),
             # atoms(1, 2) at lr = 1 has the multiplier 0: every negative moment is +inf (LYAP1D-MOM-NEG-1)
             (["moment", *law, "--lr", "1", "--p=-1"], ["is +inf for p = -1 < 0: an atom sits exactly at h = 1/lr"]),
-            (["moment", "--law", "sqnormal(0, 1)", "--lr", "1/2", "--p=-1/2"],
-             ["is not certified for sqnormal laws"]),
+            # sqnormal: +inf for p <= -1 with a zero inside the support (CONT-SQN-NEG-1)
+            (["moment", "--law", "sqnormal(0, 1)", "--lr", "1/2", "--p=-1"],
+             ["is +inf for p = -1 <= -1", "inside the support of a sqnormal law"]),
             # a mixture is certified only when every component is (LYAP1D-MOM-NEG-2)
-            (["moment", "--law", "mix(normal(0, 1):1/2, sqnormal(0, 1):1/2)", "--lr", "1/2", "--p=-1/2"],
-             ["is not certified for sqnormal laws"]),
+            (["moment", "--law", "mix(normal(0, 1):1/2, shift(2, sqnormal(0, 1)):1/2)", "--lr", "1/2", "--p=-1/2"],
+             ["is +inf for p = -1/2 <= -1/2", "the edge of the support of a sqnormal law"]),
             (["moment", "--law", "bivariate(0, 0, 1, 1, 1/2)", "--lr", "1/2", "--p=-1"],
              ["p = -1 <= -1 of a bivariate law"]),
             (["moment", "--law", "uniform(0, 4)", "--lr", "1/2", "--p=-1"], ["p = -1 <= -1 of a uniform law"]),

@@ -165,3 +165,62 @@ TEST(ContinuousProp, XyNegativeMomentsObeyPowerMeans) {
       << ss.str() << "\nreplay: RC_PARAMS=\"seed=" << params.seed << " max_success=" << params.maxSuccess << "\"";
   std::cout << "RapidCheck seed " << params.seed << ": " << ss.str() << "\n";
 }
+
+// CONT-SQN-NEG-2 (the quadrature with singular windows) at random parameters against computations by other paths:
+// (a) mu = 0, lr > 0, -1 < p < 0: the chi-square closed form (CONT-SQN-NEG-3 (a), sqnormal_abs_moment_series);
+// (b) lr < 0, any mu, p = -1: the Faddeeva form K(c) (CONT-SQN-NEG-3 (c), sqnormal_inv1p_mean);
+// (c) lr > 0, any mu, p < q < 0: the power means (E|Y|^p)^{1/p} <= (E|Y|^q)^{1/q} <= exp(E log|Y|) <= E|Y|,
+//     Y = 1 - lr a^2, tying the negative moments to the log mean (CONT-SQN-1) and the first moment (CONT-SQN-3).
+// lr and s log-uniform over two decades each side of 1, mu in [-3, 3], p = -j/64.
+RC_GTEST_PROP(ContinuousProp, SqnormalNegativeMomentsVsOtherPaths, ()) {
+  const int kind = *rc::gen::inRange(0, 3);
+  const double lr = log_uniform(-2, 2, *rc::gen::inRange(0, 1048576));
+  const double s = log_uniform(-1, 1, *rc::gen::inRange(0, 1048576));
+  const double mu = kind == 0 ? 0.0 : (*rc::gen::inRange(-3000, 3001)) / 1000.0;
+  const int j = *rc::gen::inRange(1, 64);
+  RC_LOG() << "kind=" << kind << " lr=" << lr << " mu=" << mu << " s=" << s << " p=-" << j << "/64\n";
+  const slong prec = 100;
+  A LR, MU, S, P, quad, other;
+  arb_set_d(LR, lr);
+  arb_set_d(MU, mu);
+  arb_set_d(S, s);
+  arb_set_si(P, -j);
+  arb_mul_2exp_si(P, P, -6);
+  if (kind == 0) {
+    lc::sqnormal_abs_moment_quad(quad, LR, MU, S, P, prec);
+    lc::sqnormal_abs_moment_series(other, LR, MU, S, P, prec);
+    RC_ASSERT(arb_is_finite(other));
+    RC_ASSERT(arb_overlaps(quad, other));
+    RC_ASSERT(quad.rad() < 1e-25 * arf_get_d(arb_midref(other.v), ARF_RND_UP));
+  } else if (kind == 1) {
+    A NLR, m1;
+    arb_neg(NLR, LR);
+    arb_set_si(m1, -1);
+    lc::sqnormal_abs_moment(quad, NLR, MU, S, m1, prec);
+    lc::sqnormal_inv1p_mean(other, LR, MU, S, prec);
+    RC_ASSERT(arb_is_finite(other));
+    RC_ASSERT(arb_overlaps(quad, other));
+    RC_ASSERT(quad.rad() < 1e-25 * arf_get_d(arb_midref(other.v), ARF_RND_UP));
+  } else {
+    A Q, one, L, M1, Mq, mp, mq, m0, ip;
+    arb_mul_2exp_si(Q, P, -1);
+    arb_one(one);
+    lc::sqnormal_abs_moment(quad, LR, MU, S, P, prec);
+    lc::sqnormal_abs_moment(Mq, LR, MU, S, Q, prec);
+    lc::sqnormal_abs_moment(M1, LR, MU, S, one, prec);
+    lc::sqnormal_log_abs_mean(L, LR, MU, S, prec);
+    RC_ASSERT(arb_is_finite(quad));
+    RC_ASSERT(arb_is_finite(Mq));
+    RC_ASSERT(arb_is_finite(M1));
+    RC_ASSERT(arb_is_finite(L));
+    RC_ASSERT(quad.rad() < 1e-25 * arf_get_d(arb_midref(quad.v), ARF_RND_UP));
+    arb_inv(ip, P, prec);
+    arb_pow(mp, quad, ip, prec);
+    arb_inv(ip, Q, prec);
+    arb_pow(mq, Mq, ip, prec);
+    arb_exp(m0, L, prec);
+    RC_ASSERT(!arb_gt(mp, mq));
+    RC_ASSERT(!arb_gt(mq, m0));
+    RC_ASSERT(!arb_gt(m0, M1));
+  }
+}

@@ -197,6 +197,141 @@ TEST(SqnormalAbsMoment, BadInput) {
   EXPECT_THROW(lc::sqnormal_abs_moment_series(out, neg, mu, one, p, 64), lyapcert::InputError);
 }
 
+// CONT-SQN-NEG-1, -2: E|1 - lr a^2|^p for p < 0 (lr > 0: -1 < p < 0, the singular windows at t = +-1; lr < 0:
+// any p < 0) against tests/data/sqnormal_negmom_ref.txt (gen_sqnormal_negmom_ref.py: two mpmath quadratures, in a
+// and in h = a^2, with the poles removed by substitution). Cases: zeros inside the mass, far from it, the mass
+// sitting on a zero (s = 1/10), p = -99/100 and -999/1000 next to the limit -1, p = -1/100, lr < 0 down to p = -10.
+// At 150 bits (the `moment --digits 40` range) the enclosure must contain the reference and be 1e-35 tight.
+TEST(SqnormalAbsMoment, NegativeOrdersMpmath) {
+  int n = 0;
+  for (const std::string& line : lyapcert::test::read_reference_lines("tests/data/sqnormal_negmom_ref.txt")) {
+    std::istringstream ss(line);
+    std::string kind, f[4], val, err;
+    ss >> kind;
+    if (kind != "sqn") continue;
+    for (auto& x : f) ss >> x;
+    ss >> val >> err;
+    A lr(f[0].c_str()), mu(f[1].c_str()), s(f[2].c_str()), p(f[3].c_str()), ref, e, got, quad;
+    ASSERT_EQ(arb_set_str(ref.v, val.c_str(), 200), 0) << line;
+    ASSERT_EQ(arb_set_str(e.v, err.c_str(), 200), 0) << line;
+    arb_add_error(ref.v, e.v);
+    lc::sqnormal_abs_moment(got, lr, mu, s, p, 150);
+    EXPECT_TRUE(arb_overlaps(got, ref)) << line << "\n got " << got.str();
+    EXPECT_LT(got.rad(), 1e-35 * arf_get_d(arb_midref(ref.v), ARF_RND_NEAR)) << line << "\n got " << got.str();
+    lc::sqnormal_abs_moment(got, lr, mu, s, p, 60);  // the double-precision range: contained too
+    EXPECT_TRUE(arb_overlaps(got, ref)) << line << "\n got " << got.str();
+    EXPECT_LT(got.rad(), 1e-15 * arf_get_d(arb_midref(ref.v), ARF_RND_NEAR)) << line << "\n got " << got.str();
+    ++n;
+  }
+  EXPECT_GE(n, 12);
+}
+
+// Closed forms for negative orders, each computed here by a different formula than the quadrature:
+// - lr < 0, p = -1: E[1/(1 + c a^2)] = K(c), the Faddeeva form of CONT-SQS-1 (sqnormal_inv1p_mean), any mu;
+// - lr < 0, mu = 0: E(1 + c a^2)^p = y^{1/2} U(1/2, 3/2 + p, y), y = 1/(2 c s^2) (CONT-SQN-NEG-3, Arb's U);
+// - lr > 0, mu = 0, -1 < p < 0: the chi-square closed form of CONT-SQN-2 (sqnormal_abs_moment_series, one term).
+TEST(SqnormalAbsMoment, NegativeOrdersClosedForms) {
+  const slong prec = 120;
+  for (const char* ms : {"0", "1/2", "-2", "3"}) {
+    for (const char* ss : {"1", "1/3", "5/2"}) {
+      for (const char* cs : {"1", "1/7", "4"}) {
+        A c(cs), mu(ms), s(ss), lr, p("-1"), quad, k;
+        arb_neg(lr, c);
+        lc::sqnormal_abs_moment(quad, lr, mu, s, p, prec);
+        lc::sqnormal_inv1p_mean(k, c, mu, s, prec);
+        EXPECT_TRUE(arb_overlaps(quad, k)) << ms << " " << ss << " " << cs << "\n quad " << quad.str() << "\n K "
+                                           << k.str();
+        EXPECT_LT(quad.rad(), 1e-30) << quad.str();
+        EXPECT_LT(k.rad(), 1e-30) << k.str();
+      }
+    }
+  }
+  for (const char* ps : {"-1/2", "-2", "-7/3", "-1/100"}) {
+    for (const char* ss : {"1", "1/3", "3"}) {
+      A lr("-1/2"), mu("0"), s(ss), p(ps), quad, y, a, b, u;
+      lc::sqnormal_abs_moment(quad, lr, mu, s, p, prec);
+      arb_sqr(y, s, prec);  // y = 1/(2 c s^2), c = 1/2
+      arb_inv(y, y, prec);
+      arb_set_d(a, 0.5);
+      arb_add_ui(b, p, 1, prec);
+      arb_add(b, b, a, prec);
+      arb_hypgeom_u(u, a, b, y, prec);
+      arb_sqrt(a, y, prec);
+      arb_mul(u, u, a, prec);
+      EXPECT_TRUE(arb_overlaps(quad, u)) << ps << " " << ss << "\n quad " << quad.str() << "\n U " << u.str();
+      EXPECT_LT(quad.rad(), 1e-30) << quad.str();
+    }
+  }
+  for (const char* ps : {"-1/2", "-9/10", "-1/10", "-99/100"}) {
+    for (const char* lrs : {"1", "1/3", "5"}) {
+      A lr(lrs), mu("0"), s("1"), p(ps), quad, series;
+      lc::sqnormal_abs_moment_quad(quad, lr, mu, s, p, prec);
+      lc::sqnormal_abs_moment_series(series, lr, mu, s, p, prec);
+      ASSERT_TRUE(arb_is_finite(series)) << ps << " " << lrs;
+      EXPECT_TRUE(arb_overlaps(quad, series)) << ps << " " << lrs << "\n quad " << quad.str() << "\n series "
+                                              << series.str();
+      EXPECT_LT(quad.rad(), 1e-30 * arf_get_d(arb_midref(series.v), ARF_RND_NEAR)) << quad.str();
+    }
+  }
+}
+
+// The mass sitting on a zero, with s far below the working precision (windows of half-width 2^-204, whose ends
+// t0 -+ d must be exact): a = 1 + s z, s = 2^-200, so E|1 - a^2|^p = s^p E|z|^p |2 + s z|^p = (2 s)^p E|z|^p
+// (1 + eps), |eps| < 2^-190 (|(1 + u)^p - 1| <= |p| |u| 2^{1-p} <= 4 |u| for |u| = |s z|/2 <= 1/2, and the rest weighs
+// e^-(2^398)); E|z|^p = 2^{p/2} Gamma((p+1)/2)/sqrt(pi).
+TEST(SqnormalAbsMoment, NegativeOrderTinySpreadOnTheZero) {
+  for (const char* ps : {"-1/2", "-9/10"}) {
+    A lr("1"), mu("1"), s, p(ps), got, ref, t;
+    arb_one(s);
+    arb_mul_2exp_si(s, s, -200);
+    lc::sqnormal_abs_moment(got, lr, mu, s, p, 120);
+    const slong prec = 200;
+    arb_mul_2exp_si(t, s, 1);
+    arb_pow(ref, t, p, prec);  // (2 s)^p
+    arb_add_ui(t, p, 1, prec);
+    arb_mul_2exp_si(t, t, -1);
+    arb_gamma(t, t, prec);
+    arb_mul(ref, ref, t, prec);
+    arb_mul_2exp_si(t, p, -1);
+    A two("2");
+    arb_pow(t, two, t, prec);
+    arb_mul(ref, ref, t, prec);
+    arb_const_sqrt_pi(t, prec);
+    arb_div(ref, ref, t, prec);
+    mag_t e;
+    mag_init(e);
+    arb_get_mag(e, ref);
+    mag_mul_2exp_si(e, e, -180);
+    arb_add_error_mag(ref.v, e);
+    mag_clear(e);
+    ASSERT_TRUE(arb_is_finite(got)) << ps;
+    EXPECT_TRUE(arb_overlaps(got, ref)) << ps << "\n got " << got.str() << "\n ref " << ref.str();
+    EXPECT_LT(got.rad(), 1e-30 * arf_get_d(arb_midref(ref.v), ARF_RND_NEAR)) << got.str();
+  }
+}
+
+// CONT-SQN-NEG-1: for lr > 0 the zeros of 1 - lr a^2 make every p <= -1 infinite (refused); lr < 0 keeps p <= -1
+// finite; the series is not used for p < 0 unless mu = 0 (its Poisson tail bound assumes p > 0).
+TEST(SqnormalAbsMoment, NegativeOrderLimits) {
+  A lr("1/2"), nlr("-1/2"), mu("1"), s("1"), out;
+  for (const char* ps : {"-1", "-3/2", "-10"}) {
+    A p(ps);
+    EXPECT_THROW(lc::sqnormal_abs_moment(out, lr, mu, s, p, 64), lyapcert::InputError) << ps;
+    EXPECT_THROW(lc::sqnormal_abs_moment_series(out, lr, mu, s, p, 64), lyapcert::InputError) << ps;
+    lc::sqnormal_abs_moment(out, nlr, mu, s, p, 64);
+    EXPECT_TRUE(arb_is_finite(out)) << ps;
+    EXPECT_TRUE(arb_is_positive(out)) << ps;
+  }
+  A p("-1/2");
+  lc::sqnormal_abs_moment_series(out, lr, mu, s, p, 64);
+  EXPECT_FALSE(arb_is_finite(out));
+  // p a ball straddling -1 cannot be decided: indeterminate, never a finite ball.
+  A pw("-1");
+  mag_set_d(arb_radref(pw.v), 1e-3);
+  lc::sqnormal_abs_moment(out, lr, mu, s, pw, 64);
+  EXPECT_FALSE(arb_is_finite(out));
+}
+
 TEST(BivariateAbsMoment, EvenMomentsExactRational) {
   struct C {
     const char *lr, *mx, *my, *sx, *sy, *rho;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/core/stop.hpp"
@@ -49,14 +50,19 @@ TEST(Budget, BestEnclosureWhenTheBudgetEndsMidLoop) {
   try {
     const lyap::CertifiedResult r = lyap::certify_lyap1d(xy3(), exact::Rational(1), lyap::Accuracy{10000, 65536});
     EXPECT_FALSE(r.converged);
+    // The stop was honoured by the loop: it ended below the 10000-digit target precision (about 33300 bits),
+    // a fact about the rounds, not about the clock (an unnoticed stop would run on to the target and converge).
+    EXPECT_LT(r.bits_used, 33000);
     EXPECT_NE(r.message.find("time budget"), std::string::npos) << r.message;
     ASSERT_TRUE(r.value.ball.is_finite());
     EXPECT_TRUE(arb_overlaps(r.value.ball.get(), ref.value.ball.get()));
   } catch (const core::BudgetExhausted&) {
     // Acceptable: no round finished within the budget on a slow machine.
   }
+  // An unnoticed stop shows in converged / bits_used above (or as ctest's timeout: the full computation takes
+  // minutes); the duration is printed, not asserted, so that a loaded machine cannot fail the test.
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(secs, 15.0);  // a guard against a stop that is not noticed (the full computation takes minutes)
+  std::printf("budget 1 s: returned after %.2f s\n", secs);
 }
 
 TEST(Budget, NoRoundFinishedIsBudgetExhausted) {

@@ -3,6 +3,7 @@
 // scaling identity Lambda_{scale(c,L)}(lr) = Lambda_L(c lr), and exact second moments.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <sstream>
 #include <string>
 
@@ -193,9 +194,21 @@ TEST(MixtureMoment, NegativeOrdersAreWeightedSums) {
     ++n;
   }
   EXPECT_EQ(n, 3);
-  // A sqnormal component is refused by name; an atom at h = 1/lr makes the sum +inf: refused too.
-  const auto sq = parse_curvature_law("mix(normal(2, 1):1/2, sqnormal(0, 1):1/2)");
+  // A sqnormal component whose moment is +inf (the zero of 1 - lr h at the edge h = 2 of its support, p <= -1/2,
+  // CONT-SQN-NEG-1) makes the sum +inf: refused; an atom at h = 1/lr likewise.
+  const auto sq = parse_curvature_law("mix(normal(2, 1):1/2, shift(2, sqnormal(0, 1)):1/2)");
   EXPECT_THROW(lyap::certify_moment(sq, Rational(1, 2), Rational(-1, 2), lyap::Accuracy{}), lyapcert::InputError);
+  // With p > -1/2 the same mixture is finite: 1 - h/2 is N(0, 1/4) for the normal part and -z^2/2 for the
+  // sqnormal part, so E|1 - h/2|^p = (1/2)^p (E|z|^p + E|z|^{2p})/2, E|z|^q = 2^{q/2} Gamma((q+1)/2)/sqrt(pi)
+  // (binary64 here, far below the certified 15 digits' tolerance used).
+  const double pd = -0.4;
+  const double ez = [](double q) { return std::pow(2.0, q / 2) * std::tgamma((q + 1) / 2) / std::sqrt(M_PI); }(pd);
+  const double ez2 = std::pow(2.0, pd) * std::tgamma((2 * pd + 1) / 2) / std::sqrt(M_PI);
+  const double want = std::log(std::pow(0.5, pd) * (ez + ez2) / 2);
+  const auto fin = lyap::certify_moment(sq, Rational(1, 2), Rational(-2, 5), lyap::Accuracy{});
+  EXPECT_TRUE(fin.converged);
+  ASSERT_TRUE(fin.value.ball.is_finite());
+  EXPECT_NEAR(arf_get_d(arb_midref(fin.value.ball.get()), ARF_RND_NEAR), want, 1e-12);
   const auto at = parse_curvature_law("mix(normal(2, 1):1/2, atoms(2, 3):1/2)");
   EXPECT_THROW(lyap::certify_moment(at, Rational(1, 2), Rational(-1, 2), lyap::Accuracy{}), lyapcert::InputError);
   // p <= -1 is refused for a mixture of continuous laws.

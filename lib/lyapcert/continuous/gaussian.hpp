@@ -32,7 +32,7 @@ void gauss_abs_moment(arb_t res, const arb_t m, const arb_t v, const arb_t p, sl
 // Proof: CONT-SQN-1.
 void sqnormal_log_abs_mean(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, slong prec);
 
-// E|1 - lr a^2|^p, a ~ N(mu, s^2), lr != 0, s > 0, p > 0 (sqnormal_moment.cpp). Two independent paths
+// E|1 - lr a^2|^p, a ~ N(mu, s^2), lr != 0, s > 0, p != 0 (sqnormal_moment.cpp). Two independent paths
 // for lr > 0 (for lr < 0, E(1 + |lr| a^2)^p, only the quadrature, whose integrand then has no kink):
 // - sqnormal_abs_moment_series: a^2/s^2 is a Poisson(mu^2/(2 s^2)) mixture of central chi-squares
 //   chi^2_{1+2j}, and E|1 - c chi^2_nu|^p has a closed form in 1F1 and U (arb_hypgeom_1f1/_u); summed with
@@ -41,6 +41,9 @@ void sqnormal_log_abs_mean(arb_t res, const arb_t lr, const arb_t mu, const arb_
 // - sqnormal_abs_moment_quad: acb_calc_integrate in t = sqrt(lr) a with the kinks at t = +-1 exactly,
 //   analytic Gaussian tail bound. Proof: CONT-SQN-3.
 // sqnormal_abs_moment uses the quadrature (1-25 ms at 110 bits), the series when the quadrature fails.
+// Negative orders p < 0: lr > 0 needs -1 < p < 0 (p <= -1 throws InputError: +inf, CONT-SQN-NEG-1), lr < 0 takes
+// every p < 0; the quadrature integrates the poles at t = +-1 by singular windows (CONT-SQN-NEG-2); the series
+// applies only at mu = 0 exactly (one term, CONT-SQN-NEG-3) and is non-finite otherwise.
 void sqnormal_abs_moment(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, slong prec);
 void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p,
                                 slong prec);

@@ -1,5 +1,6 @@
 // E|1 - lr a^2|^p for a ~ N(mu, s^2): two certified paths (proofs/continuous/gaussian.md, CONT-SQN-2 .. 4).
 #include <arb_hypgeom.h>
+#include <arb_poly.h>
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +8,7 @@
 
 #include "lyapcert/continuous/internal/integrate.hpp"
 #include "lyapcert/continuous/internal/log_integrals.hpp"
+#include "lyapcert/continuous/internal/mixture.hpp"
 #include "lyapcert/continuous/gaussian.hpp"
 #include "lyapcert/exact/error.hpp"
 
@@ -27,8 +29,15 @@ bool check_inputs(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, cons
   }
   if ((!allow_negative_lr && arb_is_negative(lr)) || arb_is_negative(s))
     throw InputError(std::string(who) + ": lr < 0 or s < 0");
-  if (arb_is_nonpositive(p)) throw InputError(std::string(who) + ": p <= 0");
-  if (arb_contains_zero(lr) || !arb_is_positive(s) || !arb_is_positive(p)) {
+  if (arb_is_zero(p)) throw InputError(std::string(who) + ": p = 0");
+  // Proof: CONT-SQN-NEG-1 -- for lr > 0 (zeros t = +-1 inside the support) the moment is +inf for p <= -1.
+  Ball m1;
+  arb_set_si(m1, -1);
+  if (arb_is_positive(lr) && arb_le(p, m1)) {
+    throw InputError(std::string(who) + ": p <= -1 with lr > 0 (E|1 - lr a^2|^p = +inf: 1 - lr a^2 has simple zeros)");
+  }
+  if (arb_contains_zero(lr) || !arb_is_positive(s) || arb_contains_zero(p) ||
+      (arb_is_negative(p) && !arb_is_negative(lr) && !arb_gt(p, m1))) {
     arb_indeterminate(res);
     return false;
   }
@@ -69,11 +78,230 @@ int pow_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong pr
   return 0;
 }
 
+
+// ---- negative orders (CONT-SQN-NEG-1, -2) ----
+
+// |1 - t^2|^p (sign +1: 1 - t^2 > 0 on the piece, -1: < 0) or (1 + t^2)^p (sign 0, lr < 0) times
+// exp(-(t - m)^2 / (2 v^2)), p < 0. A box on which the base can vanish gives no enclosure (the pieces stay a
+// positive distance away from t = +-1, so acb_calc_integrate subdivides instead).
+struct NegParam {
+  const arb_struct* m;
+  const arb_struct* v2;
+  const arb_struct* p;
+  int sign;
+};
+
+int neg_integrand(acb_ptr out, const acb_t t, void* param, slong order, slong prec) {
+  auto* q = static_cast<NegParam*>(param);
+  acb_t u, g, pp;
+  acb_init(u);
+  acb_init(g);
+  acb_init(pp);
+  acb_sqr(u, t, prec);
+  if (q->sign == 0) {
+    acb_add_ui(u, u, 1, prec);  // 1 + t^2
+  } else {
+    acb_sub_ui(u, u, 1, prec);  // t^2 - 1
+    if (q->sign > 0) acb_neg(u, u);
+  }
+  if (acb_contains_zero(u)) {
+    acb_indeterminate(out);
+  } else {
+    acb_set_arb(pp, q->p);
+    acb_pow_analytic(u, u, pp, order != 0, prec);  // principal branch; non-finite across the cut
+    acb_sub_arb(g, t, q->m, prec);
+    acb_sqr(g, g, prec);
+    acb_div_arb(g, g, q->v2, prec);
+    acb_mul_2exp_si(g, g, -1);
+    acb_neg(g, g);
+    acb_exp(g, g, prec);
+    acb_mul(out, u, g, prec);
+  }
+  acb_clear(u);
+  acb_clear(g);
+  acb_clear(pp);
+  return 0;
+}
+
+// Proof: CONT-SQN-NEG-2 (b) -- int_{-d}^{d} |1 - (t0 + x)^2|^p exp(-(t0 + x - m)^2 / (2 v^2)) dx, t0 = +-1,
+// -1 < p < 0, 0 < d <= 1/16 exact: |1 - (t0 + x)^2| = |x| (2 + t0 x), and g(x) = (2 + t0 x)^p
+// exp(-(c + x)^2 / (2 v^2)), c = t0 - m, is analytic on |x| <= R = 8 d <= 1/2 with
+// |g| <= M = (2 - R)^p exp((2 |c| R + R^2 - c^2) / (2 v^2)) there; pow_window_poly integrates |x|^p g(x).
+void singular_window(arb_t res, int t0, const arb_t m, const arb_t v2, const arb_t p, const arb_t d, slong extra_bits,
+                     slong wp) {
+  Ball c, R, M, t, t2;
+  arb_set_si(c, t0);
+  arb_sub(c, c, m, wp);
+  arb_mul_2exp_si(R, d, 3);
+  arb_set_ui(t, 2);
+  arb_sub(t, t, R, wp);
+  arb_pow(M, t, p, wp);
+  arb_abs(t, c);
+  arb_mul(t, t, R, wp);
+  arb_mul_2exp_si(t, t, 1);
+  arb_sqr(t2, c, wp);
+  arb_sub(t, t, t2, wp);
+  arb_sqr(t2, R, wp);
+  arb_add(t, t, t2, wp);
+  arb_div(t, t, v2, wp);
+  arb_mul_2exp_si(t, t, -1);
+  arb_exp(t, t, wp);
+  arb_mul(M, M, t, wp);
+  if (!arb_is_finite(M)) {
+    arb_indeterminate(res);
+    return;
+  }
+  // Terms: the remainder is about M 8^-n; aim at 2^-(wp + extra_bits + 64) absolute (M may be tiny when the
+  // mass of t lies far from t0, then few terms suffice).
+  const double log2M = internal::ln_d(M, wp) / internal::kLn2;
+  const double want = static_cast<double>(wp + extra_bits + 64) + log2M;
+  const slong nterms = std::max<slong>(2, static_cast<slong>(std::ceil(want / 3)) + 2);
+  arb_poly_t lin, ex, pw, prod;
+  arb_poly_init(lin);
+  arb_poly_init(ex);
+  arb_poly_init(pw);
+  arb_poly_init(prod);
+  // exp(-(c^2 + 2 c x + x^2) / (2 v^2))
+  arb_sqr(t, c, wp);
+  arb_div(t, t, v2, wp);
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_poly_set_coeff_arb(lin, 0, t);
+  arb_div(t, c, v2, wp);
+  arb_neg(t, t);
+  arb_poly_set_coeff_arb(lin, 1, t);
+  arb_inv(t, v2, wp);
+  arb_mul_2exp_si(t, t, -1);
+  arb_neg(t, t);
+  arb_poly_set_coeff_arb(lin, 2, t);
+  arb_poly_exp_series(ex, lin, nterms, wp);
+  // (2 + t0 x)^p
+  arb_poly_zero(lin);
+  arb_poly_set_coeff_si(lin, 0, 2);
+  arb_poly_set_coeff_si(lin, 1, t0);
+  arb_poly_pow_arb_series(pw, lin, p, nterms, wp);
+  arb_poly_mullow(prod, ex, pw, nterms, wp);
+  internal::pow_window_poly(res, prod, nterms, M, p, d, d, d, wp);
+  arb_poly_clear(lin);
+  arb_poly_clear(ex);
+  arb_poly_clear(pw);
+  arb_poly_clear(prod);
+}
+
+// E|1 - lr a^2|^p for p < 0 (lr > 0: -1 < p < 0; lr < 0: any p < 0, the integrand (1 + |lr| a^2)^p <= 1).
+// Proof: CONT-SQN-NEG-2.
+void neg_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, slong prec) {
+  const slong wp = prec + 20;
+  const bool plus = arb_is_negative(lr);  // E(1 + |lr| a^2)^p: no zero
+  Ball m, v, v2, t;
+  arb_abs(t, lr);
+  arb_sqrt(t, t, wp);
+  arb_mul(m, t, mu, wp);  // t = sqrt|lr| a ~ N(m, v^2)
+  arb_mul(v, t, s, wp);
+  arb_sqr(v2, v, wp);
+  const double md = internal::mid_d(m), vd = internal::mid_d(v);
+  const double pu = internal::abs_upper_d(p), mu_up = internal::abs_upper_d(m), v_up = internal::abs_upper_d(v);
+  if (!(mu_up < 1e15) || !(v_up < 1e15) || !(vd > 1e-300) || !(pu < 1e4)) {
+    arb_indeterminate(res);
+    return;
+  }
+  // Z (heuristic double): the tail bound 2 phi(Z)/Z K (K = (16/9)^|p| for lr > 0, 1 for lr < 0) below
+  // 2^-(wp + 10) times the lower bound (1/2) (1 + (|m| + Z v)^2)^p of the value.
+  const double log2K = plus ? 0.0 : pu * std::log2(16.0 / 9.0);
+  double Z = 2.0;
+  for (int it = 0; it < 4000; ++it) {
+    const double log2tail = 1.0 - Z * Z / 2 * 1.4426950408889634 - 0.5 * std::log2(2 * M_PI) - std::log2(Z) + log2K;
+    const double log2low = -1.0 - pu * std::log2(1.0 + (mu_up + Z * v_up) * (mu_up + Z * v_up));
+    if (log2tail < log2low - static_cast<double>(wp + 10)) break;
+    Z += 0.5;
+  }
+  double lo = md - Z * vd, hi = md + Z * vd;
+  if (!plus) {  // the body always covers [-5/4, 5/4], so that |1 - t^2| >= 9/16 on the tails
+    lo = std::min(lo, -1.25);
+    hi = std::max(hi, 1.25);
+  }
+  // Absolute tolerance of the pieces: the unnormalised integral is about v times the moment.
+  const slong extra = static_cast<slong>(std::max(0.0, -std::log2(vd))) + 4;
+  Ball L, U, total, piece, cur, nxt;
+  arb_set_d(L, lo);
+  arb_set_d(U, hi);
+  NegParam prm{m, v2, p, 0};
+  arb_zero(total);
+  if (plus) {
+    internal::integrate_tol(total, neg_integrand, &prm, L, U, wp + extra, wp + extra);
+  } else {
+    // Windows of half-width d = 2^e <= min(1/16, v/8) around t = -1 and t = 1 (exact), pieces in between.
+    int ex = 0;
+    std::frexp(std::min(1.0 / 16, vd / 8), &ex);
+    Ball d, a1, a2;
+    internal::pow2(d, ex - 1);
+    arb_set(cur, L);
+    for (const int t0 : {-1, 1}) {
+      // t0 -+ d exactly (d may lie below 2^-wp when v is tiny): the pieces and the window meet at exact points.
+      arb_set_si(a1, t0);
+      arb_sub(a1, a1, d, ARF_PREC_EXACT);  // t0 - d
+      arb_set_si(a2, t0);
+      arb_add(a2, a2, d, ARF_PREC_EXACT);  // t0 + d
+      prm.sign = t0 < 0 ? -1 : +1;  // left of -1: t^2 > 1; between -1 and 1: t^2 < 1
+      internal::integrate_tol(piece, neg_integrand, &prm, cur, a1, wp + extra, wp + extra);
+      arb_add(total, total, piece, wp);
+      singular_window(piece, t0, m, v2, p, d, extra, wp);
+      arb_add(total, total, piece, wp);
+      arb_set(cur, a2);
+    }
+    prm.sign = -1;
+    internal::integrate_tol(piece, neg_integrand, &prm, cur, U, wp + extra, wp + extra);
+    arb_add(total, total, piece, wp);
+  }
+  // normalise: 1 / (v sqrt(2 pi))
+  arb_const_pi(t, wp);
+  arb_mul_2exp_si(t, t, 1);
+  arb_sqrt(t, t, wp);
+  arb_mul(t, t, v, wp);
+  arb_div(total, total, t, wp);
+  // Tails t < L, t > U (|z| > Ze, Ze the certified lower bound of min(U - m, m - L)/v >= 1): the integrand is
+  // at most K = (9/16)^p there (|t| >= 5/4) or 1 (lr < 0), and P(|z| > Ze) <= 2 phi(Ze)/Ze (Mills).
+  Ball z1, z2, b, K;
+  arb_sub(z1, U, m, wp);
+  arb_sub(z2, m, L, wp);
+  arb_min(z1, z1, z2, wp);
+  arb_div(z1, z1, v, wp);
+  {
+    arf_t l;
+    arf_init(l);
+    arb_get_lbound_arf(l, z1, wp);
+    arb_set_arf(z1, l);
+    arf_clear(l);
+  }
+  arb_one(b);
+  if (!arb_ge(z1, b)) {
+    arb_indeterminate(res);
+    return;
+  }
+  if (plus) {
+    arb_one(K);
+  } else {
+    arb_set_ui(K, 9);
+    arb_mul_2exp_si(K, K, -4);
+    arb_pow(K, K, p, wp);
+  }
+  internal::normal_pdf(b, z1, wp);
+  arb_mul_2exp_si(b, b, 1);
+  arb_div(b, b, z1, wp);
+  arb_mul(b, b, K, wp);
+  internal::add_error_arb(total, b);
+  arb_set_round(res, total, prec);
+}
+
 }  // namespace
 
 // Proof: CONT-SQN-3 (quadrature in t = sqrt(lr) a, kinks at t = +-1 exactly; tail bound).
 void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p, slong prec) {
   if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment_quad", true)) return;
+  if (arb_is_negative(p)) {
+    neg_moment_quad(res, lr, mu, s, p, prec);
+    return;
+  }
   const slong wp = prec + 20;
   const bool plus = arb_is_negative(lr);  // E(1 + |lr| a^2)^p: no kinks
   Ball m, v, v2, L, U, total, piece, t, cur, nxt;
@@ -169,6 +397,11 @@ void sqnormal_abs_moment_quad(arb_t res, const arb_t lr, const arb_t mu, const a
 void sqnormal_abs_moment_series(arb_t res, const arb_t lr, const arb_t mu, const arb_t s, const arb_t p,
                                 slong prec) {
   if (!check_inputs(res, lr, mu, s, p, "sqnormal_abs_moment_series", false)) return;
+  // Proof: CONT-SQN-NEG-3 -- p < 0 only for mu = 0 (one term, no Poisson tail; the tail bound assumes p > 0).
+  if (arb_is_negative(p) && !arb_is_zero(mu)) {
+    arb_indeterminate(res);
+    return;
+  }
   const slong wp = prec + 30;
   // a^2 = s^2 Q, Q ~ noncentral chi^2_1(lambda), lambda = mu^2/s^2 = 2 ell; Q = chi^2_{1+2J}, J ~ Poisson(ell).
   // y = 1/(2 c), c = lr s^2.

@@ -164,17 +164,51 @@ class SumTable {
 template <class C>
 using SlotVector = std::vector<typename SumTable<C>::Slot, HugePageAllocator<typename SumTable<C>::Slot>>;
 
-// LSD radix sort of slots by key (keys < 2^62).
+// LSD radix sort of the slots in [src, src + n) by the key bits below `bits` (11-bit digits), using dst as
+// scratch; returns the buffer that holds the sorted result (src or dst).
+template <class Slot>
+Slot* lsd_sort(Slot* src, Slot* dst, std::size_t n, int bits) {
+  for (int shift = 0; shift < bits; shift += 11) {
+    std::array<std::size_t, 2049> pos{};
+    for (std::size_t i = 0; i < n; ++i) ++pos[((src[i].key >> shift) & 2047) + 1];
+    for (std::size_t i = 1; i < pos.size(); ++i) pos[i] += pos[i - 1];
+    for (std::size_t i = 0; i < n; ++i) dst[pos[(src[i].key >> shift) & 2047]++] = src[i];
+    std::swap(src, dst);
+  }
+  return src;
+}
+
+// Radix sort of slots by key (keys <= max_key < 2^62). Large arrays: one MSD pass on the top 11 bits of the key
+// range into 2048 buckets, then an LSD sort of each bucket on the remaining bits, which fits in the cache; the
+// big array is read and scattered once instead of once per digit (docs/performance.md). A sort: the merged
+// result does not depend on how it is done.
 template <class C>
 void radix_sort(SlotVector<C>& a, u64 max_key) {
+  using Slot = typename SumTable<C>::Slot;
+  int bits = 0;
+  while (bits < 64 && (max_key >> bits) != 0) ++bits;  // every key < 2^bits
   SlotVector<C> tmp(a.size());
-  for (int shift = 0; shift < 64 && (max_key >> shift) != 0; shift += 11) {
-    std::array<std::size_t, 2049> pos{};
-    for (const auto& s : a) ++pos[((s.key >> shift) & 2047) + 1];
-    for (std::size_t i = 1; i < pos.size(); ++i) pos[i] += pos[i - 1];
-    for (const auto& s : a) tmp[pos[(s.key >> shift) & 2047]++] = s;
-    a.swap(tmp);
+  if (a.size() < (std::size_t(1) << 16) || bits <= 11) {
+    if (lsd_sort(a.data(), tmp.data(), a.size(), bits) != a.data()) a.swap(tmp);
+    return;
   }
+  const int shift = bits - 11;  // the top 11 bits pick the bucket
+  std::array<std::size_t, 2049> pos{};
+  for (const auto& s : a) ++pos[(s.key >> shift) + 1];
+  for (std::size_t i = 1; i < pos.size(); ++i) pos[i] += pos[i - 1];
+  const std::array<std::size_t, 2049> start = pos;
+  for (const auto& s : a) tmp[pos[s.key >> shift]++] = s;
+  std::size_t largest = 0;
+  for (std::size_t b = 0; b < 2048; ++b) largest = std::max(largest, start[b + 1] - start[b]);
+  std::vector<Slot> scratch(largest);
+  for (std::size_t b = 0; b < 2048; ++b) {
+    const std::size_t n = start[b + 1] - start[b];
+    if (n < 2) continue;
+    Slot* first = tmp.data() + start[b];
+    Slot* sorted = lsd_sort(first, scratch.data(), n, shift);
+    if (sorted != first) std::copy(sorted, sorted + n, first);
+  }
+  a.swap(tmp);
 }
 
 // Sorts (sum, count) pairs by sum and merges equal sums; false on overflow of C.

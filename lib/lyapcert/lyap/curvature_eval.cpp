@@ -255,7 +255,8 @@ exact::Ball abs_moment(const CurvatureLaw& law, const Rational& a, const Rationa
             return;
           }
           // |a + b z^2|^p: b = 0 or sigma = 0 is a constant; a = 0 gives |b|^p E|z|^{2p}; otherwise
-          // |a|^p E|1 - lr z^2|^p with lr = -b/a (either sign). Proof: LYAP1D-LAW-1, CONT-SQN-2 .. 4.
+          // |a|^p E|1 - lr z^2|^p with lr = -b/a (either sign). Proof: LYAP1D-LAW-1, CONT-SQN-2 .. 4; p < 0:
+          // CONT-SQN-NEG-1 (a = 0 needs p > -1/2: E|z|^{2p}, CONT-GAUSS-3 with 2p > -1), CONT-SQN-NEG-2.
           Arb mu, s, t;
           set_q(mu, n.mu, wp);
           set_q(s, n.sigma, wp);

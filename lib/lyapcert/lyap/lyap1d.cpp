@@ -17,18 +17,50 @@ namespace lyapcert::lyap {
 namespace {
 
 // Negative moment orders are certified where E|1 - lr h|^p has a proved formula: finite laws (an exact finite sum;
-// +inf when an atom sits at h = 1/lr, refused by the caller or by finite_abs_moment), normal, uniform, xy and
-// bivariate laws, affine maps of them, and mixtures whose every component is one of these, for -1 < p < 0 (the 1F1
-// formula of CONT-GAUSS-3, the antiderivative of CONT-UNIF-4, the xy quadrature of CONT-XY-NEG-1, -2, -3 and the
-// bivariate one of CONT-BIV-NEG-1 hold for every p > -1; for p <= -1 the moment is +inf whenever 1 - lr h can be 0;
-// a mixture's moment is the weighted sum of its components' moments, LYAP1D-MOM-NEG-2). Proof: LYAP1D-MOM-NEG-1.
-void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p) {
+// +inf when an atom sits at h = 1/lr, refused by the caller or by finite_abs_moment), normal, uniform, xy,
+// bivariate and sqnormal laws, affine maps of them, and mixtures whose every component is one of these, for
+// -1 < p < 0 (the 1F1 formula of CONT-GAUSS-3, the antiderivative of CONT-UNIF-4, the xy quadrature of
+// CONT-XY-NEG-1, -2, -3 and the bivariate one of CONT-BIV-NEG-1 hold for every p > -1; for p <= -1 the moment is
+// +inf whenever 1 - lr h can be 0; a mixture's moment is the weighted sum of its components' moments,
+// LYAP1D-MOM-NEG-2). Sqnormal laws have their own finiteness rule (CONT-SQN-NEG-1), decided on the exact
+// multiplier a + b h of the law at hand (a = 1, b = -lr at the top, changed by every affine map on the way down).
+// Proof: LYAP1D-MOM-NEG-1.
+void check_negative_moment_supported(const laws::CurvatureLaw& law, const Rational& p, const Rational& lr,
+                                     Rational a, Rational b) {
   const laws::CurvatureLaw* node = &law;
-  while (const auto* a = std::get_if<laws::AffineLaw>(&node->node())) node = a->inner.get();
+  while (const auto* af = std::get_if<laws::AffineLaw>(&node->node())) {
+    a += b * af->shift;
+    b *= af->scale;
+    node = af->inner.get();
+  }
   if (node->is_finite()) return;
   if (const auto* m = std::get_if<laws::MixtureLaw>(&node->node())) {
     // Proof: LYAP1D-MOM-NEG-2 -- every component must be certified (one infinite component makes the sum +inf).
-    for (const auto& part : m->parts) check_negative_moment_supported(*part.first, p);
+    for (const auto& part : m->parts) check_negative_moment_supported(*part.first, p, lr, a, b);
+    return;
+  }
+  if (std::holds_alternative<laws::SqNormalLaw>(node->node())) {
+    // Proof: CONT-SQN-NEG-1 -- the multiplier is a + b z^2 with z ~ N(mu, sigma^2), sigma > 0 and b != 0 (a
+    // sqnormal law with sigma = 0 or under scale 0 is an atom, and lr > 0). a = 0: the zero sits at the edge of
+    // the support of z^2, whose density blows up like its argument^(-1/2): finite iff p > -1/2. a, b of one
+    // sign: the multiplier never vanishes, finite for every p < 0. Otherwise simple zeros inside the support:
+    // finite iff p > -1.
+    if (a == 0) {
+      if (p <= Rational(-1, 2)) {
+        throw InputError(fmt::format(
+            "E|1 - lr h|^p is +inf for p = {} <= -1/2: 1 - lr h vanishes at h = 1/lr = {}, the edge of the support "
+            "of a sqnormal law, where its density blows up like |h - 1/lr|^(-1/2) (-1/2 < p < 0 is finite)",
+            exact::to_text(p), exact::to_text(1 / lr)));
+      }
+      return;
+    }
+    if ((a > 0) == (b > 0)) return;
+    if (p <= -1) {
+      throw InputError(fmt::format(
+          "E|1 - lr h|^p is +inf for p = {} <= -1: 1 - lr h vanishes at h = 1/lr = {} inside the support of a "
+          "sqnormal law, where its density is positive (-1 < p < 0 is finite)",
+          exact::to_text(p), exact::to_text(1 / lr)));
+    }
     return;
   }
   const char* family = nullptr;
@@ -37,17 +69,14 @@ void check_negative_moment_supported(const laws::CurvatureLaw& law, const Ration
   // CONT-XY-NEG-1, -2, -3 and CONT-BIV-NEG-1: the pole of |1 - lr h|^p is integrable against these laws for p > -1.
   if (std::holds_alternative<laws::XyLaw>(node->node())) family = "an xy";
   if (std::holds_alternative<laws::BivariateLaw>(node->node())) family = "a bivariate";
-  if (family != nullptr) {
-    if (p <= -1) {
-      throw InputError(fmt::format("moment order p = {} <= -1 of {} law is not supported (+inf when 1 - lr h "
-                                   "can be 0); -1 < p < 0 is",
-                                   exact::to_text(p), family));
-    }
-    return;
+  if (family == nullptr) {  // every family is listed above; a new one must decide its negative moments first
+    throw InputError(fmt::format("moment order p = {} < 0 is not certified for this law", exact::to_text(p)));
   }
-  throw InputError(fmt::format("moment order p = {} < 0 is not certified for sqnormal laws (alone, under an affine "
-                               "map or inside a mixture); finite, normal, uniform, xy and bivariate laws are",
-                               exact::to_text(p)));
+  if (p <= -1) {
+    throw InputError(fmt::format("moment order p = {} <= -1 of {} law is not supported (+inf when 1 - lr h "
+                                 "can be 0); -1 < p < 0 is",
+                                 exact::to_text(p), family));
+  }
 }
 
 bool some_multiplier_is_zero(const Multipliers& r) {
@@ -262,7 +291,7 @@ CertifiedResult certify_moment(const laws::CurvatureLaw& law, const exact::Ratio
   check_accuracy(acc);
   check_lr(lr);
   if (p == 0) throw InputError("moment order p must be nonzero (g(0) = 0 carries no information)");
-  if (p < 0) check_negative_moment_supported(law, p);
+  if (p < 0) check_negative_moment_supported(law, p, lr, Rational(1), Rational(-lr));
   CertifiedResult res;
   const Rational second = second_moment_affine(law, Rational(1), Rational(-lr));
   if (law.is_finite()) {
