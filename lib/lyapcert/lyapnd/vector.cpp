@@ -15,6 +15,7 @@
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
+#include "lyapcert/lyapnd/internal/vector_moments.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -451,6 +452,26 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
         break;
     }
   }
+  // When the determinant bound does not decide, the Poisson bound of LYAPND-VEC-9 through exact Gaussian moments
+  // (LYAPND-VEC-10 .. -13) with the time left: it sees the growth along the top eigenvector of E[J] that the
+  // determinant misses at small lr.
+  std::optional<internal::VecPoissonResult> pois;
+  const bool det_decides = (lower && arb_is_positive(lower->get())) || arb_is_negative(upper);
+  if (!det_decides && internal::vec_poisson_applies(v) && Clock::now() < deadline) {
+    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+    core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
+    pois = internal::vec_poisson_lower(v, deadline);
+    core::throw_if_interrupted();
+    if (pois->certified && pois->lower > 0) {
+      Ball pl;
+      arb_set_d(pl.get(), pois->lower);
+      lower = std::move(pl);
+      timed_out = false;
+      kernel_failed = false;
+    } else if (pois->timed_out) {
+      timed_out = true;
+    }
+  }
   r.timed_out = timed_out;
 
   // Enclosure [L, U] with L the lower end of the lower-bound ball and U the upper end of the upper-bound ball.
@@ -475,7 +496,14 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
   arf_clear(hi);
   r.top.converged = lower && lyap::internal_width_ok(r.top.value.ball, opt.acc.digits);
   std::string lower_note;
-  if (lower && two_by_two) {
+  if (pois && pois->certified && pois->lower > 0) {
+    lower_note = fmt::format("Poisson lower bound inf_v h(v) >= {:.4g} with g = (p/2) log(Q(v)/|v|^2), Q = {}, p = {:.4g} "
+                             "(LYAPND-VEC-9 .. -13; exact Gaussian moments, {} boxes of the quotient)",
+                             pois->lower,
+                             v.q == 1 ? fmt::format("e e^T + {:.4g} e3 e3^T + {:.4g} I", pois->params.a, pois->params.b)
+                                      : fmt::format("P_+ + {:.4g} I", pois->params.b),
+                             pois->params.p, pois->boxes);
+  } else if (lower && two_by_two) {
     lower_note = fmt::format("lower bound of E log|det A|/4 (LYAPND-VEC-4, -7, -8; lower Riemann sum on {} x {} "
                              "boxes of equal probability)",
                              pieces_used, pieces_used);
@@ -489,6 +517,8 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
     lower_note = "no certified lower bound for this case yet (the determinant bound needs batch=1, sigma > 0, "
                  "gamma != 1/lr and q = 1, d = 2 or 3, or q = d = 2 with k != 0)";
   }
+  if (pois && !(pois->certified && pois->lower > 0))
+    lower_note += fmt::format("; the Poisson moment bound (LYAPND-VEC-9 .. -13) did not decide: {}", pois->note);
   r.top.message = fmt::format("{}: upper bound g(2)/2 = (1/2) log rho(E[A (x) A]) (LYAPND-VEC-3); {}", law_text(v),
                               lower_note);
   return r;
