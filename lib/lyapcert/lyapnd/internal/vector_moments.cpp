@@ -600,6 +600,11 @@ VecMomentEnclosure vec_moment_enclosure(const laws::VectorSaddle& v, const VecPo
   return out;
 }
 
+double vec_tail_norm_bound(const laws::VectorSaddle& v, int r) {
+  if (!vec_poisson_applies(v) || r < 0 || r > 12) return kPosInf;
+  return law_constants(v).lr_norm[r];
+}
+
 double vec_poisson_bound_at(const laws::VectorSaddle& v, const VecPoissonParams& par,
                             const std::array<double, 4>& dir) {
   const LawConstants lc = law_constants(v);

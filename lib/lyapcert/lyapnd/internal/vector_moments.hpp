@@ -56,6 +56,10 @@ struct VecMomentEnclosure {
 VecMomentEnclosure vec_moment_enclosure(const laws::VectorSaddle& v, const VecPoissonParams& par,
                                         const std::array<double, 4>& dir, double rad = 0);
 
+// The bound L_r >= ||(-log|1 - lr' R|)_+||_r (R = |x| |y|, lr' = lr/c) of LYAPND-VEC-11 (d), (e), r in {2, 4, 8, 12}
+// (+inf for another r). For the tests.
+double vec_tail_norm_bound(const laws::VectorSaddle& v, int r);
+
 // Binary64 value of the lower bound above at one direction (the best theta, the tail included): what the search
 // maximises and what the tests compare with a sampled minimum. Not certified.
 double vec_poisson_bound_at(const laws::VectorSaddle& v, const VecPoissonParams& par, const std::array<double, 4>& dir);
