@@ -390,35 +390,48 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
   int pieces_used = 0;
   bool timed_out = false, kernel_failed = false;
   const bool two_by_two = v.q == 2 && v.d == 2;
-  if (two_by_two) {
-    // q = d = 2: a lower Riemann sum (a bound from below only) refined by doubling n while the budget lasts.
-    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+  // q = d = 2: a lower Riemann sum (a bound from below only) refined by doubling n while the budget lasts. When the
+  // Poisson moment bound below applies, the refinement first gets a third of the budget (at small lr the
+  // determinant bound is negative however fine the sum, and the refinement would use the whole budget), then
+  // resumes with whatever the Poisson bound leaves.
+  int det_n = 32;
+  bool det_finished = false;
+  double det_previous = -INFINITY;
+  auto refine_det22 = [&](Clock::time_point until) {
+    const double left = std::chrono::duration<double>(until - Clock::now()).count();
     core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
-    double previous = -INFINITY;
-    for (int n = 32; n <= 4096; n *= 2) {
-      if (Clock::now() >= deadline) {
+    for (; det_n <= 4096; det_n *= 2) {
+      if (Clock::now() >= until) {
         timed_out = true;
-        break;
+        return;
       }
-      std::optional<Ball> l = vector_det_lower_22(v, n, prec);
+      std::optional<Ball> l = vector_det_lower_22(v, det_n, prec);
       if (!l) break;
       if (!l->is_finite()) {
-        timed_out = Clock::now() >= deadline;
+        timed_out = Clock::now() >= until;
         kernel_failed = true;
+        if (timed_out) return;  // stopped by the phase's deadline: the same n may be resumed
         break;
       }
       kernel_failed = false;
+      timed_out = false;
       const double now = arf_get_d(arb_midref(l->get()), ARF_RND_DOWN);
       if (!lower || now > arf_get_d(arb_midref(lower->get()), ARF_RND_DOWN)) {
         lower = std::move(l);
-        pieces_used = n;
+        pieces_used = det_n;
       }
       // Stop once the sign is decided, or (a heuristic about when to stop, not part of the bound) when the
       // doubling's gap, extrapolated as a geometric series of ratio 1/2 (error ~ 1/n), cannot lift the bound to 0.
       if (now > 0 || arb_is_negative(upper)) break;
-      if (n >= 128 && now + 2 * (now - previous) < 0) break;
-      previous = now;
+      if (det_n >= 128 && now + 2 * (now - det_previous) < 0) break;
+      det_previous = now;
     }
+    det_finished = true;
+  };
+  const bool poisson_applies = internal::vec_poisson_applies(v);
+  if (two_by_two) {
+    const auto now = Clock::now();
+    refine_det22(poisson_applies && deadline > now ? now + (deadline - now) / 3 : deadline);
   } else {
     const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
     core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
@@ -457,7 +470,7 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
   // determinant misses at small lr.
   std::optional<internal::VecPoissonResult> pois;
   const bool det_decides = (lower && arb_is_positive(lower->get())) || arb_is_negative(upper);
-  if (!det_decides && internal::vec_poisson_applies(v) && Clock::now() < deadline) {
+  if (!det_decides && poisson_applies && Clock::now() < deadline) {
     const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
     core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
     pois = internal::vec_poisson_lower(v, deadline);
@@ -470,6 +483,8 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
       kernel_failed = false;
     } else if (pois->timed_out) {
       timed_out = true;
+    } else if (two_by_two && !det_finished && Clock::now() < deadline) {
+      refine_det22(deadline);
     }
   }
   r.timed_out = timed_out;
