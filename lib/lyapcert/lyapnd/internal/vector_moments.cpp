@@ -559,6 +559,12 @@ double bound_point(const Model<double>& md, const Model<I>& mi, const LawConstan
   double Q[4][4];
   q_matrix(q, par, Q);
   const DirMoments<double> dm = dir_moments(md, Q, dir.data());
+  // Binary64 overflow (extreme trial parameters) gives inf or NaN, which an interval endpoint must not be: such a
+  // trial is simply rejected.
+  bool finite = std::isfinite(dm.qv) && std::isfinite(dm.vv);
+  for (int j = 0; j < 5; ++j) finite = finite && std::isfinite(dm.en[j]);
+  for (int j = 0; j < 4; ++j) finite = finite && std::isfinite(dm.ew[j]);
+  if (!finite) return kNegInf;
   return bound_from(to_interval(dm), par.p, mi, lc, form_constants(q, par));
 }
 
