@@ -15,6 +15,7 @@
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
+#include "lyapcert/lyapnd/internal/vector_moments.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {
@@ -389,35 +390,48 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
   int pieces_used = 0;
   bool timed_out = false, kernel_failed = false;
   const bool two_by_two = v.q == 2 && v.d == 2;
-  if (two_by_two) {
-    // q = d = 2: a lower Riemann sum (a bound from below only) refined by doubling n while the budget lasts.
-    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+  // q = d = 2: a lower Riemann sum (a bound from below only) refined by doubling n while the budget lasts. When the
+  // Poisson moment bound below applies, the refinement first gets a third of the budget (at small lr the
+  // determinant bound is negative however fine the sum, and the refinement would use the whole budget), then
+  // resumes with whatever the Poisson bound leaves.
+  int det_n = 32;
+  bool det_finished = false;
+  double det_previous = -INFINITY;
+  auto refine_det22 = [&](Clock::time_point until) {
+    const double left = std::chrono::duration<double>(until - Clock::now()).count();
     core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
-    double previous = -INFINITY;
-    for (int n = 32; n <= 4096; n *= 2) {
-      if (Clock::now() >= deadline) {
+    for (; det_n <= 4096; det_n *= 2) {
+      if (Clock::now() >= until) {
         timed_out = true;
-        break;
+        return;
       }
-      std::optional<Ball> l = vector_det_lower_22(v, n, prec);
+      std::optional<Ball> l = vector_det_lower_22(v, det_n, prec);
       if (!l) break;
       if (!l->is_finite()) {
-        timed_out = Clock::now() >= deadline;
+        timed_out = Clock::now() >= until;
         kernel_failed = true;
+        if (timed_out) return;  // stopped by the phase's deadline: the same n may be resumed
         break;
       }
       kernel_failed = false;
+      timed_out = false;
       const double now = arf_get_d(arb_midref(l->get()), ARF_RND_DOWN);
       if (!lower || now > arf_get_d(arb_midref(lower->get()), ARF_RND_DOWN)) {
         lower = std::move(l);
-        pieces_used = n;
+        pieces_used = det_n;
       }
       // Stop once the sign is decided, or (a heuristic about when to stop, not part of the bound) when the
       // doubling's gap, extrapolated as a geometric series of ratio 1/2 (error ~ 1/n), cannot lift the bound to 0.
       if (now > 0 || arb_is_negative(upper)) break;
-      if (n >= 128 && now + 2 * (now - previous) < 0) break;
-      previous = now;
+      if (det_n >= 128 && now + 2 * (now - det_previous) < 0) break;
+      det_previous = now;
     }
+    det_finished = true;
+  };
+  const bool poisson_applies = internal::vec_poisson_applies(v);
+  if (two_by_two) {
+    const auto now = Clock::now();
+    refine_det22(poisson_applies && deadline > now ? now + (deadline - now) / 3 : deadline);
   } else {
     const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
     core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
@@ -451,6 +465,28 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
         break;
     }
   }
+  // When the determinant bound does not decide, the Poisson bound of LYAPND-VEC-9 through exact Gaussian moments
+  // (LYAPND-VEC-10 .. -13) with the time left: it sees the growth along the top eigenvector of E[J] that the
+  // determinant misses at small lr.
+  std::optional<internal::VecPoissonResult> pois;
+  const bool det_decides = (lower && arb_is_positive(lower->get())) || arb_is_negative(upper);
+  if (!det_decides && poisson_applies && Clock::now() < deadline) {
+    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+    core::StopScope scope(core::StopToken::after_seconds(std::max(left, 0.001)));
+    // An interrupt ends it through stop_requested(); the caller reports the interrupt (as for the other bounds).
+    pois = internal::vec_poisson_lower(v, deadline);
+    if (pois->certified && pois->lower > 0) {
+      Ball pl;
+      arb_set_d(pl.get(), pois->lower);
+      lower = std::move(pl);
+      timed_out = false;
+      kernel_failed = false;
+    } else if (pois->timed_out) {
+      timed_out = true;
+    } else if (two_by_two && !det_finished && Clock::now() < deadline) {
+      refine_det22(deadline);
+    }
+  }
   r.timed_out = timed_out;
 
   // Enclosure [L, U] with L the lower end of the lower-bound ball and U the upper end of the upper-bound ball.
@@ -475,7 +511,14 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
   arf_clear(hi);
   r.top.converged = lower && lyap::internal_width_ok(r.top.value.ball, opt.acc.digits);
   std::string lower_note;
-  if (lower && two_by_two) {
+  if (pois && pois->certified && pois->lower > 0) {
+    lower_note = fmt::format("Poisson lower bound inf_v h(v) >= {:.4g} with g = (p/2) log(Q(v)/|v|^2), Q = {}, p = {:.4g} "
+                             "(LYAPND-VEC-9 .. -13; exact Gaussian moments, {} boxes of the quotient)",
+                             pois->lower,
+                             v.q == 1 ? fmt::format("e e^T + {:.4g} e3 e3^T + {:.4g} I", pois->params.a, pois->params.b)
+                                      : fmt::format("P_+ + {:.4g} I", pois->params.b),
+                             pois->params.p, pois->boxes);
+  } else if (lower && two_by_two) {
     lower_note = fmt::format("lower bound of E log|det A|/4 (LYAPND-VEC-4, -7, -8; lower Riemann sum on {} x {} "
                              "boxes of equal probability)",
                              pieces_used, pieces_used);
@@ -489,6 +532,8 @@ Result run_vector(const laws::MatrixLaw& law, const Options& opt, Clock::time_po
     lower_note = "no certified lower bound for this case yet (the determinant bound needs batch=1, sigma > 0, "
                  "gamma != 1/lr and q = 1, d = 2 or 3, or q = d = 2 with k != 0)";
   }
+  if (pois && !(pois->certified && pois->lower > 0))
+    lower_note += fmt::format("; the Poisson moment bound (LYAPND-VEC-9 .. -13) did not decide: {}", pois->note);
   r.top.message = fmt::format("{}: upper bound g(2)/2 = (1/2) log rho(E[A (x) A]) (LYAPND-VEC-3); {}", law_text(v),
                               lower_note);
   return r;

@@ -1,6 +1,6 @@
 // lyapcert::lyapnd -- the vector two-layer saddle law vector(q, d, lr, k, sigma, batch=S, gamma=G): the i.i.d.
 // product of A = [[c I_q, lr M], [lr M^T, c I_d]], c = 1 - lr gamma, M = (1/S) sum_j y_j x_j^T
-// (SIM-VEC-LIN-1, proofs/sim/vector.md). Proofs: LYAPND-VEC-1 .. LYAPND-VEC-8 (proofs/lyapnd/vector.md).
+// (SIM-VEC-LIN-1, proofs/sim/vector.md). Proofs: LYAPND-VEC-1 .. LYAPND-VEC-13 (proofs/lyapnd/vector.md).
 //
 // What is certified (method "vector"):
 //   q = d = 1     exactly the scalar two-layer model: Lambda = max(E log|c + lr h|, E log|c - lr h|),
@@ -10,7 +10,10 @@
 //                 L = E log|det A| / (q + d) (LYAPND-VEC-4), certified for S = 1, q = 1 (d = 2, 3),
 //                 sigma > 0, c != 0, by a Riemann enclosure over the direction of x of the xy kernel
 //                 (LYAPND-VEC-5); for S = 1, q = d = 2 (sigma > 0, k != 0, c != 0) by a lower Riemann sum of the
-//                 two-variable reduction LYAPND-VEC-7, -8; otherwise L = -inf (only the upper bound is certified).
+//                 two-variable reduction LYAPND-VEC-7, -8; when that L does not decide and S = 1, d = 2,
+//                 q = 1 or 2, sigma > 0, c > 0 (k != 0 for q = 2): L = a Poisson lower bound inf_v h(v) of
+//                 LYAPND-VEC-9 through exact Gaussian moments and a branch and bound over the quotient
+//                 (LYAPND-VEC-10 .. -13, lyapnd/internal/vector_moments); otherwise L = -inf (only the upper bound).
 #pragma once
 #include <chrono>
 #include <optional>
