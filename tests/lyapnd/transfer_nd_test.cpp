@@ -23,6 +23,7 @@
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapnd/support.hpp"
+#include "support/budget.hpp"
 #include "support/seed.hpp"
 
 namespace {
@@ -348,7 +349,10 @@ TEST(TransferNdCycle, PositiveFamilyD3AgreesWithTheCycleExpansion) {
   // contains the cycle value and names the stage.
   o.method = nd::Method::poisson;
   o.acc.digits = 16;  // not reached in binary64: every stage runs
-  o.time_budget_seconds = 4;
+  // Deterministic: the work cap admits the first transfer cover (n = 64) and no wall clock ends a stage first
+  // (tests/support/budget.hpp).
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;
+  o.poisson_nd_max_cells = 3 * 64 * 64;
   const nd::Result p = nd::certify_lyapnd(parsed, o);
   EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), cyc.top.value.ball.get())) << p.top.message;
   EXPECT_TRUE(arb_contains(p.top.value.ball.get(), cyc.top.value.ball.get())) << p.top.message;

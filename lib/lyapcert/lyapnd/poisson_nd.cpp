@@ -394,7 +394,7 @@ struct Ladder {
   int last_m = 0, iters = 0, levels = 0;
   std::uint64_t boxes = 0, bytes = 0;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false, skipped = false,
-       overflow = false, continuous = true;
+       overflow = false, continuous = true, work_capped = false;
   bool iterated = false;      // P h was certified with the last g (LYAPND-POIS-25)
   double iterated_width = 0;  // its own width
   std::optional<Ball> own;  // intersection of this ladder's balls only (to say which g did better)
@@ -416,7 +416,14 @@ void run_ladder(const laws::FiniteMatrices& f, int d, const Options& opt, Clock:
   while (true) {
     const std::uint64_t cells = L.q1 ? poisson_q1_table_size(d, m)
                                      : static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
-    const std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
+    // The deterministic work cap (Options::poisson_nd_max_cells): checked before the clock, so that with a generous
+    // budget the levels run do not depend on the machine's speed.
+    if (opt.poisson_nd_max_cells > 0 && cells > opt.poisson_nd_max_cells) {
+      L.work_capped = true;
+      break;
+    }
+    std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
+    if (opt.poisson_nd_max_cells > 0) max_boxes = std::min(max_boxes, opt.poisson_nd_max_cells);
     const std::uint64_t bytes =
         L.q1 ? poisson_q1_memory_bytes(f, d, m, max_boxes) : poisson_nd_memory_bytes(f, d, m, max_boxes);
     if (bytes > budget_bytes) {
@@ -526,7 +533,7 @@ struct TransferStage {
   std::size_t cells = 0;
   std::uint64_t bytes = 0;
   double width = kInf, h_width = kInf, seconds = 0;
-  bool memory_hit = false, reached = false;
+  bool memory_hit = false, reached = false, work_capped = false;
 };
 
 void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline,
@@ -548,6 +555,10 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
     // time, converge in 20-40 steps and a cut iteration keeps its last full step).
     if (T.levels > 0 && t0 + std::chrono::duration<double>(0.8 * (1 << (d - 1)) * last_seconds) > deadline) break;
     const internal::ChartCover cover{d, n};
+    if (opt.poisson_nd_max_cells > 0 && cover.cells() > opt.poisson_nd_max_cells) {
+      T.work_capped = true;  // the deterministic work cap (Options::poisson_nd_max_cells)
+      break;
+    }
     const int m = std::clamp(d == 3 ? n / 4 : n / 2, 4, kMaxQ1Grid);
     // Proof: LYAPND-TRANS-14. The iteration, its image covers and the cell tables, and the solver of g.
     const std::uint64_t bytes = internal::TransferNd::memory_bytes(d, n, k, word) +
@@ -596,6 +607,9 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
 std::string ladder_reason(const Ladder& L, const Options& opt) {
   if (L.reached) return "the requested digits were reached";
   if (L.overflow) return "the binary64 solution overflowed (matrix entries beyond the binary64 range)";
+  if (L.work_capped)
+    return fmt::format("the work cap of {} cells (poisson_nd_max_cells) would be exceeded by the next grid",
+                       opt.poisson_nd_max_cells);
   if (L.skipped) return fmt::format("the next grid (m = {}) would not fit in its share of the time budget", 2 * L.last_m);
   if (L.timed_out) return "its share of the time budget was exhausted";
   if (L.memory_hit)
@@ -663,6 +677,7 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
     note += fmt::format("; transfer iteration (LYAPND-TRANS-1, -10..16) on {} charts x {}^{} cells with a multilinear g "
                         "(m = {}): {} steps of P^{}, width {:.3g} (from {:.3g} for h on the cells), {:.1f} s",
                         d, tr.n, d - 1, tr.m, tr.steps, tr.word, tr.width, tr.h_width, tr.seconds);
+  if (tr.work_capped) note += " (next cover beyond the work cap poisson_nd_max_cells)";
   if (pc.levels > 0)
     note += fmt::format("; fallback g piecewise constant on {} charts x {}^{} cells (LYAPND-POIS-7..9; {} "
                         "transfer-operator steps, {} boxes; width {:.3g}; stopped: {})",
