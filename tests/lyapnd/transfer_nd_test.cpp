@@ -535,4 +535,31 @@ TEST(TransferNdAdaptive, ClosedFormsAndCycleExpansionStayInside) {
   }
 }
 
+TEST(TransferNdAdaptive, DriverD4ClosedFormAndMemoryBudget) {
+  // Through the --method poisson driver (d = 4 quaternion family, Lambda = (log 3 + log 5) / 4): with a work cap that
+  // admits round 0 of the adaptive cover (4 x 16^3 cells) the stage runs and the enclosure contains the value; with
+  // --max-memory below the stage's estimate (LYAPND-TRANS-19: the two pyramids of the finest grid 128 alone are
+  // 268 MB) the stage is skipped, the result says so (memory_limited) and still contains the value.
+  const std::vector<Mat> ms = {quat(1, 1, 1, 0), quat(2, 1, 0, 0)};
+  const Ball exact = mean_log({{Rational(1, 4), Rational(3)}, {Rational(1, 4), Rational(5)}});
+  laws::MatrixLaw law;
+  law.dim = 4;
+  law.node = family(ms, {Rational(1, 2), Rational(1, 2)});
+  nd::Options o;
+  o.acc.digits = 16;  // not reached: every stage runs
+  o.method = nd::Method::poisson;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;
+  o.poisson_nd_max_cells = 4 * 16 * 16 * 16;
+  const nd::Result r = nd::certify_lyapnd(law, o);
+  EXPECT_TRUE(arb_contains(r.top.value.ball.get(), exact.get())) << r.top.message;
+  EXPECT_NE(r.top.message.find("adaptive transfer cover"), std::string::npos) << r.top.message;
+  EXPECT_FALSE(r.memory_limited);
+  o.max_memory_mib = 200;
+  const nd::Result q = nd::certify_lyapnd(law, o);
+  EXPECT_TRUE(arb_contains(q.top.value.ball.get(), exact.get())) << q.top.message;
+  EXPECT_EQ(q.top.message.find("adaptive transfer cover"), std::string::npos) << q.top.message;
+  EXPECT_TRUE(q.memory_limited);
+  EXPECT_GT(in::AdaptiveTransferNd::memory_bytes(4, 16, 3, 2, 2, 0), 200ull << 20);
+}
+
 }  // namespace

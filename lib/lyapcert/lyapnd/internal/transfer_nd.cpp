@@ -628,9 +628,10 @@ TransferNdResult AdaptiveTransferNd::iterate(std::vector<double>& lo, std::vecto
     pu[s].assign(sz, 0);
     pl[s].assign(sz, 0);
   }
-  // At most kSpan cells per axis are read at the chosen level (d = 3: 8, d = 4: 4; more when the level s0 is
-  // coarser): the cells read cover the block and reach at most one cell of that level beyond it on each side.
-  const std::size_t kSpan = d == 3 ? 8 : 4;
+  // At most kSpan = 8 cells per axis are read at the chosen level (more when the level s0 is coarser): the cells
+  // read cover the block and reach at most one cell of that level beyond it on each side (measured on d = 4: 4
+  // cells per axis made the width up to 2x larger at the same time).
+  constexpr std::size_t kSpan = 8;
   std::vector<double> nu(N), nl(N), spreads, mu(k), ml(k);
   for (int step = 0; step < max_steps; ++step) {
     if (detail::past(deadline)) {
