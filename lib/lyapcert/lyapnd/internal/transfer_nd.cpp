@@ -763,7 +763,7 @@ TransferNdResult AdaptiveTransferNd::iterate(std::vector<double>& lo, std::vecto
 std::size_t AdaptiveTransferNd::refine(double fraction, std::size_t max_new_leaves, int mass_steps) {
   const int d = d_, na = d - 1;
   const std::size_t N = info_.size(), k = w_.lo.size();
-  // Heuristic (LYAPND-TRANS-18 (b): any choice is valid). Mass transport on the finest grid: each leaf sends its mass
+  // Heuristic (LYAPND-TRANS-18 (b): any choice is valid). Mass transport on a regular grid: each leaf sends its mass
   // times the word's probability uniformly over the cells of its image blocks (as the d = 2 stationary_estimate does
   // over image arcs), by difference arrays per chart; started from the leaves' areas, averaged over the second half
   // of the steps.
