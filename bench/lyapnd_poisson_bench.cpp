@@ -107,6 +107,15 @@ void certify(benchmark::State& state, const std::string& law_text, double budget
     state.counters["w_tr"] = std::stod(m[4]);
     state.counters["w_h_cells"] = std::stod(m[5]);
   }
+  // The adaptive cover (LYAPND-TRANS-17, -18): its rounds, cells, deepest level and own width.
+  if (std::regex_search(r.top.message, m,
+                        std::regex("adaptive transfer cover .*: ([0-9]+) rounds refining .*, ([0-9]+) cells \\(deepest "
+                                   "level ([0-9]+), finest grid [0-9]+\\), [0-9]+ steps, width ([-+0-9.einf]+)"))) {
+    state.counters["rounds_ad"] = std::stod(m[1]);
+    state.counters["cells_ad"] = std::stod(m[2]);
+    state.counters["level_ad"] = std::stod(m[3]);
+    state.counters["w_ad"] = std::stod(m[4]);
+  }
   if (std::getenv("LYAPCERT_BENCH_MESSAGE")) std::fprintf(stderr, "%s\n", r.top.message.c_str());
   state.SetLabel(law_text.size() > 60 ? law_text.substr(0, 60) + "..." : law_text);
 }

@@ -28,6 +28,7 @@
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapnd/support.hpp"
+#include "support/budget.hpp"
 
 namespace {
 
@@ -35,17 +36,34 @@ using namespace lyapcert::test;  // lyapnd/support.hpp
 namespace laws = lyapcert::laws;
 using Mat = std::vector<Rational>;
 
+// Work caps of the closed-form tests (cells of a level, live boxes of a search): multilinear m <= 8 (d = 3) resp. 4,
+// piecewise constant m <= 16 resp. 8, no transfer cover (TransferNdCycle runs the driver with one).
+constexpr std::uint64_t kCapD3 = 3 * 16 * 16, kCapD4 = 4 * 8 * 8 * 8;
+
+// The d = 3, 4 driver bounded by its deterministic work cap (Options::poisson_nd_max_cells: no level or transfer
+// cover with more cells) instead of the clock, so that the result does not depend on the machine's speed or load
+// (tests/support/budget.hpp, docs/reliability.md).
+nd::Result run_capped(const std::string& law, int digits, std::uint64_t max_cells,
+                      nd::Method method = nd::Method::poisson) {
+  nd::Options o;
+  o.acc.digits = digits;
+  o.method = method;
+  o.time_budget_seconds = kNoWallClock;
+  o.poisson_nd_max_cells = max_cells;
+  return nd::certify_lyapnd(laws::parse_matrix_law(law), o);
+}
+
 TEST(PoissonNdClosedForms, ScaledRotationsD3) {
   // Lambda(c O) = log c for orthogonal O, and conjugation does not change Lambda: Lambda = (log 2 + log 3)/2.
   const Ball exact = mean_log({{Rational(1, 2), Rational(2)}, {Rational(1, 2), Rational(3)}});
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
   // In the standard basis phi is constant: g = 0 is exact and only the interval evaluation limits the width.
-  const nd::Result r = run(law_text({scaled(kR1, 2), scaled(kR2, 3)}, ps, 3), 3, nd::Method::poisson, 1.5);
+  const nd::Result r = run_capped(law_text({scaled(kR1, 2), scaled(kR2, 3)}, ps, 3), 3, kCapD3);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_TRUE(contains(r.top.value.ball, exact)) << r.top.value.ball.debug_str();
   EXPECT_LT(width(r.top.value.ball), 0.05) << r.top.message;
   // Conjugated by P: phi is not constant any more, g has to compensate.
-  const nd::Result c = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 3, nd::Method::poisson, 2);
+  const nd::Result c = run_capped(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 3, kCapD3);
   EXPECT_TRUE(contains(c.top.value.ball, exact)) << c.top.value.ball.debug_str();
   EXPECT_LT(width(c.top.value.ball), 1.0) << c.top.message;
   EXPECT_FALSE(c.top.converged);
@@ -58,7 +76,7 @@ TEST(PoissonNdClosedForms, BlockDiagonalD3) {
   const Mat a1 = {2, 1, 0, 0, Rational(1, 2), 0, 0, 0, 1};
   const Mat a2 = {Rational(1, 3), 1, 0, 0, 3, 0, 0, 0, Rational(5, 4)};
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(a1, kP3, 3), conj(a2, kP3, 3)}, ps, 3), 3, nd::Method::poisson, 1.5);
+  const nd::Result r = run_capped(law_text({conj(a1, kP3, 3), conj(a2, kP3, 3)}, ps, 3), 3, kCapD3);
   const Ball exact = mean_log({{Rational(1, 2), Rational(3, 2)}});
   EXPECT_TRUE(r.top.value.ball.is_finite()) << r.top.message;
   EXPECT_TRUE(contains(r.top.value.ball, exact)) << r.top.value.ball.debug_str();
@@ -74,7 +92,7 @@ TEST(PoissonNdClosedForms, BlockDiagonalD4) {
   const Mat a2 = {Rational(15, 13), Rational(-36, 13), 0, 0, Rational(36, 13), Rational(15, 13), 0, 0,
                   0, 0, Rational(1, 2), 1, 0, 0, 0, 1};
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(a1, kP4, 4), conj(a2, kP4, 4)}, ps, 4), 3, nd::Method::poisson, 2);
+  const nd::Result r = run_capped(law_text({conj(a1, kP4, 4), conj(a2, kP4, 4)}, ps, 4), 3, kCapD4);
   EXPECT_EQ(r.top.method, "poisson");
   const Ball exact = mean_log({{Rational(1, 2), Rational(6)}});
   EXPECT_TRUE(r.top.value.ball.is_finite()) << r.top.message;
@@ -126,13 +144,15 @@ TEST(PoissonNdInput, SingularAtomNamedAndAutoGivesUpperBoundOnly) {
 
 TEST(PoissonNdAuto, NonCommutingInvertibleFamilyUsesPoisson) {
   const std::vector<Rational> ps = {Rational(1, 2), Rational(1, 2)};
-  const nd::Result r = run(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3), 12,
-                           nd::Method::automatic, 1);
+  const nd::Result r = run_capped(law_text({conj(scaled(kR1, 2), kP3, 3), conj(scaled(kR2, 3), kP3, 3)}, ps, 3),
+                                  12, kCapD3, nd::Method::automatic);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.upper_bound_only);
   EXPECT_FALSE(r.top.converged);  // 12 digits are out of reach
   EXPECT_TRUE(r.top.value.ball.is_finite());
-  EXPECT_TRUE(r.timed_out);
+  // The work cap, not the clock, ended the run, and the message says so.
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_NE(r.top.message.find("work cap"), std::string::npos) << r.top.message;
 }
 
 // Random invertible integer families (2 atoms, probabilities 1/2, d = 3 or 4): the Poisson enclosure's lower
@@ -184,7 +204,8 @@ void bracket_property() {
   nd::Options o;
   o.acc.digits = 6;
   o.method = nd::Method::poisson;
-  o.time_budget_seconds = 0.4;
+  o.time_budget_seconds = kNoWallClock;
+  o.poisson_nd_max_cells = d == 3 ? 3 * 17 * 17 : 4 * 9 * 9 * 9;  // deterministic: multilinear m <= 16 resp. 8
   laws::MatrixLaw law;
   law.dim = d;
   law.node = f;

@@ -12,6 +12,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
 #include "lyapnd/support.hpp"
+#include "support/budget.hpp"
 #include "support/seed.hpp"
 
 namespace {
@@ -35,6 +37,7 @@ namespace laws = lyapcert::laws;
 using Clock = std::chrono::steady_clock;
 using Mat = std::vector<Rational>;
 using LD = long double;
+constexpr double kInfLD = std::numeric_limits<double>::infinity();
 
 Clock::time_point far() { return Clock::now() + std::chrono::hours(1); }
 
@@ -348,12 +351,215 @@ TEST(TransferNdCycle, PositiveFamilyD3AgreesWithTheCycleExpansion) {
   // contains the cycle value and names the stage.
   o.method = nd::Method::poisson;
   o.acc.digits = 16;  // not reached in binary64: every stage runs
-  o.time_budget_seconds = 4;
+  // Deterministic: the work cap admits the first transfer cover (n = 64) and no wall clock ends a stage first
+  // (tests/support/budget.hpp).
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;
+  o.poisson_nd_max_cells = 3 * 64 * 64;
   const nd::Result p = nd::certify_lyapnd(parsed, o);
   EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), cyc.top.value.ball.get())) << p.top.message;
   EXPECT_TRUE(arb_contains(p.top.value.ball.get(), cyc.top.value.ball.get())) << p.top.message;
   EXPECT_NE(p.top.message.find("transfer iteration"), std::string::npos) << p.top.message;
 }
 
-}  // namespace
+// The finest-grid cell (chart, kf) of the line [w] on the grid nf: chart = first index of max |w_j|,
+// kf = min(nf - 1, floor((w_j / w_c + 1) nf / 2)) (the closed cell holds the point; written here, not the library's).
+int fine_cell(const LD* w, int d, int nf, std::uint32_t* kf) {
+  int c = 0;
+  for (int j = 1; j < d; ++j)
+    if (std::fabs(w[j]) > std::fabs(w[c])) c = j;
+  int a = 0;
+  for (int j = 0; j < d; ++j) {
+    if (j == c) continue;
+    const LD k = std::clamp<LD>(std::floor((w[j] / w[c] + 1) * nf / 2), 0, nf - 1);
+    kf[a++] = static_cast<std::uint32_t>(k);
+  }
+  return c;
+}
 
+TEST(TransferNdAdaptive, RefinedCoverBracketsHAndPJhAndImagesLieInTheBlocks) {
+  // LYAPND-TRANS-17, -18: after two refinement rounds, (a) the leaf found for a sampled point contains it, (b) h
+  // (long double, from the definition of g) lies in the leaf's bounds, which lie inside its parent's, (c) the image
+  // of the point under each word lies in a block of the leaf's image cover, (d) L_J <= P^J h <= U_J at the points
+  // for J = 1..3 and the extremes never widen with J.
+  const std::uint64_t seed = lyapcert::test::test_seed(20261210);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01;
+  for (int d : {3, 4}) {
+    const auto f = gaussian(rng, d, 2);
+    const FamilyLD F = to_ld(f, d);
+    const int m = d == 3 ? 8 : 4, n0 = d == 3 ? 8 : 4, depth = 2;
+    const std::vector<double> g = nd::poisson_q1_solution(f, d, m, 300, far());
+    for (int word : {1, 2}) {
+      in::AdaptiveTransferNd A(f, d, n0, depth, word, nd::q1_box_bounds(f, d, m, g));
+      ASSERT_TRUE(A.build(far()));
+      std::vector<double> lo, hi;
+      const in::TransferNdResult r0 = A.iterate(lo, hi, 200, far());
+      std::vector<double> pl, pu;
+      for (int round = 0; round < 2; ++round) {
+        pl.assign(A.leaves(), 0);
+        pu.assign(A.leaves(), 0);
+        for (std::size_t a = 0; a < A.leaves(); ++a) {
+          pl[a] = A.h_lower(a);
+          pu[a] = A.h_upper(a);
+        }
+        const std::size_t before = A.leaves();
+        ASSERT_GT(A.refine(0.5, 100000), 0u);
+        ASSERT_TRUE(A.build(far()));
+        // Child 0 keeps its parent's index: its bounds lie inside the parent's (LYAPND-TRANS-18 (a)).
+        for (std::size_t a = 0; a < before; ++a) {
+          EXPECT_GE(A.h_lower(a), pl[a]);
+          EXPECT_LE(A.h_upper(a), pu[a]);
+        }
+      }
+      EXPECT_EQ(A.max_level(), 2);
+      const int nf = A.fine_grid();
+      int bad_box = 0, bad_h = 0, bad_img = 0;
+      for (int s = 0; s < 3000; ++s) {
+        std::array<LD, 4> v{};
+        for (int j = 0; j < d; ++j) v[j] = n01(rng);
+        std::array<std::uint32_t, 3> kf{};
+        const int c = fine_cell(v.data(), d, nf, kf.data());
+        const std::size_t a = A.leaf_at(c, kf.data());
+        std::array<double, 3> bl{}, bh{};
+        if (A.box(a, bl.data(), bh.data()) != c) ++bad_box;
+        int x = 0;
+        for (int j = 0; j < d; ++j) {
+          if (j == c) continue;
+          const LD u = v[j] / v[c];
+          if (!(bl[x] <= u && u <= bh[x])) ++bad_box;
+          ++x;
+        }
+        const LD h = h_at(F, m, g, v.data());
+        if (!(A.h_lower(a) <= h + 1e-12L && h - 1e-12L <= A.h_upper(a))) ++bad_h;
+        for (std::size_t i = 0; i < A.words(); ++i) {
+          std::array<LD, 4> w = v;
+          for (int l = 0; l < word; ++l) {
+            const std::size_t atom = word == 1 ? i : (l == 0 ? i % 2 : i / 2);  // word i1 + 2 i2: M_{i2} M_{i1}
+            std::array<LD, 4> z{};
+            for (int r = 0; r < d; ++r)
+              for (int cc = 0; cc < d; ++cc) z[r] += F.a[atom][r * d + cc] * w[cc];
+            w = z;
+          }
+          std::array<std::uint32_t, 3> kw{};
+          const int t = fine_cell(w.data(), d, nf, kw.data());
+          if (!A.in_blocks(i, a, t, kw.data())) ++bad_img;
+        }
+      }
+      EXPECT_EQ(bad_box, 0) << "d = " << d << " word " << word;
+      EXPECT_EQ(bad_h, 0) << "d = " << d << " word " << word;
+      EXPECT_EQ(bad_img, 0) << "d = " << d << " word " << word;
+      double prev_u = kInfLD, prev_l = -kInfLD;
+      for (int J = 1; J <= 3; ++J) {
+        const in::TransferNdResult r = A.iterate(lo, hi, J, far());
+        ASSERT_EQ(r.steps, J);
+        const double u = *std::max_element(hi.begin(), hi.end()), l = *std::min_element(lo.begin(), lo.end());
+        EXPECT_LE(u, prev_u + 1e-14 * std::max(1.0, std::fabs(prev_u))) << d << " J = " << J;
+        EXPECT_GE(l, prev_l - 1e-14 * std::max(1.0, std::fabs(prev_l))) << d << " J = " << J;
+        prev_u = u;
+        prev_l = l;
+        int bad = 0;
+        for (int s = 0; s < (J <= 2 ? 300 : 100); ++s) {
+          std::array<LD, 4> v{};
+          for (int j = 0; j < d; ++j) v[j] = n01(rng);
+          std::array<std::uint32_t, 3> kf{};
+          const int c = fine_cell(v.data(), d, nf, kf.data());
+          const std::size_t a = A.leaf_at(c, kf.data());
+          const LD x = pjh_at(F, m, g, v.data(), word * J);
+          if (!(lo[a] <= x + 1e-12L && x - 1e-12L <= hi[a])) ++bad;
+        }
+        EXPECT_EQ(bad, 0) << "d = " << d << " word " << word << " J = " << J;
+      }
+      // The refined cover's enclosure: finite, and the full iteration narrows the bounds of h.
+      const in::TransferNdResult r = A.iterate(lo, hi, 200, far());
+      EXPECT_LT(r.upper - r.lower, r.h_upper - r.h_lower) << d;
+      EXPECT_TRUE(std::isfinite(r0.upper - r0.lower));
+    }
+  }
+}
+
+TEST(TransferNdAdaptive, ClosedFormsAndCycleExpansionStayInside) {
+  // Scalar multiples of orthogonal matrices (Lambda = E log |scalar|) with a deliberately poor g, d = 3 and 4, and a
+  // positive 3x3 family against --method cycle (LYAPND-CYCND): every round's enclosure contains the value.
+  {
+    const auto f = family({scaled(kR1, 2), scaled(kR2, Rational(1, 3))}, {Rational(1, 3), Rational(2, 3)});
+    const Ball exact = mean_log({{Rational(1, 3), Rational(2)}, {Rational(2, 3), Rational(1, 3)}});
+    const std::vector<double> g = nd::poisson_q1_solution(f, 3, 8, 3, far());
+    in::AdaptiveTransferNd A(f, 3, 16, 2, 1, nd::q1_box_bounds(f, 3, 8, g));
+    std::vector<double> lo, hi;
+    for (int round = 0; round < 3; ++round) {
+      if (round > 0) ASSERT_GT(A.refine(0.5, 100000), 0u);
+      ASSERT_TRUE(A.build(far()));
+      const auto r = A.iterate(lo, hi, 60, far());
+      EXPECT_TRUE(contains(r.lower, r.upper, exact)) << "round " << round << ": " << r.lower << " " << r.upper;
+    }
+  }
+  {
+    const auto f = family({quat(1, 1, 1, 0), quat(2, 1, 0, 0)}, {Rational(1, 2), Rational(1, 2)});
+    const Ball exact = mean_log({{Rational(1, 4), Rational(3)}, {Rational(1, 4), Rational(5)}});
+    const std::vector<double> g = nd::poisson_q1_solution(f, 4, 4, 2, far());
+    in::AdaptiveTransferNd A(f, 4, 4, 1, 1, nd::q1_box_bounds(f, 4, 4, g));
+    std::vector<double> lo, hi;
+    for (int round = 0; round < 2; ++round) {
+      if (round > 0) ASSERT_GT(A.refine(0.5, 100000), 0u);
+      ASSERT_TRUE(A.build(far()));
+      const auto r = A.iterate(lo, hi, 40, far());
+      EXPECT_TRUE(contains(r.lower, r.upper, exact)) << "round " << round << ": " << r.lower << " " << r.upper;
+    }
+  }
+  {
+    const std::string law =
+        "matrices([[7, 4, 5], [5, 8, 4], [4, 5, 9]]: 1/3, [[6, 5, 4], [4, 7, 6], [5, 4, 8]]: 2/3)";
+    nd::Options o;
+    o.acc.digits = 12;
+    o.method = nd::Method::cycle;
+    o.time_budget_seconds = lyapcert::test::kNoWallClock;
+    const nd::Result cyc = nd::certify_lyapnd(laws::parse_matrix_law(law), o);
+    ASSERT_TRUE(cyc.top.converged) << cyc.top.message;
+    const auto parsed = laws::parse_matrix_law(law);
+    const auto& f = std::get<laws::FiniteMatrices>(parsed.node);
+    const std::vector<double> g = nd::poisson_q1_solution(f, 3, 8, 400, far());
+    in::AdaptiveTransferNd A(f, 3, 64, 1, 1, nd::q1_box_bounds(f, 3, 8, g));
+    std::vector<double> lo, hi;
+    double first = 0;
+    for (int round = 0; round < 2; ++round) {
+      if (round > 0) ASSERT_GT(A.refine(0.5, 100000), 0u);
+      ASSERT_TRUE(A.build(far()));
+      const auto r = A.iterate(lo, hi, 500, far());
+      if (round == 0) first = r.upper - r.lower;
+      EXPECT_TRUE(contains(r.lower, r.upper, cyc.top.value.ball)) << "round " << round << ": " << r.lower << " "
+                                                                  << r.upper;
+      EXPECT_LT(r.upper - r.lower, 0.01 * (r.h_upper - r.h_lower)) << round;
+      std::printf("adaptive positive family, round %d: %zu cells, width %.3g (round 0: %.3g)\n", round, A.leaves(),
+                  r.upper - r.lower, first);
+    }
+  }
+}
+
+TEST(TransferNdAdaptive, DriverD4ClosedFormAndMemoryBudget) {
+  // Through the --method poisson driver (d = 4 quaternion family, Lambda = (log 3 + log 5) / 4): with a work cap that
+  // admits round 0 of the adaptive cover (4 x 16^3 cells) the stage runs and the enclosure contains the value; with
+  // --max-memory below the stage's estimate (LYAPND-TRANS-19: the two pyramids of the finest grid 128 alone are
+  // 268 MB) the stage is skipped, the result says so (memory_limited) and still contains the value.
+  const std::vector<Mat> ms = {quat(1, 1, 1, 0), quat(2, 1, 0, 0)};
+  const Ball exact = mean_log({{Rational(1, 4), Rational(3)}, {Rational(1, 4), Rational(5)}});
+  laws::MatrixLaw law;
+  law.dim = 4;
+  law.node = family(ms, {Rational(1, 2), Rational(1, 2)});
+  nd::Options o;
+  o.acc.digits = 16;  // not reached: every stage runs
+  o.method = nd::Method::poisson;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;
+  o.poisson_nd_max_cells = 4 * 16 * 16 * 16;
+  const nd::Result r = nd::certify_lyapnd(law, o);
+  EXPECT_TRUE(arb_contains(r.top.value.ball.get(), exact.get())) << r.top.message;
+  EXPECT_NE(r.top.message.find("adaptive transfer cover"), std::string::npos) << r.top.message;
+  EXPECT_FALSE(r.memory_limited);
+  o.max_memory_mib = 200;
+  const nd::Result q = nd::certify_lyapnd(law, o);
+  EXPECT_TRUE(arb_contains(q.top.value.ball.get(), exact.get())) << q.top.message;
+  EXPECT_EQ(q.top.message.find("adaptive transfer cover"), std::string::npos) << q.top.message;
+  EXPECT_TRUE(q.memory_limited);
+  EXPECT_GT(in::AdaptiveTransferNd::memory_bytes(4, 16, 3, 2, 2, 0), 200ull << 20);
+}
+
+}  // namespace

@@ -50,6 +50,11 @@ struct Options {
   // finite families: intersect the enclosure with the elementary bounds (elementary.hpp); false only to
   // inspect a method's own certificate (tests). Proof: LYAPND-ELEM-2.
   bool elementary_bounds = true;
+  // poisson, d = 3, 4: a deterministic work cap, the largest number of cells (grid cells of a piecewise-constant
+  // level, nodes of a multilinear level, cells of a transfer cover) of any level or cover started, and of live boxes
+  // of a branch-and-bound search; 0 = unlimited (only the time budget and max_memory_mib stop them). With a generous time budget the result is then the same on
+  // any machine (tests; tests/support/budget.hpp). Not a CLI option.
+  std::uint64_t poisson_nd_max_cells = 0;
 };
 
 struct Result {

@@ -394,7 +394,7 @@ struct Ladder {
   int last_m = 0, iters = 0, levels = 0;
   std::uint64_t boxes = 0, bytes = 0;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false, skipped = false,
-       overflow = false, continuous = true;
+       overflow = false, continuous = true, work_capped = false;
   bool iterated = false;      // P h was certified with the last g (LYAPND-POIS-25)
   double iterated_width = 0;  // its own width
   std::optional<Ball> own;  // intersection of this ladder's balls only (to say which g did better)
@@ -416,7 +416,14 @@ void run_ladder(const laws::FiniteMatrices& f, int d, const Options& opt, Clock:
   while (true) {
     const std::uint64_t cells = L.q1 ? poisson_q1_table_size(d, m)
                                      : static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(m), d - 1);
-    const std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
+    // The deterministic work cap (Options::poisson_nd_max_cells): checked before the clock, so that with a generous
+    // budget the levels run do not depend on the machine's speed.
+    if (opt.poisson_nd_max_cells > 0 && cells > opt.poisson_nd_max_cells) {
+      L.work_capped = true;
+      break;
+    }
+    std::uint64_t max_boxes = std::clamp<std::uint64_t>(8 * cells, 1u << 16, 1u << 22);
+    if (opt.poisson_nd_max_cells > 0) max_boxes = std::min(max_boxes, opt.poisson_nd_max_cells);
     const std::uint64_t bytes =
         L.q1 ? poisson_q1_memory_bytes(f, d, m, max_boxes) : poisson_nd_memory_bytes(f, d, m, max_boxes);
     if (bytes > budget_bytes) {
@@ -526,8 +533,108 @@ struct TransferStage {
   std::size_t cells = 0;
   std::uint64_t bytes = 0;
   double width = kInf, h_width = kInf, seconds = 0;
-  bool memory_hit = false, reached = false;
+  bool memory_hit = false, reached = false, work_capped = false;
+  // The adaptive cover (LYAPND-TRANS-17, -18): rounds done, leaves and deepest level of the last, its grids, width.
+  int a_rounds = 0, a_n0 = 0, a_nf = 0, a_m = 0, a_level = 0, a_steps = 0;
+  std::size_t a_leaves = 0, a_base = 0;
+  double a_width = kInf, a_first = kInf, a_seconds = 0;
 };
+
+
+// The adaptive stage (LYAPND-TRANS-17, -18): the regular cover of grid n0 as round 0, then rounds that bisect the
+// cells of largest estimated stationary mass times width of the bounds of h, up to `depth` times, while the time, the
+// memory and the work cap allow; every round's enclosure is intersected into `best`.
+void run_adaptive(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline, int n0,
+                  int word, double last_seconds, TransferStage& T, std::optional<Ball>& best) {
+  std::size_t k = 0;
+  for (const auto& p : f.probs)
+    if (p > 0) ++k;
+  const auto t0 = Clock::now();
+  // Like the next regular cover: start only when 80 % of its predicted time is left.
+  if (T.levels > 0 && t0 + std::chrono::duration<double>(0.8 * (1 << (d - 1)) * last_seconds) > deadline) return;
+  const int depth = d == 3 ? 4 : 3;  // finest grid 2048 (d = 3), 128 (d = 4)
+  const std::uint64_t base = static_cast<std::uint64_t>(d) * ipow(static_cast<std::uint64_t>(n0), d - 1);
+  // g on a finer grid than for a regular cover of grid n0 (m = 128 for d = 3, 16 for d = 4): the refined cells reach
+  // the scale of the regular covers n = 512 resp. 32, where these grids did best.
+  const int m = d == 3 ? 128 : 16;
+  std::uint64_t max_leaves = 64 * base;
+  if (opt.poisson_nd_max_cells > 0) max_leaves = std::min<std::uint64_t>(max_leaves, opt.poisson_nd_max_cells);
+  if (max_leaves < base) {
+    T.work_capped = true;
+    return;
+  }
+  // Proof: LYAPND-TRANS-19. The largest number of leaves the memory budget admits (with the solver of g).
+  const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
+  const std::uint64_t fixed = internal::AdaptiveTransferNd::memory_bytes(d, n0, depth, k, word, 0) +
+                              poisson_q1_memory_bytes(f, d, m, 0);
+  const std::uint64_t per_leaf = internal::AdaptiveTransferNd::memory_bytes(d, n0, depth, k, word, 1) -
+                                 internal::AdaptiveTransferNd::memory_bytes(d, n0, depth, k, word, 0);
+  if (budget_bytes < fixed + base * per_leaf) {
+    T.memory_hit = true;
+    return;
+  }
+  max_leaves = std::min(max_leaves, (budget_bytes - fixed) / per_leaf);
+  const int max_it = static_cast<int>(std::clamp<double>(
+      3e8 / (static_cast<double>(k) * static_cast<double>(poisson_q1_table_size(d, m)) * (1 << (d - 1))), 50, 5000));
+  const std::vector<double> g = poisson_q1_solution(f, d, m, max_it, t0 + (deadline - t0) / 10);
+  if (!std::all_of(g.begin(), g.end(), [](double v) { return std::isfinite(v); })) return;
+  internal::AdaptiveTransferNd A(f, d, n0, depth, word, q1_box_bounds(f, d, m, g));
+  T.a_n0 = n0;
+  T.a_nf = A.fine_grid();
+  T.a_m = m;
+  T.a_base = base;
+  std::vector<double> lo, hi;
+  std::size_t fresh = base;
+  double prev = kInf;
+  int slow = 0;
+  while (true) {
+    const auto r0 = Clock::now();
+    if (!A.build(deadline)) break;  // a round cut before its cells are bounded gives nothing
+    const auto r1 = Clock::now();
+    const double per_cell = std::chrono::duration<double>(r1 - r0).count() / static_cast<double>(fresh);
+    const internal::TransferNdResult res = A.iterate(lo, hi, 100000, deadline);
+    const double iter_seconds = std::chrono::duration<double>(Clock::now() - r1).count();
+    if (!(std::isfinite(res.lower) && std::isfinite(res.upper) && res.lower <= res.upper)) break;
+    Ball enc, x;
+    exact::set_interval_d(enc.get(), res.lower, res.upper, 128);  // exact: binary64 endpoints
+    // Proof: LYAPND-TRANS-15, -18. Each round's enclosure contains Lambda, so does the intersection.
+    if (!best) {
+      best = enc;
+    } else if (arb_intersection(x.get(), best->get(), enc.get(), 128)) {
+      *best = std::move(x);
+    }
+    const double width = res.upper - res.lower;
+    if (T.a_rounds == 0) T.a_first = width;
+    ++T.a_rounds;
+    T.a_leaves = A.leaves();
+    T.a_level = A.max_level();
+    T.a_steps = res.steps;
+    T.a_width = std::min(T.a_width, width);
+    T.a_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    T.bytes = std::max(T.bytes, fixed + A.leaves() * per_leaf);
+    if (best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, opt.acc.digits)) {
+      T.reached = true;
+      break;
+    }
+    if (res.stopped || detail::past(deadline)) break;
+    // Stop when two rounds in a row narrowed by less than 3 % (the cells left to split carry little of the width).
+    slow = width > 0.97 * prev ? slow + 1 : 0;
+    if (slow >= 2) break;
+    prev = std::min(prev, width);
+    // The next round must fit in 80 % of the time left: its new cells at this round's cost per cell (bounds and
+    // image covers) and an iteration costing this round's in proportion to the cells.
+    const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+    const double per_it = iter_seconds / static_cast<double>(A.leaves());
+    std::size_t max_new = static_cast<std::size_t>(
+        std::max(0.0, (0.8 * left - iter_seconds) / std::max(per_cell + per_it, 1e-9)));
+    max_new = std::min<std::size_t>(max_new, max_leaves - std::min<std::size_t>(max_leaves, A.leaves()));
+    const std::size_t per = (std::size_t{1} << (d - 1)) - 1;
+    if (max_new < per) break;
+    const std::size_t split = A.refine(0.5, max_new);
+    if (split == 0) break;
+    fresh = split * (per + 1);
+  }
+}
 
 void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Clock::time_point deadline,
                   TransferStage& T, std::optional<Ball>& best) {
@@ -535,7 +642,8 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
   for (const auto& p : f.probs)
     if (p > 0) ++k;
   const std::uint64_t budget_bytes = mib_to_bytes(opt.max_memory_mib);
-  const int max_n = d == 3 ? 512 : 64;
+  // The regular cover n = 64 (d = 3; none for d = 4), then the adaptive cover from the next grid (d = 4: n0 = 16).
+  const int max_n = d == 3 ? 64 : 8;
   // Words of length 2 (LYAPND-TRANS-16) for two atoms: the maximum over an image block is taken every other step of
   // P, for twice the blocks per step (measured 1.2x narrower at the same cover).
   const int word = k == 2 ? 2 : 1;
@@ -548,6 +656,10 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
     // time, converge in 20-40 steps and a cut iteration keeps its last full step).
     if (T.levels > 0 && t0 + std::chrono::duration<double>(0.8 * (1 << (d - 1)) * last_seconds) > deadline) break;
     const internal::ChartCover cover{d, n};
+    if (opt.poisson_nd_max_cells > 0 && cover.cells() > opt.poisson_nd_max_cells) {
+      T.work_capped = true;  // the deterministic work cap (Options::poisson_nd_max_cells)
+      break;
+    }
     const int m = std::clamp(d == 3 ? n / 4 : n / 2, 4, kMaxQ1Grid);
     // Proof: LYAPND-TRANS-14. The iteration, its image covers and the cell tables, and the solver of g.
     const std::uint64_t bytes = internal::TransferNd::memory_bytes(d, n, k, word) +
@@ -591,11 +703,16 @@ void run_transfer(const laws::FiniteMatrices& f, int d, const Options& opt, Cloc
       break;
     }
   }
+  if (T.reached || T.memory_hit || T.work_capped || detail::past(deadline)) return;
+  run_adaptive(f, d, opt, deadline, 2 * max_n, word, last_seconds, T, best);
 }
 
 std::string ladder_reason(const Ladder& L, const Options& opt) {
   if (L.reached) return "the requested digits were reached";
   if (L.overflow) return "the binary64 solution overflowed (matrix entries beyond the binary64 range)";
+  if (L.work_capped)
+    return fmt::format("the work cap of {} cells (poisson_nd_max_cells) would be exceeded by the next grid",
+                       opt.poisson_nd_max_cells);
   if (L.skipped) return fmt::format("the next grid (m = {}) would not fit in its share of the time budget", 2 * L.last_m);
   if (L.timed_out) return "its share of the time budget was exhausted";
   if (L.memory_hit)
@@ -663,11 +780,18 @@ Result run_poisson_nd(const laws::FiniteMatrices& f, int d, const Options& opt, 
     note += fmt::format("; transfer iteration (LYAPND-TRANS-1, -10..16) on {} charts x {}^{} cells with a multilinear g "
                         "(m = {}): {} steps of P^{}, width {:.3g} (from {:.3g} for h on the cells), {:.1f} s",
                         d, tr.n, d - 1, tr.m, tr.steps, tr.word, tr.width, tr.h_width, tr.seconds);
+  if (tr.a_rounds > 0)
+    note += fmt::format("; adaptive transfer cover (LYAPND-TRANS-17, -18) from {} charts x {}^{} cells, g on m = {}: {} "
+                        "rounds refining where estimated stationary mass x cell width is largest, {} cells (deepest "
+                        "level {}, finest grid {}), {} steps, width {:.3g} (round 0: {:.3g}), {:.1f} s",
+                        d, tr.a_n0, d - 1, tr.a_m, tr.a_rounds, tr.a_leaves, tr.a_level, tr.a_nf, tr.a_steps,
+                        tr.a_width, tr.a_first, tr.a_seconds);
+  if (tr.work_capped) note += " (next cover beyond the work cap poisson_nd_max_cells)";
   if (pc.levels > 0)
     note += fmt::format("; fallback g piecewise constant on {} charts x {}^{} cells (LYAPND-POIS-7..9; {} "
                         "transfer-operator steps, {} boxes; width {:.3g}; stopped: {})",
                         d, pc.last_m, d - 1, pc.iters, pc.boxes, w(pc), ladder_reason(pc, opt));
-  const double wt = tr.levels > 0 ? tr.width : kInf;
+  const double wt = std::min(tr.levels > 0 ? tr.width : kInf, tr.a_width);
   note += fmt::format("; reported: the intersection of all, the narrowest from the {} (binary64 outward rounding: "
                       "widths below about 1e-13 are out of reach)",
                       wt <= std::min(w(q1), w(pc)) ? "transfer iteration"

@@ -78,7 +78,8 @@ std::uint64_t poisson_nd_memory_bytes(const laws::FiniteMatrices& f, int d, int 
 // (LYAPND-TRANS-10..16, internal/transfer_nd.hpp) up to 90 % of it, then the piecewise-constant ladder (level m = 2
 // with g = 0, then m = 4, 8, ...) with the rest; each ladder runs until the width meets acc.digits, its time (a level starts when a third of its
 // predicted time is left), --max-memory, the stagnation rule or its grid cap (multilinear: m = 512 for d = 3, 64
-// for d = 4; piecewise constant: 1024, 128). Returns the intersection of the certified enclosures of all levels of
+// for d = 4; piecewise constant: 1024, 128) or the deterministic work cap Options::poisson_nd_max_cells (also on the
+// transfer covers). Returns the intersection of the certified enclosures of all levels of
 // both ladders and of the transfer covers (LYAPND-POIS-8 (d), LYAPND-TRANS-15); the message names the g of each
 // ladder and its last grid, and the transfer stage's cover, steps and widths. InputError when d is
 // not 3 or 4 or an atom is singular (named).

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -638,6 +639,24 @@ bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vect
   return internal::cell_bounds_nd(
       cover, [&ev](int c, const double* lo_, const double* hi_, double& l, double& u) { return ev.eval(c, lo_, hi_, l, u); },
       refine_factor, deadline, lo, hi);
+}
+
+internal::BoxBoundsFn q1_box_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g) {
+  require_q1(f, d, m, "q1_box_bounds");
+  if (g.size() != poisson_q1_table_size(d, m)) throw InputError("q1_box_bounds: g must have d (m+1)^(d-1) node values");
+  for (double v : g)
+    if (!std::isfinite(v)) throw std::invalid_argument("q1_box_bounds: g must be finite");  // a bug
+  // The evaluator keeps references to its layout and table: the holder owns all three.
+  struct Holder {
+    Layout L;
+    std::vector<double> g;
+    Q1Evaluator ev;
+    Holder(const laws::FiniteMatrices& f_, int d_, int m_, const std::vector<double>& g_)
+        : L(d_, m_), g(g_), ev(f_, L, g, 0) {}
+  };
+  auto h = std::make_shared<const Holder>(f, d, m, g);
+  // Proof: LYAPND-POIS-22 (the enclosure of h over a chart box), as in q1_cell_bounds.
+  return [h](int c, const double* lo, const double* hi, double& l, double& u) { return h->ev.eval(c, lo, hi, l, u); };
 }
 
 std::uint64_t poisson_q1_memory_bytes(const laws::FiniteMatrices& f, int d, int m, std::uint64_t max_boxes) {

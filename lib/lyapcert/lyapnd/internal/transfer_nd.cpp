@@ -92,6 +92,51 @@ bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, con
   return true;
 }
 
+// The word enclosures of LYAPND-TRANS-16: words w = (i_1, ..., i_L) with index i_1 + k i_2 + ..., the interval
+// product A_{i_L} ... A_{i_1} of the atoms' enclosures (containing M_w) and the interval product of the
+// probabilities, stored as binary64 enclosures (LYAPND-TRANS-2). Atoms of probability 0 are dropped.
+void word_enclosures(const laws::FiniteMatrices& f, int d, int word_length,
+                     std::vector<std::array<OutwardInterval, 16>>& mats_out, TransferWeights& w) {
+  std::vector<std::array<OutwardInterval, 16>> atoms;
+  std::vector<OutwardInterval> probs;
+  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
+    if (!(f.probs[i] > 0)) continue;
+    std::array<OutwardInterval, 16> a;
+    for (int r = 0; r < 16; ++r) a[r] = OutwardInterval(0.0);
+    for (int r = 0; r < d * d; ++r) a[r] = fast::enclose(f.matrices[i][r].backend().data());
+    atoms.push_back(a);
+    probs.push_back(fast::enclose(f.probs[i].backend().data()));
+  }
+  std::vector<std::array<OutwardInterval, 16>> mats = atoms;
+  std::vector<OutwardInterval> wp = probs;
+  for (int len = 1; len < word_length; ++len) {
+    std::vector<std::array<OutwardInterval, 16>> next;
+    std::vector<OutwardInterval> np;
+    for (std::size_t last = 0; last < atoms.size(); ++last)
+      for (std::size_t wi = 0; wi < mats.size(); ++wi) {
+        std::array<OutwardInterval, 16> c;
+        for (int r = 0; r < 16; ++r) c[r] = OutwardInterval(0.0);
+        for (int r = 0; r < d; ++r)
+          for (int cc = 0; cc < d; ++cc) {
+            OutwardInterval s(0.0);
+            for (int j = 0; j < d; ++j) s += atoms[last][r * d + j] * mats[wi][j * d + cc];
+            c[r * d + cc] = s;
+          }
+        next.push_back(c);
+        np.push_back(probs[last] * wp[wi]);
+      }
+    mats.swap(next);
+    wp.swap(np);
+  }
+  w.lo.clear();
+  w.hi.clear();
+  for (const OutwardInterval& p : wp) {
+    w.lo.push_back(p.lower());
+    w.hi.push_back(p.upper());
+  }
+  mats_out.swap(mats);
+}
+
 }  // namespace
 
 bool cell_bounds_nd(const ChartCover& cover, const BoxBoundsFn& eval, double refine_factor,
@@ -244,44 +289,9 @@ TransferNd::TransferNd(const laws::FiniteMatrices& f, const ChartCover& cover, i
   if (n < 2 || n > kMaxTransferGrid || (n & (n - 1)) != 0)
     throw InputError("TransferNd: the cover grid n must be a power of two in [2, 1024]");
   if (word_length < 1 || word_length > 8) throw InputError("TransferNd: the word length must be in [1, 8]");
-  std::vector<std::array<OutwardInterval, 16>> atoms;
-  std::vector<OutwardInterval> probs;
-  for (std::size_t i = 0; i < f.matrices.size(); ++i) {
-    if (!(f.probs[i] > 0)) continue;
-    std::array<OutwardInterval, 16> a;
-    for (int r = 0; r < 16; ++r) a[r] = OutwardInterval(0.0);
-    for (int r = 0; r < d * d; ++r) a[r] = fast::enclose(f.matrices[i][r].backend().data());
-    atoms.push_back(a);
-    probs.push_back(fast::enclose(f.probs[i].backend().data()));
-  }
-  // Proof: LYAPND-TRANS-16. The words w = (i_1, ..., i_L), index i_1 + k i_2 + ..., with the interval matrix
-  // A_{i_L} ... A_{i_1} (containing M_w) and the interval product of the probabilities (containing p_w).
-  std::vector<std::array<OutwardInterval, 16>> mats = atoms;
-  std::vector<OutwardInterval> wp = probs;
-  for (int len = 1; len < word_length; ++len) {
-    std::vector<std::array<OutwardInterval, 16>> next;
-    std::vector<OutwardInterval> np;
-    for (std::size_t last = 0; last < atoms.size(); ++last)
-      for (std::size_t w = 0; w < mats.size(); ++w) {
-        std::array<OutwardInterval, 16> c;
-        for (int r = 0; r < 16; ++r) c[r] = OutwardInterval(0.0);
-        for (int r = 0; r < d; ++r)
-          for (int cc = 0; cc < d; ++cc) {
-            OutwardInterval s(0.0);
-            for (int j = 0; j < d; ++j) s += atoms[last][r * d + j] * mats[w][j * d + cc];
-            c[r * d + cc] = s;
-          }
-        next.push_back(c);
-        np.push_back(probs[last] * wp[w]);
-      }
-    mats.swap(next);
-    wp.swap(np);
-  }
-  for (const OutwardInterval& p : wp) {
-    // Proof: LYAPND-TRANS-2. Binary64 enclosures of the probabilities.
-    w_.lo.push_back(p.lower());
-    w_.hi.push_back(p.upper());
-  }
+  std::vector<std::array<OutwardInterval, 16>> mats;
+  // Proof: LYAPND-TRANS-16, LYAPND-TRANS-2. Interval matrices containing M_w, binary64 enclosures of p_w.
+  word_enclosures(f, d, word_length, mats, w_);
   const std::size_t k = mats.size(), N = cover.cells();
   static_assert(sizeof(Block) <= 16);
   first_.assign(N * k + 1, 0);
@@ -462,6 +472,459 @@ TransferNdResult TransferNd::iterate(std::vector<double>& lo, std::vector<double
     if (s > 10 && spread > 0.999 * spreads[s - 11]) break;
   }
   return res;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// The adaptive dyadic cover (LYAPND-TRANS-17, -18).
+
+AdaptiveTransferNd::AdaptiveTransferNd(const laws::FiniteMatrices& f, int d, int n0, int depth, int word_length,
+                                       BoxBoundsFn eval)
+    : d_(d), n0_(n0), depth_(depth), nf_(n0 << depth), word_length_(word_length), eval_(std::move(eval)) {
+  if (d != 3 && d != 4) throw InputError("AdaptiveTransferNd: d must be 3 or 4");
+  if (n0 < 2 || (n0 & (n0 - 1)) != 0 || depth < 0 || depth > 11 || nf_ > kMaxAdaptiveGrid)
+    throw InputError("AdaptiveTransferNd: n0 must be a power of two >= 2 with n0 2^depth <= 4096");
+  if (word_length < 1 || word_length > 8) throw InputError("AdaptiveTransferNd: the word length must be in [1, 8]");
+  // Proof: LYAPND-TRANS-16, LYAPND-TRANS-2. Interval matrices containing M_w, binary64 enclosures of p_w.
+  word_enclosures(f, d, word_length, mats_, w_);
+  const int na = d - 1;
+  const std::size_t base = static_cast<std::size_t>(d) * ipow(static_cast<std::size_t>(n0), na);
+  info_.resize(base);
+  nodes_.resize(base);
+  node_of_.resize(base);
+  // Proof: LYAPND-TRANS-17 (a). The level-0 leaves are the cells of the regular cover of grid n0 (LYAPND-TRANS-10).
+  for (std::size_t q = 0; q < base; ++q) {
+    Leaf& L = info_[q];
+    const std::size_t P = base / static_cast<std::size_t>(d);
+    L.chart = static_cast<std::uint8_t>(q / P);
+    L.level = 0;
+    std::size_t r = q % P;
+    for (int a = 0; a < 3; ++a) {
+      L.k[a] = a < na ? static_cast<std::uint16_t>(r % static_cast<std::size_t>(n0)) : 0;
+      if (a < na) r /= static_cast<std::size_t>(n0);
+    }
+    nodes_[q] = Node{static_cast<std::int32_t>(q), 0};
+    node_of_[q] = static_cast<std::uint32_t>(q);
+  }
+  l0_.assign(base, -kInf);
+  u0_.assign(base, kInf);
+  fresh_.assign(base, 1);
+}
+
+int AdaptiveTransferNd::box(std::size_t a, double* lo, double* hi) const {
+  const Leaf& L = info_[a];
+  const double r = static_cast<double>(n0_ << L.level);
+  for (int x = 0; x < d_ - 1; ++x) {
+    // Proof: LYAPND-TRANS-17 (a). Exact: r = n0 2^level <= 4096 is a power of two, so 2 k / r is dyadic.
+    lo[x] = -1 + 2 * static_cast<double>(L.k[x]) / r;
+    hi[x] = -1 + 2 * static_cast<double>(L.k[x] + 1) / r;
+  }
+  return L.chart;
+}
+
+int AdaptiveTransferNd::max_level() const {
+  int m = 0;
+  for (const Leaf& L : info_) m = std::max(m, static_cast<int>(L.level));
+  return m;
+}
+
+std::size_t AdaptiveTransferNd::leaf_at(int chart, const std::uint32_t* kf) const {
+  const int na = d_ - 1;
+  std::size_t q = static_cast<std::size_t>(chart) * ipow(static_cast<std::size_t>(n0_), na), mul = 1;
+  for (int a = 0; a < na; ++a) {
+    q += static_cast<std::size_t>(kf[a] >> depth_) * mul;
+    mul *= static_cast<std::size_t>(n0_);
+  }
+  int level = 0;
+  while (nodes_[q].leaf < 0) {
+    ++level;
+    std::size_t e = 0;
+    for (int a = 0; a < na; ++a) e |= static_cast<std::size_t>((kf[a] >> (depth_ - level)) & 1u) << a;
+    q = nodes_[q].child + e;
+  }
+  return static_cast<std::size_t>(nodes_[q].leaf);
+}
+
+bool AdaptiveTransferNd::in_blocks(std::size_t i, std::size_t a, int chart, const std::uint32_t* kf) const {
+  const std::size_t k = w_.lo.size();
+  const std::uint32_t b0 = first_[a * k + i], b1 = first_[a * k + i + 1];
+  if (b0 == b1) return true;
+  for (std::uint32_t bi = b0; bi < b1; ++bi) {
+    const Block& b = blocks_[bi];
+    if (b.chart != chart) continue;
+    bool in = true;
+    for (int x = 0; x < d_ - 1; ++x) in = in && kf[x] >= b.kl[x] && kf[x] <= b.kh[x];
+    if (in) return true;
+  }
+  return false;
+}
+
+bool AdaptiveTransferNd::build(std::chrono::steady_clock::time_point deadline) {
+  const int na = d_ - 1;
+  const std::size_t N = info_.size(), k = w_.lo.size();
+  std::vector<std::uint32_t> first(N * k + 1, 0);
+  std::vector<Block> blocks;
+  const std::size_t old_n = first_.empty() ? 0 : (first_.size() - 1) / k;
+  blocks.reserve(blocks_.size() + static_cast<std::size_t>(std::count(fresh_.begin(), fresh_.end(), 1)) * k * 5 / 4);
+  std::array<double, 3> bl{}, bh{};
+  constexpr int kFailDepth = 12;
+  for (std::size_t a = 0; a < N; ++a) {
+    if ((a & 255) == 0 && detail::past(deadline)) return false;
+    const int c = box(a, bl.data(), bh.data());
+    if (!fresh_[a] && a < old_n) {
+      for (std::size_t i = 0; i < k; ++i) {
+        first[a * k + i] = static_cast<std::uint32_t>(blocks.size());
+        for (std::uint32_t bi = first_[a * k + i]; bi < first_[a * k + i + 1]; ++bi) blocks.push_back(blocks_[bi]);
+      }
+      continue;
+    }
+    double l, u;
+    // Proof: LYAPND-TRANS-12 (a), (b), LYAPND-TRANS-18 (a). The leaf's own enclosure (bisected where it fails),
+    // intersected with the bounds inherited from its parent (both contain h on the leaf).
+    if (enclose_box(eval_, c, na, bl.data(), bh.data(), kFailDepth, deadline, l, u)) {
+      l0_[a] = std::max(l0_[a], l);
+      u0_[a] = std::min(u0_[a], u);
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      first[a * k + i] = static_cast<std::uint32_t>(blocks.size());
+      std::array<Block, 4> hull{};
+      std::array<bool, 4> have{};
+      // Proof: LYAPND-TRANS-11 on the finest grid nf, LYAPND-TRANS-17 (b). No blocks: every leaf.
+      if (!TransferNd::image_blocks(mats_[i].data(), d_, nf_, c, bl.data(), bh.data(), kImageDepth, hull, have))
+        continue;
+      for (int t = 0; t < d_; ++t)
+        if (have[t]) blocks.push_back(hull[t]);
+    }
+    fresh_[a] = 0;
+  }
+  first[N * k] = static_cast<std::uint32_t>(blocks.size());
+  first_.swap(first);
+  blocks_.swap(blocks);
+  return true;
+}
+
+TransferNdResult AdaptiveTransferNd::iterate(std::vector<double>& lo, std::vector<double>& hi, int max_steps,
+                                             std::chrono::steady_clock::time_point deadline) const {
+  const int d = d_, na = d - 1;
+  const std::size_t N = info_.size(), k = w_.lo.size();
+  lo = l0_;
+  hi = u0_;
+  TransferNdResult res;
+  res.h_upper = *std::max_element(hi.begin(), hi.end());
+  res.h_lower = *std::min_element(lo.begin(), lo.end());
+  res.upper = res.h_upper;
+  res.lower = res.h_lower;
+  // Pyramids: level s has resolution nf >> s per axis and holds the maximum of U (minimum of L) over the leaves
+  // meeting each of its cells (LYAPND-TRANS-17 (c)). Levels finer than the deepest leaf (s < s0) would repeat
+  // level s0 and are not stored.
+  int S = 0;
+  while ((nf_ >> S) > 1) ++S;
+  const int s0 = depth_ - max_level();
+  std::vector<std::vector<double>> pu(S + 1), pl(S + 1);
+  std::vector<std::size_t> res_s(S + 1);
+  for (int s = s0; s <= S; ++s) {
+    res_s[s] = static_cast<std::size_t>(nf_ >> s);
+    const std::size_t sz = static_cast<std::size_t>(d) * ipow(res_s[s], na);
+    pu[s].assign(sz, 0);
+    pl[s].assign(sz, 0);
+  }
+  // At most kSpan = 8 cells per axis are read at the chosen level (more when the level s0 is coarser): the cells
+  // read cover the block and reach at most one cell of that level beyond it on each side (measured on d = 4: 4
+  // cells per axis made the width up to 2x larger at the same time).
+  constexpr std::size_t kSpan = 8;
+  std::vector<double> nu(N), nl(N), spreads, mu(k), ml(k);
+  for (int step = 0; step < max_steps; ++step) {
+    if (detail::past(deadline)) {
+      res.stopped = true;
+      break;
+    }
+    {
+      // Level s0: every cell gets the values of the leaf containing it.
+      const std::size_t R = res_s[s0], P = ipow(R, na);
+      for (std::size_t a = 0; a < N; ++a) {
+        const Leaf& L = info_[a];
+        const std::size_t side = std::size_t{1} << (depth_ - s0 - L.level);
+        const double fu = hi[a], fl = lo[a];
+        const std::size_t base = static_cast<std::size_t>(L.chart) * P;
+        const std::size_t x0 = L.k[0] * side, x1 = na > 1 ? L.k[1] * side : 0, x2 = na > 2 ? L.k[2] * side : 0;
+        const std::size_t s1 = na > 1 ? side : 1, s2 = na > 2 ? side : 1;
+        for (std::size_t z = 0; z < s2; ++z)
+          for (std::size_t y = 0; y < s1; ++y) {
+            const std::size_t row = base + (x2 + z) * R * R * (na > 2) + (x1 + y) * R + x0;
+            std::fill(pu[s0].begin() + static_cast<std::ptrdiff_t>(row),
+                      pu[s0].begin() + static_cast<std::ptrdiff_t>(row + side), fu);
+            std::fill(pl[s0].begin() + static_cast<std::ptrdiff_t>(row),
+                      pl[s0].begin() + static_cast<std::ptrdiff_t>(row + side), fl);
+          }
+      }
+    }
+    for (int s = s0 + 1; s <= S; ++s) {
+      // Each cell of level s is the union of 2^(d-1) cells of level s - 1 (indices 2 j and 2 j + 1 per axis).
+      const std::size_t R = res_s[s], Rp = res_s[s - 1], P = ipow(R, na), Pp = ipow(Rp, na);
+      const std::size_t nz = na > 2 ? R : 1;
+      for (int c = 0; c < d; ++c) {
+        const double* iu = pu[s - 1].data() + c * Pp;
+        const double* il = pl[s - 1].data() + c * Pp;
+        double* ou = pu[s].data() + c * P;
+        double* ol = pl[s].data() + c * P;
+        for (std::size_t z = 0; z < nz; ++z)
+          for (std::size_t y = 0; y < R; ++y) {
+            const std::size_t out = z * R * R + y * R;
+            for (int ez = 0; ez < (na > 2 ? 2 : 1); ++ez)
+              for (int ey = 0; ey < 2; ++ey) {
+                const std::size_t in = (na > 2 ? (2 * z + ez) * Rp * Rp : 0) + (2 * y + ey) * Rp;
+                const bool first = ez == 0 && ey == 0;
+                for (std::size_t x = 0; x < R; ++x) {
+                  const double u = std::max(iu[in + 2 * x], iu[in + 2 * x + 1]);
+                  const double l = std::min(il[in + 2 * x], il[in + 2 * x + 1]);
+                  ou[out + x] = first ? u : std::max(ou[out + x], u);
+                  ol[out + x] = first ? l : std::min(ol[out + x], l);
+                }
+              }
+          }
+      }
+    }
+    const double gmax = *std::max_element(pu[S].begin(), pu[S].end());
+    const double gmin = *std::min_element(pl[S].begin(), pl[S].end());
+    bool cut = false;
+    for (std::size_t a = 0; a < N; ++a) {
+      if ((a & 4095) == 4095 && detail::past(deadline)) {
+        cut = true;
+        break;
+      }
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::uint32_t b0 = first_[a * k + i], b1 = first_[a * k + i + 1];
+        if (b0 == b1) {
+          // Proof: LYAPND-TRANS-11 (e). Every leaf.
+          mu[i] = gmax;
+          ml[i] = gmin;
+          continue;
+        }
+        double xu = -kInf, xl = kInf;
+        for (std::uint32_t bi = b0; bi < b1; ++bi) {
+          const Block& b = blocks_[bi];
+          // Proof: LYAPND-TRANS-17 (b), (c). The cells of level s meeting the block cover it; their extremes bound
+          // those of every leaf meeting the block.
+          int s = s0;
+          while (s < S) {
+            bool ok = true;
+            for (int x = 0; x < na; ++x)
+              if (static_cast<std::size_t>((b.kh[x] >> s) - (b.kl[x] >> s)) + 1 > kSpan) ok = false;
+            if (ok) break;
+            ++s;
+          }
+          if (b.whole) s = S;
+          const std::size_t R = res_s[s], P = ipow(R, na);
+          const std::size_t base = static_cast<std::size_t>(b.chart) * P;
+          const std::size_t l0 = b.whole ? 0 : b.kl[0] >> s, h0 = b.whole ? R - 1 : b.kh[0] >> s;
+          const std::size_t l1 = b.whole ? 0 : b.kl[1] >> s, h1 = b.whole ? R - 1 : b.kh[1] >> s;
+          const std::size_t l2 = na > 2 && !b.whole ? b.kl[2] >> s : 0, h2 = na > 2 ? (b.whole ? R - 1 : b.kh[2] >> s) : 0;
+          const double* qu = pu[s].data() + base;
+          const double* ql = pl[s].data() + base;
+          for (std::size_t z = l2; z <= h2; ++z)
+            for (std::size_t y = l1; y <= h1; ++y) {
+              const std::size_t row = z * R * R + y * R;
+              for (std::size_t x = l0; x <= h0; ++x) {
+                xu = std::max(xu, qu[row + x]);
+                xl = std::min(xl, ql[row + x]);
+              }
+            }
+        }
+        mu[i] = xu;
+        ml[i] = xl;
+      }
+      // Proof: LYAPND-TRANS-2. Rounded weighted sums; a NaN (only from an infinite bound) is the trivial bound.
+      const double u = weighted_sum_up(w_, mu.data()), l = weighted_sum_down(w_, ml.data());
+      nu[a] = std::isnan(u) ? kInf : u;
+      nl[a] = std::isnan(l) ? -kInf : l;
+    }
+    if (cut) {
+      res.stopped = true;
+      break;
+    }
+    std::swap(hi, nu);
+    std::swap(lo, nl);
+    ++res.steps;
+    const double U = *std::max_element(hi.begin(), hi.end()), Lw = *std::min_element(lo.begin(), lo.end());
+    // Proof: LYAPND-TRANS-1. Every step's extremes bound Lambda; keep the best.
+    res.upper = std::min(res.upper, U);
+    res.lower = std::max(res.lower, Lw);
+    const double spread = res.upper - res.lower;
+    spreads.push_back(spread);
+    if (!(spread > 1e-14 * std::max(1.0, std::fabs(res.upper)))) break;
+    // Stops a little earlier than TransferNd::iterate (0.995 over five steps): each step reads the pyramids of the
+    // whole finest grid in use.
+    const std::size_t sz = spreads.size();
+    if (sz > 5 && spread > 0.995 * spreads[sz - 6]) break;
+  }
+  return res;
+}
+
+std::size_t AdaptiveTransferNd::refine(double fraction, std::size_t max_new_leaves, int mass_steps) {
+  const int d = d_, na = d - 1;
+  const std::size_t N = info_.size(), k = w_.lo.size();
+  // Heuristic (LYAPND-TRANS-18 (b): any choice is valid). Mass transport on a regular grid: each leaf sends its mass
+  // times the word's probability uniformly over the cells of its image blocks (as the d = 2 stationary_estimate does
+  // over image arcs), by difference arrays per chart; started from the leaves' areas, averaged over the second half
+  // of the steps.
+  // The mass grid: the deepest level present, at most 512 (d = 3) resp. 64 (d = 4) cells per axis; leaves finer
+  // than it get their share of a mass cell by area.
+  const int lm = std::min(max_level(), std::max(0, (d == 3 ? 9 : 6) - floor_log2(static_cast<std::uint32_t>(n0_))));
+  const int shift = depth_ - lm;
+  const std::size_t R = static_cast<std::size_t>(n0_) << lm, R1 = R + 1, P1 = ipow(R1, na), P = ipow(R, na);
+  std::vector<double> dif(static_cast<std::size_t>(d) * P1), dens(static_cast<std::size_t>(d) * P);
+  std::vector<double> mass(N), avg(N, 0.0), pm(k);
+  for (std::size_t i = 0; i < k; ++i) pm[i] = (w_.lo[i] + w_.hi[i]) / 2;
+  double tot = 0;
+  for (std::size_t a = 0; a < N; ++a) tot += mass[a] = std::ldexp(1.0, -na * info_[a].level);
+  for (double& x : mass) x /= tot;
+  for (int st = 0; st < mass_steps; ++st) {
+    std::fill(dif.begin(), dif.end(), 0.0);
+    double everywhere = 0;
+    for (std::size_t a = 0; a < N; ++a) {
+      if (mass[a] == 0) continue;
+      for (std::size_t i = 0; i < k; ++i) {
+        const std::uint32_t b0 = first_[a * k + i], b1 = first_[a * k + i + 1];
+        const double p = pm[i] * mass[a] / static_cast<double>(b0 == b1 ? 1 : b1 - b0);
+        if (b0 == b1) {
+          everywhere += p / static_cast<double>(d * P);
+          continue;
+        }
+        for (std::uint32_t bi = b0; bi < b1; ++bi) {
+          const Block& b = blocks_[bi];
+          std::array<std::size_t, 3> l{}, h{};
+          double cells = 1;
+          for (int x = 0; x < na; ++x) {
+            l[x] = static_cast<std::size_t>(b.kl[x]) >> shift;
+            h[x] = (static_cast<std::size_t>(b.kh[x]) >> shift) + 1;
+            cells *= static_cast<double>(h[x] - l[x]);
+          }
+          const double q = p / cells;
+          for (int e = 0; e < (1 << na); ++e) {
+            std::size_t idx = static_cast<std::size_t>(b.chart) * P1, mul = 1;
+            int sign = 1;
+            for (int x = 0; x < na; ++x) {
+              idx += ((e >> x & 1) ? h[x] : l[x]) * mul;
+              if (e >> x & 1) sign = -sign;
+              mul *= R1;
+            }
+            dif[idx] += sign * q;
+          }
+        }
+      }
+    }
+    // Prefix sums along every axis turn the corner updates into the density of each finest cell.
+    for (int c = 0; c < d; ++c) {
+      double* D = dif.data() + static_cast<std::size_t>(c) * P1;
+      std::size_t stride = 1;
+      for (int x = 0; x < na; ++x) {
+        for (std::size_t q = 0; q < P1; ++q)
+          if ((q / stride) % R1 != 0) D[q] += D[q - stride];
+        stride *= R1;
+      }
+      for (std::size_t q = 0; q < P; ++q) {
+        std::size_t r = q, idx = 0, mul = 1;
+        for (int x = 0; x < na; ++x) {
+          idx += (r % R) * mul;
+          r /= R;
+          mul *= R1;
+        }
+        dens[static_cast<std::size_t>(c) * P + q] = std::max(0.0, D[idx]) + everywhere;
+      }
+    }
+    double total = 0;
+    for (std::size_t a = 0; a < N; ++a) {
+      const Leaf& L = info_[a];
+      double sum = 0;
+      if (L.level > lm) {
+        const int up = L.level - lm;  // a part 2^(-up (d-1)) of one mass cell
+        std::size_t idx = static_cast<std::size_t>(L.chart) * P, mul = 1;
+        for (int x = 0; x < na; ++x) {
+          idx += (static_cast<std::size_t>(L.k[x]) >> up) * mul;
+          mul *= R;
+        }
+        sum = std::ldexp(dens[idx], -up * na);
+      } else {
+        const std::size_t side = std::size_t{1} << (lm - L.level);
+        const std::size_t x0 = L.k[0] * side, x1 = L.k[1] * side, x2 = na > 2 ? L.k[2] * side : 0;
+        for (std::size_t z = 0; z < (na > 2 ? side : 1); ++z)
+          for (std::size_t y = 0; y < side; ++y) {
+            const double* row =
+                dens.data() + static_cast<std::size_t>(L.chart) * P + (x2 + z) * R * R + (x1 + y) * R + x0;
+            for (std::size_t x = 0; x < side; ++x) sum += row[x];
+          }
+      }
+      mass[a] = sum;
+      total += sum;
+    }
+    if (!(total > 0)) break;
+    for (double& x : mass) x /= total;
+    if (2 * st >= mass_steps)
+      for (std::size_t a = 0; a < N; ++a) avg[a] += mass[a];
+  }
+  std::vector<double> score(N);
+  double total = 0;
+  for (std::size_t a = 0; a < N; ++a) {
+    const double wdt = u0_[a] - l0_[a];
+    score[a] = avg[a] * (std::isfinite(wdt) ? wdt : 1e6);
+    total += score[a];
+  }
+  std::vector<std::uint32_t> order;
+  for (std::size_t a = 0; a < N; ++a)
+    if (info_[a].level < depth_ && score[a] > 0) order.push_back(static_cast<std::uint32_t>(a));
+  std::sort(order.begin(), order.end(), [&](std::uint32_t x, std::uint32_t y) { return score[x] > score[y]; });
+  const std::size_t per = (std::size_t{1} << na) - 1;  // new leaves per split
+  std::size_t split = 0;
+  double acc = 0;
+  // At least N / 2 new leaves per round (when allowed): a round that splits only a handful of leaves costs a whole
+  // iteration for little gain.
+  const std::size_t min_split = std::min(max_new_leaves, N / 2) / per;
+  for (std::uint32_t a : order) {
+    if ((acc >= fraction * total && split >= min_split) || (split + 1) * per > max_new_leaves) break;
+    acc += score[a];
+    ++split;
+    // Proof: LYAPND-TRANS-18 (a). The 2^(d-1) closed halves of the leaf's box (dyadic) replace it; child 0 keeps the
+    // leaf's index, the others are appended; all inherit its bounds of h.
+    const Leaf parent = info_[a];
+    const std::uint32_t q = node_of_[a];
+    const std::uint32_t child = static_cast<std::uint32_t>(nodes_.size());
+    nodes_[q] = Node{-1, child};
+    for (int e = 0; e < (1 << na); ++e) {
+      Leaf L = parent;
+      L.level = static_cast<std::uint8_t>(parent.level + 1);
+      for (int x = 0; x < na; ++x) L.k[x] = static_cast<std::uint16_t>(2 * parent.k[x] + ((e >> x) & 1));
+      const std::size_t id = e == 0 ? a : info_.size();
+      if (e == 0) {
+        info_[a] = L;
+        fresh_[a] = 1;
+      } else {
+        info_.push_back(L);
+        l0_.push_back(l0_[a]);
+        u0_.push_back(u0_[a]);
+        fresh_.push_back(1);
+        node_of_.push_back(0);
+      }
+      nodes_.push_back(Node{static_cast<std::int32_t>(id), 0});
+      node_of_[id] = child + static_cast<std::uint32_t>(e);
+    }
+  }
+  return split;
+}
+
+std::uint64_t AdaptiveTransferNd::memory_bytes(int d, int n0, int depth, std::size_t atoms, int word_length,
+                                               std::uint64_t max_leaves) {
+  std::uint64_t K = atoms;
+  for (int len = 1; len < word_length; ++len) K *= atoms;
+  const std::uint64_t nf = static_cast<std::uint64_t>(n0) << depth;
+  const std::uint64_t fine = static_cast<std::uint64_t>(d) * ipow(static_cast<std::size_t>(nf), d - 1);
+  // Proof: LYAPND-TRANS-19. Two binary64 pyramids (at most twice the finest level), the refinement's difference
+  // array and density on the finest grid (at most 2 x 8 x (nf + 1)^(d-1) per chart), and per leaf: its box (8), the
+  // bounds of h (16), node (4 + 16), fresh flag (1), the iteration's lo, hi, next (32) and the caller's copy (16),
+  // the refinement's mass, next, average, score, order (36) and target per word (4 K), per word two offsets (8 K:
+  // old and new during build) and at most d blocks of 16 bytes, twice (old and new during build).
+  const std::uint64_t per_leaf = 8 + 16 + 20 + 1 + 32 + 16 + 36 + K * (4 + 8 + 2 * 16 * static_cast<std::uint64_t>(d));
+  const std::uint64_t fine1 = static_cast<std::uint64_t>(d) * ipow(static_cast<std::size_t>(nf + 1), d - 1);
+  return 2 * 2 * 8 * fine + 2 * 8 * fine1 + max_leaves * per_leaf + (1u << 20);
 }
 
 }  // namespace lyapcert::lyapnd::internal

@@ -47,6 +47,8 @@ struct TransferNdResult {
   bool stopped = false;             // the deadline ended the iteration
 };
 
+class AdaptiveTransferNd;
+
 // The image covers of a finite family on a cover (LYAPND-TRANS-11) and the iteration (LYAPND-TRANS-1, -2).
 class TransferNd {
  public:
@@ -72,6 +74,7 @@ class TransferNd {
   static std::uint64_t memory_bytes(int d, int n, std::size_t atoms, int word_length = 1);
 
  private:
+  friend class AdaptiveTransferNd;  // shares the blocks and image_blocks (LYAPND-TRANS-11 on its finest grid)
   struct Block {
     std::uint16_t kl[3], kh[3];  // cell index ranges per axis (inclusive)
     std::uint8_t chart;
@@ -91,6 +94,69 @@ class TransferNd {
   double mean_block_cells_ = 0;
 };
 
+// The transfer iteration on an adaptive dyadic cover (LYAPND-TRANS-17, -18): the regular cover of grid n0 whose cells
+// ("leaves") can be bisected along every axis, up to `depth` times, where the estimated stationary mass times the
+// width of the bounds of h is largest. Image covers are computed on the finest grid nf = n0 2^depth (LYAPND-TRANS-11
+// with n = nf) and the block extremes read from per-step max / min pyramids over that grid, so refining a cell
+// sharpens both its own bounds and the blocks that meet it.
+class AdaptiveTransferNd {
+ public:
+  // Requires d = 3, 4, n0 a power of two >= 2, depth >= 0 with n0 2^depth <= kMaxAdaptiveGrid, word_length in [1, 8].
+  AdaptiveTransferNd(const laws::FiniteMatrices& f, int d, int n0, int depth, int word_length, BoxBoundsFn eval);
+  static constexpr int kMaxAdaptiveGrid = 4096;
+
+  // Bounds of h (LYAPND-TRANS-12 with the evaluator, intersected with the parent's: LYAPND-TRANS-18) and image
+  // covers of the leaves made since the last call. false: the deadline stopped it (the object is then unusable).
+  bool build(std::chrono::steady_clock::time_point deadline);
+  // J steps from L_0, U_0 = the leaves' bounds of h (lo / hi are overwritten with L_J, U_J per leaf), stopping as
+  // TransferNd::iterate but on 0.995 over five steps. Requires a completed build().
+  TransferNdResult iterate(std::vector<double>& lo, std::vector<double>& hi, int max_steps,
+                           std::chrono::steady_clock::time_point deadline) const;
+  // Heuristic (LYAPND-TRANS-18): splits the leaves of largest estimated stationary mass times bound width (mass from
+  // `mass_steps` steps of a transport spreading each leaf's mass over its image blocks) until they carry `fraction`
+  // of the total, at most max_new_leaves new leaves; returns the number of leaves split. Call build() next.
+  std::size_t refine(double fraction, std::size_t max_new_leaves, int mass_steps = 30);
+
+  std::size_t leaves() const { return info_.size(); }
+  std::size_t words() const { return w_.lo.size(); }
+  int max_level() const;  // deepest refinement level present
+  // The closed box of leaf a (chart returned; exact binary64 bounds) and its bounds of h.
+  int box(std::size_t a, double* lo, double* hi) const;
+  double h_lower(std::size_t a) const { return l0_[a]; }
+  double h_upper(std::size_t a) const { return u0_[a]; }
+  // The leaf whose box contains the finest-grid cell (chart, kf[0..d-2]) (tests and the mass estimate).
+  std::size_t leaf_at(int chart, const std::uint32_t* kf) const;
+  int fine_grid() const { return nf_; }
+  // Whether the finest-grid cell (chart, kf) lies in a block of R(i, a) (every cell when the cover failed); for tests.
+  bool in_blocks(std::size_t i, std::size_t a, int chart, const std::uint32_t* kf) const;
+
+  // Upper bound (bytes) of the working memory with at most max_leaves leaves (LYAPND-TRANS-19).
+  static std::uint64_t memory_bytes(int d, int n0, int depth, std::size_t atoms, int word_length,
+                                    std::uint64_t max_leaves);
+
+ private:
+  using Block = TransferNd::Block;
+  struct Leaf {
+    std::uint8_t chart, level;
+    std::uint16_t k[3];  // indices on the grid n0 2^level
+  };
+  struct Node {
+    std::int32_t leaf;    // >= 0: a leaf; -1: split, children at child
+    std::uint32_t child;  // 2^(d-1) consecutive nodes, child e = sum_a bit_a 2^a
+  };
+  int d_, n0_, depth_, nf_, word_length_;
+  BoxBoundsFn eval_;
+  TransferWeights w_;
+  std::vector<std::array<fast::OutwardInterval, 16>> mats_;  // word enclosures
+  std::vector<Leaf> info_;
+  std::vector<double> l0_, u0_;
+  std::vector<std::uint32_t> node_of_;  // leaf -> node
+  std::vector<std::uint8_t> fresh_;     // bounds and blocks still to compute
+  std::vector<Node> nodes_;
+  std::vector<Block> blocks_;
+  std::vector<std::uint32_t> first_;  // blocks of (leaf a, word i): [first_[a k + i], first_[a k + i + 1])
+};
+
 }  // namespace lyapcert::lyapnd::internal
 
 namespace lyapcert::lyapnd {
@@ -99,4 +165,6 @@ namespace lyapcert::lyapnd {
 bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
                     const internal::ChartCover& cover, std::chrono::steady_clock::time_point deadline,
                     std::vector<double>& lo, std::vector<double>& hi, double refine_factor = 2.0);
+// The same evaluator as a BoxBoundsFn that owns its table (for AdaptiveTransferNd). Proof: LYAPND-POIS-22.
+internal::BoxBoundsFn q1_box_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g);
 }  // namespace lyapcert::lyapnd
