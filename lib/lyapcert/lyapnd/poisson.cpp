@@ -969,8 +969,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   double h_width = 0;
   constexpr int kTransferMaxSteps = 20000;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
-  bool overflow = false;
+  bool overflow = false, level_capped = false;
   double last_seconds = 0;
+  int level = 0;  // index of the current mesh level (opt.max_levels caps their number)
   // Level 0: the uniform grid of 256 nodes; each later level splits the half of the cells of the previous
   // mesh with the largest interpolation-error indicator (refine_poisson_mesh), so the node count grows by
   // 1.5x per level and the nodes concentrate where g is rough (LYAPND-POIS-11). A level is certified (the
@@ -1021,7 +1022,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     // Also certify when the estimate is 10x below the last certified width and the certification is cheap
     // relative to the time left: a recent certified level is the fallback if a later one is cut off.
     const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
-    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target ||
+    // The last level that --max-levels allows is always certified, and the run ends there (a deterministic cap).
+    const bool last_level = opt.max_levels > 0 && level + 1 >= opt.max_levels;
+    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target || last_level ||
                              (left < next_cost && !last_partial) || checkpoint ||
                              n >= kMaxNodes || est_stalled;
     // Certify this level; false when the deadline passed during the certification.
@@ -1085,6 +1088,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     if (core::stop_requested()) {  // an interrupt or the caller's budget: the best certified level stands
       timed_out = true;
       stop = true;
+    } else if (last_level) {
+      level_capped = true;
+      stop = true;
     } else if (partial) {
       // fall through to a partial refinement below
     } else if (left2 <= 0 || left2 < next_cost) {
@@ -1115,6 +1121,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     prev_g = std::move(g);
     x = std::move(nx);
     n = static_cast<int>(x.size());
+    ++level;
   }
   r.timed_out = timed_out;
   r.memory_limited = memory_hit;
@@ -1155,6 +1162,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
             : capped     ? fmt::format("; mesh cap (N = {} nodes or cells of width 2^-{}) reached: best certified "
                                        "enclosure printed",
                                        kMaxNodes, kMeshBits)
+            : level_capped ? fmt::format("; level cap (--max-levels {}) reached: best certified enclosure printed",
+                                         opt.max_levels)
                          : "; requested digits not reached";
     if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
   }

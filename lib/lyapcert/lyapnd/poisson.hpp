@@ -106,7 +106,7 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
 // The `--method poisson` driver: starts from the uniform grid of 256 nodes and refines the mesh adaptively
 // (x1.5 nodes per level, refine_poisson_mesh; levels are certified only when estimate_poisson_spread predicts
 // the digits or the time left allows no further level) until the width meets acc.digits, the time budget,
-// --max-memory, or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
+// --max-memory, opt.max_levels (a deterministic cap: the last level allowed is certified) or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
 // d = 3, 4 are delegated to run_poisson_nd (poisson_nd.hpp). InputError when d is not 2, 3 or 4 or some atom
 // of positive probability is singular.
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt,
