@@ -61,11 +61,11 @@ TEST(PoissonMonteCarlo, SignIndefiniteFamilyNarrowAndAgreesWithMonteCarlo) {
 TEST(PoissonMonteCarlo, RotationMixedWithHyperbolicContainsMonteCarlo) {
   // A rotation by an irrational angle mixed with [[2, 1], [1, 1]]: no closed form. The Poisson solution is
   // only Hoelder near the repeller of the hyperbolic matrix, so the enclosure is wide (LYAPND-POIS-2).
-  // Four mesh levels (deterministic): about 5e-4 wide, not the 6 digits.
-  const nd::Result r = run_levels("matrices([[3/5, -4/5], [4/5, 3/5]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 6, 4);
+  // Three mesh levels (deterministic): about 5e-4 wide, not the 6 digits.
+  const nd::Result r = run_levels("matrices([[3/5, -4/5], [4/5, 3/5]]: 1/2, [[2, 1], [1, 1]]: 1/2)", 6, 3);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   EXPECT_FALSE(r.top.converged);
-  EXPECT_NE(r.top.message.find("level cap (--max-levels 4)"), std::string::npos) << r.top.message;
+  EXPECT_NE(r.top.message.find("level cap (--max-levels 3)"), std::string::npos) << r.top.message;
   const auto [m, se] = monte_carlo({{0.6, -0.8, 0.8, 0.6}, {2, 1, 1, 1}}, 2, 12, 40, 20000, false);
   EXPECT_LT(std::fabs(mid(r.top.value.ball) - m), width(r.top.value.ball) / 2 + 6 * se) << m << " +- " << se;
   EXPECT_LT(width(r.top.value.ball), 1e-2);
@@ -75,7 +75,7 @@ TEST(PoissonReducible, UpperTriangularContainsBothDiagonalExponents) {
   // Invariant line e1 with the smaller exponent E log|a| = log(2/3)/2; Lambda = E log|d| = log(3/2)/2.
   // delta_{e1} is stationary, so every certificate contains both values (LYAPND-POIS-2): honest, not converged.
   const nd::Result r =
-      run_levels("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 4, nd::Method::poisson, false);
+      run_levels("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2, nd::Method::poisson, false);
   EXPECT_EQ(r.top.method, "poisson");
   EXPECT_FALSE(r.top.converged);
   const Ball top = mean_log({{Rational(1, 2), Rational(3, 2)}});
@@ -83,11 +83,11 @@ TEST(PoissonReducible, UpperTriangularContainsBothDiagonalExponents) {
   EXPECT_TRUE(contains(r.top.value.ball, top)) << r.top.value.ball.debug_str();
   EXPECT_TRUE(contains(r.top.value.ball, low)) << r.top.value.ball.debug_str();
   // With the elementary bounds (default) the lower end rises to E log|det A| / 2 = 0 > low, top still inside.
-  const nd::Result cut = run_levels("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 4);
+  const nd::Result cut = run_levels("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)", 10, 2);
   EXPECT_TRUE(contains(cut.top.value.ball, top)) << cut.top.value.ball.debug_str();
   EXPECT_FALSE(contains(cut.top.value.ball, low)) << cut.top.value.ball.debug_str();
   // The invariant line carries the top exponent: Lambda = E log|a| = log 6 / 2.
-  const nd::Result r2 = run_levels("matrices([[3, 1], [0, 1]]: 1/2, [[2, -1], [0, 1/2]]: 1/2)", 10, 4);
+  const nd::Result r2 = run_levels("matrices([[3, 1], [0, 1]]: 1/2, [[2, -1], [0, 1/2]]: 1/2)", 10, 2);
   ASSERT_TRUE(r2.top.value.ball.is_finite());
   EXPECT_TRUE(contains(r2.top.value.ball, mean_log({{Rational(1, 2), Rational(6)}}))) << r2.top.value.ball.debug_str();
 }
@@ -97,7 +97,7 @@ TEST(PoissonReducible, CommutingFamilyAgainstLyap1d) {
   // common eigenlines are E log|2, 1/2| = 0 and E log|1/3, 5| = log(5/3)/2 (lyap1d on the eigenvalue law).
   // Both eigenlines carry stationary measures, so the enclosure contains both (LYAPND-POIS-2).
   const nd::Result r = run_levels("matrices([[11/3, -5/3], [10/3, -4/3]]: 1/2, [[-4, 9/2], [-9, 19/2]]: 1/2)", 10,
-                                  4, nd::Method::poisson, false);
+                                  2, nd::Method::poisson, false);
   ASSERT_TRUE(r.top.value.ball.is_finite());
   const std::vector<Rational> vals{Rational(1, 3), Rational(5)}, probs{Rational(1, 2), Rational(1, 2)};
   const laws::CurvatureLaw second(laws::FiniteLaw::from_rationals(vals, probs));
@@ -397,7 +397,7 @@ TEST(PoissonAdaptive, OverlapsUniformCertificateAndBelowEnumeration) {
   const auto far = Clock::now() + std::chrono::seconds(60);
   for (const char* law : kClassFamilies) {
     const auto& f = fam(law);
-    const nd::Result r = run_levels(law, 6, 6);
+    const nd::Result r = run_levels(law, 6, 3);
     const std::vector<double> g = nd::poisson_grid_solution(f, 1024, 400, far);
     const auto u = nd::certify_poisson_bounds(f, g, 64, far);
     ASSERT_TRUE(u.has_value());
