@@ -415,9 +415,9 @@ struct TransferControl {
   const laws::FiniteMatrices* family = nullptr;
   int max_steps = 0;
   double target_width = 0;
-  // The driver's last level: the refinement rounds continue while a round gains 3 % and the cells stay within the
-  // count the level's memory estimate covers (LYAPND-POIS-5), instead of stopping at 20 % and twice the cells;
-  // the deadline ends them (every round's bounds are valid, LYAPND-TRANS-4).
+  // The driver's last level: after the ordinary rounds the refinement continues while the estimated floor gains 3 %
+  // and the cells stay within the count the level's memory estimate covers (LYAPND-POIS-5), instead of stopping at
+  // 20 % and twice the cells; the time left ends it (every round's bounds are valid, LYAPND-TRANS-4).
   bool final_level = false;
 };
 
@@ -773,7 +773,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   const std::size_t cell_cap = transfer->final_level
                                    ? std::max(2 * cells.size() + 64, std::min(16 * cells.size(), partition_cap))
                                    : 2 * cells.size() + 64;
-  const double round_gain = transfer->final_level ? 0.97 : 0.8;
+  const std::size_t cells_at_first = cells.size();
   std::vector<double> edges, upper, lower;
   edges.reserve(cells.size() + 1);
   upper.reserve(cells.size());
@@ -793,25 +793,59 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   imager.images(edges, arc_s, arc_z);
   internal::TransferResult tr;
   double prev_width = out.h_width;
+  // The rounds of an ordinary level iterate every partition and stop at 20 % gain or twice the cells. The final level
+  // runs the same rounds first (so its enclosure lies inside an ordinary level's), then only refines: which cells
+  // are halved depends on the mass estimate and the widths of h alone, not on the iteration, so the partitions in
+  // between are not iterated; the refining stops when the estimated floor sum(mass x width) gains less than 3 %, at
+  // the cell cap, or when the time left would not cover another round and the last iteration (timed from the
+  // previous ones), and the last partition is iterated. Heuristic: any partition is valid (LYAPND-TRANS-4).
+  const std::size_t ordinary_cap = 2 * cells_at_first + 64;
+  bool refining_only = false;
+  double prev_floor = std::numeric_limits<double>::infinity();
+  double step_cell_seconds = 0, split_seconds = 0;
+  int last_steps = 0;
   for (int round = 0;; ++round) {
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
-    const internal::TransferResult r = internal::transfer_iterate_arcs(
-        upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
-    // Every round's bounds are valid (LYAPND-TRANS-1): keep the best of each end.
-    tr.lower = std::max(tr.lower, r.lower);
-    tr.upper = std::min(tr.upper, r.upper);
-    tr.steps += r.steps;
+    const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
     out.transfer_rounds = round + 1;
-    const double width = tr.upper - tr.lower;
-    if (!(width > transfer->target_width) || r.steps == 0 || detail::past(deadline) ||
-        !(width < round_gain * prev_width) || edges.size() + edges.size() / 5 > cell_cap)
-      break;
-    prev_width = width;
+    double floor = 0;
+    for (std::size_t c = 0; c < upper.size(); ++c) floor += mass[c] * (upper[c] - lower[c]);
+    bool last = false;
+    if (refining_only) {
+      const double cells = static_cast<double>(upper.size());
+      const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+      last = !(floor < 0.97 * prev_floor) || edges.size() + edges.size() / 5 > cell_cap ||
+             left < 1.5 * (split_seconds + step_cell_seconds * last_steps * 1.2 * cells);
+    }
+    prev_floor = floor;
+    if (!refining_only || last) {
+      const auto ti = Clock::now();
+      const internal::TransferResult r = internal::transfer_iterate_arcs(
+          upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
+      if (r.steps > 0) {
+        step_cell_seconds = std::chrono::duration<double>(Clock::now() - ti).count() /
+                            (static_cast<double>(r.steps) * static_cast<double>(upper.size()));
+        last_steps = r.steps;
+      }
+      // Every round's bounds are valid (LYAPND-TRANS-1): keep the best of each end.
+      tr.lower = std::max(tr.lower, r.lower);
+      tr.upper = std::min(tr.upper, r.upper);
+      tr.steps += r.steps;
+      const double width = tr.upper - tr.lower;
+      if (last || !(width > transfer->target_width) || r.steps == 0 || detail::past(deadline)) break;
+      const bool ordinary_stop = !(width < 0.8 * prev_width) || edges.size() + edges.size() / 5 > ordinary_cap;
+      if (ordinary_stop && !transfer->final_level) break;
+      if (ordinary_stop) {
+        if (edges.size() + edges.size() / 5 > cell_cap) break;
+        refining_only = true;
+      }
+      prev_width = width;
+    }
+    const auto ts = Clock::now();
     // Proof: LYAPND-TRANS-4 (the choice is heuristic, any choice is valid). Greedy on the estimated stationary mass
     // times width of h: the piece with the largest product is certified afresh in halves, each half (mass estimate:
     // half the parent's) goes back into the queue, so the few steep cells that make most of the floor are split
     // several times in one round, until a fifth of the cells' count of splits is spent.
-    const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
     const std::size_t n = upper.size();
     const std::size_t pick = std::max<std::size_t>(1, n / 5);
     struct Piece {
@@ -928,6 +962,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
     lower.swap(l2);
     arc_s.swap(s2);
     arc_z.swap(z2);
+    split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
   }
   out.transfer_steps = tr.steps;

@@ -71,8 +71,9 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 // many steps of the transfer iteration (bounds of P^J h, LYAPND-TRANS-1..3), stopping early at a width of
 // transfer_target (if > 0), when it stalls, or at the deadline; the enclosure is the intersection. Between rounds
 // the cells that weigh most are re-certified in halves (LYAPND-TRANS-4): at most twice the cells, while a round
-// gains 20 %; with final_level (the driver's last level) while a round gains 3 %, up to the cells that the level's
-// memory estimate covers, until the deadline. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4.
+// gains 20 %; with final_level (the driver's last level) those rounds, then further refinement (only the last
+// partition iterated) while the estimated floor gains 3 % per round, up to the cells that the level's memory
+// estimate covers, until the deadline. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4.
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline,
