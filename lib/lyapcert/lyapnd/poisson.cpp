@@ -869,6 +869,13 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
       const double threshold = tmp[n - pick];
       for (std::size_t c = 0; c < n; ++c)
         if (sorted[c] >= threshold && sorted[c] > 0) heap.emplace_back(sorted[c], static_cast<std::int64_t>(c));
+      // Ties at the threshold could add more: keep pick entries, so that at most pick + 2 x pick pieces and queue
+      // entries exist (the memory count of LYAPND-TRANS-3 (d)).
+      if (heap.size() > pick) {
+        std::nth_element(heap.begin(), heap.begin() + static_cast<std::ptrdiff_t>(pick), heap.end(),
+                         [](const Entry& x, const Entry& y) { return x > y; });
+        heap.resize(pick);
+      }
       std::make_heap(heap.begin(), heap.end());
     }
     std::size_t split = 0;
