@@ -28,6 +28,7 @@ struct NdOptions {
   double time_budget = kLyapndTimeBudget;
   double max_memory = 4096;
   int max_length = 40;
+  int max_levels = 0;
   bool json = false;
 };
 
@@ -44,6 +45,7 @@ int run_lyapnd(const NdOptions& o) {
   opt.time_budget_seconds = cli::check_time_budget(o.time_budget);
   opt.max_word_length = o.max_length;
   opt.max_memory_mib = o.max_memory;
+  opt.max_levels = o.max_levels;
   const lyapnd::Result r = lyapnd::certify_lyapnd(law, opt);
 
   lyap::DecimalEnclosure d;
@@ -210,6 +212,9 @@ void register_lyapnd_commands(CLI::App& app, Registry& reg) {
                   "enumerate, cycle, poisson: working-memory budget in MiB (estimated before each level; fractions allowed)")
       ->default_val(4096);
   cmd->add_option("--max-length", o->max_length, "enumerate, cycle: longest word length (1..64)")->default_val(40);
+  cmd->add_option("--max-levels", o->max_levels,
+                  "poisson (d = 2): at most this many mesh levels, a deterministic cap on the work (0: no cap)")
+      ->default_val(0);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/lyapnd.schema.json)");
   reg.push_back({cmd, [o] { return run_lyapnd(*o); }});
 }

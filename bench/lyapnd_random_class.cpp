@@ -16,9 +16,11 @@
 // family is printed: index, k, class, converged, width, wall s, CPU s, law. A summary follows.
 //
 // Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--method M]
-//                            [--laws-only] [--induced-estimate N] [--order-estimate N]
+//                            [--laws-only] [--induced-estimate N] [--order-estimate N] [--notes]
+//                            [--max-levels K]
 // (--method: any `lyapcert lyapnd --method` name, default poisson, so the table can be reported per method;
-// each line also names the method that ran. --laws-only prints the law strings, one a line, for
+// each line also names the method that ran; --notes prints each result's message under its line; --max-levels K
+// caps the Poisson mesh levels (Options::max_levels) for runs that must not depend on the clock. --laws-only prints the law strings, one a line, for
 // `lyapcert lyapnd --law ...`, with alpha and its word. --induced-estimate N runs the binary64 prototype of the
 // induced Poisson function below on the grid of N nodes instead of the certificate; --order-estimate N compares
 // piecewise-linear and cubic interpolation of g on the uniform grid of N nodes, also in binary64.)
@@ -593,7 +595,8 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 20261207;
   int count = 100, first = 0, digits = 6;
   double budget = 4;
-  bool laws_only = false;
+  bool laws_only = false, notes = false;
+  int max_levels = 0;
   lyapnd::Method method = lyapnd::Method::poisson;
   int induced_grid = 0, order_grid = 0;
   for (int i = 1; i < argc; ++i) {
@@ -628,6 +631,10 @@ int main(int argc, char** argv) {
       order_grid = std::atoi(next());
     else if (a == "--laws-only")
       laws_only = true;
+    else if (a == "--notes")
+      notes = true;
+    else if (a == "--max-levels")
+      max_levels = std::atoi(next());
     else {
       std::fprintf(stderr, "lyapnd_random_class: unknown argument %s\n", a.c_str());
       return 2;
@@ -668,6 +675,7 @@ int main(int argc, char** argv) {
     o.acc.digits = digits;
     o.method = method;
     o.time_budget_seconds = budget;
+    o.max_levels = max_levels;
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
     const lyapnd::Result r = lyapnd::certify_lyapnd(laws::parse_matrix_law(f.law), o);
@@ -679,6 +687,7 @@ int main(int argc, char** argv) {
     std::printf("%3d k=%zu %-11s %s width=%.3e mid=%+.9f wall=%.2f cpu=%.2f alpha=%.3f word=%-3s %s  %s\n", i,
                 f.m.size(), f.cls.c_str(), r.top.converged ? "conv" : "MISS", w, mid, wall, cpu, f.alpha,
                 f.word.c_str(), r.top.method.c_str(), f.law.c_str());
+    if (notes) std::printf("    note: %s\n", r.top.message.c_str());
     std::fflush(stdout);
   }
   if (laws_only || induced_grid > 0 || order_grid > 0) return 0;

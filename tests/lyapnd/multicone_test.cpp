@@ -128,7 +128,7 @@ TEST(MulticoneTwoArcs, AgreesWithPoissonEnumerationAndMonteCarlo) {
   std::printf("two arcs, 30 digits: %s\n  %s\n", r.top.value.ball.debug_str(35).c_str(), r.top.message.c_str());
   EXPECT_EQ(run(kTwoArcs, 10, nd::Method::automatic).top.method, "multicone");
 
-  const nd::Result p = run(kTwoArcs, 3, nd::Method::poisson, 2);
+  const nd::Result p = run_levels(kTwoArcs, 3, 6);
   ASSERT_TRUE(p.top.value.ball.is_finite()) << p.top.message;
   EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), r.top.value.ball.get()))
       << p.top.value.ball.debug_str(10) << " vs " << r.top.value.ball.debug_str(10);
@@ -307,7 +307,7 @@ TEST(MulticoneProperty, RandomDominatedFamiliesAgreeWithPoissonAndEnumeration) {
     ++tested;
     const nd::Result r = run(law, 15, nd::Method::multicone, 10);
     ASSERT_TRUE(r.top.value.ball.is_finite()) << law << ": " << r.top.message;
-    const nd::Result p = run(law, 3, nd::Method::poisson, 1);
+    const nd::Result p = run_levels(law, 3, 6);
     EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), r.top.value.ball.get()))
         << law << ": " << p.top.value.ball.debug_str(10) << " vs " << r.top.value.ball.debug_str(20);
     nd::Options o;
@@ -341,7 +341,7 @@ TEST(MulticoneThreeArcs, AgreesWithPoissonAndEnumeration) {
   ASSERT_TRUE(r.top.converged) << r.top.message;
   EXPECT_EQ(r.top.method, "multicone");
   EXPECT_NE(r.top.message.find("3 arcs"), std::string::npos) << r.top.message;
-  const nd::Result p = run(law, 3, nd::Method::poisson, 1);
+  const nd::Result p = run_levels(law, 3, 6);
   EXPECT_TRUE(arb_overlaps(p.top.value.ball.get(), r.top.value.ball.get()))
       << p.top.value.ball.debug_str(10) << " vs " << r.top.value.ball.debug_str(10);
   nd::Options o;

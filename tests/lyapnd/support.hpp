@@ -21,6 +21,7 @@
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapnd/rational_matrix_util.hpp"
+#include "support/budget.hpp"
 
 namespace lyapcert::test {
 
@@ -38,6 +39,20 @@ inline lyapnd::Result run(const std::string& law, int digits, lyapnd::Method met
   o.acc.digits = digits;
   o.method = method;
   o.time_budget_seconds = budget_seconds;
+  return lyapnd::certify_lyapnd(laws::parse_matrix_law(law), o);
+}
+
+// One certification whose work is bounded by the d = 2 Poisson certificate's deterministic level cap
+// (Options::max_levels) instead of the clock: the wall budget is kNoWallClock, so the same call gives the same
+// enclosure on an idle or a loaded machine (tests/support/budget.hpp, docs/reliability.md).
+inline lyapnd::Result run_levels(const std::string& law, int digits, int max_levels,
+                                 lyapnd::Method method = lyapnd::Method::poisson, bool elementary_bounds = true) {
+  lyapnd::Options o;
+  o.elementary_bounds = elementary_bounds;
+  o.acc.digits = digits;
+  o.method = method;
+  o.time_budget_seconds = kNoWallClock;
+  o.max_levels = max_levels;
   return lyapnd::certify_lyapnd(laws::parse_matrix_law(law), o);
 }
 

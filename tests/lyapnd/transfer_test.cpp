@@ -10,8 +10,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lyapcert/exact/ball.hpp"
@@ -19,6 +24,7 @@
 #include "lyapcert/lyapnd/internal/transfer.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
+#include "support/budget.hpp"
 
 namespace {
 
@@ -267,7 +273,7 @@ TEST(TransferIteration, PoissonDriverAgainstCycleExpansion) {
   nd::Options o;
   o.acc.digits = 20;
   o.method = nd::Method::cycle;
-  o.time_budget_seconds = 20;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;  // the cycle expansion stops at its digits
   const nd::Result c = nd::certify_lyapnd(laws::parse_matrix_law(law), o);
   ASSERT_TRUE(c.top.converged);
   const std::vector<double> x = [] {
@@ -284,6 +290,91 @@ TEST(TransferIteration, PoissonDriverAgainstCycleExpansion) {
       << iterated->enclosure.debug_str() << " vs " << c.top.value.ball.debug_str();
   EXPECT_TRUE(arb_contains(plain->enclosure.get(), iterated->enclosure.get()));
   EXPECT_LT(2 * mag_get_d(arb_radref(iterated->enclosure.get())), 0.5 * plain->h_width);
+}
+
+}  // namespace
+
+namespace {
+
+// Proof: LYAPND-TRANS-4. The final level's rounds (greedy halving by mass x width, repeated halvings of a piece in
+// one round, more rounds) repeat the ordinary rounds and continue, so their enclosure lies inside the ordinary one
+// (more work never widens it), and it contains independent values: the closed form of a conformal family conjugated
+// away from the orthogonal group, and the cycle expansion's value of Pollicott's positive family (20 digits).
+TEST(TransferIteration, FinalLevelRoundsNeverWidenAndKeepIndependentValues) {
+  const std::vector<double> x = [] {
+    std::vector<double> v;
+    for (int j = 0; j < 256; ++j) v.push_back(j / 256.0);
+    return v;
+  }();
+  // Lambda = (1/3) log 2 + (2/3) log 5 (NeverWidensAndKeepsClosedForms).
+  const std::string conformal = "matrices([[2, -2], [4, -2]]: 1/3, [[7, -4], [8, -1]]: 2/3)";
+  Ball exact, l5;
+  arb_const_log2(exact.get(), 128);
+  arb_div_ui(exact.get(), exact.get(), 3, 128);
+  arb_log_ui(l5.get(), 5, 128);
+  arb_mul_ui(l5.get(), l5.get(), 2, 128);
+  arb_div_ui(l5.get(), l5.get(), 3, 128);
+  arb_add(exact.get(), exact.get(), l5.get(), 128);
+  const std::string pollicott = "matrices([[2, 1], [1, 1]]: 1/2, [[3, 1], [2, 1]]: 1/2)";
+  nd::Options o;
+  o.acc.digits = 20;
+  o.method = nd::Method::cycle;
+  o.time_budget_seconds = lyapcert::test::kNoWallClock;
+  const nd::Result c = nd::certify_lyapnd(laws::parse_matrix_law(pollicott), o);
+  ASSERT_TRUE(c.top.converged);
+  for (const auto& [law, ref] : {std::pair<std::string, const Ball*>{conformal, &exact}, {pollicott, &c.top.value.ball}}) {
+    const laws::FiniteMatrices f = std::get<laws::FiniteMatrices>(laws::parse_matrix_law(law).node);
+    const std::vector<double> g = nd::poisson_mesh_solution(f, x, {}, {}, 400, kFar);
+    const auto plain = nd::certify_poisson_bounds_mesh(f, x, g, 64, kFar, 500, 0, false);
+    const auto final = nd::certify_poisson_bounds_mesh(f, x, g, 64, kFar, 500, 0, true);
+    ASSERT_TRUE(plain && final) << law;
+    EXPECT_TRUE(arb_contains(plain->enclosure.get(), ref->get())) << law << " " << plain->enclosure.debug_str();
+    EXPECT_TRUE(arb_contains(final->enclosure.get(), ref->get())) << law << " " << final->enclosure.debug_str();
+    EXPECT_TRUE(arb_contains(plain->enclosure.get(), final->enclosure.get()))
+        << law << " " << plain->enclosure.debug_str() << " vs " << final->enclosure.debug_str();
+    EXPECT_GE(final->transfer_rounds, plain->transfer_rounds) << law;
+    EXPECT_GE(final->transfer_cells, plain->transfer_cells) << law;
+    std::printf("%s: h %.3g, plain %.3g (%d rounds, %llu cells), final %.3g (%d rounds, %llu cells)\n", law.c_str(),
+                plain->h_width, 2 * mag_get_d(arb_radref(plain->enclosure.get())), plain->transfer_rounds,
+                static_cast<unsigned long long>(plain->transfer_cells),
+                2 * mag_get_d(arb_radref(final->enclosure.get())), final->transfer_rounds,
+                static_cast<unsigned long long>(final->transfer_cells));
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Proof: LYAPND-TRANS-2 (b). The bit-pattern successor equals the library's nextafter on the special values and on
+// seeded random bit patterns (every class: normal, subnormal, zeros, infinities; NaN stays NaN).
+TEST(TransferIteration, RoundingMatchesNextafter) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> xs{0.0, -0.0, inf, -inf, std::numeric_limits<double>::max(), -std::numeric_limits<double>::max(),
+                         std::numeric_limits<double>::min(), -std::numeric_limits<double>::min(),
+                         std::numeric_limits<double>::denorm_min(), -std::numeric_limits<double>::denorm_min(), 1.0,
+                         -1.0, 0.1, -0.1};
+  std::mt19937_64 rng(20261207);
+  for (int i = 0; i < 200000; ++i) {
+    std::uint64_t b = rng();
+    if (i % 4 == 0) b &= 0x800FFFFFFFFFFFFFull;  // subnormals and zeros
+    double x;
+    std::memcpy(&x, &b, sizeof x);
+    xs.push_back(x);
+  }
+  std::size_t nans = 0;
+  for (double x : xs) {
+    const double u = ndi::round_up(x), d = ndi::round_down(x);
+    if (std::isnan(x)) {
+      EXPECT_TRUE(std::isnan(u) && std::isnan(d));
+      ++nans;
+      continue;
+    }
+    const double eu = std::nextafter(x, inf), ed = std::nextafter(x, -inf);
+    EXPECT_EQ(std::memcmp(&u, &eu, sizeof u), 0) << x;
+    EXPECT_EQ(std::memcmp(&d, &ed, sizeof d), 0) << x;
+  }
+  EXPECT_GT(nans, 0u);
 }
 
 }  // namespace

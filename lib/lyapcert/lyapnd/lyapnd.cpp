@@ -326,6 +326,8 @@ Result certify_lyapnd(const laws::MatrixLaw& law, const Options& opt) {
     throw InputError(fmt::format("--max-memory must be in (0, 1e9] MiB, got {}", opt.max_memory_mib));
   if (opt.max_word_length < 1 || opt.max_word_length > 64)
     throw InputError(fmt::format("maximal word length must be in [1, 64], got {}", opt.max_word_length));
+  if (opt.max_levels < 0)
+    throw InputError(fmt::format("--max-levels must be >= 0 (0: no cap), got {}", opt.max_levels));
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(opt.time_budget_seconds));

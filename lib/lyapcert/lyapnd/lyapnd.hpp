@@ -47,6 +47,11 @@ struct Options {
   // (MiB). Checked before the level is started (memory.hpp); the closed forms and quadratures are
   // bounded by acc.max_bits instead. Proof: LYAPND-MEM-1.
   double max_memory_mib = 4096;
+  // poisson, d = 2: at most this many mesh levels (the first has 256 nodes, each later one about 1.5x more); the
+  // last level allowed is certified and the run ends there. 0: no cap. A deterministic bound on the work, unlike the
+  // time budget: with a generous budget the same call gives the same enclosure on an idle or a loaded machine
+  // (tests, docs/reliability.md). Only stops the refinement earlier; every level's enclosure is valid.
+  int max_levels = 0;
   // finite families: intersect the enclosure with the elementary bounds (elementary.hpp); false only to
   // inspect a method's own certificate (tests). Proof: LYAPND-ELEM-2.
   bool elementary_bounds = true;

@@ -415,6 +415,10 @@ struct TransferControl {
   const laws::FiniteMatrices* family = nullptr;
   int max_steps = 0;
   double target_width = 0;
+  // The driver's last level: after the ordinary rounds the refinement continues while the estimated floor gains 3 %
+  // and the cells stay within the count the level's memory estimate covers (LYAPND-POIS-5), instead of stopping at
+  // 20 % and twice the cells; the time left ends it (every round's bounds are valid, LYAPND-TRANS-4).
+  bool final_level = false;
 };
 
 std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
@@ -622,7 +626,7 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          Clock::time_point deadline, int transfer_steps,
-                                                         double transfer_target) {
+                                                         double transfer_target, bool final_level) {
   require_invertible_2x2(f, 2, "certify_poisson_bounds");
   check_mesh(x, "certify_poisson_bounds");
   const std::size_t n = g.size();
@@ -633,6 +637,7 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   tc.family = &f;
   tc.max_steps = transfer_steps;
   tc.target_width = transfer_target;
+  tc.final_level = final_level;
   return certify_with(Evaluator(f, x, g, prec), atoms_d(f), x, prec, deadline, 12, &tc);
 }
 
@@ -762,7 +767,13 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   // Proof: LYAPND-TRANS-1 .. -4. Bounds of h on every cell of the final partition, then P^J h by the transfer
   // iteration on the arcs' image covers. The cells are reduced to their edges and bounds first: the iteration's
   // arrays take their place (LYAPND-POIS-5, LYAPND-TRANS-3 (d)).
-  const std::size_t cell_cap = 2 * cells.size() + 64;
+  // Proof: LYAPND-POIS-5, LYAPND-TRANS-4. On the final level the rounds may grow the cells up to the count that
+  // poisson_memory_bytes already reserves for the transfer arrays (2 (4 (k + 1) N + 64) + 64), at most 16x.
+  const std::size_t partition_cap = 2 * (4 * (at.size() + 1) * n + 64) + 64;
+  const std::size_t cell_cap = transfer->final_level
+                                   ? std::max(2 * cells.size() + 64, std::min(16 * cells.size(), partition_cap))
+                                   : 2 * cells.size() + 64;
+  const std::size_t cells_at_first = cells.size();
   std::vector<double> edges, upper, lower;
   edges.reserve(cells.size() + 1);
   upper.reserve(cells.size());
@@ -782,70 +793,174 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   imager.images(edges, arc_s, arc_z);
   internal::TransferResult tr;
   double prev_width = out.h_width;
+  // The rounds of an ordinary level iterate every partition and stop at 20 % gain or twice the cells. The final level
+  // runs the same rounds first (so its enclosure lies inside an ordinary level's), then only refines: which cells
+  // are halved depends on the mass estimate and the widths of h alone, not on the iteration, so the partitions in
+  // between are not iterated; the refining stops when the estimated floor sum(mass x width) gains less than 3 %, at
+  // the cell cap, or when the time left would not cover another round and the last iteration (timed from the
+  // previous ones), and the last partition is iterated. Heuristic: any partition is valid (LYAPND-TRANS-4).
+  const std::size_t ordinary_cap = 2 * cells_at_first + 64;
+  bool refining_only = false;
+  double prev_floor = std::numeric_limits<double>::infinity();
+  double step_cell_seconds = 0, split_seconds = 0;
+  int last_steps = 0;
   for (int round = 0;; ++round) {
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
-    const internal::TransferResult r = internal::transfer_iterate_arcs(
-        upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
-    // Every round's bounds are valid (LYAPND-TRANS-1): keep the best of each end.
-    tr.lower = std::max(tr.lower, r.lower);
-    tr.upper = std::min(tr.upper, r.upper);
-    tr.steps += r.steps;
-    out.transfer_rounds = round + 1;
-    const double width = tr.upper - tr.lower;
-    if (!(width > transfer->target_width) || r.steps == 0 || detail::past(deadline) ||
-        !(width < 0.8 * prev_width) || edges.size() + edges.size() / 5 > cell_cap)
-      break;
-    prev_width = width;
-    // Proof: LYAPND-TRANS-4 (the choice is heuristic, any choice is valid): split the fifth of the cells with the largest
-    // estimated stationary mass times width of h, and certify the halves afresh.
     const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    out.transfer_rounds = round + 1;
+    double floor = 0;
+    for (std::size_t c = 0; c < upper.size(); ++c) floor += mass[c] * (upper[c] - lower[c]);
+    bool last = false;
+    if (refining_only) {
+      const double cells = static_cast<double>(upper.size());
+      const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
+      last = !(floor < 0.97 * prev_floor) || edges.size() + edges.size() / 5 > cell_cap ||
+             left < 1.5 * (split_seconds + step_cell_seconds * last_steps * 1.2 * cells);
+    }
+    prev_floor = floor;
+    if (!refining_only || last) {
+      const auto ti = Clock::now();
+      const internal::TransferResult r = internal::transfer_iterate_arcs(
+          upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
+      if (r.steps > 0) {
+        step_cell_seconds = std::chrono::duration<double>(Clock::now() - ti).count() /
+                            (static_cast<double>(r.steps) * static_cast<double>(upper.size()));
+        last_steps = r.steps;
+      }
+      // Every round's bounds are valid (LYAPND-TRANS-1): keep the best of each end.
+      tr.lower = std::max(tr.lower, r.lower);
+      tr.upper = std::min(tr.upper, r.upper);
+      tr.steps += r.steps;
+      const double width = tr.upper - tr.lower;
+      if (last || !(width > transfer->target_width) || r.steps == 0 || detail::past(deadline)) break;
+      const bool ordinary_stop = !(width < 0.8 * prev_width) || edges.size() + edges.size() / 5 > ordinary_cap;
+      if (ordinary_stop && !transfer->final_level) break;
+      if (ordinary_stop) {
+        if (edges.size() + edges.size() / 5 > cell_cap) break;
+        refining_only = true;
+      }
+      prev_width = width;
+    }
+    const auto ts = Clock::now();
+    // Proof: LYAPND-TRANS-4 (the choice is heuristic, any choice is valid). Greedy on the estimated stationary mass
+    // times width of h: the piece with the largest product is certified afresh in halves, each half (mass estimate:
+    // half the parent's) goes back into the queue, so the few steep cells that make most of the floor are split
+    // several times in one round, until a fifth of the cells' count of splits is spent.
     const std::size_t n = upper.size();
-    std::vector<double> score(n);
-    for (std::size_t c = 0; c < n; ++c) score[c] = mass[c] * (upper[c] - lower[c]);
-    std::vector<double> sorted = score;
     const std::size_t pick = std::max<std::size_t>(1, n / 5);
-    std::nth_element(sorted.begin(), sorted.begin() + (n - pick), sorted.end());
-    const double threshold = sorted[n - pick];
-    std::vector<double> e2, u2, l2, s2, z2;
-    e2.reserve(n + pick + 2);
-    u2.reserve(n + pick + 1);
-    l2.reserve(n + pick + 1);
-    s2.reserve((n + pick + 2) * k);
-    z2.reserve((n + pick + 2) * k);
-    std::vector<double> ms(k), mz(k);
+    struct Piece {
+      double a, b, u, l, mass;
+      std::int64_t cell;   // the cell of the round's partition it lies in
+      std::int64_t arcs;   // its left edge's arcs: -1 = the cell's own edge, else index into new_arcs (k each)
+      int depth;
+      bool leaf;
+    };
+    std::vector<Piece> pieces;
+    std::vector<double> new_s, new_z;
+    std::vector<char> touched(n, 0);
+    // The queue starts with the cells whose score is among the pick largest (a split piece's halves join it).
+    using Entry = std::pair<double, std::int64_t>;  // score, id (>= 0: a cell; < 0: piece -id - 1)
+    std::vector<Entry> heap;
+    {
+      std::vector<double> sorted(n);
+      for (std::size_t c = 0; c < n; ++c) sorted[c] = mass[c] * (upper[c] - lower[c]);
+      std::vector<double> tmp = sorted;
+      std::nth_element(tmp.begin(), tmp.begin() + static_cast<std::ptrdiff_t>(n - pick), tmp.end());
+      const double threshold = tmp[n - pick];
+      for (std::size_t c = 0; c < n; ++c)
+        if (sorted[c] >= threshold && sorted[c] > 0) heap.emplace_back(sorted[c], static_cast<std::int64_t>(c));
+      // Ties at the threshold could add more: keep pick entries, so that at most pick + 2 x pick pieces and queue
+      // entries exist (the memory count of LYAPND-TRANS-3 (d)).
+      if (heap.size() > pick) {
+        std::nth_element(heap.begin(), heap.begin() + static_cast<std::ptrdiff_t>(pick), heap.end(),
+                         [](const Entry& x, const Entry& y) { return x > y; });
+        heap.resize(pick);
+      }
+      std::make_heap(heap.begin(), heap.end());
+    }
     std::size_t split = 0;
-    bool out_of_time = false;
-    for (std::size_t c = 0; c < n; ++c) {
-      auto keep = [&](double e, double u, double l, const double* s0, const double* z0) {
-        e2.push_back(e);
-        u2.push_back(u);
-        l2.push_back(l);
-        s2.insert(s2.end(), s0, s0 + k);
-        z2.insert(z2.end(), z0, z0 + k);
-      };
-      const double m = edges[c] + (edges[c + 1] - edges[c]) / 2;
-      if (!out_of_time && split < pick && score[c] >= threshold && score[c] > 0 && m > edges[c] && m < edges[c + 1]) {
-        Cell left, right;
-        left.a = edges[c];
-        left.b = m;
-        right.a = m;
-        right.b = edges[c + 1];
-        evaluate_cell(ev, left);
-        evaluate_cell(ev, right);
-        if (left.ok && right.ok) {
-          ++split;
-          // A half's bounds can only be narrower than the cell's: intersect (both are valid on the half).
-          keep(edges[c], std::min(upper[c], hi_d(left.range.get())), std::max(lower[c], lo_d(left.range.get())),
-               &arc_s[c * k], &arc_z[c * k]);
-          imager.image(m, ms.data(), mz.data());
-          keep(m, std::min(upper[c], hi_d(right.range.get())), std::max(lower[c], lo_d(right.range.get())),
-               ms.data(), mz.data());
-          if ((split & 255) == 0 && detail::past(deadline)) out_of_time = true;  // copy the rest unsplit
-          continue;
+    std::vector<double> ms(k), mz(k);
+    while (split < pick && !heap.empty()) {
+      std::pop_heap(heap.begin(), heap.end());
+      const Entry top = heap.back();
+      heap.pop_back();
+      std::size_t pi;
+      if (top.second >= 0) {
+        const auto c = static_cast<std::size_t>(top.second);
+        pieces.push_back({edges[c], edges[c + 1], upper[c], lower[c], mass[c], top.second, -1, 0, true});
+        touched[c] = 1;
+        pi = pieces.size() - 1;
+      } else {
+        pi = static_cast<std::size_t>(-top.second - 1);
+      }
+      const Piece p = pieces[pi];
+      const double m = p.a + (p.b - p.a) / 2;
+      if (!(m > p.a && m < p.b) || p.depth >= 16) continue;
+      Cell left, right;
+      left.a = p.a;
+      left.b = m;
+      right.a = m;
+      right.b = p.b;
+      evaluate_cell(ev, left);
+      evaluate_cell(ev, right);
+      if (!left.ok || !right.ok) continue;
+      ++split;
+      pieces[pi].leaf = false;
+      imager.image(m, ms.data(), mz.data());
+      const auto arc_id = static_cast<std::int64_t>(new_s.size() / k);
+      new_s.insert(new_s.end(), ms.begin(), ms.end());
+      new_z.insert(new_z.end(), mz.begin(), mz.end());
+      // A half's bounds can only be narrower than the piece's: intersect (both are valid on the half).
+      const Piece halves[2] = {
+          {p.a, m, std::min(p.u, hi_d(left.range.get())), std::max(p.l, lo_d(left.range.get())), p.mass / 2, p.cell,
+           p.arcs, p.depth + 1, true},
+          {m, p.b, std::min(p.u, hi_d(right.range.get())), std::max(p.l, lo_d(right.range.get())), p.mass / 2, p.cell,
+           arc_id, p.depth + 1, true}};
+      for (const Piece& h : halves) {
+        pieces.push_back(h);
+        const double sc = h.mass * (h.u - h.l);
+        if (sc > 0) {
+          heap.emplace_back(sc, -static_cast<std::int64_t>(pieces.size()));
+          std::push_heap(heap.begin(), heap.end());
         }
       }
-      keep(edges[c], upper[c], lower[c], &arc_s[c * k], &arc_z[c * k]);
+      if ((split & 255) == 0 && detail::past(deadline)) break;  // the pieces so far are kept
     }
+    std::vector<std::size_t> leaves;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+      if (pieces[i].leaf) leaves.push_back(i);
+    std::sort(leaves.begin(), leaves.end(), [&](std::size_t x, std::size_t y) { return pieces[x].a < pieces[y].a; });
+    std::vector<double> e2, u2, l2, s2, z2;
+    const std::size_t n2 = n + split;
+    e2.reserve(n2 + 1);
+    u2.reserve(n2);
+    l2.reserve(n2);
+    s2.reserve((n2 + 1) * k);
+    z2.reserve((n2 + 1) * k);
+    auto keep = [&](double e, double u, double l, const double* s0, const double* z0) {
+      e2.push_back(e);
+      u2.push_back(u);
+      l2.push_back(l);
+      s2.insert(s2.end(), s0, s0 + k);
+      z2.insert(z2.end(), z0, z0 + k);
+    };
+    std::size_t li = 0;
+    for (std::size_t c = 0; c < n; ++c) {
+      if (!touched[c]) {
+        keep(edges[c], upper[c], lower[c], &arc_s[c * k], &arc_z[c * k]);
+        continue;
+      }
+      // The leaves of a touched cell tile it and come next in the sorted order (cells do not overlap).
+      for (; li < leaves.size() && pieces[leaves[li]].cell == static_cast<std::int64_t>(c); ++li) {
+        const Piece& p = pieces[leaves[li]];
+        if (p.arcs < 0)
+          keep(p.a, p.u, p.l, &arc_s[c * k], &arc_z[c * k]);
+        else
+          keep(p.a, p.u, p.l, &new_s[static_cast<std::size_t>(p.arcs) * k], &new_z[static_cast<std::size_t>(p.arcs) * k]);
+      }
+    }
+    if (li != leaves.size() || u2.size() != n2)
+      throw std::logic_error("certify_poisson_bounds: the refined cells do not tile the partition");  // a bug
     e2.push_back(1.0);
     s2.insert(s2.end(), arc_s.end() - static_cast<std::ptrdiff_t>(k), arc_s.end());
     z2.insert(z2.end(), arc_z.end() - static_cast<std::ptrdiff_t>(k), arc_z.end());
@@ -854,6 +969,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
     lower.swap(l2);
     arc_s.swap(s2);
     arc_z.swap(z2);
+    split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
   }
   out.transfer_steps = tr.steps;
@@ -969,8 +1085,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
   double h_width = 0;
   constexpr int kTransferMaxSteps = 20000;
   bool reached = false, timed_out = false, memory_hit = false, stagnated = false, capped = false;
-  bool overflow = false;
+  bool overflow = false, level_capped = false;
   double last_seconds = 0;
+  int level = 0;  // index of the current mesh level (opt.max_levels caps their number)
   // Level 0: the uniform grid of 256 nodes; each later level splits the half of the cells of the previous
   // mesh with the largest interpolation-error indicator (refine_poisson_mesh), so the node count grows by
   // 1.5x per level and the nodes concentrate where g is rough (LYAPND-POIS-11). A level is certified (the
@@ -1021,19 +1138,23 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     // Also certify when the estimate is 10x below the last certified width and the certification is cheap
     // relative to the time left: a recent certified level is the fallback if a later one is cut off.
     const bool checkpoint = !widths.empty() && est < 0.1 * widths.back() && 2 * n * cert_rate < 0.25 * left;
-    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target ||
+    // The last level that --max-levels allows is always certified, and the run ends there (a deterministic cap).
+    const bool last_level = opt.max_levels > 0 && level + 1 >= opt.max_levels;
+    const bool certify_now = !best || overflow || force_certify || est <= 0.5 * target || last_level ||
                              (left < next_cost && !last_partial) || checkpoint ||
                              n >= kMaxNodes || est_stalled;
     // Certify this level; false when the deadline passed during the certification.
     bool certified = false;
-    auto certify_level = [&]() {
+    // final: the run ends after this level (unless a smaller last level follows), so its transfer rounds may use
+    // the time left (TransferControl::final_level).
+    auto certify_level = [&](bool final) {
       certified = true;
       const auto tc = Clock::now();
       // The transfer iteration (LYAPND-TRANS-1) after every certified level: it stops at the requested width,
       // when it stalls (typically 20-200 steps), or at the deadline.
       const double transfer_target = 0.4 * std::pow(10.0, -digits) * std::max(1.0, 0.9 * std::fabs(est_mid));
       const std::optional<PoissonBounds> b =
-          certify_poisson_bounds_mesh(f, x, g, prec, deadline, kTransferMaxSteps, transfer_target);
+          certify_poisson_bounds_mesh(f, x, g, prec, deadline, kTransferMaxSteps, transfer_target, final);
       if (!b) return false;
       const auto t2 = Clock::now();
       cert_rate = std::chrono::duration<double>(t2 - tc).count() / n;
@@ -1057,7 +1178,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       return true;
     };
     if (certify_now) {
-      if (!certify_level()) {
+      const bool final = overflow || force_certify || last_level || n >= kMaxNodes || est_stalled ||
+                         (left < next_cost && !last_partial);
+      if (!certify_level(final)) {
         timed_out = true;
         break;
       }
@@ -1085,6 +1208,9 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     if (core::stop_requested()) {  // an interrupt or the caller's budget: the best certified level stands
       timed_out = true;
       stop = true;
+    } else if (last_level) {
+      level_capped = true;
+      stop = true;
     } else if (partial) {
       // fall through to a partial refinement below
     } else if (left2 <= 0 || left2 < next_cost) {
@@ -1106,7 +1232,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       }
     }
     if (stop) {
-      if (!certified && !certify_level()) timed_out = true;
+      if (!certified && !certify_level(true)) timed_out = true;
       if (best && best->is_finite() && !best->contains_zero() && lyap::internal_width_ok(*best, digits))
         reached = true;
       break;
@@ -1115,6 +1241,7 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
     prev_g = std::move(g);
     x = std::move(nx);
     n = static_cast<int>(x.size());
+    ++level;
   }
   r.timed_out = timed_out;
   r.memory_limited = memory_hit;
@@ -1155,6 +1282,8 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
             : capped     ? fmt::format("; mesh cap (N = {} nodes or cells of width 2^-{}) reached: best certified "
                                        "enclosure printed",
                                        kMaxNodes, kMeshBits)
+            : level_capped ? fmt::format("; level cap (--max-levels {}) reached: best certified enclosure printed",
+                                         opt.max_levels)
                          : "; requested digits not reached";
     if (best->contains_zero()) note += "; the sign is undetermined (no exact zero test for this method)";
   }

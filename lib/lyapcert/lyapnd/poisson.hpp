@@ -69,12 +69,16 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 // The same for the piecewise-linear g with node values g at the mesh x (as in poisson_mesh_solution). With
 // transfer_steps > 0, the certified bounds of h on the cells of the final partition then run through at most that
 // many steps of the transfer iteration (bounds of P^J h, LYAPND-TRANS-1..3), stopping early at a width of
-// transfer_target (if > 0), when it stalls, or at the deadline; the enclosure is the intersection.
-// Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..3.
+// transfer_target (if > 0), when it stalls, or at the deadline; the enclosure is the intersection. Between rounds
+// the cells that weigh most are re-certified in halves (LYAPND-TRANS-4): at most twice the cells, while a round
+// gains 20 %; with final_level (the driver's last level) those rounds, then further refinement (only the last
+// partition iterated) while the estimated floor gains 3 % per round, up to the cells that the level's memory
+// estimate covers, until the deadline. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4.
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline,
-                                                         int transfer_steps = 0, double transfer_target = 0);
+                                                         int transfer_steps = 0, double transfer_target = 0,
+                                                         bool final_level = false);
 
 // An atom given by enclosures over a parameter box (e.g. A = I - lr H for lr in an interval): each ball contains
 // the value at every parameter point: the entries a, b, c, d (row-major), the probability p > 0, det A, and
@@ -106,7 +110,7 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
 // The `--method poisson` driver: starts from the uniform grid of 256 nodes and refines the mesh adaptively
 // (x1.5 nodes per level, refine_poisson_mesh; levels are certified only when estimate_poisson_spread predicts
 // the digits or the time left allows no further level) until the width meets acc.digits, the time budget,
-// --max-memory, or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
+// --max-memory, opt.max_levels (a deterministic cap: the last level allowed is certified) or the cap of 2^21 nodes; returns the intersection of the certified enclosures of all levels.
 // d = 3, 4 are delegated to run_poisson_nd (poisson_nd.hpp). InputError when d is not 2, 3 or 4 or some atom
 // of positive probability is singular.
 Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt,

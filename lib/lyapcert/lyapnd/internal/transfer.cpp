@@ -299,8 +299,11 @@ TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> 
 std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k) {
   // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom (16 k), the cover
   // (8 k), U, L and their next step (32), block extrema (1 / 32 per cell); during a refinement round
-  // (LYAPND-TRANS-4) the next partition's edges, bounds and arcs (24 + 16 k) and the mass estimate (24); slack.
-  return cells * (64 + 40 * k + 24) + (1u << 16);
+  // (LYAPND-TRANS-4) the next partition's edges, bounds and arcs (at most 1.2 (24 + 16 k): a round adds at most a
+  // fifth of the cells) and the mass estimate (8), plus the larger of the score vectors (16) and the round's queue:
+  // at most 0.6 pieces of 64 bytes, 0.6 queue entries of 16 and leaf indices of 8, a flag byte, and the new edges'
+  // arcs (0.2 x 16 k); rounded up, with slack.
+  return cells * (136 + 48 * k) + (1u << 16);
 }
 
 }  // namespace lyapcert::lyapnd::internal

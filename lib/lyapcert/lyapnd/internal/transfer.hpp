@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -27,9 +28,21 @@ struct TransferWeights {
   std::vector<double> lo, hi;
 };
 
-// up(z) of LYAPND-TRANS-2: a binary64 number >= the exact result z whose rounded-to-nearest value is fl.
-inline double round_up(double fl) { return std::nextafter(fl, std::numeric_limits<double>::infinity()); }
-inline double round_down(double fl) { return std::nextafter(fl, -std::numeric_limits<double>::infinity()); }
+// up(z) of LYAPND-TRANS-2: a binary64 number >= the exact result z whose rounded-to-nearest value is fl. It is
+// nextafter(fl, +inf), computed on the bit pattern (the library call was an eighth of the d = 2 certificate's time):
+// the finite binary64 numbers of one sign are ordered like their bit patterns read as integers, so the successor of
+// a positive number is the next pattern and that of a negative number the previous one; +-0 goes to the smallest
+// subnormal, -inf to -max, +inf and NaN stay. Proof: LYAPND-TRANS-2 (b).
+inline double round_up(double fl) {
+  if (!(fl == fl) || fl == std::numeric_limits<double>::infinity()) return fl;
+  if (fl == 0) return std::numeric_limits<double>::denorm_min();
+  std::uint64_t bits;
+  std::memcpy(&bits, &fl, sizeof bits);
+  bits = fl > 0 ? bits + 1 : bits - 1;
+  std::memcpy(&fl, &bits, sizeof bits);
+  return fl;
+}
+inline double round_down(double fl) { return -round_up(-fl); }
 
 // Proof: LYAPND-TRANS-2. An upper (Up) or lower bound of sum_i p_i m[i], m[i] the maxima (minima) over the image
 // covers: each product with the probability bound that errs the right way for the sign of m[i], each operation
