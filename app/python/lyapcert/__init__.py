@@ -238,14 +238,16 @@ def moment(law, lr, p, digits=16, max_bits=65536, max_atoms=10_000_000, time_bud
                                       ("time_budget", "real", _time_budget(time_budget))])
 
 
-def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_length=40, max_memory=4096.0):
+def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_length=40, max_memory=4096.0,
+           max_levels=0):
     """Certified top Lyapunov exponent of a product of i.i.d. d x d matrices (law text, docs/lyapnd.md).
 
     Guarantee: ``enclosure`` contains the exponent, or, when ``upper_bound_only`` (the enumeration bound for
     families no certificate covers), ``enclosure.upper`` is a proved upper bound and ``lower == "-inf"``;
     ``spectrum`` (Ginibre laws) holds enclosures of every exponent. ``time_budget`` (seconds) stops the
     search early with what is proved so far; ``max_memory`` (MiB) caps the working memory of the enumerate,
-    cycle and poisson methods (``memory_limited``). ``method``: auto, ginibre, isotropic, commuting, rankone,
+    cycle and poisson methods (``memory_limited``); ``max_levels`` (d = 2 poisson) caps the mesh levels, a
+    deterministic limit on the work (0: none). ``method``: auto, ginibre, isotropic, commuting, rankone,
     enumerate, cycle, multicone, poisson or reducible (docs/lyapnd.md). ``lyapcert lyapnd --json``, run
     in-process. Raises InputError."""
     from ._commands import _real, _text
@@ -257,7 +259,8 @@ def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_
         ("law", "text", law), ("method", "text", method), *_accuracy(digits, max_bits),
         ("time_budget", "real", _time_budget(time_budget)),
         ("max_length", "int", _int_in("max_length", max_length, 1, 64)),
-        ("max_memory", "real", max_memory)])
+        ("max_memory", "real", max_memory),
+        ("max_levels", "int", _int_in("max_levels", max_levels, 0, 2**31 - 1))])
 
 
 def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, max_bits=16384, max_atoms=10_000_000,
