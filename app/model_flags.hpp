@@ -50,16 +50,11 @@ std::string trim(const std::string& s);
 // InputError naming the file and line of a bad row, or for an empty dataset.
 std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path);
 
-// N pairs from the Gaussian model x ~ N(0,1), y = k x + sigma eps in binary64 (splitmix64 +
-// Box-Muller, fixed by the seed); those doubles, converted exactly, are the data.
-std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
-                                                     const Rational& sigma2);
-
 // Writes the data as exact fractions to PREFIX-data.csv (atomically) and returns the path.
 std::string write_xy_csv(const std::string& prefix, const std::vector<std::pair<Rational, Rational>>& data);
 
 // The two-layer data model of the flags (k, sigma^2 from --sigma or --snr, gamma, batch, replace,
-// data from --data or --data-sample). Writes PREFIX-data.csv for --data-sample and returns its path
+// data from --data or --data-sample, the latter drawn by models::gaussian_xy_dataset). Writes PREFIX-data.csv for --data-sample and returns its path
 // in `data_written`. InputError for bad values.
 models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_written);
 
