@@ -111,6 +111,13 @@ std::string phase_label(const Prediction& p);
 Prediction predict(const SimModel& m, const Rational& lr, const lyap::Accuracy& acc, bool with_moments = true,
                    const StatisticalOptions& stat = {});
 
+// The vector model's prediction where lyapnd certifies the sign of its top exponent (`top`; `upper_bound_only`:
+// only the upper endpoint of its ball is certified): the prediction becomes that certified sign, and the Monte
+// Carlo interval, which then only sizes the runs (SIM-VEC-SIZE-1), is narrowed by the enclosure (rounded outward
+// to binary64) so that the drift used for the sizing has the certified sign. Returns false and leaves `p` as it is
+// when the sign is open or `p` has no statistical exponent.
+bool apply_certified_sign(Prediction& p, const lyap::CertifiedValue& top, bool upper_bound_only);
+
 struct CheckOptions {
   double delta = 1e-3;        // target per-run failure probability
   double alpha = 1e-6;        // false-failure probability of the binomial test
