@@ -1,8 +1,10 @@
-// The one implementation of the model flags and the x,y CSV reader and writer (app/model_flags.hpp); the
-// datasets of --data-sample are models::gaussian_xy_dataset.
+// The one implementation of the model flags, the x,y CSV reader and writer and the diagrams' range and grid
+// parsers (app/model_flags.hpp); the datasets of --data-sample are models::gaussian_xy_dataset.
 #include "model_flags.hpp"
 
 #include <fmt/format.h>
+
+#include <stdexcept>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
@@ -166,6 +168,30 @@ std::vector<Rational> parse_list(const std::string& text, const char* flag) {
     start = comma + 1;
   }
   return out;
+}
+
+std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
+  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
+  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
+  return {lo, hi};
+}
+
+std::pair<int, int> parse_grid(const std::string& text) {
+  const auto x = text.find('x');
+  int n_lr = 0, n_y = 0;
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("grid");
+    n_lr = std::stoi(text.substr(0, x));
+    n_y = std::stoi(text.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", text));
+  }
+  if (n_lr < 2 || n_y < 1 || n_lr * static_cast<long>(n_y) > 1'000'000) {
+    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
+  }
+  return {n_lr, n_y};
 }
 
 }  // namespace lyapcert::cli::model_flags

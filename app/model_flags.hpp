@@ -1,8 +1,8 @@
 // Model flags shared by the model commands (phase, phase-diagram, simulate, check): one parser of
 // --model --k --sigma/--snr --gamma --batch --replace --data --data-sample --seed/--data-seed --out
-// --beta (plus the simulator's --width --dim --out-dim), one reader of x,y CSV files and one sampler
-// of the Gaussian data model, all in app/model_flags.cpp. Parsing only: the numbers are exact
-// rationals handed to lib/.
+// --beta (plus the simulator's --width --dim --out-dim), one reader of x,y CSV files, and the diagrams'
+// --*-range and --grid parsers, all in app/model_flags.cpp. Parsing only: the numbers are exact rationals
+// handed to lib/ (the --data-sample datasets are models::gaussian_xy_dataset).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -64,5 +64,11 @@ models::DiagonalModel diagonal_model(const ModelFlags& f);
 
 // Comma-separated exact rationals; InputError for an empty entry.
 std::vector<Rational> parse_list(const std::string& text, const char* flag);
+
+// LOW:HIGH with exact 0 < LOW < HIGH (the diagrams' --lr-range, --snr-range, ...); InputError naming `flag`.
+std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag);
+
+// The diagrams' --grid NLRxNY: NLR >= 2, NY >= 1, at most 10^6 points; InputError otherwise. Returns (NLR, NY).
+std::pair<int, int> parse_grid(const std::string& text);
 
 }  // namespace lyapcert::cli::model_flags
