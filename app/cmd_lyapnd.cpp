@@ -40,7 +40,7 @@ int run_lyapnd(const NdOptions& o) {
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
   opt.method = lyapnd::parse_method(o.method);
   // The library's own deadline is the command's budget; an interrupt (SIGINT) ends its loops through the same
-  // path (lyapnd/stop_poll.hpp) and is turned into exit 130 below.
+  // path (lyapnd/internal/stop_poll.hpp) and is turned into exit 130 below.
   opt.time_budget_seconds = cli::check_time_budget(o.time_budget);
   opt.max_word_length = o.max_length;
   opt.max_memory_mib = o.max_memory;
@@ -68,7 +68,7 @@ int run_lyapnd(const NdOptions& o) {
     achieved = -1;
   }
   if (core::interrupt_requested()) {
-    // SIGINT/SIGTERM: the method's loops stopped (lyapnd/stop_poll.hpp) and returned what they had certified;
+    // SIGINT/SIGTERM: the method's loops stopped (lyapnd/internal/stop_poll.hpp) and returned what they had certified;
     // exit 130 with that enclosure on stderr, nothing on stdout (docs/cli.md).
     throw core::Interrupted(fmt::format("interrupted: best certified enclosure so far Lambda in [{}, {}] "
                                         "({}, not converged)",

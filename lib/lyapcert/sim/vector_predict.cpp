@@ -2,6 +2,8 @@
 // exponent of its linearisation at the saddle by independent Monte Carlo replicates. Written separately
 // from the simulator (sgd.cpp updates U and W as matrices; here one vector z = (u, w) in R^(q+d) is
 // multiplied by A = c I + lr J(M)), so that the two can check each other.
+#include "lyapcert/sim/vector_predict.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
