@@ -142,15 +142,7 @@ int run_matrix_moment(const std::string& law_arg, const std::string& p_text, int
   lyap::DecimalEnclosure d, dl, dr;
   ordered_json enc = certified_json(r.g2.value, r.g2.digits_requested, &d);
   const bool converged = r.g2.converged && d.meets_request;
-  lyap::CertifiedValue rho;
-  rho.ball = r.rho;
-  if (r.verdict == lyapnd::L2Verdict::boundary || arb_is_zero(r.rho.get())) {
-    rho.exact = true;
-    rho.sign = arb_is_zero(r.rho.get()) ? lyap::Sign::zero : lyap::Sign::positive;
-  } else {
-    rho.sign = lyap::Sign::positive;
-  }
-  ordered_json rho_json = certified_json(rho, r.g2.digits_requested, &dr);
+  ordered_json rho_json = certified_json(lyapnd::rho_value(r), r.g2.digits_requested, &dr);
   ordered_json lam = certified_json(r.lambda_upper, r.g2.digits_requested, &dl);
   const bool stable = r.verdict == lyapnd::L2Verdict::stable;
   if (json) {
