@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cmath>
 #include <iostream>
 
 #include "commands.hpp"
@@ -61,7 +60,6 @@ int run_critical(const CriticalOptions& o) {
   // SIGINT: exit 130 with how far the bisection got (main); the time budget: the certified bracket so far, exit 3.
   core::throw_if_interrupted(fmt::format("interrupted: the critical SNR was bracketed in [{}, {}] so far",
                                          q(r.snr_lo), q(r.snr_hi)));
-  const Rational S(static_cast<long>(o.batch));
   const auto& w = r.witness;
   const auto& c = r.certificate;
   // sigma^2(R) decreases in R; the bracket lies inside the search range (0, 1/2) that critical_snr checked, except
@@ -69,12 +67,9 @@ int run_critical(const CriticalOptions& o) {
   const auto s2_text = [&](const Rational& R) {
     return R > 0 ? q(models::sigma2_from_snr(spec.k, R)) : std::string("inf");
   };
-  const auto sigma_over_k = [&](const Rational& R) {  // R > 0
-    return std::sqrt(d(models::sigma2_from_snr(spec.k, R) / (spec.k * spec.k)));
-  };
   const auto sigma_over_k_json = [&](const Rational& R) -> ordered_json {
     if (!(R > 0)) return nullptr;  // unbounded
-    return sigma_over_k(R);
+    return models::sigma_over_k_approx(spec.k, R);
   };
   if (o.json) {
     ordered_json j = common_fields("critical-snr");
@@ -84,7 +79,7 @@ int run_critical(const CriticalOptions& o) {
     j["batch"] = o.batch;
     j["digits"] = o.digits;
     j["snr"] = {{"lower", q(r.snr_lo)}, {"upper", q(r.snr_hi)}};
-    j["batch_snr"] = {{"lower", q(r.snr_lo * S)}, {"upper", q(r.snr_hi * S)}};
+    j["batch_snr"] = {{"lower", q(models::batch_snr(spec, r.snr_lo))}, {"upper", q(models::batch_snr(spec, r.snr_hi))}};
     j["sigma2"] = {{"lower", s2_text(r.snr_hi)}, {"upper", s2_text(r.snr_lo)}};
     j["sigma_over_k_approx"] = {{"lower", sigma_over_k_json(r.snr_hi)}, {"upper", sigma_over_k_json(r.snr_lo)}};
     ordered_json jw;
@@ -134,9 +129,11 @@ int run_critical(const CriticalOptions& o) {
     fmt::print("critical SNR of the two-layer saddle: k = {}, gamma = {}, batch = {}, Gaussian data model\n",
                q(spec.k), q(spec.gamma), o.batch);
     fmt::print("critical per-sample SNR in [{}, {}]  (~[{:.6g}, {:.6g}]; batch SNR ~[{:.6g}, {:.6g}])\n", q(r.snr_lo),
-               q(r.snr_hi), d(r.snr_lo), d(r.snr_hi), d(r.snr_lo * S), d(r.snr_hi * S));
+               q(r.snr_hi), d(r.snr_lo), d(r.snr_hi), d(models::batch_snr(spec, r.snr_lo)),
+               d(models::batch_snr(spec, r.snr_hi)));
     if (r.snr_lo > 0 && r.snr_hi > 0) {
-      fmt::print("critical sigma/|k| in ~[{:.6g}, {:.6g}]\n", sigma_over_k(r.snr_hi), sigma_over_k(r.snr_lo));
+      fmt::print("critical sigma/|k| in ~[{:.6g}, {:.6g}]\n", models::sigma_over_k_approx(spec.k, r.snr_hi),
+                 models::sigma_over_k_approx(spec.k, r.snr_lo));
     }
     if (w.found) {
       const auto dp = lyap::to_decimal(w.result.lambda_plus.value, 3);
@@ -148,8 +145,7 @@ int run_critical(const CriticalOptions& o) {
       fmt::print("no certified collapse witness\n");
     }
     if (c.certified) {
-      double mn = HUGE_VAL;
-      for (const auto& cell : c.cells) mn = std::min(mn, d(cell.lambda_plus_lower));
+      const double mn = models::min_cell_lower_bound(c);
       fmt::print("no collapse at SNR {} (sigma^2 = {}): Lambda_+ > 0 for every lr > 0\n", q(c.snr), q(c.sigma2));
       fmt::print("  lr <= {}: MODEL-CRIT-2 bound (delta = {}) >= {} at lr = {}\n", q(c.lr_a), q(c.delta),
                  down6(c.small_bound_lower), q(c.lr_a));

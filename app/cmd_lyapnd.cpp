@@ -41,7 +41,7 @@ int run_lyapnd(const NdOptions& o) {
   opt.acc = lyap::Accuracy{o.digits, o.max_bits};
   opt.method = lyapnd::parse_method(o.method);
   // The library's own deadline is the command's budget; an interrupt (SIGINT) ends its loops through the same
-  // path (lyapnd/stop_poll.hpp) and is turned into exit 130 below.
+  // path (lyapnd/internal/stop_poll.hpp) and is turned into exit 130 below.
   opt.time_budget_seconds = cli::check_time_budget(o.time_budget);
   opt.max_word_length = o.max_length;
   opt.max_memory_mib = o.max_memory;
@@ -70,7 +70,7 @@ int run_lyapnd(const NdOptions& o) {
     achieved = -1;
   }
   if (core::interrupt_requested()) {
-    // SIGINT/SIGTERM: the method's loops stopped (lyapnd/stop_poll.hpp) and returned what they had certified;
+    // SIGINT/SIGTERM: the method's loops stopped (lyapnd/internal/stop_poll.hpp) and returned what they had certified;
     // exit 130 with that enclosure on stderr, nothing on stdout (docs/cli.md).
     throw core::Interrupted(fmt::format("interrupted: best certified enclosure so far Lambda in [{}, {}] "
                                         "({}, not converged)",
@@ -144,15 +144,7 @@ int run_matrix_moment(const std::string& law_arg, const std::string& p_text, int
   lyap::DecimalEnclosure d, dl, dr;
   ordered_json enc = certified_json(r.g2.value, r.g2.digits_requested, &d);
   const bool converged = r.g2.converged && d.meets_request;
-  lyap::CertifiedValue rho;
-  rho.ball = r.rho;
-  if (r.verdict == lyapnd::L2Verdict::boundary || arb_is_zero(r.rho.get())) {
-    rho.exact = true;
-    rho.sign = arb_is_zero(r.rho.get()) ? lyap::Sign::zero : lyap::Sign::positive;
-  } else {
-    rho.sign = lyap::Sign::positive;
-  }
-  ordered_json rho_json = certified_json(rho, r.g2.digits_requested, &dr);
+  ordered_json rho_json = certified_json(lyapnd::rho_value(r), r.g2.digits_requested, &dr);
   ordered_json lam = certified_json(r.lambda_upper, r.g2.digits_requested, &dl);
   const bool stable = r.verdict == lyapnd::L2Verdict::stable;
   if (json) {

@@ -24,6 +24,16 @@ using nlohmann::ordered_json;
 
 namespace mf = model_flags;
 
+// A certified phase result's JSON fields, in the order every phase output prints them (phase, the diagonal model's
+// coordinates, the vector diagram's points).
+void put_phase_result(ordered_json& j, const models::PhaseResult& r, int digits) {
+  j["lambda_plus"] = certified_json(r.lambda_plus.value, digits);
+  j["lambda_minus"] = certified_json(r.lambda_minus.value, digits);
+  j["l2_wrong_direction_stable"] = r.l2_wrong_direction_stable;
+  j["phase"] = models::to_string(r.phase);
+  j["phase_candidates"] = models::to_strings(r.candidates);
+}
+
 struct PhaseOptions {
   mf::ModelFlags model;
   std::string lr;
@@ -60,11 +70,7 @@ int run_diagonal(const PhaseOptions& o) {
       jc["coordinate"] = i + 1;
       jc["k"] = exact::to_text(c.k);
       jc["sigma2"] = exact::to_text(c.sigma2);
-      jc["lambda_plus"] = certified_json(c.result.lambda_plus.value, o.digits);
-      jc["lambda_minus"] = certified_json(c.result.lambda_minus.value, o.digits);
-      jc["l2_wrong_direction_stable"] = c.result.l2_wrong_direction_stable;
-      jc["phase"] = models::to_string(c.result.phase);
-      jc["phase_candidates"] = models::to_strings(c.result.candidates);
+      put_phase_result(jc, c.result, o.digits);
       jc["survives"] = models::survival_label(c.survival);
       coords.push_back(jc);
       for (const auto* e : {&c.result.lambda_plus, &c.result.lambda_minus}) {
@@ -222,11 +228,7 @@ int run_phase(const PhaseOptions& o) {
     if (!data_written.empty()) j["data_file"] = data_written;
     j["lr"] = o.lr;
     j["batch_snr"] = snr ? ordered_json(exact::to_text(*snr)) : ordered_json(nullptr);
-    j["lambda_plus"] = certified_json(r.lambda_plus.value, o.digits);
-    j["lambda_minus"] = certified_json(r.lambda_minus.value, o.digits);
-    j["l2_wrong_direction_stable"] = r.l2_wrong_direction_stable;
-    j["phase"] = models::to_string(r.phase);
-    j["phase_candidates"] = models::to_strings(r.candidates);
+    put_phase_result(j, r, o.digits);
     j["digits"] = o.digits;
     j["converged"] = converged;
     j["method"] = r.lambda_plus.method;
@@ -310,14 +312,6 @@ struct DiagramOptions {
   bool point_budget_given = false;
   dist::Flags dist;  // --journal, --resume (MPI ranks: app/dist.hpp)
 };
-
-std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
-  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
-  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
-  return {lo, hi};
-}
 
 std::string dec(const Rational& x) { return exact::to_text(x); }
 
@@ -522,39 +516,29 @@ int run_vector_diagram(const DiagramOptions& o) {
   check_output_prefix(o.m.out, {".csv", ".json", ".png", ".png.tmp", ".plot.tmp", ".gp.tmp", ".gnuplot.log"});
   const std::string snr_range = given == 0 ? std::string("1/100:2/5") : o.snr_range;
   models::DiagramSpec spec;  // the axes and the y -> (sigma^2, batch) map shared with the two-layer diagram
-  std::tie(spec.lr_min, spec.lr_max) = parse_range(o.lr_range, "--lr-range");
+  std::tie(spec.lr_min, spec.lr_max) = mf::parse_range(o.lr_range, "--lr-range");
   const laws::VectorSaddle base = vector_saddle(o.m, spec.lr_min);
   if (o.m.width < 1) throw InputError("--width must be >= 1");
   spec.base.k = base.k;
   spec.base.sigma2 = base.sigma2;
   spec.base.gamma = base.gamma;
   spec.base.batch = base.batch;
-  const auto x = o.grid.find('x');
-  if (x == std::string::npos) throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
-  try {
-    spec.n_lr = std::stoi(o.grid.substr(0, x));
-    spec.n_y = std::stoi(o.grid.substr(x + 1));
-  } catch (const std::exception&) {
-    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
-  }
-  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
-    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
-  }
+  std::tie(spec.n_lr, spec.n_y) = mf::parse_grid(o.grid);
   std::string y_name, y_key;
   if (!o.sigma_range.empty()) {
     spec.y_axis = models::YAxis::sigma;
-    std::tie(spec.y_min, spec.y_max) = parse_range(o.sigma_range, "--sigma-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(o.sigma_range, "--sigma-range");
     y_name = "sigma";
     y_key = "sigma";
   } else if (!snr_range.empty()) {
     spec.y_axis = models::YAxis::snr;
-    std::tie(spec.y_min, spec.y_max) = parse_range(snr_range, "--snr-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(snr_range, "--snr-range");
     if (spec.y_max >= Rational(1, 2)) throw InputError("--snr-range must lie in (0, 1/2)");
     y_name = "per-sample SNR";
     y_key = "snr";
   } else {
     spec.y_axis = models::YAxis::batch;
-    std::tie(spec.y_min, spec.y_max) = parse_range(o.batch_range, "--batch-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(o.batch_range, "--batch-range");
     y_name = "batch size";
     y_key = "batch";
   }
@@ -706,31 +690,21 @@ int run_diagram(DiagramOptions o) {
   models::DiagramSpec spec;
   std::string data_written;
   spec.base = mf::twolayer_model(o.m, data_written);
-  std::tie(spec.lr_min, spec.lr_max) = parse_range(o.lr_range, "--lr-range");
-  const auto x = o.grid.find('x');
-  if (x == std::string::npos) throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
-  try {
-    spec.n_lr = std::stoi(o.grid.substr(0, x));
-    spec.n_y = std::stoi(o.grid.substr(x + 1));
-  } catch (const std::exception&) {
-    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", o.grid));
-  }
-  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
-    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
-  }
+  std::tie(spec.lr_min, spec.lr_max) = mf::parse_range(o.lr_range, "--lr-range");
+  std::tie(spec.n_lr, spec.n_y) = mf::parse_grid(o.grid);
   std::string y_name;
   if (!o.sigma_range.empty()) {
     spec.y_axis = models::YAxis::sigma;
-    std::tie(spec.y_min, spec.y_max) = parse_range(o.sigma_range, "--sigma-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(o.sigma_range, "--sigma-range");
     y_name = "sigma";
   } else if (!snr_range.empty()) {
     spec.y_axis = models::YAxis::snr;
-    std::tie(spec.y_min, spec.y_max) = parse_range(snr_range, "--snr-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(snr_range, "--snr-range");
     if (spec.y_max >= Rational(1, 2)) throw InputError("--snr-range must lie in (0, 1/2)");
     y_name = "per-sample SNR";
   } else {
     spec.y_axis = models::YAxis::batch;
-    std::tie(spec.y_min, spec.y_max) = parse_range(batch_range, "--batch-range");
+    std::tie(spec.y_min, spec.y_max) = mf::parse_range(batch_range, "--batch-range");
     y_name = "batch size";
   }
   spec.acc = lyap::Accuracy{o.digits, 4096};
@@ -768,11 +742,7 @@ int run_diagram(DiagramOptions o) {
     ordered_json jp;
     jp["lr"] = dec(p.lr);
     jp["y"] = dec(p.y);
-    jp["lambda_plus"] = certified_json(p.result.lambda_plus.value, o.digits);
-    jp["lambda_minus"] = certified_json(p.result.lambda_minus.value, o.digits);
-    jp["l2_wrong_direction_stable"] = p.result.l2_wrong_direction_stable;
-    jp["phase"] = models::to_string(p.result.phase);
-    jp["phase_candidates"] = models::to_strings(p.result.candidates);
+    put_phase_result(jp, p.result, o.digits);
     jp["cell"] = models::to_string(p.cell);
     points.push_back(jp);
   }

@@ -33,14 +33,6 @@ std::string opt_text(CLI::App* cmd, const std::string& name) {
 }
 bool given(CLI::App* cmd, const std::string& name) { return cmd->get_option(name)->count() > 0; }
 
-std::pair<Rational, Rational> range_of(const std::string& text, const char* flag) {
-  const auto colon = text.find(':');
-  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
-  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
-  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
-  return {lo, hi};
-}
-
 // A filled heat map like the two-layer PNG (cmd_phase.cpp): one rectangle per grid cell (cell_edges), coloured by
 // the certified lower end of the surviving fraction, points with an undetermined coordinate marked; axes end
 // at the outer cell edges.
@@ -98,30 +90,19 @@ int run_diagonal_diagram(CLI::App* cmd, const std::string& beta_text) {
   if (sigma_v < 0) throw InputError("--sigma must be >= 0");
   spec.base.sigma2 = sigma_v * sigma_v;
   spec.base.batch = std::stoull(opt_text(cmd, "--batch"));
-  std::tie(spec.lr_min, spec.lr_max) = range_of(opt_text(cmd, "--lr-range"), "--lr-range");
-  const std::string grid = opt_text(cmd, "--grid");
-  const auto x = grid.find('x');
-  try {
-    if (x == std::string::npos) throw std::invalid_argument("grid");
-    spec.n_lr = std::stoi(grid.substr(0, x));
-    spec.n_y = std::stoi(grid.substr(x + 1));
-  } catch (const std::exception&) {
-    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", grid));
-  }
-  if (spec.n_lr < 2 || spec.n_y < 1 || spec.n_lr * static_cast<long>(spec.n_y) > 1'000'000) {
-    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
-  }
+  std::tie(spec.lr_min, spec.lr_max) = model_flags::parse_range(opt_text(cmd, "--lr-range"), "--lr-range");
+  std::tie(spec.n_lr, spec.n_y) = model_flags::parse_grid(opt_text(cmd, "--grid"));
   std::string y_name, y_key;
   if (given(cmd, "--batch-range")) {
     spec.y_axis = models::YAxis::batch;
-    std::tie(spec.y_min, spec.y_max) = range_of(opt_text(cmd, "--batch-range"), "--batch-range");
+    std::tie(spec.y_min, spec.y_max) = model_flags::parse_range(opt_text(cmd, "--batch-range"), "--batch-range");
     y_name = "batch size";
     y_key = "batch";
     if (given(cmd, "--batch")) throw InputError("--batch and --batch-range exclude each other");
   } else {
     spec.y_axis = models::YAxis::sigma;
     std::tie(spec.y_min, spec.y_max) =
-        range_of(given(cmd, "--sigma-range") ? opt_text(cmd, "--sigma-range") : std::string("1/10:10"), "--sigma-range");
+        model_flags::parse_range(given(cmd, "--sigma-range") ? opt_text(cmd, "--sigma-range") : std::string("1/10:10"), "--sigma-range");
     y_name = "noise sigma";
     y_key = "sigma";
     if (given(cmd, "--sigma")) throw InputError("--sigma and --sigma-range exclude each other");

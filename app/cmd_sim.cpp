@@ -351,31 +351,6 @@ lyapnd::Result certify_vector(const sim::SimModel& m, const Rational& lr, int di
   return lyapnd::certify_lyapnd(laws::MatrixLaw{v.q + v.d, v}, opt);
 }
 
-// Where lyapnd certifies the sign, the vector model's prediction is that certified sign; the Monte Carlo
-// estimate then only sizes the runs (SIM-VEC-SIZE-1), its interval narrowed by the certified enclosure so that the
-// drift used for the sizing has the certified sign. Where lyapnd leaves the sign open, the statistical prediction
-// stays as it is.
-bool apply_certified(sim::Prediction& p, const lyapnd::Result& c) {
-  const lyap::Sign s = c.top.value.sign;
-  if (s != lyap::Sign::negative && s != lyap::Sign::positive) return false;
-  sim::StatisticalExponent& e = *p.statistical;
-  arf_t lo, hi;
-  arf_init(lo);
-  arf_init(hi);
-  arb_get_lbound_arf(lo, c.top.value.ball.get(), 64);
-  arb_get_ubound_arf(hi, c.top.value.ball.get(), 64);
-  const double cl = c.upper_bound_only ? -INFINITY : arf_get_d(lo, ARF_RND_FLOOR);
-  const double cu = arf_get_d(hi, ARF_RND_CEIL);
-  arf_clear(lo);
-  arf_clear(hi);
-  if (s == lyap::Sign::positive) e.lower = std::max(e.lower, cl);
-  if (s == lyap::Sign::negative) e.upper = std::min(e.upper, cu);
-  e.sign = s;
-  p.determined = true;
-  p.predicts_collapse = s == lyap::Sign::negative;
-  return true;
-}
-
 int run_check(const CheckFlags& f) {
   const Built b = build_model(f.model);
   const Rational lr = parse_lr(f.lr);
@@ -432,7 +407,7 @@ int run_check(const CheckFlags& f) {
     core::throw_if_interrupted();
     sim::Prediction pred = sim::predict(b.model, lr, acc, true, o.statistical);
     mc = pred.statistical;
-    use_certified = apply_certified(pred, *certified);
+    use_certified = sim::apply_certified_sign(pred, certified->top.value, certified->upper_bound_only);
     sim::CheckResult res = sim::check(b.model, lr, pred, o);
     budget_expired = core::scope_expired();
     return res;

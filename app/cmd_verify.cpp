@@ -19,7 +19,6 @@
 #include "lyapcert/core/stop.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/oracle.hpp"
-#include "model_flags.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli {
@@ -211,7 +210,6 @@ int run_verify(const VerifyCliOptions& o) {
   opt.time_budget = o.law_budget;
   opt.max_atoms = o.max_atoms;
   opt.allow_absolute_data = o.allow_absolute_data;
-  opt.sample_data = model_flags::sample_xy;  // phase rows' data_sample/seed: the sampler of phase --data-sample
   check_time_budget(o.time_budget);
   if (!(o.law_budget > 0) || o.law_budget > kMaxTimeBudget) {
     throw InputError(fmt::format("--law-budget must be in (0, 10^6] seconds, got {}", o.law_budget));

@@ -1,13 +1,14 @@
-// The one implementation of the model flags, the x,y CSV reader and the Gaussian data sampler
-// (app/model_flags.hpp).
+// The one implementation of the model flags, the x,y CSV reader and writer and the diagrams' range and grid
+// parsers (app/model_flags.hpp); the datasets of --data-sample are models::gaussian_xy_dataset.
 #include "model_flags.hpp"
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include <stdexcept>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
+#include "lyapcert/models/dataset.hpp"
 #include "output.hpp"
 
 namespace lyapcert::cli::model_flags {
@@ -100,35 +101,6 @@ std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path) 
   return out;
 }
 
-std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
-                                                     const Rational& sigma2) {
-  // Deliberately not the library's Philox stream (stats::kernels::fill_normal): this SplitMix64 + libm
-  // Box-Muller sampler defines the datasets of `phase --data-sample N --seed S`, which `verify` rows with
-  // data_sample/seed reproduce and tests/oracle/verify_test.py re-implements bit for bit in Python (docs/oracle.md).
-  // Moving it would change every published dataset for the same seed; it is a data format, not a simulation stream.
-  std::uint64_t state = seed;
-  auto next = [&] {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  };
-  auto uniform01 = [&] { return (static_cast<double>(next() >> 11) + 0.5) * 0x1p-53; };  // in (0, 1)
-  auto normal = [&] {
-    const double u = uniform01(), v = uniform01();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * M_PI * v);
-  };
-  const double kd = k.convert_to<double>(), sd = std::sqrt(sigma2.convert_to<double>());
-  std::vector<std::pair<Rational, Rational>> out;
-  out.reserve(n);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const double x = normal();
-    const double y = kd * x + sd * normal();
-    out.emplace_back(Rational(x), Rational(y));  // exact binary64 values
-  }
-  return out;
-}
-
 std::string write_xy_csv(const std::string& prefix, const std::vector<std::pair<Rational, Rational>>& data) {
   std::string csv = "x,y\n";
   for (const auto& [x, y] : data) csv += exact::to_text(x) + "," + exact::to_text(y) + "\n";
@@ -157,7 +129,7 @@ models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_writ
   if (f.data_sample > 0) {
     if (f.data_sample > 100'000'000) throw InputError("--data-sample must be at most 10^8");
     check_output_prefix(f.out, {"-data.csv"});  // before sampling and before the command computes anything
-    m.data = sample_xy(f.data_sample, f.data_seed, m.k, m.sigma2);
+    m.data = models::gaussian_xy_dataset(f.data_sample, f.data_seed, m.k, m.sigma2);
     data_written = write_xy_csv(f.out, m.data);
   }
   return m;
@@ -196,6 +168,30 @@ std::vector<Rational> parse_list(const std::string& text, const char* flag) {
     start = comma + 1;
   }
   return out;
+}
+
+std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) throw InputError(fmt::format("{} takes LOW:HIGH, got '{}'", flag, text));
+  Rational lo = exact::parse_rational(text.substr(0, colon)), hi = exact::parse_rational(text.substr(colon + 1));
+  if (!(lo > 0 && lo < hi)) throw InputError(fmt::format("{} needs 0 < LOW < HIGH, got '{}'", flag, text));
+  return {lo, hi};
+}
+
+std::pair<int, int> parse_grid(const std::string& text) {
+  const auto x = text.find('x');
+  int n_lr = 0, n_y = 0;
+  try {
+    if (x == std::string::npos) throw std::invalid_argument("grid");
+    n_lr = std::stoi(text.substr(0, x));
+    n_y = std::stoi(text.substr(x + 1));
+  } catch (const std::exception&) {
+    throw InputError(fmt::format("--grid takes NLRxNY, got '{}'", text));
+  }
+  if (n_lr < 2 || n_y < 1 || n_lr * static_cast<long>(n_y) > 1'000'000) {
+    throw InputError("--grid needs NLR >= 2, NY >= 1 and at most 10^6 points");
+  }
+  return {n_lr, n_y};
 }
 
 }  // namespace lyapcert::cli::model_flags

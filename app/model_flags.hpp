@@ -1,8 +1,8 @@
 // Model flags shared by the model commands (phase, phase-diagram, simulate, check): one parser of
 // --model --k --sigma/--snr --gamma --batch --replace --data --data-sample --seed/--data-seed --out
-// --beta (plus the simulator's --width --dim --out-dim), one reader of x,y CSV files and one sampler
-// of the Gaussian data model, all in app/model_flags.cpp. Parsing only: the numbers are exact
-// rationals handed to lib/.
+// --beta (plus the simulator's --width --dim --out-dim), one reader of x,y CSV files, and the diagrams'
+// --*-range and --grid parsers, all in app/model_flags.cpp. Parsing only: the numbers are exact rationals
+// handed to lib/ (the --data-sample datasets are models::gaussian_xy_dataset).
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -50,16 +50,11 @@ std::string trim(const std::string& s);
 // InputError naming the file and line of a bad row, or for an empty dataset.
 std::vector<std::pair<Rational, Rational>> read_xy_csv(const std::string& path);
 
-// N pairs from the Gaussian model x ~ N(0,1), y = k x + sigma eps in binary64 (splitmix64 +
-// Box-Muller, fixed by the seed); those doubles, converted exactly, are the data.
-std::vector<std::pair<Rational, Rational>> sample_xy(std::uint64_t n, std::uint64_t seed, const Rational& k,
-                                                     const Rational& sigma2);
-
 // Writes the data as exact fractions to PREFIX-data.csv (atomically) and returns the path.
 std::string write_xy_csv(const std::string& prefix, const std::vector<std::pair<Rational, Rational>>& data);
 
 // The two-layer data model of the flags (k, sigma^2 from --sigma or --snr, gamma, batch, replace,
-// data from --data or --data-sample). Writes PREFIX-data.csv for --data-sample and returns its path
+// data from --data or --data-sample, the latter drawn by models::gaussian_xy_dataset). Writes PREFIX-data.csv for --data-sample and returns its path
 // in `data_written`. InputError for bad values.
 models::TwoLayerModel twolayer_model(const ModelFlags& f, std::string& data_written);
 
@@ -69,5 +64,11 @@ models::DiagonalModel diagonal_model(const ModelFlags& f);
 
 // Comma-separated exact rationals; InputError for an empty entry.
 std::vector<Rational> parse_list(const std::string& text, const char* flag);
+
+// LOW:HIGH with exact 0 < LOW < HIGH (the diagrams' --lr-range, --snr-range, ...); InputError naming `flag`.
+std::pair<Rational, Rational> parse_range(const std::string& text, const char* flag);
+
+// The diagrams' --grid NLRxNY: NLR >= 2, NY >= 1, at most 10^6 points; InputError otherwise. Returns (NLR, NY).
+std::pair<int, int> parse_grid(const std::string& text);
 
 }  // namespace lyapcert::cli::model_flags

@@ -25,7 +25,8 @@ Checks:
                    the module's `Contract: ` paragraph of docs/architecture.md, word for word; the section's
                    `May use:` line names exactly the module's lyapcert DEPS (asides in parentheses aside).
                    Headers in lib/lyapcert/<m>/internal/ are module-private (not installed): the umbrella leaves
-                   them out and no public header may include one.
+                   them out and no public header may include one; a header that calls itself "not part of the
+                   public API" anywhere else would be installed, and is reported.
 """
 import argparse
 import os
@@ -367,9 +368,12 @@ def check_modules(root, rep):
                                                  "header, which is not installed")
             head = "".join(read_lines(path)[:3])
             rel = "lyapcert/%s/%s" % (m, os.path.basename(path))
-            if "not part of the public API" not in head and f'"{rel}"' not in text:
-                rep.add(umbrella, 1, "umbrella", f"does not include the public header {rel} (or mark it internal: "
-                                                 f"'not part of the public API' in its first lines)")
+            if "not part of the public API" in head:
+                rep.add(path, 1, "umbrella", "a module-private header outside internal/ is installed: move it to "
+                                             f"lib/lyapcert/{m}/internal/")
+            elif f'"{rel}"' not in text:
+                rep.add(umbrella, 1, "umbrella", f"does not include the public header {rel} (or, if it is "
+                                                 f"module-private, move it to lib/lyapcert/{m}/internal/)")
         if not want:
             continue
         got, start = [], None
@@ -449,6 +453,7 @@ def self_test():
         ("proofs/a/x.md", 6, "proof-refs"),                # the shorthand `.Missing` of Suite
         ("lib/lyapcert/a.hpp", 1, "umbrella"),         # the public header a/pub.hpp is not included
         ("lib/lyapcert/a.hpp", 1, "umbrella"),         # nor a/leaky.hpp (a/internal/impl.hpp need not be)
+        ("lib/lyapcert/a/internal.hpp", 1, "umbrella"),  # module-private, but outside internal/: installed
         ("lib/lyapcert/a/leaky.hpp", 3, "umbrella"),   # a public header includes an internal/ one
         ("lib/lyapcert/b.hpp", 2, "umbrella"),         # contract differs from docs/architecture.md
         ("lib/lyapcert/b/y.cpp", 2, "module-deps"),    # b includes a, which is not among its DEPS

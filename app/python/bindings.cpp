@@ -32,6 +32,7 @@
 #include "lyapcert/laws/minibatch.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 #include "lyapcert/version.hpp"
+#include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
 
 #include <chrono>
@@ -40,6 +41,7 @@
 #include <mutex>
 #ifdef LYAPCERT_HAVE_CLI_COMMANDS
 #include <CLI/CLI.hpp>
+#include <flint/flint.h>
 
 #include <iostream>
 #include <sstream>
@@ -318,6 +320,7 @@ void run_watched(const std::shared_ptr<Watch>& w, const std::function<void()>& w
     } catch (...) {
       error = std::current_exception();
     }
+    flint_cleanup();  // this thread's FLINT/Arb caches (the rule of core::parallel_for for every thread it starts)
     const std::lock_guard<std::mutex> l(w->mu);
     w->error = error;
     w->finished = true;
@@ -401,22 +404,6 @@ double outward_double(const std::string& dec, bool up) {
   return arf_get_d(t, up ? ARF_RND_CEIL : ARF_RND_FLOOR);
 }
 
-// Runs f(i) for i in [0, n) on `threads` threads (0: the hardware's count); the caller has released the GIL.
-// f must not throw (it stores its own exceptions).
-template <class F>
-void parallel_for(std::size_t n, unsigned threads, F&& f) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < n;) f(i);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-}
-
 struct EnclosureRow {
   std::string lower, upper;
   double lower_d = 0, upper_d = 0;
@@ -445,18 +432,23 @@ py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const 
     lyap::CertifiedResult r;
     lyap::DecimalEnclosure d;
     std::exception_ptr error;
+    bool computed = false;
   };
   std::vector<Item> items(n);
   auto watch = std::make_shared<Watch>();
   std::atomic<std::size_t> done{0};
+  // The library's thread pool (core::parallel_for): every worker runs under the call's time budget (the StopScope
+  // of run_watched) and calls flint_cleanup() when it ends; no point starts after Ctrl-C or the end of the budget.
   run_watched(
       watch,
       [&] {
-        parallel_for(n, threads, [&](std::size_t i) {
-          if (core::interrupt_requested()) return;  // Ctrl-C: the remaining points are skipped
+        core::parallel_for(n, threads, [&](std::size_t i) {
           try {
             items[i].r = lyap::certify_lyap1d(*l.law, lrs[i], lyap::Accuracy{digits, max_bits});
             items[i].e = enclosure_row(items[i].r.value, digits, &items[i].d);
+            items[i].computed = true;
+          } catch (const core::BudgetExhausted& e) {
+            items[i].r.message = e.what();  // nothing certified in time: the whole line below, as for a point not started
           } catch (...) {
             items[i].error = std::current_exception();
           }
@@ -464,6 +456,15 @@ py::dict py_lyap1d_many(const py::object& law, const py::object& lrs_obj, const 
         });
       },
       progress, time_budget);
+  // A point the budget ended before its first enclosure, or left unstarted, has nothing certified: the whole line,
+  // sign undetermined, converged false (the call returns what is certified so far, docs/python.md).
+  for (Item& it : items) {
+    if (it.computed || it.error) continue;
+    arb_indeterminate(it.r.value.ball.get());
+    it.r.digits_requested = digits;
+    if (it.r.message.empty()) it.r.message = "not computed: the time budget ended first";
+    it.e = enclosure_row(it.r.value, digits, &it.d);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     if (!items[i].error) continue;
     try {

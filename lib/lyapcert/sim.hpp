@@ -7,3 +7,4 @@
 #pragma once
 #include "lyapcert/sim/predict.hpp"
 #include "lyapcert/sim/sgd.hpp"
+#include "lyapcert/sim/vector_predict.hpp"

@@ -123,7 +123,7 @@ class Interrupt(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.tmp.name)), ["pd.csv"])
 
     def test_lyapnd_sigint_ends_the_method_loop(self):
-        # Each lyapnd method polls the interrupt flag in its loops (lib/lyapcert/lyapnd/stop_poll.hpp): the run
+        # Each lyapnd method polls the interrupt flag in its loops (lib/lyapcert/lyapnd/internal/stop_poll.hpp): the run
         # ends through its normal path and reports its best enclosure on stderr, which the 1 s watchdog (it
         # prints only "lyapcert: interrupted") would not.
         mixed = "matrices([[2,1],[1,-1]]: 1/2, [[1,-2],[1,1]]: 1/2)"

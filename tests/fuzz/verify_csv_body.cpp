@@ -12,7 +12,7 @@
 //    not NaN has lower <= upper; K (sigmas) > 0; each boundary group has 0 < lr_min < lr_max and each row's
 //    group index is in range.
 // Phase rows' data files are resolved in a folder that does not exist, so the target never reads a file; rows
-// with data_sample are refused (the Gaussian-model sampler lives in the CLI). Laws are built with at most 4096
+// with data_sample are refused (no dataset sampler: a fuzzed row must not draw 10^8 pairs). Laws are built with at most 4096
 // atoms.
 #include <exception>
 #include <string>
@@ -122,6 +122,7 @@ std::string run(std::string_view text) {
 
   oracle::VerifyOptions options;
   options.max_atoms = 4096;
+  options.sample_data = nullptr;  // data_sample rows are refused: a fuzzed row must not draw 10^8 pairs
   try {
     const oracle::Plan plan = oracle::make_plan(table, options, "/nonexistent/lyapcert-fuzz");
     if (std::string why = check_plan(plan, table); !why.empty()) return why;

@@ -445,3 +445,22 @@ TEST(SecondMoment, MonteCarloOfTheFifthMoment) {
 }
 
 }  // namespace
+
+// rho as `moment` prints it (nd::rho_value): exact 1 for a family of rotations (E[A (x) A] is a rotation average
+// with spectral radius 1, decided exactly), exact 0 with sign zero for the zero matrix, and for rho = 1/4
+// (A = I/2: E[A (x) A] = I/4) a ball containing 1/4 with sign positive.
+TEST(SecondMoment, RhoValueCarriesTheExactDecisions) {
+  const auto one = nd::rho_value(run("matrices([[0, -1], [1, 0]]: 1/2, [[1, 0], [0, 1]]: 1/2)"));
+  EXPECT_TRUE(one.exact);
+  EXPECT_EQ(one.sign, lyap::Sign::positive);
+  EXPECT_TRUE(arb_is_one(one.ball.get()));
+  const auto zero = nd::rho_value(run("matrices([[0, 0], [0, 0]])"));
+  EXPECT_TRUE(zero.exact);
+  EXPECT_EQ(zero.sign, lyap::Sign::zero);
+  EXPECT_TRUE(arb_is_zero(zero.ball.get()));
+  const auto quarter = nd::rho_value(run("matrices([[1/2, 0], [0, 1/2]])"));
+  EXPECT_EQ(quarter.sign, lyap::Sign::positive);
+  Ball q;
+  arb_set_d(q.get(), 0.25);
+  EXPECT_TRUE(arb_contains(quarter.ball.get(), q.get()));
+}

@@ -169,5 +169,19 @@ TEST(CriticalSnr, LabelText) {
   EXPECT_STREQ(to_string(SnrLabel::undetermined), "undetermined");
 }
 
+// What critical-snr prints beside the exact bracket: the batch SNR (S times the per-sample SNR), sigma/|k| from
+// sigma^2 = k^2 (1/R - 2) (R = 1/3: sigma = |k|; R = 1/4: sigma = sqrt(2) |k|), the smallest cell lower bound.
+TEST(CriticalSnr, PrintedApproximations) {
+  CriticalSpec spec;
+  spec.batch = 3;
+  EXPECT_EQ(batch_snr(spec, Rational(1, 7)), Rational(3, 7));
+  EXPECT_EQ(sigma_over_k_approx(Rational(-2), Rational(1, 3)), 1.0);
+  EXPECT_EQ(sigma_over_k_approx(Rational(5), Rational(1, 4)), std::sqrt(2.0));
+  NoCollapseCertificate c;
+  EXPECT_EQ(min_cell_lower_bound(c), HUGE_VAL);
+  for (const Rational& b : {Rational(1, 3), Rational(1, 10), Rational(2)}) c.cells.push_back({0, 1, b});
+  EXPECT_EQ(min_cell_lower_bound(c), 0.1);
+}
+
 }  // namespace
 }  // namespace lyapcert::models

@@ -207,7 +207,7 @@ class VerifyTest(unittest.TestCase):
 
     def test_phase_data_sample_and_seed_columns(self):
         # data_sample/seed reproduce `lyapcert phase --data-sample N --seed S`: the sampler (splitmix64 and
-        # Box-Muller in binary64, app/model_flags.cpp) is re-implemented here, the exponents of the sampled finite
+        # Box-Muller in binary64, models::gaussian_xy_dataset in lib/lyapcert/models/dataset.hpp) is re-implemented here, the exponents of the sampled finite
         # law are summed here in binary64 (batch 1), and rows are kept only where both are at least 0.01 from 0.
         def sample(n, seed, k=1.0, s=1.0):
             m64, state = 2 ** 64, seed

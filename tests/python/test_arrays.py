@@ -73,6 +73,19 @@ def test_vectorised_lyap1d_errors_name_the_argument_and_index():
         lyapcert.lyap1d(LAW, [1, 0])
 
 
+def test_vectorised_lyap1d_time_budget_holds_on_every_thread():
+    # The budget is the whole call's, on every worker thread (core::parallel_for hands the StopScope on): far too
+    # short for 200 digits of the xy quadrature at 16 points, so most points end unconverged, and a point no
+    # thread started is the whole line, undetermined, never a made-up value.
+    lrs = np.geomspace(0.1, 2, 16)
+    r = lyapcert.lyap1d("xy(1, 1/2)", lrs, digits=200, threads=4, time_budget=0.05)
+    assert int(np.sum(r.converged)) < len(lrs) // 2
+    for i in range(len(lrs)):
+        if r.message[i] == "not computed: the time budget ended first" or "time budget ended before" in r.message[i]:
+            assert (r.lower_exact[i], r.upper_exact[i]) == ("-inf", "inf") and r.sign[i] == "undetermined"
+            assert r.lower[i] == -np.inf and r.upper[i] == np.inf and not r.converged[i]
+
+
 def test_vectorised_lyap1d_releases_the_gil():
     lrs = np.geomspace(0.05, 5, 8)  # the Arb quadrature of xy at 30 digits: about 0.5 s of CPU on one thread
     done = threading.Event()

@@ -36,6 +36,30 @@ void expect_same(const sim::RunResult& a, const sim::RunResult& b) {
   EXPECT_EQ(a.learned_rank, b.learned_rank);
 }
 
+
+// The options of the escape-time tests below: linearised runs (the theory's own dynamics), the binomial test at
+// alpha = 1e-6 / 120.
+sim::CheckOptions escape_options(std::uint64_t seed, std::uint64_t runs) {
+  sim::CheckOptions o;
+  o.seed = seed;
+  o.runs = runs;
+  o.alpha = 1e-6 / 120;
+  o.linearised = true;
+  return o;
+}
+
+// An escape whose per-run failure bound is proved (SIM-LUNDBERG-1 + SIM-ESCAPE-1) within delta, and every run
+// escaped as predicted.
+void expect_proved_escape(const sim::CheckResult& r, const sim::CheckOptions& o) {
+  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
+  EXPECT_TRUE(r.plan.time_bound_rigorous);
+  EXPECT_EQ(r.plan.sizing, "proved");
+  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
+  EXPECT_EQ(r.simulation.summary.undecided, 0u);
+  EXPECT_EQ(r.failures, 0u);
+  EXPECT_TRUE(r.agree);
+}
+
 }  // namespace
 
 TEST(Simulate, SameBitsForOneAndTwoThreads) {
@@ -251,24 +275,14 @@ TEST(Check, EscapeTimeProvedForFiniteData) {
   m.base.k = 1;
   m.base.batch = 2;
   m.base.replace = false;
-  sim::CheckOptions o;
-  o.seed = 92;
-  o.runs = 100;
-  o.alpha = 1e-6 / 120;
+  sim::CheckOptions o = escape_options(92, 100);
   o.max_steps = 50'000;
-  o.linearised = true;
   const auto r = sim::check(m, Rational(23, 16), {4, 2048}, o);
   ASSERT_TRUE(r.prediction.determined);
   EXPECT_FALSE(r.prediction.predicts_collapse);
   ASSERT_FALSE(r.prediction.units.empty());
   EXPECT_FALSE(r.prediction.units[0].plus.escape_bounds.empty());
-  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
-  EXPECT_TRUE(r.plan.time_bound_rigorous);
-  EXPECT_EQ(r.plan.sizing, "proved");
-  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
-  EXPECT_EQ(r.simulation.summary.undecided, 0u);
-  EXPECT_EQ(r.failures, 0u);
-  EXPECT_TRUE(r.agree);
+  expect_proved_escape(r, o);
 }
 
 // SIM-ESCAPE-1 with Gaussian data (CONT-XY-NEG-1): the docs/simulation.md phase Ib example (lr = 1/10, sigma^2 = 1,
@@ -277,11 +291,7 @@ TEST(Check, EscapeTimeProvedForFiniteData) {
 // certified negative and, by Jensen, at least -p Lambda (Lambda from the independent log-mean quadrature).
 TEST(Check, EscapeTimeProvedForGaussianData) {
   auto m = twolayer(1, 1, Rational(1));
-  sim::CheckOptions o;
-  o.seed = 5;
-  o.runs = 100;
-  o.alpha = 1e-6 / 120;
-  o.linearised = true;
+  const sim::CheckOptions o = escape_options(5, 100);
   const auto r = sim::check(m, Rational(1, 10), {4, 1024}, o);
   ASSERT_TRUE(r.prediction.determined);
   ASSERT_EQ(r.prediction.units.size(), 1u);
@@ -296,13 +306,7 @@ TEST(Check, EscapeTimeProvedForGaussianData) {
     // Jensen: g(-p) = log E e^{-p log|r|} >= -p Lambda, so a certified upper bound below -p Lambda_upper is a bug.
     EXPECT_GE(G, -p * r.prediction.units[0].plus.lambda_upper) << "p = " << p;
   }
-  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
-  EXPECT_TRUE(r.plan.time_bound_rigorous);
-  EXPECT_EQ(r.plan.sizing, "proved");
-  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
-  EXPECT_EQ(r.simulation.summary.undecided, 0u);
-  EXPECT_EQ(r.failures, 0u);
-  EXPECT_TRUE(r.agree);
+  expect_proved_escape(r, o);
 }
 
 // SIM-ESCAPE-1 with noiseless Gaussian data at lr gamma = 1 (CONT-XY-NEG-3): sigma^2 = 0, batch 2, k = 100,
@@ -314,11 +318,7 @@ TEST(Check, EscapeTimeProvedForNoiselessDataAtLrGammaOne) {
   auto m = twolayer(1, 2, Rational(0));
   m.base.k = 100;
   m.base.gamma = 10;
-  sim::CheckOptions o;
-  o.seed = 7;
-  o.runs = 50;
-  o.alpha = 1e-6 / 120;
-  o.linearised = true;
+  const sim::CheckOptions o = escape_options(7, 50);
   const auto r = sim::check(m, Rational(1, 10), {4, 1024}, o);
   ASSERT_TRUE(r.prediction.determined);
   EXPECT_FALSE(r.prediction.predicts_collapse);
@@ -335,13 +335,7 @@ TEST(Check, EscapeTimeProvedForNoiselessDataAtLrGammaOne) {
       EXPECT_LE(G, exact + 0.011 * std::max(1.0, std::fabs(exact))) << "p = " << p;
     }
   }
-  ASSERT_TRUE(r.plan.feasible) << r.plan.why;
-  EXPECT_TRUE(r.plan.time_bound_rigorous);
-  EXPECT_EQ(r.plan.sizing, "proved");
-  EXPECT_LE(r.plan.rigorous_bound, o.delta * (1 + 1e-9));
-  EXPECT_EQ(r.simulation.summary.undecided, 0u);
-  EXPECT_EQ(r.failures, 0u);
-  EXPECT_TRUE(r.agree);
+  expect_proved_escape(r, o);
 }
 
 // The printed phase of a prediction (check's "phase"): the unit's label, the diagonal coordinates' labels joined by

@@ -181,3 +181,53 @@ TEST(VectorCheck, NonlinearModelFollowsStatisticalPrediction) {
     }
   }
 }
+
+// sim::apply_certified_sign: a certified sign replaces the statistical one and narrows the Monte Carlo interval
+// to the enclosure's side of 0 (outward binary64 endpoints); an open sign or an upper bound alone leaves it.
+TEST(VectorPrediction, CertifiedSignNarrowsTheStatisticalInterval) {
+  const auto prediction = [] {
+    sim::Prediction p;
+    p.kind = sim::ModelKind::vector;
+    p.statistical = sim::StatisticalExponent{};
+    p.statistical->estimate = 0.02;
+    p.statistical->lower = -0.01;
+    p.statistical->upper = 0.05;
+    return p;
+  };
+  const auto certified = [](double mid, lyap::Sign s) {  // mid +- 1/1024, exactly
+    lyap::CertifiedValue v;
+    arb_set_d(v.ball.get(), mid);
+    mag_set_ui_2exp_si(arb_radref(v.ball.get()), 1, -10);
+    v.sign = s;
+    return v;
+  };
+  const double r = std::ldexp(1.0, -10);
+
+  sim::Prediction p = prediction();
+  ASSERT_TRUE(sim::apply_certified_sign(p, certified(0.03, lyap::Sign::positive), false));
+  EXPECT_LE(p.statistical->lower, 0.03 - r);  // outward: the certified lower end, rounded down
+  EXPECT_GT(p.statistical->lower, 0.03 - r - 1e-12);
+  EXPECT_EQ(p.statistical->upper, 0.05);
+  EXPECT_EQ(p.statistical->sign, lyap::Sign::positive);
+  EXPECT_TRUE(p.determined);
+  EXPECT_FALSE(p.predicts_collapse);
+
+  p = prediction();  // only the upper end certified: a positive sign keeps the statistical lower end
+  ASSERT_TRUE(sim::apply_certified_sign(p, certified(0.03, lyap::Sign::positive), true));
+  EXPECT_EQ(p.statistical->lower, -0.01);
+
+  p = prediction();
+  ASSERT_TRUE(sim::apply_certified_sign(p, certified(-0.03, lyap::Sign::negative), false));
+  EXPECT_EQ(p.statistical->lower, -0.01);
+  EXPECT_GE(p.statistical->upper, -0.03 + r);
+  EXPECT_LT(p.statistical->upper, -0.03 + r + 1e-12);
+  EXPECT_TRUE(p.determined && p.predicts_collapse);
+
+  p = prediction();
+  EXPECT_FALSE(sim::apply_certified_sign(p, certified(0.0, lyap::Sign::undetermined), false));
+  EXPECT_EQ(p.statistical->lower, -0.01);
+  EXPECT_EQ(p.statistical->upper, 0.05);
+  EXPECT_FALSE(p.determined);
+  sim::Prediction none;
+  EXPECT_FALSE(sim::apply_certified_sign(none, certified(0.03, lyap::Sign::positive), false));
+}

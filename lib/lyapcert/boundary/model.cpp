@@ -18,15 +18,7 @@
 namespace lyapcert::boundary {
 namespace {
 
-struct A {
-  arb_t v;
-  A() { arb_init(v); }
-  ~A() { arb_clear(v); }
-  A(const A&) = delete;
-  A& operator=(const A&) = delete;
-  operator arb_ptr() { return v; }
-  operator arb_srcptr() const { return v; }
-};
+using exact::Ball;  // the one RAII ball: passes straight to Arb (arb_add(b, x, y, prec))
 
 
 // Guard bits against the cancellation of small-lr expansions (Lambda ~ -lr E h): log2(1/lr) when lr < 1.
@@ -48,7 +40,7 @@ slong small_lr_guard(const arb_t X) {
 // G_m / m-factor and G_v of the Gaussian log-moment G(m, v) (Proof: BND-DER-2):
 //   dG/dm = (m / v^2) 1F1(1; 3/2; -x),   dG/dv = 1F1(1; 1/2; -x) / v,   x = m^2 / (2 v^2).
 void gauss_partials(arb_t gm, arb_t gv, const arb_t m, const arb_t v, slong prec) {
-  A x, one, b, f1, f2, t;
+  Ball x, one, b, f1, f2, t;
   arb_div(x, m, v, prec);
   arb_sqr(x, x, prec);
   arb_mul_2exp_si(x, x, -1);
@@ -68,12 +60,12 @@ void gauss_partials(arb_t gm, arb_t gv, const arb_t m, const arb_t v, slong prec
 // working precision raised by 1.45 x_upper bits for a wide x ball (cost growing like x_upper^2):
 // the cell is then treated as "could not certify" and split instead. Mirrors the kernel's branch choice.
 bool gauss_series_too_costly(const arb_t m, const arb_t v, slong kernel_prec) {
-  A x, one;
+  Ball x, one;
   arb_div(x, m, v, 64);
   arb_sqr(x, x, 64);
   arb_mul_2exp_si(x, x, -1);
   const double thr = 0.7 * static_cast<double>(kernel_prec) + 24.0;
-  const double xm = arf_get_d(arb_midref(x.v), ARF_RND_NEAR);
+  const double xm = arf_get_d(arb_midref(x), ARF_RND_NEAR);
   arb_one(one);
   if (xm > thr && arb_ge(x, one)) return false;  // asymptotic branch: cheap
   mag_t r;
@@ -102,7 +94,7 @@ void guarded_sqnormal(arb_t res, const arb_t l, const arb_t mu, const arb_t s, s
   const double lm = arf_get_d(arb_midref(l), ARF_RND_NEAR);
   const slong extra = lm > 0 && lm < 1 ? static_cast<slong>(-std::log2(lm) / 2) : 0;
   const slong wp = prec + std::min<slong>(extra, 8 * prec) + 16;
-  A t, m1, m2, v;
+  Ball t, m1, m2, v;
   arb_sqrt(t, l, 64);
   arb_mul(v, t, s, 64);
   arb_mul(m1, t, mu, 64);
@@ -129,7 +121,7 @@ void xy_sigma(arb_t s, const laws::XyLaw& n, slong prec) {
 // a = 1 + X a1, b = X b1, k, sigma for the xy kernel.
 void xy_ball_args(arb_t a, arb_t b, arb_t k, arb_t sigma, const Rational& a1, const Rational& b1,
                   const laws::XyLaw& n, const arb_t X, slong prec) {
-  A t;
+  Ball t;
   set_ball(t, a1, prec);
   arb_mul(a, X, t, prec);
   arb_add_ui(a, a, 1, prec);
@@ -170,7 +162,7 @@ void sqs_f(arb_t res, const arb_t D, const arb_t mu, const arb_t s, slong prec) 
   arf_init(hi);
   arb_get_lbound_arf(lo, D, prec);
   arb_get_ubound_arf(hi, D, prec);
-  A out, t, u, g;
+  Ball out, t, u, g;
   bool have = false;
   auto join = [&](const arb_t piece) {
     if (!have) {
@@ -182,7 +174,7 @@ void sqs_f(arb_t res, const arb_t D, const arb_t mu, const arb_t s, slong prec) 
   };
   // Part d >= 0: G(mu - sqrt d, s) + G(mu + sqrt d, s) with sqrt d in [sqrt(max(lo, 0)), sqrt(hi)].
   if (arf_sgn(hi) >= 0) {
-    A dl, dh, m1, m2;
+    Ball dl, dh, m1, m2;
     if (arf_sgn(lo) > 0) {
       arb_set_arf(dl, lo);
     } else {
@@ -201,13 +193,13 @@ void sqs_f(arb_t res, const arb_t D, const arb_t mu, const arb_t s, slong prec) 
   }
   // Part d < 0.
   if (arf_sgn(lo) < 0) {
-    A e;
+    Ball e;
     arb_set_arf(e, lo);
     arb_neg(e, e);  // E = -lo >= |d|
     const bool far = arf_sgn(hi) < 0 && -arf_get_d(hi, ARF_RND_NEAR) >= kSqsSmallD;
     if (far) {
       // log|d| + E log(1 + a^2/|d|) on the ball |d| = -D (CONT-QUAD-7), restricted to d < 0.
-      A ad, ci, lg;
+      Ball ad, ci, lg;
       arb_set_arf(ad, lo);
       arb_neg(ad, ad);
       arb_set_arf(t, hi);
@@ -242,7 +234,7 @@ void sqs_f(arb_t res, const arb_t D, const arb_t mu, const arb_t s, slong prec) 
 
 // alpha = 1 + X a1, beta = X b1 (Proof: BND-SQS-1).
 void sqs_alpha_beta(arb_t al, arb_t be, const arb_t X, const Rational& a1, const Rational& b1, slong prec) {
-  A t;
+  Ball t;
   set_ball(t, a1, prec);
   arb_mul(al, X, t, prec);
   arb_add_ui(al, al, 1, prec);
@@ -253,7 +245,7 @@ void sqs_alpha_beta(arb_t al, arb_t be, const arb_t X, const Rational& a1, const
 // E log|alpha + beta a^2| for every lr in X. Proof: BND-SQS-1, BND-SQS-2.
 void sqs_value(arb_t res, const arb_t X, const Rational& a1, const Rational& b1, const laws::SqNormalLaw& n,
                slong prec) {
-  A al, be, c, mu, s, t, part;
+  Ball al, be, c, mu, s, t, part;
   sqs_alpha_beta(al, be, X, a1, b1, prec);
   set_ball(mu, n.mu, prec);
   set_ball(s, n.sigma, prec);
@@ -302,7 +294,7 @@ void sqs_value(arb_t res, const arb_t X, const Rational& a1, const Rational& b1,
 // dS/dl for S(l) = E log|1 - l a^2| (BND-DER-4): with t = sqrt(l), m1,2 = 1 -+ t mu, v = t s,
 // (1/(2t)) [ mu (G_m(1 + t mu, v) - G_m(1 - t mu, v)) + s (G_v(1 - t mu, v) + G_v(1 + t mu, v)) ].
 void sqn_dl(arb_t res, const arb_t l, const arb_t mu, const arb_t s, slong prec) {
-  A tt, v, m1, m2, gm, gv, gm2, gv2;
+  Ball tt, v, m1, m2, gm, gv, gm2, gv2;
   arb_sqrt(tt, l, prec);
   arb_mul(v, tt, s, prec);
   arb_mul(m1, tt, mu, prec);
@@ -322,7 +314,7 @@ void sqn_dl(arb_t res, const arb_t l, const arb_t mu, const arb_t s, slong prec)
 // d/dlr E log|alpha + beta a^2| for every lr in X; non-finite when alpha may vanish on X. Proof: BND-SQS-3.
 void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational& b1, const laws::SqNormalLaw& n,
                     slong prec) {
-  A al, be, c, mu, s, t, u;
+  Ball al, be, c, mu, s, t, u;
   sqs_alpha_beta(al, be, X, a1, b1, prec);
   if (arb_contains_zero(al)) {
     arb_indeterminate(res);
@@ -336,7 +328,7 @@ void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational
     // (1 - K(c) / alpha) / lr, directly on X and as a centred form around the midpoint m of X:
     // Lambda'(X) in Lambda'(m) + [-B, 0] (X - m), B = E h'^2 / min_X alpha^2 (BND-SQS-3); intersected.
     auto direct = [&](arb_t out, const arb_t x) {
-      A al2, be2, c2, k;
+      Ball al2, be2, c2, k;
       sqs_alpha_beta(al2, be2, x, a1, b1, prec);
       arb_div(c2, be2, al2, prec);
       continuous::sqnormal_inv1p_mean(k, c2, mu, s, prec);
@@ -346,7 +338,7 @@ void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational
       arb_div(out, k, x, prec);
     };
     direct(res, X);
-    A m, dm, bb, amin;
+    Ball m, dm, bb, amin;
     arb_set_arf(m, arb_midref(X));
     direct(dm, m);
     // E h'^2, h' = a1 + b1 z^2: a1^2 + 2 a1 b1 E z^2 + b1^2 E z^4 (exact).
@@ -355,8 +347,8 @@ void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational
                          3 * n.sigma * n.sigma * n.sigma * n.sigma;
     set_ball(bb, a1 * a1 + 2 * a1 * b1 * ez2 + b1 * b1 * ez4, prec);
     arb_abs(amin, al);
-    arb_get_lbound_arf(arb_midref(amin.v), amin, prec);
-    mag_zero(arb_radref(amin.v));
+    arb_get_lbound_arf(arb_midref(amin), amin, prec);
+    mag_zero(arb_radref(amin));
     arb_sqr(amin, amin, prec);
     arb_div(bb, bb, amin, prec);  // B
     mag_t r;
@@ -389,7 +381,7 @@ void sqs_derivative(arb_t res, const arb_t X, const Rational& a1, const Rational
 
 
 void set_interval(arb_t out, const Rational& lo, const Rational& hi, slong prec) {
-  A a, b;
+  Ball a, b;
   set_ball(a, lo, prec);
   set_ball(b, hi, prec);
   arb_union(out, a, b, prec);
@@ -455,7 +447,7 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
     return;
   }
   const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(atoms_.size() + 1)) + 10;
-  A acc, prod, t, c, w;
+  Ball acc, prod, t, c, w;
   arb_zero(acc);
   // Proof: BND-MODEL-1 -- sum_g P_g log|prod_{j in g} (1 - X c_j)|, Arb balls throughout.
   for (const auto& g : groups_) {
@@ -476,7 +468,7 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
     arb_addmul(acc, t, w, wp);
   }
   const slong cp = wp + small_lr_guard(X);
-  A m, v, a, b, s, mu, part;
+  Ball m, v, a, b, s, mu, part;
   for (const ContinuousPart& p : cont_) {
     std::visit(
         [&](const auto& n) {
@@ -503,7 +495,7 @@ void ExponentModel::value(arb_t res, const arb_t X, slong prec, std::size_t skip
             if (xy_too_wide(X)) {
               arb_indeterminate(part);
             } else {
-              A bx, by, sx, sy, rho;
+              Ball bx, by, sx, sy, rho;
               set_ball(t, p.a1, cp);
               arb_mul(a, X, t, cp);
               arb_add_ui(a, a, 1, cp);
@@ -549,7 +541,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
     return;
   }
   const slong wp = prec + 2 * static_cast<slong>(FLINT_BIT_COUNT(atoms_.size() + 1)) + 10;
-  A acc, t, u, c, w;
+  Ball acc, t, u, c, w;
   arb_zero(acc);
   // Proof: BND-DER-1 -- Lambda' = -sum_j P_j c_j / (1 - lr c_j).
   for (std::size_t j = 0; j < atoms_.size(); ++j) {
@@ -562,7 +554,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
     arb_addmul(acc, t, w, wp);
   }
   const slong cp = wp + small_lr_guard(X) + 16;
-  A m, v, gm, gv, a, b, L, part, kap, sg;
+  Ball m, v, gm, gv, a, b, L, part, kap, sg;
   for (const ContinuousPart& p : cont_) {
     std::visit(
         [&](const auto& n) {
@@ -585,7 +577,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             set_ball(a, ca, cp);
             set_ball(b, cb, cp);
             continuous::uniform_log_abs_mean(L, X, a, b, cp);
-            A la, lb, d;
+            Ball la, lb, d;
             arb_mul(lb, X, b, cp);
             arb_sub_ui(lb, lb, 1, cp);
             arb_abs(lb, lb);
@@ -603,7 +595,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             arb_div(part, part, d, cp);
           } else if constexpr (std::is_same_v<T, laws::BivariateLaw>) {
             // Proof: BND-BIV-1, CONT-BIVD-1, CONT-BIVD-2 -- (1 - PV E[1/(1 + lr (a1 + b1 x y))])/lr.
-            A a1b, b1b, bx, by, sx, sy, rho;
+            Ball a1b, b1b, bx, by, sx, sy, rho;
             set_ball(a1b, p.a1, cp);
             set_ball(b1b, p.b1, cp);
             set_ball(bx, n.mx, cp);
@@ -614,7 +606,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             continuous::bivariate_log_abs_mean_dlr(part, X, a1b, b1b, bx, by, sx, sy, rho, cp);
           } else if constexpr (std::is_same_v<T, laws::XyLaw>) {
             // Proof: BND-XY-1, CONT-XYD-1 .. 5 -- d/dlr E log|1 + lr (a1 + b1 h)| = (1 - E_t G_m)/lr.
-            A a1b, b1b, kb, sb;
+            Ball a1b, b1b, kb, sb;
             set_ball(a1b, p.a1, cp);
             set_ball(b1b, p.b1, cp);
             set_ball(kb, n.k, cp);
@@ -627,7 +619,7 @@ void ExponentModel::derivative(arb_t res, const arb_t X, slong prec, std::size_t
             // Proof: BND-DER-4 -- with l = X k (k = |b1|), t = sqrt(l), m1,2 = 1 -+ t mu, v = t s:
             // dLambda/dl = (1/(2t)) [ mu (m2 F1(x2) - m1 F1(x1)) / v^2 + (F2(x1) + F2(x2)) / t ],
             // i.e. (1/(2t)) [ mu (G_m(m2) - G_m(m1)) + s (G_v(m1) + G_v(m2)) ].
-            A k, tt, mu, s, m1, m2, gm2, gv2;
+            Ball k, tt, mu, s, m1, m2, gm2, gv2;
             set_ball(k, -p.b1, cp);
             arb_mul(tt, X, k, cp);
             arb_sqrt(tt, tt, cp);
@@ -661,7 +653,7 @@ PointSign ExponentModel::sign_at(const Rational& lr, long max_bits) const {
     if (lr * a.c == 1) return PointSign::minus_infinity;  // Proof: LYAP1D-FIN-2
   }
   bool zero_tested = false;
-  A x, val;
+  Ball x, val;
   for (slong prec = 64;; prec *= 2) {
     const slong p = std::min<slong>(prec, max_bits);
     set_ball(x, lr, p + 32);

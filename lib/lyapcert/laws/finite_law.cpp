@@ -3,21 +3,10 @@
 #include <fmt/format.h>
 #include <flint/fmpq.h>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 
 namespace lyapcert::laws {
-namespace {
-
-struct Q {
-  fmpq_t v;
-  Q() { fmpq_init(v); }
-  ~Q() { fmpq_clear(v); }
-  Q(const Q&) = delete;
-  Q& operator=(const Q&) = delete;
-};
-
-}  // namespace
-
 FiniteLaw::FiniteLaw(std::vector<Fmpz> value_num, std::vector<Fmpz> value_den, std::vector<Fmpz> weight_num,
                      Fmpz weight_den) {
   const std::size_t n = value_num.size();
@@ -106,26 +95,26 @@ Rational FiniteLaw::prob(std::size_t j) const {
 
 FiniteLaw FiniteLaw::scaled(const Rational& c) const {
   FiniteLaw out = *this;
-  Q q, v;
-  exact::set_fmpq(q.v, c);
+  exact::Fmpq q, v;
+  exact::set_fmpq(q, c);
   for (std::size_t j = 0; j < size(); ++j) {
-    fmpq_set_fmpz_frac(v.v, value_num_[j].get(), value_den_[j].get());
-    fmpq_mul(v.v, v.v, q.v);
-    fmpz_set(out.value_num_[j].get(), fmpq_numref(v.v));
-    fmpz_set(out.value_den_[j].get(), fmpq_denref(v.v));
+    fmpq_set_fmpz_frac(v, value_num_[j].get(), value_den_[j].get());
+    fmpq_mul(v, v, q);
+    fmpz_set(out.value_num_[j].get(), fmpq_numref(v));
+    fmpz_set(out.value_den_[j].get(), fmpq_denref(v));
   }
   return out;
 }
 
 FiniteLaw FiniteLaw::shifted(const Rational& c) const {
   FiniteLaw out = *this;
-  Q q, v;
-  exact::set_fmpq(q.v, c);
+  exact::Fmpq q, v;
+  exact::set_fmpq(q, c);
   for (std::size_t j = 0; j < size(); ++j) {
-    fmpq_set_fmpz_frac(v.v, value_num_[j].get(), value_den_[j].get());
-    fmpq_add(v.v, v.v, q.v);
-    fmpz_set(out.value_num_[j].get(), fmpq_numref(v.v));
-    fmpz_set(out.value_den_[j].get(), fmpq_denref(v.v));
+    fmpq_set_fmpz_frac(v, value_num_[j].get(), value_den_[j].get());
+    fmpq_add(v, v, q);
+    fmpz_set(out.value_num_[j].get(), fmpq_numref(v));
+    fmpz_set(out.value_den_[j].get(), fmpq_denref(v));
   }
   return out;
 }
@@ -161,26 +150,26 @@ FiniteLaw FiniteLaw::mixture(std::span<const FiniteLaw> laws, std::span<const Ra
 }
 
 Rational FiniteLaw::mean() const {
-  Q acc, v;
+  exact::Fmpq acc, v;
   for (std::size_t j = 0; j < size(); ++j) {
-    fmpq_set_fmpz_frac(v.v, value_num_[j].get(), value_den_[j].get());
-    fmpq_mul_fmpz(v.v, v.v, weight_num_[j].get());
-    fmpq_add(acc.v, acc.v, v.v);
+    fmpq_set_fmpz_frac(v, value_num_[j].get(), value_den_[j].get());
+    fmpq_mul_fmpz(v, v, weight_num_[j].get());
+    fmpq_add(acc, acc, v);
   }
-  fmpq_div_fmpz(acc.v, acc.v, weight_den_.get());
-  return exact::to_rational(acc.v);
+  fmpq_div_fmpz(acc, acc, weight_den_.get());
+  return exact::to_rational(acc);
 }
 
 Rational FiniteLaw::second_moment() const {
-  Q acc, v;
+  exact::Fmpq acc, v;
   for (std::size_t j = 0; j < size(); ++j) {
-    fmpq_set_fmpz_frac(v.v, value_num_[j].get(), value_den_[j].get());
-    fmpq_mul(v.v, v.v, v.v);
-    fmpq_mul_fmpz(v.v, v.v, weight_num_[j].get());
-    fmpq_add(acc.v, acc.v, v.v);
+    fmpq_set_fmpz_frac(v, value_num_[j].get(), value_den_[j].get());
+    fmpq_mul(v, v, v);
+    fmpq_mul_fmpz(v, v, weight_num_[j].get());
+    fmpq_add(acc, acc, v);
   }
-  fmpq_div_fmpz(acc.v, acc.v, weight_den_.get());
-  return exact::to_rational(acc.v);
+  fmpq_div_fmpz(acc, acc, weight_den_.get());
+  return exact::to_rational(acc);
 }
 
 }  // namespace lyapcert::laws

@@ -2,20 +2,13 @@
 
 #include <cmath>
 
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/decimal.hpp"
 
 namespace lyapcert::lyap {
 namespace {
 
 using exact::Rational;
-
-struct Arf {
-  arf_t v;
-  Arf() { arf_init(v); }
-  ~Arf() { arf_clear(v); }
-  Arf(const Arf&) = delete;
-  Arf& operator=(const Arf&) = delete;
-};
 
 Rational pow10(int n) {  // 10^n for n of either sign
   exact::Integer p;
@@ -71,19 +64,19 @@ DecimalEnclosure to_decimal(const CertifiedValue& v, int digits) {
     out.digits_achieved = 0;
     return out;
   }
-  Arf lo, hi;
-  exact::ball_endpoints(lo.v, hi.v, v.ball.get(), ARF_PREC_EXACT);
+  exact::Arf lo, hi;
+  exact::ball_endpoints(lo, hi, v.ball.get(), ARF_PREC_EXACT);
   if (v.exact) {
     // Radius 0 and a value that has a short decimal (0 in practice): print it exactly.
-    out.lower = exact::arf_to_decimal(lo.v, digits + 5, exact::Round::down);
-    out.upper = exact::arf_to_decimal(hi.v, digits + 5, exact::Round::up);
+    out.lower = exact::arf_to_decimal(lo, digits + 5, exact::Round::down);
+    out.upper = exact::arf_to_decimal(hi, digits + 5, exact::Round::up);
     out.meets_request = true;
     return out;
   }
   Rational rlo, rhi;
   for (int s = digits + 1; s <= digits + 5; ++s) {
-    out.lower = exact::arf_to_decimal(lo.v, s, exact::Round::down);
-    out.upper = exact::arf_to_decimal(hi.v, s, exact::Round::up);
+    out.lower = exact::arf_to_decimal(lo, s, exact::Round::down);
+    out.upper = exact::arf_to_decimal(hi, s, exact::Round::up);
     rlo = exact::decimal_value(out.lower);
     rhi = exact::decimal_value(out.upper);
     if (meets(rlo, rhi, digits)) {

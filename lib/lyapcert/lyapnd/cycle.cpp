@@ -12,7 +12,7 @@
 #include "lyapcert/exact/fmpz.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {

@@ -21,7 +21,7 @@
 #include "lyapcert/lyapnd/multicone.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 #include "lyapcert/lyapnd/reducible.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 #include "lyapcert/lyapnd/vector.hpp"
 
 namespace lyapcert::lyapnd {

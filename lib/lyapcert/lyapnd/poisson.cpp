@@ -14,7 +14,7 @@
 #include "lyapcert/lyapnd/internal/transfer.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {

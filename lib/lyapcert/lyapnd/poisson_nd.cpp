@@ -21,7 +21,7 @@
 #include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd {
 namespace {

@@ -316,4 +316,16 @@ SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap:
   return res;
 }
 
+lyap::CertifiedValue rho_value(const SecondMomentResult& r) {
+  lyap::CertifiedValue rho;
+  rho.ball = r.rho;
+  if (r.verdict == L2Verdict::boundary || arb_is_zero(r.rho.get())) {
+    rho.exact = true;
+    rho.sign = arb_is_zero(r.rho.get()) ? lyap::Sign::zero : lyap::Sign::positive;
+  } else {
+    rho.sign = lyap::Sign::positive;
+  }
+  return rho;
+}
+
 }  // namespace lyapcert::lyapnd

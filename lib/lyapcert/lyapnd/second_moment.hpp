@@ -56,4 +56,8 @@ struct SecondMomentResult {
 // InputError for bad accuracy or a law whose moments cannot be formed. Proof: LYAPND-MOM-1, -3.
 SecondMomentResult certify_second_moment(const laws::MatrixLaw& law, const lyap::Accuracy& acc);
 
+// rho as a certified value (what `moment` prints): exact when rho = 0 or rho = 1 was decided (the ball is then
+// exactly that number), its sign zero for rho = 0 and positive otherwise (a spectral radius not decided 0 is > 0).
+lyap::CertifiedValue rho_value(const SecondMomentResult& r);
+
 }  // namespace lyapcert::lyapnd

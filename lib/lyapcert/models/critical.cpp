@@ -567,4 +567,18 @@ CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(c
   return out;
 }
 
+Rational batch_snr(const CriticalSpec& spec, const Rational& per_sample_snr) {
+  return per_sample_snr * Rational(static_cast<long>(spec.batch));
+}
+
+double sigma_over_k_approx(const Rational& k, const Rational& snr) {
+  return std::sqrt((sigma2_from_snr(k, snr) / (k * k)).convert_to<double>());
+}
+
+double min_cell_lower_bound(const NoCollapseCertificate& c) {
+  double mn = HUGE_VAL;
+  for (const auto& cell : c.cells) mn = std::min(mn, cell.lambda_plus_lower.convert_to<double>());
+  return mn;
+}
+
 }  // namespace lyapcert::models

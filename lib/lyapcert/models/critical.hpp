@@ -113,4 +113,12 @@ struct CriticalResult {
 // (k = 0, gamma != 0, batch < 1, digits outside [0, 6], bad search range).
 CriticalResult critical_snr(const CriticalSpec& spec, const std::function<void(const std::string&)>& progress);
 
+// What `critical-snr` prints next to the exact bracket, computed here so that the tool only prints: the batch SNR
+// at a per-sample SNR (S times it: the Gaussian model draws minibatches with replacement; exact), and binary64
+// approximations for reading, not certified: sigma/|k| = sqrt(sigma^2(R) / k^2) at a per-sample SNR R > 0, and the
+// smallest lower bound of Lambda_+ over a certificate's cells (+inf without cells).
+Rational batch_snr(const CriticalSpec& spec, const Rational& per_sample_snr);
+double sigma_over_k_approx(const Rational& k, const Rational& snr);
+double min_cell_lower_bound(const NoCollapseCertificate& c);
+
 }  // namespace lyapcert::models

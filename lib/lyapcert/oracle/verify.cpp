@@ -465,7 +465,7 @@ Plan make_plan(const CsvTable& table, const VerifyOptions& options, const std::s
           column = "seed";
           const std::uint64_t seed = opt_cell("seed").empty() ? 1 : integer_cell(opt_cell("seed"), 0, UINT64_MAX);
           column = "data_sample";
-          if (!options.sample_data) throw InputError("data_sample needs the CLI's Gaussian-model sampler");
+          if (!options.sample_data) throw InputError("data_sample is not accepted here (no dataset sampler given)");
           sample_key = fmt::format("{}@{}", n, seed);
           const std::string cache_key = fmt::format("sample:{}|{}|{}", sample_key, exact::to_text(m.k),
                                                     exact::to_text(m.sigma2));

@@ -19,6 +19,7 @@
 #include "lyapcert/laws/curvature.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
+#include "lyapcert/models/dataset.hpp"
 #include "lyapcert/models/phase.hpp"
 #include "lyapcert/models/twolayer.hpp"
 #include "lyapcert/oracle/claims.hpp"
@@ -42,12 +43,12 @@ struct VerifyOptions {
   // phase rows' `data` files: false (the default) reads only files inside the CSV's folder, named by relative
   // paths; true (--allow-absolute-data) also absolute paths and paths that leave the folder.
   bool allow_absolute_data = false;
-  // phase rows with a data_sample column: N pairs drawn from the Gaussian model with the row's seed (the same
-  // sampler as `lyapcert phase --data-sample N --seed S`, which lives in the CLI: app/model_flags.cpp). Empty:
-  // such rows are a malformed file.
+  // phase rows with a data_sample column: the dataset of `lyapcert phase --data-sample N --seed S` with the row's
+  // N and seed (models::gaussian_xy_dataset, the default). Empty: such rows are a malformed file (the fuzz target
+  // sets it so, as a fuzzed row must not draw 10^8 pairs).
   std::function<std::vector<std::pair<Rational, Rational>>(std::uint64_t n, std::uint64_t seed, const Rational& k,
                                                            const Rational& sigma2)>
-      sample_data;
+      sample_data = models::gaussian_xy_dataset;
 };
 
 // The phase a row claims: one of the five two-layer phases, or "I" (Ia or Ib: the claim does not say whether the

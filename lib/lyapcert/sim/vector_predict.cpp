@@ -2,8 +2,11 @@
 // exponent of its linearisation at the saddle by independent Monte Carlo replicates. Written separately
 // from the simulator (sgd.cpp updates U and W as matrices; here one vector z = (u, w) in R^(q+d) is
 // multiplied by A = c I + lr J(M)), so that the two can check each other.
+#include "lyapcert/sim/vector_predict.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <cmath>
@@ -12,6 +15,7 @@
 
 #include "lyapcert/core/parallel.hpp"
 #include "lyapcert/core/stop.hpp"
+#include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/sim/predict.hpp"
 #include "lyapcert/stats/confidence.hpp"
@@ -174,6 +178,23 @@ StatisticalExponent estimate_vector_exponent(const SimModel& m, double lr, const
   const double chi = boost::math::quantile(boost::math::chi_squared_distribution<double>(R - 1), 0.01);
   e.variance_upper = e.variance * (R - 1) / chi;
   return e;
+}
+
+bool apply_certified_sign(Prediction& p, const lyap::CertifiedValue& top, bool upper_bound_only) {
+  const lyap::Sign s = top.sign;
+  if ((s != lyap::Sign::negative && s != lyap::Sign::positive) || !p.statistical) return false;
+  StatisticalExponent& e = *p.statistical;
+  exact::Arf lo, hi;
+  arb_get_lbound_arf(lo, top.ball.get(), 64);
+  arb_get_ubound_arf(hi, top.ball.get(), 64);
+  const double cl = upper_bound_only ? -INFINITY : arf_get_d(lo, ARF_RND_FLOOR);
+  const double cu = arf_get_d(hi, ARF_RND_CEIL);
+  if (s == lyap::Sign::positive) e.lower = std::max(e.lower, cl);
+  if (s == lyap::Sign::negative) e.upper = std::min(e.upper, cu);
+  e.sign = s;
+  p.determined = true;
+  p.predicts_collapse = s == lyap::Sign::negative;
+  return true;
 }
 
 }  // namespace lyapcert::sim

@@ -10,7 +10,7 @@
 #include <limits>
 #include <vector>
 
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd::detail {
 

@@ -7,7 +7,7 @@
 
 #include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd::internal {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/fast/interval.hpp"
-#include "lyapcert/lyapnd/stop_poll.hpp"
+#include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd::internal {
 namespace {
