@@ -13,3 +13,6 @@
 #include "lyapcert/continuous/xy.hpp"
 #include "lyapcert/continuous/bivariate.hpp"
 #include "lyapcert/continuous/sqnormal_shift.hpp"
+#include "lyapcert/continuous/sqnormal_moment.hpp"
+#include "lyapcert/continuous/variance_gamma.hpp"
+#include "lyapcert/continuous/xy_derivative.hpp"

@@ -19,6 +19,7 @@
 
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
+#include "lyapcert/lyapnd/internal/poisson_q1.hpp"
 #include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"

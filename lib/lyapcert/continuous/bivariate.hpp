@@ -4,6 +4,8 @@
 #pragma once
 #include <arb.h>
 
+#include "lyapcert/continuous/xy_derivative.hpp"  // bivariate_log_abs_mean_dlr (declared there)
+
 namespace lyapcert::continuous {
 
 // E log|a + b x y| by conditioning on x: y | x ~ N(my + rho sy (x - mx)/sx, sy^2 (1 - rho^2)), so
@@ -22,15 +24,5 @@ void bivariate_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t
 // rational Gaussian moments in the tests. Proof: CONT-BIV-1, CONT-BIV-3, CONT-BIV-NEG-1.
 void bivariate_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t mx, const arb_t my, const arb_t sx,
                           const arb_t sy, const arb_t rho, const arb_t p, slong prec);
-
-// d/dlr E log|1 + lr (a1 + b1 x y)| for every lr in the ball lr (lr > 0): the same conditioning on x,
-// E_x[ G_m(m(x), v(x)) u(x) + G_v(m, v) v / lr ] with m = 1 + lr (a1 + b1 x mu(x)), v = lr |b1| |x| s,
-// u = dm/dlr, G_m = (m/v^2) 1F1(1; 3/2; -m^2/(2v^2)) = E[1/(m + v Z)]; i.e. (1 - PV E[1/(1 + lr (a1 + b1 x y))])/lr.
-// The two half-lines are integrated with the quadrature of xy_log_abs_mean_dlr (Gaussian weight). Non-finite
-// when 1 + lr a1 may vanish (the integrand is then unbounded at x = 0) or a bound fails; b1 exactly 0 gives
-// a1/(1 + lr a1). Working precision capped at 272 bits. Certainly invalid input throws InputError.
-// Implemented in xy_derivative.cpp. Proof: CONT-BIVD-1, CONT-BIVD-2 (proofs/continuous/bivariate_derivative.md).
-void bivariate_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t mx,
-                                const arb_t my, const arb_t sx, const arb_t sy, const arb_t rho, slong prec);
 
 }  // namespace lyapcert::continuous

@@ -1,4 +1,6 @@
 // E|1 - lr a^2|^p for a ~ N(mu, s^2): two certified paths (proofs/continuous/gaussian.md, CONT-SQN-2 .. 4).
+#include "lyapcert/continuous/sqnormal_moment.hpp"
+
 #include <arb_hypgeom.h>
 #include <arb_poly.h>
 

@@ -1,5 +1,7 @@
 // E log|1 - lr h_B| and E|1 - lr h_B|^p by quadrature against the variance-gamma density of h_B: the
 // independent second path of xy_log_abs_mean / xy_abs_moment (proofs/continuous/xy.md, CONT-VG-1 .. CONT-VG-7).
+#include "lyapcert/continuous/variance_gamma.hpp"
+
 #include <acb_calc.h>
 #include <acb_hypgeom.h>
 #include <arb_hypgeom.h>

@@ -9,6 +9,9 @@
 #pragma once
 #include <arb.h>
 
+#include "lyapcert/continuous/variance_gamma.hpp"  // the second path: xy_log_abs_mean_vg, xy_abs_moment_vg
+#include "lyapcert/continuous/xy_derivative.hpp"   // d/dlr, d/dsigma of the exponent
+
 namespace lyapcert::continuous {
 
 // E log|a + b h_B|. With t = sqrt(q), q = sum x_j^2 ~ chi^2_S, a + b h_B | t ~ N(a + b k t^2/S,
@@ -23,22 +26,6 @@ namespace lyapcert::continuous {
 void xy_log_abs_mean(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                      ulong S, slong prec);
 
-// E log|1 - lr h_B| for S >= 1, sigma > 0, lr != 0, by quadrature against the variance-gamma density of
-// h_B, f(h) = C e^{beta h} |h|^nu K_nu(alpha |h|) (docs/math.md section 2; K = Arb's scaled Bessel K): the independent
-// second path of xy_log_abs_mean (a different integrand, variable and singular structure). Split at
-// h = 0 (the kink, or for S = 1 the log singularity of K_0, integrated in s with h = +-delta0 e^{-s}) and around
-// h0 = 1/lr (the log singularity, in s with h = h0 -+ d e^{-s}); when h0 lies beyond the mass the far tail bound
-// covers it. The integrator's complex-box bounds use |K_nu(z)| <= K_nu(Re z). Exponential tails bounded with
-// K_nu(x) e^x decreasing. Valid for S = 1 .. 1024 and beyond, any lr != 0. A non-finite ball means "could not
-// certify". CPU at 30 digits: see docs/performance.md. Proof: CONT-VG-1 .. CONT-VG-7.
-void xy_log_abs_mean_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t sigma, ulong S, slong prec);
-
-// E|1 - lr h_B|^p, p > 0, S >= 1, sigma > 0, lr != 0: the same variance-gamma quadrature with the kernel
-// |1 - lr h|^p (the kink at h0 in s as above): the independent second path of xy_abs_moment with a = 1,
-// b = -lr. p <= 0 throws InputError. Proof: CONT-VG-1 .. CONT-VG-7.
-void xy_abs_moment_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t sigma, ulong S, const arb_t p,
-                      slong prec);
-
 // E|a + b h_B|^p, p > 0 or -1 < p < 0 (the pole at a + b h_B = 0 is integrable for p > -1): int_0^inf M_p(a + b k t^2/S, |b| sigma t/S) chi_S(t) dt with
 // M_p = gauss_abs_moment (holomorphic extension via acb_hypgeom_1f1). sigma = 0: E|a + b k q/S|^p
 // by the same quadrature with |.|^p split at the kink. Proof: CONT-XY-9, CONT-XY-10 (box bounds). Independent
@@ -48,25 +35,5 @@ void xy_abs_moment_vg(arb_t res, const arb_t lr, const arb_t k, const arb_t sigm
 // CONT-XY-NEG-3, +inf and refused with InputError when p <= -S/2, i.e. S = 1 and p <= -1/2; it serves p > 0 too). p <= -1 or p = 0 throws InputError.
 void xy_abs_moment(arb_t res, const arb_t a, const arb_t b, const arb_t k, const arb_t sigma,
                    ulong S, const arb_t p, slong prec);
-
-}  // namespace lyapcert::continuous
-
-namespace lyapcert::continuous {
-
-// d/dlr E log|1 + lr (a1 + b1 h_B)| for every lr in the ball lr (lr > 0), h_B ~ xy(k, sigma, batch=S):
-// (1 - I)/lr with I = int_0^inf G_m(m(t), v(t)) chi_S(t) dt, m = 1 + lr a1 + lr b1 k t^2/S,
-// v = lr |b1| sigma t/S, G_m(m, v) = (m/v^2) 1F1(1; 3/2; -m^2/(2v^2)) = E[1/(m + v Z)] (principal value).
-// sigma = 0 exactly: when 1 + lr a1 + lr b1 k q/S keeps one sign, the plain integral (CONT-XYD-4); when it
-// changes sign, the principal value (1 - PV E[1/m])/lr (CONT-XYD-5: pole subtracted by a Taylor window);
-// when the sign is undecided on the ball, or a bound fails, a non-finite ball. Working precision is capped at
-// 272 bits (the derivative is used for monotonicity and Newton steps). Proof: CONT-XYD-1 .. CONT-XYD-5
-// (proofs/continuous/xy_derivative.md). Test: tests/boundary/xy_derivative_test.cpp.
-void xy_log_abs_mean_dlr(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t k,
-                         const arb_t sigma, ulong S, slong prec);
-
-// d/dsigma of the same exponent (sigma > 0): (1 - I_m)/sigma, I_m = int_0^inf G_m(m, v) m chi_S(t) dt.
-// Proof: CONT-XYD-1, CONT-XYD-3.
-void xy_log_abs_mean_dsigma(arb_t res, const arb_t lr, const arb_t a1, const arb_t b1, const arb_t k,
-                            const arb_t sigma, ulong S, slong prec);
 
 }  // namespace lyapcert::continuous

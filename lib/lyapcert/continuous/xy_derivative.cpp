@@ -2,6 +2,8 @@
 // exponent in the learning rate (the same quadrature with a Gaussian weight on two half-lines).
 // Proof: CONT-XYD-1 .. CONT-XYD-5 (proofs/continuous/xy_derivative.md), CONT-BIVD-1, CONT-BIVD-2
 // (proofs/continuous/bivariate_derivative.md).
+#include "lyapcert/continuous/xy_derivative.hpp"
+
 #include <acb_calc.h>
 #include <acb_hypgeom.h>
 #include <arb_hypgeom.h>

@@ -18,6 +18,7 @@
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/lyapnd/internal/nd_search.hpp"
+#include "lyapcert/lyapnd/internal/poisson_q1.hpp"
 #include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"

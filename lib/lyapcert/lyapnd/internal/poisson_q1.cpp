@@ -3,6 +3,8 @@
 // Proofs: proofs/lyapnd/poisson.md LYAPND-POIS-20 (g and its continuity), -21 (range and gradient of g over an
 // interval vector), -22 (the enclosure of h over a box, the search), -23 (the solver, heuristic), -24 (memory),
 // -25 (certifying P^J h).
+#include "lyapcert/lyapnd/internal/poisson_q1.hpp"
+
 #include <arb.h>
 #include <fmt/format.h>
 

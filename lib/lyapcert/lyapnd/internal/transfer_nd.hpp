@@ -158,13 +158,3 @@ class AdaptiveTransferNd {
 };
 
 }  // namespace lyapcert::lyapnd::internal
-
-namespace lyapcert::lyapnd {
-// Cell bounds of h = phi + P g - g for the multilinear g (node table g on the m-grid, internal/poisson_q1.cpp) on the
-// cover: cell_bounds_nd with the evaluator of LYAPND-POIS-22. Proof: LYAPND-TRANS-12.
-bool q1_cell_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g,
-                    const internal::ChartCover& cover, std::chrono::steady_clock::time_point deadline,
-                    std::vector<double>& lo, std::vector<double>& hi, double refine_factor = 2.0);
-// The same evaluator as a BoxBoundsFn that owns its table (for AdaptiveTransferNd). Proof: LYAPND-POIS-22.
-internal::BoxBoundsFn q1_box_bounds(const laws::FiniteMatrices& f, int d, int m, const std::vector<double>& g);
-}  // namespace lyapcert::lyapnd

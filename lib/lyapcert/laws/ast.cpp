@@ -1,11 +1,13 @@
-// Recursive-descent parser for the law language (grammar in docs/law-language.md).
+// laws::parse and laws::canonical of ast.hpp: a recursive-descent parser for the law language (grammar in
+// docs/law-language.md) and the canonical printer of its syntax tree.
+#include "lyapcert/laws/ast.hpp"
+
 #include <fmt/format.h>
 
 #include <cctype>
 
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/input.hpp"
-#include "lyapcert/laws/ast.hpp"
 
 namespace lyapcert::laws {
 namespace {
