@@ -29,6 +29,7 @@ struct BoundaryCliOptions {
   long max_bits = 16384;
   std::uint64_t max_atoms = 10'000'000;
   bool json = false;
+  bool no_box_deadlines = false;
   double time_budget = cli::kDefaultTimeBudget;
 };
 
@@ -64,6 +65,7 @@ int run_boundary(const BoundaryCliOptions& o) {
   opt.digits = o.digits;
   opt.max_roots = o.max_roots;
   opt.max_bits = o.max_bits;
+  opt.box_deadlines = !o.no_box_deadlines;
   const boundary::BoundaryResult r = [&] {
     const core::StopScope budget(core::StopToken::after_seconds(cli::check_time_budget(o.time_budget)));
     return templ ? boundary::find_template_boundaries(*law_template, opt) : boundary::find_boundaries(*law, opt);
@@ -170,6 +172,10 @@ void register_boundary_commands(CLI::App& app, Registry& reg) {
   cmd->add_option("--max-bits", o->max_bits, "cap on the working precision in bits")->default_val(16384);
   cmd->add_option("--max-atoms", o->max_atoms, "refuse finite laws with more atoms")->default_val(10'000'000);
   cmd->add_flag("--json", o->json, "print JSON (docs/schema/boundary.schema.json)");
+  cmd->add_flag("--no-box-deadlines", o->no_box_deadlines,
+                "sgd(lr, matrices(...)) templates: no per-box wall-clock deadlines (2 s / 20 s) in the Poisson "
+                "certificate, only its node and round caps: the result depends on the input, not on the load "
+                "(--time-budget still ends the command)");
   add_time_budget(cmd, o->time_budget);
   reg.push_back({cmd, [o] { return run_boundary(*o); }});
 }

@@ -140,9 +140,10 @@ class Template(unittest.TestCase):
         # The bracket (unique: false, exit 3 although complete) must meet (6/5, 13/10), where lyapnd's point
         # certificates (an independent code path: --law at exact rates, auto dispatch) change sign.
         # About 15 s idle: a 120 s budget was hit at an 8-fold slowdown (complete: false). The command's budget is
-        # now the largest accepted, so "complete" does not depend on the load; ctest's timeout bounds the wall time.
+        # now the largest accepted and the per-box deadlines are off (--no-box-deadlines), so "complete" does not
+        # depend on the load; ctest's timeout bounds the wall time.
         d = self.check("--law-template", f"sgd(lr, {self.NONCOMM})", "--lr-min", "21/20", "--lr-max", "2",
-                       "--digits", "1", "--time-budget", "1000000", expect=3)
+                       "--digits", "1", "--time-budget", "1000000", "--no-box-deadlines", expect=3)
         self.assertTrue(d["complete"], d["message"])
         self.assertEqual(len(d["roots"]), 1)
         r = d["roots"][0]

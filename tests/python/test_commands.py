@@ -200,7 +200,9 @@ def fire():
     os.kill(os.getpid(), signal.SIGINT)
 threading.Timer(1.0, fire).start()
 calls = {  # each would run for minutes
-    "simulate": lambda: lyapcert.simulate(1 / 4, snr="1/5", runs=100000, steps=100000, threads=2, progress=False),
+    # lr 1/10000: about 200 s idle (at lr 1/4 every run escapes within 1 s idle, before the signal)
+    "simulate": lambda: lyapcert.simulate("1/10000", snr="1/5", runs=100000, steps=100000, threads=2,
+                                          progress=False),
     "phase_diagram": lambda: lyapcert.phase_diagram(grid=(400, 200), digits=12, jobs=2, progress=False),
     "lyap1d": lambda: lyapcert.lyap1d("xy(1, 1/2)", np.geomspace(0.1, 10, 2000), digits=30, threads=2,
                                       progress=False),

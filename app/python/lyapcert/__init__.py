@@ -264,7 +264,7 @@ def lyapnd(law, method="auto", digits=16, max_bits=65536, time_budget=60.0, max_
 
 
 def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, max_bits=16384, max_atoms=10_000_000,
-               time_budget=600.0, law_template=None, progress=None):
+               time_budget=600.0, law_template=None, no_box_deadlines=False, progress=None):
     """Certified learning rates in [lr_min, lr_max] where Lambda(lr) changes sign; the fields of
     ``lyapcert boundary --json`` (run in-process).
 
@@ -272,7 +272,9 @@ def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, m
     exactly one sign change of Lambda (certified-monotone cell); ``complete`` True means there are no others in
     the range (``unresolved`` lists the cells that could not be decided otherwise); ``singular_points`` and
     ``slivers`` are exact. ``law_template`` instead of ``law``: a matrix law with the identifier ``lr`` (e.g.
-    ``isotropic(d, lr)``), the sign changes of its top exponent. Raises InputError, BudgetExceeded."""
+    ``isotropic(d, lr)``), the sign changes of its top exponent. ``no_box_deadlines=True``: no per-box wall-clock
+    deadlines in the certificate of ``sgd(lr, matrices(...))`` templates (a result independent of the load).
+    Raises InputError, BudgetExceeded."""
     if law_template is not None and law is not None:
         raise InputError("give law or law_template, not both")
     if law is None and law_template is None:
@@ -284,6 +286,7 @@ def boundaries(law=None, lr_min=None, lr_max=None, digits=16, max_roots=10000, m
         ("max_roots", "int", _int_in("max_roots", max_roots, 1, 1_000_000_000)),
         ("max_bits", "int", _int_in("max_bits", max_bits, 64, 1 << 26)),
         ("max_atoms", "int", _int_in("max_atoms", max_atoms, 1, 1 << 62)),
+        ("no_box_deadlines", "flag", no_box_deadlines),
         ("time_budget", "real", _time_budget(time_budget))],
         progress)
     r["roots"] = [_Root(x) for x in r.get("roots", [])]

@@ -73,11 +73,11 @@ def lyapnd(law: str, method: str = ..., digits: int = ..., max_bits: int = ..., 
            max_length: int = ..., max_memory: float = ..., max_levels: int = ...) -> Result: ...
 def boundaries(law: Optional[Law] = ..., lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ...,
                digits: int = ..., max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...,
-               time_budget: float = ..., law_template: Optional[str] = ...,
+               time_budget: float = ..., law_template: Optional[str] = ..., no_box_deadlines: bool = ...,
                progress: Optional[bool] = ...) -> Result: ...
 def boundary(law: Optional[Law] = ..., lr_min: Optional[Number] = ..., lr_max: Optional[Number] = ...,
              digits: int = ..., max_roots: int = ..., max_bits: int = ..., max_atoms: int = ...,
-             time_budget: float = ..., law_template: Optional[str] = ...,
+             time_budget: float = ..., law_template: Optional[str] = ..., no_box_deadlines: bool = ...,
              progress: Optional[bool] = ...) -> Result: ...
 def phase(lr: Number, k: Number = ..., sigma: Optional[Number] = ..., snr: Optional[Number] = ..., gamma: Number = ...,
           batch: int = ..., replace: bool = ..., data: Any = ..., digits: int = ..., max_bits: int = ...,

@@ -561,7 +561,7 @@ BoundaryResult family_search(const LawTemplate& t, const BoundaryOptions& option
   // Certified sign of Lambda on every lr of [a, b]: +1, -1, or 0 (undetermined). Proof: BND-TEMPLATE-10, -11.
   auto box_sign = [&](const Rational& a, const Rational& b, int nodes) {
     exact::Arf lo, hi;
-    sgd_family_bounds(lo, hi, t.family, a, b, nodes, prec);
+    sgd_family_bounds(lo, hi, t.family, a, b, nodes, prec, options.box_deadlines);
     const int s = arf_sgn(lo) > 0 ? 1 : arf_sgn(hi) < 0 ? -1 : 0;
     return s;
   };

@@ -58,6 +58,9 @@ struct BoundaryOptions {
   std::size_t max_roots = 10000;           // roots + sliver offsets; then "truncated"
   long max_bits = 16384;                   // working-precision cap
   std::size_t max_cells = 2'000'000;       // cap on the number of cells examined
+  // sgd(lr, matrices(...)) templates without exact branches: per-box wall-clock deadlines of the Poisson
+  // certificate (sgd_family_bounds); false: node and round caps only, a result that does not depend on the load.
+  bool box_deadlines = true;
 };
 
 struct BoundaryResult {

@@ -149,7 +149,7 @@ bool sgd_family_invertible_on(const SgdFamily& fam, const Rational& a, const Rat
 }
 
 void sgd_family_bounds(arf_t lower_out, arf_t upper_out, const SgdFamily& fam, const Rational& a, const Rational& b,
-                       int nodes, slong prec) {
+                       int nodes, slong prec, bool box_deadlines) {
   const Rational m = (a + b) / 2;
   A X, lower, upper, t;
   set_interval(X, a, b, prec);
@@ -233,10 +233,11 @@ void sgd_family_bounds(arf_t lower_out, arf_t upper_out, const SgdFamily& fam, c
       invertible = invertible && (1 - m * h[0]) * (1 - m * h[2]) - m * m * h[1] * h[1] != 0;
     }
     if (invertible) {
-      // Deadlines for the heuristic g and the certificate: a few seconds per box, earlier when the calling scope
-      // stops (a missed deadline only leaves the Poisson bound out).
-      auto until = [](double s) {
-        const double left = std::min(s, std::max(0.0, core::scope_seconds_left()));
+      // Deadlines for the heuristic g and the certificate: a few seconds per box (none without box_deadlines: the
+      // node and round caps bound the work), earlier when the calling scope stops (a missed deadline only leaves
+      // the Poisson bound out).
+      auto until = [box_deadlines](double s) {
+        const double left = std::min(box_deadlines ? s : 1e9, std::max(0.0, core::scope_seconds_left()));
         return std::chrono::steady_clock::now() + std::chrono::microseconds(static_cast<long long>(left * 1e6));
       };
       const auto deadline = until(2);

@@ -36,8 +36,11 @@ SgdFamily make_sgd_family(const laws::FiniteMatrices& f, int d, const std::strin
 // otherwise, unless those already decide the sign, also the Poisson certificate on a uniform mesh of `nodes`
 // nodes (a power of two >= 4). A bound that cannot be certified (a singular atom in the box, the stop condition
 // of the calling scope) is left out. Proof: BND-TEMPLATE-10, BND-TEMPLATE-11.
+// box_deadlines: the Poisson part stops at wall-clock deadlines (2 s for the mesh solution g, 20 s for the
+// certificate) besides its node and round caps; false runs it to the caps only, so the bounds depend on the input
+// alone and not on the machine's load (the calling scope's stop condition still applies).
 void sgd_family_bounds(arf_t lower, arf_t upper, const SgdFamily& fam, const Rational& a, const Rational& b, int nodes,
-                       slong prec);
+                       slong prec, bool box_deadlines = true);
 
 // True when every atom I - lr H_j is certified invertible for every lr in [a, b] (exact arithmetic on the
 // eigenvalues of H_j). Proof: BND-TEMPLATE-12 (a).
