@@ -1057,11 +1057,15 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
   const std::size_t ordinary_cap = 2 * cells_at_first + 64;
   bool refining_only = false;
   double prev_floor = std::numeric_limits<double>::infinity();
-  double step_cell_seconds = 0, split_seconds = 0;
+  double step_cell_seconds = 0, split_seconds = 0, cover_seconds = 0;
   int last_steps = 0;
   for (int round = 0;; ++round) {
+    // The covers and the mass estimate are not interrupted by the deadline: their time (measured) enters the model
+    // below, so that a large final partition does not run past the budget.
+    const auto tcov = Clock::now();
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
     const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    cover_seconds = std::chrono::duration<double>(Clock::now() - tcov).count();
     out.transfer_rounds = round + 1;
     double floor = 0;
     for (std::size_t c = 0; c < upper.size(); ++c) floor += mass[c] * (upper[c] - lower[c]);
@@ -1070,7 +1074,7 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
       const double cells = static_cast<double>(upper.size());
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
       last = !(floor < 0.97 * prev_floor) || edges.size() + edges.size() / 5 > cell_cap ||
-             left < 1.5 * (split_seconds + step_cell_seconds * last_steps * 1.2 * cells);
+             left < 1.5 * (split_seconds + 1.2 * cover_seconds + step_cell_seconds * last_steps * 1.2 * cells);
     }
     prev_floor = floor;
     if (!refining_only || last) {
@@ -1226,6 +1230,8 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
     arc_z.swap(z2);
     split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
+    // The next round's covers and mass estimate (about 1.2x this round's cells) must fit in the time left.
+    if (std::chrono::duration<double>(deadline - Clock::now()).count() < 1.2 * cover_seconds) break;
   }
   out.transfer_steps = tr.steps;
   out.transfer_cells = upper.size();

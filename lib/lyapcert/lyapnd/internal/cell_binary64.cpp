@@ -138,6 +138,12 @@ OutwardInterval atan_enclose(double y) {
 
 OutwardInterval atan_enclose(const OutwardInterval& y) {
   const Tables& T = tables();
+  // A narrow interval of one sign inside [-1, 1] (the point evaluations): one kernel call on the whole interval
+  // (LYAPND-TRANS-6 (a) holds for every y in it) instead of one per end. Proof: LYAPND-TRANS-6 (b).
+  if (y.upper() - y.lower() <= 0x1p-30) {
+    if (y.lower() >= 0 && y.upper() <= 1) return atan_unit(y);
+    if (y.upper() <= 0 && y.lower() >= -1) return -atan_unit(-y);
+  }
   const double lo = y.lower() == -fast::kInf ? -T.half_pi.upper() : atan_enclose(y.lower()).lower();
   const double hi = y.upper() == fast::kInf ? T.half_pi.upper() : atan_enclose(y.upper()).upper();
   return OI(lo, hi);
