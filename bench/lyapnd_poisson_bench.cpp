@@ -4,12 +4,18 @@
 // size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
 // thousandths, k atoms), counter m = chart grid of the last multilinear level, m_pc of the last piecewise-constant
 // one, w_q1 / w_pc each ladder's own width (LYAPND-POIS-22 (d)); BM_PoissonNd_Gaussian_60s the same with 60 s.
+// BM_CellBounds / BM_ArcImages / BM_CellBoundsTransfer: the d = 2 cell bounds of h, the image arcs and one certified
+// level with its transfer rounds, in Arb (arg 0) or outward-rounded binary64 (arg 1, LYAPND-TRANS-5..7), on a fixed
+// family and mesh: CPU seconds per cell evaluation / per edge.
 // Figures go to docs/performance.md, never into tests.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <cstdio>
+#include <chrono>
 #include <cstdlib>
+#include <limits>
+#include <optional>
 #include <random>
 #include <regex>
 #include <string>
@@ -18,6 +24,7 @@
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/exact/rational.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/lyapnd/internal/transfer.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
 
 namespace {
@@ -153,5 +160,83 @@ BENCHMARK(BM_PoissonNd_Gaussian_60s)
     ->Unit(benchmark::kSecond)
     ->Iterations(1);
 BENCHMARK(BM_Poisson_Pollicott_10s)->Unit(benchmark::kSecond)->Iterations(1);
+
+// The d = 2 cell bounds: a family of the seeded random class (k = 2, a cusp exponent alpha < 1 family is not needed:
+// the cost per cell does not depend on it), the uniform mesh of 2048 nodes and the solver's g.
+const char* const kCellFamily = "matrices([[3, -1], [-3, 0]]: 6/9, [[-3, -3], [-3, 0]]: 3/9)";
+
+struct CellSetup {
+  laws::FiniteMatrices f;
+  std::vector<double> x, g;
+};
+const CellSetup& cell_setup() {
+  static const CellSetup s = [] {
+    CellSetup c;
+    c.f = std::get<laws::FiniteMatrices>(laws::parse_matrix_law(kCellFamily).node);
+    for (int j = 0; j < 2048; ++j) c.x.push_back(j / 2048.0);
+    c.g = lyapnd::poisson_mesh_solution(c.f, c.x, {}, {}, 2000, std::chrono::steady_clock::now() + std::chrono::hours(1));
+    return c;
+  }();
+  return s;
+}
+double tolerance_arg(const benchmark::State& state) {
+  return state.range(0) ? std::numeric_limits<double>::infinity() : 0.0;
+}
+
+// The initial partition and its refinement rounds (LYAPND-POIS-4 (a), (d)), no transfer iteration.
+void BM_CellBounds(benchmark::State& state) {
+  const CellSetup& c = cell_setup();
+  const auto far = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  std::optional<lyapnd::PoissonBounds> b;
+  for (auto _ : state) {
+    b = lyapnd::certify_poisson_bounds_mesh(c.f, c.x, c.g, 64, far, 0, 0, false, tolerance_arg(state));
+    benchmark::DoNotOptimize(b);
+  }
+  const double evals = static_cast<double>(b->binary64_evaluations + b->arb_evaluations);
+  state.counters["evals"] = evals;
+  state.counters["arb_evals"] = static_cast<double>(b->arb_evaluations);
+  state.counters["cells"] = static_cast<double>(b->cells);
+  state.counters["h_width"] = b->h_width;
+  state.counters["s_per_eval"] =
+      benchmark::Counter(evals, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_CellBounds)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// The image arcs of 65536 seeded random edges under the atoms (LYAPND-TRANS-3 (a) in Arb, -6 (d) in binary64).
+void BM_ArcImages(benchmark::State& state) {
+  const CellSetup& c = cell_setup();
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> edges(65536);
+  for (double& e : edges) e = u(rng);
+  const lyapnd::internal::ArcImager im(c.f, 64, state.range(0) != 0);
+  std::vector<double> s, z;
+  for (auto _ : state) {
+    im.images(edges, s, z);
+    benchmark::DoNotOptimize(s.data());
+  }
+  state.counters["s_per_edge"] = benchmark::Counter(static_cast<double>(edges.size()),
+                                                    benchmark::Counter::kIsIterationInvariantRate |
+                                                        benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_ArcImages)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// One certified level with its transfer rounds (ordinary level: rounds while they gain 20 %, at most twice the
+// cells): the cell bounds, the arcs and the iteration together.
+void BM_CellBoundsTransfer(benchmark::State& state) {
+  const CellSetup& c = cell_setup();
+  const auto far = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  std::optional<lyapnd::PoissonBounds> b;
+  for (auto _ : state) {
+    b = lyapnd::certify_poisson_bounds_mesh(c.f, c.x, c.g, 64, far, 20000, 0, false, tolerance_arg(state));
+    benchmark::DoNotOptimize(b);
+  }
+  state.counters["width"] = 2 * mag_get_d(arb_radref(b->enclosure.get()));
+  state.counters["h_width"] = b->h_width;
+  state.counters["evals"] = static_cast<double>(b->binary64_evaluations + b->arb_evaluations);
+  state.counters["rounds"] = b->transfer_rounds;
+  state.counters["steps"] = b->transfer_steps;
+}
+BENCHMARK(BM_CellBoundsTransfer)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -17,10 +17,11 @@
 //
 // Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--method M]
 //                            [--laws-only] [--induced-estimate N] [--order-estimate N] [--notes]
-//                            [--max-levels K]
+//                            [--max-levels K] [--arb-cells]
 // (--method: any `lyapcert lyapnd --method` name, default poisson, so the table can be reported per method;
 // each line also names the method that ran; --notes prints each result's message under its line; --max-levels K
-// caps the Poisson mesh levels (Options::max_levels) for runs that must not depend on the clock. --laws-only prints the law strings, one a line, for
+// caps the Poisson mesh levels (Options::max_levels) for runs that must not depend on the clock; --arb-cells
+// evaluates the cell bounds and image arcs in Arb only (Options::poisson_binary64_cells = false), for comparisons. --laws-only prints the law strings, one a line, for
 // `lyapcert lyapnd --law ...`, with alpha and its word. --induced-estimate N runs the binary64 prototype of the
 // induced Poisson function below on the grid of N nodes instead of the certificate; --order-estimate N compares
 // piecewise-linear and cubic interpolation of g on the uniform grid of N nodes, also in binary64.)
@@ -597,6 +598,7 @@ int main(int argc, char** argv) {
   double budget = 4;
   bool laws_only = false, notes = false;
   int max_levels = 0;
+  bool arb_cells = false;
   lyapnd::Method method = lyapnd::Method::poisson;
   int induced_grid = 0, order_grid = 0;
   for (int i = 1; i < argc; ++i) {
@@ -635,6 +637,8 @@ int main(int argc, char** argv) {
       notes = true;
     else if (a == "--max-levels")
       max_levels = std::atoi(next());
+    else if (a == "--arb-cells")
+      arb_cells = true;
     else {
       std::fprintf(stderr, "lyapnd_random_class: unknown argument %s\n", a.c_str());
       return 2;
@@ -676,6 +680,7 @@ int main(int argc, char** argv) {
     o.method = method;
     o.time_budget_seconds = budget;
     o.max_levels = max_levels;
+    o.poisson_binary64_cells = !arb_cells;
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t c0 = std::clock();
     const lyapnd::Result r = lyapnd::certify_lyapnd(laws::parse_matrix_law(f.law), o);

@@ -13,6 +13,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -203,7 +204,13 @@ RC_GTEST_PROP(PoissonProperty, BracketsAgainstEnumerationAndDeterminant, ()) {
     std::normal_distribution<double> N01;
     for (double& v : g) v = N01(rng);
   }
-  const auto b = nd::certify_poisson_bounds(f, g, 64, far);
+  // The cells in Arb (certify_poisson_bounds) and in binary64 wherever it succeeds (LYAPND-TRANS-7).
+  std::vector<double> x(static_cast<std::size_t>(n));
+  for (int j = 0; j < n; ++j) x[static_cast<std::size_t>(j)] = static_cast<double>(j) / n;
+  const bool binary64 = *rc::gen::arbitrary<bool>();
+  const auto b = binary64 ? nd::certify_poisson_bounds_mesh(f, x, g, 64, far, 0, 0, false,
+                                                            std::numeric_limits<double>::infinity())
+                          : nd::certify_poisson_bounds(f, g, 64, far);
   RC_ASSERT(b.has_value());
   RC_ASSERT(b->enclosure.is_finite());
   const auto lev = nd::enumeration_bound(f, 2, 3, 64, far);
@@ -275,14 +282,19 @@ TEST(PoissonMesh, ArbitraryMeshAndArbitraryGContainClosedForms) {
     }
     g.resize(x.size());
     for (double& v : g) v = (trial % 2 ? 0.01 : 1.0) * n01(rng);
-    const auto a = nd::certify_poisson_bounds_mesh(fam("matrices([[6/5, -8/5], [8/5, 6/5]])"), x, g, 64, far);
-    ASSERT_TRUE(a.has_value());
-    EXPECT_TRUE(contains(a->enclosure, l2)) << trial << " " << a->enclosure.debug_str();
-    const auto b = nd::certify_poisson_bounds_mesh(fam("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)"),
-                                                   x, g, 64, far);
-    ASSERT_TRUE(b.has_value());
-    EXPECT_TRUE(contains(b->enclosure, top)) << trial << " " << b->enclosure.debug_str();
-    EXPECT_TRUE(contains(b->enclosure, low)) << trial << " " << b->enclosure.debug_str();
+    // Arb cells, then binary64 cells wherever they succeed (LYAPND-TRANS-7).
+    for (const double tol : {0.0, std::numeric_limits<double>::infinity()}) {
+      const auto a =
+          nd::certify_poisson_bounds_mesh(fam("matrices([[6/5, -8/5], [8/5, 6/5]])"), x, g, 64, far, 0, 0, false, tol);
+      ASSERT_TRUE(a.has_value());
+      EXPECT_TRUE(contains(a->enclosure, l2)) << trial << " " << tol << " " << a->enclosure.debug_str();
+      const auto b = nd::certify_poisson_bounds_mesh(
+          fam("matrices([[2, 1], [0, 1/2]]: 1/2, [[1/3, 1], [0, 3]]: 1/2)"), x, g, 64, far, 0, 0, false, tol);
+      ASSERT_TRUE(b.has_value());
+      EXPECT_TRUE(contains(b->enclosure, top)) << trial << " " << tol << " " << b->enclosure.debug_str();
+      EXPECT_TRUE(contains(b->enclosure, low)) << trial << " " << tol << " " << b->enclosure.debug_str();
+      EXPECT_EQ(b->binary64_evaluations > 0, tol > 0) << trial;
+    }
   }
   // The heuristic solution on a refined mesh gives a narrow certificate for the rotation mixture with a
   // closed form: two rotations times scalars 2 and 3, (log 2 + log 3)/2.

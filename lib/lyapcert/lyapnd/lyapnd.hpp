@@ -60,6 +60,10 @@ struct Options {
   // of a branch-and-bound search; 0 = unlimited (only the time budget and max_memory_mib stop them). With a generous time budget the result is then the same on
   // any machine (tests; tests/support/budget.hpp). Not a CLI option.
   std::uint64_t poisson_nd_max_cells = 0;
+  // d = 2 Poisson: evaluate the cell bounds of h and the transfer image arcs in outward-rounded binary64 where that
+  // is valid and narrow enough, Arb elsewhere (LYAPND-TRANS-5..7); false: Arb everywhere (benchmarks compare the two).
+  // Not a CLI option.
+  bool poisson_binary64_cells = true;
 };
 
 struct Result {

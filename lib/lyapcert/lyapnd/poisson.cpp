@@ -11,6 +11,8 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/exact/arb_raii.hpp"
+#include "lyapcert/fast/log.hpp"
+#include "lyapcert/lyapnd/internal/cell_binary64.hpp"
 #include "lyapcert/lyapnd/internal/transfer.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/poisson_nd.hpp"
@@ -108,15 +110,6 @@ class Evaluator {
     // Global range of g and of its slopes (used when an argument ball covers many cells).
     gmin_ = *std::min_element(g.begin(), g.end());
     gmax_ = *std::max_element(g.begin(), g.end());
-    arb_indeterminate(sall_.get());
-    Ball s;
-    for (std::int64_t j = 0; j < n_; ++j) {
-      slope(s, j);
-      if (j == 0)
-        arb_set(sall_.get(), s);
-      else
-        arb_union(sall_.get(), sall_.get(), s, prec_);
-    }
     arb_const_pi(pi_.get(), prec_);
   }
 
@@ -210,6 +203,19 @@ class Evaluator {
 
   void whole(arb_t val, arb_t slp) const {
     exact::set_interval_d(val, gmin_, gmax_, prec_);
+    if (!sall_ready_) {
+      // The hull of all slopes, computed at the first use: one Arb division per node, which the binary64 cells
+      // (LYAPND-TRANS-7) mostly never need.
+      Ball s;
+      for (std::int64_t j = 0; j < n_; ++j) {
+        slope(s, j);
+        if (j == 0)
+          arb_set(sall_.get(), s);
+        else
+          arb_union(sall_.get(), sall_.get(), s, prec_);
+      }
+      sall_ready_ = true;
+    }
     arb_set(slp, sall_.get());
   }
 
@@ -310,6 +316,7 @@ class Evaluator {
   }
 
   slong prec() const { return prec_; }
+  const std::vector<AtomB>& atoms() const { return atoms_; }
 
  private:
   Mesh mesh_;
@@ -319,16 +326,23 @@ class Evaluator {
   std::vector<AtomB> atoms_;
   bool box_ = false;  // ball atoms over a parameter box (certify_poisson_bounds_balls)
   double gmin_ = 0, gmax_ = 0;
-  Ball sall_, pi_;
+  mutable Ball sall_;  // the hull of all slopes, once sall_ready_ (single-threaded use)
+  mutable bool sall_ready_ = false;
+  Ball pi_;
 };
 
 struct Cell {
   double a = 0, b = 0;
-  Ball range;                      // encloses h([a, b])
+  Ball range;                      // encloses h([a, b]) (set by the Arb evaluation only)
+  double lo = -std::numeric_limits<double>::infinity();  // encloses h([a, b]) too (outward-rounded doubles; both
+  double hi = std::numeric_limits<double>::infinity();   // evaluations)
   double point_lo = -std::numeric_limits<double>::infinity();  // an enclosure of h at a point of the cell
   double point_hi = std::numeric_limits<double>::infinity();   // (outward-rounded doubles)
   bool ok = false;
+  bool binary64 = false;  // evaluated in binary64 (LYAPND-TRANS-7): range unset, lo / hi are the bounds
 };
+// Proof: LYAPND-POIS-5 counts 112 bytes per cell (the arb limbs inline up to 128 bits).
+static_assert(sizeof(Cell) <= 112);
 
 double lo_d(const arb_t x) {
   arf_t t;
@@ -351,7 +365,7 @@ void point_ball(arb_t out, double x) { arb_set_d(out, x); }
 
 // Proof: LYAPND-POIS-4 (c). Range enclosure of h on [a, b]: monotone case -> hull of the endpoint values;
 // otherwise the mean-value form h(m) + h'([a, b]) [a - m, b - m], intersected with the direct evaluation.
-void evaluate_cell(const Evaluator& ev, Cell& c) {
+void evaluate_cell_arb(const Evaluator& ev, Cell& c) {
   const slong prec = ev.prec();
   Ball box, hb, dhb, hm, t, ha, hz, off;
   arf_t lo, hi;
@@ -403,8 +417,197 @@ void evaluate_cell(const Evaluator& ev, Cell& c) {
     if (arb_overlaps(c.range.get(), hb)) arb_intersection(c.range.get(), c.range.get(), hb, prec);
     c.ok = arb_is_finite(c.range.get());
   }
+  if (c.ok) {
+    c.lo = lo_d(c.range.get());
+    c.hi = hi_d(c.range.get());
+  }
+  c.binary64 = false;
   arf_clear(lo);
   arf_clear(hi);
+}
+
+// Binary64 twin of Evaluator for exact atoms (not the parameter boxes of certify_poisson_bounds_balls): the same
+// enclosures of h and h' as LYAPND-POIS-4 (b), (c) and -11 (c), with fast::OutwardInterval (every operation rounded
+// outward, FAST-RND-2), the proved log (FAST-LOG-6) and the sin / cos / atan kernels of internal/cell_binary64
+// instead of Arb balls. Proof: LYAPND-TRANS-7.
+class FastEvaluator {
+ public:
+  using OI = fast::OutwardInterval;
+
+  FastEvaluator(const std::vector<AtomB>& atoms, const std::vector<double>& x, const std::vector<double>& g)
+      : mesh_(x), g_(g), n_(static_cast<std::int64_t>(g.size())) {
+    // The atoms' balls contain the exact rationals; their bounds rounded outward to binary64 enclose them too.
+    auto oi = [](const Ball& b) { return OI(lo_d(b.get()), hi_d(b.get())); };
+    for (const AtomB& at : atoms)
+      atoms_.push_back({oi(at.a), oi(at.b), oi(at.c), oi(at.d), oi(at.p), oi(at.det), oi(at.q0), oi(at.q1), oi(at.q2)});
+    gmin_ = *std::min_element(g.begin(), g.end());
+    gmax_ = *std::max_element(g.begin(), g.end());
+    sall_ = slope(0);
+    for (std::int64_t j = 1; j < n_; ++j) sall_ = boost::numeric::hull(sall_, slope(j));
+  }
+
+  // h over T = [a, b] (a point when a == b) and, if dh != nullptr, an enclosure of h' over T. false when a
+  // denominator or the image component of LYAPND-POIS-4 (b) is not certified nonzero, or a result is not finite.
+  bool eval(OI& h, OI* dh, double a, double b) const {
+    const OI& pi = internal::pi_enclosure();
+    OI s1, c1;
+    double m = a;
+    if (a != b) {
+      m = a + (b - a) / 2;
+      if (!(m >= a && m <= b)) m = a;
+    }
+    if (!internal::sin_cos_pi_enclose(m, s1, c1)) return false;
+    // The double angle at m: sin 2x = 2 sin x cos x, cos 2x = (cos x - sin x)(cos x + sin x).
+    OI s2 = s1 * c1 * 2.0, c2 = (c1 - s1) * (c1 + s1);
+    if (a != b) {
+      // The values at the point m of the cell widened by the mean value theorem: for |t - m| <= r,
+      // |sin(pi t) - sin(pi m)| <= pi r max |cos| <= pi r min(1, |cos(pi m)| + pi r) (|cos| is 1-Lipschitz in pi t), and
+      // likewise for cos and, with 2 pi r, for the double angle. The first-order factor |cos(pi m)| matters: where it
+      // is small the plain pi r is several times wider (as Arb's own ball bound is not).
+      const double r = std::max((OI(m) - a).upper(), (OI(b) - m).upper());
+      const OI pr = pi * r, p2r = pi * (2 * r);
+      auto widen = [](const OI& step, const OI& other) {  // upper bound of step * min(1, |other| + step)
+        const double m_other = std::max(-other.lower(), other.upper());
+        return (step * std::min(1.0, (OI(m_other) + step).upper())).upper();
+      };
+      const double es1 = widen(pr, c1), ec1 = widen(pr, s1), es2 = widen(p2r, c2), ec2 = widen(p2r, s2);
+      const OI unit(-1.0, 1.0);
+      s1 = boost::numeric::intersect(s1 + OI(-es1, es1), unit);
+      c1 = boost::numeric::intersect(c1 + OI(-ec1, ec1), unit);
+      s2 = boost::numeric::intersect(s2 + OI(-es2, es2), unit);
+      c2 = boost::numeric::intersect(c2 + OI(-ec2, ec2), unit);
+    }
+    h = OI(0.0);
+    OI dphi(0.0), dsum(0.0), gv, gs, psi;
+    for (const AtomI& at : atoms_) {
+      // q = |A v|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t > 0; phi += p/2 log q; phi' += p pi (q2 C - q1 S) / q.
+      const OI q = at.q0 + at.q1 * c2 + at.q2 * s2;
+      if (!(q.lower() > 0)) return false;
+      h += at.p * (fast::log(q) * 0.5);
+      if (dh) dphi += at.p * ((at.q2 * c2 - at.q1 * s2) / q);
+      // w = A v; a real representative of the image line (LYAPND-POIS-4 (b), LYAPND-TRANS-6 (c)).
+      if (!internal::line_angle_enclose(at.a * c1 + at.b * s1, at.c * c1 + at.d * s1, psi)) return false;
+      g_range(psi, gv, gs);
+      h += at.p * gv;
+      if (dh) dsum += at.p * (at.det / q * gs);  // d/dt (A . t) = det A / |A v|^2
+    }
+    g_range(OI(a, b), gv, gs);
+    h -= gv;
+    if (dh) {
+      *dh = pi * dphi + dsum - gs;
+      if (!std::isfinite(dh->lower()) || !std::isfinite(dh->upper())) return false;
+    }
+    return std::isfinite(h.lower()) && std::isfinite(h.upper());
+  }
+
+ private:
+  struct AtomI {
+    OI a, b, c, d, p, det, q0, q1, q2;
+  };
+  double gval(std::int64_t m) const { return g_[static_cast<std::size_t>(mesh_.wrap(m))]; }
+  // (g_{m+1} - g_m) / (x_{m+1} - x_m), the node difference exact (LYAPND-POIS-11 (a)).
+  OI slope(std::int64_t m) const {
+    return (OI(gval(m + 1)) - gval(m)) / OI(mesh_.node(m + 1) - mesh_.node(m));
+  }
+  // g on y, all of whose points lie in cell m.
+  OI piece(const OI& y, std::int64_t m) const { return OI(gval(m)) + (y - mesh_.node(m)) * slope(m); }
+  // Range of g over y and the hull of the slopes of the cells it meets: LYAPND-POIS-11 (c) with y's own ends as
+  // [dl, dh]. Proof: LYAPND-TRANS-7.
+  void g_range(const OI& y, OI& val, OI& slp) const {
+    const double dl = y.lower(), dh = y.upper();
+    if (!std::isfinite(dl) || !std::isfinite(dh) || dh - dl >= 0.5 || std::fabs(dl) > 256 || std::fabs(dh) > 256) {
+      val = OI(gmin_, gmax_);
+      slp = sall_;
+      return;
+    }
+    const std::int64_t jl = mesh_.locate(dl), jh = mesh_.locate(dh);
+    if (jl == jh) {
+      val = piece(y, jl);
+      slp = slope(jl);
+      return;
+    }
+    if (jh - jl > 64) {
+      val = OI(gmin_, gmax_);
+      slp = sall_;
+      return;
+    }
+    val = boost::numeric::hull(piece(OI(dl), jl), piece(OI(dh), jh));
+    slp = slope(jl);
+    for (std::int64_t m = jl + 1; m <= jh; ++m) {
+      val = boost::numeric::hull(val, OI(gval(m)));
+      slp = boost::numeric::hull(slp, slope(m));
+    }
+  }
+
+  Mesh mesh_;
+  const std::vector<double>& g_;
+  std::int64_t n_ = 0;
+  std::vector<AtomI> atoms_;
+  double gmin_ = 0, gmax_ = 0;
+  OI sall_;
+};
+
+// Which arithmetic evaluates the cells: the binary64 evaluator where it succeeds and its enclosure of h at the cell's
+// midpoint is at most `tolerance` wide (rounding noise well below the requested width), Arb otherwise (a failed
+// binary64 evaluation: q or the image component not certified nonzero, a result not finite). Both are rigorous; the
+// choice only affects the time and the width.
+// Once more than half of at least 256 binary64 attempts were declined (the tolerance is below binary64's rounding
+// noise), the rest go straight to Arb.
+struct CellEval {
+  const Evaluator* arb = nullptr;
+  const FastEvaluator* fast = nullptr;
+  double tolerance = 0;
+  mutable std::uint64_t binary64 = 0, arb_cells = 0, declined = 0;  // evaluations done by each, binary64 declined
+  mutable bool gave_up = false;
+};
+
+// Proof: LYAPND-TRANS-7 (the binary64 form of LYAPND-POIS-4 (c)). true and c filled when the binary64 evaluation
+// succeeded within the tolerance; false (c untouched) otherwise.
+bool evaluate_cell_binary64(const FastEvaluator& fe, double tolerance, Cell& c) {
+  using OI = fast::OutwardInterval;
+  double m = c.a + (c.b - c.a) / 2;
+  if (!(m >= c.a && m <= c.b)) m = c.a;
+  OI hm, hb, dhb;
+  if (!fe.eval(hm, nullptr, m, m) || !(hm.upper() - hm.lower() <= tolerance)) return false;
+  if (!fe.eval(hb, &dhb, c.a, c.b)) return false;
+  OI range;
+  bool ok = false;
+  if (dhb.lower() > 0 || dhb.upper() < 0) {
+    // h monotone on the cell (h is Lipschitz with h' of one sign almost everywhere): the hull of its end values.
+    OI ha, hz;
+    if (fe.eval(ha, nullptr, c.a, c.a) && fe.eval(hz, nullptr, c.b, c.b)) {
+      range = boost::numeric::hull(ha, hz);
+      ok = true;
+    }
+  }
+  if (!ok) {
+    // Mean-value form h(m) + h'([a, b]) [a - m, b - m], intersected with the direct enclosure when they overlap.
+    const OI off((OI(c.a) - m).lower(), (OI(c.b) - m).upper());
+    range = hm + off * dhb;
+    if (boost::numeric::overlap(range, hb)) range = boost::numeric::intersect(range, hb);
+    ok = std::isfinite(range.lower()) && std::isfinite(range.upper());
+  }
+  if (!ok) return false;
+  c.point_lo = hm.lower();
+  c.point_hi = hm.upper();
+  c.lo = range.lower();
+  c.hi = range.upper();
+  c.binary64 = true;
+  c.ok = true;
+  return true;
+}
+
+void evaluate_cell(const CellEval& ce, Cell& c) {
+  if (ce.fast && !ce.gave_up) {
+    if (evaluate_cell_binary64(*ce.fast, ce.tolerance, c)) {
+      ++ce.binary64;
+      return;
+    }
+    ++ce.declined;
+    if (ce.binary64 + ce.declined >= 256 && ce.declined > ce.binary64) ce.gave_up = true;
+  }
+  ++ce.arb_cells;
+  evaluate_cell_arb(*ce.arb, c);
 }
 
 // The partition and refinement of certify_poisson_bounds_mesh on the evaluator ev; at gives the (midpoint)
@@ -421,7 +624,7 @@ struct TransferControl {
   bool final_level = false;
 };
 
-std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
+std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<AtomD>& at,
                                           const std::vector<double>& x, slong prec, Clock::time_point deadline,
                                           int max_rounds = 12, const TransferControl* transfer = nullptr);
 
@@ -626,7 +829,8 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          Clock::time_point deadline, int transfer_steps,
-                                                         double transfer_target, bool final_level) {
+                                                         double transfer_target, bool final_level,
+                                                         double binary64_tolerance) {
   require_invertible_2x2(f, 2, "certify_poisson_bounds");
   check_mesh(x, "certify_poisson_bounds");
   const std::size_t n = g.size();
@@ -638,7 +842,15 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   tc.max_steps = transfer_steps;
   tc.target_width = transfer_target;
   tc.final_level = final_level;
-  return certify_with(Evaluator(f, x, g, prec), atoms_d(f), x, prec, deadline, 12, &tc);
+  const Evaluator ev(f, x, g, prec);
+  // Proof: LYAPND-TRANS-7. Binary64 cell bounds where they succeed within the tolerance, Arb elsewhere.
+  std::optional<FastEvaluator> fe;
+  if (binary64_tolerance > 0) fe.emplace(ev.atoms(), x, g);
+  CellEval ce;
+  ce.arb = &ev;
+  ce.fast = fe ? &*fe : nullptr;
+  ce.tolerance = binary64_tolerance;
+  return certify_with(ce, atoms_d(f), x, prec, deadline, 12, &tc);
 }
 
 std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<PoissonBallAtom>& atoms,
@@ -656,12 +868,45 @@ std::optional<PoissonBounds> certify_poisson_bounds_balls(const std::vector<Pois
   for (const auto& a : atoms) at.push_back({mid(a.a), mid(a.b), mid(a.c), mid(a.d), mid(a.p)});
   // Few refinement rounds: on a box of matrices the width is dominated by the variation of h over the box, which
   // no subdivision in t removes (the box is bisected by the caller instead).
-  return certify_with(Evaluator(atoms, x, g, prec, true), at, x, prec, deadline, max_rounds);
+  const Evaluator ev(atoms, x, g, prec, true);
+  CellEval ce;
+  ce.arb = &ev;  // ball atoms over a parameter box: Arb only (BND-TEMPLATE-10)
+  return certify_with(ce, at, x, prec, deadline, max_rounds);
+}
+
+std::vector<std::optional<std::pair<double, double>>> poisson_cell_bounds(
+    const laws::FiniteMatrices& f, const std::vector<double>& x, const std::vector<double>& g,
+    const std::vector<std::pair<double, double>>& cells, slong prec, bool binary64) {
+  require_invertible_2x2(f, 2, "poisson_cell_bounds");
+  check_mesh(x, "poisson_cell_bounds");
+  if (g.size() != x.size()) throw InputError("poisson_cell_bounds: g and the mesh differ in size");
+  for (double v : g)
+    if (!std::isfinite(v)) throw std::invalid_argument("poisson_cell_bounds: g must be finite");  // a caller's bug
+  const Evaluator ev(f, x, g, prec);
+  std::optional<FastEvaluator> fe;
+  if (binary64) fe.emplace(ev.atoms(), x, g);
+  std::vector<std::optional<std::pair<double, double>>> out;
+  out.reserve(cells.size());
+  for (const auto& [a, b] : cells) {
+    if (!(a >= 0 && a < b && b <= 1)) throw InputError("poisson_cell_bounds: a cell [a, b] needs 0 <= a < b <= 1");
+    Cell c;
+    c.a = a;
+    c.b = b;
+    if (binary64)
+      evaluate_cell_binary64(*fe, std::numeric_limits<double>::infinity(), c);
+    else
+      evaluate_cell_arb(ev, c);
+    if (c.ok)
+      out.emplace_back(std::pair<double, double>(c.lo, c.hi));
+    else
+      out.emplace_back(std::nullopt);
+  }
+  return out;
 }
 
 namespace {
 
-std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector<AtomD>& at,
+std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<AtomD>& at,
                                           const std::vector<double>& x, slong prec, Clock::time_point deadline,
                                           int max_rounds, const TransferControl* transfer) {
   const std::size_t n = x.size();
@@ -713,7 +958,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
     next.reserve(std::min(cap + 2, 2 * cells.size()));  // never reallocates (LYAPND-POIS-5)
     std::size_t flagged = 0;
     for (Cell& c : cells) {
-      const bool bad = !c.ok || hi_d(c.range.get()) > s_lo + tau || lo_d(c.range.get()) < i_hi - tau;
+      const bool bad = !c.ok || c.hi > s_lo + tau || c.lo < i_hi - tau;
       const double m = c.a + (c.b - c.a) / 2;
       if (bad && m > c.a && m < c.b && cells.size() + flagged < cap) {
         ++flagged;
@@ -738,6 +983,8 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   // endpoints] over the partition of [0, 1]: L <= inf h <= Lambda <= sup h <= U.
   PoissonBounds out;
   out.cells = cells.size();
+  out.binary64_evaluations = ev.binary64;
+  out.arb_evaluations = ev.arb_cells;
   arf_t lo, hi, t;
   arf_init(lo);
   arf_init(hi);
@@ -750,9 +997,16 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
       all_ok = false;
       break;
     }
-    arb_get_lbound_arf(t, c.range.get(), prec);
+    // Binary64 cells carry their bounds as doubles (exact in arf), Arb cells as balls (LYAPND-TRANS-7).
+    if (c.binary64)
+      arf_set_d(t, c.lo);
+    else
+      arb_get_lbound_arf(t, c.range.get(), prec);
     if (arf_cmp(t, lo) < 0) arf_set(lo, t);
-    arb_get_ubound_arf(t, c.range.get(), prec);
+    if (c.binary64)
+      arf_set_d(t, c.hi);
+    else
+      arb_get_ubound_arf(t, c.range.get(), prec);
     if (arf_cmp(t, hi) > 0) arf_set(hi, t);
   }
   if (all_ok)
@@ -780,13 +1034,14 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   lower.reserve(cells.size());
   for (const Cell& c : cells) {
     edges.push_back(c.a);
-    upper.push_back(hi_d(c.range.get()));
-    lower.push_back(lo_d(c.range.get()));
+    upper.push_back(c.hi);
+    lower.push_back(c.lo);
   }
   edges.push_back(1.0);
   std::vector<Cell>().swap(cells);
   if (detail::past(deadline)) return out;
-  const internal::ArcImager imager(*transfer->family, prec);
+  // Proof: LYAPND-TRANS-3, -6 (d). The image arcs in binary64 when the cells are (Arb where that fails).
+  const internal::ArcImager imager(*transfer->family, prec, ev.fast != nullptr);
   const internal::TransferWeights weights = internal::transfer_weights(*transfer->family);
   const std::size_t k = imager.atoms();
   std::vector<double> arc_s, arc_z;
@@ -802,11 +1057,15 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
   const std::size_t ordinary_cap = 2 * cells_at_first + 64;
   bool refining_only = false;
   double prev_floor = std::numeric_limits<double>::infinity();
-  double step_cell_seconds = 0, split_seconds = 0;
+  double step_cell_seconds = 0, split_seconds = 0, cover_seconds = 0;
   int last_steps = 0;
   for (int round = 0;; ++round) {
+    // The covers and the mass estimate are not interrupted by the deadline: their time (measured) enters the model
+    // below, so that a large final partition does not run past the budget.
+    const auto tcov = Clock::now();
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
     const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    cover_seconds = std::chrono::duration<double>(Clock::now() - tcov).count();
     out.transfer_rounds = round + 1;
     double floor = 0;
     for (std::size_t c = 0; c < upper.size(); ++c) floor += mass[c] * (upper[c] - lower[c]);
@@ -815,7 +1074,7 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
       const double cells = static_cast<double>(upper.size());
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
       last = !(floor < 0.97 * prev_floor) || edges.size() + edges.size() / 5 > cell_cap ||
-             left < 1.5 * (split_seconds + step_cell_seconds * last_steps * 1.2 * cells);
+             left < 1.5 * (split_seconds + 1.2 * cover_seconds + step_cell_seconds * last_steps * 1.2 * cells);
     }
     prev_floor = floor;
     if (!refining_only || last) {
@@ -912,9 +1171,9 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
       new_z.insert(new_z.end(), mz.begin(), mz.end());
       // A half's bounds can only be narrower than the piece's: intersect (both are valid on the half).
       const Piece halves[2] = {
-          {p.a, m, std::min(p.u, hi_d(left.range.get())), std::max(p.l, lo_d(left.range.get())), p.mass / 2, p.cell,
+          {p.a, m, std::min(p.u, left.hi), std::max(p.l, left.lo), p.mass / 2, p.cell,
            p.arcs, p.depth + 1, true},
-          {m, p.b, std::min(p.u, hi_d(right.range.get())), std::max(p.l, lo_d(right.range.get())), p.mass / 2, p.cell,
+          {m, p.b, std::min(p.u, right.hi), std::max(p.l, right.lo), p.mass / 2, p.cell,
            arc_id, p.depth + 1, true}};
       for (const Piece& h : halves) {
         pieces.push_back(h);
@@ -971,9 +1230,13 @@ std::optional<PoissonBounds> certify_with(const Evaluator& ev, const std::vector
     arc_z.swap(z2);
     split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
+    // The next round's covers and mass estimate (about 1.2x this round's cells) must fit in the time left.
+    if (std::chrono::duration<double>(deadline - Clock::now()).count() < 1.2 * cover_seconds) break;
   }
   out.transfer_steps = tr.steps;
   out.transfer_cells = upper.size();
+  out.binary64_evaluations = ev.binary64;
+  out.arb_evaluations = ev.arb_cells;
   if (tr.steps == 0) return out;
   // Both enclosures contain Lambda; their intersection does too (LYAPND-TRANS-1, LYAPND-POIS-4 (e)). Only a
   // narrower transfer enclosure is used, so that a many-digit enclosure of h is never coarsened to binary64.
@@ -1153,8 +1416,16 @@ Result run_poisson(const laws::FiniteMatrices& f, int d, const Options& opt, Clo
       // The transfer iteration (LYAPND-TRANS-1) after every certified level: it stops at the requested width,
       // when it stalls (typically 20-200 steps), or at the deadline.
       const double transfer_target = 0.4 * std::pow(10.0, -digits) * std::max(1.0, 0.9 * std::fabs(est_mid));
-      const std::optional<PoissonBounds> b =
-          certify_poisson_bounds_mesh(f, x, g, prec, deadline, kTransferMaxSteps, transfer_target, final);
+      // Proof: LYAPND-TRANS-7. Binary64 cell bounds where their rounding noise at a point stays below a twentieth of
+      // the width aimed at, or 1e-6 of the level's estimated spread of h (the transfer rounds narrow that spread
+      // typically 1e2 - 1e4 times, so the noise stays at about 1 % of what they reach); Arb for the rest, and everywhere when opt.poisson_binary64_cells is off or
+      // above 64 bits (more than 13 digits asked: binary64 could not meet that tolerance anyway).
+      const double binary64_tolerance =
+          opt.poisson_binary64_cells && prec <= 64
+              ? std::max(0.05 * transfer_target, std::isfinite(est) ? 1e-6 * est : 0.0)
+              : 0.0;
+      const std::optional<PoissonBounds> b = certify_poisson_bounds_mesh(f, x, g, prec, deadline, kTransferMaxSteps,
+                                                                         transfer_target, final, binary64_tolerance);
       if (!b) return false;
       const auto t2 = Clock::now();
       cert_rate = std::chrono::duration<double>(t2 - tc).count() / n;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "lyapcert/exact/ball.hpp"
@@ -62,6 +63,8 @@ struct PoissonBounds {
   int transfer_steps = 0;   // steps of the transfer iteration done (LYAPND-TRANS-1; 0: none), all rounds
   int transfer_rounds = 0;  // transfer iterations run (each after refining the cells that weigh most, LYAPND-TRANS-4)
   std::uint64_t transfer_cells = 0;  // cells of the last transfer round
+  // Cell evaluations (initial partition, refinement, transfer rounds) done in binary64 and in Arb (LYAPND-TRANS-7).
+  std::uint64_t binary64_evaluations = 0, arb_evaluations = 0;
 };
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, std::chrono::steady_clock::time_point deadline);
@@ -73,12 +76,23 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 // the cells that weigh most are re-certified in halves (LYAPND-TRANS-4): at most twice the cells, while a round
 // gains 20 %; with final_level (the driver's last level) those rounds, then further refinement (only the last
 // partition iterated) while the estimated floor gains 3 % per round, up to the cells that the level's memory
-// estimate covers, until the deadline. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4.
+// estimate covers, until the deadline. binary64_tolerance > 0: the cells are evaluated in outward-rounded binary64
+// (and the image arcs of the transfer rounds too) wherever that succeeds and the binary64 enclosure of h at the cell's
+// midpoint is at most that wide, in Arb elsewhere (0: Arb everywhere, +inf: binary64 wherever it succeeds); the
+// driver passes a hundredth of the width it aims at. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4, -5..7.
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline,
                                                          int transfer_steps = 0, double transfer_target = 0,
-                                                         bool final_level = false);
+                                                         bool final_level = false, double binary64_tolerance = 0);
+
+// Certified bounds lo <= h <= hi on each cell [a, b] of `cells` (binary64, 0 <= a < b <= 1), for the piecewise-linear
+// g on the mesh x, by the cell evaluation of certify_poisson_bounds_mesh in one arithmetic: binary64 (LYAPND-TRANS-7)
+// or Arb at prec bits (LYAPND-POIS-4 (c)); no fallback, nullopt for a cell whose evaluation failed. For tests and
+// benchmarks of the two evaluators.
+std::vector<std::optional<std::pair<double, double>>> poisson_cell_bounds(
+    const laws::FiniteMatrices& f, const std::vector<double>& x, const std::vector<double>& g,
+    const std::vector<std::pair<double, double>>& cells, slong prec, bool binary64);
 
 // An atom given by enclosures over a parameter box (e.g. A = I - lr H for lr in an interval): each ball contains
 // the value at every parameter point: the entries a, b, c, d (row-major), the probability p > 0, det A, and

@@ -7,6 +7,7 @@
 
 #include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/lyapnd/internal/cell_binary64.hpp"
 #include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
 namespace lyapcert::lyapnd::internal {
@@ -89,7 +90,7 @@ TransferWeights transfer_weights(const laws::FiniteMatrices& f) {
   return w;
 }
 
-ArcImager::ArcImager(const laws::FiniteMatrices& f, slong prec) : prec_(prec) {
+ArcImager::ArcImager(const laws::FiniteMatrices& f, slong prec, bool binary64) : prec_(prec), binary64_(binary64) {
   for (std::size_t i = 0; i < f.matrices.size(); ++i) {
     if (!(f.probs[i] > 0)) continue;
     const auto& m = f.matrices[i];
@@ -99,6 +100,12 @@ ArcImager::ArcImager(const laws::FiniteMatrices& f, slong prec) : prec_(prec) {
     at.b = Ball::from_rational(m[1], prec);
     at.c = Ball::from_rational(m[2], prec);
     at.d = Ball::from_rational(m[3], prec);
+    // The balls contain the exact entries; their bounds rounded outward to binary64 do too.
+    auto oi = [](const Ball& b) { return fast::OutwardInterval(lower_double(b.get()), upper_double(b.get())); };
+    at.ia = oi(at.a);
+    at.ib = oi(at.b);
+    at.ic = oi(at.c);
+    at.id = oi(at.d);
     const Rational det = m[0] * m[3] - m[1] * m[2];
     if (det == 0) throw std::invalid_argument("ArcImager: singular atom");
     at.positive_det = det > 0;
@@ -111,20 +118,36 @@ ArcImager::ArcImager(const laws::FiniteMatrices& f, slong prec) : prec_(prec) {
 
 void ArcImager::image(double e, double* s_out, double* z_out) const {
   Ball t, s, c, w1, w2, th;
-  arb_set_d(t, e);
-  arb_sin_cos_pi(s, c, t, prec_);
+  bool arb_ready = false;
+  fast::OutwardInterval fs, fc, psi;
+  const bool fast_trig = binary64_ && sin_cos_pi_enclose(e, fs, fc);
   for (std::size_t i = 0; i < atoms_.size(); ++i) {
     const Atom& at = atoms_[i];
     s_out[i] = z_out[i] = -1.0;
-    // Proof: LYAPND-TRANS-3 (a). w = M_i v(e); its line has t' = atan2(w2, w1) / pi mod 1.
-    arb_mul(w1, at.a, c, prec_);
-    arb_addmul(w1, at.b, s, prec_);
-    arb_mul(w2, at.c, c, prec_);
-    arb_addmul(w2, at.d, s, prec_);
-    arb_atan2(th, w2, w1, prec_);
-    arb_div(th, th, pi_, prec_);
-    if (!arb_is_finite(th) || mag_cmp_2exp_si(arb_radref(th), -20) >= 0) continue;
-    const double lo = lower_double(th), hi = upper_double(th);
+    double lo = 0, hi = 0;
+    // Proof: LYAPND-TRANS-6 (d). A real representative of the line M_i . e in outward-rounded binary64, used when it
+    // is finite and narrower than 2^-19 (what LYAPND-TRANS-3 (b) needs); Arb otherwise.
+    if (fast_trig && line_angle_enclose(at.ia * fc + at.ib * fs, at.ic * fc + at.id * fs, psi) &&
+        psi.upper() - psi.lower() < 0x1p-19) {
+      lo = psi.lower();
+      hi = psi.upper();
+    } else {
+      if (!arb_ready) {
+        arb_set_d(t, e);
+        arb_sin_cos_pi(s, c, t, prec_);
+        arb_ready = true;
+      }
+      // Proof: LYAPND-TRANS-3 (a). w = M_i v(e); its line has t' = atan2(w2, w1) / pi mod 1.
+      arb_mul(w1, at.a, c, prec_);
+      arb_addmul(w1, at.b, s, prec_);
+      arb_mul(w2, at.c, c, prec_);
+      arb_addmul(w2, at.d, s, prec_);
+      arb_atan2(th, w2, w1, prec_);
+      arb_div(th, th, pi_, prec_);
+      if (!arb_is_finite(th) || mag_cmp_2exp_si(arb_radref(th), -20) >= 0) continue;
+      lo = lower_double(th);
+      hi = upper_double(th);
+    }
     // Proof: LYAPND-TRANS-3 (b). Reduction mod 1 with the rounding directed outwards.
     const double x = lo - std::floor(lo);
     const double st = x == 0 ? 0.0 : round_down(x);
@@ -195,8 +218,9 @@ ArcCover ArcImager::covers(const std::vector<double>& edges, const std::vector<d
   return cover;
 }
 
-ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec) {
-  const ArcImager im(f, prec);
+ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec,
+                          bool binary64) {
+  const ArcImager im(f, prec, binary64);
   std::vector<double> s, z;
   im.images(edges, s, z);
   return im.covers(edges, s, z);

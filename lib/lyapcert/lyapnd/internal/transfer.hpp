@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/fast/interval.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 
 namespace lyapcert::lyapnd::internal {
@@ -68,19 +69,21 @@ TransferWeights transfer_weights(const laws::FiniteMatrices& f);
 // For each atom of positive probability i (in order) and cell a: a cyclic range first..last of cells whose union
 // contains M_i . [e_a, e_{a+1}] (first > last wraps through t = 0), or first = -1 for "every cell" (an image arc that
 // could be half the circle or more, or an end point that could not be enclosed). edges: e_0 = 0 < e_1 < ... < e_N = 1
-// (binary64). Guarantee: rigorous (Arb at prec bits for the end points). Proof: LYAPND-TRANS-3.
+// (binary64). Guarantee: rigorous (the end points in outward-rounded binary64, LYAPND-TRANS-6 (d), or with
+// binary64 = false, and wherever binary64 fails, in Arb at prec bits). Proof: LYAPND-TRANS-3.
 struct ArcCover {
   std::size_t cells = 0, atoms = 0;
   std::vector<std::int32_t> first, last;  // index i * cells + a
 };
-ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec);
+ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<double>& edges, slong prec,
+                          bool binary64 = true);
 
 // The same in two stages, so that refined partitions reuse the Arb images of the edges they keep: images(e) gives,
 // for every atom i, the counter-clockwise arc [s_i, z_i] enclosing M_i . e (s_i = -1: no enclosure), laid out
 // edge-major (index j * k + i); covers() turns the arcs of the edges into the cell ranges (binary searches only).
 class ArcImager {
  public:
-  ArcImager(const laws::FiniteMatrices& f, slong prec);
+  ArcImager(const laws::FiniteMatrices& f, slong prec, bool binary64 = true);
   std::size_t atoms() const { return atoms_.size(); }
   void image(double e, double* s, double* z) const;  // k values each
   void images(const std::vector<double>& edges, std::vector<double>& s, std::vector<double>& z) const;
@@ -89,12 +92,14 @@ class ArcImager {
  private:
   struct Atom {
     exact::Ball a, b, c, d;
+    fast::OutwardInterval ia, ib, ic, id;  // binary64 enclosures of the entries
     bool positive_det = true;
     double kappa = std::numeric_limits<double>::infinity();  // >= ||M||_F^2 / |det M| >= sigma_max / sigma_min
   };
   std::vector<Atom> atoms_;
   exact::Ball pi_;
   slong prec_;
+  bool binary64_ = true;
 };
 
 // Heuristic (no guarantee; used only to choose which cells to refine): an estimate of the stationary measure of
