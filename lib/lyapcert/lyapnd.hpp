@@ -9,6 +9,7 @@
 #pragma once
 #include "lyapcert/lyapnd/closed_forms.hpp"
 #include "lyapcert/lyapnd/commuting.hpp"
+#include "lyapcert/lyapnd/cone_basis.hpp"
 #include "lyapcert/lyapnd/conformal.hpp"
 #include "lyapcert/lyapnd/cycle.hpp"
 #include "lyapcert/lyapnd/cycle_nd.hpp"

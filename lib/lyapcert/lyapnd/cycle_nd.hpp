@@ -44,6 +44,10 @@ struct CycleNdCertificate {
   // The atoms above are D M_i D^-1 for the user's M_i and this positive diagonal D (d entries, last 1; all 1
   // when verify_cycle_nd_polydisc is called directly): same Lambda, same spectra of every product.
   std::vector<exact::Rational> scaling;
+  // When the user's atoms are not all of one sign: the d x d basis T (row-major, columns = rays of a simplicial
+  // cone every atom maps into itself) found by find_positive_basis; the atoms above are then D T^-1 M_i T D^-1.
+  // Empty when no change of basis was needed. Proof: LYAPND-CYCND-7.
+  std::vector<exact::Rational> basis;
 };
 
 // Exact check of a proposed polydisc. Guarantee: exact; nullopt when a condition of LYAPND-CYCND-1 fails
@@ -59,7 +63,9 @@ std::optional<CycleNdCertificate> verify_cycle_nd_chart(const laws::FiniteMatric
                                                         const std::vector<exact::Rational>& chart);
 
 // Searches (binary64, heuristic) for the polydisc that makes the coefficient bound small, then verifies it
-// exactly. nullopt: no certificate found (which proves nothing about the family).
+// exactly; a family whose atoms are not all of one sign is first conjugated by the basis of a simplicial invariant
+// cone when find_positive_basis finds one (LYAPND-CYCND-7). nullopt: no certificate found (which proves nothing
+// about the family).
 std::optional<CycleNdCertificate> find_cycle_nd_certificate(const laws::FiniteMatrices& f, int d, int digits = 20);
 
 // Upper bounds (LYAPND-CYCND-4, -5), same layout as CycleBounds (cycle.hpp): coefficient_bound[n] >= |c_n(0)|,

@@ -253,32 +253,11 @@ Search find_invariant_subspace(const std::vector<Mat>& atoms, int d) {
   return out;
 }
 
-// Exact inverse by Gauss-Jordan; std::logic_error if singular (P is built invertible).
-Mat inverse(Mat a, int d) {
-  Mat inv = identity(d);
-  for (int c = 0; c < d; ++c) {
-    int p = c;
-    while (p < d && a[p * d + c] == 0) ++p;
-    if (p == d) throw std::logic_error("reduce_family: singular change of basis");
-    for (int j = 0; j < d; ++j) {
-      std::swap(a[p * d + j], a[c * d + j]);
-      std::swap(inv[p * d + j], inv[c * d + j]);
-    }
-    const Rational f = 1 / a[c * d + c];
-    for (int j = 0; j < d; ++j) {
-      a[c * d + j] *= f;
-      inv[c * d + j] *= f;
-    }
-    for (int i = 0; i < d; ++i) {
-      if (i == c || a[i * d + c] == 0) continue;
-      const Rational g = a[i * d + c];
-      for (int j = 0; j < d; ++j) {
-        a[i * d + j] -= g * a[c * d + j];
-        inv[i * d + j] -= g * inv[c * d + j];
-      }
-    }
-  }
-  return inv;
+// Exact inverse; std::logic_error if singular (P is built invertible).
+Mat inverse(const Mat& a, int d) {
+  auto inv = detail::try_inverse(a, d);
+  if (!inv) throw std::logic_error("reduce_family: singular change of basis");
+  return *inv;
 }
 
 // Scales v to a primitive integer vector with a positive first nonzero entry (same line).

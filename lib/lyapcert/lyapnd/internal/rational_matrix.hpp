@@ -1,8 +1,10 @@
 // Internal to lyapcert::lyapnd (not part of the public API; included by the module's .cpp files only).
-// Exact d x d rational matrices stored row-major in a std::vector<Rational>: the identity and the product, shared
-// by the commuting and reducible certificates (both decide structure in exact arithmetic).
+// Exact d x d rational matrices stored row-major in a std::vector<Rational>: the identity, the product and the
+// inverse, shared by the commuting, reducible and cone-basis code (all decide structure in exact arithmetic).
 #pragma once
 #include <cstddef>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "lyapcert/exact/rational.hpp"
@@ -27,6 +29,34 @@ inline RationalMatrix mul(const RationalMatrix& a, const RationalMatrix& b, int 
       for (int j = 0; j < d; ++j) c[i * d + j] += a[i * d + k] * b[k * d + j];
     }
   return c;
+}
+
+// The exact inverse by Gauss-Jordan elimination; nullopt when a is singular.
+inline std::optional<RationalMatrix> try_inverse(RationalMatrix a, int d) {
+  RationalMatrix inv = identity(d);
+  for (int c = 0; c < d; ++c) {
+    int p = c;
+    while (p < d && a[p * d + c] == 0) ++p;
+    if (p == d) return std::nullopt;
+    for (int j = 0; j < d; ++j) {
+      std::swap(a[p * d + j], a[c * d + j]);
+      std::swap(inv[p * d + j], inv[c * d + j]);
+    }
+    const exact::Rational f = 1 / a[c * d + c];
+    for (int j = 0; j < d; ++j) {
+      a[c * d + j] *= f;
+      inv[c * d + j] *= f;
+    }
+    for (int i = 0; i < d; ++i) {
+      if (i == c || a[i * d + c] == 0) continue;
+      const exact::Rational g = a[i * d + c];
+      for (int j = 0; j < d; ++j) {
+        a[i * d + j] -= g * a[c * d + j];
+        inv[i * d + j] -= g * inv[c * d + j];
+      }
+    }
+  }
+  return inv;
 }
 
 }  // namespace lyapcert::lyapnd::detail
