@@ -193,6 +193,9 @@ CHILD = r"""
 import os, signal, sys, threading, time
 import numpy as np
 import lyapcert
+# A process started in the background of a non-interactive shell inherits SIGINT ignored, and Python then keeps it
+# ignored: install the default handler, so the test does not depend on how the suite was launched.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 t0 = None
 def fire():
     global t0
