@@ -106,6 +106,15 @@ void certify_nd(benchmark::State& state, const std::string& law_text, int digits
   state.SetLabel(r.top.message.size() > 160 ? r.top.message.substr(0, 160) : r.top.message);
 }
 
+// The same symmetric powers conjugated by unimodular T (mixed signs): the cone basis of LYAPND-CYCND-7 is searched
+// and checked first (included in the time).
+constexpr const char* kConjugatedSym2 =
+    "matrices([[5, 0, 3], [0, 1, 1], [3, 0, 2]]: 1/2, [[-2, 20, 23], [-1, 3, 3], [-1, 12, 14]]: 1/2)";
+constexpr const char* kConjugatedSym3 =
+    "matrices([[12, -28, -17, 36], [2, -3, -2, 4], [4, -24, -14, 31], [5, -20, -12, 26]]: 1/2, "
+    "[[45, -35, -18, 38], [6, -1, 0, 0], [28, -47, -28, 59], [26, -33, -19, 40]]: 1/2)";
+void BM_CycleNd_ConjugatedSym2_20digits(benchmark::State& s) { certify_nd(s, kConjugatedSym2, 20, 60); }
+void BM_CycleNd_ConjugatedSym3_6digits(benchmark::State& s) { certify_nd(s, kConjugatedSym3, 6, 60); }
 void BM_CycleNd_PollicottSym2_20digits(benchmark::State& s) { certify_nd(s, kPollicottSym2, 20, 60); }
 void BM_CycleNd_PollicottSym2_30digits(benchmark::State& s) { certify_nd(s, kPollicottSym2, 30, 60); }
 void BM_CycleNd_PollicottSym3_6digits(benchmark::State& s) { certify_nd(s, kPollicottSym3, 6, 60); }
@@ -142,6 +151,8 @@ BENCHMARK(BM_Cycle_Pollicott_40digits)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Cycle_Pollicott_100digits)->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK(BM_Cycle_Random4_10digits)->Unit(benchmark::kMillisecond)->Iterations(1)->DenseRange(1, 8);
 BENCHMARK(BM_CycleNd_PollicottSym2_20digits)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_CycleNd_ConjugatedSym2_20digits)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_CycleNd_ConjugatedSym3_6digits)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_CycleNd_PollicottSym2_30digits)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_CycleNd_PollicottSym3_6digits)->Unit(benchmark::kMillisecond)->Iterations(1);
 BENCHMARK(BM_CycleNd_PollicottSym3_10digits)->Unit(benchmark::kMillisecond)->Iterations(1);
