@@ -234,7 +234,9 @@ def test_sigint_raises_keyboard_interrupt_promptly(call):
     assert p.returncode == 0, p.stderr
     lines = p.stdout.split("\n")
     assert lines[0].startswith("interrupted"), p.stdout
-    assert float(lines[0].split()[1]) < 2.0, lines[0]
+    # the same latency guard as tests/cli/process_test.py (SIGINT_GUARD): about 0.1 s idle, wide enough for a loaded
+    # machine or the sanitizer job, far below the minutes a call that ignored the signal would run
+    assert float(lines[0].split()[1]) < 6.0, lines[0]
     assert lines[1].startswith("after "), p.stdout
 
 
