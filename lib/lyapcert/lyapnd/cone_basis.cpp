@@ -3,7 +3,8 @@
 // The search: a family that maps a closed cone strictly into itself has, for every word, a simple dominant real
 // eigenvalue whose eigenvector lies inside the cone, and the cone contains the convex hull of these directions.
 // So the directions of the words of length <= 3 (and their images under each atom) are collected, put in an
-// affine chart, and a regular simplex around them is tried with growing margins and a few seeded rotations. The
+// affine chart, and regular simplices around them (a few margins and seeded rotations) are moved by a pattern search
+// on their vertices until the conjugated atoms are of one sign, then toward the tightest such simplex. The
 // simplex's vertices are the columns of T; rounding them to short dyadic rationals changes nothing in the
 // argument, because only the exact check of T^-1 M_i T decides.
 #include "lyapcert/lyapnd/cone_basis.hpp"
@@ -258,10 +259,8 @@ std::optional<PositiveBasis> find_positive_basis(const laws::FiniteMatrices& f, 
   for (int j = 0; j < d && static_cast<int>(e.size()) < m; ++j) {
     DVec c(d, 0.0);
     c[j] = 1;
-    for (const DVec* b : {&s}) {
-      const double t = dot(c, *b);
-      for (int i = 0; i < d; ++i) c[i] -= t * (*b)[i];
-    }
+    const double ts = dot(c, s);
+    for (int i = 0; i < d; ++i) c[i] -= ts * s[i];
     for (const DVec& b : e) {
       const double t = dot(c, b);
       for (int i = 0; i < d; ++i) c[i] -= t * b[i];

@@ -22,8 +22,9 @@ struct PositiveBasis {
   laws::FiniteMatrices conjugated;
 };
 
-// Searches (binary64, heuristic: a simplex around the dominant eigendirections of the words of length <= 3,
-// with several margins and seeded rotations; deterministic) for T and checks the positivity of every
+// Searches (binary64, heuristic: a simplex around the dominant eigendirections of the words of length <= 3, from
+// several margins and seeded rotations, its vertices moved by a pattern search toward the tightest simplex whose
+// conjugated atoms are of one sign; deterministic) for T and checks the positivity of every
 // T^-1 M_i T exactly. nullopt when no such basis is found, which proves nothing about the family. Families
 // whose atoms are already all of one sign are returned unchanged with T = I. Requires 2 <= d <= 4.
 // Guarantee: exact (the returned family is exactly conjugate to f and entrywise of one sign per atom).
