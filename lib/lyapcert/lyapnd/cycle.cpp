@@ -11,6 +11,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/exact/fmpz.hpp"
 #include "lyapcert/lyap/certified.hpp"
+#include "lyapcert/lyapnd/internal/cycle_levels.hpp"
 #include "lyapcert/lyapnd/memory.hpp"
 #include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
@@ -682,57 +683,9 @@ std::optional<CycleLevels> cycle_levels(const CycleCertificate& cert, const Cycl
   }
   w.gen(1, 1);
   if (w.timed_out) return std::nullopt;
-  CycleLevels out;
-  out.necklaces = w.necklaces;
-  if (w.contradiction) {  // cannot happen (LYAPND-CYCLE-1); never report a number in that case
-    out.lambda.resize(N);
-    out.computed.resize(N);
-    for (auto& b : out.lambda) arb_indeterminate(b.get());
-    for (auto& b : out.computed) arb_indeterminate(b.get());
-    return out;
-  }
-  // tau_m = tau[m] / W^m (t = 0), tau'_m = taud[m] / W^m.
-  Fmpz Wz = exact::to_fmpz(W), Wm;
-  std::vector<Ball> tau(N + 1), taud(N + 1);
-  for (int m = 1; m <= N; ++m) {
-    fmpz_pow_ui(Wm.get(), Wz.get(), static_cast<ulong>(m));
-    arb_div_fmpz(tau[m].get(), w.tau[m].get(), Wm.get(), prec);
-    arb_div_fmpz(taud[m].get(), w.taud[m].get(), Wm.get(), prec);
-  }
-  // Newton: n c_n = -sum_{m=1}^n tau_m c_{n-m}; n c_n' = -sum (tau_m' c_{n-m} + tau_m c_{n-m}').
-  // Proof: LYAPND-CYCLE-2 (c).
-  std::vector<Ball> c(N + 1), cd(N + 1);
-  arb_one(c[0].get());
-  for (int n = 1; n <= N; ++n) {
-    for (int m = 1; m <= n; ++m) {
-      arb_addmul(c[n].get(), tau[m].get(), c[n - m].get(), prec);
-      arb_addmul(cd[n].get(), taud[m].get(), c[n - m].get(), prec);
-      arb_addmul(cd[n].get(), tau[m].get(), cd[n - m].get(), prec);
-    }
-    arb_div_si(c[n].get(), c[n].get(), -n, prec);
-    arb_div_si(cd[n].get(), cd[n].get(), -n, prec);
-  }
-  Ball z, t;
-  for (int n = 1; n <= N; ++n) {
-    Ball nc;
-    arb_mul_si(nc.get(), c[n].get(), n, prec);
-    arb_add(z.get(), z.get(), nc.get(), prec);
-    arb_add(t.get(), t.get(), cd[n].get(), prec);
-    Ball zc = z, tc = t, lam, lamc;
-    arb_div(lamc.get(), tc.get(), zc.get(), prec);
-    arb_add(lamc.get(), lamc.get(), shift.get(), prec);
-    arb_add_error(zc.get(), bounds.tail_z[n].get());  // Proof: LYAPND-CYCLE-5
-    arb_add_error(tc.get(), bounds.tail_t[n].get());  // Proof: LYAPND-CYCLE-5
-    arb_div(lam.get(), tc.get(), zc.get(), prec);     // Proof: LYAPND-CYCLE-2 (Lambda = T/Z + shift)
-    arb_add(lam.get(), lam.get(), shift.get(), prec);
-    if (arb_contains_zero(zc.get())) arb_indeterminate(lam.get());
-    out.lambda.push_back(lam);
-    out.computed.push_back(lamc);
-  }
-  out.c = std::move(c);
-  out.z = z;
-  out.t = t;
-  return out;
+  // Cannot happen (LYAPND-CYCLE-1); never report a number in that case.
+  if (w.contradiction) return detail::indeterminate_cycle_levels(N, w.necklaces);
+  return detail::cycle_levels_from_sums(w.tau, w.taud, W, bounds, shift, N, prec, w.necklaces);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -998,5 +951,68 @@ Result run_cycle_certificate(const CycleCertificate& certificate, const Options&
   }
   return r;
 }
+
+namespace detail {
+
+CycleLevels indeterminate_cycle_levels(int N, std::uint64_t necklaces) {
+  CycleLevels out;
+  out.necklaces = necklaces;
+  out.lambda.resize(N);
+  out.computed.resize(N);
+  for (auto& b : out.lambda) arb_indeterminate(b.get());
+  for (auto& b : out.computed) arb_indeterminate(b.get());
+  return out;
+}
+
+CycleLevels cycle_levels_from_sums(const std::vector<Ball>& tau_w, const std::vector<Ball>& taud_w, const Integer& W,
+                                   const CycleBounds& bounds, const Ball& shift, int N, slong prec,
+                                   std::uint64_t necklaces) {
+  CycleLevels out;
+  out.necklaces = necklaces;
+  // tau_m = tau_w[m] / W^m (t = 0), tau'_m = taud_w[m] / W^m.
+  Fmpz Wz = exact::to_fmpz(W), Wm;
+  std::vector<Ball> tau(N + 1), taud(N + 1);
+  for (int m = 1; m <= N; ++m) {
+    fmpz_pow_ui(Wm.get(), Wz.get(), static_cast<ulong>(m));
+    arb_div_fmpz(tau[m].get(), tau_w[m].get(), Wm.get(), prec);
+    arb_div_fmpz(taud[m].get(), taud_w[m].get(), Wm.get(), prec);
+  }
+  // Newton: n c_n = -sum_{m=1}^n tau_m c_{n-m}; n c_n' = -sum (tau_m' c_{n-m} + tau_m c_{n-m}').
+  // Proof: LYAPND-CYCLE-2 (c), LYAPND-CYCND-2 (c).
+  std::vector<Ball> c(N + 1), cd(N + 1);
+  arb_one(c[0].get());
+  for (int n = 1; n <= N; ++n) {
+    for (int m = 1; m <= n; ++m) {
+      arb_addmul(c[n].get(), tau[m].get(), c[n - m].get(), prec);
+      arb_addmul(cd[n].get(), taud[m].get(), c[n - m].get(), prec);
+      arb_addmul(cd[n].get(), tau[m].get(), cd[n - m].get(), prec);
+    }
+    arb_div_si(c[n].get(), c[n].get(), -n, prec);
+    arb_div_si(cd[n].get(), cd[n].get(), -n, prec);
+  }
+  Ball z, t;
+  for (int n = 1; n <= N; ++n) {
+    Ball nc;
+    arb_mul_si(nc.get(), c[n].get(), n, prec);
+    arb_add(z.get(), z.get(), nc.get(), prec);
+    arb_add(t.get(), t.get(), cd[n].get(), prec);
+    Ball zc = z, tc = t, lam, lamc;
+    arb_div(lamc.get(), tc.get(), zc.get(), prec);
+    arb_add(lamc.get(), lamc.get(), shift.get(), prec);
+    arb_add_error(zc.get(), bounds.tail_z[n].get());  // Proof: LYAPND-CYCLE-5, LYAPND-CYCND-5
+    arb_add_error(tc.get(), bounds.tail_t[n].get());  // Proof: LYAPND-CYCLE-5, LYAPND-CYCND-5
+    arb_div(lam.get(), tc.get(), zc.get(), prec);     // Proof: LYAPND-CYCLE-2, LYAPND-CYCND-2 (d): T/Z + shift
+    arb_add(lam.get(), lam.get(), shift.get(), prec);
+    if (arb_contains_zero(zc.get())) arb_indeterminate(lam.get());
+    out.lambda.push_back(lam);
+    out.computed.push_back(lamc);
+  }
+  out.c = std::move(c);
+  out.z = z;
+  out.t = t;
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace lyapcert::lyapnd
