@@ -98,6 +98,16 @@ int run_lyapnd(const NdOptions& o) {
     j["upper_bound_only"] = r.upper_bound_only;
     if (!r.spectrum.empty()) j["spectrum"] = spectrum;
     if (r.word_length > 0) j["word_length"] = r.word_length;
+    if (!r.cone_basis.empty()) {  // LYAPND-CYCND-7: rows of T as exact rationals
+      const int dd = law.dim;
+      ordered_json rows = ordered_json::array();
+      for (int i = 0; i < dd; ++i) {
+        ordered_json row = ordered_json::array();
+        for (int k = 0; k < dd; ++k) row.push_back(r.cone_basis[static_cast<std::size_t>(i * dd + k)].str());
+        rows.push_back(row);
+      }
+      j["cone_basis"] = rows;
+    }
     j["max_memory_mib"] = o.max_memory;
     j["memory_limited"] = r.memory_limited;
     if (r.memory_estimate_bytes > 0) j["memory_estimate_bytes"] = r.memory_estimate_bytes;

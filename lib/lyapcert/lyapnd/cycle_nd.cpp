@@ -1275,6 +1275,7 @@ Result run_cycle_nd(const laws::FiniteMatrices& f, int d, const Options& opt, Cl
   r.top.bits_used = prec;
   r.timed_out = timed_out && !reached;
   r.word_length = best_n;
+  r.cone_basis = cert->basis;  // empty when the atoms were positive as given
   std::string where = "polydisc D(";
   for (int j = 0; j < d - 1; ++j)
     where += fmt::format("{}{:.4g}", j ? ", " : "", cert->center[j].convert_to<double>());

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lyapcert/exact/rational.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyap/lyap1d.hpp"
 
@@ -77,6 +78,9 @@ struct Result {
   bool timed_out = false;                      // the time budget ended the refinement
   bool memory_limited = false;                 // --max-memory stopped the refinement (LYAPND-MEM-1)
   std::uint64_t memory_estimate_bytes = 0;     // enumerate, cycle: estimate for the reported level/pass
+  // cycle (d = 3, 4) run in the basis of a simplicial invariant cone: T (d x d, row-major; its columns span the
+  // cone), so that anyone can check that every T^-1 M_i T has entries of one strict sign (LYAPND-CYCND-7).
+  std::vector<exact::Rational> cone_basis;
 };
 
 // Certified top exponent of the law. Guarantee: every enclosure contains the true value; -inf and
