@@ -8,7 +8,7 @@
 // BM_CellBounds / BM_ArcImages / BM_CellBoundsTransfer: the d = 2 cell bounds of h, the image arcs and one certified
 // level with its transfer rounds, in Arb (arg 0) or outward-rounded binary64 (arg 1, LYAPND-TRANS-5..7), on a fixed
 // family and mesh: CPU seconds per cell evaluation / per edge. BM_CellBoundsNd: the d = 3, 4 cell bounds of h (the
-// evaluator of the adaptive transfer cover, LYAPND-POIS-22) on a seeded family: CPU seconds per cell.
+// evaluator of the adaptive transfer cover, LYAPND-POIS-22, LYAPND-TRANS-20) on a seeded family: CPU seconds per cell.
 // Figures go to docs/performance.md, never into tests.
 #include <benchmark/benchmark.h>
 
@@ -181,8 +181,8 @@ BENCHMARK(BM_PoissonNd_Capped)
     ->Iterations(1);
 BENCHMARK(BM_Poisson_Pollicott_10s)->Unit(benchmark::kSecond)->Iterations(1);
 
-// d = 3, 4 cell bounds of h as the adaptive transfer cover computes them (q1_box_bounds,
-// LYAPND-POIS-22): args (d, k, seed, n). The family gaussian_family_nd(seed, d, k), g from the solver on the adaptive
+// d = 3, 4 cell bounds of h as the adaptive transfer cover computes them (q1_box_bounds, LYAPND-POIS-22 and
+// LYAPND-TRANS-20): args (d, k, seed, n). The family gaussian_family_nd(seed, d, k), g from the solver on the adaptive
 // stage's grid (m = 128 for d = 3, 16 for d = 4, the driver's iteration cap), and 16384 cells of the regular cover of
 // grid n spread evenly over it (n = 256 / 32: the cells of the adaptive cover's first refinement). Counters:
 // s_per_cell (CPU), the mean width of the enclosures and the failures (cells left to the bisection of TRANS-12 (b)).
