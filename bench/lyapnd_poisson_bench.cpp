@@ -3,13 +3,16 @@
 // budget: the counters record the certified width reached (the target is the width reached in 10 s), the grid
 // size N of the last level and the wall time. BM_PoissonNd_*: the same for d = 3, 4 (N(0, 1) entries in
 // thousandths, k atoms), counter m = chart grid of the last multilinear level, m_pc of the last piecewise-constant
-// one, w_q1 / w_pc each ladder's own width (LYAPND-POIS-22 (d)); BM_PoissonNd_Gaussian_60s the same with 60 s.
+// one, w_q1 / w_pc each ladder's own width (LYAPND-POIS-22 (d)); BM_PoissonNd_Gaussian_60s the same with 60 s;
+// BM_PoissonNd_Capped at a deterministic work cap (Options::poisson_nd_max_cells) instead of a wall-clock budget.
 // BM_CellBounds / BM_ArcImages / BM_CellBoundsTransfer: the d = 2 cell bounds of h, the image arcs and one certified
 // level with its transfer rounds, in Arb (arg 0) or outward-rounded binary64 (arg 1, LYAPND-TRANS-5..7), on a fixed
-// family and mesh: CPU seconds per cell evaluation / per edge.
+// family and mesh: CPU seconds per cell evaluation / per edge. BM_CellBoundsNd: the d = 3, 4 cell bounds of h (the
+// evaluator of the adaptive transfer cover, LYAPND-POIS-22, LYAPND-TRANS-20) on a seeded family: CPU seconds per cell.
 // Figures go to docs/performance.md, never into tests.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <chrono>
@@ -24,8 +27,11 @@
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/exact/rational.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/lyapnd/internal/poisson_q1.hpp"
 #include "lyapcert/lyapnd/internal/transfer.hpp"
+#include "lyapcert/lyapnd/internal/transfer_nd.hpp"
 #include "lyapcert/lyapnd/poisson.hpp"
+#include "lyapcert/lyapnd/poisson_nd.hpp"
 
 namespace {
 
@@ -77,12 +83,13 @@ std::string gaussian_family_nd(std::uint64_t seed, int d, int atoms) {
   return s;
 }
 
-void certify(benchmark::State& state, const std::string& law_text, double budget) {
+void certify(benchmark::State& state, const std::string& law_text, double budget, std::uint64_t max_cells = 0) {
   const laws::MatrixLaw law = laws::parse_matrix_law(law_text);
   lyapnd::Options o;
   o.acc.digits = 16;
   o.method = lyapnd::Method::poisson;
   o.time_budget_seconds = budget;
+  o.poisson_nd_max_cells = max_cells;
   lyapnd::Result r;
   for (auto _ : state) {
     r = lyapnd::certify_lyapnd(law, o);
@@ -159,7 +166,68 @@ BENCHMARK(BM_PoissonNd_Gaussian_60s)
     ->ArgsProduct({{3, 4}, {2, 3}, {1, 2}})
     ->Unit(benchmark::kSecond)
     ->Iterations(1);
+// The d = 3, 4 driver at a deterministic work cap (Options::poisson_nd_max_cells) and no wall clock: args (d, k, seed,
+// cap). The same work on every machine, so builds compare by CPU seconds at equal width (a profile target).
+void BM_PoissonNd_Capped(benchmark::State& s) {
+  certify(s,
+          gaussian_family_nd(static_cast<std::uint64_t>(s.range(2)), static_cast<int>(s.range(0)),
+                             static_cast<int>(s.range(1))),
+          1e7, static_cast<std::uint64_t>(s.range(3)));
+}
+BENCHMARK(BM_PoissonNd_Capped)
+    ->Args({3, 2, 1, 98304})
+    ->Args({4, 3, 2, 32768})
+    ->Unit(benchmark::kSecond)
+    ->Iterations(1);
 BENCHMARK(BM_Poisson_Pollicott_10s)->Unit(benchmark::kSecond)->Iterations(1);
+
+// d = 3, 4 cell bounds of h as the adaptive transfer cover computes them (q1_box_bounds, LYAPND-POIS-22 and
+// LYAPND-TRANS-20): args (d, k, seed, n). The family gaussian_family_nd(seed, d, k), g from the solver on the adaptive
+// stage's grid (m = 128 for d = 3, 16 for d = 4, the driver's iteration cap), and 16384 cells of the regular cover of
+// grid n spread evenly over it (n = 256 / 32: the cells of the adaptive cover's first refinement). Counters:
+// s_per_cell (CPU), the mean width of the enclosures and the failures (cells left to the bisection of TRANS-12 (b)).
+void BM_CellBoundsNd(benchmark::State& state) {
+  const int d = static_cast<int>(state.range(0)), k = static_cast<int>(state.range(1)), n = static_cast<int>(state.range(3));
+  const laws::MatrixLaw law = laws::parse_matrix_law(gaussian_family_nd(static_cast<std::uint64_t>(state.range(2)), d, k));
+  const auto& f = std::get<laws::FiniteMatrices>(law.node);
+  const int m = d == 3 ? 128 : 16;
+  const auto far = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  const int max_it = static_cast<int>(std::clamp<double>(
+      3e8 / (k * static_cast<double>(lyapnd::poisson_q1_table_size(d, m)) * (1 << (d - 1))), 50, 5000));
+  const std::vector<double> g = lyapnd::poisson_q1_solution(f, d, m, max_it, far);
+  const lyapnd::internal::BoxBoundsFn ev = lyapnd::q1_box_bounds(f, d, m, g);
+  const lyapnd::internal::ChartCover cover{d, n};
+  const std::size_t cells = cover.cells(), stride = std::max<std::size_t>(1, cells / 16384);
+  double wsum = 0;
+  std::size_t count = 0, fails = 0;
+  for (auto _ : state) {
+    wsum = 0;
+    count = fails = 0;
+    for (std::size_t q = 0; q < cells; q += stride) {
+      double lo[3], hi[3], l = 0, u = 0;
+      const int c = cover.box(q, lo, hi);
+      if (ev(c, lo, hi, l, u) && l <= u) {
+        wsum += u - l;
+      } else {
+        ++fails;
+      }
+      ++count;
+    }
+    benchmark::DoNotOptimize(wsum);
+  }
+  state.counters["cells"] = static_cast<double>(count);
+  state.counters["mean_width"] = wsum / static_cast<double>(count - fails);
+  state.counters["fails"] = static_cast<double>(fails);
+  state.counters["s_per_cell"] = benchmark::Counter(static_cast<double>(count),
+                                                    benchmark::Counter::kIsIterationInvariantRate |
+                                                        benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_CellBoundsNd)
+    ->Args({3, 2, 1, 256})
+    ->Args({4, 3, 2, 32})
+    ->Args({4, 2, 1, 32})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3);
 
 // The d = 2 cell bounds: a family of the seeded random class (k = 2, a cusp exponent alpha < 1 family is not needed:
 // the cost per cell does not depend on it), the uniform mesh of 2048 nodes and the solver's g.

@@ -286,6 +286,65 @@ TEST(TransferNdIteration, BoundsBracketPJhAtSampledPointsAndNeverWiden) {
   }
 }
 
+TEST(TransferNdCellBounds, EnclosureOfHContainsSampledValuesOnBoxesOfEveryScale) {
+  // LYAPND-TRANS-12 with the evaluator of LYAPND-POIS-22 as rearranged by LYAPND-TRANS-20 (vertex values by one-axis
+  // interpolation, the chain rule with one division): on boxes from a whole chart down to 1/64 of a grid cell of g,
+  // placed at random (so that the single-cell vertex path, the node scan and the chart-wide extremes all occur), h
+  // recomputed in long double from the definition of g (an independent implementation) at the box's corners and at
+  // random interior points lies in the enclosure. Three atoms, a consistent table from the solver and an inconsistent
+  // one (noise on the nodes: the gradient across chart switches is then not used).
+  const std::uint64_t seed = lyapcert::test::test_seed(20261211);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> n01;
+  std::uniform_real_distribution<double> u01(0.0, 1.0);
+  for (int d : {3, 4}) {
+    const auto f = gaussian(rng, d, 3);
+    const FamilyLD F = to_ld(f, d);
+    const int m = d == 3 ? 16 : 8, na = d - 1;
+    std::vector<double> g = nd::poisson_q1_solution(f, d, m, 300, far());
+    for (bool noisy : {false, true}) {
+      if (noisy)
+        for (double& x : g) x += 0.05 * n01(rng);
+      const in::BoxBoundsFn ev = nd::q1_box_bounds(f, d, m, g);
+      int bad = 0, evaluated = 0, narrow = 0;
+      for (int b = 0; b < 1500; ++b) {
+        const int c = static_cast<int>(rng() % static_cast<std::uint64_t>(d));
+        // Side 2^-j of the chart's side 2: j = 0 is the whole chart, j = log2(m) + 6 a 64th of a cell of g.
+        const int j = static_cast<int>(rng() % static_cast<std::uint64_t>(std::log2(m) + 7));
+        const double side = 2.0 * std::ldexp(1.0, -j);
+        std::array<double, 3> lo{}, hi{};
+        for (int a = 0; a < na; ++a) {
+          lo[a] = -1 + (2 - side) * u01(rng);
+          hi[a] = std::min(1.0, lo[a] + side);
+        }
+        double l, u;
+        if (!ev(c, lo.data(), hi.data(), l, u)) continue;  // a failed enclosure claims nothing
+        ++evaluated;
+        if (u - l < 0.1) ++narrow;
+        for (int s = 0; s < 24; ++s) {
+          std::array<LD, 4> v{};
+          int x = 0;
+          for (int jj = 0; jj < d; ++jj) {
+            if (jj == c) {
+              v[jj] = 1;
+              continue;
+            }
+            // The first 2^(d-1) samples are the corners of the box, the others interior points.
+            const LD t = s < (1 << na) ? ((s >> x) & 1) : u01(rng);
+            v[jj] = lo[x] + t * (static_cast<LD>(hi[x]) - lo[x]);
+            ++x;
+          }
+          const LD h = h_at(F, m, g, v.data());
+          if (!(l <= h + 1e-12L && h - 1e-12L <= u)) ++bad;
+        }
+      }
+      EXPECT_EQ(bad, 0) << "d = " << d << (noisy ? " noisy table" : "");
+      EXPECT_GT(evaluated, 1000) << d;
+      EXPECT_GT(narrow, 200) << d;  // the small boxes are certified narrowly (the test is not vacuous)
+    }
+  }
+}
+
 TEST(TransferNdClosedForms, ScaledOrthogonalD3D4StayInside) {
   // phi is constant, so Lambda = E log |scalar| exactly; a deliberately poor g (the solver stopped after 3 steps)
   // leaves a wide h, and every step must keep the exact value.

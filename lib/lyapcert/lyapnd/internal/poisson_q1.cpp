@@ -2,7 +2,8 @@
 // heuristic solver, and the certified enclosure of h = phi + P g - g over chart boxes with a mean-value form.
 // Proofs: proofs/lyapnd/poisson.md LYAPND-POIS-20 (g and its continuity), -21 (range and gradient of g over an
 // interval vector), -22 (the enclosure of h over a box, the search), -23 (the solver, heuristic), -24 (memory),
-// -25 (certifying P^J h).
+// -25 (certifying P^J h); the vertex values and the chain rule are arranged as in proofs/lyapnd/transfer_nd.md
+// LYAPND-TRANS-20 (one axis at a time, one division per source axis).
 #include "lyapcert/lyapnd/internal/poisson_q1.hpp"
 
 #include <arb.h>
@@ -301,36 +302,49 @@ class Q1Evaluator {
             slo[b] = clamp01((OutwardInterval(Q[b].lower()) + OutwardInterval(1.0)) * half_m - kk);
             shi[b] = clamp01((OutwardInterval(Q[b].upper()) + OutwardInterval(1.0)) * half_m - kk);
           }
-          std::array<double, 8> cv{};
-          for (int e = 0; e < (1 << na); ++e) cv[e] = g_[cb + L_.off[e]];
-          for (int vtx = 0; vtx < (1 << na); ++vtx) {
-            std::array<OutwardInterval, 3> s, t;
+          const int nv = 1 << na;
+          std::array<OutwardInterval, 8> x;
+          for (int e = 0; e < nv; ++e) x[e] = OutwardInterval(g_[cb + L_.off[e]]);
+          if (want_grad) {
+            // Proof: LYAPND-POIS-21 (a), LYAPND-TRANS-20 (b). dP/ds_a at the vertices of the other axes: the node
+            // differences along a, then interpolated along every other axis as below.
             for (int b = 0; b < na; ++b) {
-              s[b] = (vtx >> b & 1) ? shi[b] : slo[b];
-              t[b] = OutwardInterval(1.0) - s[b];
-            }
-            // Proof: LYAPND-POIS-21 (a). The multilinear interpolant at the vertex.
-            OutwardInterval p(0.0);
-            for (int e = 0; e < (1 << na); ++e) {
-              OutwardInterval w(cv[e]);
-              for (int b = 0; b < na; ++b) w *= (e >> b & 1) ? s[b] : t[b];
-              p += w;
-            }
-            vlo = std::min(vlo, p.lower());
-            vhi = std::max(vhi, p.upper());
-            if (!want_grad) continue;
-            for (int b = 0; b < na; ++b) {
-              OutwardInterval q(0.0);
-              for (int e = 0; e < (1 << na); ++e) {
-                if (e >> b & 1) continue;
-                OutwardInterval w = OutwardInterval(cv[e | (1 << b)]) - OutwardInterval(cv[e]);
-                for (int bb = 0; bb < na; ++bb)
-                  if (bb != b) w *= (e >> bb & 1) ? s[bb] : t[bb];
-                q += w;
+              const int ab = 1 << b;
+              std::array<OutwardInterval, 8> y;
+              for (int e = 0; e < nv; ++e)
+                if (!(e & ab)) y[e] = x[e | ab] - x[e];
+              for (int bb = 0; bb < na; ++bb) {
+                if (bb == b) continue;
+                const int bit = 1 << bb;
+                for (int e = 0; e < nv; ++e) {
+                  if (e & (ab | bit)) continue;
+                  const OutwardInterval y0 = y[e], dy = y[e | bit] - y0;
+                  y[e] = y0 + slo[bb] * dy;
+                  y[e | bit] = y0 + shi[bb] * dy;
+                }
               }
-              gl[b] = std::min(gl[b], q.lower());
-              gh[b] = std::max(gh[b], q.upper());
+              for (int e = 0; e < nv; ++e) {
+                if (e & ab) continue;
+                gl[b] = std::min(gl[b], y[e].lower());
+                gh[b] = std::max(gh[b], y[e].upper());
+              }
             }
+          }
+          // Proof: LYAPND-POIS-21 (a), LYAPND-TRANS-20 (a). The interpolant at the 2^(d-1) vertices by linear
+          // interpolation along one axis at a time: after the pass along axis b, bit b of the index selects the
+          // vertex end (slo or shi) instead of the node.
+          for (int b = 0; b < na; ++b) {
+            const int bit = 1 << b;
+            for (int e = 0; e < nv; ++e) {
+              if (e & bit) continue;
+              const OutwardInterval x0 = x[e], dx = x[e | bit] - x0;
+              x[e] = x0 + slo[b] * dx;
+              x[e | bit] = x0 + shi[b] * dx;
+            }
+          }
+          for (int e = 0; e < nv; ++e) {
+            vlo = std::min(vlo, x[e].lower());
+            vhi = std::max(vhi, x[e].upper());
           }
           int b = 0;
           for (; b < na; ++b) {
@@ -345,15 +359,14 @@ class Q1Evaluator {
         for (int b = 0; b < na; ++b) G[b] = OutwardInterval(gl[b], gh[b]) * half_m;
       }
       if (!grad_ok) continue;
-      // Proof: LYAPND-POIS-21 (e). Chain rule through the chart transition: du'_k/du_j = (A_kj - u'_k A_cj) / w_c.
+      // Proof: LYAPND-POIS-21 (e), LYAPND-TRANS-20 (c). Chain rule through the chart transition:
+      // du'_k/du_j = (A_kj - u'_k A_cj) / w_c, the division by w_c taken once after the sum over k.
       int aj = 0;
       for (int j = 0; j < d; ++j) {
         if (j == src) continue;
         OutwardInterval s(0.0);
-        for (int b = 0; b < na; ++b) {
-          const OutwardInterval J = (A.a[tj[b] * d + j] - Q[b] * A.a[c * d + j]) / W[c];
-          s += G[b] * J;
-        }
+        for (int b = 0; b < na; ++b) s += G[b] * (A.a[tj[b] * d + j] - Q[b] * A.a[c * d + j]);
+        s = s / W[c];
         glo[aj] = std::min(glo[aj], s.lower());
         ghi[aj] = std::max(ghi[aj], s.upper());
         ++aj;

@@ -92,6 +92,36 @@ bool enclose_split(const BoxBoundsFn& eval, int c, int na, const double* lo, con
   return true;
 }
 
+// The start of an iteration from L_0 = lo, U_0 = hi: min L_0 <= Lambda <= max U_0 (the step J = 0).
+TransferNdResult start_result(const std::vector<double>& lo, const std::vector<double>& hi) {
+  TransferNdResult res;
+  res.h_upper = *std::max_element(hi.begin(), hi.end());
+  res.h_lower = *std::min_element(lo.begin(), lo.end());
+  res.upper = res.h_upper;
+  res.lower = res.h_lower;
+  return res;
+}
+
+// The end of one completed step, shared by TransferNd::iterate and AdaptiveTransferNd::iterate: the next tables
+// (nl, nu) become L_J, U_J, the step's extremes are kept when they improve the enclosure, and the stopping rule
+// (the spread is below 1e-14 relative, or above `ratio` times its value `lag` steps earlier). Returns false to stop.
+bool finish_step(std::vector<double>& lo, std::vector<double>& hi, std::vector<double>& nl, std::vector<double>& nu,
+                 TransferNdResult& res, std::vector<double>& spreads, std::size_t lag, double ratio) {
+  std::swap(hi, nu);
+  std::swap(lo, nl);
+  ++res.steps;
+  const double U = *std::max_element(hi.begin(), hi.end()), Lw = *std::min_element(lo.begin(), lo.end());
+  // Proof: LYAPND-TRANS-1. Every step's extremes bound Lambda; keep the best (rounding may lose the monotonicity
+  // by an ulp).
+  res.upper = std::min(res.upper, U);
+  res.lower = std::max(res.lower, Lw);
+  const double spread = res.upper - res.lower;
+  spreads.push_back(spread);
+  if (!(spread > 1e-14 * std::max(1.0, std::fabs(res.upper)))) return false;
+  const std::size_t s = spreads.size();
+  return !(s > lag && spread > ratio * spreads[s - lag - 1]);
+}
+
 // The word enclosures of LYAPND-TRANS-16: words w = (i_1, ..., i_L) with index i_1 + k i_2 + ..., the interval
 // product A_{i_L} ... A_{i_1} of the atoms' enclosures (containing M_w) and the interval product of the
 // probabilities, stored as binary64 enclosures (LYAPND-TRANS-2). Atoms of probability 0 are dropped.
@@ -362,11 +392,7 @@ TransferNdResult TransferNd::iterate(std::vector<double>& lo, std::vector<double
   const std::size_t N = cover_.cells(), P = cover_.per_chart(), k = w_.lo.size();
   const std::size_t sn = static_cast<std::size_t>(n), sn2 = sn * sn;
   if (lo.size() != N || hi.size() != N) throw std::invalid_argument("TransferNd::iterate: wrong table size");
-  TransferNdResult res;
-  res.h_upper = *std::max_element(hi.begin(), hi.end());
-  res.h_lower = *std::min_element(lo.begin(), lo.end());
-  res.upper = res.h_upper;
-  res.lower = res.h_lower;
+  TransferNdResult res = start_result(lo, hi);
   const int L = levels_;
   // Row sparse tables along axis 0 (LYAPND-TRANS-13): level t holds the extreme over cells k0 .. k0 + 2^t - 1 of the
   // row; level 0 is the table itself.
@@ -456,20 +482,8 @@ TransferNdResult TransferNd::iterate(std::vector<double>& lo, std::vector<double
       res.stopped = true;  // the partial step is dropped: L_J, U_J stay those of the last full step
       break;
     }
-    // The tables are views of lo / hi at level 0: swap only after the step.
-    std::swap(hi, nu);
-    std::swap(lo, nl);
-    ++res.steps;
-    const double U = *std::max_element(hi.begin(), hi.end()), Lw = *std::min_element(lo.begin(), lo.end());
-    // Proof: LYAPND-TRANS-1. Every step's extremes bound Lambda; keep the best (rounding may lose the monotonicity
-    // by an ulp).
-    res.upper = std::min(res.upper, U);
-    res.lower = std::max(res.lower, Lw);
-    const double spread = res.upper - res.lower;
-    spreads.push_back(spread);
-    if (!(spread > 1e-14 * std::max(1.0, std::fabs(res.upper)))) break;
-    const std::size_t s = spreads.size();
-    if (s > 10 && spread > 0.999 * spreads[s - 11]) break;
+    // The tables are views of lo / hi at level 0: swap only after the step (finish_step does).
+    if (!finish_step(lo, hi, nl, nu, res, spreads, 10, 0.999)) break;
   }
   return res;
 }
@@ -609,11 +623,7 @@ TransferNdResult AdaptiveTransferNd::iterate(std::vector<double>& lo, std::vecto
   const std::size_t N = info_.size(), k = w_.lo.size();
   lo = l0_;
   hi = u0_;
-  TransferNdResult res;
-  res.h_upper = *std::max_element(hi.begin(), hi.end());
-  res.h_lower = *std::min_element(lo.begin(), lo.end());
-  res.upper = res.h_upper;
-  res.lower = res.h_lower;
+  TransferNdResult res = start_result(lo, hi);
   // Pyramids: level s has resolution nf >> s per axis and holds the maximum of U (minimum of L) over the leaves
   // meeting each of its cells (LYAPND-TRANS-17 (c)). Levels finer than the deepest leaf (s < s0) would repeat
   // level s0 and are not stored.
@@ -742,20 +752,9 @@ TransferNdResult AdaptiveTransferNd::iterate(std::vector<double>& lo, std::vecto
       res.stopped = true;
       break;
     }
-    std::swap(hi, nu);
-    std::swap(lo, nl);
-    ++res.steps;
-    const double U = *std::max_element(hi.begin(), hi.end()), Lw = *std::min_element(lo.begin(), lo.end());
-    // Proof: LYAPND-TRANS-1. Every step's extremes bound Lambda; keep the best.
-    res.upper = std::min(res.upper, U);
-    res.lower = std::max(res.lower, Lw);
-    const double spread = res.upper - res.lower;
-    spreads.push_back(spread);
-    if (!(spread > 1e-14 * std::max(1.0, std::fabs(res.upper)))) break;
     // Stops a little earlier than TransferNd::iterate (0.995 over five steps): each step reads the pyramids of the
     // whole finest grid in use.
-    const std::size_t sz = spreads.size();
-    if (sz > 5 && spread > 0.995 * spreads[sz - 6]) break;
+    if (!finish_step(lo, hi, nl, nu, res, spreads, 5, 0.995)) break;
   }
   return res;
 }
