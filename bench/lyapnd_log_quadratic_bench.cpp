@@ -5,10 +5,12 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <cmath>
 #include <variant>
 
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/internal/log_quadratic.hpp"
+#include "lyapcert/lyapnd/internal/vector_quadrature.hpp"
 
 namespace {
 
@@ -55,5 +57,40 @@ void BM_ConditionalLogForm(benchmark::State& st) {
   }
 }
 BENCHMARK(BM_ConditionalLogForm)->Unit(benchmark::kMicrosecond);
+
+// The certified outer integral E log Q(A v) (LYAPND-VEC-18 .. -20) at the bottom eigenvector e_b (the kink case) and
+// at a generic direction, for lr = 1/100, 3/100 and SNR 1/100, 2/5 (k = 1, sigma^2 = 1/SNR - 2), with the explore
+// script's Q = e e^T + c1 lr e3 e3^T + c2 lr^2 I (c1 = 3, c2 = 1.125 at SNR 2/5; c1 = 15.3, c2 = 518.1 at SNR 1/100).
+// Arguments: lr in hundredths, SNR index (0: 1/100, 1: 2/5), direction (0: e_b, 1: (0.6, -0.48, 0.64)).
+void BM_VecLogFormMean(benchmark::State& st) {
+  lyapcert::laws::VectorSaddle law;
+  law.q = 1;
+  law.d = 2;
+  law.lr = lyapcert::exact::Rational(static_cast<int>(st.range(0))) / 100;
+  law.k = 1;
+  const bool low = st.range(1) == 0;
+  law.sigma2 = low ? lyapcert::exact::Rational(98) : lyapcert::exact::Rational(1, 2);
+  const double lr = static_cast<double>(st.range(0)) / 100;
+  const double c1 = low ? 15.3 : 3, c2 = low ? 518.1 : 1.125;
+  const double a = c1 * lr, b = c2 * lr * lr;
+  const std::array<std::array<double, 3>, 3> Q = {{{0.5 + b, 0.5, 0}, {0.5, 0.5 + b, 0}, {0, 0, a + b}}};
+  const std::array<double, 3> v = st.range(2) == 0 ? std::array<double, 3>{0.7071067811865476, -0.7071067811865476, 0}
+                                                   : std::array<double, 3>{0.6, -0.48, 0.64};
+  in::VecLogFormResult r;
+  for (auto _ : st) {
+    r = in::vec_log_form_mean(law, Q, b * (1 - 1e-9), (1 + a + b) * (1 + 1e-9), v);
+    benchmark::DoNotOptimize(r.value);
+  }
+  st.counters["rule_cells"] = static_cast<double>(r.rule_cells);
+  st.counters["box_cells"] = static_cast<double>(r.box_cells);
+  st.counters["l2_cells"] = static_cast<double>(r.l2_cells);
+  st.counters["F_evals"] = static_cast<double>(r.evaluations);
+  st.counters["width"] = r.value.upper() - r.value.lower();
+  st.counters["rank_one"] = r.rank_one ? 1 : 0;
+}
+BENCHMARK(BM_VecLogFormMean)
+    ->ArgsProduct({{1, 3}, {0, 1}, {0, 1}})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
