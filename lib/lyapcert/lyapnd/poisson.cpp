@@ -437,7 +437,7 @@ class FastEvaluator {
   using OI = fast::OutwardInterval;
 
   FastEvaluator(const std::vector<AtomB>& atoms, const std::vector<double>& x, const std::vector<double>& g)
-      : mesh_(x), g_(g), n_(static_cast<std::int64_t>(g.size())) {
+      : mesh_(x), x_(x), g_(g), n_(static_cast<std::int64_t>(g.size())) {
     namespace iv = fast::iv;
     // The atoms' balls contain the exact rationals; their bounds rounded outward to binary64 enclose them too.
     auto oi = [](const Ball& b) { return OI(lo_d(b.get()), hi_d(b.get())); };
@@ -448,8 +448,24 @@ class FastEvaluator {
     }
     gmin_ = *std::min_element(g.begin(), g.end());
     gmax_ = *std::max_element(g.begin(), g.end());
-    sall_ = slope(0);
-    for (std::int64_t j = 1; j < n_; ++j) sall_ = boost::numeric::hull(sall_, slope(j));
+    // The slopes' enclosures once per mesh cell (each evaluation needs several; the quotient was a tenth of it).
+    slopes_.reserve(static_cast<std::size_t>(n_));
+    for (std::int64_t j = 0; j < n_; ++j) {
+      const double dx = mesh_.node(j + 1) - mesh_.node(j);
+      slopes_.push_back(fast::iv::div_by_pos(fast::iv::sub(OI(gval(j + 1)), OI(gval(j))), OI(dx, dx, true)));
+    }
+    sall_ = slopes_[0];
+    for (const OI& sj : slopes_) sall_ = boost::numeric::hull(sall_, sj);
+    // Buckets of width 1 / B (B the power of two >= N): bucket_[j] is the last node <= j / B, bucket_[B] = N - 1.
+    while (buckets_ < x.size()) buckets_ *= 2;
+    bucket_.resize(buckets_ + 1);
+    std::size_t i = 0;
+    for (std::size_t j = 0; j < buckets_; ++j) {
+      const double t = static_cast<double>(j) / static_cast<double>(buckets_);  // exact
+      while (i + 1 < x.size() && x[i + 1] <= t) ++i;
+      bucket_[j] = static_cast<std::uint32_t>(i);
+    }
+    bucket_[buckets_] = static_cast<std::uint32_t>(x.size() - 1);
   }
 
   // Enclosures of sin pi t, cos pi t, sin 2 pi t, cos 2 pi t at a double t (LYAPND-TRANS-5 and the double-angle
@@ -550,15 +566,27 @@ class FastEvaluator {
   static constexpr int kMemoBits = 12;
   mutable std::vector<PointMemo> memo_ = std::vector<PointMemo>(std::size_t{1} << kMemoBits);
   double gval(std::int64_t m) const { return g_[static_cast<std::size_t>(mesh_.wrap(m))]; }
-  // (g_{m+1} - g_m) / (x_{m+1} - x_m), the node difference exact (LYAPND-POIS-11 (a)) and positive.
-  OI slope(std::int64_t m) const {
-    const double dx = mesh_.node(m + 1) - mesh_.node(m);
-    return fast::iv::div_by_pos(fast::iv::sub(OI(gval(m + 1)), OI(gval(m))), OI(dx, dx, true));
-  }
+  // (g_{m+1} - g_m) / (x_{m+1} - x_m), the node difference exact (LYAPND-POIS-11 (a)) and positive; precomputed
+  // per cell of the mesh (cell m of the periodic extension is cell m mod N).
+  const OI& slope(std::int64_t m) const { return slopes_[static_cast<std::size_t>(mesh_.wrap(m))]; }
   // g on y, all of whose points lie in cell m: g_m + (y - node(m)) s_m (y - node(m) >= 0 up to rounding).
   OI piece(const OI& y, std::int64_t m) const {
     const double x0 = mesh_.node(m);
     return fast::iv::add(OI(gval(m)), fast::iv::mul_by_nonneg(slope(m), fast::iv::sub(y, OI(x0, x0, true))));
+  }
+  // Mesh::locate with the binary search narrowed to one bucket: the last node <= y - floor(y) lies between the
+  // bucket's first node and the next bucket's, and the candidate is corrected by the same exact comparisons with the
+  // exact nodes, so the result is the cell of Mesh::locate (LYAPND-POIS-11 (b): any candidate is corrected).
+  std::int64_t locate(double y) const {
+    const double q = std::floor(y);
+    const double r = std::min(std::max(y - q, 0.0), 1.0);
+    const std::size_t j = std::min(static_cast<std::size_t>(r * static_cast<double>(buckets_)), buckets_ - 1);
+    const auto first = x_.begin() + bucket_[j], last = x_.begin() + bucket_[j + 1] + 1;
+    std::int64_t m = static_cast<std::int64_t>(std::upper_bound(first, last, r) - x_.begin()) - 1;
+    m = std::max<std::int64_t>(m, 0) + static_cast<std::int64_t>(q) * n_;
+    while (mesh_.node(m) > y) --m;
+    while (mesh_.node(m + 1) <= y) ++m;
+    return m;
   }
   // Range of g over y and the hull of the slopes of the cells it meets: LYAPND-POIS-11 (c) with y's own ends as
   // [dl, dh]. Proof: LYAPND-TRANS-7.
@@ -569,7 +597,7 @@ class FastEvaluator {
       slp = sall_;
       return;
     }
-    const std::int64_t jl = mesh_.locate(dl), jh = mesh_.locate(dh);
+    const std::int64_t jl = locate(dl), jh = locate(dh);
     if (jl == jh) {
       val = piece(y, jl);
       slp = slope(jl);
@@ -589,9 +617,13 @@ class FastEvaluator {
   }
 
   Mesh mesh_;
+  const std::vector<double>& x_;
   const std::vector<double>& g_;
   std::int64_t n_ = 0;
   std::vector<AtomI> atoms_;
+  std::vector<OI> slopes_;
+  std::size_t buckets_ = 1;
+  std::vector<std::uint32_t> bucket_;
   double gmin_ = 0, gmax_ = 0;
   OI sall_;
 };
@@ -1115,12 +1147,17 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
   double prev_floor = std::numeric_limits<double>::infinity();
   double step_cell_seconds = 0, split_seconds = 0, cover_seconds = 0;
   int last_steps = 0;
+  std::vector<double> carried_mass;  // the previous round's mass estimate on the refined cells
   for (int round = 0;; ++round) {
     // The covers and the mass estimate are not interrupted by the deadline: their time (measured) enters the model
     // below, so that a large final partition does not run past the budget.
     const auto tcov = Clock::now();
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
-    const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    // The first round transports the uniform mass 64 steps; later rounds start from the previous estimate carried to
+    // the refined cells (a half gets half its parent's), so 16 steps do (heuristic: only the choice of cells to
+    // halve depends on it, LYAPND-TRANS-4).
+    const std::vector<double> mass =
+        internal::stationary_estimate(cover, weights, round == 0 ? 64 : 16, round == 0 ? nullptr : &carried_mass);
     cover_seconds = std::chrono::duration<double>(Clock::now() - tcov).count();
     out.transfer_rounds = round + 1;
     double floor = 0;
@@ -1258,33 +1295,36 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
     for (std::size_t i = 0; i < pieces.size(); ++i)
       if (pieces[i].leaf) leaves.push_back(i);
     std::sort(leaves.begin(), leaves.end(), [&](std::size_t x, std::size_t y) { return pieces[x].a < pieces[y].a; });
-    std::vector<double> e2, u2, l2, s2, z2;
+    std::vector<double> e2, u2, l2, s2, z2, m2;
     const std::size_t n2 = n + split;
     e2.reserve(n2 + 1);
+    m2.reserve(n2);
     u2.reserve(n2);
     l2.reserve(n2);
     s2.reserve((n2 + 1) * k);
     z2.reserve((n2 + 1) * k);
-    auto keep = [&](double e, double u, double l, const double* s0, const double* z0) {
+    auto keep = [&](double e, double u, double l, double ms0, const double* s0, const double* z0) {
       e2.push_back(e);
       u2.push_back(u);
       l2.push_back(l);
+      m2.push_back(ms0);
       s2.insert(s2.end(), s0, s0 + k);
       z2.insert(z2.end(), z0, z0 + k);
     };
     std::size_t li = 0;
     for (std::size_t c = 0; c < n; ++c) {
       if (!touched[c]) {
-        keep(edges[c], upper[c], lower[c], &arc_s[c * k], &arc_z[c * k]);
+        keep(edges[c], upper[c], lower[c], mass[c], &arc_s[c * k], &arc_z[c * k]);
         continue;
       }
       // The leaves of a touched cell tile it and come next in the sorted order (cells do not overlap).
       for (; li < leaves.size() && pieces[leaves[li]].cell == static_cast<std::int64_t>(c); ++li) {
         const Piece& p = pieces[leaves[li]];
         if (p.arcs < 0)
-          keep(p.a, p.u, p.l, &arc_s[c * k], &arc_z[c * k]);
+          keep(p.a, p.u, p.l, p.mass, &arc_s[c * k], &arc_z[c * k]);
         else
-          keep(p.a, p.u, p.l, &new_s[static_cast<std::size_t>(p.arcs) * k], &new_z[static_cast<std::size_t>(p.arcs) * k]);
+          keep(p.a, p.u, p.l, p.mass, &new_s[static_cast<std::size_t>(p.arcs) * k],
+               &new_z[static_cast<std::size_t>(p.arcs) * k]);
       }
     }
     if (li != leaves.size() || u2.size() != n2)
@@ -1297,6 +1337,7 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
     lower.swap(l2);
     arc_s.swap(s2);
     arc_z.swap(z2);
+    carried_mass.swap(m2);
     split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
     // The next round's covers and mass estimate (about 1.2x this round's cells) must fit in the time left.
@@ -1378,7 +1419,8 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
     if (p > 0) ++k;
   const std::uint64_t n = static_cast<std::uint64_t>(nodes);
   // Proof: LYAPND-POIS-5. Mesh and grid vectors (nodes, g, phi, y, z: 8 bytes each; the previous level's
-  // nodes and g, kept for the warm start: at most 16 bytes per node), transitions (12 bytes per atom
+  // nodes and g, kept for the warm start: at most 16 bytes per node; the binary64 evaluator's slope enclosures
+  // and search buckets: 16 + 8 bytes per node), transitions (12 bytes per atom
   // and node), breakpoints (8 bytes, (k + 1) N + 1), cells (<= 4 (k + 1) N + 64 after refinement, two
   // generations alive during a round, sizeof(Cell) <= 112 with the arb limbs inline at <= 128 bits, plus
   // the heap limbs of the cell's ball above 128 bits: 8 bytes per limb, with allocator slack 16).
@@ -1386,7 +1428,7 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
   // of the two counts.
   const std::uint64_t cells = 4 * (k + 1) * n + 64;
   const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
-  return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 +
+  return n * (80 + 12 * k) + ((k + 1) * n + 2) * 8 +
          std::max<std::uint64_t>(2 * cells * (112 + limbs), internal::transfer_arcs_memory_bytes(2 * cells + 64, k)) +
          (1u << 20);
 }

@@ -255,16 +255,24 @@ ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<doubl
   return im.covers(edges, s, z);
 }
 
-std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps) {
+std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps,
+                                        const std::vector<double>* start) {
   const std::size_t n = cover.cells, k = cover.atoms;
-  std::vector<double> m(n, 1.0 / static_cast<double>(n)), next(n + 1), diff(n + 1);
+  std::vector<double> m(n, 1.0 / static_cast<double>(n)), next(n + 1), diff(n + 1), pm(k);
+  if (start && start->size() == n) {
+    double total = 0;
+    for (double v : *start) total += std::max(0.0, v);
+    if (total > 0)
+      for (std::size_t a = 0; a < n; ++a) m[a] = std::max(0.0, (*start)[a]) / total;
+  }
+  for (std::size_t i = 0; i < k; ++i) pm[i] = 0.5 * (w.lo[i] + w.hi[i]);
   for (int step = 0; step < steps; ++step) {
     std::fill(diff.begin(), diff.end(), 0.0);
     double everywhere = 0;
     for (std::size_t a = 0; a < n; ++a) {
       if (m[a] == 0) continue;
       for (std::size_t i = 0; i < k; ++i) {
-        const double p = 0.5 * (w.lo[i] + w.hi[i]) * m[a];
+        const double p = pm[i] * m[a];
         const std::int32_t f = cover.first[i * n + a], l = cover.last[i * n + a];
         if (f < 0) {
           everywhere += p / static_cast<double>(n);
@@ -347,11 +355,11 @@ TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> 
 std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k) {
   // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom (16 k), the cover
   // (8 k), U, L and their next step (32), block extrema (1 / 32 per cell); during a refinement round
-  // (LYAPND-TRANS-4) the next partition's edges, bounds and arcs (at most 1.2 (24 + 16 k): a round adds at most a
-  // fifth of the cells) and the mass estimate (8), plus the larger of the score vectors (16) and the round's queue:
-  // at most 0.6 pieces of 64 bytes, 0.6 queue entries of 16 and leaf indices of 8, a flag byte, and the new edges'
-  // arcs (0.2 x 16 k); rounded up, with slack.
-  return cells * (136 + 48 * k) + (1u << 16);
+  // (LYAPND-TRANS-4) the next partition's edges, bounds, carried mass estimates and arcs (at most 1.2 (32 + 16 k): a
+  // round adds at most a fifth of the cells) and the mass estimate with the one carried over (16), plus the larger of
+  // the score vectors (16) and the round's queue: at most 0.6 pieces of 64 bytes, 0.6 queue entries of 16 and leaf
+  // indices of 8, a flag byte, and the new edges' arcs (0.2 x 16 k); rounded up, with slack.
+  return cells * (152 + 48 * k) + (1u << 16);
 }
 
 }  // namespace lyapcert::lyapnd::internal
