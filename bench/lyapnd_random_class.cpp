@@ -17,14 +17,16 @@
 //
 // Usage: lyapnd_random_class [--seed S] [--count N] [--first I] [--digits D] [--budget B] [--method M]
 //                            [--laws-only] [--induced-estimate N] [--order-estimate N] [--notes]
-//                            [--max-levels K] [--arb-cells]
+//                            [--max-levels K] [--arb-cells] [--floor-profile L]
 // (--method: any `lyapcert lyapnd --method` name, default poisson, so the table can be reported per method;
 // each line also names the method that ran; --notes prints each result's message under its line; --max-levels K
 // caps the Poisson mesh levels (Options::max_levels) for runs that must not depend on the clock; --arb-cells
 // evaluates the cell bounds and image arcs in Arb only (Options::poisson_binary64_cells = false), for comparisons. --laws-only prints the law strings, one a line, for
 // `lyapcert lyapnd --law ...`, with alpha and its word. --induced-estimate N runs the binary64 prototype of the
 // induced Poisson function below on the grid of N nodes instead of the certificate; --order-estimate N compares
-// piecewise-linear and cubic interpolation of g on the uniform grid of N nodes, also in binary64.)
+// piecewise-linear and cubic interpolation of g on the uniform grid of N nodes, also in binary64. --floor-profile L
+// certifies the driver's L-th mesh level as its final level within --budget and prints where the transfer floor
+// sits: floor_profile below.)
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -41,6 +43,7 @@
 #include "lyapcert/exact/ball.hpp"
 #include "lyapcert/laws/matrix_law.hpp"
 #include "lyapcert/lyapnd/lyapnd.hpp"
+#include "lyapcert/lyapnd/poisson.hpp"
 
 namespace {
 
@@ -590,6 +593,83 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// --floor-profile L: where the transfer floor sits on the driver's final level (diagnostics, no claim). The mesh of
+// the driver's first L levels (uniform 256 nodes, then x1.5 per level by refine_poisson_mesh, the solver warm
+// started), then that level certified as the driver's final level (binary64 cells at the driver's tolerance, the
+// budget as deadline) with PoissonFloorCells; printed: the width, the estimated floor F = sum mass x (U0 - L0), how
+// many cells carry half and 90 % of F, F split by the cells' length (binades) and by their width of h relative to
+// their length, and the heaviest cells.
+void floor_profile(const Family& fam, int levels, int digits, double budget) {
+  using Clock = std::chrono::steady_clock;
+  const laws::FiniteMatrices f = std::get<laws::FiniteMatrices>(laws::parse_matrix_law(fam.law).node);
+  const auto far = Clock::now() + std::chrono::hours(1);
+  std::vector<double> x(256);
+  for (std::size_t j = 0; j < x.size(); ++j) x[j] = static_cast<double>(j) / 256;  // exact
+  std::vector<double> g = lyapnd::poisson_mesh_solution(f, x, {}, {}, 20000, far);
+  for (int l = 1; l < levels; ++l) {
+    const std::vector<double> x2 = lyapnd::refine_poisson_mesh(x, g, x.size() / 2);
+    g = lyapnd::poisson_mesh_solution(f, x2, x, g, 20000, far);
+    x = x2;
+  }
+  double mid = 0;
+  const double est = lyapnd::estimate_poisson_spread(f, x, g, &mid);
+  const double transfer_target = 0.4 * std::pow(10.0, -digits) * std::max(1.0, 0.9 * std::fabs(mid));
+  const double tol = std::max(0.05 * transfer_target, std::isfinite(est) ? 1e-6 * est : 0.0);
+  lyapnd::PoissonFloorCells fc;
+  const std::clock_t c0 = std::clock();
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(budget));
+  const auto b = lyapnd::certify_poisson_bounds_mesh(f, x, g, 64, deadline, 20000, transfer_target, true, tol, &fc);
+  const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
+  if (!b || fc.mass.empty()) {
+    std::printf("  no transfer rounds (deadline or failed cells)\n");
+    return;
+  }
+  const std::size_t n = fc.mass.size();
+  std::vector<double> score(n);
+  double F = 0;
+  for (std::size_t c = 0; c < n; ++c) F += score[c] = fc.mass[c] * (fc.upper[c] - fc.lower[c]);
+  std::vector<std::size_t> order(n);
+  for (std::size_t c = 0; c < n; ++c) order[c] = c;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t z) { return score[a] > score[z]; });
+  std::size_t half = 0, most = 0;
+  double run = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    run += score[order[i]];
+    if (half == 0 && run >= 0.5 * F) half = i + 1;
+    if (most == 0 && run >= 0.9 * F) most = i + 1;
+  }
+  std::printf("  N=%zu nodes, est spread %.2e, width %.3e (h %.3e), cpu %.2f s, %d rounds (stop: %s), %zu cells, "
+              "floor %.3e, cells for 50%% / 90%% of it: %zu / %zu\n",
+              x.size(), est, 2 * mag_get_d(arb_radref(b->enclosure.get())), b->h_width, cpu, fc.rounds, fc.stop, n,
+              F, half, most);
+  // F by the cell length's binade and by the slope (U0 - L0) / length.
+  std::vector<double> by_len(64, 0.0), by_slope(64, 0.0);
+  std::vector<std::size_t> n_len(64, 0);
+  for (std::size_t c = 0; c < n; ++c) {
+    const double len = fc.edges[c + 1] - fc.edges[c], w = fc.upper[c] - fc.lower[c];
+    const int bl = std::clamp(static_cast<int>(-std::floor(std::log2(len))), 0, 63);
+    by_len[static_cast<std::size_t>(bl)] += score[c];
+    ++n_len[static_cast<std::size_t>(bl)];
+    const int bs = std::clamp(static_cast<int>(std::floor(std::log10(w / len))) + 20, 0, 63);
+    by_slope[static_cast<std::size_t>(bs)] += score[c];
+  }
+  std::printf("  floor by cell length (2^-k: share of F, cells):");
+  for (int k = 0; k < 64; ++k)
+    if (by_len[static_cast<std::size_t>(k)] > 0.02 * F)
+      std::printf(" 2^-%d: %.0f%% (%zu)", k, 100 * by_len[static_cast<std::size_t>(k)] / F, n_len[static_cast<std::size_t>(k)]);
+  std::printf("\n  floor by slope (U0 - L0) / length (10^k: share of F):");
+  for (int k = 0; k < 64; ++k)
+    if (by_slope[static_cast<std::size_t>(k)] > 0.02 * F)
+      std::printf(" 1e%d: %.0f%%", k - 20, 100 * by_slope[static_cast<std::size_t>(k)] / F);
+  std::printf("\n  heaviest cells (t, length, U0 - L0, mass, share of F):");
+  for (std::size_t i = 0; i < std::min<std::size_t>(n, 6); ++i) {
+    const std::size_t c = order[i];
+    std::printf(" [%.9f %.1e %.1e %.1e %.1f%%]", fc.edges[c], fc.edges[c + 1] - fc.edges[c], fc.upper[c] - fc.lower[c],
+                fc.mass[c], 100 * score[c] / F);
+  }
+  std::printf("\n");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -600,7 +680,7 @@ int main(int argc, char** argv) {
   int max_levels = 0;
   bool arb_cells = false;
   lyapnd::Method method = lyapnd::Method::poisson;
-  int induced_grid = 0, order_grid = 0;
+  int induced_grid = 0, order_grid = 0, floor_levels = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> const char* {
@@ -639,6 +719,8 @@ int main(int argc, char** argv) {
       max_levels = std::atoi(next());
     else if (a == "--arb-cells")
       arb_cells = true;
+    else if (a == "--floor-profile")
+      floor_levels = std::atoi(next());
     else {
       std::fprintf(stderr, "lyapnd_random_class: unknown argument %s\n", a.c_str());
       return 2;
@@ -671,6 +753,12 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
+    if (floor_levels > 0) {
+      std::printf("%3d %-11s alpha=%.3f word=%-3s %s\n", i, f.cls.c_str(), f.alpha, f.word.c_str(), f.law.c_str());
+      floor_profile(f, floor_levels, digits, budget);
+      std::fflush(stdout);
+      continue;
+    }
     if (laws_only) {
       std::printf("%d\t%s\talpha=%.3f\tword=%s\t%s\n", i, f.cls.c_str(), f.alpha, f.word.c_str(), f.law.c_str());
       continue;
@@ -695,7 +783,7 @@ int main(int argc, char** argv) {
     if (notes) std::printf("    note: %s\n", r.top.message.c_str());
     std::fflush(stdout);
   }
-  if (laws_only || induced_grid > 0 || order_grid > 0) return 0;
+  if (laws_only || induced_grid > 0 || order_grid > 0 || floor_levels > 0) return 0;
   for (const char* part : {"all", "general", "alpha>=1", "alpha<1"}) {
     std::vector<double> ws, ts, cs;
     int conv = 0, n = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <stdexcept>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include "lyapcert/exact/error.hpp"
 #include "lyapcert/lyap/certified.hpp"
 #include "lyapcert/exact/arb_raii.hpp"
+#include "lyapcert/fast/interval_kernel.hpp"
 #include "lyapcert/fast/log.hpp"
 #include "lyapcert/lyapnd/internal/cell_binary64.hpp"
 #include "lyapcert/lyapnd/internal/transfer.hpp"
@@ -435,66 +437,118 @@ class FastEvaluator {
   using OI = fast::OutwardInterval;
 
   FastEvaluator(const std::vector<AtomB>& atoms, const std::vector<double>& x, const std::vector<double>& g)
-      : mesh_(x), g_(g), n_(static_cast<std::int64_t>(g.size())) {
+      : mesh_(x), x_(x), g_(g), n_(static_cast<std::int64_t>(g.size())) {
+    namespace iv = fast::iv;
     // The atoms' balls contain the exact rationals; their bounds rounded outward to binary64 enclose them too.
     auto oi = [](const Ball& b) { return OI(lo_d(b.get()), hi_d(b.get())); };
-    for (const AtomB& at : atoms)
-      atoms_.push_back({oi(at.a), oi(at.b), oi(at.c), oi(at.d), oi(at.p), oi(at.det), oi(at.q0), oi(at.q1), oi(at.q2)});
+    for (const AtomB& at : atoms) {
+      AtomI a{oi(at.a), oi(at.b), oi(at.c), oi(at.d), oi(at.p), oi(at.det), oi(at.q0), oi(at.q1), oi(at.q2), {}};
+      a.p_half = iv::scale(a.p, 0.5);  // p / 2 (the factor of log q), computed once per atom
+      atoms_.push_back(a);
+    }
     gmin_ = *std::min_element(g.begin(), g.end());
     gmax_ = *std::max_element(g.begin(), g.end());
-    sall_ = slope(0);
-    for (std::int64_t j = 1; j < n_; ++j) sall_ = boost::numeric::hull(sall_, slope(j));
+    // The slopes' enclosures once per mesh cell (each evaluation needs several; the quotient was a tenth of it).
+    slopes_.reserve(static_cast<std::size_t>(n_));
+    for (std::int64_t j = 0; j < n_; ++j) {
+      const double dx = mesh_.node(j + 1) - mesh_.node(j);
+      slopes_.push_back(fast::iv::div_by_pos(fast::iv::sub(OI(gval(j + 1)), OI(gval(j))), OI(dx, dx, true)));
+    }
+    sall_ = slopes_[0];
+    for (const OI& sj : slopes_) sall_ = boost::numeric::hull(sall_, sj);
+    // Buckets of width 1 / B (B the power of two >= N): bucket_[j] is the last node <= j / B, bucket_[B] = N - 1.
+    while (buckets_ < x.size()) buckets_ *= 2;
+    bucket_.resize(buckets_ + 1);
+    std::size_t i = 0;
+    for (std::size_t j = 0; j < buckets_; ++j) {
+      const double t = static_cast<double>(j) / static_cast<double>(buckets_);  // exact
+      while (i + 1 < x.size() && x[i + 1] <= t) ++i;
+      bucket_[j] = static_cast<std::uint32_t>(i);
+    }
+    bucket_[buckets_] = static_cast<std::uint32_t>(x.size() - 1);
   }
 
-  // h over T = [a, b] (a point when a == b) and, if dh != nullptr, an enclosure of h' over T. false when a
-  // denominator or the image component of LYAPND-POIS-4 (b) is not certified nonzero, or a result is not finite.
-  bool eval(OI& h, OI* dh, double a, double b) const {
-    const OI& pi = internal::pi_enclosure();
-    OI s1, c1;
-    double m = a;
-    if (a != b) {
-      m = a + (b - a) / 2;
-      if (!(m >= a && m <= b)) m = a;
+  // Enclosures of sin pi t, cos pi t, sin 2 pi t, cos 2 pi t at a double t (LYAPND-TRANS-5 and the double-angle
+  // identities sin 2x = 2 sin x cos x, cos 2x = (cos x - sin x)(cos x + sin x)); false when |t| > 2^20.
+  struct Angles {
+    OI s1, c1, s2, c2;
+  };
+  static bool angles(double t, Angles& w) {
+    namespace iv = fast::iv;
+    if (!internal::sin_cos_pi_enclose(t, w.s1, w.c1)) return false;
+    w.s2 = iv::scale(iv::mul(w.s1, w.c1), 2.0);
+    w.c2 = iv::mul(iv::sub(w.c1, w.s1), iv::add(w.c1, w.s1));
+    return true;
+  }
+
+  // h at the double t. A point value computed before for the same t is reused (the cell bounds evaluate h at the
+  // ends of neighbouring cells and halves, which share them): it is the same computation's result, so the same
+  // enclosure. Not thread-safe (one evaluator per thread; the driver is single-threaded).
+  bool eval_point(OI& h, double t) const {
+    const std::uint64_t key = std::bit_cast<std::uint64_t>(t);
+    PointMemo& e = memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)];
+    if (e.key == key) {
+      h = OI(e.lo, e.hi, true);
+      return true;
     }
-    if (!internal::sin_cos_pi_enclose(m, s1, c1)) return false;
-    // The double angle at m: sin 2x = 2 sin x cos x, cos 2x = (cos x - sin x)(cos x + sin x).
-    OI s2 = s1 * c1 * 2.0, c2 = (c1 - s1) * (c1 + s1);
+    Angles w;
+    if (!angles(t, w) || !eval(h, nullptr, t, t, t, w)) return false;
+    remember(t, h);
+    return true;
+  }
+  void remember(double t, const OI& h) const {
+    const std::uint64_t key = std::bit_cast<std::uint64_t>(t);
+    memo_[(key * 0x9E3779B97F4A7C15ull) >> (64 - kMemoBits)] = {key, h.lower(), h.upper()};
+  }
+
+  // h over T = [a, b] (a point when a == b; then m = a) from the angles w at a point m of T, and, if dh != nullptr,
+  // an enclosure of h' over T. false when a denominator or the image component of LYAPND-POIS-4 (b) is not
+  // certified nonzero, or a result is not finite. The interval operations are the sign-aware ones of fast::iv
+  // (FAST-KER-1..4): p, p / 2, pi > 0, q > 0 (tested), a cell's offset from a mesh node >= 0 up to rounding; each
+  // checks its hypothesis and falls back otherwise.
+  bool eval(OI& h, OI* dh, double a, double b, double m, const Angles& w) const {
+    namespace iv = fast::iv;
+    const OI& pi = internal::pi_enclosure();
+    OI s1 = w.s1, c1 = w.c1, s2 = w.s2, c2 = w.c2;
     if (a != b) {
       // The values at the point m of the cell widened by the mean value theorem: for |t - m| <= r,
       // |sin(pi t) - sin(pi m)| <= pi r max |cos| <= pi r min(1, |cos(pi m)| + pi r) (|cos| is 1-Lipschitz in pi t), and
       // likewise for cos and, with 2 pi r, for the double angle. The first-order factor |cos(pi m)| matters: where it
       // is small the plain pi r is several times wider (as Arb's own ball bound is not).
-      const double r = std::max((OI(m) - a).upper(), (OI(b) - m).upper());
-      const OI pr = pi * r, p2r = pi * (2 * r);
+      const double r = std::max(fast::OutwardRounding::sub_up(m, a), fast::OutwardRounding::sub_up(b, m));
+      const OI pr = iv::scale(pi, r), p2r = iv::scale(pi, 2 * r);
       auto widen = [](const OI& step, const OI& other) {  // upper bound of step * min(1, |other| + step)
-        const double m_other = std::max(-other.lower(), other.upper());
-        return (step * std::min(1.0, (OI(m_other) + step).upper())).upper();
+        return iv::up(step.upper() * std::min(1.0, iv::up(iv::mag(other) + step.upper())));
       };
       const double es1 = widen(pr, c1), ec1 = widen(pr, s1), es2 = widen(p2r, c2), ec2 = widen(p2r, s2);
-      const OI unit(-1.0, 1.0);
-      s1 = boost::numeric::intersect(s1 + OI(-es1, es1), unit);
-      c1 = boost::numeric::intersect(c1 + OI(-ec1, ec1), unit);
-      s2 = boost::numeric::intersect(s2 + OI(-es2, es2), unit);
-      c2 = boost::numeric::intersect(c2 + OI(-ec2, ec2), unit);
+      const OI unit(-1.0, 1.0, true);
+      s1 = boost::numeric::intersect(iv::widen(s1, es1), unit);
+      c1 = boost::numeric::intersect(iv::widen(c1, ec1), unit);
+      s2 = boost::numeric::intersect(iv::widen(s2, es2), unit);
+      c2 = boost::numeric::intersect(iv::widen(c2, ec2), unit);
     }
     h = OI(0.0);
     OI dphi(0.0), dsum(0.0), gv, gs, psi;
     for (const AtomI& at : atoms_) {
       // q = |A v|^2 = q0 + q1 cos 2 pi t + q2 sin 2 pi t > 0; phi += p/2 log q; phi' += p pi (q2 C - q1 S) / q.
-      const OI q = at.q0 + at.q1 * c2 + at.q2 * s2;
+      const OI q = iv::add(at.q0, iv::add(iv::mul(at.q1, c2), iv::mul(at.q2, s2)));
       if (!(q.lower() > 0)) return false;
-      h += at.p * (fast::log(q) * 0.5);
-      if (dh) dphi += at.p * ((at.q2 * c2 - at.q1 * s2) / q);
+      h = iv::add(h, iv::mul_by_nonneg(fast::log(q), at.p_half));
+      if (dh)
+        dphi = iv::add(dphi, iv::mul_by_nonneg(iv::div_by_pos(iv::sub(iv::mul(at.q2, c2), iv::mul(at.q1, s2)), q), at.p));
       // w = A v; a real representative of the image line (LYAPND-POIS-4 (b), LYAPND-TRANS-6 (c)).
-      if (!internal::line_angle_enclose(at.a * c1 + at.b * s1, at.c * c1 + at.d * s1, psi)) return false;
+      if (!internal::line_angle_enclose(iv::add(iv::mul(at.a, c1), iv::mul(at.b, s1)),
+                                        iv::add(iv::mul(at.c, c1), iv::mul(at.d, s1)), psi))
+        return false;
       g_range(psi, gv, gs);
-      h += at.p * gv;
-      if (dh) dsum += at.p * (at.det / q * gs);  // d/dt (A . t) = det A / |A v|^2
+      h = iv::add(h, iv::mul_by_nonneg(gv, at.p));
+      if (dh)  // d/dt (A . t) = det A / |A v|^2
+        dsum = iv::add(dsum, iv::mul_by_nonneg(iv::mul(iv::div_by_pos(at.det, q), gs), at.p));
     }
     g_range(OI(a, b), gv, gs);
-    h -= gv;
+    h = iv::sub(h, gv);
     if (dh) {
-      *dh = pi * dphi + dsum - gs;
+      *dh = iv::sub(iv::add(iv::mul_by_nonneg(dphi, pi), dsum), gs);
       if (!std::isfinite(dh->lower()) || !std::isfinite(dh->upper())) return false;
     }
     return std::isfinite(h.lower()) && std::isfinite(h.upper());
@@ -502,15 +556,38 @@ class FastEvaluator {
 
  private:
   struct AtomI {
-    OI a, b, c, d, p, det, q0, q1, q2;
+    OI a, b, c, d, p, det, q0, q1, q2, p_half;
   };
+  // Point values of h by the bit pattern of t (direct-mapped; a NaN pattern marks an empty slot: t is never NaN).
+  struct PointMemo {
+    std::uint64_t key = ~std::uint64_t{0};
+    double lo = 0, hi = 0;
+  };
+  static constexpr int kMemoBits = 12;
+  mutable std::vector<PointMemo> memo_ = std::vector<PointMemo>(std::size_t{1} << kMemoBits);
   double gval(std::int64_t m) const { return g_[static_cast<std::size_t>(mesh_.wrap(m))]; }
-  // (g_{m+1} - g_m) / (x_{m+1} - x_m), the node difference exact (LYAPND-POIS-11 (a)).
-  OI slope(std::int64_t m) const {
-    return (OI(gval(m + 1)) - gval(m)) / OI(mesh_.node(m + 1) - mesh_.node(m));
+  // (g_{m+1} - g_m) / (x_{m+1} - x_m), the node difference exact (LYAPND-POIS-11 (a)) and positive; precomputed
+  // per cell of the mesh (cell m of the periodic extension is cell m mod N).
+  const OI& slope(std::int64_t m) const { return slopes_[static_cast<std::size_t>(mesh_.wrap(m))]; }
+  // g on y, all of whose points lie in cell m: g_m + (y - node(m)) s_m (y - node(m) >= 0 up to rounding).
+  OI piece(const OI& y, std::int64_t m) const {
+    const double x0 = mesh_.node(m);
+    return fast::iv::add(OI(gval(m)), fast::iv::mul_by_nonneg(slope(m), fast::iv::sub(y, OI(x0, x0, true))));
   }
-  // g on y, all of whose points lie in cell m.
-  OI piece(const OI& y, std::int64_t m) const { return OI(gval(m)) + (y - mesh_.node(m)) * slope(m); }
+  // Mesh::locate with the binary search narrowed to one bucket: the last node <= y - floor(y) lies between the
+  // bucket's first node and the next bucket's, and the candidate is corrected by the same exact comparisons with the
+  // exact nodes, so the result is the cell of Mesh::locate (LYAPND-POIS-11 (b): any candidate is corrected).
+  std::int64_t locate(double y) const {
+    const double q = std::floor(y);
+    const double r = std::min(std::max(y - q, 0.0), 1.0);
+    const std::size_t j = std::min(static_cast<std::size_t>(r * static_cast<double>(buckets_)), buckets_ - 1);
+    const auto first = x_.begin() + bucket_[j], last = x_.begin() + bucket_[j + 1] + 1;
+    std::int64_t m = static_cast<std::int64_t>(std::upper_bound(first, last, r) - x_.begin()) - 1;
+    m = std::max<std::int64_t>(m, 0) + static_cast<std::int64_t>(q) * n_;
+    while (mesh_.node(m) > y) --m;
+    while (mesh_.node(m + 1) <= y) ++m;
+    return m;
+  }
   // Range of g over y and the hull of the slopes of the cells it meets: LYAPND-POIS-11 (c) with y's own ends as
   // [dl, dh]. Proof: LYAPND-TRANS-7.
   void g_range(const OI& y, OI& val, OI& slp) const {
@@ -520,7 +597,7 @@ class FastEvaluator {
       slp = sall_;
       return;
     }
-    const std::int64_t jl = mesh_.locate(dl), jh = mesh_.locate(dh);
+    const std::int64_t jl = locate(dl), jh = locate(dh);
     if (jl == jh) {
       val = piece(y, jl);
       slp = slope(jl);
@@ -540,9 +617,13 @@ class FastEvaluator {
   }
 
   Mesh mesh_;
+  const std::vector<double>& x_;
   const std::vector<double>& g_;
   std::int64_t n_ = 0;
   std::vector<AtomI> atoms_;
+  std::vector<OI> slopes_;
+  std::size_t buckets_ = 1;
+  std::vector<std::uint32_t> bucket_;
   double gmin_ = 0, gmax_ = 0;
   OI sall_;
 };
@@ -567,23 +648,28 @@ bool evaluate_cell_binary64(const FastEvaluator& fe, double tolerance, Cell& c) 
   using OI = fast::OutwardInterval;
   double m = c.a + (c.b - c.a) / 2;
   if (!(m >= c.a && m <= c.b)) m = c.a;
+  // The angles at m serve the point value and the cell's enclosure (both start from them); the ends' values of a
+  // monotone cell are shared with the neighbouring cells through the evaluator's point memo.
+  FastEvaluator::Angles w;
+  if (!FastEvaluator::angles(m, w)) return false;
   OI hm, hb, dhb;
-  if (!fe.eval(hm, nullptr, m, m) || !(hm.upper() - hm.lower() <= tolerance)) return false;
-  if (!fe.eval(hb, &dhb, c.a, c.b)) return false;
+  if (!fe.eval(hm, nullptr, m, m, m, w) || !(hm.upper() - hm.lower() <= tolerance)) return false;
+  fe.remember(m, hm);
+  if (!fe.eval(hb, &dhb, c.a, c.b, m, w)) return false;
   OI range;
   bool ok = false;
   if (dhb.lower() > 0 || dhb.upper() < 0) {
     // h monotone on the cell (h is Lipschitz with h' of one sign almost everywhere): the hull of its end values.
     OI ha, hz;
-    if (fe.eval(ha, nullptr, c.a, c.a) && fe.eval(hz, nullptr, c.b, c.b)) {
+    if (fe.eval_point(ha, c.a) && fe.eval_point(hz, c.b)) {
       range = boost::numeric::hull(ha, hz);
       ok = true;
     }
   }
   if (!ok) {
     // Mean-value form h(m) + h'([a, b]) [a - m, b - m], intersected with the direct enclosure when they overlap.
-    const OI off((OI(c.a) - m).lower(), (OI(c.b) - m).upper());
-    range = hm + off * dhb;
+    const OI off(fast::OutwardRounding::sub_down(c.a, m), fast::OutwardRounding::sub_up(c.b, m));
+    range = fast::iv::add(hm, fast::iv::mul(off, dhb));
     if (boost::numeric::overlap(range, hb)) range = boost::numeric::intersect(range, hb);
     ok = std::isfinite(range.lower()) && std::isfinite(range.upper());
   }
@@ -622,6 +708,7 @@ struct TransferControl {
   // and the cells stay within the count the level's memory estimate covers (LYAPND-POIS-5), instead of stopping at
   // 20 % and twice the cells; the time left ends it (every round's bounds are valid, LYAPND-TRANS-4).
   bool final_level = false;
+  PoissonFloorCells* floor = nullptr;  // diagnostics: the last iterated round's cells (when given)
 };
 
 std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<AtomD>& at,
@@ -830,7 +917,7 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
                                                          const std::vector<double>& g, slong prec,
                                                          Clock::time_point deadline, int transfer_steps,
                                                          double transfer_target, bool final_level,
-                                                         double binary64_tolerance) {
+                                                         double binary64_tolerance, PoissonFloorCells* floor) {
   require_invertible_2x2(f, 2, "certify_poisson_bounds");
   check_mesh(x, "certify_poisson_bounds");
   const std::size_t n = g.size();
@@ -842,6 +929,7 @@ std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatri
   tc.max_steps = transfer_steps;
   tc.target_width = transfer_target;
   tc.final_level = final_level;
+  tc.floor = floor;
   const Evaluator ev(f, x, g, prec);
   // Proof: LYAPND-TRANS-7. Binary64 cell bounds where they succeed within the tolerance, Arb elsewhere.
   std::optional<FastEvaluator> fe;
@@ -1059,25 +1147,42 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
   double prev_floor = std::numeric_limits<double>::infinity();
   double step_cell_seconds = 0, split_seconds = 0, cover_seconds = 0;
   int last_steps = 0;
+  std::vector<double> carried_mass;  // the previous round's mass estimate on the refined cells
   for (int round = 0;; ++round) {
     // The covers and the mass estimate are not interrupted by the deadline: their time (measured) enters the model
     // below, so that a large final partition does not run past the budget.
     const auto tcov = Clock::now();
     const internal::ArcCover cover = imager.covers(edges, arc_s, arc_z);
-    const std::vector<double> mass = internal::stationary_estimate(cover, weights, 64);
+    // The first round transports the uniform mass 64 steps; later rounds start from the previous estimate carried to
+    // the refined cells (a half gets half its parent's), so 16 steps do (heuristic: only the choice of cells to
+    // halve depends on it, LYAPND-TRANS-4).
+    const std::vector<double> mass =
+        internal::stationary_estimate(cover, weights, round == 0 ? 64 : 16, round == 0 ? nullptr : &carried_mass);
     cover_seconds = std::chrono::duration<double>(Clock::now() - tcov).count();
     out.transfer_rounds = round + 1;
     double floor = 0;
     for (std::size_t c = 0; c < upper.size(); ++c) floor += mass[c] * (upper[c] - lower[c]);
     bool last = false;
+    const char* why = "ordinary rounds";
     if (refining_only) {
       const double cells = static_cast<double>(upper.size());
       const double left = std::chrono::duration<double>(deadline - Clock::now()).count();
-      last = !(floor < 0.97 * prev_floor) || edges.size() + edges.size() / 5 > cell_cap ||
+      const bool no_gain = !(floor < 0.97 * prev_floor), full = edges.size() + edges.size() / 5 > cell_cap;
+      last = no_gain || full ||
              left < 1.5 * (split_seconds + 1.2 * cover_seconds + step_cell_seconds * last_steps * 1.2 * cells);
+      why = no_gain ? "gain" : full ? "cells" : "time";
     }
     prev_floor = floor;
     if (!refining_only || last) {
+      if (transfer->floor) {
+        PoissonFloorCells& fc = *transfer->floor;
+        fc.edges = edges;
+        fc.mass = mass;
+        fc.upper = upper;
+        fc.lower = lower;
+        fc.rounds = round + 1;
+        fc.stop = why;
+      }
       const auto ti = Clock::now();
       const internal::TransferResult r = internal::transfer_iterate_arcs(
           upper, lower, cover, weights, transfer->max_steps, transfer->target_width, deadline);
@@ -1091,6 +1196,7 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
       tr.upper = std::min(tr.upper, r.upper);
       tr.steps += r.steps;
       const double width = tr.upper - tr.lower;
+      if (transfer->floor && !(width > transfer->target_width)) transfer->floor->stop = "target";
       if (last || !(width > transfer->target_width) || r.steps == 0 || detail::past(deadline)) break;
       const bool ordinary_stop = !(width < 0.8 * prev_width) || edges.size() + edges.size() / 5 > ordinary_cap;
       if (ordinary_stop && !transfer->final_level) break;
@@ -1189,33 +1295,36 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
     for (std::size_t i = 0; i < pieces.size(); ++i)
       if (pieces[i].leaf) leaves.push_back(i);
     std::sort(leaves.begin(), leaves.end(), [&](std::size_t x, std::size_t y) { return pieces[x].a < pieces[y].a; });
-    std::vector<double> e2, u2, l2, s2, z2;
+    std::vector<double> e2, u2, l2, s2, z2, m2;
     const std::size_t n2 = n + split;
     e2.reserve(n2 + 1);
+    m2.reserve(n2);
     u2.reserve(n2);
     l2.reserve(n2);
     s2.reserve((n2 + 1) * k);
     z2.reserve((n2 + 1) * k);
-    auto keep = [&](double e, double u, double l, const double* s0, const double* z0) {
+    auto keep = [&](double e, double u, double l, double ms0, const double* s0, const double* z0) {
       e2.push_back(e);
       u2.push_back(u);
       l2.push_back(l);
+      m2.push_back(ms0);
       s2.insert(s2.end(), s0, s0 + k);
       z2.insert(z2.end(), z0, z0 + k);
     };
     std::size_t li = 0;
     for (std::size_t c = 0; c < n; ++c) {
       if (!touched[c]) {
-        keep(edges[c], upper[c], lower[c], &arc_s[c * k], &arc_z[c * k]);
+        keep(edges[c], upper[c], lower[c], mass[c], &arc_s[c * k], &arc_z[c * k]);
         continue;
       }
       // The leaves of a touched cell tile it and come next in the sorted order (cells do not overlap).
       for (; li < leaves.size() && pieces[leaves[li]].cell == static_cast<std::int64_t>(c); ++li) {
         const Piece& p = pieces[leaves[li]];
         if (p.arcs < 0)
-          keep(p.a, p.u, p.l, &arc_s[c * k], &arc_z[c * k]);
+          keep(p.a, p.u, p.l, p.mass, &arc_s[c * k], &arc_z[c * k]);
         else
-          keep(p.a, p.u, p.l, &new_s[static_cast<std::size_t>(p.arcs) * k], &new_z[static_cast<std::size_t>(p.arcs) * k]);
+          keep(p.a, p.u, p.l, p.mass, &new_s[static_cast<std::size_t>(p.arcs) * k],
+               &new_z[static_cast<std::size_t>(p.arcs) * k]);
       }
     }
     if (li != leaves.size() || u2.size() != n2)
@@ -1228,6 +1337,7 @@ std::optional<PoissonBounds> certify_with(const CellEval& ev, const std::vector<
     lower.swap(l2);
     arc_s.swap(s2);
     arc_z.swap(z2);
+    carried_mass.swap(m2);
     split_seconds = std::chrono::duration<double>(Clock::now() - ts).count();
     if (split == 0 || detail::past(deadline)) break;
     // The next round's covers and mass estimate (about 1.2x this round's cells) must fit in the time left.
@@ -1309,7 +1419,8 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
     if (p > 0) ++k;
   const std::uint64_t n = static_cast<std::uint64_t>(nodes);
   // Proof: LYAPND-POIS-5. Mesh and grid vectors (nodes, g, phi, y, z: 8 bytes each; the previous level's
-  // nodes and g, kept for the warm start: at most 16 bytes per node), transitions (12 bytes per atom
+  // nodes and g, kept for the warm start: at most 16 bytes per node; the binary64 evaluator's slope enclosures
+  // and search buckets: 16 + 8 bytes per node), transitions (12 bytes per atom
   // and node), breakpoints (8 bytes, (k + 1) N + 1), cells (<= 4 (k + 1) N + 64 after refinement, two
   // generations alive during a round, sizeof(Cell) <= 112 with the arb limbs inline at <= 128 bits, plus
   // the heap limbs of the cell's ball above 128 bits: 8 bytes per limb, with allocator slack 16).
@@ -1317,7 +1428,7 @@ std::uint64_t poisson_memory_bytes(const laws::FiniteMatrices& f, int nodes, slo
   // of the two counts.
   const std::uint64_t cells = 4 * (k + 1) * n + 64;
   const std::uint64_t limbs = prec > 128 ? 16 * static_cast<std::uint64_t>((prec + 63) / 64 + 1) : 0;
-  return n * (56 + 12 * k) + ((k + 1) * n + 2) * 8 +
+  return n * (80 + 12 * k) + ((k + 1) * n + 2) * 8 +
          std::max<std::uint64_t>(2 * cells * (112 + limbs), internal::transfer_arcs_memory_bytes(2 * cells + 64, k)) +
          (1u << 20);
 }

@@ -66,6 +66,15 @@ struct PoissonBounds {
   // Cell evaluations (initial partition, refinement, transfer rounds) done in binary64 and in Arb (LYAPND-TRANS-7).
   std::uint64_t binary64_evaluations = 0, arb_evaluations = 0;
 };
+// Diagnostics of the transfer rounds (heuristic, not a bound; for benchmarks): the partition of the last iterated
+// round, with each cell's estimated stationary mass (the mass transport of LYAPND-TRANS-4) and certified bounds of h,
+// so that the estimated floor sum mass x (upper - lower) can be split by cell; why the rounds ended.
+struct PoissonFloorCells {
+  std::vector<double> edges;               // e_0 = 0 < e_1 < ... < e_N = 1
+  std::vector<double> mass, upper, lower;  // per cell
+  int rounds = 0;
+  const char* stop = "";  // "target", "gain" (a round gained too little), "cells" (cap), "time", "no split"
+};
 std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& f, const std::vector<double>& g,
                                                     slong prec, std::chrono::steady_clock::time_point deadline);
 
@@ -79,12 +88,14 @@ std::optional<PoissonBounds> certify_poisson_bounds(const laws::FiniteMatrices& 
 // estimate covers, until the deadline. binary64_tolerance > 0: the cells are evaluated in outward-rounded binary64
 // (and the image arcs of the transfer rounds too) wherever that succeeds and the binary64 enclosure of h at the cell's
 // midpoint is at most that wide, in Arb elsewhere (0: Arb everywhere, +inf: binary64 wherever it succeeds); the
-// driver passes a hundredth of the width it aims at. Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4, -5..7.
+// driver passes a hundredth of the width it aims at. floor (if given) receives the last iterated round's cells
+// (diagnostics only). Proof: LYAPND-POIS-1, -4, -11, LYAPND-TRANS-1..4, -5..7.
 std::optional<PoissonBounds> certify_poisson_bounds_mesh(const laws::FiniteMatrices& f, const std::vector<double>& x,
                                                          const std::vector<double>& g, slong prec,
                                                          std::chrono::steady_clock::time_point deadline,
                                                          int transfer_steps = 0, double transfer_target = 0,
-                                                         bool final_level = false, double binary64_tolerance = 0);
+                                                         bool final_level = false, double binary64_tolerance = 0,
+                                                         PoissonFloorCells* floor = nullptr);
 
 // Certified bounds lo <= h <= hi on each cell [a, b] of `cells` (binary64, 0 <= a < b <= 1), for the piecewise-linear
 // g on the mesh x, by the cell evaluation of certify_poisson_bounds_mesh in one arithmetic: binary64 (LYAPND-TRANS-7)

@@ -7,6 +7,7 @@
 
 #include "lyapcert/exact/arb_raii.hpp"
 #include "lyapcert/exact/ball.hpp"
+#include "lyapcert/fast/interval_kernel.hpp"
 #include "lyapcert/lyapnd/internal/cell_binary64.hpp"
 #include "lyapcert/lyapnd/internal/stop_poll.hpp"
 
@@ -28,52 +29,78 @@ double upper_double(const arb_t x) {
   return arf_get_d(t, ARF_RND_CEIL);
 }
 
-// Range maximum / minimum over cyclic ranges of cells, with block extrema of kBlock cells recomputed per step.
+// Range maximum of U and minimum of L over cyclic ranges of cells in one pass (the iteration needs both over the
+// same cover), with block extrema of kBlock cells recomputed per step. Exact: maxima and minima of doubles.
 constexpr std::size_t kBlock = 64;
 
-struct RangeExtremum {
-  const std::vector<double>* v = nullptr;
-  std::vector<double> block;
-  bool is_max = true;
+struct RangeExtrema {
+  const double* u = nullptr;
+  const double* l = nullptr;
+  std::size_t n = 0;
+  std::vector<double> bmax, bmin;
+  double all_max = -kInf, all_min = kInf;
 
-  void build(const std::vector<double>& values, bool maximum) {
-    v = &values;
-    is_max = maximum;
-    const std::size_t n = values.size(), nb = (n + kBlock - 1) / kBlock;
-    block.assign(nb, maximum ? -kInf : kInf);
+  void build(const std::vector<double>& upper, const std::vector<double>& lower) {
+    u = upper.data();
+    l = lower.data();
+    n = upper.size();
+    const std::size_t nb = (n + kBlock - 1) / kBlock;
+    bmax.assign(nb, -kInf);
+    bmin.assign(nb, kInf);
+    all_max = -kInf;
+    all_min = kInf;
     for (std::size_t b = 0; b < nb; ++b) {
       const std::size_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
-      double m = values[lo];
-      for (std::size_t i = lo + 1; i < hi; ++i) m = maximum ? std::max(m, values[i]) : std::min(m, values[i]);
-      block[b] = m;
+      double mx = u[lo], mn = l[lo];
+      for (std::size_t i = lo + 1; i < hi; ++i) {
+        mx = std::max(mx, u[i]);
+        mn = std::min(mn, l[i]);
+      }
+      bmax[b] = mx;
+      bmin[b] = mn;
+      all_max = std::max(all_max, mx);
+      all_min = std::min(all_min, mn);
     }
   }
-  double pick(double a, double b) const { return is_max ? std::max(a, b) : std::min(a, b); }
-  // Extremum over cells lo..hi (lo <= hi, inclusive).
-  double linear(std::size_t lo, std::size_t hi) const {
-    const std::vector<double>& x = *v;
-    double m = x[lo];
+  // Max of U and min of L over cells lo..hi (lo <= hi, inclusive), folded into mx, mn.
+  void linear(std::size_t lo, std::size_t hi, double& mx, double& mn) const {
     if (hi - lo < 2 * kBlock) {
-      for (std::size_t i = lo + 1; i <= hi; ++i) m = pick(m, x[i]);
-      return m;
+      for (std::size_t i = lo; i <= hi; ++i) {
+        mx = std::max(mx, u[i]);
+        mn = std::min(mn, l[i]);
+      }
+      return;
     }
     const std::size_t b0 = (lo + kBlock - 1) / kBlock, b1 = (hi + 1) / kBlock;  // whole blocks b0 .. b1 - 1
-    for (std::size_t i = lo + 1; i < b0 * kBlock; ++i) m = pick(m, x[i]);
-    for (std::size_t b = b0; b < b1; ++b) m = pick(m, block[b]);
-    for (std::size_t i = b1 * kBlock; i <= hi; ++i) m = pick(m, x[i]);
-    return m;
-  }
-  double all() const {
-    double m = block[0];
-    for (double b : block) m = pick(m, b);
-    return m;
+    for (std::size_t i = lo; i < b0 * kBlock; ++i) {
+      mx = std::max(mx, u[i]);
+      mn = std::min(mn, l[i]);
+    }
+    for (std::size_t b = b0; b < b1; ++b) {
+      mx = std::max(mx, bmax[b]);
+      mn = std::min(mn, bmin[b]);
+    }
+    for (std::size_t i = b1 * kBlock; i <= hi; ++i) {
+      mx = std::max(mx, u[i]);
+      mn = std::min(mn, l[i]);
+    }
   }
   // Cyclic range first..last (first > last wraps), or every cell when first < 0.
-  double cyclic(std::int32_t first, std::int32_t last) const {
-    if (first < 0) return all();
-    const auto f = static_cast<std::size_t>(first), l = static_cast<std::size_t>(last);
-    if (f <= l) return linear(f, l);
-    return pick(linear(f, v->size() - 1), linear(0, l));
+  void cyclic(std::int32_t first, std::int32_t last, double& mx, double& mn) const {
+    mx = -kInf;
+    mn = kInf;
+    if (first < 0) {
+      mx = all_max;
+      mn = all_min;
+      return;
+    }
+    const auto f = static_cast<std::size_t>(first), e = static_cast<std::size_t>(last);
+    if (f <= e) {
+      linear(f, e, mx, mn);
+    } else {
+      linear(f, n - 1, mx, mn);
+      linear(0, e, mx, mn);
+    }
   }
 };
 
@@ -127,7 +154,9 @@ void ArcImager::image(double e, double* s_out, double* z_out) const {
     double lo = 0, hi = 0;
     // Proof: LYAPND-TRANS-6 (d). A real representative of the line M_i . e in outward-rounded binary64, used when it
     // is finite and narrower than 2^-19 (what LYAPND-TRANS-3 (b) needs); Arb otherwise.
-    if (fast_trig && line_angle_enclose(at.ia * fc + at.ib * fs, at.ic * fc + at.id * fs, psi) &&
+    if (fast_trig &&
+        line_angle_enclose(fast::iv::add(fast::iv::mul(at.ia, fc), fast::iv::mul(at.ib, fs)),
+                           fast::iv::add(fast::iv::mul(at.ic, fc), fast::iv::mul(at.id, fs)), psi) &&
         psi.upper() - psi.lower() < 0x1p-19) {
       lo = psi.lower();
       hi = psi.upper();
@@ -226,16 +255,24 @@ ArcCover arc_image_covers(const laws::FiniteMatrices& f, const std::vector<doubl
   return im.covers(edges, s, z);
 }
 
-std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps) {
+std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps,
+                                        const std::vector<double>* start) {
   const std::size_t n = cover.cells, k = cover.atoms;
-  std::vector<double> m(n, 1.0 / static_cast<double>(n)), next(n + 1), diff(n + 1);
+  std::vector<double> m(n, 1.0 / static_cast<double>(n)), next(n + 1), diff(n + 1), pm(k);
+  if (start && start->size() == n) {
+    double total = 0;
+    for (double v : *start) total += std::max(0.0, v);
+    if (total > 0)
+      for (std::size_t a = 0; a < n; ++a) m[a] = std::max(0.0, (*start)[a]) / total;
+  }
+  for (std::size_t i = 0; i < k; ++i) pm[i] = 0.5 * (w.lo[i] + w.hi[i]);
   for (int step = 0; step < steps; ++step) {
     std::fill(diff.begin(), diff.end(), 0.0);
     double everywhere = 0;
     for (std::size_t a = 0; a < n; ++a) {
       if (m[a] == 0) continue;
       for (std::size_t i = 0; i < k; ++i) {
-        const double p = 0.5 * (w.lo[i] + w.hi[i]) * m[a];
+        const double p = pm[i] * m[a];
         const std::int32_t f = cover.first[i * n + a], l = cover.last[i * n + a];
         if (f < 0) {
           everywhere += p / static_cast<double>(n);
@@ -283,19 +320,14 @@ TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> 
   extremes(U, L, r.upper, r.lower);
   std::vector<double> width_history{r.upper - r.lower};
   std::vector<double> U2(n), L2(n), mu(k), ml(k);
-  RangeExtremum qmax, qmin;
+  RangeExtrema q;
   for (int step = 1; step <= max_steps; ++step) {
     if (target_width > 0 && r.upper - r.lower <= target_width) break;
     if (detail::past(deadline)) break;
-    qmax.build(U, true);
-    qmin.build(L, false);
+    q.build(U, L);
     bool finite = true;
     for (std::size_t a = 0; a < n; ++a) {
-      for (std::size_t i = 0; i < k; ++i) {
-        const std::int32_t f = cover.first[i * n + a], l = cover.last[i * n + a];
-        mu[i] = qmax.cyclic(f, l);
-        ml[i] = qmin.cyclic(f, l);
-      }
+      for (std::size_t i = 0; i < k; ++i) q.cyclic(cover.first[i * n + a], cover.last[i * n + a], mu[i], ml[i]);
       // Proof: LYAPND-TRANS-1, -2.
       U2[a] = weighted_sum_up(w, mu.data());
       L2[a] = weighted_sum_down(w, ml.data());
@@ -323,11 +355,11 @@ TransferResult transfer_iterate_arcs(std::vector<double> U, std::vector<double> 
 std::uint64_t transfer_arcs_memory_bytes(std::uint64_t cells, std::uint64_t k) {
   // Proof: LYAPND-TRANS-3 (d). Edges (8 bytes per cell), the end point arcs per edge and atom (16 k), the cover
   // (8 k), U, L and their next step (32), block extrema (1 / 32 per cell); during a refinement round
-  // (LYAPND-TRANS-4) the next partition's edges, bounds and arcs (at most 1.2 (24 + 16 k): a round adds at most a
-  // fifth of the cells) and the mass estimate (8), plus the larger of the score vectors (16) and the round's queue:
-  // at most 0.6 pieces of 64 bytes, 0.6 queue entries of 16 and leaf indices of 8, a flag byte, and the new edges'
-  // arcs (0.2 x 16 k); rounded up, with slack.
-  return cells * (136 + 48 * k) + (1u << 16);
+  // (LYAPND-TRANS-4) the next partition's edges, bounds, carried mass estimates and arcs (at most 1.2 (32 + 16 k): a
+  // round adds at most a fifth of the cells) and the mass estimate with the one carried over (16), plus the larger of
+  // the score vectors (16) and the round's queue: at most 0.6 pieces of 64 bytes, 0.6 queue entries of 16 and leaf
+  // indices of 8, a flag byte, and the new edges' arcs (0.2 x 16 k); rounded up, with slack.
+  return cells * (152 + 48 * k) + (1u << 16);
 }
 
 }  // namespace lyapcert::lyapnd::internal

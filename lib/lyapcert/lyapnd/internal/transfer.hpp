@@ -103,8 +103,11 @@ class ArcImager {
 };
 
 // Heuristic (no guarantee; used only to choose which cells to refine): an estimate of the stationary measure of
-// the cells, from `steps` steps of the mass transport that spreads each cell's mass uniformly over its image covers.
-std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps);
+// the cells, from `steps` steps of the mass transport that spreads each cell's mass uniformly over its image covers,
+// starting from `start` (one value per cell, normalised here; e.g. the previous round's estimate carried over to the
+// refined cells) or, when it is null or has no positive mass, from the uniform distribution.
+std::vector<double> stationary_estimate(const ArcCover& cover, const TransferWeights& w, int steps,
+                                        const std::vector<double>* start = nullptr);
 
 struct TransferResult {
   double lower = -std::numeric_limits<double>::infinity();  // lower <= Lambda <= upper
